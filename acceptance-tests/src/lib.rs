@@ -1,1 +1,73 @@
+//! Harness for the acceptance tests: drives the real `terraform` binary against the real provider
+//! binary and a running `autopilot-lab`. Nothing is mocked.
+//!
+//! Binaries come from `TERRAFORM_BIN`, `AUTOPILOT_PROVIDER_BIN` and `AUTOPILOT_LAB_BIN` (set by
+//! `cargo xtask test`), else from `.tools/terraform/terraform`, `target/debug/terraform-provider-autopilot`
+//! and `target/debug/autopilot-lab` under the workspace root. A missing binary fails the test.
+//!
+//! ```no_run
+//! use acceptance_tests::{Lab, Terraform, write_requests};
+//! let lab = Lab::start();
+//! let tf = Terraform::new(&lab);
+//! tf.write_config(r#"resource "autopilot_group" "g" { display_name = "x" }"#);
+//! tf.apply();
+//! assert_eq!(tf.plan_detailed_exitcode(), 0);
+//! assert!(write_requests(&lab).len() > 0);
+//! ```
 
+pub mod lab;
+pub mod paths;
+pub mod process;
+pub mod terraform;
+
+pub use lab::{GraphResponse, Lab, LabInfo, Request};
+pub use terraform::{PROVIDER_HCL, Terraform, TfOutput, Workspace, strip_snippets};
+
+/// The requests in the lab's log that could change the tenant: POST, PATCH, PUT or DELETE to a
+/// Graph path (`/beta/...` or `/v1.0/...`).
+pub fn write_requests(lab: &Lab) -> Vec<Request> {
+    lab.requests()
+        .into_iter()
+        .filter(Request::is_graph_write)
+        .collect()
+}
+
+/// Renders requests one per line, for assertion messages.
+pub fn show_requests(requests: &[Request]) -> String {
+    requests
+        .iter()
+        .map(|r| format!("  {r}\n"))
+        .collect::<String>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn req(method: &str, path: &str) -> Request {
+        serde_json::from_value(
+            json!({"method": method, "path": path, "query": null, "status": 200, "duration_ms": 1}),
+        )
+        .expect("a valid request entry")
+    }
+
+    #[test]
+    fn graph_writes_are_recognised() {
+        assert!(req("POST", "/beta/deviceManagement/deviceConfigurations").is_graph_write());
+        assert!(req("PATCH", "/beta/deviceManagement/deviceConfigurations/1").is_graph_write());
+        assert!(req("DELETE", "/v1.0/groups/1").is_graph_write());
+        assert!(req("PUT", "/beta/x").is_graph_write());
+        assert!(!req("GET", "/beta/deviceManagement/deviceConfigurations").is_graph_write());
+        assert!(!req("POST", "/tenant/oauth2/v2.0/token").is_graph_write());
+        assert!(!req("DELETE", "/_lab/requests").is_graph_write());
+    }
+
+    #[test]
+    fn request_entries_tolerate_missing_fields() {
+        let r: Request =
+            serde_json::from_value(json!({"method": "GET", "path": "/beta/x", "query": "a=b"}))
+                .expect("minimal entry");
+        assert_eq!(r.to_string(), "GET /beta/x?a=b -> 0");
+    }
+}

@@ -1,0 +1,367 @@
+//! A running `autopilot-lab` (the emulated tenant), stopped when dropped.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use reqwest::blocking::Client;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::paths;
+
+/// How long the lab may take to print its ready line.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The ready line the lab prints first on stdout.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LabInfo {
+    pub graph_url: String,
+    pub login_url: String,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// One entry of the lab's request log (`GET /_lab/requests`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    /// The query string as the lab reports it (a string, an object or null).
+    #[serde(default)]
+    pub query: Value,
+    #[serde(default)]
+    pub status: u16,
+    #[serde(default)]
+    pub duration_ms: f64,
+}
+
+impl Request {
+    /// A request that can change the tenant: POST, PATCH, PUT or DELETE to a Graph path
+    /// (`/beta/...` or `/v1.0/...`). Token requests and the lab's control API don't count.
+    /// A `$batch` POST counts, since it may carry writes.
+    pub fn is_graph_write(&self) -> bool {
+        let write = ["POST", "PATCH", "PUT", "DELETE"]
+            .iter()
+            .any(|m| self.method.eq_ignore_ascii_case(m));
+        let graph = self.path.starts_with("/beta/") || self.path.starts_with("/v1.0/");
+        write && graph
+    }
+}
+
+impl std::fmt::Display for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.method, self.path)?;
+        match &self.query {
+            Value::Null => {}
+            Value::String(q) if q.is_empty() => {}
+            Value::String(q) => write!(f, "?{q}")?,
+            other => write!(f, " {other}")?,
+        }
+        write!(f, " -> {}", self.status)
+    }
+}
+
+/// The answer to a Graph call made by a test.
+#[derive(Debug, Clone)]
+pub struct GraphResponse {
+    pub status: u16,
+    /// The parsed body, `Value::Null` when empty, a JSON string when not JSON.
+    pub body: Value,
+}
+
+/// A lab process serving on a random loopback port. Killed on drop.
+pub struct Lab {
+    child: Child,
+    info: LabInfo,
+    http: Client,
+    log: Arc<Mutex<String>>,
+    token: Mutex<Option<String>>,
+}
+
+impl Lab {
+    /// Starts `autopilot-lab serve --listen 127.0.0.1:0` and waits for its ready line.
+    pub fn start() -> Lab {
+        Lab::start_with_args(&[])
+    }
+
+    /// Like [`Lab::start`], with extra arguments after `serve --listen 127.0.0.1:0`.
+    pub fn start_with_args(extra: &[&str]) -> Lab {
+        let bin = paths::lab_bin();
+        let mut child = Command::new(&bin)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start the lab {}: {e}", bin.display()));
+
+        let log = Arc::new(Mutex::new(String::new()));
+        let (ready_tx, ready_rx) = mpsc::channel::<String>();
+        if let Some(stdout) = child.stdout.take() {
+            let log = Arc::clone(&log);
+            thread::spawn(move || {
+                let mut lines = BufReader::new(stdout).lines();
+                if let Some(Ok(first)) = lines.next() {
+                    let _ = ready_tx.send(first);
+                }
+                // Keep draining so the lab never blocks on a full pipe.
+                for line in lines.map_while(Result::ok) {
+                    append(&log, &format!("{line}\n"));
+                }
+            });
+        }
+        if let Some(mut stderr) = child.stderr.take() {
+            let log = Arc::clone(&log);
+            thread::spawn(move || {
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = stderr.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    append(&log, &String::from_utf8_lossy(&buf[..n]));
+                }
+            });
+        }
+
+        let started = Instant::now();
+        let line = match ready_rx.recv_timeout(READY_TIMEOUT) {
+            Ok(line) => line,
+            Err(_) => {
+                let _ = child.kill();
+                let status = child.wait();
+                thread::sleep(Duration::from_millis(200));
+                panic!(
+                    "the lab {} printed no ready line within {:?} (exit: {status:?}).\nlab output:\n{}",
+                    bin.display(),
+                    started.elapsed(),
+                    snapshot(&log)
+                );
+            }
+        };
+        let info: LabInfo = match serde_json::from_str(&line) {
+            Ok(info) => info,
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the lab's first stdout line is not the expected JSON ({e}): {line}");
+            }
+        };
+        let http = Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("build an HTTP client");
+        Lab {
+            child,
+            info,
+            http,
+            log,
+            token: Mutex::new(None),
+        }
+    }
+
+    /// The lab's ready line: URLs and credentials.
+    pub fn info(&self) -> &LabInfo {
+        &self.info
+    }
+
+    /// Everything the lab wrote to stderr (and to stdout after the ready line) so far.
+    pub fn logs(&self) -> String {
+        snapshot(&self.log)
+    }
+
+    /// The environment that points the provider at this lab.
+    pub fn provider_env(&self) -> Vec<(String, String)> {
+        let i = &self.info;
+        [
+            ("ARM_TENANT_ID", &i.tenant_id),
+            ("ARM_CLIENT_ID", &i.client_id),
+            ("ARM_CLIENT_SECRET", &i.client_secret),
+            ("AUTOPILOT_GRAPH_URL", &i.graph_url),
+            ("AUTOPILOT_LOGIN_URL", &i.login_url),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+    }
+
+    /// An access token from the lab's login endpoint (client credentials). Cached.
+    pub fn token(&self) -> String {
+        let mut cached = self.token.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(token) = cached.as_ref() {
+            return token.clone();
+        }
+        let i = &self.info;
+        let url = format!(
+            "{}/{}/oauth2/v2.0/token",
+            i.login_url.trim_end_matches('/'),
+            i.tenant_id
+        );
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", i.client_id.as_str()),
+            ("client_secret", i.client_secret.as_str()),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ];
+        let response = self
+            .http
+            .post(&url)
+            .form(&form)
+            .send()
+            .unwrap_or_else(|e| panic!("POST {url}: {e}\nlab output:\n{}", self.logs()));
+        let status = response.status().as_u16();
+        let body = response.text().unwrap_or_default();
+        let token = serde_json::from_str::<Value>(&body)
+            .ok()
+            .and_then(|v| v.get("access_token")?.as_str().map(str::to_string))
+            .unwrap_or_else(|| panic!("POST {url} -> {status}, no access_token in: {body}"));
+        *cached = Some(token.clone());
+        token
+    }
+
+    /// The URL of a Graph path, relative to `<graph_url>/beta/`.
+    pub fn graph_url(&self, path: &str) -> String {
+        format!(
+            "{}/beta/{}",
+            self.info.graph_url.trim_end_matches('/'),
+            path.trim_start_matches('/')
+        )
+    }
+
+    /// Calls Graph (`<graph_url>/beta/<path>`) with a token; returns whatever status comes back.
+    pub fn graph(&self, method: Method, path: &str, body: Option<&Value>) -> GraphResponse {
+        let url = self.graph_url(path);
+        self.call(method, &url, body, true)
+    }
+
+    /// GET a Graph path; panics unless 2xx.
+    pub fn graph_get(&self, path: &str) -> Value {
+        self.graph_ok(Method::GET, path, None)
+    }
+
+    /// PATCH a Graph path; panics unless 2xx.
+    pub fn graph_patch(&self, path: &str, body: &Value) -> Value {
+        self.graph_ok(Method::PATCH, path, Some(body))
+    }
+
+    /// POST to a Graph path; panics unless 2xx.
+    pub fn graph_post(&self, path: &str, body: &Value) -> Value {
+        self.graph_ok(Method::POST, path, Some(body))
+    }
+
+    /// DELETE a Graph path; panics unless 2xx.
+    pub fn graph_delete(&self, path: &str) {
+        self.graph_ok(Method::DELETE, path, None);
+    }
+
+    fn graph_ok(&self, method: Method, path: &str, body: Option<&Value>) -> Value {
+        let shown = format!("{method} {}", self.graph_url(path));
+        let response = self.graph(method, path, body);
+        if !(200..300).contains(&response.status) {
+            panic!(
+                "{shown} -> {}: {}\nrequest body: {}",
+                response.status,
+                response.body,
+                body.map(Value::to_string).unwrap_or_default()
+            );
+        }
+        response.body
+    }
+
+    /// The lab's request log, oldest first.
+    pub fn requests(&self) -> Vec<Request> {
+        let body = self.control(Method::GET, "requests");
+        let list = body.get("requests").cloned().unwrap_or(Value::Null);
+        serde_json::from_value(list.clone())
+            .unwrap_or_else(|e| panic!("unexpected /_lab/requests answer ({e}): {body}"))
+    }
+
+    /// Empties the lab's request log.
+    pub fn clear_requests(&self) {
+        self.control(Method::DELETE, "requests");
+    }
+
+    /// Every stored object of one collection (e.g. `deviceConfigurations`), from `GET /_lab/objects`.
+    /// An absent collection is empty.
+    pub fn objects(&self, collection: &str) -> Vec<Value> {
+        let body = self.control(Method::GET, "objects");
+        match body.get(collection) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items.clone(),
+            Some(other) => panic!("/_lab/objects: {collection} is not an array: {other}"),
+        }
+    }
+
+    fn control(&self, method: Method, what: &str) -> Value {
+        let url = format!("{}/_lab/{what}", self.info.graph_url.trim_end_matches('/'));
+        let shown = format!("{method} {url}");
+        let response = self.call(method, &url, None, false);
+        if !(200..300).contains(&response.status) {
+            panic!("{shown} -> {}: {}", response.status, response.body);
+        }
+        response.body
+    }
+
+    fn call(&self, method: Method, url: &str, body: Option<&Value>, auth: bool) -> GraphResponse {
+        let mut request = self.http.request(method.clone(), url);
+        if auth {
+            request = request.bearer_auth(self.token());
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let response = request
+            .send()
+            .unwrap_or_else(|e| panic!("{method} {url}: {e}\nlab output:\n{}", self.logs()));
+        let status = response.status().as_u16();
+        let text = response.text().unwrap_or_default();
+        let body = if text.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        GraphResponse { status, body }
+    }
+
+    /// The lab's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        // SIGTERM first so the lab can shut down cleanly, SIGKILL if it doesn't within 5 s.
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill")
+            .args(["-TERM", &pid])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn append(log: &Mutex<String>, text: &str) {
+    log.lock().unwrap_or_else(|p| p.into_inner()).push_str(text);
+}
+
+fn snapshot(log: &Mutex<String>) -> String {
+    log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}
