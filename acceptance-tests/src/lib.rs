@@ -21,7 +21,10 @@ pub mod process;
 pub mod terraform;
 
 pub use lab::{GraphResponse, Lab, LabInfo, Request};
-pub use terraform::{PROVIDER_HCL, Terraform, TfOutput, Workspace, strip_snippets};
+pub use reqwest::Method;
+pub use terraform::{
+    PROVIDER_HCL, Terraform, TfOutput, Workspace, collapse_whitespace, strip_snippets,
+};
 
 /// The requests in the lab's log that could change the tenant: POST, PATCH, PUT or DELETE to a
 /// Graph path (`/beta/...` or `/v1.0/...`).

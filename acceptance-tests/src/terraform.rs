@@ -50,11 +50,13 @@ impl TfOutput {
         format!("{}\n{}", self.stdout, self.stderr)
     }
 
-    /// The output without Terraform's source snippets (`  12:   name = "value"` and
-    /// `on main.tf line 12, in resource ...`), i.e. only what the provider and Terraform *said*.
-    /// Use it to check a diagnostic's wording without matching the echoed configuration.
+    /// What the provider and Terraform *said*: the output without Terraform's echo of the
+    /// configuration (source snippets such as `  12:   name = "value"`, `on main.tf line 12, ...`,
+    /// and the dev_overrides path listing), with box-drawing borders removed and every run of
+    /// whitespace collapsed to one space (Terraform wraps diagnostics at 78 columns).
+    /// Use it to check a diagnostic's wording without matching the configuration it quotes.
     pub fn diagnostics(&self) -> String {
-        strip_snippets(&self.text())
+        collapse_whitespace(&strip_snippets(&self.text()))
     }
 
     /// Panics (with the whole output) unless the command exited 0.
@@ -135,10 +137,19 @@ pub fn strip_snippets(text: &str) -> String {
                 .split_once(':')
                 .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
             let location = l.starts_with("on ") && l.contains(".tf line ");
-            !snippet && !location
+            let override_path = l.contains("autopilot-iac/autopilot in ");
+            !snippet && !location && !override_path
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Removes box-drawing borders and collapses whitespace (including line breaks) to single spaces.
+pub fn collapse_whitespace(text: &str) -> String {
+    text.replace(['│', '╷', '╵'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A per-test Terraform working directory (removed on drop) plus the environment every run gets:
@@ -376,6 +387,25 @@ Must be an OU= distinguished name, not a container.
         assert!(!kept.contains("CN=Computers"), "{kept}");
         assert!(!kept.contains("line 14"), "{kept}");
         assert!(!kept.contains("x = 1"), "{kept}");
+    }
+
+    #[test]
+    fn diagnostics_are_unwrapped() {
+        let out = TfOutput {
+            command: "terraform plan".into(),
+            dir: PathBuf::from("/tmp"),
+            code: 1,
+            stdout: "Warning: Provider development overrides are in effect\n\n - autopilot-iac/autopilot in /x/15\n".into(),
+            stderr: "│ Error: Invalid value\n│ \n│ must be a fully\n│ qualified domain name".into(),
+            timed_out: false,
+            elapsed: Duration::ZERO,
+        };
+        let said = out.diagnostics();
+        assert!(
+            said.contains("must be a fully qualified domain name"),
+            "{said}"
+        );
+        assert!(!said.contains("15"), "{said}");
     }
 
     #[test]

@@ -1,0 +1,500 @@
+//! `autopilot_domain_join_profile` against a running lab, through the real `terraform` binary.
+//! Every test owns its lab and its working directory, so they run in parallel.
+
+use std::collections::BTreeSet;
+
+use acceptance_tests::{Lab, Terraform, show_requests, write_requests};
+use serde_json::{Value, json};
+
+const ADDR: &str = "autopilot_domain_join_profile.x";
+const ODATA_TYPE: &str = "#microsoft.graph.windowsDomainJoinConfiguration";
+const CONFIGS: &str = "deviceManagement/deviceConfigurations";
+
+// Group object ids used in the configurations below (the lab accepts any GUID for now).
+const G1: &str = "11111111-1111-4111-8111-111111111111";
+const G2: &str = "22222222-2222-4222-8222-222222222222";
+const G3: &str = "33333333-3333-4333-8333-333333333333";
+const G4: &str = "44444444-4444-4444-8444-444444444444";
+const G5: &str = "55555555-5555-4555-8555-555555555555";
+
+const CREATE: &str = r#"
+resource "autopilot_domain_join_profile" "x" {
+  display_name                 = "DJ-Contoso"
+  description                  = "Hybrid join for Contoso"
+  active_directory_domain_name = "contoso.com"
+  organizational_unit          = "OU=Autopilot,DC=contoso,DC=com"
+  computer_name_static_prefix  = "CTS-"
+  include_group_ids            = ["11111111-1111-4111-8111-111111111111"]
+  exclude_group_ids            = ["22222222-2222-4222-8222-222222222222"]
+}
+"#;
+
+// CREATE with a new description and G1 swapped for G3 in include_group_ids.
+const UPDATE: &str = r#"
+resource "autopilot_domain_join_profile" "x" {
+  display_name                 = "DJ-Contoso"
+  description                  = "Hybrid join for Contoso, wave 2"
+  active_directory_domain_name = "contoso.com"
+  organizational_unit          = "OU=Autopilot,DC=contoso,DC=com"
+  computer_name_static_prefix  = "CTS-"
+  include_group_ids            = ["33333333-3333-4333-8333-333333333333"]
+  exclude_group_ids            = ["22222222-2222-4222-8222-222222222222"]
+}
+"#;
+
+#[test]
+fn lifecycle_create_update_drift_recreate_destroy() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+
+    // Create.
+    tf.write_config(CREATE);
+    tf.apply()
+        .assert_contains("1 added, 0 changed, 0 destroyed");
+    let state = state_values(&tf);
+    let id = string_attr(&state, "id");
+    assert!(!id.is_empty(), "empty id in state: {state}");
+    assert_eq!(
+        state["computer_name_suffix_random_char_count"],
+        json!(11),
+        "15 - len(\"CTS-\"): {state}"
+    );
+    assert_eq!(state["all_devices"], json!(false), "{state}");
+    assert_eq!(
+        set_attr(&state, "role_scope_tag_ids"),
+        set(&["0"]),
+        "{state}"
+    );
+    assert!(
+        !string_attr(&state, "created_date_time").is_empty(),
+        "{state}"
+    );
+    assert!(
+        !string_attr(&state, "last_modified_date_time").is_empty(),
+        "{state}"
+    );
+
+    let profile = the_only_profile(&lab);
+    assert_eq!(profile["id"], json!(id));
+    assert_props(
+        &profile,
+        &[
+            ("displayName", json!("DJ-Contoso")),
+            ("description", json!("Hybrid join for Contoso")),
+            ("activeDirectoryDomainName", json!("contoso.com")),
+            (
+                "organizationalUnit",
+                json!("OU=Autopilot,DC=contoso,DC=com"),
+            ),
+            ("computerNameStaticPrefix", json!("CTS-")),
+            ("computerNameSuffixRandomCharCount", json!(11)),
+        ],
+    );
+    assert_eq!(assignments(&lab, &id), targets(&[G1], &[G2], false));
+
+    // A plan right after apply is empty and writes nothing.
+    lab.clear_requests();
+    tf.assert_no_changes();
+    assert_no_writes(&lab, "a plan with no changes");
+
+    // Update in place: description and include_group_ids.
+    tf.write_config(UPDATE);
+    let plan = tf.plan_detailed().expect_code(2);
+    plan.assert_contains("will be updated in-place")
+        .assert_contains("Plan: 0 to add, 1 to change, 0 to destroy")
+        .assert_contains("Hybrid join for Contoso, wave 2")
+        .assert_contains(G3)
+        .assert_not_contains("must be replaced")
+        .assert_not_contains("forces replacement");
+    tf.apply()
+        .assert_contains("0 added, 1 changed, 0 destroyed");
+    let profile = the_only_profile(&lab);
+    assert_eq!(profile["id"], json!(id), "an update must keep the object");
+    assert_props(
+        &profile,
+        &[("description", json!("Hybrid join for Contoso, wave 2"))],
+    );
+    assert_eq!(assignments(&lab, &id), targets(&[G3], &[G2], false));
+    assert_eq!(
+        set_attr(&state_values(&tf), "include_group_ids"),
+        set(&[G3])
+    );
+    tf.assert_no_changes();
+
+    // Drift of a property: shows up in the plan, apply repairs it.
+    lab.graph_patch(
+        &format!("{CONFIGS}/{id}"),
+        &json!({"@odata.type": ODATA_TYPE, "description": "Edited in the Intune portal"}),
+    );
+    lab.clear_requests();
+    let plan = tf.plan_detailed().expect_code(2);
+    plan.assert_contains("description")
+        .assert_contains("Edited in the Intune portal")
+        .assert_contains("will be updated in-place");
+    assert_no_writes(&lab, "a plan showing drift");
+    tf.apply();
+    assert_props(
+        &the_only_profile(&lab),
+        &[("description", json!("Hybrid join for Contoso, wave 2"))],
+    );
+    tf.assert_no_changes();
+
+    // Drift of the assignments: same.
+    lab.graph_post(
+        &format!("{CONFIGS}/{id}/assign"),
+        &json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": G4}}]}),
+    );
+    let plan = tf.plan_detailed().expect_code(2);
+    plan.assert_contains("include_group_ids")
+        .assert_contains(G4);
+    tf.apply();
+    assert_eq!(assignments(&lab, &id), targets(&[G3], &[G2], false));
+    tf.assert_no_changes();
+
+    // Deleted outside Terraform: the plan recreates it, it does not fail.
+    lab.graph_delete(&format!("{CONFIGS}/{id}"));
+    let plan = tf.plan_detailed().expect_code(2);
+    plan.assert_contains("will be created")
+        .assert_contains("Plan: 1 to add, 0 to change, 0 to destroy");
+    tf.apply()
+        .assert_contains("1 added, 0 changed, 0 destroyed");
+    let profile = the_only_profile(&lab);
+    let new_id = string_attr(&state_values(&tf), "id");
+    assert_ne!(new_id, id, "the recreated object has a new id");
+    assert_eq!(profile["id"], json!(new_id));
+    assert_props(
+        &profile,
+        &[("description", json!("Hybrid join for Contoso, wave 2"))],
+    );
+    assert_eq!(assignments(&lab, &new_id), targets(&[G3], &[G2], false));
+    tf.assert_no_changes();
+
+    // Destroy.
+    tf.destroy().assert_contains("1 destroyed");
+    let left = lab.objects("deviceConfigurations");
+    assert!(
+        left.is_empty(),
+        "deviceConfigurations left after destroy: {left:#?}"
+    );
+    assert!(
+        tf.state_addresses().is_empty(),
+        "resources left in state after destroy"
+    );
+}
+
+#[test]
+fn import_of_an_existing_profile_gives_an_empty_plan() {
+    let lab = Lab::start();
+    let created = lab.graph_post(
+        CONFIGS,
+        &json!({
+            "@odata.type": ODATA_TYPE,
+            "displayName": "DJ-Fabrikam",
+            "description": "Created in the portal",
+            "activeDirectoryDomainName": "fabrikam.com",
+            "organizationalUnit": "OU=Autopilot,DC=fabrikam,DC=com",
+            "computerNameStaticPrefix": "FAB-",
+            "computerNameSuffixRandomCharCount": 8,
+            "roleScopeTagIds": ["0"],
+        }),
+    );
+    let id = created["id"]
+        .as_str()
+        .expect("POST returned an id")
+        .to_string();
+    lab.graph_post(
+        &format!("{CONFIGS}/{id}/assign"),
+        &json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": G5}}]}),
+    );
+
+    let tf = Terraform::new(&lab);
+    tf.write_config(
+        r#"
+resource "autopilot_domain_join_profile" "x" {
+  display_name                           = "DJ-Fabrikam"
+  description                            = "Created in the portal"
+  active_directory_domain_name           = "fabrikam.com"
+  organizational_unit                    = "OU=Autopilot,DC=fabrikam,DC=com"
+  computer_name_static_prefix            = "FAB-"
+  computer_name_suffix_random_char_count = 8
+  include_group_ids                      = ["55555555-5555-4555-8555-555555555555"]
+}
+"#,
+    );
+    lab.clear_requests();
+    tf.import(ADDR, &id)
+        .success()
+        .assert_contains("Import successful");
+
+    let state = state_values(&tf);
+    assert_eq!(state["id"], json!(id), "{state}");
+    assert_eq!(set_attr(&state, "include_group_ids"), set(&[G5]), "{state}");
+    assert_eq!(
+        state["computer_name_suffix_random_char_count"],
+        json!(8),
+        "{state}"
+    );
+    assert_eq!(state["all_devices"], json!(false), "{state}");
+
+    tf.assert_no_changes();
+    assert_no_writes(&lab, "import followed by a plan");
+    assert_eq!(the_only_profile(&lab)["id"], json!(id));
+}
+
+#[test]
+fn import_of_a_missing_id_fails_clearly() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    tf.write_config(CREATE);
+    let missing = "00000000-0000-4000-8000-000000000000";
+    let out = tf.import(ADDR, missing).expect_failure();
+    out.assert_contains("Error").assert_not_contains("panic");
+    let said = out.diagnostics().to_lowercase();
+    assert!(
+        [
+            "non-existent",
+            "does not exist",
+            "not found",
+            "no object exists"
+        ]
+        .iter()
+        .any(|w| said.contains(w)),
+        "the error should say the object does not exist\n{out}"
+    );
+    assert!(
+        tf.state_addresses().is_empty(),
+        "a failed import left state behind"
+    );
+    assert_no_writes(&lab, "a failed import");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad inputs: rejected by `terraform plan` (exit 1), naming the attribute and the rule, and
+// before anything is written to the tenant.
+
+#[test]
+fn valid_profile_plans_a_create_without_writing() {
+    // The control for the cases below: the same shape of configuration, valid, plans fine.
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    tf.write_config(CREATE);
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("will be created")
+        .assert_contains("Plan: 1 to add, 0 to change, 0 to destroy");
+    assert_no_writes(&lab, "a plan");
+}
+
+#[test]
+fn netbios_domain_name_is_rejected() {
+    assert_rejected_at_plan(
+        r#"
+resource "autopilot_domain_join_profile" "x" {
+  display_name                 = "DJ-Contoso"
+  active_directory_domain_name = "CONTOSO"
+  computer_name_static_prefix  = "CTS-"
+}
+"#,
+        &["active_directory_domain_name"],
+        &[&["fqdn", "fully qualified", "netbios"]],
+    );
+}
+
+#[test]
+fn computers_container_as_ou_is_rejected() {
+    assert_rejected_at_plan(
+        r#"
+resource "autopilot_domain_join_profile" "x" {
+  display_name                 = "DJ-Contoso"
+  active_directory_domain_name = "contoso.com"
+  organizational_unit          = "CN=Computers,DC=contoso,DC=com"
+  computer_name_static_prefix  = "CTS-"
+}
+"#,
+        &["organizational_unit"],
+        &[&["cn=", "container", "ou="]],
+    );
+}
+
+#[test]
+fn computer_name_longer_than_15_is_rejected() {
+    assert_rejected_at_plan(
+        r#"
+resource "autopilot_domain_join_profile" "x" {
+  display_name                           = "DJ-Contoso"
+  active_directory_domain_name           = "contoso.com"
+  computer_name_static_prefix            = "VERYLONGPREFIX-"
+  computer_name_suffix_random_char_count = 8
+}
+"#,
+        &[
+            "computer_name_static_prefix",
+            "computer_name_suffix_random_char_count",
+        ],
+        &[&["15"]],
+    );
+}
+
+#[test]
+fn invalid_character_in_prefix_is_rejected() {
+    assert_rejected_at_plan(
+        r#"
+resource "autopilot_domain_join_profile" "x" {
+  display_name                 = "DJ-Contoso"
+  active_directory_domain_name = "contoso.com"
+  computer_name_static_prefix  = "CTS_"
+}
+"#,
+        &["computer_name_static_prefix"],
+        &[&["letter", "digit", "hyphen", "character", "\"_\"", "'_'"]],
+    );
+}
+
+#[test]
+fn all_devices_with_exclusions_is_rejected() {
+    assert_rejected_at_plan(
+        r#"
+resource "autopilot_domain_join_profile" "x" {
+  display_name                 = "DJ-Contoso"
+  active_directory_domain_name = "contoso.com"
+  computer_name_static_prefix  = "CTS-"
+  all_devices                  = true
+  exclude_group_ids            = ["22222222-2222-4222-8222-222222222222"]
+}
+"#,
+        &["all_devices", "exclude_group_ids"],
+        &[&["exclu"], &["all devices", "all_devices", "alldevices"]],
+    );
+}
+
+/// Plans `resource_hcl` against a fresh lab and asserts that the plan fails with exit code 1,
+/// that the output names one of `attributes`, that the diagnostic text (without Terraform's
+/// echo of the configuration) matches every group of `rule` (any word of a group, case-insensitive),
+/// and that nothing was written to the tenant.
+#[track_caller]
+fn assert_rejected_at_plan(resource_hcl: &str, attributes: &[&str], rule: &[&[&str]]) {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    tf.write_config(resource_hcl);
+    let out = tf.plan().expect_code(1);
+    out.assert_contains("Error").assert_not_contains("panic");
+    assert!(
+        attributes.iter().any(|a| out.text().contains(a)),
+        "the error should name {attributes:?}\n{out}"
+    );
+    let said = out.diagnostics().to_lowercase();
+    for group in rule {
+        assert!(
+            group.iter().any(|w| said.contains(&w.to_lowercase())),
+            "the error should state the rule (one of {group:?})\n{out}"
+        );
+    }
+    assert_no_writes(&lab, "a plan of an invalid configuration");
+    let objects = lab.objects("deviceConfigurations");
+    assert!(
+        objects.is_empty(),
+        "objects created by a failed plan: {objects:#?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers.
+
+#[track_caller]
+fn state_values(tf: &Terraform) -> Value {
+    tf.resource_values(ADDR).unwrap_or_else(|| {
+        panic!(
+            "{ADDR} is not in the state:\n{}",
+            tf.state_addresses().join("\n")
+        )
+    })
+}
+
+#[track_caller]
+fn string_attr(values: &Value, name: &str) -> String {
+    values[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name} is not a string: {values}"))
+        .to_string()
+}
+
+#[track_caller]
+fn set_attr(values: &Value, name: &str) -> BTreeSet<String> {
+    values[name]
+        .as_array()
+        .unwrap_or_else(|| panic!("{name} is not a list/set: {values}"))
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string())
+        })
+        .collect()
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// The single domain join configuration in the lab; panics if there are none or several.
+#[track_caller]
+fn the_only_profile(lab: &Lab) -> Value {
+    let all = lab.objects("deviceConfigurations");
+    let profiles: Vec<&Value> = all
+        .iter()
+        .filter(|o| o["@odata.type"] == json!(ODATA_TYPE))
+        .collect();
+    assert!(
+        profiles.len() == 1 && all.len() == 1,
+        "expected exactly one deviceConfiguration, a windowsDomainJoinConfiguration; the lab holds {all:#?}"
+    );
+    profiles[0].clone()
+}
+
+#[track_caller]
+fn assert_props(object: &Value, expected: &[(&str, Value)]) {
+    for (name, value) in expected {
+        assert_eq!(&object[*name], value, "property {name} of {object:#}");
+    }
+}
+
+/// The assignment targets of a device configuration, read through Graph, as
+/// `include <group>` / `exclude <group>` / `all devices`.
+#[track_caller]
+fn assignments(lab: &Lab, id: &str) -> BTreeSet<String> {
+    let body = lab.graph_get(&format!("{CONFIGS}/{id}/assignments"));
+    body["value"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no value array in {body}"))
+        .iter()
+        .map(|a| {
+            let target = &a["target"];
+            let group = target["groupId"].as_str().unwrap_or_default();
+            match target["@odata.type"].as_str().unwrap_or_default() {
+                "#microsoft.graph.groupAssignmentTarget" => format!("include {group}"),
+                "#microsoft.graph.exclusionGroupAssignmentTarget" => format!("exclude {group}"),
+                "#microsoft.graph.allDevicesAssignmentTarget" => "all devices".to_string(),
+                _ => format!("unexpected {target}"),
+            }
+        })
+        .collect()
+}
+
+fn targets(include: &[&str], exclude: &[&str], all_devices: bool) -> BTreeSet<String> {
+    let mut set: BTreeSet<String> = include.iter().map(|g| format!("include {g}")).collect();
+    set.extend(exclude.iter().map(|g| format!("exclude {g}")));
+    if all_devices {
+        set.insert("all devices".to_string());
+    }
+    set
+}
+
+#[track_caller]
+fn assert_no_writes(lab: &Lab, during: &str) {
+    let writes = write_requests(lab);
+    assert!(
+        writes.is_empty(),
+        "{during} wrote to Graph:\n{}",
+        show_requests(&writes)
+    );
+}
