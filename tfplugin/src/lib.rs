@@ -8,11 +8,16 @@
 
 pub mod attr;
 pub mod diagnostics;
+pub mod logging;
+pub mod plan;
+pub mod resource;
 pub mod schema;
+pub mod server;
 pub mod value;
 
 pub use attr::Attr;
 pub use diagnostics::{AttrPath, Diagnostic, Diagnostics, Severity};
+pub use resource::{AnyDataSource, AnyResource, DataSource, Model, PlanRequest, Provider, Resource};
 pub use schema::Schema;
 pub use value::{Type, Value};
 

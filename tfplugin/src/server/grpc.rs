@@ -1,0 +1,502 @@
+//! The `tfplugin6.Provider` gRPC service: decodes requests, routes them to
+//! the provider's resources and data sources, encodes the answers.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::RwLock;
+use tonic::{Request, Response, Status};
+
+use crate::diagnostics::{AttrPath, Diagnostic, Diagnostics, Severity, Step};
+use crate::proto::tfplugin6 as pb;
+use crate::resource::{AnyDataSource, AnyResource, Provider};
+use crate::schema::{Block, Nesting, Schema};
+use crate::value::{self, Type, Value};
+
+pub(crate) struct ProviderService<P: Provider> {
+    provider: Arc<P>,
+    provider_schema: Schema,
+    resources: HashMap<&'static str, (Arc<dyn AnyResource<P::Client>>, Schema)>,
+    data_sources: HashMap<&'static str, (Arc<dyn AnyDataSource<P::Client>>, Schema)>,
+    schema_errors: Diagnostics,
+    client: RwLock<Option<Arc<P::Client>>>,
+}
+
+impl<P: Provider> ProviderService<P> {
+    pub(crate) fn new(provider: P) -> Self {
+        let mut schema_errors = Diagnostics::new();
+        let provider_schema = match Schema::of::<P::Config>(0) {
+            Ok(schema) => schema,
+            Err(e) => {
+                schema_errors.error("Invalid provider schema", e.to_string());
+                Schema { version: 0, block: Block::default() }
+            }
+        };
+        let mut resources = HashMap::new();
+        for resource in provider.resources() {
+            match resource.schema() {
+                Ok(schema) => {
+                    resources.insert(resource.type_name(), (resource, schema));
+                }
+                Err(e) => schema_errors.error("Invalid resource schema", e.to_string()),
+            }
+        }
+        let mut data_sources = HashMap::new();
+        for source in provider.data_sources() {
+            match source.schema() {
+                Ok(schema) => {
+                    data_sources.insert(source.type_name(), (source, schema));
+                }
+                Err(e) => schema_errors.error("Invalid data source schema", e.to_string()),
+            }
+        }
+        ProviderService {
+            provider: Arc::new(provider),
+            provider_schema,
+            resources,
+            data_sources,
+            schema_errors,
+            client: RwLock::new(None),
+        }
+    }
+
+    fn resource(&self, name: &str) -> Result<&(Arc<dyn AnyResource<P::Client>>, Schema), Diagnostics> {
+        self.resources.get(name).ok_or_else(|| unknown_type("resource", name))
+    }
+
+    fn data_source(&self, name: &str) -> Result<&(Arc<dyn AnyDataSource<P::Client>>, Schema), Diagnostics> {
+        self.data_sources.get(name).ok_or_else(|| unknown_type("data source", name))
+    }
+
+    async fn client(&self) -> Result<Arc<P::Client>, Diagnostics> {
+        self.client.read().await.clone().ok_or_else(|| {
+            let mut diags = Diagnostics::new();
+            diags.error(
+                "Provider not configured",
+                "The provider configuration is not known yet or failed; see the errors above.",
+            );
+            diags
+        })
+    }
+}
+
+fn unknown_type(kind: &str, name: &str) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    diags.error(format!("Unknown {kind} type"), format!("This provider has no {kind} type {name:?}."));
+    diags
+}
+
+fn decode(dv: Option<pb::DynamicValue>, ty: &Type) -> Result<Value, Diagnostics> {
+    let Some(dv) = dv else { return Ok(Value::Null) };
+    let result = if !dv.msgpack.is_empty() {
+        value::from_msgpack(&dv.msgpack, ty)
+    } else {
+        value::from_json(&dv.json, ty)
+    };
+    result.map_err(|e| {
+        let mut diags = Diagnostics::new();
+        diags.error("Cannot decode a value from Terraform", e.to_string());
+        diags
+    })
+}
+
+fn encode(value: &Value, ty: &Type, diags: &mut Diagnostics) -> Option<pb::DynamicValue> {
+    match value::to_msgpack(value, ty) {
+        Ok(msgpack) => Some(pb::DynamicValue { msgpack, json: Vec::new() }),
+        Err(e) => {
+            diags.error("Cannot encode a value for Terraform", e.to_string());
+            None
+        }
+    }
+}
+
+fn path_to_proto(path: &AttrPath) -> pb::AttributePath {
+    use pb::attribute_path::step::Selector;
+    pb::AttributePath {
+        steps: path
+            .0
+            .iter()
+            .map(|step| pb::attribute_path::Step {
+                selector: Some(match step {
+                    Step::Attribute(name) => Selector::AttributeName(name.clone()),
+                    Step::Key(key) => Selector::ElementKeyString(key.clone()),
+                    Step::Index(index) => Selector::ElementKeyInt(*index),
+                }),
+            })
+            .collect(),
+    }
+}
+
+fn diags_to_proto(diags: Diagnostics) -> Vec<pb::Diagnostic> {
+    diags
+        .into_iter()
+        .map(|d: Diagnostic| pb::Diagnostic {
+            severity: match d.severity {
+                Severity::Error => pb::diagnostic::Severity::Error as i32,
+                Severity::Warning => pb::diagnostic::Severity::Warning as i32,
+            },
+            summary: d.summary,
+            detail: d.detail,
+            attribute: d.path.as_ref().map(path_to_proto),
+        })
+        .collect()
+}
+
+fn schema_to_proto(schema: &Schema) -> pb::Schema {
+    pb::Schema { version: schema.version, block: Some(block_to_proto(&schema.block, schema.version)) }
+}
+
+fn block_to_proto(block: &Block, version: i64) -> pb::schema::Block {
+    use pb::schema::nested_block::NestingMode;
+    pb::schema::Block {
+        version,
+        attributes: block
+            .attributes
+            .iter()
+            .map(|a| pb::schema::Attribute {
+                name: a.name.clone(),
+                r#type: a.ty.to_json().to_string().into_bytes(),
+                nested_type: None,
+                description: describe(&a.description, &a.constraints.describe()),
+                required: a.required,
+                optional: a.optional,
+                computed: a.computed,
+                sensitive: a.sensitive,
+                description_kind: pb::StringKind::Markdown as i32,
+                deprecated: a.deprecated.is_some(),
+                write_only: false,
+                deprecation_message: a.deprecated.clone().unwrap_or_default(),
+            })
+            .collect(),
+        block_types: block
+            .blocks
+            .iter()
+            .map(|b| pb::schema::NestedBlock {
+                type_name: b.name.clone(),
+                block: Some(block_to_proto(&b.block, version)),
+                nesting: match b.nesting {
+                    Nesting::Single => NestingMode::Single,
+                    Nesting::List => NestingMode::List,
+                    Nesting::Set => NestingMode::Set,
+                } as i32,
+                min_items: b.min_items,
+                max_items: b.max_items,
+            })
+            .collect(),
+        description: block.description.clone(),
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecated: block.deprecated.is_some(),
+        deprecation_message: block.deprecated.clone().unwrap_or_default(),
+        computed: false,
+    }
+}
+
+fn describe(description: &str, constraints: &[String]) -> String {
+    if constraints.is_empty() {
+        description.to_string()
+    } else {
+        format!("{description} {}", constraints.join(" ")).trim().to_string()
+    }
+}
+
+fn capabilities() -> pb::ServerCapabilities {
+    pb::ServerCapabilities {
+        plan_destroy: true,
+        get_provider_schema_optional: false,
+        move_resource_state: false,
+        generate_resource_config: false,
+    }
+}
+
+#[tonic::async_trait]
+impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
+    async fn get_metadata(
+        &self,
+        _request: Request<pb::get_metadata::Request>,
+    ) -> Result<Response<pb::get_metadata::Response>, Status> {
+        let mut resources: Vec<_> = self.resources.keys().collect();
+        resources.sort();
+        let mut data_sources: Vec<_> = self.data_sources.keys().collect();
+        data_sources.sort();
+        Ok(Response::new(pb::get_metadata::Response {
+            server_capabilities: Some(capabilities()),
+            diagnostics: diags_to_proto(self.schema_errors.clone()),
+            resources: resources
+                .into_iter()
+                .map(|n| pb::get_metadata::ResourceMetadata { type_name: n.to_string() })
+                .collect(),
+            data_sources: data_sources
+                .into_iter()
+                .map(|n| pb::get_metadata::DataSourceMetadata { type_name: n.to_string() })
+                .collect(),
+        }))
+    }
+
+    async fn get_provider_schema(
+        &self,
+        _request: Request<pb::get_provider_schema::Request>,
+    ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
+        Ok(Response::new(pb::get_provider_schema::Response {
+            provider: Some(schema_to_proto(&self.provider_schema)),
+            resource_schemas: self.resources.iter().map(|(n, (_, s))| (n.to_string(), schema_to_proto(s))).collect(),
+            data_source_schemas: self
+                .data_sources
+                .iter()
+                .map(|(n, (_, s))| (n.to_string(), schema_to_proto(s)))
+                .collect(),
+            diagnostics: diags_to_proto(self.schema_errors.clone()),
+            provider_meta: Some(pb::Schema { version: 0, block: Some(pb::schema::Block::default()) }),
+            server_capabilities: Some(capabilities()),
+        }))
+    }
+
+    async fn validate_provider_config(
+        &self,
+        request: Request<pb::validate_provider_config::Request>,
+    ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
+        let request = request.into_inner();
+        let diags = match decode(request.config, &self.provider_schema.value_type()) {
+            Ok(config) => {
+                let mut diags = Diagnostics::new();
+                self.provider_schema.block.validate(&config, &AttrPath::default(), &mut diags);
+                match value::from_value::<P::Config>(config) {
+                    Ok(model) => self.provider.validate(&model, &mut diags),
+                    Err(e) => diags.error("Invalid provider configuration", e.to_string()),
+                }
+                diags
+            }
+            Err(diags) => diags,
+        };
+        Ok(Response::new(pb::validate_provider_config::Response { diagnostics: diags_to_proto(diags) }))
+    }
+
+    async fn validate_resource_config(
+        &self,
+        request: Request<pb::validate_resource_config::Request>,
+    ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
+        let request = request.into_inner();
+        let diags = (|| {
+            let (resource, schema) = self.resource(&request.type_name)?;
+            let config = decode(request.config, &schema.value_type())?;
+            Ok::<_, Diagnostics>(resource.validate(schema, config))
+        })()
+        .unwrap_or_else(|d| d);
+        Ok(Response::new(pb::validate_resource_config::Response { diagnostics: diags_to_proto(diags) }))
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        request: Request<pb::validate_data_resource_config::Request>,
+    ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
+        let request = request.into_inner();
+        let diags = (|| {
+            let (source, schema) = self.data_source(&request.type_name)?;
+            let config = decode(request.config, &schema.value_type())?;
+            Ok::<_, Diagnostics>(source.validate(schema, config))
+        })()
+        .unwrap_or_else(|d| d);
+        Ok(Response::new(pb::validate_data_resource_config::Response { diagnostics: diags_to_proto(diags) }))
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        request: Request<pb::upgrade_resource_state::Request>,
+    ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::new();
+        let upgraded = match self.resource(&request.type_name) {
+            Ok((resource, schema)) => {
+                let raw = request.raw_state.map(|r| r.json).unwrap_or_default();
+                match serde_json::from_slice::<serde_json::Value>(&raw) {
+                    Ok(json) => {
+                        let (state, more) = resource.upgrade(schema, request.version, json);
+                        diags.extend(more);
+                        encode(&state, &schema.value_type(), &mut diags)
+                    }
+                    Err(e) => {
+                        diags.error("Cannot read the stored state", e.to_string());
+                        None
+                    }
+                }
+            }
+            Err(d) => {
+                diags.extend(d);
+                None
+            }
+        };
+        Ok(Response::new(pb::upgrade_resource_state::Response {
+            upgraded_state: upgraded,
+            diagnostics: diags_to_proto(diags),
+        }))
+    }
+
+    async fn configure_provider(
+        &self,
+        request: Request<pb::configure_provider::Request>,
+    ) -> Result<Response<pb::configure_provider::Response>, Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::new();
+        match decode(request.config, &self.provider_schema.value_type()) {
+            Ok(config) => match value::from_value::<P::Config>(config) {
+                Ok(model) => {
+                    let client = self.provider.configure(model, &request.terraform_version, &mut diags).await;
+                    *self.client.write().await = client.map(Arc::new);
+                }
+                Err(e) => diags.error("Invalid provider configuration", e.to_string()),
+            },
+            Err(d) => diags.extend(d),
+        }
+        Ok(Response::new(pb::configure_provider::Response { diagnostics: diags_to_proto(diags) }))
+    }
+
+    async fn read_resource(
+        &self,
+        request: Request<pb::read_resource::Request>,
+    ) -> Result<Response<pb::read_resource::Response>, Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::new();
+        let new_state = async {
+            let (resource, schema) = self.resource(&request.type_name)?;
+            let current = decode(request.current_state, &schema.value_type())?;
+            let client = self.client().await?;
+            let (state, more) = resource.read(&client, schema, current).await;
+            diags.extend(more);
+            Ok::<_, Diagnostics>(encode(&state, &schema.value_type(), &mut diags))
+        }
+        .await
+        .unwrap_or_else(|d| {
+            diags.extend(d);
+            None
+        });
+        Ok(Response::new(pb::read_resource::Response {
+            new_state,
+            diagnostics: diags_to_proto(diags),
+            private: request.private,
+            deferred: None,
+        }))
+    }
+
+    async fn plan_resource_change(
+        &self,
+        request: Request<pb::plan_resource_change::Request>,
+    ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::new();
+        let mut requires_replace = Vec::new();
+        let planned_state = async {
+            let (resource, schema) = self.resource(&request.type_name)?;
+            let ty = schema.value_type();
+            let prior = decode(request.prior_state, &ty)?;
+            let proposed = decode(request.proposed_new_state, &ty)?;
+            let config = decode(request.config, &ty)?;
+            let client = self.client.read().await.clone();
+            let outcome = resource.plan(client.as_deref(), schema, prior, proposed, config).await?;
+            diags.extend(outcome.diagnostics);
+            requires_replace = outcome.requires_replace.iter().map(path_to_proto).collect();
+            Ok::<_, Diagnostics>(encode(&outcome.planned, &ty, &mut diags))
+        }
+        .await
+        .unwrap_or_else(|d| {
+            diags.extend(d);
+            None
+        });
+        Ok(Response::new(pb::plan_resource_change::Response {
+            planned_state,
+            requires_replace,
+            planned_private: request.prior_private,
+            diagnostics: diags_to_proto(diags),
+            deferred: None,
+        }))
+    }
+
+    async fn apply_resource_change(
+        &self,
+        request: Request<pb::apply_resource_change::Request>,
+    ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::new();
+        let new_state = async {
+            let (resource, schema) = self.resource(&request.type_name)?;
+            let ty = schema.value_type();
+            let prior = decode(request.prior_state, &ty)?;
+            let planned = decode(request.planned_state, &ty)?;
+            let client = self.client().await?;
+            let (state, more) = resource.apply(&client, schema, prior, planned).await;
+            diags.extend(more);
+            Ok::<_, Diagnostics>(encode(&state, &ty, &mut diags))
+        }
+        .await
+        .unwrap_or_else(|d| {
+            diags.extend(d);
+            None
+        });
+        Ok(Response::new(pb::apply_resource_change::Response {
+            new_state,
+            private: request.planned_private,
+            diagnostics: diags_to_proto(diags),
+        }))
+    }
+
+    async fn import_resource_state(
+        &self,
+        request: Request<pb::import_resource_state::Request>,
+    ) -> Result<Response<pb::import_resource_state::Response>, Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::new();
+        let imported = async {
+            let (resource, schema) = self.resource(&request.type_name)?;
+            let client = self.client().await?;
+            let (state, more) = resource.import(&client, schema, &request.id).await;
+            diags.extend(more);
+            if state.is_null() {
+                return Ok(Vec::new());
+            }
+            let state = encode(&state, &schema.value_type(), &mut diags);
+            Ok::<_, Diagnostics>(vec![pb::import_resource_state::ImportedResource {
+                type_name: request.type_name.clone(),
+                state,
+                private: Vec::new(),
+            }])
+        }
+        .await
+        .unwrap_or_else(|d| {
+            diags.extend(d);
+            Vec::new()
+        });
+        Ok(Response::new(pb::import_resource_state::Response {
+            imported_resources: imported,
+            diagnostics: diags_to_proto(diags),
+            deferred: None,
+        }))
+    }
+
+    async fn read_data_source(
+        &self,
+        request: Request<pb::read_data_source::Request>,
+    ) -> Result<Response<pb::read_data_source::Response>, Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::new();
+        let state = async {
+            let (source, schema) = self.data_source(&request.type_name)?;
+            let config = decode(request.config, &schema.value_type())?;
+            let client = self.client().await?;
+            let (state, more) = source.read(&client, schema, config).await;
+            diags.extend(more);
+            Ok::<_, Diagnostics>(encode(&state, &schema.value_type(), &mut diags))
+        }
+        .await
+        .unwrap_or_else(|d| {
+            diags.extend(d);
+            None
+        });
+        Ok(Response::new(pb::read_data_source::Response { state, diagnostics: diags_to_proto(diags), deferred: None }))
+    }
+
+    async fn stop_provider(
+        &self,
+        _request: Request<pb::stop_provider::Request>,
+    ) -> Result<Response<pb::stop_provider::Response>, Status> {
+        tracing::info!("StopProvider received");
+        Ok(Response::new(pb::stop_provider::Response { error: String::new() }))
+    }
+}
