@@ -132,12 +132,18 @@ impl Lab {
         let started = Instant::now();
         let line = match ready_rx.recv_timeout(READY_TIMEOUT) {
             Ok(line) => line,
-            Err(_) => {
+            Err(why) => {
                 let _ = child.kill();
                 let status = child.wait();
+                // Let the stderr reader catch up before showing the log.
                 thread::sleep(Duration::from_millis(200));
+                let what = match why {
+                    mpsc::RecvTimeoutError::Timeout => "printed no ready line",
+                    mpsc::RecvTimeoutError::Disconnected => "closed stdout without a ready line",
+                };
                 panic!(
-                    "the lab {} printed no ready line within {:?} (exit: {status:?}).\nlab output:\n{}",
+                    "the lab {} {what} after {:?} (`serve --listen 127.0.0.1:0`, exit: {status:?}).\n\
+                     lab output:\n{}",
                     bin.display(),
                     started.elapsed(),
                     snapshot(&log)
