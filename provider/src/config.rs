@@ -1,0 +1,281 @@
+//! The provider block: attributes, their environment variables, clouds,
+//! and the resolved settings the Graph client is built from.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use tfplugin::{Attr, AttrPath, Diagnostics};
+use url::Url;
+
+/// Manages Windows Autopilot (deployment profiles, Enrollment Status Pages,
+/// device preparation policies, groups, domain join profiles and device
+/// registrations) through Microsoft Graph. Every attribute can also be set
+/// through the environment variable named in its description; the attribute
+/// wins over the variable.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct ProviderConfig {
+    /// The Microsoft Entra tenant id (GUID or domain). Environment: `ARM_TENANT_ID`.
+    pub tenant_id: Attr<String>,
+    /// The application (client) id of the app registration. Environment: `ARM_CLIENT_ID`.
+    pub client_id: Attr<String>,
+    /// A client secret of the app registration. Environment: `ARM_CLIENT_SECRET`.
+    #[schemars(extend("x-tf" = "optional,sensitive"))]
+    pub client_secret: Attr<String>,
+    /// Path to a PEM or PKCS#12 client certificate. Environment: `ARM_CLIENT_CERTIFICATE_PATH`.
+    pub client_certificate_path: Attr<String>,
+    /// Password of the PKCS#12 certificate. Environment: `ARM_CLIENT_CERTIFICATE_PASSWORD`.
+    #[schemars(extend("x-tf" = "optional,sensitive"))]
+    pub client_certificate_password: Attr<String>,
+    /// Authenticate with an OpenID Connect token (workload identity federation). Environment: `ARM_USE_OIDC`.
+    pub use_oidc: Attr<bool>,
+    /// The OIDC token. Environment: `ARM_OIDC_TOKEN`.
+    #[schemars(extend("x-tf" = "optional,sensitive"))]
+    pub oidc_token: Attr<String>,
+    /// A file holding the OIDC token. Environment: `ARM_OIDC_TOKEN_FILE_PATH`.
+    pub oidc_token_file_path: Attr<String>,
+    /// Authenticate with a managed identity. Environment: `ARM_USE_MSI`.
+    pub use_msi: Attr<bool>,
+    /// Authenticate with the Azure CLI's token. Environment: `ARM_USE_CLI`.
+    pub use_cli: Attr<bool>,
+    /// The cloud: `public` (default), `usgovernment` (GCC High), `usgovernmentdod` or `china`. Environment: `ARM_ENVIRONMENT`.
+    pub environment: Attr<Cloud>,
+    /// Overrides the cloud's Graph endpoint, e.g. to point at an autopilot-lab tenant. Plain `http://` only for loopback hosts. Environment: `AUTOPILOT_GRAPH_URL`.
+    pub graph_url: Attr<String>,
+    /// Overrides the cloud's login endpoint. Plain `http://` only for loopback hosts. Environment: `AUTOPILOT_LOGIN_URL`.
+    pub login_url: Attr<String>,
+}
+
+/// A Microsoft cloud and its endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Cloud {
+    #[default]
+    Public,
+    Usgovernment,
+    Usgovernmentdod,
+    China,
+}
+
+impl Cloud {
+    pub fn graph_url(self) -> &'static str {
+        match self {
+            Cloud::Public => "https://graph.microsoft.com",
+            Cloud::Usgovernment => "https://graph.microsoft.us",
+            Cloud::Usgovernmentdod => "https://dod-graph.microsoft.us",
+            Cloud::China => "https://microsoftgraph.chinacloudapi.cn",
+        }
+    }
+
+    pub fn login_url(self) -> &'static str {
+        match self {
+            Cloud::Public => "https://login.microsoftonline.com",
+            Cloud::Usgovernment | Cloud::Usgovernmentdod => "https://login.microsoftonline.us",
+            Cloud::China => "https://login.chinacloudapi.cn",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Cloud> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "public" | "global" => Some(Cloud::Public),
+            "usgovernment" | "usgovernmentl4" => Some(Cloud::Usgovernment),
+            "usgovernmentdod" | "usgovernmentl5" => Some(Cloud::Usgovernmentdod),
+            "china" => Some(Cloud::China),
+            _ => None,
+        }
+    }
+}
+
+/// How the client proves who it is.
+#[derive(Clone)]
+pub enum Credential {
+    ClientSecret(String),
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credential::ClientSecret(_) => f.write_str("ClientSecret(<redacted>)"),
+        }
+    }
+}
+
+/// Everything the Graph client needs, resolved from attributes and environment.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    pub cloud: Cloud,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub credential: Credential,
+    /// Graph root without a version, e.g. `https://graph.microsoft.com`.
+    pub graph_url: Url,
+    /// Login root, e.g. `https://login.microsoftonline.com`.
+    pub login_url: Url,
+}
+
+fn string_setting(attr: &Attr<String>, env: &str) -> Option<String> {
+    match attr {
+        Attr::Known(v) if !v.is_empty() => Some(v.clone()),
+        _ => std::env::var(env).ok().filter(|v| !v.is_empty()),
+    }
+}
+
+fn bool_setting(attr: &Attr<bool>, env: &str) -> bool {
+    match attr {
+        Attr::Known(v) => *v,
+        _ => std::env::var(env).is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes")),
+    }
+}
+
+impl ProviderConfig {
+    fn any_unknown(&self) -> bool {
+        self.tenant_id.is_unknown()
+            || self.client_id.is_unknown()
+            || self.client_secret.is_unknown()
+            || self.environment.is_unknown()
+            || self.graph_url.is_unknown()
+            || self.login_url.is_unknown()
+    }
+
+    /// Offline checks of the provider block.
+    pub fn validate(&self, diags: &mut Diagnostics) {
+        for (name, attr) in [("graph_url", &self.graph_url), ("login_url", &self.login_url)] {
+            if let Attr::Known(text) = attr {
+                if let Err(reason) = check_endpoint(text) {
+                    diags.error_at(AttrPath::root(name), format!("Invalid `{name}`"), reason);
+                }
+            }
+        }
+    }
+
+    /// Resolves attributes and environment into client settings, or explains
+    /// what is missing.
+    pub fn resolve(&self, diags: &mut Diagnostics) -> Option<ClientSettings> {
+        if self.any_unknown() {
+            // Known only after apply: resources that need the client say so.
+            return None;
+        }
+        let cloud = match &self.environment {
+            Attr::Known(cloud) => *cloud,
+            _ => match std::env::var("ARM_ENVIRONMENT") {
+                Ok(text) if !text.is_empty() => match Cloud::parse(&text) {
+                    Some(cloud) => cloud,
+                    None => {
+                        diags.error_at(
+                            AttrPath::root("environment"),
+                            "Invalid ARM_ENVIRONMENT",
+                            format!("{text:?} is not one of: public, usgovernment, usgovernmentdod, china."),
+                        );
+                        return None;
+                    }
+                },
+                _ => Cloud::Public,
+            },
+        };
+        let unsupported = [
+            ("client_certificate_path", string_setting(&self.client_certificate_path, "ARM_CLIENT_CERTIFICATE_PATH").is_some()),
+            ("use_oidc", bool_setting(&self.use_oidc, "ARM_USE_OIDC")),
+            ("oidc_token", string_setting(&self.oidc_token, "ARM_OIDC_TOKEN").is_some()),
+            ("oidc_token_file_path", string_setting(&self.oidc_token_file_path, "ARM_OIDC_TOKEN_FILE_PATH").is_some()),
+            ("use_msi", bool_setting(&self.use_msi, "ARM_USE_MSI")),
+            ("use_cli", bool_setting(&self.use_cli, "ARM_USE_CLI")),
+        ];
+        let tenant_id = string_setting(&self.tenant_id, "ARM_TENANT_ID");
+        let client_id = string_setting(&self.client_id, "ARM_CLIENT_ID");
+        let client_secret = string_setting(&self.client_secret, "ARM_CLIENT_SECRET");
+        if client_secret.is_none() {
+            for (name, set) in unsupported {
+                if set {
+                    diags.error_at(
+                        AttrPath::root(name),
+                        format!("`{name}` is not yet supported"),
+                        "This version of the provider authenticates with a client secret only \
+                         (client_secret or ARM_CLIENT_SECRET).",
+                    );
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        if tenant_id.is_none() {
+            missing.push("tenant_id (ARM_TENANT_ID)");
+        }
+        if client_id.is_none() {
+            missing.push("client_id (ARM_CLIENT_ID)");
+        }
+        if client_secret.is_none() {
+            missing.push("client_secret (ARM_CLIENT_SECRET)");
+        }
+        if !missing.is_empty() {
+            diags.error(
+                "Incomplete provider credentials",
+                format!("Set these provider attributes or environment variables: {}.", missing.join(", ")),
+            );
+        }
+        let graph_url = endpoint(&self.graph_url, "AUTOPILOT_GRAPH_URL", cloud.graph_url(), "graph_url", diags);
+        let login_url = endpoint(&self.login_url, "AUTOPILOT_LOGIN_URL", cloud.login_url(), "login_url", diags);
+        if diags.has_errors() {
+            return None;
+        }
+        Some(ClientSettings {
+            cloud,
+            tenant_id: tenant_id?,
+            client_id: client_id?,
+            credential: Credential::ClientSecret(client_secret?),
+            graph_url: graph_url?,
+            login_url: login_url?,
+        })
+    }
+}
+
+fn endpoint(attr: &Attr<String>, env: &str, default: &str, name: &str, diags: &mut Diagnostics) -> Option<Url> {
+    let text = string_setting(attr, env).unwrap_or_else(|| default.to_string());
+    match check_endpoint(&text) {
+        Ok(url) => Some(url),
+        Err(reason) => {
+            diags.error_at(AttrPath::root(name), format!("Invalid `{name}` (or {env})"), reason);
+            None
+        }
+    }
+}
+
+/// An endpoint must be https, or http on a loopback host.
+pub fn check_endpoint(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text.trim_end_matches('/')).map_err(|e| format!("{text:?} is not a URL: {e}."))?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" => {
+            let loopback = match url.host() {
+                Some(url::Host::Domain(d)) => d == "localhost",
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            };
+            if loopback {
+                Ok(url)
+            } else {
+                Err(format!("{text:?} uses plain http; only https is allowed, except for loopback hosts."))
+            }
+        }
+        other => Err(format!("{text:?} has scheme {other:?}; use https.")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_must_be_https_unless_loopback() {
+        assert!(check_endpoint("https://graph.microsoft.com").is_ok());
+        assert!(check_endpoint("http://127.0.0.1:8080").is_ok());
+        assert!(check_endpoint("http://localhost:1").is_ok());
+        assert!(check_endpoint("http://graph.example.com").is_err());
+        assert!(check_endpoint("ftp://x").is_err());
+    }
+
+    #[test]
+    fn clouds_have_their_hosts() {
+        assert_eq!(Cloud::Usgovernment.graph_url(), "https://graph.microsoft.us");
+        assert_eq!(Cloud::parse("USGovernment"), Some(Cloud::Usgovernment));
+        assert_eq!(Cloud::parse("mars"), None);
+    }
+}

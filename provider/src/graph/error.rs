@@ -1,0 +1,122 @@
+//! Graph's errors as typed values, including Intune's habit of putting a
+//! JSON document inside `error.message`.
+
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GraphError {
+    /// Graph answered with an error status.
+    #[error("{method} {path} failed with HTTP {status} {code}: {message}{}", request_id_suffix(.request_id))]
+    Api {
+        method: String,
+        path: String,
+        status: u16,
+        code: String,
+        message: String,
+        request_id: Option<String>,
+    },
+    /// The login endpoint refused the credentials.
+    #[error("authentication failed ({code}): {description}")]
+    Auth { code: String, description: String },
+    #[error("cannot reach {url}: {reason}")]
+    Transport { url: String, reason: String },
+    #[error("unexpected response from {path}: {reason}")]
+    Decode { path: String, reason: String },
+    #[error("invalid request path {0:?}")]
+    Path(String),
+}
+
+fn request_id_suffix(request_id: &Option<String>) -> String {
+    request_id.as_ref().map(|id| format!(" (request-id {id})")).unwrap_or_default()
+}
+
+impl GraphError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            GraphError::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    error: Body,
+}
+
+#[derive(Deserialize)]
+struct Body {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default, rename = "innerError")]
+    inner_error: Option<Inner>,
+}
+
+#[derive(Deserialize)]
+struct Inner {
+    #[serde(rename = "request-id")]
+    request_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct IntuneMessage {
+    #[serde(rename = "Message")]
+    message: String,
+}
+
+/// The parts of a Graph error body: code, readable message, request id.
+/// Never fails: a body that is not Graph's shape becomes its own message.
+pub fn parse_error_body(status: u16, body: &[u8]) -> (String, String, Option<String>) {
+    match serde_json::from_slice::<Envelope>(body) {
+        Ok(Envelope { error }) => {
+            let message = serde_json::from_str::<IntuneMessage>(&error.message)
+                .map(|m| m.message)
+                .unwrap_or(error.message);
+            let request_id = error.inner_error.and_then(|i| i.request_id);
+            (error.code, message, request_id)
+        }
+        Err(_) => {
+            let text = String::from_utf8_lossy(body);
+            let text = text.trim();
+            let message = if text.is_empty() {
+                format!("HTTP {status} with an empty body")
+            } else {
+                text.chars().take(500).collect()
+            };
+            (format!("HTTP{status}"), message, None)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_graph_error() {
+        let body = br#"{"error":{"code":"Request_BadRequest","message":"Invalid value","innerError":{"date":"2025-02-13T10:21:18","request-id":"abc","client-request-id":"abc"}}}"#;
+        let (code, message, id) = parse_error_body(400, body);
+        assert_eq!((code.as_str(), message.as_str(), id.as_deref()), ("Request_BadRequest", "Invalid value", Some("abc")));
+    }
+
+    #[test]
+    fn intune_wrapped_message_is_unwrapped() {
+        let body = br#"{"error":{"code":"BadRequest","message":"{\r\n  \"_version\": 3,\r\n  \"Message\": \"An error has occurred - Operation ID: 1\",\r\n  \"CustomApiErrorPhrase\": \"\",\r\n  \"RetryAfter\": null\r\n}","innerError":{"request-id":"r"}}}"#;
+        let (code, message, _) = parse_error_body(400, body);
+        assert_eq!(code, "BadRequest");
+        assert_eq!(message, "An error has occurred - Operation ID: 1");
+    }
+
+    #[test]
+    fn malformed_bodies_become_messages() {
+        assert_eq!(parse_error_body(502, b"").1, "HTTP 502 with an empty body");
+        assert_eq!(parse_error_body(500, b"{\"error\": 42").0, "HTTP500");
+        assert_eq!(parse_error_body(500, b"<html>oops</html>").1, "<html>oops</html>");
+    }
+}

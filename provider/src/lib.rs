@@ -1,0 +1,62 @@
+//! terraform-provider-autopilot: Windows Autopilot through Microsoft Graph.
+//!
+//! `config` reads the provider block, `graph` is the one client every Graph
+//! call goes through, and `resources` holds one module per resource type.
+
+pub mod config;
+pub mod graph;
+pub mod resources;
+pub mod validate;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tfplugin::{AnyDataSource, AnyResource, Diagnostics, Provider};
+
+pub use config::ProviderConfig;
+pub use graph::GraphClient;
+
+/// The provider's source address.
+pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/autopilot-iac/autopilot";
+
+/// The `autopilot` provider.
+pub struct AutopilotProvider;
+
+#[async_trait]
+impl Provider for AutopilotProvider {
+    type Config = ProviderConfig;
+    type Client = GraphClient;
+
+    fn type_name(&self) -> &'static str {
+        "autopilot"
+    }
+
+    fn validate(&self, config: &ProviderConfig, diags: &mut Diagnostics) {
+        config.validate(diags);
+    }
+
+    async fn configure(
+        &self,
+        config: ProviderConfig,
+        terraform_version: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<GraphClient> {
+        tracing::debug!(terraform_version, "configuring the provider");
+        let settings = config.resolve(diags)?;
+        match GraphClient::new(settings) {
+            Ok(client) => Some(client),
+            Err(e) => {
+                diags.error("Cannot create the Graph client", e.to_string());
+                None
+            }
+        }
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn AnyResource<GraphClient>>> {
+        vec![Arc::new(resources::domain_join_profile::DomainJoinProfile)]
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn AnyDataSource<GraphClient>>> {
+        Vec::new()
+    }
+}

@@ -1,0 +1,25 @@
+//! One module per resource type, plus what several of them share.
+
+pub mod assignments;
+pub mod domain_join_profile;
+
+use std::collections::BTreeSet;
+
+use tfplugin::{Attr, Diagnostics};
+
+use crate::graph::GraphError;
+
+/// Reports a Graph failure as an error diagnostic saying what was attempted.
+pub fn report(diags: &mut Diagnostics, action: &str, error: &GraphError) {
+    diags.error(format!("Cannot {action}"), error.to_string());
+}
+
+/// A set read from Graph, shaped like the prior value so an unset
+/// attribute does not turn into an empty set (and a perpetual diff).
+pub fn set_like_prior(prior: &Attr<BTreeSet<String>>, fresh: BTreeSet<String>) -> Attr<BTreeSet<String>> {
+    if fresh.is_empty() && !matches!(prior, Attr::Known(p) if p.is_empty()) {
+        Attr::Null
+    } else {
+        Attr::Known(fresh)
+    }
+}
