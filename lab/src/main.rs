@@ -1,1 +1,143 @@
-fn main() {}
+//! `autopilot-lab serve`: run an emulated Graph tenant until SIGTERM or SIGINT.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use autopilot_lab::{LabConfig, LabServer, config};
+use clap::{Parser, Subcommand};
+use uuid::Uuid;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "autopilot-lab",
+    version,
+    about = "An emulated Microsoft Graph tenant for Windows Autopilot"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the lab. The first stdout line is a JSON object with the URLs and credentials.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Load the tenant from FILE at start (if it exists) and save it after every change.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// Tenant id (GUID).
+    #[arg(long, value_name = "GUID", default_value = config::DEFAULT_TENANT_ID)]
+    tenant_id: Uuid,
+    /// Client (application) id (GUID).
+    #[arg(long, value_name = "GUID", default_value = config::DEFAULT_CLIENT_ID)]
+    client_id: Uuid,
+    /// Client secret.
+    #[arg(long, value_name = "S", default_value = config::DEFAULT_CLIENT_SECRET, hide_default_value = true)]
+    client_secret: String,
+    /// Default page size of collections and cap on $top.
+    #[arg(long, value_name = "N", default_value_t = config::DEFAULT_PAGE_SIZE, value_parser = clap::value_parser!(usize))]
+    page_size: usize,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("autopilot-lab: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let Command::Serve(args) = cli.command;
+    match runtime.block_on(serve(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(%error, "autopilot-lab failed");
+            eprintln!("autopilot-lab: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
+}
+
+#[derive(Debug, thiserror::Error)]
+enum ServeError {
+    #[error(transparent)]
+    Lab(#[from] autopilot_lab::LabError),
+    #[error("cannot write the ready line: {0}")]
+    Stdout(std::io::Error),
+    #[error("cannot encode the ready line: {0}")]
+    Encode(serde_json::Error),
+}
+
+async fn serve(args: ServeArgs) -> Result<(), ServeError> {
+    let config = LabConfig {
+        listen: args.listen,
+        state_file: args.state,
+        tenant_id: args.tenant_id.to_string(),
+        client_id: args.client_id.to_string(),
+        client_secret: args.client_secret,
+        page_size: args.page_size.max(1),
+        ..LabConfig::default()
+    };
+    let server = LabServer::bind(config).await?;
+    let line = serde_json::to_string(server.info()).map_err(ServeError::Encode)?;
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{line}").map_err(ServeError::Stdout)?;
+        stdout.flush().map_err(ServeError::Stdout)?;
+    }
+    tracing::info!(graph_url = %server.info().graph_url, "autopilot-lab ready");
+    server.run_until(shutdown_signal()).await?;
+    Ok(())
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => tracing::info!("SIGINT received, shutting down"),
+        () = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
+}

@@ -1,0 +1,34 @@
+//! The login side: the OAuth2 token endpoint (client credentials) and the bearer check in front
+//! of Graph.
+//!
+//! * [`token_endpoint`] parses the form and answers like Entra's v2.0 token endpoint.
+//! * [`credential`] authenticates the client. Today that is `client_secret`; a
+//!   `client_assertion` (certificate or federated JWT) is recognised and is where assertion
+//!   checks will go.
+//! * [`tokens`] remembers the access tokens issued, with audience and expiry.
+//! * [`bearer`] is the middleware that guards every Graph path.
+//! * [`entra_error`] is Entra's error body (`error`, `error_description`, `error_codes`, ...).
+
+pub mod bearer;
+pub mod credential;
+pub mod entra_error;
+pub mod token_endpoint;
+pub mod tokens;
+
+/// Audiences (resource identifiers) whose tokens Graph accepts, in addition to the lab's own
+/// `graph_url`.
+pub const GRAPH_AUDIENCES: &[&str] = &[
+    "https://graph.microsoft.com",
+    "00000003-0000-0000-c000-000000000000",
+    "https://graph.microsoft.us",
+    "https://dod-graph.microsoft.us",
+    "https://microsoftgraph.chinacloudapi.cn",
+];
+
+/// Application permissions (roles) written into every token. The lab does not enforce them yet.
+pub const GRANTED_ROLES: &[&str] = &[
+    "DeviceManagementConfiguration.ReadWrite.All",
+    "DeviceManagementServiceConfig.ReadWrite.All",
+    "Group.ReadWrite.All",
+    "Application.ReadWrite.All",
+];

@@ -1,0 +1,114 @@
+//! Access tokens issued by the lab.
+//!
+//! A token looks like an unsigned JWT (`alg: none`) so that clients which peek at `exp` or `tid`
+//! work, but the lab never trusts its content: a token is valid only if the lab issued it, it has
+//! not expired, and its audience is Graph.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+/// Expired tokens are remembered this long so that they are reported as expired, not unknown.
+const EXPIRED_RETENTION: Duration = Duration::from_secs(3600);
+
+#[derive(Debug, Clone)]
+struct Issued {
+    audience: String,
+    graph: bool,
+    expires_at: Instant,
+}
+
+/// Outcome of checking a bearer token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenCheck {
+    Valid,
+    /// Issued by the lab for another resource.
+    WrongAudience(String),
+    Expired,
+    /// Not issued by this lab instance.
+    Unknown,
+}
+
+/// What to put into a new token.
+#[derive(Debug, Clone)]
+pub struct TokenRequest<'a> {
+    pub tenant_id: &'a str,
+    pub client_id: &'a str,
+    /// Resource the token is for (the scope without `/.default`).
+    pub audience: &'a str,
+    /// Whether Graph accepts this audience.
+    pub graph: bool,
+    pub roles: &'a [&'a str],
+    pub lifetime: Duration,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Default)]
+pub struct TokenStore {
+    tokens: Mutex<HashMap<String, Issued>>,
+}
+
+impl TokenStore {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Issued>> {
+        self.tokens
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Issues and remembers a new token.
+    pub fn issue(&self, request: &TokenRequest<'_>) -> String {
+        let iat = request.now.timestamp();
+        let lifetime = i64::try_from(request.lifetime.as_secs()).unwrap_or(i64::MAX / 2);
+        let header = json!({ "typ": "JWT", "alg": "none" });
+        let claims = json!({
+            "aud": request.audience,
+            "iss": format!("https://sts.windows.net/{}/", request.tenant_id),
+            "iat": iat,
+            "nbf": iat,
+            "exp": iat.saturating_add(lifetime),
+            "appid": request.client_id,
+            "idtyp": "app",
+            "tid": request.tenant_id,
+            "roles": request.roles,
+            "uti": Uuid::new_v4().simple().to_string(),
+            "ver": "1.0",
+        });
+        let token = format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let now = Instant::now();
+        let mut tokens = self.lock();
+        tokens.retain(|_, issued| issued.expires_at + EXPIRED_RETENTION > now);
+        tokens.insert(
+            token.clone(),
+            Issued {
+                audience: request.audience.to_owned(),
+                graph: request.graph,
+                expires_at: now + request.lifetime,
+            },
+        );
+        token
+    }
+
+    pub fn check(&self, token: &str) -> TokenCheck {
+        match self.lock().get(token) {
+            None => TokenCheck::Unknown,
+            Some(issued) if issued.expires_at <= Instant::now() => TokenCheck::Expired,
+            Some(issued) if !issued.graph => TokenCheck::WrongAudience(issued.audience.clone()),
+            Some(_) => TokenCheck::Valid,
+        }
+    }
+
+    /// Forgets every token (clients must log in again).
+    pub fn revoke_all(&self) {
+        self.lock().clear();
+    }
+}

@@ -1,0 +1,46 @@
+//! Configuration of one lab instance.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Tenant id used when none is given. Printed in the ready line.
+pub const DEFAULT_TENANT_ID: &str = "7ab1ab00-0000-4000-8000-00000000a001";
+/// Client (application) id used when none is given.
+pub const DEFAULT_CLIENT_ID: &str = "7ab1ab00-0000-4000-8000-00000000c001";
+/// Client secret used when none is given. The lab is for tests and demos only.
+pub const DEFAULT_CLIENT_SECRET: &str = "lab~autopilot-lab-client-secret";
+/// Access token lifetime (Entra's `expires_in` for app tokens).
+pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3599);
+/// Default and maximum Graph page size.
+pub const DEFAULT_PAGE_SIZE: usize = 1000;
+
+/// Everything a lab instance needs to start.
+#[derive(Debug, Clone)]
+pub struct LabConfig {
+    /// Address to bind; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Load the tenant from this file at start (when it exists) and save it after every change.
+    pub state_file: Option<PathBuf>,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// Lifetime of issued access tokens.
+    pub token_lifetime: Duration,
+    /// Default page size of Graph collections, and the cap on `$top`.
+    pub page_size: usize,
+}
+
+impl Default for LabConfig {
+    fn default() -> Self {
+        LabConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            state_file: None,
+            tenant_id: DEFAULT_TENANT_ID.to_owned(),
+            client_id: DEFAULT_CLIENT_ID.to_owned(),
+            client_secret: DEFAULT_CLIENT_SECRET.to_owned(),
+            token_lifetime: DEFAULT_TOKEN_LIFETIME,
+            page_size: DEFAULT_PAGE_SIZE,
+        }
+    }
+}

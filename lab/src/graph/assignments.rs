@@ -1,0 +1,242 @@
+//! Assignment targets (`deviceAndAppManagementAssignmentTarget` and derived types), shared by
+//! every collection whose objects are assigned to groups or to all devices/users.
+
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use super::schema::{self, Kind, Property, ResolvedType, StructuredType, abstract_type_error};
+use crate::errors::GraphError;
+
+/// Group id Intune uses for the virtual "All devices" group (it appears in assignment ids).
+pub const ALL_DEVICES_GROUP_ID: &str = "adadadad-808e-44e2-905a-0b7873a8a531";
+/// Group id Intune uses for the virtual "All users" group.
+pub const ALL_USERS_GROUP_ID: &str = "acacacac-9df4-4c7d-9d50-4ef0226f57a9";
+
+const FILTER_TYPE: Kind = Kind::Enum(
+    "deviceAndAppManagementAssignmentFilterType",
+    &["none", "include", "exclude"],
+);
+
+pub static ASSIGNMENT_TARGET: StructuredType = StructuredType {
+    name: "deviceAndAppManagementAssignmentTarget",
+    base: None,
+    is_abstract: true,
+    properties: &[
+        Property::new(
+            "deviceAndAppManagementAssignmentFilterId",
+            Kind::String,
+            true,
+        ),
+        Property::new(
+            "deviceAndAppManagementAssignmentFilterType",
+            FILTER_TYPE,
+            false,
+        ),
+    ],
+    navigations: &[],
+};
+
+pub static GROUP_TARGET: StructuredType = StructuredType {
+    name: "groupAssignmentTarget",
+    base: Some(&ASSIGNMENT_TARGET),
+    is_abstract: false,
+    properties: &[Property::new("groupId", Kind::String, true)],
+    navigations: &[],
+};
+
+pub static EXCLUSION_GROUP_TARGET: StructuredType = StructuredType {
+    name: "exclusionGroupAssignmentTarget",
+    base: Some(&GROUP_TARGET),
+    is_abstract: false,
+    properties: &[],
+    navigations: &[],
+};
+
+pub static ALL_DEVICES_TARGET: StructuredType = StructuredType {
+    name: "allDevicesAssignmentTarget",
+    base: Some(&ASSIGNMENT_TARGET),
+    is_abstract: false,
+    properties: &[],
+    navigations: &[],
+};
+
+pub static ALL_LICENSED_USERS_TARGET: StructuredType = StructuredType {
+    name: "allLicensedUsersAssignmentTarget",
+    base: Some(&ASSIGNMENT_TARGET),
+    is_abstract: false,
+    properties: &[],
+    navigations: &[],
+};
+
+pub static CONFIGURATION_MANAGER_COLLECTION_TARGET: StructuredType = StructuredType {
+    name: "configurationManagerCollectionAssignmentTarget",
+    base: Some(&ASSIGNMENT_TARGET),
+    is_abstract: false,
+    properties: &[Property::new("collectionId", Kind::String, true)],
+    navigations: &[],
+};
+
+/// Every target type in the schema.
+pub static TARGET_TYPES: &[&StructuredType] = &[
+    &GROUP_TARGET,
+    &EXCLUSION_GROUP_TARGET,
+    &ALL_DEVICES_TARGET,
+    &ALL_LICENSED_USERS_TARGET,
+    &CONFIGURATION_MANAGER_COLLECTION_TARGET,
+];
+
+/// The source of every assignment the lab creates.
+pub const SOURCE_DIRECT: &str = "direct";
+
+/// `deviceAndAppManagementAssignmentSource`.
+pub const SOURCE_KIND: Kind = Kind::Enum(
+    "deviceAndAppManagementAssignmentSource",
+    &["direct", "policySets"],
+);
+
+/// A validated target, in the shape Graph returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// The target object, with `@odata.type`, the filter properties and `groupId` when it has one.
+    pub value: Value,
+    /// The group the target points at: the real group id, or the virtual "All devices" / "All
+    /// users" group id. Used in assignment ids and to detect duplicate targets.
+    pub group_key: String,
+}
+
+/// Validates a `target` from a request body. `supported` lists the target types the owning
+/// object accepts; `intune_url` goes into wrapped (service-side) errors.
+pub fn parse_target(
+    value: &Value,
+    supported: &[&'static StructuredType],
+    intune_url: &str,
+) -> Result<Target, GraphError> {
+    let Some(body) = value.as_object() else {
+        return Err(GraphError::bad_request(format!(
+            "Cannot convert the literal '{value}' to the expected type '{}'.",
+            ASSIGNMENT_TARGET.qualified()
+        )));
+    };
+    let ty = match schema::resolve_type(body, &ASSIGNMENT_TARGET, TARGET_TYPES)? {
+        ResolvedType::Absent | ResolvedType::Base => return Err(abstract_type_error()),
+        ResolvedType::Derived(ty) => ty,
+    };
+    if !supported.iter().any(|s| std::ptr::eq(*s, ty)) {
+        return Err(GraphError::intune_bad_request(
+            format!(
+                "Assignment target type '{}' is not supported for this object.",
+                ty.qualified()
+            ),
+            intune_url,
+        ));
+    }
+    let given = schema::validate_properties(ty, body)?;
+    let mut target = Map::new();
+    target.insert("@odata.type".into(), Value::String(ty.odata_type()));
+    target.insert(
+        "deviceAndAppManagementAssignmentFilterId".into(),
+        given
+            .get("deviceAndAppManagementAssignmentFilterId")
+            .cloned()
+            .unwrap_or(Value::Null),
+    );
+    target.insert(
+        "deviceAndAppManagementAssignmentFilterType".into(),
+        given
+            .get("deviceAndAppManagementAssignmentFilterType")
+            .cloned()
+            .unwrap_or_else(|| json!("none")),
+    );
+    let group_key = if ty.is_a(&GROUP_TARGET) {
+        let group_id = given
+            .get("groupId")
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                GraphError::intune_bad_request(
+                    format!("A {} needs a groupId.", ty.name),
+                    intune_url,
+                )
+            })?;
+        let parsed = Uuid::parse_str(group_id).map_err(|_| {
+            GraphError::intune_bad_request(
+                format!("'{group_id}' is not a valid group id."),
+                intune_url,
+            )
+        })?;
+        target.insert("groupId".into(), Value::String(group_id.to_owned()));
+        parsed.to_string()
+    } else if std::ptr::eq(ty, &ALL_DEVICES_TARGET) {
+        ALL_DEVICES_GROUP_ID.to_owned()
+    } else if std::ptr::eq(ty, &ALL_LICENSED_USERS_TARGET) {
+        ALL_USERS_GROUP_ID.to_owned()
+    } else {
+        let collection = given
+            .get("collectionId")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        target.insert("collectionId".into(), Value::String(collection.clone()));
+        collection
+    };
+    Ok(Target {
+        value: Value::Object(target),
+        group_key,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SUPPORTED: &[&StructuredType] = &[
+        &GROUP_TARGET,
+        &EXCLUSION_GROUP_TARGET,
+        &ALL_DEVICES_TARGET,
+        &ALL_LICENSED_USERS_TARGET,
+    ];
+
+    #[test]
+    fn group_target_gets_defaults() {
+        let group = "6f1b5b3e-7c55-4a7e-9a51-2a4c1a4b0c11";
+        let t = parse_target(
+            &json!({"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": group}),
+            SUPPORTED,
+            "u",
+        )
+        .unwrap();
+        assert_eq!(t.group_key, group);
+        assert_eq!(
+            t.value,
+            json!({
+                "@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget",
+                "deviceAndAppManagementAssignmentFilterId": null,
+                "deviceAndAppManagementAssignmentFilterType": "none",
+                "groupId": group,
+            })
+        );
+    }
+
+    #[test]
+    fn refusals() {
+        assert!(parse_target(&json!({"groupId": "x"}), SUPPORTED, "u").is_err());
+        let err = parse_target(
+            &json!({"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget", "groupId": "x"}),
+            SUPPORTED,
+            "u",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains(
+            "'groupId' does not exist on type 'microsoft.graph.allDevicesAssignmentTarget'"
+        ));
+        assert!(
+            parse_target(
+                &json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget"}),
+                SUPPORTED,
+                "u"
+            )
+            .is_err()
+        );
+        assert!(parse_target(&json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "nope"}), SUPPORTED, "u").is_err());
+        assert!(parse_target(&json!({"@odata.type": "#microsoft.graph.configurationManagerCollectionAssignmentTarget"}), SUPPORTED, "u").is_err());
+    }
+}

@@ -1,0 +1,233 @@
+//! The Graph surface: `/beta/...` and `/v1.0/...`.
+//!
+//! Graph resolves paths segment by segment, case-insensitively, and names the first segment it
+//! cannot resolve in its error. The lab does the same with a small hand-written resolver instead
+//! of axum routes: [`dispatch`] parses the request into a [`GraphRequest`], [`route`] walks the
+//! segments and hands over to one module per collection. Adding a collection means adding a
+//! module and one match arm here.
+
+pub mod assignments;
+pub mod device_configurations;
+pub mod odata;
+pub mod schema;
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+
+use crate::app::{App, SharedApp};
+use crate::context::RequestContext;
+use crate::errors::GraphError;
+use odata::QueryOptions;
+
+/// Content type of Graph's successful JSON responses.
+pub const ODATA_JSON: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+
+/// The API version prefix of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiVersion {
+    Beta,
+    V1,
+}
+
+impl ApiVersion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiVersion::Beta => "beta",
+            ApiVersion::V1 => "v1.0",
+        }
+    }
+
+    fn from_segment(segment: &str) -> Option<Self> {
+        match segment {
+            "beta" => Some(ApiVersion::Beta),
+            "v1.0" => Some(ApiVersion::V1),
+            _ => None,
+        }
+    }
+}
+
+/// One Graph request, parsed.
+#[derive(Debug)]
+pub struct GraphRequest {
+    pub version: ApiVersion,
+    pub method: Method,
+    /// Percent-decoded path segments after the version; `name('key')` is split into two.
+    pub segments: Vec<String>,
+    pub query: QueryOptions,
+    pub body: Bytes,
+    /// Whether the `Content-Type` is JSON.
+    pub json_content: bool,
+    pub ctx: RequestContext,
+}
+
+impl GraphRequest {
+    /// The body as a JSON object, or Graph's "Unable to read JSON request payload".
+    pub fn json_object(&self) -> Result<Map<String, Value>, GraphError> {
+        if !self.json_content {
+            return Err(GraphError::unreadable_body());
+        }
+        match serde_json::from_slice::<Value>(&self.body) {
+            Ok(Value::Object(map)) => Ok(map),
+            _ => Err(GraphError::unreadable_body()),
+        }
+    }
+}
+
+/// A JSON response with Graph's OData content type.
+pub fn json_response(status: StatusCode, body: &Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(ODATA_JSON))],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// 204 No Content.
+pub fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// The axum handler for every path under `/beta` and `/v1.0`.
+pub async fn dispatch(
+    State(app): State<SharedApp>,
+    Extension(ctx): Extension<RequestContext>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut raw_segments = uri.path().split('/').filter(|s| !s.is_empty());
+    let version = raw_segments.next().and_then(ApiVersion::from_segment);
+    let Some(version) = version else {
+        return GraphError::invalid_version(uri.path()).render(&ctx);
+    };
+    let query = match QueryOptions::parse(uri.query()) {
+        Ok(query) => query,
+        Err(error) => return error.render(&ctx),
+    };
+    let json_content = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            let media = value.split(';').next().unwrap_or("").trim();
+            media.eq_ignore_ascii_case("application/json") || media.ends_with("+json")
+        });
+    let request = GraphRequest {
+        version,
+        method,
+        segments: split_segments(raw_segments),
+        query,
+        body,
+        json_content,
+        ctx,
+    };
+    match route(&app, &request) {
+        Ok(response) => response,
+        Err(error) => {
+            if error.status.is_server_error() {
+                tracing::error!(%error, "graph request failed");
+            } else {
+                tracing::debug!(%error, "graph request refused");
+            }
+            error.render(&request.ctx)
+        }
+    }
+}
+
+/// Resolves the first segments and hands over to the collection's module.
+fn route(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+    let segments = &request.segments;
+    let Some(first) = segments.first() else {
+        return Err(GraphError::bad_request(
+            "autopilot-lab does not serve the service document; name a resource.",
+        ));
+    };
+    if first.eq_ignore_ascii_case("deviceManagement") {
+        return device_management(app, request, &segments[1..]);
+    }
+    Err(GraphError::segment_not_found(first))
+}
+
+fn device_management(
+    app: &App,
+    request: &GraphRequest,
+    rest: &[String],
+) -> Result<Response, GraphError> {
+    let Some(collection) = rest.first() else {
+        return Err(GraphError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "NotImplemented",
+            "autopilot-lab does not emulate the deviceManagement singleton itself.",
+        ));
+    };
+    if collection.eq_ignore_ascii_case("deviceConfigurations") {
+        return device_configurations::route(app, request, &rest[1..]);
+    }
+    Err(GraphError::segment_not_found(collection))
+}
+
+/// Percent-decodes the segments and splits OData key syntax: `items('id')` -> `items`, `id`.
+fn split_segments<'a>(raw: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut segments = Vec::new();
+    for segment in raw.map(percent_decode) {
+        match segment.split_once('(') {
+            Some((name, rest)) if !name.is_empty() && rest.ends_with(')') => {
+                let key = &rest[..rest.len() - 1];
+                let key = key
+                    .strip_prefix('\'')
+                    .and_then(|k| k.strip_suffix('\''))
+                    .unwrap_or(key);
+                segments.push(name.to_owned());
+                segments.push(key.replace("''", "'"));
+            }
+            _ => segments.push(segment),
+        }
+    }
+    segments
+}
+
+fn percent_decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+            if let Some(byte) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The request's method is not one of `allowed` for this path.
+pub fn method_not_allowed(allowed: &[&str]) -> GraphError {
+    GraphError::method_not_allowed(allowed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_keys_and_decodes() {
+        let got =
+            split_segments("deviceManagement/deviceConfigurations('a%27%27b')/assign".split('/'));
+        assert_eq!(
+            got,
+            vec!["deviceManagement", "deviceConfigurations", "a'b", "assign"]
+        );
+        assert_eq!(percent_decode("a%20b%2"), "a b%2");
+        assert_eq!(percent_decode("%zz"), "%zz");
+    }
+}

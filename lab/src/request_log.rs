@@ -1,0 +1,55 @@
+//! The log of Graph and token requests served, exposed at `/_lab/requests`.
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard};
+
+use serde::Serialize;
+
+/// At most this many entries are kept; the oldest are dropped first.
+pub const MAX_ENTRIES: usize = 100_000;
+
+/// One served request.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogEntry {
+    pub method: String,
+    /// The raw (not percent-decoded) path.
+    pub path: String,
+    /// The raw query string, or `null`.
+    pub query: Option<String>,
+    pub status: u16,
+    pub duration_ms: u64,
+    pub request_id: String,
+    pub client_request_id: String,
+    /// Arrival time, `2025-02-13T10:21:18.1234567Z`.
+    pub time: String,
+}
+
+#[derive(Debug, Default)]
+pub struct RequestLog {
+    entries: Mutex<VecDeque<LogEntry>>,
+}
+
+impl RequestLog {
+    fn lock(&self) -> MutexGuard<'_, VecDeque<LogEntry>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn push(&self, entry: LogEntry) {
+        let mut entries = self.lock();
+        if entries.len() >= MAX_ENTRIES {
+            entries.pop_front();
+        }
+        entries.push_back(entry);
+    }
+
+    /// All entries in arrival order.
+    pub fn entries(&self) -> Vec<LogEntry> {
+        self.lock().iter().cloned().collect()
+    }
+
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+}

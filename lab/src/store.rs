@@ -1,0 +1,355 @@
+//! The tenant's data: typed collections of Graph objects, and their persistence.
+//!
+//! Objects are kept as the JSON the lab returns on the wire (`serde_json::Value`), keyed by id.
+//! Each collection keeps insertion order (it is the listing order) and gives every item a
+//! sequence number, which paging uses as a stable cursor: deleting or adding objects between two
+//! page requests never skips or repeats an item.
+//!
+//! Adding a Graph collection means adding one field to [`Tenant`]; the state file, the
+//! `/_lab/objects` dump and `/_lab/reset` pick it up through serde.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use indexmap::IndexMap;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+/// Version of the state file layout, written into the file.
+pub const STATE_FORMAT_VERSION: u32 = 1;
+
+/// Failures loading or saving the tenant.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot read state file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("state file {path} is not a valid autopilot-lab state: {source}")]
+    Parse {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("state file {path} has format version {found}, this lab understands {expected}")]
+    Version {
+        path: PathBuf,
+        found: u32,
+        expected: u32,
+    },
+    #[error("cannot write state file {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot serialize the tenant: {0}")]
+    Serialize(serde_json::Error),
+}
+
+#[derive(Debug, Clone)]
+struct Item {
+    seq: u64,
+    value: Value,
+}
+
+/// One Graph collection: objects keyed by their `id`, in insertion order.
+#[derive(Debug, Clone, Default)]
+pub struct Collection {
+    items: IndexMap<String, Item>,
+    next_seq: u64,
+}
+
+impl Collection {
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Value> {
+        self.items.get(id).map(|item| &item.value)
+    }
+
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut Value> {
+        self.items.get_mut(id).map(|item| &mut item.value)
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.items.contains_key(id)
+    }
+
+    /// Inserts a new object at the end, or replaces an existing one in place.
+    pub fn insert(&mut self, id: String, value: Value) {
+        if let Some(item) = self.items.get_mut(&id) {
+            item.value = value;
+            return;
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.items.insert(id, Item { seq, value });
+    }
+
+    /// Removes an object, keeping the order of the others.
+    pub fn remove(&mut self, id: &str) -> Option<Value> {
+        self.items.shift_remove(id).map(|item| item.value)
+    }
+
+    /// Keeps only the objects for which `keep` is true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Value) -> bool) {
+        self.items.retain(|_, item| keep(&item.value));
+    }
+
+    /// The objects in listing order.
+    pub fn values(&self) -> impl Iterator<Item = &Value> {
+        self.items.values().map(|item| &item.value)
+    }
+
+    /// The objects in listing order with their paging cursor.
+    pub fn values_with_cursor(&self) -> impl Iterator<Item = (u64, &Value)> {
+        self.items.values().map(|item| (item.seq, &item.value))
+    }
+
+    pub fn clear(&mut self) {
+        self.items.clear();
+    }
+}
+
+impl Serialize for Collection {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.values())
+    }
+}
+
+impl<'de> Deserialize<'de> for Collection {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let values = Vec::<Value>::deserialize(deserializer)?;
+        let mut collection = Collection::default();
+        for value in values {
+            let id = value
+                .get("id")
+                .and_then(Value::as_str)
+                .ok_or_else(|| D::Error::custom("every stored object needs a string `id`"))?
+                .to_owned();
+            if collection.contains(&id) {
+                return Err(D::Error::custom(format!("duplicate object id {id}")));
+            }
+            collection.insert(id, value);
+        }
+        Ok(collection)
+    }
+}
+
+/// Everything the emulated tenant holds. One field per Graph collection.
+///
+/// Child objects (such as assignments) live in their own collection with a pointer to their
+/// parent (`sourceId`), so each collection stays flat and generic.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tenant {
+    /// `/deviceManagement/deviceConfigurations` (today: `windowsDomainJoinConfiguration`).
+    #[serde(default)]
+    pub device_configurations: Collection,
+    /// `deviceConfigurationAssignment`s of every device configuration; `sourceId` is the parent.
+    #[serde(default)]
+    pub device_configuration_assignments: Collection,
+}
+
+impl Tenant {
+    /// Total number of objects, for logs.
+    pub fn object_count(&self) -> usize {
+        self.device_configurations.len() + self.device_configuration_assignments.len()
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StateFile {
+    format_version: u32,
+    tenant: Tenant,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StateFileRef<'a> {
+    format_version: u32,
+    tenant: &'a Tenant,
+}
+
+/// The tenant behind a lock, optionally mirrored to a state file.
+#[derive(Debug)]
+pub struct Store {
+    tenant: Mutex<Tenant>,
+    state_file: Option<PathBuf>,
+}
+
+impl Store {
+    /// An empty in-memory tenant, or the one saved in `state_file` when that file exists.
+    pub fn open(state_file: Option<PathBuf>) -> Result<Self, StoreError> {
+        let tenant = match &state_file {
+            Some(path) if path.exists() => load(path)?,
+            _ => Tenant::default(),
+        };
+        Ok(Store {
+            tenant: Mutex::new(tenant),
+            state_file,
+        })
+    }
+
+    pub fn state_file(&self) -> Option<&Path> {
+        self.state_file.as_deref()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Tenant> {
+        // A panic while holding the lock leaves the tenant as it was at the panic; keep serving.
+        self.tenant
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs a read-only closure against the tenant.
+    pub fn read<R>(&self, f: impl FnOnce(&Tenant) -> R) -> R {
+        f(&self.lock())
+    }
+
+    /// Runs a mutation. When it succeeds and a state file is configured, the new tenant is written
+    /// to disk before the lock is released; if that write fails, the mutation is rolled back, so
+    /// memory and disk never disagree.
+    pub fn write<R, E>(&self, f: impl FnOnce(&mut Tenant) -> Result<R, E>) -> Result<R, E>
+    where
+        E: From<StoreError>,
+    {
+        let mut tenant = self.lock();
+        match &self.state_file {
+            None => f(&mut tenant),
+            Some(path) => {
+                let mut draft = tenant.clone();
+                let result = f(&mut draft)?;
+                save(path, &draft)?;
+                *tenant = draft;
+                Ok(result)
+            }
+        }
+    }
+
+    /// Empties every collection (and the state file).
+    pub fn reset(&self) -> Result<(), StoreError> {
+        self.write(|tenant| {
+            *tenant = Tenant::default();
+            Ok::<_, StoreError>(())
+        })
+    }
+
+    /// Every collection as `{"<collectionName>": [objects...]}`.
+    pub fn dump(&self) -> Result<Value, StoreError> {
+        self.read(|tenant| serde_json::to_value(tenant))
+            .map_err(StoreError::Serialize)
+    }
+}
+
+fn load(path: &Path) -> Result<Tenant, StoreError> {
+    let bytes = fs::read(path).map_err(|source| StoreError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let file: StateFile = serde_json::from_slice(&bytes).map_err(|source| StoreError::Parse {
+        path: path.to_owned(),
+        source,
+    })?;
+    if file.format_version != STATE_FORMAT_VERSION {
+        return Err(StoreError::Version {
+            path: path.to_owned(),
+            found: file.format_version,
+            expected: STATE_FORMAT_VERSION,
+        });
+    }
+    Ok(file.tenant)
+}
+
+/// Writes the tenant atomically: a temporary file in the same directory, flushed, then renamed
+/// over the target, so a crash leaves either the old or the new state, never half of one.
+fn save(path: &Path, tenant: &Tenant) -> Result<(), StoreError> {
+    let bytes = serde_json::to_vec_pretty(&StateFileRef {
+        format_version: STATE_FORMAT_VERSION,
+        tenant,
+    })
+    .map_err(StoreError::Serialize)?;
+    let write_err = |source| StoreError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let file_name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "state".to_owned());
+    let tmp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = fs::File::create(&tmp)?;
+        file.write_all(&bytes)?;
+        file.write_all(b"\n")?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        // Best effort: do not leave temporary files behind.
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(write_err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn collection_keeps_order_and_cursor_across_removals() {
+        let mut c = Collection::default();
+        for id in ["a", "b", "c"] {
+            c.insert(id.to_owned(), json!({ "id": id }));
+        }
+        c.remove("b");
+        c.insert("d".to_owned(), json!({ "id": "d" }));
+        let seen: Vec<(u64, &str)> = c
+            .values_with_cursor()
+            .map(|(seq, v)| (seq, v["id"].as_str().unwrap()))
+            .collect();
+        assert_eq!(seen, vec![(0, "a"), (2, "c"), (3, "d")]);
+    }
+
+    #[test]
+    fn failed_mutation_leaves_tenant_untouched_with_state_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(Some(dir.path().join("s.json"))).unwrap();
+        let r: Result<(), StoreError> = store.write(|t| {
+            t.device_configurations
+                .insert("x".into(), json!({ "id": "x" }));
+            Err(StoreError::Serialize(serde_json::Error::custom("boom")))
+        });
+        assert!(r.is_err());
+        assert_eq!(store.read(|t| t.object_count()), 0);
+    }
+
+    #[test]
+    fn state_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let store = Store::open(Some(path.clone())).unwrap();
+        store
+            .write(|t| {
+                t.device_configurations
+                    .insert("x".into(), json!({ "id": "x", "displayName": "X" }));
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        let again = Store::open(Some(path)).unwrap();
+        assert_eq!(
+            again.read(|t| t.device_configurations.get("x").cloned()),
+            Some(json!({ "id": "x", "displayName": "X" }))
+        );
+    }
+}
