@@ -1,0 +1,153 @@
+//! Shared helpers: a lab started in-process on 127.0.0.1:0 and a logged-in HTTP client.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use autopilot_lab::{LabConfig, LabHandle, ReadyInfo};
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+
+pub const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
+
+pub struct Lab {
+    pub handle: LabHandle,
+    pub http: reqwest::Client,
+    pub token: String,
+}
+
+impl Lab {
+    pub async fn start() -> Lab {
+        Lab::start_with(LabConfig::default()).await
+    }
+
+    pub async fn start_with(config: LabConfig) -> Lab {
+        let handle = autopilot_lab::spawn(config).await.expect("lab starts");
+        let http = reqwest::Client::new();
+        let token = fetch_token(&http, handle.info()).await;
+        Lab {
+            handle,
+            http,
+            token,
+        }
+    }
+
+    pub fn info(&self) -> &ReadyInfo {
+        self.handle.info()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.info().graph_url, path)
+    }
+
+    /// A Graph request with the bearer token.
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Response {
+        let mut request = self
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("request is sent")
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        read(self.call(Method::GET, path, None).await).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        read(self.call(Method::POST, path, Some(body)).await).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        read(self.call(Method::PATCH, path, Some(body)).await).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        read(self.call(Method::DELETE, path, None).await).await
+    }
+
+    /// Creates a domain join configuration and returns its id.
+    pub async fn create_domain_join(&self, name: &str) -> String {
+        let (status, body) = self.post(CONFIGS, domain_join(name)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// `GET /_lab/requests` (no token).
+    pub async fn request_log(&self) -> Vec<Value> {
+        let body: Value = self
+            .http
+            .get(self.url("/_lab/requests"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["requests"].as_array().unwrap().clone()
+    }
+}
+
+pub const CONFIGS: &str = "/beta/deviceManagement/deviceConfigurations";
+
+pub async fn fetch_token(http: &reqwest::Client, info: &ReadyInfo) -> String {
+    let response = http
+        .post(info.token_url())
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", info.client_id.as_str()),
+            ("client_secret", info.client_secret.as_str()),
+            ("scope", GRAPH_SCOPE),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+/// Status and JSON body (`null` when the body is empty).
+pub async fn read(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    };
+    (status, body)
+}
+
+/// A valid create body for a domain join configuration.
+pub fn domain_join(name: &str) -> Value {
+    json!({
+        "@odata.type": "#microsoft.graph.windowsDomainJoinConfiguration",
+        "displayName": name,
+        "activeDirectoryDomainName": "contoso.com",
+        "computerNameStaticPrefix": "CTS-",
+        "computerNameSuffixRandomCharCount": 8,
+    })
+}
+
+/// Asserts Graph's error body: code, a message containing `needle`, and `innerError` ids.
+pub fn assert_graph_error(body: &Value, code: &str, needle: &str) {
+    let error = &body["error"];
+    assert_eq!(error["code"], code, "{body}");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains(needle),
+        "message {message:?} lacks {needle:?}"
+    );
+    let inner = &error["innerError"];
+    let date = inner["date"].as_str().unwrap();
+    assert_eq!(date.len(), 19, "date without zone suffix: {date}");
+    assert!(!date.ends_with('Z'));
+    assert!(uuid::Uuid::parse_str(inner["request-id"].as_str().unwrap()).is_ok());
+    assert!(inner["client-request-id"].is_string());
+}
+
+/// Parses Intune's wrapped message and returns the inner document.
+pub fn wrapped_message(body: &Value) -> Value {
+    let message = body["error"]["message"].as_str().unwrap();
+    serde_json::from_str(message).unwrap_or_else(|e| panic!("not wrapped ({e}): {message}"))
+}
