@@ -122,7 +122,8 @@ fn string_setting(attr: &Attr<String>, env: &str) -> Option<String> {
 fn bool_setting(attr: &Attr<bool>, env: &str) -> bool {
     match attr {
         Attr::Known(v) => *v,
-        _ => std::env::var(env).is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes")),
+        _ => std::env::var(env)
+            .is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes")),
     }
 }
 
@@ -138,11 +139,14 @@ impl ProviderConfig {
 
     /// Offline checks of the provider block.
     pub fn validate(&self, diags: &mut Diagnostics) {
-        for (name, attr) in [("graph_url", &self.graph_url), ("login_url", &self.login_url)] {
-            if let Attr::Known(text) = attr {
-                if let Err(reason) = check_endpoint(text) {
-                    diags.error_at(AttrPath::root(name), format!("Invalid `{name}`"), reason);
-                }
+        for (name, attr) in [
+            ("graph_url", &self.graph_url),
+            ("login_url", &self.login_url),
+        ] {
+            if let Attr::Known(text) = attr
+                && let Err(reason) = check_endpoint(text)
+            {
+                diags.error_at(AttrPath::root(name), format!("Invalid `{name}`"), reason);
             }
         }
     }
@@ -172,10 +176,20 @@ impl ProviderConfig {
             },
         };
         let unsupported = [
-            ("client_certificate_path", string_setting(&self.client_certificate_path, "ARM_CLIENT_CERTIFICATE_PATH").is_some()),
+            (
+                "client_certificate_path",
+                string_setting(&self.client_certificate_path, "ARM_CLIENT_CERTIFICATE_PATH")
+                    .is_some(),
+            ),
             ("use_oidc", bool_setting(&self.use_oidc, "ARM_USE_OIDC")),
-            ("oidc_token", string_setting(&self.oidc_token, "ARM_OIDC_TOKEN").is_some()),
-            ("oidc_token_file_path", string_setting(&self.oidc_token_file_path, "ARM_OIDC_TOKEN_FILE_PATH").is_some()),
+            (
+                "oidc_token",
+                string_setting(&self.oidc_token, "ARM_OIDC_TOKEN").is_some(),
+            ),
+            (
+                "oidc_token_file_path",
+                string_setting(&self.oidc_token_file_path, "ARM_OIDC_TOKEN_FILE_PATH").is_some(),
+            ),
             ("use_msi", bool_setting(&self.use_msi, "ARM_USE_MSI")),
             ("use_cli", bool_setting(&self.use_cli, "ARM_USE_CLI")),
         ];
@@ -207,11 +221,26 @@ impl ProviderConfig {
         if !missing.is_empty() {
             diags.error(
                 "Incomplete provider credentials",
-                format!("Set these provider attributes or environment variables: {}.", missing.join(", ")),
+                format!(
+                    "Set these provider attributes or environment variables: {}.",
+                    missing.join(", ")
+                ),
             );
         }
-        let graph_url = endpoint(&self.graph_url, "AUTOPILOT_GRAPH_URL", cloud.graph_url(), "graph_url", diags);
-        let login_url = endpoint(&self.login_url, "AUTOPILOT_LOGIN_URL", cloud.login_url(), "login_url", diags);
+        let graph_url = endpoint(
+            &self.graph_url,
+            "AUTOPILOT_GRAPH_URL",
+            cloud.graph_url(),
+            "graph_url",
+            diags,
+        );
+        let login_url = endpoint(
+            &self.login_url,
+            "AUTOPILOT_LOGIN_URL",
+            cloud.login_url(),
+            "login_url",
+            diags,
+        );
         if diags.has_errors() {
             return None;
         }
@@ -226,12 +255,22 @@ impl ProviderConfig {
     }
 }
 
-fn endpoint(attr: &Attr<String>, env: &str, default: &str, name: &str, diags: &mut Diagnostics) -> Option<Url> {
+fn endpoint(
+    attr: &Attr<String>,
+    env: &str,
+    default: &str,
+    name: &str,
+    diags: &mut Diagnostics,
+) -> Option<Url> {
     let text = string_setting(attr, env).unwrap_or_else(|| default.to_string());
     match check_endpoint(&text) {
         Ok(url) => Some(url),
         Err(reason) => {
-            diags.error_at(AttrPath::root(name), format!("Invalid `{name}` (or {env})"), reason);
+            diags.error_at(
+                AttrPath::root(name),
+                format!("Invalid `{name}` (or {env})"),
+                reason,
+            );
             None
         }
     }
@@ -239,7 +278,8 @@ fn endpoint(attr: &Attr<String>, env: &str, default: &str, name: &str, diags: &m
 
 /// An endpoint must be https, or http on a loopback host.
 pub fn check_endpoint(text: &str) -> Result<Url, String> {
-    let url = Url::parse(text.trim_end_matches('/')).map_err(|e| format!("{text:?} is not a URL: {e}."))?;
+    let url = Url::parse(text.trim_end_matches('/'))
+        .map_err(|e| format!("{text:?} is not a URL: {e}."))?;
     match url.scheme() {
         "https" => Ok(url),
         "http" => {
@@ -252,7 +292,9 @@ pub fn check_endpoint(text: &str) -> Result<Url, String> {
             if loopback {
                 Ok(url)
             } else {
-                Err(format!("{text:?} uses plain http; only https is allowed, except for loopback hosts."))
+                Err(format!(
+                    "{text:?} uses plain http; only https is allowed, except for loopback hosts."
+                ))
             }
         }
         other => Err(format!("{text:?} has scheme {other:?}; use https.")),
@@ -274,7 +316,10 @@ mod tests {
 
     #[test]
     fn clouds_have_their_hosts() {
-        assert_eq!(Cloud::Usgovernment.graph_url(), "https://graph.microsoft.us");
+        assert_eq!(
+            Cloud::Usgovernment.graph_url(),
+            "https://graph.microsoft.us"
+        );
         assert_eq!(Cloud::parse("USGovernment"), Some(Cloud::Usgovernment));
         assert_eq!(Cloud::parse("mars"), None);
     }

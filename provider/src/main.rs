@@ -21,14 +21,20 @@ struct Cli {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tfplugin::logging::init("provider.terraform-provider-autopilot");
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("terraform-provider-autopilot: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let options = ServeOptions { provider_address: PROVIDER_ADDRESS.to_string(), debug: cli.debug };
+    let options = ServeOptions {
+        provider_address: PROVIDER_ADDRESS.to_string(),
+        debug: cli.debug,
+    };
     match runtime.block_on(serve(AutopilotProvider, options)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(ServeError::NotLaunchedByTerraform) => {

@@ -15,16 +15,26 @@ pub fn fqdn(name: &str) -> Result<(), String> {
     let labels: Vec<&str> = name.trim_end_matches('.').split('.').collect();
     for label in &labels {
         if label.is_empty() || label.len() > 63 {
-            return Err(format!("{name:?} has an empty or over-long label; each label is 1 to 63 characters."));
+            return Err(format!(
+                "{name:?} has an empty or over-long label; each label is 1 to 63 characters."
+            ));
         }
-        if !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') || label.starts_with('-') || label.ends_with('-') {
+        if !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            || label.starts_with('-')
+            || label.ends_with('-')
+        {
             return Err(format!(
                 "{name:?} has the label {label:?}; labels use letters, digits and inner hyphens only."
             ));
         }
     }
-    if labels.last().is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit())) {
-        return Err(format!("{name:?} is not a domain name (its last label is numeric)."));
+    if labels
+        .last()
+        .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err(format!(
+            "{name:?} is not a domain name (its last label is numeric)."
+        ));
     }
     Ok(())
 }
@@ -36,18 +46,28 @@ pub fn organizational_unit(dn: &str) -> Result<(), String> {
         .split(',')
         .map(|part| match part.split_once('=') {
             Some((key, value)) => Ok((key.trim().to_ascii_uppercase(), value.trim())),
-            None => Err(format!("{dn:?} is not a distinguished name: {part:?} has no \"=\".")),
+            None => Err(format!(
+                "{dn:?} is not a distinguished name: {part:?} has no \"=\"."
+            )),
         })
         .collect::<Result<_, _>>()?;
-    if rdns.iter().any(|(k, v)| k == "CN" && v.eq_ignore_ascii_case("Computers")) {
+    if rdns
+        .iter()
+        .any(|(k, v)| k == "CN" && v.eq_ignore_ascii_case("Computers"))
+    {
         return Err(
             "CN=Computers is a container, not an organizational unit, and domain joins into it fail. \
              Leave organizational_unit unset to use the default Computers container, or name an OU."
                 .to_string(),
         );
     }
-    if rdns.iter().any(|(k, v)| !matches!(k.as_str(), "OU" | "DC" | "CN") || v.is_empty()) {
-        return Err(format!("{dn:?} is not a distinguished name made of OU=, CN= and DC= parts with values."));
+    if rdns
+        .iter()
+        .any(|(k, v)| !matches!(k.as_str(), "OU" | "DC" | "CN") || v.is_empty())
+    {
+        return Err(format!(
+            "{dn:?} is not a distinguished name made of OU=, CN= and DC= parts with values."
+        ));
     }
     if rdns.first().map(|(k, _)| k.as_str()) != Some("OU") {
         return Err(format!(
@@ -81,17 +101,22 @@ pub fn computer_name_prefix(prefix: &str) -> Result<(), String> {
     if prefix.is_empty() {
         return Err("the prefix must not be empty.".into());
     }
-    if let Some(bad) = prefix.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
-        return Err(format!("{prefix:?} contains {bad:?}; only letters, digits and hyphens are allowed."));
+    if let Some(bad) = prefix
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+    {
+        return Err(format!(
+            "{prefix:?} contains {bad:?}; only letters, digits and hyphens are allowed."
+        ));
     }
     Ok(())
 }
 
 /// A Microsoft Entra object id.
 pub fn object_id(id: &str) -> Result<(), String> {
-    uuid::Uuid::parse_str(id)
-        .map(drop)
-        .map_err(|_| format!("{id:?} is not an object id (a GUID such as 00000000-0000-0000-0000-000000000000)."))
+    uuid::Uuid::parse_str(id).map(drop).map_err(|_| {
+        format!("{id:?} is not an object id (a GUID such as 00000000-0000-0000-0000-000000000000).")
+    })
 }
 
 #[cfg(test)]
@@ -102,7 +127,7 @@ mod tests {
     fn fqdn_rules() {
         assert!(fqdn("contoso.com").is_ok());
         assert!(fqdn("corp.contoso.co.uk").is_ok());
-        assert!(fqdn("CONTOSO").unwrap_err().contains("NetBIOS"));
+        assert!(fqdn("CONTOSO").expect_err("rejected").contains("NetBIOS"));
         assert!(fqdn("contoso..com").is_err());
         assert!(fqdn("-bad.com").is_err());
         assert!(fqdn("con_toso.com").is_err());
@@ -113,7 +138,11 @@ mod tests {
     fn ou_rules() {
         assert!(organizational_unit("OU=Autopilot,DC=contoso,DC=com").is_ok());
         assert!(organizational_unit("OU=A,OU=Devices,DC=contoso,DC=com").is_ok());
-        assert!(organizational_unit("CN=Computers,DC=contoso,DC=com").unwrap_err().contains("container"));
+        assert!(
+            organizational_unit("CN=Computers,DC=contoso,DC=com")
+                .expect_err("rejected")
+                .contains("container")
+        );
         assert!(organizational_unit("contoso.com").is_err());
         assert!(organizational_unit("DC=contoso,DC=com").is_err());
         assert!(organizational_unit("OU=Autopilot").is_err());
@@ -124,7 +153,11 @@ mod tests {
     fn prefix_rules() {
         assert!(computer_name_prefix("CTS-").is_ok());
         assert!(computer_name_prefix("CTS_").is_err());
-        assert!(computer_name_prefix("%SERIAL%").unwrap_err().contains("macro"));
+        assert!(
+            computer_name_prefix("%SERIAL%")
+                .expect_err("rejected")
+                .contains("macro")
+        );
         assert!(computer_name_prefix("").is_err());
     }
 

@@ -84,7 +84,12 @@ impl Diagnostics {
     }
 
     /// An error on one attribute; Terraform underlines it in the configuration.
-    pub fn error_at(&mut self, path: AttrPath, summary: impl Into<String>, detail: impl Into<String>) {
+    pub fn error_at(
+        &mut self,
+        path: AttrPath,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
         self.push(Diagnostic {
             severity: Severity::Error,
             summary: summary.into(),
@@ -102,7 +107,12 @@ impl Diagnostics {
         });
     }
 
-    pub fn warning_at(&mut self, path: AttrPath, summary: impl Into<String>, detail: impl Into<String>) {
+    pub fn warning_at(
+        &mut self,
+        path: AttrPath,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
         self.push(Diagnostic {
             severity: Severity::Warning,
             summary: summary.into(),
@@ -148,7 +158,10 @@ mod tests {
     fn paths_render_like_terraform_addresses() {
         let path = AttrPath::root("assignment").index(0).attr("group_id");
         assert_eq!(path.to_string(), "assignment[0].group_id");
-        assert_eq!(AttrPath::root("tags").key("env").to_string(), "tags[\"env\"]");
+        assert_eq!(
+            AttrPath::root("tags").key("env").to_string(),
+            "tags[\"env\"]"
+        );
     }
 
     #[test]

@@ -17,7 +17,9 @@ pub mod value;
 
 pub use attr::Attr;
 pub use diagnostics::{AttrPath, Diagnostic, Diagnostics, Severity};
-pub use resource::{AnyDataSource, AnyResource, DataSource, Model, PlanRequest, Provider, Resource};
+pub use resource::{
+    AnyDataSource, AnyResource, DataSource, Model, PlanRequest, Provider, Resource,
+};
 pub use schema::Schema;
 pub use value::{Type, Value};
 

@@ -14,7 +14,9 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 /// The level asked for by TF_LOG_PROVIDER, else TF_LOG; off when neither is set.
 pub fn level_from_env() -> LevelFilter {
-    let raw = std::env::var("TF_LOG_PROVIDER").or_else(|_| std::env::var("TF_LOG")).unwrap_or_default();
+    let raw = std::env::var("TF_LOG_PROVIDER")
+        .or_else(|_| std::env::var("TF_LOG"))
+        .unwrap_or_default();
     match raw.trim().to_ascii_uppercase().as_str() {
         "TRACE" | "JSON" => LevelFilter::TRACE,
         "DEBUG" => LevelFilter::DEBUG,
@@ -50,12 +52,19 @@ impl<S: Subscriber> Layer<S> for JsonLines {
         line.insert("@level".into(), Json::from(level));
         line.insert(
             "@message".into(),
-            fields.0.remove("message").unwrap_or_else(|| Json::from(event.metadata().name())),
+            fields
+                .0
+                .remove("message")
+                .unwrap_or_else(|| Json::from(event.metadata().name())),
         );
         line.insert("@module".into(), Json::from(self.module));
         line.insert(
             "@timestamp".into(),
-            Json::from(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()),
+            Json::from(
+                chrono::Utc::now()
+                    .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+                    .to_string(),
+            ),
         );
         line.insert("target".into(), Json::from(event.metadata().target()));
         line.extend(fields.0);
@@ -80,6 +89,7 @@ impl Visit for FieldCollector {
         self.0.insert(field.name().into(), Json::from(value));
     }
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.insert(field.name().into(), Json::from(format!("{value:?}")));
+        self.0
+            .insert(field.name().into(), Json::from(format!("{value:?}")));
     }
 }

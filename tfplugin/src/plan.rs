@@ -19,7 +19,11 @@ pub struct PlanOutcome {
 impl PlanOutcome {
     /// The plan for a destroy: a null planned state.
     pub fn destroy() -> Self {
-        PlanOutcome { planned: Value::Null, requires_replace: Vec::new(), diagnostics: Diagnostics::new() }
+        PlanOutcome {
+            planned: Value::Null,
+            requires_replace: Vec::new(),
+            diagnostics: Diagnostics::new(),
+        }
     }
 }
 
@@ -39,7 +43,9 @@ pub fn plan_generic(block: &Block, prior: &Value, proposed: Value, config: &Valu
         if !config_null || !attr.computed {
             continue;
         }
-        let Some(slot) = planned.attr_mut(&attr.name) else { continue };
+        let Some(slot) = planned.attr_mut(&attr.name) else {
+            continue;
+        };
         if let Some(default) = &attr.default {
             *slot = default.clone();
         } else if creating {
@@ -49,10 +55,13 @@ pub fn plan_generic(block: &Block, prior: &Value, proposed: Value, config: &Valu
     if !creating && changes_configuration(block, prior, &planned, config) {
         for attr in &block.attributes {
             let config_null = config.attr(&attr.name).is_none_or(Value::is_null);
-            if attr.computed && config_null && attr.default.is_none() && !attr.stable {
-                if let Some(slot) = planned.attr_mut(&attr.name) {
-                    *slot = Value::Unknown;
-                }
+            if attr.computed
+                && config_null
+                && attr.default.is_none()
+                && !attr.stable
+                && let Some(slot) = planned.attr_mut(&attr.name)
+            {
+                *slot = Value::Unknown;
             }
         }
     }
@@ -66,7 +75,11 @@ fn changes_configuration(block: &Block, prior: &Value, planned: &Value, config: 
         let driven_by_config = !attr.computed || !config_null || attr.default.is_some();
         driven_by_config && planned.attr(&attr.name) != prior.attr(&attr.name)
     });
-    attrs_changed || block.blocks.iter().any(|b| planned.attr(&b.name) != prior.attr(&b.name))
+    attrs_changed
+        || block
+            .blocks
+            .iter()
+            .any(|b| planned.attr(&b.name) != prior.attr(&b.name))
 }
 
 /// The attributes marked `force_new` whose planned value differs from the
@@ -93,7 +106,11 @@ mod tests {
 
     fn block() -> Block {
         let attr = |name: &str, f: fn(&mut Attribute)| {
-            let mut a = Attribute { name: name.into(), ty: Type::String, ..Attribute::default() };
+            let mut a = Attribute {
+                name: name.into(),
+                ty: Type::String,
+                ..Attribute::default()
+            };
             f(&mut a);
             a
         };
@@ -120,8 +137,10 @@ mod tests {
     }
 
     fn obj(pairs: &[(&str, Value)]) -> Value {
-        let mut attrs: BTreeMap<String, Value> =
-            ["id", "name", "description", "modified", "mode"].iter().map(|n| (n.to_string(), Value::Null)).collect();
+        let mut attrs: BTreeMap<String, Value> = ["id", "name", "description", "modified", "mode"]
+            .iter()
+            .map(|n| (n.to_string(), Value::Null))
+            .collect();
         for (k, v) in pairs {
             attrs.insert(k.to_string(), v.clone());
         }
@@ -144,9 +163,19 @@ mod tests {
 
     #[test]
     fn no_change_keeps_prior() {
-        let prior = obj(&[("id", s("1")), ("name", s("a")), ("modified", s("t1")), ("mode", s("user"))]);
+        let prior = obj(&[
+            ("id", s("1")),
+            ("name", s("a")),
+            ("modified", s("t1")),
+            ("mode", s("user")),
+        ]);
         let config = obj(&[("name", s("a"))]);
-        let proposed = obj(&[("id", s("1")), ("name", s("a")), ("modified", s("t1")), ("mode", s("user"))]);
+        let proposed = obj(&[
+            ("id", s("1")),
+            ("name", s("a")),
+            ("modified", s("t1")),
+            ("mode", s("user")),
+        ]);
         let planned = plan_generic(&block(), &prior, proposed, &config);
         assert_eq!(planned, prior);
         assert!(requires_replace(&block(), &prior, &planned).is_empty());
@@ -154,9 +183,19 @@ mod tests {
 
     #[test]
     fn update_unknowns_volatile_computed_but_keeps_stable() {
-        let prior = obj(&[("id", s("1")), ("name", s("a")), ("modified", s("t1")), ("mode", s("user"))]);
+        let prior = obj(&[
+            ("id", s("1")),
+            ("name", s("a")),
+            ("modified", s("t1")),
+            ("mode", s("user")),
+        ]);
         let config = obj(&[("name", s("a")), ("description", s("new"))]);
-        let proposed = obj(&[("id", s("1")), ("name", s("a")), ("description", s("new")), ("modified", s("t1"))]);
+        let proposed = obj(&[
+            ("id", s("1")),
+            ("name", s("a")),
+            ("description", s("new")),
+            ("modified", s("t1")),
+        ]);
         let planned = plan_generic(&block(), &prior, proposed, &config);
         assert_eq!(planned.attr("id"), Some(&s("1")));
         assert_eq!(planned.attr("modified"), Some(&Value::Unknown));

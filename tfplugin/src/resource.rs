@@ -60,10 +60,20 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync + 'static {
     /// Creates the object. Returns the state to store; return a state
     /// together with errors when the object exists but a later step failed,
     /// so that nothing created is lost.
-    async fn create(&self, client: &C, planned: Self::Model, diags: &mut Diagnostics) -> Option<Self::Model>;
+    async fn create(
+        &self,
+        client: &C,
+        planned: Self::Model,
+        diags: &mut Diagnostics,
+    ) -> Option<Self::Model>;
 
     /// Reads the object; `None` when it no longer exists.
-    async fn read(&self, client: &C, current: Self::Model, diags: &mut Diagnostics) -> Option<Self::Model>;
+    async fn read(
+        &self,
+        client: &C,
+        current: Self::Model,
+        diags: &mut Diagnostics,
+    ) -> Option<Self::Model>;
 
     async fn update(
         &self,
@@ -99,7 +109,12 @@ pub trait DataSource<C: Send + Sync + 'static>: Send + Sync + 'static {
 
     fn validate(&self, _config: &Self::Model, _diags: &mut Diagnostics) {}
 
-    async fn read(&self, client: &C, config: Self::Model, diags: &mut Diagnostics) -> Option<Self::Model>;
+    async fn read(
+        &self,
+        client: &C,
+        config: Self::Model,
+        diags: &mut Diagnostics,
+    ) -> Option<Self::Model>;
 }
 
 /// The provider: its configuration model, how it builds its client, and the
@@ -142,10 +157,21 @@ pub trait AnyResource<C>: Send + Sync {
         proposed: Value,
         config: Value,
     ) -> Result<PlanOutcome, Diagnostics>;
-    async fn apply(&self, client: &C, schema: &Schema, prior: Value, planned: Value) -> (Value, Diagnostics);
+    async fn apply(
+        &self,
+        client: &C,
+        schema: &Schema,
+        prior: Value,
+        planned: Value,
+    ) -> (Value, Diagnostics);
     async fn read(&self, client: &C, schema: &Schema, current: Value) -> (Value, Diagnostics);
     async fn import(&self, client: &C, schema: &Schema, id: &str) -> (Value, Diagnostics);
-    fn upgrade(&self, schema: &Schema, version: i64, state: serde_json::Value) -> (Value, Diagnostics);
+    fn upgrade(
+        &self,
+        schema: &Schema,
+        version: i64,
+        state: serde_json::Value,
+    ) -> (Value, Diagnostics);
 }
 
 /// A data source seen through raw values; implemented for every [`DataSource`].
@@ -168,11 +194,16 @@ fn decode<M: Model>(value: Value, what: &str, diags: &mut Diagnostics) -> Option
 }
 
 fn encode<M: Model>(model: Option<&M>, schema: &Schema, diags: &mut Diagnostics) -> Value {
-    let Some(model) = model else { return Value::Null };
+    let Some(model) = model else {
+        return Value::Null;
+    };
     match value::to_value(model, &schema.value_type()) {
         Ok(v) => v,
         Err(e) => {
-            diags.error("Provider produced a value that does not fit its schema", e.to_string());
+            diags.error(
+                "Provider produced a value that does not fit its schema",
+                e.to_string(),
+            );
             Value::Null
         }
     }
@@ -196,7 +227,9 @@ impl<C: Send + Sync + 'static, R: Resource<C>> AnyResource<C> for R {
 
     fn validate(&self, schema: &Schema, config: Value) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        schema.block.validate(&config, &Default::default(), &mut diags);
+        schema
+            .block
+            .validate(&config, &Default::default(), &mut diags);
         if let Some(model) = decode::<R::Model>(config, "configuration", &mut diags) {
             Resource::validate(self, &model, &mut diags);
         }
@@ -215,30 +248,50 @@ impl<C: Send + Sync + 'static, R: Resource<C>> AnyResource<C> for R {
             return Ok(PlanOutcome::destroy());
         }
         let mut diags = Diagnostics::new();
-        schema.block.validate(&config, &Default::default(), &mut diags);
+        schema
+            .block
+            .validate(&config, &Default::default(), &mut diags);
         let planned = plan::plan_generic(&schema.block, &prior, proposed, &config);
         let prior_model = if prior.is_null() {
             None
         } else {
-            Some(decode::<R::Model>(prior.clone(), "prior state", &mut diags).ok_or(diags.clone())?)
+            Some(
+                decode::<R::Model>(prior.clone(), "prior state", &mut diags)
+                    .ok_or(diags.clone())?,
+            )
         };
-        let config_model = decode::<R::Model>(config, "configuration", &mut diags).ok_or(diags.clone())?;
+        let config_model =
+            decode::<R::Model>(config, "configuration", &mut diags).ok_or(diags.clone())?;
         Resource::validate(self, &config_model, &mut diags);
         if diags.has_errors() {
             return Err(diags);
         }
         let planned_model = decode::<R::Model>(planned, "plan", &mut diags).ok_or(diags.clone())?;
-        let request = PlanRequest { prior: prior_model.as_ref(), config: &config_model, planned: planned_model };
+        let request = PlanRequest {
+            prior: prior_model.as_ref(),
+            config: &config_model,
+            planned: planned_model,
+        };
         let planned_model = self.modify_plan(client, request, &mut diags).await;
         if diags.has_errors() {
             return Err(diags);
         }
         let planned = value::to_value(&planned_model, &schema.value_type()).map_err(codec_diag)?;
         let requires_replace = plan::requires_replace(&schema.block, &prior, &planned);
-        Ok(PlanOutcome { planned, requires_replace, diagnostics: diags })
+        Ok(PlanOutcome {
+            planned,
+            requires_replace,
+            diagnostics: diags,
+        })
     }
 
-    async fn apply(&self, client: &C, schema: &Schema, prior: Value, planned: Value) -> (Value, Diagnostics) {
+    async fn apply(
+        &self,
+        client: &C,
+        schema: &Schema,
+        prior: Value,
+        planned: Value,
+    ) -> (Value, Diagnostics) {
         let mut diags = Diagnostics::new();
         let result = match (prior.is_null(), planned.is_null()) {
             (_, true) => {
@@ -260,7 +313,9 @@ impl<C: Send + Sync + 'static, R: Resource<C>> AnyResource<C> for R {
                 let prior = decode::<R::Model>(prior, "prior state", &mut diags);
                 let planned = decode::<R::Model>(planned, "plan", &mut diags);
                 match (prior, planned) {
-                    (Some(prior), Some(planned)) => self.update(client, prior, planned, &mut diags).await,
+                    (Some(prior), Some(planned)) => {
+                        self.update(client, prior, planned, &mut diags).await
+                    }
                     _ => None,
                 }
             }
@@ -269,7 +324,10 @@ impl<C: Send + Sync + 'static, R: Resource<C>> AnyResource<C> for R {
         if !state.is_wholly_known() {
             diags.error(
                 "Provider left a value unknown after apply",
-                format!("{} returned a state with unknown values; this is a bug in the provider.", self.type_name()),
+                format!(
+                    "{} returned a state with unknown values; this is a bug in the provider.",
+                    self.type_name()
+                ),
             );
         }
         (state, diags)
@@ -292,13 +350,19 @@ impl<C: Send + Sync + 'static, R: Resource<C>> AnyResource<C> for R {
         (state, diags)
     }
 
-    fn upgrade(&self, schema: &Schema, version: i64, state: serde_json::Value) -> (Value, Diagnostics) {
+    fn upgrade(
+        &self,
+        schema: &Schema,
+        version: i64,
+        state: serde_json::Value,
+    ) -> (Value, Diagnostics) {
         let mut diags = Diagnostics::new();
         let mut state = self.upgrade_state(version, state, &mut diags);
         // Attributes the current schema no longer has are dropped, not fatal.
         if let serde_json::Value::Object(attrs) = &mut state {
             attrs.retain(|name, _| {
-                schema.block.attribute(name).is_some() || schema.block.blocks.iter().any(|b| &b.name == name)
+                schema.block.attribute(name).is_some()
+                    || schema.block.blocks.iter().any(|b| &b.name == name)
             });
         }
         let bytes = state.to_string();
@@ -324,7 +388,9 @@ impl<C: Send + Sync + 'static, D: DataSource<C>> AnyDataSource<C> for D {
 
     fn validate(&self, schema: &Schema, config: Value) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        schema.block.validate(&config, &Default::default(), &mut diags);
+        schema
+            .block
+            .validate(&config, &Default::default(), &mut diags);
         if let Some(model) = decode::<D::Model>(config, "configuration", &mut diags) {
             DataSource::validate(self, &model, &mut diags);
         }
@@ -333,7 +399,9 @@ impl<C: Send + Sync + 'static, D: DataSource<C>> AnyDataSource<C> for D {
 
     async fn read(&self, client: &C, schema: &Schema, config: Value) -> (Value, Diagnostics) {
         let mut diags = Diagnostics::new();
-        schema.block.validate(&config, &Default::default(), &mut diags);
+        schema
+            .block
+            .validate(&config, &Default::default(), &mut diags);
         let Some(model) = decode::<D::Model>(config, "configuration", &mut diags) else {
             return (Value::Null, diags);
         };

@@ -54,12 +54,6 @@ pub struct Attribute {
     pub constraints: Constraints,
 }
 
-impl Default for Type {
-    fn default() -> Self {
-        Type::String
-    }
-}
-
 /// Value rules carried over from the JSON Schema.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Constraints {
@@ -103,8 +97,15 @@ impl Schema {
             .into_root_schema_for::<M>();
         let json = root.as_value().clone();
         let model = M::schema_name().to_string();
-        let defs = json.get("$defs").and_then(Json::as_object).cloned().unwrap_or_default();
-        let reader = Reader { defs: &defs, model: &model };
+        let defs = json
+            .get("$defs")
+            .and_then(Json::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let reader = Reader {
+            defs: &defs,
+            model: &model,
+        };
         let block = reader.block(&json)?;
         Ok(Schema { version, block })
     }
@@ -117,8 +118,11 @@ impl Schema {
 impl Block {
     /// The object type of a value conforming to this block.
     pub fn value_type(&self) -> Type {
-        let mut attrs: BTreeMap<String, Type> =
-            self.attributes.iter().map(|a| (a.name.clone(), a.ty.clone())).collect();
+        let mut attrs: BTreeMap<String, Type> = self
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), a.ty.clone()))
+            .collect();
         for nested in &self.blocks {
             let inner = nested.block.value_type();
             let ty = match nested.nesting {
@@ -140,23 +144,33 @@ impl Block {
     pub fn validate(&self, config: &Value, path: &AttrPath, diags: &mut Diagnostics) {
         for attr in &self.attributes {
             let here = path.clone().attr(&attr.name);
-            let Some(value) = config.attr(&attr.name) else { continue };
+            let Some(value) = config.attr(&attr.name) else {
+                continue;
+            };
             if value.is_null() {
                 continue;
             }
             if let Some(message) = &attr.deprecated {
-                diags.warning_at(here.clone(), format!("Argument `{}` is deprecated", attr.name), message.clone());
+                diags.warning_at(
+                    here.clone(),
+                    format!("Argument `{}` is deprecated", attr.name),
+                    message.clone(),
+                );
             }
             attr.constraints.check(&attr.name, value, &here, diags);
         }
         for nested in &self.blocks {
             let here = path.clone().attr(&nested.name);
             match (nested.nesting, config.attr(&nested.name)) {
-                (Nesting::Single, Some(v @ Value::Object(_))) => nested.block.validate(v, &here, diags),
+                (Nesting::Single, Some(v @ Value::Object(_))) => {
+                    nested.block.validate(v, &here, diags)
+                }
                 (Nesting::List | Nesting::Set, Some(Value::List(items) | Value::Set(items))) => {
                     for (i, item) in items.iter().enumerate() {
                         let index = i64::try_from(i).unwrap_or(i64::MAX);
-                        nested.block.validate(item, &here.clone().index(index), diags);
+                        nested
+                            .block
+                            .validate(item, &here.clone().index(index), diags);
                     }
                 }
                 _ => {}
@@ -169,14 +183,14 @@ impl Constraints {
     fn check(&self, name: &str, value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
         match value {
             Value::String(s) => {
-                if let Some(allowed) = &self.one_of {
-                    if !allowed.iter().any(|a| a == s) {
-                        diags.error_at(
-                            path.clone(),
-                            format!("Invalid value for `{name}`"),
-                            format!("{s:?} is not one of: {}.", quoted_list(allowed)),
-                        );
-                    }
+                if let Some(allowed) = &self.one_of
+                    && !allowed.iter().any(|a| a == s)
+                {
+                    diags.error_at(
+                        path.clone(),
+                        format!("Invalid value for `{name}`"),
+                        format!("{s:?} is not one of: {}.", quoted_list(allowed)),
+                    );
                 }
                 let len = s.chars().count() as u64;
                 if let Some(min) = self.min_length.filter(|min| len < *min) {
@@ -202,7 +216,10 @@ impl Constraints {
                     diags.error_at(
                         path.clone(),
                         format!("`{name}` is out of range"),
-                        format!("{v} is not within {}.", range_text(self.minimum, self.maximum)),
+                        format!(
+                            "{v} is not within {}.",
+                            range_text(self.minimum, self.maximum)
+                        ),
                     );
                 }
             }
@@ -226,7 +243,10 @@ impl Constraints {
             out.push(format!("One of: {}.", quoted_list(allowed)));
         }
         if self.minimum.is_some() || self.maximum.is_some() {
-            out.push(format!("Range: {}.", range_text(self.minimum, self.maximum)));
+            out.push(format!(
+                "Range: {}.",
+                range_text(self.minimum, self.maximum)
+            ));
         }
         if let Some(max) = self.max_length {
             out.push(format!("At most {max} characters."));
@@ -239,7 +259,11 @@ impl Constraints {
 }
 
 fn quoted_list(items: &[String]) -> String {
-    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn range_text(min: Option<i64>, max: Option<i64>) -> String {
@@ -269,14 +293,20 @@ struct Flags {
 
 impl Reader<'_> {
     fn fail(&self, reason: impl Into<String>) -> SchemaError {
-        SchemaError { model: self.model.to_string(), reason: reason.into() }
+        SchemaError {
+            model: self.model.to_string(),
+            reason: reason.into(),
+        }
     }
 
     /// Follows `$ref` and drops the `null` alternative of optional fields.
     fn resolve<'s>(&'s self, schema: &'s Json) -> Result<&'s Json, SchemaError> {
         if let Some(reference) = schema.get("$ref").and_then(Json::as_str) {
             let name = reference.rsplit('/').next().unwrap_or_default();
-            let target = self.defs.get(name).ok_or_else(|| self.fail(format!("unresolved {reference}")))?;
+            let target = self
+                .defs
+                .get(name)
+                .ok_or_else(|| self.fail(format!("unresolved {reference}")))?;
             return self.resolve(target);
         }
         for key in ["anyOf", "oneOf"] {
@@ -289,7 +319,10 @@ impl Reader<'_> {
                     return self.resolve(only);
                 }
                 // A string enum spelled as one `const` per variant.
-                if non_null.iter().all(|o| o.get("const").is_some_and(Json::is_string)) {
+                if non_null
+                    .iter()
+                    .all(|o| o.get("const").is_some_and(Json::is_string))
+                {
                     return Ok(schema);
                 }
             }
@@ -311,26 +344,37 @@ impl Reader<'_> {
             let flags = self.flags(name, prop)?;
             let description = text(prop, "description");
             if flags.block {
-                block.blocks.push(self.nested_block(name, prop, description)?);
+                block
+                    .blocks
+                    .push(self.nested_block(name, prop, description)?);
                 continue;
             }
             let resolved = self.resolve(prop)?;
             let ty = self.type_of(resolved)?;
-            let default = prop.get("x-tf-default").map(|d| json_to_value(d, &ty)).transpose()?;
+            let default = prop
+                .get("x-tf-default")
+                .map(|d| json_to_value(d, &ty))
+                .transpose()?;
             if flags.required && (flags.computed || default.is_some()) {
-                return Err(self.fail(format!("{name}: required attributes cannot be computed or defaulted")));
+                return Err(self.fail(format!(
+                    "{name}: required attributes cannot be computed or defaulted"
+                )));
             }
             block.attributes.push(Attribute {
                 name: name.clone(),
                 description,
                 required: flags.required,
-                optional: !flags.required && (flags.optional || !flags.computed || default.is_some()),
+                optional: !flags.required
+                    && (flags.optional || !flags.computed || default.is_some()),
                 computed: flags.computed || default.is_some(),
                 sensitive: flags.sensitive,
                 force_new: flags.force_new,
                 stable: flags.stable,
                 default,
-                deprecated: prop.get("x-tf-deprecated").and_then(Json::as_str).map(str::to_string),
+                deprecated: prop
+                    .get("x-tf-deprecated")
+                    .and_then(Json::as_str)
+                    .map(str::to_string),
                 constraints: self.constraints(resolved, prop),
                 ty,
             });
@@ -362,21 +406,36 @@ impl Reader<'_> {
         Ok(flags)
     }
 
-    fn nested_block(&self, name: &str, prop: &Json, description: String) -> Result<NestedBlock, SchemaError> {
+    fn nested_block(
+        &self,
+        name: &str,
+        prop: &Json,
+        description: String,
+    ) -> Result<NestedBlock, SchemaError> {
         let resolved = self.resolve(prop)?;
         let kind = type_name(resolved);
         let (nesting, inner, max_items) = match kind.as_deref() {
             Some("array") => {
-                let items = resolved.get("items").ok_or_else(|| self.fail(format!("{name}: array without items")))?;
+                let items = resolved
+                    .get("items")
+                    .ok_or_else(|| self.fail(format!("{name}: array without items")))?;
                 let nesting = if resolved.get("uniqueItems") == Some(&Json::Bool(true)) {
                     Nesting::Set
                 } else {
                     Nesting::List
                 };
-                (nesting, items, resolved.get("maxItems").and_then(Json::as_i64).unwrap_or(0))
+                (
+                    nesting,
+                    items,
+                    resolved.get("maxItems").and_then(Json::as_i64).unwrap_or(0),
+                )
             }
             Some("object") => (Nesting::Single, resolved, 0),
-            _ => return Err(self.fail(format!("{name}: a block must be a struct or a list of structs"))),
+            _ => {
+                return Err(self.fail(format!(
+                    "{name}: a block must be a struct or a list of structs"
+                )));
+            }
         };
         let mut block = self.block(inner)?;
         if !description.is_empty() {
@@ -400,7 +459,11 @@ impl Reader<'_> {
             Some("integer" | "number") => Ok(Type::Number),
             Some("boolean") => Ok(Type::Bool),
             Some("array") => {
-                let items = self.resolve(schema.get("items").ok_or_else(|| self.fail("array without items"))?)?;
+                let items = self.resolve(
+                    schema
+                        .get("items")
+                        .ok_or_else(|| self.fail("array without items"))?,
+                )?;
                 let elem = self.type_of(items)?;
                 if schema.get("uniqueItems") == Some(&Json::Bool(true)) {
                     Ok(Type::set(elem))
@@ -423,13 +486,23 @@ impl Reader<'_> {
                     Ok(Type::map(elem))
                 }
             }
-            other => Err(self.fail(format!("unsupported JSON Schema type {other:?} in {schema}"))),
+            other => Err(self.fail(format!(
+                "unsupported JSON Schema type {other:?} in {schema}"
+            ))),
         }
     }
 
     fn constraints(&self, resolved: &Json, prop: &Json) -> Constraints {
-        let int = |key: &str| prop.get(key).or_else(|| resolved.get(key)).and_then(Json::as_i64);
-        let uint = |key: &str| prop.get(key).or_else(|| resolved.get(key)).and_then(Json::as_u64);
+        let int = |key: &str| {
+            prop.get(key)
+                .or_else(|| resolved.get(key))
+                .and_then(Json::as_i64)
+        };
+        let uint = |key: &str| {
+            prop.get(key)
+                .or_else(|| resolved.get(key))
+                .and_then(Json::as_u64)
+        };
         Constraints {
             one_of: enum_values(resolved),
             minimum: int("minimum"),
@@ -442,14 +515,22 @@ impl Reader<'_> {
 }
 
 fn text(schema: &Json, key: &str) -> String {
-    schema.get(key).and_then(Json::as_str).unwrap_or_default().to_string()
+    schema
+        .get(key)
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// The JSON Schema type name, ignoring a `null` alternative.
 fn type_name(schema: &Json) -> Option<String> {
     match schema.get("type")? {
         Json::String(s) => Some(s.clone()),
-        Json::Array(kinds) => kinds.iter().filter_map(Json::as_str).find(|k| *k != "null").map(str::to_string),
+        Json::Array(kinds) => kinds
+            .iter()
+            .filter_map(Json::as_str)
+            .find(|k| *k != "null")
+            .map(str::to_string),
         _ => None,
     }
 }
@@ -460,9 +541,15 @@ fn is_string_enum(schema: &Json) -> bool {
 
 fn enum_values(schema: &Json) -> Option<Vec<String>> {
     if let Some(values) = schema.get("enum").and_then(Json::as_array) {
-        return values.iter().map(|v| v.as_str().map(str::to_string)).collect();
+        return values
+            .iter()
+            .map(|v| v.as_str().map(str::to_string))
+            .collect();
     }
-    let options = schema.get("oneOf").or_else(|| schema.get("anyOf"))?.as_array()?;
+    let options = schema
+        .get("oneOf")
+        .or_else(|| schema.get("anyOf"))?
+        .as_array()?;
     options
         .iter()
         .filter(|o| o.get("type").and_then(Json::as_str) != Some("null"))
@@ -531,12 +618,28 @@ mod tests {
         assert_eq!(name.description, "The name.");
         assert_eq!(name.constraints.max_length, Some(15));
         let count = block.attribute("count").expect("count");
-        assert_eq!((count.ty.clone(), count.constraints.minimum, count.constraints.maximum), (Type::Number, Some(3), Some(14)));
-        assert_eq!(block.attribute("tags").map(|a| a.ty.clone()), Some(Type::set(Type::String)));
+        assert_eq!(
+            (
+                count.ty.clone(),
+                count.constraints.minimum,
+                count.constraints.maximum
+            ),
+            (Type::Number, Some(3), Some(14))
+        );
+        assert_eq!(
+            block.attribute("tags").map(|a| a.ty.clone()),
+            Some(Type::set(Type::String))
+        );
         let mode = block.attribute("mode").expect("mode");
         assert!(mode.optional && mode.computed);
         assert_eq!(mode.default, Some(Value::String("user_driven".into())));
-        assert_eq!(mode.constraints.one_of, Some(vec!["user_driven".to_string(), "self_deploying".to_string()]));
+        assert_eq!(
+            mode.constraints.one_of,
+            Some(vec![
+                "user_driven".to_string(),
+                "self_deploying".to_string()
+            ])
+        );
         let secret = block.attribute("secret").expect("secret");
         assert!(secret.sensitive && secret.deprecated.is_some());
     }
@@ -551,8 +654,13 @@ mod tests {
             ("secret".to_string(), Value::String("s".into())),
         ]));
         let mut diags = Diagnostics::new();
-        schema.block.validate(&config, &AttrPath::default(), &mut diags);
-        let paths: Vec<String> = diags.iter().filter_map(|d| d.path.as_ref().map(ToString::to_string)).collect();
+        schema
+            .block
+            .validate(&config, &AttrPath::default(), &mut diags);
+        let paths: Vec<String> = diags
+            .iter()
+            .filter_map(|d| d.path.as_ref().map(ToString::to_string))
+            .collect();
         assert_eq!(paths, ["name", "count", "mode", "secret"]);
         assert!(diags.has_errors());
     }

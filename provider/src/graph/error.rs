@@ -27,7 +27,10 @@ pub enum GraphError {
 }
 
 fn request_id_suffix(request_id: &Option<String>) -> String {
-    request_id.as_ref().map(|id| format!(" (request-id {id})")).unwrap_or_default()
+    request_id
+        .as_ref()
+        .map(|id| format!(" (request-id {id})"))
+        .unwrap_or_default()
 }
 
 impl GraphError {
@@ -102,7 +105,10 @@ mod tests {
     fn plain_graph_error() {
         let body = br#"{"error":{"code":"Request_BadRequest","message":"Invalid value","innerError":{"date":"2025-02-13T10:21:18","request-id":"abc","client-request-id":"abc"}}}"#;
         let (code, message, id) = parse_error_body(400, body);
-        assert_eq!((code.as_str(), message.as_str(), id.as_deref()), ("Request_BadRequest", "Invalid value", Some("abc")));
+        assert_eq!(
+            (code.as_str(), message.as_str(), id.as_deref()),
+            ("Request_BadRequest", "Invalid value", Some("abc"))
+        );
     }
 
     #[test]
@@ -117,6 +123,9 @@ mod tests {
     fn malformed_bodies_become_messages() {
         assert_eq!(parse_error_body(502, b"").1, "HTTP 502 with an empty body");
         assert_eq!(parse_error_body(500, b"{\"error\": 42").0, "HTTP500");
-        assert_eq!(parse_error_body(500, b"<html>oops</html>").1, "<html>oops</html>");
+        assert_eq!(
+            parse_error_body(500, b"<html>oops</html>").1,
+            "<html>oops</html>"
+        );
     }
 }

@@ -46,57 +46,99 @@ struct Page<T> {
 impl GraphClient {
     pub fn new(settings: ClientSettings) -> Result<Self, GraphError> {
         let http = reqwest::Client::builder()
-            .user_agent(concat!("terraform-provider-autopilot/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!(
+                "terraform-provider-autopilot/",
+                env!("CARGO_PKG_VERSION")
+            ))
             .timeout(std::time::Duration::from_secs(120))
             .build()
-            .map_err(|e| GraphError::Transport { url: settings.graph_url.to_string(), reason: e.to_string() })?;
+            .map_err(|e| GraphError::Transport {
+                url: settings.graph_url.to_string(),
+                reason: e.to_string(),
+            })?;
         let tokens = TokenCache::new(http.clone(), &settings);
-        Ok(GraphClient { http, graph_url: settings.graph_url, tokens })
+        Ok(GraphClient {
+            http,
+            graph_url: settings.graph_url,
+            tokens,
+        })
     }
 
     fn url(&self, version: ApiVersion, path: &str) -> Result<Url, GraphError> {
         let base = self.graph_url.as_str().trim_end_matches('/');
-        Url::parse(&format!("{base}/{}/{}", version.segment(), path.trim_start_matches('/')))
-            .map_err(|_| GraphError::Path(path.to_string()))
+        Url::parse(&format!(
+            "{base}/{}/{}",
+            version.segment(),
+            path.trim_start_matches('/')
+        ))
+        .map_err(|_| GraphError::Path(path.to_string()))
     }
 
     /// Sends one request and returns the body of a success.
-    async fn send(&self, method: Method, url: Url, body: Option<serde_json::Value>) -> Result<Vec<u8>, GraphError> {
+    async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<serde_json::Value>,
+    ) -> Result<Vec<u8>, GraphError> {
         let path = url.path().to_string();
         let token = self.tokens.token().await?;
-        let mut request = self.http.request(method.clone(), url.clone()).bearer_auth(token);
+        let mut request = self
+            .http
+            .request(method.clone(), url.clone())
+            .bearer_auth(token);
         if let Some(body) = &body {
             request = request.json(body);
         }
         tracing::debug!(method = %method, path = %path, "graph request");
-        let response = request
-            .send()
-            .await
-            .map_err(|e| GraphError::Transport { url: url.to_string(), reason: e.to_string() })?;
+        let response = request.send().await.map_err(|e| GraphError::Transport {
+            url: url.to_string(),
+            reason: e.to_string(),
+        })?;
         let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| GraphError::Transport { url: url.to_string(), reason: e.to_string() })?;
+        let bytes = response.bytes().await.map_err(|e| GraphError::Transport {
+            url: url.to_string(),
+            reason: e.to_string(),
+        })?;
         tracing::debug!(method = %method, path = %path, status = status.as_u16(), "graph response");
         if status.is_success() {
             return Ok(bytes.to_vec());
         }
         let (code, message, request_id) = parse_error_body(status.as_u16(), &bytes);
-        Err(GraphError::Api { method: method.to_string(), path, status: status.as_u16(), code, message, request_id })
+        Err(GraphError::Api {
+            method: method.to_string(),
+            path,
+            status: status.as_u16(),
+            code,
+            message,
+            request_id,
+        })
     }
 
     fn decode<T: DeserializeOwned>(path: &str, bytes: &[u8]) -> Result<T, GraphError> {
-        serde_json::from_slice(bytes).map_err(|e| GraphError::Decode { path: path.to_string(), reason: e.to_string() })
+        serde_json::from_slice(bytes).map_err(|e| GraphError::Decode {
+            path: path.to_string(),
+            reason: e.to_string(),
+        })
     }
 
-    pub async fn get<T: DeserializeOwned>(&self, version: ApiVersion, path: &str) -> Result<T, GraphError> {
-        let bytes = self.send(Method::GET, self.url(version, path)?, None).await?;
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        version: ApiVersion,
+        path: &str,
+    ) -> Result<T, GraphError> {
+        let bytes = self
+            .send(Method::GET, self.url(version, path)?, None)
+            .await?;
         Self::decode(path, &bytes)
     }
 
     /// A GET whose 404 means "gone" rather than an error.
-    pub async fn get_optional<T: DeserializeOwned>(&self, version: ApiVersion, path: &str) -> Result<Option<T>, GraphError> {
+    pub async fn get_optional<T: DeserializeOwned>(
+        &self,
+        version: ApiVersion,
+        path: &str,
+    ) -> Result<Option<T>, GraphError> {
         match self.get(version, path).await {
             Ok(v) => Ok(Some(v)),
             Err(e) if e.is_not_found() => Ok(None),
@@ -105,7 +147,11 @@ impl GraphClient {
     }
 
     /// Every item of a collection, following `@odata.nextLink`.
-    pub async fn list<T: DeserializeOwned>(&self, version: ApiVersion, path: &str) -> Result<Vec<T>, GraphError> {
+    pub async fn list<T: DeserializeOwned>(
+        &self,
+        version: ApiVersion,
+        path: &str,
+    ) -> Result<Vec<T>, GraphError> {
         let mut url = self.url(version, path)?;
         let mut items = Vec::new();
         loop {
@@ -119,26 +165,50 @@ impl GraphClient {
         }
     }
 
-    pub async fn post<B: Serialize, T: DeserializeOwned>(&self, version: ApiVersion, path: &str, body: &B) -> Result<T, GraphError> {
+    pub async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        version: ApiVersion,
+        path: &str,
+        body: &B,
+    ) -> Result<T, GraphError> {
         let body = to_json(path, body)?;
-        let bytes = self.send(Method::POST, self.url(version, path)?, Some(body)).await?;
+        let bytes = self
+            .send(Method::POST, self.url(version, path)?, Some(body))
+            .await?;
         Self::decode(path, &bytes)
     }
 
     /// A POST whose answer body is not needed (actions answering 200 or 204).
-    pub async fn post_action<B: Serialize>(&self, version: ApiVersion, path: &str, body: &B) -> Result<(), GraphError> {
+    pub async fn post_action<B: Serialize>(
+        &self,
+        version: ApiVersion,
+        path: &str,
+        body: &B,
+    ) -> Result<(), GraphError> {
         let body = to_json(path, body)?;
-        self.send(Method::POST, self.url(version, path)?, Some(body)).await.map(drop)
+        self.send(Method::POST, self.url(version, path)?, Some(body))
+            .await
+            .map(drop)
     }
 
-    pub async fn patch<B: Serialize>(&self, version: ApiVersion, path: &str, body: &B) -> Result<(), GraphError> {
+    pub async fn patch<B: Serialize>(
+        &self,
+        version: ApiVersion,
+        path: &str,
+        body: &B,
+    ) -> Result<(), GraphError> {
         let body = to_json(path, body)?;
-        self.send(Method::PATCH, self.url(version, path)?, Some(body)).await.map(drop)
+        self.send(Method::PATCH, self.url(version, path)?, Some(body))
+            .await
+            .map(drop)
     }
 
     /// Deletes; an object that is already gone counts as deleted.
     pub async fn delete(&self, version: ApiVersion, path: &str) -> Result<(), GraphError> {
-        match self.send(Method::DELETE, self.url(version, path)?, None).await {
+        match self
+            .send(Method::DELETE, self.url(version, path)?, None)
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) if e.is_not_found() => Ok(()),
             Err(e) => Err(e),
@@ -147,6 +217,8 @@ impl GraphClient {
 }
 
 fn to_json<B: Serialize>(path: &str, body: &B) -> Result<serde_json::Value, GraphError> {
-    serde_json::to_value(body).map_err(|e| GraphError::Decode { path: path.to_string(), reason: e.to_string() })
+    serde_json::to_value(body).map_err(|e| GraphError::Decode {
+        path: path.to_string(),
+        reason: e.to_string(),
+    })
 }
-

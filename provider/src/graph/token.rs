@@ -50,10 +50,10 @@ impl TokenCache {
     /// to expire. Concurrent callers wait for one fetch.
     pub(super) async fn token(&self) -> Result<String, GraphError> {
         let mut current = self.current.lock().await;
-        if let Some((token, expires)) = current.as_ref() {
-            if Instant::now() + REFRESH_MARGIN < *expires {
-                return Ok(token.clone());
-            }
+        if let Some((token, expires)) = current.as_ref()
+            && Instant::now() + REFRESH_MARGIN < *expires
+        {
+            return Ok(token.clone());
         }
         let (token, lifetime) = self.fetch().await?;
         *current = Some((token.clone(), Instant::now() + lifetime));
@@ -75,21 +75,28 @@ impl TokenCache {
             .form(&form)
             .send()
             .await
-            .map_err(|e| GraphError::Transport { url: self.token_url.clone(), reason: e.to_string() })?;
-        let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| GraphError::Transport { url: self.token_url.clone(), reason: e.to_string() })?;
-        if status.is_success() {
-            let token: TokenResponse = serde_json::from_slice(&bytes).map_err(|e| GraphError::Decode {
-                path: self.token_url.clone(),
+            .map_err(|e| GraphError::Transport {
+                url: self.token_url.clone(),
                 reason: e.to_string(),
             })?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(|e| GraphError::Transport {
+            url: self.token_url.clone(),
+            reason: e.to_string(),
+        })?;
+        if status.is_success() {
+            let token: TokenResponse =
+                serde_json::from_slice(&bytes).map_err(|e| GraphError::Decode {
+                    path: self.token_url.clone(),
+                    reason: e.to_string(),
+                })?;
             return Ok((token.access_token, Duration::from_secs(token.expires_in)));
         }
         match serde_json::from_slice::<TokenError>(&bytes) {
-            Ok(e) => Err(GraphError::Auth { code: e.error, description: e.error_description }),
+            Ok(e) => Err(GraphError::Auth {
+                code: e.error,
+                description: e.error_description,
+            }),
             Err(_) => Err(GraphError::Auth {
                 code: format!("HTTP {}", status.as_u16()),
                 description: String::from_utf8_lossy(&bytes).chars().take(300).collect(),

@@ -56,11 +56,20 @@ impl Targets {
     pub fn to_assignments(&self) -> Vec<Assignment> {
         let group = |kind: &str, id: &String| Assignment {
             id: None,
-            target: Target { odata_type: kind.to_string(), group_id: Some(id.clone()) },
+            target: Target {
+                odata_type: kind.to_string(),
+                group_id: Some(id.clone()),
+            },
         };
         let mut out: Vec<Assignment> = Vec::new();
         if self.all_devices {
-            out.push(Assignment { id: None, target: Target { odata_type: ALL_DEVICES.to_string(), group_id: None } });
+            out.push(Assignment {
+                id: None,
+                target: Target {
+                    odata_type: ALL_DEVICES.to_string(),
+                    group_id: None,
+                },
+            });
         }
         out.extend(self.include.iter().map(|id| group(GROUP, id)));
         out.extend(self.exclude.iter().map(|id| group(EXCLUSION, id)));
@@ -75,30 +84,37 @@ pub fn validate(
     all_devices: &Attr<bool>,
     diags: &mut Diagnostics,
 ) {
-    for (name, ids) in [("include_group_ids", include), ("exclude_group_ids", exclude)] {
+    for (name, ids) in [
+        ("include_group_ids", include),
+        ("exclude_group_ids", exclude),
+    ] {
         for id in ids.known().into_iter().flatten() {
             if let Err(reason) = validate::object_id(id) {
-                diags.error_at(AttrPath::root(name), format!("Invalid group id in `{name}`"), reason);
+                diags.error_at(
+                    AttrPath::root(name),
+                    format!("Invalid group id in `{name}`"),
+                    reason,
+                );
             }
         }
     }
-    if let (Attr::Known(true), Attr::Known(ids)) = (all_devices, exclude) {
-        if !ids.is_empty() {
-            diags.error_at(
+    if let (Attr::Known(true), Attr::Known(ids)) = (all_devices, exclude)
+        && !ids.is_empty()
+    {
+        diags.error_at(
                 AttrPath::root("exclude_group_ids"),
                 "Exclusions cannot be combined with `all_devices`",
                 "Intune does not support excluding groups from an \"All devices\" assignment (it causes \
                  assignment problems). Target included groups instead, or remove the exclusions.",
             );
-        }
     }
-    if let (Attr::Known(true), Attr::Known(ids)) = (all_devices, include) {
-        if !ids.is_empty() {
-            diags.warning_at(
-                AttrPath::root("include_group_ids"),
-                "Included groups are redundant with `all_devices`",
-                "The profile already applies to every device.",
-            );
-        }
+    if let (Attr::Known(true), Attr::Known(ids)) = (all_devices, include)
+        && !ids.is_empty()
+    {
+        diags.warning_at(
+            AttrPath::root("include_group_ids"),
+            "Included groups are redundant with `all_devices`",
+            "The profile already applies to every device.",
+        );
     }
 }

@@ -107,13 +107,21 @@ impl DomainJoinProfileModel {
     }
 
     fn to_graph(&self) -> DomainJoinConfiguration {
-        let prefix = self.computer_name_static_prefix.known().cloned().unwrap_or_default();
+        let prefix = self
+            .computer_name_static_prefix
+            .known()
+            .cloned()
+            .unwrap_or_default();
         DomainJoinConfiguration {
             odata_type: ODATA_TYPE.to_string(),
             id: None,
             display_name: self.display_name.known().cloned().unwrap_or_default(),
             description: self.description.known().cloned(),
-            active_directory_domain_name: self.active_directory_domain_name.known().cloned().unwrap_or_default(),
+            active_directory_domain_name: self
+                .active_directory_domain_name
+                .known()
+                .cloned()
+                .unwrap_or_default(),
             organizational_unit: self.organizational_unit.known().cloned(),
             computer_name_suffix_random_char_count: self
                 .computer_name_suffix_random_char_count
@@ -121,7 +129,10 @@ impl DomainJoinProfileModel {
                 .copied()
                 .unwrap_or_else(|| default_random_count(&prefix)),
             computer_name_static_prefix: prefix,
-            role_scope_tag_ids: self.role_scope_tag_ids.known().map(|ids| ids.iter().cloned().collect()),
+            role_scope_tag_ids: self
+                .role_scope_tag_ids
+                .known()
+                .map(|ids| ids.iter().cloned().collect()),
             created_date_time: None,
             last_modified_date_time: None,
         }
@@ -129,7 +140,11 @@ impl DomainJoinProfileModel {
 
     /// The state for what Graph holds, shaped like `prior` where Graph cannot
     /// tell "unset" from "empty".
-    fn from_graph(config: DomainJoinConfiguration, targets: Targets, prior: &DomainJoinProfileModel) -> Self {
+    fn from_graph(
+        config: DomainJoinConfiguration,
+        targets: Targets,
+        prior: &DomainJoinProfileModel,
+    ) -> Self {
         DomainJoinProfileModel {
             id: config.id.into(),
             display_name: Attr::Known(config.display_name),
@@ -137,11 +152,19 @@ impl DomainJoinProfileModel {
             active_directory_domain_name: Attr::Known(config.active_directory_domain_name),
             organizational_unit: config.organizational_unit.into(),
             computer_name_static_prefix: Attr::Known(config.computer_name_static_prefix),
-            computer_name_suffix_random_char_count: Attr::Known(config.computer_name_suffix_random_char_count),
+            computer_name_suffix_random_char_count: Attr::Known(
+                config.computer_name_suffix_random_char_count,
+            ),
             include_group_ids: set_like_prior(&prior.include_group_ids, targets.include),
             exclude_group_ids: set_like_prior(&prior.exclude_group_ids, targets.exclude),
             all_devices: Attr::Known(targets.all_devices),
-            role_scope_tag_ids: Attr::Known(config.role_scope_tag_ids.unwrap_or_default().into_iter().collect()),
+            role_scope_tag_ids: Attr::Known(
+                config
+                    .role_scope_tag_ids
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect(),
+            ),
             created_date_time: config.created_date_time.into(),
             last_modified_date_time: config.last_modified_date_time.into(),
         }
@@ -157,35 +180,58 @@ impl DomainJoinProfile {
         diags: &mut Diagnostics,
     ) -> Option<DomainJoinProfileModel> {
         let path = format!("{COLLECTION}/{id}");
-        let config: DomainJoinConfiguration = match client.get_optional(ApiVersion::Beta, &path).await {
-            Ok(Some(config)) => config,
-            Ok(None) => return None,
-            Err(e) => {
-                report(diags, "read the domain join profile", &e);
-                return None;
-            }
-        };
-        if config.odata_type != ODATA_TYPE {
-            diags.error(
-                "Not a domain join profile",
-                format!("The device configuration {id} is a {}, not a {ODATA_TYPE}.", config.odata_type),
-            );
-            return None;
-        }
-        let assignments: Vec<Assignment> =
-            match client.list(ApiVersion::Beta, &format!("{path}/assignments")).await {
-                Ok(list) => list,
+        let config: DomainJoinConfiguration =
+            match client.get_optional(ApiVersion::Beta, &path).await {
+                Ok(Some(config)) => config,
+                Ok(None) => return None,
                 Err(e) => {
-                    report(diags, "read the domain join profile's assignments", &e);
+                    report(diags, "read the domain join profile", &e);
                     return None;
                 }
             };
-        Some(DomainJoinProfileModel::from_graph(config, Targets::from_assignments(&assignments), prior))
+        if config.odata_type != ODATA_TYPE {
+            diags.error(
+                "Not a domain join profile",
+                format!(
+                    "The device configuration {id} is a {}, not a {ODATA_TYPE}.",
+                    config.odata_type
+                ),
+            );
+            return None;
+        }
+        let assignments: Vec<Assignment> = match client
+            .list(ApiVersion::Beta, &format!("{path}/assignments"))
+            .await
+        {
+            Ok(list) => list,
+            Err(e) => {
+                report(diags, "read the domain join profile's assignments", &e);
+                return None;
+            }
+        };
+        Some(DomainJoinProfileModel::from_graph(
+            config,
+            Targets::from_assignments(&assignments),
+            prior,
+        ))
     }
 
-    async fn assign(&self, client: &GraphClient, id: &str, targets: &Targets) -> Result<(), crate::graph::GraphError> {
-        let body = AssignBody { assignments: targets.to_assignments() };
-        client.post_action(ApiVersion::Beta, &format!("{COLLECTION}/{id}/assign"), &body).await
+    async fn assign(
+        &self,
+        client: &GraphClient,
+        id: &str,
+        targets: &Targets,
+    ) -> Result<(), crate::graph::GraphError> {
+        let body = AssignBody {
+            assignments: targets.to_assignments(),
+        };
+        client
+            .post_action(
+                ApiVersion::Beta,
+                &format!("{COLLECTION}/{id}/assign"),
+                &body,
+            )
+            .await
     }
 }
 
@@ -198,14 +244,14 @@ impl Resource<GraphClient> for DomainJoinProfile {
     }
 
     fn validate(&self, config: &DomainJoinProfileModel, diags: &mut Diagnostics) {
-        if let Attr::Known(domain) = &config.active_directory_domain_name {
-            if let Err(reason) = validate::fqdn(domain) {
-                diags.error_at(
-                    AttrPath::root("active_directory_domain_name"),
-                    "`active_directory_domain_name` must be a fully qualified domain name",
-                    reason,
-                );
-            }
+        if let Attr::Known(domain) = &config.active_directory_domain_name
+            && let Err(reason) = validate::fqdn(domain)
+        {
+            diags.error_at(
+                AttrPath::root("active_directory_domain_name"),
+                "`active_directory_domain_name` must be a fully qualified domain name",
+                reason,
+            );
         }
         if let Attr::Known(ou) = &config.organizational_unit {
             match validate::organizational_unit(ou) {
@@ -230,7 +276,11 @@ impl Resource<GraphClient> for DomainJoinProfile {
         }
         if let Attr::Known(prefix) = &config.computer_name_static_prefix {
             if let Err(reason) = validate::computer_name_prefix(prefix) {
-                diags.error_at(AttrPath::root("computer_name_static_prefix"), "Invalid computer name prefix", reason);
+                diags.error_at(
+                    AttrPath::root("computer_name_static_prefix"),
+                    "Invalid computer name prefix",
+                    reason,
+                );
             } else {
                 let prefix_len = prefix.chars().count() as i64;
                 match &config.computer_name_suffix_random_char_count {
@@ -256,7 +306,12 @@ impl Resource<GraphClient> for DomainJoinProfile {
                 }
             }
         }
-        assignments::validate(&config.include_group_ids, &config.exclude_group_ids, &config.all_devices, diags);
+        assignments::validate(
+            &config.include_group_ids,
+            &config.exclude_group_ids,
+            &config.all_devices,
+            diags,
+        );
     }
 
     async fn modify_plan(
@@ -266,11 +321,16 @@ impl Resource<GraphClient> for DomainJoinProfile {
         _diags: &mut Diagnostics,
     ) -> DomainJoinProfileModel {
         let mut planned = request.planned;
-        if request.config.computer_name_suffix_random_char_count.is_null() {
-            planned.computer_name_suffix_random_char_count = match &planned.computer_name_static_prefix {
-                Attr::Known(prefix) => Attr::Known(default_random_count(prefix)),
-                _ => Attr::Unknown,
-            };
+        if request
+            .config
+            .computer_name_suffix_random_char_count
+            .is_null()
+        {
+            planned.computer_name_suffix_random_char_count =
+                match &planned.computer_name_static_prefix {
+                    Attr::Known(prefix) => Attr::Known(default_random_count(prefix)),
+                    _ => Attr::Unknown,
+                };
         }
         planned
     }
@@ -281,7 +341,10 @@ impl Resource<GraphClient> for DomainJoinProfile {
         planned: DomainJoinProfileModel,
         diags: &mut Diagnostics,
     ) -> Option<DomainJoinProfileModel> {
-        let created: DomainJoinConfiguration = match client.post(ApiVersion::Beta, COLLECTION, &planned.to_graph()).await {
+        let created: DomainJoinConfiguration = match client
+            .post(ApiVersion::Beta, COLLECTION, &planned.to_graph())
+            .await
+        {
             Ok(created) => created,
             Err(e) => {
                 report(diags, "create the domain join profile", &e);
@@ -289,21 +352,30 @@ impl Resource<GraphClient> for DomainJoinProfile {
             }
         };
         let Some(id) = created.id.clone() else {
-            diags.error("Cannot create the domain join profile", "Graph answered without an id.");
+            diags.error(
+                "Cannot create the domain join profile",
+                "Graph answered without an id.",
+            );
             return None;
         };
         tracing::info!(%id, "created domain join profile");
         let targets = planned.targets();
-        if targets != Targets::default() {
-            if let Err(e) = self.assign(client, &id, &targets).await {
-                report(diags, "assign the domain join profile", &e);
-                // The profile exists: keep it in state (Terraform taints it).
-                return Some(DomainJoinProfileModel::from_graph(created, Targets::default(), &planned));
-            }
+        if targets != Targets::default()
+            && let Err(e) = self.assign(client, &id, &targets).await
+        {
+            report(diags, "assign the domain join profile", &e);
+            // The profile exists: keep it in state (Terraform taints it).
+            return Some(DomainJoinProfileModel::from_graph(
+                created,
+                Targets::default(),
+                &planned,
+            ));
         }
         match self.fetch(client, &id, &planned, diags).await {
             Some(state) => Some(state),
-            None => Some(DomainJoinProfileModel::from_graph(created, targets, &planned)),
+            None => Some(DomainJoinProfileModel::from_graph(
+                created, targets, &planned,
+            )),
         }
     }
 
@@ -313,7 +385,7 @@ impl Resource<GraphClient> for DomainJoinProfile {
         current: DomainJoinProfileModel,
         diags: &mut Diagnostics,
     ) -> Option<DomainJoinProfileModel> {
-        let Some(id) = current.id.known().cloned() else { return None };
+        let id = current.id.known().cloned()?;
         let fresh = self.fetch(client, &id, &current, diags).await;
         if fresh.is_none() && diags.has_errors() {
             // A failed read must not drop the resource from state.
@@ -330,32 +402,55 @@ impl Resource<GraphClient> for DomainJoinProfile {
         diags: &mut Diagnostics,
     ) -> Option<DomainJoinProfileModel> {
         let Some(id) = prior.id.known().cloned() else {
-            diags.error("Cannot update the domain join profile", "The state has no id.");
+            diags.error(
+                "Cannot update the domain join profile",
+                "The state has no id.",
+            );
             return Some(prior);
         };
         let path = format!("{COLLECTION}/{id}");
-        if let Err(e) = client.patch(ApiVersion::Beta, &path, &planned.to_graph()).await {
+        if let Err(e) = client
+            .patch(ApiVersion::Beta, &path, &planned.to_graph())
+            .await
+        {
             report(diags, "update the domain join profile", &e);
             return Some(prior);
         }
         let targets = planned.targets();
-        if targets != prior.targets() {
-            if let Err(e) = self.assign(client, &id, &targets).await {
-                report(diags, "update the domain join profile's assignments", &e);
-            }
+        if targets != prior.targets()
+            && let Err(e) = self.assign(client, &id, &targets).await
+        {
+            report(diags, "update the domain join profile's assignments", &e);
         }
-        self.fetch(client, &id, &planned, diags).await.or(Some(prior))
+        self.fetch(client, &id, &planned, diags)
+            .await
+            .or(Some(prior))
     }
 
-    async fn delete(&self, client: &GraphClient, prior: DomainJoinProfileModel, diags: &mut Diagnostics) {
+    async fn delete(
+        &self,
+        client: &GraphClient,
+        prior: DomainJoinProfileModel,
+        diags: &mut Diagnostics,
+    ) {
         let Some(id) = prior.id.known() else { return };
-        if let Err(e) = client.delete(ApiVersion::Beta, &format!("{COLLECTION}/{id}")).await {
+        if let Err(e) = client
+            .delete(ApiVersion::Beta, &format!("{COLLECTION}/{id}"))
+            .await
+        {
             report(diags, "delete the domain join profile", &e);
         }
     }
 
-    async fn import(&self, client: &GraphClient, id: &str, diags: &mut Diagnostics) -> Option<DomainJoinProfileModel> {
-        let found = self.fetch(client, id, &DomainJoinProfileModel::default(), diags).await;
+    async fn import(
+        &self,
+        client: &GraphClient,
+        id: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<DomainJoinProfileModel> {
+        let found = self
+            .fetch(client, id, &DomainJoinProfileModel::default(), diags)
+            .await;
         if found.is_none() && !diags.has_errors() {
             diags.error(
                 "Cannot import a domain join profile that does not exist",
@@ -380,13 +475,21 @@ mod tests {
     #[test]
     fn schema_derives() {
         let schema = tfplugin::Schema::of::<DomainJoinProfileModel>(0).expect("schema");
-        let prefix = schema.block.attribute("computer_name_static_prefix").expect("prefix");
+        let prefix = schema
+            .block
+            .attribute("computer_name_static_prefix")
+            .expect("prefix");
         assert!(prefix.required);
         let all = schema.block.attribute("all_devices").expect("all_devices");
         assert_eq!(all.default, Some(tfplugin::Value::Bool(false)));
     }
 
-    fn config(domain: &str, ou: Option<&str>, prefix: &str, random: Option<i64>) -> DomainJoinProfileModel {
+    fn config(
+        domain: &str,
+        ou: Option<&str>,
+        prefix: &str,
+        random: Option<i64>,
+    ) -> DomainJoinProfileModel {
         DomainJoinProfileModel {
             display_name: Attr::Known("x".into()),
             active_directory_domain_name: Attr::Known(domain.into()),
@@ -409,14 +512,36 @@ mod tests {
 
     #[test]
     fn validation_names_the_attribute() {
-        assert!(error_paths(&config("contoso.com", Some("OU=A,DC=contoso,DC=com"), "CTS-", Some(8))).is_empty());
-        assert_eq!(error_paths(&config("CONTOSO", None, "CTS-", None)), ["active_directory_domain_name"]);
+        assert!(
+            error_paths(&config(
+                "contoso.com",
+                Some("OU=A,DC=contoso,DC=com"),
+                "CTS-",
+                Some(8)
+            ))
+            .is_empty()
+        );
         assert_eq!(
-            error_paths(&config("contoso.com", Some("CN=Computers,DC=contoso,DC=com"), "CTS-", None)),
+            error_paths(&config("CONTOSO", None, "CTS-", None)),
+            ["active_directory_domain_name"]
+        );
+        assert_eq!(
+            error_paths(&config(
+                "contoso.com",
+                Some("CN=Computers,DC=contoso,DC=com"),
+                "CTS-",
+                None
+            )),
             ["organizational_unit"]
         );
-        assert_eq!(error_paths(&config("contoso.com", None, "VERYLONGPREF", Some(8))), ["computer_name_static_prefix"]);
-        assert_eq!(error_paths(&config("contoso.com", None, "CTS_", None)), ["computer_name_static_prefix"]);
+        assert_eq!(
+            error_paths(&config("contoso.com", None, "VERYLONGPREF", Some(8))),
+            ["computer_name_static_prefix"]
+        );
+        assert_eq!(
+            error_paths(&config("contoso.com", None, "CTS_", None)),
+            ["computer_name_static_prefix"]
+        );
     }
 
     #[test]

@@ -16,7 +16,10 @@ pub fn report(diags: &mut Diagnostics, action: &str, error: &GraphError) {
 
 /// A set read from Graph, shaped like the prior value so an unset
 /// attribute does not turn into an empty set (and a perpetual diff).
-pub fn set_like_prior(prior: &Attr<BTreeSet<String>>, fresh: BTreeSet<String>) -> Attr<BTreeSet<String>> {
+pub fn set_like_prior(
+    prior: &Attr<BTreeSet<String>>,
+    fresh: BTreeSet<String>,
+) -> Attr<BTreeSet<String>> {
     if fresh.is_empty() && !matches!(prior, Attr::Known(p) if p.is_empty()) {
         Attr::Null
     } else {

@@ -13,11 +13,14 @@ use crate::resource::{AnyDataSource, AnyResource, Provider};
 use crate::schema::{Block, Nesting, Schema};
 use crate::value::{self, Type, Value};
 
+/// A registered resource or data source with its derived schema.
+type Registered<T> = (Arc<T>, Schema);
+
 pub(crate) struct ProviderService<P: Provider> {
     provider: Arc<P>,
     provider_schema: Schema,
-    resources: HashMap<&'static str, (Arc<dyn AnyResource<P::Client>>, Schema)>,
-    data_sources: HashMap<&'static str, (Arc<dyn AnyDataSource<P::Client>>, Schema)>,
+    resources: HashMap<&'static str, Registered<dyn AnyResource<P::Client>>>,
+    data_sources: HashMap<&'static str, Registered<dyn AnyDataSource<P::Client>>>,
     schema_errors: Diagnostics,
     client: RwLock<Option<Arc<P::Client>>>,
 }
@@ -29,7 +32,10 @@ impl<P: Provider> ProviderService<P> {
             Ok(schema) => schema,
             Err(e) => {
                 schema_errors.error("Invalid provider schema", e.to_string());
-                Schema { version: 0, block: Block::default() }
+                Schema {
+                    version: 0,
+                    block: Block::default(),
+                }
             }
         };
         let mut resources = HashMap::new();
@@ -60,12 +66,19 @@ impl<P: Provider> ProviderService<P> {
         }
     }
 
-    fn resource(&self, name: &str) -> Result<&(Arc<dyn AnyResource<P::Client>>, Schema), Diagnostics> {
-        self.resources.get(name).ok_or_else(|| unknown_type("resource", name))
+    fn resource(&self, name: &str) -> Result<&Registered<dyn AnyResource<P::Client>>, Diagnostics> {
+        self.resources
+            .get(name)
+            .ok_or_else(|| unknown_type("resource", name))
     }
 
-    fn data_source(&self, name: &str) -> Result<&(Arc<dyn AnyDataSource<P::Client>>, Schema), Diagnostics> {
-        self.data_sources.get(name).ok_or_else(|| unknown_type("data source", name))
+    fn data_source(
+        &self,
+        name: &str,
+    ) -> Result<&Registered<dyn AnyDataSource<P::Client>>, Diagnostics> {
+        self.data_sources
+            .get(name)
+            .ok_or_else(|| unknown_type("data source", name))
     }
 
     async fn client(&self) -> Result<Arc<P::Client>, Diagnostics> {
@@ -82,7 +95,10 @@ impl<P: Provider> ProviderService<P> {
 
 fn unknown_type(kind: &str, name: &str) -> Diagnostics {
     let mut diags = Diagnostics::new();
-    diags.error(format!("Unknown {kind} type"), format!("This provider has no {kind} type {name:?}."));
+    diags.error(
+        format!("Unknown {kind} type"),
+        format!("This provider has no {kind} type {name:?}."),
+    );
     diags
 }
 
@@ -102,7 +118,10 @@ fn decode(dv: Option<pb::DynamicValue>, ty: &Type) -> Result<Value, Diagnostics>
 
 fn encode(value: &Value, ty: &Type, diags: &mut Diagnostics) -> Option<pb::DynamicValue> {
     match value::to_msgpack(value, ty) {
-        Ok(msgpack) => Some(pb::DynamicValue { msgpack, json: Vec::new() }),
+        Ok(msgpack) => Some(pb::DynamicValue {
+            msgpack,
+            json: Vec::new(),
+        }),
         Err(e) => {
             diags.error("Cannot encode a value for Terraform", e.to_string());
             None
@@ -143,7 +162,10 @@ fn diags_to_proto(diags: Diagnostics) -> Vec<pb::Diagnostic> {
 }
 
 fn schema_to_proto(schema: &Schema) -> pb::Schema {
-    pb::Schema { version: schema.version, block: Some(block_to_proto(&schema.block, schema.version)) }
+    pb::Schema {
+        version: schema.version,
+        block: Some(block_to_proto(&schema.block, schema.version)),
+    }
 }
 
 fn block_to_proto(block: &Block, version: i64) -> pb::schema::Block {
@@ -195,7 +217,9 @@ fn describe(description: &str, constraints: &[String]) -> String {
     if constraints.is_empty() {
         description.to_string()
     } else {
-        format!("{description} {}", constraints.join(" ")).trim().to_string()
+        format!("{description} {}", constraints.join(" "))
+            .trim()
+            .to_string()
     }
 }
 
@@ -223,11 +247,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             diagnostics: diags_to_proto(self.schema_errors.clone()),
             resources: resources
                 .into_iter()
-                .map(|n| pb::get_metadata::ResourceMetadata { type_name: n.to_string() })
+                .map(|n| pb::get_metadata::ResourceMetadata {
+                    type_name: n.to_string(),
+                })
                 .collect(),
             data_sources: data_sources
                 .into_iter()
-                .map(|n| pb::get_metadata::DataSourceMetadata { type_name: n.to_string() })
+                .map(|n| pb::get_metadata::DataSourceMetadata {
+                    type_name: n.to_string(),
+                })
                 .collect(),
         }))
     }
@@ -238,14 +266,21 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
         Ok(Response::new(pb::get_provider_schema::Response {
             provider: Some(schema_to_proto(&self.provider_schema)),
-            resource_schemas: self.resources.iter().map(|(n, (_, s))| (n.to_string(), schema_to_proto(s))).collect(),
+            resource_schemas: self
+                .resources
+                .iter()
+                .map(|(n, (_, s))| (n.to_string(), schema_to_proto(s)))
+                .collect(),
             data_source_schemas: self
                 .data_sources
                 .iter()
                 .map(|(n, (_, s))| (n.to_string(), schema_to_proto(s)))
                 .collect(),
             diagnostics: diags_to_proto(self.schema_errors.clone()),
-            provider_meta: Some(pb::Schema { version: 0, block: Some(pb::schema::Block::default()) }),
+            provider_meta: Some(pb::Schema {
+                version: 0,
+                block: Some(pb::schema::Block::default()),
+            }),
             server_capabilities: Some(capabilities()),
         }))
     }
@@ -258,7 +293,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let diags = match decode(request.config, &self.provider_schema.value_type()) {
             Ok(config) => {
                 let mut diags = Diagnostics::new();
-                self.provider_schema.block.validate(&config, &AttrPath::default(), &mut diags);
+                self.provider_schema
+                    .block
+                    .validate(&config, &AttrPath::default(), &mut diags);
                 match value::from_value::<P::Config>(config) {
                     Ok(model) => self.provider.validate(&model, &mut diags),
                     Err(e) => diags.error("Invalid provider configuration", e.to_string()),
@@ -267,7 +304,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             }
             Err(diags) => diags,
         };
-        Ok(Response::new(pb::validate_provider_config::Response { diagnostics: diags_to_proto(diags) }))
+        Ok(Response::new(pb::validate_provider_config::Response {
+            diagnostics: diags_to_proto(diags),
+        }))
     }
 
     async fn validate_resource_config(
@@ -281,7 +320,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             Ok::<_, Diagnostics>(resource.validate(schema, config))
         })()
         .unwrap_or_else(|d| d);
-        Ok(Response::new(pb::validate_resource_config::Response { diagnostics: diags_to_proto(diags) }))
+        Ok(Response::new(pb::validate_resource_config::Response {
+            diagnostics: diags_to_proto(diags),
+        }))
     }
 
     async fn validate_data_resource_config(
@@ -295,7 +336,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             Ok::<_, Diagnostics>(source.validate(schema, config))
         })()
         .unwrap_or_else(|d| d);
-        Ok(Response::new(pb::validate_data_resource_config::Response { diagnostics: diags_to_proto(diags) }))
+        Ok(Response::new(pb::validate_data_resource_config::Response {
+            diagnostics: diags_to_proto(diags),
+        }))
     }
 
     async fn upgrade_resource_state(
@@ -339,14 +382,19 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         match decode(request.config, &self.provider_schema.value_type()) {
             Ok(config) => match value::from_value::<P::Config>(config) {
                 Ok(model) => {
-                    let client = self.provider.configure(model, &request.terraform_version, &mut diags).await;
+                    let client = self
+                        .provider
+                        .configure(model, &request.terraform_version, &mut diags)
+                        .await;
                     *self.client.write().await = client.map(Arc::new);
                 }
                 Err(e) => diags.error("Invalid provider configuration", e.to_string()),
             },
             Err(d) => diags.extend(d),
         }
-        Ok(Response::new(pb::configure_provider::Response { diagnostics: diags_to_proto(diags) }))
+        Ok(Response::new(pb::configure_provider::Response {
+            diagnostics: diags_to_proto(diags),
+        }))
     }
 
     async fn read_resource(
@@ -390,7 +438,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let proposed = decode(request.proposed_new_state, &ty)?;
             let config = decode(request.config, &ty)?;
             let client = self.client.read().await.clone();
-            let outcome = resource.plan(client.as_deref(), schema, prior, proposed, config).await?;
+            let outcome = resource
+                .plan(client.as_deref(), schema, prior, proposed, config)
+                .await?;
             diags.extend(outcome.diagnostics);
             requires_replace = outcome.requires_replace.iter().map(path_to_proto).collect();
             Ok::<_, Diagnostics>(encode(&outcome.planned, &ty, &mut diags))
@@ -489,7 +539,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             diags.extend(d);
             None
         });
-        Ok(Response::new(pb::read_data_source::Response { state, diagnostics: diags_to_proto(diags), deferred: None }))
+        Ok(Response::new(pb::read_data_source::Response {
+            state,
+            diagnostics: diags_to_proto(diags),
+            deferred: None,
+        }))
     }
 
     async fn stop_provider(
@@ -497,6 +551,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         _request: Request<pb::stop_provider::Request>,
     ) -> Result<Response<pb::stop_provider::Response>, Status> {
         tracing::info!("StopProvider received");
-        Ok(Response::new(pb::stop_provider::Response { error: String::new() }))
+        Ok(Response::new(pb::stop_provider::Response {
+            error: String::new(),
+        }))
     }
 }

@@ -28,7 +28,8 @@ pub use tls::{AutoMtls, TlsSetupError, auto_mtls};
 
 /// go-plugin's magic cookie for Terraform providers (same for OpenTofu).
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
-pub const MAGIC_COOKIE_VALUE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+pub const MAGIC_COOKIE_VALUE: &str =
+    "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 
 /// Terraform and OpenTofu accept up to this many bytes per message.
 const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
@@ -38,7 +39,10 @@ pub enum ServeError {
     #[error("this binary is a Terraform plugin: run it through terraform (or with --debug)")]
     NotLaunchedByTerraform,
     #[error("cannot listen on {path}: {source}")]
-    Listen { path: PathBuf, source: std::io::Error },
+    Listen {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Tls(#[from] TlsSetupError),
     #[error("cannot write the handshake: {0}")]
@@ -63,13 +67,15 @@ pub async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<()
     if !options.debug && std::env::var(MAGIC_COOKIE_KEY).as_deref() != Ok(MAGIC_COOKIE_VALUE) {
         return Err(ServeError::NotLaunchedByTerraform);
     }
-    if let Ok(versions) = std::env::var("PLUGIN_PROTOCOL_VERSIONS") {
-        if !versions.split(',').any(|v| v.trim() == "6") {
-            tracing::warn!(%versions, "the client does not offer protocol 6; it will refuse this plugin");
-        }
+    if let Ok(versions) = std::env::var("PLUGIN_PROTOCOL_VERSIONS")
+        && !versions.split(',').any(|v| v.trim() == "6")
+    {
+        tracing::warn!(%versions, "the client does not offer protocol 6; it will refuse this plugin");
     }
 
-    let socket_dir = std::env::var_os("PLUGIN_UNIX_SOCKET_DIR").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let socket_dir = std::env::var_os("PLUGIN_UNIX_SOCKET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
     let socket_path = socket_dir.join(format!("plugin{}", uuid::Uuid::new_v4().simple()));
     let listener = UnixListener::bind(&socket_path).map_err(|source| ServeError::Listen {
         path: socket_path.clone(),
@@ -83,7 +89,10 @@ pub async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<()
     };
 
     let (shutdown_tx, mut shutdown_rx) = mpsc::channel::<()>(1);
-    let incoming = accept_loop(listener, mtls.as_ref().map(|m| TlsAcceptor::from(m.config.clone())));
+    let incoming = accept_loop(
+        listener,
+        mtls.as_ref().map(|m| TlsAcceptor::from(m.config.clone())),
+    );
 
     if options.debug {
         print_reattach(&options.provider_address, &socket_path).map_err(ServeError::Handshake)?;
@@ -94,7 +103,10 @@ pub async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<()
             .unwrap_or_default();
         let line = format!("1|6|unix|{}|grpc|{cert}\n", socket_path.display());
         let mut stdout = std::io::stdout().lock();
-        stdout.write_all(line.as_bytes()).and_then(|()| stdout.flush()).map_err(ServeError::Handshake)?;
+        stdout
+            .write_all(line.as_bytes())
+            .and_then(|()| stdout.flush())
+            .map_err(ServeError::Handshake)?;
         ignore_interrupts();
     }
 
@@ -109,7 +121,9 @@ pub async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<()
     let debug = options.debug;
     tonic::transport::Server::builder()
         .add_service(health_service)
-        .add_service(GrpcControllerServer::new(side::Controller::new(shutdown_tx)))
+        .add_service(GrpcControllerServer::new(side::Controller::new(
+            shutdown_tx,
+        )))
         .add_service(GrpcStdioServer::new(side::Stdio))
         .add_service(provider_service)
         .serve_with_incoming_shutdown(incoming, async move {
@@ -153,7 +167,10 @@ fn print_reattach(address: &str, socket: &Path) -> std::io::Result<()> {
         }
     });
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "Provider started in debug mode. To attach Terraform, set this in your shell:\n")?;
+    writeln!(
+        stdout,
+        "Provider started in debug mode. To attach Terraform, set this in your shell:\n"
+    )?;
     writeln!(stdout, "\texport TF_REATTACH_PROVIDERS='{reattach}'\n")?;
     writeln!(stdout, "Press Ctrl-C to stop.")?;
     stdout.flush()
@@ -161,7 +178,10 @@ fn print_reattach(address: &str, socket: &Path) -> std::io::Result<()> {
 
 /// Accepts connections; with AutoMTLS, only those whose TLS handshake
 /// succeeds reach the gRPC server (failed ones are dropped, not fatal).
-fn accept_loop(listener: UnixListener, tls: Option<TlsAcceptor>) -> ReceiverStream<std::io::Result<Conn>> {
+fn accept_loop(
+    listener: UnixListener,
+    tls: Option<TlsAcceptor>,
+) -> ReceiverStream<std::io::Result<Conn>> {
     let (tx, rx) = mpsc::channel(16);
     tokio::spawn(async move {
         loop {
@@ -208,7 +228,11 @@ impl tonic::transport::server::Connected for Conn {
 }
 
 impl AsyncRead for Conn {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         match self.get_mut() {
             Conn::Plain(s) => Pin::new(s).poll_read(cx, buf),
             Conn::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
@@ -217,7 +241,11 @@ impl AsyncRead for Conn {
 }
 
 impl AsyncWrite for Conn {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         match self.get_mut() {
             Conn::Plain(s) => Pin::new(s).poll_write(cx, buf),
             Conn::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),

@@ -31,7 +31,10 @@ pub(crate) struct Stdio;
 impl grpc_stdio_server::GrpcStdio for Stdio {
     type StreamStdioStream = futures::stream::Pending<Result<StdioData, Status>>;
 
-    async fn stream_stdio(&self, _request: Request<()>) -> Result<Response<Self::StreamStdioStream>, Status> {
+    async fn stream_stdio(
+        &self,
+        _request: Request<()>,
+    ) -> Result<Response<Self::StreamStdioStream>, Status> {
         Ok(Response::new(futures::stream::pending()))
     }
 }

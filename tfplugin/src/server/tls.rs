@@ -7,13 +7,19 @@
 
 use std::sync::Arc;
 
-use rcgen::{CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose};
+use rcgen::{
+    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    KeyUsagePurpose,
+};
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
-use rustls::{DigitallySignedStruct, DistinguishedName as TlsName, Error as TlsError, ServerConfig, SignatureScheme};
+use rustls::{
+    DigitallySignedStruct, DistinguishedName as TlsName, Error as TlsError, ServerConfig,
+    SignatureScheme,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsSetupError {
@@ -53,12 +59,16 @@ pub fn auto_mtls(client_cert_pem: &str) -> Result<AutoMtls, TlsSetupError> {
         KeyUsagePurpose::KeyAgreement,
         KeyUsagePurpose::KeyCertSign,
     ];
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
+    params.extended_key_usages = vec![
+        ExtendedKeyUsagePurpose::ServerAuth,
+        ExtendedKeyUsagePurpose::ClientAuth,
+    ];
     params.not_before = rcgen::date_time_ymd(2020, 1, 1);
     params.not_after = rcgen::date_time_ymd(2050, 1, 1);
     let cert = params.self_signed(&key)?;
     let server_cert_der = cert.der().to_vec();
-    let key_der = PrivateKeyDer::try_from(key.serialize_der()).map_err(|e| TlsSetupError::ClientCert(e.to_string()))?;
+    let key_der = PrivateKeyDer::try_from(key.serialize_der())
+        .map_err(|e| TlsSetupError::ClientCert(e.to_string()))?;
 
     let crypto = provider();
     let verifier = Arc::new(PinnedClientCert {
@@ -71,7 +81,10 @@ pub fn auto_mtls(client_cert_pem: &str) -> Result<AutoMtls, TlsSetupError> {
         .with_single_cert(vec![CertificateDer::from(server_cert_der.clone())], key_der)?;
     // grpc-go >= 1.67 refuses TLS servers that do not negotiate h2.
     config.alpn_protocols = vec![b"h2".to_vec()];
-    Ok(AutoMtls { server_cert_der, config: Arc::new(config) })
+    Ok(AutoMtls {
+        server_cert_der,
+        config: Arc::new(config),
+    })
 }
 
 /// Accepts exactly one client certificate and checks the handshake
@@ -101,7 +114,9 @@ impl ClientCertVerifier for PinnedClientCert {
             Ok(ClientCertVerified::assertion())
         } else {
             tracing::warn!("refused a plugin client whose certificate is not PLUGIN_CLIENT_CERT");
-            Err(TlsError::InvalidCertificate(rustls::CertificateError::ApplicationVerificationFailure))
+            Err(TlsError::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            ))
         }
     }
 

@@ -36,8 +36,15 @@ fn decode(raw: Json, ty: &Type, path: &str) -> Result<Value, CodecError> {
     match (ty, raw) {
         (_, Json::Null) => Ok(Value::Null),
         (Type::Bool, Json::Bool(b)) => Ok(Value::Bool(b)),
-        (Type::Number, Json::Number(n)) => n.to_string().parse().map(Value::Number).map_err(|_| mismatch(&Json::Number(n))),
-        (Type::Number, Json::String(s)) => s.parse().map(Value::Number).map_err(|_| mismatch(&Json::String(s))),
+        (Type::Number, Json::Number(n)) => n
+            .to_string()
+            .parse()
+            .map(Value::Number)
+            .map_err(|_| mismatch(&Json::Number(n))),
+        (Type::Number, Json::String(s)) => s
+            .parse()
+            .map(Value::Number)
+            .map_err(|_| mismatch(&Json::String(s))),
         (Type::String, Json::String(s)) => Ok(Value::String(s)),
         (Type::String, Json::Number(n)) => Ok(Value::String(n.to_string())),
         (Type::String, Json::Bool(b)) => Ok(Value::String(b.to_string())),
@@ -60,18 +67,26 @@ fn decode(raw: Json, ty: &Type, path: &str) -> Result<Value, CodecError> {
             .map(Value::Map),
         (Type::Object(attrs), Json::Object(mut entries)) => {
             if let Some(extra) = entries.keys().find(|k| !attrs.contains_key(*k)) {
-                return Err(CodecError::UnsupportedAttribute { path: show_path(path), name: extra.clone() });
+                return Err(CodecError::UnsupportedAttribute {
+                    path: show_path(path),
+                    name: extra.clone(),
+                });
             }
             attrs
                 .iter()
                 .map(|(name, attr_ty)| {
                     let item = entries.remove(name).unwrap_or(Json::Null);
-                    Ok((name.clone(), decode(item, attr_ty, &child_path(path, &format!(".{name}")))?))
+                    Ok((
+                        name.clone(),
+                        decode(item, attr_ty, &child_path(path, &format!(".{name}")))?,
+                    ))
                 })
                 .collect::<Result<BTreeMap<_, _>, _>>()
                 .map(Value::Object)
         }
-        (Type::Dynamic, Json::Object(mut parts)) if parts.contains_key("type") && parts.contains_key("value") => {
+        (Type::Dynamic, Json::Object(mut parts))
+            if parts.contains_key("type") && parts.contains_key("value") =>
+        {
             let ty = Type::from_json(&parts.remove("type").unwrap_or(Json::Null))?;
             decode(parts.remove("value").unwrap_or(Json::Null), &ty, path)
         }
@@ -90,7 +105,11 @@ fn decode_items(items: Vec<Json>, elem: &Type, path: &str) -> Result<Vec<Value>,
 fn encode(value: &Value, path: &str) -> Result<Json, CodecError> {
     Ok(match value {
         Value::Null => Json::Null,
-        Value::Unknown => return Err(CodecError::UnknownInJson { path: show_path(path) }),
+        Value::Unknown => {
+            return Err(CodecError::UnknownInJson {
+                path: show_path(path),
+            });
+        }
         Value::Bool(b) => Json::Bool(*b),
         Value::Number(n) => {
             let text = n.to_string();
@@ -133,7 +152,10 @@ mod tests {
         let v = from_json(b"0.1", &Type::Number).expect("decode");
         assert_eq!(to_json(&v).expect("encode").to_string(), "0.1");
         let big = from_json(b"12345678901234567890123", &Type::Number).expect("decode");
-        assert_eq!(to_json(&big).expect("encode").to_string(), "12345678901234567890123");
+        assert_eq!(
+            to_json(&big).expect("encode").to_string(),
+            "12345678901234567890123"
+        );
     }
 
     #[test]

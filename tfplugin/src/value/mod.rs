@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 pub use json::{from_json, to_json};
 pub use msgpack::{from_msgpack, to_msgpack};
 pub use number::{NotANumber, Number};
-pub use serde_bridge::{from_value, to_value};
 pub(crate) use serde_bridge::{ATTR_TOKEN, UNKNOWN_TOKEN};
+pub use serde_bridge::{from_value, to_value};
 pub use types::Type;
 
 /// A Terraform value. Sets are kept sorted and free of duplicates, so two
@@ -135,7 +135,11 @@ impl Value {
 
 fn conform_at(value: Value, ty: &Type, path: &mut String) -> Result<Value, CodecError> {
     let mismatch = |value: &Value, path: &String| CodecError::Mismatch {
-        path: if path.is_empty() { ".".into() } else { path.clone() },
+        path: if path.is_empty() {
+            ".".into()
+        } else {
+            path.clone()
+        },
         expected: ty.to_string(),
         found: value.kind().into(),
     };
@@ -192,7 +196,11 @@ fn conform_at(value: Value, ty: &Type, path: &mut String) -> Result<Value, Codec
             }
             if let Some(name) = entries.into_keys().next() {
                 return Err(CodecError::UnsupportedAttribute {
-                    path: if path.is_empty() { ".".into() } else { path.clone() },
+                    path: if path.is_empty() {
+                        ".".into()
+                    } else {
+                        path.clone()
+                    },
                     name,
                 });
             }
@@ -202,7 +210,11 @@ fn conform_at(value: Value, ty: &Type, path: &mut String) -> Result<Value, Codec
     }
 }
 
-fn conform_items(items: Vec<Value>, elem: &Type, path: &mut String) -> Result<Vec<Value>, CodecError> {
+fn conform_items(
+    items: Vec<Value>,
+    elem: &Type,
+    path: &mut String,
+) -> Result<Vec<Value>, CodecError> {
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
         let len = path.len();

@@ -15,9 +15,13 @@ pub fn from_msgpack(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
         return Ok(Value::Null);
     }
     let mut reader = bytes;
-    let raw = rmpv::decode::read_value(&mut reader).map_err(|e| CodecError::Msgpack(e.to_string()))?;
+    let raw =
+        rmpv::decode::read_value(&mut reader).map_err(|e| CodecError::Msgpack(e.to_string()))?;
     if !reader.is_empty() {
-        return Err(CodecError::Msgpack(format!("{} trailing bytes", reader.len())));
+        return Err(CodecError::Msgpack(format!(
+            "{} trailing bytes",
+            reader.len()
+        )));
     }
     decode(raw, ty, "")
 }
@@ -66,12 +70,16 @@ fn decode(raw: Mp, ty: &Type, path: &str) -> Result<Value, CodecError> {
         (Type::Number, Mp::F64(f)) => float(f, path),
         (Type::Number, Mp::F32(f)) => float(f64::from(f), path),
         (Type::Number, Mp::String(s)) => {
-            let text = s.into_str().ok_or_else(|| CodecError::Msgpack("invalid UTF-8".into()))?;
-            text.parse().map(Value::Number).map_err(|_| CodecError::Mismatch {
-                path: show_path(path),
-                expected: "number".into(),
-                found: format!("string {text:?}"),
-            })
+            let text = s
+                .into_str()
+                .ok_or_else(|| CodecError::Msgpack("invalid UTF-8".into()))?;
+            text.parse()
+                .map(Value::Number)
+                .map_err(|_| CodecError::Mismatch {
+                    path: show_path(path),
+                    expected: "number".into(),
+                    found: format!("string {text:?}"),
+                })
         }
         (Type::String, Mp::String(s)) => s
             .into_str()
@@ -100,7 +108,10 @@ fn decode(raw: Mp, ty: &Type, path: &str) -> Result<Value, CodecError> {
             for (key, item) in entries {
                 let key = map_key(key, path)?;
                 let Some(attr_ty) = attrs.get(&key) else {
-                    return Err(CodecError::UnsupportedAttribute { path: show_path(path), name: key });
+                    return Err(CodecError::UnsupportedAttribute {
+                        path: show_path(path),
+                        name: key,
+                    });
                 };
                 let item_path = child_path(path, &format!(".{key}"));
                 out.insert(key, decode(item, attr_ty, &item_path)?);
@@ -115,7 +126,12 @@ fn decode(raw: Mp, ty: &Type, path: &str) -> Result<Value, CodecError> {
             let type_json = match parts.pop() {
                 Some(Mp::Binary(b)) => b,
                 Some(Mp::String(s)) => s.into_bytes(),
-                _ => return Err(CodecError::Msgpack(format!("bad dynamic value at {}", show_path(path)))),
+                _ => {
+                    return Err(CodecError::Msgpack(format!(
+                        "bad dynamic value at {}",
+                        show_path(path)
+                    )));
+                }
             };
             let json: serde_json::Value =
                 serde_json::from_slice(&type_json).map_err(|e| CodecError::Type(e.to_string()))?;
@@ -126,19 +142,24 @@ fn decode(raw: Mp, ty: &Type, path: &str) -> Result<Value, CodecError> {
 }
 
 fn float(f: f64, path: &str) -> Result<Value, CodecError> {
-    Number::from_f64_exact(f).map(Value::Number).ok_or_else(|| CodecError::Mismatch {
-        path: show_path(path),
-        expected: "finite number".into(),
-        found: f.to_string(),
-    })
+    Number::from_f64_exact(f)
+        .map(Value::Number)
+        .ok_or_else(|| CodecError::Mismatch {
+            path: show_path(path),
+            expected: "finite number".into(),
+            found: f.to_string(),
+        })
 }
 
 fn map_key(key: Mp, path: &str) -> Result<String, CodecError> {
     match key {
-        Mp::String(s) => s
-            .into_str()
-            .ok_or_else(|| CodecError::Msgpack(format!("invalid UTF-8 key at {}", show_path(path)))),
-        other => Err(CodecError::Msgpack(format!("non-string key {other} at {}", show_path(path)))),
+        Mp::String(s) => s.into_str().ok_or_else(|| {
+            CodecError::Msgpack(format!("invalid UTF-8 key at {}", show_path(path)))
+        }),
+        other => Err(CodecError::Msgpack(format!(
+            "non-string key {other} at {}",
+            show_path(path)
+        ))),
     }
 }
 
@@ -174,13 +195,17 @@ fn encode(value: &Value, ty: &Type, path: &str) -> Result<Mp, CodecError> {
                 .map(|(i, item)| encode(item, elem, &child_path(path, &format!("[{i}]"))))
                 .collect::<Result<_, _>>()?,
         ),
-        (Type::Tuple(elems), Value::Tuple(items) | Value::List(items)) if elems.len() == items.len() => {
+        (Type::Tuple(elems), Value::Tuple(items) | Value::List(items))
+            if elems.len() == items.len() =>
+        {
             Mp::Array(
                 items
                     .iter()
                     .zip(elems)
                     .enumerate()
-                    .map(|(i, (item, elem))| encode(item, elem, &child_path(path, &format!("[{i}]"))))
+                    .map(|(i, (item, elem))| {
+                        encode(item, elem, &child_path(path, &format!("[{i}]")))
+                    })
                     .collect::<Result<_, _>>()?,
             )
         }
@@ -188,13 +213,19 @@ fn encode(value: &Value, ty: &Type, path: &str) -> Result<Mp, CodecError> {
             entries
                 .iter()
                 .map(|(k, v)| {
-                    Ok((Mp::String(k.as_str().into()), encode(v, elem, &child_path(path, &format!("[{k:?}]")))?))
+                    Ok((
+                        Mp::String(k.as_str().into()),
+                        encode(v, elem, &child_path(path, &format!("[{k:?}]")))?,
+                    ))
                 })
                 .collect::<Result<_, CodecError>>()?,
         ),
         (Type::Object(attrs), Value::Object(entries) | Value::Map(entries)) => {
             if let Some(extra) = entries.keys().find(|k| !attrs.contains_key(*k)) {
-                return Err(CodecError::UnsupportedAttribute { path: show_path(path), name: extra.clone() });
+                return Err(CodecError::UnsupportedAttribute {
+                    path: show_path(path),
+                    name: extra.clone(),
+                });
             }
             // Every attribute, null where absent: Terraform requires exactly one
             // entry per attribute.
@@ -236,9 +267,12 @@ fn infer_type(value: &Value) -> Type {
         Value::Set(items) => Type::set(items.first().map_or(Type::Dynamic, infer_type)),
         Value::Tuple(items) => Type::Tuple(items.iter().map(infer_type).collect()),
         Value::Map(entries) => Type::map(entries.values().next().map_or(Type::Dynamic, infer_type)),
-        Value::Object(entries) => {
-            Type::Object(entries.iter().map(|(k, v)| (k.clone(), infer_type(v))).collect())
-        }
+        Value::Object(entries) => Type::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), infer_type(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -256,14 +290,20 @@ mod tests {
 
     #[test]
     fn unknown_is_fixext1_zero() {
-        assert_eq!(to_msgpack(&Value::Unknown, &Type::String).ok(), Some(vec![0xd4, 0x00, 0x00]));
+        assert_eq!(
+            to_msgpack(&Value::Unknown, &Type::String).ok(),
+            Some(vec![0xd4, 0x00, 0x00])
+        );
     }
 
     #[test]
     fn any_extension_reads_as_unknown() {
         // A refined unknown (ext 12 carrying a map) from Terraform >= 1.6.
         let refined = [0xc7, 0x03, 0x0c, 0x81, 0x01, 0xc2];
-        assert_eq!(from_msgpack(&refined, &Type::String).ok(), Some(Value::Unknown));
+        assert_eq!(
+            from_msgpack(&refined, &Type::String).ok(),
+            Some(Value::Unknown)
+        );
     }
 
     #[test]
@@ -273,7 +313,9 @@ mod tests {
 
     #[test]
     fn numbers_use_terraforms_encodings() {
-        let enc = |s: &str| to_msgpack(&Value::Number(s.parse().expect("number")), &Type::Number).expect("encode");
+        let enc = |s: &str| {
+            to_msgpack(&Value::Number(s.parse().expect("number")), &Type::Number).expect("encode")
+        };
         assert_eq!(enc("80"), vec![80]);
         assert_eq!(enc("-3"), vec![0xfd]);
         assert_eq!(enc("1.5")[0], 0xcb);
@@ -282,24 +324,37 @@ mod tests {
 
     #[test]
     fn objects_get_every_attribute_and_reject_extras() {
-        let value = Value::Object(BTreeMap::from([("name".to_string(), Value::String("x".into()))]));
+        let value = Value::Object(BTreeMap::from([(
+            "name".to_string(),
+            Value::String("x".into()),
+        )]));
         let bytes = to_msgpack(&value, &obj_type()).expect("encode");
         let back = from_msgpack(&bytes, &obj_type()).expect("decode");
         assert_eq!(back.attr("count"), Some(&Value::Null));
         assert_eq!(back.attr("name"), Some(&Value::String("x".into())));
         let extra = Value::Object(BTreeMap::from([("nope".to_string(), Value::Null)]));
-        assert!(matches!(to_msgpack(&extra, &obj_type()), Err(CodecError::UnsupportedAttribute { .. })));
+        assert!(matches!(
+            to_msgpack(&extra, &obj_type()),
+            Err(CodecError::UnsupportedAttribute { .. })
+        ));
     }
 
     #[test]
     fn dynamic_carries_its_type() {
         let bytes = to_msgpack(&Value::String("hi".into()), &Type::Dynamic).expect("encode");
-        assert_eq!(from_msgpack(&bytes, &Type::Dynamic).ok(), Some(Value::String("hi".into())));
+        assert_eq!(
+            from_msgpack(&bytes, &Type::Dynamic).ok(),
+            Some(Value::String("hi".into()))
+        );
     }
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        for bytes in [&[0x92, 0x01][..], &[0xa5, b'a'][..], &[0x81, 0x01, 0x02][..]] {
+        for bytes in [
+            &[0x92, 0x01][..],
+            &[0xa5, b'a'][..],
+            &[0x81, 0x01, 0x02][..],
+        ] {
             assert!(from_msgpack(bytes, &obj_type()).is_err());
         }
     }

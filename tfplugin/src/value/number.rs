@@ -98,10 +98,10 @@ impl FromStr for Number {
 
 impl fmt::Display for Number {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_integer() {
-            if let Some(i) = self.to_i64() {
-                return write!(f, "{i}");
-            }
+        if self.0.is_integer()
+            && let Some(i) = self.to_i64()
+        {
+            return write!(f, "{i}");
         }
         write!(f, "{}", self.0.to_plain_string())
     }
@@ -113,8 +113,14 @@ mod tests {
 
     #[test]
     fn integers_and_exact_floats() {
-        assert_eq!("80".parse::<Number>().ok().and_then(|n| n.to_i64()), Some(80));
-        assert_eq!("1.5".parse::<Number>().ok().and_then(|n| n.to_exact_f64()), Some(1.5));
+        assert_eq!(
+            "80".parse::<Number>().ok().and_then(|n| n.to_i64()),
+            Some(80)
+        );
+        assert_eq!(
+            "1.5".parse::<Number>().ok().and_then(|n| n.to_exact_f64()),
+            Some(1.5)
+        );
     }
 
     #[test]
@@ -131,7 +137,10 @@ mod tests {
     fn float_expansion_is_exact() {
         let n = Number::from_f64_exact(0.1).expect("finite");
         assert_ne!(n, "0.1".parse::<Number>().expect("number"));
-        assert!(n.to_string().starts_with("0.1000000000000000055511151231257827"));
+        assert!(
+            n.to_string()
+                .starts_with("0.1000000000000000055511151231257827")
+        );
         assert_eq!(Number::from_f64_exact(-2.0), Some(Number::from(-2i64)));
         assert_eq!(Number::from_f64_exact(f64::NAN), None);
     }
@@ -139,6 +148,9 @@ mod tests {
     #[test]
     fn normalises_trailing_zeros() {
         assert_eq!("1.50".parse::<Number>().ok(), "1.5".parse::<Number>().ok());
-        assert_eq!("1e3".parse::<Number>().ok().and_then(|n| n.to_i64()), Some(1000));
+        assert_eq!(
+            "1e3".parse::<Number>().ok().and_then(|n| n.to_i64()),
+            Some(1000)
+        );
     }
 }

@@ -94,7 +94,10 @@ impl<'de> de::Deserializer<'de> for Value {
     ) -> Result<V::Value, CodecError> {
         match self {
             Value::String(s) => visitor.visit_enum(s.into_deserializer()),
-            other => Err(CodecError::Custom(format!("expected a string, found {}", other.kind()))),
+            other => Err(CodecError::Custom(format!(
+                "expected a string, found {}",
+                other.kind()
+            ))),
         }
     }
 
@@ -212,7 +215,9 @@ impl ser::Serializer for ValueSerializer {
         variant: &'static str,
         _value: &T,
     ) -> Result<Value, CodecError> {
-        Err(CodecError::Custom(format!("enum variant {variant} with data has no Terraform type")))
+        Err(CodecError::Custom(format!(
+            "enum variant {variant} with data has no Terraform type"
+        )))
     }
     fn serialize_seq(self, len: Option<usize>) -> Result<SeqBuilder, CodecError> {
         Ok(SeqBuilder(Vec::with_capacity(len.unwrap_or(0))))
@@ -220,7 +225,11 @@ impl ser::Serializer for ValueSerializer {
     fn serialize_tuple(self, len: usize) -> Result<SeqBuilder, CodecError> {
         self.serialize_seq(Some(len))
     }
-    fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<SeqBuilder, CodecError> {
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        len: usize,
+    ) -> Result<SeqBuilder, CodecError> {
         self.serialize_seq(Some(len))
     }
     fn serialize_tuple_variant(
@@ -230,7 +239,9 @@ impl ser::Serializer for ValueSerializer {
         variant: &'static str,
         _len: usize,
     ) -> Result<Self::SerializeTupleVariant, CodecError> {
-        Err(CodecError::Custom(format!("enum variant {variant} with data has no Terraform type")))
+        Err(CodecError::Custom(format!(
+            "enum variant {variant} with data has no Terraform type"
+        )))
     }
     fn serialize_map(self, _len: Option<usize>) -> Result<MapBuilder, CodecError> {
         Ok(MapBuilder::default())
@@ -245,7 +256,9 @@ impl ser::Serializer for ValueSerializer {
         variant: &'static str,
         _len: usize,
     ) -> Result<Self::SerializeStructVariant, CodecError> {
-        Err(CodecError::Custom(format!("enum variant {variant} with data has no Terraform type")))
+        Err(CodecError::Custom(format!(
+            "enum variant {variant} with data has no Terraform type"
+        )))
     }
 }
 
@@ -300,7 +313,10 @@ impl ser::SerializeMap for MapBuilder {
                 self.next_key = Some(s);
                 Ok(())
             }
-            other => Err(CodecError::Custom(format!("map keys must be strings, not {}", other.kind()))),
+            other => Err(CodecError::Custom(format!(
+                "map keys must be strings, not {}",
+                other.kind()
+            ))),
         }
     }
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), CodecError> {
@@ -319,8 +335,13 @@ impl ser::SerializeMap for MapBuilder {
 impl ser::SerializeStruct for MapBuilder {
     type Ok = Value;
     type Error = CodecError;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), CodecError> {
-        self.entries.insert(key.to_string(), value.serialize(ValueSerializer)?);
+    fn serialize_field<T: ?Sized + Serialize>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), CodecError> {
+        self.entries
+            .insert(key.to_string(), value.serialize(ValueSerializer)?);
         Ok(())
     }
     fn end(self) -> Result<Value, CodecError> {
