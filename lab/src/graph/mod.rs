@@ -102,9 +102,9 @@ pub async fn dispatch(
     body: Bytes,
 ) -> Response {
     let mut raw_segments = uri.path().split('/').filter(|s| !s.is_empty());
-    let version = raw_segments.next().and_then(ApiVersion::from_segment);
-    let Some(version) = version else {
-        return GraphError::invalid_version(uri.path()).render(&ctx);
+    let first = raw_segments.next().unwrap_or_default();
+    let Some(version) = ApiVersion::from_segment(first) else {
+        return GraphError::invalid_version(first).render(&ctx);
     };
     let query = match QueryOptions::parse(uri.query()) {
         Ok(query) => query,
