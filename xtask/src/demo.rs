@@ -27,6 +27,10 @@ const DRIFT_DESCRIPTION: &str = "Changed outside Terraform by cargo xtask demo";
 pub fn run(root: &Path) -> Result<()> {
     let started = Instant::now();
     let work = root.join(".terraform-work").join("demo");
+    if work.exists() {
+        fs::remove_dir_all(&work)
+            .with_context(|| format!("could not remove the previous run's {}", work.display()))?;
+    }
     let outcome = run_steps(root, &work);
     match &outcome {
         Ok(summary) => {
@@ -43,10 +47,15 @@ pub fn run(root: &Path) -> Result<()> {
         Err(_) => {
             println!();
             ui::progress(format!(
-                "Demo FAILED after {:.1}s; its files are kept in {}",
-                started.elapsed().as_secs_f64(),
-                work.display()
+                "Demo FAILED after {:.1}s",
+                started.elapsed().as_secs_f64()
             ));
+            if work.exists() {
+                ui::detail(format!(
+                    "its files (configuration, state, lab.log) are kept in {}",
+                    work.display()
+                ));
+            }
         }
     }
     outcome.map(|_| ())
@@ -57,13 +66,15 @@ fn run_steps(root: &Path, work: &Path) -> Result<Vec<String>> {
     let mut summary = Vec::new();
 
     ui::step(1, TOTAL_STEPS, "Terraform CLI (cargo xtask setup)");
-    let terraform_bin = setup::setup(root)?;
+    let terraform_bin = setup::setup(root).context("step 1: could not set up Terraform")?;
 
     ui::step(2, TOTAL_STEPS, "Build the provider and the lab");
-    let binaries = cargo::build_binaries(root)?;
+    let binaries =
+        cargo::build_binaries(root).context("step 2: could not build the provider and the lab")?;
 
     ui::step(3, TOTAL_STEPS, "Prepare the working directory");
-    let layout = prepare_work_dir(root, work, &binaries.provider)?;
+    let layout = prepare_work_dir(root, work, &binaries.provider)
+        .context("step 3: could not prepare the working directory")?;
 
     ui::step(4, TOTAL_STEPS, "Start autopilot-lab (emulated tenant)");
     let mut lab = Lab::start(&binaries.lab, &work.join("lab.log"))
@@ -106,7 +117,9 @@ fn run_steps(root: &Path, work: &Path) -> Result<Vec<String>> {
         TOTAL_STEPS,
         "terraform plan -detailed-exitcode (expect no changes)",
     );
-    let (status, _) = tf.run_tee(&["plan", "-detailed-exitcode", "-input=false"])?;
+    let (status, _) = tf
+        .run_tee(&["plan", "-detailed-exitcode", "-input=false"])
+        .context("step 8: could not run terraform plan")?;
     match status.code() {
         Some(0) => ui::progress("No changes: the plan after apply is quiet"),
         Some(2) => bail!(
@@ -125,7 +138,8 @@ fn run_steps(root: &Path, work: &Path) -> Result<Vec<String>> {
         TOTAL_STEPS,
         "Change the profile outside Terraform (Graph PATCH)",
     );
-    let (id, source) = find_profile_id(&tf, &lab)?;
+    let (id, source) =
+        find_profile_id(&tf, &lab).context("step 9: could not find the profile's id")?;
     ui::progress(format!("Domain join profile id: {id} (from {source})"));
     summary.push(format!("domain join profile {id} (id read from {source})"));
     let graph =
@@ -156,7 +170,9 @@ fn run_steps(root: &Path, work: &Path) -> Result<Vec<String>> {
         TOTAL_STEPS,
         "terraform plan -detailed-exitcode (expect the drift)",
     );
-    let (status, plan) = tf.run_tee(&["plan", "-detailed-exitcode", "-input=false"])?;
+    let (status, plan) = tf
+        .run_tee(&["plan", "-detailed-exitcode", "-input=false"])
+        .context("step 10: could not run terraform plan")?;
     match status.code() {
         Some(2) if plan.contains("description") => {
             ui::progress("Drift detected: the plan puts the description back (exit code 2)");
@@ -287,7 +303,7 @@ fn find_profile_id(tf: &Terraform, lab: &Lab) -> Result<(String, &'static str)> 
     match matching.as_slice() {
         [id] => Ok((id.to_string(), "listing deviceConfigurations")),
         [] => bail!(
-            "step 9: no domain join profile id: not in `terraform output` ({}), not in the \
+            "no domain join profile id: not in `terraform output` ({}), not in the \
              state, and the lab has no {DOMAIN_JOIN_ODATA_TYPE}",
             outputs
                 .err()
@@ -295,7 +311,7 @@ fn find_profile_id(tf: &Terraform, lab: &Lab) -> Result<(String, &'static str)> 
                 .unwrap_or_else(|| format!("no `{ID_OUTPUT}` output")),
         ),
         _ => bail!(
-            "step 9: no id in `terraform output` or the state, and the lab has {} domain join \
+            "no id in `terraform output` or the state, and the lab has {} domain join \
              profiles",
             matching.len()
         ),

@@ -225,6 +225,43 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
+    fn starts_reads_the_ready_line_and_stops_a_lab() -> Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("xtask-lab-stop-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        let script = dir.join("fake-lab");
+        std::fs::write(
+            &script,
+            "#!/bin/sh\n[ \"$1 $2 $3\" = 'serve --listen 127.0.0.1:0' ] || exit 3\n\
+             echo '{\"graph_url\":\"http://127.0.0.1:1\",\"login_url\":\"http://127.0.0.1:1\",\
+             \"tenant_id\":\"t\",\"client_id\":\"c\",\"client_secret\":\"s\"}'\n\
+             echo 'serving' >&2\nexec sleep 300\n",
+        )?;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
+        let log = dir.join("lab.log");
+        // A freshly written script can briefly be "text file busy" while other tests fork.
+        let mut lab = loop {
+            match Lab::start(&script, &log) {
+                Ok(lab) => break lab,
+                Err(err) if format!("{err:#}").contains("busy") => {
+                    std::thread::sleep(Duration::from_millis(50))
+                }
+                Err(err) => return Err(err),
+            }
+        };
+        assert_eq!(lab.info.tenant_id, "t");
+        let started = Instant::now();
+        lab.stop()?;
+        assert!(started.elapsed() < STOP_TIMEOUT, "SIGTERM should stop it");
+        assert!(lab.child.is_none());
+        lab.stop()?;
+        std::fs::remove_dir_all(&dir)?;
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
     fn reports_a_lab_that_exits_without_a_ready_line() -> Result<()> {
         let log = std::env::temp_dir().join(format!("xtask-lab-test-{}.log", std::process::id()));
         let err = match Lab::start(Path::new("/bin/false"), &log) {
