@@ -4,6 +4,7 @@
 //! call goes through, and `resources` holds one module per resource type.
 
 pub mod config;
+pub mod data_sources;
 pub mod graph;
 pub mod resources;
 pub mod validate;
@@ -53,10 +54,24 @@ impl Provider for AutopilotProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn AnyResource<GraphClient>>> {
-        vec![Arc::new(resources::domain_join_profile::DomainJoinProfile)]
+        // One tenant snapshot per process, shared by the plan-time lints.
+        let tenant = Arc::new(resources::lints::TenantSnapshot::default());
+        vec![
+            Arc::new(resources::domain_join_profile::DomainJoinProfile::new(
+                tenant.clone(),
+            )),
+            Arc::new(resources::deployment_profile::DeploymentProfile::new(
+                tenant,
+            )),
+            Arc::new(resources::enrollment_status_page::EnrollmentStatusPage),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn AnyDataSource<GraphClient>>> {
-        Vec::new()
+        vec![
+            Arc::new(data_sources::deployment_profile::DeploymentProfileData),
+            Arc::new(data_sources::enrollment_status_page::EnrollmentStatusPageData),
+            Arc::new(data_sources::configuration_file::ConfigurationFile),
+        ]
     }
 }

@@ -119,6 +119,109 @@ pub fn object_id(id: &str) -> Result<(), String> {
     })
 }
 
+/// What a device name template (`deviceNameTemplate`) produces: its
+/// literal characters, the digits its `%RAND:x%` macros add, and whether it
+/// uses `%SERIAL%`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NameTemplate {
+    /// Literal characters (everything outside macros).
+    pub literal: usize,
+    /// Random digits from `%RAND:x%` macros.
+    pub random: usize,
+    /// Whether `%SERIAL%` appears.
+    pub serial: bool,
+    /// Whether a literal character is a letter or a hyphen.
+    pub literal_non_digit: bool,
+}
+
+impl NameTemplate {
+    /// Characters that are fixed in length (literal plus random digits).
+    pub fn fixed_len(&self) -> usize {
+        self.literal + self.random
+    }
+}
+
+/// Parses an Autopilot device name template: letters, digits and hyphens,
+/// plus the macros `%SERIAL%` and `%RAND:x%` (x = 1 to 15 random digits).
+pub fn device_name_template(template: &str) -> Result<NameTemplate, String> {
+    if template.is_empty() {
+        return Err(
+            "the template must not be empty; leave the attribute unset for no template.".into(),
+        );
+    }
+    let mut info = NameTemplate::default();
+    let mut rest = template;
+    while let Some(c) = rest.chars().next() {
+        if c == '%' {
+            let Some(end) = rest[1..].find('%') else {
+                return Err(format!(
+                    "{template:?} has a \"%\" that does not close a macro; the macros are %SERIAL% and %RAND:x%."
+                ));
+            };
+            let name = &rest[1..=end];
+            if name == "SERIAL" {
+                info.serial = true;
+            } else if let Some(count) = name.strip_prefix("RAND:") {
+                match count.parse::<usize>() {
+                    Ok(n) if (1..=15).contains(&n) && count.chars().all(|c| c.is_ascii_digit()) => {
+                        info.random += n;
+                    }
+                    _ => {
+                        return Err(format!(
+                            "{template:?} has the macro %{name}%; %RAND:x% takes a number of digits x from 1 to 15, e.g. %RAND:4%."
+                        ));
+                    }
+                }
+            } else if name.eq_ignore_ascii_case("SERIAL")
+                || name.to_ascii_uppercase().starts_with("RAND:")
+            {
+                return Err(format!(
+                    "{template:?} has the macro %{name}%; macros are upper case: %SERIAL% and %RAND:x%."
+                ));
+            } else {
+                return Err(format!(
+                    "{template:?} has the unknown macro %{name}%; the macros are %SERIAL% and %RAND:x%."
+                ));
+            }
+            rest = &rest[end + 2..];
+            continue;
+        }
+        if !(c.is_ascii_alphanumeric() || c == '-') {
+            return Err(format!(
+                "{template:?} contains {c:?}; device names use letters, digits and hyphens only."
+            ));
+        }
+        info.literal += 1;
+        if !c.is_ascii_digit() {
+            info.literal_non_digit = true;
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    Ok(info)
+}
+
+/// A locale for the Autopilot profile: `os-default`, empty (the user
+/// selects) or a language tag such as `en-US`.
+pub fn locale(locale: &str) -> Result<(), String> {
+    if locale.is_empty() || locale == "os-default" {
+        return Ok(());
+    }
+    let mut parts = locale.split('-');
+    let language_ok = parts
+        .next()
+        .is_some_and(|l| (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_alphabetic()));
+    let rest_ok =
+        parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    if language_ok && rest_ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{locale:?} is not a language tag; use one such as \"en-US\", \"os-default\" (the default), \
+             or \"\" to let the user select."
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,5 +268,59 @@ mod tests {
     fn object_ids() {
         assert!(object_id("2d2b5f4e-8f0a-4f6b-9a53-0d2c1e0b7a11").is_ok());
         assert!(object_id("sales-team").is_err());
+    }
+
+    #[test]
+    fn name_templates() {
+        let t = device_name_template("CORP-%SERIAL%").expect("valid");
+        assert_eq!((t.literal, t.random, t.serial), (5, 0, true));
+        let t = device_name_template("AP-%RAND:5%").expect("valid");
+        assert_eq!(
+            (t.literal, t.random, t.serial, t.fixed_len()),
+            (3, 5, false, 8)
+        );
+        assert!(
+            !device_name_template("123%RAND:2%")
+                .expect("valid")
+                .literal_non_digit
+        );
+        assert!(
+            device_name_template("CORP_%SERIAL%")
+                .expect_err("bad char")
+                .contains("'_'")
+        );
+        assert!(
+            device_name_template("CORP-%SERIAL")
+                .expect_err("open")
+                .contains("close")
+        );
+        assert!(
+            device_name_template("CORP-%RAND%")
+                .expect_err("no count")
+                .contains("RAND:x")
+        );
+        assert!(device_name_template("CORP-%RAND:0%").is_err());
+        assert!(device_name_template("CORP-%RAND:x%").is_err());
+        assert!(
+            device_name_template("CORP-%serial%")
+                .expect_err("case")
+                .contains("upper case")
+        );
+        assert!(
+            device_name_template("CORP-%NAME%")
+                .expect_err("unknown")
+                .contains("unknown macro")
+        );
+        assert!(device_name_template("").is_err());
+    }
+
+    #[test]
+    fn locales() {
+        assert!(locale("os-default").is_ok());
+        assert!(locale("").is_ok());
+        assert!(locale("en-US").is_ok());
+        assert!(locale("zh-Hans-CN").is_ok());
+        assert!(locale("english").is_err());
+        assert!(locale("en_US").is_err());
     }
 }

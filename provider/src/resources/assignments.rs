@@ -11,6 +11,7 @@ use crate::validate;
 pub const GROUP: &str = "#microsoft.graph.groupAssignmentTarget";
 pub const EXCLUSION: &str = "#microsoft.graph.exclusionGroupAssignmentTarget";
 pub const ALL_DEVICES: &str = "#microsoft.graph.allDevicesAssignmentTarget";
+pub const ALL_USERS: &str = "#microsoft.graph.allLicensedUsersAssignmentTarget";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Target {
@@ -74,6 +75,29 @@ impl Targets {
         out.extend(self.include.iter().map(|id| group(GROUP, id)));
         out.extend(self.exclude.iter().map(|id| group(EXCLUSION, id)));
         out
+    }
+}
+
+impl Target {
+    /// A target of `kind` for `group_id` (none for the "all" targets).
+    pub fn new(kind: &str, group_id: Option<&str>) -> Self {
+        Target {
+            odata_type: kind.to_string(),
+            group_id: group_id.map(str::to_string),
+        }
+    }
+}
+
+/// Whether the assignments include "all licensed users".
+pub fn has_all_users(assignments: &[Assignment]) -> bool {
+    assignments.iter().any(|a| a.target.odata_type == ALL_USERS)
+}
+
+/// The assignment to "all licensed users".
+pub fn all_users_assignment() -> Assignment {
+    Assignment {
+        id: None,
+        target: Target::new(ALL_USERS, None),
     }
 }
 

@@ -2,6 +2,7 @@
 //! that names hybrid-joined devices and places them in Active Directory.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use schemars::JsonSchema;
@@ -9,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest, Resource};
 
 use super::assignments::{self, Assignment, Targets};
+use super::lints::{self, Join, TenantSnapshot};
 use super::{report, set_like_prior};
 use crate::graph::{ApiVersion, GraphClient};
 use crate::validate;
@@ -90,7 +92,11 @@ struct AssignBody {
     assignments: Vec<Assignment>,
 }
 
-pub struct DomainJoinProfile;
+/// The resource, with the tenant snapshot its plan-time lint shares.
+#[derive(Default)]
+pub struct DomainJoinProfile {
+    tenant: Arc<TenantSnapshot>,
+}
 
 /// The random part that fills a name up to 15 characters (3 to 14).
 fn default_random_count(prefix: &str) -> i64 {
@@ -172,6 +178,52 @@ impl DomainJoinProfileModel {
 }
 
 impl DomainJoinProfile {
+    pub fn new(tenant: Arc<TenantSnapshot>) -> Self {
+        DomainJoinProfile { tenant }
+    }
+
+    /// Plan-time warning from the live tenant (read once per process): a
+    /// hybrid join deployment profile whose devices no domain join profile
+    /// targets.
+    async fn lint(
+        &self,
+        client: &GraphClient,
+        prior: Option<&DomainJoinProfileModel>,
+        planned: &DomainJoinProfileModel,
+        diags: &mut Diagnostics,
+    ) {
+        if planned.all_devices.is_unknown() || planned.include_group_ids.is_unknown() {
+            return;
+        }
+        let failed = |diags: &mut Diagnostics, e: String| {
+            diags.warning(
+                "Cannot check the tenant's hybrid join profiles",
+                format!("Reading the tenant failed, so hybrid join coverage was not checked: {e}"),
+            );
+        };
+        let profiles = match self.tenant.profiles(client).await {
+            Ok(p) => p,
+            Err(e) => return failed(diags, e),
+        };
+        if !profiles.iter().any(|p| p.join == Join::Hybrid) {
+            return;
+        }
+        let domain_joins = match self.tenant.domain_joins(client).await {
+            Ok(d) => d,
+            Err(e) => return failed(diags, e),
+        };
+        let id = prior.and_then(|p| p.id.known()).map(String::as_str);
+        for finding in
+            lints::hybrid_without_domain_join(id, &planned.targets(), &profiles, &domain_joins)
+        {
+            diags.warning_at(
+                AttrPath::root(finding.attribute),
+                finding.summary,
+                finding.detail,
+            );
+        }
+    }
+
     async fn fetch(
         &self,
         client: &GraphClient,
@@ -316,10 +368,14 @@ impl Resource<GraphClient> for DomainJoinProfile {
 
     async fn modify_plan(
         &self,
-        _client: Option<&GraphClient>,
+        client: Option<&GraphClient>,
         request: PlanRequest<'_, DomainJoinProfileModel>,
-        _diags: &mut Diagnostics,
+        diags: &mut Diagnostics,
     ) -> DomainJoinProfileModel {
+        if let Some(client) = client {
+            self.lint(client, request.prior, &request.planned, diags)
+                .await;
+        }
         let mut planned = request.planned;
         if request
             .config
@@ -502,7 +558,7 @@ mod tests {
 
     fn error_paths(model: &DomainJoinProfileModel) -> Vec<String> {
         let mut diags = Diagnostics::new();
-        DomainJoinProfile.validate(model, &mut diags);
+        DomainJoinProfile::default().validate(model, &mut diags);
         diags
             .iter()
             .filter(|d| d.severity == tfplugin::Severity::Error)

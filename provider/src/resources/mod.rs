@@ -1,7 +1,10 @@
 //! One module per resource type, plus what several of them share.
 
 pub mod assignments;
+pub mod deployment_profile;
 pub mod domain_join_profile;
+pub mod enrollment_status_page;
+pub mod lints;
 
 use std::collections::BTreeSet;
 
@@ -24,5 +27,16 @@ pub fn set_like_prior(
         Attr::Null
     } else {
         Attr::Known(fresh)
+    }
+}
+
+/// A string read from Graph, shaped like the prior value: Graph often
+/// answers `""` or `null` for an unset string, and either must not turn an
+/// unset attribute into a perpetual diff.
+pub fn string_like_prior(prior: &Attr<String>, fresh: Option<String>) -> Attr<String> {
+    match fresh {
+        Some(s) if !s.is_empty() => Attr::Known(s),
+        _ if matches!(prior, Attr::Known(p) if p.is_empty()) => Attr::Known(String::new()),
+        _ => Attr::Null,
     }
 }

@@ -1,0 +1,832 @@
+//! `autopilot_enrollment_status_page`: a custom Enrollment Status Page
+//! (`windows10EnrollmentCompletionPageConfiguration`), its priority (set
+//! with `setPriority`) and its assignments (replaced with `assign`).
+//!
+//! The tenant's default ESP (priority 0, "All users and all devices") can be
+//! read with the `autopilot_enrollment_status_page` data source; this
+//! resource never imports or deletes it.
+
+use std::collections::BTreeSet;
+
+use async_trait::async_trait;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest, Resource};
+
+use super::assignments::{self, Assignment, Targets};
+use super::{report, set_like_prior, string_like_prior};
+use crate::graph::{ApiVersion, GraphClient, GraphError};
+
+pub const ODATA_TYPE: &str = "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration";
+pub const COLLECTION: &str = "deviceManagement/deviceEnrollmentConfigurations";
+/// Graph's documented default for `installProgressTimeoutInMinutes`.
+const DEFAULT_TIMEOUT: i64 = 60;
+const DEFAULT_SUFFIX: &str = "_defaultwindows10enrollmentcompletionpageconfiguration";
+
+/// A custom Enrollment Status Page (ESP): what Windows shows while a new
+/// device installs its apps and profiles, whether users may use the device
+/// before that finishes, and what they may do on errors. Users and devices
+/// get the assigned ESP with the lowest `priority` number; the tenant's
+/// default ESP (priority 0 in Graph, applied last) is read with the data
+/// source of the same name, never managed by this resource.
+///
+/// Two ESPs in one configuration with the same `priority` cannot be seen
+/// at plan time (each resource is planned alone): the one applied last gets
+/// it and Intune shifts the other. Give every ESP a distinct priority, or
+/// leave `priority` unset to append the ESP after the existing ones.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct EnrollmentStatusPageModel {
+    /// The ESP's Graph object id.
+    #[schemars(extend("x-tf" = "computed,stable"))]
+    pub id: Attr<String>,
+    /// The ESP's name in Intune.
+    #[schemars(extend("x-tf" = "required"), length(min = 1, max = 200))]
+    pub display_name: Attr<String>,
+    /// A description shown in Intune.
+    pub description: Attr<String>,
+    /// Show app and profile configuration progress (the ESP itself). The other settings only take effect when it is on.
+    #[schemars(extend("x-tf-default" = false))]
+    pub show_installation_progress: Attr<bool>,
+    /// Graph's name for the inverse of the portal's "Block device use until all apps and profiles are installed": `false` (the default) blocks device use until installation completes, `true` lets users leave the ESP early. `allow_device_reset_on_install_failure`, `allow_device_use_on_install_failure` and `selected_mobile_app_ids` need device use blocked (`show_installation_progress = true` and this `false`).
+    #[schemars(extend("x-tf-default" = false))]
+    pub block_device_setup_retry_by_user: Attr<bool>,
+    /// Allow users to reset the device if an installation error occurs (needs device use blocked).
+    #[schemars(extend("x-tf-default" = false))]
+    pub allow_device_reset_on_install_failure: Attr<bool>,
+    /// Turn on log collection and the diagnostics page for users when an installation error occurs.
+    #[schemars(extend("x-tf-default" = false))]
+    pub allow_log_collection_on_install_failure: Attr<bool>,
+    /// The message shown when the time limit passes or an error occurs; unset shows Windows' default message.
+    #[schemars(length(max = 10000))]
+    pub custom_error_message: Attr<String>,
+    /// Show an error when installation takes longer than this many minutes (1 to 1440).
+    #[schemars(extend("x-tf-default" = 60), range(min = 1, max = 1440))]
+    pub install_progress_timeout_in_minutes: Attr<i64>,
+    /// Allow users to use the device if an installation error occurs (needs device use blocked).
+    #[schemars(extend("x-tf-default" = false))]
+    pub allow_device_use_on_install_failure: Attr<bool>,
+    /// Block device use until these required apps are installed ("Selected" instead of "All" in the portal; needs device use blocked). Ids of Intune apps.
+    pub selected_mobile_app_ids: Attr<BTreeSet<String>>,
+    /// Only fail selected blocking apps in the technician phase (pre-provisioning); meaningful with `selected_mobile_app_ids`.
+    #[schemars(extend("x-tf-default" = false))]
+    pub allow_non_blocking_app_installation: Attr<bool>,
+    /// Install Windows quality updates during OOBE (may restart the device).
+    #[schemars(extend("x-tf-default" = false))]
+    pub install_quality_updates: Attr<bool>,
+    /// Only show the page to devices provisioned by the out-of-box experience (Autopilot).
+    #[schemars(extend("x-tf-default" = false))]
+    pub track_install_progress_for_autopilot_only: Attr<bool>,
+    /// Show the page during the user phase to the first user who signs in only.
+    #[schemars(extend("x-tf-default" = false))]
+    pub disable_user_status_tracking_after_first_user: Attr<bool>,
+    /// The ESP's priority among custom ESPs, 1 or more; the lowest number wins. Unset: the ESP is appended after the existing ones and keeps the number Intune gives it.
+    #[schemars(extend("x-tf" = "optional,computed,stable"), range(min = 1))]
+    pub priority: Attr<i64>,
+    /// Ids of the scope tags of the ESP. Intune uses `["0"]` (Default) when unset.
+    #[schemars(extend("x-tf" = "optional,computed,stable"))]
+    pub role_scope_tag_ids: Attr<BTreeSet<String>>,
+    /// Object ids of the groups the ESP is assigned to.
+    pub include_group_ids: Attr<BTreeSet<String>>,
+    /// Object ids of groups excluded from the assignment.
+    pub exclude_group_ids: Attr<BTreeSet<String>>,
+    /// Assign the ESP to all devices. Cannot be combined with `exclude_group_ids`.
+    #[schemars(extend("x-tf-default" = false))]
+    pub all_devices: Attr<bool>,
+    /// Assign the ESP to all (licensed) users.
+    #[schemars(extend("x-tf-default" = false))]
+    pub all_users: Attr<bool>,
+    /// When the ESP was created (ISO 8601).
+    #[schemars(extend("x-tf" = "computed,stable"))]
+    pub created_date_time: Attr<String>,
+    /// When the ESP was last changed (ISO 8601).
+    #[schemars(extend("x-tf" = "computed"))]
+    pub last_modified_date_time: Attr<String>,
+}
+
+/// The Graph payload of an ESP (this crate's own reading of Graph).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct EspPayload {
+    #[serde(rename = "@odata.type")]
+    pub odata_type: String,
+    #[serde(default, skip_serializing)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub show_installation_progress: Option<bool>,
+    #[serde(default)]
+    pub block_device_setup_retry_by_user: Option<bool>,
+    #[serde(default)]
+    pub allow_device_reset_on_install_failure: Option<bool>,
+    #[serde(default)]
+    pub allow_log_collection_on_install_failure: Option<bool>,
+    #[serde(default)]
+    pub custom_error_message: Option<String>,
+    #[serde(default)]
+    pub install_progress_timeout_in_minutes: Option<i64>,
+    #[serde(default)]
+    pub allow_device_use_on_install_failure: Option<bool>,
+    #[serde(default)]
+    pub selected_mobile_app_ids: Option<Vec<String>>,
+    #[serde(default)]
+    pub allow_non_blocking_app_installation: Option<bool>,
+    #[serde(default)]
+    pub install_quality_updates: Option<bool>,
+    #[serde(default)]
+    pub track_install_progress_for_autopilot_only: Option<bool>,
+    #[serde(default)]
+    pub disable_user_status_tracking_after_first_user: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_scope_tag_ids: Option<Vec<String>>,
+    /// Read only here: Graph ignores it in POST and PATCH; `setPriority` sets it.
+    #[serde(default, skip_serializing)]
+    pub priority: Option<i64>,
+    #[serde(default, skip_serializing)]
+    pub created_date_time: Option<String>,
+    #[serde(default, skip_serializing)]
+    pub last_modified_date_time: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AssignBody {
+    enrollment_configuration_assignments: Vec<Assignment>,
+}
+
+#[derive(Serialize)]
+struct PriorityBody {
+    priority: i64,
+}
+
+/// Whether an ESP id is the tenant's default ESP
+/// (`{tenantId}_DefaultWindows10EnrollmentCompletionPageConfiguration`).
+pub fn is_default_esp(id: &str) -> bool {
+    id.to_ascii_lowercase().ends_with(DEFAULT_SUFFIX)
+}
+
+/// The assignment intent of an ESP: groups, all devices and all users.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct EspTargets {
+    pub targets: Targets,
+    pub all_users: bool,
+}
+
+impl EspTargets {
+    pub fn from_assignments(assignments: &[Assignment]) -> Self {
+        EspTargets {
+            targets: Targets::from_assignments(assignments),
+            all_users: assignments::has_all_users(assignments),
+        }
+    }
+
+    fn to_assignments(&self) -> Vec<Assignment> {
+        let mut out = self.targets.to_assignments();
+        if self.all_users {
+            out.push(assignments::all_users_assignment());
+        }
+        out
+    }
+}
+
+pub struct EnrollmentStatusPage;
+
+impl EnrollmentStatusPageModel {
+    fn targets(&self) -> EspTargets {
+        EspTargets {
+            targets: Targets {
+                include: self.include_group_ids.known().cloned().unwrap_or_default(),
+                exclude: self.exclude_group_ids.known().cloned().unwrap_or_default(),
+                all_devices: self.all_devices.known().copied().unwrap_or(false),
+            },
+            all_users: self.all_users.known().copied().unwrap_or(false),
+        }
+    }
+
+    fn to_graph(&self) -> EspPayload {
+        let flag = |a: &Attr<bool>| Some(a.known().copied().unwrap_or(false));
+        EspPayload {
+            odata_type: ODATA_TYPE.to_string(),
+            id: None,
+            display_name: self.display_name.known().cloned(),
+            description: self.description.known().cloned(),
+            show_installation_progress: flag(&self.show_installation_progress),
+            block_device_setup_retry_by_user: flag(&self.block_device_setup_retry_by_user),
+            allow_device_reset_on_install_failure: flag(
+                &self.allow_device_reset_on_install_failure,
+            ),
+            allow_log_collection_on_install_failure: flag(
+                &self.allow_log_collection_on_install_failure,
+            ),
+            custom_error_message: self.custom_error_message.known().cloned(),
+            install_progress_timeout_in_minutes: Some(
+                self.install_progress_timeout_in_minutes
+                    .known()
+                    .copied()
+                    .unwrap_or(DEFAULT_TIMEOUT),
+            ),
+            allow_device_use_on_install_failure: flag(&self.allow_device_use_on_install_failure),
+            // Always sent, so that removing every app clears them.
+            selected_mobile_app_ids: Some(
+                self.selected_mobile_app_ids
+                    .known()
+                    .map(|ids| ids.iter().cloned().collect())
+                    .unwrap_or_default(),
+            ),
+            allow_non_blocking_app_installation: flag(&self.allow_non_blocking_app_installation),
+            install_quality_updates: flag(&self.install_quality_updates),
+            track_install_progress_for_autopilot_only: flag(
+                &self.track_install_progress_for_autopilot_only,
+            ),
+            disable_user_status_tracking_after_first_user: flag(
+                &self.disable_user_status_tracking_after_first_user,
+            ),
+            role_scope_tag_ids: self
+                .role_scope_tag_ids
+                .known()
+                .map(|ids| ids.iter().cloned().collect()),
+            priority: None,
+            created_date_time: None,
+            last_modified_date_time: None,
+        }
+    }
+
+    /// The state for what Graph holds, shaped like `prior` where Graph
+    /// cannot tell "unset" from "empty".
+    pub(crate) fn from_graph(
+        esp: EspPayload,
+        targets: EspTargets,
+        prior: &EnrollmentStatusPageModel,
+    ) -> Self {
+        let yes = |v: Option<bool>| Attr::Known(v.unwrap_or(false));
+        EnrollmentStatusPageModel {
+            id: esp.id.into(),
+            display_name: Attr::Known(esp.display_name.unwrap_or_default()),
+            description: string_like_prior(&prior.description, esp.description),
+            show_installation_progress: yes(esp.show_installation_progress),
+            block_device_setup_retry_by_user: yes(esp.block_device_setup_retry_by_user),
+            allow_device_reset_on_install_failure: yes(esp.allow_device_reset_on_install_failure),
+            allow_log_collection_on_install_failure: yes(
+                esp.allow_log_collection_on_install_failure
+            ),
+            custom_error_message: string_like_prior(
+                &prior.custom_error_message,
+                esp.custom_error_message,
+            ),
+            install_progress_timeout_in_minutes: Attr::Known(
+                esp.install_progress_timeout_in_minutes
+                    .unwrap_or(DEFAULT_TIMEOUT),
+            ),
+            allow_device_use_on_install_failure: yes(esp.allow_device_use_on_install_failure),
+            selected_mobile_app_ids: set_like_prior(
+                &prior.selected_mobile_app_ids,
+                esp.selected_mobile_app_ids
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect(),
+            ),
+            allow_non_blocking_app_installation: yes(esp.allow_non_blocking_app_installation),
+            install_quality_updates: yes(esp.install_quality_updates),
+            track_install_progress_for_autopilot_only: yes(
+                esp.track_install_progress_for_autopilot_only
+            ),
+            disable_user_status_tracking_after_first_user: yes(
+                esp.disable_user_status_tracking_after_first_user
+            ),
+            priority: Attr::Known(esp.priority.unwrap_or(0)),
+            role_scope_tag_ids: Attr::Known(
+                esp.role_scope_tag_ids
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect(),
+            ),
+            include_group_ids: set_like_prior(&prior.include_group_ids, targets.targets.include),
+            exclude_group_ids: set_like_prior(&prior.exclude_group_ids, targets.targets.exclude),
+            all_devices: Attr::Known(targets.targets.all_devices),
+            all_users: Attr::Known(targets.all_users),
+            created_date_time: esp.created_date_time.into(),
+            last_modified_date_time: esp.last_modified_date_time.into(),
+        }
+    }
+}
+
+/// What a fetch found.
+pub(crate) enum Fetched {
+    Found(Box<EspPayload>, Vec<Assignment>),
+    /// No object with that id.
+    Missing,
+    /// An enrollment configuration of another kind.
+    OtherKind(String),
+}
+
+/// Reads an ESP and its assignments.
+pub(crate) async fn fetch_esp(client: &GraphClient, id: &str) -> Result<Fetched, GraphError> {
+    let path = format!("{COLLECTION}/{id}");
+    let Some(esp) = client
+        .get_optional::<EspPayload>(ApiVersion::Beta, &path)
+        .await?
+    else {
+        return Ok(Fetched::Missing);
+    };
+    if esp.odata_type != ODATA_TYPE {
+        return Ok(Fetched::OtherKind(esp.odata_type));
+    }
+    let assignments = match client
+        .list::<Assignment>(ApiVersion::Beta, &format!("{path}/assignments"))
+        .await
+    {
+        Ok(list) => list,
+        Err(e) if e.is_not_found() => return Ok(Fetched::Missing),
+        Err(e) => return Err(e),
+    };
+    Ok(Fetched::Found(Box::new(esp), assignments))
+}
+
+/// Every ESP in the tenant, the default one included (without assignments).
+pub(crate) async fn list_esps(client: &GraphClient) -> Result<Vec<EspPayload>, GraphError> {
+    let all: Vec<EspPayload> = client.list(ApiVersion::Beta, COLLECTION).await?;
+    Ok(all
+        .into_iter()
+        .filter(|e| e.odata_type == ODATA_TYPE)
+        .collect())
+}
+
+/// The plan-time rules of an ESP; every diagnostic names its attribute.
+pub(crate) fn validate_esp(config: &EnrollmentStatusPageModel, diags: &mut Diagnostics) {
+    // Defaults apply where the configuration leaves a flag unset.
+    let show = match config.show_installation_progress {
+        Attr::Known(v) => Some(v),
+        Attr::Null => Some(false),
+        Attr::Unknown => None,
+    };
+    let lets_users_leave = match config.block_device_setup_retry_by_user {
+        Attr::Known(v) => Some(v),
+        Attr::Null => Some(false),
+        Attr::Unknown => None,
+    };
+    let blocked = match (show, lets_users_leave) {
+        (Some(show), Some(leave)) => Some(show && !leave),
+        _ => None,
+    };
+    let why = || match show {
+        Some(false) => "show_installation_progress is false, so the ESP is not shown at all",
+        _ => {
+            "block_device_setup_retry_by_user is true, so users can leave the ESP before installation completes"
+        }
+    };
+    if blocked == Some(false) {
+        for (name, value) in [
+            (
+                "allow_device_reset_on_install_failure",
+                &config.allow_device_reset_on_install_failure,
+            ),
+            (
+                "allow_device_use_on_install_failure",
+                &config.allow_device_use_on_install_failure,
+            ),
+        ] {
+            if value.known() == Some(&true) {
+                diags.error_at(
+                    AttrPath::root(name),
+                    format!("`{name}` needs device use blocked"),
+                    format!(
+                        "This option only works when device use is blocked until all apps and profiles are \
+                         installed (show_installation_progress = true and block_device_setup_retry_by_user = \
+                         false), but {}.",
+                        why()
+                    ),
+                );
+            }
+        }
+        if config
+            .selected_mobile_app_ids
+            .known()
+            .is_some_and(|ids| !ids.is_empty())
+        {
+            diags.error_at(
+                AttrPath::root("selected_mobile_app_ids"),
+                "`selected_mobile_app_ids` needs device use blocked",
+                format!(
+                    "Selected apps are the apps device use is blocked on (\"Selected\" instead of \"All\"); \
+                     they only work when device use is blocked (show_installation_progress = true and \
+                     block_device_setup_retry_by_user = false), but {}.",
+                    why()
+                ),
+            );
+        }
+    }
+    for id in config.selected_mobile_app_ids.known().into_iter().flatten() {
+        if uuid::Uuid::parse_str(id).is_err() {
+            diags.error_at(
+                AttrPath::root("selected_mobile_app_ids"),
+                "Invalid app id in `selected_mobile_app_ids`",
+                format!("{id:?} is not an Intune app id (a GUID)."),
+            );
+        }
+    }
+    let no_apps = match &config.selected_mobile_app_ids {
+        Attr::Null => true,
+        Attr::Known(ids) => ids.is_empty(),
+        Attr::Unknown => false,
+    };
+    if config.allow_non_blocking_app_installation.known() == Some(&true) && no_apps {
+        diags.warning_at(
+            AttrPath::root("allow_non_blocking_app_installation"),
+            "`allow_non_blocking_app_installation` has no effect without selected apps",
+            "\"Only fail selected blocking apps in technician phase\" applies to the apps in \
+             selected_mobile_app_ids; with none selected, every required app blocks.",
+        );
+    }
+    if show == Some(false) {
+        for (name, set) in [
+            (
+                "custom_error_message",
+                config.custom_error_message.is_known(),
+            ),
+            (
+                "allow_log_collection_on_install_failure",
+                config.allow_log_collection_on_install_failure.known() == Some(&true),
+            ),
+        ] {
+            if set {
+                diags.warning_at(
+                    AttrPath::root(name),
+                    format!("`{name}` has no effect while the ESP is hidden"),
+                    "show_installation_progress is false, so the page that would show it never appears.",
+                );
+            }
+        }
+    }
+    assignments::validate(
+        &config.include_group_ids,
+        &config.exclude_group_ids,
+        &config.all_devices,
+        diags,
+    );
+}
+
+impl EnrollmentStatusPage {
+    async fn fetch(
+        &self,
+        client: &GraphClient,
+        id: &str,
+        prior: &EnrollmentStatusPageModel,
+        diags: &mut Diagnostics,
+    ) -> Option<EnrollmentStatusPageModel> {
+        match fetch_esp(client, id).await {
+            Ok(Fetched::Found(esp, assignments)) => Some(EnrollmentStatusPageModel::from_graph(
+                *esp,
+                EspTargets::from_assignments(&assignments),
+                prior,
+            )),
+            Ok(Fetched::Missing) => None,
+            Ok(Fetched::OtherKind(kind)) => {
+                diags.error(
+                    "Not an Enrollment Status Page",
+                    format!("The enrollment configuration {id} is a {kind}, not a {ODATA_TYPE}."),
+                );
+                None
+            }
+            Err(e) => {
+                report(diags, "read the Enrollment Status Page", &e);
+                None
+            }
+        }
+    }
+
+    async fn assign(
+        &self,
+        client: &GraphClient,
+        id: &str,
+        targets: &EspTargets,
+    ) -> Result<(), GraphError> {
+        let body = AssignBody {
+            enrollment_configuration_assignments: targets.to_assignments(),
+        };
+        client
+            .post_action(
+                ApiVersion::Beta,
+                &format!("{COLLECTION}/{id}/assign"),
+                &body,
+            )
+            .await
+    }
+
+    async fn set_priority(
+        &self,
+        client: &GraphClient,
+        id: &str,
+        priority: i64,
+    ) -> Result<(), GraphError> {
+        client
+            .post_action(
+                ApiVersion::Beta,
+                &format!("{COLLECTION}/{id}/setPriority"),
+                &PriorityBody { priority },
+            )
+            .await
+    }
+}
+
+#[async_trait]
+impl Resource<GraphClient> for EnrollmentStatusPage {
+    type Model = EnrollmentStatusPageModel;
+
+    fn type_name(&self) -> &'static str {
+        "autopilot_enrollment_status_page"
+    }
+
+    fn validate(&self, config: &EnrollmentStatusPageModel, diags: &mut Diagnostics) {
+        validate_esp(config, diags);
+    }
+
+    async fn modify_plan(
+        &self,
+        _client: Option<&GraphClient>,
+        request: PlanRequest<'_, EnrollmentStatusPageModel>,
+        _diags: &mut Diagnostics,
+    ) -> EnrollmentStatusPageModel {
+        request.planned
+    }
+
+    async fn create(
+        &self,
+        client: &GraphClient,
+        planned: EnrollmentStatusPageModel,
+        diags: &mut Diagnostics,
+    ) -> Option<EnrollmentStatusPageModel> {
+        let created: EspPayload = match client
+            .post(ApiVersion::Beta, COLLECTION, &planned.to_graph())
+            .await
+        {
+            Ok(created) => created,
+            Err(e) => {
+                report(diags, "create the Enrollment Status Page", &e);
+                return None;
+            }
+        };
+        let Some(id) = created.id.clone() else {
+            diags.error(
+                "Cannot create the Enrollment Status Page",
+                "Graph answered without an id.",
+            );
+            return None;
+        };
+        tracing::info!(%id, "created enrollment status page");
+        let targets = planned.targets();
+        let mut assigned = EspTargets::default();
+        if targets != EspTargets::default() {
+            match self.assign(client, &id, &targets).await {
+                Ok(()) => assigned = targets,
+                Err(e) => report(diags, "assign the Enrollment Status Page", &e),
+            }
+        }
+        if let Attr::Known(priority) = planned.priority
+            && created.priority != Some(priority)
+            && let Err(e) = self.set_priority(client, &id, priority).await
+        {
+            report(diags, "set the Enrollment Status Page's priority", &e);
+        }
+        match self.fetch(client, &id, &planned, diags).await {
+            Some(state) => Some(state),
+            // The ESP exists: keep it in state (Terraform taints it).
+            None => Some(EnrollmentStatusPageModel::from_graph(
+                created, assigned, &planned,
+            )),
+        }
+    }
+
+    async fn read(
+        &self,
+        client: &GraphClient,
+        current: EnrollmentStatusPageModel,
+        diags: &mut Diagnostics,
+    ) -> Option<EnrollmentStatusPageModel> {
+        let id = current.id.known().cloned()?;
+        let fresh = self.fetch(client, &id, &current, diags).await;
+        if fresh.is_none() && diags.has_errors() {
+            // A failed read must not drop the resource from state.
+            return Some(current);
+        }
+        fresh
+    }
+
+    async fn update(
+        &self,
+        client: &GraphClient,
+        prior: EnrollmentStatusPageModel,
+        planned: EnrollmentStatusPageModel,
+        diags: &mut Diagnostics,
+    ) -> Option<EnrollmentStatusPageModel> {
+        let Some(id) = prior.id.known().cloned() else {
+            diags.error(
+                "Cannot update the Enrollment Status Page",
+                "The state has no id.",
+            );
+            return Some(prior);
+        };
+        if let Err(e) = client
+            .patch(
+                ApiVersion::Beta,
+                &format!("{COLLECTION}/{id}"),
+                &planned.to_graph(),
+            )
+            .await
+        {
+            report(diags, "update the Enrollment Status Page", &e);
+            return Some(prior);
+        }
+        let targets = planned.targets();
+        if targets != prior.targets()
+            && let Err(e) = self.assign(client, &id, &targets).await
+        {
+            report(diags, "update the Enrollment Status Page's assignments", &e);
+        }
+        if let Attr::Known(priority) = planned.priority
+            && prior.priority.known() != Some(&priority)
+            && let Err(e) = self.set_priority(client, &id, priority).await
+        {
+            report(diags, "set the Enrollment Status Page's priority", &e);
+        }
+        self.fetch(client, &id, &planned, diags)
+            .await
+            .or(Some(prior))
+    }
+
+    async fn delete(
+        &self,
+        client: &GraphClient,
+        prior: EnrollmentStatusPageModel,
+        diags: &mut Diagnostics,
+    ) {
+        let Some(id) = prior.id.known() else { return };
+        if is_default_esp(id) {
+            diags.warning(
+                "The default Enrollment Status Page is never deleted",
+                format!("{id} is the tenant's default ESP; it was removed from the state only."),
+            );
+            return;
+        }
+        if let Err(e) = client
+            .delete(ApiVersion::Beta, &format!("{COLLECTION}/{id}"))
+            .await
+        {
+            report(diags, "delete the Enrollment Status Page", &e);
+        }
+    }
+
+    async fn import(
+        &self,
+        client: &GraphClient,
+        id: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<EnrollmentStatusPageModel> {
+        if is_default_esp(id) {
+            diags.error(
+                "The default Enrollment Status Page cannot be imported",
+                format!(
+                    "{id} is the tenant's default ESP (\"All users and all devices\"), which cannot be deleted \
+                     or reassigned, so this resource does not manage it. Read it with \
+                     data \"autopilot_enrollment_status_page\" {{ default = true }} instead."
+                ),
+            );
+            return None;
+        }
+        let found = self
+            .fetch(client, id, &EnrollmentStatusPageModel::default(), diags)
+            .await;
+        if let Some(found) = &found
+            && found.priority.known() == Some(&0)
+        {
+            diags.error(
+                "The default Enrollment Status Page cannot be imported",
+                format!(
+                    "{id} has priority 0, which only the tenant's default ESP has. Read it with \
+                     data \"autopilot_enrollment_status_page\" {{ default = true }} instead."
+                ),
+            );
+            return None;
+        }
+        if found.is_none() && !diags.has_errors() {
+            diags.error(
+                "Cannot import an Enrollment Status Page that does not exist",
+                format!("No enrollment configuration with id {id:?} exists in the tenant."),
+            );
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tfplugin::Severity;
+
+    #[test]
+    fn schema_derives() {
+        let schema = tfplugin::Schema::of::<EnrollmentStatusPageModel>(0).expect("schema");
+        let priority = schema.block.attribute("priority").expect("priority");
+        assert!(priority.optional && priority.computed && priority.stable);
+        assert_eq!(priority.constraints.minimum, Some(1));
+        let timeout = schema
+            .block
+            .attribute("install_progress_timeout_in_minutes")
+            .expect("timeout");
+        assert_eq!(timeout.default, Some(tfplugin::Value::Number(60i64.into())));
+        assert_eq!(
+            (timeout.constraints.minimum, timeout.constraints.maximum),
+            (Some(1), Some(1440))
+        );
+    }
+
+    fn blocking() -> EnrollmentStatusPageModel {
+        EnrollmentStatusPageModel {
+            display_name: Attr::Known("ESP".into()),
+            show_installation_progress: Attr::Known(true),
+            ..Default::default()
+        }
+    }
+
+    fn paths(model: &EnrollmentStatusPageModel, severity: Severity) -> Vec<String> {
+        let mut diags = Diagnostics::new();
+        validate_esp(model, &mut diags);
+        diags
+            .iter()
+            .filter(|d| d.severity == severity)
+            .filter_map(|d| d.path.as_ref().map(ToString::to_string))
+            .collect()
+    }
+
+    const APP: &str = "e83d36e1-3ff2-4567-90d9-940919184ad5";
+
+    #[test]
+    fn blocking_options_need_blocking() {
+        let mut m = blocking();
+        m.allow_device_reset_on_install_failure = Attr::Known(true);
+        m.allow_device_use_on_install_failure = Attr::Known(true);
+        m.selected_mobile_app_ids = Attr::Known(BTreeSet::from([APP.to_string()]));
+        assert!(paths(&m, Severity::Error).is_empty());
+
+        m.block_device_setup_retry_by_user = Attr::Known(true);
+        assert_eq!(
+            paths(&m, Severity::Error),
+            [
+                "allow_device_reset_on_install_failure",
+                "allow_device_use_on_install_failure",
+                "selected_mobile_app_ids"
+            ]
+        );
+        m.block_device_setup_retry_by_user = Attr::Null;
+        m.show_installation_progress = Attr::Null;
+        assert_eq!(paths(&m, Severity::Error).len(), 3);
+        m.show_installation_progress = Attr::Unknown;
+        assert!(paths(&m, Severity::Error).is_empty());
+    }
+
+    #[test]
+    fn app_ids_and_non_blocking() {
+        let mut m = blocking();
+        m.selected_mobile_app_ids = Attr::Known(BTreeSet::from(["word".to_string()]));
+        assert_eq!(paths(&m, Severity::Error), ["selected_mobile_app_ids"]);
+        let mut m = blocking();
+        m.allow_non_blocking_app_installation = Attr::Known(true);
+        assert_eq!(
+            paths(&m, Severity::Warning),
+            ["allow_non_blocking_app_installation"]
+        );
+    }
+
+    #[test]
+    fn default_esp_ids() {
+        assert!(is_default_esp(
+            "7ab1ab00-0000-4000-8000-00000000a001_DefaultWindows10EnrollmentCompletionPageConfiguration"
+        ));
+        assert!(!is_default_esp(
+            "4998ae20-fa77-4f5c-9f7f-a5956b42dd6c_Windows10EnrollmentCompletionPageConfiguration"
+        ));
+    }
+
+    #[test]
+    fn graph_round_trip() {
+        let mut m = blocking();
+        m.all_users = Attr::Known(true);
+        let json = serde_json::to_value(m.to_graph()).expect("json");
+        assert_eq!(json["@odata.type"], ODATA_TYPE);
+        assert_eq!(json["selectedMobileAppIds"], serde_json::json!([]));
+        assert_eq!(json["installProgressTimeoutInMinutes"], 60);
+        assert!(json.get("priority").is_none());
+        let mut back: EspPayload = serde_json::from_value(json).expect("back");
+        back.id = Some("e1".into());
+        back.priority = Some(2);
+        let targets = EspTargets::from_assignments(&m.targets().to_assignments());
+        assert!(targets.all_users);
+        let state = EnrollmentStatusPageModel::from_graph(back, targets, &m);
+        assert_eq!(state.priority, Attr::Known(2));
+        assert_eq!(state.selected_mobile_app_ids, Attr::Null);
+        assert_eq!(state.all_users, Attr::Known(true));
+        assert_eq!(state.custom_error_message, Attr::Null);
+    }
+}
