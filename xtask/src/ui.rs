@@ -13,6 +13,12 @@ pub fn progress(message: impl std::fmt::Display) {
     flush();
 }
 
+/// A progress line set apart from the (streamed) output before it.
+pub fn outcome(message: impl std::fmt::Display) {
+    println!();
+    progress(message);
+}
+
 /// A detail line under a progress line.
 pub fn detail(message: impl std::fmt::Display) {
     println!("    {message}");
