@@ -1,7 +1,9 @@
 //! The one Graph client: tokens, requests, paging and error mapping.
 //! Resources call it and never parse error bodies or build URLs themselves.
 
+mod budget;
 mod error;
+mod retry;
 mod token;
 
 use reqwest::Method;
@@ -12,6 +14,8 @@ use url::Url;
 pub use error::{GraphError, parse_error_body};
 
 use crate::config::ClientSettings;
+use budget::Budgets;
+pub use retry::RetryPolicy;
 use token::TokenCache;
 
 /// The Graph API version a path is sent to.
@@ -34,6 +38,24 @@ pub struct GraphClient {
     http: reqwest::Client,
     graph_url: Url,
     tokens: TokenCache,
+    budgets: Budgets,
+    retry: RetryPolicy,
+}
+
+/// How one attempt at a request ended, when it did not succeed.
+enum Failure {
+    /// Graph answered with an error status.
+    Status {
+        status: u16,
+        retry_after: Option<std::time::Duration>,
+        error: GraphError,
+    },
+    /// The connection failed before the request was sent: safe to resend.
+    NotSent(GraphError),
+    /// The connection failed after the request may have reached Graph.
+    Lost(GraphError),
+    /// Anything else: not retried.
+    Fatal(GraphError),
 }
 
 #[derive(serde::Deserialize)]
@@ -61,6 +83,8 @@ impl GraphClient {
             http,
             graph_url: settings.graph_url,
             tokens,
+            budgets: Budgets::default(),
+            retry: RetryPolicy::default(),
         })
     }
 
@@ -74,44 +98,117 @@ impl GraphClient {
         .map_err(|_| GraphError::Path(path.to_string()))
     }
 
-    /// Sends one request and returns the body of a success.
+    /// Sends a request until it succeeds, fails for good, or its deadline
+    /// passes: throttling and transient failures are retried here, once the
+    /// client-side budget allows, honouring `Retry-After`; a 401 refreshes
+    /// the token once.
     async fn send(
         &self,
         method: Method,
         url: Url,
         body: Option<serde_json::Value>,
     ) -> Result<Vec<u8>, GraphError> {
+        let started = tokio::time::Instant::now();
+        let graph_path = graph_relative_path(&url);
+        let mut attempt: u32 = 0;
+        let mut refreshed = false;
+        loop {
+            self.budgets.acquire(&method, &graph_path).await;
+            let failure = match self.send_once(&method, &url, body.as_ref()).await {
+                Ok(bytes) => return Ok(bytes),
+                Err(failure) => failure,
+            };
+            let (error, retry_after) = match failure {
+                Failure::Status {
+                    status: 401, error, ..
+                } if !refreshed => {
+                    refreshed = true;
+                    tracing::debug!(path = %url.path(), "401 from Graph; refreshing the token once");
+                    self.tokens.invalidate().await;
+                    let _ = error;
+                    continue;
+                }
+                Failure::Status {
+                    status,
+                    retry_after,
+                    error,
+                } if retry::is_retryable_status(status) => (error, retry_after),
+                Failure::NotSent(error) => (error, None),
+                Failure::Lost(error) if retry::is_idempotent(&method) => (error, None),
+                Failure::Lost(error) | Failure::Status { error, .. } | Failure::Fatal(error) => {
+                    return Err(error);
+                }
+            };
+            let wait = self.retry.delay(attempt, retry_after, retry::jitter());
+            if started.elapsed() + wait > self.retry.deadline {
+                tracing::warn!(path = %url.path(), attempts = attempt + 1, "giving up: retry deadline reached");
+                return Err(error);
+            }
+            tracing::info!(
+                method = %method,
+                path = %url.path(),
+                attempt = attempt + 1,
+                wait_ms = wait.as_millis() as u64,
+                reason = %error,
+                "retrying Graph request"
+            );
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    async fn send_once(
+        &self,
+        method: &Method,
+        url: &Url,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Vec<u8>, Failure> {
         let path = url.path().to_string();
-        let token = self.tokens.token().await?;
+        let token = self.tokens.token().await.map_err(Failure::Fatal)?;
         let mut request = self
             .http
             .request(method.clone(), url.clone())
             .bearer_auth(token);
-        if let Some(body) = &body {
+        if let Some(body) = body {
             request = request.json(body);
         }
         tracing::debug!(method = %method, path = %path, "graph request");
-        let response = request.send().await.map_err(|e| GraphError::Transport {
+        let transport = |e: reqwest::Error| GraphError::Transport {
             url: url.to_string(),
             reason: e.to_string(),
-        })?;
+        };
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(e) if e.is_connect() => return Err(Failure::NotSent(transport(e))),
+            Err(e) => return Err(Failure::Lost(transport(e))),
+        };
         let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| GraphError::Transport {
-            url: url.to_string(),
-            reason: e.to_string(),
-        })?;
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| retry::parse_retry_after(v, std::time::SystemTime::now()));
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| Failure::Lost(transport(e)))?;
         tracing::debug!(method = %method, path = %path, status = status.as_u16(), "graph response");
         if status.is_success() {
             return Ok(bytes.to_vec());
         }
         let (code, message, request_id) = parse_error_body(status.as_u16(), &bytes);
-        Err(GraphError::Api {
+        let error = GraphError::Api {
             method: method.to_string(),
             path,
             status: status.as_u16(),
             code,
             message,
             request_id,
+        };
+        Err(Failure::Status {
+            status: status.as_u16(),
+            retry_after,
+            error,
         })
     }
 
@@ -221,4 +318,12 @@ fn to_json<B: Serialize>(path: &str, body: &B) -> Result<serde_json::Value, Grap
         path: path.to_string(),
         reason: e.to_string(),
     })
+}
+
+/// The path after the API version (`deviceManagement/...`), for budgets.
+fn graph_relative_path(url: &Url) -> String {
+    let path = url.path().trim_start_matches('/');
+    path.split_once('/')
+        .map(|(_, rest)| rest.to_string())
+        .unwrap_or_default()
 }

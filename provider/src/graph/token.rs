@@ -60,6 +60,11 @@ impl TokenCache {
         Ok(token)
     }
 
+    /// Forgets the cached token (after Graph refused it).
+    pub(super) async fn invalidate(&self) {
+        *self.current.lock().await = None;
+    }
+
     async fn fetch(&self) -> Result<(String, Duration), GraphError> {
         let Credential::ClientSecret(secret) = &self.credential;
         let form = [
