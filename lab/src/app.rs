@@ -1,12 +1,17 @@
 //! State shared by every handler of one lab instance.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use crate::auth::tokens::TokenStore;
 use crate::clock::Clock;
 use crate::config::LabConfig;
+use crate::faults::Faults;
 use crate::request_log::RequestLog;
+use crate::settings::SharedSettings;
 use crate::store::Store;
+use crate::throttle::Throttle;
 
 /// One emulated tenant and everything around it.
 #[derive(Debug)]
@@ -18,6 +23,51 @@ pub struct App {
     pub tokens: TokenStore,
     pub log: RequestLog,
     pub clock: Clock,
+    pub settings: SharedSettings,
+    pub throttle: Throttle,
+    pub faults: Faults,
+    pub replication: Replication,
+    /// Application roles granted to the client.
+    pub roles: Vec<String>,
 }
 
 pub type SharedApp = Arc<App>;
+
+/// Directory objects that have not replicated yet: invisible to reads until their instant.
+#[derive(Debug, Default)]
+pub struct Replication {
+    pending: Mutex<HashMap<String, Instant>>,
+}
+
+impl Replication {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Instant>> {
+        self.pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Hides `id` for `delay` (nothing when the delay is zero).
+    pub fn created(&self, id: &str, delay: Duration) {
+        if delay.is_zero() {
+            return;
+        }
+        self.lock().insert(id.to_owned(), Instant::now() + delay);
+    }
+
+    /// Whether `id` is visible (replicated) now.
+    pub fn visible(&self, id: &str) -> bool {
+        let mut pending = self.lock();
+        match pending.get(id) {
+            None => true,
+            Some(until) if *until <= Instant::now() => {
+                pending.remove(id);
+                true
+            }
+            Some(_) => false,
+        }
+    }
+
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+}

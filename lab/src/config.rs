@@ -12,8 +12,8 @@ pub const DEFAULT_CLIENT_ID: &str = "7ab1ab00-0000-4000-8000-00000000c001";
 pub const DEFAULT_CLIENT_SECRET: &str = "lab~autopilot-lab-client-secret";
 /// Access token lifetime (Entra's `expires_in` for app tokens).
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3599);
-/// Default and maximum Graph page size.
-pub const DEFAULT_PAGE_SIZE: usize = 1000;
+/// How long an import stays `unknown` by default.
+pub const DEFAULT_IMPORT_PROCESSING_MS: u64 = 200;
 
 /// Everything a lab instance needs to start.
 #[derive(Debug, Clone)]
@@ -27,8 +27,19 @@ pub struct LabConfig {
     pub client_secret: String,
     /// Lifetime of issued access tokens.
     pub token_lifetime: Duration,
-    /// Default page size of Graph collections, and the cap on `$top`.
-    pub page_size: usize,
+    /// When set, the default page size of every Graph collection and the cap on `$top`
+    /// (otherwise each collection has its own; see README).
+    pub page_size: Option<usize>,
+    /// Leave the Intune Provisioning Client service principal out of the seeded tenant.
+    pub without_provisioning_client: bool,
+    /// Application roles granted to the client; `None` grants every role the lab knows.
+    pub roles: Option<Vec<String>>,
+    /// Throttling (429) on start.
+    pub throttling: bool,
+    /// Initial `replication_delay_ms` setting.
+    pub replication_delay_ms: u64,
+    /// Initial `import_processing_ms` setting.
+    pub import_processing_ms: u64,
 }
 
 impl Default for LabConfig {
@@ -40,7 +51,12 @@ impl Default for LabConfig {
             client_id: DEFAULT_CLIENT_ID.to_owned(),
             client_secret: DEFAULT_CLIENT_SECRET.to_owned(),
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
-            page_size: DEFAULT_PAGE_SIZE,
+            page_size: None,
+            without_provisioning_client: false,
+            roles: None,
+            throttling: true,
+            replication_delay_ms: 0,
+            import_processing_ms: DEFAULT_IMPORT_PROCESSING_MS,
         }
     }
 }

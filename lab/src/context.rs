@@ -95,6 +95,10 @@ pub async fn edge(State(app): State<SharedApp>, mut request: Request, next: Next
         HeaderValue::from_static(AGS_DIAGNOSTIC_VALUE),
     );
 
+    let fault = response
+        .extensions()
+        .get::<crate::faults::FaultMarker>()
+        .map(|marker| marker.0.clone());
     let duration = started.elapsed();
     let status = response.status().as_u16();
     if path.starts_with("/_lab") {
@@ -119,6 +123,7 @@ pub async fn edge(State(app): State<SharedApp>, mut request: Request, next: Next
             request_id: ctx.request_id,
             client_request_id: ctx.client_request_id,
             time: crate::clock::graph_timestamp(ctx.received),
+            fault,
         });
     }
     response

@@ -120,6 +120,57 @@ impl GraphError {
         GraphError::intune(StatusCode::BAD_REQUEST, "BadRequest", text, url)
     }
 
+    /// 400 from the directory (groups, service principals): code `Request_BadRequest`.
+    pub fn directory_bad_request(message: impl Into<String>) -> Self {
+        GraphError::new(StatusCode::BAD_REQUEST, "Request_BadRequest", message)
+    }
+
+    /// 404 from the directory for an object that does not exist (or has not replicated yet).
+    pub fn directory_not_found(id: &str) -> Self {
+        GraphError::new(
+            StatusCode::NOT_FOUND,
+            "Request_ResourceNotFound",
+            format!(
+                "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+            ),
+        )
+    }
+
+    /// 403 from the directory when the app lacks the permission.
+    pub fn directory_forbidden() -> Self {
+        GraphError::new(
+            StatusCode::FORBIDDEN,
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+        )
+    }
+
+    /// 403 from Intune when the app lacks the permission (wrapped message naming the scopes).
+    pub fn intune_forbidden(scopes: &[&str], url: impl Into<String>) -> Self {
+        GraphError::intune(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            format!(
+                "Application is not authorized to perform this operation. Application must have one of the following scopes: {}",
+                scopes.join(", ")
+            ),
+            url,
+        )
+    }
+
+    /// 429 with `Retry-After` (whole seconds).
+    pub fn too_many_requests(retry_after_seconds: u64) -> Self {
+        let error = GraphError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            "Please retry again later.",
+        );
+        match HeaderValue::from_str(&retry_after_seconds.to_string()) {
+            Ok(value) => error.with_header(header::RETRY_AFTER, value),
+            Err(_) => error,
+        }
+    }
+
     /// 401 `InvalidAuthenticationToken`.
     pub fn invalid_token(message: impl Into<String>) -> Self {
         GraphError::new(

@@ -31,10 +31,15 @@ pub mod config;
 pub mod context;
 pub mod control;
 pub mod errors;
+pub mod faults;
 pub mod graph;
+pub mod net;
 pub mod request_log;
+pub mod seed;
 pub mod server;
+pub mod settings;
 pub mod store;
+pub mod throttle;
 
 pub use config::LabConfig;
 pub use server::{LabError, LabHandle, LabServer, ReadyInfo, spawn};

@@ -43,9 +43,25 @@ struct ServeArgs {
     /// Client secret.
     #[arg(long, value_name = "S", default_value = config::DEFAULT_CLIENT_SECRET, hide_default_value = true)]
     client_secret: String,
-    /// Default page size of collections and cap on $top.
-    #[arg(long, value_name = "N", default_value_t = config::DEFAULT_PAGE_SIZE, value_parser = clap::value_parser!(usize))]
-    page_size: usize,
+    /// Default page size of every collection and cap on $top (default: per collection).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    page_size: Option<u64>,
+    /// Start without the Intune Provisioning Client service principal.
+    #[arg(long)]
+    without_provisioning_client: bool,
+    /// Grant only these application roles (comma-separated), e.g.
+    /// DeviceManagementServiceConfig.ReadWrite.All,Group.Read.All.
+    #[arg(long, value_name = "ROLES", value_delimiter = ',')]
+    roles: Option<Vec<String>>,
+    /// Do not throttle (no 429s from the documented budgets).
+    #[arg(long)]
+    no_throttling: bool,
+    /// New groups and service principals stay invisible this long.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    replication_delay_ms: u64,
+    /// Imports stay `unknown` this long before they complete or fail.
+    #[arg(long, value_name = "MS", default_value_t = config::DEFAULT_IMPORT_PROCESSING_MS)]
+    import_processing_ms: u64,
 }
 
 fn main() -> ExitCode {
@@ -99,7 +115,20 @@ async fn serve(args: ServeArgs) -> Result<(), ServeError> {
         tenant_id: args.tenant_id.to_string(),
         client_id: args.client_id.to_string(),
         client_secret: args.client_secret,
-        page_size: args.page_size.max(1),
+        page_size: args
+            .page_size
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+        without_provisioning_client: args.without_provisioning_client,
+        roles: args.roles.map(|roles| {
+            roles
+                .into_iter()
+                .map(|r| r.trim().to_owned())
+                .filter(|r| !r.is_empty())
+                .collect()
+        }),
+        throttling: !args.no_throttling,
+        replication_delay_ms: args.replication_delay_ms,
+        import_processing_ms: args.import_processing_ms,
         ..LabConfig::default()
     };
     let server = LabServer::bind(config).await?;

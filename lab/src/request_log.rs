@@ -22,6 +22,9 @@ pub struct LogEntry {
     pub client_request_id: String,
     /// Arrival time, `2025-02-13T10:21:18.1234567Z`.
     pub time: String,
+    /// `<rule id>:<status|status_after_commit|drop>` when a fault rule fired.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
 }
 
 #[derive(Debug, Default)]

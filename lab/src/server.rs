@@ -11,6 +11,8 @@ use axum::response::Response;
 use axum::routing::{any, post};
 use serde::Serialize;
 use tokio::net::TcpListener;
+
+use crate::net::{ConnectionInfo, LabListener};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -21,8 +23,9 @@ use crate::config::LabConfig;
 use crate::context::{self, RequestContext};
 use crate::errors::GraphError;
 use crate::request_log::RequestLog;
+use crate::settings::{Settings, SharedSettings};
 use crate::store::{Store, StoreError};
-use crate::{control, graph};
+use crate::{control, faults, graph, seed};
 
 /// Failures starting or running the lab.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +41,8 @@ pub enum LabError {
     Serve(std::io::Error),
     #[error("server task failed: {0}")]
     Join(#[from] tokio::task::JoinError),
+    #[error("unknown role '{0}' in --roles (known roles: see README)")]
+    UnknownRole(String),
 }
 
 /// The ready line: where to reach the lab and how to log in.
@@ -69,7 +74,8 @@ pub struct LabServer {
 impl LabServer {
     /// Opens the state (if any) and binds the listener.
     pub async fn bind(config: LabConfig) -> Result<Self, LabError> {
-        let store = Store::open(config.state_file.clone())?;
+        let roles = granted_roles(&config)?;
+        let store = Store::open(config.state_file.clone(), seed::seeded_tenant(&config))?;
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|source| LabError::Bind {
@@ -95,6 +101,7 @@ impl LabServer {
             objects,
             "autopilot-lab bound"
         );
+        let settings = SharedSettings::new(Settings::from_config(&config));
         let app = Arc::new(App {
             config,
             graph_url: base_url,
@@ -102,6 +109,11 @@ impl LabServer {
             tokens: Default::default(),
             log: RequestLog::default(),
             clock: Clock::default(),
+            settings,
+            throttle: Default::default(),
+            faults: Default::default(),
+            replication: Default::default(),
+            roles,
         });
         Ok(LabServer {
             listener,
@@ -119,7 +131,10 @@ impl LabServer {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), LabError> {
-        axum::serve(self.listener, self.router)
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<ConnectionInfo>();
+        axum::serve(LabListener::new(self.listener), service)
             .with_graceful_shutdown(shutdown)
             .await
             .map_err(LabError::Serve)?;
@@ -179,6 +194,26 @@ impl Drop for LabHandle {
     }
 }
 
+/// The roles tokens carry: every known one, or those named by `--roles`.
+fn granted_roles(config: &LabConfig) -> Result<Vec<String>, LabError> {
+    match &config.roles {
+        None => Ok(crate::auth::GRANTED_ROLES
+            .iter()
+            .map(|r| (*r).to_owned())
+            .collect()),
+        Some(roles) => roles
+            .iter()
+            .map(|role| {
+                crate::auth::KNOWN_ROLES
+                    .iter()
+                    .find(|known| known.eq_ignore_ascii_case(role))
+                    .map(|known| (*known).to_owned())
+                    .ok_or_else(|| LabError::UnknownRole(role.clone()))
+            })
+            .collect(),
+    }
+}
+
 /// `http://ip:port`, with a wildcard bind address replaced by loopback so the URL is usable.
 fn base_url(local: SocketAddr) -> String {
     let ip = match local.ip() {
@@ -207,6 +242,7 @@ fn router(app: SharedApp) -> Router {
         .merge(graph)
         .merge(control::router())
         .fallback(fallback)
+        .layer(middleware::from_fn_with_state(app.clone(), faults::inject))
         .layer(middleware::from_fn_with_state(app.clone(), context::edge))
         .with_state(app)
 }

@@ -8,11 +8,13 @@
 //! Adding a Graph collection means adding one field to [`Tenant`]; the state file, the
 //! `/_lab/objects` dump and `/_lab/reset` pick it up through serde.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
+use chrono::{DateTime, Utc};
 use indexmap::IndexMap;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -147,7 +149,8 @@ impl<'de> Deserialize<'de> for Collection {
 /// Everything the emulated tenant holds. One field per Graph collection.
 ///
 /// Child objects (such as assignments) live in their own collection with a pointer to their
-/// parent (`sourceId`), so each collection stays flat and generic.
+/// parent (`sourceId`), so each collection stays flat and generic. Relations Graph does not
+/// expose as objects (group owners, pending imports, ...) live in [`LabState`].
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tenant {
@@ -157,12 +160,135 @@ pub struct Tenant {
     /// `deviceConfigurationAssignment`s of every device configuration; `sourceId` is the parent.
     #[serde(default)]
     pub device_configuration_assignments: Collection,
+    /// `/deviceManagement/windowsAutopilotDeploymentProfiles`.
+    #[serde(default)]
+    pub windows_autopilot_deployment_profiles: Collection,
+    /// Their assignments; the parent is `_profileId` (Intune returns `sourceId: null`).
+    #[serde(default)]
+    pub windows_autopilot_deployment_profile_assignments: Collection,
+    /// `/deviceManagement/deviceEnrollmentConfigurations` (ESPs, including the default one).
+    #[serde(default)]
+    pub device_enrollment_configurations: Collection,
+    /// `enrollmentConfigurationAssignment`s; `sourceId` is the parent.
+    #[serde(default)]
+    pub enrollment_configuration_assignments: Collection,
+    /// `/deviceManagement/configurationPolicies` (device preparation); `settings` kept inline.
+    #[serde(default)]
+    pub configuration_policies: Collection,
+    /// `deviceManagementConfigurationPolicyAssignment`s; `sourceId` is the parent.
+    #[serde(default)]
+    pub configuration_policy_assignments: Collection,
+    /// `/groups`.
+    #[serde(default)]
+    pub groups: Collection,
+    /// `/servicePrincipals`.
+    #[serde(default)]
+    pub service_principals: Collection,
+    /// `/users` (seeded, read-only).
+    #[serde(default)]
+    pub users: Collection,
+    /// `/deviceAppManagement/mobileApps` (seeded, read-only).
+    #[serde(default)]
+    pub mobile_apps: Collection,
+    /// `/deviceManagement/deviceManagementScripts` (seeded, read-only).
+    #[serde(default)]
+    pub device_management_scripts: Collection,
+    /// `/deviceManagement/importedWindowsAutopilotDeviceIdentities`.
+    #[serde(default)]
+    pub imported_windows_autopilot_device_identities: Collection,
+    /// `/deviceManagement/windowsAutopilotDeviceIdentities`.
+    #[serde(default)]
+    pub windows_autopilot_device_identities: Collection,
+    /// `/deviceManagement/windowsAutopilotSettings` (a singleton, stored as one object).
+    #[serde(default)]
+    pub windows_autopilot_settings: Collection,
+    /// Relations and lab bookkeeping.
+    #[serde(default, rename = "_lab")]
+    pub lab: LabState,
+}
+
+/// An import waiting for its outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingImport {
+    pub id: String,
+    /// When the outcome is decided.
+    pub due: DateTime<Utc>,
+    /// The `import` call it came with (duplicates inside one call fail).
+    pub batch: Option<String>,
+}
+
+/// What the tenant knows that Graph does not show as objects of their own.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabState {
+    /// Group id to owner object ids (service principals and users), in the order added.
+    #[serde(default)]
+    pub group_owners: BTreeMap<String, Vec<String>>,
+    /// Device identity id to the deployment profile assigned with the profile's `assign` action.
+    #[serde(default)]
+    pub device_profiles: BTreeMap<String, String>,
+    /// Configuration policy id to its enrollment-time device membership targets.
+    #[serde(default)]
+    pub enrollment_time_targets: BTreeMap<String, Vec<Value>>,
+    /// Imports still `unknown`, in arrival order.
+    #[serde(default)]
+    pub pending_imports: Vec<PendingImport>,
+    /// Serial numbers registered to another tenant (`PUT /_lab/foreign_devices`).
+    #[serde(default)]
+    pub foreign_serials: BTreeSet<String>,
 }
 
 impl Tenant {
+    /// Every collection with its name, for counting and dumps.
+    pub fn collections(&self) -> [(&'static str, &Collection); 16] {
+        [
+            ("deviceConfigurations", &self.device_configurations),
+            (
+                "deviceConfigurationAssignments",
+                &self.device_configuration_assignments,
+            ),
+            (
+                "windowsAutopilotDeploymentProfiles",
+                &self.windows_autopilot_deployment_profiles,
+            ),
+            (
+                "windowsAutopilotDeploymentProfileAssignments",
+                &self.windows_autopilot_deployment_profile_assignments,
+            ),
+            (
+                "deviceEnrollmentConfigurations",
+                &self.device_enrollment_configurations,
+            ),
+            (
+                "enrollmentConfigurationAssignments",
+                &self.enrollment_configuration_assignments,
+            ),
+            ("configurationPolicies", &self.configuration_policies),
+            (
+                "configurationPolicyAssignments",
+                &self.configuration_policy_assignments,
+            ),
+            ("groups", &self.groups),
+            ("servicePrincipals", &self.service_principals),
+            ("users", &self.users),
+            ("mobileApps", &self.mobile_apps),
+            ("deviceManagementScripts", &self.device_management_scripts),
+            (
+                "importedWindowsAutopilotDeviceIdentities",
+                &self.imported_windows_autopilot_device_identities,
+            ),
+            (
+                "windowsAutopilotDeviceIdentities",
+                &self.windows_autopilot_device_identities,
+            ),
+            ("windowsAutopilotSettings", &self.windows_autopilot_settings),
+        ]
+    }
+
     /// Total number of objects, for logs.
     pub fn object_count(&self) -> usize {
-        self.device_configurations.len() + self.device_configuration_assignments.len()
+        self.collections().iter().map(|(_, c)| c.len()).sum()
     }
 }
 
@@ -185,19 +311,28 @@ struct StateFileRef<'a> {
 pub struct Store {
     tenant: Mutex<Tenant>,
     state_file: Option<PathBuf>,
+    /// What a fresh tenant holds (seeded objects); used at first start and by reset.
+    seed: Tenant,
 }
 
 impl Store {
-    /// An empty in-memory tenant, or the one saved in `state_file` when that file exists.
-    pub fn open(state_file: Option<PathBuf>) -> Result<Self, StoreError> {
+    /// The seeded tenant, or the one saved in `state_file` when that file exists.
+    pub fn open(state_file: Option<PathBuf>, seed: Tenant) -> Result<Self, StoreError> {
         let tenant = match &state_file {
             Some(path) if path.exists() => load(path)?,
-            _ => Tenant::default(),
+            _ => seed.clone(),
         };
-        Ok(Store {
+        let store = Store {
             tenant: Mutex::new(tenant),
             state_file,
-        })
+            seed,
+        };
+        if let Some(path) = &store.state_file
+            && !path.exists()
+        {
+            save(path, &store.lock())?;
+        }
+        Ok(store)
     }
 
     pub fn state_file(&self) -> Option<&Path> {
@@ -236,10 +371,11 @@ impl Store {
         }
     }
 
-    /// Empties every collection (and the state file).
+    /// Back to the seeded tenant (and the state file too).
     pub fn reset(&self) -> Result<(), StoreError> {
+        let seed = self.seed.clone();
         self.write(|tenant| {
-            *tenant = Tenant::default();
+            *tenant = seed;
             Ok::<_, StoreError>(())
         })
     }
@@ -324,7 +460,7 @@ mod tests {
     #[test]
     fn failed_mutation_leaves_tenant_untouched_with_state_file() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(Some(dir.path().join("s.json"))).unwrap();
+        let store = Store::open(Some(dir.path().join("s.json")), Tenant::default()).unwrap();
         let r: Result<(), StoreError> = store.write(|t| {
             t.device_configurations
                 .insert("x".into(), json!({ "id": "x" }));
@@ -338,7 +474,7 @@ mod tests {
     fn state_round_trips() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.json");
-        let store = Store::open(Some(path.clone())).unwrap();
+        let store = Store::open(Some(path.clone()), Tenant::default()).unwrap();
         store
             .write(|t| {
                 t.device_configurations
@@ -346,7 +482,7 @@ mod tests {
                 Ok::<_, StoreError>(())
             })
             .unwrap();
-        let again = Store::open(Some(path)).unwrap();
+        let again = Store::open(Some(path), Tenant::default()).unwrap();
         assert_eq!(
             again.read(|t| t.device_configurations.get("x").cloned()),
             Some(json!({ "id": "x", "displayName": "X" }))

@@ -104,9 +104,15 @@ async fn objects_dump_and_reset() {
         .json()
         .await
         .unwrap();
+    assert_eq!(objects["deviceConfigurations"], json!([]));
+    assert_eq!(objects["deviceConfigurationAssignments"], json!([]));
+    // The seeded objects are back.
     assert_eq!(
-        objects,
-        json!({"deviceConfigurations": [], "deviceConfigurationAssignments": []})
+        objects["deviceEnrollmentConfigurations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
     );
     assert!(lab.request_log().await.is_empty(), "reset clears the log");
 

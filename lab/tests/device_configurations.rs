@@ -228,7 +228,7 @@ async fn paging_follows_next_links() {
 #[tokio::test]
 async fn default_page_size_is_configurable() {
     let lab = Lab::start_with(LabConfig {
-        page_size: 2,
+        page_size: Some(2),
         ..LabConfig::default()
     })
     .await;

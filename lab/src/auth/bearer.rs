@@ -11,7 +11,11 @@ use crate::context::RequestContext;
 use crate::errors::GraphError;
 
 /// Rejects the request with Graph's 401 unless it carries a valid token for Graph.
-pub async fn require_token(State(app): State<SharedApp>, request: Request, next: Next) -> Response {
+pub async fn require_token(
+    State(app): State<SharedApp>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let token = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -25,7 +29,10 @@ pub async fn require_token(State(app): State<SharedApp>, request: Request, next:
     let failure = match token {
         None => Some(GraphError::invalid_token("Access token is empty.")),
         Some(token) => match app.tokens.check(token) {
-            TokenCheck::Valid => None,
+            TokenCheck::Valid(caller) => {
+                request.extensions_mut().insert(caller);
+                None
+            }
             TokenCheck::Expired => Some(GraphError::invalid_token(
                 "Lifetime validation failed, the token is expired.",
             )),

@@ -25,10 +25,39 @@ pub const GRAPH_AUDIENCES: &[&str] = &[
     "https://microsoftgraph.chinacloudapi.cn",
 ];
 
-/// Application permissions (roles) written into every token. The lab does not enforce them yet.
+/// Application permissions (roles) granted by default, written into every token. `--roles`
+/// narrows them; each Graph area checks its own (see [`crate::graph::permissions`]).
 pub const GRANTED_ROLES: &[&str] = &[
     "DeviceManagementConfiguration.ReadWrite.All",
     "DeviceManagementServiceConfig.ReadWrite.All",
+    "DeviceManagementApps.ReadWrite.All",
+    "DeviceManagementScripts.ReadWrite.All",
     "Group.ReadWrite.All",
+    "GroupMember.ReadWrite.All",
     "Application.ReadWrite.All",
+    "User.Read.All",
+];
+
+/// Every role name the lab recognises in `--roles` (the granted ones plus narrower variants).
+pub const KNOWN_ROLES: &[&str] = &[
+    "DeviceManagementConfiguration.Read.All",
+    "DeviceManagementConfiguration.ReadWrite.All",
+    "DeviceManagementServiceConfig.Read.All",
+    "DeviceManagementServiceConfig.ReadWrite.All",
+    "DeviceManagementApps.Read.All",
+    "DeviceManagementApps.ReadWrite.All",
+    "DeviceManagementScripts.Read.All",
+    "DeviceManagementScripts.ReadWrite.All",
+    "Group.Create",
+    "Group.Read.All",
+    "Group.ReadWrite.All",
+    "GroupMember.Read.All",
+    "GroupMember.ReadWrite.All",
+    "Application.Read.All",
+    "Application.ReadWrite.All",
+    "Application.ReadWrite.OwnedBy",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+    "User.Read.All",
+    "User.ReadWrite.All",
 ];

@@ -9,10 +9,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use super::GRAPH_AUDIENCES;
 use super::credential::{self, ClientCredential};
 use super::entra_error::EntraError;
 use super::tokens::TokenRequest;
-use super::{GRANTED_ROLES, GRAPH_AUDIENCES};
 use crate::app::App;
 use crate::app::SharedApp;
 use crate::context::RequestContext;
@@ -92,7 +92,7 @@ fn issue(app: &App, tenant: &str, form: &HashMap<String, String>) -> Result<Resp
         client_id: &config.client_id,
         audience,
         graph,
-        roles: GRANTED_ROLES,
+        roles: &app.roles,
         lifetime,
         now: app.clock.now(),
     });

@@ -22,12 +22,29 @@ struct Issued {
     audience: String,
     graph: bool,
     expires_at: Instant,
+    caller: Caller,
+}
+
+/// Who is calling Graph, from the token: the application and its roles. Handlers find it in the
+/// request extensions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub app_id: String,
+    pub roles: Vec<String>,
+}
+
+impl Caller {
+    pub fn has_any(&self, roles: &[&str]) -> bool {
+        roles
+            .iter()
+            .any(|wanted| self.roles.iter().any(|r| r.eq_ignore_ascii_case(wanted)))
+    }
 }
 
 /// Outcome of checking a bearer token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenCheck {
-    Valid,
+    Valid(Caller),
     /// Issued by the lab for another resource.
     WrongAudience(String),
     Expired,
@@ -44,7 +61,7 @@ pub struct TokenRequest<'a> {
     pub audience: &'a str,
     /// Whether Graph accepts this audience.
     pub graph: bool,
-    pub roles: &'a [&'a str],
+    pub roles: &'a [String],
     pub lifetime: Duration,
     pub now: DateTime<Utc>,
 }
@@ -93,6 +110,10 @@ impl TokenStore {
                 audience: request.audience.to_owned(),
                 graph: request.graph,
                 expires_at: now + request.lifetime,
+                caller: Caller {
+                    app_id: request.client_id.to_owned(),
+                    roles: request.roles.to_vec(),
+                },
             },
         );
         token
@@ -103,7 +124,7 @@ impl TokenStore {
             None => TokenCheck::Unknown,
             Some(issued) if issued.expires_at <= Instant::now() => TokenCheck::Expired,
             Some(issued) if !issued.graph => TokenCheck::WrongAudience(issued.audience.clone()),
-            Some(_) => TokenCheck::Valid,
+            Some(issued) => TokenCheck::Valid(issued.caller.clone()),
         }
     }
 

@@ -253,11 +253,8 @@ fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
         .as_deref()
         .map(odata::decode_skiptoken)
         .transpose()?;
-    let page_size = request
-        .query
-        .top
-        .unwrap_or(app.config.page_size)
-        .min(app.config.page_size);
+    let sizes = app.settings.get().page_size("deviceConfigurations");
+    let page_size = request.query.top.unwrap_or(sizes.default).min(sizes.max);
 
     let (values, next_cursor) = app.store.read(|tenant| {
         let matching = tenant

@@ -7,9 +7,17 @@
 //! module and one match arm here.
 
 pub mod assignments;
+pub mod collection;
+pub mod deployment_profiles;
 pub mod device_configurations;
+pub mod device_identities;
+pub mod directory;
+pub mod imports;
 pub mod odata;
+pub mod permissions;
 pub mod schema;
+
+use std::time::Instant;
 
 use axum::Extension;
 use axum::body::Bytes;
@@ -19,8 +27,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use crate::app::{App, SharedApp};
+use crate::auth::tokens::Caller;
 use crate::context::RequestContext;
 use crate::errors::GraphError;
+use crate::throttle::retry_after_seconds;
 use odata::QueryOptions;
 
 /// Content type of Graph's successful JSON responses.
@@ -62,6 +72,8 @@ pub struct GraphRequest {
     /// Whether the `Content-Type` is JSON.
     pub json_content: bool,
     pub ctx: RequestContext,
+    /// The application calling, from its token.
+    pub caller: Caller,
 }
 
 impl GraphRequest {
@@ -93,9 +105,11 @@ pub fn no_content() -> Response {
 }
 
 /// The axum handler for every path under `/beta` and `/v1.0`.
+#[allow(clippy::too_many_arguments)]
 pub async fn dispatch(
     State(app): State<SharedApp>,
     Extension(ctx): Extension<RequestContext>,
+    caller: Option<Extension<Caller>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -106,6 +120,12 @@ pub async fn dispatch(
     let Some(version) = ApiVersion::from_segment(first) else {
         return GraphError::invalid_version(first).render(&ctx);
     };
+    let caller = caller
+        .map(|Extension(caller)| caller)
+        .unwrap_or_else(|| Caller {
+            app_id: app.config.client_id.clone(),
+            roles: app.roles.clone(),
+        });
     let query = match QueryOptions::parse(uri.query()) {
         Ok(query) => query,
         Err(error) => return error.render(&ctx),
@@ -113,10 +133,7 @@ pub async fn dispatch(
     let json_content = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| {
-            let media = value.split(';').next().unwrap_or("").trim();
-            media.eq_ignore_ascii_case("application/json") || media.ends_with("+json")
-        });
+        .is_some_and(is_json_media_type);
     let request = GraphRequest {
         version,
         method,
@@ -125,8 +142,21 @@ pub async fn dispatch(
         body,
         json_content,
         ctx,
+        caller,
     };
-    match route(&app, &request) {
+    handle(&app, &request)
+}
+
+/// Whether a `Content-Type` value is JSON.
+pub fn is_json_media_type(value: &str) -> bool {
+    let media = value.split(';').next().unwrap_or("").trim();
+    media.eq_ignore_ascii_case("application/json") || media.ends_with("+json")
+}
+
+/// Serves one parsed Graph request: permission check, throttling, due background work, then
+/// the collection's handler. Errors are rendered in Graph's shape.
+pub fn handle(app: &App, request: &GraphRequest) -> Response {
+    match process(app, request) {
         Ok(response) => response,
         Err(error) => {
             if error.status.is_server_error() {
@@ -137,6 +167,28 @@ pub async fn dispatch(
             error.render(&request.ctx)
         }
     }
+}
+
+fn process(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+    if let Some(area) = permissions::area_of(&request.segments) {
+        permissions::check(&area, request, &request.caller)?;
+        let settings = app.settings.get();
+        if settings.throttling {
+            app.throttle
+                .admit(
+                    &request.caller.app_id,
+                    area.family,
+                    permissions::is_write(&request.method),
+                    &settings.throttle_limits,
+                    Instant::now(),
+                )
+                .map_err(|wait| {
+                    tracing::info!(family = area.family.name(), "throttled");
+                    GraphError::too_many_requests(retry_after_seconds(wait))
+                })?;
+        }
+    }
+    route(app, request)
 }
 
 /// Resolves the first segments and hands over to the collection's module.
@@ -165,10 +217,15 @@ fn device_management(
             "autopilot-lab does not emulate the deviceManagement singleton itself.",
         ));
     };
-    if collection.eq_ignore_ascii_case("deviceConfigurations") {
-        return device_configurations::route(app, request, &rest[1..]);
+    let beta = request.version == ApiVersion::Beta;
+    let lower = collection.to_ascii_lowercase();
+    match lower.as_str() {
+        "deviceconfigurations" => device_configurations::route(app, request, &rest[1..]),
+        "windowsautopilotdeploymentprofiles" if beta => {
+            deployment_profiles::route(app, request, &rest[1..])
+        }
+        _ => Err(GraphError::segment_not_found(collection)),
     }
-    Err(GraphError::segment_not_found(collection))
 }
 
 /// Percent-decodes the segments and splits OData key syntax: `items('id')` -> `items`, `id`.

@@ -254,18 +254,37 @@ pub fn parse_expand(
     Ok(names)
 }
 
-/// A parsed `$filter`: a conjunction of simple conditions.
+/// A parsed `$filter`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Filter {
-    conditions: Vec<Condition>,
+    expr: Expr,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-enum Condition {
-    /// `property eq literal`
-    Eq { property: String, literal: Value },
+enum Expr {
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    /// `property eq literal` (`ne` when `negated`)
+    Eq {
+        property: String,
+        literal: Value,
+        negated: bool,
+    },
+    /// `contains(property,'x')`, `startswith(...)`, `endswith(...)`
+    Text {
+        function: TextFunction,
+        property: String,
+        literal: String,
+    },
     /// `isof('microsoft.graph.type')`
     IsOf(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextFunction {
+    Contains,
+    StartsWith,
+    EndsWith,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -338,6 +357,8 @@ struct Parser {
     position: usize,
 }
 
+const SUPPORTED: &str = "autopilot-lab supports eq, ne, and, or, parentheses, contains(), startswith(), endswith() and isof()";
+
 impl Parser {
     fn peek(&self) -> Option<&Token> {
         self.tokens.get(self.position)
@@ -356,22 +377,46 @@ impl Parser {
         }
     }
 
-    /// conjunction := term ("and" term)*
-    fn conjunction(&mut self, out: &mut Vec<Condition>) -> Result<(), GraphError> {
-        self.term(out)?;
-        while matches!(self.peek(), Some(Token::Word(w)) if w.eq_ignore_ascii_case("and")) {
-            self.next();
-            self.term(out)?;
-        }
-        Ok(())
+    fn keyword(&self, word: &str) -> bool {
+        matches!(self.peek(), Some(Token::Word(w)) if w.eq_ignore_ascii_case(word))
     }
 
-    /// term := "(" conjunction ")" | "isof" "(" string ")" | property "eq" literal
-    fn term(&mut self, out: &mut Vec<Condition>) -> Result<(), GraphError> {
+    /// expr := conjunction ("or" conjunction)*
+    fn expr(&mut self) -> Result<Expr, GraphError> {
+        let mut parts = vec![self.conjunction()?];
+        while self.keyword("or") {
+            self.next();
+            parts.push(self.conjunction()?);
+        }
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Expr::Or(parts)
+        })
+    }
+
+    /// conjunction := term ("and" term)*
+    fn conjunction(&mut self) -> Result<Expr, GraphError> {
+        let mut parts = vec![self.term()?];
+        while self.keyword("and") {
+            self.next();
+            parts.push(self.term()?);
+        }
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Expr::And(parts)
+        })
+    }
+
+    /// term := "(" expr ")" | "isof" "(" string ")" | function "(" property "," string ")"
+    ///       | property ("eq" | "ne") literal
+    fn term(&mut self) -> Result<Expr, GraphError> {
         match self.next() {
             Some(Token::Open) => {
-                self.conjunction(out)?;
-                self.expect(Token::Close)
+                let inner = self.expr()?;
+                self.expect(Token::Close)?;
+                Ok(inner)
             }
             Some(Token::Word(word)) if word.eq_ignore_ascii_case("isof") => {
                 self.expect(Token::Open)?;
@@ -379,26 +424,57 @@ impl Parser {
                     return Err(invalid_filter("isof() takes a quoted type name."));
                 };
                 self.expect(Token::Close)?;
-                out.push(Condition::IsOf(type_name));
-                Ok(())
+                Ok(Expr::IsOf(type_name))
+            }
+            Some(Token::Word(word)) if self.peek() == Some(&Token::Open) => {
+                let function = match word.to_ascii_lowercase().as_str() {
+                    "contains" => TextFunction::Contains,
+                    "startswith" => TextFunction::StartsWith,
+                    "endswith" => TextFunction::EndsWith,
+                    _ => {
+                        return Err(invalid_filter(&format!(
+                            "unsupported function '{word}'; {SUPPORTED}."
+                        )));
+                    }
+                };
+                self.expect(Token::Open)?;
+                let Some(Token::Word(property)) = self.next() else {
+                    return Err(invalid_filter(&format!("{word}() takes a property first.")));
+                };
+                self.expect(Token::Comma)?;
+                let Some(Token::Str(literal)) = self.next() else {
+                    return Err(invalid_filter(&format!(
+                        "{word}() takes a quoted string second."
+                    )));
+                };
+                self.expect(Token::Close)?;
+                Ok(Expr::Text {
+                    function,
+                    property,
+                    literal,
+                })
             }
             Some(Token::Word(property)) => {
-                match self.next() {
-                    Some(Token::Word(op)) if op.eq_ignore_ascii_case("eq") => {}
+                let negated = match self.next() {
+                    Some(Token::Word(op)) if op.eq_ignore_ascii_case("eq") => false,
+                    Some(Token::Word(op)) if op.eq_ignore_ascii_case("ne") => true,
                     Some(Token::Word(op)) => {
                         return Err(invalid_filter(&format!(
-                            "autopilot-lab supports only 'eq', 'and' and isof(); found '{op}'."
+                            "unsupported operator '{op}'; {SUPPORTED}."
                         )));
                     }
                     _ => return Err(invalid_filter("expected an operator.")),
-                }
+                };
                 let literal = match self.next() {
                     Some(Token::Str(text)) => Value::String(text),
                     Some(Token::Word(word)) => literal_word(&word)?,
                     _ => return Err(invalid_filter("expected a literal.")),
                 };
-                out.push(Condition::Eq { property, literal });
-                Ok(())
+                Ok(Expr::Eq {
+                    property,
+                    literal,
+                    negated,
+                })
             }
             _ => Err(invalid_filter("expected a condition.")),
         }
@@ -410,10 +486,118 @@ fn literal_word(word: &str) -> Result<Value, GraphError> {
         "true" => Ok(Value::Bool(true)),
         "false" => Ok(Value::Bool(false)),
         "null" => Ok(Value::Null),
-        _ => word
-            .parse::<i64>()
-            .map(Value::from)
-            .map_err(|_| invalid_filter(&format!("unsupported literal '{word}'."))),
+        _ => {
+            if let Ok(n) = word.parse::<i64>() {
+                return Ok(Value::from(n));
+            }
+            // A GUID literal (`id eq 6f1b...`) compares like a string.
+            if uuid::Uuid::parse_str(word).is_ok() {
+                return Ok(Value::String(word.to_owned()));
+            }
+            Err(invalid_filter(&format!("unsupported literal '{word}'.")))
+        }
+    }
+}
+
+/// Resolves `prop` or `prop/sub/...` against the types: the first segment must be a property;
+/// the rest are looked up in the value as is.
+fn resolve_path(
+    path: &mut String,
+    ty: &'static StructuredType,
+    derived: &[&'static StructuredType],
+) -> Result<(), GraphError> {
+    let (first, rest) = match path.split_once('/') {
+        Some((first, rest)) => (first.to_owned(), Some(rest.to_owned())),
+        None => (path.clone(), None),
+    };
+    let resolved = std::iter::once(ty)
+        .chain(derived.iter().copied())
+        .find_map(|t| t.property_ignore_case(&first))
+        .ok_or_else(|| unknown_query_property_error(&first, ty))?;
+    *path = match rest {
+        Some(rest) => format!("{}/{rest}", resolved.name),
+        None => resolved.name.to_owned(),
+    };
+    Ok(())
+}
+
+fn resolve(
+    expr: &mut Expr,
+    ty: &'static StructuredType,
+    derived: &[&'static StructuredType],
+) -> Result<(), GraphError> {
+    match expr {
+        Expr::And(parts) | Expr::Or(parts) => parts
+            .iter_mut()
+            .try_for_each(|part| resolve(part, ty, derived)),
+        Expr::Eq { property, .. } | Expr::Text { property, .. } => {
+            resolve_path(property, ty, derived)
+        }
+        Expr::IsOf(_) => Ok(()),
+    }
+}
+
+/// The value at `a/b/c` in `object` (member names compared ignoring case below the first).
+fn lookup<'v>(object: &'v Value, path: &str) -> &'v Value {
+    let mut current = object;
+    for (i, segment) in path.split('/').enumerate() {
+        let next = if i == 0 {
+            current.get(segment)
+        } else {
+            current.as_object().and_then(|map| {
+                map.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(segment))
+                    .map(|(_, v)| v)
+            })
+        };
+        match next {
+            Some(value) => current = value,
+            None => return &Value::Null,
+        }
+    }
+    current
+}
+
+fn evaluate(expr: &Expr, object: &Value) -> bool {
+    match expr {
+        Expr::And(parts) => parts.iter().all(|p| evaluate(p, object)),
+        Expr::Or(parts) => parts.iter().any(|p| evaluate(p, object)),
+        Expr::IsOf(type_name) => {
+            let wanted = type_name.strip_prefix('#').unwrap_or(type_name);
+            object
+                .get("@odata.type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.strip_prefix('#').unwrap_or(t) == wanted)
+        }
+        Expr::Eq {
+            property,
+            literal,
+            negated,
+        } => {
+            let actual = lookup(object, property);
+            let equal = match (actual, literal) {
+                (Value::String(a), Value::String(b)) => a.to_lowercase() == b.to_lowercase(),
+                (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+                (a, b) => a == b,
+            };
+            equal != *negated
+        }
+        Expr::Text {
+            function,
+            property,
+            literal,
+        } => {
+            let Some(actual) = lookup(object, property).as_str() else {
+                return false;
+            };
+            let actual = actual.to_lowercase();
+            let literal = literal.to_lowercase();
+            match function {
+                TextFunction::Contains => actual.contains(&literal),
+                TextFunction::StartsWith => actual.starts_with(&literal),
+                TextFunction::EndsWith => actual.ends_with(&literal),
+            }
+        }
     }
 }
 
@@ -428,45 +612,18 @@ impl Filter {
             tokens: tokenize(text)?,
             position: 0,
         };
-        let mut conditions = Vec::new();
-        parser.conjunction(&mut conditions)?;
+        let mut expr = parser.expr()?;
         if parser.peek().is_some() {
-            return Err(invalid_filter(
-                "autopilot-lab supports only 'eq', 'and' and isof().",
-            ));
+            return Err(invalid_filter(&format!("{SUPPORTED}.")));
         }
-        for condition in &mut conditions {
-            if let Condition::Eq { property, .. } = condition {
-                let resolved = std::iter::once(ty)
-                    .chain(derived.iter().copied())
-                    .find_map(|t| t.property_ignore_case(property))
-                    .ok_or_else(|| unknown_query_property_error(property, ty))?;
-                *property = resolved.name.to_owned();
-            }
-        }
-        Ok(Filter { conditions })
+        resolve(&mut expr, ty, derived)?;
+        Ok(Filter { expr })
     }
 
-    /// Whether `object` satisfies every condition. String comparison ignores case, as the
-    /// Intune and directory stores do.
+    /// Whether `object` satisfies the filter. String comparison ignores case, as the Intune and
+    /// directory stores do.
     pub fn matches(&self, object: &Value) -> bool {
-        self.conditions.iter().all(|condition| match condition {
-            Condition::IsOf(type_name) => {
-                let wanted = type_name.strip_prefix('#').unwrap_or(type_name);
-                object
-                    .get("@odata.type")
-                    .and_then(Value::as_str)
-                    .is_some_and(|t| t.strip_prefix('#').unwrap_or(t) == wanted)
-            }
-            Condition::Eq { property, literal } => {
-                let actual = object.get(property).unwrap_or(&Value::Null);
-                match (actual, literal) {
-                    (Value::String(a), Value::String(b)) => a.to_lowercase() == b.to_lowercase(),
-                    (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
-                    (a, b) => a == b,
-                }
-            }
-        })
+        evaluate(&self.expr, object)
     }
 }
 
@@ -513,9 +670,27 @@ mod tests {
             &json!({"@odata.type": "#microsoft.graph.thing", "displayName": "o'brien", "count": 4})
         ));
         assert!(Filter::parse("nope eq 'x'", &THING, &[]).is_err());
-        assert!(Filter::parse("displayName ne 'x'", &THING, &[]).is_err());
-        assert!(Filter::parse("startswith(displayName,'x')", &THING, &[]).is_err());
-        assert!(Filter::parse("displayName eq 'x' or count eq 1", &THING, &[]).is_err());
+        assert!(Filter::parse("displayName gt 'x'", &THING, &[]).is_err());
+        assert!(Filter::parse("substringof('x',displayName)", &THING, &[]).is_err());
+        assert!(Filter::parse("displayName eq 'x' or", &THING, &[]).is_err());
+    }
+
+    #[test]
+    fn filter_functions_or_and_paths() {
+        let f = Filter::parse(
+            "(startswith(displayName,'PF') or contains(displayName, 'xyz')) and count ne 3",
+            &THING,
+            &[],
+        )
+        .unwrap();
+        assert!(f.matches(&json!({"displayName": "pf123", "count": 4})));
+        assert!(f.matches(&json!({"displayName": "aXYZb", "count": null})));
+        assert!(!f.matches(&json!({"displayName": "pf123", "count": 3})));
+        assert!(!f.matches(&json!({"displayName": "nope", "count": 1})));
+        let f = Filter::parse("endswith(displayName,'Z') or count eq 1", &THING, &[]).unwrap();
+        assert!(f.matches(&json!({"displayName": "abz"})));
+        let f = Filter::parse("displayName/inner eq 'x'", &THING, &[]).unwrap();
+        assert!(f.matches(&json!({"displayName": {"Inner": "X"}})));
     }
 
     #[test]

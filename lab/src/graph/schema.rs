@@ -6,6 +6,7 @@
 
 use serde_json::{Map, Value};
 
+use super::ApiVersion;
 use crate::errors::GraphError;
 
 /// The namespace every type lives in.
@@ -16,14 +17,27 @@ pub const NAMESPACE: &str = "microsoft.graph";
 pub enum Kind {
     String,
     Int32,
+    Int64,
     Boolean,
     DateTimeOffset,
+    /// `Edm.Binary`: standard, padded Base64 on the wire.
+    Binary,
+    /// `Edm.Guid`.
+    Guid,
     StringCollection,
     /// An enum: its type name and members.
     Enum(&'static str, &'static [&'static str]),
+    /// A flags enum: comma-separated member names on the wire.
+    Flags(&'static str, &'static [&'static str]),
     /// A complex value that the owning collection validates itself (or accepts as is). The name
     /// is the complex type's.
     Complex(&'static str),
+    /// A complex value validated against its modelled type (nested unknown properties refused).
+    Object(&'static StructuredType),
+    /// A collection of complex values of a modelled type.
+    ObjectCollection(&'static StructuredType),
+    /// A collection of complex values the owning collection validates itself.
+    ComplexCollection(&'static str),
 }
 
 impl Kind {
@@ -32,10 +46,18 @@ impl Kind {
         match self {
             Kind::String => "Edm.String".to_owned(),
             Kind::Int32 => "Edm.Int32".to_owned(),
+            Kind::Int64 => "Edm.Int64".to_owned(),
             Kind::Boolean => "Edm.Boolean".to_owned(),
             Kind::DateTimeOffset => "Edm.DateTimeOffset".to_owned(),
+            Kind::Binary => "Edm.Binary".to_owned(),
+            Kind::Guid => "Edm.Guid".to_owned(),
             Kind::StringCollection => "Collection(Edm.String)".to_owned(),
-            Kind::Enum(name, _) | Kind::Complex(name) => format!("{NAMESPACE}.{name}"),
+            Kind::Enum(name, _) | Kind::Flags(name, _) | Kind::Complex(name) => {
+                format!("{NAMESPACE}.{name}")
+            }
+            Kind::Object(ty) => ty.qualified(),
+            Kind::ObjectCollection(ty) => format!("Collection({})", ty.qualified()),
+            Kind::ComplexCollection(name) => format!("Collection({NAMESPACE}.{name})"),
         }
     }
 }
@@ -48,6 +70,8 @@ pub struct Property {
     pub nullable: bool,
     /// Computed by the service: accepted in payloads and ignored, as Intune does.
     pub read_only: bool,
+    /// Declared in the v1.0 schema too (otherwise beta only).
+    pub v1: bool,
 }
 
 impl Property {
@@ -57,6 +81,7 @@ impl Property {
             kind,
             nullable,
             read_only: false,
+            v1: true,
         }
     }
 
@@ -66,7 +91,19 @@ impl Property {
             kind,
             nullable,
             read_only: true,
+            v1: true,
         }
+    }
+
+    /// Marks the property as absent from the v1.0 schema.
+    pub const fn beta(mut self) -> Self {
+        self.v1 = false;
+        self
+    }
+
+    /// Whether the property exists in `version`'s schema.
+    pub fn in_version(&self, version: ApiVersion) -> bool {
+        self.v1 || version == ApiVersion::Beta
     }
 }
 
@@ -81,6 +118,15 @@ pub struct StructuredType {
     /// Navigation properties declared on this type.
     pub navigations: &'static [&'static str],
 }
+
+/// Types are compared by identity: each is one `static`.
+impl PartialEq for StructuredType {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Eq for StructuredType {}
 
 /// `entity`: the root of every entity type.
 pub static ENTITY: StructuredType = StructuredType {
@@ -112,6 +158,25 @@ impl StructuredType {
         self.lineage()
             .flat_map(|ty| ty.properties.iter())
             .find(|p| p.name == name)
+    }
+
+    /// A property declared here or inherited that exists in `version`'s schema.
+    pub fn property_in(
+        &'static self,
+        name: &str,
+        version: ApiVersion,
+    ) -> Option<&'static Property> {
+        self.property(name).filter(|p| p.in_version(version))
+    }
+
+    /// Every property (inherited ones first), in declaration order.
+    pub fn all_properties(&'static self) -> Vec<&'static Property> {
+        let mut lineage: Vec<&'static StructuredType> = self.lineage().collect();
+        lineage.reverse();
+        lineage
+            .into_iter()
+            .flat_map(|ty| ty.properties.iter())
+            .collect()
     }
 
     /// A property found case-insensitively (URL query options are case-insensitive in Graph).
@@ -204,6 +269,15 @@ pub fn validate_properties(
     ty: &'static StructuredType,
     body: &Map<String, Value>,
 ) -> Result<Map<String, Value>, GraphError> {
+    validate_properties_in(ty, body, ApiVersion::Beta)
+}
+
+/// [`validate_properties`] against `version`'s schema: beta-only properties are unknown on v1.0.
+pub fn validate_properties_in(
+    ty: &'static StructuredType,
+    body: &Map<String, Value>,
+    version: ApiVersion,
+) -> Result<Map<String, Value>, GraphError> {
     let mut accepted = Map::new();
     for (name, value) in body {
         if name.contains('@') {
@@ -215,10 +289,10 @@ pub fn validate_properties(
                 ty.qualified()
             )));
         }
-        let Some(property) = ty.property(name) else {
+        let Some(property) = ty.property_in(name, version) else {
             return Err(unknown_property_error(name, ty));
         };
-        check_value(property, value)?;
+        check_value_in(property, value, version)?;
         if !property.read_only {
             accepted.insert(name.clone(), value.clone());
         }
@@ -228,6 +302,15 @@ pub fn validate_properties(
 
 /// Checks one value against a property's kind and nullability.
 pub fn check_value(property: &Property, value: &Value) -> Result<(), GraphError> {
+    check_value_in(property, value, ApiVersion::Beta)
+}
+
+/// [`check_value`] against `version`'s schema (nested complex values included).
+pub fn check_value_in(
+    property: &Property,
+    value: &Value,
+    version: ApiVersion,
+) -> Result<(), GraphError> {
     if value.is_null() {
         if property.nullable {
             return Ok(());
@@ -260,19 +343,160 @@ pub fn check_value(property: &Property, value: &Value) -> Result<(), GraphError>
                 false
             }
         }
+        Kind::Int64 => value.as_i64().is_some(),
+        Kind::Binary => value.as_str().is_some_and(is_padded_base64),
+        Kind::Guid => value
+            .as_str()
+            .is_some_and(|s| uuid::Uuid::parse_str(s).is_ok()),
+        Kind::Flags(_, members) => {
+            if let Some(text) = value.as_str() {
+                for member in text.split(',').map(str::trim) {
+                    if !members.contains(&member) {
+                        return Err(GraphError::bad_request(format!(
+                            "Requested value '{member}' was not found."
+                        )));
+                    }
+                }
+                true
+            } else {
+                false
+            }
+        }
         Kind::Complex(_) => value.is_object(),
+        Kind::ComplexCollection(_) => value
+            .as_array()
+            .is_some_and(|items| items.iter().all(Value::is_object)),
+        Kind::Object(ty) => {
+            if let Some(map) = value.as_object() {
+                check_complex(ty, map, version)?;
+                true
+            } else {
+                false
+            }
+        }
+        Kind::ObjectCollection(ty) => {
+            if let Some(items) = value.as_array() {
+                for item in items {
+                    let Some(map) = item.as_object() else {
+                        return Err(conversion_error(item, &ty.qualified()));
+                    };
+                    check_complex(ty, map, version)?;
+                }
+                true
+            } else {
+                false
+            }
+        }
     };
     if ok {
         Ok(())
     } else {
-        let literal = match value {
-            Value::String(text) => text.clone(),
-            other => other.to_string(),
+        Err(conversion_error(value, &property.kind.edm_name()))
+    }
+}
+
+/// OData's "Cannot convert the literal" message.
+pub fn conversion_error(value: &Value, expected: &str) -> GraphError {
+    let literal = match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    GraphError::bad_request(format!(
+        "Cannot convert the literal '{literal}' to the expected type '{expected}'."
+    ))
+}
+
+/// Checks a nested complex value: its `@odata.type` (when given) must name the declared type,
+/// and its members must be declared properties of the right kinds.
+fn check_complex(
+    ty: &'static StructuredType,
+    map: &Map<String, Value>,
+    version: ApiVersion,
+) -> Result<(), GraphError> {
+    if let Some(annotation) = map.get("@odata.type") {
+        let name = annotation.as_str().unwrap_or_default();
+        let name = name.strip_prefix('#').unwrap_or(name);
+        if name != ty.qualified() {
+            return Err(GraphError::bad_request(format!(
+                "A type named '{name}' could not be resolved by the model. When a model is available, each type name must resolve to a valid type."
+            )));
+        }
+    }
+    validate_properties_in(ty, map, version).map(|_| ())
+}
+
+/// Whether `text` is standard Base64 with correct padding, as OData's `Edm.Binary` reader wants.
+pub fn is_padded_base64(text: &str) -> bool {
+    use base64::Engine as _;
+    text.len().is_multiple_of(4)
+        && base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .is_ok()
+}
+
+/// The default value of a property that a payload left out: `false`, `0`, the first enum member,
+/// `[]` for non-nullable collections, and `null` for everything nullable.
+pub fn default_value(property: &Property) -> Value {
+    if property.nullable {
+        return Value::Null;
+    }
+    match property.kind {
+        Kind::Boolean => Value::Bool(false),
+        Kind::Int32 | Kind::Int64 => Value::from(0),
+        Kind::Enum(_, members) | Kind::Flags(_, members) => members
+            .first()
+            .map(|m| Value::String((*m).to_owned()))
+            .unwrap_or(Value::Null),
+        Kind::StringCollection | Kind::ObjectCollection(_) | Kind::ComplexCollection(_) => {
+            Value::Array(Vec::new())
+        }
+        Kind::Object(ty) => complete(ty, &Map::new(), ApiVersion::Beta),
+        Kind::String => Value::String(String::new()),
+        Kind::DateTimeOffset => Value::String("0001-01-01T00:00:00Z".to_owned()),
+        Kind::Binary | Kind::Guid | Kind::Complex(_) => Value::Null,
+    }
+}
+
+/// A full value of `ty`: every property of the type (inherited first, in declaration order)
+/// with the given value or its default. Nested modelled complex values are completed too.
+pub fn complete(
+    ty: &'static StructuredType,
+    given: &Map<String, Value>,
+    version: ApiVersion,
+) -> Value {
+    let mut out = Map::new();
+    for property in ty.all_properties() {
+        if !property.in_version(version) {
+            continue;
+        }
+        let value = match (given.get(property.name), property.kind) {
+            (Some(Value::Object(inner)), Kind::Object(inner_ty)) => {
+                complete(inner_ty, inner, version)
+            }
+            (Some(value), _) => value.clone(),
+            (None, _) => default_value(property),
         };
-        Err(GraphError::bad_request(format!(
-            "Cannot convert the literal '{literal}' to the expected type '{}'.",
-            property.kind.edm_name()
-        )))
+        out.insert(property.name.to_owned(), value);
+    }
+    Value::Object(out)
+}
+
+/// Drops what `version`'s schema does not declare from a stored object of type `ty`
+/// (recursively for modelled complex values). Annotations and unknown members are kept.
+pub fn project(ty: &'static StructuredType, value: &mut Value, version: ApiVersion) {
+    if version == ApiVersion::Beta {
+        return;
+    }
+    let Some(map) = value.as_object_mut() else {
+        return;
+    };
+    map.retain(|name, _| ty.property(name).is_none_or(|p| p.in_version(version)));
+    for property in ty.all_properties() {
+        if let (Kind::Object(inner), Some(inner_value)) =
+            (property.kind, map.get_mut(property.name))
+        {
+            project(inner, inner_value, version);
+        }
     }
 }
 

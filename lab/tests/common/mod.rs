@@ -65,6 +65,38 @@ impl Lab {
         read(self.call(Method::DELETE, path, None).await).await
     }
 
+    pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        read(self.call(Method::PUT, path, Some(body)).await).await
+    }
+
+    /// A control API call (no token).
+    pub async fn control(
+        &self,
+        method: Method,
+        what: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .http
+            .request(method, self.url(&format!("/_lab/{what}")));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        read(request.send().await.unwrap()).await
+    }
+
+    /// `PUT /_lab/settings`, asserting success.
+    pub async fn settings(&self, body: Value) -> Value {
+        let (status, body) = self.control(Method::PUT, "settings", Some(body)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    /// `GET /_lab/objects`.
+    pub async fn objects(&self) -> Value {
+        self.control(Method::GET, "objects", None).await.1
+    }
+
     /// Creates a domain join configuration and returns its id.
     pub async fn create_domain_join(&self, name: &str) -> String {
         let (status, body) = self.post(CONFIGS, domain_join(name)).await;

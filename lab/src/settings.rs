@@ -1,0 +1,384 @@
+//! Runtime settings of a lab instance, changed with `PUT /_lab/settings`.
+//!
+//! They start from the [`LabConfig`](crate::LabConfig) (CLI flags) and survive `POST /_lab/reset`.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::config::LabConfig;
+
+/// Default and maximum page size of one collection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PageSize {
+    pub default: usize,
+    pub max: usize,
+}
+
+/// Page sizes per collection, as far as Graph's behaviour is known (see README).
+/// Directory collections refuse a `$top` above their maximum; Intune collections clamp it.
+pub const PAGE_SIZES: &[(&str, PageSize)] = &[
+    (
+        "deviceConfigurations",
+        PageSize {
+            default: 1000,
+            max: 1000,
+        },
+    ),
+    (
+        "windowsAutopilotDeploymentProfiles",
+        PageSize {
+            default: 1000,
+            max: 1000,
+        },
+    ),
+    (
+        "deviceEnrollmentConfigurations",
+        PageSize {
+            default: 1000,
+            max: 1000,
+        },
+    ),
+    (
+        "configurationPolicies",
+        PageSize {
+            default: 25,
+            max: 1000,
+        },
+    ),
+    (
+        "configurationPolicySettings",
+        PageSize {
+            default: 25,
+            max: 1000,
+        },
+    ),
+    (
+        "importedWindowsAutopilotDeviceIdentities",
+        PageSize {
+            default: 1000,
+            max: 1000,
+        },
+    ),
+    (
+        "windowsAutopilotDeviceIdentities",
+        PageSize {
+            default: 1000,
+            max: 1000,
+        },
+    ),
+    (
+        "mobileApps",
+        PageSize {
+            default: 1000,
+            max: 1000,
+        },
+    ),
+    (
+        "deviceManagementScripts",
+        PageSize {
+            default: 1000,
+            max: 1000,
+        },
+    ),
+    (
+        "groups",
+        PageSize {
+            default: 100,
+            max: 999,
+        },
+    ),
+    (
+        "servicePrincipals",
+        PageSize {
+            default: 100,
+            max: 999,
+        },
+    ),
+    (
+        "users",
+        PageSize {
+            default: 100,
+            max: 999,
+        },
+    ),
+    (
+        "owners",
+        PageSize {
+            default: 100,
+            max: 999,
+        },
+    ),
+];
+
+/// Page size for collections not in [`PAGE_SIZES`].
+pub const FALLBACK_PAGE_SIZE: PageSize = PageSize {
+    default: 1000,
+    max: 1000,
+};
+
+/// Throttling budgets (per app per tenant). Defaults are Graph's documented limits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ThrottleLimits {
+    /// Any request to one Intune service family, per window.
+    pub intune_requests: u32,
+    /// Writes (POST/PUT/PATCH/DELETE) to one Intune service family, per window.
+    pub intune_writes: u32,
+    pub intune_window_ms: u64,
+    /// Directory requests (groups, service principals, users) per window.
+    pub directory_requests: u32,
+    pub directory_window_ms: u64,
+    /// Directory writes per write window.
+    pub directory_writes: u32,
+    pub directory_write_window_ms: u64,
+}
+
+impl Default for ThrottleLimits {
+    fn default() -> Self {
+        ThrottleLimits {
+            intune_requests: 1000,
+            intune_writes: 100,
+            intune_window_ms: 20_000,
+            directory_requests: 3500,
+            directory_window_ms: 10_000,
+            directory_writes: 3000,
+            directory_write_window_ms: 150_000,
+        }
+    }
+}
+
+/// Everything `PUT /_lab/settings` can change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Settings {
+    /// How long a new group or service principal stays invisible to reads and refuses owner
+    /// changes.
+    pub replication_delay_ms: u64,
+    /// How long an imported device identity stays `unknown` before it completes or fails.
+    pub import_processing_ms: u64,
+    /// Whether throttling (429) is enforced.
+    pub throttling: bool,
+    pub throttle_limits: ThrottleLimits,
+    /// When set, the default and maximum page size of every collection.
+    pub page_size: Option<usize>,
+    /// Per-collection overrides (default and maximum), by collection name.
+    pub page_sizes: BTreeMap<String, usize>,
+    /// PATCH answers 200 with the entity instead of 204.
+    pub patch_returns_entity: bool,
+    /// Minimum time between two `windowsAutopilotSettings/sync` calls (429 before).
+    pub sync_min_interval_ms: u64,
+}
+
+impl Settings {
+    pub fn from_config(config: &LabConfig) -> Self {
+        Settings {
+            replication_delay_ms: config.replication_delay_ms,
+            import_processing_ms: config.import_processing_ms,
+            throttling: config.throttling,
+            throttle_limits: ThrottleLimits::default(),
+            page_size: config.page_size,
+            page_sizes: BTreeMap::new(),
+            patch_returns_entity: false,
+            sync_min_interval_ms: 600_000,
+        }
+    }
+
+    /// Default and maximum page size of `collection`.
+    pub fn page_size(&self, collection: &str) -> PageSize {
+        if let Some(size) = self.page_sizes.get(collection) {
+            return PageSize {
+                default: *size,
+                max: *size,
+            };
+        }
+        if let Some(size) = self.page_size {
+            return PageSize {
+                default: size,
+                max: size,
+            };
+        }
+        PAGE_SIZES
+            .iter()
+            .find(|(name, _)| *name == collection)
+            .map(|(_, size)| *size)
+            .unwrap_or(FALLBACK_PAGE_SIZE)
+    }
+
+    /// The JSON `GET /_lab/settings` returns, with the effective page sizes.
+    pub fn to_json(&self) -> Value {
+        let mut value = serde_json::to_value(self).unwrap_or(Value::Null);
+        let effective: Map<String, Value> = PAGE_SIZES
+            .iter()
+            .map(|(name, _)| {
+                let size = self.page_size(name);
+                (
+                    (*name).to_owned(),
+                    serde_json::json!({"default": size.default, "max": size.max}),
+                )
+            })
+            .collect();
+        if let Some(map) = value.as_object_mut() {
+            map.insert("effective_page_sizes".into(), Value::Object(effective));
+        }
+        value
+    }
+
+    /// Applies a partial update. Unknown keys and wrong types are refused, and nothing changes
+    /// then.
+    pub fn apply(&mut self, patch: &Map<String, Value>) -> Result<(), String> {
+        let mut next = self.clone();
+        for (key, value) in patch {
+            match key.as_str() {
+                "replication_delay_ms" => next.replication_delay_ms = as_u64(key, value)?,
+                "import_processing_ms" => next.import_processing_ms = as_u64(key, value)?,
+                "sync_min_interval_ms" => next.sync_min_interval_ms = as_u64(key, value)?,
+                "throttling" => next.throttling = as_bool(key, value)?,
+                "patch_returns_entity" => next.patch_returns_entity = as_bool(key, value)?,
+                "page_size" => {
+                    next.page_size = match value {
+                        Value::Null => None,
+                        other => Some(as_page_size(key, other)?),
+                    }
+                }
+                "page_sizes" => {
+                    let Some(map) = value.as_object() else {
+                        return Err("page_sizes must be an object {collection: size}".into());
+                    };
+                    for (collection, size) in map {
+                        if !PAGE_SIZES.iter().any(|(name, _)| name == collection) {
+                            return Err(format!("page_sizes: unknown collection '{collection}'"));
+                        }
+                        if size.is_null() {
+                            next.page_sizes.remove(collection);
+                        } else {
+                            next.page_sizes
+                                .insert(collection.clone(), as_page_size(collection, size)?);
+                        }
+                    }
+                }
+                "throttle_limits" => {
+                    let Some(map) = value.as_object() else {
+                        return Err("throttle_limits must be an object".into());
+                    };
+                    let limits = &mut next.throttle_limits;
+                    for (name, value) in map {
+                        match name.as_str() {
+                            "intune_requests" => limits.intune_requests = as_u32(name, value)?,
+                            "intune_writes" => limits.intune_writes = as_u32(name, value)?,
+                            "intune_window_ms" => limits.intune_window_ms = as_u64(name, value)?,
+                            "directory_requests" => {
+                                limits.directory_requests = as_u32(name, value)?
+                            }
+                            "directory_window_ms" => {
+                                limits.directory_window_ms = as_u64(name, value)?
+                            }
+                            "directory_writes" => limits.directory_writes = as_u32(name, value)?,
+                            "directory_write_window_ms" => {
+                                limits.directory_write_window_ms = as_u64(name, value)?
+                            }
+                            other => return Err(format!("unknown throttle limit '{other}'")),
+                        }
+                    }
+                }
+                "effective_page_sizes" => {}
+                other => return Err(format!("unknown setting '{other}'")),
+            }
+        }
+        *self = next;
+        Ok(())
+    }
+}
+
+fn as_u64(key: &str, value: &Value) -> Result<u64, String> {
+    value
+        .as_u64()
+        .ok_or_else(|| format!("{key} must be a non-negative integer"))
+}
+
+fn as_u32(key: &str, value: &Value) -> Result<u32, String> {
+    value
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| format!("{key} must be a non-negative 32-bit integer"))
+}
+
+fn as_bool(key: &str, value: &Value) -> Result<bool, String> {
+    value
+        .as_bool()
+        .ok_or_else(|| format!("{key} must be true or false"))
+}
+
+fn as_page_size(key: &str, value: &Value) -> Result<usize, String> {
+    value
+        .as_u64()
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| format!("{key} must be a positive integer"))
+}
+
+/// The settings behind a lock.
+#[derive(Debug)]
+pub struct SharedSettings {
+    inner: Mutex<Settings>,
+}
+
+impl SharedSettings {
+    pub fn new(settings: Settings) -> Self {
+        SharedSettings {
+            inner: Mutex::new(settings),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Settings> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A copy of the current settings.
+    pub fn get(&self) -> Settings {
+        self.lock().clone()
+    }
+
+    pub fn update(&self, patch: &Map<String, Value>) -> Result<Settings, String> {
+        let mut settings = self.lock();
+        settings.apply(patch)?;
+        Ok(settings.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn page_sizes_and_updates() {
+        let mut s = Settings::from_config(&LabConfig::default());
+        assert_eq!(
+            s.page_size("groups"),
+            PageSize {
+                default: 100,
+                max: 999
+            }
+        );
+        s.apply(json!({"page_sizes": {"groups": 3}}).as_object().unwrap())
+            .unwrap();
+        assert_eq!(s.page_size("groups"), PageSize { default: 3, max: 3 });
+        s.apply(json!({"page_size": 7}).as_object().unwrap())
+            .unwrap();
+        assert_eq!(s.page_size("users").default, 7);
+        assert_eq!(s.page_size("groups").default, 3);
+        let before = s.clone();
+        assert!(
+            s.apply(json!({"throttling": false, "nope": 1}).as_object().unwrap())
+                .is_err()
+        );
+        assert_eq!(s, before, "a refused update changes nothing");
+        assert!(
+            s.apply(json!({"page_size": 0}).as_object().unwrap())
+                .is_err()
+        );
+    }
+}
