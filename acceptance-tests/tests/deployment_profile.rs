@@ -1,0 +1,695 @@
+//! `autopilot_deployment_profile` against a running lab, through the real `terraform` binary:
+//! lifecycle, assignments reconciled by difference, replacement on `join_type`, drift, import,
+//! plan-time validation and the tenant lints (including the domain join profile's hybrid lint).
+//! Every test owns its lab and its working directory, so they run in parallel.
+
+use std::collections::BTreeSet;
+
+use acceptance_tests::{Lab, Request, Terraform, show_requests, write_requests};
+use serde_json::{Value, json};
+
+const ADDR: &str = "autopilot_deployment_profile.x";
+const PROFILES: &str = "deviceManagement/windowsAutopilotDeploymentProfiles";
+const ENTRA: &str = "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile";
+const HYBRID: &str = "#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile";
+const ASSIGNMENT: &str = "#microsoft.graph.windowsAutopilotDeploymentProfileAssignment";
+const GROUP_TARGET: &str = "#microsoft.graph.groupAssignmentTarget";
+
+const G1: &str = "11111111-1111-4111-8111-111111111111";
+const G2: &str = "22222222-2222-4222-8222-222222222222";
+const G3: &str = "33333333-3333-4333-8333-333333333333";
+const G4: &str = "44444444-4444-4444-8444-444444444444";
+
+const CREATE: &str = r#"
+resource "autopilot_deployment_profile" "x" {
+  display_name                    = "AP-UserDriven"
+  description                     = "Corporate laptops"
+  join_type                       = "entra"
+  device_name_template            = "CORP-%SERIAL%"
+  locale                          = "en-US"
+  hardware_hash_extraction_enabled = true
+  privacy_settings_hidden         = true
+  eula_hidden                     = true
+  escape_link_hidden              = true
+  keyboard_selection_page_skipped = true
+  user_type                       = "standard"
+  include_group_ids               = ["11111111-1111-4111-8111-111111111111"]
+  exclude_group_ids               = ["22222222-2222-4222-8222-222222222222"]
+}
+"#;
+
+// CREATE with a new description, G1 swapped for G3, and the EULA shown again.
+const UPDATE: &str = r#"
+resource "autopilot_deployment_profile" "x" {
+  display_name                    = "AP-UserDriven"
+  description                     = "Corporate laptops, wave 2"
+  join_type                       = "entra"
+  device_name_template            = "CORP-%SERIAL%"
+  locale                          = "en-US"
+  hardware_hash_extraction_enabled = true
+  privacy_settings_hidden         = true
+  eula_hidden                     = false
+  escape_link_hidden              = true
+  keyboard_selection_page_skipped = true
+  user_type                       = "standard"
+  include_group_ids               = ["33333333-3333-4333-8333-333333333333"]
+  exclude_group_ids               = ["22222222-2222-4222-8222-222222222222"]
+}
+"#;
+
+// UPDATE as a hybrid join profile: no name template (the domain join profile names devices).
+const HYBRID_CONFIG: &str = r#"
+resource "autopilot_deployment_profile" "x" {
+  display_name                                 = "AP-UserDriven"
+  description                                  = "Corporate laptops, wave 2"
+  join_type                                    = "hybrid"
+  locale                                       = "en-US"
+  hardware_hash_extraction_enabled             = true
+  hybrid_azure_ad_join_skip_connectivity_check = true
+  privacy_settings_hidden                      = true
+  escape_link_hidden                           = true
+  keyboard_selection_page_skipped              = true
+  user_type                                    = "standard"
+  include_group_ids                            = ["33333333-3333-4333-8333-333333333333"]
+  exclude_group_ids                            = ["22222222-2222-4222-8222-222222222222"]
+}
+"#;
+
+#[test]
+fn lifecycle_create_update_replace_drift_recreate_destroy() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+
+    // Create.
+    tf.write_config(CREATE);
+    tf.apply()
+        .assert_contains("1 added, 0 changed, 0 destroyed");
+    let state = state_values(&tf);
+    let id = string_attr(&state, "id");
+    assert!(!id.is_empty(), "empty id in state: {state}");
+    for (name, value) in [
+        ("device_type", json!("windows_pc")),
+        ("deployment_mode", json!("user_driven")),
+        ("preprovisioning_allowed", json!(false)),
+        ("hybrid_azure_ad_join_skip_connectivity_check", json!(false)),
+        ("all_devices", json!(false)),
+    ] {
+        assert_eq!(state[name], value, "{name} in {state}");
+    }
+    assert_eq!(
+        set_attr(&state, "role_scope_tag_ids"),
+        set(&["0"]),
+        "{state}"
+    );
+    assert!(!string_attr(&state, "created_date_time").is_empty());
+
+    let profile = the_only_profile(&lab);
+    assert_eq!(profile["id"], json!(id));
+    assert_eq!(profile["@odata.type"], json!(ENTRA));
+    assert_props(
+        &profile,
+        &[
+            ("displayName", json!("AP-UserDriven")),
+            ("description", json!("Corporate laptops")),
+            ("deviceNameTemplate", json!("CORP-%SERIAL%")),
+            ("locale", json!("en-US")),
+            ("deviceType", json!("windowsPc")),
+            ("hardwareHashExtractionEnabled", json!(true)),
+            ("preprovisioningAllowed", json!(false)),
+        ],
+    );
+    let oobe = &profile["outOfBoxExperienceSetting"];
+    assert_props(
+        oobe,
+        &[
+            ("deviceUsageType", json!("singleUser")),
+            ("privacySettingsHidden", json!(true)),
+            ("eulaHidden", json!(true)),
+            ("escapeLinkHidden", json!(true)),
+            ("keyboardSelectionPageSkipped", json!(true)),
+            ("userType", json!("standard")),
+        ],
+    );
+    assert_eq!(assignments(&lab, &id), targets(&[G1], &[G2], false));
+
+    // A plan right after apply is empty and writes nothing.
+    lab.clear_requests();
+    tf.assert_no_changes();
+    assert_no_writes(&lab, "a plan with no changes");
+
+    // Update in place: properties and include_group_ids, assignments by difference.
+    tf.write_config(UPDATE);
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("will be updated in-place")
+        .assert_contains("Plan: 0 to add, 1 to change, 0 to destroy")
+        .assert_contains(G3)
+        .assert_not_contains("forces replacement");
+    lab.clear_requests();
+    tf.apply()
+        .assert_contains("0 added, 1 changed, 0 destroyed");
+    let writes = write_requests(&lab);
+    let assignment_writes: Vec<&Request> = writes
+        .iter()
+        .filter(|r| r.path.to_ascii_lowercase().contains("/assignments"))
+        .collect();
+    assert_eq!(
+        assignment_writes.len(),
+        2,
+        "one POST (G3) and one DELETE (G1), nothing else:\n{}",
+        show_requests(&writes)
+    );
+    assert!(
+        assignment_writes
+            .iter()
+            .any(|r| r.method == "DELETE" && r.path.contains(G1)),
+        "G1's assignment is deleted:\n{}",
+        show_requests(&writes)
+    );
+    assert!(
+        !writes
+            .iter()
+            .any(|r| r.method == "DELETE" && r.path.contains(G2)),
+        "the unchanged exclusion is never deleted:\n{}",
+        show_requests(&writes)
+    );
+    let profile = the_only_profile(&lab);
+    assert_eq!(profile["id"], json!(id), "an update keeps the object");
+    assert_props(
+        &profile,
+        &[("description", json!("Corporate laptops, wave 2"))],
+    );
+    assert_eq!(
+        profile["outOfBoxExperienceSetting"]["eulaHidden"],
+        json!(false)
+    );
+    assert_eq!(assignments(&lab, &id), targets(&[G3], &[G2], false));
+    tf.assert_no_changes();
+
+    // Drift of a property: shows up in the plan, apply repairs it.
+    lab.graph_patch(
+        &format!("{PROFILES}/{id}"),
+        &json!({"@odata.type": ENTRA, "description": "Edited in the Intune portal"}),
+    );
+    lab.clear_requests();
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("Edited in the Intune portal")
+        .assert_contains("will be updated in-place");
+    assert_no_writes(&lab, "a plan showing drift");
+    tf.apply();
+    assert_props(
+        &the_only_profile(&lab),
+        &[("description", json!("Corporate laptops, wave 2"))],
+    );
+    tf.assert_no_changes();
+
+    // Drift of the assignments: an extra group assigned in the portal.
+    lab.graph_post(
+        &format!("{PROFILES}/{id}/assignments"),
+        &json!({"@odata.type": ASSIGNMENT, "target": {"@odata.type": GROUP_TARGET, "groupId": G4}}),
+    );
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("include_group_ids")
+        .assert_contains(G4);
+    tf.apply();
+    assert_eq!(assignments(&lab, &id), targets(&[G3], &[G2], false));
+    tf.assert_no_changes();
+
+    // join_type forces a replacement: a new hybrid profile, the old one (and its assignments) gone.
+    tf.write_config(HYBRID_CONFIG);
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("must be replaced")
+        .assert_contains("forces replacement")
+        .assert_contains("Plan: 1 to add, 0 to change, 1 to destroy");
+    tf.apply()
+        .assert_contains("1 added, 0 changed, 1 destroyed");
+    let profile = the_only_profile(&lab);
+    let hybrid_id = string_attr(&state_values(&tf), "id");
+    assert_ne!(hybrid_id, id, "a replacement has a new id");
+    assert_eq!(profile["id"], json!(hybrid_id));
+    assert_eq!(profile["@odata.type"], json!(HYBRID));
+    assert_eq!(
+        profile["hybridAzureADJoinSkipConnectivityCheck"],
+        json!(true)
+    );
+    assert_eq!(assignments(&lab, &hybrid_id), targets(&[G3], &[G2], false));
+    tf.assert_no_changes();
+
+    // Deleted outside Terraform (assignments first, as Intune requires): a planned re-create.
+    for a in assignment_ids(&lab, &hybrid_id) {
+        lab.graph_delete(&format!("{PROFILES}/{hybrid_id}/assignments/{a}"));
+    }
+    lab.graph_delete(&format!("{PROFILES}/{hybrid_id}"));
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("will be created")
+        .assert_contains("Plan: 1 to add, 0 to change, 0 to destroy");
+    tf.apply()
+        .assert_contains("1 added, 0 changed, 0 destroyed");
+    let new_id = string_attr(&state_values(&tf), "id");
+    assert_ne!(new_id, hybrid_id);
+    assert_eq!(the_only_profile(&lab)["id"], json!(new_id));
+    assert_eq!(assignments(&lab, &new_id), targets(&[G3], &[G2], false));
+    tf.assert_no_changes();
+
+    // Destroy: assignments, then the profile.
+    tf.destroy().assert_contains("1 destroyed");
+    assert!(
+        profiles(&lab).is_empty(),
+        "profiles left: {:#?}",
+        profiles(&lab)
+    );
+    assert!(tf.state_addresses().is_empty());
+}
+
+#[test]
+fn import_of_an_existing_profile_gives_an_empty_plan() {
+    let lab = Lab::start();
+    let created = lab.graph_post(
+        PROFILES,
+        &json!({
+            "@odata.type": HYBRID,
+            "displayName": "AP-Hybrid",
+            "description": "Created in the portal",
+            "locale": "os-default",
+            "deviceType": "windowsPc",
+            "preprovisioningAllowed": true,
+            "hardwareHashExtractionEnabled": false,
+            "hybridAzureADJoinSkipConnectivityCheck": false,
+            "roleScopeTagIds": ["0"],
+            "outOfBoxExperienceSetting": {
+                "deviceUsageType": "singleUser", "escapeLinkHidden": false, "eulaHidden": true,
+                "keyboardSelectionPageSkipped": false, "privacySettingsHidden": true, "userType": "administrator"
+            }
+        }),
+    );
+    let id = created["id"]
+        .as_str()
+        .expect("POST returned an id")
+        .to_string();
+    lab.graph_post(
+        &format!("{PROFILES}/{id}/assignments"),
+        &json!({"@odata.type": ASSIGNMENT, "target": {"@odata.type": GROUP_TARGET, "groupId": G1}}),
+    );
+
+    let tf = Terraform::new(&lab);
+    tf.write_config(
+        r#"
+resource "autopilot_deployment_profile" "x" {
+  display_name            = "AP-Hybrid"
+  description             = "Created in the portal"
+  join_type               = "hybrid"
+  preprovisioning_allowed = true
+  eula_hidden             = true
+  privacy_settings_hidden = true
+  include_group_ids       = ["11111111-1111-4111-8111-111111111111"]
+}
+"#,
+    );
+    lab.clear_requests();
+    tf.import(ADDR, &id)
+        .success()
+        .assert_contains("Import successful");
+    let state = state_values(&tf);
+    assert_eq!(state["id"], json!(id), "{state}");
+    assert_eq!(state["join_type"], json!("hybrid"), "{state}");
+    assert_eq!(set_attr(&state, "include_group_ids"), set(&[G1]), "{state}");
+    assert!(state["device_name_template"].is_null(), "{state}");
+    tf.assert_no_changes();
+    assert_no_writes(&lab, "import followed by a plan");
+}
+
+#[test]
+fn import_of_a_missing_id_fails_clearly() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    tf.write_config(CREATE);
+    let out = tf
+        .import(ADDR, "00000000-0000-4000-8000-000000000000")
+        .expect_failure();
+    out.assert_not_contains("panic");
+    assert!(
+        out.diagnostics().to_lowercase().contains("does not exist"),
+        "{out}"
+    );
+    assert!(tf.state_addresses().is_empty());
+    assert_no_writes(&lab, "a failed import");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad inputs: rejected by `terraform plan` (exit 1), naming the attribute, before any write.
+
+fn profile_hcl(extra: &str) -> String {
+    format!(
+        r#"
+resource "autopilot_deployment_profile" "x" {{
+  display_name = "AP"
+{extra}
+}}
+"#
+    )
+}
+
+#[test]
+fn valid_profile_plans_a_create_without_writing() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    tf.write_config(CREATE);
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("will be created")
+        .assert_not_contains("Warning");
+    assert_no_writes(&lab, "a plan");
+}
+
+#[test]
+fn name_template_longer_than_15_is_rejected() {
+    assert_rejected_at_plan(
+        &profile_hcl("  join_type = \"entra\"\n  device_name_template = \"CONTOSO-%RAND:9%\""),
+        "device_name_template",
+        &["15"],
+    );
+}
+
+#[test]
+fn name_template_with_invalid_character_is_rejected() {
+    assert_rejected_at_plan(
+        &profile_hcl("  join_type = \"entra\"\n  device_name_template = \"CORP_%SERIAL%\""),
+        "device_name_template",
+        &["letters, digits and hyphens"],
+    );
+}
+
+#[test]
+fn name_template_of_digits_only_is_rejected() {
+    assert_rejected_at_plan(
+        &profile_hcl("  join_type = \"entra\"\n  device_name_template = \"2024%RAND:4%\""),
+        "device_name_template",
+        &["digits"],
+    );
+}
+
+#[test]
+fn malformed_macro_is_rejected() {
+    assert_rejected_at_plan(
+        &profile_hcl("  join_type = \"entra\"\n  device_name_template = \"CORP-%RAND%\""),
+        "device_name_template",
+        &["%RAND:x%"],
+    );
+}
+
+#[test]
+fn name_template_with_hybrid_is_rejected() {
+    assert_rejected_at_plan(
+        &profile_hcl("  join_type = \"hybrid\"\n  device_name_template = \"CORP-%SERIAL%\""),
+        "device_name_template",
+        &["domain join profile"],
+    );
+}
+
+#[test]
+fn self_deploying_hybrid_is_rejected() {
+    assert_rejected_at_plan(
+        &profile_hcl("  join_type = \"hybrid\"\n  deployment_mode = \"self_deploying\""),
+        "deployment_mode",
+        &["Entra join"],
+    );
+}
+
+#[test]
+fn exclusions_with_all_devices_are_rejected() {
+    assert_rejected_at_plan(
+        &profile_hcl(&format!(
+            "  join_type = \"entra\"\n  all_devices = true\n  exclude_group_ids = [\"{G2}\"]"
+        )),
+        "exclude_group_ids",
+        &["all_devices"],
+    );
+}
+
+#[test]
+fn skip_connectivity_check_with_entra_is_rejected() {
+    assert_rejected_at_plan(
+        &profile_hcl(
+            "  join_type = \"entra\"\n  hybrid_azure_ad_join_skip_connectivity_check = true",
+        ),
+        "hybrid_azure_ad_join_skip_connectivity_check",
+        &["hybrid"],
+    );
+}
+
+#[test]
+fn unknown_enum_values_are_rejected() {
+    assert_rejected_at_plan(
+        &profile_hcl("  join_type = \"entra\"\n  device_type = \"toaster\""),
+        "device_type",
+        &["windows_pc"],
+    );
+    assert_rejected_at_plan(
+        &profile_hcl("  join_type = \"domain\""),
+        "join_type",
+        &["entra"],
+    );
+    assert_rejected_at_plan(
+        &profile_hcl("  join_type = \"entra\"\n  user_type = \"guest\""),
+        "user_type",
+        &["standard"],
+    );
+}
+
+#[test]
+fn short_serial_part_is_a_warning() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    tf.write_config(&profile_hcl(
+        "  join_type = \"entra\"\n  device_name_template = \"CONTOSO-%SERIAL%\"",
+    ));
+    let out = tf.plan_detailed().expect_code(2);
+    out.assert_contains("Warning")
+        .assert_contains("device_name_template")
+        .assert_contains("will be created");
+    assert!(out.diagnostics().contains("serial"), "{out}");
+    assert_no_writes(&lab, "a plan with a warning");
+}
+
+/// Plans `hcl` against a fresh lab: exit 1, the output names `attribute`, the diagnostics say
+/// each of `words` (case-insensitive), and nothing was written to the tenant.
+#[track_caller]
+fn assert_rejected_at_plan(hcl: &str, attribute: &str, words: &[&str]) {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    tf.write_config(hcl);
+    let out = tf.plan().expect_code(1);
+    out.assert_contains("Error").assert_not_contains("panic");
+    assert!(
+        out.text().contains(attribute),
+        "the error should name {attribute}\n{out}"
+    );
+    let said = out.diagnostics().to_lowercase();
+    for word in words {
+        assert!(
+            said.contains(&word.to_lowercase()),
+            "the error should say {word:?}\n{out}"
+        );
+    }
+    assert_no_writes(&lab, "a plan of an invalid configuration");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lints against the live tenant: warnings, the plan still succeeds.
+
+#[test]
+fn lints_warn_about_overlapping_profiles() {
+    let lab = Lab::start();
+    let hybrid = create_profile(&lab, HYBRID, "Hybrid-Old", &[G1]);
+    let entra = create_profile(&lab, ENTRA, "Entra-Old", &[G2]);
+    let tf = Terraform::new(&lab);
+    tf.write_config(&format!(
+        r#"
+resource "autopilot_deployment_profile" "x" {{
+  display_name      = "Entra-New"
+  join_type         = "entra"
+  include_group_ids = ["{G1}", "{G2}"]
+}}
+"#
+    ));
+    lab.clear_requests();
+    let out = tf.plan_detailed().expect_code(2);
+    out.assert_contains("Warning")
+        .assert_contains("will be created");
+    let said = out.diagnostics();
+    assert!(
+        said.contains("hybrid") && said.contains(&hybrid) && said.contains(G1),
+        "the Entra/hybrid overlap on G1 is reported\n{out}"
+    );
+    assert!(
+        said.contains("oldest") && said.contains(&entra) && said.contains("Entra-Old"),
+        "the same-join overlap names the winner\n{out}"
+    );
+    assert_no_writes(&lab, "a plan with lints");
+    // The tenant is read once per run, not once per check.
+    let lists = lab
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/windowsAutopilotDeploymentProfiles"))
+        .count();
+    assert!(
+        lists <= 2,
+        "profiles listed {lists} times in one plan (plan + refresh at most)"
+    );
+}
+
+#[test]
+fn domain_join_profile_warns_about_uncovered_hybrid_profiles() {
+    let lab = Lab::start();
+    let hybrid = create_profile(&lab, HYBRID, "Hybrid-Wave1", &[G1]);
+    let tf = Terraform::new(&lab);
+    let dj = |groups: &str| {
+        format!(
+            r#"
+resource "autopilot_domain_join_profile" "dj" {{
+  display_name                 = "DJ-Contoso"
+  active_directory_domain_name = "contoso.com"
+  computer_name_static_prefix  = "CTS-"
+  {groups}
+}}
+"#
+        )
+    };
+    tf.write_config(&dj(&format!("include_group_ids = [\"{G2}\"]")));
+    let out = tf.plan_detailed().expect_code(2);
+    let said = out.diagnostics();
+    assert!(
+        said.contains("Warning") && said.contains(&hybrid) && said.contains(G1),
+        "the hybrid profile's group without a domain join profile is reported\n{out}"
+    );
+    tf.write_config(&dj("all_devices = true"));
+    let out = tf.plan_detailed().expect_code(2);
+    out.assert_not_contains("Warning");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers.
+
+/// Creates a profile with group assignments through Graph; returns its id.
+fn create_profile(lab: &Lab, odata_type: &str, name: &str, groups: &[&str]) -> String {
+    let created = lab.graph_post(
+        PROFILES,
+        &json!({"@odata.type": odata_type, "displayName": name}),
+    );
+    let id = created["id"].as_str().expect("an id").to_string();
+    for g in groups {
+        lab.graph_post(
+            &format!("{PROFILES}/{id}/assignments"),
+            &json!({"@odata.type": ASSIGNMENT, "target": {"@odata.type": GROUP_TARGET, "groupId": g}}),
+        );
+    }
+    id
+}
+
+#[track_caller]
+fn state_values(tf: &Terraform) -> Value {
+    tf.resource_values(ADDR)
+        .unwrap_or_else(|| panic!("{ADDR} is not in the state: {:?}", tf.state_addresses()))
+}
+
+#[track_caller]
+fn string_attr(values: &Value, name: &str) -> String {
+    values[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name} is not a string: {values}"))
+        .to_string()
+}
+
+#[track_caller]
+fn set_attr(values: &Value, name: &str) -> BTreeSet<String> {
+    values[name]
+        .as_array()
+        .unwrap_or_else(|| panic!("{name} is not a set: {values}"))
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string())
+        })
+        .collect()
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// Every profile, read through Graph.
+fn profiles(lab: &Lab) -> Vec<Value> {
+    lab.graph_get(PROFILES)["value"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[track_caller]
+fn the_only_profile(lab: &Lab) -> Value {
+    let all = profiles(lab);
+    assert_eq!(all.len(), 1, "expected exactly one profile: {all:#?}");
+    all[0].clone()
+}
+
+#[track_caller]
+fn assert_props(object: &Value, expected: &[(&str, Value)]) {
+    for (name, value) in expected {
+        assert_eq!(&object[*name], value, "property {name} of {object:#}");
+    }
+}
+
+fn assignment_list(lab: &Lab, id: &str) -> Vec<Value> {
+    lab.graph_get(&format!("{PROFILES}/{id}/assignments"))["value"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn assignment_ids(lab: &Lab, id: &str) -> Vec<String> {
+    assignment_list(lab, id)
+        .iter()
+        .filter_map(|a| a["id"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// The assignment targets of a profile as `include <group>` / `exclude <group>` / `all devices`.
+fn assignments(lab: &Lab, id: &str) -> BTreeSet<String> {
+    assignment_list(lab, id)
+        .iter()
+        .map(|a| {
+            let target = &a["target"];
+            let group = target["groupId"].as_str().unwrap_or_default();
+            match target["@odata.type"].as_str().unwrap_or_default() {
+                GROUP_TARGET => format!("include {group}"),
+                "#microsoft.graph.exclusionGroupAssignmentTarget" => format!("exclude {group}"),
+                "#microsoft.graph.allDevicesAssignmentTarget" => "all devices".to_string(),
+                _ => format!("unexpected {target}"),
+            }
+        })
+        .collect()
+}
+
+fn targets(include: &[&str], exclude: &[&str], all_devices: bool) -> BTreeSet<String> {
+    let mut set: BTreeSet<String> = include.iter().map(|g| format!("include {g}")).collect();
+    set.extend(exclude.iter().map(|g| format!("exclude {g}")));
+    if all_devices {
+        set.insert("all devices".to_string());
+    }
+    set
+}
+
+#[track_caller]
+fn assert_no_writes(lab: &Lab, during: &str) {
+    let writes = write_requests(lab);
+    assert!(
+        writes.is_empty(),
+        "{during} wrote to Graph:\n{}",
+        show_requests(&writes)
+    );
+}

@@ -1,0 +1,463 @@
+//! `autopilot_enrollment_status_page` against a running lab, through the real `terraform`
+//! binary: lifecycle, priority through `setPriority`, assignments through `assign`, drift,
+//! import (and the refusal to import the default ESP) and plan-time validation.
+
+use std::collections::BTreeSet;
+
+use acceptance_tests::{Lab, Terraform, show_requests, write_requests};
+use serde_json::{Value, json};
+
+const ADDR: &str = "autopilot_enrollment_status_page.x";
+const CONFIGS: &str = "deviceManagement/deviceEnrollmentConfigurations";
+const ESP: &str = "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration";
+const GROUP_TARGET: &str = "#microsoft.graph.groupAssignmentTarget";
+
+const G1: &str = "11111111-1111-4111-8111-111111111111";
+const G3: &str = "33333333-3333-4333-8333-333333333333";
+const G4: &str = "44444444-4444-4444-8444-444444444444";
+const APP: &str = "e83d36e1-3ff2-4567-90d9-940919184ad5";
+
+const CREATE: &str = r#"
+resource "autopilot_enrollment_status_page" "x" {
+  display_name                            = "ESP-Corp"
+  description                             = "Corporate devices"
+  show_installation_progress              = true
+  allow_device_reset_on_install_failure   = true
+  allow_log_collection_on_install_failure = true
+  custom_error_message                    = "Contact IT"
+  install_progress_timeout_in_minutes     = 90
+  track_install_progress_for_autopilot_only = true
+  include_group_ids                       = ["11111111-1111-4111-8111-111111111111"]
+  all_users                               = true
+}
+"#;
+
+// CREATE with a new description and timeout, use-on-error allowed, one selected app, G1 swapped
+// for G3 and no longer all users.
+const UPDATE: &str = r#"
+resource "autopilot_enrollment_status_page" "x" {
+  display_name                            = "ESP-Corp"
+  description                             = "Corporate devices, wave 2"
+  show_installation_progress              = true
+  allow_device_reset_on_install_failure   = true
+  allow_device_use_on_install_failure     = true
+  allow_log_collection_on_install_failure = true
+  custom_error_message                    = "Contact IT"
+  install_progress_timeout_in_minutes     = 120
+  selected_mobile_app_ids                 = ["e83d36e1-3ff2-4567-90d9-940919184ad5"]
+  track_install_progress_for_autopilot_only = true
+  include_group_ids                       = ["33333333-3333-4333-8333-333333333333"]
+}
+"#;
+
+#[test]
+fn lifecycle_create_update_priority_drift_recreate_destroy() {
+    let lab = Lab::start();
+    let default_before = default_esp(&lab);
+    let tf = Terraform::new(&lab);
+
+    // Create; priority unset: appended after the default ESP.
+    tf.write_config(CREATE);
+    tf.apply()
+        .assert_contains("1 added, 0 changed, 0 destroyed");
+    let state = state_values(&tf);
+    let id = string_attr(&state, "id");
+    assert_eq!(state["priority"], json!(1), "{state}");
+    assert_eq!(state["all_users"], json!(true), "{state}");
+    assert_eq!(
+        state["block_device_setup_retry_by_user"],
+        json!(false),
+        "{state}"
+    );
+    let esp = custom_esp(&lab, &id);
+    for (name, value) in [
+        ("displayName", json!("ESP-Corp")),
+        ("showInstallationProgress", json!(true)),
+        ("allowDeviceResetOnInstallFailure", json!(true)),
+        ("allowLogCollectionOnInstallFailure", json!(true)),
+        ("customErrorMessage", json!("Contact IT")),
+        ("installProgressTimeoutInMinutes", json!(90)),
+        ("trackInstallProgressForAutopilotOnly", json!(true)),
+        ("priority", json!(1)),
+    ] {
+        assert_eq!(esp[name], value, "{name} of {esp:#}");
+    }
+    assert_eq!(
+        assignments(&lab, &id),
+        set(&[&format!("include {G1}"), "all users"])
+    );
+
+    lab.clear_requests();
+    tf.assert_no_changes();
+    assert_no_writes(&lab, "a plan with no changes");
+
+    // Update in place.
+    tf.write_config(UPDATE);
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("will be updated in-place")
+        .assert_contains("Plan: 0 to add, 1 to change, 0 to destroy");
+    tf.apply()
+        .assert_contains("0 added, 1 changed, 0 destroyed");
+    let esp = custom_esp(&lab, &id);
+    assert_eq!(esp["installProgressTimeoutInMinutes"], json!(120));
+    assert_eq!(esp["allowDeviceUseOnInstallFailure"], json!(true));
+    assert_eq!(esp["selectedMobileAppIds"], json!([APP]));
+    assert_eq!(assignments(&lab, &id), set(&[&format!("include {G3}")]));
+    tf.assert_no_changes();
+
+    // Priority: another ESP made in the portal takes 2; ours moves to 2 with setPriority.
+    let other = lab.graph_post(
+        CONFIGS,
+        &json!({"@odata.type": ESP, "displayName": "ESP-Portal"}),
+    );
+    let other_id = other["id"].as_str().expect("an id").to_string();
+    assert_eq!(custom_esp(&lab, &other_id)["priority"], json!(2));
+    tf.write_config(&UPDATE.replace(
+        "  include_group_ids",
+        "  priority                                = 2\n  include_group_ids",
+    ));
+    lab.clear_requests();
+    tf.apply()
+        .assert_contains("0 added, 1 changed, 0 destroyed");
+    let writes = write_requests(&lab);
+    assert!(
+        writes.iter().any(|r| r.path.ends_with("/setPriority")),
+        "priority is applied with setPriority:\n{}",
+        show_requests(&writes)
+    );
+    assert_eq!(custom_esp(&lab, &id)["priority"], json!(2));
+    assert_eq!(custom_esp(&lab, &other_id)["priority"], json!(1));
+    tf.assert_no_changes();
+
+    // Drift of a property.
+    lab.graph_patch(
+        &format!("{CONFIGS}/{id}"),
+        &json!({"@odata.type": ESP, "customErrorMessage": "Call the help desk"}),
+    );
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("Call the help desk")
+        .assert_contains("will be updated in-place");
+    tf.apply();
+    assert_eq!(
+        custom_esp(&lab, &id)["customErrorMessage"],
+        json!("Contact IT")
+    );
+    tf.assert_no_changes();
+
+    // Drift of the assignments.
+    lab.graph_post(
+        &format!("{CONFIGS}/{id}/assign"),
+        &json!({"enrollmentConfigurationAssignments": [
+            {"target": {"@odata.type": GROUP_TARGET, "groupId": G4}}
+        ]}),
+    );
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains(G4)
+        .assert_contains(G3);
+    tf.apply();
+    assert_eq!(assignments(&lab, &id), set(&[&format!("include {G3}")]));
+    tf.assert_no_changes();
+
+    // Deleted outside Terraform: a planned re-create.
+    lab.graph_delete(&format!("{CONFIGS}/{id}"));
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("will be created")
+        .assert_contains("Plan: 1 to add, 0 to change, 0 to destroy");
+    tf.apply()
+        .assert_contains("1 added, 0 changed, 0 destroyed");
+    let new_id = string_attr(&state_values(&tf), "id");
+    assert_ne!(new_id, id);
+    assert_eq!(custom_esp(&lab, &new_id)["priority"], json!(2));
+    tf.assert_no_changes();
+
+    // Destroy: ours is gone; the default ESP and the portal's ESP stay.
+    tf.destroy().assert_contains("1 destroyed");
+    let left: BTreeSet<String> = esps(&lab)
+        .iter()
+        .filter_map(|e| e["id"].as_str().map(str::to_string))
+        .collect();
+    let default_id = string_attr(&default_before, "id");
+    assert_eq!(
+        left,
+        set(&[&default_id, &other_id]),
+        "ESPs left after destroy"
+    );
+    assert!(tf.state_addresses().is_empty());
+}
+
+#[test]
+fn import_of_an_existing_esp_gives_an_empty_plan() {
+    let lab = Lab::start();
+    let created = lab.graph_post(
+        CONFIGS,
+        &json!({
+            "@odata.type": ESP,
+            "displayName": "ESP-Portal",
+            "description": "Created in the portal",
+            "showInstallationProgress": true,
+            "blockDeviceSetupRetryByUser": false,
+            "allowDeviceResetOnInstallFailure": true,
+            "installProgressTimeoutInMinutes": 60,
+            "selectedMobileAppIds": [],
+            "roleScopeTagIds": ["0"],
+        }),
+    );
+    let id = created["id"].as_str().expect("an id").to_string();
+    lab.graph_post(
+        &format!("{CONFIGS}/{id}/assign"),
+        &json!({"enrollmentConfigurationAssignments": [
+            {"target": {"@odata.type": GROUP_TARGET, "groupId": G1}}
+        ]}),
+    );
+    let tf = Terraform::new(&lab);
+    tf.write_config(
+        r#"
+resource "autopilot_enrollment_status_page" "x" {
+  display_name                          = "ESP-Portal"
+  description                           = "Created in the portal"
+  show_installation_progress            = true
+  allow_device_reset_on_install_failure = true
+  include_group_ids                     = ["11111111-1111-4111-8111-111111111111"]
+}
+"#,
+    );
+    lab.clear_requests();
+    tf.import(ADDR, &id)
+        .success()
+        .assert_contains("Import successful");
+    let state = state_values(&tf);
+    assert_eq!(state["priority"], json!(1), "{state}");
+    assert_eq!(set_attr(&state, "include_group_ids"), set(&[G1]));
+    tf.assert_no_changes();
+    assert_no_writes(&lab, "import followed by a plan");
+}
+
+#[test]
+fn the_default_esp_cannot_be_imported() {
+    let lab = Lab::start();
+    let default_id = string_attr(&default_esp(&lab), "id");
+    let tf = Terraform::new(&lab);
+    tf.write_config(
+        r#"
+resource "autopilot_enrollment_status_page" "x" {
+  display_name = "All users and all devices"
+}
+"#,
+    );
+    let out = tf.import(ADDR, &default_id).expect_failure();
+    out.assert_not_contains("panic");
+    let said = out.diagnostics();
+    assert!(
+        said.contains("default") && said.contains("data \"autopilot_enrollment_status_page\""),
+        "the refusal points to the data source\n{out}"
+    );
+    assert!(tf.state_addresses().is_empty());
+    assert_no_writes(&lab, "a refused import");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad inputs: rejected by `terraform plan` (exit 1), naming the attribute, before any write.
+
+fn esp_hcl(extra: &str) -> String {
+    format!(
+        r#"
+resource "autopilot_enrollment_status_page" "x" {{
+  display_name = "ESP"
+{extra}
+}}
+"#
+    )
+}
+
+#[test]
+fn valid_esp_plans_a_create_without_writing() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    tf.write_config(CREATE);
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("will be created")
+        .assert_not_contains("Warning");
+    assert_no_writes(&lab, "a plan");
+}
+
+#[test]
+fn reset_on_error_needs_device_use_blocked() {
+    assert_rejected_at_plan(
+        &esp_hcl(
+            "  show_installation_progress = true\n  block_device_setup_retry_by_user = true\n  allow_device_reset_on_install_failure = true",
+        ),
+        "allow_device_reset_on_install_failure",
+        &["blocked"],
+    );
+}
+
+#[test]
+fn use_on_error_needs_the_page_shown() {
+    assert_rejected_at_plan(
+        &esp_hcl("  allow_device_use_on_install_failure = true"),
+        "allow_device_use_on_install_failure",
+        &["show_installation_progress"],
+    );
+}
+
+#[test]
+fn selected_apps_need_device_use_blocked() {
+    assert_rejected_at_plan(
+        &esp_hcl(&format!(
+            "  show_installation_progress = true\n  block_device_setup_retry_by_user = true\n  selected_mobile_app_ids = [\"{APP}\"]"
+        )),
+        "selected_mobile_app_ids",
+        &["blocked"],
+    );
+}
+
+#[test]
+fn timeout_out_of_range_is_rejected() {
+    assert_rejected_at_plan(
+        &esp_hcl("  install_progress_timeout_in_minutes = 0"),
+        "install_progress_timeout_in_minutes",
+        &["1 to 1440"],
+    );
+    assert_rejected_at_plan(
+        &esp_hcl("  install_progress_timeout_in_minutes = 5000"),
+        "install_progress_timeout_in_minutes",
+        &["1 to 1440"],
+    );
+}
+
+#[test]
+fn priority_zero_is_rejected() {
+    assert_rejected_at_plan(&esp_hcl("  priority = 0"), "priority", &["at least 1"]);
+}
+
+#[test]
+fn exclusions_with_all_devices_are_rejected() {
+    assert_rejected_at_plan(
+        &esp_hcl(&format!(
+            "  all_devices = true\n  exclude_group_ids = [\"{G3}\"]"
+        )),
+        "exclude_group_ids",
+        &["all_devices"],
+    );
+}
+
+#[track_caller]
+fn assert_rejected_at_plan(hcl: &str, attribute: &str, words: &[&str]) {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    tf.write_config(hcl);
+    let out = tf.plan().expect_code(1);
+    out.assert_contains("Error").assert_not_contains("panic");
+    assert!(
+        out.text().contains(attribute),
+        "the error should name {attribute}\n{out}"
+    );
+    let said = out.diagnostics().to_lowercase();
+    for word in words {
+        assert!(
+            said.contains(&word.to_lowercase()),
+            "the error should say {word:?}\n{out}"
+        );
+    }
+    assert_no_writes(&lab, "a plan of an invalid configuration");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers.
+
+#[track_caller]
+fn state_values(tf: &Terraform) -> Value {
+    tf.resource_values(ADDR)
+        .unwrap_or_else(|| panic!("{ADDR} is not in the state: {:?}", tf.state_addresses()))
+}
+
+#[track_caller]
+fn string_attr(values: &Value, name: &str) -> String {
+    values[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name} is not a string: {values}"))
+        .to_string()
+}
+
+#[track_caller]
+fn set_attr(values: &Value, name: &str) -> BTreeSet<String> {
+    values[name]
+        .as_array()
+        .unwrap_or_else(|| panic!("{name} is not a set: {values}"))
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string())
+        })
+        .collect()
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// Every ESP (default included), read through Graph.
+fn esps(lab: &Lab) -> Vec<Value> {
+    lab.graph_get(CONFIGS)["value"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|c| c["@odata.type"] == json!(ESP))
+        .collect()
+}
+
+#[track_caller]
+fn default_esp(lab: &Lab) -> Value {
+    esps(lab)
+        .into_iter()
+        .find(|e| {
+            e["id"].as_str().is_some_and(|id| {
+                id.ends_with("_DefaultWindows10EnrollmentCompletionPageConfiguration")
+            })
+        })
+        .unwrap_or_else(|| panic!("the lab has no default ESP: {:#?}", esps(lab)))
+}
+
+#[track_caller]
+fn custom_esp(lab: &Lab, id: &str) -> Value {
+    lab.graph_get(&format!("{CONFIGS}/{id}"))
+}
+
+/// The assignment targets of an ESP as `include <group>` / `exclude <group>` / `all devices` /
+/// `all users`.
+fn assignments(lab: &Lab, id: &str) -> BTreeSet<String> {
+    lab.graph_get(&format!("{CONFIGS}/{id}/assignments"))["value"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|a| {
+            let target = &a["target"];
+            let group = target["groupId"].as_str().unwrap_or_default();
+            match target["@odata.type"].as_str().unwrap_or_default() {
+                GROUP_TARGET => format!("include {group}"),
+                "#microsoft.graph.exclusionGroupAssignmentTarget" => format!("exclude {group}"),
+                "#microsoft.graph.allDevicesAssignmentTarget" => "all devices".to_string(),
+                "#microsoft.graph.allLicensedUsersAssignmentTarget" => "all users".to_string(),
+                _ => format!("unexpected {target}"),
+            }
+        })
+        .collect()
+}
+
+#[track_caller]
+fn assert_no_writes(lab: &Lab, during: &str) {
+    let writes = write_requests(lab);
+    assert!(
+        writes.is_empty(),
+        "{during} wrote to Graph:\n{}",
+        show_requests(&writes)
+    );
+}
