@@ -2,6 +2,7 @@
 //! Resources call it and never parse error bodies or build URLs themselves.
 
 mod budget;
+pub mod consistency;
 mod error;
 mod retry;
 mod token;
