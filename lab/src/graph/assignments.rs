@@ -184,6 +184,95 @@ pub fn parse_target(
     })
 }
 
+/// Validates the assignments of an `assign` action and builds the stored objects:
+/// `{"id": "<parent>_<group>", ["intent",] "source": "direct", "sourceId": <parent>, "target"}`.
+/// The same group (or All devices / All users) twice is refused.
+pub fn build_assignment_list(
+    items: &[Value],
+    parent_id: &str,
+    assignment_type: &'static StructuredType,
+    supported: &[&'static StructuredType],
+    url: &str,
+) -> Result<Vec<Value>, GraphError> {
+    let mut built = Vec::with_capacity(items.len());
+    let mut seen: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        let Some(body) = item.as_object() else {
+            return Err(schema::conversion_error(item, &assignment_type.qualified()));
+        };
+        schema::resolve_type(body, assignment_type, &[])?;
+        let given = schema::validate_properties(assignment_type, body)?;
+        let target_value = given
+            .get("target")
+            .filter(|t| !t.is_null())
+            .ok_or_else(|| GraphError::intune_bad_request("An assignment needs a target.", url))?;
+        let target = parse_target(target_value, supported, url)?;
+        if seen.contains(&target.group_key) {
+            return Err(GraphError::intune_bad_request(
+                format!(
+                    "The assignment list targets '{}' more than once.",
+                    target.group_key
+                ),
+                url,
+            ));
+        }
+        let mut assignment = Map::new();
+        assignment.insert(
+            "id".into(),
+            Value::String(format!("{parent_id}_{}", target.group_key)),
+        );
+        if assignment_type.property("intent").is_some() {
+            assignment.insert(
+                "intent".into(),
+                given
+                    .get("intent")
+                    .filter(|v| !v.is_null())
+                    .cloned()
+                    .unwrap_or_else(|| json!("apply")),
+            );
+        }
+        assignment.insert("source".into(), json!(SOURCE_DIRECT));
+        assignment.insert("sourceId".into(), json!(parent_id));
+        assignment.insert("target".into(), target.value);
+        seen.push(target.group_key);
+        built.push(Value::Object(assignment));
+    }
+    Ok(built)
+}
+
+/// The array parameter `name` of an action body (`null` or absent is empty).
+pub fn array_parameter<'b>(
+    body: &'b Map<String, Value>,
+    name: &str,
+    element_type: &str,
+) -> Result<&'b [Value], GraphError> {
+    match body.get(name) {
+        Some(Value::Array(items)) => Ok(items.as_slice()),
+        Some(Value::Null) | None => Ok(&[]),
+        Some(other) => Err(schema::conversion_error(
+            other,
+            &format!("Collection({element_type})"),
+        )),
+    }
+}
+
+/// Refuses action parameters other than `allowed`, as OData does.
+pub fn only_parameters(
+    body: &Map<String, Value>,
+    allowed: &[&str],
+    action: &str,
+) -> Result<(), GraphError> {
+    match body
+        .keys()
+        .find(|k| !allowed.contains(&k.as_str()) && !k.contains('@'))
+    {
+        Some(name) => Err(GraphError::bad_request(format!(
+            "The parameter '{name}' in the request payload is not a valid parameter for the operation '{action}'."
+        ))),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@ pub mod deployment_profiles;
 pub mod device_configurations;
 pub mod device_identities;
 pub mod directory;
+pub mod enrollment_configurations;
 pub mod imports;
 pub mod odata;
 pub mod permissions;
@@ -221,6 +222,9 @@ fn device_management(
     let lower = collection.to_ascii_lowercase();
     match lower.as_str() {
         "deviceconfigurations" => device_configurations::route(app, request, &rest[1..]),
+        "deviceenrollmentconfigurations" => {
+            enrollment_configurations::route(app, request, &rest[1..])
+        }
         "windowsautopilotdeploymentprofiles" if beta => {
             deployment_profiles::route(app, request, &rest[1..])
         }

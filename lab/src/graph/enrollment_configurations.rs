@@ -1,0 +1,722 @@
+//! `/deviceManagement/deviceEnrollmentConfigurations` (beta and v1.0): the Enrollment Status
+//! Page (`windows10EnrollmentCompletionPageConfiguration`), including the tenant's default ESP,
+//! `assign` (replaces the list, 204), `setPriority` (204) and the `assignments` navigation.
+
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use super::assignments::{self, SOURCE_KIND};
+use super::collection::{self, Listing, Shape};
+use super::schema::{
+    self, ENTITY, Kind, Property, ResolvedType, StructuredType, abstract_type_error,
+};
+use super::{GraphRequest, method_not_allowed, no_content};
+use crate::app::App;
+use crate::clock::graph_timestamp;
+use crate::errors::{GraphError, INTUNE_FAKE_HOST};
+use crate::store::{Collection, Tenant};
+
+/// Path of the collection under the version prefix.
+pub const COLLECTION_PATH: &str = "deviceManagement/deviceEnrollmentConfigurations";
+
+/// `deviceEnrollmentConfigurationType` of ESPs (also the default one, as real exports show).
+const ESP_CONFIGURATION_TYPE: &str = "windows10EnrollmentCompletionPageConfiguration";
+
+/// Suffix of the id of a new ESP: `{guid}_Windows10EnrollmentCompletionPageConfiguration`.
+const ESP_ID_SUFFIX: &str = "_Windows10EnrollmentCompletionPageConfiguration";
+/// Suffix of the default ESP's id.
+const DEFAULT_ESP_SUFFIX: &str = "_DefaultWindows10EnrollmentCompletionPageConfiguration";
+
+/// Longest `customErrorMessage` (Graph's property description).
+const MAX_CUSTOM_ERROR_MESSAGE: usize = 10_000;
+
+const CONFIGURATION_TYPE: Kind = Kind::Enum(
+    "deviceEnrollmentConfigurationType",
+    &[
+        "unknown",
+        "limit",
+        "platformRestrictions",
+        "windowsHelloForBusiness",
+        "defaultLimit",
+        "defaultPlatformRestrictions",
+        "defaultWindowsHelloForBusiness",
+        "defaultWindows10EnrollmentCompletionPageConfiguration",
+        "windows10EnrollmentCompletionPageConfiguration",
+        "deviceComanagementAuthorityConfiguration",
+        "singlePlatformRestriction",
+        "unknownFutureValue",
+        "enrollmentNotificationsConfiguration",
+        "windowsRestore",
+    ],
+);
+
+pub static DEVICE_ENROLLMENT_CONFIGURATION: StructuredType = StructuredType {
+    name: "deviceEnrollmentConfiguration",
+    base: Some(&ENTITY),
+    is_abstract: true,
+    properties: &[
+        Property::read_only("createdDateTime", Kind::DateTimeOffset, false),
+        Property::new("description", Kind::String, true),
+        Property::read_only(
+            "deviceEnrollmentConfigurationType",
+            CONFIGURATION_TYPE,
+            false,
+        )
+        .beta(),
+        Property::new("displayName", Kind::String, true),
+        Property::read_only("lastModifiedDateTime", Kind::DateTimeOffset, false),
+        // Set with setPriority; a value in POST or PATCH bodies is accepted and ignored.
+        Property::read_only("priority", Kind::Int32, false),
+        Property::new("roleScopeTagIds", Kind::StringCollection, true).beta(),
+        Property::read_only("version", Kind::Int32, false),
+    ],
+    navigations: &["assignments"],
+};
+
+pub static ESP: StructuredType = StructuredType {
+    name: "windows10EnrollmentCompletionPageConfiguration",
+    base: Some(&DEVICE_ENROLLMENT_CONFIGURATION),
+    is_abstract: false,
+    properties: &[
+        Property::new("allowDeviceResetOnInstallFailure", Kind::Boolean, false).beta(),
+        Property::new("allowDeviceUseOnInstallFailure", Kind::Boolean, false).beta(),
+        Property::new("allowLogCollectionOnInstallFailure", Kind::Boolean, false).beta(),
+        Property::new("allowNonBlockingAppInstallation", Kind::Boolean, false),
+        Property::new("blockDeviceSetupRetryByUser", Kind::Boolean, false).beta(),
+        Property::new("customErrorMessage", Kind::String, true).beta(),
+        Property::new(
+            "disableUserStatusTrackingAfterFirstUser",
+            Kind::Boolean,
+            false,
+        )
+        .beta(),
+        Property::new("installProgressTimeoutInMinutes", Kind::Int32, true).beta(),
+        Property::new("installQualityUpdates", Kind::Boolean, false).beta(),
+        Property::new("selectedMobileAppIds", Kind::StringCollection, true).beta(),
+        Property::new("showInstallationProgress", Kind::Boolean, false).beta(),
+        Property::new("trackInstallProgressForAutopilotOnly", Kind::Boolean, false).beta(),
+    ],
+    navigations: &[],
+};
+
+pub static ENROLLMENT_CONFIGURATION_ASSIGNMENT: StructuredType = StructuredType {
+    name: "enrollmentConfigurationAssignment",
+    base: Some(&ENTITY),
+    is_abstract: false,
+    properties: &[
+        Property::read_only("source", SOURCE_KIND, false).beta(),
+        Property::read_only("sourceId", Kind::String, true).beta(),
+        Property::new(
+            "target",
+            Kind::Complex("deviceAndAppManagementAssignmentTarget"),
+            true,
+        ),
+    ],
+    navigations: &[],
+};
+
+pub static DERIVED: &[&StructuredType] = &[&ESP];
+
+/// Target types an ESP can be assigned to.
+const SUPPORTED_TARGETS: &[&StructuredType] = &[
+    &assignments::GROUP_TARGET,
+    &assignments::EXCLUSION_GROUP_TARGET,
+    &assignments::ALL_DEVICES_TARGET,
+    &assignments::ALL_LICENSED_USERS_TARGET,
+];
+
+/// ESP properties in the order Intune returns them (after the base ones).
+const ESP_ORDER: &[&str] = &[
+    "showInstallationProgress",
+    "blockDeviceSetupRetryByUser",
+    "allowDeviceResetOnInstallFailure",
+    "allowLogCollectionOnInstallFailure",
+    "customErrorMessage",
+    "installProgressTimeoutInMinutes",
+    "allowDeviceUseOnInstallFailure",
+    "selectedMobileAppIds",
+    "allowNonBlockingAppInstallation",
+    "installQualityUpdates",
+    "trackInstallProgressForAutopilotOnly",
+    "disableUserStatusTrackingAfterFirstUser",
+];
+
+fn intune_url(id: Option<&str>, tail: Option<&str>) -> String {
+    let mut url = format!(
+        "{INTUNE_FAKE_HOST}/DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService/deviceManagement/deviceEnrollmentConfigurations"
+    );
+    if let Some(id) = id {
+        url.push_str(&format!("('{id}')"));
+    }
+    if let Some(tail) = tail {
+        url.push('/');
+        url.push_str(tail);
+    }
+    url.push_str("?api-version=5025-01-28");
+    url
+}
+
+fn not_found(id: &str) -> GraphError {
+    GraphError::intune_not_found(intune_url(Some(id), None))
+}
+
+/// Whether `id` is a default configuration (`{tenantId}_Default...`).
+pub fn is_default(id: &str) -> bool {
+    id.ends_with(DEFAULT_ESP_SUFFIX)
+        || id
+            .rsplit_once('_')
+            .is_some_and(|(_, tail)| tail.starts_with("Default"))
+}
+
+fn configurations(tenant: &Tenant) -> &Collection {
+    &tenant.device_enrollment_configurations
+}
+
+fn configuration_assignments(tenant: &Tenant) -> &Collection {
+    &tenant.enrollment_configuration_assignments
+}
+
+/// Routes the segments after `deviceEnrollmentConfigurations`.
+pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
+    let method = &request.method;
+    let is = |segment: &String, name: &str| {
+        segment.eq_ignore_ascii_case(name)
+            || segment.eq_ignore_ascii_case(&format!("microsoft.graph.{name}"))
+    };
+    match rest {
+        [] => match *method {
+            Method::GET => list(app, request),
+            Method::POST => create(app, request),
+            _ => Err(method_not_allowed(&["GET", "POST"])),
+        },
+        [id] => match *method {
+            Method::GET => get(app, request, id),
+            Method::PATCH => update(app, request, id),
+            Method::DELETE => delete(app, id),
+            _ => Err(method_not_allowed(&["GET", "PATCH", "DELETE"])),
+        },
+        [id, action] if is(action, "assign") => match *method {
+            Method::POST => assign(app, request, id),
+            _ => Err(method_not_allowed(&["POST"])),
+        },
+        [id, action] if is(action, "setPriority") => match *method {
+            Method::POST => set_priority(app, request, id),
+            _ => Err(method_not_allowed(&["POST"])),
+        },
+        [id, nav] if nav.eq_ignore_ascii_case("assignments") => match *method {
+            Method::GET => list_assignments(app, request, id),
+            Method::POST => Err(no_route(id, None, "POST")),
+            _ => Err(method_not_allowed(&["GET"])),
+        },
+        [id, nav, assignment_id] if nav.eq_ignore_ascii_case("assignments") => match *method {
+            Method::GET => get_assignment(app, request, id, assignment_id),
+            Method::DELETE | Method::PATCH => {
+                Err(no_route(id, Some(assignment_id), method.as_str()))
+            }
+            _ => Err(method_not_allowed(&["GET"])),
+        },
+        [_, nav, _, extra, ..] if nav.eq_ignore_ascii_case("assignments") => {
+            Err(GraphError::segment_not_found(extra))
+        }
+        [_, other, ..] => Err(GraphError::segment_not_found(other)),
+    }
+}
+
+/// Intune's answer to writes on the assignments navigation (use `assign`).
+fn no_route(id: &str, assignment_id: Option<&str>, verb: &str) -> GraphError {
+    let (template, tail) = match assignment_id {
+        Some(aid) => (
+            "~/singleton/navigation/key/navigation/key",
+            format!("assignments('{aid}')"),
+        ),
+        None => (
+            "~/singleton/navigation/key/navigation",
+            "assignments".to_owned(),
+        ),
+    };
+    GraphError::intune_bad_request(
+        format!(
+            "No OData route exists that match template {template} with http verb {verb} for request /DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService/deviceManagement/deviceEnrollmentConfigurations('{id}')/{tail}."
+        ),
+        intune_url(Some(id), Some(&tail)),
+    )
+}
+
+fn assignments_of(tenant: &Tenant, id: &str) -> Vec<Value> {
+    tenant
+        .enrollment_configuration_assignments
+        .values()
+        .filter(|a| collection::str_of(a, "sourceId") == id)
+        .cloned()
+        .collect()
+}
+
+fn render(
+    app: &App,
+    request: &GraphRequest,
+    tenant: &Tenant,
+    object: &Value,
+    shape: &Shape,
+) -> Value {
+    let mut out = object.clone();
+    if shape.expands("assignments") {
+        let id = collection::str_of(object, "id");
+        if let Some(map) = out.as_object_mut() {
+            map.insert(
+                "assignments@odata.context".into(),
+                json!(super::odata::context_url(
+                    &app.graph_url,
+                    request.version,
+                    &format!("{COLLECTION_PATH}('{id}')/assignments")
+                )),
+            );
+            let assigned = assignments_of(tenant, id)
+                .iter()
+                .map(|a| {
+                    collection::project(
+                        a,
+                        &ENROLLMENT_CONFIGURATION_ASSIGNMENT,
+                        &[],
+                        request.version,
+                    )
+                })
+                .collect();
+            map.insert("assignments".into(), Value::Array(assigned));
+        }
+    }
+    out
+}
+
+fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+    let listing = Listing {
+        name: "deviceEnrollmentConfigurations",
+        path: COLLECTION_PATH.to_owned(),
+        context: None,
+        base: &DEVICE_ENROLLMENT_CONFIGURATION,
+        derived: DERIVED,
+        expandable: &["assignments"],
+        directory: false,
+    };
+    collection::list(
+        app,
+        request,
+        &listing,
+        configurations,
+        |_, _| true,
+        |tenant, object, shape| render(app, request, tenant, object, shape),
+    )
+}
+
+fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+    let shape = Shape::parse(
+        request,
+        &DEVICE_ENROLLMENT_CONFIGURATION,
+        DERIVED,
+        &["assignments"],
+    )?;
+    let object = app.store.read(|tenant| {
+        tenant
+            .device_enrollment_configurations
+            .get(id)
+            .map(|object| render(app, request, tenant, object, &shape))
+    });
+    let object = object.ok_or_else(|| not_found(id))?;
+    let object = collection::project(
+        &object,
+        &DEVICE_ENROLLMENT_CONFIGURATION,
+        DERIVED,
+        request.version,
+    );
+    let object = super::odata::apply_select(&object, shape.select.as_deref());
+    Ok(collection::entity_response(
+        app,
+        request,
+        StatusCode::OK,
+        &format!("{COLLECTION_PATH}/$entity"),
+        object,
+    ))
+}
+
+/// Service-side checks after a create or a merge.
+fn check_esp(tenant: &Tenant, object: &Map<String, Value>, url: &str) -> Result<(), GraphError> {
+    let text = |name: &str| object.get(name).and_then(Value::as_str);
+    if text("displayName").is_none_or(|n| n.trim().is_empty()) {
+        return Err(GraphError::intune_bad_request(
+            "displayName is required.",
+            url,
+        ));
+    }
+    if text("customErrorMessage").is_some_and(|m| m.chars().count() > MAX_CUSTOM_ERROR_MESSAGE) {
+        return Err(GraphError::intune_bad_request(
+            format!("customErrorMessage must be at most {MAX_CUSTOM_ERROR_MESSAGE} characters."),
+            url,
+        ));
+    }
+    if let Some(minutes) = object
+        .get("installProgressTimeoutInMinutes")
+        .and_then(Value::as_i64)
+        && minutes < 0
+    {
+        return Err(GraphError::intune_bad_request(
+            format!("installProgressTimeoutInMinutes must not be negative (was {minutes})."),
+            url,
+        ));
+    }
+    if let Some(apps) = object.get("selectedMobileAppIds").and_then(Value::as_array) {
+        for app_id in apps.iter().filter_map(Value::as_str) {
+            if !tenant.mobile_apps.contains(app_id) {
+                return Err(GraphError::intune_bad_request(
+                    format!("selectedMobileAppIds: mobile app '{app_id}' does not exist."),
+                    url,
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An ESP with the given properties, in Intune's property order.
+fn build_esp(
+    id: &str,
+    given: &Map<String, Value>,
+    priority: i64,
+    now: &str,
+    role_scope_tag_ids: Value,
+) -> Value {
+    let mut object = Map::new();
+    object.insert("@odata.type".into(), json!(ESP.odata_type()));
+    object.insert("id".into(), json!(id));
+    object.insert(
+        "displayName".into(),
+        given.get("displayName").cloned().unwrap_or(Value::Null),
+    );
+    object.insert(
+        "description".into(),
+        given.get("description").cloned().unwrap_or(Value::Null),
+    );
+    object.insert("priority".into(), json!(priority));
+    object.insert("createdDateTime".into(), json!(now));
+    object.insert("lastModifiedDateTime".into(), json!(now));
+    object.insert("version".into(), json!(1));
+    object.insert("roleScopeTagIds".into(), role_scope_tag_ids);
+    object.insert(
+        "deviceEnrollmentConfigurationType".into(),
+        json!(ESP_CONFIGURATION_TYPE),
+    );
+    for name in ESP_ORDER {
+        let value = match (given.get(*name), *name) {
+            (Some(value), "installProgressTimeoutInMinutes") if value.is_null() => json!(60),
+            (Some(value), _) => value.clone(),
+            (None, "installProgressTimeoutInMinutes") => json!(60),
+            (None, "selectedMobileAppIds") => json!([]),
+            (None, "customErrorMessage") => Value::Null,
+            (None, _) => json!(false),
+        };
+        object.insert((*name).to_owned(), value);
+    }
+    Value::Object(object)
+}
+
+/// Priorities of the non-default ESPs, ascending, with their ids.
+fn esp_priorities(tenant: &Tenant) -> Vec<(i64, String)> {
+    let mut list: Vec<(i64, String)> = tenant
+        .device_enrollment_configurations
+        .values()
+        .filter(|c| !is_default(collection::str_of(c, "id")))
+        .map(|c| {
+            (
+                c.get("priority").and_then(Value::as_i64).unwrap_or(0),
+                collection::str_of(c, "id").to_owned(),
+            )
+        })
+        .collect();
+    list.sort();
+    list
+}
+
+fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+    let body = request.json_object()?;
+    let ty = match schema::resolve_type(&body, &DEVICE_ENROLLMENT_CONFIGURATION, DERIVED)? {
+        ResolvedType::Absent | ResolvedType::Base => return Err(abstract_type_error()),
+        ResolvedType::Derived(ty) => ty,
+    };
+    let given = schema::validate_properties_in(ty, &body, request.version)?;
+    let url = intune_url(None, None);
+    let id = format!("{}{ESP_ID_SUFFIX}", Uuid::new_v4());
+    let now = graph_timestamp(app.clock.now());
+    let role_scope_tag_ids = given
+        .get("roleScopeTagIds")
+        .filter(|v| !v.is_null())
+        .cloned()
+        .unwrap_or_else(|| json!(["0"]));
+    let object = app.store.write(|tenant| {
+        check_esp(tenant, &given, &url)?;
+        let priority = esp_priorities(tenant)
+            .last()
+            .map(|(p, _)| p + 1)
+            .unwrap_or(1);
+        let object = build_esp(&id, &given, priority, &now, role_scope_tag_ids.clone());
+        tenant
+            .device_enrollment_configurations
+            .insert(id.clone(), object.clone());
+        Ok::<_, GraphError>(object)
+    })?;
+    tracing::info!(%id, "enrollment status page created");
+    let object = collection::project(
+        &object,
+        &DEVICE_ENROLLMENT_CONFIGURATION,
+        DERIVED,
+        request.version,
+    );
+    Ok(collection::created_response(
+        app,
+        request,
+        &format!("{COLLECTION_PATH}/$entity"),
+        &format!("{COLLECTION_PATH}('{id}')"),
+        object,
+    ))
+}
+
+fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+    let body = request.json_object()?;
+    let declared = schema::resolve_type(&body, &DEVICE_ENROLLMENT_CONFIGURATION, DERIVED)?;
+    let read_as = match declared {
+        ResolvedType::Absent | ResolvedType::Base => &DEVICE_ENROLLMENT_CONFIGURATION,
+        ResolvedType::Derived(ty) => ty,
+    };
+    let given = schema::validate_properties_in(read_as, &body, request.version)?;
+    let url = intune_url(Some(id), None);
+    let now = graph_timestamp(app.clock.now());
+    let updated = app.store.write(|tenant| {
+        let object = tenant
+            .device_enrollment_configurations
+            .get(id)
+            .ok_or_else(|| not_found(id))?;
+        let stored_type = collection::str_of(object, "@odata.type").to_owned();
+        if let ResolvedType::Derived(ty) = declared
+            && ty.odata_type() != stored_type
+        {
+            return Err(GraphError::intune_bad_request(
+                format!(
+                    "The type '{}' does not match the type of the existing configuration '{}'.",
+                    ty.qualified(),
+                    stored_type.trim_start_matches('#')
+                ),
+                url.clone(),
+            ));
+        }
+        let mut merged = object.as_object().cloned().unwrap_or_default();
+        for (name, value) in given {
+            let value = match name.as_str() {
+                "roleScopeTagIds" if value.is_null() => json!(["0"]),
+                _ => value,
+            };
+            merged.insert(name, value);
+        }
+        check_esp(tenant, &merged, &url)?;
+        let version = merged.get("version").and_then(Value::as_i64).unwrap_or(0) + 1;
+        merged.insert("version".into(), json!(version));
+        merged.insert("lastModifiedDateTime".into(), Value::String(now.clone()));
+        let merged = Value::Object(merged);
+        tenant
+            .device_enrollment_configurations
+            .insert(id.to_owned(), merged.clone());
+        Ok(merged)
+    })?;
+    tracing::info!(%id, "enrollment status page updated");
+    let updated = collection::project(
+        &updated,
+        &DEVICE_ENROLLMENT_CONFIGURATION,
+        DERIVED,
+        request.version,
+    );
+    Ok(collection::patched_response(
+        app,
+        request,
+        &format!("{COLLECTION_PATH}/$entity"),
+        updated,
+    ))
+}
+
+fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
+    let url = intune_url(Some(id), None);
+    app.store.write(|tenant| {
+        if !tenant.device_enrollment_configurations.contains(id) {
+            return Err(not_found(id));
+        }
+        if is_default(id) {
+            return Err(GraphError::intune_bad_request(
+                "The default enrollment configuration cannot be deleted.",
+                url.clone(),
+            ));
+        }
+        tenant.device_enrollment_configurations.remove(id);
+        tenant
+            .enrollment_configuration_assignments
+            .retain(|a| collection::str_of(a, "sourceId") != id);
+        Ok(())
+    })?;
+    tracing::info!(%id, "enrollment status page deleted");
+    Ok(no_content())
+}
+
+fn assign(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+    let body = request.json_object()?;
+    assignments::only_parameters(&body, &["enrollmentConfigurationAssignments"], "assign")?;
+    let items = assignments::array_parameter(
+        &body,
+        "enrollmentConfigurationAssignments",
+        &ENROLLMENT_CONFIGURATION_ASSIGNMENT.qualified(),
+    )?;
+    let url = intune_url(Some(id), Some("microsoft.management.services.api.assign"));
+    let built = assignments::build_assignment_list(
+        items,
+        id,
+        &ENROLLMENT_CONFIGURATION_ASSIGNMENT,
+        SUPPORTED_TARGETS,
+        &url,
+    )?;
+    app.store.write(|tenant| {
+        if !tenant.device_enrollment_configurations.contains(id) {
+            return Err(not_found(id));
+        }
+        if is_default(id) {
+            return Err(GraphError::intune_bad_request(
+                "The default enrollment configuration applies to all users and all devices and cannot be assigned.",
+                url.clone(),
+            ));
+        }
+        tenant
+            .enrollment_configuration_assignments
+            .retain(|a| collection::str_of(a, "sourceId") != id);
+        for assignment in &built {
+            tenant
+                .enrollment_configuration_assignments
+                .insert(collection::str_of(assignment, "id").to_owned(), assignment.clone());
+        }
+        Ok(())
+    })?;
+    tracing::info!(%id, count = built.len(), "enrollment status page assigned");
+    Ok(no_content())
+}
+
+/// `setPriority`: moves the ESP to `priority` among the other ESPs. The set of priority values
+/// stays the same (gaps left by deletions stay); the others shift to make room.
+fn set_priority(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+    let body = request.json_object()?;
+    assignments::only_parameters(&body, &["priority"], "setPriority")?;
+    let priority_value = body.get("priority").cloned().unwrap_or(Value::Null);
+    let property = Property::new("priority", Kind::Int32, false);
+    schema::check_value(&property, &priority_value)?;
+    let wanted = priority_value.as_i64().unwrap_or_default();
+    let url = intune_url(
+        Some(id),
+        Some("microsoft.management.services.api.setPriority"),
+    );
+    let now = graph_timestamp(app.clock.now());
+    app.store.write(|tenant| {
+        if !tenant.device_enrollment_configurations.contains(id) {
+            return Err(not_found(id));
+        }
+        if is_default(id) {
+            return Err(GraphError::intune_bad_request(
+                "The priority of the default enrollment configuration cannot be changed.",
+                url.clone(),
+            ));
+        }
+        let current = esp_priorities(tenant);
+        let values: Vec<i64> = current.iter().map(|(p, _)| *p).collect();
+        let Some(position) = values.iter().position(|p| *p == wanted) else {
+            return Err(GraphError::intune_bad_request(
+                format!(
+                    "Priority {wanted} is not valid; use one of the current priorities {values:?}."
+                ),
+                url.clone(),
+            ));
+        };
+        let mut order: Vec<String> = current
+            .into_iter()
+            .map(|(_, other)| other)
+            .filter(|other| other != id)
+            .collect();
+        order.insert(position, id.to_owned());
+        for (value, config_id) in values.iter().zip(order.iter()) {
+            if let Some(Value::Object(map)) =
+                tenant.device_enrollment_configurations.get_mut(config_id)
+                && map.get("priority").and_then(Value::as_i64) != Some(*value)
+            {
+                map.insert("priority".into(), json!(value));
+                map.insert("lastModifiedDateTime".into(), json!(now));
+            }
+        }
+        Ok(())
+    })?;
+    tracing::info!(%id, wanted, "enrollment status page priority set");
+    Ok(no_content())
+}
+
+fn list_assignments(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+    if !app
+        .store
+        .read(|tenant| tenant.device_enrollment_configurations.contains(id))
+    {
+        return Err(not_found(id));
+    }
+    let owner = id.to_owned();
+    let listing = Listing {
+        name: "deviceEnrollmentConfigurations",
+        path: format!("{COLLECTION_PATH}('{id}')/assignments"),
+        context: None,
+        base: &ENROLLMENT_CONFIGURATION_ASSIGNMENT,
+        derived: &[],
+        expandable: &[],
+        directory: false,
+    };
+    collection::list(
+        app,
+        request,
+        &listing,
+        configuration_assignments,
+        move |_, a| collection::str_of(a, "sourceId") == owner,
+        |_, object, _| object.clone(),
+    )
+}
+
+fn get_assignment(
+    app: &App,
+    request: &GraphRequest,
+    id: &str,
+    assignment_id: &str,
+) -> Result<Response, GraphError> {
+    let found = app.store.read(|tenant| {
+        if !tenant.device_enrollment_configurations.contains(id) {
+            return Err(not_found(id));
+        }
+        tenant
+            .enrollment_configuration_assignments
+            .get(assignment_id)
+            .filter(|a| collection::str_of(a, "sourceId") == id)
+            .cloned()
+            .ok_or_else(|| {
+                GraphError::intune_not_found(intune_url(
+                    Some(id),
+                    Some(&format!("assignments('{assignment_id}')")),
+                ))
+            })
+    })?;
+    let found = collection::project(
+        &found,
+        &ENROLLMENT_CONFIGURATION_ASSIGNMENT,
+        &[],
+        request.version,
+    );
+    Ok(collection::entity_response(
+        app,
+        request,
+        StatusCode::OK,
+        &format!("{COLLECTION_PATH}('{id}')/assignments/$entity"),
+        found,
+    ))
+}
