@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use tfplugin::{Attr, AttrPath, Diagnostics};
 use url::Url;
 
+use crate::graph::credentials::{CertificateAssertion, Credential, OidcSource, Secret};
+
 /// Manages Windows Autopilot (deployment profiles, Enrollment Status Pages,
 /// device preparation policies, groups, domain join profiles and device
 /// registrations) through Microsoft Graph. Every attribute can also be set
@@ -85,20 +87,6 @@ impl Cloud {
     }
 }
 
-/// How the client proves who it is.
-#[derive(Clone)]
-pub enum Credential {
-    ClientSecret(String),
-}
-
-impl std::fmt::Debug for Credential {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Credential::ClientSecret(_) => f.write_str("ClientSecret(<redacted>)"),
-        }
-    }
-}
-
 /// Everything the Graph client needs, resolved from attributes and environment.
 #[derive(Debug, Clone)]
 pub struct ClientSettings {
@@ -151,6 +139,113 @@ impl ProviderConfig {
         }
     }
 
+    /// Picks the credential, in this order: client certificate, client
+    /// secret, OIDC token, managed identity, Azure CLI. Names what is missing
+    /// when none is complete.
+    fn credential(
+        &self,
+        has_tenant: bool,
+        has_client: bool,
+        diags: &mut Diagnostics,
+    ) -> Option<Credential> {
+        let certificate =
+            string_setting(&self.client_certificate_path, "ARM_CLIENT_CERTIFICATE_PATH");
+        let secret = string_setting(&self.client_secret, "ARM_CLIENT_SECRET");
+        let use_oidc = bool_setting(&self.use_oidc, "ARM_USE_OIDC");
+        let use_msi = bool_setting(&self.use_msi, "ARM_USE_MSI");
+        let use_cli = bool_setting(&self.use_cli, "ARM_USE_CLI");
+        let app_ids = |diags: &mut Diagnostics, method: &str| {
+            let mut missing = Vec::new();
+            if !has_tenant {
+                missing.push("tenant_id (ARM_TENANT_ID)");
+            }
+            if !has_client {
+                missing.push("client_id (ARM_CLIENT_ID)");
+            }
+            if !missing.is_empty() {
+                diags.error(
+                    "Incomplete provider credentials",
+                    format!(
+                        "Authenticating with a {method} also needs: {}.",
+                        missing.join(", ")
+                    ),
+                );
+            }
+            missing.is_empty()
+        };
+        if let Some(path) = certificate {
+            let password = string_setting(
+                &self.client_certificate_password,
+                "ARM_CLIENT_CERTIFICATE_PASSWORD",
+            )
+            .map(Secret::new);
+            if !app_ids(diags, "client certificate") {
+                return None;
+            }
+            return match CertificateAssertion::load(&path, password.as_ref()) {
+                Ok(assertion) => Some(Credential::ClientCertificate(assertion)),
+                Err(e) => {
+                    diags.error_at(
+                        AttrPath::root("client_certificate_path"),
+                        "Cannot use the client certificate",
+                        e.to_string(),
+                    );
+                    None
+                }
+            };
+        }
+        if let Some(secret) = secret {
+            return app_ids(diags, "client secret")
+                .then(|| Credential::ClientSecret(Secret::new(secret)));
+        }
+        if use_oidc {
+            let source = if let Some(token) = string_setting(&self.oidc_token, "ARM_OIDC_TOKEN") {
+                Some(OidcSource::Token(Secret::new(token)))
+            } else if let Some(path) =
+                string_setting(&self.oidc_token_file_path, "ARM_OIDC_TOKEN_FILE_PATH")
+            {
+                Some(OidcSource::File(path.into()))
+            } else {
+                match (
+                    std::env::var("ACTIONS_ID_TOKEN_REQUEST_URL"),
+                    std::env::var("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+                ) {
+                    (Ok(request_url), Ok(token)) if !request_url.is_empty() => {
+                        Some(OidcSource::GitHubActions {
+                            request_url,
+                            request_token: Secret::new(token),
+                        })
+                    }
+                    _ => None,
+                }
+            };
+            let Some(source) = source else {
+                diags.error_at(
+                    AttrPath::root("use_oidc"),
+                    "No OIDC token",
+                    "use_oidc is set but there is no token: set oidc_token (ARM_OIDC_TOKEN), oidc_token_file_path \
+                     (ARM_OIDC_TOKEN_FILE_PATH), or run in GitHub Actions with `permissions: id-token: write`.",
+                );
+                return None;
+            };
+            return app_ids(diags, "OIDC token").then_some(Credential::Oidc(source));
+        }
+        if use_msi {
+            return Some(Credential::ManagedIdentity);
+        }
+        if use_cli {
+            return Some(Credential::AzureCli);
+        }
+        diags.error(
+            "No credentials configured",
+            "Configure one of: a client certificate (client_certificate_path / ARM_CLIENT_CERTIFICATE_PATH), \
+             a client secret (client_secret / ARM_CLIENT_SECRET), an OIDC token (use_oidc = true with oidc_token, \
+             oidc_token_file_path or GitHub Actions), a managed identity (use_msi = true) or the Azure CLI \
+             (use_cli = true). The first four also need tenant_id (ARM_TENANT_ID) and client_id (ARM_CLIENT_ID).",
+        );
+        None
+    }
+
     /// Resolves attributes and environment into client settings, or explains
     /// what is missing.
     pub fn resolve(&self, diags: &mut Diagnostics) -> Option<ClientSettings> {
@@ -175,58 +270,9 @@ impl ProviderConfig {
                 _ => Cloud::Public,
             },
         };
-        let unsupported = [
-            (
-                "client_certificate_path",
-                string_setting(&self.client_certificate_path, "ARM_CLIENT_CERTIFICATE_PATH")
-                    .is_some(),
-            ),
-            ("use_oidc", bool_setting(&self.use_oidc, "ARM_USE_OIDC")),
-            (
-                "oidc_token",
-                string_setting(&self.oidc_token, "ARM_OIDC_TOKEN").is_some(),
-            ),
-            (
-                "oidc_token_file_path",
-                string_setting(&self.oidc_token_file_path, "ARM_OIDC_TOKEN_FILE_PATH").is_some(),
-            ),
-            ("use_msi", bool_setting(&self.use_msi, "ARM_USE_MSI")),
-            ("use_cli", bool_setting(&self.use_cli, "ARM_USE_CLI")),
-        ];
         let tenant_id = string_setting(&self.tenant_id, "ARM_TENANT_ID");
         let client_id = string_setting(&self.client_id, "ARM_CLIENT_ID");
-        let client_secret = string_setting(&self.client_secret, "ARM_CLIENT_SECRET");
-        if client_secret.is_none() {
-            for (name, set) in unsupported {
-                if set {
-                    diags.error_at(
-                        AttrPath::root(name),
-                        format!("`{name}` is not yet supported"),
-                        "This version of the provider authenticates with a client secret only \
-                         (client_secret or ARM_CLIENT_SECRET).",
-                    );
-                }
-            }
-        }
-        let mut missing = Vec::new();
-        if tenant_id.is_none() {
-            missing.push("tenant_id (ARM_TENANT_ID)");
-        }
-        if client_id.is_none() {
-            missing.push("client_id (ARM_CLIENT_ID)");
-        }
-        if client_secret.is_none() {
-            missing.push("client_secret (ARM_CLIENT_SECRET)");
-        }
-        if !missing.is_empty() {
-            diags.error(
-                "Incomplete provider credentials",
-                format!(
-                    "Set these provider attributes or environment variables: {}.",
-                    missing.join(", ")
-                ),
-            );
-        }
+        let credential = self.credential(tenant_id.is_some(), client_id.is_some(), diags);
         let graph_url = endpoint(
             &self.graph_url,
             "AUTOPILOT_GRAPH_URL",
@@ -244,11 +290,12 @@ impl ProviderConfig {
         if diags.has_errors() {
             return None;
         }
+        let credential = credential?;
         Some(ClientSettings {
             cloud,
-            tenant_id: tenant_id?,
-            client_id: client_id?,
-            credential: Credential::ClientSecret(client_secret?),
+            tenant_id: tenant_id.unwrap_or_default(),
+            client_id: client_id.unwrap_or_default(),
+            credential,
             graph_url: graph_url?,
             login_url: login_url?,
         })

@@ -20,7 +20,10 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tfplugin::logging::init("provider.terraform-provider-autopilot");
+    tfplugin::logging::init(
+        "provider.terraform-provider-autopilot",
+        &["terraform_provider_autopilot"],
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -8,7 +8,7 @@ use serde_json::{Map, Value as Json};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::Layer;
-use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -27,9 +27,18 @@ pub fn level_from_env() -> LevelFilter {
     }
 }
 
-/// Installs the JSON-lines logger for a plugin process.
-pub fn init(module: &'static str) {
-    let layer = JsonLines { module }.with_filter(level_from_env());
+/// Installs the JSON-lines logger for a plugin process. `own_targets` (the
+/// provider's crates) log at the requested level; libraries (HTTP, TLS,
+/// gRPC) at most at WARN, so their traces can never carry request details.
+pub fn init(module: &'static str, own_targets: &[&'static str]) {
+    let level = level_from_env();
+    let mut filter = Targets::new()
+        .with_default(level.min(LevelFilter::WARN))
+        .with_target("tfplugin", level);
+    for target in own_targets {
+        filter = filter.with_target(*target, level);
+    }
+    let layer = JsonLines { module }.with_filter(filter);
     let _ = tracing_subscriber::registry().with(layer).try_init();
 }
 

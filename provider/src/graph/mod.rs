@@ -3,6 +3,7 @@
 
 mod budget;
 pub mod consistency;
+pub mod credentials;
 mod error;
 mod retry;
 mod token;
@@ -169,7 +170,7 @@ impl GraphClient {
         let mut request = self
             .http
             .request(method.clone(), url.clone())
-            .bearer_auth(token);
+            .bearer_auth(token.expose());
         if let Some(body) = body {
             request = request.json(body);
         }
