@@ -43,6 +43,20 @@ pub fn show_requests(requests: &[Request]) -> String {
         .collect::<String>()
 }
 
+/// The summaries of the warnings in a terraform output, without Terraform's own warning about
+/// the dev_overrides the harness uses.
+pub fn provider_warnings(out: &TfOutput) -> Vec<String> {
+    out.text()
+        .lines()
+        .filter_map(|line| {
+            line.trim_start_matches(['│', ' '])
+                .strip_prefix("Warning: ")
+        })
+        .filter(|summary| !summary.starts_with("Provider development overrides"))
+        .map(|summary| summary.trim().to_string())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use acceptance_tests::{Lab, Request, Terraform, show_requests, write_requests};
+use acceptance_tests::{Lab, Request, Terraform, provider_warnings, show_requests, write_requests};
 use serde_json::{Value, json};
 
 const ADDR: &str = "autopilot_deployment_profile.x";
@@ -358,10 +358,9 @@ fn valid_profile_plans_a_create_without_writing() {
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
     tf.write_config(CREATE);
-    tf.plan_detailed()
-        .expect_code(2)
-        .assert_contains("will be created")
-        .assert_not_contains("Warning");
+    let out = tf.plan_detailed().expect_code(2);
+    out.assert_contains("will be created");
+    assert_eq!(provider_warnings(&out), Vec::<String>::new(), "{out}");
     assert_no_writes(&lab, "a plan");
 }
 
@@ -468,9 +467,13 @@ fn short_serial_part_is_a_warning() {
         "  join_type = \"entra\"\n  device_name_template = \"CONTOSO-%SERIAL%\"",
     ));
     let out = tf.plan_detailed().expect_code(2);
-    out.assert_contains("Warning")
-        .assert_contains("device_name_template")
+    out.assert_contains("device_name_template")
         .assert_contains("will be created");
+    assert_eq!(
+        provider_warnings(&out),
+        ["The serial number will be cut short"],
+        "{out}"
+    );
     assert!(out.diagnostics().contains("serial"), "{out}");
     assert_no_writes(&lab, "a plan with a warning");
 }
@@ -563,12 +566,14 @@ resource "autopilot_domain_join_profile" "dj" {{
     let out = tf.plan_detailed().expect_code(2);
     let said = out.diagnostics();
     assert!(
-        said.contains("Warning") && said.contains(&hybrid) && said.contains(G1),
+        provider_warnings(&out) == ["A hybrid join profile has no domain join profile"]
+            && said.contains(&hybrid)
+            && said.contains(G1),
         "the hybrid profile's group without a domain join profile is reported\n{out}"
     );
     tf.write_config(&dj("all_devices = true"));
     let out = tf.plan_detailed().expect_code(2);
-    out.assert_not_contains("Warning");
+    assert_eq!(provider_warnings(&out), Vec::<String>::new(), "{out}");
 }
 
 // ---------------------------------------------------------------------------------------------

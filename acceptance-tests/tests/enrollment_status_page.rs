@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use acceptance_tests::{Lab, Terraform, show_requests, write_requests};
+use acceptance_tests::{Lab, Terraform, provider_warnings, show_requests, write_requests};
 use serde_json::{Value, json};
 
 const ADDR: &str = "autopilot_enrollment_status_page.x";
@@ -15,7 +15,8 @@ const GROUP_TARGET: &str = "#microsoft.graph.groupAssignmentTarget";
 const G1: &str = "11111111-1111-4111-8111-111111111111";
 const G3: &str = "33333333-3333-4333-8333-333333333333";
 const G4: &str = "44444444-4444-4444-8444-444444444444";
-const APP: &str = "e83d36e1-3ff2-4567-90d9-940919184ad5";
+// A mobile app the lab seeds (Contoso VPN Client).
+const APP: &str = "7ab1ab00-0000-4000-8000-0000000a0001";
 
 const CREATE: &str = r#"
 resource "autopilot_enrollment_status_page" "x" {
@@ -44,7 +45,7 @@ resource "autopilot_enrollment_status_page" "x" {
   allow_log_collection_on_install_failure = true
   custom_error_message                    = "Contact IT"
   install_progress_timeout_in_minutes     = 120
-  selected_mobile_app_ids                 = ["e83d36e1-3ff2-4567-90d9-940919184ad5"]
+  selected_mobile_app_ids                 = ["7ab1ab00-0000-4000-8000-0000000a0001"]
   track_install_progress_for_autopilot_only = true
   include_group_ids                       = ["33333333-3333-4333-8333-333333333333"]
 }
@@ -278,10 +279,9 @@ fn valid_esp_plans_a_create_without_writing() {
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
     tf.write_config(CREATE);
-    tf.plan_detailed()
-        .expect_code(2)
-        .assert_contains("will be created")
-        .assert_not_contains("Warning");
+    let out = tf.plan_detailed().expect_code(2);
+    out.assert_contains("will be created");
+    assert_eq!(provider_warnings(&out), Vec::<String>::new(), "{out}");
     assert_no_writes(&lab, "a plan");
 }
 
