@@ -460,6 +460,15 @@ fn unknown_enum_values_are_rejected() {
 }
 
 #[test]
+fn invalid_locale_is_rejected() {
+    assert_rejected_at_plan(
+        &profile_hcl("  join_type = \"entra\"\n  locale = \"english\""),
+        "locale",
+        &["en-US"],
+    );
+}
+
+#[test]
 fn short_serial_part_is_a_warning() {
     let lab = Lab::start();
     let tf = Terraform::new(&lab);

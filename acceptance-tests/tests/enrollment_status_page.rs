@@ -317,6 +317,17 @@ fn selected_apps_need_device_use_blocked() {
 }
 
 #[test]
+fn app_ids_must_be_guids() {
+    assert_rejected_at_plan(
+        &esp_hcl(
+            "  show_installation_progress = true\n  selected_mobile_app_ids = [\"Company Portal\"]",
+        ),
+        "selected_mobile_app_ids",
+        &["GUID"],
+    );
+}
+
+#[test]
 fn timeout_out_of_range_is_rejected() {
     assert_rejected_at_plan(
         &esp_hcl("  install_progress_timeout_in_minutes = 0"),
