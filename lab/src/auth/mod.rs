@@ -36,6 +36,7 @@ pub const GRANTED_ROLES: &[&str] = &[
     "GroupMember.ReadWrite.All",
     "Application.ReadWrite.All",
     "User.Read.All",
+    "Directory.Read.All",
 ];
 
 /// Every role name the lab recognises in `--roles` (the granted ones plus narrower variants).

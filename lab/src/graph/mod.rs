@@ -200,10 +200,15 @@ fn route(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
             "autopilot-lab does not serve the service document; name a resource.",
         ));
     };
-    if first.eq_ignore_ascii_case("deviceManagement") {
-        return device_management(app, request, &segments[1..]);
+    let rest = &segments[1..];
+    match first.to_ascii_lowercase().as_str() {
+        "devicemanagement" => device_management(app, request, rest),
+        "groups" => directory::route_groups(app, request, rest),
+        "serviceprincipals" => directory::route_service_principals(app, request, rest),
+        "users" => directory::route_users(app, request, rest),
+        "directoryobjects" => directory::route_directory_objects(app, request, rest),
+        _ => Err(GraphError::segment_not_found(first)),
     }
-    Err(GraphError::segment_not_found(first))
 }
 
 fn device_management(

@@ -1,0 +1,452 @@
+//! `/groups`, `/servicePrincipals`, `/users`, `/directoryObjects`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use autopilot_lab::LabConfig;
+use common::{Lab, assert_graph_error};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const PROVISIONING_APP: &str = "f1346770-5b25-470b-88bd-d5744ab7952c";
+const PROVISIONING_SP: &str = "7ab1ab00-0000-4000-8000-00000000e003";
+const ADELE: &str = "7ab1ab00-0000-4000-8000-0000000b0001";
+
+fn security_group(name: &str) -> Value {
+    json!({
+        "displayName": name,
+        "description": "",
+        "mailEnabled": false,
+        "mailNickname": name.to_lowercase(),
+        "securityEnabled": true,
+        "groupTypes": []
+    })
+}
+
+async fn create_group(lab: &Lab, body: Value) -> String {
+    let (status, created) = lab.post("/v1.0/groups", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    created["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn create_security_group_and_read_it_back() {
+    let lab = Lab::start().await;
+    let (status, body) = lab.post("/v1.0/groups", security_group("AP-Devices")).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        body["@odata.context"],
+        format!("{}/v1.0/$metadata#groups/$entity", lab.info().graph_url)
+    );
+    assert!(body.get("@odata.type").is_none());
+    let id = body["id"].as_str().unwrap();
+    assert_eq!(body["groupTypes"], json!([]));
+    assert_eq!(body["securityEnabled"], true);
+    assert_eq!(body["mail"], Value::Null);
+    assert_eq!(body["proxyAddresses"], json!([]));
+    assert!(
+        body["securityIdentifier"]
+            .as_str()
+            .unwrap()
+            .starts_with("S-1-12-1-")
+    );
+    let created = body["createdDateTime"].as_str().unwrap();
+    assert!(created.ends_with('Z') && created.len() == 20, "{created}");
+
+    for version in ["v1.0", "beta"] {
+        let (status, got) = lab.get(&format!("/{version}/groups/{id}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(got["displayName"], "AP-Devices");
+    }
+    let (_, list) = lab
+        .get("/v1.0/groups?$filter=displayName eq 'AP-Devices'&$select=id,displayName")
+        .await;
+    assert_eq!(list["value"].as_array().unwrap().len(), 1);
+    assert!(list["value"][0].get("mailNickname").is_none());
+    let (status, _) = lab
+        .get("/v1.0/groups?$filter=startswith(displayName,'AP-')")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, object) = lab.get(&format!("/v1.0/directoryObjects/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(object["@odata.type"], "#microsoft.graph.group");
+}
+
+#[tokio::test]
+async fn group_validation() {
+    let lab = Lab::start().await;
+    for (body, code, needle) in [
+        (
+            {
+                let mut b = security_group("x");
+                b["mailNickname"] = json!("has space");
+                b
+            },
+            "Request_BadRequest",
+            "Invalid value specified for property 'mailNickname' of resource 'Group'.",
+        ),
+        (
+            {
+                let mut b = security_group("x");
+                b.as_object_mut().unwrap().remove("mailNickname");
+                b
+            },
+            "Request_BadRequest",
+            "A value is required for property 'mailNickname' of resource 'Group'.",
+        ),
+        (
+            {
+                let mut b = security_group("x");
+                b.as_object_mut().unwrap().remove("displayName");
+                b
+            },
+            "Request_BadRequest",
+            "A value is required for property 'displayName'",
+        ),
+        (
+            {
+                let mut b = security_group("x");
+                b["mailEnabled"] = json!(true);
+                b
+            },
+            "Request_BadRequest",
+            "does not currently support writes of mail-enabled groups",
+        ),
+        (
+            {
+                let mut b = security_group("x");
+                b["colour"] = json!("blue");
+                b
+            },
+            "Request_BadRequest",
+            "Invalid property 'colour'.",
+        ),
+        (
+            {
+                let mut b = security_group("x");
+                b["createdDateTime"] = json!("2025-01-01T00:00:00Z");
+                b
+            },
+            "Request_BadRequest",
+            "read-only",
+        ),
+        (
+            {
+                let mut b = security_group("x");
+                b["groupTypes"] = json!(["DynamicMembership"]);
+                b
+            },
+            "Request_BadRequest",
+            "membershipRule",
+        ),
+        (
+            {
+                let mut b = security_group("x");
+                b["membershipRule"] = json!("(device.deviceOSType -eq \"Windows\")");
+                b
+            },
+            "Request_BadRequest",
+            "DynamicMembership",
+        ),
+    ] {
+        let (status, error) = lab.post("/v1.0/groups", body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+        assert_graph_error(&error, code, needle);
+    }
+    let (status, error) = lab
+        .get("/v1.0/groups/6f1b5b3e-7c55-4a7e-9a51-2a4c1a4b0c11")
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_graph_error(
+        &error,
+        "Request_ResourceNotFound",
+        "Resource '6f1b5b3e-7c55-4a7e-9a51-2a4c1a4b0c11' does not exist",
+    );
+    let (status, error) = lab.get("/v1.0/groups?$top=1000").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_graph_error(&error, "Request_BadRequest", "Must be between 1 and 999");
+}
+
+#[tokio::test]
+async fn dynamic_group_patch_and_delete() {
+    let lab = Lab::start().await;
+    let mut body = security_group("AP-All");
+    body["groupTypes"] = json!(["DynamicMembership"]);
+    body["membershipRule"] = json!(r#"(device.devicePhysicalIDs -any (_ -contains "[ZTDID]"))"#);
+    let (status, created) = lab.post("/beta/groups", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["membershipRuleProcessingState"], "On");
+    let id = created["id"].as_str().unwrap();
+
+    let (status, _) = lab
+        .patch(
+            &format!("/beta/groups/{id}"),
+            json!({"membershipRuleProcessingState": "Paused", "description": "paused"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, got) = lab.get(&format!("/beta/groups/{id}")).await;
+    assert_eq!(got["membershipRuleProcessingState"], "Paused");
+    assert_eq!(got["description"], "paused");
+
+    let (status, error) = lab
+        .patch(
+            &format!("/beta/groups/{id}"),
+            json!({"mailNickname": "a:b"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_graph_error(&error, "Request_BadRequest", "mailNickname");
+
+    // Static again: the rule goes away.
+    let (status, _) = lab
+        .patch(&format!("/beta/groups/{id}"), json!({"groupTypes": []}))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, got) = lab.get(&format!("/beta/groups/{id}")).await;
+    assert_eq!(got["membershipRule"], Value::Null);
+
+    let (status, _) = lab.delete(&format!("/beta/groups/{id}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = lab.delete(&format!("/beta/groups/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn owners_add_list_remove() {
+    let lab = Lab::start().await;
+    let id = create_group(&lab, security_group("AP-Owned")).await;
+    let reference = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{PROVISIONING_SP}")});
+    let (status, body) = lab
+        .post(&format!("/v1.0/groups/{id}/owners/$ref"), reference.clone())
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, error) = lab
+        .post(&format!("/v1.0/groups/{id}/owners/$ref"), reference)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_graph_error(
+        &error,
+        "Request_BadRequest",
+        "One or more added object references already exist for the following modified properties: 'owners'.",
+    );
+    let (status, _) = lab
+        .post(
+            &format!("/v1.0/groups/{id}/owners/$ref"),
+            json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/users/{ADELE}")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, error) = lab
+        .post(
+            &format!("/v1.0/groups/{id}/owners/$ref"),
+            json!({"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/11111111-2222-4333-8444-555555555555"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_graph_error(
+        &error,
+        "Request_ResourceNotFound",
+        "11111111-2222-4333-8444-555555555555",
+    );
+    let (status, _) = lab
+        .post(
+            &format!("/v1.0/groups/{id}/owners/$ref"),
+            json!({"@odata.id": "not a url"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let (status, owners) = lab.get(&format!("/v1.0/groups/{id}/owners")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        owners["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("#directoryObjects")
+    );
+    let owners = owners["value"].as_array().unwrap();
+    assert_eq!(owners.len(), 2);
+    assert_eq!(
+        owners[0]["@odata.type"],
+        "#microsoft.graph.servicePrincipal"
+    );
+    assert_eq!(owners[0]["appId"], PROVISIONING_APP);
+    assert_eq!(owners[1]["@odata.type"], "#microsoft.graph.user");
+
+    let (status, _) = lab
+        .delete(&format!("/v1.0/groups/{id}/owners/{PROVISIONING_SP}/$ref"))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = lab
+        .delete(&format!("/v1.0/groups/{id}/owners/{PROVISIONING_SP}/$ref"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // The last owner, a user, stays.
+    let (status, error) = lab
+        .delete(&format!("/v1.0/groups/{id}/owners/{ADELE}/$ref"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_graph_error(&error, "Request_BadRequest", "at least one owner");
+
+    // owners@odata.bind at creation.
+    let mut body = security_group("AP-Bound");
+    body["owners@odata.bind"] = json!([format!(
+        "https://graph.microsoft.com/v1.0/directoryObjects/{PROVISIONING_SP}"
+    )]);
+    let bound = create_group(&lab, body).await;
+    let (_, owners) = lab.get(&format!("/v1.0/groups/{bound}/owners")).await;
+    assert_eq!(owners["value"][0]["id"], PROVISIONING_SP);
+    let mut body = security_group("AP-Bad");
+    body["owners@odata.bind"] = json!([
+        "https://graph.microsoft.com/v1.0/directoryObjects/11111111-2222-4333-8444-555555555555"
+    ]);
+    let (status, error) = lab.post("/v1.0/groups", body).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_graph_error(&error, "Request_BadRequest", "does not exist");
+}
+
+#[tokio::test]
+async fn service_principals_by_app_id_and_create() {
+    let lab = Lab::start().await;
+    let path = format!("/v1.0/servicePrincipals(appId='{PROVISIONING_APP}')");
+    let (status, sp) = lab.get(&path).await;
+    assert_eq!(status, StatusCode::OK, "{sp}");
+    assert_eq!(sp["id"], PROVISIONING_SP);
+    assert_eq!(sp["displayName"], "Intune Provisioning Client");
+    assert!(
+        sp["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("#servicePrincipals/$entity")
+    );
+    let (_, list) = lab
+        .get(&format!(
+            "/v1.0/servicePrincipals?$filter=appId eq '{PROVISIONING_APP}'&$select=id,appId,displayName"
+        ))
+        .await;
+    assert_eq!(list["value"].as_array().unwrap().len(), 1);
+
+    let (status, error) = lab
+        .post(
+            "/v1.0/servicePrincipals",
+            json!({"appId": PROVISIONING_APP}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_graph_error(
+        &error,
+        "Request_MultipleObjectsWithSameKeyValue",
+        "already exists",
+    );
+    let (status, error) = lab
+        .post(
+            "/v1.0/servicePrincipals",
+            json!({"appId": "11111111-2222-4333-8444-555555555555"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_graph_error(
+        &error,
+        "Request_BadRequest",
+        "does not reference a valid application",
+    );
+    let (status, _) = lab.post("/v1.0/servicePrincipals", json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Delete by alternate key, then create again.
+    let (status, _) = lab.delete(&path).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, error) = lab.get(&path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(error["error"]["code"], "Request_ResourceNotFound");
+    let (status, created) = lab
+        .post(
+            "/beta/servicePrincipals",
+            json!({"appId": PROVISIONING_APP}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_ne!(created["id"], PROVISIONING_SP);
+    assert_eq!(created["appId"], PROVISIONING_APP);
+}
+
+#[tokio::test]
+async fn without_provisioning_client_flag() {
+    let lab = Lab::start_with(LabConfig {
+        without_provisioning_client: true,
+        ..LabConfig::default()
+    })
+    .await;
+    let (status, _) = lab
+        .get(&format!(
+            "/v1.0/servicePrincipals(appId='{PROVISIONING_APP}')"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = lab
+        .post(
+            "/v1.0/servicePrincipals",
+            json!({"appId": PROVISIONING_APP}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn replication_delay_hides_new_objects() {
+    let lab = Lab::start().await;
+    lab.settings(json!({"replication_delay_ms": 400})).await;
+    let id = create_group(&lab, security_group("AP-Slow")).await;
+    let (status, error) = lab.get(&format!("/v1.0/groups/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_graph_error(&error, "Request_ResourceNotFound", &id);
+    let (_, list) = lab.get("/v1.0/groups").await;
+    assert_eq!(list["value"], json!([]));
+    let (status, _) = lab
+        .post(
+            &format!("/v1.0/groups/{id}/owners/$ref"),
+            json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{PROVISIONING_SP}")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (status, _) = lab.get(&format!("/v1.0/groups/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = lab
+        .post(
+            &format!("/v1.0/groups/{id}/owners/$ref"),
+            json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{PROVISIONING_SP}")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn users_are_seeded() {
+    let lab = Lab::start().await;
+    let (status, list) = lab.get("/v1.0/users").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["value"].as_array().unwrap().len(), 3);
+    let (status, user) = lab
+        .get("/v1.0/users/adele.vance@autopilotlab.onmicrosoft.com")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(user["id"], ADELE);
+    let (status, _) = lab.get("/v1.0/users/nobody@example.com").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Writing users needs User.ReadWrite.All, which the lab does not grant.
+    let (status, error) = lab.post("/v1.0/users", json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_graph_error(
+        &error,
+        "Authorization_RequestDenied",
+        "Insufficient privileges",
+    );
+    let (_, page) = lab.get("/v1.0/users?$top=2").await;
+    assert_eq!(page["value"].as_array().unwrap().len(), 2);
+    assert!(page["@odata.nextLink"].is_string());
+}
