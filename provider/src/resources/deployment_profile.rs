@@ -17,6 +17,7 @@ use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest, Resource};
 use super::assignments::{self, Assignment, Target, Targets};
 use super::lints::{self, Join, PROFILE_COLLECTION, PlannedProfile, TenantSnapshot};
 use super::{report, set_like_prior, string_like_prior};
+use crate::graph::consistency::Seen;
 use crate::graph::{ApiVersion, GraphClient, GraphError};
 use crate::validate;
 
@@ -313,6 +314,13 @@ impl ProfilePayload {
             .or_else(|| self.out_of_box_experience_settings.clone().map(Into::into))
             .unwrap_or_default()
     }
+}
+
+#[derive(Serialize)]
+struct LocaleBody<'a> {
+    #[serde(rename = "@odata.type")]
+    odata_type: &'a str,
+    locale: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -793,8 +801,34 @@ impl Resource<GraphClient> for DeploymentProfile {
             return None;
         };
         tracing::info!(%id, "created deployment profile");
+        // Some clients saw `locale` ignored on POST: set it again if so.
+        let planned_graph = planned.to_graph();
+        if created.locale.is_some() && created.locale != planned_graph.locale {
+            let body = LocaleBody {
+                odata_type: &planned_graph.odata_type,
+                locale: planned_graph.locale.as_deref(),
+            };
+            if let Err(e) = client
+                .patch(
+                    ApiVersion::Beta,
+                    &format!("{PROFILE_COLLECTION}/{id}"),
+                    &body,
+                )
+                .await
+            {
+                report(diags, "set the deployment profile's locale", &e);
+            }
+        }
         let targets = planned.targets();
-        let assigned = self.reconcile(client, &id, &targets).await;
+        // The new profile may not be visible to the assignments service yet.
+        let assigned = client
+            .until_replicated("deployment profile assignments", || async {
+                match self.reconcile(client, &id, &targets).await {
+                    Err(e) if e.is_not_found() => Seen::NotYet(Err(e)),
+                    other => Seen::Done(other),
+                }
+            })
+            .await;
         if let Err(e) = &assigned {
             report(diags, "assign the deployment profile", e);
         }

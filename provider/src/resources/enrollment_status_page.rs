@@ -15,6 +15,7 @@ use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest, Resource};
 
 use super::assignments::{self, Assignment, Targets};
 use super::{report, set_like_prior, string_like_prior};
+use crate::graph::consistency::Seen;
 use crate::graph::{ApiVersion, GraphClient, GraphError};
 
 pub const ODATA_TYPE: &str = "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration";
@@ -468,6 +469,38 @@ pub(crate) fn validate_esp(config: &EnrollmentStatusPageModel, diags: &mut Diagn
     );
 }
 
+/// An action on a just-created object: a 404 means "not replicated yet".
+fn replicated(outcome: Result<(), GraphError>) -> Seen<()> {
+    match outcome {
+        Err(e) if e.is_not_found() => Seen::NotYet(Err(e)),
+        other => Seen::Done(other),
+    }
+}
+
+/// Errors for selected apps that do not exist in the tenant, before
+/// anything is written. Only a 404 counts: when the apps cannot be read
+/// (no permission to read apps, say) the check is skipped.
+async fn check_apps_exist(client: &GraphClient, apps: &BTreeSet<String>, diags: &mut Diagnostics) {
+    for id in apps.iter().filter(|id| uuid::Uuid::parse_str(id).is_ok()) {
+        let path = format!("deviceAppManagement/mobileApps/{id}");
+        match client
+            .get_optional::<serde_json::Value>(ApiVersion::Beta, &path)
+            .await
+        {
+            Ok(Some(_)) => {}
+            Ok(None) => diags.error_at(
+                AttrPath::root("selected_mobile_app_ids"),
+                "Selected app does not exist",
+                format!("No Intune app with id {id:?} exists in the tenant."),
+            ),
+            Err(e) => {
+                tracing::debug!(%id, error = %e, "cannot check a selected app; skipped");
+                return;
+            }
+        }
+    }
+}
+
 impl EnrollmentStatusPage {
     async fn fetch(
         &self,
@@ -545,10 +578,19 @@ impl Resource<GraphClient> for EnrollmentStatusPage {
 
     async fn modify_plan(
         &self,
-        _client: Option<&GraphClient>,
+        client: Option<&GraphClient>,
         request: PlanRequest<'_, EnrollmentStatusPageModel>,
-        _diags: &mut Diagnostics,
+        diags: &mut Diagnostics,
     ) -> EnrollmentStatusPageModel {
+        if let (Some(client), Attr::Known(apps)) = (client, &request.config.selected_mobile_app_ids)
+        {
+            let unchanged = request
+                .prior
+                .is_some_and(|p| p.selected_mobile_app_ids.known() == Some(apps));
+            if !unchanged {
+                check_apps_exist(client, apps, diags).await;
+            }
+        }
         request.planned
     }
 
@@ -578,15 +620,26 @@ impl Resource<GraphClient> for EnrollmentStatusPage {
         tracing::info!(%id, "created enrollment status page");
         let targets = planned.targets();
         let mut assigned = EspTargets::default();
+        // The new ESP may not be visible to the actions yet: 404s are retried
+        // within the replication window (both actions are idempotent).
         if targets != EspTargets::default() {
-            match self.assign(client, &id, &targets).await {
+            let outcome = client
+                .until_replicated("enrollment status page assign", || async {
+                    replicated(self.assign(client, &id, &targets).await)
+                })
+                .await;
+            match outcome {
                 Ok(()) => assigned = targets,
                 Err(e) => report(diags, "assign the Enrollment Status Page", &e),
             }
         }
         if let Attr::Known(priority) = planned.priority
             && created.priority != Some(priority)
-            && let Err(e) = self.set_priority(client, &id, priority).await
+            && let Err(e) = client
+                .until_replicated("enrollment status page setPriority", || async {
+                    replicated(self.set_priority(client, &id, priority).await)
+                })
+                .await
         {
             report(diags, "set the Enrollment Status Page's priority", &e);
         }
