@@ -168,6 +168,9 @@ pub struct Settings {
     pub patch_returns_entity: bool,
     /// Minimum time between two `windowsAutopilotSettings/sync` calls (429 before).
     pub sync_min_interval_ms: u64,
+    /// Complex action results (`setEnrollmentTimeDeviceMembershipTarget`, ...) come as
+    /// `{"value": {...}}` (the docs' example) instead of the bare object (OData's rule).
+    pub complex_action_results_wrapped: bool,
 }
 
 impl Settings {
@@ -181,6 +184,7 @@ impl Settings {
             page_sizes: BTreeMap::new(),
             patch_returns_entity: false,
             sync_min_interval_ms: 600_000,
+            complex_action_results_wrapped: false,
         }
     }
 
@@ -235,6 +239,9 @@ impl Settings {
                 "sync_min_interval_ms" => next.sync_min_interval_ms = as_u64(key, value)?,
                 "throttling" => next.throttling = as_bool(key, value)?,
                 "patch_returns_entity" => next.patch_returns_entity = as_bool(key, value)?,
+                "complex_action_results_wrapped" => {
+                    next.complex_action_results_wrapped = as_bool(key, value)?
+                }
                 "page_size" => {
                     next.page_size = match value {
                         Value::Null => None,

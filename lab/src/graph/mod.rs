@@ -7,7 +7,9 @@
 //! module and one match arm here.
 
 pub mod assignments;
+pub mod catalog;
 pub mod collection;
+pub mod configuration_policies;
 pub mod deployment_profiles;
 pub mod device_configurations;
 pub mod device_identities;
@@ -203,6 +205,17 @@ fn route(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     let rest = &segments[1..];
     match first.to_ascii_lowercase().as_str() {
         "devicemanagement" => device_management(app, request, rest),
+        "deviceappmanagement" => match rest {
+            [collection, tail @ ..] if collection.eq_ignore_ascii_case("mobileApps") => {
+                catalog::route_mobile_apps(app, request, tail)
+            }
+            [other, ..] => Err(GraphError::segment_not_found(other)),
+            [] => Err(GraphError::new(
+                StatusCode::NOT_IMPLEMENTED,
+                "NotImplemented",
+                "autopilot-lab does not emulate the deviceAppManagement singleton itself.",
+            )),
+        },
         "groups" => directory::route_groups(app, request, rest),
         "serviceprincipals" => directory::route_service_principals(app, request, rest),
         "users" => directory::route_users(app, request, rest),
@@ -230,6 +243,8 @@ fn device_management(
         "deviceenrollmentconfigurations" => {
             enrollment_configurations::route(app, request, &rest[1..])
         }
+        "configurationpolicies" if beta => configuration_policies::route(app, request, &rest[1..]),
+        "devicemanagementscripts" if beta => catalog::route_scripts(app, request, &rest[1..]),
         "windowsautopilotdeploymentprofiles" if beta => {
             deployment_profiles::route(app, request, &rest[1..])
         }

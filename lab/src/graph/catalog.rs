@@ -1,0 +1,228 @@
+//! Seeded, read-only Intune catalogs that policies reference by id:
+//! `/deviceAppManagement/mobileApps` (beta and v1.0) and
+//! `/deviceManagement/deviceManagementScripts` (beta only).
+
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+
+use super::collection::{self, Listing};
+use super::schema::{ENTITY, Kind, Property, StructuredType};
+use super::{GraphRequest, method_not_allowed};
+use crate::app::App;
+use crate::errors::{GraphError, INTUNE_FAKE_HOST};
+use crate::store::{Collection, Tenant};
+
+pub static MOBILE_APP: StructuredType = StructuredType {
+    name: "mobileApp",
+    base: Some(&ENTITY),
+    is_abstract: true,
+    properties: &[
+        Property::read_only("createdDateTime", Kind::DateTimeOffset, false),
+        Property::read_only("dependentAppCount", Kind::Int32, false).beta(),
+        Property::new("description", Kind::String, true),
+        Property::new("developer", Kind::String, true),
+        Property::new("displayName", Kind::String, true),
+        Property::new("informationUrl", Kind::String, true),
+        Property::read_only("isAssigned", Kind::Boolean, false).beta(),
+        Property::new("isFeatured", Kind::Boolean, false),
+        Property::new("largeIcon", Kind::Complex("mimeContent"), true),
+        Property::read_only("lastModifiedDateTime", Kind::DateTimeOffset, false),
+        Property::new("notes", Kind::String, true),
+        Property::new("owner", Kind::String, true),
+        Property::new("privacyInformationUrl", Kind::String, true),
+        Property::new("publisher", Kind::String, true),
+        Property::read_only(
+            "publishingState",
+            Kind::Enum(
+                "mobileAppPublishingState",
+                &["notPublished", "processing", "published"],
+            ),
+            false,
+        ),
+        Property::new("roleScopeTagIds", Kind::StringCollection, true).beta(),
+        Property::read_only("supersededAppCount", Kind::Int32, false).beta(),
+        Property::read_only("supersedingAppCount", Kind::Int32, false).beta(),
+        Property::read_only("uploadState", Kind::Int32, false).beta(),
+    ],
+    navigations: &["assignments", "categories", "relationships"],
+};
+
+pub static WIN32_LOB_APP: StructuredType = StructuredType {
+    name: "win32LobApp",
+    base: Some(&MOBILE_APP),
+    is_abstract: false,
+    properties: &[
+        Property::new("fileName", Kind::String, true),
+        Property::new("installCommandLine", Kind::String, true),
+        Property::new("setupFilePath", Kind::String, true),
+        Property::new("uninstallCommandLine", Kind::String, true),
+    ],
+    navigations: &[],
+};
+
+pub static WINDOWS_MOBILE_MSI: StructuredType = StructuredType {
+    name: "windowsMobileMSI",
+    base: Some(&MOBILE_APP),
+    is_abstract: false,
+    properties: &[
+        Property::new("fileName", Kind::String, true),
+        Property::new("productCode", Kind::String, true),
+        Property::new("productVersion", Kind::String, true),
+    ],
+    navigations: &[],
+};
+
+pub static WIN_GET_APP: StructuredType = StructuredType {
+    name: "winGetApp",
+    base: Some(&MOBILE_APP),
+    is_abstract: false,
+    properties: &[Property::new("packageIdentifier", Kind::String, true)],
+    navigations: &[],
+};
+
+pub static OFFICE_SUITE_APP: StructuredType = StructuredType {
+    name: "officeSuiteApp",
+    base: Some(&MOBILE_APP),
+    is_abstract: false,
+    properties: &[],
+    navigations: &[],
+};
+
+pub static APP_TYPES: &[&StructuredType] = &[
+    &WIN32_LOB_APP,
+    &WINDOWS_MOBILE_MSI,
+    &WIN_GET_APP,
+    &OFFICE_SUITE_APP,
+];
+
+pub static SCRIPT: StructuredType = StructuredType {
+    name: "deviceManagementScript",
+    base: Some(&ENTITY),
+    is_abstract: false,
+    properties: &[
+        Property::read_only("createdDateTime", Kind::DateTimeOffset, false),
+        Property::new("description", Kind::String, true),
+        Property::new("displayName", Kind::String, true),
+        Property::new("enforceSignatureCheck", Kind::Boolean, false),
+        Property::new("fileName", Kind::String, true),
+        Property::read_only("lastModifiedDateTime", Kind::DateTimeOffset, false),
+        Property::new("roleScopeTagIds", Kind::StringCollection, true),
+        Property::new("runAs32Bit", Kind::Boolean, false),
+        Property::new(
+            "runAsAccount",
+            Kind::Enum("runAsAccountType", &["system", "user"]),
+            false,
+        ),
+        Property::new("scriptContent", Kind::Binary, true),
+    ],
+    navigations: &[
+        "assignments",
+        "deviceRunStates",
+        "groupAssignments",
+        "runSummary",
+        "userRunStates",
+    ],
+};
+
+fn mobile_apps(tenant: &Tenant) -> &Collection {
+    &tenant.mobile_apps
+}
+
+fn scripts(tenant: &Tenant) -> &Collection {
+    &tenant.device_management_scripts
+}
+
+fn not_found(collection: &str, id: &str) -> GraphError {
+    GraphError::intune_not_found(format!(
+        "{INTUNE_FAKE_HOST}/{collection}('{id}')?api-version=5025-01-28"
+    ))
+}
+
+/// Routes the segments after `deviceAppManagement/mobileApps`.
+pub fn route_mobile_apps(
+    app: &App,
+    request: &GraphRequest,
+    rest: &[String],
+) -> Result<Response, GraphError> {
+    match rest {
+        [] if request.method == Method::GET => {
+            let listing = Listing {
+                name: "mobileApps",
+                path: "deviceAppManagement/mobileApps".to_owned(),
+                context: None,
+                base: &MOBILE_APP,
+                derived: APP_TYPES,
+                expandable: &[],
+                directory: false,
+            };
+            collection::list(
+                app,
+                request,
+                &listing,
+                mobile_apps,
+                |_, _| true,
+                |_, a, _| a.clone(),
+            )
+        }
+        [id] if request.method == Method::GET => {
+            let found = app
+                .store
+                .read(|tenant| tenant.mobile_apps.get(id).cloned())
+                .ok_or_else(|| not_found("AppLobFE/mobileApps", id))?;
+            let found = collection::project(&found, &MOBILE_APP, APP_TYPES, request.version);
+            Ok(collection::entity_response(
+                app,
+                request,
+                StatusCode::OK,
+                "deviceAppManagement/mobileApps/$entity",
+                found,
+            ))
+        }
+        [] | [_] => Err(method_not_allowed(&["GET"])),
+        [_, other, ..] => Err(GraphError::segment_not_found(other)),
+    }
+}
+
+/// Routes the segments after `deviceManagement/deviceManagementScripts`.
+pub fn route_scripts(
+    app: &App,
+    request: &GraphRequest,
+    rest: &[String],
+) -> Result<Response, GraphError> {
+    match rest {
+        [] if request.method == Method::GET => {
+            let listing = Listing {
+                name: "deviceManagementScripts",
+                path: "deviceManagement/deviceManagementScripts".to_owned(),
+                context: None,
+                base: &SCRIPT,
+                derived: &[],
+                expandable: &[],
+                directory: false,
+            };
+            collection::list(
+                app,
+                request,
+                &listing,
+                scripts,
+                |_, _| true,
+                |_, s, _| s.clone(),
+            )
+        }
+        [id] if request.method == Method::GET => {
+            let found = app
+                .store
+                .read(|tenant| tenant.device_management_scripts.get(id).cloned())
+                .ok_or_else(|| not_found("DeviceManagementScripts/deviceManagementScripts", id))?;
+            Ok(collection::entity_response(
+                app,
+                request,
+                StatusCode::OK,
+                "deviceManagement/deviceManagementScripts/$entity",
+                found,
+            ))
+        }
+        [] | [_] => Err(method_not_allowed(&["GET"])),
+        [_, other, ..] => Err(GraphError::segment_not_found(other)),
+    }
+}
