@@ -191,6 +191,7 @@ fn process(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
                 })?;
         }
     }
+    imports::advance(app);
     route(app, request)
 }
 
@@ -242,6 +243,11 @@ fn device_management(
         "deviceconfigurations" => device_configurations::route(app, request, &rest[1..]),
         "deviceenrollmentconfigurations" => {
             enrollment_configurations::route(app, request, &rest[1..])
+        }
+        "importedwindowsautopilotdeviceidentities" => imports::route(app, request, &rest[1..]),
+        "windowsautopilotdeviceidentities" => device_identities::route(app, request, &rest[1..]),
+        "windowsautopilotsettings" if beta => {
+            device_identities::route_settings(app, request, &rest[1..])
         }
         "configurationpolicies" if beta => configuration_policies::route(app, request, &rest[1..]),
         "devicemanagementscripts" if beta => catalog::route_scripts(app, request, &rest[1..]),
