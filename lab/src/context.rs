@@ -55,6 +55,20 @@ impl RequestContext {
             .unwrap_or_else(|| RequestContext::from_headers(request.headers(), Utc::now()))
     }
 
+    /// A context for a request carried inside this one (a `$batch` item): a fresh request id,
+    /// the item's `client-request-id` or the fresh id.
+    pub fn child(&self, client_request_id: Option<&str>) -> Self {
+        let request_id = Uuid::new_v4().to_string();
+        RequestContext {
+            client_request_id: client_request_id
+                .filter(|id| !id.is_empty())
+                .map(str::to_owned)
+                .unwrap_or_else(|| request_id.clone()),
+            request_id,
+            received: self.received,
+        }
+    }
+
     #[cfg(test)]
     pub fn for_tests() -> Self {
         RequestContext::from_headers(&HeaderMap::new(), Utc::now())

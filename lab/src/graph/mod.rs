@@ -7,6 +7,7 @@
 //! module and one match arm here.
 
 pub mod assignments;
+pub mod batch;
 pub mod catalog;
 pub mod collection;
 pub mod configuration_policies;
@@ -129,6 +130,10 @@ pub async fn dispatch(
             app_id: app.config.client_id.clone(),
             roles: app.roles.clone(),
         });
+    let segments = split_segments(raw_segments);
+    if segments.len() == 1 && segments[0] == "$batch" {
+        return batch::execute(&app, version, &method, &headers, &body, &caller, &ctx).await;
+    }
     let query = match QueryOptions::parse(uri.query()) {
         Ok(query) => query,
         Err(error) => return error.render(&ctx),
@@ -140,7 +145,7 @@ pub async fn dispatch(
     let request = GraphRequest {
         version,
         method,
-        segments: split_segments(raw_segments),
+        segments,
         query,
         body,
         json_content,
@@ -259,7 +264,7 @@ fn device_management(
 }
 
 /// Percent-decodes the segments and splits OData key syntax: `items('id')` -> `items`, `id`.
-fn split_segments<'a>(raw: impl Iterator<Item = &'a str>) -> Vec<String> {
+pub(crate) fn split_segments<'a>(raw: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut segments = Vec::new();
     for segment in raw.map(percent_decode) {
         match segment.split_once('(') {
