@@ -26,12 +26,14 @@ pub static ASSIGNMENT_TARGET: StructuredType = StructuredType {
             "deviceAndAppManagementAssignmentFilterId",
             Kind::String,
             true,
-        ),
+        )
+        .beta(),
         Property::new(
             "deviceAndAppManagementAssignmentFilterType",
             FILTER_TYPE,
             false,
-        ),
+        )
+        .beta(),
     ],
     navigations: &[],
 };
@@ -182,6 +184,22 @@ pub fn parse_target(
         value: Value::Object(target),
         group_key,
     })
+}
+
+/// Drops what `version` does not declare from an assignment target (v1.0 has no filter
+/// properties).
+pub fn project_target(target: &mut Value, version: super::ApiVersion) {
+    let name = target
+        .get("@odata.type")
+        .and_then(Value::as_str)
+        .map(|t| t.trim_start_matches('#').to_owned())
+        .unwrap_or_default();
+    let ty = TARGET_TYPES
+        .iter()
+        .copied()
+        .find(|ty| ty.qualified() == name)
+        .unwrap_or(&ASSIGNMENT_TARGET);
+    schema::project(ty, target, version);
 }
 
 /// Validates the assignments of an `assign` action and builds the stored objects:

@@ -492,10 +492,15 @@ pub fn project(ty: &'static StructuredType, value: &mut Value, version: ApiVersi
     };
     map.retain(|name, _| ty.property(name).is_none_or(|p| p.in_version(version)));
     for property in ty.all_properties() {
-        if let (Kind::Object(inner), Some(inner_value)) =
-            (property.kind, map.get_mut(property.name))
-        {
-            project(inner, inner_value, version);
+        let Some(inner_value) = map.get_mut(property.name) else {
+            continue;
+        };
+        match property.kind {
+            Kind::Object(inner) => project(inner, inner_value, version),
+            Kind::Complex("deviceAndAppManagementAssignmentTarget") => {
+                super::assignments::project_target(inner_value, version)
+            }
+            _ => {}
         }
     }
 }
