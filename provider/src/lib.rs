@@ -60,10 +60,14 @@ impl Provider for AutopilotProvider {
             Arc::new(resources::domain_join_profile::DomainJoinProfile::new(
                 tenant.clone(),
             )),
+            Arc::new(
+                resources::device_preparation_policy::DevicePreparationPolicy::new(tenant.clone()),
+            ),
             Arc::new(resources::deployment_profile::DeploymentProfile::new(
                 tenant,
             )),
             Arc::new(resources::enrollment_status_page::EnrollmentStatusPage),
+            Arc::new(resources::group::Group),
         ]
     }
 
@@ -72,6 +76,7 @@ impl Provider for AutopilotProvider {
             Arc::new(data_sources::deployment_profile::DeploymentProfileData),
             Arc::new(data_sources::enrollment_status_page::EnrollmentStatusPageData),
             Arc::new(data_sources::configuration_file::ConfigurationFile),
+            Arc::new(data_sources::provisioning_client::ProvisioningClientData),
         ]
     }
 }

@@ -324,3 +324,123 @@ mod tests {
         assert!(locale("en_US").is_err());
     }
 }
+
+/// Characters Entra refuses in a group's `mailNickname` besides non-ASCII
+/// and control characters.
+const MAIL_NICKNAME_FORBIDDEN: &[char] = &[
+    '@', '(', ')', '\\', '[', ']', '"', ';', ':', '.', '<', '>', ',', ' ',
+];
+
+/// A group's mail nickname: 1 to 64 printable ASCII characters, none of
+/// `@ ( ) \ [ ] " ; : . < > ,` or space.
+pub fn mail_nickname(nickname: &str) -> Result<(), String> {
+    if nickname.is_empty() {
+        return Err("the mail nickname must not be empty.".into());
+    }
+    if nickname.chars().count() > 64 {
+        return Err(format!(
+            "{nickname:?} has {} characters; a mail nickname has at most 64.",
+            nickname.chars().count()
+        ));
+    }
+    if let Some(bad) = nickname
+        .chars()
+        .find(|c| !c.is_ascii() || c.is_ascii_control() || MAIL_NICKNAME_FORBIDDEN.contains(c))
+    {
+        return Err(format!(
+            "{nickname:?} contains {bad:?}; a mail nickname uses ASCII characters other than \
+             @ ( ) \\ [ ] \" ; : . < > , and space."
+        ));
+    }
+    Ok(())
+}
+
+/// The mail nickname derived from a display name: its valid characters,
+/// spaces and other invalid characters turned into single hyphens, at most
+/// 64 characters; `group` when nothing is left.
+pub fn mail_nickname_from(display_name: &str) -> String {
+    let mut out = String::new();
+    for c in display_name.chars() {
+        let valid = c.is_ascii() && !c.is_ascii_control() && !MAIL_NICKNAME_FORBIDDEN.contains(&c);
+        if valid {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let mut out: String = out.trim_matches('-').chars().take(64).collect();
+    while out.ends_with('-') {
+        out.pop();
+    }
+    if out.is_empty() { "group".into() } else { out }
+}
+
+/// An Autopilot group tag as a dynamic rule can match it: not empty, no
+/// double quote, backslash or control character, no surrounding spaces.
+pub fn group_tag(tag: &str) -> Result<(), String> {
+    if tag.trim().is_empty() {
+        return Err("a group tag must not be empty.".into());
+    }
+    if tag.trim() != tag {
+        return Err(format!(
+            "{tag:?} starts or ends with spaces; devices' group tags never do, so the rule would match nothing."
+        ));
+    }
+    if let Some(bad) = tag
+        .chars()
+        .find(|c| *c == '"' || *c == '\\' || c.is_control())
+    {
+        return Err(format!(
+            "{tag:?} contains {bad:?}, which a membership rule cannot quote."
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod group_tests {
+    use super::*;
+
+    #[test]
+    fn mail_nicknames() {
+        assert!(mail_nickname("ap-deviceprep-devices").is_ok());
+        assert!(mail_nickname("").is_err());
+        assert!(
+            mail_nickname("ap devices")
+                .expect_err("space")
+                .contains("' '")
+        );
+        assert!(mail_nickname("a.b").is_err());
+        assert!(mail_nickname("é").is_err());
+        assert!(mail_nickname(&"a".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn derived_mail_nicknames_are_valid() {
+        for name in [
+            "Autopilot DevicePrep Devices",
+            "  (Sales) - Paris; Lyon. ",
+            "Ünïcödé gróup",
+            "...",
+            &"x".repeat(100),
+            "a -- b",
+        ] {
+            let nick = mail_nickname_from(name);
+            assert!(mail_nickname(&nick).is_ok(), "{name:?} -> {nick:?}");
+        }
+        assert_eq!(
+            mail_nickname_from("Autopilot DevicePrep Devices"),
+            "Autopilot-DevicePrep-Devices"
+        );
+        assert_eq!(mail_nickname_from("(Sales) Paris"), "Sales-Paris");
+        assert_eq!(mail_nickname_from("..."), "group");
+    }
+
+    #[test]
+    fn group_tags() {
+        assert!(group_tag("Sales-EMEA").is_ok());
+        assert!(group_tag("").is_err());
+        assert!(group_tag(" x").is_err());
+        assert!(group_tag("a\"b").is_err());
+    }
+}

@@ -3,6 +3,7 @@
 pub mod configuration_file;
 pub mod deployment_profile;
 pub mod enrollment_status_page;
+pub mod provisioning_client;
 
 use tfplugin::{Attr, AttrPath, Diagnostics};
 

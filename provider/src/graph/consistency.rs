@@ -60,6 +60,23 @@ struct Reference {
 }
 
 impl GraphClient {
+    /// A PUT replacing a whole object (settings catalog policies take no
+    /// PATCH of their settings). The answer body is not needed.
+    pub async fn put<B: Serialize>(
+        &self,
+        version: ApiVersion,
+        path: &str,
+        body: &B,
+    ) -> Result<(), GraphError> {
+        let body = serde_json::to_value(body).map_err(|e| GraphError::Decode {
+            path: path.to_string(),
+            reason: e.to_string(),
+        })?;
+        self.send(reqwest::Method::PUT, self.url(version, path)?, Some(body))
+            .await
+            .map(drop)
+    }
+
     /// Runs `attempt` until it sees the object, or the replication window
     /// has passed (then the last outcome counts).
     pub async fn until_replicated<T, F, Fut>(

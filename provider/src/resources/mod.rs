@@ -2,8 +2,10 @@
 
 pub mod assignments;
 pub mod deployment_profile;
+pub mod device_preparation_policy;
 pub mod domain_join_profile;
 pub mod enrollment_status_page;
+pub mod group;
 pub mod lints;
 
 use std::collections::BTreeSet;
