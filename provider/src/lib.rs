@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod data_sources;
+pub mod devices;
 pub mod graph;
 pub mod resources;
 pub mod validate;
@@ -67,6 +68,8 @@ impl Provider for AutopilotProvider {
                 tenant,
             )),
             Arc::new(resources::enrollment_status_page::EnrollmentStatusPage),
+            Arc::new(resources::device::Device),
+            Arc::new(resources::device_csv::DeviceCsv),
             Arc::new(resources::group::Group),
         ]
     }
@@ -76,6 +79,8 @@ impl Provider for AutopilotProvider {
             Arc::new(data_sources::deployment_profile::DeploymentProfileData),
             Arc::new(data_sources::enrollment_status_page::EnrollmentStatusPageData),
             Arc::new(data_sources::configuration_file::ConfigurationFile),
+            Arc::new(data_sources::devices::DevicesData),
+            Arc::new(data_sources::group_tag_rule::GroupTagRule),
             Arc::new(data_sources::provisioning_client::ProvisioningClientData),
         ]
     }

@@ -2,7 +2,9 @@
 
 pub mod configuration_file;
 pub mod deployment_profile;
+pub mod devices;
 pub mod enrollment_status_page;
+pub mod group_tag_rule;
 pub mod provisioning_client;
 
 use tfplugin::{Attr, AttrPath, Diagnostics};

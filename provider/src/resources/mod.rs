@@ -2,6 +2,8 @@
 
 pub mod assignments;
 pub mod deployment_profile;
+pub mod device;
+pub mod device_csv;
 pub mod device_preparation_policy;
 pub mod domain_join_profile;
 pub mod enrollment_status_page;

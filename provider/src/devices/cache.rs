@@ -1,0 +1,261 @@
+//! The per-process listing of the tenant's device identities.
+//!
+//! A refresh of N devices would cost N GETs if every resource read itself.
+//! Instead, the first read in a provider process lists the whole
+//! collection, page by page; reads that arrive meanwhile wait for that same
+//! listing (they are coalesced), and later reads find their device in it.
+//! A device missing from the listing is read by id (it may be newer than
+//! the listing). Any write to a device identity invalidates the listing, so
+//! the next read lists again.
+//!
+//! One cache serves the whole process (Terraform runs one provider process
+//! per provider configuration and command), keyed by the client it was
+//! filled with, so a reconfigured provider never sees another tenant's
+//! devices.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use tokio::sync::OnceCell;
+
+use super::graph::{self, DeviceIdentity};
+use crate::graph::{GraphClient, GraphError};
+
+/// One listing of the tenant's device identities.
+#[derive(Debug, Default)]
+pub struct Listing {
+    by_id: HashMap<String, DeviceIdentity>,
+    /// Lower-case serial number -> ids (serial numbers are not unique keys).
+    by_serial: HashMap<String, Vec<String>>,
+}
+
+impl Listing {
+    pub fn new(devices: Vec<DeviceIdentity>) -> Self {
+        let mut listing = Listing::default();
+        for device in devices {
+            if let Some(serial) = &device.serial_number {
+                listing
+                    .by_serial
+                    .entry(serial.to_lowercase())
+                    .or_default()
+                    .push(device.id.clone());
+            }
+            listing.by_id.insert(device.id.clone(), device);
+        }
+        listing
+    }
+
+    pub fn get(&self, id: &str) -> Option<&DeviceIdentity> {
+        self.by_id.get(id)
+    }
+
+    /// The devices with this serial number (compared without case).
+    pub fn by_serial(&self, serial: &str) -> Vec<&DeviceIdentity> {
+        self.by_serial
+            .get(&serial.to_lowercase())
+            .map(|ids| ids.iter().filter_map(|id| self.by_id.get(id)).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn devices(&self) -> impl Iterator<Item = &DeviceIdentity> {
+        self.by_id.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+}
+
+type Shared = Arc<OnceCell<Result<Arc<Listing>, String>>>;
+
+struct Generation {
+    /// The client the listing belongs to (its address).
+    client: usize,
+    cell: Shared,
+}
+
+/// The cache. Use [`DeviceCache::shared`] for the process-wide one.
+#[derive(Default)]
+pub struct DeviceCache {
+    current: Mutex<Option<Generation>>,
+}
+
+static SHARED: OnceLock<DeviceCache> = OnceLock::new();
+
+impl DeviceCache {
+    /// The process-wide cache every device resource and data source uses.
+    pub fn shared() -> &'static DeviceCache {
+        SHARED.get_or_init(DeviceCache::default)
+    }
+
+    fn cell(&self, client: usize) -> Shared {
+        let mut current = self
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &*current {
+            Some(generation) if generation.client == client => generation.cell.clone(),
+            _ => {
+                let cell = Shared::default();
+                *current = Some(Generation {
+                    client,
+                    cell: cell.clone(),
+                });
+                cell
+            }
+        }
+    }
+
+    /// The listing for `client`, made by `load` if there is none yet; a
+    /// failed listing is remembered too (until invalidated), so that many
+    /// waiting readers do not each list again.
+    pub async fn listing_with<F, Fut>(&self, client: usize, load: F) -> Result<Arc<Listing>, String>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Vec<DeviceIdentity>, String>>,
+    {
+        let cell = self.cell(client);
+        cell.get_or_init(|| async {
+            let started = std::time::Instant::now();
+            let loaded = load().await.map(|devices| Arc::new(Listing::new(devices)));
+            match &loaded {
+                Ok(listing) => tracing::debug!(
+                    devices = listing.len(),
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "listed the tenant's Autopilot devices"
+                ),
+                Err(e) => tracing::warn!(error = %e, "listing the Autopilot devices failed"),
+            }
+            loaded
+        })
+        .await
+        .clone()
+    }
+
+    /// The listing of the tenant's device identities.
+    pub async fn listing(&self, client: &GraphClient) -> Result<Arc<Listing>, String> {
+        self.listing_with(key(client), || async {
+            graph::list_identities(client)
+                .await
+                .map_err(|e| e.to_string())
+        })
+        .await
+    }
+
+    /// A fresh listing: what is cached is dropped first.
+    pub async fn fresh_listing(&self, client: &GraphClient) -> Result<Arc<Listing>, String> {
+        self.invalidate();
+        self.listing(client).await
+    }
+
+    /// One device: from the listing, else (absent, or the listing failed)
+    /// by id. `Ok(None)` when it does not exist.
+    pub async fn lookup(
+        &self,
+        client: &GraphClient,
+        id: &str,
+    ) -> Result<Option<DeviceIdentity>, GraphError> {
+        if let Ok(listing) = self.listing(client).await
+            && let Some(device) = listing.get(id)
+        {
+            return Ok(Some(device.clone()));
+        }
+        graph::get_identity(client, id).await
+    }
+
+    /// Forgets the listing; call after every write to a device identity.
+    pub fn invalidate(&self) {
+        let mut current = self
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *current = None;
+    }
+}
+
+fn key(client: &GraphClient) -> usize {
+    std::ptr::from_ref(client) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+
+    fn device(id: &str, serial: &str) -> DeviceIdentity {
+        DeviceIdentity {
+            id: id.into(),
+            serial_number: Some(serial.into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn listing_indexes_serials_without_case() {
+        let listing = Listing::new(vec![
+            device("a", "SN1"),
+            device("b", "sn1"),
+            device("c", "SN2"),
+        ]);
+        assert_eq!(listing.len(), 3);
+        let mut ids: Vec<&str> = listing
+            .by_serial("Sn1")
+            .iter()
+            .map(|d| d.id.as_str())
+            .collect();
+        ids.sort_unstable();
+        assert_eq!(ids, ["a", "b"]);
+        assert!(listing.by_serial("SN3").is_empty());
+        assert_eq!(listing.get("c").map(|d| d.id.as_str()), Some("c"));
+    }
+
+    #[tokio::test]
+    async fn concurrent_reads_share_one_listing() {
+        let cache = DeviceCache::default();
+        let loads = AtomicUsize::new(0);
+        let load = || async {
+            loads.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Ok(vec![device("a", "SN1")])
+        };
+        let (a, b, c) = tokio::join!(
+            cache.listing_with(1, load),
+            cache.listing_with(1, load),
+            cache.listing_with(1, load)
+        );
+        assert_eq!(loads.load(Ordering::SeqCst), 1);
+        for listing in [a, b, c] {
+            assert_eq!(listing.expect("listed").len(), 1);
+        }
+        // Cached: no further load.
+        let _ = cache.listing_with(1, load).await;
+        assert_eq!(loads.load(Ordering::SeqCst), 1);
+        // Invalidated by a write: listed again.
+        cache.invalidate();
+        let _ = cache.listing_with(1, load).await;
+        assert_eq!(loads.load(Ordering::SeqCst), 2);
+        // Another client: its own listing.
+        let _ = cache.listing_with(2, load).await;
+        assert_eq!(loads.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_failed_listing_is_shared_too() {
+        let cache = DeviceCache::default();
+        let loads = AtomicUsize::new(0);
+        let load = || async {
+            loads.fetch_add(1, Ordering::SeqCst);
+            Err::<Vec<DeviceIdentity>, _>("throttled".to_string())
+        };
+        let (a, b) = tokio::join!(cache.listing_with(1, load), cache.listing_with(1, load));
+        assert!(a.is_err() && b.is_err());
+        assert_eq!(loads.load(Ordering::SeqCst), 1);
+    }
+}

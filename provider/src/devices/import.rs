@@ -1,0 +1,263 @@
+//! The import state machine of an `importedWindowsAutopilotDeviceIdentity`
+//! and what its errors mean for the person running Terraform.
+//!
+//! A record starts `unknown` (Graph has not looked at it yet), may pass
+//! `pending` or `partial`, and ends `complete`, with `deviceRegistrationId`
+//! naming the new `windowsAutopilotDeviceIdentity`, or `error`, with a
+//! device error code and name. After `complete` the identity may take a
+//! while to appear. The functions here are pure; [`super::ops`] drives them.
+
+use std::time::Duration;
+
+use super::graph::ImportedIdentity;
+
+/// Where one imported record stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// Not processed yet.
+    Waiting,
+    /// Processed; the registration is the identity with this id (which may
+    /// not be visible yet). `None` when Graph named no id.
+    Registered(Option<String>),
+    /// Refused.
+    Failed(ImportFailure),
+}
+
+/// A device import the service refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportFailure {
+    pub code: i64,
+    pub name: String,
+}
+
+/// Reads a record's state.
+pub fn progress(record: &ImportedIdentity) -> Progress {
+    let Some(state) = &record.state else {
+        return Progress::Waiting;
+    };
+    match state.device_import_status.as_deref().unwrap_or("unknown") {
+        "complete" => Progress::Registered(
+            state
+                .device_registration_id
+                .clone()
+                .filter(|id| !id.is_empty()),
+        ),
+        "error" => Progress::Failed(ImportFailure {
+            code: state.device_error_code.unwrap_or(0),
+            name: state.device_error_name.clone().unwrap_or_default(),
+        }),
+        // unknown, pending, partial, and anything newer: not decided yet.
+        _ => Progress::Waiting,
+    }
+}
+
+/// What the service's verdict means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// 806: registered in this tenant already.
+    AlreadyHere,
+    /// 808: registered in another tenant.
+    OtherTenant,
+    /// The same hash was imported twice.
+    Duplicated,
+    /// 802 and friends: not a usable hardware hash.
+    BadHash,
+    /// A transient service failure: import again later.
+    Transient,
+    Other,
+}
+
+impl ImportFailure {
+    pub fn kind(&self) -> FailureKind {
+        match (self.code, self.name.as_str()) {
+            (806, _) | (_, "ZtdDeviceAlreadyAssigned") => FailureKind::AlreadyHere,
+            (808, _) | (_, "ZtdDeviceAssignedToOtherTenant") => FailureKind::OtherTenant,
+            (_, "ZtdDeviceDuplicated") => FailureKind::Duplicated,
+            (802, _) | (_, "InvalidZtdHardwareHash" | "ZtdDeviceBadHardwareHash") => {
+                FailureKind::BadHash
+            }
+            (_, "StorageError") => FailureKind::Transient,
+            _ => FailureKind::Other,
+        }
+    }
+
+    /// `806 ZtdDeviceAlreadyAssigned`, or whichever part Graph gave.
+    pub fn label(&self) -> String {
+        match (self.code, self.name.is_empty()) {
+            (0, true) => "an unnamed error".to_string(),
+            (0, false) => self.name.clone(),
+            (code, true) => format!("error {code}"),
+            (code, false) => format!("{code} {}", self.name),
+        }
+    }
+
+    /// What to do about it. `existing_id` is the id of the registration
+    /// already in this tenant, when known.
+    pub fn advice(&self, existing_id: Option<&str>) -> String {
+        match self.kind() {
+            FailureKind::AlreadyHere => {
+                let found = existing_id
+                    .map(|id| format!(" (Autopilot device id {id})"))
+                    .unwrap_or_default();
+                format!(
+                    "The device is already registered in this tenant{found}. To manage that \
+                     registration with Terraform, import it instead of creating it: \
+                     `terraform import autopilot_device.<name> {}`; or delete the existing \
+                     registration first.",
+                    existing_id.unwrap_or("<id or serial number>")
+                )
+            }
+            FailureKind::OtherTenant => "The device is registered to another tenant. It must be \
+                 deregistered there (by that tenant's administrator, or by the reseller or OEM \
+                 that registered it) before it can be imported here."
+                .to_string(),
+            FailureKind::Duplicated => "The same hardware hash was imported more than once; \
+                 keep one row per device."
+                .to_string(),
+            FailureKind::BadHash => "The hardware hash is not a valid Autopilot hash; collect \
+                 it again on the device with Get-WindowsAutopilotInfo."
+                .to_string(),
+            FailureKind::Transient => {
+                "The service failed temporarily; run terraform apply again.".to_string()
+            }
+            FailureKind::Other => "The Autopilot service refused the device; check the code in \
+                 the Intune admin center under Devices > Windows > Enrollment > Devices."
+                .to_string(),
+        }
+    }
+}
+
+/// The waits between polls: `first`, doubling, at most `max`.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    next: Duration,
+    max: Duration,
+}
+
+impl Backoff {
+    pub fn new(first: Duration, max: Duration) -> Self {
+        Backoff { next: first, max }
+    }
+
+    /// The polling of import records and identities: quick at first (the
+    /// lab, and small imports, finish in moments), then every 15 s (real
+    /// imports take minutes; Microsoft's own script polls every 30 s).
+    pub fn polling() -> Self {
+        Backoff::new(Duration::from_millis(200), Duration::from_secs(15))
+    }
+
+    pub fn next_delay(&mut self) -> Duration {
+        let delay = self.next;
+        self.next = self.next.saturating_mul(2).min(self.max);
+        delay
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::graph::ImportState;
+    use super::*;
+
+    fn record(status: &str, id: Option<&str>, code: i64, name: Option<&str>) -> ImportedIdentity {
+        ImportedIdentity {
+            id: "imp-1".into(),
+            serial_number: Some("SN1".into()),
+            state: Some(ImportState {
+                device_import_status: Some(status.into()),
+                device_registration_id: id.map(str::to_string),
+                device_error_code: Some(code),
+                device_error_name: name.map(str::to_string),
+            }),
+        }
+    }
+
+    #[test]
+    fn states_map_to_progress() {
+        assert_eq!(
+            progress(&record("unknown", None, 0, None)),
+            Progress::Waiting
+        );
+        assert_eq!(
+            progress(&record("pending", Some(""), 0, None)),
+            Progress::Waiting
+        );
+        assert_eq!(
+            progress(&record("partial", None, 0, None)),
+            Progress::Waiting
+        );
+        assert_eq!(
+            progress(&record("complete", Some("dev-1"), 0, None)),
+            Progress::Registered(Some("dev-1".into()))
+        );
+        assert_eq!(
+            progress(&record("complete", Some(""), 0, None)),
+            Progress::Registered(None)
+        );
+        let failed = progress(&record(
+            "error",
+            Some(""),
+            806,
+            Some("ZtdDeviceAlreadyAssigned"),
+        ));
+        assert_eq!(
+            failed,
+            Progress::Failed(ImportFailure {
+                code: 806,
+                name: "ZtdDeviceAlreadyAssigned".into()
+            })
+        );
+        let mut no_state = record("unknown", None, 0, None);
+        no_state.state = None;
+        assert_eq!(progress(&no_state), Progress::Waiting);
+    }
+
+    #[test]
+    fn failures_explain_themselves() {
+        let here = ImportFailure {
+            code: 806,
+            name: "ZtdDeviceAlreadyAssigned".into(),
+        };
+        assert_eq!(here.kind(), FailureKind::AlreadyHere);
+        assert_eq!(here.label(), "806 ZtdDeviceAlreadyAssigned");
+        let advice = here.advice(Some("abc"));
+        assert!(
+            advice.contains("terraform import autopilot_device.<name> abc"),
+            "{advice}"
+        );
+        let other = ImportFailure {
+            code: 808,
+            name: String::new(),
+        };
+        assert_eq!(other.kind(), FailureKind::OtherTenant);
+        assert_eq!(other.label(), "error 808");
+        assert!(other.advice(None).contains("deregistered there"));
+        let by_name = ImportFailure {
+            code: 0,
+            name: "ZtdDeviceAssignedToOtherTenant".into(),
+        };
+        assert_eq!(by_name.kind(), FailureKind::OtherTenant);
+        assert_eq!(
+            ImportFailure {
+                code: 0,
+                name: "StorageError".into()
+            }
+            .kind(),
+            FailureKind::Transient
+        );
+        assert_eq!(
+            ImportFailure {
+                code: 802,
+                name: String::new()
+            }
+            .kind(),
+            FailureKind::BadHash
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_its_cap() {
+        let mut b = Backoff::new(Duration::from_millis(200), Duration::from_secs(1));
+        let delays: Vec<u128> = (0..5).map(|_| b.next_delay().as_millis()).collect();
+        assert_eq!(delays, [200, 400, 800, 1000, 1000]);
+    }
+}

@@ -1,0 +1,165 @@
+//! Device registrations, shared by `autopilot_device`, `autopilot_device_csv`
+//! and the device data sources: the CSV parser, the hardware hash
+//! normaliser, the import state machine, the per-process listing cache,
+//! Graph payloads and calls, and the group tag membership rule.
+
+pub mod cache;
+pub mod csv;
+pub mod graph;
+pub mod hash;
+pub mod import;
+pub mod ops;
+pub mod rule;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::Duration;
+
+/// Checks a user principal name (`user@contoso.com`).
+pub fn validate_upn(upn: &str) -> Result<(), String> {
+    let valid = match upn.split_once('@') {
+        Some((user, domain)) => {
+            !user.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !upn
+                    .chars()
+                    .any(|c| c.is_whitespace() || c == '"' || c == ',')
+        }
+        None => false,
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "{upn:?} is not a user principal name such as \"ana@contoso.com\""
+        ))
+    }
+}
+
+/// Reads a Terraform-style duration: `90s`, `10m`, `1h30m`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let invalid = || {
+        format!(
+            "{text:?} is not a duration; use a number with a unit, e.g. \"30s\", \"10m\" or \"1h30m\""
+        )
+    };
+    let mut total = Duration::ZERO;
+    let mut number = String::new();
+    let mut any = false;
+    for c in text.trim().chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3_600,
+            _ => return Err(invalid()),
+        };
+        let n: u64 = number.parse().map_err(|_| invalid())?;
+        total += Duration::from_secs(n.saturating_mul(unit));
+        number.clear();
+        any = true;
+    }
+    if !number.is_empty() || !any {
+        return Err(invalid());
+    }
+    Ok(total)
+}
+
+/// Runs `work` on every item, at most `limit` at a time, and returns the
+/// outputs in the order of the items.
+pub async fn run_bounded<T, O, F, Fut>(items: Vec<T>, limit: usize, work: F) -> Vec<O>
+where
+    F: Fn(T) -> Fut,
+    Fut: Future<Output = O>,
+{
+    let limit = limit.max(1);
+    let mut outputs: Vec<Option<O>> = Vec::with_capacity(items.len());
+    outputs.resize_with(items.len(), || None);
+    let mut queue = items.into_iter().enumerate();
+    let mut running: Vec<(usize, Pin<Box<Fut>>)> = Vec::with_capacity(limit);
+    loop {
+        while running.len() < limit {
+            match queue.next() {
+                Some((i, item)) => running.push((i, Box::pin(work(item)))),
+                None => break,
+            }
+        }
+        if running.is_empty() {
+            break;
+        }
+        let (slot, index, output) = std::future::poll_fn(|cx| {
+            for (slot, (index, future)) in running.iter_mut().enumerate() {
+                if let Poll::Ready(output) = future.as_mut().poll(cx) {
+                    return Poll::Ready((slot, *index, output));
+                }
+            }
+            Poll::Pending
+        })
+        .await;
+        running.swap_remove(slot);
+        if let Some(out) = outputs.get_mut(index) {
+            *out = Some(output);
+        }
+    }
+    outputs.into_iter().flatten().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[test]
+    fn upns() {
+        assert!(validate_upn("ana@contoso.com").is_ok());
+        assert!(validate_upn("ana.b@sub.contoso.onmicrosoft.com").is_ok());
+        for bad in [
+            "ana",
+            "@contoso.com",
+            "ana@contoso",
+            "a@b@c.com",
+            "ana @c.com",
+            "ana@.com",
+        ] {
+            assert!(validate_upn(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5_400)));
+        for bad in ["", "10", "m", "10x", "1.5h", "-1m"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn bounded_runs_keep_order_and_limit() {
+        let running = AtomicUsize::new(0);
+        let peak = AtomicUsize::new(0);
+        let out = run_bounded((0..20u64).collect(), 4, |i| {
+            let running = &running;
+            let peak = &peak;
+            async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(20 - i)).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+                i * 2
+            }
+        })
+        .await;
+        assert_eq!(out, (0..20u64).map(|i| i * 2).collect::<Vec<_>>());
+        assert_eq!(peak.load(Ordering::SeqCst), 4);
+    }
+}

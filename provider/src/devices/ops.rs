@@ -1,0 +1,495 @@
+//! Imports driven to their end: submit, follow the import records' state
+//! machine, wait for the registrations to appear, clean the records up.
+//! Polling is bounded by the resource's timeout; every request goes through
+//! the Graph client (which owns retries and throttling).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::cache::{DeviceCache, Listing};
+use super::graph::{self, DeviceIdentity, IMPORT_CHUNK, ImportedIdentity, NewDevice};
+use super::import::{Backoff, FailureKind, ImportFailure, Progress, progress};
+use super::run_bounded;
+use crate::graph::GraphClient;
+
+/// How many requests of one kind run at once (deletes, updates).
+pub const CONCURRENCY: usize = 8;
+
+/// The end of the time an operation may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    at: Instant,
+    budget: Duration,
+}
+
+impl Deadline {
+    pub fn after(budget: Duration) -> Self {
+        Deadline {
+            at: Instant::now() + budget,
+            budget,
+        }
+    }
+
+    /// The whole time allowed, for messages.
+    pub fn budget(&self) -> Duration {
+        self.budget
+    }
+
+    /// Waits `delay`, or until the deadline if that is sooner. False (and
+    /// no wait) when the deadline has passed.
+    pub async fn pause(&self, delay: Duration) -> bool {
+        let now = Instant::now();
+        if now >= self.at {
+            return false;
+        }
+        tokio::time::sleep(delay.min(self.at - now)).await;
+        true
+    }
+}
+
+/// Why a device did not land.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportError {
+    /// Graph refused the import request itself.
+    Submit(String),
+    /// The service processed the device and refused it.
+    Refused {
+        failure: ImportFailure,
+        /// The registration already in this tenant (806), when found.
+        existing_id: Option<String>,
+    },
+    /// Not processed before the timeout.
+    TimedOut(Duration),
+    /// Registered as `id`, which did not become readable before the timeout.
+    Invisible { id: String, waited: Duration },
+    /// Following the import failed.
+    Poll(String),
+}
+
+impl ImportError {
+    /// The code to name in a diagnostic (`806 ZtdDeviceAlreadyAssigned`).
+    pub fn code(&self) -> String {
+        match self {
+            ImportError::Refused { failure, .. } => failure.label(),
+            ImportError::Submit(_) => "refused request".into(),
+            ImportError::TimedOut(_) | ImportError::Invisible { .. } => "timeout".into(),
+            ImportError::Poll(_) => "polling failed".into(),
+        }
+    }
+
+    pub fn kind(&self) -> Option<FailureKind> {
+        match self {
+            ImportError::Refused { failure, .. } => Some(failure.kind()),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ImportError::Submit(e) => write!(f, "Graph refused the import request: {e}"),
+            ImportError::Refused {
+                failure,
+                existing_id,
+            } => write!(
+                f,
+                "the import failed with {}. {}",
+                failure.label(),
+                failure.advice(existing_id.as_deref())
+            ),
+            ImportError::TimedOut(waited) => write!(
+                f,
+                "the import was not processed within {}s; its import record was deleted. \
+                 Run apply again, or raise the create timeout (`timeouts`).",
+                waited.as_secs()
+            ),
+            ImportError::Invisible { id, waited } => write!(
+                f,
+                "the import completed as Autopilot device {id}, but the device was not readable \
+                 within {}s",
+                waited.as_secs()
+            ),
+            ImportError::Poll(e) => write!(f, "following the import failed: {e}"),
+        }
+    }
+}
+
+/// The outcome of importing devices: one result per device, in order, and
+/// warnings (import records that could not be deleted).
+#[derive(Debug, Default)]
+pub struct Imported {
+    pub results: Vec<Result<DeviceIdentity, ImportError>>,
+    pub warnings: Vec<String>,
+}
+
+/// Imports one device (POST to the collection) and follows it to its end.
+pub async fn import_one(client: &GraphClient, device: &NewDevice, deadline: Deadline) -> Imported {
+    let cache = DeviceCache::shared();
+    let record = match graph::submit_one(client, device).await {
+        Ok(record) => record,
+        Err(e) => {
+            return Imported {
+                results: vec![Err(ImportError::Submit(e.to_string()))],
+                warnings: Vec::new(),
+            };
+        }
+    };
+    cache.invalidate();
+    tracing::info!(record = %record.id, "submitted a device import");
+    let decided = follow_one(client, &record, deadline).await;
+    let result = match decided {
+        Ok(Progress::Registered(id)) => {
+            let mut found = await_registrations(
+                client,
+                vec![(0, id, device.serial_number.clone())],
+                deadline,
+            )
+            .await;
+            found
+                .pop()
+                .map(|(_, r)| r)
+                .unwrap_or_else(|| Err(ImportError::TimedOut(deadline.budget())))
+        }
+        Ok(Progress::Failed(failure)) => {
+            Err(refusal(client, failure, &device.serial_number, None).await)
+        }
+        Ok(Progress::Waiting) => Err(ImportError::TimedOut(deadline.budget())),
+        Err(e) => Err(e),
+    };
+    let warnings = clean_up(client, vec![record.id.clone()]).await;
+    Imported {
+        results: vec![result],
+        warnings,
+    }
+}
+
+/// Polls one import record until it is decided or the deadline passes.
+async fn follow_one(
+    client: &GraphClient,
+    record: &ImportedIdentity,
+    deadline: Deadline,
+) -> Result<Progress, ImportError> {
+    let mut backoff = Backoff::polling();
+    let mut current = progress(record);
+    while current == Progress::Waiting {
+        if !deadline.pause(backoff.next_delay()).await {
+            return Err(ImportError::TimedOut(deadline.budget()));
+        }
+        current = match graph::get_import(client, &record.id).await {
+            Ok(Some(record)) => progress(&record),
+            // The record is gone: the device is looked for by serial number.
+            Ok(None) => Progress::Registered(None),
+            Err(e) => return Err(ImportError::Poll(e.to_string())),
+        };
+    }
+    Ok(current)
+}
+
+/// Imports many devices: chunks of at most 500 with the `import` action,
+/// then one listing of the import records per polling round, then one
+/// listing of the identities per round until every registration is
+/// readable.
+pub async fn import_many(
+    client: &GraphClient,
+    devices: &[NewDevice],
+    deadline: Deadline,
+) -> Imported {
+    let cache = DeviceCache::shared();
+    let mut results: Vec<Option<Result<DeviceIdentity, ImportError>>> = vec![None; devices.len()];
+    // Record id -> device index.
+    let mut pending: HashMap<String, usize> = HashMap::new();
+    let mut record_ids = Vec::new();
+    let indices: Vec<usize> = (0..devices.len()).collect();
+    for chunk in indices.chunks(IMPORT_CHUNK) {
+        let batch: Vec<&NewDevice> = chunk.iter().filter_map(|&i| devices.get(i)).collect();
+        match graph::submit_chunk(client, &batch).await {
+            Ok(records) => {
+                let mut unmatched: HashMap<String, usize> = chunk
+                    .iter()
+                    .filter_map(|&i| Some((devices.get(i)?.serial_number.to_lowercase(), i)))
+                    .collect();
+                for record in records {
+                    record_ids.push(record.id.clone());
+                    let index = record
+                        .serial_number
+                        .as_deref()
+                        .map(str::to_lowercase)
+                        .and_then(|serial| unmatched.remove(&serial));
+                    match index {
+                        Some(i) => {
+                            pending.insert(record.id, i);
+                        }
+                        None => {
+                            tracing::warn!(record = %record.id, "import answer for a device not sent")
+                        }
+                    }
+                }
+                for i in unmatched.into_values() {
+                    set(
+                        &mut results,
+                        i,
+                        Err(ImportError::Submit(
+                            "Graph's answer to the import had no record for this device".into(),
+                        )),
+                    );
+                }
+            }
+            Err(e) => {
+                let message = e.to_string();
+                for &i in chunk {
+                    set(&mut results, i, Err(ImportError::Submit(message.clone())));
+                }
+            }
+        }
+    }
+    if !record_ids.is_empty() {
+        cache.invalidate();
+        tracing::info!(
+            records = record_ids.len(),
+            "submitted device imports; following them"
+        );
+    }
+
+    let mut registered: Vec<(usize, Option<String>, String)> = Vec::new();
+    let mut refused: Vec<(usize, ImportFailure)> = Vec::new();
+    let mut backoff = Backoff::polling();
+    while !pending.is_empty() {
+        if !deadline.pause(backoff.next_delay()).await {
+            for (_, i) in pending.drain() {
+                set(
+                    &mut results,
+                    i,
+                    Err(ImportError::TimedOut(deadline.budget())),
+                );
+            }
+            break;
+        }
+        let listed = match graph::list_imports(client).await {
+            Ok(listed) => listed,
+            Err(e) => {
+                let message = e.to_string();
+                for (_, i) in pending.drain() {
+                    set(&mut results, i, Err(ImportError::Poll(message.clone())));
+                }
+                break;
+            }
+        };
+        let listed: HashMap<&str, &ImportedIdentity> =
+            listed.iter().map(|r| (r.id.as_str(), r)).collect();
+        pending.retain(|record_id, &mut i| {
+            let serial = devices
+                .get(i)
+                .map(|d| d.serial_number.clone())
+                .unwrap_or_default();
+            match listed.get(record_id.as_str()).map(|r| progress(r)) {
+                Some(Progress::Waiting) => true,
+                Some(Progress::Registered(id)) => {
+                    registered.push((i, id, serial));
+                    false
+                }
+                Some(Progress::Failed(failure)) => {
+                    refused.push((i, failure));
+                    false
+                }
+                // Gone from the collection: looked for by serial number.
+                None => {
+                    registered.push((i, None, serial));
+                    false
+                }
+            }
+        });
+    }
+
+    for (i, outcome) in await_registrations(client, registered, deadline).await {
+        set(&mut results, i, outcome);
+    }
+    if !refused.is_empty() {
+        let listing = cache.listing(client).await.ok();
+        for (i, failure) in refused {
+            let serial = devices
+                .get(i)
+                .map(|d| d.serial_number.as_str())
+                .unwrap_or_default();
+            let error = refusal(client, failure, serial, listing.as_deref()).await;
+            set(&mut results, i, Err(error));
+        }
+    }
+    let warnings = clean_up(client, record_ids).await;
+    Imported {
+        results: results
+            .into_iter()
+            .map(|r| r.unwrap_or(Err(ImportError::TimedOut(deadline.budget()))))
+            .collect(),
+        warnings,
+    }
+}
+
+fn set<T>(slots: &mut [Option<T>], i: usize, value: T) {
+    if let Some(slot) = slots.get_mut(i) {
+        *slot = Some(value);
+    }
+}
+
+/// Waits until each registration `(index, id, serial)` is readable: by id
+/// when Graph named it, else by serial number. One listing per round.
+async fn await_registrations(
+    client: &GraphClient,
+    mut waiting: Vec<(usize, Option<String>, String)>,
+    deadline: Deadline,
+) -> Vec<(usize, Result<DeviceIdentity, ImportError>)> {
+    let cache = DeviceCache::shared();
+    let mut done = Vec::new();
+    let mut backoff = Backoff::polling();
+    while !waiting.is_empty() {
+        // A single device is read by id; many share a listing.
+        let single = match waiting.as_slice() {
+            [(_, Some(id), _)] => Some(id.clone()),
+            _ => None,
+        };
+        let listing: Result<Option<std::sync::Arc<Listing>>, String> = match single {
+            Some(id) => match graph::get_identity(client, &id).await {
+                Ok(Some(device)) => {
+                    if let Some((i, _, _)) = waiting.pop() {
+                        done.push((i, Ok(device)));
+                    }
+                    continue;
+                }
+                Ok(None) => Ok(None),
+                Err(e) => Err(e.to_string()),
+            },
+            None => cache.fresh_listing(client).await.map(Some),
+        };
+        let listing = match listing {
+            Ok(listing) => listing,
+            Err(e) => {
+                for (i, _, _) in waiting.drain(..) {
+                    done.push((i, Err(ImportError::Poll(e.clone()))));
+                }
+                break;
+            }
+        };
+        if let Some(listing) = listing {
+            waiting.retain(|(i, id, serial)| {
+                let found = match id {
+                    Some(id) => listing.get(id).cloned(),
+                    None => match listing.by_serial(serial).as_slice() {
+                        [only] => Some((*only).clone()),
+                        _ => None,
+                    },
+                };
+                match found {
+                    Some(device) => {
+                        done.push((*i, Ok(device)));
+                        false
+                    }
+                    None => true,
+                }
+            });
+        }
+        if waiting.is_empty() {
+            break;
+        }
+        if !deadline.pause(backoff.next_delay()).await {
+            for (i, id, _) in waiting.drain(..) {
+                let error = match id {
+                    Some(id) => ImportError::Invisible {
+                        id,
+                        waited: deadline.budget(),
+                    },
+                    None => ImportError::TimedOut(deadline.budget()),
+                };
+                done.push((i, Err(error)));
+            }
+        }
+    }
+    done
+}
+
+/// The error for a refused device; for 806 it names the registration that
+/// is already in the tenant.
+async fn refusal(
+    client: &GraphClient,
+    failure: ImportFailure,
+    serial: &str,
+    listing: Option<&Listing>,
+) -> ImportError {
+    let existing_id = if failure.kind() == FailureKind::AlreadyHere {
+        let owned;
+        let listing = match listing {
+            Some(listing) => Some(listing),
+            None => {
+                owned = DeviceCache::shared().listing(client).await.ok();
+                owned.as_deref()
+            }
+        };
+        listing.and_then(|l| match l.by_serial(serial).as_slice() {
+            [only] => Some(only.id.clone()),
+            _ => None,
+        })
+    } else {
+        None
+    };
+    ImportError::Refused {
+        failure,
+        existing_id,
+    }
+}
+
+/// Deletes import records (they are only the means of an import); a record
+/// that cannot be deleted is a warning, not a failure.
+async fn clean_up(client: &GraphClient, record_ids: Vec<String>) -> Vec<String> {
+    let failed: Vec<String> = run_bounded(record_ids, CONCURRENCY, |id| async move {
+        graph::delete_import(client, &id)
+            .await
+            .err()
+            .map(|e| format!("{id}: {e}"))
+    })
+    .await
+    .into_iter()
+    .flatten()
+    .collect();
+    match failed.as_slice() {
+        [] => Vec::new(),
+        [first, ..] => vec![format!(
+            "{} import record(s) could not be deleted; they are harmless and can be removed in \
+             Intune. First failure: {first}",
+            failed.len()
+        )],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn deadline_bounds_pauses() {
+        let deadline = Deadline::after(Duration::from_secs(1));
+        let start = Instant::now();
+        assert!(deadline.pause(Duration::from_secs(5)).await);
+        assert_eq!(Instant::now() - start, Duration::from_secs(1));
+        assert!(!deadline.pause(Duration::from_secs(5)).await);
+    }
+
+    #[test]
+    fn errors_name_code_and_advice() {
+        let error = ImportError::Refused {
+            failure: ImportFailure {
+                code: 808,
+                name: "ZtdDeviceAssignedToOtherTenant".into(),
+            },
+            existing_id: None,
+        };
+        assert_eq!(error.code(), "808 ZtdDeviceAssignedToOtherTenant");
+        let text = error.to_string();
+        assert!(
+            text.contains("808 ZtdDeviceAssignedToOtherTenant") && text.contains("another tenant"),
+            "{text}"
+        );
+        assert_eq!(error.kind(), Some(FailureKind::OtherTenant));
+    }
+}
