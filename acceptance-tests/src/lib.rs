@@ -57,6 +57,50 @@ pub fn provider_warnings(out: &TfOutput) -> Vec<String> {
         .collect()
 }
 
+/// `PUT <graph_url>/_lab/settings` with a partial settings object (e.g.
+/// `{"replication_delay_ms": 3000}`); panics unless the lab accepts it. Returns the new settings.
+pub fn put_lab_settings(lab: &Lab, settings: &serde_json::Value) -> serde_json::Value {
+    lab_control(lab, Method::PUT, "settings", Some(settings))
+}
+
+/// The lab's relations: the `_lab` member of `GET /_lab/objects` (group owners, enrollment-time
+/// device membership targets, ...).
+pub fn lab_relations(lab: &Lab) -> serde_json::Value {
+    lab_control(lab, Method::GET, "objects", None)
+        .get("_lab")
+        .cloned()
+        .unwrap_or(serde_json::Value::Null)
+}
+
+fn lab_control(
+    lab: &Lab,
+    method: Method,
+    what: &str,
+    body: Option<&serde_json::Value>,
+) -> serde_json::Value {
+    let url = format!("{}/_lab/{what}", lab.info().graph_url.trim_end_matches('/'));
+    let http = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .expect("build an HTTP client");
+    let mut request = http.request(method.clone(), &url);
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    let response = request
+        .send()
+        .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let status = response.status().as_u16();
+    let text = response.text().unwrap_or_default();
+    if !(200..300).contains(&status) {
+        panic!("{method} {url} -> {status}: {text}");
+    }
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

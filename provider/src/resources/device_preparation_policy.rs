@@ -751,6 +751,7 @@ impl DevicePreparationPolicy {
         client: &GraphClient,
         id: &str,
         prior: &DevicePreparationPolicyModel,
+        warnings: Option<&mut Diagnostics>,
     ) -> Result<Option<DevicePreparationPolicyModel>, GraphError> {
         let path = format!("{COLLECTION}/{id}");
         let Some(policy) = client
@@ -785,6 +786,18 @@ impl DevicePreparationPolicy {
         let assignments: Vec<Assignment> = client
             .list(ApiVersion::Beta, &format!("{path}/assignments"))
             .await?;
+        if let Some(diags) = warnings {
+            // Intune validates the stored device group again on every
+            // retrieve: say so when it no longer qualifies.
+            for (group, code) in TargetVerdict::parse(&target).failures {
+                let (summary, detail) = refusal(&group, &code);
+                diags.warning_at(
+                    AttrPath::root("device_group_id"),
+                    format!("The policy's device group no longer qualifies: {summary}"),
+                    format!("{detail} Until then devices cannot be set up with this policy."),
+                );
+            }
+        }
         Ok(Some(DevicePreparationPolicyModel::from_graph(
             policy,
             &ReadSettings::parse(&settings),
@@ -1238,7 +1251,7 @@ impl Resource<GraphClient> for DevicePreparationPolicy {
                         "delete the policy whose device group was refused (it stays in state and will be replaced)",
                         &e,
                     );
-                    self.fetch(client, &id, &planned).await.ok().flatten()
+                    self.fetch(client, &id, &planned, None).await.ok().flatten()
                 }
             };
         }
@@ -1248,7 +1261,7 @@ impl Resource<GraphClient> for DevicePreparationPolicy {
         {
             report(diags, "assign the device preparation policy", &e);
         }
-        match self.fetch(client, &id, &planned).await {
+        match self.fetch(client, &id, &planned, None).await {
             Ok(Some(state)) => Some(state),
             Ok(None) => {
                 diags.error(
@@ -1279,7 +1292,7 @@ impl Resource<GraphClient> for DevicePreparationPolicy {
         diags: &mut Diagnostics,
     ) -> Option<DevicePreparationPolicyModel> {
         let id = current.id.known().cloned()?;
-        match self.fetch(client, &id, &current).await {
+        match self.fetch(client, &id, &current, Some(&mut *diags)).await {
             Ok(fresh) => fresh,
             Err(e) => {
                 report(diags, "read the device preparation policy", &e);
@@ -1341,7 +1354,7 @@ impl Resource<GraphClient> for DevicePreparationPolicy {
                 );
             }
         }
-        match self.fetch(client, &id, &planned).await {
+        match self.fetch(client, &id, &planned, None).await {
             Ok(Some(state)) => Some(state),
             Ok(None) => {
                 diags.error(
@@ -1383,7 +1396,7 @@ impl Resource<GraphClient> for DevicePreparationPolicy {
         diags: &mut Diagnostics,
     ) -> Option<DevicePreparationPolicyModel> {
         match self
-            .fetch(client, id, &DevicePreparationPolicyModel::default())
+            .fetch(client, id, &DevicePreparationPolicyModel::default(), None)
             .await
         {
             Ok(Some(state)) => Some(state),

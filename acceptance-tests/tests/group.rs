@@ -1,0 +1,422 @@
+//! `autopilot_group` and the `autopilot_provisioning_client` data source against a running lab,
+//! through the real `terraform` binary. Every test owns its lab and its working directory.
+
+use std::collections::BTreeSet;
+
+use acceptance_tests::{
+    Lab, Terraform, lab_relations, put_lab_settings, show_requests, write_requests,
+};
+use serde_json::{Value, json};
+
+const ADDR: &str = "autopilot_group.g";
+const PC_APP_ID: &str = "f1346770-5b25-470b-88bd-d5744ab7952c";
+/// The lab's seeded Intune Provisioning Client service principal.
+const PC_SP: &str = "7ab1ab00-0000-4000-8000-00000000e003";
+/// Seeded users.
+const ADELE: &str = "7ab1ab00-0000-4000-8000-0000000b0001";
+const ALEX: &str = "7ab1ab00-0000-4000-8000-0000000b0002";
+
+const TAGS_RULE_AB: &str = r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Kiosk")) -or (device.devicePhysicalIds -any (_ -eq "[OrderID]:Sales"))"#;
+const ALL_RULE: &str = r#"(device.devicePhysicalIDs -any (_ -startsWith "[ZTDid]"))"#;
+
+#[test]
+fn lifecycle_static_to_tags_to_all_devices_with_owners() {
+    let lab = Lab::start();
+    put_lab_settings(&lab, &json!({"replication_delay_ms": 2000}));
+    let tf = Terraform::new(&lab);
+
+    // A static group owned by a user and the Provisioning Client; the nickname is derived.
+    tf.write_config(&format!(
+        r#"
+resource "autopilot_group" "g" {{
+  display_name              = "Autopilot Devices (Paris)"
+  description               = "Devices of the Paris office"
+  owner_ids                 = ["{ADELE}"]
+  provisioning_client_owner = true
+}}
+"#
+    ));
+    tf.apply()
+        .assert_contains("1 added, 0 changed, 0 destroyed");
+    let state = state_values(&tf);
+    let id = string_attr(&state, "id");
+    assert_eq!(
+        state["mail_nickname"],
+        json!("Autopilot-Devices-Paris"),
+        "{state}"
+    );
+    assert_eq!(state["membership_rule"], Value::Null, "{state}");
+    assert_eq!(state["all_autopilot_devices"], json!(false), "{state}");
+    assert_eq!(state["provisioning_client_owner"], json!(true), "{state}");
+    assert_eq!(set_attr(&state, "owner_ids"), set(&[ADELE]), "{state}");
+    let group = lab.graph_get(&format!("groups/{id}"));
+    assert_eq!(group["groupTypes"], json!([]), "{group}");
+    assert_eq!(group["securityEnabled"], json!(true), "{group}");
+    assert_eq!(group["mailEnabled"], json!(false), "{group}");
+    assert_eq!(owners(&lab, &id), set(&[ADELE, PC_SP]));
+    lab.clear_requests();
+    tf.assert_no_changes();
+    assert_no_writes(&lab, "a plan with no changes");
+
+    // Dynamic from group tags: the rule is built and shown.
+    tf.write_config(&format!(
+        r#"
+resource "autopilot_group" "g" {{
+  display_name = "Autopilot Devices (Paris)"
+  description  = "Devices of the Paris office"
+  owner_ids    = ["{ADELE}", "{ALEX}"]
+  group_tags   = ["Sales", "Kiosk"]
+}}
+"#
+    ));
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("[OrderID]:Sales")
+        .assert_contains("provisioning_client_owner")
+        .assert_not_contains("must be replaced");
+    tf.apply()
+        .assert_contains("0 added, 1 changed, 0 destroyed");
+    let group = lab.graph_get(&format!("groups/{id}"));
+    assert_eq!(group["groupTypes"], json!(["DynamicMembership"]), "{group}");
+    assert_eq!(group["membershipRule"], json!(TAGS_RULE_AB), "{group}");
+    assert_eq!(
+        group["membershipRuleProcessingState"],
+        json!("On"),
+        "{group}"
+    );
+    assert_eq!(
+        owners(&lab, &id),
+        set(&[ADELE, ALEX]),
+        "the Provisioning Client is removed"
+    );
+    let state = state_values(&tf);
+    assert_eq!(state["membership_rule"], json!(TAGS_RULE_AB), "{state}");
+    assert_eq!(
+        set_attr(&state, "group_tags"),
+        set(&["Kiosk", "Sales"]),
+        "{state}"
+    );
+    tf.assert_no_changes();
+
+    // Out-of-band rule edit: shown as drift of the tags and the rule, repaired by apply.
+    lab.graph_patch(
+        &format!("groups/{id}"),
+        &json!({"membershipRule": r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Lab"))"#}),
+    );
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("[OrderID]:Lab")
+        .assert_contains("group_tags");
+    tf.apply();
+    assert_eq!(
+        lab.graph_get(&format!("groups/{id}"))["membershipRule"],
+        json!(TAGS_RULE_AB)
+    );
+    tf.assert_no_changes();
+
+    // All Autopilot devices, and back to static.
+    tf.write_config(
+        r#"
+resource "autopilot_group" "g" {
+  display_name          = "Autopilot Devices (Paris)"
+  description           = "Devices of the Paris office"
+  all_autopilot_devices = true
+}
+"#,
+    );
+    tf.apply();
+    assert_eq!(
+        lab.graph_get(&format!("groups/{id}"))["membershipRule"],
+        json!(ALL_RULE)
+    );
+    let state = state_values(&tf);
+    assert_eq!(state["group_tags"], Value::Null, "{state}");
+    assert_eq!(
+        set_attr(&state, "owner_ids"),
+        set(&[ADELE, ALEX]),
+        "unset owner_ids leaves the owners alone: {state}"
+    );
+    tf.assert_no_changes();
+    tf.write_config(
+        r#"
+resource "autopilot_group" "g" {
+  display_name = "Autopilot Devices (Paris)"
+}
+"#,
+    );
+    tf.apply();
+    let group = lab.graph_get(&format!("groups/{id}"));
+    assert_eq!(group["groupTypes"], json!([]), "{group}");
+    assert_eq!(group["membershipRule"], Value::Null, "{group}");
+    assert_eq!(group["description"], Value::Null, "{group}");
+    assert_eq!(
+        string_attr(&state_values(&tf), "id"),
+        id,
+        "updated in place"
+    );
+    tf.assert_no_changes();
+
+    tf.destroy();
+    assert!(
+        lab.objects("groups").is_empty(),
+        "groups left: {:#?}",
+        lab.objects("groups")
+    );
+    assert!(tf.state_addresses().is_empty());
+}
+
+#[test]
+fn removed_provisioning_client_owner_is_detected_and_repaired() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    tf.write_config(
+        r#"
+resource "autopilot_group" "g" {
+  display_name              = "DevicePrep Devices"
+  provisioning_client_owner = true
+}
+"#,
+    );
+    tf.apply();
+    let id = string_attr(&state_values(&tf), "id");
+    assert!(owners(&lab, &id).contains(PC_SP));
+
+    lab.graph_delete(&format!("groups/{id}/owners/{PC_SP}/$ref"));
+    lab.clear_requests();
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("provisioning_client_owner")
+        .assert_contains("false -> true");
+    assert_no_writes(&lab, "a plan showing owner drift");
+    tf.apply()
+        .assert_contains("0 added, 1 changed, 0 destroyed");
+    assert!(owners(&lab, &id).contains(PC_SP), "the owner is back");
+    tf.assert_no_changes();
+}
+
+#[test]
+fn tenant_without_the_provisioning_client_gets_it() {
+    let lab = Lab::start_with_args(&["--without-provisioning-client"]);
+    put_lab_settings(&lab, &json!({"replication_delay_ms": 3000}));
+    let tf = Terraform::new(&lab);
+
+    // The data source only reads, and says what to do.
+    tf.write_config(r#"data "autopilot_provisioning_client" "pc" {}"#);
+    let out = tf.plan().expect_code(1);
+    let said = out.diagnostics();
+    assert!(said.contains("provisioning_client_owner = true"), "{out}");
+    assert!(said.contains(PC_APP_ID), "{out}");
+    assert_no_writes(&lab, "reading the data source");
+
+    tf.write_config(
+        r#"
+resource "autopilot_group" "g" {
+  display_name              = "DevicePrep Devices"
+  provisioning_client_owner = true
+}
+"#,
+    );
+    let plan = tf.plan_detailed().expect_code(2);
+    assert!(
+        plan.diagnostics()
+            .contains("The Intune Provisioning Client will be added to the tenant"),
+        "{plan}"
+    );
+    assert_no_writes(&lab, "a plan");
+    tf.apply();
+    let sps: Vec<Value> = lab
+        .objects("servicePrincipals")
+        .into_iter()
+        .filter(|sp| sp["appId"] == json!(PC_APP_ID))
+        .collect();
+    assert_eq!(sps.len(), 1, "one Provisioning Client: {sps:#?}");
+    let sp_id = sps[0]["id"].as_str().expect("an id").to_string();
+    let id = string_attr(&state_values(&tf), "id");
+    assert!(owners(&lab, &id).contains(&sp_id));
+    let posts: Vec<String> = lab
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/servicePrincipals"))
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(posts.len(), 1, "created once: {posts:?}");
+
+    // Now the data source finds it.
+    tf.write_config(
+        r#"
+resource "autopilot_group" "g" {
+  display_name              = "DevicePrep Devices"
+  provisioning_client_owner = true
+}
+
+data "autopilot_provisioning_client" "pc" {}
+
+output "pc" {
+  value = data.autopilot_provisioning_client.pc
+}
+"#,
+    );
+    tf.apply();
+    let out = tf.output_json();
+    assert_eq!(out["pc"]["value"]["id"], json!(sp_id), "{out}");
+    assert_eq!(out["pc"]["value"]["app_id"], json!(PC_APP_ID), "{out}");
+    assert_eq!(
+        out["pc"]["value"]["display_name"],
+        json!("Intune Provisioning Client"),
+        "{out}"
+    );
+    tf.assert_no_changes();
+    tf.destroy();
+    assert!(lab.objects("groups").is_empty());
+}
+
+#[test]
+fn import_of_a_group_made_outside_terraform() {
+    let lab = Lab::start();
+    let created = lab.graph_post(
+        "groups",
+        &json!({
+            "displayName": "Autopilot Kiosks",
+            "description": "Made in the portal",
+            "mailEnabled": false,
+            "mailNickname": "autopilot-kiosks",
+            "securityEnabled": true,
+            "groupTypes": ["DynamicMembership"],
+            "membershipRule": r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Kiosk"))"#,
+            "membershipRuleProcessingState": "On",
+        }),
+    );
+    let id = created["id"].as_str().expect("an id").to_string();
+    lab.graph_post(
+        &format!("groups/{id}/owners/$ref"),
+        &json!({"@odata.id": format!("{}/v1.0/directoryObjects/{ADELE}", lab.info().graph_url)}),
+    );
+
+    let tf = Terraform::new(&lab);
+    tf.write_config(&format!(
+        r#"
+resource "autopilot_group" "g" {{
+  display_name  = "Autopilot Kiosks"
+  description   = "Made in the portal"
+  mail_nickname = "autopilot-kiosks"
+  owner_ids     = ["{ADELE}"]
+  group_tags    = ["Kiosk"]
+}}
+"#
+    ));
+    lab.clear_requests();
+    tf.import(ADDR, &id)
+        .success()
+        .assert_contains("Import successful");
+    let state = state_values(&tf);
+    assert_eq!(set_attr(&state, "group_tags"), set(&["Kiosk"]), "{state}");
+    assert_eq!(state["provisioning_client_owner"], json!(false), "{state}");
+    tf.assert_no_changes();
+    assert_no_writes(&lab, "import followed by a plan");
+
+    let missing = tf.import(
+        "autopilot_group.other",
+        "00000000-0000-4000-8000-000000000000",
+    );
+    missing.expect_failure();
+}
+
+#[test]
+fn conflicting_membership_attributes_fail_at_plan() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    tf.write_config(
+        r#"
+resource "autopilot_group" "g" {
+  display_name          = "Devices"
+  group_tags            = ["Sales"]
+  all_autopilot_devices = true
+}
+"#,
+    );
+    let out = tf.plan().expect_code(1);
+    let said = out.diagnostics();
+    assert!(said.contains("mutually exclusive"), "{out}");
+    assert!(out.text().contains("group_tags") && out.text().contains("all_autopilot_devices"));
+    tf.write_config(
+        r#"
+resource "autopilot_group" "g" {
+  display_name  = "Devices"
+  mail_nickname = "has space"
+}
+"#,
+    );
+    tf.plan().expect_code(1).assert_contains("mail_nickname");
+    tf.write_config(&format!(
+        r#"
+resource "autopilot_group" "g" {{
+  display_name = "Devices"
+  owner_ids    = ["{PC_SP}"]
+}}
+"#
+    ));
+    let out = tf.plan().expect_code(1);
+    assert!(
+        out.diagnostics()
+            .contains("provisioning_client_owner = true"),
+        "{out}"
+    );
+    assert_no_writes(&lab, "plans of invalid configurations");
+    assert!(lab.objects("groups").is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers.
+
+#[track_caller]
+fn state_values(tf: &Terraform) -> Value {
+    tf.resource_values(ADDR)
+        .unwrap_or_else(|| panic!("{ADDR} is not in the state: {:?}", tf.state_addresses()))
+}
+
+#[track_caller]
+fn string_attr(values: &Value, name: &str) -> String {
+    values[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name} is not a string: {values}"))
+        .to_string()
+}
+
+#[track_caller]
+fn set_attr(values: &Value, name: &str) -> BTreeSet<String> {
+    values[name]
+        .as_array()
+        .unwrap_or_else(|| panic!("{name} is not a set: {values}"))
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// The owners of a group, from the lab's relations (not subject to replication delay).
+fn owners(lab: &Lab, group: &str) -> BTreeSet<String> {
+    let relations = lab_relations(lab);
+    relations["groupOwners"][group]
+        .as_array()
+        .map(|ids| {
+            ids.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[track_caller]
+fn assert_no_writes(lab: &Lab, during: &str) {
+    let writes = write_requests(lab);
+    assert!(
+        writes.is_empty(),
+        "{during} wrote to Graph:\n{}",
+        show_requests(&writes)
+    );
+    // Keep the log for the next check clean.
+    lab.clear_requests();
+}
