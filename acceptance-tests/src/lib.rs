@@ -15,6 +15,7 @@
 //! assert!(write_requests(&lab).len() > 0);
 //! ```
 
+pub mod devices;
 pub mod lab;
 pub mod paths;
 pub mod process;

@@ -292,6 +292,11 @@ impl Resource<GraphClient> for Device {
         _diags: &mut Diagnostics,
     ) -> DeviceModel {
         let mut planned = request.planned;
+        // Terraform 1.0 proposes a removed single block as an object of
+        // nulls; the plan must follow the configuration.
+        if request.config.timeouts.is_null() {
+            planned.timeouts = Attr::Null;
+        }
         let Some(prior) = request.prior else {
             return planned;
         };
@@ -309,6 +314,26 @@ impl Resource<GraphClient> for Device {
             && before.eq_ignore_ascii_case(now)
         {
             planned.serial_number = prior.serial_number.clone();
+        }
+        // The generic rules saw the hash or serial number "change" and
+        // marked the computed values unknown; when nothing Graph holds
+        // changes after all, they keep their prior values.
+        let config = request.config;
+        let writes = planned.group_tag != prior.group_tag
+            || planned.assigned_user_principal_name != prior.assigned_user_principal_name
+            || (!config.display_name.is_null() && planned.display_name != prior.display_name);
+        let replaces = planned.serial_number != prior.serial_number
+            || planned.hardware_hash != prior.hardware_hash
+            || planned.product_key != prior.product_key;
+        if !writes && !replaces {
+            if config.display_name.is_null() {
+                planned.display_name = prior.display_name.clone();
+            }
+            planned.enrollment_state = prior.enrollment_state.clone();
+            planned.deployment_profile_assignment_status =
+                prior.deployment_profile_assignment_status.clone();
+            planned.manufacturer = prior.manufacturer.clone();
+            planned.model = prior.model.clone();
         }
         planned
     }
@@ -669,5 +694,32 @@ mod tests {
         let refreshed = DeviceModel::with_identity(&current, device, false);
         assert_eq!(refreshed.group_tag, Attr::Null);
         assert_eq!(refreshed.hardware_hash, Attr::Known("QUI".into()));
+    }
+}
+
+#[cfg(test)]
+mod plan_with_terraform_1_0 {
+    use super::*;
+    use tfplugin::AnyResource;
+
+    #[tokio::test]
+    async fn a_removed_timeouts_block_plans_null() {
+        let schema = AnyResource::<GraphClient>::schema(&Device).expect("schema");
+        let ty = schema.value_type();
+        let prior = serde_json::json!({"id":"d1","serial_number":"SN1","hardware_hash":"QUI","product_key":null,"group_tag":"A","assigned_user_principal_name":null,"display_name":null,"enrollment_state":"notContacted","deployment_profile_assignment_status":"notAssigned","manufacturer":null,"model":null,"timeouts":{"create":"2m"}});
+        let config = serde_json::json!({"id":null,"serial_number":"SN1","hardware_hash":"QUI","product_key":null,"group_tag":"B","assigned_user_principal_name":null,"display_name":null,"enrollment_state":null,"deployment_profile_assignment_status":null,"manufacturer":null,"model":null,"timeouts":null});
+        let proposed = serde_json::json!({"id":"d1","serial_number":"SN1","hardware_hash":"QUI","product_key":null,"group_tag":"B","assigned_user_principal_name":null,"display_name":null,"enrollment_state":"notContacted","deployment_profile_assignment_status":"notAssigned","manufacturer":null,"model":null,"timeouts":{"create":null}});
+        let v = |j: serde_json::Value| {
+            tfplugin::value::from_json(j.to_string().as_bytes(), &ty).expect("value")
+        };
+        let out = AnyResource::plan(&Device, None, &schema, v(prior), v(proposed), v(config))
+            .await
+            .unwrap_or_else(|d| panic!("{d:?}"));
+        assert_eq!(
+            out.planned.attr("timeouts"),
+            Some(&tfplugin::Value::Null),
+            "{:?}",
+            out.planned
+        );
     }
 }

@@ -1,0 +1,284 @@
+//! `autopilot_device` against a running lab, through the real `terraform` binary: the import
+//! lifecycle, hash padding, drift of the group tag, import by id and serial number, and the
+//! import errors (806 already registered here, 808 registered in another tenant).
+
+use acceptance_tests::devices::{self, IDENTITIES, hardware_hash};
+use acceptance_tests::{Lab, Terraform, show_requests, write_requests};
+use serde_json::{Value, json};
+
+const ADDR: &str = "autopilot_device.x";
+const USER: &str = "adele.vance@autopilotlab.onmicrosoft.com";
+const OTHER_USER: &str = "alex.wilber@autopilotlab.onmicrosoft.com";
+
+/// A hash whose Base64 needs padding, without it (as devices produce it).
+fn unpadded_hash(seed: u64) -> String {
+    let hash = hardware_hash(seed, 100);
+    assert!(hash.ends_with('='), "100 bytes need padding: {hash}");
+    hash.trim_end_matches('=').to_string()
+}
+
+fn config(serial: &str, hash: &str, extra: &str) -> String {
+    format!(
+        r#"
+resource "autopilot_device" "x" {{
+  serial_number = "{serial}"
+  hardware_hash = "{hash}"
+{extra}
+}}
+"#
+    )
+}
+
+fn values(tf: &Terraform) -> Value {
+    tf.resource_values(ADDR)
+        .unwrap_or_else(|| panic!("{ADDR} is not in the state"))
+}
+
+fn string(values: &Value, key: &str) -> String {
+    values[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} is not a string: {values}"))
+        .to_string()
+}
+
+fn identity(lab: &Lab, id: &str) -> Value {
+    devices::identity(lab, id).unwrap_or_else(|| panic!("device {id} is not registered"))
+}
+
+#[test]
+fn lifecycle_padding_drift_update_destroy() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    let hash = unpadded_hash(1);
+    tf.write_config(&config(
+        "ACC-DEV-0001",
+        &hash,
+        &format!(
+            "  group_tag = \"SITE-A\"\n  assigned_user_principal_name = \"{USER}\"\n  timeouts {{\n    create = \"2m\"\n  }}"
+        ),
+    ));
+
+    // Create: the unpadded hash is padded for Graph (the lab refuses unpadded Base64).
+    tf.apply()
+        .assert_contains("1 added, 0 changed, 0 destroyed");
+    let state = values(&tf);
+    let id = string(&state, "id");
+    assert_eq!(
+        state["hardware_hash"],
+        json!(hash),
+        "the state keeps the configured form"
+    );
+    assert_eq!(state["enrollment_state"], json!("notContacted"), "{state}");
+    assert_eq!(state["group_tag"], json!("SITE-A"));
+    assert_eq!(state["assigned_user_principal_name"], json!(USER));
+    let device = identity(&lab, &id);
+    assert_eq!(device["serialNumber"], json!("ACC-DEV-0001"));
+    assert_eq!(device["groupTag"], json!("SITE-A"));
+    assert_eq!(device["userPrincipalName"], json!(USER));
+    assert!(
+        devices::import_records(&lab).is_empty(),
+        "the import record is cleaned up: {:#?}",
+        devices::import_records(&lab)
+    );
+
+    // Quiet plan, also when only the padding of the hash changes.
+    lab.clear_requests();
+    tf.assert_no_changes();
+    tf.write_config(&config(
+        "ACC-DEV-0001",
+        &format!("{hash}=="),
+        &format!(
+            "  group_tag = \"SITE-A\"\n  assigned_user_principal_name = \"{USER}\"\n  timeouts {{\n    create = \"2m\"\n  }}"
+        ),
+    ));
+    tf.assert_no_changes();
+    let writes = write_requests(&lab);
+    assert!(
+        writes.is_empty(),
+        "plans wrote:\n{}",
+        show_requests(&writes)
+    );
+
+    // The group tag changed outside Terraform: the plan shows it, apply puts it back in place.
+    lab.graph_post(
+        &format!("{IDENTITIES}/{id}/updateDeviceProperties"),
+        &json!({"groupTag": "EDITED-IN-PORTAL"}),
+    );
+    let plan = tf.plan_detailed().expect_code(2);
+    plan.assert_contains("EDITED-IN-PORTAL")
+        .assert_contains("will be updated in-place")
+        .assert_not_contains("must be replaced");
+    tf.apply()
+        .assert_contains("0 added, 1 changed, 0 destroyed");
+    assert_eq!(identity(&lab, &id)["groupTag"], json!("SITE-A"));
+    tf.assert_no_changes();
+
+    // Update in place: display name, another tag, another user; the id stays.
+    tf.write_config(&config(
+        "ACC-DEV-0001",
+        &hash,
+        &format!(
+            "  group_tag = \"SITE-B\"\n  display_name = \"KIOSK-01\"\n  assigned_user_principal_name = \"{OTHER_USER}\""
+        ),
+    ));
+    lab.clear_requests();
+    tf.apply()
+        .assert_contains("0 added, 1 changed, 0 destroyed");
+    let device = identity(&lab, &id);
+    assert_eq!(device["groupTag"], json!("SITE-B"));
+    assert_eq!(device["displayName"], json!("KIOSK-01"));
+    assert_eq!(device["userPrincipalName"], json!(OTHER_USER));
+    assert_eq!(string(&values(&tf), "id"), id);
+    let writes = write_requests(&lab);
+    assert!(
+        writes
+            .iter()
+            .all(|r| !r.path.contains("importedWindowsAutopilot")),
+        "an update must not import again:\n{}",
+        show_requests(&writes)
+    );
+    tf.assert_no_changes();
+
+    // Unassign the user and drop the tag.
+    tf.write_config(&config(
+        "ACC-DEV-0001",
+        &hash,
+        "  display_name = \"KIOSK-01\"",
+    ));
+    tf.apply()
+        .assert_contains("0 added, 1 changed, 0 destroyed");
+    let device = identity(&lab, &id);
+    assert!(
+        device["userPrincipalName"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty(),
+        "{device}"
+    );
+    assert!(
+        device["groupTag"].as_str().unwrap_or_default().is_empty(),
+        "{device}"
+    );
+    tf.assert_no_changes();
+
+    // Deleted outside Terraform: the plan recreates it.
+    lab.graph_delete(&format!("{IDENTITIES}/{id}"));
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("will be created");
+    tf.apply()
+        .assert_contains("1 added, 0 changed, 0 destroyed");
+    let new_id = string(&values(&tf), "id");
+    assert_ne!(new_id, id);
+    tf.assert_no_changes();
+
+    // A new hash replaces the registration.
+    tf.write_config(&config(
+        "ACC-DEV-0001",
+        &hardware_hash(2, 100),
+        "  display_name = \"KIOSK-01\"",
+    ));
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("must be replaced");
+
+    // Destroy: nothing left.
+    tf.destroy().assert_contains("1 destroyed");
+    assert!(
+        devices::registered(&lab).is_empty(),
+        "{:#?}",
+        devices::registered(&lab)
+    );
+    assert!(devices::import_records(&lab).is_empty());
+}
+
+#[test]
+fn import_by_serial_number_and_by_id_gives_an_empty_plan() {
+    let lab = Lab::start();
+    let hash = hardware_hash(10, 120);
+    let device = devices::register(&lab, "ACC-IMP-0001", &hash, "SITE-I");
+    let id = device["id"].as_str().expect("id").to_string();
+    let hcl = config("ACC-IMP-0001", &hash, "  group_tag = \"SITE-I\"");
+
+    // By serial number.
+    let tf = Terraform::new(&lab);
+    tf.write_config(&hcl);
+    tf.import(ADDR, "ACC-IMP-0001").success();
+    assert_eq!(string(&values(&tf), "id"), id);
+    lab.clear_requests();
+    tf.assert_no_changes();
+    assert!(write_requests(&lab).is_empty());
+
+    // By id, in another working directory.
+    let tf2 = Terraform::new(&lab);
+    tf2.write_config(&hcl);
+    tf2.import(ADDR, &id).success();
+    tf2.assert_no_changes();
+
+    // Unknown ids and serial numbers fail clearly.
+    let tf3 = Terraform::new(&lab);
+    tf3.write_config(&hcl);
+    let out = tf3.import(ADDR, "NO-SUCH-SERIAL").expect_failure();
+    assert!(
+        out.diagnostics()
+            .contains("No Autopilot device has the id or serial number"),
+        "{out}"
+    );
+
+    // Destroy removes the imported registration.
+    tf.destroy();
+    assert!(devices::identity(&lab, &id).is_none());
+}
+
+#[test]
+fn a_device_already_registered_here_names_806_and_terraform_import() {
+    let lab = Lab::start();
+    let hash = hardware_hash(20, 100);
+    let existing = devices::register(&lab, "ACC-806-0001", &hash, "");
+    let existing_id = existing["id"].as_str().expect("id").to_string();
+    let tf = Terraform::new(&lab);
+    tf.write_config(&config("ACC-806-0001", &hash, ""));
+    let out = tf.apply_expect_error();
+    let said = out.diagnostics();
+    assert!(said.contains("806"), "{out}");
+    assert!(said.contains("terraform import"), "{out}");
+    assert!(
+        said.contains(&existing_id),
+        "names the existing registration: {out}"
+    );
+    assert!(tf.state_addresses().is_empty(), "nothing in state");
+    assert!(
+        devices::import_records(&lab).is_empty(),
+        "the failed import record is cleaned up: {:#?}",
+        devices::import_records(&lab)
+    );
+    assert_eq!(devices::registered(&lab).len(), 1);
+}
+
+#[test]
+fn a_device_of_another_tenant_names_808() {
+    let lab = Lab::start();
+    devices::set_foreign(&lab, &["ACC-808-0001"]);
+    let tf = Terraform::new(&lab);
+    tf.write_config(&config("ACC-808-0001", &hardware_hash(30, 100), ""));
+    let out = tf.apply_expect_error();
+    let said = out.diagnostics();
+    assert!(said.contains("808"), "{out}");
+    assert!(said.contains("another tenant"), "{out}");
+    assert!(tf.state_addresses().is_empty());
+    assert!(devices::import_records(&lab).is_empty());
+    assert!(devices::registered(&lab).is_empty());
+}
+
+#[test]
+fn a_hash_that_is_not_base64_fails_at_plan() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    tf.write_config(&config("ACC-BAD-0001", "not-base64!", ""));
+    lab.clear_requests();
+    let out = tf.plan_detailed().expect_code(1);
+    let said = out.diagnostics();
+    assert!(said.contains("Invalid hardware hash"), "{out}");
+    assert!(said.contains("not Base64"), "{out}");
+    assert!(write_requests(&lab).is_empty());
+}
