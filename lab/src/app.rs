@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use crate::auth::assertion::AssertionTrust;
 use crate::auth::tokens::TokenStore;
 use crate::clock::Clock;
 use crate::config::LabConfig;
@@ -29,6 +30,8 @@ pub struct App {
     pub replication: Replication,
     /// Application roles granted to the client.
     pub roles: Vec<String>,
+    /// Certificates and federated credentials registered on the client.
+    pub trust: AssertionTrust,
 }
 
 pub type SharedApp = Arc<App>;

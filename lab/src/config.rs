@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::auth::assertion::FederatedCredential;
+
 /// Tenant id used when none is given. Printed in the ready line.
 pub const DEFAULT_TENANT_ID: &str = "7ab1ab00-0000-4000-8000-00000000a001";
 /// Client (application) id used when none is given.
@@ -40,6 +42,16 @@ pub struct LabConfig {
     pub replication_delay_ms: u64,
     /// Initial `import_processing_ms` setting.
     pub import_processing_ms: u64,
+    /// PEM files of certificates registered on the client (certificate credentials).
+    pub client_certs: Vec<PathBuf>,
+    /// Federated identity credentials on the client.
+    pub federated_credentials: Vec<FederatedCredential>,
+    /// JWKS file with the signing keys of the federated issuers.
+    pub federated_jwks: Option<PathBuf>,
+    /// Serve HTTPS with a self-signed certificate.
+    pub tls: bool,
+    /// Where the TLS certificate (`ca.pem`) is written (default: a new temporary directory).
+    pub tls_dir: Option<PathBuf>,
 }
 
 impl Default for LabConfig {
@@ -57,6 +69,11 @@ impl Default for LabConfig {
             throttling: true,
             replication_delay_ms: 0,
             import_processing_ms: DEFAULT_IMPORT_PROCESSING_MS,
+            client_certs: Vec::new(),
+            federated_credentials: Vec::new(),
+            federated_jwks: None,
+            tls: false,
+            tls_dir: None,
         }
     }
 }

@@ -40,6 +40,7 @@ pub mod server;
 pub mod settings;
 pub mod store;
 pub mod throttle;
+pub mod tls;
 
 pub use config::LabConfig;
 pub use server::{LabError, LabHandle, LabServer, ReadyInfo, spawn};

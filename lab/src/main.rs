@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use autopilot_lab::auth::assertion::FederatedCredential;
 use autopilot_lab::{LabConfig, LabServer, config};
 use clap::{Parser, Subcommand};
 use uuid::Uuid;
@@ -62,6 +63,25 @@ struct ServeArgs {
     /// Imports stay `unknown` this long before they complete or fail.
     #[arg(long, value_name = "MS", default_value_t = config::DEFAULT_IMPORT_PROCESSING_MS)]
     import_processing_ms: u64,
+    /// Register the certificate(s) in FILE.pem on the client (certificate credentials). Repeatable.
+    #[arg(long, value_name = "FILE.pem")]
+    client_cert: Vec<PathBuf>,
+    /// Trust tokens of an external issuer (workload identity federation). Repeatable.
+    #[arg(long, value_name = "issuer=...,subject=...,audience=...", value_parser = parse_federated)]
+    federated_credential: Vec<FederatedCredential>,
+    /// JWKS file with the signing keys of the federated issuers.
+    #[arg(long, value_name = "FILE")]
+    federated_jwks: Option<PathBuf>,
+    /// Serve HTTPS with a self-signed certificate; its PEM path is in the ready line as `ca_cert`.
+    #[arg(long)]
+    tls: bool,
+    /// Directory for the TLS certificate (default: a new directory under the system temp dir).
+    #[arg(long, value_name = "DIR", requires = "tls")]
+    tls_dir: Option<PathBuf>,
+}
+
+fn parse_federated(text: &str) -> Result<FederatedCredential, String> {
+    FederatedCredential::parse(text).map_err(|e| e.to_string())
 }
 
 fn main() -> ExitCode {
@@ -129,6 +149,11 @@ async fn serve(args: ServeArgs) -> Result<(), ServeError> {
         throttling: !args.no_throttling,
         replication_delay_ms: args.replication_delay_ms,
         import_processing_ms: args.import_processing_ms,
+        client_certs: args.client_cert,
+        federated_credentials: args.federated_credential,
+        federated_jwks: args.federated_jwks,
+        tls: args.tls,
+        tls_dir: args.tls_dir,
         ..LabConfig::default()
     };
     let server = LabServer::bind(config).await?;

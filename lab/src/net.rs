@@ -12,6 +12,11 @@ use axum::extract::connect_info::Connected;
 use axum::serve::{IncomingStream, Listener};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
+
+/// How long a TLS handshake may take.
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Shared between a connection and the requests it carries: once tripped, every read and write
 /// on the connection fails, so hyper closes it without sending what it was about to send.
@@ -86,20 +91,76 @@ impl AsyncWrite for KillableStream {
     }
 }
 
-/// A TCP listener handing out [`KillableStream`]s.
+/// A served connection: plain TCP or TLS over it.
 #[derive(Debug)]
+pub enum LabStream {
+    Plain(KillableStream),
+    Tls(Box<TlsStream<KillableStream>>),
+}
+
+impl AsyncRead for LabStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            LabStream::Plain(stream) => Pin::new(stream).poll_read(cx, buf),
+            LabStream::Tls(stream) => Pin::new(stream.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for LabStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            LabStream::Plain(stream) => Pin::new(stream).poll_write(cx, buf),
+            LabStream::Tls(stream) => Pin::new(stream.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            LabStream::Plain(stream) => Pin::new(stream).poll_flush(cx),
+            LabStream::Tls(stream) => Pin::new(stream.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            LabStream::Plain(stream) => Pin::new(stream).poll_shutdown(cx),
+            LabStream::Tls(stream) => Pin::new(stream.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+/// A TCP listener handing out [`LabStream`]s (TLS when an acceptor is set).
 pub struct LabListener {
     inner: TcpListener,
+    tls: Option<TlsAcceptor>,
+}
+
+impl std::fmt::Debug for LabListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LabListener")
+            .field("inner", &self.inner)
+            .field("tls", &self.tls.is_some())
+            .finish()
+    }
 }
 
 impl LabListener {
-    pub fn new(inner: TcpListener) -> Self {
-        LabListener { inner }
+    pub fn new(inner: TcpListener, tls: Option<TlsAcceptor>) -> Self {
+        LabListener { inner, tls }
     }
 }
 
 impl Listener for LabListener {
-    type Io = KillableStream;
+    type Io = LabStream;
     type Addr = ConnectionInfo;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
@@ -108,13 +169,29 @@ impl Listener for LabListener {
                 Ok((stream, remote)) => {
                     let _ = stream.set_nodelay(true);
                     let kill = KillSwitch::default();
-                    return (
-                        KillableStream {
-                            inner: stream,
-                            kill: kill.clone(),
-                        },
-                        ConnectionInfo { remote, kill },
-                    );
+                    let killable = KillableStream {
+                        inner: stream,
+                        kill: kill.clone(),
+                    };
+                    let io = match &self.tls {
+                        None => LabStream::Plain(killable),
+                        Some(acceptor) => {
+                            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(killable))
+                                .await
+                            {
+                                Ok(Ok(tls)) => LabStream::Tls(Box::new(tls)),
+                                Ok(Err(error)) => {
+                                    tracing::debug!(%error, %remote, "TLS handshake failed");
+                                    continue;
+                                }
+                                Err(_) => {
+                                    tracing::debug!(%remote, "TLS handshake timed out");
+                                    continue;
+                                }
+                            }
+                        }
+                    };
+                    return (io, ConnectionInfo { remote, kill });
                 }
                 Err(error) => {
                     // Out of file descriptors and the like: back off briefly, as axum does.

@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::Request;
 use axum::middleware;
 use axum::response::Response;
-use axum::routing::{any, post};
+use axum::routing::{any, get, post};
 use serde::Serialize;
 use tokio::net::TcpListener;
 
@@ -17,7 +17,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::app::{App, SharedApp};
-use crate::auth::{bearer, token_endpoint};
+use crate::auth::assertion::{self, AssertionTrust};
+use crate::auth::{bearer, discovery, token_endpoint};
 use crate::clock::Clock;
 use crate::config::LabConfig;
 use crate::context::{self, RequestContext};
@@ -43,6 +44,10 @@ pub enum LabError {
     Join(#[from] tokio::task::JoinError),
     #[error("unknown role '{0}' in --roles (known roles: see README)")]
     UnknownRole(String),
+    #[error(transparent)]
+    Credential(#[from] crate::auth::assertion::CredentialError),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 /// The ready line: where to reach the lab and how to log in.
@@ -55,6 +60,9 @@ pub struct ReadyInfo {
     pub tenant_id: String,
     pub client_id: String,
     pub client_secret: String,
+    /// With `--tls`: the PEM file of the lab's self-signed certificate, to trust.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<String>,
 }
 
 impl ReadyInfo {
@@ -67,6 +75,7 @@ impl ReadyInfo {
 /// A bound, not yet serving, lab.
 pub struct LabServer {
     listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     router: Router,
     info: ReadyInfo,
 }
@@ -75,6 +84,7 @@ impl LabServer {
     /// Opens the state (if any) and binds the listener.
     pub async fn bind(config: LabConfig) -> Result<Self, LabError> {
         let roles = granted_roles(&config)?;
+        let trust = load_trust(&config)?;
         let store = Store::open(config.state_file.clone(), seed::seeded_tenant(&config))?;
         let listener = TcpListener::bind(config.listen)
             .await
@@ -86,13 +96,26 @@ impl LabServer {
             addr: config.listen,
             source,
         })?;
-        let base_url = base_url(local);
+        let tls = if config.tls {
+            let dir = config.tls_dir.clone().unwrap_or_else(|| {
+                std::env::temp_dir().join(format!(
+                    "autopilot-lab-{}-{}",
+                    std::process::id(),
+                    local.port()
+                ))
+            });
+            Some(crate::tls::setup(&dir, url_ip(local))?)
+        } else {
+            None
+        };
+        let base_url = base_url(local, tls.is_some());
         let info = ReadyInfo {
             graph_url: base_url.clone(),
             login_url: base_url.clone(),
             tenant_id: config.tenant_id.clone(),
             client_id: config.client_id.clone(),
             client_secret: config.client_secret.clone(),
+            ca_cert: tls.as_ref().map(|t| t.ca_cert.display().to_string()),
         };
         let objects = store.read(|tenant| tenant.object_count());
         tracing::info!(
@@ -114,9 +137,11 @@ impl LabServer {
             faults: Default::default(),
             replication: Default::default(),
             roles,
+            trust,
         });
         Ok(LabServer {
             listener,
+            tls: tls.map(|t| t.acceptor),
             router: router(app),
             info,
         })
@@ -134,7 +159,7 @@ impl LabServer {
         let service = self
             .router
             .into_make_service_with_connect_info::<ConnectionInfo>();
-        axum::serve(LabListener::new(self.listener), service)
+        axum::serve(LabListener::new(self.listener, self.tls), service)
             .with_graceful_shutdown(shutdown)
             .await
             .map_err(LabError::Serve)?;
@@ -194,6 +219,23 @@ impl Drop for LabHandle {
     }
 }
 
+/// Certificates and federated credentials from the configuration.
+fn load_trust(config: &LabConfig) -> Result<AssertionTrust, LabError> {
+    let mut trust = AssertionTrust {
+        federated: config.federated_credentials.clone(),
+        ..AssertionTrust::default()
+    };
+    for path in &config.client_certs {
+        trust
+            .certificates
+            .extend(assertion::load_certificates(path)?);
+    }
+    if let Some(path) = &config.federated_jwks {
+        trust.jwks = assertion::load_jwks(path)?;
+    }
+    Ok(trust)
+}
+
 /// The roles tokens carry: every known one, or those named by `--roles`.
 fn granted_roles(config: &LabConfig) -> Result<Vec<String>, LabError> {
     match &config.roles {
@@ -214,14 +256,22 @@ fn granted_roles(config: &LabConfig) -> Result<Vec<String>, LabError> {
     }
 }
 
-/// `http://ip:port`, with a wildcard bind address replaced by loopback so the URL is usable.
-fn base_url(local: SocketAddr) -> String {
-    let ip = match local.ip() {
+/// The address clients use: a wildcard bind address is replaced by loopback.
+fn url_ip(local: SocketAddr) -> IpAddr {
+    match local.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
         ip => ip,
-    };
-    format!("http://{}", SocketAddr::new(ip, local.port()))
+    }
+}
+
+/// `http://ip:port` (or `https://` with TLS), so the URL is usable.
+fn base_url(local: SocketAddr, tls: bool) -> String {
+    let scheme = if tls { "https" } else { "http" };
+    format!(
+        "{scheme}://{}",
+        SocketAddr::new(url_ip(local), local.port())
+    )
 }
 
 /// The whole HTTP surface of one lab.
@@ -239,6 +289,12 @@ fn router(app: SharedApp) -> Router {
         ));
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(token_endpoint::token))
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(discovery::configuration),
+        )
+        .route("/{tenant}/discovery/v2.0/keys", get(discovery::keys))
+        .route("/common/discovery/instance", get(discovery::instance))
         .merge(graph)
         .merge(control::router())
         .fallback(fallback)

@@ -2,6 +2,7 @@
 
 use axum::http::StatusCode;
 
+use super::assertion::AssertionTrust;
 use super::entra_error::EntraError;
 use crate::config::LabConfig;
 
@@ -40,10 +41,14 @@ impl<'a> ClientCredential<'a> {
     }
 }
 
-/// Checks the credential of the (already identified) client.
+/// Checks the credential of the (already identified) client. `token_audiences` are the `aud`
+/// values a certificate assertion may carry; `now` is in seconds since the epoch.
 pub fn authenticate(
     config: &LabConfig,
+    trust: &AssertionTrust,
     credential: &ClientCredential<'_>,
+    token_audiences: &[String],
+    now: i64,
 ) -> Result<(), EntraError> {
     match credential {
         ClientCredential::Secret(secret) => {
@@ -55,7 +60,7 @@ pub fn authenticate(
         }
         ClientCredential::Assertion {
             assertion_type,
-            assertion: _,
+            assertion,
         } => {
             if *assertion_type != Some(JWT_BEARER_ASSERTION_TYPE) {
                 return Err(EntraError::new(
@@ -65,13 +70,7 @@ pub fn authenticate(
                     "Invalid client_assertion_type. The only supported value is urn:ietf:params:oauth:client-assertion-type:jwt-bearer.",
                 ));
             }
-            // No certificate or federated credential can be registered in the lab yet.
-            Err(EntraError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                700027,
-                "The certificate with identifier used to sign the client assertion is not registered on application. (autopilot-lab does not accept client assertions yet.)",
-            ))
+            trust.verify(assertion, &config.client_id, token_audiences, now)
         }
     }
 }

@@ -2,15 +2,16 @@
 //! of Graph.
 //!
 //! * [`token_endpoint`] parses the form and answers like Entra's v2.0 token endpoint.
-//! * [`credential`] authenticates the client. Today that is `client_secret`; a
-//!   `client_assertion` (certificate or federated JWT) is recognised and is where assertion
-//!   checks will go.
+//! * [`credential`] authenticates the client: `client_secret`, or a `client_assertion` checked by
+//!   [`assertion`] (a certificate-signed JWT or a federated token).
 //! * [`tokens`] remembers the access tokens issued, with audience and expiry.
 //! * [`bearer`] is the middleware that guards every Graph path.
 //! * [`entra_error`] is Entra's error body (`error`, `error_description`, `error_codes`, ...).
 
+pub mod assertion;
 pub mod bearer;
 pub mod credential;
+pub mod discovery;
 pub mod entra_error;
 pub mod token_endpoint;
 pub mod tokens;

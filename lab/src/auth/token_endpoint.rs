@@ -83,7 +83,19 @@ fn issue(app: &App, tenant: &str, form: &HashMap<String, String>) -> Result<Resp
         field("client_assertion"),
         field("client_assertion_type"),
     )?;
-    credential::authenticate(config, &credential)?;
+    let token_audiences = [
+        format!("{}/{tenant}/oauth2/v2.0/token", app.graph_url),
+        format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"),
+        format!("https://login.microsoftonline.com/{tenant}/v2.0"),
+        format!("{}/{}/oauth2/v2.0/token", app.graph_url, config.tenant_id),
+    ];
+    credential::authenticate(
+        config,
+        &app.trust,
+        &credential,
+        &token_audiences,
+        app.clock.now().timestamp(),
+    )?;
 
     let graph = is_graph_audience(audience, &app.graph_url);
     let lifetime = config.token_lifetime;
