@@ -386,42 +386,40 @@ pub async fn inject(State(app): State<SharedApp>, request: Request, next: Next) 
     if !decision.delay.is_zero() {
         tokio::time::sleep(decision.delay).await;
     }
-    let served = if decision.after_commit || decision.action == FaultAction::DelayOnly {
+    if decision.action == FaultAction::DelayOnly {
+        return next.run(request).await;
+    }
+    // After commit: the lab serves the request (and saves the change) first.
+    let served = if decision.after_commit {
         Some(next.run(request).await)
     } else {
         None
     };
-    let mut response = match (&decision.action, served) {
-        (FaultAction::DelayOnly, Some(response)) => return response,
-        (
-            FaultAction::Status {
-                status,
-                retry_after,
-                body,
+    let (mut response, kind) = match &decision.action {
+        FaultAction::Status {
+            status,
+            retry_after,
+            body,
+        } => (
+            status_response(*status, retry_after.as_deref(), body.as_ref(), &ctx),
+            if decision.after_commit {
+                "status_after_commit"
+            } else {
+                "status"
             },
-            _,
-        ) => status_response(*status, retry_after.as_deref(), body.as_ref(), &ctx),
-        (FaultAction::Drop, served) => {
+        ),
+        FaultAction::Drop | FaultAction::DelayOnly => {
             match kill {
                 Some(kill) => kill.trip(),
                 None => tracing::warn!("no connection to drop; answering 502 instead"),
             }
-            let mut response = served.unwrap_or_else(|| StatusCode::BAD_GATEWAY.into_response());
-            if response.status().is_success() {
-                // Never seen by the client; the log shows what the lab did.
-                response
-                    .extensions_mut()
-                    .insert(FaultMarker(format!("{}:drop", decision.rule_id)));
-                return response;
-            }
-            response
+            // Never seen by the client when the connection is dropped; the log shows what the
+            // lab did.
+            (
+                served.unwrap_or_else(|| StatusCode::BAD_GATEWAY.into_response()),
+                "drop",
+            )
         }
-        (FaultAction::DelayOnly, None) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    };
-    let kind = match decision.action {
-        FaultAction::Drop => "drop",
-        _ if decision.after_commit => "status_after_commit",
-        _ => "status",
     };
     response
         .extensions_mut()
