@@ -142,3 +142,133 @@ pub fn validate(
         );
     }
 }
+
+/// A set of object ids whose elements may be unknown while planning.
+/// `include_group_ids = [autopilot_group.users.id]` reaches the provider as
+/// a known set holding an unknown element, which `Attr<BTreeSet<String>>`
+/// cannot represent; this type keeps such elements (unknowns sort last).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdSet(Vec<Attr<String>>);
+
+impl IdSet {
+    /// The ids, when every one of them is known.
+    pub fn ids(&self) -> Option<BTreeSet<String>> {
+        self.0.iter().map(|id| id.known().cloned()).collect()
+    }
+
+    /// The ids known so far.
+    pub fn known_ids(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().filter_map(Attr::known)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn normalized(mut items: Vec<Attr<String>>) -> Self {
+        items.sort_by(|a, b| match (a.known(), b.known()) {
+            (Some(a), Some(b)) => a.cmp(b),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        });
+        items.dedup_by(|a, b| a.is_known() && a == b);
+        IdSet(items)
+    }
+}
+
+impl From<BTreeSet<String>> for IdSet {
+    fn from(ids: BTreeSet<String>) -> Self {
+        IdSet(ids.into_iter().map(Attr::Known).collect())
+    }
+}
+
+impl FromIterator<String> for IdSet {
+    fn from_iter<I: IntoIterator<Item = String>>(iter: I) -> Self {
+        IdSet::normalized(iter.into_iter().map(Attr::Known).collect())
+    }
+}
+
+impl Serialize for IdSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for IdSet {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Vec::<Attr<String>>::deserialize(deserializer).map(IdSet::normalized)
+    }
+}
+
+impl schemars::JsonSchema for IdSet {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "IdSet".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "array", "items": {"type": "string"}, "uniqueItems": true})
+    }
+}
+
+/// The ids of an id set attribute, when it and all its elements are known.
+pub fn known_ids(attr: &Attr<IdSet>) -> Option<BTreeSet<String>> {
+    attr.known().and_then(IdSet::ids)
+}
+
+/// An id set read from Graph, shaped like the prior value so an unset
+/// attribute does not turn into an empty set (and a perpetual diff).
+pub fn ids_like_prior(prior: &Attr<IdSet>, fresh: BTreeSet<String>) -> Attr<IdSet> {
+    if fresh.is_empty() && !matches!(prior, Attr::Known(p) if p.is_empty()) {
+        Attr::Null
+    } else {
+        Attr::Known(IdSet::from(fresh))
+    }
+}
+
+#[cfg(test)]
+mod id_set_tests {
+    use std::collections::BTreeMap;
+
+    use tfplugin::{Type, Value};
+
+    use super::*;
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+    struct Model {
+        #[schemars(length(max = 2))]
+        ids: Attr<IdSet>,
+    }
+
+    #[test]
+    fn unknown_elements_survive_a_round_trip() {
+        let schema = tfplugin::Schema::of::<Model>(0).expect("schema");
+        let attr = schema.block.attribute("ids").expect("ids");
+        assert_eq!(attr.ty, Type::set(Type::String));
+        assert_eq!(attr.constraints.max_items, Some(2));
+        let value = Value::Object(BTreeMap::from([(
+            "ids".to_string(),
+            Value::set(vec![Value::Unknown, Value::String("b".into())]),
+        )]));
+        let model: Model = tfplugin::value::from_value(value.clone()).expect("decodes");
+        let ids = model.ids.known().expect("a known set");
+        assert_eq!(ids.ids(), None);
+        assert_eq!(ids.known_ids().collect::<Vec<_>>(), ["b"]);
+        let back = tfplugin::value::to_value(&model, &schema.value_type()).expect("encodes");
+        assert_eq!(back, value);
+        let all: IdSet = ["b".to_string(), "a".to_string(), "a".to_string()]
+            .into_iter()
+            .collect();
+        assert_eq!(all.ids(), Some(["a".to_string(), "b".to_string()].into()));
+        assert_eq!(
+            all,
+            IdSet::from(BTreeSet::from(["b".to_string(), "a".to_string()]))
+        );
+    }
+}

@@ -13,10 +13,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest, Resource};
 
-use super::assignments::{Assignment, GROUP, Target, Targets};
+use super::assignments::{Assignment, GROUP, IdSet, Target, Targets, ids_like_prior, known_ids};
 use super::group::{device_group_problems, not_owned_detail};
 use super::lints::TenantSnapshot;
-use super::{report, set_like_prior, string_like_prior};
+use super::{report, string_like_prior};
 use crate::graph::{ApiVersion, GraphClient, GraphError};
 use crate::validate;
 
@@ -219,15 +219,15 @@ pub struct DevicePreparationPolicyModel {
     pub allow_diagnostics: Attr<bool>,
     /// Ids of the apps (Intune mobile apps: LOB, Win32, WinGet Store apps, Microsoft 365 Apps) installed during setup; at most 10. Each app's type is read from the tenant.
     #[schemars(length(max = 10))]
-    pub allowed_app_ids: Attr<BTreeSet<String>>,
+    pub allowed_app_ids: Attr<IdSet>,
     /// Ids of the PowerShell scripts (Intune device management scripts) run during setup; at most 10.
     #[schemars(length(max = 10))]
-    pub allowed_script_ids: Attr<BTreeSet<String>>,
+    pub allowed_script_ids: Attr<IdSet>,
     /// Object id of the device group devices are added to during setup: an assigned (static) security group owned by the Intune Provisioning Client.
     #[schemars(extend("x-tf" = "required"))]
     pub device_group_id: Attr<String>,
     /// Object ids of the user groups the policy is assigned to (the users who may set up devices with it). User-driven only.
-    pub include_group_ids: Attr<BTreeSet<String>>,
+    pub include_group_ids: Attr<IdSet>,
     /// Ids of the scope tags of the policy. Intune uses `["0"]` (Default) when unset.
     #[schemars(extend("x-tf" = "optional,computed,stable"))]
     pub role_scope_tag_ids: Attr<BTreeSet<String>>,
@@ -569,7 +569,7 @@ impl DevicePreparationPolicyModel {
             .allowed_app_ids
             .known()
             .into_iter()
-            .flatten()
+            .flat_map(IdSet::known_ids)
             .map(|id| {
                 let app = AllowedApp {
                     id: id.clone(),
@@ -582,7 +582,7 @@ impl DevicePreparationPolicyModel {
             .allowed_script_ids
             .known()
             .into_iter()
-            .flatten()
+            .flat_map(IdSet::known_ids)
             .cloned()
             .collect();
         match self.mode() {
@@ -716,13 +716,13 @@ impl DevicePreparationPolicyModel {
             ),
             allow_skip: ud(user_driven, settings.flag(&ALLOW_SKIP)),
             allow_diagnostics: ud(user_driven, settings.flag(&ALLOW_DIAGNOSTICS)),
-            allowed_app_ids: set_like_prior(&prior.allowed_app_ids, apps),
-            allowed_script_ids: set_like_prior(
+            allowed_app_ids: ids_like_prior(&prior.allowed_app_ids, apps),
+            allowed_script_ids: ids_like_prior(
                 &prior.allowed_script_ids,
                 collection(&SCRIPTS_USER_DRIVEN),
             ),
             device_group_id: device_group.into(),
-            include_group_ids: set_like_prior(&prior.include_group_ids, targets.include),
+            include_group_ids: ids_like_prior(&prior.include_group_ids, targets.include),
             role_scope_tag_ids: Attr::Known(
                 policy
                     .role_scope_tag_ids
@@ -815,7 +815,12 @@ impl DevicePreparationPolicy {
         diags: &mut Diagnostics,
     ) -> Option<BTreeMap<String, String>> {
         let mut types = BTreeMap::new();
-        for id in model.allowed_app_ids.known().into_iter().flatten() {
+        for id in model
+            .allowed_app_ids
+            .known()
+            .into_iter()
+            .flat_map(IdSet::known_ids)
+        {
             match client
                 .get_optional::<MobileApp>(ApiVersion::Beta, &format!("{MOBILE_APPS}/{id}"))
                 .await
@@ -921,7 +926,14 @@ impl DevicePreparationPolicy {
             match device_group_problems(client, group).await {
                 Ok(problems) => {
                     for (summary, detail) in problems {
-                        diags.error_at(AttrPath::root("device_group_id"), summary, detail);
+                        diags.error_at(
+                            AttrPath::root("device_group_id"),
+                            summary,
+                            format!(
+                                "{detail} (Checked against the group as it is now: if this configuration fixes the \
+                                 group in the same run, apply the group first with `terraform apply -target` on it.)"
+                            ),
+                        );
                     }
                 }
                 Err(e) => diags.warning_at(
@@ -931,9 +943,10 @@ impl DevicePreparationPolicy {
                 ),
             }
         }
-        let before = |attr: fn(&DevicePreparationPolicyModel) -> &Attr<BTreeSet<String>>| -> BTreeSet<String> {
+        let before = |attr: fn(&DevicePreparationPolicyModel) -> &Attr<IdSet>| -> BTreeSet<String> {
             prior
-                .and_then(|p| attr(p).known().cloned())
+                .and_then(|p| attr(p).known())
+                .map(|ids| ids.known_ids().cloned().collect())
                 .unwrap_or_default()
         };
         let old_apps = before(|p| &p.allowed_app_ids);
@@ -941,7 +954,7 @@ impl DevicePreparationPolicy {
             .allowed_app_ids
             .known()
             .into_iter()
-            .flatten()
+            .flat_map(IdSet::known_ids)
             .filter(|id| !old_apps.contains(*id) && validate::object_id(id).is_ok())
         {
             match client
@@ -978,7 +991,7 @@ impl DevicePreparationPolicy {
             .allowed_script_ids
             .known()
             .into_iter()
-            .flatten()
+            .flat_map(IdSet::known_ids)
             .filter(|id| !old_scripts.contains(*id) && validate::object_id(id).is_ok())
         {
             match client
@@ -1011,7 +1024,7 @@ impl DevicePreparationPolicy {
         planned: &DevicePreparationPolicyModel,
         diags: &mut Diagnostics,
     ) {
-        let Attr::Known(groups) = &planned.include_group_ids else {
+        let Some(groups) = known_ids(&planned.include_group_ids) else {
             return;
         };
         if groups.is_empty() {
@@ -1028,7 +1041,7 @@ impl DevicePreparationPolicy {
             }
         };
         for profile in profiles.iter() {
-            let shared: Vec<&String> = profile.targets.include.intersection(groups).collect();
+            let shared: Vec<&String> = profile.targets.include.intersection(&groups).collect();
             let overlap = if profile.targets.all_devices {
                 "is assigned to all devices".to_string()
             } else if !shared.is_empty() {
@@ -1111,13 +1124,13 @@ impl Resource<GraphClient> for DevicePreparationPolicy {
             ("allowed_app_ids", &config.allowed_app_ids),
             ("allowed_script_ids", &config.allowed_script_ids),
         ] {
-            for id in ids.known().into_iter().flatten() {
+            for id in ids.known().into_iter().flat_map(IdSet::known_ids) {
                 check_id(name, id, diags);
             }
         }
         if let (Attr::Known(device), Attr::Known(users)) =
             (&config.device_group_id, &config.include_group_ids)
-            && users.contains(device)
+            && users.known_ids().any(|u| u == device)
         {
             diags.error_at(
                 AttrPath::root("include_group_ids"),
@@ -1255,9 +1268,9 @@ impl Resource<GraphClient> for DevicePreparationPolicy {
                 }
             };
         }
-        if let Some(groups) = planned.include_group_ids.known()
+        if let Some(groups) = known_ids(&planned.include_group_ids)
             && !groups.is_empty()
-            && let Err(e) = self.assign(client, &id, groups).await
+            && let Err(e) = self.assign(client, &id, &groups).await
         {
             report(diags, "assign the device preparation policy", &e);
         }
@@ -1341,11 +1354,7 @@ impl Resource<GraphClient> for DevicePreparationPolicy {
             self.set_device_group(client, &id, &group, diags).await;
         }
         if prior.include_group_ids != planned.include_group_ids {
-            let groups = planned
-                .include_group_ids
-                .known()
-                .cloned()
-                .unwrap_or_default();
+            let groups = known_ids(&planned.include_group_ids).unwrap_or_default();
             if let Err(e) = self.assign(client, &id, &groups).await {
                 report(
                     diags,
@@ -1432,7 +1441,7 @@ mod tests {
             display_name: Attr::Known("DP".into()),
             deployment_mode: Attr::Known(DeploymentMode::UserDriven),
             device_group_id: Attr::Known(G.into()),
-            include_group_ids: Attr::Known(set(&[U])),
+            include_group_ids: Attr::Known(IdSet::from(set(&[U]))),
             ..Default::default()
         }
     }
@@ -1497,10 +1506,10 @@ mod tests {
     fn ids_are_checked() {
         let mut m = user_driven();
         m.device_group_id = Attr::Known("devices".into());
-        m.allowed_app_ids = Attr::Known(set(&["app"]));
+        m.allowed_app_ids = Attr::Known(IdSet::from(set(&["app"])));
         assert_eq!(errors(&m), ["device_group_id", "allowed_app_ids"]);
         let mut m = user_driven();
-        m.include_group_ids = Attr::Known(set(&[G]));
+        m.include_group_ids = Attr::Known(IdSet::from(set(&[G])));
         assert_eq!(errors(&m), ["include_group_ids"]);
     }
 
@@ -1510,7 +1519,7 @@ mod tests {
         m.user_account_type = Attr::Known(UserAccountType::Administrator);
         m.timeout_minutes = Attr::Known(90);
         m.allow_skip = Attr::Known(true);
-        m.allowed_app_ids = Attr::Known(set(&[APP]));
+        m.allowed_app_ids = Attr::Known(IdSet::from(set(&[APP])));
         let types = BTreeMap::from([(APP.to_string(), "#microsoft.graph.win32LobApp".to_string())]);
         let body = serde_json::to_value(m.to_graph(&types)).expect("json");
         assert_eq!(
@@ -1577,10 +1586,10 @@ mod tests {
             state.custom_error_message,
             Attr::Known(DEFAULT_ERROR_MESSAGE.to_string())
         );
-        assert_eq!(state.allowed_app_ids, Attr::Known(set(&[APP])));
+        assert_eq!(state.allowed_app_ids, Attr::Known(IdSet::from(set(&[APP]))));
         assert_eq!(state.allowed_script_ids, Attr::Null);
         assert_eq!(state.device_group_id, Attr::Known(G.into()));
-        assert_eq!(state.include_group_ids, Attr::Known(set(&[U])));
+        assert_eq!(state.include_group_ids, Attr::Known(IdSet::from(set(&[U]))));
         assert_eq!(state.priority, Attr::Known(3));
         assert_eq!(
             state.deployment_mode,
@@ -1592,7 +1601,7 @@ mod tests {
     fn automatic_carries_only_apps_and_scripts() {
         let m = DevicePreparationPolicyModel {
             deployment_mode: Attr::Known(DeploymentMode::Automatic),
-            allowed_script_ids: Attr::Known(set(&[APP])),
+            allowed_script_ids: Attr::Known(IdSet::from(set(&[APP]))),
             ..user_driven()
         };
         let body = serde_json::to_value(m.to_graph(&BTreeMap::new())).expect("json");

@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest, Resource};
 
+use super::assignments::{IdSet, known_ids};
 use super::{report, string_like_prior};
 use crate::data_sources::provisioning_client::{self, APP_ID as PROVISIONING_CLIENT_APP_ID};
 use crate::graph::{ApiVersion, GraphClient, GraphError};
@@ -48,7 +49,7 @@ pub struct GroupModel {
     pub mail_nickname: Attr<String>,
     /// Object ids of the owners (users or service principals), besides the Intune Provisioning Client, which `provisioning_client_owner` manages. When unset, the owners are not managed and this shows them.
     #[schemars(extend("x-tf" = "optional,computed,stable"))]
-    pub owner_ids: Attr<BTreeSet<String>>,
+    pub owner_ids: Attr<IdSet>,
     /// Make the Intune Provisioning Client (application id `f1346770-5b25-470b-88bd-d5744ab7952c`) an owner, as Windows Autopilot device preparation requires of its device group. Its service principal is created in the tenant first when missing.
     #[schemars(extend("x-tf-default" = false))]
     pub provisioning_client_owner: Attr<bool>,
@@ -214,7 +215,11 @@ impl GroupModel {
         } else {
             None
         };
-        let listed: BTreeSet<String> = prior.owner_ids.known().cloned().unwrap_or_default();
+        let listed: BTreeSet<String> = prior
+            .owner_ids
+            .known()
+            .map(|ids| ids.known_ids().cloned().collect())
+            .unwrap_or_default();
         let owner_ids: BTreeSet<String> = owners
             .iter()
             .filter(|o| !o.is_provisioning_client() || listed.contains(&o.id))
@@ -225,7 +230,7 @@ impl GroupModel {
             mail_nickname: group.mail_nickname.filter(|m| !m.is_empty()).into(),
             description: string_like_prior(&prior.description, group.description),
             display_name: Attr::Known(group.display_name),
-            owner_ids: Attr::Known(owner_ids),
+            owner_ids: Attr::Known(IdSet::from(owner_ids)),
             provisioning_client_owner: Attr::Known(
                 owners.iter().any(DirectoryObject::is_provisioning_client),
             ),
@@ -414,12 +419,8 @@ impl Group {
                 }
             }
         }
-        let (add, remove) = owner_changes(
-            current,
-            planned.owner_ids.known(),
-            wants_pc,
-            pc_id.as_deref(),
-        );
+        let others = known_ids(&planned.owner_ids);
+        let (add, remove) = owner_changes(current, others.as_ref(), wants_pc, pc_id.as_deref());
         let owners = format!("{COLLECTION}/{id}/owners");
         let mut ok = true;
         for owner in &add {
@@ -462,9 +463,10 @@ impl Group {
             return;
         };
         let before: BTreeSet<String> = prior
-            .and_then(|p| p.owner_ids.known().cloned())
+            .and_then(|p| p.owner_ids.known())
+            .map(|ids| ids.known_ids().cloned().collect())
             .unwrap_or_default();
-        for id in wanted.difference(&before) {
+        for id in wanted.known_ids().filter(|id| !before.contains(*id)) {
             if validate::object_id(id).is_err() {
                 continue;
             }
@@ -601,7 +603,12 @@ impl Resource<GraphClient> for Group {
                 reason,
             );
         }
-        for id in config.owner_ids.known().into_iter().flatten() {
+        for id in config
+            .owner_ids
+            .known()
+            .into_iter()
+            .flat_map(IdSet::known_ids)
+        {
             if let Err(reason) = validate::object_id(id) {
                 diags.error_at(AttrPath::root("owner_ids"), "Invalid owner id", reason);
             }
@@ -922,7 +929,7 @@ mod tests {
         assert_eq!(errors(&empty), ["group_tags"]);
         let mut bad = config();
         bad.mail_nickname = Attr::Known("has space".into());
-        bad.owner_ids = Attr::Known(set(&["nope"]));
+        bad.owner_ids = Attr::Known(IdSet::from(set(&["nope"])));
         assert_eq!(errors(&bad), ["mail_nickname", "owner_ids"]);
     }
 
@@ -978,7 +985,7 @@ mod tests {
         prior.all_autopilot_devices = Attr::Known(false);
         let state = GroupModel::from_graph(graph_group(None), &owners, &prior);
         assert_eq!(state.provisioning_client_owner, Attr::Known(true));
-        assert_eq!(state.owner_ids, Attr::Known(set(&["u1"])));
+        assert_eq!(state.owner_ids, Attr::Known(IdSet::from(set(&["u1"]))));
         let state = GroupModel::from_graph(graph_group(None), &owners[1..], &prior);
         assert_eq!(state.provisioning_client_owner, Attr::Known(false));
     }

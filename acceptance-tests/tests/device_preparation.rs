@@ -1,0 +1,792 @@
+//! `autopilot_device_preparation_policy` (with `autopilot_group`) against a running lab, through
+//! the real `terraform` binary: the GCC High-style quick path, drift, import, plan-time and
+//! apply-time refusals. Every test owns its lab and its working directory.
+
+use std::collections::BTreeSet;
+
+use acceptance_tests::{
+    Lab, Method, Request, Terraform, lab_relations, put_lab_settings, show_requests, write_requests,
+};
+use serde_json::{Value, json};
+
+const POLICY: &str = "autopilot_device_preparation_policy.dp";
+const POLICIES: &str = "deviceManagement/configurationPolicies";
+const USER_DRIVEN_TEMPLATE: &str = "80d33118-b7b4-40d8-b15f-81be745e053f_1";
+const PC_SP: &str = "7ab1ab00-0000-4000-8000-00000000e003";
+/// Seeded apps and scripts.
+const VPN_APP: &str = "7ab1ab00-0000-4000-8000-0000000a0001";
+const PORTAL_APP: &str = "7ab1ab00-0000-4000-8000-0000000a0004";
+const TIMEZONE_SCRIPT: &str = "7ab1ab00-0000-4000-8000-0000000c0001";
+
+/// The quick path: the device group owned by the Provisioning Client, the user group, the policy.
+const QUICK_PATH: &str = r#"
+resource "autopilot_group" "devices" {
+  display_name              = "DevicePrep Devices"
+  description               = "Devices set up with device preparation"
+  provisioning_client_owner = true
+}
+
+resource "autopilot_group" "users" {
+  display_name = "DevicePrep Users"
+  owner_ids    = ["7ab1ab00-0000-4000-8000-0000000b0001"]
+}
+
+resource "autopilot_device_preparation_policy" "dp" {
+  display_name         = "GCC High device preparation"
+  description          = "User-driven, Entra join"
+  device_group_id      = autopilot_group.devices.id
+  include_group_ids    = [autopilot_group.users.id]
+  user_account_type    = "standard"
+  timeout_minutes      = 90
+  custom_error_message = "Call the help desk at 555-0100."
+  allow_skip           = true
+  allow_diagnostics    = true
+  allowed_app_ids      = ["7ab1ab00-0000-4000-8000-0000000a0001", "7ab1ab00-0000-4000-8000-0000000a0004"]
+  allowed_script_ids   = ["7ab1ab00-0000-4000-8000-0000000c0001"]
+}
+"#;
+
+#[test]
+fn gcc_high_quick_path_drift_and_destroy() {
+    let lab = Lab::start();
+    put_lab_settings(&lab, &json!({"replication_delay_ms": 3000}));
+    let mut env = lab.provider_env();
+    env.push(("ARM_ENVIRONMENT".into(), "usgovernment".into()));
+    let tf = Terraform::with_env(env);
+    tf.write_config(QUICK_PATH);
+    tf.apply()
+        .assert_contains("3 added, 0 changed, 0 destroyed");
+
+    // The new groups were invisible for a while (404s and `securityGroupNotFound`), and the
+    // provider rode that out.
+    let not_yet: Vec<String> = lab
+        .requests()
+        .iter()
+        .filter(|r| r.status == 404)
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        !not_yet.is_empty(),
+        "the replication delay was not in effect"
+    );
+    let devices = group_id(&tf, "autopilot_group.devices");
+    let users = group_id(&tf, "autopilot_group.users");
+    let state = values(&tf, POLICY);
+    let id = string_attr(&state, "id");
+    assert_eq!(state["device_group_id"], json!(devices), "{state}");
+    assert_eq!(
+        set_attr(&state, "include_group_ids"),
+        set(&[&users]),
+        "{state}"
+    );
+    assert_eq!(state["deployment_mode"], json!("user_driven"), "{state}");
+    assert_eq!(state["join_type"], json!("entra"), "{state}");
+    assert_eq!(state["timeout_minutes"], json!(90), "{state}");
+    assert!(state["priority"].is_number(), "{state}");
+    assert_eq!(
+        set_attr(&state, "role_scope_tag_ids"),
+        set(&["0"]),
+        "{state}"
+    );
+
+    // What the tenant holds: the template, every setting, the device group, the assignment.
+    let policy = lab.graph_get(&format!("{POLICIES}/{id}"));
+    assert_eq!(
+        policy["templateReference"]["templateId"],
+        json!(USER_DRIVEN_TEMPLATE)
+    );
+    assert_eq!(policy["settingCount"], json!(11), "{policy}");
+    let settings = settings_of(&lab, &id);
+    assert_eq!(settings["enrollment_autopilot_dpp_timeout"], json!(90));
+    assert_eq!(
+        settings["enrollment_autopilot_dpp_accountype"],
+        json!("enrollment_autopilot_dpp_accountype_1")
+    );
+    assert_eq!(
+        settings["enrollment_autopilot_dpp_allowskip"],
+        json!("enrollment_autopilot_dpp_allowskip_1")
+    );
+    assert_eq!(
+        settings["enrollment_autopilot_dpp_customerrormessage"],
+        json!("Call the help desk at 555-0100.")
+    );
+    assert_eq!(
+        settings["enrollment_autopilot_dpp_allowedscriptids"],
+        json!([TIMEZONE_SCRIPT])
+    );
+    let apps: BTreeSet<String> = settings["enrollment_autopilot_dpp_allowedappids"]
+        .as_array()
+        .expect("apps")
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    assert_eq!(
+        apps,
+        set(&[
+            &format!(r##"{{"id":"{VPN_APP}","type":"#microsoft.graph.win32LobApp"}}"##),
+            &format!(r##"{{"id":"{PORTAL_APP}","type":"#microsoft.graph.winGetApp"}}"##),
+        ])
+    );
+    assert_eq!(
+        target_of(&lab, &id),
+        json!([{"targetId": devices, "targetType": "staticSecurityGroup"}])
+    );
+    let assigned = lab.graph_get(&format!("{POLICIES}/{id}/assignments"));
+    assert_eq!(
+        assigned["value"][0]["target"]["groupId"],
+        json!(users),
+        "{assigned}"
+    );
+    assert_eq!(
+        assigned["value"].as_array().map(Vec::len),
+        Some(1),
+        "{assigned}"
+    );
+
+    // The second plan is empty and changes nothing.
+    lab.clear_requests();
+    tf.assert_no_changes();
+    assert_no_changes_written(&lab, "the second plan");
+
+    // The Provisioning Client removed as owner in the portal: detected (with a warning from the
+    // policy) and repaired.
+    lab.graph_delete(&format!("groups/{devices}/owners/{PC_SP}/$ref"));
+    let plan = tf.plan_detailed().expect_code(2);
+    plan.assert_contains("provisioning_client_owner")
+        .assert_contains("Plan: 0 to add, 1 to change, 0 to destroy");
+    assert!(
+        plan.diagnostics()
+            .contains("not owned by the Intune Provisioning Client"),
+        "the policy's refresh should warn about its device group\n{plan}"
+    );
+    tf.apply()
+        .assert_contains("0 added, 1 changed, 0 destroyed");
+    assert!(owners(&lab, &devices).contains(PC_SP));
+    tf.assert_no_changes();
+
+    // A setting changed in the portal: detected and put back.
+    put_policy_with(&lab, &id, |instance| {
+        if instance["settingDefinitionId"] == json!("enrollment_autopilot_dpp_timeout") {
+            instance["simpleSettingValue"]["value"] = json!(45);
+        }
+    });
+    let plan = tf.plan_detailed().expect_code(2);
+    plan.assert_contains("timeout_minutes")
+        .assert_contains("45 -> 90")
+        .assert_not_contains("must be replaced");
+    tf.apply()
+        .assert_contains("0 added, 1 changed, 0 destroyed");
+    assert_eq!(
+        settings_of(&lab, &id)["enrollment_autopilot_dpp_timeout"],
+        json!(90)
+    );
+    assert_eq!(
+        string_attr(&values(&tf, POLICY), "id"),
+        id,
+        "updated in place"
+    );
+    tf.assert_no_changes();
+
+    // The device group swapped in the portal: drift of device_group_id.
+    put_lab_settings(&lab, &json!({"replication_delay_ms": 0}));
+    let other = make_group(&lab, "Other devices", true, None);
+    let answer = lab.graph_post(
+        &format!("{POLICIES}/{id}/setEnrollmentTimeDeviceMembershipTarget"),
+        &json!({"enrollmentTimeDeviceMembershipTargets": [{"targetType": "staticSecurityGroup", "targetId": other}]}),
+    );
+    assert_eq!(answer["validationSucceeded"], json!(true), "{answer}");
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("device_group_id")
+        .assert_contains(&other);
+    tf.apply();
+    assert_eq!(target_of(&lab, &id)[0]["targetId"], json!(devices));
+    tf.assert_no_changes();
+
+    tf.destroy().assert_contains("3 destroyed");
+    assert!(lab.objects("configurationPolicies").is_empty());
+    assert!(lab.objects("configurationPolicyAssignments").is_empty());
+    let groups: Vec<Value> = lab
+        .objects("groups")
+        .into_iter()
+        .filter(|g| g["id"] != json!(other))
+        .collect();
+    assert!(groups.is_empty(), "groups left: {groups:#?}");
+    assert!(tf.state_addresses().is_empty());
+}
+
+#[test]
+fn device_group_without_the_owner_fails_the_apply_and_leaves_no_policy() {
+    let lab = Lab::start();
+    put_lab_settings(&lab, &json!({"replication_delay_ms": 2000}));
+    let users = make_group(&lab, "DevicePrep Users", false, None);
+    let tf = Terraform::new(&lab);
+    let config = |owner: bool| {
+        format!(
+            r#"
+resource "autopilot_group" "devices" {{
+  display_name              = "DevicePrep Devices"
+  provisioning_client_owner = {owner}
+}}
+
+resource "autopilot_device_preparation_policy" "dp" {{
+  display_name      = "Device preparation"
+  device_group_id   = autopilot_group.devices.id
+  include_group_ids = ["{users}"]
+}}
+"#
+        )
+    };
+    tf.write_config(&config(false));
+    let out = tf.try_apply().expect_failure();
+    let said = out.diagnostics();
+    assert!(
+        said.contains("not owned by the Intune Provisioning Client")
+            && said.contains("provisioning_client_owner = true"),
+        "the apply should say what to do\n{out}"
+    );
+    assert!(
+        lab.objects("configurationPolicies").is_empty(),
+        "a refused policy was left behind: {:#?}",
+        lab.objects("configurationPolicies")
+    );
+    assert_eq!(tf.state_addresses(), ["autopilot_group.devices"]);
+
+    // The group is in state now, so the plan checks it as it is (not yet owned) and says how to
+    // proceed: fix the group first.
+    tf.write_config(&config(true));
+    let out = tf.plan().expect_code(1);
+    assert!(out.diagnostics().contains("-target"), "{out}");
+    tf.run(&[
+        "apply",
+        "-no-color",
+        "-input=false",
+        "-auto-approve",
+        "-target=autopilot_group.devices",
+    ])
+    .success();
+    tf.apply()
+        .assert_contains("1 added, 0 changed, 0 destroyed");
+    assert_eq!(lab.objects("configurationPolicies").len(), 1);
+    tf.assert_no_changes();
+}
+
+#[test]
+fn import_of_a_policy_and_a_group_made_outside_terraform() {
+    let lab = Lab::start();
+    let devices = make_group(&lab, "Portal devices", true, None);
+    let users = make_group(&lab, "Portal users", false, None);
+    let policy = lab.graph_post(
+        POLICIES,
+        &json!({
+            "name": "Made in the portal",
+            "description": "",
+            "platforms": "windows10",
+            "technologies": "enrollment",
+            "roleScopeTagIds": ["0"],
+            "templateReference": {"templateId": USER_DRIVEN_TEMPLATE},
+            "settings": portal_settings(),
+        }),
+    );
+    let id = policy["id"].as_str().expect("an id").to_string();
+    let answer = lab.graph_post(
+        &format!("{POLICIES}/{id}/setEnrollmentTimeDeviceMembershipTarget"),
+        &json!({"enrollmentTimeDeviceMembershipTargets": [{"targetType": "staticSecurityGroup", "targetId": devices}]}),
+    );
+    assert_eq!(answer["validationSucceeded"], json!(true), "{answer}");
+    lab.graph_post(
+        &format!("{POLICIES}/{id}/assign"),
+        &json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": users}}]}),
+    );
+
+    let tf = Terraform::new(&lab);
+    tf.write_config(&format!(
+        r#"
+resource "autopilot_group" "devices" {{
+  display_name              = "Portal devices"
+  mail_nickname             = "Portal-devices"
+  provisioning_client_owner = true
+}}
+
+resource "autopilot_device_preparation_policy" "dp" {{
+  display_name       = "Made in the portal"
+  device_group_id    = autopilot_group.devices.id
+  include_group_ids  = ["{users}"]
+  user_account_type  = "administrator"
+  timeout_minutes    = 60
+  allowed_app_ids    = ["{VPN_APP}"]
+}}
+"#
+    ));
+    lab.clear_requests();
+    tf.import("autopilot_group.devices", &devices)
+        .success()
+        .assert_contains("Import successful");
+    tf.import(POLICY, &id)
+        .success()
+        .assert_contains("Import successful");
+    let state = values(&tf, POLICY);
+    assert_eq!(state["device_group_id"], json!(devices), "{state}");
+    assert_eq!(
+        state["user_account_type"],
+        json!("administrator"),
+        "{state}"
+    );
+    assert_eq!(
+        set_attr(&state, "allowed_app_ids"),
+        set(&[VPN_APP]),
+        "{state}"
+    );
+    tf.assert_no_changes();
+    assert_no_changes_written(&lab, "imports followed by a plan");
+
+    let out = tf.import(
+        "autopilot_device_preparation_policy.other",
+        "00000000-0000-4000-8000-000000000000",
+    );
+    out.expect_failure();
+}
+
+#[test]
+fn automatic_mode_policy() {
+    let lab = Lab::start();
+    let devices = make_group(&lab, "Cloud PCs", true, None);
+    let tf = Terraform::new(&lab);
+    tf.write_config(&format!(
+        r#"
+resource "autopilot_device_preparation_policy" "dp" {{
+  display_name       = "Windows 365"
+  deployment_mode    = "automatic"
+  device_group_id    = "{devices}"
+  allowed_app_ids    = ["{PORTAL_APP}"]
+  allowed_script_ids = ["{TIMEZONE_SCRIPT}"]
+}}
+"#
+    ));
+    tf.apply();
+    let state = values(&tf, POLICY);
+    for name in [
+        "join_type",
+        "timeout_minutes",
+        "user_account_type",
+        "allow_skip",
+    ] {
+        assert_eq!(state[name], Value::Null, "{name}: {state}");
+    }
+    let id = string_attr(&state, "id");
+    let policy = lab.graph_get(&format!("{POLICIES}/{id}"));
+    assert_eq!(policy["settingCount"], json!(2), "{policy}");
+    tf.assert_no_changes();
+    tf.destroy();
+    assert!(lab.objects("configurationPolicies").is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad inputs: refused by `terraform plan`, naming the attribute, before any write.
+
+#[test]
+fn eleven_apps_are_refused() {
+    let apps: Vec<String> = (1..=11)
+        .map(|n| format!("\"7ab1ab00-0000-4000-8000-0000000a{n:04}\""))
+        .collect();
+    assert_rejected_at_plan(
+        |devices| {
+            format!(
+                r#"
+resource "autopilot_device_preparation_policy" "dp" {{
+  display_name    = "Device preparation"
+  device_group_id = "{devices}"
+  allowed_app_ids = [{}]
+}}
+"#,
+                apps.join(", ")
+            )
+        },
+        "allowed_app_ids",
+        &["At most 10"],
+    );
+}
+
+#[test]
+fn timeout_of_5_minutes_is_refused() {
+    assert_rejected_at_plan(
+        |devices| {
+            format!(
+                r#"
+resource "autopilot_device_preparation_policy" "dp" {{
+  display_name    = "Device preparation"
+  device_group_id = "{devices}"
+  timeout_minutes = 5
+}}
+"#
+            )
+        },
+        "timeout_minutes",
+        &["15 to 720"],
+    );
+}
+
+#[test]
+fn dynamic_device_group_is_refused() {
+    let lab = Lab::start();
+    let dynamic = make_group(
+        &lab,
+        "Dynamic devices",
+        true,
+        Some(r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Sales"))"#),
+    );
+    let tf = Terraform::new(&lab);
+    tf.write_config(&format!(
+        r#"
+resource "autopilot_device_preparation_policy" "dp" {{
+  display_name    = "Device preparation"
+  device_group_id = "{dynamic}"
+}}
+"#
+    ));
+    lab.clear_requests();
+    let out = tf.plan().expect_code(1);
+    assert!(out.text().contains("device_group_id"), "{out}");
+    assert!(out.diagnostics().contains("dynamic"), "{out}");
+    assert!(out.diagnostics().contains("static"), "{out}");
+    assert_no_writes(&lab, "a refused plan");
+}
+
+#[test]
+fn device_group_not_owned_by_the_provisioning_client_is_refused() {
+    let lab = Lab::start();
+    let plain = make_group(&lab, "Plain devices", false, None);
+    let tf = Terraform::new(&lab);
+    tf.write_config(&format!(
+        r#"
+resource "autopilot_device_preparation_policy" "dp" {{
+  display_name    = "Device preparation"
+  device_group_id = "{plain}"
+}}
+"#
+    ));
+    lab.clear_requests();
+    let out = tf.plan().expect_code(1);
+    let said = out.diagnostics();
+    assert!(
+        said.contains("not owned by the Intune Provisioning Client"),
+        "{out}"
+    );
+    assert!(said.contains("provisioning_client_owner = true"), "{out}");
+    assert_no_writes(&lab, "a refused plan");
+}
+
+#[test]
+fn user_driven_attributes_in_automatic_mode_are_refused() {
+    assert_rejected_at_plan(
+        |devices| {
+            format!(
+                r#"
+resource "autopilot_device_preparation_policy" "dp" {{
+  display_name    = "Windows 365"
+  deployment_mode = "automatic"
+  device_group_id = "{devices}"
+  allow_skip      = true
+}}
+"#
+            )
+        },
+        "allow_skip",
+        &["only for user-driven"],
+    );
+}
+
+/// Plans the configuration `hcl(device group id)` against a lab holding a valid device group and
+/// asserts that the plan fails naming `attribute` and saying each of `words`, with no write.
+#[track_caller]
+fn assert_rejected_at_plan(hcl: impl Fn(&str) -> String, attribute: &str, words: &[&str]) {
+    let lab = Lab::start();
+    let devices = make_group(&lab, "Devices", true, None);
+    let tf = Terraform::new(&lab);
+    tf.write_config(&hcl(&devices));
+    lab.clear_requests();
+    let out = tf.plan().expect_code(1);
+    out.assert_contains("Error").assert_not_contains("panic");
+    assert!(
+        out.text().contains(attribute),
+        "should name {attribute}\n{out}"
+    );
+    for word in words {
+        assert!(
+            out.diagnostics().contains(word),
+            "should say {word:?}\n{out}"
+        );
+    }
+    assert_no_writes(&lab, "a refused plan");
+    assert!(lab.objects("configurationPolicies").is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers.
+
+/// Creates a security group in the lab through Graph; `owned` makes the Provisioning Client an
+/// owner, `rule` makes it dynamic. Returns its id.
+fn make_group(lab: &Lab, name: &str, owned: bool, rule: Option<&str>) -> String {
+    let mut body = json!({
+        "displayName": name,
+        "mailEnabled": false,
+        "mailNickname": name.replace(' ', "-"),
+        "securityEnabled": true,
+        "groupTypes": [],
+    });
+    if let Some(rule) = rule {
+        body["groupTypes"] = json!(["DynamicMembership"]);
+        body["membershipRule"] = json!(rule);
+    }
+    let id = lab.graph_post("groups", &body)["id"]
+        .as_str()
+        .expect("a group id")
+        .to_string();
+    if owned {
+        lab.graph_post(
+            &format!("groups/{id}/owners/$ref"),
+            &json!({"@odata.id": format!("{}/v1.0/directoryObjects/{PC_SP}", lab.info().graph_url)}),
+        );
+    }
+    id
+}
+
+/// The portal's user-driven settings: administrator, 60 minutes, one app.
+fn portal_settings() -> Value {
+    let choice = |id: &str, instance: &str, value_template: &str, n: u8| {
+        json!({"settingInstance": {
+            "@odata.type": "#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance",
+            "settingDefinitionId": id,
+            "settingInstanceTemplateReference": {"settingInstanceTemplateId": instance},
+            "choiceSettingValue": {
+                "@odata.type": "#microsoft.graph.deviceManagementConfigurationChoiceSettingValue",
+                "value": format!("{id}_{n}"), "children": [],
+                "settingValueTemplateReference": {"settingValueTemplateId": value_template}}}})
+    };
+    let simple = |id: &str, instance: &str, value_template: &str, kind: &str, value: Value| {
+        json!({"settingInstance": {
+            "@odata.type": "#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance",
+            "settingDefinitionId": id,
+            "settingInstanceTemplateReference": {"settingInstanceTemplateId": instance},
+            "simpleSettingValue": {
+                "@odata.type": format!("#microsoft.graph.deviceManagementConfiguration{kind}SettingValue"),
+                "value": value,
+                "settingValueTemplateReference": {"settingValueTemplateId": value_template}}}})
+    };
+    let list = |id: &str, instance: &str, values: Vec<String>| {
+        json!({"settingInstance": {
+            "@odata.type": "#microsoft.graph.deviceManagementConfigurationSimpleSettingCollectionInstance",
+            "settingDefinitionId": id,
+            "settingInstanceTemplateReference": {"settingInstanceTemplateId": instance},
+            "simpleSettingCollectionValue": values.into_iter().map(|v| json!({
+                "@odata.type": "#microsoft.graph.deviceManagementConfigurationStringSettingValue",
+                "value": v})).collect::<Vec<_>>()}})
+    };
+    json!([
+        choice(
+            "enrollment_autopilot_dpp_deploymentmode",
+            "5180aeab-886e-4589-97d4-40855c646315",
+            "5874c2f6-bcf1-463b-a9eb-bee64e2f2d82",
+            0
+        ),
+        choice(
+            "enrollment_autopilot_dpp_deploymenttype",
+            "f4184296-fa9f-4b67-8b12-1723b3f8456b",
+            "e0af022f-37f3-4a40-916d-1ab7281c88d9",
+            0
+        ),
+        choice(
+            "enrollment_autopilot_dpp_jointype",
+            "6310e95d-6cfa-4d2f-aae0-1e7af12e2182",
+            "1fa84eb3-fcfa-4ed6-9687-0f3d486402c4",
+            0
+        ),
+        choice(
+            "enrollment_autopilot_dpp_accountype",
+            "d4f2a840-86d5-4162-9a08-fa8cc608b94e",
+            "bf13bb47-69ef-4e06-97c1-50c2859a49c2",
+            0
+        ),
+        simple(
+            "enrollment_autopilot_dpp_timeout",
+            "6dec0657-dfb8-4906-a7ee-3ac6ee1edecb",
+            "0bbcce5b-a55a-4e05-821a-94bf576d6cc8",
+            "Integer",
+            json!(60)
+        ),
+        simple(
+            "enrollment_autopilot_dpp_customerrormessage",
+            "2ddf0619-2b7a-46de-b29b-c6191e9dda6e",
+            "fe5002d5-fbe9-4920-9e2d-26bfc4b4cc97",
+            "String",
+            json!("Contact your organization\u{2019}s support person for help.")
+        ),
+        choice(
+            "enrollment_autopilot_dpp_allowskip",
+            "2a71dc89-0f17-4ba9-bb27-af2521d34710",
+            "a2323e5e-ac56-4517-8847-b0a6fdb467e7",
+            0
+        ),
+        choice(
+            "enrollment_autopilot_dpp_allowdiagnostics",
+            "e2b7a81b-f243-4abd-bce3-c1856345f405",
+            "c59d26fd-3460-4b26-b47a-f7e202e7d5a3",
+            0
+        ),
+        simple(
+            "enrollment_autopilot_dpp_devicesecuritygroupids",
+            "a46a50ab-3076-4968-9366-75a40dde950e",
+            "5f7d09e1-1a90-44ad-9c9f-ad90ba509e60",
+            "String",
+            json!("")
+        ),
+        list(
+            "enrollment_autopilot_dpp_allowedappids",
+            "70d22a8a-a03c-4f62-b8df-dded3e327639",
+            vec![format!(
+                r##"{{"id":"{VPN_APP}","type":"#microsoft.graph.win32LobApp"}}"##
+            )]
+        ),
+        list(
+            "enrollment_autopilot_dpp_allowedscriptids",
+            "1bc67702-800c-4271-8fd9-609351cc19cf",
+            vec![]
+        ),
+    ])
+}
+
+/// Replaces the policy through Graph (as the portal does) after `edit` changed its setting
+/// instances.
+fn put_policy_with(lab: &Lab, id: &str, edit: impl Fn(&mut Value)) {
+    let policy = lab.graph_get(&format!("{POLICIES}/{id}?$expand=settings"));
+    let settings: Vec<Value> = policy["settings"]
+        .as_array()
+        .expect("settings")
+        .iter()
+        .map(|s| {
+            let mut instance = s["settingInstance"].clone();
+            edit(&mut instance);
+            json!({"settingInstance": instance})
+        })
+        .collect();
+    let body = json!({
+        "name": policy["name"],
+        "description": policy["description"],
+        "platforms": policy["platforms"],
+        "technologies": policy["technologies"],
+        "roleScopeTagIds": policy["roleScopeTagIds"],
+        "templateReference": {"templateId": policy["templateReference"]["templateId"]},
+        "settings": settings,
+    });
+    let answer = lab.graph(Method::PUT, &format!("{POLICIES}/{id}"), Some(&body));
+    assert!(
+        (200..300).contains(&answer.status),
+        "PUT -> {}: {}",
+        answer.status,
+        answer.body
+    );
+}
+
+/// The policy's settings as `definition id -> value` (a choice value, a simple value, or the
+/// list of a collection).
+fn settings_of(lab: &Lab, id: &str) -> Value {
+    let listed = lab.graph_get(&format!("{POLICIES}/{id}/settings"));
+    let mut out = serde_json::Map::new();
+    for s in listed["value"].as_array().expect("value") {
+        let i = &s["settingInstance"];
+        let key = i["settingDefinitionId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let value = if let Some(v) = i["choiceSettingValue"].get("value") {
+            v.clone()
+        } else if let Some(v) = i["simpleSettingValue"].get("value") {
+            v.clone()
+        } else {
+            Value::Array(
+                i["simpleSettingCollectionValue"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|v| v["value"].clone())
+                    .collect(),
+            )
+        };
+        out.insert(key, value);
+    }
+    Value::Object(out)
+}
+
+/// The stored enrollment-time targets of a policy (lab relations).
+fn target_of(lab: &Lab, id: &str) -> Value {
+    lab_relations(lab)["enrollmentTimeTargets"][id].clone()
+}
+
+fn owners(lab: &Lab, group: &str) -> BTreeSet<String> {
+    lab_relations(lab)["groupOwners"][group]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+#[track_caller]
+fn values(tf: &Terraform, addr: &str) -> Value {
+    tf.resource_values(addr)
+        .unwrap_or_else(|| panic!("{addr} is not in the state: {:?}", tf.state_addresses()))
+}
+
+#[track_caller]
+fn group_id(tf: &Terraform, addr: &str) -> String {
+    string_attr(&values(tf, addr), "id")
+}
+
+#[track_caller]
+fn string_attr(values: &Value, name: &str) -> String {
+    values[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name} is not a string: {values}"))
+        .to_string()
+}
+
+#[track_caller]
+fn set_attr(values: &Value, name: &str) -> BTreeSet<String> {
+    values[name]
+        .as_array()
+        .unwrap_or_else(|| panic!("{name} is not a set: {values}"))
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// Reading a policy's device group is an action (POST `retrieveEnrollmentTimeDeviceMembershipTarget`)
+/// that changes nothing; every other POST, PUT, PATCH or DELETE does.
+fn is_change(r: &Request) -> bool {
+    !r.path
+        .ends_with("/retrieveEnrollmentTimeDeviceMembershipTarget")
+}
+
+#[track_caller]
+fn assert_no_changes_written(lab: &Lab, during: &str) {
+    let writes: Vec<Request> = write_requests(lab).into_iter().filter(is_change).collect();
+    assert!(
+        writes.is_empty(),
+        "{during} wrote to Graph:\n{}",
+        show_requests(&writes)
+    );
+}
+
+#[track_caller]
+fn assert_no_writes(lab: &Lab, during: &str) {
+    let writes = write_requests(lab);
+    assert!(
+        writes.is_empty(),
+        "{during} wrote to Graph:\n{}",
+        show_requests(&writes)
+    );
+}
