@@ -1,0 +1,366 @@
+//! `autopilot_device_csv` against a running lab, through the real `terraform` binary: plan-time
+//! validation with line numbers, a small lifecycle (tag changes in place, removed rows deleted,
+//! added rows imported, drift, import), and a 600-row CSV with a device already registered here,
+//! one registered in another tenant and an unpadded hash.
+
+use std::collections::BTreeSet;
+
+use acceptance_tests::devices::{self, IDENTITIES, hardware_hash};
+use acceptance_tests::{Lab, Request, Terraform, show_requests, write_requests};
+use serde_json::{Value, json};
+
+const ADDR: &str = "autopilot_device_csv.hw";
+const HEADER: &str =
+    "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User";
+const USER: &str = "megan.bowen@autopilotlab.onmicrosoft.com";
+
+/// One CSV row: serial, hash, group tag, user.
+#[derive(Clone)]
+struct Row {
+    serial: String,
+    hash: String,
+    tag: String,
+    user: String,
+}
+
+fn row(i: u64, tag: &str) -> Row {
+    Row {
+        serial: format!("ACC-CSV-{i:04}"),
+        hash: hardware_hash(1_000 + i, 96),
+        tag: tag.to_string(),
+        user: String::new(),
+    }
+}
+
+fn csv(rows: &[Row]) -> String {
+    let mut text = format!("{HEADER}\r\n");
+    for r in rows {
+        text.push_str(&format!(
+            "{},,{},{},{}\r\n",
+            r.serial, r.hash, r.tag, r.user
+        ));
+    }
+    text
+}
+
+/// Writes `hwids.csv` and a configuration reading it.
+fn write(tf: &Terraform, rows: &[Row], extra: &str) {
+    std::fs::write(tf.dir().join("hwids.csv"), csv(rows)).expect("write hwids.csv");
+    tf.write_config(&format!(
+        r#"
+resource "autopilot_device_csv" "hw" {{
+  content = file("${{path.module}}/hwids.csv")
+{extra}
+}}
+"#
+    ));
+}
+
+fn state_devices(tf: &Terraform) -> serde_json::Map<String, Value> {
+    let values = tf
+        .resource_values(ADDR)
+        .unwrap_or_else(|| panic!("{ADDR} is not in the state"));
+    values["devices"]
+        .as_object()
+        .cloned()
+        .unwrap_or_else(|| panic!("devices is not a map: {values}"))
+}
+
+fn serials(devices: &serde_json::Map<String, Value>) -> BTreeSet<String> {
+    devices.keys().cloned().collect()
+}
+
+fn registered_serials(lab: &Lab) -> BTreeSet<String> {
+    devices::registered(lab)
+        .iter()
+        .filter_map(|d| d["serialNumber"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn identity(lab: &Lab, id: &str) -> Value {
+    devices::identity(lab, id).unwrap_or_else(|| panic!("device {id} is not registered"))
+}
+
+fn is_import(r: &Request) -> bool {
+    r.method == "POST" && r.path.contains("importedWindowsAutopilotDeviceIdentities")
+}
+
+#[test]
+fn an_invalid_csv_fails_at_plan_naming_lines_and_imports_nothing() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    let mut rows: Vec<Row> = (1..=4).map(|i| row(i, "SITE-A")).collect();
+    // Line 4 repeats the serial number of line 2; line 5 has a hash that is not Base64.
+    rows[2].serial = rows[0].serial.clone();
+    rows[3].hash = "not*base64".into();
+    write(&tf, &rows, "");
+    lab.clear_requests();
+    let out = tf.plan_detailed().expect_code(1);
+    let said = out.diagnostics();
+    assert!(said.contains("line 4"), "{out}");
+    assert!(said.contains("already appears on line 2"), "{out}");
+    assert!(said.contains("line 5"), "{out}");
+    assert!(said.contains("not Base64"), "{out}");
+    tf.apply_expect_error();
+    let writes = write_requests(&lab);
+    assert!(writes.is_empty(), "wrote:\n{}", show_requests(&writes));
+    assert!(devices::registered(&lab).is_empty());
+    assert!(tf.state_addresses().is_empty());
+}
+
+#[test]
+fn a_bad_header_fails_at_plan() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    std::fs::write(
+        tf.dir().join("hwids.csv"),
+        "Device Serial Number,Windows Product ID,Hardware Hash,Notes\nSN1,,QUJD,x\n",
+    )
+    .expect("write hwids.csv");
+    tf.write_config(
+        r#"
+resource "autopilot_device_csv" "hw" {
+  content = file("${path.module}/hwids.csv")
+}
+"#,
+    );
+    let out = tf.plan_detailed().expect_code(1);
+    let said = out.diagnostics();
+    assert!(said.contains("line 1"), "{out}");
+    assert!(said.contains("Group Tag"), "{out}");
+}
+
+#[test]
+fn lifecycle_tags_in_place_removed_rows_deleted_added_rows_imported() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    let mut rows: Vec<Row> = (1..=4).map(|i| row(i, "SITE-A")).collect();
+    rows[3].user = USER.into();
+    write(&tf, &rows, "");
+
+    tf.apply()
+        .assert_contains("1 added, 0 changed, 0 destroyed");
+    let state = state_devices(&tf);
+    assert_eq!(state.len(), 4, "{state:#?}");
+    let entry = &state["ACC-CSV-0004"];
+    assert_eq!(entry["group_tag"], json!("SITE-A"));
+    assert_eq!(entry["assigned_user_principal_name"], json!(USER));
+    assert_eq!(entry["state"], json!("notContacted"));
+    let id4 = entry["id"].as_str().expect("id").to_string();
+    assert_eq!(identity(&lab, &id4)["userPrincipalName"], json!(USER));
+    assert_eq!(devices::registered(&lab).len(), 4);
+    assert!(devices::import_records(&lab).is_empty());
+    tf.assert_no_changes();
+
+    // A changed tag is an in-place update of that one device.
+    rows[0].tag = "SITE-B".into();
+    write(&tf, &rows, "");
+    let plan = tf.plan_detailed().expect_code(2);
+    plan.assert_contains("will be updated in-place")
+        .assert_contains("SITE-B")
+        .assert_not_contains("must be replaced");
+    lab.clear_requests();
+    tf.apply()
+        .assert_contains("0 added, 1 changed, 0 destroyed");
+    let writes = write_requests(&lab);
+    let id1 = state_devices(&tf)["ACC-CSV-0001"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    assert_eq!(
+        writes.len(),
+        1,
+        "one updateDeviceProperties:\n{}",
+        show_requests(&writes)
+    );
+    assert!(
+        writes[0]
+            .path
+            .ends_with(&format!("{id1}/updateDeviceProperties"))
+    );
+    assert_eq!(identity(&lab, &id1)["groupTag"], json!("SITE-B"));
+    tf.assert_no_changes();
+
+    // Drift: a tag changed in the portal shows in the plan and is put back.
+    lab.graph_post(
+        &format!("{IDENTITIES}/{id1}/updateDeviceProperties"),
+        &json!({"groupTag": "EDITED"}),
+    );
+    tf.plan_detailed().expect_code(2).assert_contains("EDITED");
+    tf.apply();
+    assert_eq!(identity(&lab, &id1)["groupTag"], json!("SITE-B"));
+    tf.assert_no_changes();
+
+    // A removed row deletes that device; an added row is imported.
+    let removed = rows.remove(1);
+    let removed_id = state_devices(&tf)[&removed.serial]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    rows.push(row(5, "SITE-A"));
+    write(&tf, &rows, "");
+    lab.clear_requests();
+    tf.apply()
+        .assert_contains("0 added, 1 changed, 0 destroyed");
+    assert!(devices::identity(&lab, &removed_id).is_none());
+    let state = state_devices(&tf);
+    assert_eq!(
+        serials(&state),
+        rows.iter()
+            .map(|r| r.serial.clone())
+            .collect::<BTreeSet<_>>()
+    );
+    let writes = write_requests(&lab);
+    assert_eq!(
+        writes.iter().filter(|r| is_import(r)).count(),
+        1,
+        "one import for the added row:\n{}",
+        show_requests(&writes)
+    );
+    tf.assert_no_changes();
+
+    // `group_tag` replaces the column for every row.
+    write(&tf, &rows, "  group_tag = \"ALL\"");
+    tf.apply()
+        .assert_contains("0 added, 1 changed, 0 destroyed");
+    for device in devices::registered(&lab) {
+        assert_eq!(device["groupTag"], json!("ALL"), "{device}");
+    }
+    tf.assert_no_changes();
+
+    // Import the set into another working directory: a plan with no device changes.
+    let tf2 = Terraform::new(&lab);
+    write(&tf2, &rows, "");
+    let ids: Vec<String> = rows.iter().map(|r| r.serial.clone()).collect();
+    tf2.import(ADDR, &ids.join(",")).success();
+    assert_eq!(state_devices(&tf2).len(), rows.len());
+
+    // Destroy: nothing left.
+    tf.destroy().assert_contains("1 destroyed");
+    assert!(
+        devices::registered(&lab).is_empty(),
+        "{:#?}",
+        devices::registered(&lab)
+    );
+    assert!(devices::import_records(&lab).is_empty());
+}
+
+#[test]
+fn six_hundred_rows_with_refused_devices_and_an_unpadded_hash() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    let mut rows: Vec<Row> = (1..=600).map(|i| row(i, "SITE-A")).collect();
+    // Row 300 (line 301): a hash as devices produce it, without padding.
+    let padded = hardware_hash(1_300, 100);
+    assert!(padded.ends_with('='));
+    rows[299].hash = padded.trim_end_matches('=').to_string();
+    // Row 100 (line 101): registered outside Terraform. Row 200 (line 201): another tenant's.
+    let external = devices::register(&lab, &rows[99].serial, &rows[99].hash, "");
+    devices::set_foreign(&lab, &[rows[199].serial.as_str()]);
+    write(&tf, &rows, "");
+
+    lab.clear_requests();
+    let out = tf.apply();
+    out.assert_contains("1 added, 0 changed, 0 destroyed");
+    let said = out.diagnostics();
+    assert!(
+        said.contains("2 device(s) of the CSV were not imported"),
+        "{out}"
+    );
+    assert!(
+        said.contains("line 101 (serial number ACC-CSV-0100): 806"),
+        "{out}"
+    );
+    assert!(
+        said.contains("line 201 (serial number ACC-CSV-0200): 808"),
+        "{out}"
+    );
+    assert!(
+        said.contains(external["id"].as_str().expect("id")),
+        "names the registration already there: {out}"
+    );
+    let imports: Vec<Request> = lab
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/import"))
+        .collect();
+    assert_eq!(
+        imports.len(),
+        2,
+        "600 rows in chunks of 500:\n{}",
+        show_requests(&imports)
+    );
+
+    // State holds exactly what landed, the unpadded hash included.
+    let state = state_devices(&tf);
+    let landed: BTreeSet<String> = rows
+        .iter()
+        .map(|r| r.serial.clone())
+        .filter(|s| s != "ACC-CSV-0100" && s != "ACC-CSV-0200")
+        .collect();
+    assert_eq!(serials(&state), landed);
+    assert!(state.contains_key("ACC-CSV-0300"));
+    let mut in_lab = landed.clone();
+    in_lab.insert("ACC-CSV-0100".into());
+    assert_eq!(registered_serials(&lab), in_lab);
+    assert!(devices::import_records(&lab).is_empty());
+
+    // The next plan retries only the two missing rows, in place.
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("will be updated in-place")
+        .assert_not_contains("must be replaced");
+
+    // Without those rows the next apply is clean and imports nothing.
+    let refused: Vec<Row> = vec![rows[99].clone(), rows[199].clone()];
+    rows.retain(|r| r.serial != "ACC-CSV-0100" && r.serial != "ACC-CSV-0200");
+    write(&tf, &rows, "");
+    lab.clear_requests();
+    tf.apply();
+    let writes = write_requests(&lab);
+    assert!(
+        writes.is_empty(),
+        "nothing to write:\n{}",
+        show_requests(&writes)
+    );
+    tf.assert_no_changes();
+    assert_eq!(serials(&state_devices(&tf)), landed);
+
+    // A changed tag is one in-place update; a removed row deletes that device.
+    rows[4].tag = "SITE-B".into();
+    let removed = rows.remove(5);
+    write(&tf, &rows, "");
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("will be updated in-place")
+        .assert_not_contains("must be replaced");
+    let removed_id = state_devices(&tf)[&removed.serial]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    lab.clear_requests();
+    tf.apply()
+        .assert_contains("0 added, 1 changed, 0 destroyed");
+    let writes = write_requests(&lab);
+    assert_eq!(
+        writes.len(),
+        2,
+        "one update and one delete:\n{}",
+        show_requests(&writes)
+    );
+    assert!(devices::identity(&lab, &removed_id).is_none());
+    let state = state_devices(&tf);
+    assert!(!state.contains_key(&removed.serial));
+    assert_eq!(state[&rows[4].serial]["group_tag"], json!("SITE-B"));
+    tf.assert_no_changes();
+
+    // Destroy leaves only the device registered outside Terraform.
+    tf.destroy().assert_contains("1 destroyed");
+    let left = registered_serials(&lab);
+    assert_eq!(
+        left,
+        BTreeSet::from([refused[0].serial.clone()]),
+        "only the external device is left"
+    );
+    assert!(devices::import_records(&lab).is_empty());
+}
