@@ -381,6 +381,40 @@ resource "autopilot_device_preparation_policy" "dp" {{
     assert!(lab.objects("configurationPolicies").is_empty());
 }
 
+#[test]
+fn classic_profile_on_the_same_users_is_a_warning() {
+    let lab = Lab::start();
+    let devices = make_group(&lab, "DevicePrep Devices", true, None);
+    let users = make_group(&lab, "Mixed users", false, None);
+    let profile = lab.graph_post(
+        "deviceManagement/windowsAutopilotDeploymentProfiles",
+        &json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "Classic AP"}),
+    );
+    let profile_id = profile["id"].as_str().expect("an id").to_string();
+    lab.graph_post(
+        &format!("deviceManagement/windowsAutopilotDeploymentProfiles/{profile_id}/assignments"),
+        &json!({"@odata.type": "#microsoft.graph.windowsAutopilotDeploymentProfileAssignment",
+                "target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": users}}),
+    );
+    let tf = Terraform::new(&lab);
+    tf.write_config(&format!(
+        r#"
+resource "autopilot_device_preparation_policy" "dp" {{
+  display_name      = "Device preparation"
+  device_group_id   = "{devices}"
+  include_group_ids = ["{users}"]
+}}
+"#
+    ));
+    let plan = tf.plan_detailed().expect_code(2);
+    let said = plan.diagnostics();
+    assert!(
+        said.contains("A classic Autopilot profile targets the same population")
+            && said.contains("Classic AP"),
+        "{plan}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Bad inputs: refused by `terraform plan`, naming the attribute, before any write.
 
