@@ -282,3 +282,113 @@ fn a_hash_that_is_not_base64_fails_at_plan() {
     assert!(said.contains("not Base64"), "{out}");
     assert!(write_requests(&lab).is_empty());
 }
+
+#[test]
+fn a_refresh_of_many_devices_costs_pages_not_devices() {
+    // Pages of 10, so that 40 devices take 4 pages.
+    let lab = Lab::start_with_args(&["--page-size", "10"]);
+    let tf = Terraform::new(&lab);
+    let entries: String = (1..=40u64)
+        .map(|i| {
+            format!(
+                "    \"ACC-REF-{i:04}\" = \"{}\"\n",
+                hardware_hash(500 + i, 64)
+            )
+        })
+        .collect();
+    tf.write_config(&format!(
+        r#"
+locals {{
+  devices = {{
+{entries}  }}
+}}
+
+resource "autopilot_device" "many" {{
+  for_each      = local.devices
+  serial_number = each.key
+  hardware_hash = each.value
+  group_tag     = "REFRESH"
+}}
+"#
+    ));
+    tf.apply()
+        .assert_contains("40 added, 0 changed, 0 destroyed");
+    lab.clear_requests();
+    tf.assert_no_changes();
+    let reads: Vec<_> = lab
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.path.contains("windowsAutopilotDeviceIdentities"))
+        .collect();
+    // One listing of 4 pages (a fifth, empty page at most), not 40 GETs.
+    assert!(
+        reads.len() <= 5,
+        "a refresh of 40 devices made {} reads:\n{}",
+        reads.len(),
+        show_requests(&reads)
+    );
+    tf.destroy().assert_contains("40 destroyed");
+    assert!(devices::registered(&lab).is_empty());
+}
+
+#[test]
+fn data_sources_filter_devices_and_build_group_tag_rules() {
+    let lab = Lab::start();
+    let a1 = devices::register(&lab, "PF-0001", &hardware_hash(40, 64), "SITE-A");
+    let a2 = devices::register(&lab, "PF-0002", &hardware_hash(41, 64), "site-a");
+    devices::register(&lab, "XX-0003", &hardware_hash(42, 64), "SITE-A");
+    devices::register(&lab, "PF-0004", &hardware_hash(43, 64), "SITE-B");
+    let tf = Terraform::new(&lab);
+    tf.write_config(
+        r#"
+data "autopilot_devices" "site_a_pf" {
+  group_tag            = "SITE-A"
+  serial_number_prefix = "pf-"
+}
+
+data "autopilot_devices" "all" {}
+
+data "autopilot_group_tag_rule" "sites" {
+  group_tags = ["SITE-B", "SITE-A"]
+}
+
+output "site_a_pf" {
+  value = data.autopilot_devices.site_a_pf.devices[*].serial_number
+}
+
+output "site_a_pf_ids" {
+  value = data.autopilot_devices.site_a_pf.ids
+}
+
+output "all" {
+  value = length(data.autopilot_devices.all.devices)
+}
+
+output "rule" {
+  value = data.autopilot_group_tag_rule.sites.rule
+}
+"#,
+    );
+    tf.apply();
+    let out = tf.output_json();
+    assert_eq!(out["site_a_pf"]["value"], json!(["PF-0001", "PF-0002"]));
+    assert_eq!(out["site_a_pf_ids"]["value"], json!([a1["id"], a2["id"]]));
+    assert_eq!(out["all"]["value"], json!(4));
+    assert_eq!(
+        out["rule"]["value"],
+        json!(
+            r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:SITE-A")) -or (device.devicePhysicalIds -any (_ -eq "[OrderID]:SITE-B"))"#
+        )
+    );
+
+    // An enrollment state that does not exist is refused at plan.
+    tf.write_config(
+        r#"
+data "autopilot_devices" "x" {
+  enrollment_state = "Enrolled"
+}
+"#,
+    );
+    let out = tf.plan_detailed().expect_code(1);
+    assert!(out.diagnostics().contains("notContacted"), "{out}");
+}

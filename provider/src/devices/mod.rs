@@ -40,6 +40,31 @@ pub fn validate_upn(upn: &str) -> Result<(), String> {
     }
 }
 
+/// Checks a device name (an Autopilot device's display name): at most 15
+/// letters, digits and hyphens, not only digits (Windows computer names).
+pub fn validate_device_name(name: &str) -> Result<(), String> {
+    let length = name.chars().count();
+    if length == 0 || length > 15 {
+        return Err(format!(
+            "{name:?} has {length} characters; a device name has 1 to 15"
+        ));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+    {
+        return Err(format!(
+            "{name:?} contains {bad:?}; a device name has letters, digits and hyphens only"
+        ));
+    }
+    if name.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!(
+            "{name:?} is only digits; a device name needs a letter or hyphen"
+        ));
+    }
+    Ok(())
+}
+
 /// Reads a Terraform-style duration: `90s`, `10m`, `1h30m`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let invalid = || {
@@ -130,6 +155,14 @@ mod tests {
             "ana@.com",
         ] {
             assert!(validate_upn(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn device_names() {
+        assert!(validate_device_name("KIOSK-01").is_ok());
+        for bad in ["", "ABCDEFGHIJKLMNOP", "12345", "KIOSK_01", "KIOSK 1"] {
+            assert!(validate_device_name(bad).is_err(), "{bad}");
         }
     }
 

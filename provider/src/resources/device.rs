@@ -12,7 +12,7 @@ use super::{report, string_like_prior};
 use crate::devices::cache::DeviceCache;
 use crate::devices::graph::{self, DeviceIdentity, DeviceProperties, NewDevice};
 use crate::devices::ops::{self, Deadline, ImportError};
-use crate::devices::{hash, parse_duration, validate_upn};
+use crate::devices::{hash, parse_duration, validate_device_name, validate_upn};
 use crate::graph::GraphClient;
 
 /// How long a create may follow its import when `timeouts.create` is unset.
@@ -44,7 +44,7 @@ pub struct DeviceModel {
     pub group_tag: Attr<String>,
     /// The user principal name of the user assigned to the device, e.g. `ana@contoso.com`.
     pub assigned_user_principal_name: Attr<String>,
-    /// The device's display name in Autopilot. Left as the service sets it when unset.
+    /// The device's name in Autopilot (used when it joins): at most 15 letters, digits and hyphens, not only digits. Left as the service sets it when unset.
     #[schemars(extend("x-tf" = "optional,computed"))]
     pub display_name: Attr<String>,
     /// Whether the device is enrolled in Intune: `unknown`, `enrolled`, `pendingReset`, `failed`, `notContacted` or `blocked`.
@@ -279,6 +279,15 @@ impl Resource<GraphClient> for Device {
             diags.error_at(
                 AttrPath::root("assigned_user_principal_name"),
                 "Invalid user principal name",
+                reason,
+            );
+        }
+        if let Attr::Known(name) = &config.display_name
+            && let Err(reason) = validate_device_name(name)
+        {
+            diags.error_at(
+                AttrPath::root("display_name"),
+                "Invalid device name",
                 reason,
             );
         }
@@ -599,6 +608,7 @@ mod tests {
         let mut bad = config();
         bad.hardware_hash = Attr::Known("not base64!".into());
         bad.assigned_user_principal_name = Attr::Known("ana".into());
+        bad.display_name = Attr::Known("kiosk_1".into());
         bad.timeouts = Attr::Known(Timeouts {
             create: Attr::Known("ten minutes".into()),
         });
@@ -607,6 +617,7 @@ mod tests {
             [
                 "hardware_hash",
                 "assigned_user_principal_name",
+                "display_name",
                 "timeouts.create"
             ]
         );
