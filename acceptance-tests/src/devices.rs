@@ -50,25 +50,59 @@ pub fn hardware_hash(seed: u64, len: usize) -> String {
     base64(&bytes)
 }
 
-/// Marks serial numbers as registered in another tenant (`PUT /_lab/foreign_devices`).
-pub fn set_foreign(lab: &Lab, serials: &[&str]) {
-    let url = format!(
-        "{}/_lab/foreign_devices",
-        lab.info().graph_url.trim_end_matches('/')
-    );
+/// `PUT <graph_url>/_lab/<what>` with a JSON body; panics unless the lab accepts it.
+fn control_put(lab: &Lab, what: &str, body: &Value) {
+    let url = format!("{}/_lab/{what}", lab.info().graph_url.trim_end_matches('/'));
     let response = reqwest::blocking::Client::builder()
         .no_proxy()
         .build()
         .expect("an HTTP client")
         .put(&url)
-        .json(&json!({ "serial_numbers": serials }))
+        .json(body)
         .send()
         .unwrap_or_else(|e| panic!("PUT {url}: {e}"));
+    let status = response.status();
     assert!(
-        response.status().is_success(),
-        "PUT {url} -> {}",
-        response.status()
+        status.is_success(),
+        "PUT {url} -> {status}: {}",
+        response.text().unwrap_or_default()
     );
+}
+
+/// Marks serial numbers as registered in another tenant (`PUT /_lab/foreign_devices`).
+pub fn set_foreign(lab: &Lab, serials: &[&str]) {
+    control_put(
+        lab,
+        "foreign_devices",
+        &json!({ "serial_numbers": serials }),
+    );
+}
+
+/// Replaces the lab's fault rules (`PUT /_lab/faults`).
+pub fn set_faults(lab: &Lab, rules: &Value) {
+    control_put(lab, "faults", rules);
+}
+
+/// How often each fault rule fired (`GET /_lab/faults`), in rule order.
+pub fn faults_fired(lab: &Lab) -> Vec<u64> {
+    let url = format!("{}/_lab/faults", lab.info().graph_url.trim_end_matches('/'));
+    let body: Value = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("an HTTP client")
+        .get(&url)
+        .send()
+        .and_then(reqwest::blocking::Response::json)
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    body["rules"]
+        .as_array()
+        .map(|rules| {
+            rules
+                .iter()
+                .map(|r| r["fired"].as_u64().unwrap_or(0))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Registers a device outside Terraform (an import through Graph, followed to its end, its

@@ -392,3 +392,40 @@ data "autopilot_devices" "x" {
     let out = tf.plan_detailed().expect_code(1);
     assert!(out.diagnostics().contains("notContacted"), "{out}");
 }
+
+#[test]
+fn a_lost_import_answer_is_recovered_without_a_second_import() {
+    let lab = Lab::start();
+    // Graph registers the import, but the answer never reaches the provider.
+    devices::set_faults(
+        &lab,
+        &json!({"rules": [{
+            "path": "importedWindowsAutopilotDeviceIdentities$",
+            "method": "POST",
+            "drop": true,
+            "after_commit": true,
+            "count": 1,
+        }]}),
+    );
+    let tf = Terraform::new(&lab);
+    tf.write_config(&config("ACC-LOST-0001", &hardware_hash(60, 64), ""));
+    tf.apply()
+        .assert_contains("1 added, 0 changed, 0 destroyed");
+    let registered = devices::registered(&lab);
+    assert_eq!(registered.len(), 1, "{registered:#?}");
+    assert_eq!(
+        string(&values(&tf), "id"),
+        registered[0]["id"].as_str().unwrap_or_default()
+    );
+    let posts = lab
+        .requests()
+        .into_iter()
+        .filter(|r| {
+            r.method == "POST" && r.path.ends_with("importedWindowsAutopilotDeviceIdentities")
+        })
+        .count();
+    assert_eq!(posts, 1, "the import is not sent twice");
+    assert_eq!(devices::faults_fired(&lab), [1], "the answer was dropped");
+    assert!(devices::import_records(&lab).is_empty());
+    tf.assert_no_changes();
+}

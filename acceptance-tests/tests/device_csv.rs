@@ -364,3 +364,30 @@ fn six_hundred_rows_with_refused_devices_and_an_unpadded_hash() {
     );
     assert!(devices::import_records(&lab).is_empty());
 }
+
+#[test]
+fn a_lost_import_answer_is_recovered_without_a_second_import() {
+    let lab = Lab::start();
+    devices::set_faults(
+        &lab,
+        &json!({"rules": [{
+            "path": "importedWindowsAutopilotDeviceIdentities/import$",
+            "method": "POST",
+            "drop": true,
+            "after_commit": true,
+            "count": 1,
+        }]}),
+    );
+    let tf = Terraform::new(&lab);
+    let rows: Vec<Row> = (1..=3).map(|i| row(i, "SITE-A")).collect();
+    write(&tf, &rows, "");
+    tf.apply()
+        .assert_contains("1 added, 0 changed, 0 destroyed");
+    assert_eq!(devices::faults_fired(&lab), [1], "the answer was dropped");
+    assert_eq!(state_devices(&tf).len(), 3);
+    assert_eq!(devices::registered(&lab).len(), 3);
+    let imports = lab.requests().into_iter().filter(is_import).count();
+    assert_eq!(imports, 1, "the import is not sent twice");
+    assert!(devices::import_records(&lab).is_empty());
+    tf.assert_no_changes();
+}

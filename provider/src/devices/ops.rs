@@ -13,7 +13,7 @@ use super::cache::{DeviceCache, Listing};
 use super::graph::{self, DeviceIdentity, IMPORT_CHUNK, ImportedIdentity, NewDevice};
 use super::import::{Backoff, FailureKind, ImportFailure, Progress, progress};
 use super::run_bounded;
-use crate::graph::GraphClient;
+use crate::graph::{GraphClient, GraphError};
 
 /// How many requests of one kind run at once (deletes, updates).
 pub const CONCURRENCY: usize = 8;
@@ -132,10 +132,26 @@ pub async fn import_one(client: &GraphClient, device: &NewDevice, deadline: Dead
     let record = match graph::submit_one(client, device).await {
         Ok(record) => record,
         Err(e) => {
-            return Imported {
-                results: vec![Err(ImportError::Submit(e.to_string()))],
-                warnings: Vec::new(),
+            let adopted = if maybe_committed(&e) {
+                recover_records(client, &[device.serial_number.as_str()])
+                    .await
+                    .pop()
+                    .flatten()
+            } else {
+                None
             };
+            match adopted {
+                Some(record) => {
+                    tracing::info!(record = %record.id, "the import answer was lost; following the record Graph made");
+                    record
+                }
+                None => {
+                    return Imported {
+                        results: vec![Err(ImportError::Submit(redact(&e.to_string())))],
+                        warnings: Vec::new(),
+                    };
+                }
+            }
         }
     };
     cache.invalidate();
@@ -239,9 +255,21 @@ pub async fn import_many(
                 }
             }
             Err(e) => {
-                let message = e.to_string();
-                for &i in chunk {
-                    set(&mut results, i, Err(ImportError::Submit(message.clone())));
+                let message = redact(&e.to_string());
+                let serials: Vec<&str> = batch.iter().map(|d| d.serial_number.as_str()).collect();
+                let recovered = if maybe_committed(&e) {
+                    recover_records(client, &serials).await
+                } else {
+                    vec![None; chunk.len()]
+                };
+                for (&i, record) in chunk.iter().zip(recovered) {
+                    match record {
+                        Some(record) => {
+                            record_ids.push(record.id.clone());
+                            pending.insert(record.id, i);
+                        }
+                        None => set(&mut results, i, Err(ImportError::Submit(message.clone()))),
+                    }
                 }
             }
         }
@@ -326,6 +354,59 @@ pub async fn import_many(
             .collect(),
         warnings,
     }
+}
+
+/// Whether a failed request may have been carried out anyway: the answer
+/// was lost, or the service failed after receiving it.
+fn maybe_committed(error: &GraphError) -> bool {
+    matches!(error, GraphError::Transport { .. }) || error.status().is_some_and(|s| s >= 500)
+}
+
+/// After an import request whose answer was lost: the import records Graph
+/// made for these serial numbers (the last one per serial), if any. Imports
+/// are not sent twice, since a second import of a device that the first one
+/// registered would end in 806.
+async fn recover_records(client: &GraphClient, serials: &[&str]) -> Vec<Option<ImportedIdentity>> {
+    let records = match graph::list_imports(client).await {
+        Ok(records) => records,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list import records to recover a lost answer");
+            return vec![None; serials.len()];
+        }
+    };
+    let mut last: HashMap<String, ImportedIdentity> = HashMap::new();
+    for record in records {
+        if let Some(serial) = &record.serial_number {
+            last.insert(serial.to_lowercase(), record);
+        }
+    }
+    serials
+        .iter()
+        .map(|s| last.remove(&s.to_lowercase()))
+        .collect()
+}
+
+/// Graph quotes a payload value it cannot read (`Cannot convert the literal
+/// '...'`); hardware hashes must not reach diagnostics or logs.
+pub fn redact(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(start) = rest.find("literal '") {
+        let (head, tail) = rest.split_at(start + "literal '".len());
+        out.push_str(head);
+        match tail.find('\'') {
+            Some(end) => {
+                out.push_str("(redacted)");
+                rest = &tail[end..];
+            }
+            None => {
+                out.push_str("(redacted)");
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn set<T>(slots: &mut [Option<T>], i: usize, value: T) {
@@ -473,6 +554,34 @@ mod tests {
         assert!(deadline.pause(Duration::from_secs(5)).await);
         assert_eq!(Instant::now() - start, Duration::from_secs(1));
         assert!(!deadline.pause(Duration::from_secs(5)).await);
+    }
+
+    #[test]
+    fn literals_are_redacted() {
+        assert_eq!(
+            redact("Cannot convert the literal 'QUJD' to the expected type 'Edm.Binary'."),
+            "Cannot convert the literal '(redacted)' to the expected type 'Edm.Binary'."
+        );
+        assert_eq!(redact("no literal here"), "no literal here");
+        assert_eq!(redact("literal 'unterminated"), "literal '(redacted)");
+    }
+
+    #[test]
+    fn lost_answers_may_have_been_committed() {
+        let api = |status| GraphError::Api {
+            method: "POST".into(),
+            path: "x".into(),
+            status,
+            code: String::new(),
+            message: String::new(),
+            request_id: None,
+        };
+        assert!(maybe_committed(&GraphError::Transport {
+            url: "u".into(),
+            reason: "closed".into()
+        }));
+        assert!(maybe_committed(&api(500)));
+        assert!(!maybe_committed(&api(400)));
     }
 
     #[test]
