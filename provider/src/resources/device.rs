@@ -476,7 +476,24 @@ impl Resource<GraphClient> for Device {
             return Some(prior);
         }
         match graph::get_identity(client, &id).await {
-            Ok(Some(device)) => Some(DeviceModel::with_identity(&planned, device, true)),
+            Ok(Some(device)) => {
+                let mut state = DeviceModel::with_identity(&planned, device, true);
+                // Values the plan already promised stay as planned.
+                for (slot, promised) in [
+                    (&mut state.enrollment_state, &planned.enrollment_state),
+                    (
+                        &mut state.deployment_profile_assignment_status,
+                        &planned.deployment_profile_assignment_status,
+                    ),
+                    (&mut state.manufacturer, &planned.manufacturer),
+                    (&mut state.model, &planned.model),
+                ] {
+                    if !promised.is_unknown() {
+                        *slot = promised.clone();
+                    }
+                }
+                Some(state)
+            }
             Ok(None) => {
                 diags.error(
                     "The Autopilot device disappeared",

@@ -390,6 +390,30 @@ impl DeviceCsv {
                         entry.assigned_user_principal_name = want.user();
                         result.insert((*serial).clone(), entry);
                     }
+                    Err(ImportError::Invisible { id, waited }) => {
+                        // Registered: keep it, so that it is not imported
+                        // again; the next refresh reads it.
+                        diags.warning_at(
+                            AttrPath::root("content"),
+                            format!(
+                                "Autopilot device {serial} (line {}) is not readable yet",
+                                want.line
+                            ),
+                            format!(
+                                "The import completed as Autopilot device {id}, which did not become readable within {}s. It is kept in state.",
+                                waited.as_secs()
+                            ),
+                        );
+                        result.insert(
+                            (*serial).clone(),
+                            CsvDevice {
+                                id: Attr::Known(id),
+                                group_tag: want.group_tag.clone(),
+                                assigned_user_principal_name: want.user(),
+                                state: Attr::Known("unknown".into()),
+                            },
+                        );
+                    }
                     Err(error) => refused.push(Refused {
                         line: want.line,
                         serial: (*serial).clone(),
