@@ -146,7 +146,10 @@ impl DeviceModel {
             group_tag: from_graph(&base.group_tag, device.group_tag),
             assigned_user_principal_name: from_graph(
                 &base.assigned_user_principal_name,
-                device.user_principal_name,
+                same_spelling(
+                    &base.assigned_user_principal_name,
+                    device.user_principal_name,
+                ),
             ),
             display_name: match (&base.display_name, trust_base) {
                 (Attr::Known(name), true) => Attr::Known(name.clone()),
@@ -164,6 +167,18 @@ impl DeviceModel {
             model: non_empty(device.model).into(),
             timeouts: base.timeouts.clone(),
         }
+    }
+}
+
+/// A user principal name from Graph in the prior spelling when it is the
+/// same name (UPNs are compared without case), so that a change of case
+/// alone is no diff.
+pub fn same_spelling(prior: &Attr<String>, fresh: Option<String>) -> Option<String> {
+    match (prior, fresh) {
+        (Attr::Known(before), Some(now)) if before.eq_ignore_ascii_case(&now) => {
+            Some(before.clone())
+        }
+        (_, fresh) => fresh,
     }
 }
 
@@ -689,6 +704,37 @@ mod tests {
             )
             .await;
         assert_eq!(planned.hardware_hash, Attr::Known(String::new()));
+    }
+
+    #[test]
+    fn enrolled_devices_are_explained() {
+        let device = DeviceIdentity {
+            id: "d1".into(),
+            serial_number: Some("SN1".into()),
+            enrollment_state: Some("enrolled".into()),
+            managed_device_id: Some("m1".into()),
+            ..Default::default()
+        };
+        let text = enrolled_detail(&device);
+        assert!(
+            text.contains("enrolled in Intune (Intune managed device m1)"),
+            "{text}"
+        );
+        assert!(text.contains("Intune, then Autopilot"), "{text}");
+    }
+
+    #[test]
+    fn user_case_alone_is_no_change() {
+        let prior = Attr::Known("Ana@Contoso.com".to_string());
+        assert_eq!(
+            same_spelling(&prior, Some("ana@contoso.com".into())),
+            Some("Ana@Contoso.com".into())
+        );
+        assert_eq!(
+            same_spelling(&prior, Some("bob@contoso.com".into())),
+            Some("bob@contoso.com".into())
+        );
+        assert_eq!(same_spelling(&prior, None), None);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest, Resource};
 
-use super::device::delete_registration;
+use super::device::{delete_registration, same_spelling};
 use crate::devices::cache::DeviceCache;
 use crate::devices::csv::{self, MAX_REPORTED, Row};
 use crate::devices::graph::{self, DeviceIdentity, DeviceProperties, NewDevice};
@@ -194,6 +194,17 @@ fn entry_from(device: &DeviceIdentity) -> CsvDevice {
                 .unwrap_or_else(|| "unknown".into()),
         ),
     }
+}
+
+/// An entry as Graph shows it now, the user in the prior spelling when it
+/// is the same user.
+fn refreshed(prior: &CsvDevice, device: &DeviceIdentity) -> CsvDevice {
+    let mut entry = entry_from(device);
+    entry.assigned_user_principal_name = non_empty(same_spelling(
+        &prior.assigned_user_principal_name,
+        device.user_principal_name.clone(),
+    ));
+    entry
 }
 
 /// A change to one registered device's tag and user.
@@ -634,7 +645,7 @@ impl Resource<GraphClient> for DeviceCsv {
             let Some(id) = entry.id.known() else { continue };
             match listing.get(id) {
                 Some(device) => {
-                    fresh.insert(serial.clone(), entry_from(device));
+                    fresh.insert(serial.clone(), refreshed(entry, device));
                 }
                 None => misses.push((serial.clone(), entry.clone(), id.clone())),
             }
@@ -647,7 +658,8 @@ impl Resource<GraphClient> for DeviceCsv {
         for (serial, entry, outcome) in looked_up {
             match outcome {
                 Ok(Some(device)) => {
-                    fresh.insert(serial, entry_from(&device));
+                    let entry = refreshed(&entry, &device);
+                    fresh.insert(serial, entry);
                 }
                 Ok(None) => tracing::info!(%serial, "device of the CSV no longer registered"),
                 Err(e) => {
