@@ -4,7 +4,9 @@
 //! - `demo`:  build the provider and the lab, then init/plan/apply, drift, destroy against the lab
 //! - `test`:  build the binaries and run `cargo test --workspace` with their paths in the environment
 //! - `lint`:  `cargo fmt --check` and `cargo clippy -D warnings` over the whole workspace
+//! - `bench`: time the provider's start and a 10,000-device listing in the lab (debug builds)
 
+mod bench;
 mod cargo;
 mod demo;
 mod graph;
@@ -43,6 +45,8 @@ enum Command {
     },
     /// Check formatting and clippy over the whole workspace.
     Lint,
+    /// Time the provider's start and a 10,000-device listing in the lab; writes bench/results.json.
+    Bench,
 }
 
 fn main() -> ExitCode {
@@ -52,6 +56,7 @@ fn main() -> ExitCode {
         Command::Demo => demo::run(&root),
         Command::Test { args } => cargo::test(&root, &args),
         Command::Lint => cargo::lint(&root),
+        Command::Bench => bench::run(&root),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
