@@ -498,3 +498,40 @@ fn assert_no_writes(lab: &Lab, during: &str) {
         show_requests(&writes)
     );
 }
+
+/// A group id known only after apply, next to a literal one: the set is
+/// partly unknown at plan time and must plan and apply cleanly.
+#[test]
+fn group_ids_known_only_after_apply_are_accepted() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    tf.write_config(
+        r#"
+resource "autopilot_group" "devices" {
+  display_name = "Autopilot Devices (Contoso)"
+}
+
+resource "autopilot_domain_join_profile" "x" {
+  display_name                 = "DJ-Contoso"
+  active_directory_domain_name = "contoso.com"
+  computer_name_static_prefix  = "CTS-"
+  include_group_ids            = [autopilot_group.devices.id, "11111111-1111-4111-8111-111111111111"]
+}
+"#,
+    );
+    tf.apply()
+        .assert_contains("2 added, 0 changed, 0 destroyed");
+    let state = state_values(&tf);
+    let included: BTreeSet<String> = state["include_group_ids"]
+        .as_array()
+        .map(|ids| {
+            ids.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(included.len(), 2, "both groups are included: {state}");
+    assert!(included.contains(G1), "{state}");
+    assert_eq!(tf.plan_detailed_exitcode(), 0, "second plan is empty");
+    tf.destroy();
+}

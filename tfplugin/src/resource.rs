@@ -209,6 +209,46 @@ fn encode<M: Model>(model: Option<&M>, schema: &Schema, diags: &mut Diagnostics)
     }
 }
 
+/// A typed model field cannot hold a collection with some unknown elements
+/// (`include_group_ids = [azuread_group.x.id, "..."]`), so such an attribute
+/// is shown to the model as wholly unknown...
+fn collapse_partial_unknowns(value: &Value) -> Value {
+    match value {
+        Value::Object(attrs) => Value::Object(
+            attrs
+                .iter()
+                .map(|(name, v)| {
+                    let v = if v.is_wholly_known() {
+                        v.clone()
+                    } else {
+                        Value::Unknown
+                    };
+                    (name.clone(), v)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// ...and the partly known value goes back into the plan wherever the model
+/// left it unknown, because Terraform requires the plan to equal the
+/// configuration for non-computed attributes.
+fn restore_partial_unknowns(planned: &mut Value, original: &Value) {
+    let (Value::Object(planned), Value::Object(original)) = (planned, original) else {
+        return;
+    };
+    for (name, slot) in planned.iter_mut() {
+        if let Some(before) = original.get(name)
+            && slot.is_unknown()
+            && !before.is_unknown()
+            && !before.is_wholly_known()
+        {
+            *slot = before.clone();
+        }
+    }
+}
+
 fn codec_diag(e: CodecError) -> Diagnostics {
     let mut diags = Diagnostics::new();
     diags.error("Invalid value", e.to_string());
@@ -230,6 +270,12 @@ impl<C: Send + Sync + 'static, R: Resource<C>> AnyResource<C> for R {
         schema
             .block
             .validate(&config, &Default::default(), &mut diags);
+        if diags.has_errors() {
+            // The schema rules already named the attribute; a generic
+            // "cannot read" error on top would only add noise.
+            return diags;
+        }
+        let config = collapse_partial_unknowns(&config);
         if let Some(model) = decode::<R::Model>(config, "configuration", &mut diags) {
             Resource::validate(self, &model, &mut diags);
         }
@@ -251,7 +297,12 @@ impl<C: Send + Sync + 'static, R: Resource<C>> AnyResource<C> for R {
         schema
             .block
             .validate(&config, &Default::default(), &mut diags);
-        let planned = plan::plan_generic(&schema.block, &prior, proposed, &config);
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        let generic = plan::plan_generic(&schema.block, &prior, proposed, &config);
+        let planned = collapse_partial_unknowns(&generic);
+        let config = collapse_partial_unknowns(&config);
         let prior_model = if prior.is_null() {
             None
         } else {
@@ -276,7 +327,9 @@ impl<C: Send + Sync + 'static, R: Resource<C>> AnyResource<C> for R {
         if diags.has_errors() {
             return Err(diags);
         }
-        let planned = value::to_value(&planned_model, &schema.value_type()).map_err(codec_diag)?;
+        let mut planned =
+            value::to_value(&planned_model, &schema.value_type()).map_err(codec_diag)?;
+        restore_partial_unknowns(&mut planned, &generic);
         let requires_replace = plan::requires_replace(&schema.block, &prior, &planned);
         Ok(PlanOutcome {
             planned,
@@ -412,5 +465,27 @@ impl<C: Send + Sync + 'static, D: DataSource<C>> AnyDataSource<C> for D {
         let state = DataSource::read(self, client, model, &mut diags).await;
         let state = encode(state.as_ref(), schema, &mut diags);
         (state, diags)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    #[test]
+    fn partly_unknown_collections_survive_typed_planning() {
+        let ids = Value::set(vec![Value::Unknown, Value::String("a".into())]);
+        let original = Value::Object(BTreeMap::from([
+            ("ids".to_string(), ids.clone()),
+            ("name".to_string(), Value::String("n".into())),
+        ]));
+        let collapsed = collapse_partial_unknowns(&original);
+        assert_eq!(collapsed.attr("ids"), Some(&Value::Unknown));
+        assert_eq!(collapsed.attr("name"), Some(&Value::String("n".into())));
+        let mut planned = collapsed.clone();
+        restore_partial_unknowns(&mut planned, &original);
+        assert_eq!(planned, original);
     }
 }
