@@ -535,3 +535,27 @@ resource "autopilot_domain_join_profile" "x" {
     assert_eq!(tf.plan_detailed_exitcode(), 0, "second plan is empty");
     tf.destroy();
 }
+
+/// An app without the permission a call needs gets a diagnostic that names
+/// the Graph application permission, and nothing is left half-created.
+#[test]
+fn a_missing_permission_is_named() {
+    let lab = Lab::start_with_args(&["--roles", "DeviceManagementServiceConfig.ReadWrite.All"]);
+    let tf = Terraform::new(&lab);
+    tf.write_config(
+        r#"
+resource "autopilot_domain_join_profile" "x" {
+  display_name                 = "DJ-Contoso"
+  active_directory_domain_name = "contoso.com"
+  computer_name_static_prefix  = "CTS-"
+}
+"#,
+    );
+    tf.apply_expect_error()
+        .assert_contains("403")
+        .assert_contains("DeviceManagementConfiguration.ReadWrite.All");
+    assert!(
+        lab.objects("deviceConfigurations").is_empty(),
+        "nothing was created"
+    );
+}

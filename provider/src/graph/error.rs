@@ -6,7 +6,7 @@ use serde::Deserialize;
 #[derive(Debug, thiserror::Error)]
 pub enum GraphError {
     /// Graph answered with an error status.
-    #[error("{method} {path} failed with HTTP {status} {code}: {message}{}", request_id_suffix(.request_id))]
+    #[error("{method} {path} failed with HTTP {status} {code}: {message}{}{}", request_id_suffix(.request_id), permission_hint(*.status, .method, .path))]
     Api {
         method: String,
         path: String,
@@ -24,6 +24,65 @@ pub enum GraphError {
     Decode { path: String, reason: String },
     #[error("invalid request path {0:?}")]
     Path(String),
+}
+
+/// For a 403, the Graph application permission the call needs.
+fn permission_hint(status: u16, method: &str, path: &str) -> String {
+    if status != 403 {
+        return String::new();
+    }
+    format!(
+        ". The app registration needs the Microsoft Graph application permission {} (with admin consent)",
+        required_permission(method, path)
+    )
+}
+
+/// The least-privileged application permission for a Graph call
+/// (graph-api.md §7.7).
+pub fn required_permission(method: &str, path: &str) -> &'static str {
+    let rel = path.trim_start_matches('/');
+    let rel = rel
+        .strip_prefix("beta/")
+        .or_else(|| rel.strip_prefix("v1.0/"))
+        .unwrap_or(rel)
+        .to_ascii_lowercase();
+    let write = !method.eq_ignore_ascii_case("GET");
+    let service_config = [
+        "devicemanagement/windowsautopilot",
+        "devicemanagement/deviceenrollmentconfigurations",
+        "devicemanagement/importedwindowsautopilot",
+    ];
+    if service_config.iter().any(|p| rel.starts_with(p)) {
+        if write {
+            "DeviceManagementServiceConfig.ReadWrite.All"
+        } else {
+            "DeviceManagementServiceConfig.Read.All"
+        }
+    } else if rel.starts_with("devicemanagement/") {
+        if write {
+            "DeviceManagementConfiguration.ReadWrite.All"
+        } else {
+            "DeviceManagementConfiguration.Read.All"
+        }
+    } else if rel.starts_with("deviceappmanagement/") {
+        "DeviceManagementApps.Read.All"
+    } else if rel.starts_with("groups") || rel.starts_with("directoryobjects") {
+        if write {
+            "Group.ReadWrite.All"
+        } else {
+            "Group.Read.All"
+        }
+    } else if rel.starts_with("serviceprincipals") {
+        if write {
+            "Application.ReadWrite.All"
+        } else {
+            "Application.Read.All"
+        }
+    } else if rel.starts_with("users") {
+        "User.Read.All"
+    } else {
+        "(see the provider documentation's permissions table)"
+    }
 }
 
 fn request_id_suffix(request_id: &Option<String>) -> String {
@@ -100,6 +159,35 @@ pub fn parse_error_body(status: u16, body: &[u8]) -> (String, String, Option<Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forbidden_names_the_permission() {
+        let error = GraphError::Api {
+            method: "POST".into(),
+            path: "/beta/deviceManagement/windowsAutopilotDeploymentProfiles".into(),
+            status: 403,
+            code: "Forbidden".into(),
+            message: "denied".into(),
+            request_id: None,
+        };
+        assert!(
+            error
+                .to_string()
+                .contains("DeviceManagementServiceConfig.ReadWrite.All")
+        );
+        assert_eq!(
+            required_permission("POST", "/v1.0/servicePrincipals"),
+            "Application.ReadWrite.All"
+        );
+        assert_eq!(
+            required_permission("GET", "/beta/groups/x/owners"),
+            "Group.Read.All"
+        );
+        assert_eq!(
+            required_permission("PUT", "/beta/deviceManagement/configurationPolicies/x"),
+            "DeviceManagementConfiguration.ReadWrite.All"
+        );
+    }
 
     #[test]
     fn plain_graph_error() {
