@@ -559,3 +559,35 @@ resource "autopilot_domain_join_profile" "x" {
         "nothing was created"
     );
 }
+
+/// GCC High has no hybrid join: the plan refuses the profile before any write.
+#[test]
+fn us_government_cloud_refuses_hybrid_join_at_plan() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    tf.write_main(
+        r#"
+terraform {
+  required_providers {
+    autopilot = { source = "autopilot-iac/autopilot" }
+  }
+}
+
+provider "autopilot" {
+  environment = "usgovernment"
+}
+
+resource "autopilot_domain_join_profile" "x" {
+  display_name                 = "DJ-Contoso"
+  active_directory_domain_name = "contoso.com"
+  computer_name_static_prefix  = "CTS-"
+}
+"#,
+    );
+    let out = tf.plan();
+    out.expect_code(1)
+        .assert_contains("not available in US Government clouds")
+        .assert_contains("device preparation");
+    let writes = write_requests(&lab);
+    assert!(writes.is_empty(), "no write: {}", show_requests(&writes));
+}

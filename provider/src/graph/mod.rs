@@ -42,6 +42,7 @@ pub struct GraphClient {
     tokens: TokenCache,
     budgets: Budgets,
     retry: RetryPolicy,
+    cloud: crate::config::Cloud,
 }
 
 /// How one attempt at a request ended, when it did not succeed.
@@ -83,11 +84,17 @@ impl GraphClient {
         let tokens = TokenCache::new(http.clone(), &settings);
         Ok(GraphClient {
             http,
+            cloud: settings.cloud,
             graph_url: settings.graph_url,
             tokens,
             budgets: Budgets::default(),
             retry: RetryPolicy::default(),
         })
+    }
+
+    /// The cloud the client talks to (from `environment`).
+    pub fn cloud(&self) -> crate::config::Cloud {
+        self.cloud
     }
 
     fn url(&self, version: ApiVersion, path: &str) -> Result<Url, GraphError> {

@@ -770,6 +770,10 @@ impl Resource<GraphClient> for DeploymentProfile {
         request: PlanRequest<'_, DeploymentProfileModel>,
         diags: &mut Diagnostics,
     ) -> DeploymentProfileModel {
+        super::refuse_in_government_cloud(client, "autopilot_deployment_profile", diags);
+        if diags.has_errors() {
+            return request.planned;
+        }
         if let Some(client) = client {
             self.lint(client, request.prior, &request.planned, diags)
                 .await;

@@ -372,6 +372,10 @@ impl Resource<GraphClient> for DomainJoinProfile {
         request: PlanRequest<'_, DomainJoinProfileModel>,
         diags: &mut Diagnostics,
     ) -> DomainJoinProfileModel {
+        super::refuse_in_government_cloud(client, "autopilot_domain_join_profile", diags);
+        if diags.has_errors() {
+            return request.planned;
+        }
         if let Some(client) = client {
             self.lint(client, request.prior, &request.planned, diags)
                 .await;

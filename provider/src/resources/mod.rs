@@ -44,3 +44,25 @@ pub fn string_like_prior(prior: &Attr<String>, fresh: Option<String>) -> Attr<St
         _ => Attr::Null,
     }
 }
+
+/// Refuses, at plan time, a resource the client's cloud does not offer:
+/// US Government (GCC High, DoD) tenants have only Autopilot device
+/// preparation — no classic profiles, hybrid join, self-deploying or
+/// pre-provisioning.
+pub fn refuse_in_government_cloud(
+    client: Option<&crate::graph::GraphClient>,
+    resource: &str,
+    diags: &mut Diagnostics,
+) {
+    use crate::config::Cloud;
+    let Some(client) = client else { return };
+    if matches!(client.cloud(), Cloud::Usgovernment | Cloud::Usgovernmentdod) {
+        diags.error(
+            format!("`{resource}` is not available in US Government clouds"),
+            "GCC High and DoD tenants have only Windows Autopilot device preparation (v2): classic \
+             deployment profiles, hybrid join, self-deploying and pre-provisioning do not exist there. \
+             Use autopilot_device_preparation_policy with an autopilot_group owned by the Intune \
+             Provisioning Client instead.",
+        );
+    }
+}
