@@ -431,3 +431,38 @@ fn no_credentials_names_the_options() {
     assert_eq!(token_requests(&lab), Vec::<Request>::new());
     assert!(lab.objects("deviceConfigurations").is_empty());
 }
+
+/// The whole cycle against a lab serving HTTPS with its own CA, which the
+/// provider trusts through SSL_CERT_FILE as it would a corporate CA.
+#[test]
+fn https_lab_trusted_through_ssl_cert_file() {
+    let tls_dir = tempfile::tempdir().expect("tls dir");
+    let tls_path = tls_dir.path().to_string_lossy().into_owned();
+    let lab = Lab::start_with_args(&["--tls", "--tls-dir", &tls_path]);
+    assert!(
+        lab.info().graph_url.starts_with("https://"),
+        "the lab serves HTTPS"
+    );
+    let mut env = lab.provider_env();
+    env.push((
+        "SSL_CERT_FILE".to_string(),
+        tls_dir.path().join("ca.pem").to_string_lossy().into_owned(),
+    ));
+    let tf = Terraform::with_env(env);
+    tf.write_config(
+        r#"
+resource "autopilot_domain_join_profile" "x" {
+  display_name                 = "DJ-TLS"
+  active_directory_domain_name = "contoso.com"
+  computer_name_static_prefix  = "CTS-"
+}
+"#,
+    );
+    tf.apply().assert_contains("1 added");
+    assert_eq!(
+        tf.plan_detailed_exitcode(),
+        0,
+        "second plan over HTTPS is empty"
+    );
+    tf.destroy();
+}
