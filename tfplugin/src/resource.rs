@@ -67,7 +67,9 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync + 'static {
         diags: &mut Diagnostics,
     ) -> Option<Self::Model>;
 
-    /// Reads the object; `None` when it no longer exists.
+    /// Reads the object; `None` when it no longer exists. `None` together
+    /// with an error keeps the current state (a failed read never drops the
+    /// resource).
     async fn read(
         &self,
         client: &C,
@@ -388,10 +390,16 @@ impl<C: Send + Sync + 'static, R: Resource<C>> AnyResource<C> for R {
 
     async fn read(&self, client: &C, schema: &Schema, current: Value) -> (Value, Diagnostics) {
         let mut diags = Diagnostics::new();
+        let kept = current.clone();
         let Some(current) = decode::<R::Model>(current, "state", &mut diags) else {
-            return (Value::Null, diags);
+            return (kept, diags);
         };
         let fresh = Resource::read(self, client, current, &mut diags).await;
+        if fresh.is_none() && diags.has_errors() {
+            // A read that failed is not a read that found nothing: the
+            // resource stays in state.
+            return (kept, diags);
+        }
         let state = encode(fresh.as_ref(), schema, &mut diags);
         (state, diags)
     }

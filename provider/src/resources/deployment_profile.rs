@@ -869,12 +869,7 @@ impl Resource<GraphClient> for DeploymentProfile {
         diags: &mut Diagnostics,
     ) -> Option<DeploymentProfileModel> {
         let id = current.id.known().cloned()?;
-        let fresh = self.fetch(client, &id, &current, diags).await;
-        if fresh.is_none() && diags.has_errors() {
-            // A failed read must not drop the resource from state.
-            return Some(current);
-        }
-        fresh
+        self.fetch(client, &id, &current, diags).await
     }
 
     async fn update(

@@ -446,12 +446,7 @@ impl Resource<GraphClient> for DomainJoinProfile {
         diags: &mut Diagnostics,
     ) -> Option<DomainJoinProfileModel> {
         let id = current.id.known().cloned()?;
-        let fresh = self.fetch(client, &id, &current, diags).await;
-        if fresh.is_none() && diags.has_errors() {
-            // A failed read must not drop the resource from state.
-            return Some(current);
-        }
-        fresh
+        self.fetch(client, &id, &current, diags).await
     }
 
     async fn update(
