@@ -20,12 +20,14 @@ pub mod lab;
 pub mod paths;
 pub mod process;
 pub mod terraform;
+pub mod values;
 
 pub use lab::{GraphResponse, Lab, LabInfo, Request};
 pub use reqwest::Method;
 pub use terraform::{
     PROVIDER_HCL, Terraform, TfOutput, Workspace, collapse_whitespace, strip_snippets,
 };
+pub use values::{assert_no_writes, set, set_attr, string_attr};
 
 /// The requests in the lab's log that could change the tenant: POST, PATCH, PUT or DELETE to a
 /// Graph path (`/beta/...` or `/v1.0/...`).

@@ -2,7 +2,8 @@
 //! binary: `autopilot_deployment_profile`, `autopilot_enrollment_status_page` and
 //! `autopilot_configuration_file`.
 
-use acceptance_tests::{Lab, Terraform, show_requests, write_requests};
+use acceptance_tests::assert_no_writes;
+use acceptance_tests::{Lab, Terraform};
 use serde_json::{Value, json};
 
 const PROFILES: &str = "deviceManagement/windowsAutopilotDeploymentProfiles";
@@ -251,15 +252,5 @@ output "tenant_domain" {{ value = data.autopilot_configuration_file.x.tenant_dom
             .as_str()
             .is_some_and(|d| d.contains('.')),
         "{out:#}"
-    );
-}
-
-#[track_caller]
-fn assert_no_writes(lab: &Lab, during: &str) {
-    let writes = write_requests(lab);
-    assert!(
-        writes.is_empty(),
-        "{during} wrote to Graph:\n{}",
-        show_requests(&writes)
     );
 }

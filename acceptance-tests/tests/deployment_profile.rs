@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use acceptance_tests::{Lab, Request, Terraform, provider_warnings, show_requests, write_requests};
+use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
 use serde_json::{Value, json};
 
 const ADDR: &str = "autopilot_deployment_profile.x";
@@ -610,32 +611,6 @@ fn state_values(tf: &Terraform) -> Value {
         .unwrap_or_else(|| panic!("{ADDR} is not in the state: {:?}", tf.state_addresses()))
 }
 
-#[track_caller]
-fn string_attr(values: &Value, name: &str) -> String {
-    values[name]
-        .as_str()
-        .unwrap_or_else(|| panic!("{name} is not a string: {values}"))
-        .to_string()
-}
-
-#[track_caller]
-fn set_attr(values: &Value, name: &str) -> BTreeSet<String> {
-    values[name]
-        .as_array()
-        .unwrap_or_else(|| panic!("{name} is not a set: {values}"))
-        .iter()
-        .map(|v| {
-            v.as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| v.to_string())
-        })
-        .collect()
-}
-
-fn set(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|s| s.to_string()).collect()
-}
-
 /// Every profile, read through Graph.
 fn profiles(lab: &Lab) -> Vec<Value> {
     lab.graph_get(PROFILES)["value"]
@@ -696,14 +671,4 @@ fn targets(include: &[&str], exclude: &[&str], all_devices: bool) -> BTreeSet<St
         set.insert("all devices".to_string());
     }
     set
-}
-
-#[track_caller]
-fn assert_no_writes(lab: &Lab, during: &str) {
-    let writes = write_requests(lab);
-    assert!(
-        writes.is_empty(),
-        "{during} wrote to Graph:\n{}",
-        show_requests(&writes)
-    );
 }

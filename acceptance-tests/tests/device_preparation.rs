@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use acceptance_tests::{
     Lab, Method, Request, Terraform, lab_relations, put_lab_settings, show_requests, write_requests,
 };
+use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
 use serde_json::{Value, json};
 
 const POLICY: &str = "autopilot_device_preparation_policy.dp";
@@ -776,28 +777,6 @@ fn group_id(tf: &Terraform, addr: &str) -> String {
     string_attr(&values(tf, addr), "id")
 }
 
-#[track_caller]
-fn string_attr(values: &Value, name: &str) -> String {
-    values[name]
-        .as_str()
-        .unwrap_or_else(|| panic!("{name} is not a string: {values}"))
-        .to_string()
-}
-
-#[track_caller]
-fn set_attr(values: &Value, name: &str) -> BTreeSet<String> {
-    values[name]
-        .as_array()
-        .unwrap_or_else(|| panic!("{name} is not a set: {values}"))
-        .iter()
-        .filter_map(|v| v.as_str().map(str::to_string))
-        .collect()
-}
-
-fn set(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|s| s.to_string()).collect()
-}
-
 /// Reading a policy's device group is an action (POST `retrieveEnrollmentTimeDeviceMembershipTarget`)
 /// that changes nothing; every other POST, PUT, PATCH or DELETE does.
 fn is_change(r: &Request) -> bool {
@@ -808,16 +787,6 @@ fn is_change(r: &Request) -> bool {
 #[track_caller]
 fn assert_no_changes_written(lab: &Lab, during: &str) {
     let writes: Vec<Request> = write_requests(lab).into_iter().filter(is_change).collect();
-    assert!(
-        writes.is_empty(),
-        "{during} wrote to Graph:\n{}",
-        show_requests(&writes)
-    );
-}
-
-#[track_caller]
-fn assert_no_writes(lab: &Lab, during: &str) {
-    let writes = write_requests(lab);
     assert!(
         writes.is_empty(),
         "{during} wrote to Graph:\n{}",

@@ -3,9 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use acceptance_tests::{
-    Lab, Terraform, lab_relations, put_lab_settings, show_requests, write_requests,
-};
+use acceptance_tests::{Lab, Terraform, lab_relations, put_lab_settings};
+use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
 use serde_json::{Value, json};
 
 const ADDR: &str = "autopilot_group.g";
@@ -374,28 +373,6 @@ fn state_values(tf: &Terraform) -> Value {
         .unwrap_or_else(|| panic!("{ADDR} is not in the state: {:?}", tf.state_addresses()))
 }
 
-#[track_caller]
-fn string_attr(values: &Value, name: &str) -> String {
-    values[name]
-        .as_str()
-        .unwrap_or_else(|| panic!("{name} is not a string: {values}"))
-        .to_string()
-}
-
-#[track_caller]
-fn set_attr(values: &Value, name: &str) -> BTreeSet<String> {
-    values[name]
-        .as_array()
-        .unwrap_or_else(|| panic!("{name} is not a set: {values}"))
-        .iter()
-        .filter_map(|v| v.as_str().map(str::to_string))
-        .collect()
-}
-
-fn set(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|s| s.to_string()).collect()
-}
-
 /// The owners of a group, from the lab's relations (not subject to replication delay).
 fn owners(lab: &Lab, group: &str) -> BTreeSet<String> {
     let relations = lab_relations(lab);
@@ -407,16 +384,4 @@ fn owners(lab: &Lab, group: &str) -> BTreeSet<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-#[track_caller]
-fn assert_no_writes(lab: &Lab, during: &str) {
-    let writes = write_requests(lab);
-    assert!(
-        writes.is_empty(),
-        "{during} wrote to Graph:\n{}",
-        show_requests(&writes)
-    );
-    // Keep the log for the next check clean.
-    lab.clear_requests();
 }
