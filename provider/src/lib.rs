@@ -13,7 +13,7 @@ pub mod validate;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tfplugin::{AnyDataSource, AnyResource, Diagnostics, Provider};
+use tfplugin::{AnyDataSource, AnyResource, CancellationToken, Diagnostics, Provider};
 
 pub use config::ProviderConfig;
 pub use graph::GraphClient;
@@ -41,12 +41,13 @@ impl Provider for AutopilotProvider {
         &self,
         config: ProviderConfig,
         terraform_version: &str,
+        stop: CancellationToken,
         diags: &mut Diagnostics,
     ) -> Option<GraphClient> {
         tracing::debug!(terraform_version, "configuring the provider");
         let settings = config.resolve(diags)?;
         match GraphClient::new(settings) {
-            Ok(client) => Some(client),
+            Ok(client) => Some(client.with_stop(stop)),
             Err(e) => {
                 diags.error("Cannot create the Graph client", e.to_string());
                 None

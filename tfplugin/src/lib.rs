@@ -21,6 +21,8 @@ pub use resource::{
     AnyDataSource, AnyResource, DataSource, Model, PlanRequest, Provider, Resource,
 };
 pub use schema::Schema;
+/// Cancelled when Terraform asks the provider to stop (StopProvider).
+pub use tokio_util::sync::CancellationToken;
 pub use value::{Type, Value};
 
 pub mod proto {

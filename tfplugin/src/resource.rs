@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tokio_util::sync::CancellationToken;
 
 use crate::diagnostics::Diagnostics;
 use crate::plan::{self, PlanOutcome};
@@ -132,11 +133,15 @@ pub trait Provider: Send + Sync + 'static {
     fn validate(&self, _config: &Self::Config, _diags: &mut Diagnostics) {}
 
     /// Builds the client from the configuration. Called once per Terraform
-    /// run per process, and again on reattach.
+    /// run per process, and again on reattach. `stop` is cancelled when
+    /// Terraform sends StopProvider (the user pressed Ctrl-C): the client
+    /// should then stop waiting and retrying, and let requests already on
+    /// the wire finish so that their results reach the state.
     async fn configure(
         &self,
         config: Self::Config,
         terraform_version: &str,
+        stop: CancellationToken,
         diags: &mut Diagnostics,
     ) -> Option<Self::Client>;
 

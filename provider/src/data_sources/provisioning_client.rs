@@ -75,7 +75,7 @@ pub async fn ensure(client: &GraphClient) -> Result<(ServicePrincipal, bool), Gr
         "creating the Intune Provisioning Client service principal"
     );
     match client
-        .post::<_, ServicePrincipal>(
+        .post_idempotent::<_, ServicePrincipal>(
             ApiVersion::V1,
             COLLECTION,
             &NewServicePrincipal { app_id: APP_ID },

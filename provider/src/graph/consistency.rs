@@ -106,7 +106,8 @@ impl GraphClient {
                 wait_ms = wait.as_millis() as u64,
                 "not replicated yet; waiting"
             );
-            tokio::time::sleep(wait).await;
+            self.pause(wait, "waiting for a new object to replicate")
+                .await?;
             n += 1;
         }
     }

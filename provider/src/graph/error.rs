@@ -24,6 +24,21 @@ pub enum GraphError {
     Decode { path: String, reason: String },
     #[error("invalid request path {0:?}")]
     Path(String),
+    /// Terraform asked the provider to stop (Ctrl-C) while this request
+    /// was waiting to be sent again.
+    #[error("stopped while {what}: Terraform asked the provider to stop")]
+    Stopped { what: String },
+    /// A create's answer was lost and more than one new object with its
+    /// name appeared: which one it made cannot be told.
+    #[error(
+        "the answer to creating {name:?} in {collection} was lost, and several new objects with that name appeared ({}); delete the extra ones, then import the one to keep",
+        .ids.join(", ")
+    )]
+    AmbiguousCreate {
+        collection: String,
+        name: String,
+        ids: Vec<String>,
+    },
 }
 
 /// For a 403, the Graph application permission the call needs.
@@ -102,6 +117,17 @@ impl GraphError {
 
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
+    }
+
+    /// Whether Graph may have applied the request although it failed: the
+    /// connection dropped once the request was sent, or a gateway timeout
+    /// or server error that can come after the change committed.
+    pub fn is_outcome_unknown(&self) -> bool {
+        match self {
+            GraphError::Transport { .. } => true,
+            GraphError::Api { status, .. } => super::retry::is_outcome_unknown(*status),
+            _ => false,
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod budget;
 pub mod consistency;
+mod create;
 pub mod credentials;
 mod error;
 mod retry;
@@ -11,12 +12,14 @@ mod token;
 use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tfplugin::CancellationToken;
 use url::Url;
 
 pub use error::{GraphError, parse_error_body};
 
 use crate::config::ClientSettings;
 use budget::Budgets;
+pub use create::NameLookup;
 pub use retry::RetryPolicy;
 use token::TokenCache;
 
@@ -43,6 +46,38 @@ pub struct GraphClient {
     budgets: Budgets,
     retry: RetryPolicy,
     cloud: crate::config::Cloud,
+    stop: CancellationToken,
+    /// Ids of the objects this process created, which a later create of
+    /// the same run must never take over as an orphan.
+    created_here: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+/// Whether a request may be sent again when its outcome is unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resend {
+    /// Doing it twice has the same effect as once (GET, PATCH, PUT, DELETE,
+    /// actions that set a state).
+    Always,
+    /// Doing it twice could duplicate (creates, imports): report instead.
+    NotWhenUnknown,
+}
+
+/// Why [`GraphClient::send_with`] gave up.
+#[derive(Debug)]
+enum SendError {
+    /// The request failed; Graph did not apply it, or applying it again
+    /// was safe and was tried.
+    Failed(GraphError),
+    /// Graph may or may not have applied the request.
+    OutcomeUnknown(GraphError),
+}
+
+impl SendError {
+    fn into_graph_error(self) -> GraphError {
+        match self {
+            SendError::Failed(e) | SendError::OutcomeUnknown(e) => e,
+        }
+    }
 }
 
 /// How one attempt at a request ended, when it did not succeed.
@@ -89,7 +124,16 @@ impl GraphClient {
             tokens,
             budgets: Budgets::default(),
             retry: RetryPolicy::default(),
+            stop: CancellationToken::new(),
+            created_here: Default::default(),
         })
+    }
+
+    /// The client stops waiting and retrying once `stop` is cancelled
+    /// (Terraform's StopProvider).
+    pub fn with_stop(mut self, stop: CancellationToken) -> Self {
+        self.stop = stop;
+        self
     }
 
     /// The cloud the client talks to (from `environment`).
@@ -110,19 +154,35 @@ impl GraphClient {
     /// Sends a request until it succeeds, fails for good, or its deadline
     /// passes: throttling and transient failures are retried here, once the
     /// client-side budget allows, honouring `Retry-After`; a 401 refreshes
-    /// the token once.
+    /// the token once. Every failure is resent, including one whose outcome
+    /// is unknown: only for requests that may safely be applied twice.
     async fn send(
         &self,
         method: Method,
         url: Url,
         body: Option<serde_json::Value>,
     ) -> Result<Vec<u8>, GraphError> {
+        self.send_with(method, url, body, Resend::Always)
+            .await
+            .map_err(SendError::into_graph_error)
+    }
+
+    /// [`send`](Self::send) with a choice of what to do when a request's
+    /// outcome is unknown (the connection dropped after sending, or a 5xx
+    /// other than 503 that Graph may answer after committing).
+    async fn send_with(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<serde_json::Value>,
+        resend: Resend,
+    ) -> Result<Vec<u8>, SendError> {
         let started = tokio::time::Instant::now();
         let graph_path = graph_relative_path(&url);
         let mut attempt: u32 = 0;
         let mut refreshed = false;
         loop {
-            self.budgets.acquire(&method, &graph_path).await;
+            self.acquire_budget(&method, &graph_path).await?;
             let failure = match self.send_once(&method, &url, body.as_ref()).await {
                 Ok(bytes) => return Ok(bytes),
                 Err(failure) => failure,
@@ -132,26 +192,37 @@ impl GraphClient {
                     status: 401, error, ..
                 } if !refreshed => {
                     refreshed = true;
-                    tracing::debug!(path = %url.path(), "401 from Graph; refreshing the token once");
+                    tracing::debug!(path = %url.path(), reason = %error, "401 from Graph; refreshing the token once");
                     self.tokens.invalidate().await;
-                    let _ = error;
                     continue;
                 }
                 Failure::Status {
                     status,
                     retry_after,
                     error,
-                } if retry::is_retryable_status(status) => (error, retry_after),
+                } if retry::is_not_processed(status) => (error, retry_after),
+                Failure::Status {
+                    status,
+                    retry_after,
+                    error,
+                } if retry::is_outcome_unknown(status) => match resend {
+                    Resend::Always if retry::is_retryable_status(status) => (error, retry_after),
+                    Resend::Always => return Err(SendError::Failed(error)),
+                    Resend::NotWhenUnknown => return Err(SendError::OutcomeUnknown(error)),
+                },
                 Failure::NotSent(error) => (error, None),
-                Failure::Lost(error) if retry::is_idempotent(&method) => (error, None),
-                Failure::Lost(error) | Failure::Status { error, .. } | Failure::Fatal(error) => {
-                    return Err(error);
+                Failure::Lost(error) => match resend {
+                    Resend::Always => (error, None),
+                    Resend::NotWhenUnknown => return Err(SendError::OutcomeUnknown(error)),
+                },
+                Failure::Status { error, .. } | Failure::Fatal(error) => {
+                    return Err(SendError::Failed(error));
                 }
             };
             let wait = self.retry.delay(attempt, retry_after, retry::jitter());
             if started.elapsed() + wait > self.retry.deadline {
                 tracing::warn!(path = %url.path(), attempts = attempt + 1, "giving up: retry deadline reached");
-                return Err(error);
+                return Err(SendError::Failed(error));
             }
             tracing::info!(
                 method = %method,
@@ -161,9 +232,52 @@ impl GraphClient {
                 reason = %error,
                 "retrying Graph request"
             );
-            tokio::time::sleep(wait).await;
+            self.pause(wait, &format!("waiting to retry {method} {}", url.path()))
+                .await
+                .map_err(SendError::Failed)?;
             attempt += 1;
         }
+    }
+
+    /// Waits for the client-side budget, unless Terraform asks to stop.
+    async fn acquire_budget(&self, method: &Method, path: &str) -> Result<(), SendError> {
+        tokio::select! {
+            () = self.budgets.acquire(method, path) => Ok(()),
+            () = self.stop.cancelled() => Err(SendError::Failed(GraphError::Stopped {
+                what: format!("waiting for the request budget of {path}"),
+            })),
+        }
+    }
+
+    /// Sleeps `wait`, or returns [`GraphError::Stopped`] as soon as
+    /// Terraform asks the provider to stop. Every wait of the provider
+    /// (retries, replication, import polling) goes through here.
+    pub async fn pause(&self, wait: std::time::Duration, what: &str) -> Result<(), GraphError> {
+        tokio::select! {
+            () = tokio::time::sleep(wait) => Ok(()),
+            () = self.stop.cancelled() => {
+                tracing::info!(what, "stop requested; not waiting any longer");
+                Err(GraphError::Stopped { what: what.to_string() })
+            }
+        }
+    }
+
+    fn remember_created(&self, id: String) {
+        if let Ok(mut ids) = self.created_here.lock() {
+            ids.insert(id);
+        }
+    }
+
+    fn created_here(&self, id: &str) -> bool {
+        self.created_here
+            .lock()
+            .map(|ids| ids.contains(id))
+            .unwrap_or(false)
+    }
+
+    /// Whether Terraform has asked the provider to stop.
+    pub fn is_stopped(&self) -> bool {
+        self.stop.is_cancelled()
     }
 
     async fn send_once(
@@ -271,7 +385,32 @@ impl GraphClient {
         }
     }
 
+    /// A POST that must not be applied twice (an import): when its
+    /// outcome is unknown it is not resent; the error is returned
+    /// ([`GraphError::is_outcome_unknown`]) for the caller to find out
+    /// what happened. Creates use [`create`](Self::create) instead.
     pub async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        version: ApiVersion,
+        path: &str,
+        body: &B,
+    ) -> Result<T, GraphError> {
+        let body = to_json(path, body)?;
+        let bytes = self
+            .send_with(
+                Method::POST,
+                self.url(version, path)?,
+                Some(body),
+                Resend::NotWhenUnknown,
+            )
+            .await
+            .map_err(SendError::into_graph_error)?;
+        Self::decode(path, &bytes)
+    }
+
+    /// A POST with an answer that may safely be sent twice (a query such as
+    /// `retrieveEnrollmentTimeDeviceMembershipTarget`).
+    pub async fn post_idempotent<B: Serialize, T: DeserializeOwned>(
         &self,
         version: ApiVersion,
         path: &str,
@@ -284,7 +423,9 @@ impl GraphClient {
         Self::decode(path, &bytes)
     }
 
-    /// A POST whose answer body is not needed (actions answering 200 or 204).
+    /// A POST whose answer body is not needed (actions answering 200 or
+    /// 204) and whose effect is the same when sent twice (`assign`
+    /// replaces the whole list, `setPriority`, `updateDeviceProperties`).
     pub async fn post_action<B: Serialize>(
         &self,
         version: ApiVersion,

@@ -6,8 +6,6 @@
 
 use std::time::{Duration, SystemTime};
 
-use reqwest::Method;
-
 /// Retry settings of one client.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
@@ -35,14 +33,16 @@ pub fn is_retryable_status(status: u16) -> bool {
     matches!(status, 429 | 503 | 504)
 }
 
-/// Whether a request may be sent again after the connection failed once it
-/// was sent: only when doing it twice has the same effect as once. A POST
-/// whose outcome is unknown is not resent blindly (it could duplicate).
-pub fn is_idempotent(method: &Method) -> bool {
-    matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::PATCH
-    )
+/// Statuses by which Graph says it did not process the request (throttled,
+/// or unavailable before doing anything): safe to send again, any method.
+pub fn is_not_processed(status: u16) -> bool {
+    matches!(status, 429 | 503)
+}
+
+/// Statuses after which Graph may or may not have applied the request: a
+/// gateway timeout or a server error can come after the change committed.
+pub fn is_outcome_unknown(status: u16) -> bool {
+    matches!(status, 500 | 502 | 504)
 }
 
 /// Reads `Retry-After` as seconds (fractions allowed) or an HTTP date.
@@ -133,9 +133,10 @@ mod tests {
     }
 
     #[test]
-    fn only_idempotent_methods_are_resent_after_a_lost_response() {
-        assert!(is_idempotent(&Method::GET));
-        assert!(is_idempotent(&Method::DELETE));
-        assert!(!is_idempotent(&Method::POST));
+    fn throttling_is_not_processed_but_a_gateway_timeout_is_unknown() {
+        assert!(is_not_processed(429) && is_not_processed(503));
+        assert!(!is_not_processed(504));
+        assert!(is_outcome_unknown(504) && is_outcome_unknown(500));
+        assert!(!is_outcome_unknown(429) && !is_outcome_unknown(404));
     }
 }

@@ -18,7 +18,7 @@ use super::assignments::{self, Assignment, Target, Targets};
 use super::lints::{self, Join, PROFILE_COLLECTION, PlannedProfile, TenantSnapshot};
 use super::{report, set_like_prior, string_like_prior};
 use crate::graph::consistency::Seen;
-use crate::graph::{ApiVersion, GraphClient, GraphError};
+use crate::graph::{ApiVersion, GraphClient, GraphError, NameLookup};
 use crate::validate;
 
 const ASSIGNMENT_TYPE: &str = "#microsoft.graph.windowsAutopilotDeploymentProfileAssignment";
@@ -788,7 +788,15 @@ impl Resource<GraphClient> for DeploymentProfile {
         diags: &mut Diagnostics,
     ) -> Option<DeploymentProfileModel> {
         let created: ProfilePayload = match client
-            .post(ApiVersion::Beta, PROFILE_COLLECTION, &planned.to_graph())
+            .create(
+                &NameLookup {
+                    version: ApiVersion::Beta,
+                    collection: PROFILE_COLLECTION,
+                    property: "displayName",
+                    name: planned.display_name.known().map_or("", String::as_str),
+                },
+                &planned.to_graph(),
+            )
             .await
         {
             Ok(created) => created,

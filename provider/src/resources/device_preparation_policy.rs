@@ -17,7 +17,7 @@ use super::assignments::{Assignment, GROUP, IdSet, Target, Targets, ids_like_pri
 use super::group::{device_group_problems, not_owned_detail};
 use super::lints::TenantSnapshot;
 use super::{report, string_like_prior};
-use crate::graph::{ApiVersion, GraphClient, GraphError};
+use crate::graph::{ApiVersion, GraphClient, GraphError, NameLookup};
 use crate::validate;
 
 const COLLECTION: &str = "deviceManagement/configurationPolicies";
@@ -777,7 +777,7 @@ impl DevicePreparationPolicy {
             .list(ApiVersion::Beta, &format!("{path}/settings"))
             .await?;
         let target: Value = client
-            .post(
+            .post_idempotent(
                 ApiVersion::Beta,
                 &format!("{path}/retrieveEnrollmentTimeDeviceMembershipTarget"),
                 &json!({}),
@@ -1229,7 +1229,15 @@ impl Resource<GraphClient> for DevicePreparationPolicy {
     ) -> Option<DevicePreparationPolicyModel> {
         let app_types = self.app_types(client, &planned, diags).await?;
         let created: Policy = match client
-            .post(ApiVersion::Beta, COLLECTION, &planned.to_graph(&app_types))
+            .create(
+                &NameLookup {
+                    version: ApiVersion::Beta,
+                    collection: COLLECTION,
+                    property: "name",
+                    name: planned.display_name.known().map_or("", String::as_str),
+                },
+                &planned.to_graph(&app_types),
+            )
             .await
         {
             Ok(created) => created,

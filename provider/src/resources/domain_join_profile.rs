@@ -12,7 +12,7 @@ use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest, Resource};
 use super::assignments::{self, Assignment, Targets};
 use super::lints::{self, Join, TenantSnapshot};
 use super::{report, set_like_prior};
-use crate::graph::{ApiVersion, GraphClient};
+use crate::graph::{ApiVersion, GraphClient, NameLookup};
 use crate::validate;
 
 const ODATA_TYPE: &str = "#microsoft.graph.windowsDomainJoinConfiguration";
@@ -402,7 +402,15 @@ impl Resource<GraphClient> for DomainJoinProfile {
         diags: &mut Diagnostics,
     ) -> Option<DomainJoinProfileModel> {
         let created: DomainJoinConfiguration = match client
-            .post(ApiVersion::Beta, COLLECTION, &planned.to_graph())
+            .create(
+                &NameLookup {
+                    version: ApiVersion::Beta,
+                    collection: COLLECTION,
+                    property: "displayName",
+                    name: planned.display_name.known().map_or("", String::as_str),
+                },
+                &planned.to_graph(),
+            )
             .await
         {
             Ok(created) => created,

@@ -16,7 +16,7 @@ use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest, Resource};
 use super::assignments::{self, Assignment, Targets};
 use super::{report, set_like_prior, string_like_prior};
 use crate::graph::consistency::Seen;
-use crate::graph::{ApiVersion, GraphClient, GraphError};
+use crate::graph::{ApiVersion, GraphClient, GraphError, NameLookup};
 
 pub const ODATA_TYPE: &str = "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration";
 pub const COLLECTION: &str = "deviceManagement/deviceEnrollmentConfigurations";
@@ -601,7 +601,15 @@ impl Resource<GraphClient> for EnrollmentStatusPage {
         diags: &mut Diagnostics,
     ) -> Option<EnrollmentStatusPageModel> {
         let created: EspPayload = match client
-            .post(ApiVersion::Beta, COLLECTION, &planned.to_graph())
+            .create(
+                &NameLookup {
+                    version: ApiVersion::Beta,
+                    collection: COLLECTION,
+                    property: "displayName",
+                    name: planned.display_name.known().map_or("", String::as_str),
+                },
+                &planned.to_graph(),
+            )
             .await
         {
             Ok(created) => created,

@@ -13,7 +13,7 @@ use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest, Resource};
 use super::assignments::{IdSet, known_ids};
 use super::{report, string_like_prior};
 use crate::data_sources::provisioning_client::{self, APP_ID as PROVISIONING_CLIENT_APP_ID};
-use crate::graph::{ApiVersion, GraphClient, GraphError};
+use crate::graph::{ApiVersion, GraphClient, GraphError, NameLookup};
 use crate::validate;
 
 const COLLECTION: &str = "groups";
@@ -675,7 +675,15 @@ impl Resource<GraphClient> for Group {
         diags: &mut Diagnostics,
     ) -> Option<GroupModel> {
         let created: GraphGroup = match client
-            .post(ApiVersion::V1, COLLECTION, &planned.to_graph())
+            .create(
+                &NameLookup {
+                    version: ApiVersion::V1,
+                    collection: COLLECTION,
+                    property: "displayName",
+                    name: planned.display_name.known().map_or("", String::as_str),
+                },
+                &planned.to_graph(),
+            )
             .await
         {
             Ok(created) => created,

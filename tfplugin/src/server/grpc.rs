@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::sync::RwLock;
+use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 use crate::diagnostics::{AttrPath, Diagnostic, Diagnostics, Severity, Step};
@@ -23,6 +24,8 @@ pub(crate) struct ProviderService<P: Provider> {
     data_sources: HashMap<&'static str, Registered<dyn AnyDataSource<P::Client>>>,
     schema_errors: Diagnostics,
     client: RwLock<Option<Arc<P::Client>>>,
+    /// Cancelled by StopProvider; every configured client holds a child.
+    stop: CancellationToken,
 }
 
 impl<P: Provider> ProviderService<P> {
@@ -63,6 +66,7 @@ impl<P: Provider> ProviderService<P> {
             data_sources,
             schema_errors,
             client: RwLock::new(None),
+            stop: CancellationToken::new(),
         }
     }
 
@@ -384,7 +388,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 Ok(model) => {
                     let client = self
                         .provider
-                        .configure(model, &request.terraform_version, &mut diags)
+                        .configure(
+                            model,
+                            &request.terraform_version,
+                            self.stop.child_token(),
+                            &mut diags,
+                        )
                         .await;
                     *self.client.write().await = client.map(Arc::new);
                 }
@@ -550,7 +559,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         _request: Request<pb::stop_provider::Request>,
     ) -> Result<Response<pb::stop_provider::Response>, Status> {
-        tracing::info!("StopProvider received");
+        tracing::info!("StopProvider received: cancelling waits and retries");
+        self.stop.cancel();
         Ok(Response::new(pb::stop_provider::Response {
             error: String::new(),
         }))
