@@ -84,6 +84,18 @@ pub async fn edge(State(app): State<SharedApp>, mut request: Request, next: Next
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let query = request.uri().query().map(str::to_owned);
+    let body = if records_body(&app, &method, &path) {
+        let (parts, body) = request.into_parts();
+        // A body that cannot be read (the client went away) reaches the handler empty.
+        let bytes = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .unwrap_or_default();
+        let recorded = recorded_body(&bytes);
+        request = Request::from_parts(parts, axum::body::Body::from(bytes));
+        recorded
+    } else {
+        None
+    };
 
     let mut response = next.run(request).await;
 
@@ -138,7 +150,29 @@ pub async fn edge(State(app): State<SharedApp>, mut request: Request, next: Next
             client_request_id: ctx.client_request_id,
             time: crate::clock::graph_timestamp(ctx.received),
             fault,
+            body,
         });
     }
     response
+}
+
+/// Whether the body of this request goes into the request log: only with the
+/// `record_request_bodies` setting, only Graph writes (never the token endpoint, whose form
+/// carries the client secret).
+fn records_body(app: &SharedApp, method: &axum::http::Method, path: &str) -> bool {
+    let write = matches!(method.as_str(), "POST" | "PUT" | "PATCH");
+    let graph = path.starts_with("/beta/") || path.starts_with("/v1.0/");
+    write && graph && app.settings.get().record_request_bodies
+}
+
+/// A recorded body: its JSON, or its text when it is not JSON; nothing when empty.
+fn recorded_body(bytes: &[u8]) -> Option<serde_json::Value> {
+    if bytes.is_empty() {
+        return None;
+    }
+    Some(
+        serde_json::from_slice(bytes).unwrap_or_else(|_| {
+            serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned())
+        }),
+    )
 }

@@ -25,6 +25,10 @@ pub struct LogEntry {
     /// `<rule id>:<status|status_after_commit|drop>` when a fault rule fired.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<String>,
+    /// The JSON body of a Graph POST, PUT or PATCH, recorded only with the
+    /// `record_request_bodies` setting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Default)]

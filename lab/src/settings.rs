@@ -171,6 +171,9 @@ pub struct Settings {
     /// Complex action results (`setEnrollmentTimeDeviceMembershipTarget`, ...) come as
     /// `{"value": {...}}` (the docs' example) instead of the bare object (OData's rule).
     pub complex_action_results_wrapped: bool,
+    /// The request log keeps the JSON body of every Graph POST, PUT and PATCH (off by default:
+    /// bodies may carry hardware hashes).
+    pub record_request_bodies: bool,
 }
 
 impl Settings {
@@ -185,6 +188,7 @@ impl Settings {
             patch_returns_entity: false,
             sync_min_interval_ms: 600_000,
             complex_action_results_wrapped: false,
+            record_request_bodies: false,
         }
     }
 
@@ -242,6 +246,7 @@ impl Settings {
                 "complex_action_results_wrapped" => {
                     next.complex_action_results_wrapped = as_bool(key, value)?
                 }
+                "record_request_bodies" => next.record_request_bodies = as_bool(key, value)?,
                 "page_size" => {
                     next.page_size = match value {
                         Value::Null => None,

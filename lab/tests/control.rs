@@ -146,3 +146,42 @@ async fn control_api_needs_no_token_and_unknown_paths_are_graph_errors() {
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(body["error"]["code"], "BadRequest");
 }
+
+#[tokio::test]
+async fn request_bodies_are_recorded_only_when_asked_and_never_for_tokens() {
+    let lab = Lab::start().await;
+    lab.create_domain_join("Before").await;
+    let log = lab.request_log().await;
+    assert!(
+        log.iter().all(|e| e.get("body").is_none()),
+        "off by default: {log:?}"
+    );
+
+    lab.settings(json!({"record_request_bodies": true})).await;
+    let id = lab.create_domain_join("After").await;
+    let (status, _) = lab
+        .patch(&format!("{CONFIGS}/{id}"), json!({"@odata.type": "#microsoft.graph.windowsDomainJoinConfiguration", "description": "d"}))
+        .await;
+    assert!(status.is_success(), "{status}");
+    let (status, _) = lab.get(CONFIGS).await;
+    assert_eq!(status, StatusCode::OK);
+    // A fresh token request: its form carries the client secret.
+    common::fetch_token(&lab.http, lab.info()).await;
+
+    let log = lab.request_log().await;
+    let post = log
+        .iter()
+        .rfind(|e| e["method"] == "POST" && e["path"] == CONFIGS)
+        .unwrap();
+    assert_eq!(post["body"], common::domain_join("After"));
+    let patch = log.iter().find(|e| e["method"] == "PATCH").unwrap();
+    assert_eq!(patch["body"]["description"], "d");
+    let get = log.iter().rfind(|e| e["method"] == "GET").unwrap();
+    assert!(get.get("body").is_none(), "{get}");
+    let token = log.last().unwrap();
+    assert!(
+        token["path"].as_str().unwrap().ends_with("/token"),
+        "{token}"
+    );
+    assert!(token.get("body").is_none(), "{token}");
+}
