@@ -29,12 +29,22 @@ pub enum FaultAction {
     Status {
         status: StatusCode,
         retry_after: Option<String>,
-        body: Option<Value>,
+        body: Option<FaultBody>,
     },
     /// Close the connection without an answer.
     Drop,
     /// Only the delay: the request is then served normally.
     DelayOnly,
+}
+
+/// The body of an injected answer, instead of Graph's error body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FaultBody {
+    /// `body`: a JSON value, sent as `application/json`.
+    Json(Value),
+    /// `raw_body`: text sent verbatim (malformed JSON, an HTML page, nothing),
+    /// as `content_type` (default `application/json`).
+    Raw { text: String, content_type: String },
 }
 
 #[derive(Debug, Clone)]
@@ -90,6 +100,8 @@ impl FaultRule {
             "status",
             "retry_after",
             "body",
+            "raw_body",
+            "content_type",
             "drop",
             "delay_ms",
             "after_commit",
@@ -165,7 +177,12 @@ impl FaultRule {
                 FaultAction::Status {
                     status,
                     retry_after,
-                    body: map.get("body").filter(|b| !b.is_null()).cloned(),
+                    body: fault_body(
+                        index,
+                        map.get("body"),
+                        text("raw_body")?,
+                        text("content_type")?,
+                    )?,
                 }
             }
             (None, true) => FaultAction::Drop,
@@ -221,8 +238,15 @@ impl FaultRule {
             } => {
                 out.insert("status".into(), json!(status.as_u16()));
                 out.insert("retry_after".into(), json!(retry_after));
-                if let Some(body) = body {
-                    out.insert("body".into(), body.clone());
+                match body {
+                    Some(FaultBody::Json(body)) => {
+                        out.insert("body".into(), body.clone());
+                    }
+                    Some(FaultBody::Raw { text, content_type }) => {
+                        out.insert("raw_body".into(), json!(text));
+                        out.insert("content_type".into(), json!(content_type));
+                    }
+                    None => {}
                 }
             }
             FaultAction::Drop => {
@@ -327,21 +351,61 @@ fn rules_json(rules: &[FaultRule]) -> Value {
     json!({ "rules": rules.iter().map(FaultRule::to_json).collect::<Vec<_>>() })
 }
 
+/// The body of a status rule: `body` (JSON) or `raw_body` (verbatim text, with
+/// `content_type`), not both.
+fn fault_body(
+    index: usize,
+    json_body: Option<&Value>,
+    raw_body: Option<String>,
+    content_type: Option<String>,
+) -> Result<Option<FaultBody>, String> {
+    let json_body = json_body.filter(|b| !b.is_null()).cloned();
+    if content_type
+        .as_deref()
+        .is_some_and(|c| HeaderValue::from_str(c).is_err())
+    {
+        return Err(format!(
+            "rule {index}: content_type is not a valid header value"
+        ));
+    }
+    match (json_body, raw_body, content_type) {
+        (Some(_), Some(_), _) => Err(format!(
+            "rule {index}: give either body or raw_body, not both"
+        )),
+        (_, None, Some(_)) => Err(format!("rule {index}: content_type needs raw_body")),
+        (Some(body), None, None) => Ok(Some(FaultBody::Json(body))),
+        (None, Some(text), content_type) => Ok(Some(FaultBody::Raw {
+            text,
+            content_type: content_type.unwrap_or_else(|| "application/json".to_string()),
+        })),
+        (None, None, None) => Ok(None),
+    }
+}
+
 /// Graph's error for an injected status.
 fn status_response(
     status: StatusCode,
     retry_after: Option<&str>,
-    body: Option<&Value>,
+    body: Option<&FaultBody>,
     ctx: &RequestContext,
 ) -> Response {
+    let content_type = |value: &str| {
+        HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static("application/json"))
+    };
     let mut response = match body {
-        Some(body) => (
+        Some(FaultBody::Json(body)) => (
             status,
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
+            [(header::CONTENT_TYPE, content_type("application/json"))],
             body.to_string(),
+        )
+            .into_response(),
+        Some(FaultBody::Raw {
+            text,
+            content_type: kind,
+        }) => (
+            status,
+            [(header::CONTENT_TYPE, content_type(kind))],
+            text.clone(),
         )
             .into_response(),
         None => {
@@ -459,6 +523,34 @@ mod tests {
     }
 
     #[test]
+    fn raw_bodies_are_kept_verbatim() {
+        let faults = Faults::default();
+        let listed = faults
+            .replace(&json!([
+                {"path": "^/beta/a$", "status": 200, "raw_body": "{\"value\": [", "count": 1},
+                {"path": "^/beta/b$", "status": 502, "raw_body": "<html></html>", "content_type": "text/html"},
+            ]))
+            .unwrap();
+        assert_eq!(listed["rules"][0]["raw_body"], json!("{\"value\": ["));
+        assert_eq!(
+            listed["rules"][0]["content_type"],
+            json!("application/json")
+        );
+        let decision = faults.decide("GET", "/beta/b").unwrap();
+        assert_eq!(
+            decision.action,
+            FaultAction::Status {
+                status: StatusCode::BAD_GATEWAY,
+                retry_after: None,
+                body: Some(FaultBody::Raw {
+                    text: "<html></html>".into(),
+                    content_type: "text/html".into()
+                }),
+            }
+        );
+    }
+
+    #[test]
     fn refusals() {
         let faults = Faults::default();
         for bad in [
@@ -469,6 +561,9 @@ mod tests {
             json!([{"path": "x", "delay_ms": 5, "after_commit": true}]),
             json!([{"path": "x", "status": 503, "probability": 2}]),
             json!([{"path": "x", "status": 503, "bogus": 1}]),
+            json!([{"path": "x", "status": 200, "body": {}, "raw_body": "{"}]),
+            json!([{"path": "x", "status": 200, "content_type": "text/html"}]),
+            json!([{"path": "x", "status": 200, "raw_body": "<p>", "content_type": "a\nb"}]),
             json!({"nope": []}),
         ] {
             assert!(faults.replace(&bad).is_err(), "{bad}");
