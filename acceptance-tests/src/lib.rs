@@ -66,6 +66,12 @@ pub fn put_lab_settings(lab: &Lab, settings: &serde_json::Value) -> serde_json::
     lab_control(lab, Method::PUT, "settings", Some(settings))
 }
 
+/// Every collection of the lab's tenant, `GET /_lab/objects` (each a list of objects, plus `_lab`
+/// with the relations).
+pub fn lab_objects(lab: &Lab) -> serde_json::Value {
+    lab_control(lab, Method::GET, "objects", None)
+}
+
 /// The lab's relations: the `_lab` member of `GET /_lab/objects` (group owners, enrollment-time
 /// device membership targets, ...).
 pub fn lab_relations(lab: &Lab) -> serde_json::Value {

@@ -229,8 +229,9 @@ impl Terraform {
         self.write_main(&format!("{PROVIDER_HCL}\n{resources}"));
     }
 
-    /// Runs `terraform <args>` in the working directory. Never panics on a non-zero exit.
-    pub fn run(&self, args: &[&str]) -> TfOutput {
+    /// `terraform <args>` in the working directory with the test environment, not started: for
+    /// tests that must signal or kill the run while it works. [`run`](Self::run) is the usual way.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.bin);
         cmd.args(args).current_dir(self.dir());
         for (key, _) in std::env::vars_os() {
@@ -241,6 +242,12 @@ impl Terraform {
             }
         }
         cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
+        cmd
+    }
+
+    /// Runs `terraform <args>` in the working directory. Never panics on a non-zero exit.
+    pub fn run(&self, args: &[&str]) -> TfOutput {
+        let mut cmd = self.command(args);
         let command = format!("terraform {}", args.join(" "));
         let captured = run_captured(&mut cmd, self.timeout)
             .unwrap_or_else(|e| panic!("cannot run {} ({command}): {e}", self.bin.display()));

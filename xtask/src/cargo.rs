@@ -93,11 +93,45 @@ fn executable_artifact(line: &str) -> Option<(String, PathBuf)> {
 
 /// `cargo xtask test`: setup, build the binaries, `cargo test --workspace` with their paths.
 pub fn test(root: &Path, extra_args: &[String]) -> Result<()> {
+    let mut args = vec!["--workspace".to_string()];
+    args.extend_from_slice(extra_args);
+    let mut cmd = test_command(root, &args)?;
+    ui::run(&mut cmd).context("the test suite failed")?;
+    ui::progress("All tests passed");
+    Ok(())
+}
+
+/// `cargo xtask soak`: the fault-injection suite over the quickstart with `seeds` fault seeds
+/// (the test suite runs it with two).
+pub fn soak(root: &Path, seeds: u32) -> Result<()> {
+    let args = [
+        "-p",
+        "acceptance-tests",
+        "--test",
+        "faults",
+        "quickstart_converges",
+        "--",
+        "--nocapture",
+    ]
+    .map(String::from);
+    let mut cmd = test_command(root, &args)?;
+    cmd.env("AUTOPILOT_FAULT_SEEDS", seeds.to_string());
+    ui::detail(format!("AUTOPILOT_FAULT_SEEDS={seeds}"));
+    ui::run(&mut cmd).context("the soak run failed")?;
+    ui::progress(format!(
+        "The quickstart converged under faults with each of {seeds} seeds"
+    ));
+    Ok(())
+}
+
+/// Setup, build the binaries, and a `cargo test <args>` that finds them through the
+/// environment.
+fn test_command(root: &Path, args: &[String]) -> Result<Command> {
     let terraform = setup::setup(root)?;
     let binaries = build_binaries(root)?;
     let mut cmd = cargo_command(root);
-    cmd.args(["test", "--workspace"])
-        .args(extra_args)
+    cmd.arg("test")
+        .args(args)
         .env("TERRAFORM_BIN", absolute(&terraform)?)
         .env("AUTOPILOT_PROVIDER_BIN", absolute(&binaries.provider)?)
         .env("AUTOPILOT_LAB_BIN", absolute(&binaries.lab)?)
@@ -113,9 +147,7 @@ pub fn test(root: &Path, extra_args: &[String]) -> Result<()> {
         "AUTOPILOT_LAB_BIN={}",
         absolute(&binaries.lab)?.display()
     ));
-    ui::run(&mut cmd).context("the test suite failed")?;
-    ui::progress("All tests passed");
-    Ok(())
+    Ok(cmd)
 }
 
 /// `cargo xtask lint`: rustfmt check and clippy with warnings denied; runs both, then reports.

@@ -216,7 +216,7 @@ pub struct DeploymentProfileModel {
 }
 
 /// The current OOBE block (`outOfBoxExperienceSetting`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct OobeSetting {
     #[serde(default)]
@@ -267,10 +267,11 @@ impl From<LegacyOobeSettings> for OobeSetting {
 
 /// The Graph payload of a deployment profile (this crate's own reading of
 /// Graph; the lab has its own). Only current property names are sent.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ProfilePayload {
     #[serde(rename = "@odata.type")]
+    #[schemars(extend("enum" = [lints::ENTRA_PROFILE, lints::HYBRID_PROFILE]))]
     pub odata_type: String,
     #[serde(default, skip_serializing)]
     pub id: Option<String>,
@@ -297,6 +298,7 @@ pub(crate) struct ProfilePayload {
     #[serde(default)]
     pub out_of_box_experience_setting: Option<OobeSetting>,
     #[serde(default, skip_serializing)]
+    #[schemars(skip)]
     out_of_box_experience_settings: Option<LegacyOobeSettings>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_scope_tag_ids: Option<Vec<String>>,
@@ -316,16 +318,20 @@ impl ProfilePayload {
     }
 }
 
-#[derive(Serialize)]
-struct LocaleBody<'a> {
+/// A PATCH that sets only the locale, for a create whose `locale` Graph ignored.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct LocaleBody<'a> {
     #[serde(rename = "@odata.type")]
+    #[schemars(extend("enum" = [lints::ENTRA_PROFILE, lints::HYBRID_PROFILE]))]
     odata_type: &'a str,
     locale: Option<&'a str>,
 }
 
-#[derive(Serialize)]
-struct AssignmentBody<'a> {
+/// One new assignment of a deployment profile, posted to its `assignments`.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct AssignmentBody<'a> {
     #[serde(rename = "@odata.type")]
+    #[schemars(extend("const" = ASSIGNMENT_TYPE))]
     odata_type: &'static str,
     target: &'a Target,
 }
@@ -601,7 +607,30 @@ impl DeploymentProfile {
                 odata_type: ASSIGNMENT_TYPE,
                 target: &a.target,
             };
-            client.post_action(ApiVersion::Beta, &path, &body).await?;
+            // Posting an assignment twice is refused, so one whose answer
+            // was lost is looked for before it is posted again.
+            let mut posts = 0;
+            loop {
+                posts += 1;
+                match client
+                    .post::<_, serde_json::Value>(ApiVersion::Beta, &path, &body)
+                    .await
+                {
+                    Ok(_) => break,
+                    Err(e) if e.is_outcome_unknown() && posts < 4 => {
+                        let now: Vec<Assignment> = client.list(ApiVersion::Beta, &path).await?;
+                        let key = target_key(&a.target);
+                        if now.iter().any(|b| target_key(&b.target) == key) {
+                            break;
+                        }
+                        tracing::info!(
+                            profile = id,
+                            "the lost assignment was not made; posting it again"
+                        );
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
         }
         for a in extra {
             client
