@@ -1,12 +1,23 @@
-# Quickstart: one hybrid-join domain join profile.
+# Quickstart: a whole Windows Autopilot lab tenant, every kind of object the provider manages.
 #
-# `cargo xtask demo` runs this configuration against autopilot-lab, an emulated tenant, so it
-# needs no Microsoft tenant and no network. To run it yourself against a lab:
+#   groups.tf             device and user groups (dynamic from group tags, static, Provisioning Client owned)
+#   entra.tf              the Entra join track: a user-driven deployment profile
+#   hybrid.tf             the hybrid join track: a deployment profile and its domain join profile
+#   esp.tf                an Enrollment Status Page, and the tenant's default one read as data
+#   device_preparation.tf Windows Autopilot device preparation: the policy and its two groups
+#   devices.tf            devices registered from hwids.csv, and one more on its own
+#   outputs.tf            ids and a summary
+#
+# `cargo xtask demo` applies this configuration to autopilot-lab, an emulated tenant, so it needs
+# no Microsoft tenant and no network. To run it yourself against a lab:
 #
 #   cargo run -p autopilot-lab -- serve --listen 127.0.0.1:0
 #   # copy graph_url, login_url, tenant_id, client_id and client_secret from its first line into
 #   export ARM_TENANT_ID=... ARM_CLIENT_ID=... ARM_CLIENT_SECRET=...
 #   export AUTOPILOT_GRAPH_URL=... AUTOPILOT_LOGIN_URL=...
+#
+# The user principal names in devices.tf are users the lab seeds; against a real tenant, use
+# your own (or leave the Assigned User column empty).
 
 terraform {
   required_providers {
@@ -21,15 +32,3 @@ terraform {
 # them at the lab (plain http:// is accepted only for loopback hosts). Against a real tenant,
 # leave those two unset.
 provider "autopilot" {}
-
-# The domain join configuration that hybrid Entra join Autopilot devices receive: which
-# on-premises domain and OU they join and how their computer names are built.
-resource "autopilot_domain_join_profile" "contoso" {
-  display_name                 = "Hybrid join - Contoso"
-  description                  = "Joins Autopilot devices to contoso.com in the Autopilot OU"
-  active_directory_domain_name = "contoso.com"
-  organizational_unit          = "OU=Autopilot,OU=Devices,DC=contoso,DC=com"
-  computer_name_static_prefix  = "CTS-"
-  # computer_name_suffix_random_char_count defaults to filling the name up to 15 characters.
-  all_devices = true
-}

@@ -5,10 +5,12 @@
 //! - `test`:  build the binaries and run `cargo test --workspace` with their paths in the environment
 //! - `lint`:  `cargo fmt --check` and `cargo clippy -D warnings` over the whole workspace
 //! - `bench`: time the provider's start and a 10,000-device listing in the lab (debug builds)
+//! - `docs`:  generate `docs/` (Registry layout) from the provider's schema and `examples/`
 
 mod bench;
 mod cargo;
 mod demo;
+mod docs;
 mod graph;
 mod lab;
 mod setup;
@@ -47,6 +49,12 @@ enum Command {
     Lint,
     /// Time the provider's start and a 10,000-device listing in the lab; writes bench/results.json.
     Bench,
+    /// Generate docs/ (Terraform Registry layout) from the provider's schema and examples/.
+    Docs {
+        /// Only check that docs/ is up to date; change nothing.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -57,6 +65,7 @@ fn main() -> ExitCode {
         Command::Test { args } => cargo::test(&root, &args),
         Command::Lint => cargo::lint(&root),
         Command::Bench => bench::run(&root),
+        Command::Docs { check } => docs::run(&root, check),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

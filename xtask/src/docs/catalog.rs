@@ -1,0 +1,114 @@
+//! The provider's schemas, taken from the same objects the provider serves to Terraform
+//! (`AutopilotProvider::resources()` / `data_sources()`, and the provider block's model).
+
+use anyhow::{Context, Result};
+use terraform_provider_autopilot::{AutopilotProvider, ProviderConfig};
+use tfplugin::{Provider, Schema};
+
+/// One resource or data source type and its schema.
+pub struct Entry {
+    pub type_name: String,
+    pub schema: Schema,
+}
+
+pub struct Catalog {
+    /// `autopilot`.
+    pub provider_name: String,
+    /// The provider block.
+    pub provider: Schema,
+    /// Sorted by type name.
+    pub resources: Vec<Entry>,
+    /// Sorted by type name.
+    pub data_sources: Vec<Entry>,
+}
+
+impl Catalog {
+    pub fn load() -> Result<Catalog> {
+        let provider = AutopilotProvider;
+        let provider_schema =
+            Schema::of::<ProviderConfig>(0).context("the provider block's schema")?;
+        let mut resources = provider
+            .resources()
+            .iter()
+            .map(|r| {
+                Ok(Entry {
+                    type_name: r.type_name().to_string(),
+                    schema: r.schema().with_context(|| r.type_name())?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut data_sources = provider
+            .data_sources()
+            .iter()
+            .map(|d| {
+                Ok(Entry {
+                    type_name: d.type_name().to_string(),
+                    schema: d.schema().with_context(|| d.type_name())?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        resources.sort_by(|a, b| a.type_name.cmp(&b.type_name));
+        data_sources.sort_by(|a, b| a.type_name.cmp(&b.type_name));
+        Ok(Catalog {
+            provider_name: provider.type_name().to_string(),
+            provider: provider_schema,
+            resources,
+            data_sources,
+        })
+    }
+
+    /// The page name the Registry uses: the type name without `<provider>_`.
+    pub fn short_name<'a>(&self, type_name: &'a str) -> &'a str {
+        type_name
+            .strip_prefix(&self.provider_name)
+            .and_then(|rest| rest.strip_prefix('_'))
+            .unwrap_or(type_name)
+    }
+
+    /// A Markdown list of every resource and data source, linking to its page.
+    pub fn link_list(&self) -> String {
+        let mut out = String::from("Resources:\n\n");
+        for entry in &self.resources {
+            out.push_str(&format!(
+                "- [`{}`](resources/{}.md)\n",
+                entry.type_name,
+                self.short_name(&entry.type_name)
+            ));
+        }
+        out.push_str("\nData sources:\n\n");
+        for entry in &self.data_sources {
+            out.push_str(&format!(
+                "- [`{}`](data-sources/{}.md)\n",
+                entry.type_name,
+                self.short_name(&entry.type_name)
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_what_the_provider_serves() -> Result<()> {
+        let catalog = Catalog::load()?;
+        assert_eq!(catalog.provider_name, "autopilot");
+        let names: Vec<&str> = catalog
+            .resources
+            .iter()
+            .map(|r| r.type_name.as_str())
+            .collect();
+        assert!(names.contains(&"autopilot_group"), "{names:?}");
+        assert_eq!(names.len(), 7, "{names:?}");
+        assert_eq!(catalog.short_name("autopilot_device_csv"), "device_csv");
+        assert!(catalog.provider.block.attribute("tenant_id").is_some());
+        assert!(
+            catalog
+                .link_list()
+                .contains("- [`autopilot_devices`](data-sources/devices.md)")
+        );
+        Ok(())
+    }
+}
