@@ -78,6 +78,20 @@ pub fn set_foreign(lab: &Lab, serials: &[&str]) {
     );
 }
 
+/// Sets a device identity's enrollment state as Intune would once it enrolls
+/// (`PUT /_lab/devices/{id}/enrollment`).
+pub fn set_enrollment(lab: &Lab, id: &str, state: &str) {
+    control_put(
+        lab,
+        &format!("devices/{id}/enrollment"),
+        &json!({ "enrollment_state": state, "managed_device_id": if state == "enrolled" {
+            Value::from("7ab1ab00-0000-4000-8000-0000000ed001")
+        } else {
+            Value::Null
+        } }),
+    );
+}
+
 /// Replaces the lab's fault rules (`PUT /_lab/faults`).
 pub fn set_faults(lab: &Lab, rules: &Value) {
     control_put(lab, "faults", rules);

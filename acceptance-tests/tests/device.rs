@@ -256,6 +256,37 @@ fn a_device_already_registered_here_names_806_and_terraform_import() {
 }
 
 #[test]
+fn an_enrolled_device_is_not_deleted_and_the_error_says_why() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    tf.write_config(&config("ACC-ENR-0001", &hardware_hash(30, 100), ""));
+    tf.apply();
+    let id = string(&values(&tf), "id");
+    devices::set_enrollment(&lab, &id, "enrolled");
+
+    let out = tf.run(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
+    assert_ne!(
+        out.code, 0,
+        "destroying an enrolled device succeeded\n{out}"
+    );
+    let said = out.diagnostics();
+    assert!(said.contains("is enrolled in Intune"), "{out}");
+    assert!(said.contains("retire"), "says what to do: {out}");
+    assert_eq!(
+        tf.state_addresses(),
+        vec![ADDR.to_string()],
+        "the device stays in the state"
+    );
+    assert_eq!(identity(&lab, &id)["enrollmentState"], "enrolled");
+    // The plan reads the state Intune reports, and nothing else changes.
+    assert_eq!(string(&values(&tf), "enrollment_state"), "enrolled");
+
+    devices::set_enrollment(&lab, &id, "notContacted");
+    tf.destroy();
+    assert!(devices::registered(&lab).is_empty());
+}
+
+#[test]
 fn a_device_of_another_tenant_names_808() {
     let lab = Lab::start();
     devices::set_foreign(&lab, &["ACC-808-0001"]);

@@ -9,6 +9,7 @@
 //! * `GET`/`PUT /_lab/settings` — runtime settings (partial update).
 //! * `GET`/`PUT`/`DELETE /_lab/faults` — fault injection rules.
 //! * `GET`/`PUT /_lab/foreign_devices` — serial numbers registered to another tenant.
+//! * `PUT /_lab/devices/{id}/enrollment` — mark a device identity enrolled (or not).
 
 use axum::Router;
 use axum::body::Bytes;
@@ -35,6 +36,63 @@ pub fn router() -> Router<SharedApp> {
             "/_lab/foreign_devices",
             get(get_foreign_devices).put(put_foreign_devices),
         )
+        .route(
+            "/_lab/devices/{id}/enrollment",
+            axum::routing::put(put_device_enrollment),
+        )
+}
+
+/// `PUT /_lab/devices/{id}/enrollment` `{"enrollment_state": "enrolled", "managed_device_id": "..."}`:
+/// what Intune would set once the device enrolls (or is retired), for tests of enrolled devices.
+async fn put_device_enrollment(
+    State(app): State<SharedApp>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    body: Bytes,
+) -> Response {
+    const STATES: [&str; 6] = [
+        "unknown",
+        "enrolled",
+        "pendingReset",
+        "failed",
+        "notContacted",
+        "blocked",
+    ];
+    let value = match parse_body(&body) {
+        Ok(value) => value,
+        Err(response) => return *response,
+    };
+    let Some(state) = value
+        .get("enrollment_state")
+        .and_then(Value::as_str)
+        .filter(|s| STATES.contains(s))
+    else {
+        return bad_request(format!("enrollment_state must be one of {STATES:?}"));
+    };
+    let managed_device_id = match value.get("managed_device_id") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) => Some(id.clone()),
+        Some(_) => return bad_request("managed_device_id must be a string or null"),
+    };
+    let result = app.store.write(|tenant| {
+        let Some(device) = tenant.windows_autopilot_device_identities.get_mut(&id) else {
+            return Ok(None);
+        };
+        device["enrollmentState"] = json!(state);
+        device["managedDeviceId"] = json!(
+            managed_device_id
+                .clone()
+                .unwrap_or_else(|| "00000000-0000-0000-0000-000000000000".to_string())
+        );
+        Ok::<_, StoreError>(Some(device.clone()))
+    });
+    match result {
+        Ok(Some(device)) => json(StatusCode::OK, device.to_string()),
+        Ok(None) => json(
+            StatusCode::NOT_FOUND,
+            json!({ "error": format!("no device identity {id}") }).to_string(),
+        ),
+        Err(error) => store_failure(error),
+    }
 }
 
 fn json(status: StatusCode, body: String) -> Response {

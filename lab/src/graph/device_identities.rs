@@ -317,12 +317,25 @@ fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphErr
     ))
 }
 
+/// The refusal Intune gives when an enrolled device's registration is
+/// deleted (the exact wording is not documented; the rule is: delete the
+/// device from Intune first, autopilot-rules.md).
+const ENROLLED_DELETE_REFUSAL: &str = "The device is enrolled in Intune and cannot be deleted \
+     from Windows Autopilot. Delete the managed device from Intune first.";
+
 fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
     app.store.write(|tenant| {
-        tenant
+        let device = tenant
             .windows_autopilot_device_identities
-            .remove(id)
+            .get(id)
             .ok_or_else(|| not_found(id))?;
+        if device.get("enrollmentState").and_then(Value::as_str) == Some("enrolled") {
+            return Err(GraphError::intune_bad_request(
+                ENROLLED_DELETE_REFUSAL,
+                format!("{COLLECTION_PATH}/{id}"),
+            ));
+        }
+        tenant.windows_autopilot_device_identities.remove(id);
         tenant.lab.device_profiles.remove(id);
         Ok::<_, GraphError>(())
     })?;
