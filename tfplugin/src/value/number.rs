@@ -12,10 +12,17 @@ use num_bigint::BigInt;
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Number(BigDecimal);
 
-/// Text that is not a decimal number.
+/// Text that is not a decimal number, or one whose exponent is beyond
+/// [`MAX_EXPONENT`].
 #[derive(Debug, thiserror::Error)]
 #[error("{0:?} is not a number")]
 pub struct NotANumber(pub String);
+
+/// The largest decimal exponent, either way, of a number read from text.
+/// Terraform writes numbers in plain notation, so it never sends more; and
+/// exact arithmetic on a number such as `1e999999999` (its integer value,
+/// its plain text) takes unbounded time and memory.
+pub const MAX_EXPONENT: i64 = 10_000;
 
 impl Number {
     /// The value as `i64`, when it is an integer in range.
@@ -90,9 +97,15 @@ impl From<u64> for Number {
 impl FromStr for Number {
     type Err = NotANumber;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        BigDecimal::from_str(text.trim())
-            .map(|d| Number(d.normalized()))
-            .map_err(|_| NotANumber(text.to_string()))
+        let refuse = || NotANumber(text.chars().take(100).collect());
+        let number = BigDecimal::from_str(text.trim())
+            .map_err(|_| refuse())?
+            .normalized();
+        let (_, exponent) = number.as_bigint_and_exponent();
+        if exponent.unsigned_abs() > MAX_EXPONENT.unsigned_abs() {
+            return Err(refuse());
+        }
+        Ok(Number(number))
     }
 }
 
@@ -143,6 +156,18 @@ mod tests {
         );
         assert_eq!(Number::from_f64_exact(-2.0), Some(Number::from(-2i64)));
         assert_eq!(Number::from_f64_exact(f64::NAN), None);
+    }
+
+    #[test]
+    fn huge_exponents_are_refused_not_expanded() {
+        // Found by fuzzing: `1e999999999` as an integer needs a
+        // billion-digit power of ten.
+        for text in ["1e999999999", "1e-999999999", "-5E10001", "1e-10001"] {
+            assert!(text.parse::<Number>().is_err(), "{text}");
+        }
+        let large: Number = "1e300".parse().expect("in range");
+        assert_eq!(large.to_string().len(), 301);
+        assert!("1e-10000".parse::<Number>().is_ok());
     }
 
     #[test]
