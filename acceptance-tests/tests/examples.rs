@@ -1,0 +1,557 @@
+//! Every configuration under `examples/` is run against a lab through the real `terraform`:
+//! `init`, `validate`, `plan`, then `apply`, a second plan that must be empty, the import that
+//! the example's `import.sh` documents (with the state's id where the script shows a placeholder
+//! GUID), and `destroy`. A resource or data source type without its example fails
+//! `every_type_has_an_example`.
+//!
+//! Terraform installs the provider as users' Terraform does, with `terraform init`, from a
+//! filesystem mirror holding the provider binary under test (dev_overrides would skip `init`).
+//!
+//! Examples that hold no `required_providers` (the Registry's resource and data source examples)
+//! get the harness's provider block as `provider.tf`. Files named `backend.tf` are left out: a
+//! backend needs its service (Azure Storage, Terraform Cloud), which a lab cannot stand in for.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use acceptance_tests::paths::workspace_root;
+use acceptance_tests::{Lab, PROVIDER_HCL, Terraform};
+use serde_json::Value;
+
+/// Every example directory, relative to `examples/`, each exercised by the test of that name.
+macro_rules! example_tests {
+    ($($name:ident => $dir:literal),* $(,)?) => {
+        const EXERCISED: &[&str] = &[$($dir),*];
+        $(
+            #[test]
+            fn $name() {
+                exercise($dir);
+            }
+        )*
+    };
+}
+
+example_tests! {
+    provider => "provider",
+    quickstart => "quickstart",
+    resource_deployment_profile => "resources/autopilot_deployment_profile",
+    resource_device => "resources/autopilot_device",
+    resource_device_csv => "resources/autopilot_device_csv",
+    resource_device_preparation_policy => "resources/autopilot_device_preparation_policy",
+    resource_domain_join_profile => "resources/autopilot_domain_join_profile",
+    resource_enrollment_status_page => "resources/autopilot_enrollment_status_page",
+    resource_group => "resources/autopilot_group",
+    data_source_configuration_file => "data-sources/autopilot_configuration_file",
+    data_source_deployment_profile => "data-sources/autopilot_deployment_profile",
+    data_source_devices => "data-sources/autopilot_devices",
+    data_source_enrollment_status_page => "data-sources/autopilot_enrollment_status_page",
+    data_source_group_tag_rule => "data-sources/autopilot_group_tag_rule",
+    data_source_provisioning_client => "data-sources/autopilot_provisioning_client",
+    guide_gitops => "guides/gitops",
+    guide_terraform_cloud_and_atlantis => "guides/terraform-cloud-and-atlantis",
+}
+
+/// Example directories exercised by their own tests below (they need more than one lab, or a
+/// lab reset between two applies).
+const EXERCISED_ELSEWHERE: &[&str] = &["guides/many-tenants", "guides/rebuild-lab-tenant"];
+
+fn examples_dir() -> PathBuf {
+    workspace_root().join("examples")
+}
+
+/// A CLI configuration whose filesystem mirror holds the provider binary under test, shared by
+/// the tests of this file (kept until the process ends).
+fn mirror_cli_config() -> &'static Path {
+    static CONFIG: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, path) = CONFIG.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("autopilot-mirror-")
+            .tempdir()
+            .expect("create the mirror directory");
+        let mirror = dir.path().join("mirror");
+        let package = mirror.join(format!(
+            "registry.terraform.io/autopilot-iac/autopilot/{}/linux_amd64",
+            env!("CARGO_PKG_VERSION")
+        ));
+        std::fs::create_dir_all(&package).expect("create the mirror's package directory");
+        let provider = acceptance_tests::paths::provider_bin();
+        let provider = std::path::absolute(&provider).expect("an absolute provider path");
+        std::os::unix::fs::symlink(
+            &provider,
+            package.join(format!(
+                "terraform-provider-autopilot_v{}",
+                env!("CARGO_PKG_VERSION")
+            )),
+        )
+        .expect("link the provider into the mirror");
+        let config = dir.path().join("mirror.tfrc");
+        std::fs::write(
+            &config,
+            format!(
+                "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/autopilot-iac/*\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/autopilot-iac/*\"]\n  }}\n}}\n",
+                mirror.display()
+            ),
+        )
+        .expect("write the mirror's CLI configuration");
+        (dir, config)
+    });
+    path
+}
+
+/// A working directory whose provider talks to `env`'s lab and is installed by `terraform init`
+/// from the mirror.
+fn workspace_with(env: Vec<(String, String)>) -> Terraform {
+    let mut env = env;
+    env.push((
+        "TF_CLI_CONFIG_FILE".to_string(),
+        mirror_cli_config().to_string_lossy().into_owned(),
+    ));
+    Terraform::with_env(env)
+}
+
+/// Runs one example directory through the whole cycle against a fresh lab.
+fn exercise(relative: &str) {
+    let lab = Lab::start();
+    let mut env = lab.provider_env();
+    // The lab has no `/organization`: examples that would read the tenant's id and domain from
+    // it take them from these variables instead.
+    env.push(("TF_VAR_tenant_id".into(), lab.info().tenant_id.clone()));
+    env.push((
+        "TF_VAR_tenant_domain".into(),
+        "autopilotlab.onmicrosoft.com".into(),
+    ));
+    let tf = workspace_with(env);
+    let source = examples_dir().join(relative);
+    prepare(&source, &tf);
+
+    tf.run(&["init", "-no-color", "-input=false"]).success();
+    tf.run(&["validate", "-no-color"])
+        .success()
+        .assert_contains("The configuration is valid");
+    tf.plan().success();
+    tf.apply();
+    let quiet = tf.plan_detailed();
+    assert_eq!(
+        quiet.code, 0,
+        "{relative}: the plan right after apply is not empty\n{quiet}"
+    );
+
+    for (address, id) in documented_imports(&source) {
+        let id = if holds_placeholder_guid(&id) {
+            state_id(&tf, &address)
+        } else {
+            id
+        };
+        tf.run(&["state", "rm", "-no-color", &address]).success();
+        tf.import(&address, &id)
+            .success()
+            .assert_contains("Import successful");
+        let after = tf.plan_detailed();
+        assert_eq!(
+            after.code, 0,
+            "{relative}: the plan after `terraform import {address} {id}` is not empty\n{after}"
+        );
+    }
+
+    tf.destroy();
+    assert!(
+        tf.state_addresses().is_empty(),
+        "{relative}: resources left in the state after destroy"
+    );
+}
+
+/// Copies the example into the working directory, adding the provider block when the example
+/// has none and leaving out `backend.tf`.
+fn prepare(source: &Path, tf: &Terraform) {
+    assert!(source.is_dir(), "{} is missing", source.display());
+    copy_tree(source, tf.dir());
+    let declares_provider = tf_files(tf.dir()).iter().any(|file| {
+        std::fs::read_to_string(file)
+            .map(|text| text.contains("required_providers"))
+            .unwrap_or(false)
+    });
+    if !declares_provider {
+        std::fs::write(tf.dir().join("provider.tf"), PROVIDER_HCL).expect("write provider.tf");
+    }
+}
+
+/// Copies regular files and directories, leaving out Terraform's local files, hidden entries and
+/// `backend.tf`.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create a directory in the working directory");
+    let entries =
+        std::fs::read_dir(from).unwrap_or_else(|e| panic!("cannot list {}: {e}", from.display()));
+    for entry in entries {
+        let entry = entry.expect("a directory entry");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let local =
+            name.starts_with('.') || name.starts_with("terraform.tfstate") || name == "backend.tf";
+        if local {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target)
+                .unwrap_or_else(|e| panic!("cannot copy {}: {e}", entry.path().display()));
+        }
+    }
+}
+
+fn tf_files(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "tf"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `(address, id)` of every `terraform import ADDRESS ID` line of the example's `import.sh`.
+fn documented_imports(example: &Path) -> Vec<(String, String)> {
+    let Ok(script) = std::fs::read_to_string(example.join("import.sh")) else {
+        return Vec::new();
+    };
+    script
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("terraform import "))
+        .map(|rest| {
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            match words.as_slice() {
+                [address, id] => (address.to_string(), id.to_string()),
+                _ => panic!("import.sh line is not `terraform import ADDRESS ID`: {rest}"),
+            }
+        })
+        .collect()
+}
+
+/// Whether an import id holds a GUID (`8-4-4-4-12` hex digits): ids that only the tenant
+/// knows, shown as placeholders in the docs.
+fn holds_placeholder_guid(id: &str) -> bool {
+    let bytes = id.as_bytes();
+    bytes.windows(36).any(|w| {
+        w.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+    })
+}
+
+fn state_id(tf: &Terraform, address: &str) -> String {
+    tf.resource_values(address)
+        .and_then(|values| values.get("id")?.as_str().map(str::to_string))
+        .unwrap_or_else(|| panic!("{address} has no id in the state"))
+}
+
+/// The resource and data source types the provider serves, from `terraform providers schema`.
+fn served_types() -> (BTreeSet<String>, BTreeSet<String>) {
+    let lab = Lab::start();
+    let tf = workspace_with(lab.provider_env());
+    tf.write_main(PROVIDER_HCL);
+    tf.run(&["init", "-no-color", "-input=false"]).success();
+    let out = tf
+        .run(&["providers", "schema", "-json", "-no-color"])
+        .success();
+    let schema: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
+        panic!("`terraform providers schema -json` printed no JSON: {e}\n{out}")
+    });
+    let provider = schema["provider_schemas"]
+        .as_object()
+        .and_then(|providers| providers.values().next())
+        .unwrap_or_else(|| panic!("no provider in the schema output\n{out}"));
+    let names = |key: &str| -> BTreeSet<String> {
+        provider[key]
+            .as_object()
+            .map(|types| types.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    (names("resource_schemas"), names("data_source_schemas"))
+}
+
+/// The subdirectories of `examples/<kind>`.
+fn example_types(kind: &str) -> BTreeSet<String> {
+    std::fs::read_dir(examples_dir().join(kind))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.path().is_dir())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn every_type_has_an_example() {
+    let (resources, data_sources) = served_types();
+    assert_eq!(resources.len(), 7, "resources served: {resources:?}");
+    let mut missing = Vec::new();
+    for kind in &resources {
+        for file in ["resource.tf", "import.sh"] {
+            let path = format!("resources/{kind}/{file}");
+            if !examples_dir().join(&path).is_file() {
+                missing.push(path);
+            }
+        }
+    }
+    for kind in &data_sources {
+        let path = format!("data-sources/{kind}/data-source.tf");
+        if !examples_dir().join(&path).is_file() {
+            missing.push(path);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "examples missing under examples/: {missing:?}"
+    );
+    let stray: Vec<String> = example_types("resources")
+        .difference(&resources)
+        .map(|t| format!("resources/{t}"))
+        .chain(
+            example_types("data-sources")
+                .difference(&data_sources)
+                .map(|t| format!("data-sources/{t}")),
+        )
+        .collect();
+    assert!(
+        stray.is_empty(),
+        "examples for types the provider does not serve: {stray:?}"
+    );
+}
+
+#[test]
+fn every_example_directory_is_exercised() {
+    let exercised: BTreeSet<&str> = EXERCISED
+        .iter()
+        .chain(EXERCISED_ELSEWHERE)
+        .copied()
+        .collect();
+    let mut on_disk = BTreeSet::new();
+    for top in ["provider", "quickstart"] {
+        on_disk.insert(top.to_string());
+    }
+    for kind in ["resources", "data-sources", "guides"] {
+        for name in example_types(kind) {
+            on_disk.insert(format!("{kind}/{name}"));
+        }
+    }
+    let untested: Vec<&String> = on_disk
+        .iter()
+        .filter(|d| !exercised.contains(d.as_str()))
+        .collect();
+    assert!(
+        untested.is_empty(),
+        "example directories no test runs (add them to example_tests!): {untested:?}"
+    );
+    let gone: Vec<&&str> = exercised
+        .iter()
+        .filter(|d| !on_disk.contains(**d))
+        .collect();
+    assert!(gone.is_empty(), "exercised but not on disk: {gone:?}");
+}
+
+#[test]
+fn placeholder_guids_are_recognised() {
+    assert!(holds_placeholder_guid(
+        "6fa0c91b-0b54-4f5a-9e55-5b1a8d4b3c21"
+    ));
+    assert!(holds_placeholder_guid(
+        "5d3c2b1a-0f9e-4d8c-b7a6-958473625140_Windows10EnrollmentCompletionProfile"
+    ));
+    assert!(!holds_placeholder_guid("PF3A9K2X"));
+    assert!(!holds_placeholder_guid("tag:BRANCH"));
+}
+
+/// Runs a script of an example with `terraform` and `autopilot-lab` on PATH, in `dir`, with
+/// the mirror's CLI configuration and `env`.
+fn run_script(
+    dir: &Path,
+    script: &str,
+    env: &[(String, String)],
+) -> acceptance_tests::process::Captured {
+    let terraform = std::path::absolute(acceptance_tests::paths::terraform_bin())
+        .expect("an absolute terraform path");
+    let lab =
+        std::path::absolute(acceptance_tests::paths::lab_bin()).expect("an absolute lab path");
+    let mut path =
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).collect::<Vec<_>>();
+    for bin in [&terraform, &lab] {
+        path.insert(0, bin.parent().expect("a binary's directory").to_path_buf());
+    }
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg(script).current_dir(dir);
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if key.starts_with("TF_") || key.starts_with("ARM_") || key.starts_with("AUTOPILOT_") {
+            cmd.env_remove(key.as_ref());
+        }
+    }
+    cmd.env("PATH", std::env::join_paths(path).expect("a PATH"))
+        .env("TF_CLI_CONFIG_FILE", mirror_cli_config())
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_IN_AUTOMATION", "1")
+        .env("TF_CLI_ARGS", "-no-color")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .envs(env.iter().map(|(k, v)| (k, v)));
+    acceptance_tests::process::run_captured(&mut cmd, std::time::Duration::from_secs(300))
+        .unwrap_or_else(|e| panic!("cannot run {script}: {e}"))
+}
+
+fn show(captured: &acceptance_tests::process::Captured) -> String {
+    format!(
+        "exit code {} (timed out: {})\n----- stdout -----\n{}\n----- stderr -----\n{}",
+        captured.code, captured.timed_out, captured.stdout, captured.stderr
+    )
+}
+
+/// The GitOps workflow's first job, as it runs in GitHub Actions: its script starts a lab,
+/// replaces the azurerm backend with a local one and plans the whole configuration.
+#[test]
+fn gitops_pull_request_plan_against_a_throwaway_lab() {
+    let dir = tempfile::Builder::new()
+        .prefix("autopilot-gitops-")
+        .tempdir()
+        .expect("a working directory");
+    let source = examples_dir().join("guides/gitops");
+    for name in ["main.tf", "backend.tf"] {
+        std::fs::copy(source.join(name), dir.path().join(name)).expect("copy the guide's HCL");
+    }
+    std::fs::create_dir_all(dir.path().join("scripts")).expect("scripts/");
+    std::fs::copy(
+        source.join("scripts/plan-against-lab.sh"),
+        dir.path().join("scripts/plan-against-lab.sh"),
+    )
+    .expect("copy the script");
+    let out = run_script(dir.path(), "scripts/plan-against-lab.sh", &[]);
+    assert_eq!(out.code, 0, "the lab plan failed\n{}", show(&out));
+    assert!(
+        out.stdout
+            .contains("Plan: 3 to add, 0 to change, 0 to destroy."),
+        "{}",
+        show(&out)
+    );
+    assert!(
+        !dir.path().join("lab_override.tf").exists(),
+        "the script leaves its backend override behind"
+    );
+}
+
+/// Two tenants (two labs with their own tenant ids) from one configuration: each gets its own
+/// baseline through its provider alias, and nothing lands in the other tenant.
+#[test]
+fn many_tenants_one_configuration() {
+    const CONTOSO: &str = "c0ffee00-0000-4000-8000-00000000c701";
+    const FABRIKAM: &str = "fab00000-0000-4000-8000-00000000fab1";
+    let contoso = Lab::start_with_args(&["--tenant-id", CONTOSO]);
+    let fabrikam = Lab::start_with_args(&["--tenant-id", FABRIKAM]);
+    let tenant = |lab: &Lab| {
+        serde_json::json!({
+            "tenant_id": lab.info().tenant_id,
+            "graph_url": lab.info().graph_url,
+            "login_url": lab.info().login_url,
+        })
+    };
+    // One app registration for every tenant: the client id and secret are the same in both labs.
+    let tf = workspace_with(vec![
+        ("ARM_CLIENT_ID".into(), contoso.info().client_id.clone()),
+        (
+            "ARM_CLIENT_SECRET".into(),
+            contoso.info().client_secret.clone(),
+        ),
+    ]);
+    prepare(&examples_dir().join("guides/many-tenants"), &tf);
+    std::fs::write(
+        tf.dir().join("terraform.tfvars.json"),
+        serde_json::json!({"tenants": {"contoso": tenant(&contoso), "fabrikam": tenant(&fabrikam)}})
+            .to_string(),
+    )
+    .expect("write terraform.tfvars.json");
+
+    tf.run(&["init", "-no-color", "-input=false"]).success();
+    tf.run(&["validate", "-no-color"]).success();
+    tf.apply()
+        .assert_contains("6 added, 0 changed, 0 destroyed");
+    for (lab, prefix, other) in [(&contoso, "CTS", "FAB"), (&fabrikam, "FAB", "CTS")] {
+        let names: Vec<String> = [
+            "groups",
+            "deviceManagement/windowsAutopilotDeploymentProfiles",
+        ]
+        .iter()
+        .flat_map(|collection| {
+            lab.graph_get(collection)["value"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|o| o["displayName"].as_str().map(str::to_string))
+        .collect();
+        assert!(
+            names.contains(&format!("{prefix} - Autopilot devices"))
+                && names.contains(&format!("{prefix} - Entra join")),
+            "the {prefix} tenant lacks its baseline: {names:?}"
+        );
+        assert!(
+            names.iter().all(|n| !n.starts_with(other)),
+            "the {prefix} tenant holds the other tenant's objects: {names:?}"
+        );
+    }
+    assert_eq!(
+        tf.plan_detailed_exitcode(),
+        0,
+        "the plan after apply is not empty"
+    );
+    tf.destroy().assert_contains("6 destroyed");
+}
+
+/// The rebuild guide: a tenant wiped behind Terraform's back plans as a rebuild (no errors), and
+/// rebuild.sh destroys and recreates everything and ends on an empty plan.
+#[test]
+fn rebuild_lab_tenant_from_scratch() {
+    let lab = Lab::start();
+    let tf = workspace_with(lab.provider_env());
+    prepare(&examples_dir().join("guides/rebuild-lab-tenant"), &tf);
+    tf.run(&["init", "-no-color", "-input=false"]).success();
+    tf.apply()
+        .assert_contains("7 added, 0 changed, 0 destroyed");
+    let first_profile = state_id(&tf, "autopilot_deployment_profile.lab");
+
+    // The tenant is wiped (the lab back to its seeded state): the plan recreates every object
+    // and registers the CSV's devices again (an in-place update of the set).
+    let reset = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("an HTTP client")
+        .post(format!("{}/_lab/reset", lab.info().graph_url))
+        .send()
+        .expect("POST /_lab/reset");
+    assert!(reset.status().is_success(), "reset: {}", reset.status());
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("Plan: 6 to add, 1 to change, 0 to destroy.");
+
+    let out = run_script(tf.dir(), "rebuild.sh", &lab.provider_env());
+    assert_eq!(out.code, 0, "rebuild.sh failed\n{}", show(&out));
+    assert!(
+        out.stdout.contains("Apply complete! Resources: 7 added")
+            && out.stdout.contains("matches the configuration"),
+        "{}",
+        show(&out)
+    );
+    let rebuilt_profile = state_id(&tf, "autopilot_deployment_profile.lab");
+    assert_ne!(
+        first_profile, rebuilt_profile,
+        "the profile was not recreated"
+    );
+    let profiles = lab.graph_get("deviceManagement/windowsAutopilotDeploymentProfiles");
+    assert_eq!(
+        profiles["value"].as_array().map(Vec::len),
+        Some(1),
+        "one profile after the rebuild: {profiles}"
+    );
+    tf.destroy();
+}
