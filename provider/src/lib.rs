@@ -1,11 +1,13 @@
 //! terraform-provider-autopilot: Windows Autopilot through Microsoft Graph.
 //!
 //! `config` reads the provider block, `graph` is the one client every Graph
-//! call goes through, and `resources` holds one module per resource type.
+//! call goes through, `resources` holds one module per resource type, and
+//! `export` writes a live tenant as configuration.
 
 pub mod config;
 pub mod data_sources;
 pub mod devices;
+pub mod export;
 pub mod graph;
 pub mod resources;
 pub mod validate;

@@ -20,7 +20,7 @@ use super::{report, string_like_prior};
 use crate::graph::{ApiVersion, GraphClient, GraphError, NameLookup};
 use crate::validate;
 
-const COLLECTION: &str = "deviceManagement/configurationPolicies";
+pub(crate) const COLLECTION: &str = "deviceManagement/configurationPolicies";
 const MOBILE_APPS: &str = "deviceAppManagement/mobileApps";
 const SCRIPTS: &str = "deviceManagement/deviceManagementScripts";
 const USER_DRIVEN_TEMPLATE: &str = "80d33118-b7b4-40d8-b15f-81be745e053f_1";
@@ -131,6 +131,12 @@ pub enum DeploymentMode {
     UserDriven,
     /// No user: Windows 365 Cloud PCs (self-deploying).
     Automatic,
+}
+
+/// Whether a configuration policy built from `template_id` is a device
+/// preparation policy (either template).
+pub(crate) fn is_device_preparation_template(template_id: &str) -> bool {
+    DeploymentMode::from_template(template_id).is_some()
 }
 
 impl DeploymentMode {

@@ -15,8 +15,8 @@ use super::{report, set_like_prior};
 use crate::graph::{ApiVersion, GraphClient, NameLookup};
 use crate::validate;
 
-const ODATA_TYPE: &str = "#microsoft.graph.windowsDomainJoinConfiguration";
-const COLLECTION: &str = "deviceManagement/deviceConfigurations";
+pub(crate) const ODATA_TYPE: &str = "#microsoft.graph.windowsDomainJoinConfiguration";
+pub(crate) const COLLECTION: &str = "deviceManagement/deviceConfigurations";
 /// Windows computer names have at most 15 characters.
 const MAX_NAME: i64 = 15;
 

@@ -1,0 +1,844 @@
+//! `terraform-provider-autopilot export` against a running lab: a tenant built through Graph
+//! (outside Terraform) is exported, imported with the written `import.sh` by the real `terraform`,
+//! and the next plan shows no changes. Also `--only`, `--filter`, `--import-blocks` and the
+//! errors. Every test owns its lab and its directories.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use acceptance_tests::devices::{hardware_hash, register};
+use acceptance_tests::paths::{provider_bin, terraform_bin};
+use acceptance_tests::process::{Captured, run_captured};
+use acceptance_tests::{Lab, Terraform, show_requests, write_requests};
+use serde_json::{Value, json};
+
+/// The lab's seeded Intune Provisioning Client service principal.
+const PC_SP: &str = "7ab1ab00-0000-4000-8000-00000000e003";
+/// A seeded Win32 app and script, for the device preparation policy.
+const VPN_APP: &str = "7ab1ab00-0000-4000-8000-0000000a0001";
+const TIME_ZONE_SCRIPT: &str = "7ab1ab00-0000-4000-8000-0000000c0001";
+const USER_DRIVEN_TEMPLATE: &str = "80d33118-b7b4-40d8-b15f-81be745e053f_1";
+const TAG_RULE: &str = r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Sales"))"#;
+const ALL_RULE: &str = r#"(device.devicePhysicalIDs -any (_ -startsWith "[ZTDid]"))"#;
+/// A display name that HCL would evaluate if the export did not escape it.
+const PREP_GROUP_NAME: &str = "Device Prep ${var.x} \"Paris\"";
+const TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The ids of what [`seed`] created.
+struct Tenant {
+    prep_group: String,
+    users_group: String,
+    sales_group: String,
+    all_group: String,
+    finance_group: String,
+    m365_group: String,
+    entra_profile: String,
+    hybrid_profile: String,
+    domain_join: String,
+    esp: String,
+    policy: String,
+    devices: Vec<(String, String)>,
+}
+
+fn id_of(created: &Value) -> String {
+    created["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id in {created}"))
+        .to_string()
+}
+
+fn group(lab: &Lab, name: &str, nickname: &str, rule: Option<&str>) -> String {
+    let mut body = json!({
+        "displayName": name,
+        "mailNickname": nickname,
+        "mailEnabled": false,
+        "securityEnabled": true,
+        "groupTypes": [],
+    });
+    if let Some(rule) = rule {
+        body["groupTypes"] = json!(["DynamicMembership"]);
+        body["membershipRule"] = json!(rule);
+        body["membershipRuleProcessingState"] = json!("On");
+    }
+    id_of(&lab.graph_post("groups", &body))
+}
+
+fn target(kind: &str, group: Option<&str>) -> Value {
+    let mut target = json!({"@odata.type": format!("#microsoft.graph.{kind}")});
+    if let Some(group) = group {
+        target["groupId"] = json!(group);
+    }
+    json!({ "target": target })
+}
+
+/// The user-driven device preparation settings, as the Intune portal sends them.
+fn policy_settings() -> Value {
+    let instance = |kind: &str, id: &str, template: &str, value: (&str, Value)| {
+        let mut setting = json!({
+            "@odata.type": format!("#microsoft.graph.deviceManagementConfiguration{kind}Instance"),
+            "settingDefinitionId": id,
+            "settingInstanceTemplateReference": {"settingInstanceTemplateId": template},
+        });
+        setting[value.0] = value.1;
+        json!({ "settingInstance": setting })
+    };
+    let choice = |id: &str, template: &str, value_template: &str, n: u8| {
+        let value = json!({
+            "@odata.type": "#microsoft.graph.deviceManagementConfigurationChoiceSettingValue",
+            "value": format!("{id}_{n}"),
+            "children": [],
+            "settingValueTemplateReference": {"settingValueTemplateId": value_template},
+        });
+        instance("ChoiceSetting", id, template, ("choiceSettingValue", value))
+    };
+    let simple = |id: &str, template: &str, value_template: &str, kind: &str, v: Value| {
+        let value = json!({
+            "@odata.type": format!("#microsoft.graph.deviceManagementConfiguration{kind}SettingValue"),
+            "value": v,
+            "settingValueTemplateReference": {"settingValueTemplateId": value_template},
+        });
+        instance("SimpleSetting", id, template, ("simpleSettingValue", value))
+    };
+    let strings = |id: &str, template: &str, values: Vec<String>| {
+        let values: Vec<Value> = values
+            .into_iter()
+            .map(|v| json!({"@odata.type": "#microsoft.graph.deviceManagementConfigurationStringSettingValue", "value": v}))
+            .collect();
+        instance(
+            "SimpleSettingCollection",
+            id,
+            template,
+            ("simpleSettingCollectionValue", json!(values)),
+        )
+    };
+    json!([
+        choice(
+            "enrollment_autopilot_dpp_deploymentmode",
+            "5180aeab-886e-4589-97d4-40855c646315",
+            "5874c2f6-bcf1-463b-a9eb-bee64e2f2d82",
+            0
+        ),
+        choice(
+            "enrollment_autopilot_dpp_deploymenttype",
+            "f4184296-fa9f-4b67-8b12-1723b3f8456b",
+            "e0af022f-37f3-4a40-916d-1ab7281c88d9",
+            0
+        ),
+        choice(
+            "enrollment_autopilot_dpp_jointype",
+            "6310e95d-6cfa-4d2f-aae0-1e7af12e2182",
+            "1fa84eb3-fcfa-4ed6-9687-0f3d486402c4",
+            0
+        ),
+        choice(
+            "enrollment_autopilot_dpp_accountype",
+            "d4f2a840-86d5-4162-9a08-fa8cc608b94e",
+            "bf13bb47-69ef-4e06-97c1-50c2859a49c2",
+            1
+        ),
+        simple(
+            "enrollment_autopilot_dpp_timeout",
+            "6dec0657-dfb8-4906-a7ee-3ac6ee1edecb",
+            "0bbcce5b-a55a-4e05-821a-94bf576d6cc8",
+            "Integer",
+            json!(90)
+        ),
+        simple(
+            "enrollment_autopilot_dpp_customerrormessage",
+            "2ddf0619-2b7a-46de-b29b-c6191e9dda6e",
+            "fe5002d5-fbe9-4920-9e2d-26bfc4b4cc97",
+            "String",
+            json!("Call the helpdesk: 100% of \"errors\" go to %{team}.")
+        ),
+        choice(
+            "enrollment_autopilot_dpp_allowskip",
+            "2a71dc89-0f17-4ba9-bb27-af2521d34710",
+            "a2323e5e-ac56-4517-8847-b0a6fdb467e7",
+            1
+        ),
+        choice(
+            "enrollment_autopilot_dpp_allowdiagnostics",
+            "e2b7a81b-f243-4abd-bce3-c1856345f405",
+            "c59d26fd-3460-4b26-b47a-f7e202e7d5a3",
+            0
+        ),
+        simple(
+            "enrollment_autopilot_dpp_devicesecuritygroupids",
+            "a46a50ab-3076-4968-9366-75a40dde950e",
+            "5f7d09e1-1a90-44ad-9c9f-ad90ba509e60",
+            "String",
+            json!("")
+        ),
+        strings(
+            "enrollment_autopilot_dpp_allowedappids",
+            "70d22a8a-a03c-4f62-b8df-dded3e327639",
+            vec![format!(
+                r##"{{"id":"{VPN_APP}","type":"#microsoft.graph.win32LobApp"}}"##
+            )]
+        ),
+        strings(
+            "enrollment_autopilot_dpp_allowedscriptids",
+            "1bc67702-800c-4271-8fd9-609351cc19cf",
+            vec![TIME_ZONE_SCRIPT.to_string()]
+        ),
+    ])
+}
+
+/// Builds a tenant through Graph, as an administrator in the portal would: Autopilot groups
+/// (static, owned by the Provisioning Client, dynamic by tag and for all devices), groups that
+/// are not Autopilot's, both profile kinds, a domain join profile, a custom ESP, a device
+/// preparation policy and two devices.
+fn seed(lab: &Lab) -> Tenant {
+    let prep_group = group(lab, PREP_GROUP_NAME, "device-prep", None);
+    lab.graph_post(
+        &format!("groups/{prep_group}/owners/$ref"),
+        &json!({"@odata.id": format!("{}/v1.0/directoryObjects/{PC_SP}", lab.info().graph_url)}),
+    );
+    let users_group = group(lab, "Autopilot Users", "autopilot-users", None);
+    let sales_group = group(lab, "Sales Devices", "sales-devices", Some(TAG_RULE));
+    let all_group = group(
+        lab,
+        "All Autopilot Devices",
+        "all-autopilot",
+        Some(ALL_RULE),
+    );
+    let finance_group = group(lab, "Finance Team", "finance", None);
+    let m365_group = id_of(&lab.graph_post(
+        "groups",
+        &json!({
+            "displayName": "Contoso Everyone",
+            "mailNickname": "everyone",
+            "mailEnabled": true,
+            "securityEnabled": false,
+            "groupTypes": ["Unified"],
+        }),
+    ));
+
+    let profiles = "deviceManagement/windowsAutopilotDeploymentProfiles";
+    let entra_profile = id_of(&lab.graph_post(
+        profiles,
+        &json!({
+            "@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
+            "displayName": "Entra Sales",
+            "description": "Sales laptops\nsecond line",
+            "deviceNameTemplate": "SALES-%RAND:5%",
+            "locale": "en-US",
+            "outOfBoxExperienceSetting": {
+                "deviceUsageType": "singleUser",
+                "privacySettingsHidden": true,
+                "eulaHidden": true,
+                "escapeLinkHidden": true,
+                "keyboardSelectionPageSkipped": true,
+                "userType": "standard",
+            },
+        }),
+    ));
+    for t in [
+        target("groupAssignmentTarget", Some(&sales_group)),
+        target("exclusionGroupAssignmentTarget", Some(&m365_group)),
+    ] {
+        lab.graph_post(&format!("{profiles}/{entra_profile}/assignments"), &t);
+    }
+    let hybrid_profile = id_of(&lab.graph_post(
+        profiles,
+        &json!({
+            "@odata.type": "#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile",
+            "displayName": "Hybrid Everyone",
+            "hybridAzureADJoinSkipConnectivityCheck": true,
+        }),
+    ));
+    lab.graph_post(
+        &format!("{profiles}/{hybrid_profile}/assignments"),
+        &target("groupAssignmentTarget", Some(&all_group)),
+    );
+
+    let configurations = "deviceManagement/deviceConfigurations";
+    let domain_join = id_of(&lab.graph_post(
+        configurations,
+        &json!({
+            "@odata.type": "#microsoft.graph.windowsDomainJoinConfiguration",
+            "displayName": "Contoso Domain Join",
+            "activeDirectoryDomainName": "contoso.com",
+            "organizationalUnit": "OU=Autopilot,DC=contoso,DC=com",
+            "computerNameStaticPrefix": "CTS-",
+            "computerNameSuffixRandomCharCount": 8,
+        }),
+    ));
+    lab.graph_post(
+        &format!("{configurations}/{domain_join}/assign"),
+        &json!({"assignments": [target("groupAssignmentTarget", Some(&all_group))]}),
+    );
+
+    let enrollment = "deviceManagement/deviceEnrollmentConfigurations";
+    let esp = id_of(&lab.graph_post(
+        enrollment,
+        &json!({
+            "@odata.type": "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration",
+            "displayName": "Sales ESP",
+            "showInstallationProgress": true,
+            "installProgressTimeoutInMinutes": 90,
+            "customErrorMessage": "Call the helpdesk at 555-0100.",
+            "allowLogCollectionOnInstallFailure": true,
+        }),
+    ));
+    lab.graph_post(
+        &format!("{enrollment}/{esp}/assign"),
+        &json!({"enrollmentConfigurationAssignments": [
+            target("groupAssignmentTarget", Some(&sales_group)),
+            target("allLicensedUsersAssignmentTarget", None),
+        ]}),
+    );
+
+    let policies = "deviceManagement/configurationPolicies";
+    let policy = id_of(&lab.graph_post(
+        policies,
+        &json!({
+            "name": "Device Prep Sales",
+            "description": "",
+            "platforms": "windows10",
+            "technologies": "enrollment",
+            "templateReference": {"templateId": USER_DRIVEN_TEMPLATE},
+            "settings": policy_settings(),
+        }),
+    ));
+    let verdict = lab.graph_post(
+        &format!("{policies}/{policy}/setEnrollmentTimeDeviceMembershipTarget"),
+        &json!({"enrollmentTimeDeviceMembershipTargets": [
+            {"targetType": "staticSecurityGroup", "targetId": prep_group}
+        ]}),
+    );
+    assert_eq!(verdict["validationSucceeded"], json!(true), "{verdict}");
+    lab.graph_post(
+        &format!("{policies}/{policy}/assign"),
+        &json!({"assignments": [target("groupAssignmentTarget", Some(&users_group))]}),
+    );
+
+    let devices = [("5CG1234ABC", "Sales"), ("PF-77 X", "")]
+        .iter()
+        .enumerate()
+        .map(|(i, (serial, tag))| {
+            let device = register(lab, serial, &hardware_hash(i as u64 + 1, 64), tag);
+            (serial.to_string(), id_of(&device))
+        })
+        .collect();
+
+    Tenant {
+        prep_group,
+        users_group,
+        sales_group,
+        all_group,
+        finance_group,
+        m365_group,
+        entra_profile,
+        hybrid_profile,
+        domain_join,
+        esp,
+        policy,
+        devices,
+    }
+}
+
+/// Runs `terraform-provider-autopilot <args>` with the lab's credentials in the environment (and
+/// none from the caller's).
+fn provider_cli(env: &[(String, String)], args: &[&str]) -> Captured {
+    let mut cmd = Command::new(provider_bin());
+    cmd.args(args);
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if key.starts_with("ARM_") || key.starts_with("AUTOPILOT_") || key.starts_with("TF_LOG") {
+            cmd.env_remove(key.as_ref());
+        }
+    }
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
+    run_captured(&mut cmd, TIMEOUT).expect("run the provider binary")
+}
+
+fn export(lab: &Lab, out: &Path, extra: &[&str]) -> Captured {
+    let out = out.to_string_lossy();
+    let mut args = vec!["export", "--out", out.as_ref()];
+    args.extend_from_slice(extra);
+    provider_cli(&lab.provider_env(), &args)
+}
+
+#[track_caller]
+fn succeeded(run: Captured) -> Captured {
+    assert!(
+        run.code == 0 && !run.timed_out,
+        "export failed ({})\n--- stdout\n{}\n--- stderr\n{}",
+        run.code,
+        run.stdout,
+        run.stderr
+    );
+    run
+}
+
+fn read(dir: &Path, file: &str) -> String {
+    std::fs::read_to_string(dir.join(file))
+        .unwrap_or_else(|e| panic!("cannot read {file} in {}: {e}", dir.display()))
+}
+
+fn files_in(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .expect("list the output directory")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+fn names(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// Runs the written `import.sh` with the working directory's environment and
+/// `TERRAFORM` naming the terraform binary under test.
+fn run_import_script(tf: &Terraform) -> Captured {
+    let template = tf.command(&[]);
+    let mut script = Command::new("sh");
+    script.arg("./import.sh").current_dir(tf.dir());
+    for (key, value) in template.get_envs() {
+        match value {
+            Some(value) => script.env(key, value),
+            None => script.env_remove(key),
+        };
+    }
+    script.env("TERRAFORM", terraform_bin());
+    run_captured(&mut script, TIMEOUT).expect("run import.sh")
+}
+
+#[test]
+fn an_exported_tenant_imports_with_import_sh_and_plans_no_changes() {
+    let lab = Lab::start();
+    let t = seed(&lab);
+    let tf = Terraform::new(&lab);
+    lab.clear_requests();
+
+    let run = succeeded(export(&lab, tf.dir(), &[]));
+
+    // Exporting only reads: the one POST is the policy's enrollment-time target query.
+    let writes: Vec<_> = write_requests(&lab)
+        .into_iter()
+        .filter(|r| {
+            !r.path
+                .ends_with("/retrieveEnrollmentTimeDeviceMembershipTarget")
+        })
+        .collect();
+    assert!(
+        writes.is_empty(),
+        "export wrote:\n{}",
+        show_requests(&writes)
+    );
+    for line in [
+        "Exported 11 object(s)",
+        "groups.tf                            4 autopilot_group",
+        "deployment_profiles.tf               2 autopilot_deployment_profile",
+        "enrollment_status_pages.tf           1 autopilot_enrollment_status_page",
+        "domain_join_profiles.tf              1 autopilot_domain_join_profile",
+        "device_preparation_policies.tf       1 autopilot_device_preparation_policy",
+        "devices.tf                           2 autopilot_device",
+    ] {
+        assert!(run.stdout.contains(line), "no {line:?} in:\n{}", run.stdout);
+    }
+    assert!(
+        run.stderr.contains("reading"),
+        "logs go to stderr:\n{}",
+        run.stderr
+    );
+    assert_eq!(
+        files_in(tf.dir()),
+        names(&[
+            "test.tfrc",
+            "provider.tf",
+            "groups.tf",
+            "deployment_profiles.tf",
+            "enrollment_status_pages.tf",
+            "domain_join_profiles.tf",
+            "device_preparation_policies.tf",
+            "devices.tf",
+            "import.sh",
+        ])
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(tf.dir().join("import.sh"))
+            .expect("import.sh")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o111, 0o111, "import.sh is executable: {mode:o}");
+    }
+
+    // Groups: the Autopilot ones only; references instead of ids where the group is exported.
+    let groups = read(tf.dir(), "groups.tf");
+    assert!(
+        groups.contains(r#"display_name              = "Device Prep $${var.x} \"Paris\"""#),
+        "{groups}"
+    );
+    assert!(
+        groups.contains("provisioning_client_owner = true"),
+        "{groups}"
+    );
+    assert!(groups.contains(r#"group_tags    = ["Sales"]"#), "{groups}");
+    assert!(groups.contains("all_autopilot_devices = true"), "{groups}");
+    assert!(
+        groups.contains(r#"data "autopilot_provisioning_client" "this" {}"#),
+        "{groups}"
+    );
+    assert!(!groups.contains("membership_rule"), "{groups}");
+    for absent in ["Finance Team", "Contoso Everyone"] {
+        assert!(
+            !groups.contains(absent),
+            "{absent} is not an Autopilot group:\n{groups}"
+        );
+    }
+    let profiles = read(tf.dir(), "deployment_profiles.tf");
+    assert!(
+        profiles.contains("  include_group_ids = [\n    autopilot_group.sales_devices.id,\n  ]"),
+        "{profiles}"
+    );
+    assert!(
+        profiles.contains(&format!(
+            "    # Group \"Contoso Everyone\" is a Microsoft 365 or mail-enabled group, which autopilot_group does not manage.\n    \"{}\",",
+            t.m365_group
+        )),
+        "{profiles}"
+    );
+    assert!(
+        profiles.contains(r#"description                     = "Sales laptops\nsecond line""#),
+        "{profiles}"
+    );
+    let policies = read(tf.dir(), "device_preparation_policies.tf");
+    assert!(
+        policies.contains("device_group_id      = autopilot_group.device_prep_var_x_paris.id"),
+        "{policies}"
+    );
+    assert!(
+        policies.contains(r#""Call the helpdesk: 100% of \"errors\" go to %%{team}.""#),
+        "{policies}"
+    );
+    // The default ESP is read through the data source, never a resource.
+    let esps = read(tf.dir(), "enrollment_status_pages.tf");
+    assert!(
+        esps.contains(
+            "data \"autopilot_enrollment_status_page\" \"default\" {\n  default = true\n}"
+        ),
+        "{esps}"
+    );
+    assert_eq!(esps.matches("resource \"").count(), 1, "{esps}");
+    let script = read(tf.dir(), "import.sh");
+    assert!(
+        !script.contains("_DefaultWindows10EnrollmentCompletionPageConfiguration"),
+        "{script}"
+    );
+    let devices = read(tf.dir(), "devices.tf");
+    assert!(
+        devices.contains(r#"hardware_hash = lookup(var.autopilot_hardware_hashes, "PF-77 X", local.autopilot_hardware_hash_placeholder)"#),
+        "{devices}"
+    );
+    assert!(devices.contains("prevent_destroy = true"), "{devices}");
+
+    // The files are as `terraform fmt` writes them.
+    tf.run(&["fmt", "-check", "-diff", "-no-color"]).success();
+
+    // Import everything with the script, then the plan is empty.
+    let imported = run_import_script(&tf);
+    assert!(
+        imported.code == 0,
+        "import.sh failed ({})\n--- stdout\n{}\n--- stderr\n{}",
+        imported.code,
+        imported.stdout,
+        imported.stderr
+    );
+    let mut expected = vec![
+        "autopilot_group.device_prep_var_x_paris".to_string(),
+        "autopilot_group.autopilot_users".to_string(),
+        "autopilot_group.sales_devices".to_string(),
+        "autopilot_group.all_autopilot_devices".to_string(),
+        "autopilot_deployment_profile.entra_sales".to_string(),
+        "autopilot_deployment_profile.hybrid_everyone".to_string(),
+        "autopilot_enrollment_status_page.sales_esp".to_string(),
+        "autopilot_domain_join_profile.contoso_domain_join".to_string(),
+        "autopilot_device_preparation_policy.device_prep_sales".to_string(),
+        "autopilot_device.device_5cg1234abc".to_string(),
+        "autopilot_device.pf_77_x".to_string(),
+    ];
+    expected.sort();
+    let mut in_state: Vec<String> = tf
+        .state_addresses()
+        .into_iter()
+        .filter(|a| !a.starts_with("data."))
+        .collect();
+    in_state.sort();
+    assert_eq!(in_state, expected);
+    let ids: BTreeSet<String> = tf
+        .show_json()
+        .pointer("/values/root_module/resources")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|r| r["mode"] == "managed")
+        .filter_map(|r| r["values"]["id"].as_str().map(str::to_string))
+        .collect();
+    let mut seeded: BTreeSet<String> = [
+        &t.prep_group,
+        &t.users_group,
+        &t.sales_group,
+        &t.all_group,
+        &t.entra_profile,
+        &t.hybrid_profile,
+        &t.esp,
+        &t.domain_join,
+        &t.policy,
+    ]
+    .into_iter()
+    .cloned()
+    .collect();
+    seeded.extend(t.devices.iter().map(|(_, id)| id.clone()));
+    assert_eq!(ids, seeded);
+    assert!(!ids.contains(&t.finance_group));
+
+    lab.clear_requests();
+    tf.assert_no_changes();
+    let writes: Vec<_> = write_requests(&lab)
+        .into_iter()
+        .filter(|r| {
+            !r.path
+                .ends_with("/retrieveEnrollmentTimeDeviceMembershipTarget")
+        })
+        .collect();
+    assert!(
+        writes.is_empty(),
+        "the plan wrote:\n{}",
+        show_requests(&writes)
+    );
+
+    // Running the script again imports nothing twice.
+    let again = run_import_script(&tf);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    assert_eq!(
+        again.stdout.matches(": already in the state").count(),
+        11,
+        "{}",
+        again.stdout
+    );
+
+    // Real hashes supplied later are no change either; destroying a device is refused.
+    let (serial, _) = &t.devices[0];
+    std::fs::write(
+        tf.dir().join("hashes.auto.tfvars"),
+        format!(
+            "autopilot_hardware_hashes = {{\n  \"{serial}\" = \"{}\"\n}}\n",
+            hardware_hash(1, 64)
+        ),
+    )
+    .expect("write hashes.auto.tfvars");
+    tf.assert_no_changes();
+    tf.run(&["plan", "-destroy", "-no-color", "-input=false"])
+        .expect_failure()
+        .assert_contains("Instance cannot be destroyed");
+}
+
+#[test]
+fn only_and_filter_narrow_the_export() {
+    let lab = Lab::start();
+    let t = seed(&lab);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+
+    // --only: groups and devices (also by resource type name). The groups a policy or profile
+    // references are still the tenant's Autopilot groups.
+    let only = dir.path().join("only");
+    let run = succeeded(export(&lab, &only, &["--only", "groups,autopilot_device"]));
+    assert!(
+        run.stdout.contains("Exported 6 object(s)"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        files_in(&only),
+        names(&["provider.tf", "groups.tf", "devices.tf", "import.sh"])
+    );
+    let groups = read(&only, "groups.tf");
+    for name in [
+        "device_prep_var_x_paris",
+        "autopilot_users",
+        "sales_devices",
+        "all_autopilot_devices",
+    ] {
+        assert!(
+            groups.contains(&format!("resource \"autopilot_group\" \"{name}\"")),
+            "{name}:\n{groups}"
+        );
+    }
+    let script = read(&only, "import.sh");
+    assert!(
+        script.contains(&t.users_group) && !script.contains(&t.policy),
+        "{script}"
+    );
+
+    // --filter, case-insensitive, on every kind (a device by its serial number). A reference to
+    // a group left out keeps the id, with a comment naming the group.
+    let filtered = dir.path().join("filtered");
+    let run = succeeded(export(&lab, &filtered, &["--filter", "SALES"]));
+    assert!(
+        run.stdout.contains("Exported 4 object(s)"),
+        "{}",
+        run.stdout
+    );
+    let addresses: BTreeSet<String> = read(&filtered, "import.sh")
+        .lines()
+        .filter_map(|l| l.strip_prefix("import '"))
+        .filter_map(|l| l.split('\'').next().map(str::to_string))
+        .collect();
+    assert_eq!(
+        addresses,
+        names(&[
+            "autopilot_group.sales_devices",
+            "autopilot_deployment_profile.entra_sales",
+            "autopilot_enrollment_status_page.sales_esp",
+            "autopilot_device_preparation_policy.device_prep_sales",
+        ])
+    );
+    let policies = read(&filtered, "device_preparation_policies.tf");
+    assert!(
+        policies.contains(&format!(
+            "  # Group \"Device Prep ${{var.x}} \\\"Paris\\\"\" is not exported.\n  device_group_id = \"{}\"\n",
+            t.prep_group
+        )),
+        "{policies}"
+    );
+    assert!(!files_in(&filtered).contains("devices.tf"));
+    let device_filter = dir.path().join("device");
+    let run = succeeded(export(
+        &lab,
+        &device_filter,
+        &["--only", "devices", "--filter", "pf-77"],
+    ));
+    assert!(
+        run.stdout.contains("Exported 1 object(s)"),
+        "{}",
+        run.stdout
+    );
+    assert!(read(&device_filter, "import.sh").contains(&t.devices[1].1));
+
+    // Plans of the narrowed exports: imported, each is empty too.
+    let lab_tf = Terraform::new(&lab);
+    for file in files_in(&filtered) {
+        std::fs::copy(filtered.join(&file), lab_tf.dir().join(&file)).expect("copy");
+    }
+    let imported = run_import_script(&lab_tf);
+    assert_eq!(imported.code, 0, "{}\n{}", imported.stdout, imported.stderr);
+    lab_tf.assert_no_changes();
+}
+
+#[test]
+fn import_blocks_replace_the_script_on_request() {
+    let lab = Lab::start();
+    let t = seed(&lab);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let out = dir.path().join("blocks");
+    let run = succeeded(export(
+        &lab,
+        &out,
+        &["--import-blocks", "--only", "deployment_profiles,groups"],
+    ));
+    assert!(
+        run.stdout.contains("Terraform 1.5 or later"),
+        "{}",
+        run.stdout
+    );
+    let files = files_in(&out);
+    assert!(
+        files.contains("imports.tf") && !files.contains("import.sh"),
+        "{files:?}"
+    );
+    let blocks = read(&out, "imports.tf");
+    assert!(blocks.starts_with("# Import blocks"), "{blocks}");
+    for (address, id) in [
+        ("autopilot_deployment_profile.entra_sales", &t.entra_profile),
+        (
+            "autopilot_deployment_profile.hybrid_everyone",
+            &t.hybrid_profile,
+        ),
+        ("autopilot_group.sales_devices", &t.sales_group),
+        ("autopilot_group.all_autopilot_devices", &t.all_group),
+    ] {
+        let block = format!("import {{\n  to = {address}\n  id = \"{id}\"\n}}\n");
+        assert!(blocks.contains(&block), "no {block:?} in:\n{blocks}");
+    }
+    assert_eq!(blocks.matches("import {").count(), 6, "{blocks}");
+
+    // Without --import-blocks, never an imports.tf (Terraform before 1.5 rejects it).
+    let script = dir.path().join("script");
+    succeeded(export(&lab, &script, &["--only", "groups"]));
+    assert!(!files_in(&script).contains("imports.tf"));
+}
+
+#[test]
+fn bad_arguments_and_outputs_are_refused_clearly() {
+    let lab = Lab::start();
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    lab.clear_requests();
+
+    let run = export(&lab, &dir.path().join("x"), &["--only", "groups,profiles"]);
+    assert_ne!(run.code, 0);
+    let allowed = "\"profiles\" is not a kind to export; the kinds are: groups, deployment_profiles, \
+                   enrollment_status_pages, domain_join_profiles, device_preparation_policies, devices";
+    assert!(
+        run.stderr.contains(allowed),
+        "{allowed:?} not in:\n{}",
+        run.stderr
+    );
+
+    // An --out that cannot be a directory: refused before the tenant is read.
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").expect("write a file");
+    let run = export(&lab, &file.join("out"), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("cannot write to {}", file.join("out").display())),
+        "{}",
+        run.stderr
+    );
+    assert!(lab.requests().is_empty(), "{:?}", lab.requests());
+
+    // An earlier export is not overwritten without --force.
+    let out = dir.path().join("out");
+    succeeded(export(&lab, &out, &["--only", "groups"]));
+    let run = export(&lab, &out, &["--only", "groups"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("provider.tf, import.sh are already in")
+            && run.stderr.contains("--force"),
+        "{}",
+        run.stderr
+    );
+    succeeded(export(&lab, &out, &["--only", "groups", "--force"]));
+
+    // No credentials: the provider's own message names what to set.
+    let run = provider_cli(
+        &[],
+        &[
+            "export",
+            "--out",
+            &dir.path().join("none").to_string_lossy(),
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no usable credentials"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("ARM_CLIENT_SECRET"), "{}", run.stderr);
+
+    // Without a subcommand the binary is still the plugin, refusing to run outside Terraform.
+    let run = provider_cli(&lab.provider_env(), &[]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("plugin for Terraform"),
+        "{}",
+        run.stderr
+    );
+}

@@ -1,0 +1,683 @@
+//! `terraform-provider-autopilot export`: reads the live tenant and writes
+//! a configuration that manages it, with the commands that import it.
+//!
+//! Every object is read through its resource's own `import` and `read`
+//! (the same mapping from Graph that `terraform import` and refresh use),
+//! and written from that state: export and resource cannot disagree, so
+//! the plan after the import shows no changes.
+//!
+//! - `tenant`: the ids and names of each kind's objects (one listing each).
+//! - `render`: a state as a `resource` block, group ids as references.
+//! - `hcl`: the HCL writer; `naming`: resource names from display names.
+//! - `files`: the output directory, the `.tf` files, `import.sh` and `imports.tf`.
+
+pub mod files;
+pub mod hcl;
+pub mod kind;
+pub mod naming;
+pub mod render;
+pub mod tenant;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tfplugin::schema::SchemaError;
+use tfplugin::{AnyResource, Diagnostics, Provider, Schema, Severity, Value};
+
+use crate::graph::{GraphClient, GraphError};
+use crate::{AutopilotProvider, ProviderConfig};
+use files::{Extras, OutputDir};
+pub use kind::{Kind, UnknownKind};
+use render::{Exported, GroupRef, References};
+use tenant::{GroupSummary, Listed};
+
+/// How many objects are read at the same time.
+const CONCURRENT_READS: usize = 8;
+
+/// What to export and where.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The directory the files are written to (created when missing).
+    pub out: PathBuf,
+    /// The kinds to export; empty means every kind.
+    pub only: Vec<Kind>,
+    /// Keep only objects whose display name (a device's serial number or
+    /// name) contains this text, ignoring case.
+    pub filter: Option<String>,
+    /// Write `imports.tf` with import blocks instead of `import.sh`.
+    pub import_blocks: bool,
+    /// Overwrite files an earlier export wrote.
+    pub force: bool,
+}
+
+impl Options {
+    fn kinds(&self) -> BTreeSet<Kind> {
+        if self.only.is_empty() {
+            Kind::ALL.into_iter().collect()
+        } else {
+            self.only.iter().copied().collect()
+        }
+    }
+
+    /// Every file this export may write.
+    fn files(&self) -> Vec<String> {
+        let mut files = vec![files::PROVIDER_FILE.to_string()];
+        files.extend(self.kinds().into_iter().map(Kind::file_name));
+        files.push(if self.import_blocks {
+            files::IMPORT_BLOCKS.to_string()
+        } else {
+            files::IMPORT_SCRIPT.to_string()
+        });
+        files
+    }
+}
+
+/// Why an export stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("no usable credentials:\n{0}")]
+    Credentials(String),
+    #[error("cannot create the Graph client: {0}")]
+    Client(Box<GraphError>),
+    #[error("cannot write to {}: {source}", path.display())]
+    Output {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{} already in {}: an earlier export? Choose another --out directory, or pass --force to overwrite.",
+        already(files),
+        dir.display()
+    )]
+    WouldOverwrite { dir: PathBuf, files: Vec<String> },
+    #[error("cannot list the tenant's {kind}: {source}")]
+    List { kind: Kind, source: Box<GraphError> },
+    #[error("the schema of {resource_type}: {source}")]
+    Schema {
+        resource_type: &'static str,
+        source: SchemaError,
+    },
+}
+
+fn already(files: &[String]) -> String {
+    match files {
+        [one] => format!("{one} is"),
+        many => format!("{} are", many.join(", ")),
+    }
+}
+
+/// An object that was found but not exported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skipped {
+    pub kind: Kind,
+    pub label: String,
+    pub id: String,
+    pub reason: String,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub out: PathBuf,
+    /// Objects exported per kind (kinds asked for only).
+    pub counts: Vec<(Kind, usize)>,
+    pub skipped: Vec<Skipped>,
+    pub import_blocks: bool,
+}
+
+impl Report {
+    pub fn total(&self) -> usize {
+        self.counts.iter().map(|(_, n)| n).sum()
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "Exported {} object(s) into {}:",
+            self.total(),
+            self.out.display()
+        )?;
+        for (kind, count) in &self.counts {
+            writeln!(
+                f,
+                "  {:<32} {count:>5} {}",
+                kind.file_name(),
+                kind.resource_type()
+            )?;
+        }
+        if !self.skipped.is_empty() {
+            writeln!(f, "Not exported ({}):", self.skipped.len())?;
+            for s in &self.skipped {
+                writeln!(
+                    f,
+                    "  {} {:?} ({}): {}",
+                    s.kind.resource_type(),
+                    s.label,
+                    s.id,
+                    s.reason
+                )?;
+            }
+        }
+        if self
+            .counts
+            .iter()
+            .any(|(k, n)| *k == Kind::Devices && *n > 0)
+        {
+            writeln!(
+                f,
+                "Devices: Graph does not return hardware hashes; see the note in devices.tf."
+            )?;
+        }
+        if self.import_blocks {
+            write!(
+                f,
+                "Next (Terraform 1.5 or later): cd {} && terraform init && terraform plan",
+                self.out.display()
+            )
+        } else {
+            write!(
+                f,
+                "Next: cd {} && terraform init && ./import.sh && terraform plan",
+                self.out.display()
+            )
+        }
+    }
+}
+
+/// The Graph client from the provider's environment variables (the
+/// provider block's attributes all unset), resolved exactly as the
+/// provider resolves them.
+pub fn client_from_environment() -> Result<GraphClient, ExportError> {
+    let config = ProviderConfig::default();
+    let mut diags = Diagnostics::new();
+    config.validate(&mut diags);
+    let settings = config.resolve(&mut diags);
+    match settings {
+        Some(settings) if !diags.has_errors() => {
+            GraphClient::new(settings).map_err(|e| ExportError::Client(Box::new(e)))
+        }
+        _ => Err(ExportError::Credentials(describe(&diags))),
+    }
+}
+
+/// Diagnostics' errors, one paragraph each.
+fn describe(diags: &Diagnostics) -> String {
+    diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| match &d.path {
+            Some(path) => format!("{} ({path}): {}", d.summary, d.detail),
+            None => format!("{}: {}", d.summary, d.detail),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A resource of the provider, seen through raw values.
+type ErasedResource = Arc<dyn AnyResource<GraphClient>>;
+
+/// The provider's resources and their schemas, by kind.
+struct Catalog {
+    resources: BTreeMap<Kind, (ErasedResource, Arc<Schema>)>,
+}
+
+impl Catalog {
+    fn new() -> Result<Catalog, ExportError> {
+        let mut resources = BTreeMap::new();
+        for resource in AutopilotProvider.resources() {
+            let Some(kind) = Kind::ALL
+                .into_iter()
+                .find(|k| k.resource_type() == resource.type_name())
+            else {
+                continue;
+            };
+            let schema = resource.schema().map_err(|source| ExportError::Schema {
+                resource_type: kind.resource_type(),
+                source,
+            })?;
+            resources.insert(kind, (resource, Arc::new(schema)));
+        }
+        Ok(Catalog { resources })
+    }
+
+    fn schema(&self, kind: Kind) -> Option<&Schema> {
+        self.resources.get(&kind).map(|(_, s)| s.as_ref())
+    }
+}
+
+/// An object read from the tenant, before it is named.
+struct ReadObject {
+    kind: Kind,
+    listed: Listed,
+    value: Value,
+}
+
+/// Reads every listed object through its resource's `import` then `read`,
+/// as `terraform import` does, a few at a time. In listing order.
+async fn read_objects(
+    client: &Arc<GraphClient>,
+    catalog: &Catalog,
+    kind: Kind,
+    listed: Vec<Listed>,
+) -> Vec<(Listed, Result<Value, String>)> {
+    let Some((resource, schema)) = catalog.resources.get(&kind) else {
+        return listed
+            .into_iter()
+            .map(|l| {
+                (
+                    l,
+                    Err(format!("the provider has no {}", kind.resource_type())),
+                )
+            })
+            .collect();
+    };
+    let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_READS));
+    let handles: Vec<_> = listed
+        .iter()
+        .map(|item| {
+            let (client, resource, schema, permits) = (
+                client.clone(),
+                resource.clone(),
+                schema.clone(),
+                permits.clone(),
+            );
+            let id = item.id.clone();
+            tokio::spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                read_one(&client, resource.as_ref(), &schema, &id).await
+            })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(listed.len());
+    for (item, handle) in listed.into_iter().zip(handles) {
+        let result = handle
+            .await
+            .unwrap_or_else(|e| Err(format!("the read stopped: {e}")));
+        out.push((item, result));
+    }
+    out
+}
+
+async fn read_one(
+    client: &GraphClient,
+    resource: &dyn AnyResource<GraphClient>,
+    schema: &Schema,
+    id: &str,
+) -> Result<Value, String> {
+    let (imported, diags) = resource.import(client, schema, id).await;
+    log_warnings(resource.type_name(), id, &diags);
+    if diags.has_errors() || imported.is_null() {
+        return Err(describe(&diags));
+    }
+    let (state, diags) = resource.read(client, schema, imported).await;
+    log_warnings(resource.type_name(), id, &diags);
+    if diags.has_errors() {
+        return Err(describe(&diags));
+    }
+    if state.is_null() {
+        return Err("it was deleted while the export ran".into());
+    }
+    Ok(state)
+}
+
+fn log_warnings(resource_type: &str, id: &str, diags: &Diagnostics) {
+    for d in diags.iter().filter(|d| d.severity == Severity::Warning) {
+        tracing::warn!(resource_type, id, detail = %d.detail, "{}", d.summary);
+    }
+}
+
+/// The group ids an object's state holds in its group attributes.
+fn group_ids(kind: Kind, value: &Value) -> Vec<String> {
+    kind.group_id_attributes()
+        .iter()
+        .filter_map(|name| value.attr(name))
+        .flat_map(|v| match v {
+            Value::String(id) => vec![id.clone()],
+            Value::Set(items) | Value::List(items) => items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// Exports the tenant `client` reads into `options.out`.
+pub async fn export(client: Arc<GraphClient>, options: &Options) -> Result<Report, ExportError> {
+    let kinds = options.kinds();
+    let output = OutputDir::prepare(&options.out, &options.files(), options.force)?;
+    let catalog = Catalog::new()?;
+    let needle = options
+        .filter
+        .as_deref()
+        .map(str::to_lowercase)
+        .filter(|n| !n.is_empty());
+    let keeps = |listed: &Listed| needle.as_deref().is_none_or(|n| listed.matches(n));
+    let mut skipped = Vec::new();
+    let mut chosen: Vec<ReadObject> = Vec::new();
+    let mut referenced: BTreeSet<String> = BTreeSet::new();
+
+    // Every kind but groups: those asked for, and those whose group
+    // references decide which groups are the tenant's Autopilot groups.
+    for kind in Kind::ALL.into_iter().filter(|k| *k != Kind::Groups) {
+        let wanted = kinds.contains(&kind);
+        let for_groups = kinds.contains(&Kind::Groups) && !kind.group_id_attributes().is_empty();
+        if !wanted && !for_groups {
+            continue;
+        }
+        let listed = tenant::list(&client, kind)
+            .await
+            .map_err(|source| ExportError::List {
+                kind,
+                source: Box::new(source),
+            })?;
+        let listed: Vec<Listed> = listed
+            .into_iter()
+            .filter(|l| for_groups || keeps(l))
+            .collect();
+        tracing::info!(kind = %kind, objects = listed.len(), "reading");
+        for (listed, result) in read_objects(&client, &catalog, kind, listed).await {
+            let exported = wanted && keeps(&listed);
+            match result {
+                Ok(value) => {
+                    referenced.extend(
+                        group_ids(kind, &value)
+                            .iter()
+                            .map(|id| id.to_ascii_lowercase()),
+                    );
+                    if exported {
+                        chosen.push(ReadObject {
+                            kind,
+                            listed,
+                            value,
+                        });
+                    }
+                }
+                Err(reason) if exported => {
+                    tracing::warn!(kind = %kind, id = %listed.id, %reason, "not exported");
+                    skipped.push(Skipped {
+                        kind,
+                        label: listed.label,
+                        id: listed.id,
+                        reason,
+                    });
+                }
+                Err(reason) => {
+                    tracing::warn!(kind = %kind, id = %listed.id, %reason, "cannot read; its groups may be missed");
+                }
+            }
+        }
+    }
+    for object in &chosen {
+        referenced.extend(
+            group_ids(object.kind, &object.value)
+                .iter()
+                .map(|id| id.to_ascii_lowercase()),
+        );
+    }
+
+    // Groups: the Autopilot ones (dynamic rules over device ids, or
+    // referenced by an Autopilot object) that autopilot_group can manage.
+    let directory: BTreeMap<String, GroupSummary> =
+        if kinds.contains(&Kind::Groups) || !referenced.is_empty() {
+            tenant::groups(&client)
+                .await
+                .map_err(|source| ExportError::List {
+                    kind: Kind::Groups,
+                    source: Box::new(source),
+                })?
+                .into_iter()
+                .map(|g| (g.id.to_ascii_lowercase(), g))
+                .collect()
+        } else {
+            BTreeMap::new()
+        };
+    if kinds.contains(&Kind::Groups) {
+        let candidates: Vec<Listed> = directory
+            .values()
+            .filter(|g| g.is_plain_security_group())
+            .filter(|g| g.has_autopilot_rule() || referenced.contains(&g.id.to_ascii_lowercase()))
+            .map(|g| Listed {
+                id: g.id.clone(),
+                label: g.label(),
+                also_known_as: None,
+            })
+            .filter(|l| keeps(l))
+            .collect();
+        tracing::info!(objects = candidates.len(), "reading groups");
+        for (listed, result) in read_objects(&client, &catalog, Kind::Groups, candidates).await {
+            match result {
+                Ok(value) => chosen.push(ReadObject {
+                    kind: Kind::Groups,
+                    listed,
+                    value,
+                }),
+                Err(reason) => skipped.push(Skipped {
+                    kind: Kind::Groups,
+                    label: listed.label,
+                    id: listed.id,
+                    reason,
+                }),
+            }
+        }
+    }
+
+    let exported = name_objects(chosen);
+    let refs = references(&exported, &referenced, &directory);
+    write_files(
+        &output,
+        &catalog,
+        &kinds,
+        &exported,
+        &refs,
+        options.import_blocks,
+    )?;
+    Ok(Report {
+        out: output.path().to_path_buf(),
+        counts: kinds
+            .iter()
+            .map(|k| (*k, exported.iter().filter(|o| o.kind == *k).count()))
+            .collect(),
+        skipped,
+        import_blocks: options.import_blocks,
+    })
+}
+
+/// Resource names from display names, unique per type, handed out in the
+/// order of the names (then ids) so that they do not depend on Graph's order.
+fn name_objects(mut chosen: Vec<ReadObject>) -> Vec<Exported> {
+    chosen.sort_by(|a, b| {
+        (a.kind, a.listed.label.to_lowercase(), &a.listed.id).cmp(&(
+            b.kind,
+            b.listed.label.to_lowercase(),
+            &b.listed.id,
+        ))
+    });
+    let mut names: BTreeMap<Kind, naming::UniqueNames> = BTreeMap::new();
+    chosen
+        .into_iter()
+        .map(|o| {
+            let name = names
+                .entry(o.kind)
+                .or_default()
+                .claim(&o.listed.label, o.kind.fallback_name());
+            Exported {
+                kind: o.kind,
+                id: o.listed.id,
+                label: o.listed.label,
+                name,
+                value: o.value,
+            }
+        })
+        .collect()
+}
+
+/// What each referenced group id becomes: a reference to its exported
+/// `autopilot_group`, else its id with a comment saying why.
+fn references(
+    exported: &[Exported],
+    referenced: &BTreeSet<String>,
+    directory: &BTreeMap<String, GroupSummary>,
+) -> References {
+    let mut refs = References::default();
+    for id in referenced {
+        let Some(group) = directory.get(id) else {
+            continue;
+        };
+        let why = if group.is_plain_security_group() {
+            format!("Group {:?} is not exported.", group.label())
+        } else {
+            format!(
+                "Group {:?} is a Microsoft 365 or mail-enabled group, which autopilot_group does not manage.",
+                group.label()
+            )
+        };
+        refs.insert(id, GroupRef::Raw { why });
+    }
+    for object in exported.iter().filter(|o| o.kind == Kind::Groups) {
+        refs.insert(
+            &object.id,
+            GroupRef::Exported {
+                name: object.name.clone(),
+            },
+        );
+    }
+    refs
+}
+
+fn write_files(
+    output: &OutputDir,
+    catalog: &Catalog,
+    kinds: &BTreeSet<Kind>,
+    exported: &[Exported],
+    refs: &References,
+    import_blocks: bool,
+) -> Result<(), ExportError> {
+    output.write(files::PROVIDER_FILE, files::PROVIDER_HCL)?;
+    for kind in kinds {
+        let Some(schema) = catalog.schema(*kind) else {
+            continue;
+        };
+        let objects: Vec<Exported> = exported
+            .iter()
+            .filter(|o| o.kind == *kind)
+            .cloned()
+            .collect();
+        let extras = Extras {
+            default_esp: *kind == Kind::EnrollmentStatusPages,
+            provisioning_client: *kind == Kind::Groups
+                && objects
+                    .iter()
+                    .any(|o| o.value.attr("provisioning_client_owner") == Some(&Value::Bool(true))),
+        };
+        if let Some(text) = files::kind_file(*kind, &objects, schema, refs, extras) {
+            output.write(&kind.file_name(), &text)?;
+        }
+    }
+    let all: Vec<&Exported> = exported.iter().collect();
+    if import_blocks {
+        output.write(files::IMPORT_BLOCKS, &files::import_blocks(&all))?;
+    } else {
+        output.write_executable(files::IMPORT_SCRIPT, &files::import_script(&all))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_ids_come_from_the_kinds_group_attributes() {
+        let value = Value::Object(
+            [
+                ("device_group_id".to_string(), Value::String("d".into())),
+                (
+                    "include_group_ids".to_string(),
+                    Value::set(vec![Value::String("u".into())]),
+                ),
+                (
+                    "allowed_app_ids".to_string(),
+                    Value::set(vec![Value::String("app".into())]),
+                ),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        assert_eq!(
+            group_ids(Kind::DevicePreparationPolicies, &value),
+            ["d", "u"]
+        );
+        assert!(group_ids(Kind::Devices, &value).is_empty());
+    }
+
+    #[test]
+    fn names_do_not_depend_on_listing_order() {
+        let read = |id: &str, label: &str| ReadObject {
+            kind: Kind::Groups,
+            listed: Listed {
+                id: id.into(),
+                label: label.into(),
+                also_known_as: None,
+            },
+            value: Value::Null,
+        };
+        let one = name_objects(vec![read("b", "Sales"), read("a", "Sales")]);
+        let two = name_objects(vec![read("a", "Sales"), read("b", "Sales")]);
+        let names = |v: &[Exported]| {
+            v.iter()
+                .map(|o| (o.id.clone(), o.name.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&one), names(&two));
+        assert_eq!(
+            names(&one),
+            [
+                ("a".to_string(), "sales".to_string()),
+                ("b".to_string(), "sales_2".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn options_list_the_files_they_may_write() {
+        let options = Options {
+            out: PathBuf::from("x"),
+            only: vec![Kind::Devices],
+            filter: None,
+            import_blocks: true,
+            force: false,
+        };
+        assert_eq!(options.files(), ["provider.tf", "devices.tf", "imports.tf"]);
+    }
+
+    #[test]
+    fn the_summary_says_what_to_run_next() {
+        let report = Report {
+            out: PathBuf::from("/tmp/out"),
+            counts: vec![(Kind::Groups, 2), (Kind::Devices, 1)],
+            skipped: vec![Skipped {
+                kind: Kind::DeploymentProfiles,
+                label: "Odd".into(),
+                id: "p1".into(),
+                reason: "unsupported device type".into(),
+            }],
+            import_blocks: false,
+        };
+        let text = report.to_string();
+        assert!(
+            text.starts_with("Exported 3 object(s) into /tmp/out:\n"),
+            "{text}"
+        );
+        assert!(text.contains("groups.tf"), "{text}");
+        assert!(
+            text.contains("autopilot_deployment_profile \"Odd\" (p1): unsupported device type"),
+            "{text}"
+        );
+        assert!(text.ends_with("./import.sh && terraform plan"), "{text}");
+    }
+}
