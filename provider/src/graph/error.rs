@@ -1,7 +1,7 @@
 //! Graph's errors as typed values, including Intune's habit of putting a
 //! JSON document inside `error.message`.
 
-use serde::Deserialize;
+use serde_json::Value as Json;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GraphError {
@@ -131,54 +131,82 @@ impl GraphError {
     }
 }
 
-#[derive(Deserialize)]
-struct Envelope {
-    error: Body,
-}
-
-#[derive(Deserialize)]
-struct Body {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    message: String,
-    #[serde(default, rename = "innerError")]
-    inner_error: Option<Inner>,
-}
-
-#[derive(Deserialize)]
-struct Inner {
-    #[serde(rename = "request-id")]
-    request_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct IntuneMessage {
-    #[serde(rename = "Message")]
-    message: String,
-}
+/// How much of an error message is kept: Graph's own messages are short; a
+/// proxy's page or a runaway body is cut.
+pub const MAX_MESSAGE_CHARS: usize = 1_000;
 
 /// The parts of a Graph error body: code, readable message, request id.
-/// Never fails: a body that is not Graph's shape becomes its own message.
+/// Never fails and never gives an empty code or message: a body that is
+/// not Graph's shape (empty, cut off, an HTML page from a proxy, wrong
+/// types) becomes a message that says what it was.
 pub fn parse_error_body(status: u16, body: &[u8]) -> (String, String, Option<String>) {
-    match serde_json::from_slice::<Envelope>(body) {
-        Ok(Envelope { error }) => {
-            let message = serde_json::from_str::<IntuneMessage>(&error.message)
-                .map(|m| m.message)
-                .unwrap_or(error.message);
-            let request_id = error.inner_error.and_then(|i| i.request_id);
-            (error.code, message, request_id)
+    let fallback_code = format!("HTTP{status}");
+    let json = serde_json::from_slice::<Json>(body).ok();
+    match json.as_ref().and_then(|j| j.get("error")) {
+        Some(Json::Object(error)) => {
+            let code = text(error.get("code")).unwrap_or(fallback_code);
+            let message = text(error.get("message"))
+                .map(|m| unwrap_intune_message(&m).unwrap_or(m))
+                .unwrap_or_else(|| format!("HTTP {status} with no error message"));
+            let request_id = ["innerError", "innererror"]
+                .iter()
+                .find_map(|key| error.get(*key))
+                .and_then(|inner| inner.get("request-id"))
+                .and_then(Json::as_str)
+                .map(str::to_string);
+            (code, clip(&message), request_id)
         }
-        Err(_) => {
-            let text = String::from_utf8_lossy(body);
-            let text = text.trim();
-            let message = if text.is_empty() {
-                format!("HTTP {status} with an empty body")
-            } else {
-                text.chars().take(500).collect()
-            };
-            (format!("HTTP{status}"), message, None)
+        // The login endpoint's shape: `{"error":"invalid_client","error_description":"..."}`.
+        Some(Json::String(code)) if !code.trim().is_empty() => {
+            let message = text(json.as_ref().and_then(|j| j.get("error_description")))
+                .unwrap_or_else(|| format!("HTTP {status} with error {code:?}"));
+            (code.clone(), clip(&message), None)
         }
+        _ => (
+            fallback_code,
+            unreadable_error_body(status, body, json.is_some()),
+            None,
+        ),
+    }
+}
+
+/// A string, number or boolean as text; `None` for anything else or blank.
+fn text(value: Option<&Json>) -> Option<String> {
+    let text = match value? {
+        Json::String(s) => s.clone(),
+        Json::Number(n) => n.to_string(),
+        Json::Bool(b) => b.to_string(),
+        _ => return None,
+    };
+    (!text.trim().is_empty()).then_some(text)
+}
+
+/// Intune's `{"_version":3,"Message":"...",...}` inside `error.message`.
+fn unwrap_intune_message(message: &str) -> Option<String> {
+    let inner: Json = serde_json::from_str(message).ok()?;
+    text(inner.get("Message"))
+}
+
+fn clip(message: &str) -> String {
+    if message.chars().count() <= MAX_MESSAGE_CHARS {
+        return message.to_string();
+    }
+    let mut clipped: String = message.chars().take(MAX_MESSAGE_CHARS - 1).collect();
+    clipped.push('…');
+    clipped
+}
+
+/// The message for an error body that is not Graph's error shape.
+fn unreadable_error_body(status: u16, body: &[u8], is_json: bool) -> String {
+    if let Some(kind) = super::response::describe_non_json(body) {
+        return format!("HTTP {status} with {kind} instead of Graph's JSON error");
+    }
+    let text = String::from_utf8_lossy(body);
+    let excerpt: String = text.trim().chars().take(500).collect();
+    if is_json {
+        format!("HTTP {status} with JSON that is not Graph's error shape: {excerpt}")
+    } else {
+        format!("HTTP {status} with a body that is not JSON: {excerpt}")
     }
 }
 
@@ -235,11 +263,61 @@ mod tests {
 
     #[test]
     fn malformed_bodies_become_messages() {
-        assert_eq!(parse_error_body(502, b"").1, "HTTP 502 with an empty body");
-        assert_eq!(parse_error_body(500, b"{\"error\": 42").0, "HTTP500");
         assert_eq!(
-            parse_error_body(500, b"<html>oops</html>").1,
-            "<html>oops</html>"
+            parse_error_body(502, b"").1,
+            "HTTP 502 with an empty body instead of Graph's JSON error"
         );
+        let (code, message, _) = parse_error_body(500, b"{\"error\": 42");
+        assert_eq!(code, "HTTP500");
+        assert_eq!(
+            message,
+            "HTTP 500 with a cut-off JSON body instead of Graph's JSON error"
+        );
+        let page = b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n<body><h1>nginx</h1></body></html>";
+        assert_eq!(
+            parse_error_body(502, page).1,
+            "HTTP 502 with an HTML page (\"502 Bad Gateway\") instead of Graph's JSON error"
+        );
+        let (code, message, _) = parse_error_body(400, br#"{"value": []}"#);
+        assert_eq!(code, "HTTP400");
+        assert!(message.contains("not Graph's error shape"), "{message}");
+    }
+
+    #[test]
+    fn wrong_types_inside_graphs_shape_still_give_a_code_and_message() {
+        let (code, message, id) = parse_error_body(
+            400,
+            br#"{"error":{"code":5,"message":["x"],"innerError":{"request-id":7}}}"#,
+        );
+        assert_eq!(
+            (code.as_str(), message.as_str(), id),
+            ("5", "HTTP 400 with no error message", None)
+        );
+        let (code, message, _) = parse_error_body(409, br#"{"error":{"code":"","message":"  "}}"#);
+        assert_eq!(code, "HTTP409");
+        assert_eq!(message, "HTTP 409 with no error message");
+    }
+
+    #[test]
+    fn login_style_errors_and_lowercase_inner_error() {
+        let (code, message, _) = parse_error_body(
+            401,
+            br#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret."}"#,
+        );
+        assert_eq!(code, "invalid_client");
+        assert!(message.starts_with("AADSTS7000215"), "{message}");
+        let (_, _, id) = parse_error_body(
+            500,
+            br#"{"error":{"code":"x","message":"y","innererror":{"request-id":"r-1"}}}"#,
+        );
+        assert_eq!(id.as_deref(), Some("r-1"));
+    }
+
+    #[test]
+    fn long_messages_are_clipped() {
+        let body = serde_json::json!({"error": {"code": "X", "message": "m".repeat(5_000)}});
+        let (_, message, _) = parse_error_body(500, body.to_string().as_bytes());
+        assert_eq!(message.chars().count(), MAX_MESSAGE_CHARS);
+        assert!(message.ends_with('…'));
     }
 }

@@ -6,6 +6,7 @@ pub mod consistency;
 mod create;
 pub mod credentials;
 mod error;
+mod response;
 mod retry;
 mod token;
 
@@ -336,10 +337,7 @@ impl GraphClient {
     }
 
     fn decode<T: DeserializeOwned>(path: &str, bytes: &[u8]) -> Result<T, GraphError> {
-        serde_json::from_slice(bytes).map_err(|e| GraphError::Decode {
-            path: path.to_string(),
-            reason: e.to_string(),
-        })
+        response::decode(path, bytes)
     }
 
     pub async fn get<T: DeserializeOwned>(
