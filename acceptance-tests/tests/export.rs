@@ -22,6 +22,9 @@ const TIME_ZONE_SCRIPT: &str = "7ab1ab00-0000-4000-8000-0000000c0001";
 const USER_DRIVEN_TEMPLATE: &str = "80d33118-b7b4-40d8-b15f-81be745e053f_1";
 const TAG_RULE: &str = r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Sales"))"#;
 const ALL_RULE: &str = r#"(device.devicePhysicalIDs -any (_ -startsWith "[ZTDid]"))"#;
+const ORDER_RULE: &str = r#"(device.devicePhysicalIds -any (_ -eq "[PurchaseOrderId]:42"))"#;
+/// A seeded user, owner of a group.
+const ADELE: &str = "7ab1ab00-0000-4000-8000-0000000b0001";
 /// A display name that HCL would evaluate if the export did not escape it.
 const PREP_GROUP_NAME: &str = "Device Prep ${var.x} \"Paris\"";
 const TIMEOUT: Duration = Duration::from_secs(300);
@@ -32,6 +35,7 @@ struct Tenant {
     users_group: String,
     sales_group: String,
     all_group: String,
+    order_group: String,
     finance_group: String,
     m365_group: String,
     entra_profile: String,
@@ -197,6 +201,10 @@ fn seed(lab: &Lab) -> Tenant {
         &json!({"@odata.id": format!("{}/v1.0/directoryObjects/{PC_SP}", lab.info().graph_url)}),
     );
     let users_group = group(lab, "Autopilot Users", "autopilot-users", None);
+    lab.graph_post(
+        &format!("groups/{users_group}/owners/$ref"),
+        &json!({"@odata.id": format!("{}/v1.0/directoryObjects/{ADELE}", lab.info().graph_url)}),
+    );
     let sales_group = group(lab, "Sales Devices", "sales-devices", Some(TAG_RULE));
     let all_group = group(
         lab,
@@ -204,6 +212,7 @@ fn seed(lab: &Lab) -> Tenant {
         "all-autopilot",
         Some(ALL_RULE),
     );
+    let order_group = group(lab, "Purchase Order 42", "order-42", Some(ORDER_RULE));
     let finance_group = group(lab, "Finance Team", "finance", None);
     let m365_group = id_of(&lab.graph_post(
         "groups",
@@ -329,6 +338,7 @@ fn seed(lab: &Lab) -> Tenant {
         users_group,
         sales_group,
         all_group,
+        order_group,
         finance_group,
         m365_group,
         entra_profile,
@@ -430,8 +440,8 @@ fn an_exported_tenant_imports_with_import_sh_and_plans_no_changes() {
         show_requests(&writes)
     );
     for line in [
-        "Exported 11 object(s)",
-        "groups.tf                            4 autopilot_group",
+        "Exported 12 object(s)",
+        "groups.tf                            5 autopilot_group",
         "deployment_profiles.tf               2 autopilot_deployment_profile",
         "enrollment_status_pages.tf           1 autopilot_enrollment_status_page",
         "domain_join_profiles.tf              1 autopilot_domain_join_profile",
@@ -485,7 +495,14 @@ fn an_exported_tenant_imports_with_import_sh_and_plans_no_changes() {
         groups.contains(r#"data "autopilot_provisioning_client" "this" {}"#),
         "{groups}"
     );
-    assert!(!groups.contains("membership_rule"), "{groups}");
+    // A rule that is neither tags nor all devices is written as is; owners besides the
+    // Provisioning Client are listed.
+    assert_eq!(groups.matches("membership_rule").count(), 1, "{groups}");
+    assert!(groups.contains(r#"membership_rule = "(device.devicePhysicalIds -any (_ -eq \"[PurchaseOrderId]:42\"))""#), "{groups}");
+    assert!(
+        groups.contains(&format!("owner_ids     = [\"{ADELE}\"]")),
+        "{groups}"
+    );
     for absent in ["Finance Team", "Contoso Everyone"] {
         assert!(
             !groups.contains(absent),
@@ -555,6 +572,7 @@ fn an_exported_tenant_imports_with_import_sh_and_plans_no_changes() {
         "autopilot_group.autopilot_users".to_string(),
         "autopilot_group.sales_devices".to_string(),
         "autopilot_group.all_autopilot_devices".to_string(),
+        "autopilot_group.purchase_order_42".to_string(),
         "autopilot_deployment_profile.entra_sales".to_string(),
         "autopilot_deployment_profile.hybrid_everyone".to_string(),
         "autopilot_enrollment_status_page.sales_esp".to_string(),
@@ -585,6 +603,7 @@ fn an_exported_tenant_imports_with_import_sh_and_plans_no_changes() {
         &t.users_group,
         &t.sales_group,
         &t.all_group,
+        &t.order_group,
         &t.entra_profile,
         &t.hybrid_profile,
         &t.esp,
@@ -618,7 +637,7 @@ fn an_exported_tenant_imports_with_import_sh_and_plans_no_changes() {
     assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
     assert_eq!(
         again.stdout.matches(": already in the state").count(),
-        11,
+        12,
         "{}",
         again.stdout
     );
@@ -650,7 +669,7 @@ fn only_and_filter_narrow_the_export() {
     let only = dir.path().join("only");
     let run = succeeded(export(&lab, &only, &["--only", "groups,autopilot_device"]));
     assert!(
-        run.stdout.contains("Exported 6 object(s)"),
+        run.stdout.contains("Exported 7 object(s)"),
         "{}",
         run.stdout
     );
@@ -766,7 +785,7 @@ fn import_blocks_replace_the_script_on_request() {
         let block = format!("import {{\n  to = {address}\n  id = \"{id}\"\n}}\n");
         assert!(blocks.contains(&block), "no {block:?} in:\n{blocks}");
     }
-    assert_eq!(blocks.matches("import {").count(), 6, "{blocks}");
+    assert_eq!(blocks.matches("import {").count(), 7, "{blocks}");
 
     // Without --import-blocks, never an imports.tf (Terraform before 1.5 rejects it).
     let script = dir.path().join("script");

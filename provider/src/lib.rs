@@ -9,6 +9,7 @@ pub mod data_sources;
 pub mod devices;
 pub mod export;
 pub mod graph;
+pub mod payloads;
 pub mod resources;
 pub mod validate;
 

@@ -4,6 +4,7 @@
 //! - `demo`:  build the provider and the lab, then init/plan/apply, drift, destroy against the lab
 //! - `test`:  build the binaries and run `cargo test --workspace` with their paths in the environment
 //! - `lint`:  `cargo fmt --check` and `cargo clippy -D warnings` over the whole workspace
+//! - `schemas`: write `schemas/` (JSON Schemas of configurations and Graph payloads)
 //! - `bench`: time the provider's start and a 10,000-device listing in the lab (debug builds)
 //! - `docs`:  generate `docs/` (Registry layout) from the provider's schema and `examples/`
 
@@ -16,6 +17,8 @@ mod lab;
 mod setup;
 mod terraform;
 mod ui;
+mod schemas;
+mod schemas_config;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -50,6 +53,13 @@ enum Command {
     /// Time the provider's start and a 10,000-device listing in the lab; writes bench/results.json.
     Bench,
     /// Generate docs/ (Terraform Registry layout) from the provider's schema and examples/.
+    /// Write schemas/: JSON Schemas of every resource and data source configuration and of
+    /// every Graph payload the provider sends.
+    Schemas {
+        /// Only check that schemas/ is up to date; change nothing.
+        #[arg(long)]
+        check: bool,
+    },
     Docs {
         /// Only check that docs/ is up to date; change nothing.
         #[arg(long)]
@@ -83,6 +93,7 @@ fn main() -> ExitCode {
 /// The workspace root: the parent of this crate's manifest directory.
 fn workspace_root() -> Result<PathBuf> {
     let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        Command::Schemas { check } => schemas::run(&root, check),
     let root = manifest_dir
         .parent()
         .context("xtask's manifest directory has no parent")?;

@@ -15,7 +15,7 @@ use crate::resources::report;
 /// "Intune Autopilot ConfidentialClient").
 pub const APP_ID: &str = "f1346770-5b25-470b-88bd-d5744ab7952c";
 
-const COLLECTION: &str = "servicePrincipals";
+pub(crate) const COLLECTION: &str = "servicePrincipals";
 
 /// The Intune Provisioning Client service principal of the tenant
 /// (application id `f1346770-5b25-470b-88bd-d5744ab7952c`). Windows
@@ -47,9 +47,11 @@ pub struct ServicePrincipal {
     pub display_name: Option<String>,
 }
 
-#[derive(Serialize)]
+/// Creates the Intune Provisioning Client's service principal in the tenant.
+#[derive(Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-struct NewServicePrincipal<'a> {
+pub(crate) struct NewServicePrincipal<'a> {
+    #[schemars(extend("const" = APP_ID))]
     app_id: &'a str,
 }
 

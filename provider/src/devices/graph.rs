@@ -2,6 +2,7 @@
 //! (the lab has its own), and the calls on them. Every call goes through
 //! [`GraphClient`].
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::graph::{ApiVersion, GraphClient, GraphError};
@@ -15,7 +16,7 @@ pub const IMPORT_CHUNK: usize = 500;
 
 const IMPORTED_TYPE: &str = "#microsoft.graph.importedWindowsAutopilotDeviceIdentity";
 /// Device properties are beta-only in part (profile assignment status).
-const VERSION: ApiVersion = ApiVersion::Beta;
+pub(crate) const VERSION: ApiVersion = ApiVersion::Beta;
 
 /// A registered Autopilot device (`windowsAutopilotDeviceIdentity`), the
 /// properties this provider uses.
@@ -72,13 +73,16 @@ pub struct NewDevice {
 
 /// The import payload. Empty strings for unset values, as
 /// `Get-WindowsAutopilotInfo -Online` sends them.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-struct ImportPayload<'a> {
+pub(crate) struct ImportPayload<'a> {
     #[serde(rename = "@odata.type")]
+    #[schemars(extend("const" = IMPORTED_TYPE))]
     odata_type: &'static str,
     serial_number: &'a str,
     product_key: &'a str,
+    /// The hardware hash, padded Base64.
+    #[schemars(extend("contentEncoding" = "base64"))]
     hardware_identifier: &'a str,
     group_tag: &'a str,
     assigned_user_principal_name: &'a str,
@@ -97,9 +101,11 @@ impl<'a> From<&'a NewDevice> for ImportPayload<'a> {
     }
 }
 
-#[derive(Serialize)]
+/// The `import` action: up to 500 devices (`IMPORT_CHUNK`) at a time.
+#[derive(Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-struct ImportAction<'a> {
+pub(crate) struct ImportAction<'a> {
+    #[schemars(length(min = 1, max = IMPORT_CHUNK))]
     imported_windows_autopilot_device_identities: Vec<ImportPayload<'a>>,
 }
 
@@ -110,7 +116,7 @@ struct Collection<T> {
 }
 
 /// `updateDeviceProperties`: only the properties given are sent.
-#[derive(Serialize, Default)]
+#[derive(Serialize, Default, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceProperties {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -119,15 +125,17 @@ pub struct DeviceProperties {
     pub display_name: Option<String>,
 }
 
-#[derive(Serialize)]
+/// `assignUserToDevice`.
+#[derive(Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-struct AssignUser<'a> {
+pub(crate) struct AssignUser<'a> {
     user_principal_name: &'a str,
     addressable_user_name: &'a str,
 }
 
-#[derive(Serialize)]
-struct Empty {}
+/// The body of actions that take no parameters (`{}`).
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct Empty {}
 
 /// Imports one device (POST to the collection, as `Get-WindowsAutopilotInfo
 /// -Online` does).

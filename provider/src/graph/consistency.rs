@@ -53,9 +53,11 @@ pub fn is_conflict(error: &GraphError) -> bool {
     error.status() == Some(409)
 }
 
-#[derive(Serialize)]
-struct Reference {
+/// A reference to a directory object (`POST .../$ref`).
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Reference {
     #[serde(rename = "@odata.id")]
+    #[schemars(extend("format" = "uri"))]
     odata_id: String,
 }
 

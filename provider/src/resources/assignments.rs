@@ -13,15 +13,19 @@ pub const EXCLUSION: &str = "#microsoft.graph.exclusionGroupAssignmentTarget";
 pub const ALL_DEVICES: &str = "#microsoft.graph.allDevicesAssignmentTarget";
 pub const ALL_USERS: &str = "#microsoft.graph.allLicensedUsersAssignmentTarget";
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// An Intune assignment target: a group (included or excluded), all devices
+/// or all licensed users.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Target {
     #[serde(rename = "@odata.type")]
+    #[schemars(extend("enum" = [GROUP, EXCLUSION, ALL_DEVICES, ALL_USERS]))]
     pub odata_type: String,
     #[serde(rename = "groupId", default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One assignment as Intune lists it and as `assign` actions take it.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Assignment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,

@@ -10,12 +10,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest, Resource};
 
 use super::assignments::{Assignment, GROUP, IdSet, Target, Targets, ids_like_prior, known_ids};
 use super::group::{device_group_problems, not_owned_detail};
 use super::lints::TenantSnapshot;
+use super::settings_catalog::{Setting, Spec};
 use super::{report, string_like_prior};
 use crate::graph::{ApiVersion, GraphClient, GraphError, NameLookup};
 use crate::validate;
@@ -39,23 +40,6 @@ const SUPPORTED_APP_TYPES: &[&str] = &[
     "#microsoft.graph.officeSuiteApp",
     "#microsoft.graph.win32CatalogApp",
 ];
-
-const SETTING: &str = "#microsoft.graph.deviceManagementConfigurationSetting";
-const CHOICE_INSTANCE: &str = "#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance";
-const CHOICE_VALUE: &str = "#microsoft.graph.deviceManagementConfigurationChoiceSettingValue";
-const SIMPLE_INSTANCE: &str = "#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance";
-const COLLECTION_INSTANCE: &str =
-    "#microsoft.graph.deviceManagementConfigurationSimpleSettingCollectionInstance";
-const INTEGER_VALUE: &str = "#microsoft.graph.deviceManagementConfigurationIntegerSettingValue";
-const STRING_VALUE: &str = "#microsoft.graph.deviceManagementConfigurationStringSettingValue";
-
-/// One setting of the device preparation templates: its definition id and
-/// its instance and value template ids (graph-api.md §3.3).
-struct Spec {
-    id: &'static str,
-    instance: &'static str,
-    value: Option<&'static str>,
-}
 
 const DEPLOYMENT_MODE: Spec = Spec {
     id: "enrollment_autopilot_dpp_deploymentmode",
@@ -254,9 +238,9 @@ const USER_DRIVEN_ONLY: &[&str] = &[
 ];
 
 /// A configuration policy as Graph carries it (this crate's own reading).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-struct Policy {
+pub(crate) struct Policy {
     #[serde(default, skip_serializing)]
     id: Option<String>,
     #[serde(default)]
@@ -271,15 +255,18 @@ struct Policy {
     role_scope_tag_ids: Option<Vec<String>>,
     #[serde(default)]
     template_reference: Option<TemplateReference>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    settings: Option<Vec<Value>>,
+    /// Sent only: a policy's settings are read from its `settings` collection.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    settings: Option<Vec<Setting>>,
     #[serde(default, skip_serializing)]
+    #[schemars(skip)]
     priority_meta_data: Option<PriorityMetaData>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 struct TemplateReference {
+    #[schemars(extend("enum" = [USER_DRIVEN_TEMPLATE, AUTOMATIC_TEMPLATE]))]
     template_id: String,
 }
 
@@ -306,53 +293,29 @@ struct MobileApp {
     display_name: Option<String>,
 }
 
-#[derive(Serialize)]
-struct AssignBody {
+/// The `assign` action: the policy's whole list of (user group) assignments.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct AssignBody {
     assignments: Vec<Assignment>,
 }
 
-fn choice(spec: &Spec, suffix: &str) -> Value {
-    let mut value = json!({
-        "@odata.type": CHOICE_VALUE,
-        "value": format!("{}{suffix}", spec.id),
-        "children": [],
-    });
-    if let Some(template) = spec.value {
-        value["settingValueTemplateReference"] = json!({"settingValueTemplateId": template});
-    }
-    setting(spec, CHOICE_INSTANCE, "choiceSettingValue", value)
+/// `setEnrollmentTimeDeviceMembershipTarget`: the policy's device group.
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct MembershipTargets<'a> {
+    #[schemars(length(min = 1, max = 1))]
+    enrollment_time_device_membership_targets: Vec<MembershipTarget<'a>>,
 }
 
-fn simple(spec: &Spec, odata_type: &str, v: Value) -> Value {
-    let mut value = json!({"@odata.type": odata_type, "value": v});
-    if let Some(template) = spec.value {
-        value["settingValueTemplateReference"] = json!({"settingValueTemplateId": template});
-    }
-    setting(spec, SIMPLE_INSTANCE, "simpleSettingValue", value)
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+struct MembershipTarget<'a> {
+    #[schemars(extend("const" = STATIC_SECURITY_GROUP))]
+    target_type: &'static str,
+    target_id: &'a str,
 }
 
-fn collection(spec: &Spec, values: Vec<String>) -> Value {
-    let values: Vec<Value> = values
-        .into_iter()
-        .map(|v| json!({"@odata.type": STRING_VALUE, "value": v}))
-        .collect();
-    setting(
-        spec,
-        COLLECTION_INSTANCE,
-        "simpleSettingCollectionValue",
-        Value::Array(values),
-    )
-}
-
-fn setting(spec: &Spec, instance_type: &str, value_key: &str, value: Value) -> Value {
-    let mut instance = json!({
-        "@odata.type": instance_type,
-        "settingDefinitionId": spec.id,
-        "settingInstanceTemplateReference": {"settingInstanceTemplateId": spec.instance},
-    });
-    instance[value_key] = value;
-    json!({"@odata.type": SETTING, "settingInstance": instance})
-}
+const STATIC_SECURITY_GROUP: &str = "staticSecurityGroup";
 
 fn yes_no(flag: bool) -> &'static str {
     if flag { "_1" } else { "_0" }
@@ -570,7 +533,7 @@ impl DevicePreparationPolicyModel {
 
     /// The settings for this policy; `app_types` maps each allowed app id to
     /// its `@odata.type`.
-    fn settings(&self, app_types: &BTreeMap<String, String>) -> Vec<Value> {
+    fn settings(&self, app_types: &BTreeMap<String, String>) -> Vec<Setting> {
         let apps: Vec<String> = self
             .allowed_app_ids
             .known()
@@ -593,52 +556,39 @@ impl DevicePreparationPolicyModel {
             .collect();
         match self.mode() {
             DeploymentMode::Automatic => vec![
-                collection(&APPS_AUTOMATIC, apps),
-                collection(&SCRIPTS_AUTOMATIC, scripts),
+                APPS_AUTOMATIC.strings(apps),
+                SCRIPTS_AUTOMATIC.strings(scripts),
             ],
             DeploymentMode::UserDriven => vec![
-                choice(&DEPLOYMENT_MODE, "_0"),
-                choice(&DEPLOYMENT_TYPE, "_0"),
-                choice(&JOIN_TYPE, "_0"),
-                choice(
-                    &ACCOUNT_TYPE,
+                DEPLOYMENT_MODE.choice("_0"),
+                DEPLOYMENT_TYPE.choice("_0"),
+                JOIN_TYPE.choice("_0"),
+                ACCOUNT_TYPE.choice(
                     self.user_account_type
                         .known()
                         .copied()
                         .unwrap_or(UserAccountType::Standard)
                         .choice(),
                 ),
-                simple(
-                    &TIMEOUT,
-                    INTEGER_VALUE,
-                    json!(
-                        self.timeout_minutes
-                            .known()
-                            .copied()
-                            .unwrap_or(DEFAULT_TIMEOUT)
-                    ),
+                TIMEOUT.integer(
+                    self.timeout_minutes
+                        .known()
+                        .copied()
+                        .unwrap_or(DEFAULT_TIMEOUT),
                 ),
-                simple(
-                    &ERROR_MESSAGE,
-                    STRING_VALUE,
-                    json!(
-                        self.custom_error_message
-                            .known()
-                            .cloned()
-                            .unwrap_or_else(|| DEFAULT_ERROR_MESSAGE.to_string())
-                    ),
+                ERROR_MESSAGE.string(
+                    self.custom_error_message
+                        .known()
+                        .cloned()
+                        .unwrap_or_else(|| DEFAULT_ERROR_MESSAGE.to_string()),
                 ),
-                choice(
-                    &ALLOW_SKIP,
-                    yes_no(self.allow_skip.known().copied().unwrap_or(false)),
-                ),
-                choice(
-                    &ALLOW_DIAGNOSTICS,
-                    yes_no(self.allow_diagnostics.known().copied().unwrap_or(false)),
-                ),
-                simple(&DEVICE_GROUPS, STRING_VALUE, json!("")),
-                collection(&APPS_USER_DRIVEN, apps),
-                collection(&SCRIPTS_USER_DRIVEN, scripts),
+                ALLOW_SKIP.choice(yes_no(self.allow_skip.known().copied().unwrap_or(false))),
+                ALLOW_DIAGNOSTICS.choice(yes_no(
+                    self.allow_diagnostics.known().copied().unwrap_or(false),
+                )),
+                DEVICE_GROUPS.string(String::new()),
+                APPS_USER_DRIVEN.strings(apps),
+                SCRIPTS_USER_DRIVEN.strings(scripts),
             ],
         }
     }
@@ -786,7 +736,7 @@ impl DevicePreparationPolicy {
             .post_idempotent(
                 ApiVersion::Beta,
                 &format!("{path}/retrieveEnrollmentTimeDeviceMembershipTarget"),
-                &json!({}),
+                &crate::payloads::Empty {},
             )
             .await?;
         let assignments: Vec<Assignment> = client
@@ -859,11 +809,12 @@ impl DevicePreparationPolicy {
         group_id: &str,
         diags: &mut Diagnostics,
     ) -> bool {
-        let body = json!({
-            "enrollmentTimeDeviceMembershipTargets": [
-                {"targetType": "staticSecurityGroup", "targetId": group_id}
-            ]
-        });
+        let body = MembershipTargets {
+            enrollment_time_device_membership_targets: vec![MembershipTarget {
+                target_type: STATIC_SECURITY_GROUP,
+                target_id: group_id,
+            }],
+        };
         let path = format!("{COLLECTION}/{id}/setEnrollmentTimeDeviceMembershipTarget");
         let answer: Value = match client
             .post_until_visible(ApiVersion::Beta, &path, &body, |answer: &Value| {
@@ -1440,6 +1391,8 @@ impl Resource<GraphClient> for DevicePreparationPolicy {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     const G: &str = "11111111-1111-4111-8111-111111111111";

@@ -66,10 +66,11 @@ pub struct DomainJoinProfileModel {
 
 /// The Graph payload of a `windowsDomainJoinConfiguration` (this crate's own
 /// reading of Graph; the lab has its own).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-struct DomainJoinConfiguration {
+pub(crate) struct DomainJoinConfiguration {
     #[serde(rename = "@odata.type")]
+    #[schemars(extend("const" = ODATA_TYPE))]
     odata_type: String,
     #[serde(default, skip_serializing)]
     id: Option<String>,
@@ -78,6 +79,7 @@ struct DomainJoinConfiguration {
     active_directory_domain_name: String,
     organizational_unit: Option<String>,
     computer_name_static_prefix: String,
+    #[schemars(range(min = 3, max = 14))]
     computer_name_suffix_random_char_count: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     role_scope_tag_ids: Option<Vec<String>>,
@@ -87,8 +89,9 @@ struct DomainJoinConfiguration {
     last_modified_date_time: Option<String>,
 }
 
-#[derive(Serialize)]
-struct AssignBody {
+/// The `assign` action: the profile's whole list of assignments.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct AssignBody {
     assignments: Vec<Assignment>,
 }
 

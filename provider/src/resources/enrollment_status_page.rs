@@ -106,10 +106,11 @@ pub struct EnrollmentStatusPageModel {
 }
 
 /// The Graph payload of an ESP (this crate's own reading of Graph).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct EspPayload {
     #[serde(rename = "@odata.type")]
+    #[schemars(extend("const" = ODATA_TYPE))]
     pub odata_type: String,
     #[serde(default, skip_serializing)]
     pub id: Option<String>,
@@ -152,14 +153,17 @@ pub(crate) struct EspPayload {
     pub last_modified_date_time: Option<String>,
 }
 
-#[derive(Serialize)]
+/// The `assign` action: the ESP's whole list of assignments.
+#[derive(Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-struct AssignBody {
+pub(crate) struct AssignBody {
     enrollment_configuration_assignments: Vec<Assignment>,
 }
 
-#[derive(Serialize)]
-struct PriorityBody {
+/// The `setPriority` action.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct PriorityBody {
+    #[schemars(range(min = 1))]
     priority: i64,
 }
 

@@ -16,7 +16,7 @@ use crate::data_sources::provisioning_client::{self, APP_ID as PROVISIONING_CLIE
 use crate::graph::{ApiVersion, GraphClient, GraphError, NameLookup};
 use crate::validate;
 
-const COLLECTION: &str = "groups";
+pub(crate) const COLLECTION: &str = "groups";
 const DYNAMIC: &str = "DynamicMembership";
 /// Entra's limit on the length of a membership rule.
 const MAX_RULE: usize = 3072;
@@ -64,9 +64,9 @@ pub struct GroupModel {
 }
 
 /// A group as Graph carries it (this crate's own reading of Graph).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-struct GraphGroup {
+pub(crate) struct GraphGroup {
     #[serde(default, skip_serializing)]
     id: Option<String>,
     display_name: String,

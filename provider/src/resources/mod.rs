@@ -9,6 +9,7 @@ pub mod domain_join_profile;
 pub mod enrollment_status_page;
 pub mod group;
 pub mod lints;
+pub mod settings_catalog;
 
 use std::collections::BTreeSet;
 
