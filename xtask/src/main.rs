@@ -14,11 +14,11 @@ mod demo;
 mod docs;
 mod graph;
 mod lab;
+mod schemas;
+mod schemas_config;
 mod setup;
 mod terraform;
 mod ui;
-mod schemas;
-mod schemas_config;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -50,9 +50,6 @@ enum Command {
     },
     /// Check formatting and clippy over the whole workspace.
     Lint,
-    /// Time the provider's start and a 10,000-device listing in the lab; writes bench/results.json.
-    Bench,
-    /// Generate docs/ (Terraform Registry layout) from the provider's schema and examples/.
     /// Write schemas/: JSON Schemas of every resource and data source configuration and of
     /// every Graph payload the provider sends.
     Schemas {
@@ -60,6 +57,9 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Time the provider's start and a 10,000-device listing in the lab; writes bench/results.json.
+    Bench,
+    /// Generate docs/ (Terraform Registry layout) from the provider's schema and examples/.
     Docs {
         /// Only check that docs/ is up to date; change nothing.
         #[arg(long)]
@@ -74,6 +74,7 @@ fn main() -> ExitCode {
         Command::Demo => demo::run(&root),
         Command::Test { args } => cargo::test(&root, &args),
         Command::Lint => cargo::lint(&root),
+        Command::Schemas { check } => schemas::run(&root, check),
         Command::Bench => bench::run(&root),
         Command::Docs { check } => docs::run(&root, check),
     });
@@ -93,7 +94,6 @@ fn main() -> ExitCode {
 /// The workspace root: the parent of this crate's manifest directory.
 fn workspace_root() -> Result<PathBuf> {
     let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-        Command::Schemas { check } => schemas::run(&root, check),
     let root = manifest_dir
         .parent()
         .context("xtask's manifest directory has no parent")?;

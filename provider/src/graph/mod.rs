@@ -32,7 +32,7 @@ pub enum ApiVersion {
 }
 
 impl ApiVersion {
-    fn segment(self) -> &'static str {
+    pub(crate) fn segment(self) -> &'static str {
         match self {
             ApiVersion::Beta => "beta",
             ApiVersion::V1 => "v1.0",
