@@ -861,3 +861,51 @@ fn bad_arguments_and_outputs_are_refused_clearly() {
         run.stderr
     );
 }
+
+#[test]
+fn without_directory_permissions_profiles_still_export_with_group_ids() {
+    let lab = Lab::start_with_args(&["--roles", "DeviceManagementServiceConfig.ReadWrite.All"]);
+    let group = "0c0ffee0-0000-4000-8000-000000000001";
+    let profiles = "deviceManagement/windowsAutopilotDeploymentProfiles";
+    let profile = id_of(&lab.graph_post(
+        profiles,
+        &json!({
+            "@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
+            "displayName": "Kiosks",
+        }),
+    ));
+    lab.graph_post(
+        &format!("{profiles}/{profile}/assignments"),
+        &target("groupAssignmentTarget", Some(group)),
+    );
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let run = succeeded(export(&lab, dir.path(), &["--only", "deployment_profiles"]));
+    assert!(
+        run.stderr.contains("cannot list the groups"),
+        "{}",
+        run.stderr
+    );
+    let text = read(dir.path(), "deployment_profiles.tf");
+    assert!(
+        text.contains(&format!(
+            "  include_group_ids = [\n    # Group {group} is not exported.\n    \"{group}\",\n  ]"
+        )),
+        "{text}"
+    );
+
+    // Asking for groups needs the directory: that is an error naming the kind. Kinds read only
+    // for the groups they target are skipped with a warning when they cannot be listed.
+    let run = export(&lab, &dir.path().join("groups"), &["--only", "groups"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("groups only it targets are not exported"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("cannot list the tenant's groups"),
+        "{}",
+        run.stderr
+    );
+}

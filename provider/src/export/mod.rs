@@ -369,12 +369,20 @@ pub async fn export(client: Arc<GraphClient>, options: &Options) -> Result<Repor
         if !wanted && !for_groups {
             continue;
         }
-        let listed = tenant::list(&client, kind)
-            .await
-            .map_err(|source| ExportError::List {
-                kind,
-                source: Box::new(source),
-            })?;
+        let listed = match tenant::list(&client, kind).await {
+            Ok(listed) => listed,
+            Err(source) if wanted => {
+                return Err(ExportError::List {
+                    kind,
+                    source: Box::new(source),
+                });
+            }
+            // Read only to find the groups it targets: go on without.
+            Err(e) => {
+                tracing::warn!(kind = %kind, error = %e, "cannot list; groups only it targets are not exported");
+                continue;
+            }
+        };
         let listed: Vec<Listed> = listed
             .into_iter()
             .filter(|l| for_groups || keeps(l))
@@ -422,23 +430,37 @@ pub async fn export(client: Arc<GraphClient>, options: &Options) -> Result<Repor
 
     // Groups: the Autopilot ones (dynamic rules over device ids, or
     // referenced by an Autopilot object) that autopilot_group can manage.
-    let directory: BTreeMap<String, GroupSummary> =
-        if kinds.contains(&Kind::Groups) || !referenced.is_empty() {
-            tenant::groups(&client)
-                .await
-                .map_err(|source| ExportError::List {
+    // Without groups asked for, the directory only names the groups in
+    // comments: reading it may fail (no directory permission) without
+    // failing the export.
+    let directory: Option<BTreeMap<String, GroupSummary>> = if kinds.contains(&Kind::Groups)
+        || !referenced.is_empty()
+    {
+        match tenant::groups(&client).await {
+            Ok(groups) => Some(
+                groups
+                    .into_iter()
+                    .map(|g| (g.id.to_ascii_lowercase(), g))
+                    .collect(),
+            ),
+            Err(source) if kinds.contains(&Kind::Groups) => {
+                return Err(ExportError::List {
                     kind: Kind::Groups,
                     source: Box::new(source),
-                })?
-                .into_iter()
-                .map(|g| (g.id.to_ascii_lowercase(), g))
-                .collect()
-        } else {
-            BTreeMap::new()
-        };
+                });
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot list the groups; group ids are written without their names");
+                None
+            }
+        }
+    } else {
+        Some(BTreeMap::new())
+    };
     if kinds.contains(&Kind::Groups) {
         let candidates: Vec<Listed> = directory
-            .values()
+            .iter()
+            .flat_map(BTreeMap::values)
             .filter(|g| g.is_plain_security_group())
             .filter(|g| g.has_autopilot_rule() || referenced.contains(&g.id.to_ascii_lowercase()))
             .map(|g| Listed {
@@ -467,7 +489,7 @@ pub async fn export(client: Arc<GraphClient>, options: &Options) -> Result<Repor
     }
 
     let exported = name_objects(chosen);
-    let refs = references(&exported, &referenced, &directory);
+    let refs = references(&exported, &referenced, directory.as_ref());
     write_files(
         &output,
         &catalog,
@@ -521,20 +543,21 @@ fn name_objects(mut chosen: Vec<ReadObject>) -> Vec<Exported> {
 fn references(
     exported: &[Exported],
     referenced: &BTreeSet<String>,
-    directory: &BTreeMap<String, GroupSummary>,
+    directory: Option<&BTreeMap<String, GroupSummary>>,
 ) -> References {
     let mut refs = References::default();
     for id in referenced {
-        let Some(group) = directory.get(id) else {
-            continue;
-        };
-        let why = if group.is_plain_security_group() {
-            format!("Group {:?} is not exported.", group.label())
-        } else {
-            format!(
+        let why = match directory.map(|d| d.get(id)) {
+            None => format!("Group {id} is not exported."),
+            // Not in the listing: the default comment says so.
+            Some(None) => continue,
+            Some(Some(group)) if group.is_plain_security_group() => {
+                format!("Group {:?} is not exported.", group.label())
+            }
+            Some(Some(group)) => format!(
                 "Group {:?} is a Microsoft 365 or mail-enabled group, which autopilot_group does not manage.",
                 group.label()
-            )
+            ),
         };
         refs.insert(id, GroupRef::Raw { why });
     }
@@ -641,6 +664,78 @@ mod tests {
                 ("b".to_string(), "sales_2".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn group_ids_become_references_or_ids_with_a_reason() {
+        let summary = |id: &str, name: &str, unified: bool| GroupSummary {
+            id: id.into(),
+            display_name: Some(name.into()),
+            group_types: if unified {
+                vec!["Unified".into()]
+            } else {
+                vec![]
+            },
+            membership_rule: None,
+            security_enabled: Some(!unified),
+            mail_enabled: Some(unified),
+        };
+        let directory: BTreeMap<String, GroupSummary> = [
+            summary("g1", "Sales", false),
+            summary("g2", "Finance", false),
+            summary("g3", "Everyone", true),
+        ]
+        .into_iter()
+        .map(|g| (g.id.clone(), g))
+        .collect();
+        let exported = vec![Exported {
+            kind: Kind::Groups,
+            id: "G1".into(),
+            label: "Sales".into(),
+            name: "sales".into(),
+            value: Value::Null,
+        }];
+        let referenced: BTreeSet<String> = ["g1", "g2", "g3", "g4"].map(String::from).into();
+        let mut body = hcl::Body::default();
+        let ids = Value::set(
+            ["g1", "g2", "g3", "g4"]
+                .map(|i| Value::String(i.into()))
+                .to_vec(),
+        );
+        let schema = Schema::of::<crate::resources::domain_join_profile::DomainJoinProfileModel>(0)
+            .expect("schema");
+        let object = Exported {
+            kind: Kind::DomainJoinProfiles,
+            id: "p".into(),
+            label: "P".into(),
+            name: "p".into(),
+            value: Value::Object(
+                [("include_group_ids".to_string(), ids)]
+                    .into_iter()
+                    .collect(),
+            ),
+        };
+        body.block(render::resource_block(
+            &object,
+            &schema,
+            &references(&exported, &referenced, Some(&directory)),
+        ));
+        let text = body.to_file();
+        for line in [
+            "    autopilot_group.sales.id,\n",
+            "    # Group \"Finance\" is not exported.\n    \"g2\",\n",
+            "    # Group \"Everyone\" is a Microsoft 365 or mail-enabled group, which autopilot_group does not manage.\n    \"g3\",\n",
+            "    # Group g4 is not in the tenant.\n    \"g4\",\n",
+        ] {
+            assert!(text.contains(line), "{line:?} not in:\n{text}");
+        }
+        let mut body = hcl::Body::default();
+        body.block(render::resource_block(
+            &object,
+            &schema,
+            &references(&[], &referenced, None),
+        ));
+        assert!(body.to_file().contains("    # Group g4 is not exported.\n"));
     }
 
     #[test]
