@@ -65,9 +65,13 @@ fn examples_dir() -> PathBuf {
 fn mirror_cli_config() -> &'static Path {
     static CONFIG: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     let (_, path) = CONFIG.get_or_init(|| {
+        let provider = std::path::absolute(acceptance_tests::paths::provider_bin())
+            .expect("an absolute provider path");
+        // Next to the provider binary (the same file system, so a hard link works; removed with
+        // the build directory).
         let dir = tempfile::Builder::new()
-            .prefix("autopilot-mirror-")
-            .tempdir()
+            .prefix("examples-mirror-")
+            .tempdir_in(provider.parent().expect("the provider binary's directory"))
             .expect("create the mirror directory");
         let mirror = dir.path().join("mirror");
         let package = mirror.join(format!(
@@ -75,16 +79,15 @@ fn mirror_cli_config() -> &'static Path {
             env!("CARGO_PKG_VERSION")
         ));
         std::fs::create_dir_all(&package).expect("create the mirror's package directory");
-        let provider = acceptance_tests::paths::provider_bin();
-        let provider = std::path::absolute(&provider).expect("an absolute provider path");
-        std::os::unix::fs::symlink(
-            &provider,
-            package.join(format!(
-                "terraform-provider-autopilot_v{}",
-                env!("CARGO_PKG_VERSION")
-            )),
-        )
-        .expect("link the provider into the mirror");
+        // A hard link or a copy, not a symbolic link: a rebuild of the provider during the run
+        // must not change the binary under the lock files `terraform init` wrote.
+        let target = package.join(format!(
+            "terraform-provider-autopilot_v{}",
+            env!("CARGO_PKG_VERSION")
+        ));
+        if std::fs::hard_link(&provider, &target).is_err() {
+            std::fs::copy(&provider, &target).expect("copy the provider into the mirror");
+        }
         let config = dir.path().join("mirror.tfrc");
         std::fs::write(
             &config,

@@ -12,9 +12,3 @@ resource "autopilot_device" "replacement" {
   group_tag                    = "ENTRA"
   assigned_user_principal_name = "alex.wilber@autopilotlab.onmicrosoft.com"
 }
-
-# The Entra track's devices, once registered.
-data "autopilot_devices" "entra" {
-  group_tag  = "ENTRA"
-  depends_on = [autopilot_device_csv.hq, autopilot_device.replacement]
-}

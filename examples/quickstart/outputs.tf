@@ -21,11 +21,6 @@ output "registered_devices" {
   value       = { for serial, device in autopilot_device_csv.hq.devices : serial => device.id }
 }
 
-output "entra_track_serial_numbers" {
-  description = "Serial numbers of the devices tagged ENTRA."
-  value       = [for device in data.autopilot_devices.entra.devices : device.serial_number]
-}
-
 output "default_esp_id" {
   description = "The tenant's default Enrollment Status Page, which stays unmanaged."
   value       = data.autopilot_enrollment_status_page.default.id
