@@ -15,8 +15,14 @@ pub(crate) fn decode<T: DeserializeOwned>(path: &str, bytes: &[u8]) -> Result<T,
         path: path.to_string(),
         reason,
     };
-    if let Some(kind) = describe_non_json(bytes) {
-        return Err(fail(format!("Graph answered with {kind}, not JSON")));
+    match describe_non_json(bytes) {
+        Some(NotJson::CutOff) => {
+            return Err(fail(
+                "the JSON answer is cut off before its end".to_string(),
+            ));
+        }
+        Some(kind) => return Err(fail(format!("Graph answered with {kind}, not JSON"))),
+        None => {}
     }
     let mut reader = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut reader).map_err(|e| fail(reason(&e)))?;
@@ -69,32 +75,53 @@ fn without_string_values(message: &str) -> String {
     out
 }
 
-/// What a body is when it is plainly not JSON: empty, an HTML page (with
-/// its title), an XML document, cut-off JSON, or binary. `None` when it may
-/// be JSON or is plain text.
-pub(crate) fn describe_non_json(body: &[u8]) -> Option<String> {
+/// A body that is plainly not a JSON document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum NotJson {
+    Empty,
+    /// An HTML page, with its title when it has one.
+    Html(Option<String>),
+    Xml,
+    /// JSON that stops before its end.
+    CutOff,
+    Binary,
+}
+
+impl std::fmt::Display for NotJson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotJson::Empty => f.write_str("an empty body"),
+            NotJson::Html(Some(title)) => write!(f, "an HTML page ({title:?})"),
+            NotJson::Html(None) => f.write_str("an HTML page"),
+            NotJson::Xml => f.write_str("an XML document"),
+            NotJson::CutOff => f.write_str("a cut-off JSON body"),
+            NotJson::Binary => f.write_str("a binary (non-UTF-8) body"),
+        }
+    }
+}
+
+/// What a body is when it is plainly not JSON; `None` when it may be JSON
+/// or is plain text.
+pub(crate) fn describe_non_json(body: &[u8]) -> Option<NotJson> {
     let Ok(text) = std::str::from_utf8(body) else {
-        return Some("a binary (non-UTF-8) body".to_string());
+        return Some(NotJson::Binary);
     };
     let text = text.trim_start_matches('\u{feff}').trim();
     if text.is_empty() {
-        return Some("an empty body".to_string());
+        return Some(NotJson::Empty);
     }
     let lower = text.to_ascii_lowercase();
     if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
-        return Some(match html_title(text) {
-            Some(title) => format!("an HTML page ({title:?})"),
-            None => "an HTML page".to_string(),
-        });
+        return Some(NotJson::Html(html_title(text)));
     }
     if text.starts_with('<') {
-        return Some("an XML document".to_string());
+        return Some(NotJson::Xml);
     }
     if text.starts_with(['{', '['])
         && serde_json::from_str::<serde::de::IgnoredAny>(text)
             .is_err_and(|e| e.classify() == Category::Eof)
     {
-        return Some("a cut-off JSON body".to_string());
+        return Some(NotJson::CutOff);
     }
     None
 }
@@ -181,7 +208,7 @@ mod tests {
     #[test]
     fn truncated_json_is_named() {
         let reason = reason_of::<Page>(br#"{"value":[{"id":"1","displayName":"#);
-        assert_eq!(reason, "Graph answered with a cut-off JSON body, not JSON");
+        assert_eq!(reason, "the JSON answer is cut off before its end");
     }
 
     #[test]
