@@ -291,3 +291,41 @@ fn huge_exponents_are_errors_not_hangs() {
         "as a string it is only text"
     );
 }
+
+/// Found by fuzzing: a dynamic value typed `list(dynamic)` can give each
+/// element its own type, which cty never does and which could not be
+/// encoded again. It is refused when read; one-typed lists still read.
+#[test]
+fn dynamic_collections_with_mixed_element_types_are_refused() {
+    let wrapped =
+        |ty: &str, value: &[u8]| [&[0x92, 0xc4, ty.len() as u8][..], ty.as_bytes(), value].concat();
+    let list = |items: &[Vec<u8>]| {
+        let mut out = vec![0x92, 0xc4, 18];
+        out.extend_from_slice(br#"["list","dynamic"]"#);
+        out.push(0x90 | items.len() as u8);
+        items.iter().for_each(|i| out.extend_from_slice(i));
+        out
+    };
+    let mixed = list(&[
+        wrapped(r#""string""#, b"\xa1a"),
+        wrapped(r#""number""#, b"\x01"),
+    ]);
+    assert!(from_msgpack(&mixed, &Type::Dynamic).is_err());
+    let same = list(&[
+        wrapped(r#""string""#, b"\xa1a"),
+        wrapped(r#""string""#, b"\xa1b"),
+    ]);
+    assert_eq!(
+        from_msgpack(&same, &Type::Dynamic).ok(),
+        Some(Value::List(vec![
+            Value::String("a".into()),
+            Value::String("b".into())
+        ]))
+    );
+    let json =
+        |values: &str| format!(r#"{{"type":["list","dynamic"],"value":[{values}]}}"#).into_bytes();
+    let mixed = json(r#"{"type":"string","value":"a"},{"type":"number","value":1}"#);
+    assert!(from_json(&mixed, &Type::Dynamic).is_err());
+    let with_null = json(r#"{"type":"string","value":"a"},null"#);
+    assert!(from_json(&with_null, &Type::Dynamic).is_ok());
+}

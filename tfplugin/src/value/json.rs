@@ -88,7 +88,9 @@ fn decode(raw: Json, ty: &Type, path: &str) -> Result<Value, CodecError> {
             if parts.contains_key("type") && parts.contains_key("value") =>
         {
             let ty = Type::from_json(&parts.remove("type").unwrap_or(Json::Null))?;
-            decode(parts.remove("value").unwrap_or(Json::Null), &ty, path)
+            let value = decode(parts.remove("value").unwrap_or(Json::Null), &ty, path)?;
+            super::msgpack::check_one_type(&value, path)?;
+            Ok(value)
         }
         (_, raw) => Err(mismatch(&raw)),
     }

@@ -135,10 +135,26 @@ fn decode(raw: Mp, ty: &Type, path: &str) -> Result<Value, CodecError> {
             };
             let json: serde_json::Value =
                 serde_json::from_slice(&type_json).map_err(|e| CodecError::Type(e.to_string()))?;
-            decode(value, &Type::from_json(&json)?, path)
+            let value = decode(value, &Type::from_json(&json)?, path)?;
+            check_one_type(&value, path)?;
+            Ok(value)
         }
         (ty, raw) => Err(mismatch(path, ty, &raw)),
     }
+}
+
+/// cty gives every element of a collection one type. A dynamic value whose
+/// type has collections of `dynamic` carries a type per element and so can
+/// break that; such a value could not be written back (found by fuzzing),
+/// so it is refused when read.
+pub(super) fn check_one_type(value: &Value, path: &str) -> Result<(), CodecError> {
+    encode(value, &infer_type(value), path)
+        .map(drop)
+        .map_err(|_| CodecError::Mismatch {
+            path: show_path(path),
+            expected: "a collection whose elements have one type".into(),
+            found: "elements of different types".into(),
+        })
 }
 
 fn float(f: f64, path: &str) -> Result<Value, CodecError> {
