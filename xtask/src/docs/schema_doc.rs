@@ -234,7 +234,8 @@ fn constraint_sentences(attr: &Attribute) -> Vec<String> {
             out.push(format!("Must be exactly {min} characters long."))
         }
         (Some(min), Some(max)) => out.push(format!("Must be {min} to {max} characters long.")),
-        (Some(min), None) if min > 0 => {
+        (Some(1), None) => out.push("Must not be empty.".into()),
+        (Some(min), None) if min > 1 => {
             out.push(format!("Must be at least {min} characters long."))
         }
         (None, Some(max)) => out.push(format!("At most {max} characters.")),
@@ -338,6 +339,14 @@ mod tests {
                     ..attr("secret")
                 },
                 Attribute {
+                    optional: true,
+                    constraints: Constraints {
+                        min_length: Some(1),
+                        ..Constraints::default()
+                    },
+                    ..attr("serial")
+                },
+                Attribute {
                     computed: true,
                     ..attr("id")
                 },
@@ -360,6 +369,10 @@ mod tests {
             md.contains(
                 "- `timeout` (Number) The timeout. Must be between 1 and 1440. Defaults to `60`.\n"
             ),
+            "{md}"
+        );
+        assert!(
+            md.contains("- `serial` (String) The serial. Must not be empty.\n"),
             "{md}"
         );
         assert!(
