@@ -133,6 +133,14 @@ impl Terraform {
         cmd
     }
 
+    /// `terraform <args>` with `-no-color`, for callers that capture its output and wait for
+    /// it themselves.
+    pub fn plain_command(&self, args: &[&str]) -> Command {
+        let mut args: Vec<&str> = args.to_vec();
+        args.insert(1.min(args.len()), "-no-color");
+        self.command(&args, false)
+    }
+
     /// Runs a command with its output streamed; fails unless it exits 0.
     pub fn run(&self, args: &[&str]) -> Result<()> {
         let mut cmd = self.command(args, true);

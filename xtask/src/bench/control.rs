@@ -1,0 +1,456 @@
+//! What the benchmarks ask of a lab directly: its control API (`/_lab/settings`, `/_lab/faults`,
+//! `/_lab/requests`) and the Graph writes that register devices in bulk.
+//!
+//! No secret or token is ever part of an error message.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+
+use crate::lab::LabInfo;
+
+const IMPORT_CHUNK: usize = 500;
+pub const IMPORT_PATH: &str = "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities";
+pub const IDENTITIES_PATH: &str = "/beta/deviceManagement/windowsAutopilotDeviceIdentities";
+/// The header Get-WindowsAutopilotInfo writes (the provider accepts exactly this).
+pub const CSV_HEADER: &str =
+    "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User";
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        // The lab is on loopback: never send its traffic (or its secrets) through a proxy.
+        .proxy(None)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .new_agent()
+}
+
+/// A lab's control API and Graph, with a token of its client.
+pub struct LabClient {
+    agent: ureq::Agent,
+    graph_url: String,
+    token: String,
+}
+
+impl LabClient {
+    pub fn connect(info: &LabInfo) -> Result<Self> {
+        let agent = agent();
+        let url = format!("{}/{}/oauth2/v2.0/token", info.login_url, info.tenant_id);
+        let response = agent
+            .post(&url)
+            .send_form([
+                ("grant_type", "client_credentials"),
+                ("client_id", info.client_id.as_str()),
+                ("client_secret", info.client_secret.as_str()),
+                ("scope", "https://graph.microsoft.com/.default"),
+            ])
+            .with_context(|| format!("POST {url} failed"))?;
+        let body = read_json(response, "POST", &url)?;
+        let token = body
+            .get("access_token")
+            .and_then(Value::as_str)
+            .with_context(|| format!("POST {url}: the response has no access_token"))?;
+        Ok(Self {
+            agent,
+            graph_url: info.graph_url.clone(),
+            token: token.to_string(),
+        })
+    }
+
+    /// `PUT /_lab/<what>` with a JSON body.
+    pub fn put_control(&self, what: &str, body: &Value) -> Result<()> {
+        let url = format!("{}/_lab/{what}", self.graph_url);
+        let response = self
+            .agent
+            .put(&url)
+            .send_json(body)
+            .with_context(|| format!("PUT {url} failed"))?;
+        read_json(response, "PUT", &url).map(|_| ())
+    }
+
+    /// `GET /_lab/<what>`.
+    pub fn get_control(&self, what: &str) -> Result<Value> {
+        let url = format!("{}/_lab/{what}", self.graph_url);
+        let response = self
+            .agent
+            .get(&url)
+            .call()
+            .with_context(|| format!("GET {url} failed"))?;
+        read_json(response, "GET", &url)
+    }
+
+    /// `DELETE /_lab/<what>`.
+    pub fn delete_control(&self, what: &str) -> Result<()> {
+        let url = format!("{}/_lab/{what}", self.graph_url);
+        let response = self
+            .agent
+            .delete(&url)
+            .call()
+            .with_context(|| format!("DELETE {url} failed"))?;
+        read_json(response, "DELETE", &url).map(|_| ())
+    }
+
+    pub fn settings(&self, settings: Value) -> Result<()> {
+        self.put_control("settings", &settings)
+    }
+
+    pub fn faults(&self, rules: Value) -> Result<()> {
+        self.put_control("faults", &rules)
+    }
+
+    pub fn clear_requests(&self) -> Result<()> {
+        self.delete_control("requests")
+    }
+
+    /// The request log since it was last cleared.
+    pub fn requests(&self) -> Result<Vec<LoggedRequest>> {
+        let body = self.get_control("requests")?;
+        let entries = body
+            .get("requests")
+            .and_then(Value::as_array)
+            .context("GET /_lab/requests: the response has no `requests` array")?;
+        Ok(entries.iter().map(LoggedRequest::from_json).collect())
+    }
+
+    /// The default page size the lab uses for a collection (`effective_page_sizes`).
+    pub fn page_size(&self, collection: &str) -> Result<u64> {
+        let settings = self.get_control("settings")?;
+        settings
+            .pointer(&format!("/effective_page_sizes/{collection}/default"))
+            .and_then(Value::as_u64)
+            .with_context(|| format!("GET /_lab/settings: no page size for {collection}"))
+    }
+
+    /// A Graph POST with the client's token.
+    pub fn post(&self, path: &str, body: &Value) -> Result<Value> {
+        let url = format!("{}{path}", self.graph_url);
+        let response = self
+            .agent
+            .post(&url)
+            .header("Authorization", &format!("Bearer {}", self.token))
+            .send_json(body)
+            .with_context(|| format!("POST {url} failed"))?;
+        read_json(response, "POST", &url)
+    }
+
+    /// A Graph GET with the client's token.
+    pub fn get(&self, url: &str) -> Result<Value> {
+        let response = self
+            .agent
+            .get(url)
+            .header("Authorization", &format!("Bearer {}", self.token))
+            .call()
+            .with_context(|| format!("GET {url} failed"))?;
+        read_json(response, "GET", url)
+    }
+
+    /// Every item of a Graph collection, following `@odata.nextLink`; also the page count.
+    pub fn list(&self, path: &str) -> Result<(Vec<Value>, usize)> {
+        let first = format!("{}{path}", self.graph_url);
+        let mut next = Some(first.clone());
+        let (mut items, mut pages) = (Vec::new(), 0);
+        while let Some(url) = next.take() {
+            pages += 1;
+            if pages > 1000 {
+                bail!("GET {first}: more than 1000 pages, giving up");
+            }
+            let page = self.get(&url)?;
+            if let Some(values) = page.get("value").and_then(Value::as_array) {
+                items.extend(values.iter().cloned());
+            }
+            next = page
+                .get("@odata.nextLink")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+        }
+        Ok((items, pages))
+    }
+
+    /// Registers devices with Graph's `import` action, in calls of at most 500; returns the
+    /// number of calls.
+    pub fn import_devices(&self, devices: &[BenchDevice]) -> Result<usize> {
+        let mut calls = 0;
+        for chunk in devices.chunks(IMPORT_CHUNK) {
+            let rows: Vec<Value> = chunk
+                .iter()
+                .map(|d| {
+                    json!({
+                        "serialNumber": d.serial,
+                        "hardwareIdentifier": d.hash,
+                        "groupTag": d.group_tag,
+                    })
+                })
+                .collect();
+            self.post(
+                &format!("{IMPORT_PATH}/import"),
+                &json!({ "importedWindowsAutopilotDeviceIdentities": rows }),
+            )?;
+            calls += 1;
+        }
+        Ok(calls)
+    }
+}
+
+/// A device the benchmarks register: serial number, hardware hash, group tag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BenchDevice {
+    pub serial: String,
+    pub hash: String,
+    pub group_tag: String,
+}
+
+impl BenchDevice {
+    /// The `index`th (from 1) device of a set whose serial numbers start with `prefix`.
+    pub fn numbered(prefix: &str, index: usize, group_tag: &str) -> Self {
+        Self {
+            serial: format!("{prefix}-{index:05}"),
+            hash: hardware_hash(prefix, index),
+            group_tag: group_tag.to_string(),
+        }
+    }
+}
+
+/// A CSV file as Get-WindowsAutopilotInfo writes it (CRLF line ends, no product id, no user).
+pub fn csv(devices: &[BenchDevice]) -> String {
+    let mut text = format!("{CSV_HEADER}\r\n");
+    for d in devices {
+        text.push_str(&format!("{},,{},{},\r\n", d.serial, d.hash, d.group_tag));
+    }
+    text
+}
+
+/// One entry of `/_lab/requests`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoggedRequest {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    /// `<rule id>:<kind>` when a fault rule fired on it.
+    pub fault: Option<String>,
+}
+
+impl LoggedRequest {
+    fn from_json(entry: &Value) -> Self {
+        let text = |key: &str| {
+            entry
+                .get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        Self {
+            method: text("method"),
+            path: text("path"),
+            status: entry
+                .get("status")
+                .and_then(Value::as_u64)
+                .and_then(|s| u16::try_from(s).ok())
+                .unwrap_or(0),
+            fault: entry
+                .get("fault")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        }
+    }
+
+    /// A Graph request (`/beta/...` or `/v1.0/...`), as opposed to the token endpoint.
+    pub fn is_graph(&self) -> bool {
+        self.path.starts_with("/beta/") || self.path.starts_with("/v1.0/")
+    }
+
+    pub fn is_token(&self) -> bool {
+        self.path.ends_with("/oauth2/v2.0/token")
+    }
+
+    /// The `import` action on imported device identities.
+    pub fn is_device_import(&self) -> bool {
+        self.method == "POST"
+            && self
+                .path
+                .contains("importedWindowsAutopilotDeviceIdentities/")
+            && (self.path.ends_with("/import") || self.path.ends_with("/microsoft.graph.import"))
+    }
+
+    /// Answered with a status a client retries (429, 503, 504), or dropped by a fault rule.
+    pub fn is_retryable_failure(&self) -> bool {
+        matches!(self.status, 429 | 503 | 504)
+            || self.fault.as_deref().is_some_and(|f| f.ends_with(":drop"))
+    }
+}
+
+/// What a request log says about one Terraform command.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RequestCounts {
+    pub graph: usize,
+    pub token: usize,
+    /// Graph requests answered 429/503/504 or dropped (each costs the client a retry).
+    pub retried: usize,
+    /// Requests a fault rule fired on.
+    pub injected: usize,
+    pub throttled: usize,
+    pub unavailable: usize,
+    pub dropped: usize,
+    pub imports: usize,
+}
+
+impl RequestCounts {
+    pub fn of(log: &[LoggedRequest]) -> Self {
+        let mut counts = Self::default();
+        for r in log {
+            if r.is_token() {
+                counts.token += 1;
+            }
+            if !r.is_graph() {
+                continue;
+            }
+            counts.graph += 1;
+            counts.retried += usize::from(r.is_retryable_failure());
+            counts.injected += usize::from(r.fault.is_some());
+            counts.throttled += usize::from(r.status == 429);
+            counts.unavailable += usize::from(matches!(r.status, 503 | 504));
+            counts.dropped += usize::from(r.fault.as_deref().is_some_and(|f| f.ends_with(":drop")));
+            counts.imports += usize::from(r.is_device_import());
+        }
+        counts
+    }
+}
+
+/// A distinct, valid hardware hash per prefix and index: padded Base64 of 16 bytes.
+pub fn hardware_hash(prefix: &str, index: usize) -> String {
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&(index as u64).to_be_bytes());
+    let tag = prefix.as_bytes();
+    for (i, b) in bytes[8..].iter_mut().enumerate() {
+        *b = tag.get(i).copied().unwrap_or(b'#');
+    }
+    base64(&bytes)
+}
+
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The JSON body of a 2xx response (`null` when empty), or an error with status and body.
+fn read_json(response: ureq::http::Response<ureq::Body>, method: &str, url: &str) -> Result<Value> {
+    let status = response.status();
+    let text = response
+        .into_body()
+        .read_to_string()
+        .with_context(|| format!("{method} {url}: could not read the response body"))?;
+    if !status.is_success() {
+        let short: String = text.trim().chars().take(600).collect();
+        bail!("{method} {url} returned {status}: {short}");
+    }
+    if text.trim().is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_str(&text).with_context(|| format!("{method} {url}: the response is not JSON"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_standard_alphabet_with_padding() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn hashes_differ_by_index_and_prefix() {
+        assert_ne!(hardware_hash("A", 1), hardware_hash("A", 2));
+        assert_ne!(hardware_hash("A", 1), hardware_hash("B", 1));
+        assert!(hardware_hash("A", 1).ends_with("=="));
+        assert_eq!(BenchDevice::numbered("CSV", 7, "T").serial, "CSV-00007");
+    }
+
+    #[test]
+    fn csv_has_the_exact_header_and_one_line_per_device() {
+        let devices = [
+            BenchDevice::numbered("CSV", 1, "BENCH"),
+            BenchDevice::numbered("CSV", 2, "BENCH"),
+        ];
+        let text = csv(&devices);
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        assert_eq!(lines[0], CSV_HEADER);
+        assert_eq!(lines.len(), 4, "{text:?}");
+        assert_eq!(lines[1], format!("CSV-00001,,{},BENCH,", devices[0].hash));
+        assert_eq!(lines[3], "");
+    }
+
+    #[test]
+    fn counts_graph_token_import_and_retried_requests() {
+        let entry = |method: &str, path: &str, status: u16, fault: Option<&str>| LoggedRequest {
+            method: method.into(),
+            path: path.into(),
+            status,
+            fault: fault.map(str::to_string),
+        };
+        let log = [
+            entry("POST", "/tenant/oauth2/v2.0/token", 200, None),
+            entry("POST", &format!("{IMPORT_PATH}/import"), 200, None),
+            entry(
+                "POST",
+                &format!("{IMPORT_PATH}/import"),
+                429,
+                Some("r1:status"),
+            ),
+            entry("GET", IDENTITIES_PATH, 503, Some("r2:status")),
+            entry("POST", "/beta/groups", 201, Some("r0:drop")),
+            entry("GET", "/v1.0/groups/x", 404, None),
+            entry("GET", "/beta/groups", 429, None),
+        ];
+        let counts = RequestCounts::of(&log);
+        assert_eq!(
+            counts,
+            RequestCounts {
+                graph: 6,
+                token: 1,
+                retried: 4,
+                injected: 3,
+                throttled: 2,
+                unavailable: 1,
+                dropped: 1,
+                imports: 2,
+            }
+        );
+    }
+
+    #[test]
+    fn reads_log_entries_with_and_without_faults() {
+        let entry = LoggedRequest::from_json(&json!({
+            "method": "GET", "path": "/beta/groups", "query": null, "status": 429,
+            "duration_ms": 1, "fault": "throttled:status"
+        }));
+        assert_eq!(entry.status, 429);
+        assert_eq!(entry.fault.as_deref(), Some("throttled:status"));
+        assert!(entry.is_graph() && entry.is_retryable_failure());
+        let plain =
+            LoggedRequest::from_json(&json!({"method": "GET", "path": "/beta/x", "status": 200}));
+        assert_eq!(plain.fault, None);
+        assert!(!plain.is_retryable_failure());
+    }
+}
