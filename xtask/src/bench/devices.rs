@@ -146,6 +146,20 @@ pub fn refresh(bench: &Bench) -> Result<Vec<Measurement>> {
         );
         rss.push(peak_mib(&run)?);
     }
+    ui::detail("one plan with -refresh=false: Terraform's own share of that time");
+    let unrefreshed = work.run(&[
+        "plan",
+        "-refresh=false",
+        "-detailed-exitcode",
+        "-input=false",
+    ])?;
+    if unrefreshed.status.code() != Some(0) {
+        bail!(
+            "terraform plan -refresh=false did not end with no changes ({}):{}",
+            ui::describe_status(unrefreshed.status),
+            unrefreshed.tail(40)
+        );
+    }
     let name = "refresh_2000_devices";
     Ok(vec![
         Measurement::new(format!("{name}_graph_requests"), "requests", graph)
@@ -161,6 +175,16 @@ pub fn refresh(bench: &Bench) -> Result<Vec<Measurement>> {
              lab adding {LATENCY_MS} ms before every Graph answer; includes Terraform's own \
              work on {DEVICES} instances"
         )),
+        Measurement::new(
+            "plan_2000_devices_without_refresh_wall_ms",
+            "ms",
+            vec![millis(unrefreshed.wall)],
+        )
+        .note(
+            "debug build; for comparison, one `terraform plan -refresh=false` of the same \
+             configuration and state: no ReadResource, so what is left is Terraform's own work \
+             and the provider's PlanResourceChange for 2000 instances",
+        ),
         Measurement::new(format!("{name}_provider_peak_rss_mib"), "MiB", rss).note(format!(
             "debug build; largest VmHWM of the provider processes that plan started, sampled \
              from /proc every {} ms",

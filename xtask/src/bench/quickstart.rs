@@ -40,8 +40,8 @@ struct Cycle {
     apply_counts: RequestCounts,
     plan: TimedRun,
     plan_counts: RequestCounts,
-    /// The sum of the rules' `fired` counters after the plan.
-    fired: u64,
+    /// Faults fired during the apply and during the plan (the rules' `fired` counters).
+    fired: (u64, u64),
 }
 
 #[derive(Default)]
@@ -67,9 +67,11 @@ impl Series {
         self.rss
             .push(peak_mib(&cycle.apply)?.max(peak_mib(&cycle.plan)?));
         let (a, p) = (&cycle.apply_counts, &cycle.plan_counts);
+        let (apply_fired, plan_fired) = cycle.fired;
         self.detail.push(format!(
-            "{label}: apply {}x429 {}x503 {} dropped, plan {}x429 {}x503, {} faults fired",
-            a.throttled, a.unavailable, a.dropped, p.throttled, p.unavailable, cycle.fired
+            "{label}: apply {}x429 {}x503 {} dropped ({apply_fired} faults fired), plan {}x429 \
+             {}x503 {} dropped ({plan_fired} fired)",
+            a.throttled, a.unavailable, a.dropped, p.throttled, p.unavailable, p.dropped
         ));
         Ok(())
     }
@@ -192,20 +194,15 @@ fn cycle(bench: &Bench, quickstart: &Path, name: &str, seed: Option<u64>) -> Res
     client.clear_requests()?;
     let apply = work.apply()?;
     let apply_counts = RequestCounts::of(&client.requests()?);
+    let apply_fired = faults_fired(&client)?;
     client.clear_requests()?;
     let plan = work.plan_without_changes()?;
     let plan_counts = RequestCounts::of(&client.requests()?);
-    let fired = client
-        .get_control("faults")?
-        .get("rules")
-        .and_then(Value::as_array)
-        .map_or(0, |rules| {
-            rules
-                .iter()
-                .filter_map(|r| r.get("fired").and_then(Value::as_u64))
-                .sum()
-        });
-    if seed.is_some() && fired == 0 {
+    let fired = (
+        apply_fired,
+        faults_fired(&client)?.saturating_sub(apply_fired),
+    );
+    if seed.is_some() && apply_fired == 0 {
         bail!("{name}: no fault fired, so the run measured nothing under faults");
     }
     Ok(Cycle {
@@ -215,6 +212,20 @@ fn cycle(bench: &Bench, quickstart: &Path, name: &str, seed: Option<u64>) -> Res
         plan_counts,
         fired,
     })
+}
+
+/// The sum of the fault rules' `fired` counters.
+fn faults_fired(client: &LabClient) -> Result<u64> {
+    Ok(client
+        .get_control("faults")?
+        .get("rules")
+        .and_then(Value::as_array)
+        .map_or(0, |rules| {
+            rules
+                .iter()
+                .filter_map(|r| r.get("fired").and_then(Value::as_u64))
+                .sum()
+        }))
 }
 
 /// Copies the regular files of the quickstart (not Terraform's local files, not hidden ones).
