@@ -1,7 +1,9 @@
 //! `cargo xtask demo`: the quickstart, end to end, against an emulated tenant.
 //!
-//! setup -> build -> start the lab -> mirror + CLI config -> init -> plan -> apply -> plan (quiet)
-//! -> change the profile out of band through Graph -> plan shows the drift -> destroy -> stop.
+//! setup -> build -> start the lab -> mirror + CLI config -> init -> plan -> apply (the whole
+//! quickstart tenant: both join tracks, ESP, device preparation, devices) -> plan (quiet)
+//! -> change the domain join profile out of band through Graph -> plan shows the drift
+//! -> destroy -> stop.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -111,6 +113,20 @@ fn run_steps(root: &Path, work: &Path) -> Result<Vec<String>> {
     ui::step(7, TOTAL_STEPS, "terraform apply -auto-approve");
     tf.run(&["apply", "-auto-approve", "-input=false"])
         .context("step 7: terraform apply failed")?;
+    match tf
+        .output(&["show", "-json"])
+        .map(|json| managed_resources(&json))
+    {
+        Ok(kinds) if !kinds.is_empty() => {
+            let total: usize = kinds.values().sum();
+            let listed: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} x{n}")).collect();
+            ui::outcome(format!("The tenant holds {total} managed objects"));
+            ui::detail(listed.join(", "));
+            summary.push(format!("apply: {total} objects of {} kinds", kinds.len()));
+        }
+        Ok(_) => bail!("step 7: the state holds no resource after terraform apply"),
+        Err(err) => ui::detail(format!("(could not read the state: {err:#})")),
+    }
 
     ui::step(
         8,
@@ -345,6 +361,26 @@ fn id_from_state(json: &str) -> Option<String> {
     }
 }
 
+/// `terraform show -json` -> the number of managed resources of each type in the root module.
+fn managed_resources(json: &str) -> BTreeMap<String, usize> {
+    let mut kinds = BTreeMap::new();
+    let state: Value = serde_json::from_str(json).unwrap_or(Value::Null);
+    let resources = state
+        .pointer("/values/root_module/resources")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for resource in resources {
+        if resource.get("mode").and_then(Value::as_str) != Some("managed") {
+            continue;
+        }
+        if let Some(kind) = resource.get("type").and_then(Value::as_str) {
+            *kinds.entry(kind.to_string()).or_default() += 1;
+        }
+    }
+    kinds
+}
+
 /// `20 (DELETE 1, GET 10, ...); statuses: 200 x12, 204 x2, 404 x1`.
 fn describe_requests(requests: &[Value]) -> String {
     let mut by_method: BTreeMap<String, usize> = BTreeMap::new();
@@ -389,6 +425,25 @@ mod tests {
         ]}}}"#;
         assert_eq!(id_from_state(json).as_deref(), Some("dj1"));
         assert_eq!(id_from_state(r#"{"format_version":"0.2"}"#), None);
+    }
+
+    #[test]
+    fn counts_managed_resources_by_type() {
+        let json = r#"{"values":{"root_module":{"resources":[
+            {"mode":"managed","type":"autopilot_group"},
+            {"mode":"managed","type":"autopilot_group"},
+            {"mode":"data","type":"autopilot_provisioning_client"},
+            {"mode":"managed","type":"autopilot_device_csv"}
+        ]}}}"#;
+        let kinds = managed_resources(json);
+        assert_eq!(
+            kinds.into_iter().collect::<Vec<_>>(),
+            [
+                ("autopilot_device_csv".to_string(), 1),
+                ("autopilot_group".to_string(), 2)
+            ]
+        );
+        assert!(managed_resources("not json").is_empty());
     }
 
     #[test]
