@@ -7,12 +7,14 @@
 //! - `schemas`: write `schemas/` (JSON Schemas of configurations and Graph payloads)
 //! - `bench`: provider start, device refresh and CSV apply at 2,000 devices, the quickstart under
 //!   faults; figures of the debug builds in a table and `bench/results.json`
+//! - `fuzz`:  run the cargo-fuzz targets in `fuzz/` for a bounded time each
 //! - `docs`:  generate `docs/` (Registry layout) from the provider's schema and `examples/`
 
 mod bench;
 mod cargo;
 mod demo;
 mod docs;
+mod fuzz;
 mod graph;
 mod lab;
 mod schemas;
@@ -66,6 +68,15 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
     },
+    /// Run the cargo-fuzz targets in fuzz/ for a bounded time each (installs cargo-fuzz first).
+    Fuzz {
+        /// Seconds per target.
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        /// Only this target (repeatable); all of them by default.
+        #[arg(long = "target", value_name = "NAME")]
+        targets: Vec<String>,
+    },
     /// Generate docs/ (Terraform Registry layout) from the provider's schema and examples/.
     Docs {
         /// Only check that docs/ is up to date; change nothing.
@@ -83,6 +94,7 @@ fn main() -> ExitCode {
         Command::Lint => cargo::lint(&root),
         Command::Schemas { check } => schemas::run(&root, check),
         Command::Bench { only } => bench::run(&root, &only),
+        Command::Fuzz { seconds, targets } => fuzz::run(&root, seconds, &targets),
         Command::Docs { check } => docs::run(&root, check),
     });
     match result {
