@@ -8,6 +8,7 @@
 //! - `bench`: provider start, device refresh and CSV apply at 2,000 devices, the quickstart under
 //!   faults; figures of the debug builds in a table and `bench/results.json`
 //! - `fuzz`:  run the cargo-fuzz targets in `fuzz/` for a bounded time each
+//! - `soak`:  the fault-injection suite over the quickstart with many fault seeds
 //! - `docs`:  generate `docs/` (Registry layout) from the provider's schema and `examples/`
 
 mod bench;
@@ -77,6 +78,13 @@ enum Command {
         #[arg(long = "target", value_name = "NAME")]
         targets: Vec<String>,
     },
+    /// Apply the quickstart under injected faults (throttling, 503s, lost answers, replication
+    /// delay) with many seeds; `cargo xtask test` runs the same suite with two.
+    Soak {
+        /// How many fault seeds to run.
+        #[arg(long, default_value_t = 20)]
+        seeds: u32,
+    },
     /// Generate docs/ (Terraform Registry layout) from the provider's schema and examples/.
     Docs {
         /// Only check that docs/ is up to date; change nothing.
@@ -95,6 +103,7 @@ fn main() -> ExitCode {
         Command::Schemas { check } => schemas::run(&root, check),
         Command::Bench { only } => bench::run(&root, &only),
         Command::Fuzz { seconds, targets } => fuzz::run(&root, seconds, &targets),
+        Command::Soak { seeds } => cargo::soak(&root, seeds),
         Command::Docs { check } => docs::run(&root, check),
     });
     match result {
