@@ -183,7 +183,10 @@ impl DataSource<GraphClient> for DevicesData {
         config: DevicesDataModel,
         diags: &mut Diagnostics,
     ) -> Option<DevicesDataModel> {
-        let listing = match DeviceCache::shared().listing(client).await {
+        // A fresh listing: a data source is read once per run, often right
+        // after devices were imported in the same apply, and must not answer
+        // from a listing taken before those imports finished.
+        let listing = match DeviceCache::shared().fresh_listing(client).await {
             Ok(listing) => listing,
             Err(e) => {
                 diags.error("Cannot list the Autopilot devices", e);
