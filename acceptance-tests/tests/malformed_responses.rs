@@ -1,5 +1,5 @@
 //! Malformed Graph answers (cut-off JSON, HTML pages, empty bodies, wrong types, a list
-//! without `value`) served by the lab's `raw_body` fault rules: Terraform fails with a
+//! without `value`, a next page on another host) served by the lab's `raw_body` fault rules: Terraform fails with a
 //! diagnostic that names what was wrong, the provider does not panic, and the state survives.
 
 use acceptance_tests::devices::{faults_fired, set_faults};
@@ -132,7 +132,7 @@ fn malformed_answers_to_a_refresh_are_diagnostics_and_keep_the_state() {
 }
 
 #[test]
-fn a_list_without_value_is_a_diagnostic() {
+fn malformed_list_answers_are_diagnostics() {
     let lab = Lab::start();
     let tf = terraform_with_provider_logs(&lab);
     tf.write_config(DEVICES);
@@ -150,6 +150,23 @@ fn a_list_without_value_is_a_diagnostic() {
             "the answer has no `value` list",
         ],
     );
+
+    // A next page on another host is not followed: the request would carry the token.
+    answer_get(
+        &lab,
+        "^/beta/deviceManagement/windowsAutopilotDeviceIdentities$",
+        200,
+        r#"{"value":[],"@odata.nextLink":"http://127.0.0.2:9/beta/deviceManagement/windowsAutopilotDeviceIdentities?$skiptoken=x"}"#,
+        "application/json",
+    );
+    assert_diagnosed(
+        tf.plan(),
+        &[
+            "`@odata.nextLink` leads to http://127.0.0.2:9",
+            "it is not followed",
+        ],
+    );
+
     set_faults(&lab, &json!([]));
     tf.apply().assert_contains("count = 0");
 }

@@ -377,7 +377,7 @@ impl GraphClient {
             let page: Page<T> = Self::decode(path, &bytes)?;
             items.extend(page.value);
             match page.next_link {
-                Some(next) => url = Url::parse(&next).map_err(|_| GraphError::Path(next))?,
+                Some(next) => url = response::next_link(&self.graph_url, path, &next)?,
                 None => return Ok(items),
             }
         }

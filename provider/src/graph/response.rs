@@ -6,6 +6,7 @@
 
 use serde::de::DeserializeOwned;
 use serde_json::error::Category;
+use url::Url;
 
 use super::GraphError;
 
@@ -30,6 +31,25 @@ pub(crate) fn decode<T: DeserializeOwned>(path: &str, bytes: &[u8]) -> Result<T,
         .end()
         .map_err(|e| fail(format!("the answer has more after its JSON document ({e})")))?;
     Ok(value)
+}
+
+/// The next page of a list (`@odata.nextLink`), followed only on Graph's
+/// own origin: the request carries the access token.
+pub(crate) fn next_link(graph_url: &Url, path: &str, next: &str) -> Result<Url, GraphError> {
+    let fail = |reason: String| GraphError::Decode {
+        path: path.to_string(),
+        reason,
+    };
+    let url = Url::parse(next)
+        .map_err(|e| fail(format!("the answer's `@odata.nextLink` is not a URL ({e})")))?;
+    if url.origin() != graph_url.origin() {
+        return Err(fail(format!(
+            "the answer's `@odata.nextLink` leads to {}, not to {}; it is not followed, since the request would carry the access token",
+            url.origin().ascii_serialization(),
+            graph_url.origin().ascii_serialization()
+        )));
+    }
+    Ok(url)
 }
 
 fn reason(error: &serde_path_to_error::Error<serde_json::Error>) -> String {
@@ -237,6 +257,28 @@ mod tests {
             reason_of::<Page>(br#"{"@odata.context":"x"}"#),
             "the answer has no `value` list, which every collection answer has"
         );
+    }
+
+    #[test]
+    fn next_links_stay_on_graphs_origin() {
+        let graph = Url::parse("https://graph.microsoft.com").expect("url");
+        let next = "https://graph.microsoft.com/beta/groups?$skiptoken=x";
+        assert_eq!(
+            next_link(&graph, "groups", next)
+                .map(|u| u.to_string())
+                .ok(),
+            Some(next.to_string())
+        );
+        for bad in [
+            "https://evil.example/beta/groups?$skiptoken=x",
+            "http://graph.microsoft.com/beta/groups",
+            "https://graph.microsoft.com:8443/beta/groups",
+        ] {
+            let error = next_link(&graph, "groups", bad).expect_err(bad).to_string();
+            assert!(error.contains("is not followed"), "{error}");
+        }
+        let error = next_link(&graph, "groups", "/beta/groups?x").expect_err("relative");
+        assert!(error.to_string().contains("not a URL"), "{error}");
     }
 
     #[test]
