@@ -98,16 +98,31 @@ fn is_write(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// A request counted against the budgets, to be [settled](Budgets::settle)
+/// once its answer is in.
+#[derive(Debug, Clone, Copy)]
+pub struct Spent {
+    at: Instant,
+    bucket: Bucket,
+    write: bool,
+}
+
 impl Budgets {
-    /// Waits until the request fits every budget it counts against, then
-    /// records it.
-    pub async fn acquire(&self, method: &Method, path: &str) {
-        let windows: Vec<&Mutex<Window>> = match Bucket::of(path) {
-            Bucket::Intune if is_write(method) => vec![&self.intune_all, &self.intune_writes],
+    fn windows(&self, bucket: Bucket, write: bool) -> Vec<&Mutex<Window>> {
+        match bucket {
+            Bucket::Intune if write => vec![&self.intune_all, &self.intune_writes],
             Bucket::Intune => vec![&self.intune_all],
             Bucket::Directory => vec![&self.directory],
-            Bucket::Other => return,
-        };
+            Bucket::Other => Vec::new(),
+        }
+    }
+
+    /// Waits until the request fits every budget it counts against, then
+    /// records it.
+    pub async fn acquire(&self, method: &Method, path: &str) -> Spent {
+        let bucket = Bucket::of(path);
+        let write = is_write(method);
+        let windows = self.windows(bucket, write);
         loop {
             let mut guards = Vec::with_capacity(windows.len());
             for window in &windows {
@@ -123,7 +138,11 @@ impl Budgets {
                 for guard in &mut guards {
                     guard.sent.push_back(now);
                 }
-                return;
+                return Spent {
+                    at: now,
+                    bucket,
+                    write,
+                };
             }
             drop(guards);
             tracing::debug!(
@@ -132,6 +151,21 @@ impl Budgets {
                 "client-side budget full; waiting"
             );
             tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Moves a request's mark from when it was sent to when its answer
+    /// came. Graph counts a request when it arrives, which on a busy
+    /// machine or network can be well after it was sent: counting from the
+    /// answer keeps the client's window at least as full as Graph's.
+    pub async fn settle(&self, spent: Spent) {
+        let now = Instant::now();
+        for window in self.windows(spent.bucket, spent.write) {
+            let mut window = window.lock().await;
+            if let Some(mark) = window.sent.iter_mut().find(|t| **t == spent.at) {
+                *mark = now;
+                window.sent.make_contiguous().sort();
+            }
         }
     }
 }
@@ -155,6 +189,28 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn slow_answers_keep_their_requests_in_the_window_longer() {
+        let budgets = Budgets::default();
+        let start = Instant::now();
+        let mut spent = Vec::new();
+        for _ in 0..95 {
+            spent.push(budgets.acquire(&Method::POST, "deviceManagement/x").await);
+        }
+        // Every answer comes 5 s after its request was sent: Graph may have
+        // counted them as late as that.
+        tokio::time::advance(Duration::from_secs(5)).await;
+        for s in spent {
+            budgets.settle(s).await;
+        }
+        budgets.acquire(&Method::POST, "deviceManagement/x").await;
+        assert_eq!(
+            Instant::now().duration_since(start),
+            Duration::from_secs(25),
+            "the 96th write waits for the window counted from the answers"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn writes_beyond_the_budget_wait_for_the_window() {
         let budgets = Budgets::default();
         let start = Instant::now();
@@ -168,6 +224,7 @@ mod tests {
             Duration::from_secs(20)
         );
         // Reads were not held back by the write budget's wait beyond their own.
+        // (Marks are settled by the client after each answer.)
         budgets.acquire(&Method::GET, "deviceManagement/x").await;
         assert_eq!(
             Instant::now().duration_since(start),

@@ -183,8 +183,10 @@ impl GraphClient {
         let mut attempt: u32 = 0;
         let mut refreshed = false;
         loop {
-            self.acquire_budget(&method, &graph_path).await?;
-            let failure = match self.send_once(&method, &url, body.as_ref()).await {
+            let spent = self.acquire_budget(&method, &graph_path).await?;
+            let outcome = self.send_once(&method, &url, body.as_ref()).await;
+            self.budgets.settle(spent).await;
+            let failure = match outcome {
                 Ok(bytes) => return Ok(bytes),
                 Err(failure) => failure,
             };
@@ -241,9 +243,13 @@ impl GraphClient {
     }
 
     /// Waits for the client-side budget, unless Terraform asks to stop.
-    async fn acquire_budget(&self, method: &Method, path: &str) -> Result<(), SendError> {
+    async fn acquire_budget(
+        &self,
+        method: &Method,
+        path: &str,
+    ) -> Result<budget::Spent, SendError> {
         tokio::select! {
-            () = self.budgets.acquire(method, path) => Ok(()),
+            spent = self.budgets.acquire(method, path) => Ok(spent),
             () = self.stop.cancelled() => Err(SendError::Failed(GraphError::Stopped {
                 what: format!("waiting for the request budget of {path}"),
             })),
