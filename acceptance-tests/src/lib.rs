@@ -16,6 +16,7 @@
 //! ```
 
 pub mod devices;
+pub mod interrupt;
 pub mod lab;
 pub mod paths;
 pub mod process;

@@ -8,14 +8,13 @@
 //! `cargo xtask soak` raises it.
 
 use std::collections::BTreeMap;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::Stdio;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use acceptance_tests::devices::{faults_fired, set_faults};
-use acceptance_tests::{Lab, Terraform, TfOutput, lab_objects, put_lab_settings};
+use acceptance_tests::interrupt::{finish, kill_providers, signal, spawn_apply, wait_for};
+use acceptance_tests::{Lab, Terraform, lab_objects, put_lab_settings};
 use serde_json::{Value, json};
 
 /// Lab collections and the resource types whose objects live there.
@@ -254,74 +253,6 @@ resource "autopilot_enrollment_status_page" "esp" {
 }
 "#;
 
-/// The provider processes started by Terraform for this lab (found by the lab URL in their
-/// environment), so that only this test's provider is killed.
-fn provider_pids(lab: &Lab) -> Vec<u32> {
-    let marker = format!("AUTOPILOT_GRAPH_URL={}", lab.info().graph_url);
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_string_lossy().parse::<u32>().ok())
-        .filter(|pid| {
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
-            String::from_utf8_lossy(&cmdline).contains("terraform-provider-autopilot")
-                && environ
-                    .split(|b| *b == 0)
-                    .any(|var| var == marker.as_bytes())
-        })
-        .collect()
-}
-
-/// `kill <signal> -- <target>` (a pid, or `-<pgid>` for a whole process group).
-fn signal(target: &str, signal: &str) {
-    let status = std::process::Command::new("kill")
-        .args([signal, "--", target])
-        .status()
-        .expect("run kill");
-    assert!(status.success(), "kill {signal} -- {target} failed");
-}
-
-/// Waits (bounded) until `ready` holds.
-#[track_caller]
-fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !ready() {
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "gave up waiting for {what}"
-        );
-        thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn finish(child: std::process::Child) -> TfOutput {
-    let output = child.wait_with_output().expect("wait for terraform");
-    TfOutput {
-        command: "terraform apply (interrupted)".into(),
-        dir: std::path::PathBuf::from("(the test's working directory)"),
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        timed_out: false,
-        elapsed: Duration::ZERO,
-    }
-}
-
-/// `terraform apply` in a process group of its own, as a shell runs a foreground job: Ctrl-C is
-/// then a SIGINT to that group (Terraform and the provider alike).
-fn spawn_apply(tf: &Terraform) -> std::process::Child {
-    tf.command(&["apply", "-auto-approve", "-no-color", "-input=false"])
-        .process_group(0)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start terraform apply")
-}
-
 /// The provider is killed while the deployment profile exists in the tenant but its create has
 /// not returned (its assignment is held up): the next apply takes the orphan over instead of
 /// creating a second profile.
@@ -343,11 +274,7 @@ fn provider_killed_mid_apply_then_apply_again_converges_without_duplicates() {
     });
     // The profile's create now waits on its held-up assignment.
     thread::sleep(Duration::from_millis(300));
-    let pids = provider_pids(&lab);
-    assert!(!pids.is_empty(), "no provider process found for this lab");
-    for pid in pids {
-        signal(&pid.to_string(), "-KILL");
-    }
+    kill_providers(&lab);
     let interrupted = finish(child);
     assert_ne!(
         interrupted.code, 0,

@@ -48,6 +48,8 @@ impl DeviceIdentity {
 pub struct ImportedIdentity {
     pub id: String,
     pub serial_number: Option<String>,
+    /// The imported hash (Graph returns it; it is never logged).
+    pub hardware_identifier: Option<String>,
     pub state: Option<ImportState>,
 }
 

@@ -168,6 +168,7 @@ mod tests {
                 device_error_code: Some(code),
                 device_error_name: name.map(str::to_string),
             }),
+            ..Default::default()
         }
     }
 

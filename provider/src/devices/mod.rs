@@ -8,6 +8,7 @@ pub mod csv;
 pub mod graph;
 pub mod hash;
 pub mod import;
+pub mod leftovers;
 pub mod ops;
 pub mod rule;
 

@@ -12,6 +12,7 @@ use tokio::time::Instant;
 use super::cache::{DeviceCache, Listing};
 use super::graph::{self, DeviceIdentity, IMPORT_CHUNK, ImportedIdentity, NewDevice};
 use super::import::{Backoff, FailureKind, ImportFailure, Progress, progress};
+use super::leftovers::Leftovers;
 use super::run_bounded;
 use crate::graph::{GraphClient, GraphError};
 
@@ -38,15 +39,44 @@ impl Deadline {
         self.budget
     }
 
-    /// Waits `delay`, or until the deadline if that is sooner. False (and
-    /// no wait) when the deadline has passed.
-    pub async fn pause(&self, delay: Duration) -> bool {
+    /// `delay`, shortened to end at the deadline; `None` once it has passed.
+    fn bounded(&self, delay: Duration) -> Option<Duration> {
         let now = Instant::now();
-        if now >= self.at {
-            return false;
+        (now < self.at).then(|| delay.min(self.at - now))
+    }
+
+    /// Waits `delay`, or until the deadline if that is sooner, or until
+    /// Terraform asks the provider to stop.
+    pub async fn pause(&self, client: &GraphClient, delay: Duration) -> Wait {
+        let Some(delay) = self.bounded(delay) else {
+            return Wait::Expired;
+        };
+        match client.pause(delay, "following device imports").await {
+            Ok(()) => Wait::Over,
+            Err(_) => Wait::Stopped,
         }
-        tokio::time::sleep(delay.min(self.at - now)).await;
-        true
+    }
+}
+
+/// How a wait ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// The wait is over; go on.
+    Over,
+    /// The deadline had passed: no wait.
+    Expired,
+    /// Terraform asked the provider to stop.
+    Stopped,
+}
+
+impl Wait {
+    /// The error for a device still waiting when a wait did not end well.
+    fn error(self, deadline: &Deadline) -> Option<ImportError> {
+        match self {
+            Wait::Over => None,
+            Wait::Expired => Some(ImportError::TimedOut(deadline.budget())),
+            Wait::Stopped => Some(ImportError::Stopped),
+        }
     }
 }
 
@@ -67,6 +97,8 @@ pub enum ImportError {
     Invisible { id: String, waited: Duration },
     /// Following the import failed.
     Poll(String),
+    /// Terraform asked the provider to stop before the import was decided.
+    Stopped,
 }
 
 impl ImportError {
@@ -77,6 +109,7 @@ impl ImportError {
             ImportError::Submit(_) => "refused request".into(),
             ImportError::TimedOut(_) | ImportError::Invisible { .. } => "timeout".into(),
             ImportError::Poll(_) => "polling failed".into(),
+            ImportError::Stopped => "stopped".into(),
         }
     }
 
@@ -103,8 +136,9 @@ impl fmt::Display for ImportError {
             ),
             ImportError::TimedOut(waited) => write!(
                 f,
-                "the import was not processed within {}s; its import record was deleted. \
-                 Run apply again, or raise the create timeout (`timeouts`).",
+                "the import was not processed within {}s. Its import record is kept: the next \
+                 apply follows it instead of importing the device again. Run apply again, or \
+                 raise the create timeout (`timeouts`).",
                 waited.as_secs()
             ),
             ImportError::Invisible { id, waited } => write!(
@@ -114,6 +148,12 @@ impl fmt::Display for ImportError {
                 waited.as_secs()
             ),
             ImportError::Poll(e) => write!(f, "following the import failed: {e}"),
+            ImportError::Stopped => write!(
+                f,
+                "Terraform asked the provider to stop before the import was processed. Its \
+                 import record is kept: the next apply follows it instead of importing the \
+                 device again."
+            ),
         }
     }
 }
@@ -129,7 +169,21 @@ pub struct Imported {
 /// Imports one device (POST to the collection) and follows it to its end.
 pub async fn import_one(client: &GraphClient, device: &NewDevice, deadline: Deadline) -> Imported {
     let cache = DeviceCache::shared();
-    let record = match graph::submit_one(client, device).await {
+    let leftover = Leftovers::shared()
+        .take(client, &[device])
+        .await
+        .pop()
+        .flatten();
+    let mut stale = Vec::new();
+    let resumed = match leftover {
+        Some(record) => resumable(client, record, &mut stale).await,
+        None => None,
+    };
+    let submitted = match resumed {
+        Some(record) => Ok(record),
+        None => graph::submit_one(client, device).await,
+    };
+    let record = match submitted {
         Ok(record) => record,
         Err(e) => {
             let adopted = if maybe_committed(&e) {
@@ -148,7 +202,7 @@ pub async fn import_one(client: &GraphClient, device: &NewDevice, deadline: Dead
                 None => {
                     return Imported {
                         results: vec![Err(ImportError::Submit(redact(&e.to_string())))],
-                        warnings: Vec::new(),
+                        warnings: clean_up(client, stale).await,
                     };
                 }
             }
@@ -176,7 +230,10 @@ pub async fn import_one(client: &GraphClient, device: &NewDevice, deadline: Dead
         Ok(Progress::Waiting) => Err(ImportError::TimedOut(deadline.budget())),
         Err(e) => Err(e),
     };
-    let warnings = clean_up(client, vec![record.id.clone()]).await;
+    if !keeps_record(&result) {
+        stale.push(record.id.clone());
+    }
+    let warnings = clean_up(client, stale).await;
     Imported {
         results: vec![result],
         warnings,
@@ -192,8 +249,12 @@ async fn follow_one(
     let mut backoff = Backoff::polling();
     let mut current = progress(record);
     while current == Progress::Waiting {
-        if !deadline.pause(backoff.next_delay()).await {
-            return Err(ImportError::TimedOut(deadline.budget()));
+        if let Some(error) = deadline
+            .pause(client, backoff.next_delay())
+            .await
+            .error(&deadline)
+        {
+            return Err(error);
         }
         current = match graph::get_import(client, &record.id).await {
             Ok(Some(record)) => progress(&record),
@@ -216,10 +277,33 @@ pub async fn import_many(
 ) -> Imported {
     let cache = DeviceCache::shared();
     let mut results: Vec<Option<Result<DeviceIdentity, ImportError>>> = vec![None; devices.len()];
-    // Record id -> device index.
+    // Record id -> device index, while undecided.
     let mut pending: HashMap<String, usize> = HashMap::new();
-    let mut record_ids = Vec::new();
-    let indices: Vec<usize> = (0..devices.len()).collect();
+    // Every record followed: (record id, device index).
+    let mut record_ids: Vec<(String, usize)> = Vec::new();
+    let mut stale = Vec::new();
+    let wanted: Vec<&NewDevice> = devices.iter().collect();
+    let leftovers = Leftovers::shared().take(client, &wanted).await;
+    let mut indices: Vec<usize> = Vec::with_capacity(devices.len());
+    for (i, leftover) in leftovers.into_iter().enumerate() {
+        let resumed = match leftover {
+            Some(record) => resumable(client, record, &mut stale).await,
+            None => None,
+        };
+        match resumed {
+            Some(record) => {
+                record_ids.push((record.id.clone(), i));
+                pending.insert(record.id, i);
+            }
+            None => indices.push(i),
+        }
+    }
+    if !pending.is_empty() {
+        tracing::info!(
+            devices = pending.len(),
+            "following imports an earlier run left unfinished instead of importing again"
+        );
+    }
     for chunk in indices.chunks(IMPORT_CHUNK) {
         let batch: Vec<&NewDevice> = chunk.iter().filter_map(|&i| devices.get(i)).collect();
         match graph::submit_chunk(client, &batch).await {
@@ -229,7 +313,6 @@ pub async fn import_many(
                     .filter_map(|&i| Some((devices.get(i)?.serial_number.to_lowercase(), i)))
                     .collect();
                 for record in records {
-                    record_ids.push(record.id.clone());
                     let index = record
                         .serial_number
                         .as_deref()
@@ -237,6 +320,7 @@ pub async fn import_many(
                         .and_then(|serial| unmatched.remove(&serial));
                     match index {
                         Some(i) => {
+                            record_ids.push((record.id.clone(), i));
                             pending.insert(record.id, i);
                         }
                         None => {
@@ -265,7 +349,7 @@ pub async fn import_many(
                 for (&i, record) in chunk.iter().zip(recovered) {
                     match record {
                         Some(record) => {
-                            record_ids.push(record.id.clone());
+                            record_ids.push((record.id.clone(), i));
                             pending.insert(record.id, i);
                         }
                         None => set(&mut results, i, Err(ImportError::Submit(message.clone()))),
@@ -286,13 +370,13 @@ pub async fn import_many(
     let mut refused: Vec<(usize, ImportFailure)> = Vec::new();
     let mut backoff = Backoff::polling();
     while !pending.is_empty() {
-        if !deadline.pause(backoff.next_delay()).await {
+        if let Some(error) = deadline
+            .pause(client, backoff.next_delay())
+            .await
+            .error(&deadline)
+        {
             for (_, i) in pending.drain() {
-                set(
-                    &mut results,
-                    i,
-                    Err(ImportError::TimedOut(deadline.budget())),
-                );
+                set(&mut results, i, Err(error.clone()));
             }
             break;
         }
@@ -346,13 +430,53 @@ pub async fn import_many(
             set(&mut results, i, Err(error));
         }
     }
-    let warnings = clean_up(client, record_ids).await;
-    Imported {
-        results: results
+    let results: Vec<Result<DeviceIdentity, ImportError>> = results
+        .into_iter()
+        .map(|r| r.unwrap_or(Err(ImportError::TimedOut(deadline.budget()))))
+        .collect();
+    stale.extend(
+        record_ids
             .into_iter()
-            .map(|r| r.unwrap_or(Err(ImportError::TimedOut(deadline.budget()))))
-            .collect(),
-        warnings,
+            .filter(|(_, i)| !results.get(*i).is_some_and(keeps_record))
+            .map(|(id, _)| id),
+    );
+    let warnings = clean_up(client, stale).await;
+    Imported { results, warnings }
+}
+
+/// Whether an import's record stays for the next apply to follow: the
+/// import was not decided when this run gave up on it, and importing the
+/// device again would collide with it once it lands.
+fn keeps_record(result: &Result<DeviceIdentity, ImportError>) -> bool {
+    matches!(result, Err(ImportError::TimedOut(_) | ImportError::Stopped))
+}
+
+/// Whether a record left by an earlier run can be followed instead of
+/// importing again: undecided, or registered as a device that still
+/// exists. Anything else is stale and joins `stale` to be deleted.
+async fn resumable(
+    client: &GraphClient,
+    record: ImportedIdentity,
+    stale: &mut Vec<String>,
+) -> Option<ImportedIdentity> {
+    let usable = match progress(&record) {
+        Progress::Waiting => true,
+        Progress::Registered(id) => match DeviceCache::shared().listing(client).await {
+            Ok(listing) => match (id, &record.serial_number) {
+                (Some(id), _) => listing.get(&id).is_some(),
+                (None, Some(serial)) => listing.by_serial(serial).len() == 1,
+                (None, None) => false,
+            },
+            Err(_) => false,
+        },
+        Progress::Failed(_) => false,
+    };
+    if usable {
+        tracing::info!(record = %record.id, "an earlier run's import of this device is unfinished; following it");
+        Some(record)
+    } else {
+        stale.push(record.id.clone());
+        None
     }
 }
 
@@ -474,14 +598,16 @@ async fn await_registrations(
         if waiting.is_empty() {
             break;
         }
-        if !deadline.pause(backoff.next_delay()).await {
+        let wait = deadline.pause(client, backoff.next_delay()).await;
+        if wait != Wait::Over {
             for (i, id, _) in waiting.drain(..) {
-                let error = match id {
-                    Some(id) => ImportError::Invisible {
+                let error = match (wait, id) {
+                    (Wait::Stopped, _) => ImportError::Stopped,
+                    (_, Some(id)) => ImportError::Invisible {
                         id,
                         waited: deadline.budget(),
                     },
-                    None => ImportError::TimedOut(deadline.budget()),
+                    (_, None) => ImportError::TimedOut(deadline.budget()),
                 };
                 done.push((i, Err(error)));
             }
@@ -549,11 +675,18 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn deadline_bounds_pauses() {
-        let deadline = Deadline::after(Duration::from_secs(1));
-        let start = Instant::now();
-        assert!(deadline.pause(Duration::from_secs(5)).await);
-        assert_eq!(Instant::now() - start, Duration::from_secs(1));
-        assert!(!deadline.pause(Duration::from_secs(5)).await);
+        let deadline = Deadline::after(Duration::from_secs(3));
+        assert_eq!(
+            deadline.bounded(Duration::from_secs(1)),
+            Some(Duration::from_secs(1))
+        );
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert_eq!(
+            deadline.bounded(Duration::from_secs(5)),
+            Some(Duration::from_secs(1))
+        );
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert_eq!(deadline.bounded(Duration::from_secs(5)), None);
     }
 
     #[test]
