@@ -229,7 +229,6 @@ output "json" {{ value = data.autopilot_configuration_file.x.json }}
 }
 
 #[test]
-#[ignore = "autopilot-lab does not serve /v1.0/organization yet"]
 fn configuration_file_reads_the_tenant() {
     let lab = Lab::start();
     let id = entra_profile(&lab);

@@ -450,3 +450,57 @@ async fn users_are_seeded() {
     assert_eq!(page["value"].as_array().unwrap().len(), 2);
     assert!(page["@odata.nextLink"].is_string());
 }
+
+#[tokio::test]
+async fn organization_is_the_tenant_with_its_default_domain() {
+    let lab = Lab::start().await;
+    let tenant = lab.info().tenant_id.clone();
+    for version in ["v1.0", "beta"] {
+        let (status, body) = lab.get(&format!("/{version}/organization")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let organizations = body["value"].as_array().unwrap();
+        assert_eq!(organizations.len(), 1, "{body}");
+        let organization = &organizations[0];
+        assert_eq!(organization["id"], json!(tenant));
+        let domains = organization["verifiedDomains"].as_array().unwrap();
+        let default: Vec<&Value> = domains.iter().filter(|d| d["isDefault"] == true).collect();
+        assert_eq!(default.len(), 1, "{body}");
+        assert_eq!(default[0]["name"], "autopilotlab.onmicrosoft.com");
+
+        let (status, one) = lab.get(&format!("/{version}/organization/{tenant}")).await;
+        assert_eq!(status, StatusCode::OK, "{one}");
+        assert_eq!(one["id"], json!(tenant));
+        assert!(
+            one["@odata.context"]
+                .as_str()
+                .unwrap()
+                .ends_with("#organization/$entity")
+        );
+    }
+    let (status, body) = lab
+        .get("/v1.0/organization/00000000-0000-0000-0000-000000000000")
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, _) = lab.post("/v1.0/organization", json!({})).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn organization_needs_a_directory_or_organization_role() {
+    let lab = Lab::start_with(LabConfig {
+        roles: Some(vec!["Group.Read.All".into()]),
+        ..LabConfig::default()
+    })
+    .await;
+    let (status, body) = lab.get("/v1.0/organization").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_graph_error(&body, "Authorization_RequestDenied", "privileges");
+
+    let lab = Lab::start_with(LabConfig {
+        roles: Some(vec!["Organization.Read.All".into()]),
+        ..LabConfig::default()
+    })
+    .await;
+    let (status, body) = lab.get("/v1.0/organization").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}

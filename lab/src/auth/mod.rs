@@ -62,4 +62,5 @@ pub const KNOWN_ROLES: &[&str] = &[
     "Directory.ReadWrite.All",
     "User.Read.All",
     "User.ReadWrite.All",
+    "Organization.Read.All",
 ];

@@ -18,6 +18,7 @@ pub mod directory;
 pub mod enrollment_configurations;
 pub mod imports;
 pub mod odata;
+pub mod organization;
 pub mod permissions;
 pub mod schema;
 
@@ -226,6 +227,7 @@ fn route(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
         "serviceprincipals" => directory::route_service_principals(app, request, rest),
         "users" => directory::route_users(app, request, rest),
         "directoryobjects" => directory::route_directory_objects(app, request, rest),
+        "organization" => organization::route(app, request, rest),
         _ => Err(GraphError::segment_not_found(first)),
     }
 }

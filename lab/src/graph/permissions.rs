@@ -86,6 +86,12 @@ const USER_READ: &[&str] = &[
 ];
 const USER_WRITE: &[&str] = &["User.ReadWrite.All", "Directory.ReadWrite.All"];
 const DIRECTORY_READ: &[&str] = &["Directory.Read.All", "Directory.ReadWrite.All"];
+const ORGANIZATION_READ: &[&str] = &[
+    "Organization.Read.All",
+    "Organization.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
 
 fn area(family: Family, read: &'static [&'static str], write: &'static [&'static str]) -> Area {
     Area {
@@ -130,6 +136,7 @@ pub fn area_of(segments: &[String]) -> Option<Area> {
         ("serviceprincipals", _) => area(Family::Directory, SP_READ, SP_WRITE),
         ("users", _) => area(Family::Directory, USER_READ, USER_WRITE),
         ("directoryobjects", _) => area(Family::Directory, DIRECTORY_READ, DIRECTORY_READ),
+        ("organization", _) => area(Family::Directory, ORGANIZATION_READ, ORGANIZATION_READ),
         _ => return None,
     })
 }
