@@ -1,6 +1,7 @@
 //! How the provider authenticates, through the real `terraform` binary against a running lab:
 //! client certificate, OIDC token file, managed identity, Azure CLI; secrets never reach the
-//! output; no credentials at all gives a diagnostic naming the options.
+//! output; no credentials at all gives a diagnostic naming the options; a token Graph refuses with
+//! 401 is renewed once and the request sent again.
 //! Every test owns its lab, its working directory and its helpers, so they run in parallel.
 
 use std::io::{BufRead, BufReader, Write};
@@ -465,4 +466,88 @@ resource "autopilot_domain_join_profile" "x" {
         "second plan over HTTPS is empty"
     );
     tf.destroy();
+}
+
+/// Graph's answer to a token it no longer accepts (expired early, revoked).
+fn expired_token_rule(count: Option<u64>) -> serde_json::Value {
+    let mut rule = json!({
+        "id": "expired-token",
+        "method": "POST",
+        "path": "deviceConfigurations$",
+        "status": 401,
+        "body": {"error": {
+            "code": "InvalidAuthenticationToken",
+            "message": "Access token has expired or is not yet valid.",
+            "innerError": {"date": "2026-12-06T04:00:00", "request-id": "00000000-0000-0000-0000-000000000401"}
+        }}
+    });
+    if let Some(count) = count {
+        rule["count"] = json!(count);
+    }
+    json!({"rules": [rule]})
+}
+
+/// The token requests and profile creates of the lab's log, in order, as `token 200` or
+/// `POST 401`.
+fn token_and_create_sequence(lab: &Lab) -> Vec<String> {
+    lab.requests()
+        .into_iter()
+        .filter_map(|r| {
+            if r.path.ends_with("/oauth2/v2.0/token") {
+                Some(format!("token {}", r.status))
+            } else if r.method == "POST" && r.path.ends_with("/deviceConfigurations") {
+                Some(format!("POST {}", r.status))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn a_token_graph_stops_accepting_is_renewed_once_and_the_request_sent_again() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    tf.write_config(PROFILE);
+    acceptance_tests::devices::set_faults(&lab, &expired_token_rule(Some(1)));
+    lab.clear_requests();
+    let applied = tf.apply();
+    assert_eq!(acceptance_tests::devices::faults_fired(&lab), vec![1]);
+    let sequence = token_and_create_sequence(&lab);
+    let refused = sequence
+        .iter()
+        .position(|s| s == "POST 401")
+        .unwrap_or_else(|| panic!("no refused create in {sequence:?}"));
+    assert_eq!(
+        sequence[refused..],
+        ["POST 401", "token 200", "POST 201"],
+        "after the 401 the provider gets a new token, then sends the create again\n{applied}"
+    );
+    assert_eq!(lab.objects("deviceConfigurations").len(), 1);
+    tf.destroy();
+}
+
+#[test]
+fn a_token_graph_keeps_refusing_fails_after_one_renewal_with_graphs_reason() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    tf.write_config(PROFILE);
+    acceptance_tests::devices::set_faults(&lab, &expired_token_rule(None));
+    lab.clear_requests();
+    let failed = tf.apply_expect_error();
+    let said = failed.diagnostics();
+    assert!(said.contains("InvalidAuthenticationToken"), "{failed}");
+    assert!(said.contains("401"), "{failed}");
+    let sequence = token_and_create_sequence(&lab);
+    let refused = sequence
+        .iter()
+        .position(|s| s == "POST 401")
+        .unwrap_or_else(|| panic!("no refused create in {sequence:?}"));
+    assert_eq!(
+        sequence[refused..],
+        ["POST 401", "token 200", "POST 401"],
+        "one renewal, one more attempt, then the error\n{failed}"
+    );
+    assert!(lab.objects("deviceConfigurations").is_empty());
+    assert!(tf.state_addresses().is_empty());
 }
