@@ -91,14 +91,35 @@ fn executable_artifact(line: &str) -> Option<(String, PathBuf)> {
     Some((name.to_string(), PathBuf::from(executable)))
 }
 
-/// `cargo xtask test`: setup, build the binaries, `cargo test --workspace` with their paths.
+/// `cargo xtask test`: setup, build the binaries, `cargo test --workspace` with their paths;
+/// then, unless arguments narrow the run, every fuzzing seed through its target's checks (the
+/// fuzz crate is outside the workspace; it shares the workspace's target directory so that the
+/// provider is not compiled from scratch a second time).
 pub fn test(root: &Path, extra_args: &[String]) -> Result<()> {
     let mut args = vec!["--workspace".to_string()];
     args.extend_from_slice(extra_args);
     let mut cmd = test_command(root, &args)?;
     ui::run(&mut cmd).context("the test suite failed")?;
+    if extra_args.is_empty() {
+        let mut seeds = cargo_command(root);
+        seeds
+            .args(["test", "--manifest-path", "fuzz/Cargo.toml", "--target-dir"])
+            .arg(target_dir(root));
+        ui::progress(format!(
+            "Running the fuzzing seeds: {}",
+            ui::display_command(&seeds)
+        ));
+        ui::run(&mut seeds).context("a fuzzing seed broke its target's checks")?;
+    }
     ui::progress("All tests passed");
     Ok(())
+}
+
+/// The workspace's target directory (`CARGO_TARGET_DIR` when set).
+fn target_dir(root: &Path) -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
 }
 
 /// `cargo xtask soak`: the fault-injection suite over the quickstart with `seeds` fault seeds
