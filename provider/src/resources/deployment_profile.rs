@@ -816,32 +816,20 @@ impl Resource<GraphClient> for DeploymentProfile {
         planned: DeploymentProfileModel,
         diags: &mut Diagnostics,
     ) -> Option<DeploymentProfileModel> {
-        let created: ProfilePayload = match client
-            .create(
-                &NameLookup {
-                    version: ApiVersion::Beta,
-                    collection: PROFILE_COLLECTION,
-                    property: "displayName",
-                    name: planned.display_name.known().map_or("", String::as_str),
-                },
-                &planned.to_graph(),
-            )
-            .await
-        {
-            Ok(created) => created,
-            Err(e) => {
-                report(diags, "create the deployment profile", &e);
-                return None;
-            }
-        };
-        let Some(id) = created.id.clone() else {
-            diags.error(
-                "Cannot create the deployment profile",
-                "Graph answered without an id.",
-            );
-            return None;
-        };
-        tracing::info!(%id, "created deployment profile");
+        let (created, id) = super::create_named(
+            client,
+            &NameLookup {
+                version: ApiVersion::Beta,
+                collection: PROFILE_COLLECTION,
+                property: "displayName",
+                name: planned.display_name.known().map_or("", String::as_str),
+            },
+            &planned.to_graph(),
+            "the deployment profile",
+            |created: &ProfilePayload| created.id.clone(),
+            diags,
+        )
+        .await?;
         // Some clients saw `locale` ignored on POST: set it again if so.
         let planned_graph = planned.to_graph();
         if created.locale.is_some() && created.locale != planned_graph.locale {

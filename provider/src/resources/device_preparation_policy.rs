@@ -1185,32 +1185,20 @@ impl Resource<GraphClient> for DevicePreparationPolicy {
         diags: &mut Diagnostics,
     ) -> Option<DevicePreparationPolicyModel> {
         let app_types = self.app_types(client, &planned, diags).await?;
-        let created: Policy = match client
-            .create(
-                &NameLookup {
-                    version: ApiVersion::Beta,
-                    collection: COLLECTION,
-                    property: "name",
-                    name: planned.display_name.known().map_or("", String::as_str),
-                },
-                &planned.to_graph(&app_types),
-            )
-            .await
-        {
-            Ok(created) => created,
-            Err(e) => {
-                report(diags, "create the device preparation policy", &e);
-                return None;
-            }
-        };
-        let Some(id) = created.id.clone() else {
-            diags.error(
-                "Cannot create the device preparation policy",
-                "Graph answered without an id.",
-            );
-            return None;
-        };
-        tracing::info!(%id, "created device preparation policy");
+        let (_, id) = super::create_named(
+            client,
+            &NameLookup {
+                version: ApiVersion::Beta,
+                collection: COLLECTION,
+                property: "name",
+                name: planned.display_name.known().map_or("", String::as_str),
+            },
+            &planned.to_graph(&app_types),
+            "the device preparation policy",
+            |created: &Policy| created.id.clone(),
+            diags,
+        )
+        .await?;
         let group = planned.device_group_id.known().cloned().unwrap_or_default();
         if !self.set_device_group(client, &id, &group, diags).await {
             // A policy without its device group is of no use: remove it so

@@ -404,32 +404,20 @@ impl Resource<GraphClient> for DomainJoinProfile {
         planned: DomainJoinProfileModel,
         diags: &mut Diagnostics,
     ) -> Option<DomainJoinProfileModel> {
-        let created: DomainJoinConfiguration = match client
-            .create(
-                &NameLookup {
-                    version: ApiVersion::Beta,
-                    collection: COLLECTION,
-                    property: "displayName",
-                    name: planned.display_name.known().map_or("", String::as_str),
-                },
-                &planned.to_graph(),
-            )
-            .await
-        {
-            Ok(created) => created,
-            Err(e) => {
-                report(diags, "create the domain join profile", &e);
-                return None;
-            }
-        };
-        let Some(id) = created.id.clone() else {
-            diags.error(
-                "Cannot create the domain join profile",
-                "Graph answered without an id.",
-            );
-            return None;
-        };
-        tracing::info!(%id, "created domain join profile");
+        let (created, id) = super::create_named(
+            client,
+            &NameLookup {
+                version: ApiVersion::Beta,
+                collection: COLLECTION,
+                property: "displayName",
+                name: planned.display_name.known().map_or("", String::as_str),
+            },
+            &planned.to_graph(),
+            "the domain join profile",
+            |created: &DomainJoinConfiguration| created.id.clone(),
+            diags,
+        )
+        .await?;
         let targets = planned.targets();
         if targets != Targets::default()
             && let Err(e) = self.assign(client, &id, &targets).await

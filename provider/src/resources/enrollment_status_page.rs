@@ -604,32 +604,20 @@ impl Resource<GraphClient> for EnrollmentStatusPage {
         planned: EnrollmentStatusPageModel,
         diags: &mut Diagnostics,
     ) -> Option<EnrollmentStatusPageModel> {
-        let created: EspPayload = match client
-            .create(
-                &NameLookup {
-                    version: ApiVersion::Beta,
-                    collection: COLLECTION,
-                    property: "displayName",
-                    name: planned.display_name.known().map_or("", String::as_str),
-                },
-                &planned.to_graph(),
-            )
-            .await
-        {
-            Ok(created) => created,
-            Err(e) => {
-                report(diags, "create the Enrollment Status Page", &e);
-                return None;
-            }
-        };
-        let Some(id) = created.id.clone() else {
-            diags.error(
-                "Cannot create the Enrollment Status Page",
-                "Graph answered without an id.",
-            );
-            return None;
-        };
-        tracing::info!(%id, "created enrollment status page");
+        let (created, id) = super::create_named(
+            client,
+            &NameLookup {
+                version: ApiVersion::Beta,
+                collection: COLLECTION,
+                property: "displayName",
+                name: planned.display_name.known().map_or("", String::as_str),
+            },
+            &planned.to_graph(),
+            "the Enrollment Status Page",
+            |created: &EspPayload| created.id.clone(),
+            diags,
+        )
+        .await?;
         let targets = planned.targets();
         let mut assigned = EspTargets::default();
         // The new ESP may not be visible to the actions yet: 404s are retried

@@ -674,29 +674,20 @@ impl Resource<GraphClient> for Group {
         planned: GroupModel,
         diags: &mut Diagnostics,
     ) -> Option<GroupModel> {
-        let created: GraphGroup = match client
-            .create(
-                &NameLookup {
-                    version: ApiVersion::V1,
-                    collection: COLLECTION,
-                    property: "displayName",
-                    name: planned.display_name.known().map_or("", String::as_str),
-                },
-                &planned.to_graph(),
-            )
-            .await
-        {
-            Ok(created) => created,
-            Err(e) => {
-                report(diags, "create the group", &e);
-                return None;
-            }
-        };
-        let Some(id) = created.id.clone() else {
-            diags.error("Cannot create the group", "Graph answered without an id.");
-            return None;
-        };
-        tracing::info!(%id, "created group");
+        let (created, id) = super::create_named(
+            client,
+            &NameLookup {
+                version: ApiVersion::V1,
+                collection: COLLECTION,
+                property: "displayName",
+                name: planned.display_name.known().map_or("", String::as_str),
+            },
+            &planned.to_graph(),
+            "the group",
+            |created: &GraphGroup| created.id.clone(),
+            diags,
+        )
+        .await?;
         // From here on the group exists: whatever fails, it goes to state.
         let fallback = GroupModel::from_graph(created, &[], &planned);
         self.reconcile_owners(client, &id, &[], &planned, diags)

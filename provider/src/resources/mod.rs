@@ -13,13 +13,45 @@ pub mod settings_catalog;
 
 use std::collections::BTreeSet;
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use tfplugin::{Attr, Diagnostics};
 
-use crate::graph::GraphError;
+use crate::graph::{GraphClient, GraphError, NameLookup};
 
 /// Reports a Graph failure as an error diagnostic saying what was attempted.
 pub fn report(diags: &mut Diagnostics, action: &str, error: &GraphError) {
     diags.error(format!("Cannot {action}"), error.to_string());
+}
+
+/// Creates the object `what` (e.g. "the group") by its name through
+/// [`GraphClient::create`], which never makes it twice, and returns Graph's
+/// answer with the new id. A failure, or an answer without an id, is
+/// reported as "Cannot create {what}" and gives `None`.
+pub async fn create_named<B: Serialize, T: DeserializeOwned>(
+    client: &GraphClient,
+    lookup: &NameLookup<'_>,
+    body: &B,
+    what: &str,
+    id_of: impl FnOnce(&T) -> Option<String>,
+    diags: &mut Diagnostics,
+) -> Option<(T, String)> {
+    let created: T = match client.create(lookup, body).await {
+        Ok(created) => created,
+        Err(e) => {
+            report(diags, &format!("create {what}"), &e);
+            return None;
+        }
+    };
+    let Some(id) = id_of(&created) else {
+        diags.error(
+            format!("Cannot create {what}"),
+            "Graph answered without an id.",
+        );
+        return None;
+    };
+    tracing::info!(%id, collection = lookup.collection, "created {what}");
+    Some((created, id))
 }
 
 /// A set read from Graph, shaped like the prior value so an unset
