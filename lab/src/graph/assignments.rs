@@ -1,11 +1,20 @@
 //! Assignment targets (`deviceAndAppManagementAssignmentTarget` and derived types), shared by
-//! every collection whose objects are assigned to groups or to all devices/users.
+//! every collection whose objects are assigned to groups or to all devices/users; `assign`
+//! lists; the stored assignments of an object (each one's `sourceId` names it); and
+//! [`Navigation`], the paged `assignments` navigation of deployment profiles, ESPs and
+//! configuration policies.
 
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use super::collection::{self, Listing};
 use super::schema::{self, Kind, Property, ResolvedType, StructuredType, abstract_type_error};
+use super::{GraphRequest, odata};
+use crate::app::App;
 use crate::errors::GraphError;
+use crate::store::{Collection, Tenant};
 
 /// Group id Intune uses for the virtual "All devices" group (it appears in assignment ids).
 pub const ALL_DEVICES_GROUP_ID: &str = "adadadad-808e-44e2-905a-0b7873a8a531";
@@ -288,6 +297,177 @@ pub fn only_parameters(
             "The parameter '{name}' in the request payload is not a valid parameter for the operation '{action}'."
         ))),
         None => Ok(()),
+    }
+}
+
+/// The assignments of object `parent_id` in `assignments`, in creation order.
+pub fn of(assignments: &Collection, parent_id: &str) -> Vec<Value> {
+    assignments
+        .values()
+        .filter(|a| collection::str_of(a, "sourceId") == parent_id)
+        .cloned()
+        .collect()
+}
+
+/// Deletes every assignment of object `parent_id` (its deletion, or an `assign` that replaces
+/// the list).
+pub fn remove_all(assignments: &mut Collection, parent_id: &str) {
+    assignments.retain(|a| collection::str_of(a, "sourceId") != parent_id);
+}
+
+/// What an `assign` action stores: the assignments of `parent_id` become `built` (from
+/// [`build_assignment_list`]), keyed by their ids.
+pub fn replace(assignments: &mut Collection, parent_id: &str, built: &[Value]) {
+    remove_all(assignments, parent_id);
+    for assignment in built {
+        assignments.insert(
+            collection::str_of(assignment, "id").to_owned(),
+            assignment.clone(),
+        );
+    }
+}
+
+/// The `assignments` navigation of an Intune collection whose assignments are stored in a
+/// collection of their own: what differs between those collections, so that listing, single
+/// reads, `$expand=assignments` and reading an `assign` body are written once.
+pub struct Navigation {
+    /// Path of the owning collection under the version prefix (its `COLLECTION_PATH`).
+    pub collection_path: &'static str,
+    /// Settings key for the page size of the listing (see `settings::PAGE_SIZES`).
+    pub listing_name: &'static str,
+    /// The assignment entity type.
+    pub assignment_type: &'static StructuredType,
+    /// Target types the owning objects accept.
+    pub targets: &'static [&'static StructuredType],
+    /// The owning collection in the store.
+    pub parents: fn(&Tenant) -> &Collection,
+    /// The assignments in the store.
+    pub assignments: fn(&Tenant) -> &Collection,
+    /// The Intune backend URL of the owning collection, of an object (`id`) and of something
+    /// under it (`tail`), for wrapped errors.
+    pub intune_url: fn(Option<&str>, Option<&str>) -> String,
+}
+
+impl Navigation {
+    /// `<collection>('<id>')/assignments`, after the version.
+    fn path(&self, id: &str) -> String {
+        format!("{}('{id}')/assignments", self.collection_path)
+    }
+
+    /// Intune's 404 for an owning object that does not exist.
+    fn not_found(&self, id: &str) -> GraphError {
+        GraphError::intune_not_found((self.intune_url)(Some(id), None))
+    }
+
+    /// The assignment `assignment_id` of object `id`: 404 when the object does not exist, 404
+    /// on the assignment's URL when it is not one of the object's assignments.
+    pub fn find<'t>(
+        &self,
+        tenant: &'t Tenant,
+        id: &str,
+        assignment_id: &str,
+    ) -> Result<&'t Value, GraphError> {
+        if !(self.parents)(tenant).contains(id) {
+            return Err(self.not_found(id));
+        }
+        (self.assignments)(tenant)
+            .get(assignment_id)
+            .filter(|a| collection::str_of(a, "sourceId") == id)
+            .ok_or_else(|| {
+                GraphError::intune_not_found((self.intune_url)(
+                    Some(id),
+                    Some(&format!("assignments('{assignment_id}')")),
+                ))
+            })
+    }
+
+    /// `GET <collection>('<id>')/assignments`: the object's assignments, paged like any
+    /// collection and shown as the request's version declares them.
+    pub fn list(
+        &self,
+        app: &App,
+        request: &GraphRequest,
+        id: &str,
+    ) -> Result<Response, GraphError> {
+        if !app.store.read(|tenant| (self.parents)(tenant).contains(id)) {
+            return Err(self.not_found(id));
+        }
+        let owner = id.to_owned();
+        let listing = Listing {
+            name: self.listing_name,
+            path: self.path(id),
+            context: None,
+            base: self.assignment_type,
+            derived: &[],
+            expandable: &[],
+            directory: false,
+        };
+        collection::list(
+            app,
+            request,
+            &listing,
+            self.assignments,
+            move |_, a| collection::str_of(a, "sourceId") == owner,
+            |_, object, _| object.clone(),
+        )
+    }
+
+    /// `GET <collection>('<id>')/assignments('<assignmentId>')`, shown as the request's version
+    /// declares it (v1.0 has no assignment filter properties).
+    pub fn get(
+        &self,
+        app: &App,
+        request: &GraphRequest,
+        id: &str,
+        assignment_id: &str,
+    ) -> Result<Response, GraphError> {
+        let found = app
+            .store
+            .read(|tenant| self.find(tenant, id, assignment_id).cloned())?;
+        let found = collection::project(&found, self.assignment_type, &[], request.version);
+        Ok(collection::entity_response(
+            app,
+            request,
+            StatusCode::OK,
+            &format!("{}/$entity", self.path(id)),
+            found,
+        ))
+    }
+
+    /// `$expand=assignments`: adds `assignments@odata.context` and the object's assignments
+    /// (shown as the request's version declares them) to a rendered object.
+    pub fn expand_into(
+        &self,
+        app: &App,
+        request: &GraphRequest,
+        tenant: &Tenant,
+        object: &mut Value,
+    ) {
+        let id = collection::str_of(object, "id").to_owned();
+        let context = odata::context_url(&app.graph_url, request.version, &self.path(&id));
+        let assigned = of((self.assignments)(tenant), &id)
+            .iter()
+            .map(|a| collection::project(a, self.assignment_type, &[], request.version))
+            .collect();
+        if let Some(map) = object.as_object_mut() {
+            map.insert("assignments@odata.context".into(), Value::String(context));
+            map.insert("assignments".into(), Value::Array(assigned));
+        }
+    }
+
+    /// Reads the body of `assign` on object `id`, whose one parameter is the array `parameter`,
+    /// and builds the object's new assignment list (see [`build_assignment_list`]); `url` goes
+    /// into wrapped errors.
+    pub fn assign_list(
+        &self,
+        body: &Map<String, Value>,
+        parameter: &str,
+        id: &str,
+        url: &str,
+    ) -> Result<Vec<Value>, GraphError> {
+        only_parameters(body, &[parameter], "assign")?;
+        let items = array_parameter(body, parameter, &self.assignment_type.qualified())?;
+        build_assignment_list(items, id, self.assignment_type, self.targets, url)
     }
 }
 

@@ -528,6 +528,17 @@ fn policy_assignments(tenant: &Tenant) -> &Collection {
     &tenant.configuration_policy_assignments
 }
 
+/// The `assignments` navigation of a policy (read-only: `assign` writes it).
+static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
+    collection_path: COLLECTION_PATH,
+    listing_name: "configurationPolicies",
+    assignment_type: &POLICY_ASSIGNMENT,
+    targets: SUPPORTED_TARGETS,
+    parents: policies,
+    assignments: policy_assignments,
+    intune_url,
+};
+
 /// Routes the segments after `configurationPolicies`.
 pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
     let method = &request.method;
@@ -570,11 +581,11 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
             _ => Err(method_not_allowed(&["GET"])),
         },
         [id, nav] if nav.eq_ignore_ascii_case("assignments") => match *method {
-            Method::GET => list_assignments(app, request, id),
+            Method::GET => ASSIGNMENTS.list(app, request, id),
             _ => Err(method_not_allowed(&["GET"])),
         },
         [id, nav, assignment_id] if nav.eq_ignore_ascii_case("assignments") => match *method {
-            Method::GET => get_assignment(app, request, id, assignment_id),
+            Method::GET => ASSIGNMENTS.get(app, request, id, assignment_id),
             _ => Err(method_not_allowed(&["GET"])),
         },
         [_, nav, _, extra, ..] if nav.eq_ignore_ascii_case("assignments") => {
@@ -1238,9 +1249,7 @@ fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
             .configuration_policies
             .remove(id)
             .ok_or_else(|| not_found(id))?;
-        tenant
-            .configuration_policy_assignments
-            .retain(|a| collection::str_of(a, "sourceId") != id);
+        assignments::remove_all(&mut tenant.configuration_policy_assignments, id);
         tenant.lab.enrollment_time_targets.remove(id);
         Ok::<_, GraphError>(())
     })?;
@@ -1311,25 +1320,14 @@ fn list_settings(app: &App, request: &GraphRequest, id: &str) -> Result<Response
 
 fn assign(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
     let body = request.json_object()?;
-    assignments::only_parameters(&body, &["assignments"], "assign")?;
-    let items = assignments::array_parameter(&body, "assignments", &POLICY_ASSIGNMENT.qualified())?;
     let url = intune_url(Some(id), Some("assign"));
-    let built =
-        assignments::build_assignment_list(items, id, &POLICY_ASSIGNMENT, SUPPORTED_TARGETS, &url)?;
+    let built = ASSIGNMENTS.assign_list(&body, "assignments", id, &url)?;
     app.store.write(|tenant| {
         let Some(Value::Object(policy)) = tenant.configuration_policies.get_mut(id) else {
             return Err(not_found(id));
         };
         policy.insert("isAssigned".into(), json!(!built.is_empty()));
-        tenant
-            .configuration_policy_assignments
-            .retain(|a| collection::str_of(a, "sourceId") != id);
-        for assignment in &built {
-            tenant.configuration_policy_assignments.insert(
-                collection::str_of(assignment, "id").to_owned(),
-                assignment.clone(),
-            );
-        }
+        assignments::replace(&mut tenant.configuration_policy_assignments, id, &built);
         Ok(())
     })?;
     tracing::info!(%id, count = built.len(), "configuration policy assigned");
@@ -1338,64 +1336,6 @@ fn assign(app: &App, request: &GraphRequest, id: &str) -> Result<Response, Graph
         request,
         "Collection(microsoft.graph.deviceManagementConfigurationPolicyAssignment)",
         built,
-    ))
-}
-
-fn list_assignments(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
-    if !app
-        .store
-        .read(|tenant| tenant.configuration_policies.contains(id))
-    {
-        return Err(not_found(id));
-    }
-    let owner = id.to_owned();
-    let listing = Listing {
-        name: "configurationPolicies",
-        path: format!("{COLLECTION_PATH}('{id}')/assignments"),
-        context: None,
-        base: &POLICY_ASSIGNMENT,
-        derived: &[],
-        expandable: &[],
-        directory: false,
-    };
-    collection::list(
-        app,
-        request,
-        &listing,
-        policy_assignments,
-        move |_, a| collection::str_of(a, "sourceId") == owner,
-        |_, object, _| object.clone(),
-    )
-}
-
-fn get_assignment(
-    app: &App,
-    request: &GraphRequest,
-    id: &str,
-    assignment_id: &str,
-) -> Result<Response, GraphError> {
-    let found = app.store.read(|tenant| {
-        if !tenant.configuration_policies.contains(id) {
-            return Err(not_found(id));
-        }
-        tenant
-            .configuration_policy_assignments
-            .get(assignment_id)
-            .filter(|a| collection::str_of(a, "sourceId") == id)
-            .cloned()
-            .ok_or_else(|| {
-                GraphError::intune_not_found(intune_url(
-                    Some(id),
-                    Some(&format!("assignments('{assignment_id}')")),
-                ))
-            })
-    })?;
-    Ok(collection::entity_response(
-        app,
-        request,
-        StatusCode::OK,
-        &format!("{COLLECTION_PATH}('{id}')/assignments/$entity"),
-        found,
     ))
 }
 

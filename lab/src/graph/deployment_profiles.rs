@@ -226,6 +226,17 @@ fn profile_assignments(tenant: &Tenant) -> &Collection {
     &tenant.windows_autopilot_deployment_profile_assignments
 }
 
+/// The `assignments` navigation of a profile.
+static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
+    collection_path: COLLECTION_PATH,
+    listing_name: "windowsAutopilotDeploymentProfiles",
+    assignment_type: &PROFILE_ASSIGNMENT,
+    targets: SUPPORTED_TARGETS,
+    parents: profiles,
+    assignments: profile_assignments,
+    intune_url,
+};
+
 /// Routes the segments after `windowsAutopilotDeploymentProfiles`.
 pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
     let method = &request.method;
@@ -250,12 +261,12 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
             _ => Err(method_not_allowed(&["POST"])),
         },
         [id, nav] if nav.eq_ignore_ascii_case("assignments") => match *method {
-            Method::GET => list_assignments(app, request, id),
+            Method::GET => ASSIGNMENTS.list(app, request, id),
             Method::POST => create_assignment(app, request, id),
             _ => Err(method_not_allowed(&["GET", "POST"])),
         },
         [id, nav, assignment_id] if nav.eq_ignore_ascii_case("assignments") => match *method {
-            Method::GET => get_assignment(app, request, id, assignment_id),
+            Method::GET => ASSIGNMENTS.get(app, request, id, assignment_id),
             Method::DELETE => delete_assignment(app, id, assignment_id),
             _ => Err(method_not_allowed(&["GET", "DELETE"])),
         },
@@ -270,16 +281,6 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
     }
 }
 
-/// Assignments of one profile, in creation order.
-pub fn assignments_of(tenant: &Tenant, profile_id: &str) -> Vec<Value> {
-    tenant
-        .windows_autopilot_deployment_profile_assignments
-        .values()
-        .filter(|a| collection::str_of(a, "sourceId") == profile_id)
-        .cloned()
-        .collect()
-}
-
 fn render(
     app: &App,
     request: &GraphRequest,
@@ -289,21 +290,7 @@ fn render(
 ) -> Value {
     let mut out = object.clone();
     if shape.expands("assignments") {
-        let id = collection::str_of(object, "id");
-        if let Some(map) = out.as_object_mut() {
-            map.insert(
-                "assignments@odata.context".into(),
-                json!(super::odata::context_url(
-                    &app.graph_url,
-                    request.version,
-                    &format!("{COLLECTION_PATH}('{id}')/assignments")
-                )),
-            );
-            map.insert(
-                "assignments".into(),
-                Value::Array(assignments_of(tenant, id)),
-            );
-        }
+        ASSIGNMENTS.expand_into(app, request, tenant, &mut out);
     }
     out
 }
@@ -689,7 +676,7 @@ fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
         if !tenant.windows_autopilot_deployment_profiles.contains(id) {
             return Err(not_found(id));
         }
-        let assigned = assignments_of(tenant, id).len();
+        let assigned = assignments::of(profile_assignments(tenant), id).len();
         if assigned > 0 {
             return Err(GraphError::intune_bad_request(
                 format!(
@@ -704,64 +691,6 @@ fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
     })?;
     tracing::info!(%id, "deployment profile deleted");
     Ok(no_content())
-}
-
-fn list_assignments(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
-    if !app
-        .store
-        .read(|tenant| tenant.windows_autopilot_deployment_profiles.contains(id))
-    {
-        return Err(not_found(id));
-    }
-    let owner = id.to_owned();
-    let listing = Listing {
-        name: "windowsAutopilotDeploymentProfiles",
-        path: format!("{COLLECTION_PATH}('{id}')/assignments"),
-        context: None,
-        base: &PROFILE_ASSIGNMENT,
-        derived: &[],
-        expandable: &[],
-        directory: false,
-    };
-    collection::list(
-        app,
-        request,
-        &listing,
-        profile_assignments,
-        move |_, a| collection::str_of(a, "sourceId") == owner,
-        |_, object, _| object.clone(),
-    )
-}
-
-fn get_assignment(
-    app: &App,
-    request: &GraphRequest,
-    id: &str,
-    assignment_id: &str,
-) -> Result<Response, GraphError> {
-    let found = app.store.read(|tenant| {
-        if !tenant.windows_autopilot_deployment_profiles.contains(id) {
-            return Err(not_found(id));
-        }
-        tenant
-            .windows_autopilot_deployment_profile_assignments
-            .get(assignment_id)
-            .filter(|a| collection::str_of(a, "sourceId") == id)
-            .cloned()
-            .ok_or_else(|| {
-                GraphError::intune_not_found(intune_url(
-                    Some(id),
-                    Some(&format!("assignments('{assignment_id}')")),
-                ))
-            })
-    })?;
-    Ok(collection::entity_response(
-        app,
-        request,
-        StatusCode::OK,
-        &format!("{COLLECTION_PATH}('{id}')/assignments/$entity"),
-        found,
-    ))
 }
 
 fn create_assignment(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
@@ -829,23 +758,11 @@ fn create_assignment(app: &App, request: &GraphRequest, id: &str) -> Result<Resp
 
 fn delete_assignment(app: &App, id: &str, assignment_id: &str) -> Result<Response, GraphError> {
     app.store.write(|tenant| {
-        if !tenant.windows_autopilot_deployment_profiles.contains(id) {
-            return Err(not_found(id));
-        }
-        let belongs = tenant
-            .windows_autopilot_deployment_profile_assignments
-            .get(assignment_id)
-            .is_some_and(|a| collection::str_of(a, "sourceId") == id);
-        if !belongs {
-            return Err(GraphError::intune_not_found(intune_url(
-                Some(id),
-                Some(&format!("assignments('{assignment_id}')")),
-            )));
-        }
+        ASSIGNMENTS.find(tenant, id, assignment_id)?;
         tenant
             .windows_autopilot_deployment_profile_assignments
             .remove(assignment_id);
-        Ok(())
+        Ok::<_, GraphError>(())
     })?;
     tracing::info!(%id, %assignment_id, "deployment profile assignment deleted");
     Ok(no_content())
@@ -913,7 +830,7 @@ pub fn effective_profile(tenant: &Tenant, device: &Value) -> Option<String> {
         .values()
         .map(|p| collection::str_of(p, "id"))
         .find(|profile_id| {
-            let assignments = assignments_of(tenant, profile_id);
+            let assignments = assignments::of(profile_assignments(tenant), profile_id);
             let targets = |exclusion: bool| {
                 assignments.iter().any(|a| {
                     let target = &a["target"];

@@ -218,21 +218,15 @@ impl ReadShape {
                 );
                 map.insert(
                     "assignments".into(),
-                    Value::Array(assignments_of(tenant, id)),
+                    Value::Array(assignments::of(
+                        &tenant.device_configuration_assignments,
+                        id,
+                    )),
                 );
             }
         }
         out
     }
-}
-
-fn assignments_of(tenant: &Tenant, config_id: &str) -> Vec<Value> {
-    tenant
-        .device_configuration_assignments
-        .values()
-        .filter(|a| a.get("sourceId").and_then(Value::as_str) == Some(config_id))
-        .cloned()
-        .collect()
 }
 
 fn not_found(id: &str) -> GraphError {
@@ -476,9 +470,7 @@ fn delete(app: &App, _request: &GraphRequest, id: &str) -> Result<Response, Grap
             .device_configurations
             .remove(id)
             .ok_or_else(|| not_found(id))?;
-        tenant
-            .device_configuration_assignments
-            .retain(|a| a.get("sourceId").and_then(Value::as_str) != Some(id));
+        assignments::remove_all(&mut tenant.device_configuration_assignments, id);
         Ok::<_, GraphError>(())
     })?;
     tracing::info!(%id, "device configuration deleted");
@@ -560,19 +552,7 @@ fn assign(app: &App, request: &GraphRequest, id: &str) -> Result<Response, Graph
         if !tenant.device_configurations.contains(id) {
             return Err(not_found(id));
         }
-        tenant
-            .device_configuration_assignments
-            .retain(|a| a.get("sourceId").and_then(Value::as_str) != Some(id));
-        for assignment in &built {
-            let assignment_id = assignment
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            tenant
-                .device_configuration_assignments
-                .insert(assignment_id, assignment.clone());
-        }
+        assignments::replace(&mut tenant.device_configuration_assignments, id, &built);
         Ok(())
     })?;
     tracing::info!(%id, count = built.len(), "device configuration assigned");
@@ -592,7 +572,7 @@ fn list_assignments(app: &App, request: &GraphRequest, id: &str) -> Result<Respo
         tenant
             .device_configurations
             .contains(id)
-            .then(|| assignments_of(tenant, id))
+            .then(|| assignments::of(&tenant.device_configuration_assignments, id))
     });
     let values = values.ok_or_else(|| not_found(id))?;
     let body = json!({

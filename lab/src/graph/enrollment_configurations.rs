@@ -178,6 +178,17 @@ fn configuration_assignments(tenant: &Tenant) -> &Collection {
     &tenant.enrollment_configuration_assignments
 }
 
+/// The `assignments` navigation of a configuration (read-only: `assign` writes it).
+static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
+    collection_path: COLLECTION_PATH,
+    listing_name: "deviceEnrollmentConfigurations",
+    assignment_type: &ENROLLMENT_CONFIGURATION_ASSIGNMENT,
+    targets: SUPPORTED_TARGETS,
+    parents: configurations,
+    assignments: configuration_assignments,
+    intune_url,
+};
+
 /// Routes the segments after `deviceEnrollmentConfigurations`.
 pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
     let method = &request.method;
@@ -206,12 +217,12 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
             _ => Err(method_not_allowed(&["POST"])),
         },
         [id, nav] if nav.eq_ignore_ascii_case("assignments") => match *method {
-            Method::GET => list_assignments(app, request, id),
+            Method::GET => ASSIGNMENTS.list(app, request, id),
             Method::POST => Err(no_route(id, None, "POST")),
             _ => Err(method_not_allowed(&["GET"])),
         },
         [id, nav, assignment_id] if nav.eq_ignore_ascii_case("assignments") => match *method {
-            Method::GET => get_assignment(app, request, id, assignment_id),
+            Method::GET => ASSIGNMENTS.get(app, request, id, assignment_id),
             Method::DELETE | Method::PATCH => {
                 Err(no_route(id, Some(assignment_id), method.as_str()))
             }
@@ -244,15 +255,6 @@ fn no_route(id: &str, assignment_id: Option<&str>, verb: &str) -> GraphError {
     )
 }
 
-fn assignments_of(tenant: &Tenant, id: &str) -> Vec<Value> {
-    tenant
-        .enrollment_configuration_assignments
-        .values()
-        .filter(|a| collection::str_of(a, "sourceId") == id)
-        .cloned()
-        .collect()
-}
-
 fn render(
     app: &App,
     request: &GraphRequest,
@@ -262,29 +264,7 @@ fn render(
 ) -> Value {
     let mut out = object.clone();
     if shape.expands("assignments") {
-        let id = collection::str_of(object, "id");
-        if let Some(map) = out.as_object_mut() {
-            map.insert(
-                "assignments@odata.context".into(),
-                json!(super::odata::context_url(
-                    &app.graph_url,
-                    request.version,
-                    &format!("{COLLECTION_PATH}('{id}')/assignments")
-                )),
-            );
-            let assigned = assignments_of(tenant, id)
-                .iter()
-                .map(|a| {
-                    collection::project(
-                        a,
-                        &ENROLLMENT_CONFIGURATION_ASSIGNMENT,
-                        &[],
-                        request.version,
-                    )
-                })
-                .collect();
-            map.insert("assignments".into(), Value::Array(assigned));
-        }
+        ASSIGNMENTS.expand_into(app, request, tenant, &mut out);
     }
     out
 }
@@ -553,9 +533,7 @@ fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
             ));
         }
         tenant.device_enrollment_configurations.remove(id);
-        tenant
-            .enrollment_configuration_assignments
-            .retain(|a| collection::str_of(a, "sourceId") != id);
+        assignments::remove_all(&mut tenant.enrollment_configuration_assignments, id);
         Ok(())
     })?;
     tracing::info!(%id, "enrollment status page deleted");
@@ -564,20 +542,8 @@ fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
 
 fn assign(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
     let body = request.json_object()?;
-    assignments::only_parameters(&body, &["enrollmentConfigurationAssignments"], "assign")?;
-    let items = assignments::array_parameter(
-        &body,
-        "enrollmentConfigurationAssignments",
-        &ENROLLMENT_CONFIGURATION_ASSIGNMENT.qualified(),
-    )?;
     let url = intune_url(Some(id), Some("microsoft.management.services.api.assign"));
-    let built = assignments::build_assignment_list(
-        items,
-        id,
-        &ENROLLMENT_CONFIGURATION_ASSIGNMENT,
-        SUPPORTED_TARGETS,
-        &url,
-    )?;
+    let built = ASSIGNMENTS.assign_list(&body, "enrollmentConfigurationAssignments", id, &url)?;
     app.store.write(|tenant| {
         if !tenant.device_enrollment_configurations.contains(id) {
             return Err(not_found(id));
@@ -588,14 +554,7 @@ fn assign(app: &App, request: &GraphRequest, id: &str) -> Result<Response, Graph
                 url.clone(),
             ));
         }
-        tenant
-            .enrollment_configuration_assignments
-            .retain(|a| collection::str_of(a, "sourceId") != id);
-        for assignment in &built {
-            tenant
-                .enrollment_configuration_assignments
-                .insert(collection::str_of(assignment, "id").to_owned(), assignment.clone());
-        }
+        assignments::replace(&mut tenant.enrollment_configuration_assignments, id, &built);
         Ok(())
     })?;
     tracing::info!(%id, count = built.len(), "enrollment status page assigned");
@@ -655,68 +614,4 @@ fn set_priority(app: &App, request: &GraphRequest, id: &str) -> Result<Response,
     })?;
     tracing::info!(%id, wanted, "enrollment status page priority set");
     Ok(no_content())
-}
-
-fn list_assignments(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
-    if !app
-        .store
-        .read(|tenant| tenant.device_enrollment_configurations.contains(id))
-    {
-        return Err(not_found(id));
-    }
-    let owner = id.to_owned();
-    let listing = Listing {
-        name: "deviceEnrollmentConfigurations",
-        path: format!("{COLLECTION_PATH}('{id}')/assignments"),
-        context: None,
-        base: &ENROLLMENT_CONFIGURATION_ASSIGNMENT,
-        derived: &[],
-        expandable: &[],
-        directory: false,
-    };
-    collection::list(
-        app,
-        request,
-        &listing,
-        configuration_assignments,
-        move |_, a| collection::str_of(a, "sourceId") == owner,
-        |_, object, _| object.clone(),
-    )
-}
-
-fn get_assignment(
-    app: &App,
-    request: &GraphRequest,
-    id: &str,
-    assignment_id: &str,
-) -> Result<Response, GraphError> {
-    let found = app.store.read(|tenant| {
-        if !tenant.device_enrollment_configurations.contains(id) {
-            return Err(not_found(id));
-        }
-        tenant
-            .enrollment_configuration_assignments
-            .get(assignment_id)
-            .filter(|a| collection::str_of(a, "sourceId") == id)
-            .cloned()
-            .ok_or_else(|| {
-                GraphError::intune_not_found(intune_url(
-                    Some(id),
-                    Some(&format!("assignments('{assignment_id}')")),
-                ))
-            })
-    })?;
-    let found = collection::project(
-        &found,
-        &ENROLLMENT_CONFIGURATION_ASSIGNMENT,
-        &[],
-        request.version,
-    );
-    Ok(collection::entity_response(
-        app,
-        request,
-        StatusCode::OK,
-        &format!("{COLLECTION_PATH}('{id}')/assignments/$entity"),
-        found,
-    ))
 }
