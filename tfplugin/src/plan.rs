@@ -6,7 +6,7 @@
 //! attribute is computed — anything. These rules stay inside that.
 
 use crate::diagnostics::{AttrPath, Diagnostics};
-use crate::schema::Block;
+use crate::schema::{Block, Nesting};
 use crate::value::Value;
 
 /// What a resource plans.
@@ -28,6 +28,9 @@ impl PlanOutcome {
 }
 
 /// Plans from Terraform's proposed state:
+/// - a single nested block the configuration leaves out is planned null
+///   (Terraform 1.0 proposes a removed one as an object of nulls, and then
+///   refuses a plan that does not follow the configuration);
 /// - an optional attribute with a default that the configuration leaves
 ///   null is planned as the default;
 /// - on create, computed attributes the configuration leaves null are
@@ -38,6 +41,14 @@ impl PlanOutcome {
 pub fn plan_generic(block: &Block, prior: &Value, proposed: Value, config: &Value) -> Value {
     let mut planned = proposed;
     let creating = prior.is_null();
+    for nested in &block.blocks {
+        if nested.nesting == Nesting::Single
+            && config.attr(&nested.name).is_none_or(Value::is_null)
+            && let Some(slot) = planned.attr_mut(&nested.name)
+        {
+            *slot = Value::Null;
+        }
+    }
     for attr in &block.attributes {
         let config_null = config.attr(&attr.name).is_none_or(Value::is_null);
         if !config_null || !attr.computed {
@@ -149,6 +160,54 @@ mod tests {
 
     fn s(text: &str) -> Value {
         Value::String(text.into())
+    }
+
+    #[test]
+    fn a_single_block_left_out_of_the_configuration_is_planned_null() {
+        let mut schema = block();
+        schema.blocks.push(crate::schema::NestedBlock {
+            name: "timeouts".into(),
+            nesting: Nesting::Single,
+            block: Block {
+                attributes: vec![Attribute {
+                    name: "create".into(),
+                    ty: Type::String,
+                    optional: true,
+                    ..Attribute::default()
+                }],
+                ..Block::default()
+            },
+            min_items: 0,
+            max_items: 1,
+        });
+        let with = |timeouts: Value| {
+            let mut value = obj(&[("id", s("1")), ("name", s("a"))]);
+            if let Value::Object(attrs) = &mut value {
+                attrs.insert("timeouts".into(), timeouts);
+            }
+            value
+        };
+        let nulls = Value::Object(BTreeMap::from([("create".to_string(), Value::Null)]));
+        let set = Value::Object(BTreeMap::from([("create".to_string(), s("5m"))]));
+        // Removed from the configuration: Terraform proposes an object of nulls.
+        let planned = plan_generic(
+            &schema,
+            &with(set.clone()),
+            with(nulls.clone()),
+            &with(Value::Null),
+        );
+        assert_eq!(planned.attr("timeouts"), Some(&Value::Null));
+        // Written as `timeouts {}`: the object of nulls stays.
+        let planned = plan_generic(
+            &schema,
+            &with(set.clone()),
+            with(nulls.clone()),
+            &with(nulls.clone()),
+        );
+        assert_eq!(planned.attr("timeouts"), Some(&nulls));
+        // Set: as configured.
+        let planned = plan_generic(&schema, &Value::Null, with(set.clone()), &with(set.clone()));
+        assert_eq!(planned.attr("timeouts"), Some(&set));
     }
 
     #[test]

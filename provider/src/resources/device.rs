@@ -316,11 +316,6 @@ impl Resource<GraphClient> for Device {
         _diags: &mut Diagnostics,
     ) -> DeviceModel {
         let mut planned = request.planned;
-        // Terraform 1.0 proposes a removed single block as an object of
-        // nulls; the plan must follow the configuration.
-        if request.config.timeouts.is_null() {
-            planned.timeouts = Attr::Null;
-        }
         let Some(prior) = request.prior else {
             return planned;
         };

@@ -570,11 +570,6 @@ impl Resource<GraphClient> for DeviceCsv {
         _diags: &mut Diagnostics,
     ) -> DeviceCsvModel {
         let mut planned = request.planned;
-        // Terraform 1.0 proposes a removed single block as an object of
-        // nulls; the plan must follow the configuration.
-        if request.config.timeouts.is_null() {
-            planned.timeouts = Attr::Null;
-        }
         let Some(prior) = request.prior else {
             // Create: the devices are known once imported.
             planned.devices = Attr::Unknown;
