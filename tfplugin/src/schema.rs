@@ -2,10 +2,22 @@
 //! doc comments become descriptions, serde names become attribute names,
 //! and an `x-tf` extension carries what JSON Schema cannot say.
 //!
-//! ```ignore
-//! /// Where devices join the domain.
-//! #[schemars(extend("x-tf" = "required,force_new"))]
-//! pub domain: Attr<String>,
+//! ```
+//! use schemars::JsonSchema;
+//! use serde::{Deserialize, Serialize};
+//! use tfplugin::{Attr, Schema};
+//!
+//! #[derive(Serialize, Deserialize, JsonSchema)]
+//! struct Profile {
+//!     /// Where devices join the domain.
+//!     #[schemars(extend("x-tf" = "required,force_new"))]
+//!     domain: Attr<String>,
+//! }
+//!
+//! let schema = Schema::of::<Profile>(0).expect("a schema");
+//! let domain = schema.block.attribute("domain").expect("the attribute");
+//! assert!(domain.required && domain.force_new);
+//! assert_eq!(domain.description, "Where devices join the domain.");
 //! ```
 //!
 //! `x-tf` flags (comma separated): `required`, `optional` (the default),
