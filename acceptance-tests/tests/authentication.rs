@@ -504,6 +504,16 @@ fn token_and_create_sequence(lab: &Lab) -> Vec<String> {
         .collect()
 }
 
+/// That sequence from the first refused create on.
+fn from_first_refusal(lab: &Lab) -> Vec<String> {
+    let sequence = token_and_create_sequence(lab);
+    let refused = sequence
+        .iter()
+        .position(|s| s == "POST 401")
+        .unwrap_or_else(|| panic!("no refused create in {sequence:?}"));
+    sequence[refused..].to_vec()
+}
+
 #[test]
 fn a_token_graph_stops_accepting_is_renewed_once_and_the_request_sent_again() {
     let lab = Lab::start();
@@ -513,13 +523,8 @@ fn a_token_graph_stops_accepting_is_renewed_once_and_the_request_sent_again() {
     lab.clear_requests();
     let applied = tf.apply();
     assert_eq!(acceptance_tests::devices::faults_fired(&lab), vec![1]);
-    let sequence = token_and_create_sequence(&lab);
-    let refused = sequence
-        .iter()
-        .position(|s| s == "POST 401")
-        .unwrap_or_else(|| panic!("no refused create in {sequence:?}"));
     assert_eq!(
-        sequence[refused..],
+        from_first_refusal(&lab),
         ["POST 401", "token 200", "POST 201"],
         "after the 401 the provider gets a new token, then sends the create again\n{applied}"
     );
@@ -538,13 +543,8 @@ fn a_token_graph_keeps_refusing_fails_after_one_renewal_with_graphs_reason() {
     let said = failed.diagnostics();
     assert!(said.contains("InvalidAuthenticationToken"), "{failed}");
     assert!(said.contains("401"), "{failed}");
-    let sequence = token_and_create_sequence(&lab);
-    let refused = sequence
-        .iter()
-        .position(|s| s == "POST 401")
-        .unwrap_or_else(|| panic!("no refused create in {sequence:?}"));
     assert_eq!(
-        sequence[refused..],
+        from_first_refusal(&lab),
         ["POST 401", "token 200", "POST 401"],
         "one renewal, one more attempt, then the error\n{failed}"
     );

@@ -15,11 +15,12 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use tokio::sync::OnceCell;
 
 use super::graph::{self, DeviceIdentity};
+use super::per_client::{self, PerClient};
 use crate::graph::{GraphClient, GraphError};
 
 /// One listing of the tenant's device identities.
@@ -73,16 +74,10 @@ impl Listing {
 
 type Shared = Arc<OnceCell<Result<Arc<Listing>, String>>>;
 
-struct Generation {
-    /// The client the listing belongs to (its address).
-    client: usize,
-    cell: Shared,
-}
-
 /// The cache. Use [`DeviceCache::shared`] for the process-wide one.
 #[derive(Default)]
 pub struct DeviceCache {
-    current: Mutex<Option<Generation>>,
+    current: PerClient<Shared>,
 }
 
 static SHARED: OnceLock<DeviceCache> = OnceLock::new();
@@ -93,24 +88,6 @@ impl DeviceCache {
         SHARED.get_or_init(DeviceCache::default)
     }
 
-    fn cell(&self, client: usize) -> Shared {
-        let mut current = self
-            .current
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match &*current {
-            Some(generation) if generation.client == client => generation.cell.clone(),
-            _ => {
-                let cell = Shared::default();
-                *current = Some(Generation {
-                    client,
-                    cell: cell.clone(),
-                });
-                cell
-            }
-        }
-    }
-
     /// The listing for `client`, made by `load` if there is none yet; a
     /// failed listing is remembered too (until invalidated), so that many
     /// waiting readers do not each list again.
@@ -119,7 +96,7 @@ impl DeviceCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Vec<DeviceIdentity>, String>>,
     {
-        let cell = self.cell(client);
+        let cell = self.current.get(client);
         cell.get_or_init(|| async {
             let started = std::time::Instant::now();
             let loaded = load().await.map(|devices| Arc::new(Listing::new(devices)));
@@ -139,7 +116,7 @@ impl DeviceCache {
 
     /// The listing of the tenant's device identities.
     pub async fn listing(&self, client: &GraphClient) -> Result<Arc<Listing>, String> {
-        self.listing_with(key(client), || async {
+        self.listing_with(per_client::key(client), || async {
             graph::list_identities(client)
                 .await
                 .map_err(|e| e.to_string())
@@ -170,16 +147,8 @@ impl DeviceCache {
 
     /// Forgets the listing; call after every write to a device identity.
     pub fn invalidate(&self) {
-        let mut current = self
-            .current
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *current = None;
+        self.current.clear();
     }
-}
-
-fn key(client: &GraphClient) -> usize {
-    std::ptr::from_ref(client) as usize
 }
 
 #[cfg(test)]

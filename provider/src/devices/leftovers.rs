@@ -19,6 +19,7 @@ use tokio::sync::OnceCell;
 
 use super::graph::{self, ImportedIdentity, NewDevice};
 use super::hash;
+use super::per_client::{self, PerClient};
 use crate::graph::GraphClient;
 
 type Records = Arc<OnceCell<Mutex<HashMap<String, ImportedIdentity>>>>;
@@ -26,7 +27,7 @@ type Records = Arc<OnceCell<Mutex<HashMap<String, ImportedIdentity>>>>;
 /// The snapshot of leftover import records, per client.
 #[derive(Default)]
 pub struct Leftovers {
-    current: Mutex<Option<(usize, Records)>>,
+    current: PerClient<Records>,
 }
 
 static SHARED: OnceLock<Leftovers> = OnceLock::new();
@@ -35,18 +36,6 @@ impl Leftovers {
     /// The process-wide snapshot.
     pub fn shared() -> &'static Leftovers {
         SHARED.get_or_init(Leftovers::default)
-    }
-
-    fn records(&self, client: usize) -> Records {
-        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
-        match &*current {
-            Some((owner, records)) if *owner == client => records.clone(),
-            _ => {
-                let records = Records::default();
-                *current = Some((client, records.clone()));
-                records
-            }
-        }
     }
 
     /// Takes, for each device, the leftover record of the same serial
@@ -58,7 +47,7 @@ impl Leftovers {
         client: &GraphClient,
         devices: &[&NewDevice],
     ) -> Vec<Option<ImportedIdentity>> {
-        let cell = self.records(std::ptr::from_ref(client) as usize);
+        let cell = self.current.get(per_client::key(client));
         let records = cell
             .get_or_init(|| async {
                 let listed = match graph::list_imports(client).await {
@@ -74,7 +63,7 @@ impl Leftovers {
                         "import records left by an earlier run"
                     );
                 }
-                Mutex::new(by_serial(listed))
+                Mutex::new(last_by_serial(listed))
             })
             .await;
         let mut records = records.lock().unwrap_or_else(PoisonError::into_inner);
@@ -92,7 +81,7 @@ impl Leftovers {
 }
 
 /// The last record listed for each serial number (lower case).
-fn by_serial(records: Vec<ImportedIdentity>) -> HashMap<String, ImportedIdentity> {
+pub(super) fn last_by_serial(records: Vec<ImportedIdentity>) -> HashMap<String, ImportedIdentity> {
     let mut last = HashMap::new();
     for record in records {
         if let Some(serial) = &record.serial_number {
@@ -137,7 +126,7 @@ mod tests {
 
     #[test]
     fn the_newest_record_of_a_serial_wins_without_case() {
-        let last = by_serial(vec![
+        let last = last_by_serial(vec![
             record("old", "PF1", None),
             record("new", "pf1", None),
             record("other", "PF2", None),

@@ -10,6 +10,7 @@ pub mod hash;
 pub mod import;
 pub mod leftovers;
 pub mod ops;
+pub mod per_client;
 pub mod rule;
 
 use std::future::Future;

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use super::cache::{DeviceCache, Listing};
 use super::graph::{self, DeviceIdentity, IMPORT_CHUNK, ImportedIdentity, NewDevice};
 use super::import::{Backoff, FailureKind, ImportFailure, Progress, progress};
-use super::leftovers::Leftovers;
+use super::leftovers::{Leftovers, last_by_serial};
 use super::run_bounded;
 use crate::graph::{GraphClient, GraphError};
 
@@ -169,16 +169,8 @@ pub struct Imported {
 /// Imports one device (POST to the collection) and follows it to its end.
 pub async fn import_one(client: &GraphClient, device: &NewDevice, deadline: Deadline) -> Imported {
     let cache = DeviceCache::shared();
-    let leftover = Leftovers::shared()
-        .take(client, &[device])
-        .await
-        .pop()
-        .flatten();
     let mut stale = Vec::new();
-    let resumed = match leftover {
-        Some(record) => resumable(client, record, &mut stale).await,
-        None => None,
-    };
+    let resumed = resume(client, &[device], &mut stale).await.pop().flatten();
     let submitted = match resumed {
         Some(record) => Ok(record),
         None => graph::submit_one(client, device).await,
@@ -283,13 +275,9 @@ pub async fn import_many(
     let mut record_ids: Vec<(String, usize)> = Vec::new();
     let mut stale = Vec::new();
     let wanted: Vec<&NewDevice> = devices.iter().collect();
-    let leftovers = Leftovers::shared().take(client, &wanted).await;
+    let resumed = resume(client, &wanted, &mut stale).await;
     let mut indices: Vec<usize> = Vec::with_capacity(devices.len());
-    for (i, leftover) in leftovers.into_iter().enumerate() {
-        let resumed = match leftover {
-            Some(record) => resumable(client, record, &mut stale).await,
-            None => None,
-        };
+    for (i, resumed) in resumed.into_iter().enumerate() {
         match resumed {
             Some(record) => {
                 record_ids.push((record.id.clone(), i));
@@ -451,9 +439,27 @@ fn keeps_record(result: &Result<DeviceIdentity, ImportError>) -> bool {
     matches!(result, Err(ImportError::TimedOut(_) | ImportError::Stopped))
 }
 
-/// Whether a record left by an earlier run can be followed instead of
-/// importing again: undecided, or registered as a device that still
-/// exists. Anything else is stale and joins `stale` to be deleted.
+/// For each device, the import record an earlier run left unfinished, to
+/// follow instead of importing again. Leftover records that cannot be
+/// followed join `stale`, to be deleted.
+async fn resume(
+    client: &GraphClient,
+    devices: &[&NewDevice],
+    stale: &mut Vec<String>,
+) -> Vec<Option<ImportedIdentity>> {
+    let mut resumed = Vec::with_capacity(devices.len());
+    for leftover in Leftovers::shared().take(client, devices).await {
+        resumed.push(match leftover {
+            Some(record) => resumable(client, record, stale).await,
+            None => None,
+        });
+    }
+    resumed
+}
+
+/// Whether a record left by an earlier run can be followed: undecided, or
+/// registered as a device that still exists. Anything else is stale and
+/// joins `stale`.
 async fn resumable(
     client: &GraphClient,
     record: ImportedIdentity,
@@ -498,12 +504,7 @@ async fn recover_records(client: &GraphClient, serials: &[&str]) -> Vec<Option<I
             return vec![None; serials.len()];
         }
     };
-    let mut last: HashMap<String, ImportedIdentity> = HashMap::new();
-    for record in records {
-        if let Some(serial) = &record.serial_number {
-            last.insert(serial.to_lowercase(), record);
-        }
-    }
+    let mut last = last_by_serial(records);
     serials
         .iter()
         .map(|s| last.remove(&s.to_lowercase()))
