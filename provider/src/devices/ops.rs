@@ -121,6 +121,10 @@ impl ImportError {
     }
 }
 
+/// What to do with a kept import record when the device is not wanted after all.
+const ABANDONED: &str = "If the device is removed from the configuration instead, Intune may \
+     still register it: delete it under Windows Autopilot devices in Intune once it appears.";
+
 impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -138,7 +142,7 @@ impl fmt::Display for ImportError {
                 f,
                 "the import was not processed within {}s. Its import record is kept: the next \
                  apply follows it instead of importing the device again. Run apply again, or \
-                 raise the create timeout (`timeouts`).",
+                 raise the create timeout (`timeouts`). {ABANDONED}",
                 waited.as_secs()
             ),
             ImportError::Invisible { id, waited } => write!(
@@ -152,7 +156,7 @@ impl fmt::Display for ImportError {
                 f,
                 "Terraform asked the provider to stop before the import was processed. Its \
                  import record is kept: the next apply follows it instead of importing the \
-                 device again."
+                 device again. {ABANDONED}"
             ),
         }
     }
@@ -688,6 +692,18 @@ mod tests {
         );
         tokio::time::advance(Duration::from_secs(1)).await;
         assert_eq!(deadline.bounded(Duration::from_secs(5)), None);
+    }
+
+    #[test]
+    fn kept_records_say_what_happens_next() {
+        for error in [
+            ImportError::TimedOut(Duration::from_secs(2)),
+            ImportError::Stopped,
+        ] {
+            let text = error.to_string();
+            assert!(text.contains("the next apply follows it"), "{text}");
+            assert!(text.contains("Intune may still register it"), "{text}");
+        }
     }
 
     #[test]
