@@ -393,15 +393,7 @@ impl Navigation {
             return Err(self.not_found(id));
         }
         let owner = id.to_owned();
-        let listing = Listing {
-            name: self.listing_name,
-            path: self.path(id),
-            context: None,
-            base: self.assignment_type,
-            derived: &[],
-            expandable: &[],
-            directory: false,
-        };
+        let listing = Listing::plain(self.listing_name, self.path(id), self.assignment_type);
         collection::list(
             app,
             request,

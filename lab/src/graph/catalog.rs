@@ -147,13 +147,12 @@ pub fn route_mobile_apps(
     match rest {
         [] if request.method == Method::GET => {
             let listing = Listing {
-                name: "mobileApps",
-                path: "deviceAppManagement/mobileApps".to_owned(),
-                context: None,
-                base: &MOBILE_APP,
                 derived: APP_TYPES,
-                expandable: &[],
-                directory: false,
+                ..Listing::plain(
+                    "mobileApps",
+                    "deviceAppManagement/mobileApps".to_owned(),
+                    &MOBILE_APP,
+                )
             };
             collection::list(
                 app,
@@ -191,15 +190,11 @@ pub fn route_scripts(
 ) -> Result<Response, GraphError> {
     match rest {
         [] if request.method == Method::GET => {
-            let listing = Listing {
-                name: "deviceManagementScripts",
-                path: "deviceManagement/deviceManagementScripts".to_owned(),
-                context: None,
-                base: &SCRIPT,
-                derived: &[],
-                expandable: &[],
-                directory: false,
-            };
+            let listing = Listing::plain(
+                "deviceManagementScripts",
+                "deviceManagement/deviceManagementScripts".to_owned(),
+                &SCRIPT,
+            );
             collection::list(
                 app,
                 request,

@@ -29,6 +29,23 @@ pub struct Listing<'a> {
     pub directory: bool,
 }
 
+impl Listing<'_> {
+    /// A listing of `base` objects at `path`: no derived types, nothing to expand, Intune's
+    /// `$top` rules, the context fragment equal to the path. Other cases override fields with
+    /// struct update syntax.
+    pub fn plain(name: &'static str, path: String, base: &'static StructuredType) -> Self {
+        Listing {
+            name,
+            path,
+            context: None,
+            base,
+            derived: &[],
+            expandable: &[],
+            directory: false,
+        }
+    }
+}
+
 /// What a read asks for beyond the bare object.
 #[derive(Debug, Clone, Default)]
 pub struct Shape {

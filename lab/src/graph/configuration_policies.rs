@@ -619,13 +619,8 @@ fn render(app: &App, request: &GraphRequest, object: &Value, shape: &Shape) -> V
 
 fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     let listing = Listing {
-        name: "configurationPolicies",
-        path: COLLECTION_PATH.to_owned(),
-        context: None,
-        base: &POLICY,
-        derived: &[],
         expandable: &["settings"],
-        directory: false,
+        ..Listing::plain("configurationPolicies", COLLECTION_PATH.to_owned(), &POLICY)
     };
     collection::list(
         app,

@@ -297,13 +297,13 @@ fn render(
 
 fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     let listing = Listing {
-        name: "windowsAutopilotDeploymentProfiles",
-        path: COLLECTION_PATH.to_owned(),
-        context: None,
-        base: &DEPLOYMENT_PROFILE,
         derived: DERIVED,
         expandable: &["assignments"],
-        directory: false,
+        ..Listing::plain(
+            "windowsAutopilotDeploymentProfiles",
+            COLLECTION_PATH.to_owned(),
+            &DEPLOYMENT_PROFILE,
+        )
     };
     collection::list(
         app,
@@ -866,15 +866,11 @@ fn list_assigned_devices(
         return Err(not_found(id));
     }
     let profile = id.to_owned();
-    let listing = Listing {
-        name: "windowsAutopilotDeviceIdentities",
-        path: format!("{COLLECTION_PATH}('{id}')/assignedDevices"),
-        context: None,
-        base: &super::device_identities::DEVICE_IDENTITY,
-        derived: &[],
-        expandable: &[],
-        directory: false,
-    };
+    let listing = Listing::plain(
+        "windowsAutopilotDeviceIdentities",
+        format!("{COLLECTION_PATH}('{id}')/assignedDevices"),
+        &super::device_identities::DEVICE_IDENTITY,
+    );
     collection::list(
         app,
         request,

@@ -276,15 +276,11 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
 }
 
 fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
-    let listing = Listing {
-        name: "windowsAutopilotDeviceIdentities",
-        path: COLLECTION_PATH.to_owned(),
-        context: None,
-        base: &DEVICE_IDENTITY,
-        derived: &[],
-        expandable: &[],
-        directory: false,
-    };
+    let listing = Listing::plain(
+        "windowsAutopilotDeviceIdentities",
+        COLLECTION_PATH.to_owned(),
+        &DEVICE_IDENTITY,
+    );
     collection::list(
         app,
         request,

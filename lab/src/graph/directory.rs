@@ -387,13 +387,8 @@ pub fn route_groups(
 
 fn list_groups(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     let listing = Listing {
-        name: "groups",
-        path: "groups".to_owned(),
-        context: None,
-        base: &GROUP,
-        derived: &[],
-        expandable: &[],
         directory: true,
+        ..Listing::plain("groups", "groups".to_owned(), &GROUP)
     };
     collection::list(
         app,
@@ -976,13 +971,12 @@ pub fn route_service_principals(
 
 fn list_service_principals(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     let listing = Listing {
-        name: "servicePrincipals",
-        path: "servicePrincipals".to_owned(),
-        context: None,
-        base: &SERVICE_PRINCIPAL,
-        derived: &[],
-        expandable: &[],
         directory: true,
+        ..Listing::plain(
+            "servicePrincipals",
+            "servicePrincipals".to_owned(),
+            &SERVICE_PRINCIPAL,
+        )
     };
     collection::list(
         app,
@@ -1137,13 +1131,8 @@ pub fn route_users(
         [] => match request.method {
             Method::GET => {
                 let listing = Listing {
-                    name: "users",
-                    path: "users".to_owned(),
-                    context: None,
-                    base: &USER,
-                    derived: &[],
-                    expandable: &[],
                     directory: true,
+                    ..Listing::plain("users", "users".to_owned(), &USER)
                 };
                 collection::list(
                     app,

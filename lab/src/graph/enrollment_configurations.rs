@@ -271,13 +271,13 @@ fn render(
 
 fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     let listing = Listing {
-        name: "deviceEnrollmentConfigurations",
-        path: COLLECTION_PATH.to_owned(),
-        context: None,
-        base: &DEVICE_ENROLLMENT_CONFIGURATION,
         derived: DERIVED,
         expandable: &["assignments"],
-        directory: false,
+        ..Listing::plain(
+            "deviceEnrollmentConfigurations",
+            COLLECTION_PATH.to_owned(),
+            &DEVICE_ENROLLMENT_CONFIGURATION,
+        )
     };
     collection::list(
         app,

@@ -115,15 +115,11 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
 }
 
 fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
-    let listing = Listing {
-        name: "importedWindowsAutopilotDeviceIdentities",
-        path: COLLECTION_PATH.to_owned(),
-        context: None,
-        base: &IMPORTED_IDENTITY,
-        derived: &[],
-        expandable: &[],
-        directory: false,
-    };
+    let listing = Listing::plain(
+        "importedWindowsAutopilotDeviceIdentities",
+        COLLECTION_PATH.to_owned(),
+        &IMPORTED_IDENTITY,
+    );
     collection::list(
         app,
         request,
