@@ -12,12 +12,14 @@ use std::collections::BTreeMap;
 pub use json::{from_json, to_json};
 pub use msgpack::{from_msgpack, to_msgpack};
 pub use number::{NotANumber, Number};
-pub(crate) use serde_bridge::{ATTR_TOKEN, UNKNOWN_TOKEN};
+pub(crate) use serde_bridge::{ATTR_TOKEN, NUMBER_TOKEN, UNKNOWN_TOKEN};
 pub use serde_bridge::{from_value, to_value};
 pub use types::Type;
 
-/// A Terraform value. Sets are kept sorted and free of duplicates, so two
-/// equal sets compare equal with `==`.
+/// A Terraform value. Sets are kept sorted and free of duplicate *known*
+/// members, so two equal sets compare equal with `==`. As in cty, an unknown
+/// member (or one that contains an unknown) is never equal to another: a set
+/// written `[a.id, b.id]` with both ids unknown keeps two members.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub enum Value {
     #[default]
@@ -59,9 +61,11 @@ pub enum CodecError {
 }
 
 impl Value {
+    /// A set of `items`: sorted, wholly known duplicates merged, members that
+    /// are not wholly known all kept (cty never finds two of them equal).
     pub fn set(mut items: Vec<Value>) -> Value {
         items.sort();
-        items.dedup();
+        items.dedup_by(|later, earlier| later == earlier && earlier.is_wholly_known());
         Value::Set(items)
     }
 
@@ -234,5 +238,68 @@ pub(crate) fn show_path(path: &str) -> String {
         ".".to_string()
     } else {
         path.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(text: &str) -> Value {
+        Value::String(text.into())
+    }
+
+    fn object(attrs: &[(&str, Value)]) -> Value {
+        Value::Object(
+            attrs
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.clone()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn sets_keep_every_unknown_member() {
+        for n in 1..=5 {
+            let set = Value::set(vec![Value::Unknown; n]);
+            assert_eq!(set, Value::Set(vec![Value::Unknown; n]), "{n} unknowns");
+        }
+    }
+
+    #[test]
+    fn sets_merge_known_duplicates_only() {
+        let set = Value::set(vec![s("b"), Value::Unknown, s("a"), s("b"), Value::Unknown]);
+        let Value::Set(items) = set else {
+            panic!("not a set");
+        };
+        assert_eq!(items.iter().filter(|v| v.is_unknown()).count(), 2);
+        assert_eq!(items.iter().filter(|v| **v == s("a")).count(), 1);
+        assert_eq!(items.iter().filter(|v| **v == s("b")).count(), 1);
+        assert_eq!(Value::set(vec![s("a"), s("a")]), Value::Set(vec![s("a")]));
+    }
+
+    #[test]
+    fn set_members_that_contain_unknowns_stay_distinct() {
+        let block = object(&[("id", Value::Unknown), ("name", s("x"))]);
+        let set = Value::set(vec![block.clone(), block.clone(), block.clone()]);
+        assert_eq!(set, Value::Set(vec![block.clone(), block.clone(), block]));
+        let known = object(&[("id", s("1")), ("name", s("x"))]);
+        let set = Value::set(vec![known.clone(), known.clone()]);
+        assert_eq!(set, Value::Set(vec![known]));
+    }
+
+    #[test]
+    fn null_empty_and_unknown_collections_differ() {
+        assert_ne!(Value::Null, Value::set(Vec::new()));
+        assert_ne!(Value::Unknown, Value::set(Vec::new()));
+        assert_ne!(Value::List(Vec::new()), Value::Null);
+    }
+
+    #[test]
+    fn unknown_set_members_survive_the_wire() {
+        let ty = Type::set(Type::String);
+        let set = Value::set(vec![Value::Unknown, Value::Unknown, s("a")]);
+        let bytes = to_msgpack(&set, &ty).expect("encode");
+        assert_eq!(from_msgpack(&bytes, &ty).expect("decode"), set);
     }
 }

@@ -120,9 +120,84 @@ impl fmt::Display for Number {
     }
 }
 
+/// A model field of type `Number` holds any Terraform number exactly (big,
+/// negative, fractional): it travels through the value codec as its decimal
+/// text, never as a float. Other serde formats see that text as a string.
+impl serde::Serialize for Number {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_newtype_struct(super::NUMBER_TOKEN, &self.to_string())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Number {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_newtype_struct(super::NUMBER_TOKEN, NumberVisitor)
+    }
+}
+
+struct NumberVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NumberVisitor {
+    type Value = Number;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number")
+    }
+
+    fn visit_newtype_struct<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Number, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Number, E> {
+        text.parse().map_err(E::custom)
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Number, E> {
+        Ok(Number::from(value))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Number, E> {
+        Ok(Number::from(value))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Number, E> {
+        format!("{value}").parse().map_err(E::custom)
+    }
+}
+
+impl schemars::JsonSchema for Number {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Number".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "number" })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn models_hold_numbers_exactly() {
+        use crate::value::{Type, Value, from_value, to_value};
+        for text in ["0.1", "-42", "12345678901234567890123", "-0.000001", "1e40"] {
+            let number: Number = text.parse().expect("number");
+            let value = to_value(&number, &Type::Number).expect("serialize");
+            assert_eq!(value, Value::Number(number.clone()), "{text}");
+            let back: Number = from_value(value).expect("deserialize");
+            assert_eq!(back, number, "{text}");
+        }
+        assert!(from_value::<Number>(Value::String("x".into())).is_err());
+    }
 
     #[test]
     fn integers_and_exact_floats() {

@@ -13,6 +13,8 @@ use super::{CodecError, Number, Type, Value};
 /// known) deserialization, and by which it serializes an unknown.
 pub(crate) const ATTR_TOKEN: &str = "$tfplugin::Attr";
 pub(crate) const UNKNOWN_TOKEN: &str = "$tfplugin::Unknown";
+/// Newtype-struct name by which [`Number`] travels as its exact decimal text.
+pub(crate) const NUMBER_TOKEN: &str = "$tfplugin::Number";
 
 /// Reads a model from a value.
 pub fn from_value<T: de::DeserializeOwned>(value: Value) -> Result<T, CodecError> {
@@ -76,6 +78,15 @@ impl<'de> de::Deserializer<'de> for Value {
         name: &'static str,
         visitor: V,
     ) -> Result<V::Value, CodecError> {
+        if name == NUMBER_TOKEN {
+            return match self {
+                Value::Number(n) => visitor.visit_string(n.to_string()),
+                other => Err(CodecError::Custom(format!(
+                    "expected a number, found {}",
+                    other.kind()
+                ))),
+            };
+        }
         if name == ATTR_TOKEN {
             return match self {
                 Value::Null => visitor.visit_none(),
@@ -205,6 +216,17 @@ impl ser::Serializer for ValueSerializer {
     ) -> Result<Value, CodecError> {
         if name == UNKNOWN_TOKEN {
             return Ok(Value::Unknown);
+        }
+        if name == NUMBER_TOKEN {
+            return match value.serialize(self)? {
+                Value::String(text) => text.parse().map(Value::Number).map_err(|e| {
+                    CodecError::Custom(format!("a Number serialized as {text:?}: {e}"))
+                }),
+                other => Err(CodecError::Custom(format!(
+                    "a Number serialized as {}",
+                    other.kind()
+                ))),
+            };
         }
         value.serialize(self)
     }
