@@ -16,6 +16,7 @@
 //! ```
 
 pub mod devices;
+pub mod generate;
 pub mod interrupt;
 pub mod lab;
 pub mod paths;

@@ -12,6 +12,8 @@ pub const TERRAFORM_BIN: &str = "TERRAFORM_BIN";
 pub const PROVIDER_BIN: &str = "AUTOPILOT_PROVIDER_BIN";
 /// Environment variable naming the lab binary.
 pub const LAB_BIN: &str = "AUTOPILOT_LAB_BIN";
+/// Environment variable naming the conformance provider's binary.
+pub const CONFORMANCE_BIN: &str = "CONFORMANCE_PROVIDER_BIN";
 
 /// The workspace root: the parent of this crate's directory.
 pub fn workspace_root() -> PathBuf {
@@ -44,6 +46,62 @@ pub fn lab_bin() -> PathBuf {
     )
 }
 
+/// The conformance provider's binary (`CONFORMANCE_PROVIDER_BIN`, else
+/// `target/debug/terraform-provider-conformance`).
+pub fn conformance_bin() -> PathBuf {
+    locate(
+        CONFORMANCE_BIN,
+        "target/debug/terraform-provider-conformance",
+        "the conformance provider binary (terraform-provider-conformance)",
+    )
+}
+
+/// The version of the Terraform under test, as `(major, minor, patch)`, read once from
+/// `terraform version`.
+pub fn terraform_version() -> (u32, u32, u32) {
+    static VERSION: std::sync::OnceLock<(u32, u32, u32)> = std::sync::OnceLock::new();
+    *VERSION.get_or_init(|| {
+        let bin = terraform_bin();
+        let output = std::process::Command::new(&bin)
+            .arg("version")
+            .env("CHECKPOINT_DISABLE", "1")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {} version: {e}", bin.display()));
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        parse_version(&stdout)
+            .unwrap_or_else(|| panic!("unexpected `terraform version` output: {stdout:?}"))
+    })
+}
+
+/// `Terraform v1.15.5\n...` -> `(1, 15, 5)`.
+fn parse_version(stdout: &str) -> Option<(u32, u32, u32)> {
+    let text = stdout.lines().next()?.trim().strip_prefix("Terraform v")?;
+    let mut parts = text.split(['.', '-']).map(|p| p.parse::<u32>().ok());
+    Some((parts.next()??, parts.next()??, parts.next()??))
+}
+
+/// The Terraform version under test as text, e.g. `1.15.5`.
+pub fn terraform_version_text() -> String {
+    let (major, minor, patch) = terraform_version();
+    format!("{major}.{minor}.{patch}")
+}
+
+/// True when the Terraform under test is at least `major.minor`. When it is older, says on
+/// stderr that the calling test checks nothing on this version and why; the suite's pass with
+/// Terraform 1.15.5 runs it.
+pub fn terraform_at_least(major: u32, minor: u32, feature: &str) -> bool {
+    let (have_major, have_minor, _) = terraform_version();
+    let ok = (have_major, have_minor) >= (major, minor);
+    if !ok {
+        eprintln!(
+            "not run on Terraform {}: {feature} needs Terraform {major}.{minor} or later \
+             (the pass with Terraform 1.15.5 runs it)",
+            terraform_version_text()
+        );
+    }
+    ok
+}
+
 fn locate(var: &str, fallback: &str, what: &str) -> PathBuf {
     let root = workspace_root();
     let (path, origin) = match std::env::var_os(var).filter(|v| !v.is_empty()) {
@@ -61,4 +119,20 @@ fn locate(var: &str, fallback: &str, what: &str) -> PathBuf {
     // Absolute, so that the paths survive a change of working directory (terraform runs in a
     // temporary directory, and dev_overrides wants an absolute directory).
     path.canonicalize().unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_terraform_versions() {
+        assert_eq!(
+            parse_version("Terraform v1.0.3\non linux_amd64\n"),
+            Some((1, 0, 3))
+        );
+        assert_eq!(parse_version("Terraform v1.15.5\n"), Some((1, 15, 5)));
+        assert_eq!(parse_version("Terraform v1.6.0-beta1\n"), Some((1, 6, 0)));
+        assert_eq!(parse_version("OpenTofu v1.8.0\n"), None);
+    }
 }

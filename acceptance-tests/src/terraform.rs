@@ -113,7 +113,12 @@ impl TfOutput {
 
 impl fmt::Display for TfOutput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "$ {}", self.command)?;
+        writeln!(
+            f,
+            "$ {}   [Terraform {}]",
+            self.command,
+            paths::terraform_version_text()
+        )?;
         writeln!(f, "  (in {})", self.dir.display())?;
         if self.timed_out {
             writeln!(f, "TIMED OUT after {:?}, killed", self.elapsed)?;
@@ -137,7 +142,8 @@ pub fn strip_snippets(text: &str) -> String {
                 .split_once(':')
                 .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
             let location = l.starts_with("on ") && l.contains(".tf line ");
-            let override_path = l.contains("autopilot-iac/autopilot in ");
+            let override_path = l.contains("autopilot-iac/autopilot in ")
+                || l.contains("autopilot-iac/conformance in ");
             !snippet && !location && !override_path
         })
         .collect::<Vec<_>>()
@@ -184,9 +190,10 @@ impl Terraform {
             .tempdir()
             .expect("create a temporary working directory");
         let cli_config = dir.path().join("test.tfrc");
+        // The conformance provider is built into the same directory (`cargo xtask test`).
         let config = format!(
-            "provider_installation {{\n  dev_overrides {{\n    \"autopilot-iac/autopilot\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-            hcl_escape(&provider_dir.to_string_lossy())
+            "provider_installation {{\n  dev_overrides {{\n    \"autopilot-iac/autopilot\" = \"{dir}\"\n    \"autopilot-iac/conformance\" = \"{dir}\"\n  }}\n  direct {{}}\n}}\n",
+            dir = hcl_escape(&provider_dir.to_string_lossy())
         );
         std::fs::write(&cli_config, config).expect("write the CLI config file");
 

@@ -12,11 +12,14 @@ use crate::{setup, ui};
 
 pub const PROVIDER_PACKAGE: &str = "terraform-provider-autopilot";
 pub const LAB_PACKAGE: &str = "autopilot-lab";
+pub const CONFORMANCE_PACKAGE: &str = "terraform-provider-conformance";
 
 /// Paths of the freshly built binaries.
 pub struct Binaries {
     pub provider: PathBuf,
     pub lab: PathBuf,
+    /// The provider that echoes its configuration (tfplugin's conformance target).
+    pub conformance: PathBuf,
 }
 
 /// The cargo that runs us (`$CARGO`), or `cargo` from PATH.
@@ -27,16 +30,18 @@ pub fn cargo_command(root: &Path) -> Command {
     cmd
 }
 
-/// `cargo build -p terraform-provider-autopilot -p autopilot-lab`; returns the executables
+/// `cargo build -p terraform-provider-autopilot -p autopilot-lab -p terraform-provider-conformance`;
+/// returns the executables
 /// cargo reports (so `CARGO_TARGET_DIR` and friends are honoured).
 pub fn build_binaries(root: &Path) -> Result<Binaries> {
     let mut cmd = cargo_command(root);
     cmd.args(["build", "-p", PROVIDER_PACKAGE, "-p", LAB_PACKAGE])
+        .args(["-p", CONFORMANCE_PACKAGE])
         .args(["--message-format", "json-render-diagnostics"])
         .stdout(Stdio::piped());
     let shown = ui::display_command(&cmd);
     ui::progress(format!(
-        "Building: cargo build -p {PROVIDER_PACKAGE} -p {LAB_PACKAGE}"
+        "Building: cargo build -p {PROVIDER_PACKAGE} -p {LAB_PACKAGE} -p {CONFORMANCE_PACKAGE}"
     ));
     ui::flush();
     let mut child = cmd
@@ -65,6 +70,7 @@ pub fn build_binaries(root: &Path) -> Result<Binaries> {
     let binaries = Binaries {
         provider: take(PROVIDER_PACKAGE)?,
         lab: take(LAB_PACKAGE)?,
+        conformance: take(CONFORMANCE_PACKAGE)?,
     };
     ui::detail(format!("provider: {}", binaries.provider.display()));
     ui::detail(format!("lab:      {}", binaries.lab.display()));
@@ -91,16 +97,64 @@ fn executable_artifact(line: &str) -> Option<(String, PathBuf)> {
     Some((name.to_string(), PathBuf::from(executable)))
 }
 
-/// `cargo xtask test`: setup, build the binaries, `cargo test --workspace` with their paths;
-/// then, unless arguments narrow the run, every fuzzing seed through its target's checks (the
-/// fuzz crate is outside the workspace; it shares the workspace's target directory so that the
-/// provider is not compiled from scratch a second time).
-pub fn test(root: &Path, extra_args: &[String]) -> Result<()> {
-    let mut args = vec!["--workspace".to_string()];
-    args.extend_from_slice(extra_args);
-    let mut cmd = test_command(root, &args)?;
-    ui::run(&mut cmd).context("the test suite failed")?;
+/// `cargo xtask test`: setup (both Terraform CLIs), build the binaries, then one pass of
+/// `cargo test` per Terraform version, each finding its CLI through `TERRAFORM_BIN`:
+///
+/// - without arguments: `cargo test --workspace` with Terraform 1.0.3, then
+///   `cargo test -p acceptance-tests` with Terraform 1.15.5 (only the acceptance suite drives
+///   Terraform), then every fuzzing seed through its target's checks (the fuzz crate is outside
+///   the workspace; it shares the workspace's target directory so that the provider is not
+///   compiled from scratch a second time);
+/// - with arguments: `cargo test <args>` once per Terraform version.
+///
+/// `only` restricts the passes to the Terraform versions named (`--terraform 1.15.5`).
+pub fn test(root: &Path, only: &[String], extra_args: &[String]) -> Result<()> {
+    let terraforms = setup::setup(root)?;
+    let selected: Vec<&setup::Terraform> = terraforms
+        .all()
+        .into_iter()
+        .filter(|tf| only.is_empty() || only.iter().any(|v| v == tf.version))
+        .collect();
+    if selected.is_empty() {
+        bail!(
+            "no Terraform version matches --terraform {}; the suite runs on {}",
+            only.join(", "),
+            terraforms.all().map(|tf| tf.version).join(" and ")
+        );
+    }
+    let binaries = build_binaries(root)?;
+    let mut timings = Vec::new();
+    for (pass, terraform) in selected.iter().enumerate() {
+        let args: Vec<String> = if !extra_args.is_empty() {
+            extra_args.to_vec()
+        } else if pass == 0 {
+            vec!["--workspace".to_string()]
+        } else {
+            vec!["-p".to_string(), "acceptance-tests".to_string()]
+        };
+        ui::progress(format!(
+            "Pass {} of {}: Terraform v{}",
+            pass + 1,
+            selected.len(),
+            terraform.version
+        ));
+        let started = std::time::Instant::now();
+        let mut cmd = test_command(root, terraform, &binaries, &args)?;
+        ui::run(&mut cmd).with_context(|| {
+            format!(
+                "the test suite failed with Terraform v{}",
+                terraform.version
+            )
+        })?;
+        timings.push(format!(
+            "Terraform v{}: {} in {:.0} s",
+            terraform.version,
+            args.join(" "),
+            started.elapsed().as_secs_f64()
+        ));
+    }
     if extra_args.is_empty() {
+        let started = std::time::Instant::now();
         let mut seeds = cargo_command(root);
         seeds
             .args(["test", "--manifest-path", "fuzz/Cargo.toml", "--target-dir"])
@@ -110,6 +164,13 @@ pub fn test(root: &Path, extra_args: &[String]) -> Result<()> {
             ui::display_command(&seeds)
         ));
         ui::run(&mut seeds).context("a fuzzing seed broke its target's checks")?;
+        timings.push(format!(
+            "fuzzing seeds in {:.0} s",
+            started.elapsed().as_secs_f64()
+        ));
+    }
+    for line in &timings {
+        ui::detail(line);
     }
     ui::progress("All tests passed");
     Ok(())
@@ -135,7 +196,9 @@ pub fn soak(root: &Path, seeds: u32) -> Result<()> {
         "--nocapture",
     ]
     .map(String::from);
-    let mut cmd = test_command(root, &args)?;
+    let terraforms = setup::setup(root)?;
+    let binaries = build_binaries(root)?;
+    let mut cmd = test_command(root, &terraforms.oldest, &binaries, &args)?;
     cmd.env("AUTOPILOT_FAULT_SEEDS", seeds.to_string());
     ui::detail(format!("AUTOPILOT_FAULT_SEEDS={seeds}"));
     ui::run(&mut cmd).context("the soak run failed")?;
@@ -145,28 +208,78 @@ pub fn soak(root: &Path, seeds: u32) -> Result<()> {
     Ok(())
 }
 
-/// Setup, build the binaries, and a `cargo test <args>` that finds them through the
-/// environment.
-fn test_command(root: &Path, args: &[String]) -> Result<Command> {
-    let terraform = setup::setup(root)?;
+/// `cargo xtask conformance`: the generated-configuration suites (`conformance`: the echo
+/// provider; `group_references`: the real resources against a lab) with `seeds` seeds of
+/// `resources` echo resources each, once per Terraform version (or those in `only`).
+pub fn conformance(root: &Path, seeds: u64, resources: u64, only: &[String]) -> Result<()> {
+    let terraforms = setup::setup(root)?;
     let binaries = build_binaries(root)?;
+    let args = [
+        "-p",
+        "acceptance-tests",
+        "--test",
+        "conformance",
+        "--test",
+        "group_references",
+        "--",
+        "--nocapture",
+    ]
+    .map(String::from);
+    for terraform in terraforms
+        .all()
+        .into_iter()
+        .filter(|tf| only.is_empty() || only.iter().any(|v| v == tf.version))
+    {
+        let started = std::time::Instant::now();
+        let mut cmd = test_command(root, terraform, &binaries, &args)?;
+        cmd.env("CONFORMANCE_SEEDS", seeds.to_string())
+            .env("CONFORMANCE_RESOURCES", resources.to_string());
+        ui::detail(format!(
+            "CONFORMANCE_SEEDS={seeds} CONFORMANCE_RESOURCES={resources}"
+        ));
+        ui::run(&mut cmd).with_context(|| {
+            format!(
+                "the conformance suite failed with Terraform v{}",
+                terraform.version
+            )
+        })?;
+        ui::progress(format!(
+            "Terraform v{}: {seeds} seeds of {} generated resources passed in {:.0} s",
+            terraform.version,
+            resources + 4,
+            started.elapsed().as_secs_f64()
+        ));
+    }
+    Ok(())
+}
+
+/// A `cargo test <args>` that finds `terraform` and the built binaries through the environment.
+fn test_command(
+    root: &Path,
+    terraform: &setup::Terraform,
+    binaries: &Binaries,
+    args: &[String],
+) -> Result<Command> {
+    let terraform_bin = absolute(&terraform.path)?;
+    let provider = absolute(&binaries.provider)?;
+    let lab = absolute(&binaries.lab)?;
+    let conformance = absolute(&binaries.conformance)?;
     let mut cmd = cargo_command(root);
     cmd.arg("test")
         .args(args)
-        .env("TERRAFORM_BIN", absolute(&terraform)?)
-        .env("AUTOPILOT_PROVIDER_BIN", absolute(&binaries.provider)?)
-        .env("AUTOPILOT_LAB_BIN", absolute(&binaries.lab)?)
+        .env("TERRAFORM_BIN", &terraform_bin)
+        .env("AUTOPILOT_PROVIDER_BIN", &provider)
+        .env("AUTOPILOT_LAB_BIN", &lab)
+        .env("CONFORMANCE_PROVIDER_BIN", &conformance)
         .env("CHECKPOINT_DISABLE", "1")
         .env("TF_IN_AUTOMATION", "1");
     ui::progress(format!("Running: {}", ui::display_command(&cmd)));
-    ui::detail(format!("TERRAFORM_BIN={}", absolute(&terraform)?.display()));
+    ui::detail(format!("TERRAFORM_BIN={}", terraform_bin.display()));
+    ui::detail(format!("AUTOPILOT_PROVIDER_BIN={}", provider.display()));
+    ui::detail(format!("AUTOPILOT_LAB_BIN={}", lab.display()));
     ui::detail(format!(
-        "AUTOPILOT_PROVIDER_BIN={}",
-        absolute(&binaries.provider)?.display()
-    ));
-    ui::detail(format!(
-        "AUTOPILOT_LAB_BIN={}",
-        absolute(&binaries.lab)?.display()
+        "CONFORMANCE_PROVIDER_BIN={}",
+        conformance.display()
     ));
     Ok(cmd)
 }

@@ -68,7 +68,10 @@ fn run_steps(root: &Path, work: &Path) -> Result<Vec<String>> {
     let mut summary = Vec::new();
 
     ui::step(1, TOTAL_STEPS, "Terraform CLI (cargo xtask setup)");
-    let terraform_bin = setup::setup(root).context("step 1: could not set up Terraform")?;
+    let terraform_bin = setup::setup(root)
+        .context("step 1: could not set up Terraform")?
+        .oldest
+        .path;
 
     ui::step(2, TOTAL_STEPS, "Build the provider and the lab");
     let binaries =

