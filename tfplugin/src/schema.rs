@@ -348,10 +348,15 @@ impl Reader<'_> {
             description: text(schema, "description"),
             ..Block::default()
         };
-        let properties = schema
-            .get("properties")
-            .and_then(Json::as_object)
-            .ok_or_else(|| self.fail("a block must be a struct with named fields"))?;
+        // A struct without fields (a provider with nothing to configure) has no `properties`.
+        let no_fields = Map::new();
+        let properties = match schema.get("properties") {
+            Some(properties) => properties
+                .as_object()
+                .ok_or_else(|| self.fail("a block must be a struct with named fields"))?,
+            None if type_name(schema).as_deref() == Some("object") => &no_fields,
+            None => return Err(self.fail("a block must be a struct with named fields")),
+        };
         for (name, prop) in properties {
             let flags = self.flags(name, prop)?;
             let description = text(prop, "description");
@@ -614,6 +619,17 @@ mod tests {
         /// Secret.
         #[schemars(extend("x-tf" = "optional,sensitive", "x-tf-deprecated" = "use other"))]
         secret: Attr<String>,
+    }
+
+    /// Nothing to configure.
+    #[derive(Serialize, Deserialize, JsonSchema)]
+    struct Empty {}
+
+    #[test]
+    fn a_struct_without_fields_is_an_empty_block() {
+        let schema = Schema::of::<Empty>(0).expect("schema");
+        assert!(schema.block.attributes.is_empty() && schema.block.blocks.is_empty());
+        assert_eq!(schema.value_type(), Type::Object(BTreeMap::new()));
     }
 
     #[test]
