@@ -43,17 +43,17 @@ const TARGETS: [(&str, &str, &str); 7] = [
     (
         "autopilot_enrollment_status_page.excluded",
         "exclude_group_ids",
-        "display_name = \"ESP excluded\"\n  all_devices = true",
+        "display_name = \"ESP excluded\"",
     ),
     (
         "autopilot_domain_join_profile.included",
         "include_group_ids",
-        "display_name = \"DJ included\"\n  active_directory_domain_name = \"contoso.com\"",
+        "display_name = \"DJ included\"\n  active_directory_domain_name = \"contoso.com\"\n  computer_name_static_prefix = \"CTS\"",
     ),
     (
         "autopilot_domain_join_profile.excluded",
         "exclude_group_ids",
-        "display_name = \"DJ excluded\"\n  active_directory_domain_name = \"contoso.com\"",
+        "display_name = \"DJ excluded\"\n  active_directory_domain_name = \"contoso.com\"\n  computer_name_static_prefix = \"CTX\"",
     ),
     (
         "autopilot_device_preparation_policy.included",
