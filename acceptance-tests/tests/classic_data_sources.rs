@@ -209,7 +209,7 @@ output "json" {{ value = data.autopilot_configuration_file.x.json }}
     assert!(text.is_ascii(), "the file must be ASCII: {text}");
     let file: Value = serde_json::from_str(&text).expect("the file is JSON");
     for (name, value) in [
-        ("Comment_File", json!("Profile AP-Existing")),
+        ("Comment_File", json!("Profile AP Existing")),
         ("Version", json!(2049)),
         ("ZtdCorrelationId", json!(id)),
         ("CloudAssignedTenantId", json!(tenant)),

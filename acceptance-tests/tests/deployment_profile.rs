@@ -482,7 +482,7 @@ resource "autopilot_deployment_profile" "x" {
 }
 "#,
         "display_name",
-        &["\"-\"", "letters, digits, spaces and", "Entra join Sales"],
+        &["'-'", "letters, digits, spaces and", "Entra join Sales"],
     );
     assert_rejected_at_plan(
         &profile_hcl("  join_type = \"entra\"\n  description = \"Sales laptops (pilot)\""),
