@@ -24,7 +24,7 @@ fn entra_profile(lab: &Lab) -> String {
         lab,
         json!({
             "@odata.type": ENTRA,
-            "displayName": "AP-Existing",
+            "displayName": "AP Existing",
             "description": "For existing devices",
             "deviceNameTemplate": "CORP-%SERIAL%",
             "locale": "en-US",
@@ -48,7 +48,7 @@ fn deployment_profile_by_id_and_by_name() {
     let id = entra_profile(&lab);
     create_profile(
         &lab,
-        json!({"@odata.type": HYBRID, "displayName": "AP-Hybrid"}),
+        json!({"@odata.type": HYBRID, "displayName": "AP Hybrid"}),
     );
     let tf = Terraform::new(&lab);
     tf.write_config(&format!(
@@ -58,11 +58,11 @@ data "autopilot_deployment_profile" "by_id" {{
 }}
 
 data "autopilot_deployment_profile" "by_name" {{
-  display_name = "AP-Existing"
+  display_name = "AP Existing"
 }}
 
 data "autopilot_deployment_profile" "hybrid" {{
-  display_name = "AP-Hybrid"
+  display_name = "AP Hybrid"
 }}
 
 output "by_id" {{ value = data.autopilot_deployment_profile.by_id }}
@@ -81,7 +81,7 @@ output "hybrid_join" {{ value = data.autopilot_deployment_profile.hybrid.join_ty
     );
     for (name, value) in [
         ("id", json!(id)),
-        ("display_name", json!("AP-Existing")),
+        ("display_name", json!("AP Existing")),
         ("join_type", json!("entra")),
         ("deployment_mode", json!("user_driven")),
         ("device_name_template", json!("CORP-%SERIAL%")),
@@ -209,7 +209,7 @@ output "json" {{ value = data.autopilot_configuration_file.x.json }}
     assert!(text.is_ascii(), "the file must be ASCII: {text}");
     let file: Value = serde_json::from_str(&text).expect("the file is JSON");
     for (name, value) in [
-        ("Comment_File", json!("Profile AP-Existing")),
+        ("Comment_File", json!("Profile AP Existing")),
         ("Version", json!(2049)),
         ("ZtdCorrelationId", json!(id)),
         ("CloudAssignedTenantId", json!(tenant)),

@@ -1,10 +1,13 @@
 //! `autopilot_deployment_profile` against a running lab, through the real `terraform` binary:
 //! lifecycle, assignments reconciled by difference, replacement on `join_type`, drift, import,
-//! plan-time validation and the tenant lints (including the domain join profile's hybrid lint).
+//! plan-time validation (names and descriptions Intune refuses, a user type on self-deploying
+//! profiles, an empty locale), a 500 Graph answers every time posted once, and the tenant lints
+//! (a second All devices profile is an error; the domain join profile's hybrid lint).
 //! Every test owns its lab and its working directory, so they run in parallel.
 
 use std::collections::BTreeSet;
 
+use acceptance_tests::devices::set_faults;
 use acceptance_tests::{Lab, Request, Terraform, provider_warnings, show_requests, write_requests};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
 use serde_json::{Value, json};
@@ -23,7 +26,7 @@ const G4: &str = "44444444-4444-4444-8444-444444444444";
 
 const CREATE: &str = r#"
 resource "autopilot_deployment_profile" "x" {
-  display_name                    = "AP-UserDriven"
+  display_name                    = "AP UserDriven"
   description                     = "Corporate laptops"
   join_type                       = "entra"
   device_name_template            = "CORP-%SERIAL%"
@@ -42,7 +45,7 @@ resource "autopilot_deployment_profile" "x" {
 // CREATE with a new description, G1 swapped for G3, and the EULA shown again.
 const UPDATE: &str = r#"
 resource "autopilot_deployment_profile" "x" {
-  display_name                    = "AP-UserDriven"
+  display_name                    = "AP UserDriven"
   description                     = "Corporate laptops, wave 2"
   join_type                       = "entra"
   device_name_template            = "CORP-%SERIAL%"
@@ -61,7 +64,7 @@ resource "autopilot_deployment_profile" "x" {
 // UPDATE as a hybrid join profile: no name template (the domain join profile names devices).
 const HYBRID_CONFIG: &str = r#"
 resource "autopilot_deployment_profile" "x" {
-  display_name                                 = "AP-UserDriven"
+  display_name                                 = "AP UserDriven"
   description                                  = "Corporate laptops, wave 2"
   join_type                                    = "hybrid"
   locale                                       = "en-US"
@@ -110,7 +113,7 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
     assert_props(
         &profile,
         &[
-            ("displayName", json!("AP-UserDriven")),
+            ("displayName", json!("AP UserDriven")),
             ("description", json!("Corporate laptops")),
             ("deviceNameTemplate", json!("CORP-%SERIAL%")),
             ("locale", json!("en-US")),
@@ -273,7 +276,7 @@ fn import_of_an_existing_profile_gives_an_empty_plan() {
         PROFILES,
         &json!({
             "@odata.type": HYBRID,
-            "displayName": "AP-Hybrid",
+            "displayName": "AP Hybrid",
             "description": "Created in the portal",
             "locale": "os-default",
             "deviceType": "windowsPc",
@@ -300,7 +303,7 @@ fn import_of_an_existing_profile_gives_an_empty_plan() {
     tf.write_config(
         r#"
 resource "autopilot_deployment_profile" "x" {
-  display_name            = "AP-Hybrid"
+  display_name            = "AP Hybrid"
   description             = "Created in the portal"
   join_type               = "hybrid"
   preprovisioning_allowed = true
@@ -470,6 +473,127 @@ fn invalid_locale_is_rejected() {
 }
 
 #[test]
+fn names_and_descriptions_intune_refuses_are_rejected() {
+    assert_rejected_at_plan(
+        r#"
+resource "autopilot_deployment_profile" "x" {
+  display_name = "Entra join - Sales"
+  join_type    = "entra"
+}
+"#,
+        "display_name",
+        &["'-'", "letters, digits, spaces and", "Entra join Sales"],
+    );
+    assert_rejected_at_plan(
+        &profile_hcl("  join_type = \"entra\"\n  description = \"Sales laptops (pilot)\""),
+        "description",
+        &["! # % ^ * ( ) - + = ; ' < >", "Sales laptops pilot"],
+    );
+}
+
+#[test]
+fn user_type_on_a_self_deploying_profile_is_rejected() {
+    assert_rejected_at_plan(
+        &profile_hcl(
+            "  join_type = \"entra\"\n  deployment_mode = \"self_deploying\"\n  user_type = \"standard\"",
+        ),
+        "user_type",
+        &["self-deploying", "refuses a user type"],
+    );
+}
+
+#[test]
+fn an_empty_locale_is_rejected() {
+    assert_rejected_at_plan(
+        &profile_hcl("  join_type = \"entra\"\n  locale = \"\""),
+        "locale",
+        &["os-default"],
+    );
+}
+
+/// The lab refuses a user type on shared profiles as Intune does, so an apply that succeeds
+/// proves none was sent; the state holds null and the next plan is empty, also across a change
+/// of mode in either direction.
+#[test]
+fn self_deploying_profiles_carry_no_user_type() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    let config = |mode: &str| {
+        format!(
+            r#"
+resource "autopilot_deployment_profile" "x" {{
+  display_name         = "Kiosk: self deploying"
+  join_type            = "entra"
+  deployment_mode      = "{mode}"
+  device_name_template = "KSK-%SERIAL%"
+}}
+"#
+        )
+    };
+    tf.write_config(&config("self_deploying"));
+    tf.apply()
+        .assert_contains("1 added, 0 changed, 0 destroyed");
+    let state = state_values(&tf);
+    assert!(state["user_type"].is_null(), "{state}");
+    let oobe = &the_only_profile(&lab)["outOfBoxExperienceSetting"];
+    assert_eq!(oobe["deviceUsageType"], json!("shared"), "{oobe}");
+    assert!(oobe.get("userType").is_none(), "{oobe}");
+    tf.assert_no_changes();
+
+    tf.write_config(&config("user_driven"));
+    tf.apply()
+        .assert_contains("0 added, 1 changed, 0 destroyed");
+    assert_eq!(state_values(&tf)["user_type"], json!("administrator"));
+    assert_eq!(
+        the_only_profile(&lab)["outOfBoxExperienceSetting"]["userType"],
+        json!("administrator")
+    );
+    tf.assert_no_changes();
+
+    tf.write_config(&config("self_deploying"));
+    tf.apply()
+        .assert_contains("0 added, 1 changed, 0 destroyed");
+    assert!(state_values(&tf)["user_type"].is_null());
+    tf.assert_no_changes();
+}
+
+/// A 500 that carries Graph's error body is the service's answer (Intune gives one for every
+/// name it refuses): the create is posted once and fails with Graph's error, never re-posted.
+#[test]
+fn a_500_answered_by_graph_is_posted_once() {
+    let lab = Lab::start();
+    set_faults(
+        &lab,
+        &json!({"rules": [{"method": "POST", "path": "^/beta/deviceManagement/windowsAutopilotDeploymentProfiles$", "status": 500}]}),
+    );
+    let tf = Terraform::new(&lab);
+    tf.write_config(&profile_hcl("  join_type = \"entra\""));
+    lab.clear_requests();
+    let out = tf.apply_expect_error();
+    out.assert_contains("500").assert_not_contains("panic");
+    let posts: Vec<Request> = write_requests(&lab)
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/windowsAutopilotDeploymentProfiles"))
+        .collect();
+    assert_eq!(posts.len(), 1, "posted once:\n{}", show_requests(&posts));
+    assert!(profiles(&lab).is_empty());
+}
+
+/// The lab answers a name Intune refuses as Intune does (an opaque 500), and the provider never
+/// sends one: here the lab's own answer, through Graph directly.
+#[test]
+fn the_lab_refuses_names_intune_refuses() {
+    let lab = Lab::start();
+    let refused = lab.graph(
+        acceptance_tests::Method::POST,
+        PROFILES,
+        Some(&json!({"@odata.type": ENTRA, "displayName": "Entra join - Sales"})),
+    );
+    assert_eq!(refused.status, 500, "{}", refused.body);
+    assert!(profiles(&lab).is_empty());
+}
+
+#[test]
 fn short_serial_part_is_a_warning() {
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
@@ -517,13 +641,13 @@ fn assert_rejected_at_plan(hcl: &str, attribute: &str, words: &[&str]) {
 #[test]
 fn lints_warn_about_overlapping_profiles() {
     let lab = Lab::start();
-    let hybrid = create_profile(&lab, HYBRID, "Hybrid-Old", &[G1]);
-    let entra = create_profile(&lab, ENTRA, "Entra-Old", &[G2]);
+    let hybrid = create_profile(&lab, HYBRID, "Hybrid Old", &[G1]);
+    let entra = create_profile(&lab, ENTRA, "Entra Old", &[G2]);
     let tf = Terraform::new(&lab);
     tf.write_config(&format!(
         r#"
 resource "autopilot_deployment_profile" "x" {{
-  display_name      = "Entra-New"
+  display_name      = "Entra New"
   join_type         = "entra"
   include_group_ids = ["{G1}", "{G2}"]
 }}
@@ -539,7 +663,7 @@ resource "autopilot_deployment_profile" "x" {{
         "the Entra/hybrid overlap on G1 is reported\n{out}"
     );
     assert!(
-        said.contains("oldest") && said.contains(&entra) && said.contains("Entra-Old"),
+        said.contains("oldest") && said.contains(&entra) && said.contains("Entra Old"),
         "the same-join overlap names the winner\n{out}"
     );
     assert_no_writes(&lab, "a plan with lints");
@@ -558,7 +682,7 @@ resource "autopilot_deployment_profile" "x" {{
 #[test]
 fn domain_join_profile_warns_about_uncovered_hybrid_profiles() {
     let lab = Lab::start();
-    let hybrid = create_profile(&lab, HYBRID, "Hybrid-Wave1", &[G1]);
+    let hybrid = create_profile(&lab, HYBRID, "Hybrid Wave1", &[G1]);
     let tf = Terraform::new(&lab);
     let dj = |groups: &str| {
         format!(
@@ -584,6 +708,38 @@ resource "autopilot_domain_join_profile" "dj" {{
     tf.write_config(&dj("all_devices = true"));
     let out = tf.plan_detailed().expect_code(2);
     assert_eq!(provider_warnings(&out), Vec::<String>::new(), "{out}");
+}
+
+/// Intune refuses a second All devices profile assignment whatever the join types
+/// (KelvinTegelaar/CIPP #2803): the plan fails at all_devices and writes nothing.
+#[test]
+fn a_second_all_devices_profile_is_an_error_at_plan() {
+    let lab = Lab::start();
+    let hybrid = create_profile(&lab, HYBRID, "Hybrid everywhere", &[]);
+    lab.graph_post(
+        &format!("{PROFILES}/{hybrid}/assignments"),
+        &json!({"@odata.type": ASSIGNMENT, "target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}),
+    );
+    let tf = Terraform::new(&lab);
+    tf.write_config(
+        r#"
+resource "autopilot_deployment_profile" "x" {
+  display_name = "Entra everywhere"
+  join_type    = "entra"
+  all_devices  = true
+}
+"#,
+    );
+    lab.clear_requests();
+    let out = tf.plan().expect_code(1);
+    out.assert_contains("Error")
+        .assert_contains("all_devices")
+        .assert_contains("Another deployment profile is already assigned to all devices");
+    assert!(out.diagnostics().contains(&hybrid), "{out}");
+    assert_no_writes(&lab, "a plan refused by the All devices lint");
+    tf.apply_expect_error();
+    assert_no_writes(&lab, "an apply refused at plan");
+    assert_eq!(profiles(&lab).len(), 1);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -191,6 +191,125 @@ fn lifecycle_create_update_priority_drift_recreate_destroy() {
     assert!(tf.state_addresses().is_empty());
 }
 
+/// Three ESPs with priorities, each with its own group created in the same apply, applied with
+/// Terraform's default parallelism (10): whatever order Terraform runs them in, the lab ends with
+/// exactly the configured order and the next plan is empty. Then a reorder of all three in one
+/// apply, with an ESP made in the portal keeping its place among the free priorities.
+#[test]
+fn several_esps_with_priorities_converge_in_one_apply() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    let config = |priorities: [i64; 3]| {
+        let mut hcl = String::new();
+        for (name, priority) in ["first", "second", "third"].iter().zip(priorities) {
+            hcl.push_str(&format!(
+                r#"
+resource "autopilot_group" "{name}" {{
+  display_name = "ESP order {name}"
+}}
+
+resource "autopilot_enrollment_status_page" "{name}" {{
+  display_name               = "ESP {name}"
+  show_installation_progress = true
+  priority                   = {priority}
+  include_group_ids          = [autopilot_group.{name}.id]
+}}
+"#
+            ));
+        }
+        hcl
+    };
+    let priorities = |tf: &Terraform| -> Vec<(String, i64)> {
+        ["first", "second", "third"]
+            .iter()
+            .map(|name| {
+                let id = string_attr(
+                    &tf.resource_values(&format!("autopilot_enrollment_status_page.{name}"))
+                        .expect("in the state"),
+                    "id",
+                );
+                let priority = custom_esp(&lab, &id)["priority"]
+                    .as_i64()
+                    .expect("a priority");
+                ((*name).to_string(), priority)
+            })
+            .collect()
+    };
+    let expect = |list: [(&str, i64); 3]| -> Vec<(String, i64)> {
+        list.iter().map(|(n, p)| ((*n).to_string(), *p)).collect()
+    };
+
+    tf.write_config(&config([1, 2, 3]));
+    tf.apply()
+        .assert_contains("6 added, 0 changed, 0 destroyed");
+    assert_eq!(
+        priorities(&tf),
+        expect([("first", 1), ("second", 2), ("third", 3)])
+    );
+    tf.assert_no_changes();
+
+    // An ESP made in the portal takes 4; then a reorder of the three in one apply.
+    let portal = lab.graph_post(
+        CONFIGS,
+        &json!({"@odata.type": ESP, "displayName": "ESP made in the portal"}),
+    );
+    let portal_id = portal["id"].as_str().expect("an id").to_string();
+    assert_eq!(custom_esp(&lab, &portal_id)["priority"], json!(4));
+    tf.write_config(&config([3, 1, 2]));
+    tf.apply()
+        .assert_contains("0 added, 3 changed, 0 destroyed");
+    assert_eq!(
+        priorities(&tf),
+        expect([("first", 3), ("second", 1), ("third", 2)])
+    );
+    assert_eq!(custom_esp(&lab, &portal_id)["priority"], json!(4));
+    tf.assert_no_changes();
+
+    // The portal's ESP moved first: the configured ones take their priorities back around it.
+    lab.graph_post(
+        &format!("{CONFIGS}/{portal_id}/setPriority"),
+        &json!({"priority": 1}),
+    );
+    tf.plan_detailed().expect_code(2);
+    tf.apply();
+    assert_eq!(
+        priorities(&tf),
+        expect([("first", 3), ("second", 1), ("third", 2)])
+    );
+    assert_eq!(custom_esp(&lab, &portal_id)["priority"], json!(4));
+    tf.assert_no_changes();
+
+    // Destroy leaves no gap: the portal's ESP is at 1, and a new ESP takes 2.
+    tf.destroy().assert_contains("6 destroyed");
+    assert_eq!(custom_esp(&lab, &portal_id)["priority"], json!(1));
+    let next = lab.graph_post(
+        CONFIGS,
+        &json!({"@odata.type": ESP, "displayName": "ESP next"}),
+    );
+    assert_eq!(next["priority"], json!(2));
+}
+
+/// A priority no ESP can have (one ESP alone wants 3): a warning says why, and the plan after
+/// shows the difference rather than an inconsistent result.
+#[test]
+fn an_unreachable_priority_is_a_warning() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    tf.write_config(&esp_hcl("  priority = 3"));
+    let out = tf.apply();
+    out.assert_contains("1 added, 0 changed, 0 destroyed");
+    assert_eq!(
+        provider_warnings(&out),
+        ["Intune cannot give this Enrollment Status Page its priority"],
+        "{out}"
+    );
+    let id = string_attr(&state_values(&tf), "id");
+    assert_eq!(custom_esp(&lab, &id)["priority"], json!(1));
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("priority");
+}
+
 #[test]
 fn import_of_an_existing_esp_gives_an_empty_plan() {
     let lab = Lab::start();

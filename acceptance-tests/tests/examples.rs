@@ -495,7 +495,7 @@ fn many_tenants_one_configuration() {
         .collect();
         assert!(
             names.contains(&format!("{prefix} - Autopilot devices"))
-                && names.contains(&format!("{prefix} - Entra join")),
+                && names.contains(&format!("{prefix}: Entra join")),
             "the {prefix} tenant lacks its baseline: {names:?}"
         );
         assert!(

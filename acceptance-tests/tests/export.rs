@@ -793,6 +793,66 @@ fn import_blocks_replace_the_script_on_request() {
     assert!(!files_in(&script).contains("imports.tf"));
 }
 
+/// A tenant may hold a profile name and description Intune now refuses on every write (made
+/// before Intune checked them: the lab's `profile_text_rules` off). The export never writes them:
+/// it writes the nearest text Intune accepts, says so, and the import is followed by a plan that
+/// renames the profile, an apply Intune (the lab, with its rules back on) accepts, and no changes.
+#[test]
+fn names_intune_refuses_are_exported_as_the_nearest_accepted_name() {
+    let lab = Lab::start();
+    acceptance_tests::put_lab_settings(&lab, &json!({"profile_text_rules": false}));
+    let id = id_of(&lab.graph_post(
+        "deviceManagement/windowsAutopilotDeploymentProfiles",
+        &json!({
+            "@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
+            "displayName": "Sales - Entra (EU)",
+            "description": "Pilot - wave 2",
+            "locale": "os-default",
+            "outOfBoxExperienceSetting": {"deviceUsageType": "singleUser", "userType": "administrator"}
+        }),
+    ));
+    acceptance_tests::put_lab_settings(&lab, &json!({"profile_text_rules": true}));
+    let tf = Terraform::new(&lab);
+    let run = succeeded(export(&lab, tf.dir(), &["--only", "deployment_profiles"]));
+    assert!(
+        run.stdout.contains("Changed on the next apply")
+            && run
+                .stdout
+                .contains(r#"display_name: "Sales - Entra (EU)" -> "Sales Entra EU""#)
+            && run
+                .stdout
+                .contains(r#"description: "Pilot - wave 2" -> "Pilot wave 2""#),
+        "{}",
+        run.stdout
+    );
+    let written = read(tf.dir(), "deployment_profiles.tf");
+    let words = written.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains("display_name = \"Sales Entra EU\"")
+            && words.contains("description = \"Pilot wave 2\"")
+            && words.contains("# Intune holds \"Sales - Entra (EU)\""),
+        "{written}"
+    );
+    assert!(
+        !words.contains("= \"Sales - Entra (EU)\""),
+        "never the refused name: {written}"
+    );
+    let imported = run_import_script(&tf);
+    assert_eq!(imported.code, 0, "{}\n{}", imported.stdout, imported.stderr);
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("Plan: 0 to add, 1 to change, 0 to destroy")
+        .assert_contains("Sales Entra EU");
+    tf.apply()
+        .assert_contains("0 added, 1 changed, 0 destroyed");
+    let profile = lab.graph_get(&format!(
+        "deviceManagement/windowsAutopilotDeploymentProfiles/{id}"
+    ));
+    assert_eq!(profile["displayName"], json!("Sales Entra EU"));
+    assert_eq!(profile["description"], json!("Pilot wave 2"));
+    tf.assert_no_changes();
+}
+
 #[test]
 fn bad_arguments_and_outputs_are_refused_clearly() {
     let lab = Lab::start();

@@ -242,7 +242,7 @@ resource "autopilot_group" "devices" {
 }
 
 resource "autopilot_deployment_profile" "entra" {
-  display_name      = "Entra join (interrupted apply)"
+  display_name      = "Entra join: interrupted apply"
   join_type         = "entra"
   include_group_ids = [autopilot_group.devices.id]
 }

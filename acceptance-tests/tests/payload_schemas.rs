@@ -461,6 +461,43 @@ fn bodies_that_break_their_schema_are_refused() {
     );
     assert!(matches!(verdict, Verdict::Invalid(_)), "{verdict:?}");
 
+    // Names and descriptions Intune refuses, and a user type on a self-deploying profile.
+    let profiles = "/beta/deviceManagement/windowsAutopilotDeploymentProfiles";
+    let body = |name: &str, description: &str, oobe: Value| {
+        json!({
+            "@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
+            "displayName": name,
+            "description": description,
+            "deviceNameTemplate": null,
+            "deviceType": "windowsPc",
+            "locale": "os-default",
+            "preprovisioningAllowed": false,
+            "hardwareHashExtractionEnabled": false,
+            "outOfBoxExperienceSetting": oobe,
+        })
+    };
+    let shared = json!({"deviceUsageType": "shared", "escapeLinkHidden": false, "eulaHidden": false,
+        "keyboardSelectionPageSkipped": false, "privacySettingsHidden": false});
+    let mut with_user = shared.clone();
+    with_user["userType"] = json!("standard");
+    let mut single_user = with_user.clone();
+    single_user["deviceUsageType"] = json!("singleUser");
+    for good in [
+        body("Kiosk: shared", "Lobby kiosks", shared.clone()),
+        body("Sales [EU]", "Sales, HR & IT", single_user),
+    ] {
+        let verdict = check(&schemas, "POST", profiles, &good);
+        assert!(matches!(verdict, Verdict::Valid(_)), "{good}: {verdict:?}");
+    }
+    for bad in [
+        body("Entra join - Sales", "x", shared.clone()),
+        body("Sales", "Pilot (wave 2)", shared),
+        body("Kiosk", "x", with_user),
+    ] {
+        let verdict = check(&schemas, "POST", profiles, &bad);
+        assert!(matches!(verdict, Verdict::Invalid(_)), "{bad}: {verdict:?}");
+    }
+
     // An assignment to a kind of target Intune does not have.
     let assign =
         json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.somethingElse"}}]});

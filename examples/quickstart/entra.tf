@@ -1,8 +1,8 @@
 # The Entra join track: users unbox a laptop, sign in, and the device joins Microsoft Entra ID
 # with a name built from its serial number.
 resource "autopilot_deployment_profile" "entra" {
-  display_name         = "Entra join - User driven"
-  description          = "Corporate laptops: user-driven Microsoft Entra join"
+  display_name         = "Entra join: User driven"
+  description          = "Corporate laptops: user driven Microsoft Entra join"
   join_type            = "entra"
   deployment_mode      = "user_driven"
   device_name_template = "CTS-%SERIAL%"

@@ -1,7 +1,7 @@
 # The hybrid join track: devices join the on-premises domain contoso.com (and are synchronized
 # to Microsoft Entra ID). They need both a hybrid deployment profile and a domain join profile.
 resource "autopilot_deployment_profile" "hybrid" {
-  display_name    = "Hybrid join - contoso.com"
+  display_name    = "Hybrid join: contoso.com"
   description     = "Devices that still need Group Policy: hybrid Microsoft Entra join"
   join_type       = "hybrid"
   deployment_mode = "user_driven"

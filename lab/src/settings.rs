@@ -174,6 +174,9 @@ pub struct Settings {
     /// The request log keeps the JSON body of every Graph POST, PUT and PATCH (off by default:
     /// bodies may carry hardware hashes).
     pub record_request_bodies: bool,
+    /// Deployment profile names and descriptions with characters Intune refuses are refused
+    /// (on by default, as Intune does; off to seed a profile made before Intune checked them).
+    pub profile_text_rules: bool,
 }
 
 impl Settings {
@@ -189,6 +192,7 @@ impl Settings {
             sync_min_interval_ms: 600_000,
             complex_action_results_wrapped: false,
             record_request_bodies: false,
+            profile_text_rules: true,
         }
     }
 
@@ -247,6 +251,7 @@ impl Settings {
                     next.complex_action_results_wrapped = as_bool(key, value)?
                 }
                 "record_request_bodies" => next.record_request_bodies = as_bool(key, value)?,
+                "profile_text_rules" => next.profile_text_rules = as_bool(key, value)?,
                 "page_size" => {
                     next.page_size = match value {
                         Value::Null => None,

@@ -41,7 +41,7 @@ async fn create(lab: &Lab, body: Value) -> String {
 #[tokio::test]
 async fn create_entra_and_hybrid_profiles_with_every_property() {
     let lab = Lab::start().await;
-    let (status, body) = lab.post(PROFILES, entra_profile("AP-UserDriven")).await;
+    let (status, body) = lab.post(PROFILES, entra_profile("AP UserDriven")).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(
         body["@odata.context"],
@@ -54,7 +54,7 @@ async fn create_entra_and_hybrid_profiles_with_every_property() {
         body["@odata.type"],
         "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile"
     );
-    assert_eq!(body["displayName"], "AP-UserDriven");
+    assert_eq!(body["displayName"], "AP UserDriven");
     assert_eq!(body["locale"], "os-default");
     assert_eq!(body["language"], "os-default");
     assert_eq!(body["hardwareHashExtractionEnabled"], true);
@@ -72,7 +72,7 @@ async fn create_entra_and_hybrid_profiles_with_every_property() {
     assert_eq!(body["createdDateTime"], body["lastModifiedDateTime"]);
     assert!(body.get("hybridAzureADJoinSkipConnectivityCheck").is_none());
 
-    let mut hybrid = entra_profile("AP-Hybrid");
+    let mut hybrid = entra_profile("AP Hybrid");
     hybrid["@odata.type"] =
         json!("#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile");
     hybrid["hybridAzureADJoinSkipConnectivityCheck"] = json!(true);
@@ -120,7 +120,7 @@ async fn create_entra_and_hybrid_profiles_with_every_property() {
         ))
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(list["value"][0]["displayName"], "AP-Hybrid");
+    assert_eq!(list["value"][0]["displayName"], "AP Hybrid");
     let (_, list) = lab
         .get(&format!(
             "{PROFILES}?$filter=displayName eq 'min'&$select=displayName"
@@ -233,7 +233,7 @@ async fn patch_get_delete() {
                 "@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
                 "description": "new",
                 "locale": "en-US",
-                "outOfBoxExperienceSetting": {"userType": "administrator", "deviceUsageType": "shared",
+                "outOfBoxExperienceSetting": {"deviceUsageType": "shared",
                     "escapeLinkHidden": false, "eulaHidden": false, "keyboardSelectionPageSkipped": false,
                     "privacySettingsHidden": false}
             }),
@@ -248,6 +248,10 @@ async fn patch_get_delete() {
     assert_eq!(
         after["outOfBoxExperienceSettings"]["deviceUsageType"],
         "shared"
+    );
+    assert!(
+        after["outOfBoxExperienceSetting"].get("userType").is_none(),
+        "no user type on a shared profile: {after}"
     );
     assert_eq!(after["displayName"], "AP");
     assert!(
@@ -351,7 +355,7 @@ async fn assignments_one_at_a_time_and_delete_rule() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // Another profile cannot also take All Devices.
-    let other = create(&lab, entra_profile("AP-2")).await;
+    let other = create(&lab, entra_profile("AP 2")).await;
     let (status, error) = lab
         .post(
             &format!("{PROFILES}/{other}/assignments"),
@@ -423,4 +427,95 @@ async fn assigned_devices_is_empty_without_devices_and_assign_needs_known_device
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _) = lab.get(&format!("{PROFILES}/nope/assignedDevices")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// Graph behaviours the lab reproduces (lab/README.md): names and descriptions Intune refuses,
+/// no user type on self-deploying profiles, an empty locale stored as `os-default`.
+#[tokio::test]
+async fn refusals_and_changes_intune_makes() {
+    let lab = Lab::start().await;
+    // A name with a hyphen: Intune's opaque 500.
+    let (status, error) = lab
+        .post(PROFILES, entra_profile("Entra join - Sales"))
+        .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{error}");
+    assert_eq!(error["error"]["code"], "InternalServerError");
+    assert!(
+        wrapped_message(&error)["Message"]
+            .as_str()
+            .unwrap()
+            .starts_with("An error has occurred"),
+        "{error}"
+    );
+    // The signs Intune accepts in a name.
+    let id = create(&lab, entra_profile("Sales: Kiosk [EU] {2} | A&B @ $5 _x_")).await;
+    // A description with a refused sign: 400 without a reason, on PATCH too.
+    let mut body = entra_profile("Sales");
+    body["description"] = json!("Sales laptops (pilot)");
+    let (status, error) = lab.post(PROFILES, body).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    assert_graph_error(&error, "BadRequest", "An error has occurred");
+    let (status, _) = lab
+        .patch(
+            &format!("{PROFILES}/{id}"),
+            json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "Sales - EU"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+
+    // The rules switched off: a profile from before Intune checked them.
+    lab.settings(json!({"profile_text_rules": false})).await;
+    let mut body = entra_profile("Sales - EU");
+    body["description"] = json!("Pilot - wave 2");
+    create(&lab, body).await;
+    lab.settings(json!({"profile_text_rules": true})).await;
+
+    // A user type on a self-deploying profile: refused; none is ever returned on one.
+    let mut shared = entra_profile("Kiosk");
+    shared["outOfBoxExperienceSetting"]["deviceUsageType"] = json!("shared");
+    let (status, error) = lab.post(PROFILES, shared.clone()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    assert_graph_error(&error, "BadRequest", "An error has occurred");
+    shared["outOfBoxExperienceSetting"]
+        .as_object_mut()
+        .unwrap()
+        .remove("userType");
+    shared["locale"] = json!("");
+    let kiosk = create(&lab, shared).await;
+    let (_, got) = lab.get(&format!("{PROFILES}/{kiosk}")).await;
+    assert!(
+        got["outOfBoxExperienceSetting"].get("userType").is_none(),
+        "{got}"
+    );
+    assert!(
+        got["outOfBoxExperienceSettings"].get("userType").is_none(),
+        "{got}"
+    );
+    assert_eq!(
+        got["locale"], "os-default",
+        "an empty locale is stored as os-default"
+    );
+    let (status, _) = lab
+        .patch(
+            &format!("{PROFILES}/{kiosk}"),
+            json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
+                   "outOfBoxExperienceSetting": {"userType": "standard"}}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "the stored profile is shared"
+    );
+    // Made user-driven again, it gets a user type.
+    let (status, _) = lab
+        .patch(
+            &format!("{PROFILES}/{kiosk}"),
+            json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
+                   "outOfBoxExperienceSetting": {"deviceUsageType": "singleUser", "userType": "standard"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, got) = lab.get(&format!("{PROFILES}/{kiosk}")).await;
+    assert_eq!(got["outOfBoxExperienceSetting"]["userType"], "standard");
 }

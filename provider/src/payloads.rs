@@ -261,16 +261,12 @@ fn schema_of<T: JsonSchema>() -> Value {
 
 /// Keywords whose value is a map of subschemas.
 const SCHEMA_MAPS: &[&str] = &["properties", "$defs", "patternProperties"];
-/// Keywords whose value is one subschema.
-const SCHEMA_SLOTS: &[&str] = &[
-    "items",
-    "additionalProperties",
-    "contains",
-    "not",
-    "if",
-    "then",
-    "else",
-];
+/// Keywords whose value is one subschema, of a child value.
+const SCHEMA_SLOTS: &[&str] = &["items", "additionalProperties", "contains"];
+/// Keywords whose value is one subschema applied to the object itself (a
+/// condition on it): never closed on their own, or `if` would fail on every
+/// property it does not name.
+const IN_PLACE_SLOTS: &[&str] = &["not", "if", "then", "else"];
 /// Keywords whose value is a list of alternatives or parts.
 const SCHEMA_LISTS: &[&str] = &["anyOf", "oneOf", "allOf", "prefixItems"];
 
@@ -295,6 +291,11 @@ fn as_request_body(schema: &mut Value, part_of_parent: bool) {
     for key in SCHEMA_SLOTS {
         if let Some(subschema) = map.get_mut(*key) {
             as_request_body(subschema, false);
+        }
+    }
+    for key in IN_PLACE_SLOTS {
+        if let Some(subschema) = map.get_mut(*key) {
+            as_request_body(subschema, true);
         }
     }
     for key in SCHEMA_LISTS {

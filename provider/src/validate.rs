@@ -1,6 +1,8 @@
 //! Plan-time rules from the Autopilot documentation, as pure functions
 //! returning the reason a value is wrong.
 
+pub mod profile_text;
+
 /// A fully qualified DNS domain such as `contoso.com` (not a NetBIOS name).
 pub fn fqdn(name: &str) -> Result<(), String> {
     if !name.contains('.') {
@@ -200,10 +202,20 @@ pub fn device_name_template(template: &str) -> Result<NameTemplate, String> {
     Ok(info)
 }
 
-/// A locale for the Autopilot profile: `os-default`, empty (the user
-/// selects) or a language tag such as `en-US`.
+/// A locale for the Autopilot profile: `os-default` or a language tag such
+/// as `en-US`. Not empty: Intune stores an empty locale as `os-default`
+/// (field reports #4: deploymenttheory's `construct.go`, KelvinTegelaar/CIPP
+/// #5761), so `""` could never read back as written.
 pub fn locale(locale: &str) -> Result<(), String> {
-    if locale.is_empty() || locale == "os-default" {
+    if locale.is_empty() {
+        return Err(
+            "Intune stores an empty locale as \"os-default\" (the operating system's language), so \"\" \
+             cannot be kept; Graph offers no \"user selects\" value. Use locale = \"os-default\" (or leave \
+             locale unset)."
+                .into(),
+        );
+    }
+    if locale == "os-default" {
         return Ok(());
     }
     let mut parts = locale.split('-');
@@ -216,8 +228,7 @@ pub fn locale(locale: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "{locale:?} is not a language tag; use one such as \"en-US\", \"os-default\" (the default), \
-             or \"\" to let the user select."
+            "{locale:?} is not a language tag; use one such as \"en-US\", or \"os-default\" (the default)."
         ))
     }
 }
@@ -317,7 +328,7 @@ mod tests {
     #[test]
     fn locales() {
         assert!(locale("os-default").is_ok());
-        assert!(locale("").is_ok());
+        assert!(locale("").expect_err("empty").contains("os-default"));
         assert!(locale("en-US").is_ok());
         assert!(locale("zh-Hans-CN").is_ok());
         assert!(locale("english").is_err());

@@ -1,7 +1,7 @@
 # The AutopilotConfigurationFile.json of a profile, for Windows Autopilot deployment for
 # existing devices (for example in a Configuration Manager task sequence).
 resource "autopilot_deployment_profile" "existing_devices" {
-  display_name         = "Entra join - Existing devices"
+  display_name         = "Entra join: Existing devices"
   join_type            = "entra"
   device_name_template = "CTS-%RAND:8%"
 }

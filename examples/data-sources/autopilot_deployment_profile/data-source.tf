@@ -1,7 +1,7 @@
 # A deployment profile managed elsewhere (here, so that the example runs on its own, it is
 # created next to the data source), found by its name.
 resource "autopilot_deployment_profile" "kiosk" {
-  display_name    = "Entra join - Kiosks"
+  display_name    = "Entra join: Kiosks"
   join_type       = "entra"
   deployment_mode = "self_deploying"
 }

@@ -21,7 +21,7 @@ resource "autopilot_group" "corporate_devices" {
 }
 
 resource "autopilot_deployment_profile" "corporate" {
-  display_name         = "Entra join - Corporate"
+  display_name         = "Entra join: Corporate"
   description          = "Managed in Git: changes go through a pull request"
   join_type            = "entra"
   device_name_template = "CORP-%SERIAL%"

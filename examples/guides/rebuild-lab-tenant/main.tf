@@ -35,7 +35,7 @@ resource "autopilot_group" "device_preparation_users" {
 }
 
 resource "autopilot_deployment_profile" "lab" {
-  display_name         = "${var.lab_name} - Entra join"
+  display_name         = "${var.lab_name}: Entra join"
   join_type            = "entra"
   device_name_template = "${var.lab_name}-%RAND:6%"
   include_group_ids    = [autopilot_group.devices.id]

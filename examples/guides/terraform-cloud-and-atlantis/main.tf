@@ -21,7 +21,7 @@ resource "autopilot_group" "kiosks" {
 }
 
 resource "autopilot_deployment_profile" "kiosk" {
-  display_name         = "Entra join - Kiosks"
+  display_name         = "Entra join: Kiosks"
   join_type            = "entra"
   deployment_mode      = "self_deploying"
   device_name_template = "KSK-%RAND:6%"

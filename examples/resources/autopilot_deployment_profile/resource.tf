@@ -8,8 +8,8 @@ resource "autopilot_group" "sales_devices" {
 # Microsoft Entra join, user-driven: the user signs in during the out-of-box experience and
 # the device is named from its serial number.
 resource "autopilot_deployment_profile" "sales" {
-  display_name         = "Entra join - Sales"
-  description          = "User-driven Entra join for the sales team's laptops"
+  display_name         = "Entra join: Sales"
+  description          = "User driven Entra join for the laptops of the sales team"
   join_type            = "entra"
   deployment_mode      = "user_driven"
   device_name_template = "SLS-%SERIAL%"
@@ -31,7 +31,7 @@ resource "autopilot_group" "kiosks" {
 }
 
 resource "autopilot_deployment_profile" "kiosk" {
-  display_name         = "Entra join - Kiosks"
+  display_name         = "Entra join: Kiosks"
   join_type            = "entra"
   deployment_mode      = "self_deploying"
   device_name_template = "KSK-%RAND:6%"

@@ -13,7 +13,7 @@ use super::collection::{self, Listing, Shape};
 use super::schema::{
     self, ENTITY, Kind, Property, ResolvedType, StructuredType, abstract_type_error,
 };
-use super::{GraphRequest, method_not_allowed, no_content};
+use super::{GraphRequest, method_not_allowed, no_content, profile_rules};
 use crate::app::App;
 use crate::clock::graph_timestamp;
 use crate::errors::{GraphError, INTUNE_FAKE_HOST};
@@ -540,6 +540,11 @@ fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     };
     let mut given = schema::validate_properties_in(ty, &body, request.version)?;
     let url = intune_url(None, None);
+    if app.settings.get().profile_text_rules {
+        profile_rules::check_text(&given, &url)?;
+    }
+    profile_rules::check_user_type(&given, None, &url)?;
+    profile_rules::empty_locale_is_os_default(&mut given);
     mirror_oobe(&mut given);
     mirror_scalars(&mut given);
     if !given.contains_key("locale") {
@@ -592,6 +597,9 @@ fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
             boolean("hybridAzureADJoinSkipConnectivityCheck"),
         );
     }
+    if let Some(map) = object.as_object_mut() {
+        profile_rules::drop_user_type_when_shared(map);
+    }
     app.store.write(|tenant| {
         if tenant.windows_autopilot_deployment_profiles.len() >= MAX_PROFILES {
             return Err(GraphError::intune_bad_request(
@@ -622,9 +630,14 @@ fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, Graph
         ResolvedType::Derived(ty) => ty,
     };
     let mut given = schema::validate_properties_in(read_as, &body, request.version)?;
+    let url = intune_url(Some(id), None);
+    if app.settings.get().profile_text_rules {
+        profile_rules::check_text(&given, &url)?;
+    }
+    let sent = given.clone();
+    profile_rules::empty_locale_is_os_default(&mut given);
     mirror_oobe(&mut given);
     mirror_scalars(&mut given);
-    let url = intune_url(Some(id), None);
     let now = graph_timestamp(app.clock.now());
     let updated = app.store.write(|tenant| {
         let object = tenant
@@ -645,6 +658,7 @@ fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, Graph
             ));
         }
         let mut merged = object.as_object().cloned().unwrap_or_default();
+        profile_rules::check_user_type(&sent, Some(&merged), &url)?;
         for (name, value) in given {
             let value = match name.as_str() {
                 "roleScopeTagIds" if value.is_null() => json!(["0"]),
@@ -653,6 +667,7 @@ fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, Graph
             };
             merged.insert(name, value);
         }
+        profile_rules::drop_user_type_when_shared(&mut merged);
         check_profile(&merged, &url)?;
         merged.insert("lastModifiedDateTime".into(), Value::String(now.clone()));
         let merged = Value::Object(merged);

@@ -20,6 +20,7 @@ pub mod imports;
 pub mod odata;
 pub mod organization;
 pub mod permissions;
+pub mod profile_rules;
 pub mod schema;
 
 use std::time::Instant;

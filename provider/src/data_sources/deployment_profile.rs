@@ -67,7 +67,7 @@ pub struct DeploymentProfileDataModel {
     /// Whether the keyboard selection page is skipped.
     #[schemars(extend("x-tf" = "computed"))]
     pub keyboard_selection_page_skipped: Attr<bool>,
-    /// `standard` or `administrator`.
+    /// `standard` or `administrator`; null for self-deploying profiles, which have no user.
     #[schemars(extend("x-tf" = "computed"))]
     pub user_type: Attr<UserType>,
     /// Ids of the scope tags.

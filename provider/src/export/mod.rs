@@ -124,6 +124,9 @@ pub struct Report {
     /// Objects exported per kind (kinds asked for only).
     pub counts: Vec<(Kind, usize)>,
     pub skipped: Vec<Skipped>,
+    /// Texts Intune refuses on every write, written as the nearest text it
+    /// accepts: `address.attribute: "tenant's" -> "written"`.
+    pub renamed: Vec<String>,
     pub import_blocks: bool,
 }
 
@@ -160,6 +163,15 @@ impl fmt::Display for Report {
                     s.id,
                     s.reason
                 )?;
+            }
+        }
+        if !self.renamed.is_empty() {
+            writeln!(
+                f,
+                "Changed on the next apply (Intune refuses the tenant's text on every write):"
+            )?;
+            for line in &self.renamed {
+                writeln!(f, "  {line}")?;
             }
         }
         if self
@@ -489,6 +501,7 @@ pub async fn export(client: Arc<GraphClient>, options: &Options) -> Result<Repor
     }
 
     let exported = name_objects(chosen);
+    let renamed = renamed(&exported);
     let refs = references(&exported, &referenced, directory.as_ref());
     write_files(
         &output,
@@ -505,8 +518,32 @@ pub async fn export(client: Arc<GraphClient>, options: &Options) -> Result<Repor
             .map(|k| (*k, exported.iter().filter(|o| o.kind == *k).count()))
             .collect(),
         skipped,
+        renamed,
         import_blocks: options.import_blocks,
     })
+}
+
+/// The texts written otherwise than the tenant holds them (see
+/// [`render::accepted_text`]), one line each.
+fn renamed(exported: &[Exported]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for object in exported {
+        for name in ["display_name", "description"] {
+            let Some(value) = object.value.attr(name) else {
+                continue;
+            };
+            if let (Some((accepted, _)), Value::String(held)) =
+                (render::accepted_text(object, name, value), value)
+            {
+                tracing::warn!(address = %object.address(), attribute = name, held = %held, written = %accepted, "Intune refuses the tenant's text on every write; the export writes the nearest text it accepts");
+                lines.push(format!(
+                    "{}.{name}: {held:?} -> {accepted:?}",
+                    object.address()
+                ));
+            }
+        }
+    }
+    lines
 }
 
 /// Resource names from display names, unique per type, handed out in the
@@ -761,6 +798,7 @@ mod tests {
                 id: "p1".into(),
                 reason: "unsupported device type".into(),
             }],
+            renamed: vec!["autopilot_deployment_profile.x.display_name: \"A-B\" -> \"A B\"".into()],
             import_blocks: false,
         };
         let text = report.to_string();
@@ -771,6 +809,10 @@ mod tests {
         assert!(text.contains("groups.tf"), "{text}");
         assert!(
             text.contains("autopilot_deployment_profile \"Odd\" (p1): unsupported device type"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  autopilot_deployment_profile.x.display_name: \"A-B\" -> \"A B\"\n"),
             "{text}"
         );
         assert!(text.ends_with("./import.sh && terraform plan"), "{text}");

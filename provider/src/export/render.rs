@@ -12,6 +12,7 @@ use tfplugin::{Schema, Value};
 
 use super::hcl::{Block, Body, Element, Expr};
 use super::kind::Kind;
+use crate::validate::profile_text;
 
 /// The variable devices take their hardware hashes from.
 pub const HASHES_VARIABLE: &str = "autopilot_hardware_hashes";
@@ -139,6 +140,11 @@ fn write_body(
             write_group_ids(body, &attr.name, current, refs);
             continue;
         }
+        if let Some((accepted, comment)) = accepted_text(object, &attr.name, current) {
+            body.comment(&comment);
+            body.attribute(&attr.name, Expr::String(accepted));
+            continue;
+        }
         match literal(current) {
             Some(expr) => {
                 body.attribute(&attr.name, expr);
@@ -196,6 +202,33 @@ fn omitted_for(object: &Exported, name: &str, value: &Value) -> bool {
         }
         _ => false,
     }
+}
+
+/// For a deployment profile name or description Intune refuses on every
+/// write (one made before Intune checked them, say): the nearest text it
+/// accepts, and a comment naming the tenant's text. The export never writes
+/// a name Intune would refuse; the apply after the import renames the
+/// profile.
+pub fn accepted_text(object: &Exported, name: &str, value: &Value) -> Option<(String, String)> {
+    let (Kind::DeploymentProfiles, Value::String(text)) = (object.kind, value) else {
+        return None;
+    };
+    let accepted = match name {
+        "display_name" if profile_text::profile_name(text).is_err() => {
+            profile_text::accepted_profile_name(text)
+        }
+        "description" if profile_text::profile_description(text).is_err() => {
+            profile_text::accepted_profile_description(text)
+        }
+        _ => return None,
+    };
+    Some((
+        accepted,
+        format!(
+            "Intune holds {text:?}, with characters it refuses on every write: the apply after the\n\
+             import changes it to this (plan shows it). Choose another text Intune accepts if you like."
+        ),
+    ))
 }
 
 fn sensitive_expression(object: &Exported, name: &str) -> Option<Expr> {

@@ -8,6 +8,9 @@
 //!   it posted, and after an unknown outcome it looks for a new object with
 //!   that name: found, it is the one the lost create made; not found within
 //!   the replication window, the create did not happen and is posted again.
+//!   A 500 carrying Graph's error body is not a lost answer but the
+//!   service's own, which it gives again to the same request (Intune's
+//!   answer to a profile name it refuses): the create fails at once.
 //! - The process died (killed, crashed, the machine went away) after the
 //!   POST and before Terraform saved the id. The next apply creates the
 //!   same resource again. Before posting, the client therefore looks for an

@@ -121,11 +121,15 @@ impl GraphError {
 
     /// Whether Graph may have applied the request although it failed: the
     /// connection dropped once the request was sent, or a gateway timeout
-    /// or server error that can come after the change committed.
+    /// or server error that can come after the change committed (see
+    /// [`retry::is_outcome_unknown`](super::retry::is_outcome_unknown): a
+    /// 500 with Graph's error body is a decided failure).
     pub fn is_outcome_unknown(&self) -> bool {
         match self {
             GraphError::Transport { .. } => true,
-            GraphError::Api { status, .. } => super::retry::is_outcome_unknown(*status),
+            GraphError::Api { status, code, .. } => {
+                super::retry::is_outcome_unknown(*status, *code != fallback_code(*status))
+            }
             _ => false,
         }
     }
@@ -140,7 +144,7 @@ pub const MAX_MESSAGE_CHARS: usize = 1_000;
 /// not Graph's shape (empty, cut off, an HTML page from a proxy, wrong
 /// types) becomes a message that says what it was.
 pub fn parse_error_body(status: u16, body: &[u8]) -> (String, String, Option<String>) {
-    let fallback_code = format!("HTTP{status}");
+    let fallback_code = fallback_code(status);
     let json = serde_json::from_slice::<Json>(body).ok();
     match json.as_ref().and_then(|j| j.get("error")) {
         Some(Json::Object(error)) => {
@@ -168,6 +172,20 @@ pub fn parse_error_body(status: u16, body: &[u8]) -> (String, String, Option<Str
             None,
         ),
     }
+}
+
+/// The code of an error whose body is not Graph's shape (`HTTP500`).
+pub(crate) fn fallback_code(status: u16) -> String {
+    format!("HTTP{status}")
+}
+
+/// Whether an error body has Graph's shape, `{"error":{"code":...}}`: the
+/// service itself answered (not a gateway or proxy).
+pub(crate) fn is_graph_error_body(body: &[u8]) -> bool {
+    serde_json::from_slice::<Json>(body)
+        .ok()
+        .and_then(|j| j.get("error").and_then(|e| text(e.get("code"))))
+        .is_some()
 }
 
 /// A string, number or boolean as text; `None` for anything else or blank.

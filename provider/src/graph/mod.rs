@@ -86,6 +86,8 @@ enum Failure {
     /// Graph answered with an error status.
     Status {
         status: u16,
+        /// The body is Graph's error shape: the service itself answered.
+        graph_error_body: bool,
         retry_after: Option<std::time::Duration>,
         error: GraphError,
     },
@@ -203,12 +205,14 @@ impl GraphClient {
                     status,
                     retry_after,
                     error,
+                    ..
                 } if retry::is_not_processed(status) => (error, retry_after),
                 Failure::Status {
                     status,
+                    graph_error_body,
                     retry_after,
                     error,
-                } if retry::is_outcome_unknown(status) => match resend {
+                } if retry::is_outcome_unknown(status, graph_error_body) => match resend {
                     Resend::Always if retry::is_retryable_status(status) => (error, retry_after),
                     Resend::Always => return Err(SendError::Failed(error)),
                     Resend::NotWhenUnknown => return Err(SendError::OutcomeUnknown(error)),
@@ -337,6 +341,7 @@ impl GraphClient {
         };
         Err(Failure::Status {
             status: status.as_u16(),
+            graph_error_body: error::is_graph_error_body(&bytes),
             retry_after,
             error,
         })

@@ -39,10 +39,24 @@ pub fn is_not_processed(status: u16) -> bool {
     matches!(status, 429 | 503)
 }
 
-/// Statuses after which Graph may or may not have applied the request: a
-/// gateway timeout or a server error can come after the change committed.
-pub fn is_outcome_unknown(status: u16) -> bool {
-    matches!(status, 500 | 502 | 504)
+/// Whether Graph may or may not have applied a request that failed with
+/// `status`: a gateway's 502 or 504, or a 500 without Graph's error body (a
+/// proxy's page, an empty body) can come after the change committed.
+///
+/// A 500 that carries Graph's error body (`graph_error_body`) is the
+/// service's own answer: it processed the request and failed it, and the
+/// same request gets the same answer again (Intune answers a deployment
+/// profile name it refuses with such a 500 every time: KelvinTegelaar/CIPP-API
+/// `Test-CIPPAutopilotProfileName.ps1`). It is a decided failure, not
+/// resent; Microsoft's Graph SDKs do not retry 500 either (their retry
+/// handlers retry 429, 503 and 504 only, e.g. microsoft-graph-client
+/// `RetryHandler.ts`).
+pub fn is_outcome_unknown(status: u16, graph_error_body: bool) -> bool {
+    match status {
+        502 | 504 => true,
+        500 => !graph_error_body,
+        _ => false,
+    }
 }
 
 /// Reads `Retry-After` as seconds (fractions allowed) or an HTTP date.
@@ -136,7 +150,13 @@ mod tests {
     fn throttling_is_not_processed_but_a_gateway_timeout_is_unknown() {
         assert!(is_not_processed(429) && is_not_processed(503));
         assert!(!is_not_processed(504));
-        assert!(is_outcome_unknown(504) && is_outcome_unknown(500));
-        assert!(!is_outcome_unknown(429) && !is_outcome_unknown(404));
+        assert!(is_outcome_unknown(504, true) && is_outcome_unknown(500, false));
+        assert!(!is_outcome_unknown(429, false) && !is_outcome_unknown(404, false));
+    }
+
+    #[test]
+    fn a_500_with_graphs_error_body_is_a_decided_failure() {
+        assert!(!is_outcome_unknown(500, true));
+        assert!(is_outcome_unknown(502, true));
     }
 }

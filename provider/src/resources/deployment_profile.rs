@@ -20,6 +20,7 @@ use super::{report, set_like_prior, string_like_prior};
 use crate::graph::consistency::Seen;
 use crate::graph::{ApiVersion, GraphClient, GraphError, NameLookup};
 use crate::validate;
+use crate::validate::profile_text;
 
 const ASSIGNMENT_TYPE: &str = "#microsoft.graph.windowsAutopilotDeploymentProfileAssignment";
 /// Windows computer names have at most 15 characters.
@@ -153,10 +154,10 @@ pub struct DeploymentProfileModel {
     /// The profile's Graph object id.
     #[schemars(extend("x-tf" = "computed,stable"))]
     pub id: Attr<String>,
-    /// The profile's name in Intune.
+    /// The profile's name in Intune: letters, digits, spaces and `: " ? . @ $ & _ [ ] { } | \` only. Intune refuses any other character (a hyphen, a comma, an apostrophe, parentheses) with an error that gives no reason, so such names are refused at plan.
     #[schemars(extend("x-tf" = "required"), length(min = 1, max = 200))]
     pub display_name: Attr<String>,
-    /// A description shown in Intune.
+    /// A description shown in Intune. Intune refuses descriptions holding any of `! # % ^ * ( ) - + = ; ' < >`, so those are refused at plan.
     #[schemars(length(max = 1500))]
     pub description: Attr<String>,
     /// `entra` (Microsoft Entra joined) or `hybrid` (Microsoft Entra hybrid joined; needs a domain join profile). Changing it replaces the profile.
@@ -170,7 +171,7 @@ pub struct DeploymentProfileModel {
     pub deployment_mode: Attr<DeploymentMode>,
     /// The device name template, Entra join only: letters, digits and hyphens plus the macros `%SERIAL%` (the hardware serial number) and `%RAND:x%` (x random digits); 15 characters at most, not all digits. Hybrid joined devices take their names from the domain join profile.
     pub device_name_template: Attr<String>,
-    /// The language and region, e.g. `en-US`; `os-default` (the default) uses the operating system's, `""` lets the user select.
+    /// The language and region, e.g. `en-US`; `os-default` (the default) uses the operating system's. Not `""`: Intune stores an empty locale as `os-default`, and Graph has no value that lets the user select.
     #[schemars(extend("x-tf-default" = "os-default"))]
     pub locale: Attr<String>,
     /// Allow pre-provisioned deployment (needs TPM 2.0; not available in GCC High).
@@ -194,8 +195,8 @@ pub struct DeploymentProfileModel {
     /// Skip the keyboard selection page (set `locale` too).
     #[schemars(extend("x-tf-default" = false))]
     pub keyboard_selection_page_skipped: Attr<bool>,
-    /// The account type of the user: `standard` or `administrator` (Graph's default).
-    #[schemars(extend("x-tf-default" = "administrator"))]
+    /// The account type of the user who sets the device up: `standard` or `administrator`. Unset, user-driven profiles get `administrator` (Graph's default). Self-deploying profiles have no user: Intune refuses a user type on them and never returns one, so it must stay unset there (and reads as null).
+    #[schemars(extend("x-tf" = "optional,computed"))]
     pub user_type: Attr<UserType>,
     /// Ids of the scope tags of the profile. Intune uses `["0"]` (Default) when unset.
     #[schemars(extend("x-tf" = "optional,computed,stable"))]
@@ -215,9 +216,16 @@ pub struct DeploymentProfileModel {
     pub last_modified_date_time: Attr<String>,
 }
 
-/// The current OOBE block (`outOfBoxExperienceSetting`).
+/// The current OOBE block (`outOfBoxExperienceSetting`). `userType` is left
+/// out of self-deploying (`shared`) profiles: Intune refuses it there and
+/// never returns it (KelvinTegelaar/CIPP-API `Set-CIPPDefaultAPDeploymentProfile.ps1`,
+/// PR #1923; KelvinTegelaar/CIPP #5554).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend(
+    "if" = {"properties": {"deviceUsageType": {"const": "shared"}}, "required": ["deviceUsageType"]},
+    "then" = {"not": {"required": ["userType"]}}
+))]
 pub(crate) struct OobeSetting {
     #[serde(default)]
     pub device_usage_type: Option<String>,
@@ -229,7 +237,7 @@ pub(crate) struct OobeSetting {
     pub keyboard_selection_page_skipped: Option<bool>,
     #[serde(default)]
     pub privacy_settings_hidden: Option<bool>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_type: Option<String>,
 }
 
@@ -276,8 +284,10 @@ pub(crate) struct ProfilePayload {
     #[serde(default, skip_serializing)]
     pub id: Option<String>,
     #[serde(default)]
+    #[schemars(extend("pattern" = profile_text::NAME_PATTERN))]
     pub display_name: Option<String>,
     #[serde(default)]
+    #[schemars(extend("pattern" = profile_text::DESCRIPTION_PATTERN))]
     pub description: Option<String>,
     #[serde(default)]
     pub device_name_template: Option<String>,
@@ -361,6 +371,27 @@ impl DeploymentProfileModel {
         self.join_type.known().copied().unwrap_or(JoinType::Entra)
     }
 
+    fn mode(&self) -> DeploymentMode {
+        self.deployment_mode
+            .known()
+            .copied()
+            .unwrap_or(DeploymentMode::UserDriven)
+    }
+
+    /// `user_type` as planned: the configured one, else Graph's default
+    /// for user-driven profiles and null for self-deploying ones (which
+    /// have no user); unknown while the mode is.
+    fn planned_user_type(&self, configured: &Attr<UserType>) -> Attr<UserType> {
+        match (configured, &self.deployment_mode) {
+            (Attr::Known(_) | Attr::Unknown, _) => configured.clone(),
+            (Attr::Null, Attr::Known(DeploymentMode::SelfDeploying)) => Attr::Null,
+            (Attr::Null, Attr::Known(DeploymentMode::UserDriven) | Attr::Null) => {
+                Attr::Known(UserType::Administrator)
+            }
+            (Attr::Null, Attr::Unknown) => Attr::Unknown,
+        }
+    }
+
     fn to_graph(&self) -> ProfilePayload {
         let join = self.join();
         let flag = |a: &Attr<bool>| Some(a.known().copied().unwrap_or(false));
@@ -391,26 +422,23 @@ impl DeploymentProfileModel {
                 JoinType::Entra => None,
             },
             out_of_box_experience_setting: Some(OobeSetting {
-                device_usage_type: Some(
-                    self.deployment_mode
-                        .known()
-                        .copied()
-                        .unwrap_or(DeploymentMode::UserDriven)
-                        .graph()
-                        .to_string(),
-                ),
+                device_usage_type: Some(self.mode().graph().to_string()),
                 escape_link_hidden: flag(&self.escape_link_hidden),
                 eula_hidden: flag(&self.eula_hidden),
                 keyboard_selection_page_skipped: flag(&self.keyboard_selection_page_skipped),
                 privacy_settings_hidden: flag(&self.privacy_settings_hidden),
-                user_type: Some(
-                    self.user_type
-                        .known()
-                        .copied()
-                        .unwrap_or(UserType::Administrator)
-                        .graph()
-                        .to_string(),
-                ),
+                // Intune refuses a user type on self-deploying profiles.
+                user_type: match self.mode() {
+                    DeploymentMode::SelfDeploying => None,
+                    DeploymentMode::UserDriven => Some(
+                        self.user_type
+                            .known()
+                            .copied()
+                            .unwrap_or(UserType::Administrator)
+                            .graph()
+                            .to_string(),
+                    ),
+                },
             }),
             out_of_box_experience_settings: None,
             role_scope_tag_ids: self
@@ -448,10 +476,15 @@ impl DeploymentProfileModel {
                 format!("the profile has the unsupported device usage type {v:?}.")
             })?,
         };
-        let user_type = match oobe.user_type.as_deref() {
-            None => UserType::Administrator,
-            Some(v) => UserType::from_graph(v)
-                .ok_or_else(|| format!("the profile has the unsupported user type {v:?}."))?,
+        // Self-deploying profiles have no user: Intune never returns a user
+        // type on them.
+        let user_type = match (deployment_mode, oobe.user_type.as_deref()) {
+            (DeploymentMode::SelfDeploying, _) => Attr::Null,
+            (DeploymentMode::UserDriven, None) => Attr::Known(UserType::Administrator),
+            (DeploymentMode::UserDriven, Some(v)) => Attr::Known(
+                UserType::from_graph(v)
+                    .ok_or_else(|| format!("the profile has the unsupported user type {v:?}."))?,
+            ),
         };
         let yes = |v: Option<bool>| Attr::Known(v.unwrap_or(false));
         Ok(DeploymentProfileModel {
@@ -465,7 +498,13 @@ impl DeploymentProfileModel {
                 &prior.device_name_template,
                 profile.device_name_template,
             ),
-            locale: Attr::Known(profile.locale.unwrap_or_else(|| "os-default".into())),
+            // Intune stores an empty locale as `os-default`.
+            locale: Attr::Known(
+                profile
+                    .locale
+                    .filter(|l| !l.is_empty())
+                    .unwrap_or_else(|| "os-default".into()),
+            ),
             preprovisioning_allowed: yes(profile.preprovisioning_allowed),
             hardware_hash_extraction_enabled: yes(profile.hardware_hash_extraction_enabled),
             hybrid_azure_ad_join_skip_connectivity_check: yes(
@@ -475,7 +514,7 @@ impl DeploymentProfileModel {
             eula_hidden: yes(oobe.eula_hidden),
             escape_link_hidden: yes(oobe.escape_link_hidden),
             keyboard_selection_page_skipped: yes(oobe.keyboard_selection_page_skipped),
-            user_type: Attr::Known(user_type),
+            user_type,
             role_scope_tag_ids: Attr::Known(
                 profile
                     .role_scope_tag_ids
@@ -684,11 +723,19 @@ impl DeploymentProfile {
             targets: &targets,
         };
         for finding in lints::profile_overlaps(&planned_profile, &profiles) {
-            diags.warning_at(
-                AttrPath::root(finding.attribute),
-                finding.summary,
-                finding.detail,
-            );
+            if finding.blocking {
+                diags.error_at(
+                    AttrPath::root(finding.attribute),
+                    finding.summary,
+                    finding.detail,
+                );
+            } else {
+                diags.warning_at(
+                    AttrPath::root(finding.attribute),
+                    finding.summary,
+                    finding.detail,
+                );
+            }
         }
     }
 }
@@ -697,6 +744,38 @@ impl DeploymentProfile {
 /// attribute.
 pub(crate) fn validate_profile(config: &DeploymentProfileModel, diags: &mut Diagnostics) {
     let join = config.join_type.known().copied();
+    if let Attr::Known(name) = &config.display_name
+        && let Err(reason) = profile_text::profile_name(name)
+    {
+        diags.error_at(
+            AttrPath::root("display_name"),
+            "Intune refuses this deployment profile name",
+            reason,
+        );
+    }
+    if let Attr::Known(description) = &config.description
+        && let Err(reason) = profile_text::profile_description(description)
+    {
+        diags.error_at(
+            AttrPath::root("description"),
+            "Intune refuses this deployment profile description",
+            reason,
+        );
+    }
+    if config.deployment_mode.known() == Some(&DeploymentMode::SelfDeploying)
+        && let Attr::Known(user_type) = &config.user_type
+    {
+        diags.error_at(
+            AttrPath::root("user_type"),
+            "Self-deploying profiles have no user type",
+            format!(
+                "user_type = \"{}\" is set on a self-deploying profile. A self-deploying device is set up \
+                 without a user, and Intune refuses a user type on such profiles (and never returns one). \
+                 Remove user_type, or use deployment_mode = \"user_driven\".",
+                user_type.graph()
+            ),
+        );
+    }
     if let Attr::Known(template) = &config.device_name_template {
         let path = || AttrPath::root("device_name_template");
         if join == Some(JoinType::Hybrid) {
@@ -800,6 +879,9 @@ impl Resource<GraphClient> for DeploymentProfile {
         diags: &mut Diagnostics,
     ) -> DeploymentProfileModel {
         super::refuse_in_government_cloud(client, "autopilot_deployment_profile", diags);
+        let mut planned = request.planned;
+        planned.user_type = planned.planned_user_type(&request.config.user_type);
+        let request = PlanRequest { planned, ..request };
         if diags.has_errors() {
             return request.planned;
         }
@@ -999,10 +1081,7 @@ mod tests {
             Some(5)
         );
         let user = schema.block.attribute("user_type").expect("user_type");
-        assert_eq!(
-            user.default,
-            Some(tfplugin::Value::String("administrator".into()))
-        );
+        assert!(user.optional && user.computed && user.default.is_none());
     }
 
     fn config(join: JoinType) -> DeploymentProfileModel {
@@ -1111,6 +1190,7 @@ mod tests {
         m.deployment_mode = Attr::Known(DeploymentMode::SelfDeploying);
         m.user_type = Attr::Known(UserType::Standard);
         m.eula_hidden = Attr::Known(true);
+        m.locale = Attr::Known("en-US".into());
         let payload = m.to_graph();
         let json = serde_json::to_value(&payload).expect("json");
         assert_eq!(
@@ -1122,7 +1202,10 @@ mod tests {
             json["outOfBoxExperienceSetting"]["deviceUsageType"],
             "shared"
         );
-        assert_eq!(json["outOfBoxExperienceSetting"]["userType"], "standard");
+        assert!(
+            json["outOfBoxExperienceSetting"].get("userType").is_none(),
+            "no user type on a self-deploying profile: {json}"
+        );
         assert_eq!(json["deviceType"], "windowsPc");
         assert!(json.get("id").is_none() && json.get("createdDateTime").is_none());
 
@@ -1135,11 +1218,52 @@ mod tests {
             Attr::Known(DeploymentMode::SelfDeploying)
         );
         assert_eq!(state.eula_hidden, Attr::Known(true));
-        assert_eq!(state.locale, Attr::Known("os-default".into()));
+        assert_eq!(state.user_type, Attr::Null);
+        assert_eq!(state.locale, Attr::Known("en-US".into()));
         assert_eq!(state.include_group_ids, Attr::Null);
         assert_eq!(
             state.device_name_template,
             Attr::Known("CORP-%SERIAL%".into())
+        );
+    }
+
+    #[test]
+    fn names_descriptions_and_user_types_intune_refuses() {
+        let mut m = config(JoinType::Entra);
+        m.display_name = Attr::Known("Entra join - Sales".into());
+        m.description = Attr::Known("Sales (pilot)".into());
+        assert_eq!(paths(&m, Severity::Error), ["display_name", "description"]);
+        let mut m = config(JoinType::Entra);
+        m.deployment_mode = Attr::Known(DeploymentMode::SelfDeploying);
+        m.user_type = Attr::Known(UserType::Administrator);
+        assert_eq!(paths(&m, Severity::Error), ["user_type"]);
+        m.deployment_mode = Attr::Known(DeploymentMode::UserDriven);
+        assert!(paths(&m, Severity::Error).is_empty());
+        let mut m = config(JoinType::Entra);
+        m.locale = Attr::Known(String::new());
+        assert_eq!(paths(&m, Severity::Error), ["locale"]);
+    }
+
+    #[test]
+    fn user_type_is_planned_from_the_mode() {
+        let mut m = config(JoinType::Entra);
+        m.deployment_mode = Attr::Known(DeploymentMode::SelfDeploying);
+        assert_eq!(m.planned_user_type(&Attr::Null), Attr::Null);
+        m.deployment_mode = Attr::Known(DeploymentMode::UserDriven);
+        assert_eq!(
+            m.planned_user_type(&Attr::Null),
+            Attr::Known(UserType::Administrator)
+        );
+        assert_eq!(
+            m.planned_user_type(&Attr::Known(UserType::Standard)),
+            Attr::Known(UserType::Standard)
+        );
+        m.deployment_mode = Attr::Unknown;
+        assert_eq!(m.planned_user_type(&Attr::Null), Attr::Unknown);
+        let json = serde_json::to_value(m.to_graph()).expect("json");
+        assert_eq!(
+            json["outOfBoxExperienceSetting"]["userType"],
+            "administrator"
         );
     }
 

@@ -5,6 +5,9 @@
 //! The tenant's default ESP (priority 0, "All users and all devices") can be
 //! read with the `autopilot_enrollment_status_page` data source; this
 //! resource never imports or deletes it.
+//!
+//! Every write goes through the process's [`EspOrder`]: one at a time, and
+//! followed by the arrangement of every custom ESP's priority.
 
 use std::collections::BTreeSet;
 
@@ -14,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest, Resource};
 
 use super::assignments::{self, Assignment, Targets};
+use super::esp_order::{self, EspOrder};
 use super::{report, set_like_prior, string_like_prior};
 use crate::graph::consistency::Seen;
 use crate::graph::{ApiVersion, GraphClient, GraphError, NameLookup};
@@ -31,10 +35,20 @@ const DEFAULT_SUFFIX: &str = "_defaultwindows10enrollmentcompletionpageconfigura
 /// default ESP (priority 0 in Graph, applied last) is read with the data
 /// source of the same name, never managed by this resource.
 ///
-/// Two ESPs in one configuration with the same `priority` cannot be seen
-/// at plan time (each resource is planned alone): the one applied last gets
-/// it and Intune shifts the other. Give every ESP a distinct priority, or
-/// leave `priority` unset to append the ESP after the existing ones.
+/// Intune numbers the custom ESPs from 1 without gaps, and a priority is a
+/// position among all of them, including ESPs Terraform does not manage.
+/// The provider writes ESPs one at a time and, after each write, moves the
+/// ESPs of the configuration to their priorities (whatever order Terraform
+/// applies them in, the apply ends with the configured order); the ESPs
+/// Terraform does not manage, and those whose `priority` is unset, keep
+/// their relative order in the priorities left free, so they may move. A
+/// priority above the number of custom ESPs cannot be given (the ESP stays
+/// last and the next plan shows the difference). Deleting an ESP first moves
+/// it last, so that no gap is left: Intune never gives a freed priority
+/// again. Two ESPs with the same `priority` cannot be seen at plan time
+/// (each resource is planned alone): the one written last gets it. Give
+/// every ESP a distinct priority, or leave `priority` unset to append the
+/// ESP after the existing ones.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct EnrollmentStatusPageModel {
@@ -81,7 +95,7 @@ pub struct EnrollmentStatusPageModel {
     /// Show the page during the user phase to the first user who signs in only.
     #[schemars(extend("x-tf-default" = false))]
     pub disable_user_status_tracking_after_first_user: Attr<bool>,
-    /// The ESP's priority among custom ESPs, 1 or more; the lowest number wins. Unset: the ESP is appended after the existing ones and keeps the number Intune gives it.
+    /// The ESP's priority among all custom ESPs of the tenant (managed by Terraform or not), from 1 to their number; the lowest number wins. Unset: the ESP is appended after the existing ones and keeps its place among the others (its number may change when configured ESPs move before it).
     #[schemars(extend("x-tf" = "optional,computed,stable"), range(min = 1))]
     pub priority: Attr<i64>,
     /// Ids of the scope tags of the ESP. Intune uses `["0"]` (Default) when unset.
@@ -164,7 +178,7 @@ pub(crate) struct AssignBody {
 #[derive(Serialize, JsonSchema)]
 pub(crate) struct PriorityBody {
     #[schemars(range(min = 1))]
-    priority: i64,
+    pub(crate) priority: i64,
 }
 
 /// Whether an ESP id is the tenant's default ESP
@@ -552,20 +566,78 @@ impl EnrollmentStatusPage {
             .await
     }
 
-    async fn set_priority(
+    /// Moves every custom ESP to its place after a write (see
+    /// [`EspOrder::arrange`]); `created` is an ESP just made, retried while
+    /// the listing does not show it yet.
+    async fn arrange(
         &self,
         client: &GraphClient,
-        id: &str,
-        priority: i64,
-    ) -> Result<(), GraphError> {
-        client
-            .post_action(
-                ApiVersion::Beta,
-                &format!("{COLLECTION}/{id}/setPriority"),
-                &PriorityBody { priority },
-            )
-            .await
+        order: &EspOrder,
+        created: Option<&str>,
+        diags: &mut Diagnostics,
+    ) {
+        let outcome = client
+            .until_replicated("enrollment status page priorities", || async {
+                match order.arrange(client).await {
+                    Ok(placed) if created.is_some_and(|id| !placed.iter().any(|p| p.id == id)) => {
+                        Seen::NotYet(Ok(placed))
+                    }
+                    Err(e) if e.is_not_found() => Seen::NotYet(Err(e)),
+                    other => Seen::Done(other),
+                }
+            })
+            .await;
+        if let Err(e) = outcome {
+            report(diags, "set the Enrollment Status Pages' priorities", &e);
+        }
     }
+}
+
+/// The state of an ESP that wants `wanted`: Graph's priority when it is
+/// there; otherwise the wanted one, which the writes still to come in this
+/// apply give it (an ESP created later takes a priority before it), or, when
+/// none is coming, a warning that Intune cannot give it.
+async fn settle_priority(
+    client: &GraphClient,
+    order: &EspOrder,
+    wanted: i64,
+    mut state: EnrollmentStatusPageModel,
+    diags: &mut Diagnostics,
+) -> EnrollmentStatusPageModel {
+    let actual = state.priority.known().copied();
+    if actual == Some(wanted) {
+        return state;
+    }
+    state.priority = Attr::Known(wanted);
+    if order.pending_creates() > 0 {
+        tracing::info!(
+            wanted,
+            ?actual,
+            "the priority is given once the ESPs still being created exist"
+        );
+        return state;
+    }
+    let held = EspOrder::current(client)
+        .await
+        .map(|list| {
+            list.iter()
+                .map(|p| p.priority.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_else(|_| "?".into());
+    diags.warning_at(
+        AttrPath::root("priority"),
+        "Intune cannot give this Enrollment Status Page its priority",
+        format!(
+            "priority = {wanted}, but the tenant's custom ESPs hold the priorities {held} (this one is at {}), \
+             and Intune numbers them from 1 without gaps: setPriority only moves an ESP to a priority another \
+             ESP holds. If no other ESP of this configuration is written later in this apply, the next plan \
+             shows the difference; use one of the priorities held.",
+            actual.map_or_else(|| "?".to_string(), |a| a.to_string()),
+        ),
+    );
+    state
 }
 
 #[async_trait]
@@ -604,6 +676,21 @@ impl Resource<GraphClient> for EnrollmentStatusPage {
         planned: EnrollmentStatusPageModel,
         diags: &mut Diagnostics,
     ) -> Option<EnrollmentStatusPageModel> {
+        let order = EspOrder::of(client);
+        let wanted = planned.priority.known().copied();
+        let announced = wanted.map(|p| order.announce(p));
+        if announced.is_some()
+            && let Err(e) = client
+                .pause(
+                    esp_order::GATHER,
+                    "waiting for the other ESP creates of this apply",
+                )
+                .await
+        {
+            report(diags, "create the Enrollment Status Page", &e);
+            return None;
+        }
+        let lock = order.lock().await;
         let (created, id) = super::create_named(
             client,
             &NameLookup {
@@ -618,6 +705,10 @@ impl Resource<GraphClient> for EnrollmentStatusPage {
             diags,
         )
         .await?;
+        if let Some(announced) = announced {
+            order.created(announced, &id);
+            self.arrange(client, &order, Some(&id), diags).await;
+        }
         let targets = planned.targets();
         let mut assigned = EspTargets::default();
         // The new ESP may not be visible to the actions yet: 404s are retried
@@ -633,18 +724,12 @@ impl Resource<GraphClient> for EnrollmentStatusPage {
                 Err(e) => report(diags, "assign the Enrollment Status Page", &e),
             }
         }
-        if let Attr::Known(priority) = planned.priority
-            && created.priority != Some(priority)
-            && let Err(e) = client
-                .until_replicated("enrollment status page setPriority", || async {
-                    replicated(self.set_priority(client, &id, priority).await)
-                })
-                .await
-        {
-            report(diags, "set the Enrollment Status Page's priority", &e);
-        }
+        drop(lock);
         match self.fetch(client, &id, &planned, diags).await {
-            Some(state) => Some(state),
+            Some(state) => Some(match wanted {
+                Some(wanted) => settle_priority(client, &order, wanted, state, diags).await,
+                None => state,
+            }),
             // The ESP exists: keep it in state (Terraform taints it).
             None => Some(EnrollmentStatusPageModel::from_graph(
                 created, assigned, &planned,
@@ -676,6 +761,16 @@ impl Resource<GraphClient> for EnrollmentStatusPage {
             );
             return Some(prior);
         };
+        let order = EspOrder::of(client);
+        let wanted = planned
+            .priority
+            .known()
+            .copied()
+            .filter(|p| prior.priority.known() != Some(p));
+        if let Some(wanted) = wanted {
+            order.want(&id, wanted);
+        }
+        let lock = order.lock().await;
         if let Err(e) = client
             .patch(
                 ApiVersion::Beta,
@@ -693,15 +788,17 @@ impl Resource<GraphClient> for EnrollmentStatusPage {
         {
             report(diags, "update the Enrollment Status Page's assignments", &e);
         }
-        if let Attr::Known(priority) = planned.priority
-            && prior.priority.known() != Some(&priority)
-            && let Err(e) = self.set_priority(client, &id, priority).await
-        {
-            report(diags, "set the Enrollment Status Page's priority", &e);
+        if wanted.is_some() {
+            self.arrange(client, &order, None, diags).await;
         }
-        self.fetch(client, &id, &planned, diags)
-            .await
-            .or(Some(prior))
+        drop(lock);
+        let Some(state) = self.fetch(client, &id, &planned, diags).await else {
+            return Some(prior);
+        };
+        Some(match wanted {
+            Some(wanted) => settle_priority(client, &order, wanted, state, diags).await,
+            None => state,
+        })
     }
 
     async fn delete(
@@ -718,12 +815,21 @@ impl Resource<GraphClient> for EnrollmentStatusPage {
             );
             return;
         }
+        let order = EspOrder::of(client);
+        order.forget(id);
+        let _lock = order.lock().await;
+        // Intune never gives a freed priority again: leave the gap at the end.
+        if let Err(e) = EspOrder::move_last(client, id).await {
+            tracing::warn!(%id, error = %e, "cannot move the ESP last before deleting it; a gap may be left");
+        }
         if let Err(e) = client
             .delete(ApiVersion::Beta, &format!("{COLLECTION}/{id}"))
             .await
         {
             report(diags, "delete the Enrollment Status Page", &e);
+            return;
         }
+        self.arrange(client, &order, None, diags).await;
     }
 
     async fn import(

@@ -175,6 +175,8 @@ async fn list_with_assignments(
 /// A warning found by a lint: the attribute it is about and the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
+    /// The apply would fail: an error, not a warning.
+    pub blocking: bool,
     pub attribute: &'static str,
     pub summary: String,
     pub detail: String,
@@ -210,9 +212,11 @@ fn list(groups: &BTreeSet<&String>) -> String {
         .join(", ")
 }
 
-/// Warnings for a planned profile that targets what other profiles in the
-/// tenant target: Entra and hybrid profiles must never overlap, and when
-/// several profiles target one group, the oldest-created one wins.
+/// Findings for a planned profile that targets what other profiles in the
+/// tenant target: a second "All devices" assignment, whatever the join
+/// types, is refused by Intune (an error); Entra and hybrid profiles must
+/// never overlap, and when several profiles target one group, the
+/// oldest-created one wins (warnings).
 pub fn profile_overlaps(planned: &PlannedProfile<'_>, tenant: &[ProfileSummary]) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut others: Vec<&ProfileSummary> = tenant
@@ -225,6 +229,20 @@ pub fn profile_overlaps(planned: &PlannedProfile<'_>, tenant: &[ProfileSummary])
             .then(a.id.cmp(&b.id))
     });
     for other in others {
+        if planned.targets.all_devices && other.targets.all_devices {
+            findings.push(Finding {
+                blocking: true,
+                attribute: "all_devices",
+                summary: "Another deployment profile is already assigned to all devices".into(),
+                detail: format!(
+                    "The profile {} is assigned to all devices. Intune refuses a second \"All devices\" \
+                     assignment whatever the join types (\"Another Profile ... is already assigned to All \
+                     Devices\"), so the apply would fail. Target groups instead, or first remove the other \
+                     profile's All devices assignment (in an earlier apply, when Terraform manages it).",
+                    describe(other),
+                ),
+            });
+        }
         let shared: BTreeSet<&String> = planned
             .targets
             .include
@@ -232,10 +250,10 @@ pub fn profile_overlaps(planned: &PlannedProfile<'_>, tenant: &[ProfileSummary])
             .filter(|g| !other.targets.exclude.contains(*g))
             .collect();
         if other.join != planned.join {
+            // Both on all devices is the error above.
             let via_all_devices = (planned.targets.all_devices
                 && !other.targets.include.is_empty())
-                || (other.targets.all_devices
-                    && (planned.targets.all_devices || !planned.targets.include.is_empty()));
+                || (other.targets.all_devices && !planned.targets.include.is_empty());
             if !shared.is_empty() || via_all_devices {
                 let (attribute, what) = if shared.is_empty() {
                     (
@@ -249,6 +267,7 @@ pub fn profile_overlaps(planned: &PlannedProfile<'_>, tenant: &[ProfileSummary])
                     )
                 };
                 findings.push(Finding {
+                    blocking: false,
                     attribute,
                     summary: "Microsoft Entra join and hybrid join profiles target the same devices".into(),
                     detail: format!(
@@ -278,6 +297,7 @@ pub fn profile_overlaps(planned: &PlannedProfile<'_>, tenant: &[ProfileSummary])
                 format!("{}, the oldest-created", describe(other))
             };
             findings.push(Finding {
+                blocking: false,
                 attribute: "include_group_ids",
                 summary: "Another deployment profile targets the same group".into(),
                 detail: format!(
@@ -285,18 +305,6 @@ pub fn profile_overlaps(planned: &PlannedProfile<'_>, tenant: &[ProfileSummary])
                      profiles, the oldest-created profile wins: here {winner}.",
                     describe(other),
                     list(&shared),
-                ),
-            });
-        }
-        if planned.targets.all_devices && other.targets.all_devices {
-            findings.push(Finding {
-                attribute: "all_devices",
-                summary: "Another deployment profile is already assigned to all devices".into(),
-                detail: format!(
-                    "The profile {} is assigned to all devices. Intune refuses a second \"All devices\" \
-                     assignment (\"Another Profile ... is already assigned to All Devices\"), so the \
-                     apply would fail; target groups instead.",
-                    describe(other),
                 ),
             });
         }
@@ -347,6 +355,7 @@ pub fn hybrid_without_domain_join(
     uncovered
         .into_values()
         .map(|(profile, what)| Finding {
+            blocking: false,
             attribute: "include_group_ids",
             summary: "A hybrid join profile has no domain join profile".into(),
             detail: format!(
@@ -475,6 +484,18 @@ mod tests {
         let found = profile_overlaps(&planned, &tenant);
         assert_eq!(found.len(), 1);
         assert!(found[0].summary.contains("all devices"));
+        assert!(found[0].blocking, "Intune refuses it: an error");
+        // Whatever the join types (KelvinTegelaar/CIPP #2803).
+        let hybrid = [profile(
+            "h",
+            Join::Hybrid,
+            "2025-01-01T00:00:00Z",
+            targets(&[], true),
+        )];
+        let found = profile_overlaps(&planned, &hybrid);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].blocking && found[0].attribute == "all_devices");
+        assert!(found[0].detail.contains("whatever the join types"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod device_csv;
 pub mod device_preparation_policy;
 pub mod domain_join_profile;
 pub mod enrollment_status_page;
+pub mod esp_order;
 pub mod group;
 pub mod lints;
 pub mod settings_catalog;

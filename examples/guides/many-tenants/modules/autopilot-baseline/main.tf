@@ -25,7 +25,7 @@ resource "autopilot_group" "devices" {
 }
 
 resource "autopilot_deployment_profile" "standard" {
-  display_name         = "${var.name_prefix} - Entra join"
+  display_name         = "${var.name_prefix}: Entra join"
   join_type            = "entra"
   device_name_template = "${var.name_prefix}-%SERIAL%"
   user_type            = "standard"
