@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 
-use crate::{setup, ui};
+use crate::{release, setup, ui};
 
 pub const PROVIDER_PACKAGE: &str = "terraform-provider-autopilot";
 pub const LAB_PACKAGE: &str = "autopilot-lab";
@@ -72,7 +72,7 @@ pub fn build_binaries(root: &Path) -> Result<Binaries> {
 }
 
 /// `(target name, executable)` from one `--message-format json` line of a binary artifact.
-fn executable_artifact(line: &str) -> Option<(String, PathBuf)> {
+pub fn executable_artifact(line: &str) -> Option<(String, PathBuf)> {
     let message: serde_json::Value = serde_json::from_str(line).ok()?;
     if message.get("reason")?.as_str()? != "compiler-artifact" {
         return None;
@@ -150,9 +150,11 @@ pub fn soak(root: &Path, seeds: u32) -> Result<()> {
 fn test_command(root: &Path, args: &[String]) -> Result<Command> {
     let terraform = setup::setup(root)?;
     let binaries = build_binaries(root)?;
+    let release_dir = release::package_for_tests(&target_dir(root), &binaries.provider)?;
     let mut cmd = cargo_command(root);
     cmd.arg("test")
         .args(args)
+        .env("AUTOPILOT_RELEASE_DIR", absolute(&release_dir)?)
         .env("TERRAFORM_BIN", absolute(&terraform)?)
         .env("AUTOPILOT_PROVIDER_BIN", absolute(&binaries.provider)?)
         .env("AUTOPILOT_LAB_BIN", absolute(&binaries.lab)?)
