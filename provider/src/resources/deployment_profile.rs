@@ -194,8 +194,8 @@ pub struct DeploymentProfileModel {
     /// Skip the keyboard selection page (set `locale` too).
     #[schemars(extend("x-tf-default" = false))]
     pub keyboard_selection_page_skipped: Attr<bool>,
-    /// The account type of the user: `standard` or `administrator` (Graph's default).
-    #[schemars(extend("x-tf-default" = "administrator"))]
+    /// The local account type of the user who sets up the device: `standard` or `administrator`. Defaults to `standard`, like `user_account_type` of device preparation policies: the provider's rule is that nobody gets local administrator rights unless the configuration says so (Graph and the Intune admin center default to `administrator`; a profile imported or created in the portal with `administrator` shows as a change to `standard` in the plan until the configuration sets `user_type = "administrator"`).
+    #[schemars(extend("x-tf-default" = "standard"))]
     pub user_type: Attr<UserType>,
     /// Ids of the scope tags of the profile. Intune uses `["0"]` (Default) when unset.
     #[schemars(extend("x-tf" = "optional,computed,stable"))]
@@ -407,7 +407,7 @@ impl DeploymentProfileModel {
                     self.user_type
                         .known()
                         .copied()
-                        .unwrap_or(UserType::Administrator)
+                        .unwrap_or(UserType::Standard)
                         .graph()
                         .to_string(),
                 ),
@@ -1001,7 +1001,7 @@ mod tests {
         let user = schema.block.attribute("user_type").expect("user_type");
         assert_eq!(
             user.default,
-            Some(tfplugin::Value::String("administrator".into()))
+            Some(tfplugin::Value::String("standard".into()))
         );
     }
 
