@@ -14,6 +14,9 @@ pub const PROVIDER_BIN: &str = "AUTOPILOT_PROVIDER_BIN";
 pub const LAB_BIN: &str = "AUTOPILOT_LAB_BIN";
 /// Environment variable naming the conformance provider's binary.
 pub const CONFORMANCE_BIN: &str = "CONFORMANCE_PROVIDER_BIN";
+/// Environment variable naming a directory with the provider packaged as a release (the zip,
+/// SHA256SUMS and the manifest that `cargo xtask release` writes).
+pub const RELEASE_DIR: &str = "AUTOPILOT_RELEASE_DIR";
 
 /// The workspace root: the parent of this crate's directory.
 pub fn workspace_root() -> PathBuf {
@@ -100,6 +103,28 @@ pub fn terraform_at_least(major: u32, minor: u32, feature: &str) -> bool {
         );
     }
     ok
+}
+
+/// The packaged release (`AUTOPILOT_RELEASE_DIR`, else `dist/`): `cargo xtask test` packages
+/// the provider it built the way `cargo xtask release --profile dev` does and sets the variable.
+pub fn release_dir() -> PathBuf {
+    let root = workspace_root();
+    let (path, origin) = match std::env::var_os(RELEASE_DIR).filter(|v| !v.is_empty()) {
+        Some(value) => (root.join(value), format!("from ${RELEASE_DIR}")),
+        None => (
+            root.join("dist"),
+            format!("fallback, ${RELEASE_DIR} is not set"),
+        ),
+    };
+    if !path.is_dir() {
+        panic!(
+            "no packaged release at {} ({origin}).\n\
+             Run the acceptance tests with `cargo xtask test` (it packages the provider it builds \
+             and sets {RELEASE_DIR}), or run `cargo xtask release --profile dev` first.",
+            path.display()
+        );
+    }
+    path
 }
 
 fn locate(var: &str, fallback: &str, what: &str) -> PathBuf {

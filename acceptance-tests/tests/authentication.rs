@@ -1,5 +1,5 @@
 //! How the provider authenticates, through the real `terraform` binary against a running lab:
-//! client certificate, OIDC token file, managed identity, Azure CLI; secrets never reach the
+//! client certificate, OIDC token file, Terraform Cloud's workload identity token, managed identity, Azure CLI; secrets never reach the
 //! output; no credentials at all gives a diagnostic naming the options; a token Graph refuses with
 //! 401 is renewed once and the request sent again.
 //! Every test owns its lab, its working directory and its helpers, so they run in parallel.
@@ -145,8 +145,9 @@ fn client_certificate_that_the_lab_does_not_know_is_refused() {
     assert!(lab.objects("deviceConfigurations").is_empty());
 }
 
-#[test]
-fn oidc_token_from_a_file() {
+/// A lab that trusts tokens of `issuer` for `subject`, and a token it accepts, signed by a key
+/// made for the test (the directory holds the JWKS and must outlive the lab's start).
+fn federated_lab(issuer: &str, subject: &str) -> (Lab, String, tempfile::TempDir) {
     let files = tempfile::tempdir().expect("a temporary directory");
     let key = rcgen::KeyPair::generate().expect("a P-256 key");
     let point = key.public_key_raw();
@@ -164,8 +165,8 @@ fn oidc_token_from_a_file() {
 
     let issued = now();
     let claims = json!({
-        "iss": FEDERATED_ISSUER,
-        "sub": FEDERATED_SUBJECT,
+        "iss": issuer,
+        "sub": subject,
         "aud": FEDERATED_AUDIENCE,
         "iat": issued,
         "nbf": issued - 60,
@@ -176,27 +177,19 @@ fn oidc_token_from_a_file() {
     let signing = jsonwebtoken::EncodingKey::from_ec_pem(key.serialize_pem().as_bytes())
         .expect("an ES256 signing key");
     let jwt = jsonwebtoken::encode(&header, &claims, &signing).expect("a signed token");
-    // A trailing newline, as CI systems write it.
-    let token_path = write(files.path(), "oidc.jwt", &format!("{jwt}\n"));
 
-    let credential = format!(
-        "issuer={FEDERATED_ISSUER},subject={FEDERATED_SUBJECT},audience={FEDERATED_AUDIENCE}"
-    );
+    let credential = format!("issuer={issuer},subject={subject},audience={FEDERATED_AUDIENCE}");
     let lab = Lab::start_with_args(&[
         "--federated-credential",
         &credential,
         "--federated-jwks",
         &jwks_path,
     ]);
-    let mut provider_env = app_ids(&lab);
-    provider_env.extend(env(&[
-        ("ARM_USE_OIDC", "true"),
-        ("ARM_OIDC_TOKEN_FILE_PATH", &token_path),
-    ]));
-    let tf = Terraform::with_env(provider_env);
-    apply_and_destroy(&lab, &tf);
+    (lab, jwt, files)
+}
 
-    let tokens = token_requests(&lab);
+fn assert_tokens_granted(lab: &Lab) {
+    let tokens = token_requests(lab);
     assert!(
         !tokens.is_empty(),
         "no token request in {:?}",
@@ -207,6 +200,50 @@ fn oidc_token_from_a_file() {
         "a token request failed: {tokens:?}\nlab output:\n{}",
         lab.logs()
     );
+}
+
+#[test]
+fn oidc_token_from_a_file() {
+    let (lab, jwt, files) = federated_lab(FEDERATED_ISSUER, FEDERATED_SUBJECT);
+    // A trailing newline, as CI systems write it.
+    let token_path = write(files.path(), "oidc.jwt", &format!("{jwt}\n"));
+    let mut provider_env = app_ids(&lab);
+    provider_env.extend(env(&[
+        ("ARM_USE_OIDC", "true"),
+        ("ARM_OIDC_TOKEN_FILE_PATH", &token_path),
+    ]));
+    let tf = Terraform::with_env(provider_env);
+    apply_and_destroy(&lab, &tf);
+    assert_tokens_granted(&lab);
+}
+
+/// Terraform Cloud's dynamic credentials: the workspace sets `TFC_WORKLOAD_IDENTITY_AUDIENCE`
+/// and each run phase gets its token in `TFC_WORKLOAD_IDENTITY_TOKEN`; `ARM_USE_OIDC=true` is
+/// all the provider needs besides the tenant and client ids (the Terraform Cloud guide).
+#[test]
+fn oidc_token_from_terraform_cloud_dynamic_credentials() {
+    let subject = "organization:contoso:project:Default Project:workspace:autopilot-production:run_phase:apply";
+    let (lab, jwt, _files) = federated_lab("https://app.terraform.io", subject);
+    let mut provider_env = app_ids(&lab);
+    provider_env.extend(env(&[
+        ("ARM_USE_OIDC", "true"),
+        ("TFC_WORKLOAD_IDENTITY_TOKEN", &jwt),
+    ]));
+    let tf = Terraform::with_env(provider_env);
+    apply_and_destroy(&lab, &tf);
+    assert_tokens_granted(&lab);
+
+    // The tagged variable wins over the untagged one.
+    let (lab, jwt, _files) = federated_lab("https://app.terraform.io", subject);
+    let mut provider_env = app_ids(&lab);
+    provider_env.extend(env(&[
+        ("ARM_USE_OIDC", "true"),
+        ("TFC_WORKLOAD_IDENTITY_TOKEN_AUTOPILOT", &jwt),
+        ("TFC_WORKLOAD_IDENTITY_TOKEN", "not-a-token"),
+    ]));
+    let tf = Terraform::with_env(provider_env);
+    apply_and_destroy(&lab, &tf);
+    assert_tokens_granted(&lab);
 }
 
 /// A stand-in for App Service's managed identity endpoint: answers every request that carries

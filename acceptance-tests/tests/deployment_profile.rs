@@ -300,8 +300,9 @@ fn import_of_an_existing_profile_gives_an_empty_plan() {
     );
 
     let tf = Terraform::new(&lab);
-    tf.write_config(
-        r#"
+    // The portal's default account type is administrator; the provider's is standard, so the
+    // configuration of a portal profile says administrator.
+    let config = r#"
 resource "autopilot_deployment_profile" "x" {
   display_name            = "AP Hybrid"
   description             = "Created in the portal"
@@ -309,10 +310,11 @@ resource "autopilot_deployment_profile" "x" {
   preprovisioning_allowed = true
   eula_hidden             = true
   privacy_settings_hidden = true
+  user_type               = "administrator"
   include_group_ids       = ["11111111-1111-4111-8111-111111111111"]
 }
-"#,
-    );
+"#;
+    tf.write_config(config);
     lab.clear_requests();
     tf.import(ADDR, &id)
         .success()
@@ -324,6 +326,13 @@ resource "autopilot_deployment_profile" "x" {
     assert!(state["device_name_template"].is_null(), "{state}");
     tf.assert_no_changes();
     assert_no_writes(&lab, "import followed by a plan");
+
+    // Without `user_type`, the provider's default (standard) shows as a change in the plan.
+    tf.write_config(&config.replace("  user_type               = \"administrator\"\n", ""));
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("user_type")
+        .assert_contains("\"administrator\" -> \"standard\"");
 }
 
 #[test]

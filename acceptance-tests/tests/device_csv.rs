@@ -1,5 +1,6 @@
 //! `autopilot_device_csv` against a running lab, through the real `terraform` binary: plan-time
-//! validation with line numbers, a small lifecycle (tag changes in place, removed rows deleted,
+//! validation with line numbers, a small lifecycle (tag changes in place, removed rows deleted
+//! with a plan warning naming them,
 //! added rows imported, drift, import), and a 600-row CSV with a device already registered here,
 //! one registered in another tenant and an unpadded hash.
 
@@ -199,6 +200,18 @@ fn lifecycle_tags_in_place_removed_rows_deleted_added_rows_imported() {
         .to_string();
     rows.push(row(5, "SITE-A"));
     write(&tf, &rows, "");
+    // Terraform's summary counts the deregistration as a change; the plan says which device
+    // goes, and planning writes nothing.
+    lab.clear_requests();
+    let plan = tf.plan_detailed().expect_code(2);
+    plan.assert_contains("Plan: 0 to add, 1 to change, 0 to destroy.");
+    let said = plan.diagnostics();
+    assert!(
+        said.contains("Devices will be deregistered from Windows Autopilot")
+            && said.contains(&format!("1 device no longer in the CSV will be deleted from Windows Autopilot when this plan is applied: {}.", removed.serial)),
+        "the plan does not name the deregistered device\n{plan}"
+    );
+    acceptance_tests::assert_no_writes(&lab, "the plan that drops a row");
     lab.clear_requests();
     tf.apply()
         .assert_contains("0 added, 1 changed, 0 destroyed");

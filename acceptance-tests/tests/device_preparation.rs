@@ -561,6 +561,74 @@ fn assert_rejected_at_plan(hcl: impl Fn(&str) -> String, attribute: &str, words:
 
 /// Creates a security group in the lab through Graph; `owned` makes the Provisioning Client an
 /// owner, `rule` makes it dynamic. Returns its id.
+/// Without Application.Read.All (or Directory.Read.All), Graph lists the Intune Provisioning
+/// Client among the group's owners as a limited object without its `appId`: the plan cannot tell
+/// who owns the device group, so it warns and goes on instead of refusing a group that is right.
+/// With Application.Read.All it checks quietly.
+#[test]
+fn without_application_read_the_owner_check_warns_instead_of_failing() {
+    let config = |devices: &str, users: &str| {
+        format!(
+            r#"
+resource "autopilot_device_preparation_policy" "dp" {{
+  display_name      = "Device preparation"
+  device_group_id   = "{devices}"
+  include_group_ids = ["{users}"]
+}}
+"#
+        )
+    };
+    let roles = "DeviceManagementConfiguration.ReadWrite.All,DeviceManagementApps.Read.All,Group.ReadWrite.All";
+    let lab = Lab::start_with_args(&["--roles", roles]);
+    let owned = make_group(&lab, "Owned devices", true, None);
+    let users = make_group(&lab, "Device preparation users", false, None);
+    let tf = Terraform::new(&lab);
+    tf.write_config(&config(&owned, &users));
+    let out = tf.plan_detailed().expect_code(2);
+    let said = out.diagnostics();
+    assert!(
+        said.contains("Cannot check the device group's owner")
+            && said.contains("Application.Read.All"),
+        "{out}"
+    );
+    assert!(
+        !said.contains("not owned by the Intune Provisioning Client"),
+        "{out}"
+    );
+
+    let lab = Lab::start_with_args(&["--roles", &format!("{roles},Application.Read.All")]);
+    let owned = make_group(&lab, "Owned devices", true, None);
+    let users = make_group(&lab, "Device preparation users", false, None);
+    let tf = Terraform::new(&lab);
+    tf.write_config(&config(&owned, &users));
+    let out = tf.plan_detailed().expect_code(2);
+    out.assert_not_contains("Cannot check the device group's owner");
+}
+
+/// The warning about a policy without users is said once per plan, not once per validation.
+#[test]
+fn the_no_users_warning_is_said_once() {
+    let lab = Lab::start();
+    let owned = make_group(&lab, "Owned devices", true, None);
+    let tf = Terraform::new(&lab);
+    tf.write_config(&format!(
+        r#"
+resource "autopilot_device_preparation_policy" "dp" {{
+  display_name    = "Device preparation"
+  device_group_id = "{owned}"
+}}
+"#
+    ));
+    let out = tf.plan_detailed().expect_code(2);
+    assert_eq!(
+        out.text()
+            .matches("The policy is assigned to no users")
+            .count(),
+        1,
+        "{out}"
+    );
+}
+
 fn make_group(lab: &Lab, name: &str, owned: bool, rule: Option<&str>) -> String {
     let mut body = json!({
         "displayName": name,

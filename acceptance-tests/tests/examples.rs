@@ -1,7 +1,8 @@
 //! Every configuration under `examples/` is run against a lab through the real `terraform`:
 //! `init`, `validate`, `plan`, then `apply`, a second plan that must be empty, the import that
-//! the example's `import.sh` documents (with the state's id where the script shows a placeholder
-//! GUID), and `destroy`. A resource or data source type without its example fails
+//! the example's `import.sh` documents (its placeholder GUID replaced by the state's; the rest of
+//! the documented id must match the state's id), every Graph request of the run being one of the
+//! calls the docs' "API Permissions" sections list for the example's types, and `destroy`. A resource or data source type without its example fails
 //! `every_type_has_an_example`.
 //!
 //! Terraform installs the provider as users' Terraform does, with `terraform init`, from a
@@ -48,6 +49,7 @@ example_tests! {
     data_source_enrollment_status_page => "data-sources/autopilot_enrollment_status_page",
     data_source_group_tag_rule => "data-sources/autopilot_group_tag_rule",
     data_source_provisioning_client => "data-sources/autopilot_provisioning_client",
+    guide_getting_started => "guides/getting-started",
     guide_gitops => "guides/gitops",
     guide_terraform_cloud_and_atlantis => "guides/terraform-cloud-and-atlantis",
 }
@@ -140,11 +142,26 @@ fn exercise(relative: &str) {
         "{relative}: the plan right after apply is not empty\n{quiet}"
     );
 
-    for (address, id) in documented_imports(&source) {
-        let id = if holds_placeholder_guid(&id) {
-            state_id(&tf, &address)
-        } else {
-            id
+    for (address, documented) in documented_imports(&source) {
+        // A GUID in the documented id is a placeholder for the tenant's own: the rest of the id
+        // (an ESP's suffix, say) must be what the resource's ids really look like. The
+        // documented form with the state's GUID in place of the placeholder is what is imported.
+        let id = match placeholder_guid(&documented) {
+            Some(placeholder) => {
+                let actual = state_id(&tf, &address);
+                let guid = placeholder_guid(&actual).unwrap_or_else(|| {
+                    panic!(
+                        "{relative}: import.sh shows a GUID for {address}, but its id {actual:?} holds none"
+                    )
+                });
+                let id = documented.replace(placeholder, guid);
+                assert_eq!(
+                    id, actual,
+                    "{relative}: the documented import id {documented:?} does not have the form of {address}'s id {actual:?}"
+                );
+                id
+            }
+            None => documented,
         };
         tf.run(&["state", "rm", "-no-color", &address]).success();
         tf.import(&address, &id)
@@ -162,6 +179,97 @@ fn exercise(relative: &str) {
         tf.state_addresses().is_empty(),
         "{relative}: resources left in the state after destroy"
     );
+    assert_calls_documented(relative, &lab, &example_types_used(&source));
+}
+
+/// The permissions table's keys of the types an example's `.tf` files use: `autopilot_group`
+/// for a resource, `autopilot_group@data` for a data source.
+fn example_types_used(example: &Path) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    for file in tf_files(example) {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        for line in text.lines() {
+            let mut words = line.split_whitespace();
+            let (Some(kind), Some(name)) = (words.next(), words.next()) else {
+                continue;
+            };
+            let name = name.trim_matches('"');
+            if !name.starts_with("autopilot_") {
+                continue;
+            }
+            match kind {
+                "resource" => keys.insert(name.to_string()),
+                "data" => keys.insert(format!("{name}@data")),
+                _ => false,
+            };
+        }
+    }
+    keys
+}
+
+/// Every Graph request the lab saw is one of the calls the docs list for `types` (each page's
+/// "API Permissions" table, generated from the provider's permissions table, the one its 403
+/// diagnostics use), so those pages cannot leave a call, or its permission, out.
+fn assert_calls_documented(relative: &str, lab: &Lab, types: &BTreeSet<String>) {
+    let calls: Vec<(String, String)> = types.iter().flat_map(|key| documented_calls(key)).collect();
+    let undocumented: Vec<String> = lab
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/beta/") || r.path.starts_with("/v1.0/"))
+        .filter(|r| {
+            !calls
+                .iter()
+                .any(|(method, path)| call_matches(method, path, &r.method, &r.path))
+        })
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "{relative}: requests that the API Permissions sections of {types:?} do not list (add them to provider/src/graph/permissions.rs):\n  {}",
+        undocumented.join("\n  ")
+    );
+}
+
+/// `(method, path)` of each row of a page's "API Permissions" table: `autopilot_group` is
+/// docs/resources/group.md, `autopilot_group@data` docs/data-sources/group.md.
+fn documented_calls(key: &str) -> Vec<(String, String)> {
+    let (type_name, kind) = match key.strip_suffix("@data") {
+        Some(name) => (name, "data-sources"),
+        None => (key, "resources"),
+    };
+    let short = type_name.trim_start_matches("autopilot_");
+    let page = workspace_root().join(format!("docs/{kind}/{short}.md"));
+    let text = std::fs::read_to_string(&page)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", page.display()));
+    let Some(start) = text.find("## API Permissions") else {
+        panic!("{} has no API Permissions section", page.display());
+    };
+    text[start..]
+        .lines()
+        .skip(1)
+        .take_while(|line| !line.starts_with("## "))
+        .filter_map(|line| line.strip_prefix("| `"))
+        .filter_map(|rest| rest.split_once('`').map(|(call, _)| call))
+        .filter_map(|call| call.split_once(' '))
+        .map(|(method, path)| (method.to_string(), path.to_string()))
+        .collect()
+}
+
+/// Whether a request is the documented call: same method, same segments, `{id}` for any one.
+fn call_matches(method: &str, path: &str, request_method: &str, request_path: &str) -> bool {
+    if !method.eq_ignore_ascii_case(request_method) {
+        return false;
+    }
+    let request_path = request_path.split('?').next().unwrap_or(request_path);
+    let wanted: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let got: Vec<&str> = request_path.trim_matches('/').split('/').collect();
+    wanted.len() == got.len()
+        && wanted
+            .iter()
+            .zip(&got)
+            .all(|(w, g)| *w == "{id}" || w.eq_ignore_ascii_case(g))
 }
 
 /// Copies the example into the working directory, adding the provider block when the example
@@ -233,16 +341,19 @@ fn documented_imports(example: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Whether an import id holds a GUID (`8-4-4-4-12` hex digits): ids that only the tenant
-/// knows, shown as placeholders in the docs.
-fn holds_placeholder_guid(id: &str) -> bool {
+/// The first GUID (`8-4-4-4-12` hex digits) in an import id: ids that only the tenant knows,
+/// shown as placeholders in the docs.
+fn placeholder_guid(id: &str) -> Option<&str> {
     let bytes = id.as_bytes();
-    bytes.windows(36).any(|w| {
-        w.iter().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => *b == b'-',
-            _ => b.is_ascii_hexdigit(),
+    bytes
+        .windows(36)
+        .position(|w| {
+            w.iter().enumerate().all(|(i, b)| match i {
+                8 | 13 | 18 | 23 => *b == b'-',
+                _ => b.is_ascii_hexdigit(),
+            })
         })
-    })
+        .map(|start| &id[start..start + 36])
 }
 
 fn state_id(tf: &Terraform, address: &str) -> String {
@@ -360,14 +471,18 @@ fn every_example_directory_is_exercised() {
 
 #[test]
 fn placeholder_guids_are_recognised() {
-    assert!(holds_placeholder_guid(
-        "6fa0c91b-0b54-4f5a-9e55-5b1a8d4b3c21"
-    ));
-    assert!(holds_placeholder_guid(
-        "5d3c2b1a-0f9e-4d8c-b7a6-958473625140_Windows10EnrollmentCompletionProfile"
-    ));
-    assert!(!holds_placeholder_guid("PF3A9K2X"));
-    assert!(!holds_placeholder_guid("tag:BRANCH"));
+    assert_eq!(
+        placeholder_guid("6fa0c91b-0b54-4f5a-9e55-5b1a8d4b3c21"),
+        Some("6fa0c91b-0b54-4f5a-9e55-5b1a8d4b3c21")
+    );
+    assert_eq!(
+        placeholder_guid(
+            "5d3c2b1a-0f9e-4d8c-b7a6-958473625140_Windows10EnrollmentCompletionPageConfiguration"
+        ),
+        Some("5d3c2b1a-0f9e-4d8c-b7a6-958473625140")
+    );
+    assert_eq!(placeholder_guid("PF3A9K2X"), None);
+    assert_eq!(placeholder_guid("tag:BRANCH"), None);
 }
 
 /// Runs a script of an example with `terraform` and `autopilot-lab` on PATH, in `dir`, with
@@ -509,6 +624,91 @@ fn many_tenants_one_configuration() {
         "the plan after apply is not empty"
     );
     tf.destroy().assert_contains("6 destroyed");
+}
+
+/// The many tenants guide with one customer in GCC High: its baseline is a device preparation
+/// policy (the US Government clouds have no classic profiles, which the provider refuses there),
+/// the commercial customer's is the deployment profile, and both plan and apply together.
+#[test]
+fn many_tenants_with_a_us_government_tenant() {
+    const CONTOSO: &str = "c0ffee00-0000-4000-8000-00000000c702";
+    const FABRIKAM: &str = "fab00000-0000-4000-8000-00000000fab2";
+    let contoso = Lab::start_with_args(&["--tenant-id", CONTOSO]);
+    let fabrikam = Lab::start_with_args(&["--tenant-id", FABRIKAM]);
+    let tenant = |lab: &Lab, environment: &str| {
+        serde_json::json!({
+            "tenant_id": lab.info().tenant_id,
+            "environment": environment,
+            "graph_url": lab.info().graph_url,
+            "login_url": lab.info().login_url,
+        })
+    };
+    let tf = workspace_with(vec![
+        ("ARM_CLIENT_ID".into(), contoso.info().client_id.clone()),
+        (
+            "ARM_CLIENT_SECRET".into(),
+            contoso.info().client_secret.clone(),
+        ),
+    ]);
+    prepare(&examples_dir().join("guides/many-tenants"), &tf);
+    std::fs::write(
+        tf.dir().join("terraform.tfvars.json"),
+        serde_json::json!({"tenants": {
+            "contoso": tenant(&contoso, "usgovernment"),
+            "fabrikam": tenant(&fabrikam, "public"),
+        }})
+        .to_string(),
+    )
+    .expect("write terraform.tfvars.json");
+
+    tf.run(&["init", "-no-color", "-input=false"]).success();
+    tf.apply()
+        .assert_contains("7 added, 0 changed, 0 destroyed");
+    // Profiles carry `displayName`, settings catalog policies `name`.
+    let names = |lab: &Lab, collection: &str| -> Vec<String> {
+        lab.graph_get(collection)["value"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|o| {
+                o["displayName"]
+                    .as_str()
+                    .or_else(|| o["name"].as_str())
+                    .map(str::to_string)
+            })
+            .collect()
+    };
+    const PROFILES: &str = "deviceManagement/windowsAutopilotDeploymentProfiles";
+    const POLICIES: &str = "deviceManagement/configurationPolicies";
+    let gov_profiles = names(&contoso, PROFILES);
+    assert!(
+        gov_profiles.is_empty(),
+        "a deployment profile in the US Government tenant: {gov_profiles:?}"
+    );
+    let gov_policies = names(&contoso, POLICIES);
+    assert!(
+        gov_policies.iter().any(|n| n == "CTS Device preparation"),
+        "no device preparation policy in the US Government tenant: {gov_policies:?}"
+    );
+    let profiles = names(&fabrikam, PROFILES);
+    assert_eq!(
+        profiles.len(),
+        1,
+        "the commercial tenant's profile: {profiles:?}"
+    );
+    assert!(
+        !names(&fabrikam, POLICIES)
+            .iter()
+            .any(|n| n.starts_with("FAB")),
+        "a device preparation policy in the commercial tenant"
+    );
+    assert_eq!(
+        tf.plan_detailed_exitcode(),
+        0,
+        "the plan after apply is not empty"
+    );
+    tf.destroy().assert_contains("7 destroyed");
 }
 
 /// The rebuild guide: a tenant wiped behind Terraform's back plans as a rebuild (no errors), and

@@ -1,7 +1,8 @@
 terraform {
   required_providers {
     autopilot = {
-      source = "autopilot-iac/autopilot"
+      source  = "autopilot-iac/autopilot"
+      version = "~> 0.1"
     }
   }
 }

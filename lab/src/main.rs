@@ -41,7 +41,8 @@ struct ServeArgs {
     /// Client (application) id (GUID).
     #[arg(long, value_name = "GUID", default_value = config::DEFAULT_CLIENT_ID)]
     client_id: Uuid,
-    /// Client secret.
+    /// Client secret (default: the well-known lab secret lab/README.md documents; the first
+    /// stdout line prints the one in use).
     #[arg(long, value_name = "S", default_value = config::DEFAULT_CLIENT_SECRET, hide_default_value = true)]
     client_secret: String,
     /// Default page size of every collection and cap on $top (default: per collection).

@@ -215,6 +215,48 @@ async fn dynamic_group_patch_and_delete() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
+/// Graph lists owners the caller may not read as limited objects: `@odata.type` and `id`, every
+/// other property null. Application.Read.All shows service principals whole, Directory.Read.All
+/// both kinds.
+#[tokio::test]
+async fn owners_the_caller_may_not_read_are_limited_objects() {
+    async fn owners_seen_with(roles: &[&str]) -> Vec<Value> {
+        let lab = Lab::start_with(LabConfig {
+            roles: Some(roles.iter().map(|r| r.to_string()).collect()),
+            ..LabConfig::default()
+        })
+        .await;
+        let id = create_group(&lab, security_group("AP-Limited")).await;
+        for owner in [PROVISIONING_SP, ADELE] {
+            let reference = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{owner}")});
+            let (status, body) = lab
+                .post(&format!("/v1.0/groups/{id}/owners/$ref"), reference)
+                .await;
+            assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        }
+        let (status, owners) = lab.get(&format!("/v1.0/groups/{id}/owners")).await;
+        assert_eq!(status, StatusCode::OK, "{owners}");
+        owners["value"].as_array().cloned().unwrap_or_default()
+    }
+
+    let limited = owners_seen_with(&["Group.ReadWrite.All"]).await;
+    assert_eq!(limited.len(), 2, "{limited:?}");
+    for owner in &limited {
+        assert!(owner["id"].is_string(), "{owner}");
+        assert!(owner["@odata.type"].is_string(), "{owner}");
+        assert_eq!(owner["displayName"], Value::Null, "{owner}");
+    }
+    assert_eq!(limited[0]["appId"], Value::Null, "{limited:?}");
+
+    let apps = owners_seen_with(&["Group.ReadWrite.All", "Application.Read.All"]).await;
+    assert_eq!(apps[0]["appId"], PROVISIONING_APP, "{apps:?}");
+    assert_eq!(apps[1]["displayName"], Value::Null, "{apps:?}");
+
+    let all = owners_seen_with(&["Group.ReadWrite.All", "Directory.Read.All"]).await;
+    assert_eq!(all[0]["appId"], PROVISIONING_APP, "{all:?}");
+    assert!(all[1]["displayName"].is_string(), "{all:?}");
+}
+
 #[tokio::test]
 async fn owners_add_list_remove() {
     let lab = Lab::start().await;

@@ -107,6 +107,23 @@ fn string_setting(attr: &Attr<String>, env: &str) -> Option<String> {
     }
 }
 
+/// The workload identity token Terraform Cloud / Terraform Enterprise gives a run phase when
+/// the workspace sets `TFC_WORKLOAD_IDENTITY_AUDIENCE[_AUTOPILOT]`: the tagged variable first
+/// (a workspace that needs tokens for several audiences tags them), then the untagged one.
+fn terraform_cloud_workload_identity_token() -> Option<String> {
+    [
+        "TFC_WORKLOAD_IDENTITY_TOKEN_AUTOPILOT",
+        "TFC_WORKLOAD_IDENTITY_TOKEN",
+    ]
+    .iter()
+    .find_map(|name| {
+        std::env::var(name)
+            .ok()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    })
+}
+
 fn bool_setting(attr: &Attr<bool>, env: &str) -> bool {
     match attr {
         Attr::Known(v) => *v,
@@ -205,6 +222,8 @@ impl ProviderConfig {
                 string_setting(&self.oidc_token_file_path, "ARM_OIDC_TOKEN_FILE_PATH")
             {
                 Some(OidcSource::File(path.into()))
+            } else if let Some(token) = terraform_cloud_workload_identity_token() {
+                Some(OidcSource::Token(Secret::new(token)))
             } else {
                 match (
                     std::env::var("ACTIONS_ID_TOKEN_REQUEST_URL"),
@@ -224,7 +243,8 @@ impl ProviderConfig {
                     AttrPath::root("use_oidc"),
                     "No OIDC token",
                     "use_oidc is set but there is no token: set oidc_token (ARM_OIDC_TOKEN), oidc_token_file_path \
-                     (ARM_OIDC_TOKEN_FILE_PATH), or run in GitHub Actions with `permissions: id-token: write`.",
+                     (ARM_OIDC_TOKEN_FILE_PATH), run in GitHub Actions with `permissions: id-token: write`, or in \
+                     Terraform Cloud with TFC_WORKLOAD_IDENTITY_AUDIENCE set on the workspace.",
                 );
                 return None;
             };

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 
-use crate::{setup, ui};
+use crate::{release, setup, ui};
 
 pub const PROVIDER_PACKAGE: &str = "terraform-provider-autopilot";
 pub const LAB_PACKAGE: &str = "autopilot-lab";
@@ -78,7 +78,7 @@ pub fn build_binaries(root: &Path) -> Result<Binaries> {
 }
 
 /// `(target name, executable)` from one `--message-format json` line of a binary artifact.
-fn executable_artifact(line: &str) -> Option<(String, PathBuf)> {
+pub fn executable_artifact(line: &str) -> Option<(String, PathBuf)> {
     let message: serde_json::Value = serde_json::from_str(line).ok()?;
     if message.get("reason")?.as_str()? != "compiler-artifact" {
         return None;
@@ -264,9 +264,14 @@ fn test_command(
     let provider = absolute(&binaries.provider)?;
     let lab = absolute(&binaries.lab)?;
     let conformance = absolute(&binaries.conformance)?;
+    let release_dir = absolute(&release::package_for_tests(
+        &target_dir(root),
+        &binaries.provider,
+    )?)?;
     let mut cmd = cargo_command(root);
     cmd.arg("test")
         .args(args)
+        .env("AUTOPILOT_RELEASE_DIR", &release_dir)
         .env("TERRAFORM_BIN", &terraform_bin)
         .env("AUTOPILOT_PROVIDER_BIN", &provider)
         .env("AUTOPILOT_LAB_BIN", &lab)

@@ -11,6 +11,7 @@
 //! - `fuzz`:  run the cargo-fuzz targets in `fuzz/` for a bounded time each
 //! - `soak`:  the fault-injection suite over the quickstart with many fault seeds
 //! - `conformance`: the generated-configuration suites with many seeds on both Terraform versions
+//! - `release`: build the provider and write the registry's release files into `dist/`
 //! - `docs`:  generate `docs/` (Registry layout) from the provider's schema and `examples/`
 
 mod bench;
@@ -20,6 +21,7 @@ mod docs;
 mod fuzz;
 mod graph;
 mod lab;
+mod release;
 mod schemas;
 mod schemas_config;
 mod setup;
@@ -105,6 +107,24 @@ enum Command {
         #[arg(long = "terraform", value_name = "VERSION")]
         terraform: Vec<String>,
     },
+    /// Build the provider and write into dist/ what a Terraform registry expects: the zip for
+    /// this platform, SHA256SUMS (signed when AUTOPILOT_RELEASE_GPG_KEY holds a secret key) and
+    /// the registry manifest (protocol 6.0).
+    Release {
+        /// Cargo profile: `release`, or `dev` for a quick build packaged the same way.
+        #[arg(long, default_value = "release")]
+        profile: String,
+        /// Rust target triple to build for (default: this machine's).
+        #[arg(long)]
+        target: Option<String>,
+        /// Output directory.
+        #[arg(long, default_value = "dist")]
+        dist: PathBuf,
+        /// Build nothing: only write the manifest and SHA256SUMS (and its signature) over the
+        /// zips already in the output directory.
+        #[arg(long)]
+        checksums_only: bool,
+    },
     /// Generate docs/ (Terraform Registry layout) from the provider's schema and examples/.
     Docs {
         /// Only check that docs/ is up to date; change nothing.
@@ -130,6 +150,20 @@ fn main() -> ExitCode {
             terraform,
         } => cargo::conformance(&root, seeds, resources, &terraform),
         Command::Docs { check } => docs::run(&root, check),
+        Command::Release {
+            profile,
+            target,
+            dist,
+            checksums_only,
+        } => release::run(
+            &root,
+            &release::Options {
+                profile,
+                target,
+                dist: root.join(dist),
+                checksums_only,
+            },
+        ),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -95,6 +95,27 @@ fn gitops_workflow_plans_on_pull_requests_and_applies_on_merge_without_secrets()
         "{apply:?}"
     );
 
+    // Two app registrations: pull requests plan as the read-only one, only the protected
+    // environment applies as the one that may write; fork pull requests stop at the lab plan.
+    assert_eq!(
+        tenant["env"]["ARM_CLIENT_ID"].as_str(),
+        Some("${{ vars.AUTOPILOT_PLAN_CLIENT_ID }}")
+    );
+    assert_eq!(
+        apply["env"]["ARM_CLIENT_ID"].as_str(),
+        Some("${{ vars.AUTOPILOT_APPLY_CLIENT_ID }}")
+    );
+    assert!(
+        tenant["if"]
+            .as_str()
+            .is_some_and(|c| c.contains("head.repo.full_name == github.repository")),
+        "plan-tenant skips fork pull requests: {tenant:?}"
+    );
+    assert!(
+        !text.contains("cargo install"),
+        "plan-lab downloads the released lab instead of compiling it"
+    );
+
     // OIDC, no stored secret.
     for (name, job) in [("plan-tenant", tenant), ("apply", apply)] {
         assert_eq!(

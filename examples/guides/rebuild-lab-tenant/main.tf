@@ -6,7 +6,8 @@ terraform {
   required_version = ">= 1.0"
   required_providers {
     autopilot = {
-      source = "autopilot-iac/autopilot"
+      source  = "autopilot-iac/autopilot"
+      version = "~> 0.1"
     }
   }
 }

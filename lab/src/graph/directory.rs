@@ -14,6 +14,7 @@ use super::collection::{self, Listing};
 use super::schema::{self, ENTITY, Kind, Property, StructuredType};
 use super::{GraphRequest, method_not_allowed, no_content};
 use crate::app::App;
+use crate::auth::tokens::Caller;
 use crate::errors::GraphError;
 use crate::seed;
 use crate::store::{Collection, Tenant};
@@ -838,7 +839,10 @@ fn list_owners(app: &App, request: &GraphRequest, id: &str) -> Result<Response, 
     let owners = owners.ok_or_else(|| GraphError::directory_not_found(id))?;
     let values = owners
         .iter()
-        .map(|owner| super::odata::apply_select(owner, select.as_deref()))
+        .map(|owner| {
+            let shown = super::odata::apply_select(owner, select.as_deref());
+            limited_unless_readable(&request.caller, owner, shown)
+        })
         .collect();
     Ok(collection::values_response(
         app,
@@ -846,6 +850,37 @@ fn list_owners(app: &App, request: &GraphRequest, id: &str) -> Result<Response, 
         "directoryObjects",
         values,
     ))
+}
+
+/// A directory object as Graph lists it among a group's owners or members: whole when the
+/// caller may read its kind (a service principal needs Application.Read.All, a user
+/// User.Read.All, or Directory.Read.All for either), else a *limited object* with only
+/// `@odata.type` and `id` (every other property null). Graph does this rather than refuse the listing ("Limited
+/// information returned for inaccessible member objects", Microsoft Graph's permissions
+/// overview); a caller without Application.Read.All cannot tell the Intune Provisioning Client
+/// among the owners by its `appId`.
+fn limited_unless_readable(caller: &Caller, owner: &Value, shown: Value) -> Value {
+    let kind = collection::str_of(owner, "@odata.type").to_ascii_lowercase();
+    let readable = match kind.as_str() {
+        "#microsoft.graph.serviceprincipal" => caller.has_any(super::permissions::SP_READ),
+        "#microsoft.graph.user" => caller.has_any(super::permissions::USER_READ),
+        _ => true,
+    };
+    if readable {
+        return shown;
+    }
+    let mut limited = Map::new();
+    limited.insert(
+        "@odata.type".to_string(),
+        json!(collection::str_of(owner, "@odata.type")),
+    );
+    limited.insert("id".to_string(), json!(collection::str_of(owner, "id")));
+    if let Value::Object(fields) = &shown {
+        for name in fields.keys() {
+            limited.entry(name.clone()).or_insert(Value::Null);
+        }
+    }
+    Value::Object(limited)
 }
 
 fn add_owner(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {

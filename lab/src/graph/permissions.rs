@@ -71,14 +71,14 @@ const GROUP_CREATE: &[&str] = &[
     "Group.ReadWrite.All",
     "Directory.ReadWrite.All",
 ];
-const SP_READ: &[&str] = &[
+pub(crate) const SP_READ: &[&str] = &[
     "Application.Read.All",
     "Application.ReadWrite.All",
     "Directory.Read.All",
     "Directory.ReadWrite.All",
 ];
 const SP_WRITE: &[&str] = &["Application.ReadWrite.All", "Directory.ReadWrite.All"];
-const USER_READ: &[&str] = &[
+pub(crate) const USER_READ: &[&str] = &[
     "User.Read.All",
     "User.ReadWrite.All",
     "Directory.Read.All",

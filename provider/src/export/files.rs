@@ -17,11 +17,18 @@ pub const IMPORT_SCRIPT: &str = "import.sh";
 pub const IMPORT_BLOCKS: &str = "imports.tf";
 
 /// The `terraform` and `provider` blocks: the export's directory is a
-/// configuration of its own.
-pub const PROVIDER_HCL: &str = r#"terraform {
+/// configuration of its own, pinned to this provider's minor version
+/// (`~> MAJOR.MINOR`).
+pub const PROVIDER_HCL: &str = concat!(
+    r#"terraform {
   required_providers {
     autopilot = {
-      source = "autopilot-iac/autopilot"
+      source  = "autopilot-iac/autopilot"
+      version = "~> "#,
+    env!("CARGO_PKG_VERSION_MAJOR"),
+    ".",
+    env!("CARGO_PKG_VERSION_MINOR"),
+    r#""
     }
   }
 }
@@ -29,7 +36,8 @@ pub const PROVIDER_HCL: &str = r#"terraform {
 # Credentials and endpoints come from the environment (ARM_TENANT_ID, ARM_CLIENT_ID,
 # ARM_CLIENT_SECRET, ...), as they did for the export.
 provider "autopilot" {}
-"#;
+"#
+);
 
 const DEVICES_NOTE: &str = "\
 Graph never returns hardware hashes. After `terraform import` the state holds an empty

@@ -52,52 +52,10 @@ fn permission_hint(status: u16, method: &str, path: &str) -> String {
     )
 }
 
-/// The least-privileged application permission for a Graph call
-/// (graph-api.md §7.7).
+/// The least-privileged application permission for a Graph call: the table in
+/// [`super::permissions`], which the docs' "API Permissions" sections are made from too.
 pub fn required_permission(method: &str, path: &str) -> &'static str {
-    let rel = path.trim_start_matches('/');
-    let rel = rel
-        .strip_prefix("beta/")
-        .or_else(|| rel.strip_prefix("v1.0/"))
-        .unwrap_or(rel)
-        .to_ascii_lowercase();
-    let write = !method.eq_ignore_ascii_case("GET");
-    let service_config = [
-        "devicemanagement/windowsautopilot",
-        "devicemanagement/deviceenrollmentconfigurations",
-        "devicemanagement/importedwindowsautopilot",
-    ];
-    if service_config.iter().any(|p| rel.starts_with(p)) {
-        if write {
-            "DeviceManagementServiceConfig.ReadWrite.All"
-        } else {
-            "DeviceManagementServiceConfig.Read.All"
-        }
-    } else if rel.starts_with("devicemanagement/") {
-        if write {
-            "DeviceManagementConfiguration.ReadWrite.All"
-        } else {
-            "DeviceManagementConfiguration.Read.All"
-        }
-    } else if rel.starts_with("deviceappmanagement/") {
-        "DeviceManagementApps.Read.All"
-    } else if rel.starts_with("groups") || rel.starts_with("directoryobjects") {
-        if write {
-            "Group.ReadWrite.All"
-        } else {
-            "Group.Read.All"
-        }
-    } else if rel.starts_with("serviceprincipals") {
-        if write {
-            "Application.ReadWrite.All"
-        } else {
-            "Application.Read.All"
-        }
-    } else if rel.starts_with("users") {
-        "User.Read.All"
-    } else {
-        "(see the provider documentation's permissions table)"
-    }
+    super::permissions::required_permission(method, path)
 }
 
 fn request_id_suffix(request_id: &Option<String>) -> String {

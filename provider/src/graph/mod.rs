@@ -6,6 +6,7 @@ pub mod consistency;
 mod create;
 pub mod credentials;
 mod error;
+pub mod permissions;
 mod response;
 mod retry;
 mod token;

@@ -195,7 +195,7 @@ pub struct DeploymentProfileModel {
     /// Skip the keyboard selection page (set `locale` too).
     #[schemars(extend("x-tf-default" = false))]
     pub keyboard_selection_page_skipped: Attr<bool>,
-    /// The account type of the user who sets the device up: `standard` or `administrator`. Unset, user-driven profiles get `administrator` (Graph's default). Self-deploying profiles have no user: Intune refuses a user type on them and never returns one, so it must stay unset there (and reads as null).
+    /// The local account type of the user who sets up the device: `standard` or `administrator`. Unset, user-driven profiles get `standard`, like `user_account_type` of device preparation policies: the provider's rule is that nobody gets local administrator rights unless the configuration says so (Graph and the Intune admin center default to `administrator`; a profile imported or created in the portal with `administrator` shows as a change to `standard` in the plan until the configuration sets `user_type = "administrator"`). Self-deploying profiles have no user: Intune refuses a user type on them and never returns one, so it must stay unset there (and reads as null).
     #[schemars(extend("x-tf" = "optional,computed"))]
     pub user_type: Attr<UserType>,
     /// Ids of the scope tags of the profile. Intune uses `["0"]` (Default) when unset.
@@ -378,15 +378,16 @@ impl DeploymentProfileModel {
             .unwrap_or(DeploymentMode::UserDriven)
     }
 
-    /// `user_type` as planned: the configured one, else Graph's default
-    /// for user-driven profiles and null for self-deploying ones (which
+    /// `user_type` as planned: the configured one, else `standard` for
+    /// user-driven profiles (nobody gets local administrator rights unless
+    /// the configuration says so) and null for self-deploying ones (which
     /// have no user); unknown while the mode is.
     fn planned_user_type(&self, configured: &Attr<UserType>) -> Attr<UserType> {
         match (configured, &self.deployment_mode) {
             (Attr::Known(_) | Attr::Unknown, _) => configured.clone(),
             (Attr::Null, Attr::Known(DeploymentMode::SelfDeploying)) => Attr::Null,
             (Attr::Null, Attr::Known(DeploymentMode::UserDriven) | Attr::Null) => {
-                Attr::Known(UserType::Administrator)
+                Attr::Known(UserType::Standard)
             }
             (Attr::Null, Attr::Unknown) => Attr::Unknown,
         }
@@ -434,7 +435,7 @@ impl DeploymentProfileModel {
                         self.user_type
                             .known()
                             .copied()
-                            .unwrap_or(UserType::Administrator)
+                            .unwrap_or(UserType::Standard)
                             .graph()
                             .to_string(),
                     ),
@@ -1252,7 +1253,7 @@ mod tests {
         m.deployment_mode = Attr::Known(DeploymentMode::UserDriven);
         assert_eq!(
             m.planned_user_type(&Attr::Null),
-            Attr::Known(UserType::Administrator)
+            Attr::Known(UserType::Standard)
         );
         assert_eq!(
             m.planned_user_type(&Attr::Known(UserType::Standard)),
@@ -1263,7 +1264,7 @@ mod tests {
         let json = serde_json::to_value(m.to_graph()).expect("json");
         assert_eq!(
             json["outOfBoxExperienceSetting"]["userType"],
-            "administrator"
+            "standard"
         );
     }
 

@@ -173,6 +173,35 @@ fn plan_devices(
         .collect()
 }
 
+/// The serial numbers of the registered devices the plan drops: rows gone from the CSV.
+fn deregistered(
+    wanted: &BTreeMap<String, Wanted>,
+    prior: &BTreeMap<String, CsvDevice>,
+) -> Vec<String> {
+    let kept: std::collections::HashSet<String> =
+        wanted.keys().map(|serial| serial.to_lowercase()).collect();
+    prior
+        .keys()
+        .filter(|serial| !kept.contains(&serial.to_lowercase()))
+        .cloned()
+        .collect()
+}
+
+/// What the deregistration warning says: Terraform's summary counts this as a change, not a
+/// destroy, so the serial numbers are spelled out.
+fn deregistration_detail(serials: &[String]) -> String {
+    let count = serials.len();
+    let devices = if count == 1 { "device" } else { "devices" };
+    format!(
+        "{count} {devices} no longer in the CSV will be deleted from Windows Autopilot when this plan \
+         is applied: {}. Terraform shows this as an in-place update of the CSV resource (\"0 to \
+         destroy\"), but each of these registrations is gone afterwards, and registering the device \
+         again takes its hardware hash. Devices enrolled in Intune are refused; put a row back in the \
+         CSV to keep its device.",
+        serials.join(", ")
+    )
+}
+
 fn non_empty(value: Option<String>) -> Attr<String> {
     value.filter(|v| !v.is_empty()).into()
 }
@@ -567,7 +596,7 @@ impl Resource<GraphClient> for DeviceCsv {
         &self,
         _client: Option<&GraphClient>,
         request: PlanRequest<'_, DeviceCsvModel>,
-        _diags: &mut Diagnostics,
+        diags: &mut Diagnostics,
     ) -> DeviceCsvModel {
         let mut planned = request.planned;
         let Some(prior) = request.prior else {
@@ -581,6 +610,14 @@ impl Resource<GraphClient> for DeviceCsv {
         };
         let before = prior.devices.known().cloned().unwrap_or_default();
         let devices = plan_devices(&wanted, &before);
+        let leaving = deregistered(&wanted, &before);
+        if !leaving.is_empty() {
+            diags.warning_at(
+                AttrPath::root("content"),
+                "Devices will be deregistered from Windows Autopilot",
+                deregistration_detail(&leaving),
+            );
+        }
         // After `terraform import` the state holds no CSV; keep that
         // placeholder while the devices match.
         if prior.content.known().is_some_and(String::is_empty) && devices == before {
@@ -860,6 +897,24 @@ mod tests {
         assert_eq!(planned["sn1"].state, Attr::Known("notContacted".into()));
         assert_eq!(planned["SN2"].id, Attr::Unknown);
         assert_eq!(planned["SN2"].group_tag, Attr::Null);
+    }
+
+    #[test]
+    fn rows_gone_from_the_csv_are_the_deregistrations() {
+        let prior = BTreeMap::from([
+            ("SN1".to_string(), entry("d1", Some("A"), "notContacted")),
+            ("SN9".to_string(), entry("d9", None, "notContacted")),
+            ("SN8".to_string(), entry("d8", None, "notContacted")),
+        ]);
+        let w = wanted(&content(&["sn1,,QUJD,B,", "SN2,,QUJE,,"]), &Attr::Null).expect("valid");
+        assert_eq!(deregistered(&w, &prior), ["SN8", "SN9"]);
+        let detail = deregistration_detail(&deregistered(&w, &prior));
+        assert!(
+            detail.starts_with("2 devices no longer in the CSV"),
+            "{detail}"
+        );
+        assert!(detail.contains(": SN8, SN9."), "{detail}");
+        assert!(deregistered(&w, &BTreeMap::new()).is_empty());
     }
 
     #[test]

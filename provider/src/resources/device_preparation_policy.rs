@@ -192,7 +192,7 @@ pub struct DevicePreparationPolicyModel {
     /// How devices join: `entra` (Microsoft Entra join, the only option). User-driven only; defaults to `entra`.
     #[schemars(extend("x-tf" = "optional,computed"))]
     pub join_type: Attr<JoinType>,
-    /// The user's account type on the device: `standard` or `administrator`. User-driven only; defaults to `standard`.
+    /// The user's local account type on the device: `standard` or `administrator`. User-driven only; defaults to `standard`, like `user_type` of deployment profiles: nobody gets local administrator rights unless the configuration says so.
     #[schemars(extend("x-tf" = "optional,computed"))]
     pub user_account_type: Attr<UserAccountType>,
     /// Minutes allowed before an installation error is shown (15 to 720). User-driven only; defaults to 60.
@@ -881,8 +881,15 @@ impl DevicePreparationPolicy {
             && validate::object_id(group).is_ok()
         {
             match device_group_problems(client, group).await {
-                Ok(problems) => {
-                    for (summary, detail) in problems {
+                Ok(check) => {
+                    if let Some(detail) = check.owner_unknown {
+                        diags.warning_at(
+                            AttrPath::root("device_group_id"),
+                            "Cannot check the device group's owner",
+                            detail,
+                        );
+                    }
+                    for (summary, detail) in check.problems {
                         diags.error_at(
                             AttrPath::root("device_group_id"),
                             summary,
@@ -1098,6 +1105,17 @@ impl Resource<GraphClient> for DevicePreparationPolicy {
                 ),
             );
         }
+    }
+
+    async fn modify_plan(
+        &self,
+        client: Option<&GraphClient>,
+        request: PlanRequest<'_, DevicePreparationPolicyModel>,
+        diags: &mut Diagnostics,
+    ) -> DevicePreparationPolicyModel {
+        let config = request.config;
+        // Said here, once per plan, rather than in `validate`, which Terraform calls several
+        // times per command.
         if config.deployment_mode != Attr::Known(DeploymentMode::Automatic)
             && !config.deployment_mode.is_unknown()
             && matches!(&config.include_group_ids, Attr::Null)
@@ -1109,15 +1127,6 @@ impl Resource<GraphClient> for DevicePreparationPolicy {
                  `include_group_ids`; without them no device uses it.",
             );
         }
-    }
-
-    async fn modify_plan(
-        &self,
-        client: Option<&GraphClient>,
-        request: PlanRequest<'_, DevicePreparationPolicyModel>,
-        diags: &mut Diagnostics,
-    ) -> DevicePreparationPolicyModel {
-        let config = request.config;
         let mut planned = request.planned;
         let mode = planned.deployment_mode.clone();
         // User-driven settings the configuration leaves unset get their

@@ -23,7 +23,18 @@ const MAX_NAME: i64 = 15;
 /// A domain join profile for Microsoft Entra hybrid joined Autopilot
 /// devices: the on-premises domain, the organizational unit, and the
 /// computer name (a static prefix plus random characters, 15 at most).
-/// Microsoft recommends assigning it to all devices.
+///
+/// Microsoft recommends assigning it to all devices (`all_devices = true`);
+/// assign it to groups instead when devices go to different domains or
+/// organizational units, one profile per domain or OU, and never two
+/// profiles to the same device.
+///
+/// Prerequisites in the tenant: the Intune Connector for Active Directory
+/// on a domain-joined Windows Server that reaches a domain controller, with
+/// the right to create computer objects in the organizational unit (and,
+/// past 10 devices, the domain's limit on computer accounts per user
+/// raised); devices that set up off the corporate network need a VPN and
+/// `hybrid_azure_ad_join_skip_connectivity_check` on the deployment profile.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct DomainJoinProfileModel {

@@ -81,7 +81,8 @@ pub struct EnrollmentStatusPageModel {
     /// Allow users to use the device if an installation error occurs (needs device use blocked).
     #[schemars(extend("x-tf-default" = false))]
     pub allow_device_use_on_install_failure: Attr<bool>,
-    /// Block device use until these required apps are installed ("Selected" instead of "All" in the portal; needs device use blocked). Ids of Intune apps.
+    /// Block device use until these required apps are installed ("Selected" instead of "All" in the portal; needs device use blocked). Ids of Intune apps; at most 100, Intune's limit.
+    #[schemars(length(max = 100))]
     pub selected_mobile_app_ids: Attr<BTreeSet<String>>,
     /// Only fail selected blocking apps in the technician phase (pre-provisioning); meaningful with `selected_mobile_app_ids`.
     #[schemars(extend("x-tf-default" = false))]

@@ -113,6 +113,16 @@ impl DirectoryObject {
             .as_deref()
             .is_some_and(|a| a.eq_ignore_ascii_case(PROVISIONING_CLIENT_APP_ID))
     }
+
+    /// A service principal Graph returned as a limited object (`@odata.type` and `id` only),
+    /// as it does for directory objects the caller may not read.
+    pub fn is_unreadable_service_principal(&self) -> bool {
+        self.app_id.is_none()
+            && self
+                .odata_type
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case("#microsoft.graph.servicePrincipal"))
+    }
 }
 
 /// The rule selecting the devices with any of `tags`.
@@ -292,16 +302,19 @@ fn owner_changes(
 pub async fn device_group_problems(
     client: &GraphClient,
     id: &str,
-) -> Result<Vec<(String, String)>, GraphError> {
+) -> Result<DeviceGroupCheck, GraphError> {
     let path = format!("{COLLECTION}/{id}");
     let Some(group) = client
         .get_optional::<GraphGroup>(ApiVersion::V1, &path)
         .await?
     else {
-        return Ok(vec![(
-            "The device group does not exist".to_string(),
-            format!("No group with object id {id} exists in the tenant."),
-        )]);
+        return Ok(DeviceGroupCheck {
+            problems: vec![(
+                "The device group does not exist".to_string(),
+                format!("No group with object id {id} exists in the tenant."),
+            )],
+            owner_unknown: None,
+        });
     };
     let mut problems = Vec::new();
     let name = &group.display_name;
@@ -328,12 +341,49 @@ pub async fn device_group_problems(
         .list(ApiVersion::V1, &format!("{path}/owners"))
         .await?;
     if !owners.iter().any(DirectoryObject::is_provisioning_client) {
+        if owners
+            .iter()
+            .any(DirectoryObject::is_unreadable_service_principal)
+        {
+            return Ok(DeviceGroupCheck {
+                problems,
+                owner_unknown: Some(unreadable_owner_detail(name, id)),
+            });
+        }
         problems.push((
             "The device group is not owned by the Intune Provisioning Client".to_string(),
             not_owned_detail(name, id),
         ));
     }
-    Ok(problems)
+    Ok(DeviceGroupCheck {
+        problems,
+        owner_unknown: None,
+    })
+}
+
+/// What [`device_group_problems`] found.
+#[derive(Debug, Default)]
+pub struct DeviceGroupCheck {
+    /// Why the group cannot be a device preparation device group, as (summary, what to do).
+    pub problems: Vec<(String, String)>,
+    /// Set when an owner is a service principal Graph returned without its `appId` (the app
+    /// lacks Application.Read.All), so whether the Intune Provisioning Client owns the group
+    /// cannot be told: what to do about it.
+    pub owner_unknown: Option<String>,
+}
+
+fn unreadable_owner_detail(name: &str, id: &str) -> String {
+    let named = if name.is_empty() {
+        format!("Group {id}")
+    } else {
+        format!("Group {name:?} ({id})")
+    };
+    format!(
+        "{named} has a service principal among its owners that Graph returned without its appId, so \
+         whether it is the Intune Provisioning Client was not checked. Grant the app registration \
+         the Microsoft Graph application permission Application.Read.All (or Directory.Read.All) \
+         to have it checked at plan time."
+    )
 }
 
 /// What to do when the device group lacks the Intune Provisioning Client

@@ -12,6 +12,7 @@
 
 mod catalog;
 mod pages;
+mod permissions;
 mod schema_doc;
 mod templates;
 
@@ -77,6 +78,7 @@ pub fn run(root: &Path, check: bool) -> Result<()> {
 /// Every file `docs/` should hold.
 pub fn generate(root: &Path) -> Result<DocFiles> {
     let catalog = Catalog::load().context("could not read the provider's schemas")?;
+    permissions::check_complete(&catalog)?;
     let mut files = DocFiles::new();
 
     for entry in &catalog.resources {
@@ -90,6 +92,7 @@ pub fn generate(root: &Path) -> Result<DocFiles> {
             schema: &entry.schema,
             example: &example,
             import: Some(&import),
+            permissions: &permissions::section(&entry.type_name, false),
         });
         files.insert(
             format!("resources/{}.md", catalog.short_name(&entry.type_name)),
@@ -106,6 +109,7 @@ pub fn generate(root: &Path) -> Result<DocFiles> {
             schema: &entry.schema,
             example: &example,
             import: None,
+            permissions: &permissions::section(&entry.type_name, true),
         });
         files.insert(
             format!("data-sources/{}.md", catalog.short_name(&entry.type_name)),
@@ -119,6 +123,14 @@ pub fn generate(root: &Path) -> Result<DocFiles> {
             schema_doc::render_schema(&catalog.provider.block),
         ),
         ("resource_list", catalog.link_list()),
+        ("permissions_table", permissions::table(&catalog)),
+        ("permissions_read_only", permissions::read_only_list()),
+        ("permissions_apply", permissions::apply_list()),
+        ("permissions_apply_words", permissions::apply_words()),
+        (
+            "permissions_read_only_words",
+            permissions::read_only_words(),
+        ),
     ]);
     let templates = root.join(TEMPLATES_DIR);
     for relative in existing_files(&templates)? {

@@ -34,6 +34,8 @@ pub struct PageInput<'a> {
     pub example: &'a str,
     /// `import.sh`, for resources.
     pub import: Option<&'a str>,
+    /// The "## API Permissions" section (empty: none).
+    pub permissions: &'a str,
 }
 
 pub fn render(input: &PageInput<'_>) -> String {
@@ -58,6 +60,10 @@ pub fn render(input: &PageInput<'_>) -> String {
     out.push_str(&fenced("terraform", input.example));
     out.push_str("\n## Schema\n\n");
     out.push_str(&render_schema(&input.schema.block));
+    if !input.permissions.is_empty() {
+        out.push('\n');
+        out.push_str(input.permissions);
+    }
     if let Some(import) = input.import {
         out.push_str("\n## Import\n\nImport is supported using the following syntax:\n\n");
         out.push_str(&fenced("shell", import));
@@ -149,6 +155,7 @@ mod tests {
             schema: &schema,
             example: "resource \"autopilot_group\" \"x\" {}\n",
             import: Some("terraform import autopilot_group.x 1234\n"),
+            permissions: "## API Permissions\n\n- Read: `Group.Read.All`\n",
         });
         assert!(page.starts_with(
             "---\npage_title: \"autopilot_group Resource - autopilot\"\nsubcategory: \"\"\ndescription: |-\n  A group.\n---\n\n# autopilot_group (Resource)\n\nA group.\n\nSecond paragraph wrapped.\n"
@@ -158,6 +165,7 @@ mod tests {
             "```terraform\nresource",
             "## Schema",
             "### Required",
+            "## API Permissions",
             "## Import",
             "```shell\nterraform import",
         ]

@@ -5,8 +5,9 @@
 # and `terraform plan`, and stops the lab. Needs `terraform` and `autopilot-lab` on PATH.
 #
 # A plan against the lab catches what a plan can catch without the real tenant: HCL errors,
-# attribute values the provider refuses (every bad input is refused at plan time, naming the
-# attribute), and objects that reference each other wrongly.
+# attribute values the provider refuses at plan time (naming the attribute), and objects that
+# reference each other wrongly. It cannot catch what only the real tenant knows (licences, the
+# ids of its apps and groups, rules the lab does not model).
 set -euo pipefail
 
 lab_output="$(mktemp)"

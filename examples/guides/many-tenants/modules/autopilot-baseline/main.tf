@@ -1,10 +1,14 @@
-# The baseline every tenant gets: a dynamic group of its Autopilot devices, a user-driven Entra
-# join profile and an Enrollment Status Page, named with the tenant's prefix.
+# The baseline every tenant gets: a dynamic group of its Autopilot devices, an Enrollment Status
+# Page, and the way devices are set up, named with the tenant's prefix:
+# - in the commercial cloud (and GCC, which is `public`): a user-driven Entra join profile;
+# - in the US Government clouds (GCC High, DoD), which have no classic Autopilot profiles: a
+#   device preparation policy with its device group owned by the Intune Provisioning Client.
 
 terraform {
   required_providers {
     autopilot = {
-      source = "autopilot-iac/autopilot"
+      source  = "autopilot-iac/autopilot"
+      version = "~> 0.1"
     }
   }
 }
@@ -19,12 +23,31 @@ variable "service_desk_phone" {
   type        = string
 }
 
+variable "cloud" {
+  description = "The tenant's cloud, as the provider's `environment`: public, usgovernment, usgovernmentdod or china"
+  type        = string
+  default     = "public"
+}
+
+variable "user_group_ids" {
+  description = "US Government clouds: the user groups allowed to set up devices with the device preparation policy"
+  type        = list(string)
+  default     = null
+}
+
+locals {
+  # Classic Autopilot profiles do not exist in the US Government clouds.
+  classic_profiles = !contains(["usgovernment", "usgovernmentdod"], var.cloud)
+}
+
 resource "autopilot_group" "devices" {
   display_name          = "${var.name_prefix} - Autopilot devices"
   all_autopilot_devices = true
 }
 
 resource "autopilot_deployment_profile" "standard" {
+  count = local.classic_profiles ? 1 : 0
+
   display_name         = "${var.name_prefix}: Entra join"
   join_type            = "entra"
   device_name_template = "${var.name_prefix}-%SERIAL%"
@@ -45,6 +68,31 @@ resource "autopilot_enrollment_status_page" "standard" {
   include_group_ids                       = [autopilot_group.devices.id]
 }
 
+# US Government clouds: devices join this group during setup; device preparation requires it to
+# be assigned (static) and owned by the Intune Provisioning Client.
+resource "autopilot_group" "preparation" {
+  count = local.classic_profiles ? 0 : 1
+
+  display_name              = "${var.name_prefix} Device preparation devices"
+  provisioning_client_owner = true
+}
+
+resource "autopilot_device_preparation_policy" "standard" {
+  count = local.classic_profiles ? 0 : 1
+
+  display_name         = "${var.name_prefix} Device preparation"
+  device_group_id      = autopilot_group.preparation[0].id
+  include_group_ids    = var.user_group_ids
+  user_account_type    = "standard"
+  custom_error_message = "Setup did not finish. Call the service desk at ${var.service_desk_phone}."
+}
+
 output "deployment_profile_id" {
-  value = autopilot_deployment_profile.standard.id
+  description = "The deployment profile's id; null in the US Government clouds."
+  value       = one(autopilot_deployment_profile.standard[*].id)
+}
+
+output "device_preparation_policy_id" {
+  description = "The device preparation policy's id; null outside the US Government clouds."
+  value       = one(autopilot_device_preparation_policy.standard[*].id)
 }
