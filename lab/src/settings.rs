@@ -174,6 +174,20 @@ pub struct Settings {
     /// The request log keeps the JSON body of every Graph POST, PUT and PATCH (off by default:
     /// bodies may carry hardware hashes).
     pub record_request_bodies: bool,
+    /// How long Intune does not see a new owner of a group: until then
+    /// `setEnrollmentTimeDeviceMembershipTarget` reports `firstPartyAppNotAnOwner` for it.
+    pub owner_replication_delay_ms: u64,
+    /// `setEnrollmentTimeDeviceMembershipTarget` answers 500 to application (app-only) tokens, as
+    /// observed in 2025-2026; delegated tokens work. Off by default: Microsoft documents the
+    /// application permission as supported.
+    pub enrollment_time_target_app_token_fails: bool,
+    /// How long a deleted Autopilot device identity stays visible (deletion is asynchronous);
+    /// importing its serial number meanwhile ends in 806 `ZtdDeviceAlreadyAssigned`.
+    pub device_deletion_delay_ms: u64,
+    /// Group tag, display name and assigned user written with `updateDeviceProperties`,
+    /// `assignUserToDevice` or `unassignUserFromDevice` show on the device identity only after
+    /// the next `windowsAutopilotSettings/sync`.
+    pub device_properties_after_sync: bool,
 }
 
 impl Settings {
@@ -189,6 +203,10 @@ impl Settings {
             sync_min_interval_ms: 600_000,
             complex_action_results_wrapped: false,
             record_request_bodies: false,
+            owner_replication_delay_ms: 0,
+            enrollment_time_target_app_token_fails: false,
+            device_deletion_delay_ms: 3_000,
+            device_properties_after_sync: true,
         }
     }
 
@@ -247,6 +265,16 @@ impl Settings {
                     next.complex_action_results_wrapped = as_bool(key, value)?
                 }
                 "record_request_bodies" => next.record_request_bodies = as_bool(key, value)?,
+                "owner_replication_delay_ms" => {
+                    next.owner_replication_delay_ms = as_u64(key, value)?
+                }
+                "enrollment_time_target_app_token_fails" => {
+                    next.enrollment_time_target_app_token_fails = as_bool(key, value)?
+                }
+                "device_deletion_delay_ms" => next.device_deletion_delay_ms = as_u64(key, value)?,
+                "device_properties_after_sync" => {
+                    next.device_properties_after_sync = as_bool(key, value)?
+                }
                 "page_size" => {
                     next.page_size = match value {
                         Value::Null => None,
