@@ -9,11 +9,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest, Resource};
 
-use super::device::{delete_registration, same_spelling};
+use super::device::{DEFAULT_DELETE_TIMEOUT, delete_registration, same_spelling};
 use crate::devices::cache::DeviceCache;
 use crate::devices::csv::{self, MAX_REPORTED, Row};
 use crate::devices::graph::{self, DeviceIdentity, DeviceProperties, NewDevice};
 use crate::devices::ops::{self, CONCURRENCY, Deadline, ImportError};
+use crate::devices::sync::{self, Expected, Shown};
 use crate::devices::{parse_duration, run_bounded};
 use crate::graph::GraphClient;
 
@@ -77,8 +78,10 @@ pub struct CsvDevice {
 pub struct CsvTimeouts {
     /// How long the first apply may wait for the imports, e.g. `"30m"` (the default).
     pub create: Attr<String>,
-    /// How long a later apply may wait for the imports of added rows, e.g. `"30m"` (the default).
+    /// How long a later apply may wait for the imports of added rows, and for Autopilot to show changed group tags and users (they show after an Autopilot sync; Intune allows one every 10 minutes), e.g. `"30m"` (the default).
     pub update: Attr<String>,
+    /// How long a destroy may wait for Autopilot to finish deleting the registrations (deletion is asynchronous), e.g. `"10m"` (the default).
+    pub delete: Attr<String>,
 }
 
 /// The resource.
@@ -216,6 +219,18 @@ struct Change {
     user: Option<Option<String>>,
 }
 
+/// What the identity shows once a change is applied.
+fn expected_after(change: &Change) -> Expected {
+    Expected {
+        group_tag: change
+            .tag
+            .as_ref()
+            .map(|tag| tag.clone().unwrap_or_default()),
+        display_name: None,
+        user: change.user.clone(),
+    }
+}
+
 async fn apply_change(client: &GraphClient, change: &Change) -> Result<(), String> {
     if let Some(tag) = &change.tag {
         let properties = DeviceProperties {
@@ -320,7 +335,7 @@ impl DeviceCsv {
             let outcome = match entry.id.known() {
                 Some(id) => {
                     let enrolled = entry.state.known().map(String::as_str) == Some("enrolled");
-                    delete_registration(client, id, enrolled).await
+                    delete_registration(client, id, enrolled, deadline).await
                 }
                 None => Ok(()),
             };
@@ -434,14 +449,37 @@ impl DeviceCsv {
             }
         }
 
-        // 4. Tag and user changes.
+        // 4. Tag and user changes; Autopilot shows them after a sync.
         if !changes.is_empty() {
+            let written = tokio::time::Instant::now();
             let outcomes = run_bounded(changes, CONCURRENCY, |change| async move {
                 let outcome = apply_change(client, &change).await;
                 (change, outcome)
             })
             .await;
             cache.invalidate();
+            let expected: HashMap<String, Expected> = outcomes
+                .iter()
+                .filter(|(_, outcome)| outcome.is_ok())
+                .map(|(change, _)| (change.id.clone(), expected_after(change)))
+                .collect();
+            if !expected.is_empty() {
+                let reason = match sync::settle(client, written, &expected, deadline).await {
+                    Ok(Shown::All(_)) => None,
+                    Ok(Shown::NotYet { missing, .. }) => Some((
+                        missing.len(),
+                        format!("not within {}s", deadline.budget().as_secs()),
+                    )),
+                    Err(e) => Some((expected.len(), format!("the Autopilot sync failed: {e}"))),
+                };
+                if let Some((count, reason)) = reason {
+                    diags.warning_at(
+                        AttrPath::root("content"),
+                        "Autopilot does not show the devices' changes yet",
+                        sync::not_shown_detail(count, &reason),
+                    );
+                }
+            }
             for (change, outcome) in outcomes {
                 if let Err(reason) = outcome {
                     diags.error_at(
@@ -693,6 +731,14 @@ impl Resource<GraphClient> for DeviceCsv {
 
     async fn delete(&self, client: &GraphClient, prior: DeviceCsvModel, diags: &mut Diagnostics) {
         let devices = prior.devices.known().cloned().unwrap_or_default();
+        let deadline = Deadline::after(
+            prior
+                .timeouts
+                .known()
+                .and_then(|t| t.delete.known())
+                .and_then(|text| parse_duration(text).ok())
+                .unwrap_or(DEFAULT_DELETE_TIMEOUT),
+        );
         let outcomes = run_bounded(
             devices.into_iter().collect(),
             CONCURRENCY,
@@ -700,7 +746,7 @@ impl Resource<GraphClient> for DeviceCsv {
                 let outcome = match entry.id.known() {
                     Some(id) => {
                         let enrolled = entry.state.known().map(String::as_str) == Some("enrolled");
-                        delete_registration(client, id, enrolled).await
+                        delete_registration(client, id, enrolled, deadline).await
                     }
                     None => Ok(()),
                 };
