@@ -384,6 +384,35 @@ mod tests {
     }
 
     #[test]
+    fn the_device_code_sign_in_is_chosen_when_asked_for() {
+        let config = ProviderConfig {
+            tenant_id: Attr::Known("t".into()),
+            client_id: Attr::Known("public-client".into()),
+            client_secret: Attr::Known("also set".into()),
+            use_device_code: Attr::Known(true),
+            token_cache_path: Attr::Known("/tmp/cache.json".into()),
+            ..Default::default()
+        };
+        let mut diags = Diagnostics::new();
+        let settings = config.resolve(&mut diags).expect("resolves");
+        assert!(
+            matches!(&settings.credential, Credential::DeviceCode { cache_path } if cache_path == std::path::Path::new("/tmp/cache.json")),
+            "{:?}",
+            settings.credential
+        );
+        assert!(settings.credential.is_delegated());
+        let without_client = ProviderConfig {
+            client_id: Attr::Known(String::new()),
+            ..config
+        };
+        let mut diags = Diagnostics::new();
+        if std::env::var("ARM_CLIENT_ID").is_err() {
+            assert!(without_client.resolve(&mut diags).is_none());
+            assert!(diags.has_errors());
+        }
+    }
+
+    #[test]
     fn clouds_have_their_hosts() {
         assert_eq!(
             Cloud::Usgovernment.graph_url(),

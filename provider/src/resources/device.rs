@@ -306,6 +306,21 @@ pub async fn delete_registration(
     known_enrolled: bool,
     deadline: Deadline,
 ) -> Result<(), String> {
+    start_deletion(client, id, known_enrolled).await?;
+    let ids = [id.to_string()];
+    match wait_until_deleted(client, &ids, deadline).await {
+        Ok(left) if left.is_empty() => Ok(()),
+        Ok(_) => Err(still_deleting(id, deadline)),
+        Err(reason) => Err(reason),
+    }
+}
+
+/// Asks Autopilot to delete a registration (it deletes asynchronously).
+pub async fn start_deletion(
+    client: &GraphClient,
+    id: &str,
+    known_enrolled: bool,
+) -> Result<(), String> {
     let cache = DeviceCache::shared();
     if known_enrolled
         && let Ok(Some(device)) = graph::get_identity(client, id).await
@@ -315,36 +330,66 @@ pub async fn delete_registration(
     }
     let result = graph::delete_identity(client, id).await;
     cache.invalidate();
-    if let Err(e) = result {
-        return match graph::get_identity(client, id).await {
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) => match graph::get_identity(client, id).await {
             Ok(Some(device)) if device.is_enrolled() => Err(enrolled_detail(&device)),
             _ => Err(e.to_string()),
-        };
+        },
     }
+}
+
+/// Waits until none of `ids` is registered any more (one read per round:
+/// by id for one device, the listing for several), or `deadline`; returns
+/// the ids still there.
+pub async fn wait_until_deleted(
+    client: &GraphClient,
+    ids: &[String],
+    deadline: Deadline,
+) -> Result<Vec<String>, String> {
     let mut delay = Duration::from_millis(500);
     loop {
-        match graph::get_identity(client, id).await {
-            Ok(None) => return Ok(()),
-            Ok(Some(_)) => {}
-            Err(e) => return Err(format!("reading the device after deleting it failed: {e}")),
+        let left: Vec<String> = if let [id] = ids {
+            match graph::get_identity(client, id).await {
+                Ok(None) => Vec::new(),
+                Ok(Some(_)) => vec![id.clone()],
+                Err(e) => return Err(format!("reading the device after deleting it failed: {e}")),
+            }
+        } else {
+            let listed: std::collections::HashSet<String> = graph::list_identities(client)
+                .await
+                .map_err(|e| format!("listing the devices after deleting them failed: {e}"))?
+                .into_iter()
+                .map(|d| d.id)
+                .collect();
+            ids.iter()
+                .filter(|id| listed.contains(*id))
+                .cloned()
+                .collect()
+        };
+        if left.is_empty() {
+            DeviceCache::shared().invalidate();
+            return Ok(left);
         }
         match deadline.pause(client, delay).await {
             Wait::Over => delay = (delay * 2).min(Duration::from_secs(15)),
-            Wait::Expired => {
-                return Err(format!(
-                    "Autopilot accepted the deletion of device {id} but had not finished it within {}s \
-                     (deletion is asynchronous and can take a few minutes). Run the destroy again, or \
-                     raise `timeouts.delete`.",
-                    deadline.budget().as_secs()
-                ));
-            }
+            Wait::Expired => return Ok(left),
             Wait::Stopped => {
-                return Err(format!(
-                    "Stopped while Autopilot was deleting device {id}; the deletion goes on."
-                ));
+                return Err(
+                    "Stopped while Autopilot was deleting the device; the deletion goes on.".into(),
+                );
             }
         }
     }
+}
+
+/// The error for a deletion Autopilot had not finished within the timeout.
+pub fn still_deleting(id: &str, deadline: Deadline) -> String {
+    format!(
+        "Autopilot accepted the deletion of device {id} but had not finished it within {}s (deletion \
+         is asynchronous and can take a few minutes). Run the destroy again, or raise `timeouts.delete`.",
+        deadline.budget().as_secs()
+    )
 }
 
 #[async_trait]

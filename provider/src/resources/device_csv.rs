@@ -9,7 +9,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest, Resource};
 
-use super::device::{DEFAULT_DELETE_TIMEOUT, delete_registration, same_spelling};
+use super::device::{
+    DEFAULT_DELETE_TIMEOUT, same_spelling, start_deletion, still_deleting, wait_until_deleted,
+};
 use crate::devices::cache::DeviceCache;
 use crate::devices::csv::{self, MAX_REPORTED, Row};
 use crate::devices::graph::{self, DeviceIdentity, DeviceProperties, NewDevice};
@@ -249,6 +251,56 @@ async fn apply_change(client: &GraphClient, change: &Change) -> Result<(), Strin
     Ok(())
 }
 
+/// Deletes the registrations of `entries`, then waits once (through the
+/// listing) until Autopilot has finished deleting them all, within
+/// `deadline`. Returns the entries that could not be deleted, with why.
+async fn delete_all(
+    client: &GraphClient,
+    entries: Vec<(String, CsvDevice)>,
+    deadline: Deadline,
+) -> Vec<(String, CsvDevice, String)> {
+    let started = run_bounded(entries, CONCURRENCY, |(serial, entry)| async move {
+        let outcome = match entry.id.known() {
+            Some(id) => {
+                let enrolled = entry.state.known().map(String::as_str) == Some("enrolled");
+                start_deletion(client, id, enrolled).await
+            }
+            None => Ok(()),
+        };
+        (serial, entry, outcome)
+    })
+    .await;
+    let mut failed = Vec::new();
+    let mut deleting = Vec::new();
+    for (serial, entry, outcome) in started {
+        match (outcome, entry.id.known().cloned()) {
+            (Err(detail), _) => failed.push((serial, entry, detail)),
+            (Ok(()), Some(id)) => deleting.push((serial, entry, id)),
+            (Ok(()), None) => {}
+        }
+    }
+    if deleting.is_empty() {
+        return failed;
+    }
+    let ids: Vec<String> = deleting.iter().map(|(_, _, id)| id.clone()).collect();
+    match wait_until_deleted(client, &ids, deadline).await {
+        Ok(left) => {
+            for (serial, entry, id) in deleting {
+                if left.contains(&id) {
+                    let detail = still_deleting(&id, deadline);
+                    failed.push((serial, entry, detail));
+                }
+            }
+        }
+        Err(reason) => {
+            for (serial, entry, _) in deleting {
+                failed.push((serial, entry, reason.clone()));
+            }
+        }
+    }
+    failed
+}
+
 /// One refused row, for the report.
 struct Refused {
     line: usize,
@@ -331,26 +383,13 @@ impl DeviceCsv {
             .filter(|(serial, _)| !wanted_serials.contains(&serial.to_lowercase()))
             .map(|(s, e)| (s.clone(), e.clone()))
             .collect();
-        let deleted = run_bounded(removed, CONCURRENCY, |(serial, entry)| async move {
-            let outcome = match entry.id.known() {
-                Some(id) => {
-                    let enrolled = entry.state.known().map(String::as_str) == Some("enrolled");
-                    delete_registration(client, id, enrolled, deadline).await
-                }
-                None => Ok(()),
-            };
-            (serial, entry, outcome)
-        })
-        .await;
-        for (serial, entry, outcome) in deleted {
-            if let Err(detail) = outcome {
-                diags.error_at(
-                    AttrPath::root("content"),
-                    format!("Cannot delete Autopilot device {serial}, removed from the CSV"),
-                    detail,
-                );
-                result.insert(serial, entry);
-            }
+        for (serial, entry, detail) in delete_all(client, removed, deadline).await {
+            diags.error_at(
+                AttrPath::root("content"),
+                format!("Cannot delete Autopilot device {serial}, removed from the CSV"),
+                detail,
+            );
+            result.insert(serial, entry);
         }
 
         // 2. Rows already registered: update what changed.
@@ -739,25 +778,9 @@ impl Resource<GraphClient> for DeviceCsv {
                 .and_then(|text| parse_duration(text).ok())
                 .unwrap_or(DEFAULT_DELETE_TIMEOUT),
         );
-        let outcomes = run_bounded(
-            devices.into_iter().collect(),
-            CONCURRENCY,
-            |(serial, entry): (String, CsvDevice)| async move {
-                let outcome = match entry.id.known() {
-                    Some(id) => {
-                        let enrolled = entry.state.known().map(String::as_str) == Some("enrolled");
-                        delete_registration(client, id, enrolled, deadline).await
-                    }
-                    None => Ok(()),
-                };
-                (serial, outcome)
-            },
-        )
-        .await;
-        for (serial, outcome) in outcomes {
-            if let Err(detail) = outcome {
-                diags.error(format!("Cannot delete Autopilot device {serial}"), detail);
-            }
+        for (serial, _, detail) in delete_all(client, devices.into_iter().collect(), deadline).await
+        {
+            diags.error(format!("Cannot delete Autopilot device {serial}"), detail);
         }
     }
 
