@@ -424,6 +424,7 @@ fn every_body_the_provider_sends_validates_against_its_schema() {
         "device-update-properties",
         "device-assign-user",
         "device-unassign-user",
+        "device-sync",
     ];
     let missing: Vec<&str> = expected
         .iter()
