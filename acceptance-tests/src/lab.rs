@@ -38,6 +38,9 @@ pub struct Request {
     pub status: u16,
     #[serde(default)]
     pub duration_ms: f64,
+    /// The request body, when the lab records bodies (`record_request_bodies`).
+    #[serde(default)]
+    pub body: Option<Value>,
 }
 
 impl Request {

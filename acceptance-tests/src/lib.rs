@@ -68,6 +68,40 @@ pub fn put_lab_settings(lab: &Lab, settings: &serde_json::Value) -> serde_json::
     lab_control(lab, Method::PUT, "settings", Some(settings))
 }
 
+/// `POST <graph_url>/_lab/mobile_apps`: adds an app of `odata_type` (e.g.
+/// `#microsoft.graph.win32LobApp`) to the lab's catalog. Returns its id.
+pub fn add_lab_mobile_app(lab: &Lab, odata_type: &str, name: &str) -> String {
+    let app = lab_control(
+        lab,
+        Method::POST,
+        "mobile_apps",
+        Some(&serde_json::json!({"@odata.type": odata_type, "displayName": name})),
+    );
+    app["id"].as_str().expect("an app id").to_string()
+}
+
+/// `POST <graph_url>/_lab/devicelogin`: `user` (a user principal name of the lab's tenant) signs
+/// in with the device code sign-in's `user_code`.
+pub fn sign_in_lab_device_code(lab: &Lab, user_code: &str, user: &str) {
+    lab_control(
+        lab,
+        Method::POST,
+        "devicelogin",
+        Some(&serde_json::json!({"user_code": user_code, "user": user})),
+    );
+}
+
+/// The user code a device code sign-in prompt names ("... enter the code ABCD-EFGH ...").
+pub fn prompted_user_code(text: &str) -> Option<String> {
+    let collapsed = collapse_whitespace(text);
+    let after = collapsed.split("enter the code ").nth(1)?;
+    let code: String = after
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    (!code.is_empty()).then_some(code)
+}
+
 /// Every collection of the lab's tenant, `GET /_lab/objects` (each a list of objects, plus `_lab`
 /// with the relations).
 pub fn lab_objects(lab: &Lab) -> serde_json::Value {

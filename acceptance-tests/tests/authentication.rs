@@ -463,6 +463,7 @@ fn no_credentials_names_the_options() {
         "use_oidc",
         "use_msi",
         "use_cli",
+        "use_device_code",
     ] {
         assert!(said.contains(option), "{option:?} not named\n{out}");
     }

@@ -3,12 +3,13 @@
 //! import errors (806 already registered here, 808 registered in another tenant).
 
 use acceptance_tests::devices::{self, IDENTITIES, hardware_hash};
-use acceptance_tests::{Lab, Terraform, show_requests, write_requests};
+use acceptance_tests::{Lab, Terraform, put_lab_settings, show_requests, write_requests};
 use serde_json::{Value, json};
 
 const ADDR: &str = "autopilot_device.x";
 const USER: &str = "adele.vance@autopilotlab.onmicrosoft.com";
 const OTHER_USER: &str = "alex.wilber@autopilotlab.onmicrosoft.com";
+const SYNC: &str = "deviceManagement/windowsAutopilotSettings/sync";
 
 /// A hash whose Base64 needs padding, without it (as devices produce it).
 fn unpadded_hash(seed: u64) -> String {
@@ -48,6 +49,12 @@ fn identity(lab: &Lab, id: &str) -> Value {
 #[test]
 fn lifecycle_padding_drift_update_destroy() {
     let lab = Lab::start();
+    // Syncs may follow each other after 15 s here (Intune: 10 minutes), so that the test does
+    // not wait that long; deletions are immediate (their delay has its own test).
+    put_lab_settings(
+        &lab,
+        &json!({"sync_min_interval_ms": 15000, "device_deletion_delay_ms": 0}),
+    );
     let tf = Terraform::new(&lab);
     let hash = unpadded_hash(1);
     tf.write_config(&config(
@@ -99,18 +106,37 @@ fn lifecycle_padding_drift_update_destroy() {
         show_requests(&writes)
     );
 
-    // The group tag changed outside Terraform: the plan shows it, apply puts it back in place.
+    // The group tag changed outside Terraform (shown after an Autopilot sync): the plan shows it,
+    // apply puts it back in place, asking for a sync itself (too soon after this one: Intune's
+    // 429 is waited out).
     lab.graph_post(
         &format!("{IDENTITIES}/{id}/updateDeviceProperties"),
         &json!({"groupTag": "EDITED-IN-PORTAL"}),
     );
+    lab.graph_post(SYNC, &json!(null));
     let plan = tf.plan_detailed().expect_code(2);
     plan.assert_contains("EDITED-IN-PORTAL")
         .assert_contains("will be updated in-place")
         .assert_not_contains("must be replaced");
+    lab.clear_requests();
     tf.apply()
         .assert_contains("0 added, 1 changed, 0 destroyed");
     assert_eq!(identity(&lab, &id)["groupTag"], json!("SITE-A"));
+    let syncs: Vec<u16> = lab
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/windowsAutopilotSettings/sync"))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(
+        syncs.last(),
+        Some(&204),
+        "the provider asked for a sync: {syncs:?}"
+    );
+    assert!(
+        syncs.contains(&429),
+        "the sync came too soon and was refused first: {syncs:?}"
+    );
     tf.assert_no_changes();
 
     // Update in place: display name, another tag, another user; the id stays.
@@ -124,6 +150,8 @@ fn lifecycle_padding_drift_update_destroy() {
     lab.clear_requests();
     tf.apply()
         .assert_contains("0 added, 1 changed, 0 destroyed");
+    // The identity shows the values (Autopilot applied them at the provider's sync), and the
+    // next plan is empty.
     let device = identity(&lab, &id);
     assert_eq!(device["groupTag"], json!("SITE-B"));
     assert_eq!(device["displayName"], json!("KIOSK-01"));
@@ -135,6 +163,13 @@ fn lifecycle_padding_drift_update_destroy() {
             .iter()
             .all(|r| !r.path.contains("importedWindowsAutopilot")),
         "an update must not import again:\n{}",
+        show_requests(&writes)
+    );
+    assert!(
+        writes
+            .iter()
+            .any(|r| r.path.ends_with("/windowsAutopilotSettings/sync") && r.status == 204),
+        "no Autopilot sync after the writes:\n{}",
         show_requests(&writes)
     );
     tf.assert_no_changes();
@@ -190,6 +225,30 @@ fn lifecycle_padding_drift_update_destroy() {
         devices::registered(&lab)
     );
     assert!(devices::import_records(&lab).is_empty());
+}
+
+/// Autopilot deletes asynchronously: a destroy waits until the registration is gone, so that an
+/// apply right after (the lab-rebuild workflow) imports the same device again instead of meeting
+/// 806 on a registration still being deleted.
+#[test]
+fn destroy_then_apply_of_the_same_device_converges() {
+    let lab = Lab::start();
+    put_lab_settings(&lab, &json!({"device_deletion_delay_ms": 3000}));
+    let tf = Terraform::new(&lab);
+    tf.write_config(&config("ACC-REBUILD-01", &hardware_hash(40, 100), ""));
+    tf.apply()
+        .assert_contains("1 added, 0 changed, 0 destroyed");
+    let first = string(&values(&tf), "id");
+    tf.destroy().assert_contains("1 destroyed");
+    assert!(
+        devices::identity(&lab, &first).is_none(),
+        "the destroy returned before Autopilot finished deleting"
+    );
+    tf.apply()
+        .assert_contains("1 added, 0 changed, 0 destroyed");
+    let second = string(&values(&tf), "id");
+    assert_ne!(first, second);
+    tf.assert_no_changes();
 }
 
 #[test]

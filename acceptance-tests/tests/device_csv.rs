@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use acceptance_tests::devices::{self, IDENTITIES, hardware_hash};
-use acceptance_tests::{Lab, Request, Terraform, show_requests, write_requests};
+use acceptance_tests::{Lab, Request, Terraform, put_lab_settings, show_requests, write_requests};
 use serde_json::{Value, json};
 
 const ADDR: &str = "autopilot_device_csv.hw";
@@ -82,6 +82,11 @@ fn identity(lab: &Lab, id: &str) -> Value {
     devices::identity(lab, id).unwrap_or_else(|| panic!("device {id} is not registered"))
 }
 
+/// The Autopilot sync the provider asks for after writing tags or users.
+fn is_sync(r: &Request) -> bool {
+    r.path.ends_with("/windowsAutopilotSettings/sync")
+}
+
 fn is_import(r: &Request) -> bool {
     r.method == "POST" && r.path.contains("importedWindowsAutopilotDeviceIdentities")
 }
@@ -134,6 +139,8 @@ resource "autopilot_device_csv" "hw" {
 #[test]
 fn lifecycle_tags_in_place_removed_rows_deleted_added_rows_imported() {
     let lab = Lab::start();
+    // Syncs may follow each other after 2 s here (Intune: 10 minutes).
+    put_lab_settings(&lab, &json!({"sync_min_interval_ms": 2000}));
     let tf = Terraform::new(&lab);
     let mut rows: Vec<Row> = (1..=4).map(|i| row(i, "SITE-A")).collect();
     rows[3].user = USER.into();
@@ -163,7 +170,8 @@ fn lifecycle_tags_in_place_removed_rows_deleted_added_rows_imported() {
     lab.clear_requests();
     tf.apply()
         .assert_contains("0 added, 1 changed, 0 destroyed");
-    let writes = write_requests(&lab);
+    let (syncs, writes): (Vec<Request>, Vec<Request>) =
+        write_requests(&lab).into_iter().partition(is_sync);
     let id1 = state_devices(&tf)["ACC-CSV-0001"]["id"]
         .as_str()
         .expect("id")
@@ -173,6 +181,10 @@ fn lifecycle_tags_in_place_removed_rows_deleted_added_rows_imported() {
         1,
         "one updateDeviceProperties:\n{}",
         show_requests(&writes)
+    );
+    assert!(
+        syncs.iter().any(|r| r.status == 204),
+        "no Autopilot sync after the update"
     );
     assert!(
         writes[0]
@@ -186,6 +198,11 @@ fn lifecycle_tags_in_place_removed_rows_deleted_added_rows_imported() {
     lab.graph_post(
         &format!("{IDENTITIES}/{id1}/updateDeviceProperties"),
         &json!({"groupTag": "EDITED"}),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    lab.graph_post(
+        "deviceManagement/windowsAutopilotSettings/sync",
+        &json!(null),
     );
     tf.plan_detailed().expect_code(2).assert_contains("EDITED");
     tf.apply();
@@ -354,7 +371,10 @@ fn six_hundred_rows_with_refused_devices_and_an_unpadded_hash() {
     lab.clear_requests();
     tf.apply()
         .assert_contains("0 added, 1 changed, 0 destroyed");
-    let writes = write_requests(&lab);
+    let writes: Vec<Request> = write_requests(&lab)
+        .into_iter()
+        .filter(|r| !is_sync(r))
+        .collect();
     assert_eq!(
         writes.len(),
         2,

@@ -7,7 +7,10 @@ use std::collections::BTreeSet;
 use acceptance_tests::{
     Lab, Method, Request, Terraform, lab_relations, put_lab_settings, show_requests, write_requests,
 };
-use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
+use acceptance_tests::{
+    add_lab_mobile_app, assert_no_writes, collapse_whitespace, prompted_user_code, set, set_attr,
+    sign_in_lab_device_code, string_attr,
+};
 use serde_json::{Value, json};
 
 const POLICY: &str = "autopilot_device_preparation_policy.dp";
@@ -270,6 +273,25 @@ resource "autopilot_device_preparation_policy" "dp" {{
         .assert_contains("1 added, 0 changed, 0 destroyed");
     assert_eq!(lab.objects("configurationPolicies").len(), 1);
     tf.assert_no_changes();
+
+    // No apps and no scripts chosen: both settings are left out, as the admin center does,
+    // rather than sent as empty collections; they read back as unset, without a diff.
+    let id = string_attr(&values(&tf, POLICY), "id");
+    let settings = settings_of(&lab, &id);
+    for setting in [
+        "enrollment_autopilot_dpp_allowedappids",
+        "enrollment_autopilot_dpp_allowedscriptids",
+    ] {
+        assert!(
+            settings.get(setting).is_none(),
+            "{setting} sent: {settings}"
+        );
+    }
+    let policy = lab.graph_get(&format!("{POLICIES}/{id}"));
+    assert_eq!(policy["settingCount"], json!(9), "{policy}");
+    let state = values(&tf, POLICY);
+    assert_eq!(state["allowed_app_ids"], Value::Null, "{state}");
+    assert_eq!(state["allowed_script_ids"], Value::Null, "{state}");
 }
 
 #[test]
@@ -416,12 +438,152 @@ resource "autopilot_device_preparation_policy" "dp" {{
     );
 }
 
+/// Intune refuses the device group until the Provisioning Client's ownership of the new group has
+/// replicated to it: the create retries that refusal and converges in one apply.
+#[test]
+fn device_group_refused_until_its_owner_replicates() {
+    let lab = Lab::start();
+    put_lab_settings(&lab, &json!({"owner_replication_delay_ms": 4000}));
+    let tf = Terraform::new(&lab);
+    tf.write_config(
+        r#"
+resource "autopilot_group" "devices" {
+  display_name              = "DevicePrep Devices"
+  provisioning_client_owner = true
+}
+
+resource "autopilot_device_preparation_policy" "dp" {
+  display_name    = "Device preparation"
+  device_group_id = autopilot_group.devices.id
+}
+"#,
+    );
+    tf.apply()
+        .assert_contains("2 added, 0 changed, 0 destroyed");
+    let sets = lab
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/setEnrollmentTimeDeviceMembershipTarget"))
+        .count();
+    assert!(sets >= 2, "the refusal was not retried ({sets} attempts)");
+    let deletes: Vec<Request> = write_requests(&lab)
+        .into_iter()
+        .filter(|r| r.method == "DELETE")
+        .collect();
+    assert!(deletes.is_empty(), "{}", show_requests(&deletes));
+    let id = string_attr(&values(&tf, POLICY), "id");
+    let devices = group_id(&tf, "autopilot_group.devices");
+    assert_eq!(target_of(&lab, &id)[0]["targetId"], json!(devices));
+    tf.assert_no_changes();
+}
+
+/// Intune answers 500 to `setEnrollmentTimeDeviceMembershipTarget` for application tokens: the
+/// policy is kept (no delete, no blind retry) with a diagnostic saying the ways through; a device
+/// group set in the admin center is then read back without a diff; and a device code sign-in (a
+/// delegated token) sets it.
+#[test]
+fn app_only_refusal_of_the_device_group_and_the_ways_through() {
+    let lab = Lab::start();
+    let devices = make_group(&lab, "Devices", true, None);
+    put_lab_settings(
+        &lab,
+        &json!({"enrollment_time_target_app_token_fails": true}),
+    );
+    let config = format!(
+        r#"
+resource "autopilot_device_preparation_policy" "dp" {{
+  display_name    = "Device preparation"
+  device_group_id = "{devices}"
+}}
+"#
+    );
+    let tf = Terraform::new(&lab);
+    tf.write_config(&config);
+    lab.clear_requests();
+    let out = tf.apply();
+    let said = collapse_whitespace(&out.diagnostics());
+    for words in [
+        "application credentials",
+        "use_device_code = true",
+        "Intune admin center",
+        "without a diff",
+    ] {
+        assert!(
+            said.contains(words),
+            "should say {words:?}
+{out}"
+        );
+    }
+    let sets = lab
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/setEnrollmentTimeDeviceMembershipTarget"))
+        .count();
+    assert_eq!(sets, 1, "a 500 that comes back every time is not retried");
+    assert!(
+        !write_requests(&lab).iter().any(|r| r.method == "DELETE"),
+        "the policy was deleted"
+    );
+    let id = string_attr(&values(&tf, POLICY), "id");
+    assert_eq!(lab.objects("configurationPolicies").len(), 1);
+    // Until the group is set, the plan shows it as a change.
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("device_group_id");
+
+    // Set in the admin center (a user's session): read back, no diff.
+    put_lab_settings(
+        &lab,
+        &json!({"enrollment_time_target_app_token_fails": false}),
+    );
+    let answer = lab.graph_post(
+        &format!("{POLICIES}/{id}/setEnrollmentTimeDeviceMembershipTarget"),
+        &json!({"enrollmentTimeDeviceMembershipTargets": [{"targetType": "staticSecurityGroup", "targetId": devices}]}),
+    );
+    assert_eq!(answer["validationSucceeded"], json!(true), "{answer}");
+    put_lab_settings(
+        &lab,
+        &json!({"enrollment_time_target_app_token_fails": true}),
+    );
+    tf.assert_no_changes();
+
+    // A delegated sign-in sets it: first run prompts, the user signs in, the second run works.
+    let cache = tf.dir().join("token-cache.json");
+    let delegated: Vec<(String, String)> = lab
+        .provider_env()
+        .into_iter()
+        .filter(|(k, _)| k != "ARM_CLIENT_SECRET")
+        .chain([
+            ("ARM_USE_DEVICE_CODE".to_string(), "true".to_string()),
+            (
+                "AUTOPILOT_TOKEN_CACHE_PATH".to_string(),
+                cache.to_string_lossy().into_owned(),
+            ),
+        ])
+        .collect();
+    let user = Terraform::with_env(delegated);
+    user.write_config(&config.replace("Device preparation", "Signed-in preparation"));
+    let prompt = user.plan().expect_code(1);
+    let code = prompted_user_code(&prompt.diagnostics()).unwrap_or_else(|| {
+        panic!(
+            "no user code in the prompt
+{prompt}"
+        )
+    });
+    sign_in_lab_device_code(&lab, &code, "adele.vance@autopilotlab.onmicrosoft.com");
+    user.apply()
+        .assert_contains("1 added, 0 changed, 0 destroyed");
+    let signed_in = string_attr(&values(&user, POLICY), "id");
+    assert_eq!(target_of(&lab, &signed_in)[0]["targetId"], json!(devices));
+    user.assert_no_changes();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Bad inputs: refused by `terraform plan`, naming the attribute, before any write.
 
 #[test]
-fn eleven_apps_are_refused() {
-    let apps: Vec<String> = (1..=11)
+fn twenty_six_apps_are_refused() {
+    let apps: Vec<String> = (1..=26)
         .map(|n| format!("\"7ab1ab00-0000-4000-8000-0000000a{n:04}\""))
         .collect();
     assert_rejected_at_plan(
@@ -438,8 +600,44 @@ resource "autopilot_device_preparation_policy" "dp" {{
             )
         },
         "allowed_app_ids",
-        &["At most 10"],
+        &["At most 25"],
     );
+}
+
+/// Intune allows 25 apps since January 2026: a policy with 25 applies, reads back without a
+/// diff, and the tenant holds all 25.
+#[test]
+fn twenty_five_apps_are_accepted() {
+    let lab = Lab::start();
+    let devices = make_group(&lab, "Devices", true, None);
+    let apps: Vec<String> = (1..=25)
+        .map(|n| add_lab_mobile_app(&lab, "#microsoft.graph.win32LobApp", &format!("App {n}")))
+        .collect();
+    let tf = Terraform::new(&lab);
+    tf.write_config(&format!(
+        r#"
+resource "autopilot_device_preparation_policy" "dp" {{
+  display_name    = "Device preparation"
+  device_group_id = "{devices}"
+  allowed_app_ids = [{}]
+}}
+"#,
+        apps.iter()
+            .map(|a| format!("\"{a}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    tf.apply().assert_contains("1 added");
+    assert_eq!(
+        tf.plan_detailed_exitcode(),
+        0,
+        "the second plan is not empty"
+    );
+    let id = string_attr(&values(&tf, POLICY), "id");
+    let stored = settings_of(&lab, &id)["enrollment_autopilot_dpp_allowedappids"]
+        .as_array()
+        .map(Vec::len);
+    assert_eq!(stored, Some(25));
 }
 
 #[test]

@@ -21,7 +21,10 @@ const ALL_RULE: &str = r#"(device.devicePhysicalIDs -any (_ -startsWith "[ZTDid]
 #[test]
 fn lifecycle_static_to_tags_to_all_devices_with_owners() {
     let lab = Lab::start();
-    put_lab_settings(&lab, &json!({"replication_delay_ms": 2000}));
+    put_lab_settings(
+        &lab,
+        &json!({"replication_delay_ms": 2000, "record_request_bodies": true}),
+    );
     let tf = Terraform::new(&lab);
 
     // A static group owned by a user and the Provisioning Client; the nickname is derived.
@@ -48,6 +51,12 @@ resource "autopilot_group" "g" {{
     assert_eq!(state["all_autopilot_devices"], json!(false), "{state}");
     assert_eq!(state["provisioning_client_owner"], json!(true), "{state}");
     assert_eq!(set_attr(&state, "owner_ids"), set(&[ADELE]), "{state}");
+    // A static group is created without the rule properties (no explicit nulls).
+    let created = group_bodies(&lab, "POST", "/v1.0/groups");
+    assert_eq!(created.len(), 1, "{created:?}");
+    for key in ["membershipRule", "membershipRuleProcessingState"] {
+        assert!(created[0].get(key).is_none(), "{key} sent: {}", created[0]);
+    }
     let group = lab.graph_get(&format!("groups/{id}"));
     assert_eq!(group["groupTypes"], json!([]), "{group}");
     assert_eq!(group["securityEnabled"], json!(true), "{group}");
@@ -143,10 +152,28 @@ resource "autopilot_group" "g" {
 }
 "#,
     );
+    lab.clear_requests();
     tf.apply();
+    // Turned static as Microsoft documents it: DynamicMembership removed, rule processing
+    // paused, and no explicit null.
+    let patched = group_bodies(&lab, "PATCH", &format!("/v1.0/groups/{id}"));
+    assert_eq!(patched.len(), 1, "{patched:?}");
+    assert_eq!(patched[0]["groupTypes"], json!([]), "{}", patched[0]);
+    assert_eq!(
+        patched[0]["membershipRuleProcessingState"],
+        json!("Paused"),
+        "{}",
+        patched[0]
+    );
+    assert!(patched[0].get("membershipRule").is_none(), "{}", patched[0]);
     let group = lab.graph_get(&format!("groups/{id}"));
     assert_eq!(group["groupTypes"], json!([]), "{group}");
     assert_eq!(group["membershipRule"], Value::Null, "{group}");
+    assert_eq!(
+        group["membershipRuleProcessingState"],
+        json!("Paused"),
+        "{group}"
+    );
     assert_eq!(group["description"], Value::Null, "{group}");
     assert_eq!(
         string_attr(&state_values(&tf), "id"),
@@ -368,6 +395,15 @@ resource "autopilot_group" "g" {{
 // Helpers.
 
 #[track_caller]
+/// The recorded bodies of the requests with this method and path (the lab records bodies).
+fn group_bodies(lab: &Lab, method: &str, path: &str) -> Vec<Value> {
+    lab.requests()
+        .into_iter()
+        .filter(|r| r.method == method && r.path == path)
+        .filter_map(|r| r.body)
+        .collect()
+}
+
 fn state_values(tf: &Terraform) -> Value {
     tf.resource_values(ADDR)
         .unwrap_or_else(|| panic!("{ADDR} is not in the state: {:?}", tf.state_addresses()))

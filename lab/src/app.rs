@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::auth::assertion::AssertionTrust;
+use crate::auth::device_code::DeviceCodes;
 use crate::auth::tokens::TokenStore;
 use crate::clock::Clock;
 use crate::config::LabConfig;
@@ -32,6 +33,8 @@ pub struct App {
     pub roles: Vec<String>,
     /// Certificates and federated credentials registered on the client.
     pub trust: AssertionTrust,
+    /// Device codes handed out and the refresh tokens of signed-in users.
+    pub device_codes: DeviceCodes,
 }
 
 pub type SharedApp = Arc<App>;

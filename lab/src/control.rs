@@ -10,6 +10,9 @@
 //! * `GET`/`PUT`/`DELETE /_lab/faults` — fault injection rules.
 //! * `GET`/`PUT /_lab/foreign_devices` — serial numbers registered to another tenant.
 //! * `PUT /_lab/devices/{id}/enrollment` — mark a device identity enrolled (or not).
+//! * `POST /_lab/mobile_apps` — add an app to the read-only mobile app catalog.
+//! * `GET`/`POST /_lab/devicelogin` — the device code sign-in page: codes waiting, and a user
+//!   signing in with one.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -40,6 +43,91 @@ pub fn router() -> Router<SharedApp> {
             "/_lab/devices/{id}/enrollment",
             axum::routing::put(put_device_enrollment),
         )
+        .route("/_lab/mobile_apps", post(post_mobile_app))
+        .route(
+            "/_lab/devicelogin",
+            get(get_device_login).post(post_device_login),
+        )
+}
+
+/// `GET /_lab/devicelogin`: the user codes waiting for a sign-in.
+async fn get_device_login(State(app): State<SharedApp>) -> Response {
+    json(
+        StatusCode::OK,
+        json!({ "user_codes": app.device_codes.pending_user_codes() }).to_string(),
+    )
+}
+
+/// `POST /_lab/devicelogin` `{"user_code": "ABCD-EFGH", "user": "adele.vance@..."}`: the user signs
+/// in with the code (a user of the tenant); the client polling the token endpoint then gets a
+/// delegated token. 404 for a code that is unknown or expired.
+async fn post_device_login(State(app): State<SharedApp>, body: Bytes) -> Response {
+    let value = match parse_body(&body) {
+        Ok(value) => value,
+        Err(response) => return *response,
+    };
+    let (Some(code), Some(user)) = (
+        value.get("user_code").and_then(Value::as_str),
+        value.get("user").and_then(Value::as_str),
+    ) else {
+        return bad_request(
+            "expected {\"user_code\": \"...\", \"user\": \"<user principal name>\"}",
+        );
+    };
+    let known = app
+        .store
+        .read(|tenant| crate::graph::directory::find_user(tenant, user).is_some());
+    if !known {
+        return bad_request(format!("{user} is not a user of the tenant"));
+    }
+    if app.device_codes.approve(code, user) {
+        tracing::info!(%user, "device code sign-in");
+        json(StatusCode::OK, json!({ "signed_in": user }).to_string())
+    } else {
+        json(
+            StatusCode::NOT_FOUND,
+            json!({ "error": format!("no device code waits for the user code {code}") })
+                .to_string(),
+        )
+    }
+}
+
+/// `POST /_lab/mobile_apps` `{"@odata.type": "#microsoft.graph.win32LobApp", "displayName": "..."}`:
+/// adds an app to the catalog (Graph's catalog is read-only in the lab), for tests that need more
+/// apps than the seed has. 201 with the app and its new id.
+async fn post_mobile_app(State(app): State<SharedApp>, body: Bytes) -> Response {
+    let value = match parse_body(&body) {
+        Ok(value) => value,
+        Err(response) => return *response,
+    };
+    let types: Vec<String> = crate::graph::catalog::APP_TYPES
+        .iter()
+        .map(|t| format!("#microsoft.graph.{}", t.name))
+        .collect();
+    let Some(odata_type) = value
+        .get("@odata.type")
+        .and_then(Value::as_str)
+        .filter(|t| types.iter().any(|known| known == t))
+    else {
+        return bad_request(format!("@odata.type must be one of {types:?}"));
+    };
+    let Some(name) = value
+        .get("displayName")
+        .and_then(Value::as_str)
+        .filter(|n| !n.trim().is_empty())
+    else {
+        return bad_request("displayName must be a non-empty string");
+    };
+    let id = uuid::Uuid::new_v4().to_string();
+    let created = crate::seed::mobile_app(&id, odata_type, name, "Contoso");
+    let result = app.store.write(|tenant| {
+        tenant.mobile_apps.insert(id.clone(), created.clone());
+        Ok::<_, StoreError>(())
+    });
+    match result {
+        Ok(()) => json(StatusCode::CREATED, created.to_string()),
+        Err(error) => store_failure(error),
+    }
 }
 
 /// `PUT /_lab/devices/{id}/enrollment` `{"enrollment_state": "enrolled", "managed_device_id": "..."}`:
@@ -155,6 +243,7 @@ async fn reset(State(app): State<SharedApp>) -> Response {
 
 async fn objects(State(app): State<SharedApp>) -> Response {
     crate::graph::imports::advance(&app);
+    crate::graph::device_identities::advance(&app);
     match app.store.dump() {
         Ok(dump) => json(StatusCode::OK, dump.to_string()),
         Err(error) => store_failure(error),

@@ -240,55 +240,10 @@ pub fn seeded_tenant(config: &LabConfig) -> Tenant {
     }
 
     for (id, odata_type, name, publisher) in MOBILE_APPS {
-        let mut app = json!({
-            "@odata.type": odata_type,
-            "id": id,
-            "displayName": name,
-            "description": format!("{name} (seeded by autopilot-lab)"),
-            "publisher": publisher,
-            "largeIcon": null,
-            "createdDateTime": SEED_TIME,
-            "lastModifiedDateTime": SEED_TIME,
-            "isFeatured": false,
-            "privacyInformationUrl": null,
-            "informationUrl": null,
-            "owner": "",
-            "developer": "",
-            "notes": "",
-            "uploadState": 1,
-            "publishingState": "published",
-            "isAssigned": false,
-            "roleScopeTagIds": ["0"],
-            "dependentAppCount": 0,
-            "supersedingAppCount": 0,
-            "supersededAppCount": 0,
-        });
-        if let Some(map) = app.as_object_mut() {
-            match *odata_type {
-                "#microsoft.graph.win32LobApp" => {
-                    map.insert("fileName".into(), json!(format!("{name}.intunewin")));
-                    map.insert("setupFilePath".into(), json!("setup.exe"));
-                    map.insert("installCommandLine".into(), json!("setup.exe /quiet"));
-                    map.insert(
-                        "uninstallCommandLine".into(),
-                        json!("setup.exe /uninstall /quiet"),
-                    );
-                }
-                "#microsoft.graph.windowsMobileMSI" => {
-                    map.insert("fileName".into(), json!("ContosoAgent.msi"));
-                    map.insert(
-                        "productCode".into(),
-                        json!("{6F1B5B3E-7C55-4A7E-9A51-2A4C1A4B0C11}"),
-                    );
-                    map.insert("productVersion".into(), json!("1.0.0"));
-                }
-                "#microsoft.graph.winGetApp" => {
-                    map.insert("packageIdentifier".into(), json!("9WZDNCRFJ3PZ"));
-                }
-                _ => {}
-            }
-        }
-        tenant.mobile_apps.insert((*id).to_owned(), app);
+        tenant.mobile_apps.insert(
+            (*id).to_owned(),
+            mobile_app(id, odata_type, name, publisher),
+        );
     }
 
     for (id, name, file) in SCRIPTS {
@@ -321,4 +276,57 @@ pub fn seeded_tenant(config: &LabConfig) -> Tenant {
         }),
     );
     tenant
+}
+
+/// A mobile app of the catalog as Intune returns it (`POST /_lab/mobile_apps` adds more).
+pub fn mobile_app(id: &str, odata_type: &str, name: &str, publisher: &str) -> Value {
+    let mut app = json!({
+        "@odata.type": odata_type,
+        "id": id,
+        "displayName": name,
+        "description": format!("{name} (seeded by autopilot-lab)"),
+        "publisher": publisher,
+        "largeIcon": null,
+        "createdDateTime": SEED_TIME,
+        "lastModifiedDateTime": SEED_TIME,
+        "isFeatured": false,
+        "privacyInformationUrl": null,
+        "informationUrl": null,
+        "owner": "",
+        "developer": "",
+        "notes": "",
+        "uploadState": 1,
+        "publishingState": "published",
+        "isAssigned": false,
+        "roleScopeTagIds": ["0"],
+        "dependentAppCount": 0,
+        "supersedingAppCount": 0,
+        "supersededAppCount": 0,
+    });
+    if let Some(map) = app.as_object_mut() {
+        match odata_type {
+            "#microsoft.graph.win32LobApp" => {
+                map.insert("fileName".into(), json!(format!("{name}.intunewin")));
+                map.insert("setupFilePath".into(), json!("setup.exe"));
+                map.insert("installCommandLine".into(), json!("setup.exe /quiet"));
+                map.insert(
+                    "uninstallCommandLine".into(),
+                    json!("setup.exe /uninstall /quiet"),
+                );
+            }
+            "#microsoft.graph.windowsMobileMSI" => {
+                map.insert("fileName".into(), json!("ContosoAgent.msi"));
+                map.insert(
+                    "productCode".into(),
+                    json!("{6F1B5B3E-7C55-4A7E-9A51-2A4C1A4B0C11}"),
+                );
+                map.insert("productVersion".into(), json!("1.0.0"));
+            }
+            "#microsoft.graph.winGetApp" => {
+                map.insert("packageIdentifier".into(), json!("9WZDNCRFJ3PZ"));
+            }
+            _ => {}
+        }
+    }
+    app
 }

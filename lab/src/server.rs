@@ -138,6 +138,7 @@ impl LabServer {
             replication: Default::default(),
             roles,
             trust,
+            device_codes: Default::default(),
         });
         Ok(LabServer {
             listener,
@@ -289,6 +290,10 @@ fn router(app: SharedApp) -> Router {
         ));
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(token_endpoint::token))
+        .route(
+            "/{tenant}/oauth2/v2.0/devicecode",
+            post(crate::auth::device_code::device_code),
+        )
         .route(
             "/{tenant}/v2.0/.well-known/openid-configuration",
             get(discovery::configuration),

@@ -177,6 +177,20 @@ pub struct Settings {
     /// Deployment profile names and descriptions with characters Intune refuses are refused
     /// (on by default, as Intune does; off to seed a profile made before Intune checked them).
     pub profile_text_rules: bool,
+    /// How long Intune does not see a new owner of a group: until then
+    /// `setEnrollmentTimeDeviceMembershipTarget` reports `firstPartyAppNotAnOwner` for it.
+    pub owner_replication_delay_ms: u64,
+    /// `setEnrollmentTimeDeviceMembershipTarget` answers 500 to application (app-only) tokens, as
+    /// observed in 2025-2026; delegated tokens work. Off by default: Microsoft documents the
+    /// application permission as supported.
+    pub enrollment_time_target_app_token_fails: bool,
+    /// How long a deleted Autopilot device identity stays visible (deletion is asynchronous);
+    /// importing its serial number meanwhile ends in 806 `ZtdDeviceAlreadyAssigned`.
+    pub device_deletion_delay_ms: u64,
+    /// Group tag, display name and assigned user written with `updateDeviceProperties`,
+    /// `assignUserToDevice` or `unassignUserFromDevice` show on the device identity only after
+    /// the next `windowsAutopilotSettings/sync`.
+    pub device_properties_after_sync: bool,
 }
 
 impl Settings {
@@ -193,6 +207,10 @@ impl Settings {
             complex_action_results_wrapped: false,
             record_request_bodies: false,
             profile_text_rules: true,
+            owner_replication_delay_ms: 0,
+            enrollment_time_target_app_token_fails: false,
+            device_deletion_delay_ms: 3_000,
+            device_properties_after_sync: true,
         }
     }
 
@@ -252,6 +270,16 @@ impl Settings {
                 }
                 "record_request_bodies" => next.record_request_bodies = as_bool(key, value)?,
                 "profile_text_rules" => next.profile_text_rules = as_bool(key, value)?,
+                "owner_replication_delay_ms" => {
+                    next.owner_replication_delay_ms = as_u64(key, value)?
+                }
+                "enrollment_time_target_app_token_fails" => {
+                    next.enrollment_time_target_app_token_fails = as_bool(key, value)?
+                }
+                "device_deletion_delay_ms" => next.device_deletion_delay_ms = as_u64(key, value)?,
+                "device_properties_after_sync" => {
+                    next.device_properties_after_sync = as_bool(key, value)?
+                }
                 "page_size" => {
                     next.page_size = match value {
                         Value::Null => None,

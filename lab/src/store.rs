@@ -237,6 +237,15 @@ pub struct LabState {
     /// Serial numbers registered to another tenant (`PUT /_lab/foreign_devices`).
     #[serde(default)]
     pub foreign_serials: BTreeSet<String>,
+    /// Device identities being deleted, with the time they disappear (Autopilot deletes
+    /// asynchronously; until then the identity is still listed and its serial still taken).
+    #[serde(default)]
+    pub deleting_devices: BTreeMap<String, DateTime<Utc>>,
+    /// Device identity id to properties written with `updateDeviceProperties`,
+    /// `assignUserToDevice` or `unassignUserFromDevice` that the identity shows only after the
+    /// next Autopilot sync.
+    #[serde(default)]
+    pub pending_device_properties: BTreeMap<String, serde_json::Map<String, Value>>,
 }
 
 impl Tenant {

@@ -318,9 +318,9 @@ async fn settings_are_validated_against_the_template() {
             vec![collection(
                 "enrollment_autopilot_dpp_allowedappids",
                 "70d22a8a-a03c-4f62-b8df-dded3e327639",
-                &vec![app_ref(WIN32_APP, "#microsoft.graph.win32LobApp"); 11],
+                &vec![app_ref(WIN32_APP, "#microsoft.graph.win32LobApp"); 26],
             )],
-            "at most 10 apps",
+            "at most 25 apps",
         ),
         (
             vec![collection(

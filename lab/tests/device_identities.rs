@@ -256,6 +256,9 @@ async fn registered(lab: &Lab, serial: &str) -> String {
 #[tokio::test]
 async fn device_actions_filters_and_delete() {
     let lab = fast_lab().await;
+    // Properties at once and deletion at once: their delays have their own test.
+    lab.settings(json!({"device_properties_after_sync": false, "device_deletion_delay_ms": 0}))
+        .await;
     let id = registered(&lab, "PF1ABCDE").await;
     registered(&lab, "PF2XYZ").await;
     registered(&lab, "OTHER").await;
@@ -344,6 +347,69 @@ async fn device_actions_filters_and_delete() {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// Autopilot shows written properties after a sync, and deletes asynchronously.
+#[tokio::test]
+async fn properties_show_after_a_sync_and_deletion_takes_a_while() {
+    let lab = fast_lab().await;
+    lab.settings(json!({"device_deletion_delay_ms": 1500}))
+        .await;
+    let id = registered(&lab, "SYNC-PROPS").await;
+    let action = |name: &str| format!("{DEVICES}/{id}/{name}");
+    let (status, _) = lab
+        .post(
+            &action("updateDeviceProperties"),
+            json!({"groupTag": "Sales", "displayName": "CORP-01"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let upn = "adele.vance@autopilotlab.onmicrosoft.com";
+    let (status, _) = lab
+        .post(
+            &action("assignUserToDevice"),
+            json!({"userPrincipalName": upn}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, shown) = lab.get(&format!("{DEVICES}/{id}")).await;
+    assert_eq!(shown["groupTag"], "SITE-A", "shown before a sync: {shown}");
+    assert_eq!(shown["userPrincipalName"], "");
+    let objects = lab.objects().await;
+    assert_eq!(
+        objects["_lab"]["pendingDeviceProperties"][&id]["groupTag"],
+        "Sales"
+    );
+    let response = lab
+        .call(
+            Method::POST,
+            "/beta/deviceManagement/windowsAutopilotSettings/sync",
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let (_, shown) = lab.get(&format!("{DEVICES}/{id}")).await;
+    assert_eq!(shown["groupTag"], "Sales");
+    assert_eq!(shown["displayName"], "CORP-01");
+    assert_eq!(shown["userPrincipalName"], upn);
+
+    // Deleted: still there for a while (and its serial number taken), then gone.
+    let (status, _) = lab.delete(&format!("{DEVICES}/{id}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = lab.get(&format!("{DEVICES}/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "deletion is asynchronous");
+    let record = import_one(&lab, device("SYNC-PROPS")).await;
+    assert_eq!(record["state"]["deviceErrorCode"], 806, "{record}");
+    let (status, _) = lab.delete(&format!("{DEVICES}/{id}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "a second DELETE meanwhile");
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    let (status, _) = lab.get(&format!("{DEVICES}/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let record = import_one(&lab, device("SYNC-PROPS")).await;
+    assert_eq!(
+        record["state"]["deviceImportStatus"], "complete",
+        "{record}"
+    );
 }
 
 #[tokio::test]

@@ -37,8 +37,12 @@ pub struct ProviderConfig {
     pub oidc_token_file_path: Attr<String>,
     /// Authenticate with a managed identity. Environment: `ARM_USE_MSI`.
     pub use_msi: Attr<bool>,
-    /// Authenticate with the Azure CLI's token. Environment: `ARM_USE_CLI`.
+    /// Authenticate with the Azure CLI's token (delegated). The Azure CLI's own application is not granted Intune's permissions, so its tokens reach the directory but usually not Intune. Environment: `ARM_USE_CLI`.
     pub use_cli: Attr<bool>,
+    /// Sign in as a user with the device code flow, through your own public client app registration (`client_id`, with "Allow public client flows" and the delegated Microsoft Graph permissions the resources need, consented). The first run fails with a message naming a page and a code; sign in there, then run the command again. The sign-in is remembered in `token_cache_path`. Takes precedence over the other credentials. Environment: `ARM_USE_DEVICE_CODE`.
+    pub use_device_code: Attr<bool>,
+    /// Where the device code sign-in keeps its refresh token (a file only its owner can read). Defaults to `$XDG_CACHE_HOME/terraform-provider-autopilot/device-code-<tenant>-<client>.json` (`~/.cache/...` without `XDG_CACHE_HOME`). Environment: `AUTOPILOT_TOKEN_CACHE_PATH`.
+    pub token_cache_path: Attr<String>,
     /// The cloud: `public` (default), `usgovernment` (GCC High), `usgovernmentdod` or `china`. Environment: `ARM_ENVIRONMENT`.
     pub environment: Attr<Cloud>,
     /// Overrides the cloud's Graph endpoint, e.g. to point at an autopilot-lab tenant. Plain `http://` only for loopback hosts. Environment: `AUTOPILOT_GRAPH_URL`.
@@ -156,9 +160,9 @@ impl ProviderConfig {
         }
     }
 
-    /// Picks the credential, in this order: client certificate, client
-    /// secret, OIDC token, managed identity, Azure CLI. Names what is missing
-    /// when none is complete.
+    /// Picks the credential, in this order: device code sign-in (asked for
+    /// explicitly), client certificate, client secret, OIDC token, managed
+    /// identity, Azure CLI. Names what is missing when none is complete.
     fn credential(
         &self,
         has_tenant: bool,
@@ -190,6 +194,23 @@ impl ProviderConfig {
             }
             missing.is_empty()
         };
+        if bool_setting(&self.use_device_code, "ARM_USE_DEVICE_CODE") {
+            if !app_ids(
+                diags,
+                "device code sign-in (your public client application)",
+            ) {
+                return None;
+            }
+            let cache_path = string_setting(&self.token_cache_path, "AUTOPILOT_TOKEN_CACHE_PATH")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| {
+                    crate::graph::device_code::default_cache_path(
+                        &string_setting(&self.tenant_id, "ARM_TENANT_ID").unwrap_or_default(),
+                        &string_setting(&self.client_id, "ARM_CLIENT_ID").unwrap_or_default(),
+                    )
+                });
+            return Some(Credential::DeviceCode { cache_path });
+        }
         if let Some(path) = certificate {
             let password = string_setting(
                 &self.client_certificate_password,
@@ -260,8 +281,9 @@ impl ProviderConfig {
             "No credentials configured",
             "Configure one of: a client certificate (client_certificate_path / ARM_CLIENT_CERTIFICATE_PATH), \
              a client secret (client_secret / ARM_CLIENT_SECRET), an OIDC token (use_oidc = true with oidc_token, \
-             oidc_token_file_path or GitHub Actions), a managed identity (use_msi = true) or the Azure CLI \
-             (use_cli = true). The first four also need tenant_id (ARM_TENANT_ID) and client_id (ARM_CLIENT_ID).",
+             oidc_token_file_path or GitHub Actions), a managed identity (use_msi = true), the Azure CLI \
+             (use_cli = true) or a device code sign-in (use_device_code = true). All but the managed identity \
+             and the Azure CLI also need tenant_id (ARM_TENANT_ID) and client_id (ARM_CLIENT_ID).",
         );
         None
     }
@@ -379,6 +401,35 @@ mod tests {
         assert!(check_endpoint("http://localhost:1").is_ok());
         assert!(check_endpoint("http://graph.example.com").is_err());
         assert!(check_endpoint("ftp://x").is_err());
+    }
+
+    #[test]
+    fn the_device_code_sign_in_is_chosen_when_asked_for() {
+        let config = ProviderConfig {
+            tenant_id: Attr::Known("t".into()),
+            client_id: Attr::Known("public-client".into()),
+            client_secret: Attr::Known("also set".into()),
+            use_device_code: Attr::Known(true),
+            token_cache_path: Attr::Known("/tmp/cache.json".into()),
+            ..Default::default()
+        };
+        let mut diags = Diagnostics::new();
+        let settings = config.resolve(&mut diags).expect("resolves");
+        assert!(
+            matches!(&settings.credential, Credential::DeviceCode { cache_path } if cache_path == std::path::Path::new("/tmp/cache.json")),
+            "{:?}",
+            settings.credential
+        );
+        assert!(settings.credential.is_delegated());
+        let without_client = ProviderConfig {
+            client_id: Attr::Known(String::new()),
+            ..config
+        };
+        let mut diags = Diagnostics::new();
+        if std::env::var("ARM_CLIENT_ID").is_err() {
+            assert!(without_client.resolve(&mut diags).is_none());
+            assert!(diags.has_errors());
+        }
     }
 
     #[test]

@@ -49,13 +49,24 @@ impl Provider for AutopilotProvider {
     ) -> Option<GraphClient> {
         tracing::debug!(terraform_version, "configuring the provider");
         let settings = config.resolve(diags)?;
-        match GraphClient::new(settings) {
-            Ok(client) => Some(client.with_stop(stop)),
+        let device_code = matches!(
+            settings.credential,
+            graph::credentials::Credential::DeviceCode { .. }
+        );
+        let client = match GraphClient::new(settings) {
+            Ok(client) => client.with_stop(stop),
             Err(e) => {
                 diags.error("Cannot create the Graph client", e.to_string());
-                None
+                return None;
             }
+        };
+        // Terraform shows diagnostics, not the provider's output: the
+        // device code sign-in's prompt is an error of the configuration.
+        if device_code && let Err(e) = client.sign_in().await {
+            diags.error("Sign-in required", e.to_string());
+            return None;
         }
+        Some(client)
     }
 
     fn resources(&self) -> Vec<Arc<dyn AnyResource<GraphClient>>> {

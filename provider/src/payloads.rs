@@ -7,7 +7,6 @@
 
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::data_sources::provisioning_client::{self, NewServicePrincipal};
@@ -19,10 +18,6 @@ use crate::resources::{
     deployment_profile as profile, device_preparation_policy as policy, domain_join_profile,
     enrollment_status_page as esp, group,
 };
-
-/// The body of actions that take no parameters: `{}`.
-#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
-pub struct Empty {}
 
 /// One kind of request body the provider sends.
 #[derive(Debug, Clone)]
@@ -36,8 +31,10 @@ pub struct Payload {
     pub path: String,
     /// What sends it.
     pub purpose: &'static str,
-    /// The JSON Schema of the body.
-    pub schema: Value,
+    /// The JSON Schema of the body; `None` for actions that take no
+    /// parameters, which are posted without a body (Graph's documentation:
+    /// "Do not supply a request body for this method").
+    pub schema: Option<Value>,
 }
 
 /// Every payload, in a stable order.
@@ -58,189 +55,208 @@ pub fn payloads() -> Vec<Payload> {
             method: "POST",
             path: profiles.clone(),
             purpose: "autopilot_deployment_profile create, join_type = entra",
-            schema: narrowed_odata_type(schema_of::<profile::ProfilePayload>(), ENTRA_PROFILE),
+            schema: Some(narrowed_odata_type(
+                schema_of::<profile::ProfilePayload>(),
+                ENTRA_PROFILE,
+            )),
         },
         Payload {
             name: "deployment-profile-create-hybrid",
             method: "POST",
             path: profiles.clone(),
             purpose: "autopilot_deployment_profile create, join_type = hybrid",
-            schema: narrowed_odata_type(schema_of::<profile::ProfilePayload>(), HYBRID_PROFILE),
+            schema: Some(narrowed_odata_type(
+                schema_of::<profile::ProfilePayload>(),
+                HYBRID_PROFILE,
+            )),
         },
         Payload {
             name: "deployment-profile-update-entra",
             method: "PATCH",
             path: format!("{profiles}/{{id}}"),
             purpose: "autopilot_deployment_profile update, join_type = entra",
-            schema: narrowed_odata_type(schema_of::<profile::ProfilePayload>(), ENTRA_PROFILE),
+            schema: Some(narrowed_odata_type(
+                schema_of::<profile::ProfilePayload>(),
+                ENTRA_PROFILE,
+            )),
         },
         Payload {
             name: "deployment-profile-update-hybrid",
             method: "PATCH",
             path: format!("{profiles}/{{id}}"),
             purpose: "autopilot_deployment_profile update, join_type = hybrid",
-            schema: narrowed_odata_type(schema_of::<profile::ProfilePayload>(), HYBRID_PROFILE),
+            schema: Some(narrowed_odata_type(
+                schema_of::<profile::ProfilePayload>(),
+                HYBRID_PROFILE,
+            )),
         },
         Payload {
             name: "deployment-profile-locale",
             method: "PATCH",
             path: format!("{profiles}/{{id}}"),
             purpose: "autopilot_deployment_profile create, when Graph ignored the locale",
-            schema: schema_of::<profile::LocaleBody<'static>>(),
+            schema: Some(schema_of::<profile::LocaleBody<'static>>()),
         },
         Payload {
             name: "deployment-profile-assignment",
             method: "POST",
             path: format!("{profiles}/{{id}}/assignments"),
             purpose: "autopilot_deployment_profile assignments, one per new target",
-            schema: schema_of::<profile::AssignmentBody<'static>>(),
+            schema: Some(schema_of::<profile::AssignmentBody<'static>>()),
         },
         Payload {
             name: "enrollment-status-page-create",
             method: "POST",
             path: esps.clone(),
             purpose: "autopilot_enrollment_status_page create",
-            schema: schema_of::<esp::EspPayload>(),
+            schema: Some(schema_of::<esp::EspPayload>()),
         },
         Payload {
             name: "enrollment-status-page-update",
             method: "PATCH",
             path: format!("{esps}/{{id}}"),
             purpose: "autopilot_enrollment_status_page update",
-            schema: schema_of::<esp::EspPayload>(),
+            schema: Some(schema_of::<esp::EspPayload>()),
         },
         Payload {
             name: "enrollment-status-page-assign",
             method: "POST",
             path: format!("{esps}/{{id}}/assign"),
             purpose: "autopilot_enrollment_status_page assignments (the whole list)",
-            schema: schema_of::<esp::AssignBody>(),
+            schema: Some(schema_of::<esp::AssignBody>()),
         },
         Payload {
             name: "enrollment-status-page-set-priority",
             method: "POST",
             path: format!("{esps}/{{id}}/setPriority"),
             purpose: "autopilot_enrollment_status_page priority",
-            schema: schema_of::<esp::PriorityBody>(),
+            schema: Some(schema_of::<esp::PriorityBody>()),
         },
         Payload {
             name: "domain-join-profile-create",
             method: "POST",
             path: configs.clone(),
             purpose: "autopilot_domain_join_profile create",
-            schema: schema_of::<domain_join_profile::DomainJoinConfiguration>(),
+            schema: Some(schema_of::<domain_join_profile::DomainJoinConfiguration>()),
         },
         Payload {
             name: "domain-join-profile-update",
             method: "PATCH",
             path: format!("{configs}/{{id}}"),
             purpose: "autopilot_domain_join_profile update",
-            schema: schema_of::<domain_join_profile::DomainJoinConfiguration>(),
+            schema: Some(schema_of::<domain_join_profile::DomainJoinConfiguration>()),
         },
         Payload {
             name: "domain-join-profile-assign",
             method: "POST",
             path: format!("{configs}/{{id}}/assign"),
             purpose: "autopilot_domain_join_profile assignments (the whole list)",
-            schema: schema_of::<domain_join_profile::AssignBody>(),
+            schema: Some(schema_of::<domain_join_profile::AssignBody>()),
         },
         Payload {
             name: "group-create",
             method: "POST",
             path: groups.clone(),
             purpose: "autopilot_group create",
-            schema: schema_of::<group::GraphGroup>(),
+            schema: Some(schema_of::<group::GraphGroup>()),
         },
         Payload {
             name: "group-update",
             method: "PATCH",
             path: format!("{groups}/{{id}}"),
             purpose: "autopilot_group update",
-            schema: schema_of::<group::GraphGroup>(),
+            schema: Some(schema_of::<group::GraphGroup>()),
         },
         Payload {
             name: "group-owner-reference",
             method: "POST",
             path: format!("{groups}/{{id}}/owners/$ref"),
             purpose: "autopilot_group owners (provisioning_client_owner, owner ids)",
-            schema: schema_of::<Reference>(),
+            schema: Some(schema_of::<Reference>()),
         },
         Payload {
             name: "provisioning-client-create",
             method: "POST",
             path: v1(provisioning_client::COLLECTION),
             purpose: "autopilot_group with provisioning_client_owner, in a tenant without the Intune Provisioning Client",
-            schema: schema_of::<NewServicePrincipal<'static>>(),
+            schema: Some(schema_of::<NewServicePrincipal<'static>>()),
         },
         Payload {
             name: "device-preparation-policy-create",
             method: "POST",
             path: policies.clone(),
             purpose: "autopilot_device_preparation_policy create",
-            schema: schema_of::<policy::Policy>(),
+            schema: Some(schema_of::<policy::Policy>()),
         },
         Payload {
             name: "device-preparation-policy-update",
             method: "PUT",
             path: format!("{policies}/{{id}}"),
             purpose: "autopilot_device_preparation_policy update (settings are replaced whole)",
-            schema: schema_of::<policy::Policy>(),
+            schema: Some(schema_of::<policy::Policy>()),
         },
         Payload {
             name: "device-preparation-policy-set-device-group",
             method: "POST",
             path: format!("{policies}/{{id}}/setEnrollmentTimeDeviceMembershipTarget"),
             purpose: "autopilot_device_preparation_policy device_group_id",
-            schema: schema_of::<policy::MembershipTargets<'static>>(),
+            schema: Some(schema_of::<policy::MembershipTargets<'static>>()),
         },
         Payload {
             name: "device-preparation-policy-retrieve-device-group",
             method: "POST",
             path: format!("{policies}/{{id}}/retrieveEnrollmentTimeDeviceMembershipTarget"),
             purpose: "autopilot_device_preparation_policy read (an action that only reads)",
-            schema: schema_of::<Empty>(),
+            schema: None,
         },
         Payload {
             name: "device-preparation-policy-assign",
             method: "POST",
             path: format!("{policies}/{{id}}/assign"),
             purpose: "autopilot_device_preparation_policy include_group_ids (the whole list)",
-            schema: schema_of::<policy::AssignBody>(),
+            schema: Some(schema_of::<policy::AssignBody>()),
         },
         Payload {
             name: "device-import-one",
             method: "POST",
             path: imported.clone(),
             purpose: "autopilot_device create",
-            schema: schema_of::<devices::ImportPayload<'static>>(),
+            schema: Some(schema_of::<devices::ImportPayload<'static>>()),
         },
         Payload {
             name: "device-import",
             method: "POST",
             path: format!("{imported}/import"),
             purpose: "autopilot_device_csv create and new rows, in chunks",
-            schema: schema_of::<devices::ImportAction<'static>>(),
+            schema: Some(schema_of::<devices::ImportAction<'static>>()),
         },
         Payload {
             name: "device-update-properties",
             method: "POST",
             path: format!("{identities}/{{id}}/updateDeviceProperties"),
             purpose: "autopilot_device and autopilot_device_csv group_tag and display_name",
-            schema: schema_of::<devices::DeviceProperties>(),
+            schema: Some(schema_of::<devices::DeviceProperties>()),
         },
         Payload {
             name: "device-assign-user",
             method: "POST",
             path: format!("{identities}/{{id}}/assignUserToDevice"),
             purpose: "autopilot_device assigned_user_principal_name",
-            schema: schema_of::<devices::AssignUser<'static>>(),
+            schema: Some(schema_of::<devices::AssignUser<'static>>()),
+        },
+        Payload {
+            name: "device-sync",
+            method: "POST",
+            path: beta(devices::SYNC),
+            purpose: "autopilot_device and autopilot_device_csv, after writing a group tag, display name or user (Autopilot shows them after a sync)",
+            schema: None,
         },
         Payload {
             name: "device-unassign-user",
             method: "POST",
             path: format!("{identities}/{{id}}/unassignUserFromDevice"),
             purpose: "autopilot_device assigned_user_principal_name removed",
-            schema: schema_of::<Empty>(),
+            schema: None,
         },
     ]
 }

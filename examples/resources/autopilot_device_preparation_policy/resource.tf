@@ -21,8 +21,8 @@ resource "autopilot_device_preparation_policy" "standard" {
   allow_skip           = false
   allow_diagnostics    = true
 
-  # Intune app and PowerShell script ids of your tenant (at most 10 each); these are the ids of
-  # "Contoso VPN Client", "Company Portal" and "Set time zone" in autopilot-lab.
+  # Intune app and PowerShell script ids of your tenant (at most 25 apps and 10 scripts); these
+  # are the ids of "Contoso VPN Client", "Company Portal" and "Set time zone" in autopilot-lab.
   allowed_app_ids = [
     "7ab1ab00-0000-4000-8000-0000000a0001",
     "7ab1ab00-0000-4000-8000-0000000a0004",

@@ -11,6 +11,7 @@
 pub mod assertion;
 pub mod bearer;
 pub mod credential;
+pub mod device_code;
 pub mod discovery;
 pub mod entra_error;
 pub mod token_endpoint;

@@ -1,4 +1,5 @@
-//! `POST /{tenant}/oauth2/v2.0/token`: the OAuth2 client-credentials grant.
+//! `POST /{tenant}/oauth2/v2.0/token`: the OAuth2 client-credentials grant, and the device code
+//! and refresh token grants of [`super::device_code`].
 
 use std::collections::HashMap;
 
@@ -36,7 +37,7 @@ pub async fn token(
 }
 
 /// Form fields; a body that is not `application/x-www-form-urlencoded` has none, as with Entra.
-fn parse_form(headers: &HeaderMap, body: &[u8]) -> HashMap<String, String> {
+pub fn parse_form(headers: &HeaderMap, body: &[u8]) -> HashMap<String, String> {
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -66,8 +67,11 @@ fn issue(app: &App, tenant: &str, form: &HashMap<String, String>) -> Result<Resp
 
     let grant_type =
         field("grant_type").ok_or_else(|| EntraError::missing_parameter("grant_type"))?;
-    if grant_type != "client_credentials" {
-        return Err(EntraError::unsupported_grant_type(grant_type));
+    match grant_type {
+        "client_credentials" => {}
+        super::device_code::DEVICE_CODE_GRANT => return super::device_code::redeem(app, form),
+        "refresh_token" => return super::device_code::refresh(app, form),
+        other => return Err(EntraError::unsupported_grant_type(other)),
     }
     let client_id = field("client_id").ok_or_else(|| EntraError::missing_parameter("client_id"))?;
     let scope = field("scope").ok_or_else(|| EntraError::missing_parameter("scope"))?;
@@ -105,17 +109,22 @@ fn issue(app: &App, tenant: &str, form: &HashMap<String, String>) -> Result<Resp
         audience,
         graph,
         roles: &app.roles,
+        user: None,
         lifetime,
         now: app.clock.now(),
     });
     tracing::info!(audience, graph, "access token issued");
-    let body = json!({
+    Ok(token_answer(json!({
         "token_type": "Bearer",
         "expires_in": lifetime.as_secs(),
         "ext_expires_in": lifetime.as_secs(),
         "access_token": access_token,
-    });
-    Ok((
+    })))
+}
+
+/// A successful token answer (never cached by clients or proxies).
+pub fn token_answer(body: serde_json::Value) -> Response {
+    (
         StatusCode::OK,
         [
             (
@@ -130,12 +139,17 @@ fn issue(app: &App, tenant: &str, form: &HashMap<String, String>) -> Result<Resp
         ],
         body.to_string(),
     )
-        .into_response())
+        .into_response()
+}
+
+/// A JSON answer of the login endpoints.
+pub fn json_answer(body: serde_json::Value) -> Response {
+    token_answer(body)
 }
 
 /// Graph's resource identifiers in every cloud, plus the lab's own URL (a client pointed at the
 /// lab may ask for `<graph_url>/.default`).
-fn is_graph_audience(audience: &str, graph_url: &str) -> bool {
+pub fn is_graph_audience(audience: &str, graph_url: &str) -> bool {
     let audience = audience.trim_end_matches('/');
     GRAPH_AUDIENCES
         .iter()

@@ -30,10 +30,18 @@ struct Issued {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub app_id: String,
+    /// Application permissions (app-only tokens) or delegated scopes (user tokens).
     pub roles: Vec<String>,
+    /// The signed-in user's principal name for a delegated token; `None` for an app-only token.
+    pub user: Option<String>,
 }
 
 impl Caller {
+    /// Whether the token is an application (app-only) token rather than a user's.
+    pub fn is_app_only(&self) -> bool {
+        self.user.is_none()
+    }
+
     pub fn has_any(&self, roles: &[&str]) -> bool {
         roles
             .iter()
@@ -62,6 +70,8 @@ pub struct TokenRequest<'a> {
     /// Whether Graph accepts this audience.
     pub graph: bool,
     pub roles: &'a [String],
+    /// The signed-in user (a delegated token, `scp` instead of `roles`); `None`: app-only.
+    pub user: Option<&'a str>,
     pub lifetime: Duration,
     pub now: DateTime<Utc>,
 }
@@ -83,7 +93,7 @@ impl TokenStore {
         let iat = request.now.timestamp();
         let lifetime = i64::try_from(request.lifetime.as_secs()).unwrap_or(i64::MAX / 2);
         let header = json!({ "typ": "JWT", "alg": "none" });
-        let claims = json!({
+        let mut claims = json!({
             "aud": request.audience,
             "iss": format!("https://sts.windows.net/{}/", request.tenant_id),
             "iat": iat,
@@ -96,6 +106,13 @@ impl TokenStore {
             "uti": Uuid::new_v4().simple().to_string(),
             "ver": "1.0",
         });
+        if let (Some(user), Some(map)) = (request.user, claims.as_object_mut()) {
+            // A delegated token: the user, and the scopes in `scp` (space separated).
+            map.remove("roles");
+            map.insert("idtyp".into(), json!("user"));
+            map.insert("upn".into(), json!(user));
+            map.insert("scp".into(), json!(request.roles.join(" ")));
+        }
         let token = format!(
             "{}.{}.",
             URL_SAFE_NO_PAD.encode(header.to_string()),
@@ -113,6 +130,7 @@ impl TokenStore {
                 caller: Caller {
                     app_id: request.client_id.to_owned(),
                     roles: request.roles.to_vec(),
+                    user: request.user.map(str::to_owned),
                 },
             },
         );

@@ -20,8 +20,9 @@ use crate::store::{Collection, Tenant};
 /// Path of the collection under the version prefix.
 pub const COLLECTION_PATH: &str = "deviceManagement/configurationPolicies";
 
-/// At most this many apps and scripts in a device preparation policy.
-pub const MAX_APPS: usize = 10;
+/// At most this many apps and scripts in a device preparation policy: 25 apps since
+/// January 2026 ("What's new in Windows Autopilot device preparation"), scripts still 10.
+pub const MAX_APPS: usize = 25;
 pub const MAX_SCRIPTS: usize = 10;
 /// `enrollment_autopilot_dpp_timeout` range, in minutes.
 pub const TIMEOUT_MINUTES: std::ops::RangeInclusive<i64> = 15..=720;
@@ -1360,12 +1361,17 @@ fn target_problem(app: &App, tenant: &Tenant, group_id: &str) -> Option<&'static
     if dynamic {
         return Some("notStaticSecurityGroup");
     }
+    // An owner Intune does not see yet (`owner_replication_delay_ms`) does not count.
     let owned = tenant
         .lab
         .group_owners
         .get(group_id)
         .into_iter()
         .flatten()
+        .filter(|owner| {
+            app.replication
+                .visible(&super::directory::owner_replication_key(group_id, owner))
+        })
         .filter_map(|owner| tenant.service_principals.get(owner))
         .any(|sp| collection::str_of(sp, "appId").eq_ignore_ascii_case(PROVISIONING_CLIENT_APP_ID));
     if !owned {
@@ -1442,6 +1448,17 @@ fn set_membership_target(
         "microsoft.graph.enrollmentTimeDeviceMembershipTarget",
     )?;
     let url = intune_url(Some(id), Some("setEnrollmentTimeDeviceMembershipTarget"));
+    if app.settings.get().enrollment_time_target_app_token_fails && request.caller.is_app_only() {
+        // Observed (deploymenttheory provider, "Known Issues", 2026-03): the DeviceConfigV2
+        // backend answers 500 to application tokens, every time; delegated tokens work.
+        tracing::info!(%id, "enrollment-time target refused to an app-only token");
+        return Err(GraphError::intune(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            "An internal server error has occurred",
+            url,
+        ));
+    }
     let mut targets = Vec::with_capacity(items.len());
     for item in items {
         let Some(map) = item.as_object() else {

@@ -319,7 +319,14 @@ fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphErr
 const ENROLLED_DELETE_REFUSAL: &str = "The device is enrolled in Intune and cannot be deleted \
      from Windows Autopilot. Delete the managed device from Intune first.";
 
+/// Deletion is asynchronous ("Windows Autopilot device deletion can take a few minutes to
+/// complete", Microsoft's add-devices documentation): the identity stays listed, and its serial
+/// number taken, for `device_deletion_delay_ms`; a DELETE meanwhile answers 204 again.
 fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
+    let delay = chrono::Duration::milliseconds(
+        i64::try_from(app.settings.get().device_deletion_delay_ms).unwrap_or(i64::MAX / 2),
+    );
+    let now = Utc::now();
     app.store.write(|tenant| {
         let device = tenant
             .windows_autopilot_device_identities
@@ -331,12 +338,88 @@ fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
                 format!("{COLLECTION_PATH}/{id}"),
             ));
         }
-        tenant.windows_autopilot_device_identities.remove(id);
-        tenant.lab.device_profiles.remove(id);
+        if delay <= chrono::Duration::zero() {
+            remove_device(tenant, id);
+        } else if !tenant.lab.deleting_devices.contains_key(id) {
+            tenant
+                .lab
+                .deleting_devices
+                .insert(id.to_owned(), now + delay);
+        }
         Ok::<_, GraphError>(())
     })?;
-    tracing::info!(%id, "device identity deleted");
+    tracing::info!(%id, "device identity deletion started");
     Ok(no_content())
+}
+
+fn remove_device(tenant: &mut Tenant, id: &str) {
+    tenant.windows_autopilot_device_identities.remove(id);
+    tenant.lab.device_profiles.remove(id);
+    tenant.lab.deleting_devices.remove(id);
+    tenant.lab.pending_device_properties.remove(id);
+}
+
+/// Removes the device identities whose deletion has completed. Called before each Graph request
+/// and by `/_lab/objects`.
+pub fn advance(app: &App) {
+    let now = Utc::now();
+    let due = app.store.read(|tenant| {
+        tenant
+            .lab
+            .deleting_devices
+            .values()
+            .any(|until| *until <= now)
+    });
+    if !due {
+        return;
+    }
+    let result = app.store.write(|tenant| {
+        let done: Vec<String> = tenant
+            .lab
+            .deleting_devices
+            .iter()
+            .filter(|(_, until)| **until <= now)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &done {
+            remove_device(tenant, id);
+        }
+        Ok::<_, crate::store::StoreError>(done.len())
+    });
+    match result {
+        Ok(removed) => tracing::info!(removed, "device identity deletions completed"),
+        Err(error) => tracing::error!(%error, "device identity deletions could not be completed"),
+    }
+}
+
+/// Writes device properties: at once, or (setting `device_properties_after_sync`, Intune's
+/// behaviour) held until the next Autopilot sync.
+fn write_properties(app: &App, tenant: &mut Tenant, id: &str, properties: Map<String, Value>) {
+    if app.settings.get().device_properties_after_sync {
+        tenant
+            .lab
+            .pending_device_properties
+            .entry(id.to_owned())
+            .or_default()
+            .extend(properties);
+    } else if let Some(Value::Object(device)) =
+        tenant.windows_autopilot_device_identities.get_mut(id)
+    {
+        device.extend(properties);
+    }
+}
+
+/// Applies every pending device property (at a sync).
+fn apply_pending_properties(tenant: &mut Tenant) -> usize {
+    let pending = std::mem::take(&mut tenant.lab.pending_device_properties);
+    let count = pending.len();
+    for (id, properties) in pending {
+        if let Some(Value::Object(device)) = tenant.windows_autopilot_device_identities.get_mut(&id)
+        {
+            device.extend(properties);
+        }
+    }
+    count
 }
 
 /// String parameters of an action body, checked against `allowed`.
@@ -417,17 +500,18 @@ fn update_properties(app: &App, request: &GraphRequest, id: &str) -> Result<Resp
         {
             check_upn(tenant, upn, &url)?;
         }
-        if let Some(Value::Object(device)) = tenant.windows_autopilot_device_identities.get_mut(id)
-        {
-            for (name, value) in &given {
+        let properties: Map<String, Value> = given
+            .iter()
+            .map(|(name, value)| {
                 let value = if value.is_null() && name != "deviceAccountPassword" {
                     json!("")
                 } else {
                     value.clone()
                 };
-                device.insert(name.clone(), value);
-            }
-        }
+                (name.clone(), value)
+            })
+            .collect();
+        write_properties(app, tenant, id, properties);
         Ok(())
     })?;
     tracing::info!(%id, "device properties updated");
@@ -467,18 +551,17 @@ fn assign_user(app: &App, request: &GraphRequest, id: &str) -> Result<Response, 
             return Err(not_found(id));
         }
         check_upn(tenant, &upn, &url)?;
-        if let Some(Value::Object(device)) = tenant.windows_autopilot_device_identities.get_mut(id)
-        {
-            device.insert("userPrincipalName".into(), json!(upn));
-            device.insert(
-                "addressableUserName".into(),
-                given
-                    .get("addressableUserName")
-                    .filter(|v| !v.is_null())
-                    .cloned()
-                    .unwrap_or(json!("")),
-            );
-        }
+        let mut properties = Map::new();
+        properties.insert("userPrincipalName".into(), json!(upn));
+        properties.insert(
+            "addressableUserName".into(),
+            given
+                .get("addressableUserName")
+                .filter(|v| !v.is_null())
+                .cloned()
+                .unwrap_or(json!("")),
+        );
+        write_properties(app, tenant, id, properties);
         Ok(())
     })?;
     tracing::info!(%id, "user assigned to device");
@@ -491,12 +574,13 @@ fn unassign_user(app: &App, request: &GraphRequest, id: &str) -> Result<Response
         string_parameters(&body, &[], "unassignUserFromDevice")?;
     }
     app.store.write(|tenant| {
-        let Some(Value::Object(device)) = tenant.windows_autopilot_device_identities.get_mut(id)
-        else {
+        if !tenant.windows_autopilot_device_identities.contains(id) {
             return Err(not_found(id));
-        };
-        device.insert("userPrincipalName".into(), json!(""));
-        device.insert("addressableUserName".into(), json!(""));
+        }
+        let mut properties = Map::new();
+        properties.insert("userPrincipalName".into(), json!(""));
+        properties.insert("addressableUserName".into(), json!(""));
+        write_properties(app, tenant, id, properties);
         Ok(())
     })?;
     tracing::info!(%id, "user unassigned from device");
@@ -592,6 +676,13 @@ fn sync(app: &App) -> Result<Response, GraphError> {
             }
         }
         super::imports::process(tenant, now_instant, true);
+        let applied = apply_pending_properties(tenant);
+        if applied > 0 {
+            tracing::info!(
+                devices = applied,
+                "pending device properties applied by the sync"
+            );
+        }
         if let Some(Value::Object(settings)) = tenant.windows_autopilot_settings.get_mut(&id) {
             settings.insert("lastManualSyncTriggerDateTime".into(), json!(now));
             settings.insert("lastSyncDateTime".into(), json!(now));

@@ -131,6 +131,7 @@ pub async fn dispatch(
         .unwrap_or_else(|| Caller {
             app_id: app.config.client_id.clone(),
             roles: app.roles.clone(),
+            user: None,
         });
     let segments = split_segments(raw_segments);
     if segments.len() == 1 && segments[0] == "$batch" {
@@ -199,6 +200,7 @@ fn process(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
         }
     }
     imports::advance(app);
+    device_identities::advance(app);
     route(app, request)
 }
 

@@ -11,6 +11,8 @@ use crate::graph::{ApiVersion, GraphClient, GraphError};
 pub const IMPORTED: &str = "deviceManagement/importedWindowsAutopilotDeviceIdentities";
 /// `windowsAutopilotDeviceIdentities`: registered devices.
 pub const IDENTITIES: &str = "deviceManagement/windowsAutopilotDeviceIdentities";
+/// The Autopilot sync action (`windowsAutopilotSettings/sync`, beta only).
+pub const SYNC: &str = "deviceManagement/windowsAutopilotSettings/sync";
 /// Intune takes at most this many devices per import.
 pub const IMPORT_CHUNK: usize = 500;
 
@@ -135,10 +137,6 @@ pub(crate) struct AssignUser<'a> {
     addressable_user_name: &'a str,
 }
 
-/// The body of actions that take no parameters (`{}`).
-#[derive(Serialize, JsonSchema)]
-pub(crate) struct Empty {}
-
 /// Imports one device (POST to the collection, as `Get-WindowsAutopilotInfo
 /// -Online` does).
 pub async fn submit_one(
@@ -234,14 +232,22 @@ pub async fn set_user(
         }
         None => {
             client
-                .post_action(
+                .post_action_without_body(
                     VERSION,
                     &format!("{IDENTITIES}/{id}/unassignUserFromDevice"),
-                    &Empty {},
                 )
                 .await
         }
     }
+}
+
+/// Starts an Autopilot sync (posted without a body). A sync within 10
+/// minutes of the last one is answered 429 with `Retry-After`, which the
+/// client waits out within its retry deadline.
+pub async fn sync(client: &GraphClient) -> Result<(), GraphError> {
+    client
+        .post_action_without_body(ApiVersion::Beta, SYNC)
+        .await
 }
 
 pub async fn delete_identity(client: &GraphClient, id: &str) -> Result<(), GraphError> {

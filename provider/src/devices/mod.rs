@@ -12,6 +12,7 @@ pub mod leftovers;
 pub mod ops;
 pub mod per_client;
 pub mod rule;
+pub mod sync;
 
 use std::future::Future;
 use std::pin::Pin;

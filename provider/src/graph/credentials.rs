@@ -53,9 +53,21 @@ pub enum Credential {
     ManagedIdentity,
     /// The token of a signed-in Azure CLI.
     AzureCli,
+    /// A user's sign-in with the device code flow, through the user's own
+    /// public client registration (`client_id`); the refresh token is kept
+    /// in `cache_path`.
+    DeviceCode {
+        cache_path: PathBuf,
+    },
 }
 
 impl Credential {
+    /// Whether tokens are a user's (delegated) rather than the application's
+    /// own (app-only).
+    pub fn is_delegated(&self) -> bool {
+        matches!(self, Credential::AzureCli | Credential::DeviceCode { .. })
+    }
+
     pub fn describe(&self) -> &'static str {
         match self {
             Credential::ClientSecret(_) => "client secret",
@@ -63,6 +75,7 @@ impl Credential {
             Credential::Oidc(_) => "OIDC federated token",
             Credential::ManagedIdentity => "managed identity",
             Credential::AzureCli => "Azure CLI",
+            Credential::DeviceCode { .. } => "device code sign-in",
         }
     }
 }

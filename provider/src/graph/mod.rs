@@ -5,6 +5,7 @@ mod budget;
 pub mod consistency;
 mod create;
 pub mod credentials;
+pub mod device_code;
 mod error;
 pub mod permissions;
 mod response;
@@ -138,6 +139,18 @@ impl GraphClient {
     pub fn with_stop(mut self, stop: CancellationToken) -> Self {
         self.stop = stop;
         self
+    }
+
+    /// Gets a token now (the device code sign-in's prompt must reach the
+    /// user at configuration, as a diagnostic, before any resource runs).
+    pub async fn sign_in(&self) -> Result<(), GraphError> {
+        self.tokens.token().await.map(drop)
+    }
+
+    /// Whether the client signs in as a user (delegated tokens: Azure CLI,
+    /// device code) rather than as the application itself (app-only).
+    pub fn is_delegated(&self) -> bool {
+        self.tokens.is_delegated()
     }
 
     /// The cloud the client talks to (from `environment`).
@@ -431,6 +444,34 @@ impl GraphClient {
             .send(Method::POST, self.url(version, path)?, Some(body))
             .await?;
         Self::decode(path, &bytes)
+    }
+
+    /// A POST without a body (an action that takes no parameters, which
+    /// Graph documents as "Do not supply a request body for this method")
+    /// whose answer may safely be asked for twice, such as
+    /// `retrieveEnrollmentTimeDeviceMembershipTarget`.
+    pub async fn post_idempotent_without_body<T: DeserializeOwned>(
+        &self,
+        version: ApiVersion,
+        path: &str,
+    ) -> Result<T, GraphError> {
+        let bytes = self
+            .send(Method::POST, self.url(version, path)?, None)
+            .await?;
+        Self::decode(path, &bytes)
+    }
+
+    /// A POST without a body whose answer is not needed and whose effect is
+    /// the same when sent twice (`unassignUserFromDevice`,
+    /// `windowsAutopilotSettings/sync`).
+    pub async fn post_action_without_body(
+        &self,
+        version: ApiVersion,
+        path: &str,
+    ) -> Result<(), GraphError> {
+        self.send(Method::POST, self.url(version, path)?, None)
+            .await
+            .map(drop)
     }
 
     /// A POST whose answer body is not needed (actions answering 200 or

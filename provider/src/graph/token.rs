@@ -1,13 +1,14 @@
 //! Access tokens for Graph: fetched once per credential, cached, refreshed
 //! a few minutes before they expire, and invalidated after a 401.
 
+use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
-use super::GraphError;
 use super::credentials::{Credential, OidcSource, Secret};
+use super::{GraphError, device_code};
 use crate::config::ClientSettings;
 
 const REFRESH_MARGIN: Duration = Duration::from_secs(300);
@@ -17,6 +18,10 @@ const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type
 pub(super) struct TokenCache {
     http: reqwest::Client,
     token_url: String,
+    /// The device authorization endpoint (device code sign-in).
+    device_code_url: String,
+    /// The login root, which a cached sign-in belongs to.
+    login_url: String,
     tenant_id: String,
     client_id: String,
     credential: Credential,
@@ -54,6 +59,20 @@ struct GitHubToken {
     value: String,
 }
 
+/// The login endpoint's error body as an error.
+fn token_error(status: u16, bytes: &[u8]) -> GraphError {
+    match serde_json::from_slice::<TokenError>(bytes) {
+        Ok(e) => auth_error(&e.error, e.error_description),
+        Err(_) => auth_error(
+            &format!("HTTP {status}"),
+            String::from_utf8_lossy(bytes)
+                .chars()
+                .take(300)
+                .collect::<String>(),
+        ),
+    }
+}
+
 fn auth_error(code: &str, description: impl Into<String>) -> GraphError {
     GraphError::Auth {
         code: code.to_string(),
@@ -76,6 +95,8 @@ impl TokenCache {
         TokenCache {
             http,
             token_url: format!("{login}/{}/oauth2/v2.0/token", settings.tenant_id),
+            device_code_url: format!("{login}/{}/oauth2/v2.0/devicecode", settings.tenant_id),
+            login_url: login.to_string(),
             tenant_id: settings.tenant_id.clone(),
             client_id: settings.client_id.clone(),
             credential: settings.credential.clone(),
@@ -95,6 +116,11 @@ impl TokenCache {
         let (token, lifetime) = self.fetch().await?;
         *current = Some((token.clone(), Instant::now() + lifetime));
         Ok(token)
+    }
+
+    /// Whether the tokens are a user's (delegated) rather than app-only.
+    pub(super) fn is_delegated(&self) -> bool {
+        self.credential.is_delegated()
     }
 
     /// Forgets the cached token (after Graph refused it).
@@ -124,7 +150,131 @@ impl TokenCache {
             }
             Credential::ManagedIdentity => self.managed_identity().await,
             Credential::AzureCli => self.azure_cli().await,
+            Credential::DeviceCode { cache_path } => self.device_code(cache_path).await,
         }
+    }
+
+    /// The device code sign-in (see [`device_code`]): the cached refresh
+    /// token, else the pending code redeemed, else a new code and the
+    /// prompt as the error.
+    async fn device_code(&self, cache: &Path) -> Result<(Secret, Duration), GraphError> {
+        let login = self.login_url.as_str();
+        let mut cached = device_code::load(cache, login, &self.tenant_id, &self.client_id);
+        let scope = format!("{}/.default offline_access", self.resource);
+        if let Some(refresh) = cached.refresh_token.clone() {
+            let form = [
+                ("grant_type", "refresh_token"),
+                ("client_id", self.client_id.as_str()),
+                ("refresh_token", refresh.as_str()),
+                ("scope", scope.as_str()),
+            ];
+            match self.user_tokens(&form).await {
+                Ok(tokens) => return self.keep(cache, &mut cached, &tokens),
+                Err(e) => {
+                    tracing::info!(error = %e, "the cached sign-in no longer works; signing in again");
+                    cached.refresh_token = None;
+                }
+            }
+        }
+        if let Some(code) = cached.pending.clone().filter(device_code::is_live) {
+            let form = [
+                ("grant_type", device_code::DEVICE_CODE_GRANT),
+                ("client_id", self.client_id.as_str()),
+                ("device_code", code.device_code.as_str()),
+            ];
+            let until = tokio::time::Instant::now() + device_code::redeem_wait(&code);
+            loop {
+                match self.user_tokens(&form).await {
+                    Ok(tokens) => {
+                        cached.pending = None;
+                        return self.keep(cache, &mut cached, &tokens);
+                    }
+                    Err(GraphError::Auth { code: error, .. })
+                        if error == "authorization_pending" || error == "slow_down" =>
+                    {
+                        let wait = Duration::from_secs(code.interval);
+                        if tokio::time::Instant::now() + wait > until {
+                            return Err(device_code::sign_in_required(&code, cache, true));
+                        }
+                        tokio::time::sleep(wait).await;
+                    }
+                    Err(e) => {
+                        tracing::info!(error = %e, "the pending device code cannot be redeemed; asking for a new one");
+                        break;
+                    }
+                }
+            }
+        }
+        let response = self
+            .http
+            .post(&self.device_code_url)
+            .form(&[
+                ("client_id", self.client_id.as_str()),
+                ("scope", scope.as_str()),
+            ])
+            .send()
+            .await
+            .map_err(|e| GraphError::Transport {
+                url: self.device_code_url.clone(),
+                reason: e.to_string(),
+            })?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(|e| GraphError::Transport {
+            url: self.device_code_url.clone(),
+            reason: e.to_string(),
+        })?;
+        if !status.is_success() {
+            return Err(token_error(status.as_u16(), &bytes));
+        }
+        let answer: device_code::DeviceCodeAnswer =
+            serde_json::from_slice(&bytes).map_err(|e| GraphError::Decode {
+                path: self.device_code_url.clone(),
+                reason: e.to_string(),
+            })?;
+        let code = device_code::pending_from(answer);
+        cached.pending = Some(code.clone());
+        device_code::save(cache, &cached)?;
+        Err(device_code::sign_in_required(&code, cache, false))
+    }
+
+    /// Keeps the (rotated) refresh token and returns the access token.
+    fn keep(
+        &self,
+        cache: &Path,
+        cached: &mut device_code::Cached,
+        tokens: &device_code::Tokens,
+    ) -> Result<(Secret, Duration), GraphError> {
+        if let Some(refresh) = &tokens.refresh_token {
+            cached.refresh_token = Some(refresh.clone());
+        }
+        device_code::save(cache, cached)?;
+        Ok(device_code::access(tokens))
+    }
+
+    /// A token request for a user's tokens (device code or refresh token).
+    async fn user_tokens(&self, form: &[(&str, &str)]) -> Result<device_code::Tokens, GraphError> {
+        let response = self
+            .http
+            .post(&self.token_url)
+            .form(form)
+            .send()
+            .await
+            .map_err(|e| GraphError::Transport {
+                url: self.token_url.clone(),
+                reason: e.to_string(),
+            })?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(|e| GraphError::Transport {
+            url: self.token_url.clone(),
+            reason: e.to_string(),
+        })?;
+        if !status.is_success() {
+            return Err(token_error(status.as_u16(), &bytes));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| GraphError::Decode {
+            path: self.token_url.clone(),
+            reason: e.to_string(),
+        })
     }
 
     async fn assertion_grant(&self, assertion: &Secret) -> Result<(Secret, Duration), GraphError> {
@@ -190,16 +340,7 @@ impl TokenCache {
                 Duration::from_secs(lifetime),
             ));
         }
-        match serde_json::from_slice::<TokenError>(&bytes) {
-            Ok(e) => Err(auth_error(&e.error, e.error_description)),
-            Err(_) => Err(auth_error(
-                &format!("HTTP {}", status.as_u16()),
-                String::from_utf8_lossy(&bytes)
-                    .chars()
-                    .take(300)
-                    .collect::<String>(),
-            )),
-        }
+        Err(token_error(status.as_u16(), &bytes))
     }
 
     async fn oidc_token(&self, source: &OidcSource) -> Result<Secret, GraphError> {

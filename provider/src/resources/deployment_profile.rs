@@ -1262,10 +1262,7 @@ mod tests {
         m.deployment_mode = Attr::Unknown;
         assert_eq!(m.planned_user_type(&Attr::Null), Attr::Unknown);
         let json = serde_json::to_value(m.to_graph()).expect("json");
-        assert_eq!(
-            json["outOfBoxExperienceSetting"]["userType"],
-            "standard"
-        );
+        assert_eq!(json["outOfBoxExperienceSetting"]["userType"], "standard");
     }
 
     #[test]

@@ -11,7 +11,8 @@ use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest, Resource};
 use super::{report, string_like_prior};
 use crate::devices::cache::DeviceCache;
 use crate::devices::graph::{self, DeviceIdentity, DeviceProperties, NewDevice};
-use crate::devices::ops::{self, Deadline, ImportError};
+use crate::devices::ops::{self, Deadline, ImportError, Wait};
+use crate::devices::sync::{self, Expected, Shown};
 use crate::devices::{hash, parse_duration, validate_device_name, validate_upn};
 use crate::graph::GraphClient;
 
@@ -64,33 +65,63 @@ pub struct DeviceModel {
     pub timeouts: Attr<Timeouts>,
 }
 
+/// How long an update may wait for Autopilot to show what it wrote when
+/// `timeouts.update` is unset: a sync may have to wait for Intune's
+/// 10-minute rule.
+pub const DEFAULT_UPDATE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+/// How long a destroy may wait for Autopilot to finish deleting when
+/// `timeouts.delete` is unset.
+pub const DEFAULT_DELETE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
 /// Time limits of operations.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Timeouts {
     /// How long a create may wait for the import to be processed and the device to appear, e.g. `"10m"` or `"1h"`. Defaults to `"20m"`; imports in a real tenant usually take 5 to 15 minutes.
     pub create: Attr<String>,
+    /// How long an update may wait for Autopilot to show a changed group tag, display name or user: they show after an Autopilot sync, and Intune allows one sync every 10 minutes. Defaults to `"20m"`.
+    pub update: Attr<String>,
+    /// How long a destroy may wait for Autopilot to finish deleting the registration (deletion is asynchronous; until it ends the serial number cannot be imported again). Defaults to `"10m"`.
+    pub delete: Attr<String>,
 }
 
 /// The create timeout of a `timeouts` block.
 pub fn create_timeout(timeouts: &Attr<Timeouts>, default: Duration) -> Duration {
+    timeout(timeouts, |t| &t.create, default)
+}
+
+/// One timeout of a `timeouts` block, or `default`.
+pub fn timeout(
+    timeouts: &Attr<Timeouts>,
+    pick: fn(&Timeouts) -> &Attr<String>,
+    default: Duration,
+) -> Duration {
     timeouts
         .known()
-        .and_then(|t| t.create.known())
+        .and_then(|t| pick(t).known())
         .and_then(|text| parse_duration(text).ok())
         .unwrap_or(default)
 }
 
 /// Checks a `timeouts` block's values.
 pub fn validate_timeouts(timeouts: &Attr<Timeouts>, diags: &mut Diagnostics) {
-    if let Some(Attr::Known(text)) = timeouts.known().map(|t| &t.create)
-        && let Err(reason) = parse_duration(text)
-    {
-        diags.error_at(
-            AttrPath::root("timeouts").attr("create"),
-            "Invalid timeout",
-            reason,
-        );
+    let Some(block) = timeouts.known() else {
+        return;
+    };
+    for (name, value) in [
+        ("create", &block.create),
+        ("update", &block.update),
+        ("delete", &block.delete),
+    ] {
+        if let Attr::Known(text) = value
+            && let Err(reason) = parse_duration(text)
+        {
+            diags.error_at(
+                AttrPath::root("timeouts").attr(name),
+                "Invalid timeout",
+                reason,
+            );
+        }
     }
 }
 
@@ -182,12 +213,14 @@ pub fn same_spelling(prior: &Attr<String>, fresh: Option<String>) -> Option<Stri
     }
 }
 
-/// Writes the properties in which `device` differs from `planned`.
+/// Writes the properties in which `device` differs from `planned`; returns
+/// what the identity shows once Autopilot has applied them (empty when
+/// nothing was written).
 async fn converge(
     client: &GraphClient,
     device: &DeviceIdentity,
     planned: &DeviceModel,
-) -> Result<bool, (&'static str, crate::graph::GraphError)> {
+) -> Result<Expected, (&'static str, crate::graph::GraphError)> {
     let mut properties = DeviceProperties::default();
     let want_tag = planned.group_tag.known().cloned().unwrap_or_default();
     if !planned.group_tag.is_unknown() && device.group_tag.clone().unwrap_or_default() != want_tag {
@@ -198,12 +231,13 @@ async fn converge(
     {
         properties.display_name = Some(name.clone());
     }
-    let mut wrote = false;
+    let mut expected = Expected::default();
     if properties.group_tag.is_some() || properties.display_name.is_some() {
         graph::update_properties(client, &device.id, &properties)
             .await
             .map_err(|e| ("update the device's group tag and display name", e))?;
-        wrote = true;
+        expected.group_tag = properties.group_tag;
+        expected.display_name = properties.display_name;
     }
     let want_user = planned.assigned_user_principal_name.known();
     let has_user = non_empty(device.user_principal_name.clone());
@@ -213,9 +247,33 @@ async fn converge(
         graph::set_user(client, &device.id, want_user.map(String::as_str))
             .await
             .map_err(|e| ("assign the device's user", e))?;
-        wrote = true;
+        expected.user = Some(want_user.cloned());
     }
-    Ok(wrote)
+    Ok(expected)
+}
+
+/// After writes to a device: asks for an Autopilot sync and waits until the
+/// identity shows what was written. The identity as read when it does;
+/// `None` (with a warning) when it did not within `deadline`.
+async fn settle_one(
+    client: &GraphClient,
+    id: &str,
+    written: tokio::time::Instant,
+    expected: Expected,
+    deadline: Deadline,
+    diags: &mut Diagnostics,
+) -> Option<DeviceIdentity> {
+    let wanted = std::collections::HashMap::from([(id.to_string(), expected)]);
+    let reason = match sync::settle(client, written, &wanted, deadline).await {
+        Ok(Shown::All(mut seen)) => return seen.remove(id),
+        Ok(Shown::NotYet { .. }) => format!("not within {}s", deadline.budget().as_secs()),
+        Err(e) => format!("the Autopilot sync failed: {e}"),
+    };
+    diags.warning(
+        "Autopilot does not show the device's changes yet",
+        sync::not_shown_detail(1, &reason),
+    );
+    None
 }
 
 /// Error text for a device that cannot be deleted because it is enrolled.
@@ -236,9 +294,29 @@ pub fn enrolled_detail(device: &DeviceIdentity) -> String {
     )
 }
 
-/// Deletes a registration; an enrolled device is refused with an
-/// explanation rather than Graph's bare error.
+/// Deletes a registration and waits until Autopilot has finished deleting
+/// it ("Windows Autopilot device deletion can take a few minutes to
+/// complete", Microsoft's add-devices documentation), so that the serial
+/// number can be imported again at once (a destroy followed by an apply);
+/// within `deadline`. An enrolled device is refused with an explanation
+/// rather than Graph's bare error.
 pub async fn delete_registration(
+    client: &GraphClient,
+    id: &str,
+    known_enrolled: bool,
+    deadline: Deadline,
+) -> Result<(), String> {
+    start_deletion(client, id, known_enrolled).await?;
+    let ids = [id.to_string()];
+    match wait_until_deleted(client, &ids, deadline).await {
+        Ok(left) if left.is_empty() => Ok(()),
+        Ok(_) => Err(still_deleting(id, deadline)),
+        Err(reason) => Err(reason),
+    }
+}
+
+/// Asks Autopilot to delete a registration (it deletes asynchronously).
+pub async fn start_deletion(
     client: &GraphClient,
     id: &str,
     known_enrolled: bool,
@@ -259,6 +337,59 @@ pub async fn delete_registration(
             _ => Err(e.to_string()),
         },
     }
+}
+
+/// Waits until none of `ids` is registered any more (one read per round:
+/// by id for one device, the listing for several), or `deadline`; returns
+/// the ids still there.
+pub async fn wait_until_deleted(
+    client: &GraphClient,
+    ids: &[String],
+    deadline: Deadline,
+) -> Result<Vec<String>, String> {
+    let mut delay = Duration::from_millis(500);
+    loop {
+        let left: Vec<String> = if let [id] = ids {
+            match graph::get_identity(client, id).await {
+                Ok(None) => Vec::new(),
+                Ok(Some(_)) => vec![id.clone()],
+                Err(e) => return Err(format!("reading the device after deleting it failed: {e}")),
+            }
+        } else {
+            let listed: std::collections::HashSet<String> = graph::list_identities(client)
+                .await
+                .map_err(|e| format!("listing the devices after deleting them failed: {e}"))?
+                .into_iter()
+                .map(|d| d.id)
+                .collect();
+            ids.iter()
+                .filter(|id| listed.contains(*id))
+                .cloned()
+                .collect()
+        };
+        if left.is_empty() {
+            DeviceCache::shared().invalidate();
+            return Ok(left);
+        }
+        match deadline.pause(client, delay).await {
+            Wait::Over => delay = (delay * 2).min(Duration::from_secs(15)),
+            Wait::Expired => return Ok(left),
+            Wait::Stopped => {
+                return Err(
+                    "Stopped while Autopilot was deleting the device; the deletion goes on.".into(),
+                );
+            }
+        }
+    }
+}
+
+/// The error for a deletion Autopilot had not finished within the timeout.
+pub fn still_deleting(id: &str, deadline: Deadline) -> String {
+    format!(
+        "Autopilot accepted the deletion of device {id} but had not finished it within {}s (deletion \
+         is asynchronous and can take a few minutes). Run the destroy again, or raise `timeouts.delete`.",
+        deadline.budget().as_secs()
+    )
 }
 
 #[async_trait]
@@ -423,13 +554,14 @@ impl Resource<GraphClient> for Device {
         };
         tracing::info!(id = %identity.id, "registered Autopilot device");
         let cache = DeviceCache::shared();
+        let written = tokio::time::Instant::now();
         let identity = match converge(client, &identity, &planned).await {
-            Ok(false) => identity,
-            Ok(true) => {
+            Ok(expected) if expected.is_empty() => identity,
+            Ok(expected) => {
                 cache.invalidate();
-                match graph::get_identity(client, &identity.id).await {
-                    Ok(Some(fresh)) => fresh,
-                    _ => identity,
+                match settle_one(client, &identity.id, written, expected, deadline, diags).await {
+                    Some(fresh) => fresh,
+                    None => identity,
                 }
             }
             Err((action, e)) => {
@@ -479,13 +611,31 @@ impl Resource<GraphClient> for Device {
             user_principal_name: prior.assigned_user_principal_name.known().cloned(),
             ..Default::default()
         };
+        let written = tokio::time::Instant::now();
         let converged = converge(client, &as_prior, &planned).await;
         cache.invalidate();
-        if let Err((action, e)) = converged {
-            report(diags, action, &e);
-            return Some(prior);
-        }
-        match graph::get_identity(client, &id).await {
+        let expected = match converged {
+            Ok(expected) => expected,
+            Err((action, e)) => {
+                report(diags, action, &e);
+                return Some(prior);
+            }
+        };
+        let settled = if expected.is_empty() {
+            None
+        } else {
+            let deadline = Deadline::after(timeout(
+                &planned.timeouts,
+                |t| &t.update,
+                DEFAULT_UPDATE_TIMEOUT,
+            ));
+            settle_one(client, &id, written, expected, deadline, diags).await
+        };
+        let read = match settled {
+            Some(device) => Ok(Some(device)),
+            None => graph::get_identity(client, &id).await,
+        };
+        match read {
             Ok(Some(device)) => {
                 let mut state = DeviceModel::with_identity(&planned, device, true);
                 // Values the plan already promised stay as planned.
@@ -521,7 +671,12 @@ impl Resource<GraphClient> for Device {
     async fn delete(&self, client: &GraphClient, prior: DeviceModel, diags: &mut Diagnostics) {
         let Some(id) = prior.id.known() else { return };
         let enrolled = prior.enrollment_state.known().map(String::as_str) == Some("enrolled");
-        if let Err(detail) = delete_registration(client, id, enrolled).await {
+        let deadline = Deadline::after(timeout(
+            &prior.timeouts,
+            |t| &t.delete,
+            DEFAULT_DELETE_TIMEOUT,
+        ));
+        if let Err(detail) = delete_registration(client, id, enrolled, deadline).await {
             let serial = prior.serial_number.known().cloned().unwrap_or_default();
             diags.error(format!("Cannot delete Autopilot device {serial}"), detail);
         }
@@ -638,6 +793,7 @@ mod tests {
         bad.display_name = Attr::Known("kiosk_1".into());
         bad.timeouts = Attr::Known(Timeouts {
             create: Attr::Known("ten minutes".into()),
+            ..Timeouts::default()
         });
         assert_eq!(
             errors(&bad),

@@ -9,11 +9,14 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest, Resource};
 
-use super::device::{delete_registration, same_spelling};
+use super::device::{
+    DEFAULT_DELETE_TIMEOUT, same_spelling, start_deletion, still_deleting, wait_until_deleted,
+};
 use crate::devices::cache::DeviceCache;
 use crate::devices::csv::{self, MAX_REPORTED, Row};
 use crate::devices::graph::{self, DeviceIdentity, DeviceProperties, NewDevice};
 use crate::devices::ops::{self, CONCURRENCY, Deadline, ImportError};
+use crate::devices::sync::{self, Expected, Shown};
 use crate::devices::{parse_duration, run_bounded};
 use crate::graph::GraphClient;
 
@@ -77,8 +80,10 @@ pub struct CsvDevice {
 pub struct CsvTimeouts {
     /// How long the first apply may wait for the imports, e.g. `"30m"` (the default).
     pub create: Attr<String>,
-    /// How long a later apply may wait for the imports of added rows, e.g. `"30m"` (the default).
+    /// How long a later apply may wait for the imports of added rows, and for Autopilot to show changed group tags and users (they show after an Autopilot sync; Intune allows one every 10 minutes), e.g. `"30m"` (the default).
     pub update: Attr<String>,
+    /// How long a destroy may wait for Autopilot to finish deleting the registrations (deletion is asynchronous), e.g. `"10m"` (the default).
+    pub delete: Attr<String>,
 }
 
 /// The resource.
@@ -245,6 +250,18 @@ struct Change {
     user: Option<Option<String>>,
 }
 
+/// What the identity shows once a change is applied.
+fn expected_after(change: &Change) -> Expected {
+    Expected {
+        group_tag: change
+            .tag
+            .as_ref()
+            .map(|tag| tag.clone().unwrap_or_default()),
+        display_name: None,
+        user: change.user.clone(),
+    }
+}
+
 async fn apply_change(client: &GraphClient, change: &Change) -> Result<(), String> {
     if let Some(tag) = &change.tag {
         let properties = DeviceProperties {
@@ -261,6 +278,56 @@ async fn apply_change(client: &GraphClient, change: &Change) -> Result<(), Strin
             .map_err(|e| format!("assigning the user failed: {e}"))?;
     }
     Ok(())
+}
+
+/// Deletes the registrations of `entries`, then waits once (through the
+/// listing) until Autopilot has finished deleting them all, within
+/// `deadline`. Returns the entries that could not be deleted, with why.
+async fn delete_all(
+    client: &GraphClient,
+    entries: Vec<(String, CsvDevice)>,
+    deadline: Deadline,
+) -> Vec<(String, CsvDevice, String)> {
+    let started = run_bounded(entries, CONCURRENCY, |(serial, entry)| async move {
+        let outcome = match entry.id.known() {
+            Some(id) => {
+                let enrolled = entry.state.known().map(String::as_str) == Some("enrolled");
+                start_deletion(client, id, enrolled).await
+            }
+            None => Ok(()),
+        };
+        (serial, entry, outcome)
+    })
+    .await;
+    let mut failed = Vec::new();
+    let mut deleting = Vec::new();
+    for (serial, entry, outcome) in started {
+        match (outcome, entry.id.known().cloned()) {
+            (Err(detail), _) => failed.push((serial, entry, detail)),
+            (Ok(()), Some(id)) => deleting.push((serial, entry, id)),
+            (Ok(()), None) => {}
+        }
+    }
+    if deleting.is_empty() {
+        return failed;
+    }
+    let ids: Vec<String> = deleting.iter().map(|(_, _, id)| id.clone()).collect();
+    match wait_until_deleted(client, &ids, deadline).await {
+        Ok(left) => {
+            for (serial, entry, id) in deleting {
+                if left.contains(&id) {
+                    let detail = still_deleting(&id, deadline);
+                    failed.push((serial, entry, detail));
+                }
+            }
+        }
+        Err(reason) => {
+            for (serial, entry, _) in deleting {
+                failed.push((serial, entry, reason.clone()));
+            }
+        }
+    }
+    failed
 }
 
 /// One refused row, for the report.
@@ -345,26 +412,13 @@ impl DeviceCsv {
             .filter(|(serial, _)| !wanted_serials.contains(&serial.to_lowercase()))
             .map(|(s, e)| (s.clone(), e.clone()))
             .collect();
-        let deleted = run_bounded(removed, CONCURRENCY, |(serial, entry)| async move {
-            let outcome = match entry.id.known() {
-                Some(id) => {
-                    let enrolled = entry.state.known().map(String::as_str) == Some("enrolled");
-                    delete_registration(client, id, enrolled).await
-                }
-                None => Ok(()),
-            };
-            (serial, entry, outcome)
-        })
-        .await;
-        for (serial, entry, outcome) in deleted {
-            if let Err(detail) = outcome {
-                diags.error_at(
-                    AttrPath::root("content"),
-                    format!("Cannot delete Autopilot device {serial}, removed from the CSV"),
-                    detail,
-                );
-                result.insert(serial, entry);
-            }
+        for (serial, entry, detail) in delete_all(client, removed, deadline).await {
+            diags.error_at(
+                AttrPath::root("content"),
+                format!("Cannot delete Autopilot device {serial}, removed from the CSV"),
+                detail,
+            );
+            result.insert(serial, entry);
         }
 
         // 2. Rows already registered: update what changed.
@@ -463,14 +517,37 @@ impl DeviceCsv {
             }
         }
 
-        // 4. Tag and user changes.
+        // 4. Tag and user changes; Autopilot shows them after a sync.
         if !changes.is_empty() {
+            let written = tokio::time::Instant::now();
             let outcomes = run_bounded(changes, CONCURRENCY, |change| async move {
                 let outcome = apply_change(client, &change).await;
                 (change, outcome)
             })
             .await;
             cache.invalidate();
+            let expected: HashMap<String, Expected> = outcomes
+                .iter()
+                .filter(|(_, outcome)| outcome.is_ok())
+                .map(|(change, _)| (change.id.clone(), expected_after(change)))
+                .collect();
+            if !expected.is_empty() {
+                let reason = match sync::settle(client, written, &expected, deadline).await {
+                    Ok(Shown::All(_)) => None,
+                    Ok(Shown::NotYet { missing, .. }) => Some((
+                        missing.len(),
+                        format!("not within {}s", deadline.budget().as_secs()),
+                    )),
+                    Err(e) => Some((expected.len(), format!("the Autopilot sync failed: {e}"))),
+                };
+                if let Some((count, reason)) = reason {
+                    diags.warning_at(
+                        AttrPath::root("content"),
+                        "Autopilot does not show the devices' changes yet",
+                        sync::not_shown_detail(count, &reason),
+                    );
+                }
+            }
             for (change, outcome) in outcomes {
                 if let Err(reason) = outcome {
                     diags.error_at(
@@ -730,25 +807,17 @@ impl Resource<GraphClient> for DeviceCsv {
 
     async fn delete(&self, client: &GraphClient, prior: DeviceCsvModel, diags: &mut Diagnostics) {
         let devices = prior.devices.known().cloned().unwrap_or_default();
-        let outcomes = run_bounded(
-            devices.into_iter().collect(),
-            CONCURRENCY,
-            |(serial, entry): (String, CsvDevice)| async move {
-                let outcome = match entry.id.known() {
-                    Some(id) => {
-                        let enrolled = entry.state.known().map(String::as_str) == Some("enrolled");
-                        delete_registration(client, id, enrolled).await
-                    }
-                    None => Ok(()),
-                };
-                (serial, outcome)
-            },
-        )
-        .await;
-        for (serial, outcome) in outcomes {
-            if let Err(detail) = outcome {
-                diags.error(format!("Cannot delete Autopilot device {serial}"), detail);
-            }
+        let deadline = Deadline::after(
+            prior
+                .timeouts
+                .known()
+                .and_then(|t| t.delete.known())
+                .and_then(|text| parse_duration(text).ok())
+                .unwrap_or(DEFAULT_DELETE_TIMEOUT),
+        );
+        for (serial, _, detail) in delete_all(client, devices.into_iter().collect(), deadline).await
+        {
+            diags.error(format!("Cannot delete Autopilot device {serial}"), detail);
         }
     }
 

@@ -207,8 +207,8 @@ pub struct DevicePreparationPolicyModel {
     /// Whether users may collect diagnostics after an installation error. User-driven only; defaults to `false`.
     #[schemars(extend("x-tf" = "optional,computed"))]
     pub allow_diagnostics: Attr<bool>,
-    /// Ids of the apps (Intune mobile apps: LOB, Win32, WinGet Store apps, Microsoft 365 Apps) installed during setup; at most 10. Each app's type is read from the tenant.
-    #[schemars(length(max = 10))]
+    /// Ids of the apps (Intune mobile apps: LOB, Win32, WinGet Store apps, Microsoft 365 Apps) installed during setup; at most 25. Each app's type is read from the tenant.
+    #[schemars(length(max = 25))]
     pub allowed_app_ids: Attr<IdSet>,
     /// Ids of the PowerShell scripts (Intune device management scripts) run during setup; at most 10.
     #[schemars(length(max = 10))]
@@ -224,7 +224,29 @@ pub struct DevicePreparationPolicyModel {
     /// The policy's priority among device preparation policies (the lowest number wins), assigned by Intune.
     #[schemars(extend("x-tf" = "computed,stable"))]
     pub priority: Attr<i64>,
+    /// How long operations may take.
+    #[schemars(extend("x-tf" = "block"))]
+    pub timeouts: Attr<PolicyTimeouts>,
 }
+
+/// Time limits of operations.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct PolicyTimeouts {
+    /// How long a create (or a change of `device_group_id`) may wait for Intune to accept the device group while a group created moments ago, or its new owner the Intune Provisioning Client, replicates to Intune, e.g. `"2m"`. Defaults to `"5m"`.
+    pub create: Attr<String>,
+}
+
+/// How long Intune may take to see a new device group and its owner when
+/// `timeouts.create` is unset.
+const DEFAULT_CREATE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// Refusal codes that replication cannot explain: no retry.
+const LASTING_REFUSALS: &[&str] = &[
+    "notSecurityGroup",
+    "notStaticSecurityGroup",
+    "securityGroupNotInCallerScope",
+];
 
 /// The attributes only user-driven policies take.
 const USER_DRIVEN_ONLY: &[&str] = &[
@@ -446,6 +468,15 @@ impl TargetVerdict {
         }
     }
 
+    /// A refusal that waiting for replication cannot change.
+    fn is_lasting(&self) -> bool {
+        self.failures.iter().any(|(_, code)| {
+            LASTING_REFUSALS
+                .iter()
+                .any(|lasting| code.eq_ignore_ascii_case(lasting))
+        })
+    }
+
     /// Intune does not see the group yet (it was just created).
     fn group_not_seen_yet(&self) -> bool {
         !self.succeeded
@@ -523,6 +554,60 @@ fn refusal(group_id: &str, code: &str) -> (String, String) {
     (summary.to_string(), detail)
 }
 
+/// The create timeout of a `timeouts` block.
+fn create_timeout(timeouts: &Attr<PolicyTimeouts>) -> std::time::Duration {
+    timeouts
+        .known()
+        .and_then(|t| t.create.known())
+        .and_then(|text| crate::devices::parse_duration(text).ok())
+        .unwrap_or(DEFAULT_CREATE_TIMEOUT)
+}
+
+/// How setting a policy's device group ended.
+enum DeviceGroupOutcome {
+    Set,
+    /// Intune refused the group; the diagnostics say why.
+    Refused,
+    /// Intune answered 500: with application credentials, the known
+    /// limitation of `setEnrollmentTimeDeviceMembershipTarget`.
+    ServerError(GraphError),
+    /// Any other failure, already reported.
+    Failed,
+}
+
+/// The diagnostic for a 500 from `setEnrollmentTimeDeviceMembershipTarget`:
+/// with application credentials, a known limitation, and the ways through.
+fn server_error_diagnostic(
+    policy_id: &str,
+    group_id: &str,
+    delegated: bool,
+    error: &GraphError,
+) -> (String, String) {
+    if delegated {
+        return (
+            "Intune failed to set the policy's device group".to_string(),
+            format!(
+                "Setting group {group_id} as the device group of policy {policy_id} failed with a server error; \
+                 the policy is kept without its device group and the next apply tries again. ({error})"
+            ),
+        );
+    }
+    (
+        "Intune refused to set the device group for application credentials".to_string(),
+        format!(
+            "Intune answered 500 to setEnrollmentTimeDeviceMembershipTarget for policy {policy_id}. This action \
+             has been observed to fail this way for application (app-only) credentials (client secret, \
+             certificate, OIDC, managed identity) while working for a signed-in user, although Microsoft \
+             documents application permissions as supported; retrying does not help. The policy is kept, \
+             without its device group. Ways through: (1) apply again with delegated credentials, \
+             `use_device_code = true` with your own public client application (see the provider documentation, \
+             \"Credentials and what they can reach\"); or (2) set group {group_id} as the policy's device group \
+             in the Intune admin center (Devices > Windows > Enrollment > Device preparation policies); the \
+             provider then reads it back as `device_group_id`, without a diff. ({error})"
+        ),
+    )
+}
+
 impl DevicePreparationPolicyModel {
     fn mode(&self) -> DeploymentMode {
         self.deployment_mode
@@ -554,11 +639,18 @@ impl DevicePreparationPolicyModel {
             .flat_map(IdSet::known_ids)
             .cloned()
             .collect();
-        match self.mode() {
-            DeploymentMode::Automatic => vec![
-                APPS_AUTOMATIC.strings(apps),
-                SCRIPTS_AUTOMATIC.strings(scripts),
-            ],
+        // No apps or no scripts chosen: the setting is left out, as the admin
+        // center and other tools do, rather than sent as an empty collection.
+        let chosen = |spec: &Spec, values: Vec<String>| -> Option<Setting> {
+            (!values.is_empty()).then(|| spec.strings(values))
+        };
+        let (apps_spec, scripts_spec) = match self.mode() {
+            DeploymentMode::Automatic => (&APPS_AUTOMATIC, &SCRIPTS_AUTOMATIC),
+            DeploymentMode::UserDriven => (&APPS_USER_DRIVEN, &SCRIPTS_USER_DRIVEN),
+        };
+        let apps_and_scripts = [chosen(apps_spec, apps), chosen(scripts_spec, scripts)];
+        let mut settings = match self.mode() {
+            DeploymentMode::Automatic => Vec::new(),
             DeploymentMode::UserDriven => vec![
                 DEPLOYMENT_MODE.choice("_0"),
                 DEPLOYMENT_TYPE.choice("_0"),
@@ -587,10 +679,10 @@ impl DevicePreparationPolicyModel {
                     self.allow_diagnostics.known().copied().unwrap_or(false),
                 )),
                 DEVICE_GROUPS.string(String::new()),
-                APPS_USER_DRIVEN.strings(apps),
-                SCRIPTS_USER_DRIVEN.strings(scripts),
             ],
-        }
+        };
+        settings.extend(apps_and_scripts.into_iter().flatten());
+        settings
     }
 
     fn to_graph(&self, app_types: &BTreeMap<String, String>) -> Policy {
@@ -687,6 +779,7 @@ impl DevicePreparationPolicyModel {
                     .collect(),
             ),
             priority: policy.priority_meta_data.and_then(|p| p.priority).into(),
+            timeouts: prior.timeouts.clone(),
         }
     }
 }
@@ -732,20 +825,45 @@ impl DevicePreparationPolicy {
         let settings: Vec<Value> = client
             .list(ApiVersion::Beta, &format!("{path}/settings"))
             .await?;
-        let target: Value = client
-            .post_idempotent(
+        let mut warnings = warnings;
+        // Some tenants answer this action with an error (CIPP falls back to
+        // what it last wrote); that does not fail the read: the last known
+        // device group stays.
+        let target: Option<Value> = match client
+            .post_idempotent_without_body(
                 ApiVersion::Beta,
                 &format!("{path}/retrieveEnrollmentTimeDeviceMembershipTarget"),
-                &crate::payloads::Empty {},
             )
-            .await?;
+            .await
+        {
+            Ok(target) => Some(target),
+            Err(e) if matches!(e.status(), Some(400 | 404 | 500..=599)) => {
+                tracing::warn!(%id, error = %e, "cannot read the policy's device group; keeping the last known one");
+                if let Some(diags) = warnings.as_deref_mut() {
+                    diags.warning_at(
+                        AttrPath::root("device_group_id"),
+                        "Cannot read the policy's device group",
+                        format!(
+                            "Intune did not answer retrieveEnrollmentTimeDeviceMembershipTarget for policy {id}, so \
+                             `device_group_id` keeps its last known value. ({e})"
+                        ),
+                    );
+                }
+                None
+            }
+            Err(e) => return Err(e),
+        };
         let assignments: Vec<Assignment> = client
             .list(ApiVersion::Beta, &format!("{path}/assignments"))
             .await?;
-        if let Some(diags) = warnings {
+        let device_group = match &target {
+            Some(target) => retrieved_target(target),
+            None => prior.device_group_id.known().cloned(),
+        };
+        if let (Some(diags), Some(target)) = (warnings, &target) {
             // Intune validates the stored device group again on every
             // retrieve: say so when it no longer qualifies.
-            for (group, code) in TargetVerdict::parse(&target).failures {
+            for (group, code) in TargetVerdict::parse(target).failures {
                 let (summary, detail) = refusal(&group, &code);
                 diags.warning_at(
                     AttrPath::root("device_group_id"),
@@ -757,7 +875,7 @@ impl DevicePreparationPolicy {
         Ok(Some(DevicePreparationPolicyModel::from_graph(
             policy,
             &ReadSettings::parse(&settings),
-            retrieved_target(&target),
+            device_group,
             Targets::from_assignments(&assignments),
             prior,
         )))
@@ -801,14 +919,19 @@ impl DevicePreparationPolicy {
         Some(types)
     }
 
-    /// Sets the device group; a refusal becomes an error saying what to do.
+    /// Sets the device group. Intune may refuse a group created moments
+    /// ago, or one whose owner was just added, until they replicate to it:
+    /// while the directory shows the group as it must be, any refusal but a
+    /// lasting one is tried again until `deadline`. A refusal becomes an
+    /// error saying what to do.
     async fn set_device_group(
         &self,
         client: &GraphClient,
         id: &str,
         group_id: &str,
+        deadline: tokio::time::Instant,
         diags: &mut Diagnostics,
-    ) -> bool {
+    ) -> DeviceGroupOutcome {
         let body = MembershipTargets {
             enrollment_time_device_membership_targets: vec![MembershipTarget {
                 target_type: STATIC_SECURITY_GROUP,
@@ -816,22 +939,48 @@ impl DevicePreparationPolicy {
             }],
         };
         let path = format!("{COLLECTION}/{id}/setEnrollmentTimeDeviceMembershipTarget");
-        let answer: Value = match client
-            .post_until_visible(ApiVersion::Beta, &path, &body, |answer: &Value| {
-                TargetVerdict::parse(answer).group_not_seen_yet()
-            })
-            .await
-        {
-            Ok(answer) => answer,
-            Err(e) => {
-                report(diags, "set the policy's device group", &e);
-                return false;
+        let mut attempt: u32 = 0;
+        let verdict = loop {
+            let answer: Value = match client
+                .post_until_visible(ApiVersion::Beta, &path, &body, |answer: &Value| {
+                    TargetVerdict::parse(answer).group_not_seen_yet()
+                })
+                .await
+            {
+                Ok(answer) => answer,
+                Err(e) if e.status() == Some(500) => return DeviceGroupOutcome::ServerError(e),
+                Err(e) => {
+                    report(diags, "set the policy's device group", &e);
+                    return DeviceGroupOutcome::Failed;
+                }
+            };
+            let verdict = TargetVerdict::parse(&answer);
+            if verdict.succeeded {
+                return DeviceGroupOutcome::Set;
             }
+            let wait = crate::graph::consistency::replication_delay(attempt);
+            if verdict.is_lasting()
+                || tokio::time::Instant::now() + wait > deadline
+                || !matches!(device_group_problems(client, group_id).await, Ok(check) if check.problems.is_empty())
+            {
+                break verdict;
+            }
+            tracing::info!(
+                policy = %id,
+                group = %group_id,
+                refusals = ?verdict.failures,
+                wait_ms = wait.as_millis() as u64,
+                "Intune refused a device group the directory shows as valid; waiting for replication"
+            );
+            if let Err(e) = client
+                .pause(wait, "waiting for Intune to see the device group's owner")
+                .await
+            {
+                report(diags, "set the policy's device group", &e);
+                return DeviceGroupOutcome::Failed;
+            }
+            attempt += 1;
         };
-        let verdict = TargetVerdict::parse(&answer);
-        if verdict.succeeded {
-            return true;
-        }
         if verdict.failures.is_empty() {
             let (summary, detail) = refusal(group_id, "");
             diags.error_at(AttrPath::root("device_group_id"), summary, detail);
@@ -841,7 +990,36 @@ impl DevicePreparationPolicy {
             let (summary, detail) = refusal(target, code);
             diags.error_at(AttrPath::root("device_group_id"), summary, detail);
         }
-        false
+        DeviceGroupOutcome::Refused
+    }
+
+    /// After Intune refused the device group of a new policy: a policy
+    /// without its device group is of no use, so it is removed and nothing
+    /// is left behind; it stays in state if that fails.
+    async fn remove_refused(
+        &self,
+        client: &GraphClient,
+        id: &str,
+        planned: &DevicePreparationPolicyModel,
+        diags: &mut Diagnostics,
+    ) -> Option<DevicePreparationPolicyModel> {
+        match client
+            .delete(ApiVersion::Beta, &format!("{COLLECTION}/{id}"))
+            .await
+        {
+            Ok(()) => {
+                tracing::info!(%id, "deleted the policy whose device group was refused");
+                None
+            }
+            Err(e) => {
+                report(
+                    diags,
+                    "delete the policy whose device group was refused (it stays in state and will be replaced)",
+                    &e,
+                );
+                self.fetch(client, id, planned, None).await.ok().flatten()
+            }
+        }
     }
 
     async fn assign(
@@ -1043,6 +1221,15 @@ impl Resource<GraphClient> for DevicePreparationPolicy {
     }
 
     fn validate(&self, config: &DevicePreparationPolicyModel, diags: &mut Diagnostics) {
+        if let Some(Attr::Known(text)) = config.timeouts.known().map(|t| &t.create)
+            && let Err(reason) = crate::devices::parse_duration(text)
+        {
+            diags.error_at(
+                AttrPath::root("timeouts").attr("create"),
+                "Invalid timeout",
+                reason,
+            );
+        }
         if config.deployment_mode == Attr::Known(DeploymentMode::Automatic) {
             let set: [(&str, bool); 7] = [
                 ("join_type", !config.join_type.is_null()),
@@ -1209,26 +1396,32 @@ impl Resource<GraphClient> for DevicePreparationPolicy {
         )
         .await?;
         let group = planned.device_group_id.known().cloned().unwrap_or_default();
-        if !self.set_device_group(client, &id, &group, diags).await {
-            // A policy without its device group is of no use: remove it so
-            // nothing is left behind; keep it in state if that fails.
-            return match client
-                .delete(ApiVersion::Beta, &format!("{COLLECTION}/{id}"))
-                .await
-            {
-                Ok(()) => {
-                    tracing::info!(%id, "deleted the policy whose device group was refused");
-                    None
-                }
-                Err(e) => {
-                    report(
-                        diags,
-                        "delete the policy whose device group was refused (it stays in state and will be replaced)",
-                        &e,
-                    );
-                    self.fetch(client, &id, &planned, None).await.ok().flatten()
-                }
-            };
+        let deadline = tokio::time::Instant::now() + create_timeout(&planned.timeouts);
+        let mut group_not_set = false;
+        match self
+            .set_device_group(client, &id, &group, deadline, diags)
+            .await
+        {
+            DeviceGroupOutcome::Set => {}
+            DeviceGroupOutcome::ServerError(e) => {
+                // Not retried (it fails the same way every time) and not an
+                // error: an error would taint the new policy, and the next
+                // apply would delete it together with a device group set
+                // meanwhile in the admin center.
+                let (summary, detail) =
+                    server_error_diagnostic(&id, &group, client.is_delegated(), &e);
+                diags.warning_at(
+                    AttrPath::root("device_group_id"),
+                    summary,
+                    format!(
+                        "{detail} Until the device group is set, plans show `device_group_id` as a change."
+                    ),
+                );
+                group_not_set = true;
+            }
+            DeviceGroupOutcome::Refused | DeviceGroupOutcome::Failed => {
+                return self.remove_refused(client, &id, &planned, diags).await;
+            }
         }
         if let Some(groups) = known_ids(&planned.include_group_ids)
             && !groups.is_empty()
@@ -1237,6 +1430,12 @@ impl Resource<GraphClient> for DevicePreparationPolicy {
             report(diags, "assign the device preparation policy", &e);
         }
         match self.fetch(client, &id, &planned, None).await {
+            // The configured group is what this apply promised; the next
+            // refresh shows the policy as it is.
+            Ok(Some(state)) if group_not_set => Some(DevicePreparationPolicyModel {
+                device_group_id: planned.device_group_id.clone(),
+                ..state
+            }),
             Ok(Some(state)) => Some(state),
             Ok(None) => {
                 diags.error(
@@ -1295,6 +1494,7 @@ impl Resource<GraphClient> for DevicePreparationPolicy {
             include_group_ids: prior.include_group_ids.clone(),
             device_group_id: prior.device_group_id.clone(),
             priority: prior.priority.clone(),
+            timeouts: prior.timeouts.clone(),
             ..planned.clone()
         };
         let mut put = false;
@@ -1313,7 +1513,15 @@ impl Resource<GraphClient> for DevicePreparationPolicy {
         }
         if put || prior.device_group_id != planned.device_group_id {
             let group = planned.device_group_id.known().cloned().unwrap_or_default();
-            self.set_device_group(client, &id, &group, diags).await;
+            let deadline = tokio::time::Instant::now() + create_timeout(&planned.timeouts);
+            if let DeviceGroupOutcome::ServerError(e) = self
+                .set_device_group(client, &id, &group, deadline, diags)
+                .await
+            {
+                let (summary, detail) =
+                    server_error_diagnostic(&id, &group, client.is_delegated(), &e);
+                diags.error_at(AttrPath::root("device_group_id"), summary, detail);
+            }
         }
         if prior.include_group_ids != planned.include_group_ids {
             let groups = known_ids(&planned.include_group_ids).unwrap_or_default();
@@ -1435,7 +1643,7 @@ mod tests {
                 .expect("apps")
                 .constraints
                 .max_items,
-            Some(10)
+            Some(25)
         );
         assert_eq!(
             b.attribute("allowed_script_ids")
@@ -1493,7 +1701,15 @@ mod tests {
         assert_eq!(body["platforms"], json!("windows10"));
         assert_eq!(body["technologies"], json!("enrollment"));
         let settings = body["settings"].as_array().expect("settings");
-        assert_eq!(settings.len(), 11);
+        // No script chosen: the scripts setting is left out, not sent empty.
+        assert_eq!(settings.len(), 10);
+        assert!(
+            !settings
+                .iter()
+                .any(|s| s["settingInstance"]["settingDefinitionId"]
+                    == json!("enrollment_autopilot_dpp_allowedscriptids")),
+            "{body}"
+        );
         let first = &settings[0]["settingInstance"];
         assert_eq!(
             first["settingDefinitionId"],
@@ -1579,17 +1795,31 @@ mod tests {
             .iter()
             .filter_map(|s| s["settingInstance"]["settingDefinitionId"].as_str())
             .collect();
+        assert_eq!(ids, ["enrollment_autopilot_dpp_allowedscriptids"]);
         assert_eq!(
-            ids,
-            [
-                "enrollment_autopilot_dpp_allowedappids",
-                "enrollment_autopilot_dpp_allowedscriptids"
-            ]
-        );
-        assert_eq!(
-            body["settings"][1]["settingInstance"]["settingInstanceTemplateReference"]["settingInstanceTemplateId"],
+            body["settings"][0]["settingInstance"]["settingInstanceTemplateReference"]["settingInstanceTemplateId"],
             json!("ff20a4a9-a2f4-4a2e-84e0-4cd1dc9bed31")
         );
+    }
+
+    #[test]
+    fn no_apps_and_no_scripts_send_neither_setting() {
+        let m = user_driven();
+        let body = serde_json::to_value(m.to_graph(&BTreeMap::new())).expect("json");
+        let ids: Vec<&str> = body["settings"]
+            .as_array()
+            .expect("settings")
+            .iter()
+            .filter_map(|s| s["settingInstance"]["settingDefinitionId"].as_str())
+            .collect();
+        assert_eq!(ids.len(), 9, "{ids:?}");
+        assert!(!ids.iter().any(|id| id.contains("allowed")), "{ids:?}");
+        let automatic = DevicePreparationPolicyModel {
+            deployment_mode: Attr::Known(DeploymentMode::Automatic),
+            ..user_driven()
+        };
+        let body = serde_json::to_value(automatic.to_graph(&BTreeMap::new())).expect("json");
+        assert_eq!(body["settings"], json!([]));
     }
 
     #[test]

@@ -79,12 +79,25 @@ pub(crate) struct GraphGroup {
     #[serde(default)]
     security_enabled: Option<bool>,
     #[serde(default)]
+    #[schemars(extend("items" = {"enum": [DYNAMIC]}))]
     group_types: Vec<String>,
-    #[serde(default)]
+    /// Sent for dynamic groups only: static groups carry no rule (never an
+    /// explicit `null`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String", length(min = 1))]
     membership_rule: Option<String>,
-    #[serde(default)]
+    /// `On` for dynamic groups; `Paused` when a dynamic group turns static
+    /// (Microsoft's documented conversion: rule processing paused and
+    /// `DynamicMembership` removed from `groupTypes`); never `null`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String", extend("enum" = [RULE_ON, RULE_PAUSED]))]
     membership_rule_processing_state: Option<String>,
 }
+
+/// `membershipRuleProcessingState` of a dynamic group.
+const RULE_ON: &str = "On";
+/// `membershipRuleProcessingState` of a dynamic group turned static.
+const RULE_PAUSED: &str = "Paused";
 
 impl GraphGroup {
     fn is_dynamic(&self) -> bool {
@@ -181,7 +194,10 @@ impl GroupModel {
         }
     }
 
-    fn to_graph(&self) -> GraphGroup {
+    /// The group's properties for a create or a PATCH. `was_dynamic`: the
+    /// group is dynamic now; when the configuration makes it static, rule
+    /// processing is paused as Microsoft documents the change of type.
+    fn to_graph(&self, was_dynamic: bool) -> GraphGroup {
         let rule = self.membership_rule.known().cloned();
         let display_name = self.display_name.known().cloned().unwrap_or_default();
         GraphGroup {
@@ -201,7 +217,11 @@ impl GroupModel {
             } else {
                 Vec::new()
             },
-            membership_rule_processing_state: rule.as_ref().map(|_| "On".to_string()),
+            membership_rule_processing_state: match (&rule, was_dynamic) {
+                (Some(_), _) => Some(RULE_ON.to_string()),
+                (None, true) => Some(RULE_PAUSED.to_string()),
+                (None, false) => None,
+            },
             membership_rule: rule,
         }
     }
@@ -732,7 +752,7 @@ impl Resource<GraphClient> for Group {
                 property: "displayName",
                 name: planned.display_name.known().map_or("", String::as_str),
             },
-            &planned.to_graph(),
+            &planned.to_graph(false),
             "the group",
             |created: &GraphGroup| created.id.clone(),
             diags,
@@ -787,7 +807,11 @@ impl Resource<GraphClient> for Group {
             || prior.membership_rule != planned.membership_rule;
         if properties_changed
             && let Err(e) = client
-                .patch(ApiVersion::V1, &path, &planned.to_graph())
+                .patch(
+                    ApiVersion::V1,
+                    &path,
+                    &planned.to_graph(prior.membership_rule.is_known()),
+                )
                 .await
         {
             report(diags, "update the group", &e);
@@ -949,6 +973,31 @@ mod tests {
             display_name: Attr::Known("Devices".into()),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn static_groups_carry_no_rule_and_turning_static_pauses_the_rule() {
+        let body = |model: &GroupModel, was_dynamic: bool| {
+            serde_json::to_value(model.to_graph(was_dynamic)).expect("json")
+        };
+        let created = body(&config(), false);
+        assert_eq!(created["groupTypes"], serde_json::json!([]));
+        for key in ["membershipRule", "membershipRuleProcessingState"] {
+            assert!(created.get(key).is_none(), "{key} sent: {created}");
+        }
+        let dynamic = GroupModel {
+            membership_rule: Attr::Known(ALL_AUTOPILOT_DEVICES_RULE.into()),
+            ..config()
+        };
+        let sent = body(&dynamic, false);
+        assert_eq!(sent["groupTypes"], serde_json::json!([DYNAMIC]));
+        assert_eq!(sent["membershipRuleProcessingState"], "On");
+        assert_eq!(sent["membershipRule"], ALL_AUTOPILOT_DEVICES_RULE);
+        // Dynamic to static: the type removed, rule processing paused, no null anywhere.
+        let turned = body(&config(), true);
+        assert_eq!(turned["groupTypes"], serde_json::json!([]));
+        assert_eq!(turned["membershipRuleProcessingState"], "Paused");
+        assert!(turned.get("membershipRule").is_none(), "{turned}");
     }
 
     fn errors(model: &GroupModel) -> Vec<String> {
