@@ -53,7 +53,7 @@ impl Source {
             id: Attr::Known(id),
             text: Attr::Known(format!("{seed}-text")),
             number: Attr::Known(number),
-            flag: Attr::Known(seed.len() % 2 == 0),
+            flag: Attr::Known(seed.len().is_multiple_of(2)),
             texts: Attr::Known(vec![format!("{seed}-a"), format!("{seed}-b")]),
             tags: Attr::Known(BTreeSet::from([format!("{seed}-x"), format!("{seed}-y")])),
             labels: Attr::Known(BTreeMap::from([("seed".to_string(), seed.clone())])),
