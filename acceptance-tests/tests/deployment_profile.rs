@@ -552,10 +552,10 @@ resource "autopilot_deployment_profile" "x" {{
     tf.write_config(&config("user_driven"));
     tf.apply()
         .assert_contains("0 added, 1 changed, 0 destroyed");
-    assert_eq!(state_values(&tf)["user_type"], json!("administrator"));
+    assert_eq!(state_values(&tf)["user_type"], json!("standard"));
     assert_eq!(
         the_only_profile(&lab)["outOfBoxExperienceSetting"]["userType"],
-        json!("administrator")
+        json!("standard")
     );
     tf.assert_no_changes();
 

@@ -128,9 +128,11 @@ pub fn test(root: &Path, only: &[String], extra_args: &[String]) -> Result<()> {
         let args: Vec<String> = if !extra_args.is_empty() {
             extra_args.to_vec()
         } else if pass == 0 {
-            vec!["--workspace".to_string()]
+            vec!["--workspace".to_string(), "--no-fail-fast".to_string()]
         } else {
-            vec!["-p".to_string(), "acceptance-tests".to_string()]
+            ["-p", "acceptance-tests", "--no-fail-fast"]
+                .map(String::from)
+                .to_vec()
         };
         ui::progress(format!(
             "Pass {} of {}: Terraform v{}",
