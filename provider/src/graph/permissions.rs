@@ -367,6 +367,11 @@ pub const TYPES: &[TypeCalls] = &[
                 "update (`user_principal_name` removed)",
             ),
             call(
+                "POST",
+                "/beta/deviceManagement/windowsAutopilotSettings/sync",
+                "create, update (an Autopilot sync, so that written properties show)",
+            ),
+            call(
                 "DELETE",
                 "/beta/deviceManagement/windowsAutopilotDeviceIdentities/{id}",
                 "destroy (deregistration)",
@@ -421,6 +426,11 @@ pub const TYPES: &[TypeCalls] = &[
                 "POST",
                 "/beta/deviceManagement/windowsAutopilotDeviceIdentities/{id}/unassignUserFromDevice",
                 "update (a row's `Assigned User` removed)",
+            ),
+            call(
+                "POST",
+                "/beta/deviceManagement/windowsAutopilotSettings/sync",
+                "create, update (an Autopilot sync, so that written properties show)",
             ),
             call(
                 "DELETE",
