@@ -36,13 +36,31 @@ pub fn cargo_command(root: &Path) -> Command {
 pub fn build_binaries(root: &Path) -> Result<Binaries> {
     let mut cmd = cargo_command(root);
     cmd.args(["build", "-p", PROVIDER_PACKAGE, "-p", LAB_PACKAGE])
-        .args(["-p", CONFORMANCE_PACKAGE])
-        .args(["--message-format", "json-render-diagnostics"])
+        .args(["-p", CONFORMANCE_PACKAGE]);
+    let mut executables = build_executables(cmd)?;
+    let mut take = |name: &str| {
+        executables.remove(name).with_context(|| {
+            format!("cargo built no binary named `{name}` (package `{name}` must have a [[bin]] of that name)")
+        })
+    };
+    let binaries = Binaries {
+        provider: take(PROVIDER_PACKAGE)?,
+        lab: take(LAB_PACKAGE)?,
+        conformance: take(CONFORMANCE_PACKAGE)?,
+    };
+    ui::detail(format!("provider: {}", binaries.provider.display()));
+    ui::detail(format!("lab:      {}", binaries.lab.display()));
+    Ok(binaries)
+}
+
+/// Runs a `cargo build` with `--message-format json-render-diagnostics` added and returns the
+/// executables cargo reports, by target name (so `CARGO_TARGET_DIR`, profiles and targets are
+/// honoured).
+pub fn build_executables(mut cmd: Command) -> Result<BTreeMap<String, PathBuf>> {
+    cmd.args(["--message-format", "json-render-diagnostics"])
         .stdout(Stdio::piped());
     let shown = ui::display_command(&cmd);
-    ui::progress(format!(
-        "Building: cargo build -p {PROVIDER_PACKAGE} -p {LAB_PACKAGE} -p {CONFORMANCE_PACKAGE}"
-    ));
+    ui::progress(format!("Building: {shown}"));
     ui::flush();
     let mut child = cmd
         .spawn()
@@ -62,19 +80,7 @@ pub fn build_binaries(root: &Path) -> Result<Binaries> {
     if !status.success() {
         bail!("`{shown}` failed ({})", ui::describe_status(status));
     }
-    let mut take = |name: &str| {
-        executables.remove(name).with_context(|| {
-            format!("cargo built no binary named `{name}` (package `{name}` must have a [[bin]] of that name)")
-        })
-    };
-    let binaries = Binaries {
-        provider: take(PROVIDER_PACKAGE)?,
-        lab: take(LAB_PACKAGE)?,
-        conformance: take(CONFORMANCE_PACKAGE)?,
-    };
-    ui::detail(format!("provider: {}", binaries.provider.display()));
-    ui::detail(format!("lab:      {}", binaries.lab.display()));
-    Ok(binaries)
+    Ok(executables)
 }
 
 /// `(target name, executable)` from one `--message-format json` line of a binary artifact.

@@ -20,9 +20,8 @@
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use anyhow::{Context, Result, bail};
 use pgp::composed::{Deserializable, DetachedSignature, SignedSecretKey};
@@ -31,7 +30,7 @@ use pgp::ser::Serialize;
 use pgp::types::Password;
 use sha2::{Digest, Sha256};
 
-use crate::cargo::{PROVIDER_PACKAGE, cargo_command, executable_artifact};
+use crate::cargo::{PROVIDER_PACKAGE, build_executables, cargo_command};
 use crate::ui;
 
 /// The provider's version (the workspace's).
@@ -195,36 +194,13 @@ pub fn package_for_tests(target_dir: &Path, provider: &Path) -> Result<PathBuf> 
 /// executable cargo reports.
 pub fn build_provider(root: &Path, profile: &str, target: Option<&str>) -> Result<PathBuf> {
     let mut cmd = cargo_command(root);
-    cmd.args(["build", "-p", PROVIDER_PACKAGE, "--profile", profile])
-        .args(["--message-format", "json-render-diagnostics"])
-        .stdout(Stdio::piped());
+    cmd.args(["build", "-p", PROVIDER_PACKAGE, "--profile", profile]);
     if let Some(target) = target {
         cmd.args(["--target", target]);
     }
-    let shown = ui::display_command(&cmd);
-    ui::progress(format!("Building: {shown}"));
-    ui::flush();
-    let mut child = cmd
-        .spawn()
-        .with_context(|| format!("could not start `{shown}`"))?;
-    let stdout = child
-        .stdout
-        .take()
-        .context("cargo's stdout was not captured")?;
-    let mut provider = None;
-    for line in BufReader::new(stdout).lines() {
-        let line = line.context("could not read cargo's output")?;
-        if let Some((name, path)) = executable_artifact(&line)
-            && name == PROVIDER_PACKAGE
-        {
-            provider = Some(path);
-        }
-    }
-    let status = child.wait().context("could not wait for cargo")?;
-    if !status.success() {
-        bail!("`{shown}` failed ({})", ui::describe_status(status));
-    }
-    provider.with_context(|| format!("`{shown}` reported no `{PROVIDER_PACKAGE}` executable"))
+    build_executables(cmd)?
+        .remove(PROVIDER_PACKAGE)
+        .with_context(|| format!("cargo reported no `{PROVIDER_PACKAGE}` executable"))
 }
 
 /// Writes `dist/terraform-provider-autopilot_<version>_<platform>.zip` holding `binary` as
