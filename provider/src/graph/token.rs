@@ -205,32 +205,15 @@ impl TokenCache {
                 }
             }
         }
-        let response = self
-            .http
-            .post(&self.device_code_url)
-            .form(&[
-                ("client_id", self.client_id.as_str()),
-                ("scope", scope.as_str()),
-            ])
-            .send()
-            .await
-            .map_err(|e| GraphError::Transport {
-                url: self.device_code_url.clone(),
-                reason: e.to_string(),
-            })?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| GraphError::Transport {
-            url: self.device_code_url.clone(),
-            reason: e.to_string(),
-        })?;
-        if !status.is_success() {
-            return Err(token_error(status.as_u16(), &bytes));
-        }
-        let answer: device_code::DeviceCodeAnswer =
-            serde_json::from_slice(&bytes).map_err(|e| GraphError::Decode {
-                path: self.device_code_url.clone(),
-                reason: e.to_string(),
-            })?;
+        let answer: device_code::DeviceCodeAnswer = self
+            .post_form(
+                &self.device_code_url,
+                &[
+                    ("client_id", self.client_id.as_str()),
+                    ("scope", scope.as_str()),
+                ],
+            )
+            .await?;
         let code = device_code::pending_from(answer);
         cached.pending = Some(code.clone());
         device_code::save(cache, &cached)?;
@@ -253,26 +236,34 @@ impl TokenCache {
 
     /// A token request for a user's tokens (device code or refresh token).
     async fn user_tokens(&self, form: &[(&str, &str)]) -> Result<device_code::Tokens, GraphError> {
+        self.post_form(&self.token_url, form).await
+    }
+
+    /// POSTs a form to the login endpoint and reads its JSON answer; a refusal becomes the
+    /// token error it names.
+    async fn post_form<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &str,
+        form: &[(&str, &str)],
+    ) -> Result<T, GraphError> {
+        let transport = |e: reqwest::Error| GraphError::Transport {
+            url: url.to_string(),
+            reason: e.to_string(),
+        };
         let response = self
             .http
-            .post(&self.token_url)
+            .post(url)
             .form(form)
             .send()
             .await
-            .map_err(|e| GraphError::Transport {
-                url: self.token_url.clone(),
-                reason: e.to_string(),
-            })?;
+            .map_err(transport)?;
         let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| GraphError::Transport {
-            url: self.token_url.clone(),
-            reason: e.to_string(),
-        })?;
+        let bytes = response.bytes().await.map_err(transport)?;
         if !status.is_success() {
             return Err(token_error(status.as_u16(), &bytes));
         }
         serde_json::from_slice(&bytes).map_err(|e| GraphError::Decode {
-            path: self.token_url.clone(),
+            path: url.to_string(),
             reason: e.to_string(),
         })
     }
