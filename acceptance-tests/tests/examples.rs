@@ -559,22 +559,27 @@ fn gitops_pull_request_plan_against_a_throwaway_lab() {
     );
 }
 
-/// Two tenants (two labs with their own tenant ids) from one configuration: each gets its own
-/// baseline through its provider alias, and nothing lands in the other tenant.
-#[test]
-fn many_tenants_one_configuration() {
-    const CONTOSO: &str = "c0ffee00-0000-4000-8000-00000000c701";
-    const FABRIKAM: &str = "fab00000-0000-4000-8000-00000000fab1";
-    let contoso = Lab::start_with_args(&["--tenant-id", CONTOSO]);
-    let fabrikam = Lab::start_with_args(&["--tenant-id", FABRIKAM]);
-    let tenant = |lab: &Lab| {
-        serde_json::json!({
+/// The many tenants guide's configuration in a workspace, against two labs with the given
+/// tenant ids: one app registration for both (the labs share the client id and secret), and
+/// `terraform.tfvars.json` naming each tenant (with its `environment` when given).
+fn many_tenants_workspace(
+    contoso_id: &str,
+    fabrikam_id: &str,
+    environments: [Option<&str>; 2],
+) -> (Lab, Lab, Terraform) {
+    let contoso = Lab::start_with_args(&["--tenant-id", contoso_id]);
+    let fabrikam = Lab::start_with_args(&["--tenant-id", fabrikam_id]);
+    let tenant = |lab: &Lab, environment: Option<&str>| {
+        let mut tenant = serde_json::json!({
             "tenant_id": lab.info().tenant_id,
             "graph_url": lab.info().graph_url,
             "login_url": lab.info().login_url,
-        })
+        });
+        if let Some(environment) = environment {
+            tenant["environment"] = serde_json::json!(environment);
+        }
+        tenant
     };
-    // One app registration for every tenant: the client id and secret are the same in both labs.
     let tf = workspace_with(vec![
         ("ARM_CLIENT_ID".into(), contoso.info().client_id.clone()),
         (
@@ -585,10 +590,23 @@ fn many_tenants_one_configuration() {
     prepare(&examples_dir().join("guides/many-tenants"), &tf);
     std::fs::write(
         tf.dir().join("terraform.tfvars.json"),
-        serde_json::json!({"tenants": {"contoso": tenant(&contoso), "fabrikam": tenant(&fabrikam)}})
-            .to_string(),
+        serde_json::json!({"tenants": {
+            "contoso": tenant(&contoso, environments[0]),
+            "fabrikam": tenant(&fabrikam, environments[1]),
+        }})
+        .to_string(),
     )
     .expect("write terraform.tfvars.json");
+    (contoso, fabrikam, tf)
+}
+
+/// Two tenants (two labs with their own tenant ids) from one configuration: each gets its own
+/// baseline through its provider alias, and nothing lands in the other tenant.
+#[test]
+fn many_tenants_one_configuration() {
+    const CONTOSO: &str = "c0ffee00-0000-4000-8000-00000000c701";
+    const FABRIKAM: &str = "fab00000-0000-4000-8000-00000000fab1";
+    let (contoso, fabrikam, tf) = many_tenants_workspace(CONTOSO, FABRIKAM, [None, None]);
 
     tf.run(&["init", "-no-color", "-input=false"]).success();
     tf.run(&["validate", "-no-color"]).success();
@@ -633,33 +651,8 @@ fn many_tenants_one_configuration() {
 fn many_tenants_with_a_us_government_tenant() {
     const CONTOSO: &str = "c0ffee00-0000-4000-8000-00000000c702";
     const FABRIKAM: &str = "fab00000-0000-4000-8000-00000000fab2";
-    let contoso = Lab::start_with_args(&["--tenant-id", CONTOSO]);
-    let fabrikam = Lab::start_with_args(&["--tenant-id", FABRIKAM]);
-    let tenant = |lab: &Lab, environment: &str| {
-        serde_json::json!({
-            "tenant_id": lab.info().tenant_id,
-            "environment": environment,
-            "graph_url": lab.info().graph_url,
-            "login_url": lab.info().login_url,
-        })
-    };
-    let tf = workspace_with(vec![
-        ("ARM_CLIENT_ID".into(), contoso.info().client_id.clone()),
-        (
-            "ARM_CLIENT_SECRET".into(),
-            contoso.info().client_secret.clone(),
-        ),
-    ]);
-    prepare(&examples_dir().join("guides/many-tenants"), &tf);
-    std::fs::write(
-        tf.dir().join("terraform.tfvars.json"),
-        serde_json::json!({"tenants": {
-            "contoso": tenant(&contoso, "usgovernment"),
-            "fabrikam": tenant(&fabrikam, "public"),
-        }})
-        .to_string(),
-    )
-    .expect("write terraform.tfvars.json");
+    let (contoso, fabrikam, tf) =
+        many_tenants_workspace(CONTOSO, FABRIKAM, [Some("usgovernment"), Some("public")]);
 
     tf.run(&["init", "-no-color", "-input=false"]).success();
     tf.apply()
