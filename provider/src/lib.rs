@@ -1,7 +1,8 @@
 //! terraform-provider-autopilot: Windows Autopilot through Microsoft Graph.
 //!
 //! `config` reads the provider block, `graph` is the one client every Graph
-//! call goes through, `resources` holds one module per resource type, and
+//! call goes through, `resources` holds one module per resource type,
+//! `registry` lists the types and what each declares about itself, and
 //! `export` writes a live tenant as configuration.
 
 pub mod config;
@@ -10,6 +11,7 @@ pub mod devices;
 pub mod export;
 pub mod graph;
 pub mod payloads;
+pub mod registry;
 pub mod resources;
 pub mod validate;
 
@@ -70,33 +72,16 @@ impl Provider for AutopilotProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn AnyResource<GraphClient>>> {
-        // One tenant snapshot per process, shared by the plan-time lints.
-        let tenant = Arc::new(resources::lints::TenantSnapshot::default());
-        vec![
-            Arc::new(resources::domain_join_profile::DomainJoinProfile::new(
-                tenant.clone(),
-            )),
-            Arc::new(
-                resources::device_preparation_policy::DevicePreparationPolicy::new(tenant.clone()),
-            ),
-            Arc::new(resources::deployment_profile::DeploymentProfile::new(
-                tenant,
-            )),
-            Arc::new(resources::enrollment_status_page::EnrollmentStatusPage),
-            Arc::new(resources::device::Device),
-            Arc::new(resources::device_csv::DeviceCsv),
-            Arc::new(resources::group::Group),
-        ]
+        registry::managed_types()
+            .into_iter()
+            .map(|managed| managed.resource)
+            .collect()
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn AnyDataSource<GraphClient>>> {
-        vec![
-            Arc::new(data_sources::deployment_profile::DeploymentProfileData),
-            Arc::new(data_sources::enrollment_status_page::EnrollmentStatusPageData),
-            Arc::new(data_sources::configuration_file::ConfigurationFile),
-            Arc::new(data_sources::devices::DevicesData),
-            Arc::new(data_sources::group_tag_rule::GroupTagRule),
-            Arc::new(data_sources::provisioning_client::ProvisioningClientData),
-        ]
+        registry::read_types()
+            .into_iter()
+            .map(|read| read.data_source)
+            .collect()
     }
 }

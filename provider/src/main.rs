@@ -46,8 +46,8 @@ struct ExportArgs {
     /// The directory to write into (created when missing).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
-    /// Export only these kinds (comma separated): groups, deployment_profiles, enrollment_status_pages, domain_join_profiles, device_preparation_policies, devices.
-    #[arg(long, value_name = "KIND,...", value_delimiter = ',', value_parser = parse_kind)]
+    /// Export only these kinds (comma separated).
+    #[arg(long, value_name = "KIND,...", value_delimiter = ',', value_parser = parse_kind, long_help = only_help())]
     only: Vec<Kind>,
     /// Export only objects whose display name contains TEXT, ignoring case (devices: serial number or name).
     #[arg(long, value_name = "TEXT")]
@@ -58,6 +58,14 @@ struct ExportArgs {
     /// Overwrite the files of an earlier export in DIR.
     #[arg(long)]
     force: bool,
+}
+
+/// `--only`'s long help: the kinds the provider's resources declare.
+fn only_help() -> String {
+    format!(
+        "Export only these kinds (comma separated): {}.",
+        Kind::names()
+    )
 }
 
 fn parse_kind(text: &str) -> Result<Kind, String> {

@@ -160,7 +160,7 @@ pub fn kind_file(
         ))
         .blank();
     }
-    if kind == Kind::Devices {
+    if kind == Kind::DEVICES {
         file.comment(DEVICES_NOTE).blank();
         let mut variable = Block::new("variable", &[HASHES_VARIABLE]);
         variable
@@ -269,8 +269,8 @@ mod tests {
 
     #[test]
     fn the_import_script_quotes_its_words() {
-        let group = exported(Kind::Groups, "sales", "1111-2222");
-        let odd = exported(Kind::Devices, "device_x", "it's");
+        let group = exported(Kind::GROUPS, "sales", "1111-2222");
+        let odd = exported(Kind::DEVICES, "device_x", "it's");
         let script = import_script(&[&group, &odd]);
         assert!(script.starts_with("#!/bin/sh\n"));
         assert!(script.contains("terraform=\"${TERRAFORM:-terraform}\"\n"));
@@ -280,7 +280,7 @@ mod tests {
 
     #[test]
     fn import_blocks_name_address_and_id() {
-        let group = exported(Kind::Groups, "sales", "1111");
+        let group = exported(Kind::GROUPS, "sales", "1111");
         let text = import_blocks(&[&group]);
         assert!(
             text.ends_with("\nimport {\n  to = autopilot_group.sales\n  id = \"1111\"\n}\n"),
@@ -296,7 +296,7 @@ mod tests {
         let refs = References::default();
         assert_eq!(
             kind_file(
-                Kind::EnrollmentStatusPages,
+                Kind::ENROLLMENT_STATUS_PAGES,
                 &[],
                 &schema,
                 &refs,
@@ -305,7 +305,7 @@ mod tests {
             None
         );
         let text = kind_file(
-            Kind::EnrollmentStatusPages,
+            Kind::ENROLLMENT_STATUS_PAGES,
             &[],
             &schema,
             &refs,

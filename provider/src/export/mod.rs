@@ -24,14 +24,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use tfplugin::schema::SchemaError;
-use tfplugin::{AnyResource, Diagnostics, Provider, Schema, Severity, Value};
+use tfplugin::{AnyResource, Diagnostics, Schema, Severity, Value};
 
+use crate::ProviderConfig;
 use crate::graph::{GraphClient, GraphError};
-use crate::{AutopilotProvider, ProviderConfig};
+use crate::registry::{self, Export};
 use files::{Extras, OutputDir};
-pub use kind::{Kind, UnknownKind};
+pub use kind::{ExportKind, Kind, Listing, UnknownKind};
 use render::{Exported, GroupRef, References};
-use tenant::{GroupSummary, Listed};
+use tenant::GroupSummary;
+pub use tenant::Listed;
 
 /// How many objects are read at the same time.
 const CONCURRENT_READS: usize = 8;
@@ -55,7 +57,7 @@ pub struct Options {
 impl Options {
     fn kinds(&self) -> BTreeSet<Kind> {
         if self.only.is_empty() {
-            Kind::ALL.into_iter().collect()
+            Kind::all().into_iter().collect()
         } else {
             self.only.iter().copied().collect()
         }
@@ -177,7 +179,7 @@ impl fmt::Display for Report {
         if self
             .counts
             .iter()
-            .any(|(k, n)| *k == Kind::Devices && *n > 0)
+            .any(|(k, n)| *k == Kind::DEVICES && *n > 0)
         {
             writeln!(
                 f,
@@ -240,18 +242,21 @@ struct Catalog {
 impl Catalog {
     fn new() -> Result<Catalog, ExportError> {
         let mut resources = BTreeMap::new();
-        for resource in AutopilotProvider.resources() {
-            let Some(kind) = Kind::ALL
-                .into_iter()
-                .find(|k| k.resource_type() == resource.type_name())
-            else {
+        // Every type declares how it is exported: a kind of its own, or
+        // covered by another type's (its objects are written there).
+        for managed in registry::managed_types() {
+            let Export::As(declaration) = managed.export else {
                 continue;
             };
-            let schema = resource.schema().map_err(|source| ExportError::Schema {
-                resource_type: kind.resource_type(),
-                source,
-            })?;
-            resources.insert(kind, (resource, Arc::new(schema)));
+            let kind = Kind::new(declaration);
+            let schema = managed
+                .resource
+                .schema()
+                .map_err(|source| ExportError::Schema {
+                    resource_type: kind.resource_type(),
+                    source,
+                })?;
+            resources.insert(kind, (managed.resource, Arc::new(schema)));
         }
         Ok(Catalog { resources })
     }
@@ -375,13 +380,13 @@ pub async fn export(client: Arc<GraphClient>, options: &Options) -> Result<Repor
 
     // Every kind but groups: those asked for, and those whose group
     // references decide which groups are the tenant's Autopilot groups.
-    for kind in Kind::ALL.into_iter().filter(|k| *k != Kind::Groups) {
+    for kind in Kind::all().into_iter().filter(|k| *k != Kind::GROUPS) {
         let wanted = kinds.contains(&kind);
-        let for_groups = kinds.contains(&Kind::Groups) && !kind.group_id_attributes().is_empty();
+        let for_groups = kinds.contains(&Kind::GROUPS) && !kind.group_id_attributes().is_empty();
         if !wanted && !for_groups {
             continue;
         }
-        let listed = match tenant::list(&client, kind).await {
+        let listed = match kind.list(&client).await {
             Ok(listed) => listed,
             Err(source) if wanted => {
                 return Err(ExportError::List {
@@ -445,7 +450,7 @@ pub async fn export(client: Arc<GraphClient>, options: &Options) -> Result<Repor
     // Without groups asked for, the directory only names the groups in
     // comments: reading it may fail (no directory permission) without
     // failing the export.
-    let directory: Option<BTreeMap<String, GroupSummary>> = if kinds.contains(&Kind::Groups)
+    let directory: Option<BTreeMap<String, GroupSummary>> = if kinds.contains(&Kind::GROUPS)
         || !referenced.is_empty()
     {
         match tenant::groups(&client).await {
@@ -455,9 +460,9 @@ pub async fn export(client: Arc<GraphClient>, options: &Options) -> Result<Repor
                     .map(|g| (g.id.to_ascii_lowercase(), g))
                     .collect(),
             ),
-            Err(source) if kinds.contains(&Kind::Groups) => {
+            Err(source) if kinds.contains(&Kind::GROUPS) => {
                 return Err(ExportError::List {
-                    kind: Kind::Groups,
+                    kind: Kind::GROUPS,
                     source: Box::new(source),
                 });
             }
@@ -469,7 +474,7 @@ pub async fn export(client: Arc<GraphClient>, options: &Options) -> Result<Repor
     } else {
         Some(BTreeMap::new())
     };
-    if kinds.contains(&Kind::Groups) {
+    if kinds.contains(&Kind::GROUPS) {
         let candidates: Vec<Listed> = directory
             .iter()
             .flat_map(BTreeMap::values)
@@ -483,15 +488,15 @@ pub async fn export(client: Arc<GraphClient>, options: &Options) -> Result<Repor
             .filter(|l| keeps(l))
             .collect();
         tracing::info!(objects = candidates.len(), "reading groups");
-        for (listed, result) in read_objects(&client, &catalog, Kind::Groups, candidates).await {
+        for (listed, result) in read_objects(&client, &catalog, Kind::GROUPS, candidates).await {
             match result {
                 Ok(value) => chosen.push(ReadObject {
-                    kind: Kind::Groups,
+                    kind: Kind::GROUPS,
                     listed,
                     value,
                 }),
                 Err(reason) => skipped.push(Skipped {
-                    kind: Kind::Groups,
+                    kind: Kind::GROUPS,
                     label: listed.label,
                     id: listed.id,
                     reason,
@@ -598,7 +603,7 @@ fn references(
         };
         refs.insert(id, GroupRef::Raw { why });
     }
-    for object in exported.iter().filter(|o| o.kind == Kind::Groups) {
+    for object in exported.iter().filter(|o| o.kind == Kind::GROUPS) {
         refs.insert(
             &object.id,
             GroupRef::Exported {
@@ -628,8 +633,8 @@ fn write_files(
             .cloned()
             .collect();
         let extras = Extras {
-            default_esp: *kind == Kind::EnrollmentStatusPages,
-            provisioning_client: *kind == Kind::Groups
+            default_esp: *kind == Kind::ENROLLMENT_STATUS_PAGES,
+            provisioning_client: *kind == Kind::GROUPS
                 && objects
                     .iter()
                     .any(|o| o.value.attr("provisioning_client_owner") == Some(&Value::Bool(true))),
@@ -669,16 +674,19 @@ mod tests {
             .collect(),
         );
         assert_eq!(
-            group_ids(Kind::DevicePreparationPolicies, &value),
+            group_ids(
+                Kind::new(&crate::resources::device_preparation_policy::EXPORT),
+                &value
+            ),
             ["d", "u"]
         );
-        assert!(group_ids(Kind::Devices, &value).is_empty());
+        assert!(group_ids(Kind::DEVICES, &value).is_empty());
     }
 
     #[test]
     fn names_do_not_depend_on_listing_order() {
         let read = |id: &str, label: &str| ReadObject {
-            kind: Kind::Groups,
+            kind: Kind::GROUPS,
             listed: Listed {
                 id: id.into(),
                 label: label.into(),
@@ -726,7 +734,7 @@ mod tests {
         .map(|g| (g.id.clone(), g))
         .collect();
         let exported = vec![Exported {
-            kind: Kind::Groups,
+            kind: Kind::GROUPS,
             id: "G1".into(),
             label: "Sales".into(),
             name: "sales".into(),
@@ -742,7 +750,7 @@ mod tests {
         let schema = Schema::of::<crate::resources::domain_join_profile::DomainJoinProfileModel>(0)
             .expect("schema");
         let object = Exported {
-            kind: Kind::DomainJoinProfiles,
+            kind: Kind::new(&crate::resources::domain_join_profile::EXPORT),
             id: "p".into(),
             label: "P".into(),
             name: "p".into(),
@@ -779,7 +787,7 @@ mod tests {
     fn options_list_the_files_they_may_write() {
         let options = Options {
             out: PathBuf::from("x"),
-            only: vec![Kind::Devices],
+            only: vec![Kind::DEVICES],
             filter: None,
             import_blocks: true,
             force: false,
@@ -791,9 +799,9 @@ mod tests {
     fn the_summary_says_what_to_run_next() {
         let report = Report {
             out: PathBuf::from("/tmp/out"),
-            counts: vec![(Kind::Groups, 2), (Kind::Devices, 1)],
+            counts: vec![(Kind::GROUPS, 2), (Kind::DEVICES, 1)],
             skipped: vec![Skipped {
-                kind: Kind::DeploymentProfiles,
+                kind: Kind::DEPLOYMENT_PROFILES,
                 label: "Odd".into(),
                 id: "p1".into(),
                 reason: "unsupported device type".into(),

@@ -86,7 +86,7 @@ impl References {
 pub fn resource_block(object: &Exported, schema: &Schema, refs: &References) -> Block {
     let mut block = Block::new("resource", &[object.kind.resource_type(), &object.name]);
     write_body(&mut block.body, object, &schema.block, &object.value, refs);
-    if object.kind == Kind::Devices {
+    if object.kind == Kind::DEVICES {
         let mut lifecycle = Block::new("lifecycle", &[]);
         lifecycle.body.comment(
             "The hardware hash above may be the placeholder: never let Terraform delete this\n\
@@ -188,16 +188,19 @@ fn is_service_default(name: &str, value: &Value) -> bool {
 
 /// Attributes a kind leaves out although the state holds them.
 fn omitted_for(object: &Exported, name: &str, value: &Value) -> bool {
-    match (object.kind, name) {
+    if object.kind != Kind::GROUPS {
+        return false;
+    }
+    match name {
         // A rule built from group tags or for all Autopilot devices is
         // configured through those; writing the rule too would conflict.
-        (Kind::Groups, "membership_rule") => {
+        "membership_rule" => {
             value.attr("group_tags").is_some_and(|v| !v.is_null())
                 || value.attr("all_autopilot_devices") == Some(&Value::Bool(true))
         }
         // No owners besides the Intune Provisioning Client: leave owners
         // unmanaged rather than insist on none.
-        (Kind::Groups, "owner_ids") => {
+        "owner_ids" => {
             matches!(value.attr("owner_ids"), Some(Value::Set(items) | Value::List(items)) if items.is_empty())
         }
         _ => false,
@@ -210,9 +213,12 @@ fn omitted_for(object: &Exported, name: &str, value: &Value) -> bool {
 /// a name Intune would refuse; the apply after the import renames the
 /// profile.
 pub fn accepted_text(object: &Exported, name: &str, value: &Value) -> Option<(String, String)> {
-    let (Kind::DeploymentProfiles, Value::String(text)) = (object.kind, value) else {
+    let Value::String(text) = value else {
         return None;
     };
+    if object.kind != Kind::DEPLOYMENT_PROFILES {
+        return None;
+    }
     let accepted = match name {
         "display_name" if profile_text::profile_name(text).is_err() => {
             profile_text::accepted_profile_name(text)
@@ -232,8 +238,8 @@ pub fn accepted_text(object: &Exported, name: &str, value: &Value) -> Option<(St
 }
 
 fn sensitive_expression(object: &Exported, name: &str) -> Option<Expr> {
-    match (object.kind, name) {
-        (Kind::Devices, "hardware_hash") => {
+    match name {
+        "hardware_hash" if object.kind == Kind::DEVICES => {
             let serial = object
                 .value
                 .attr("serial_number")
@@ -332,7 +338,7 @@ mod tests {
     fn computed_null_and_default_values_are_left_out() {
         let schema = Schema::of::<DomainJoinProfileModel>(0).expect("schema");
         let object = object(
-            Kind::DomainJoinProfiles,
+            Kind::new(&crate::resources::domain_join_profile::EXPORT),
             "contoso",
             serde_json::json!({
                 "id": "dj-1",
@@ -386,7 +392,7 @@ mod tests {
     fn scope_tags_other_than_the_default_are_written() {
         let schema = Schema::of::<DomainJoinProfileModel>(0).expect("schema");
         let object = object(
-            Kind::DomainJoinProfiles,
+            Kind::new(&crate::resources::domain_join_profile::EXPORT),
             "x",
             serde_json::json!({
                 "display_name": "X",
@@ -432,7 +438,7 @@ mod tests {
     fn a_tag_group_is_written_with_its_tags_not_its_rule() {
         let schema = Schema::of::<GroupModel>(0).expect("schema");
         let object = object(
-            Kind::Groups,
+            Kind::GROUPS,
             "sales",
             serde_json::json!({
                 "id": "g",
@@ -457,7 +463,7 @@ mod tests {
     fn a_custom_rule_and_owners_are_written() {
         let schema = Schema::of::<GroupModel>(0).expect("schema");
         let object = object(
-            Kind::Groups,
+            Kind::GROUPS,
             "custom",
             serde_json::json!({
                 "display_name": "Custom",
@@ -482,7 +488,7 @@ mod tests {
     fn a_device_takes_its_hash_from_the_variable_and_is_never_destroyed() {
         let schema = Schema::of::<DeviceModel>(0).expect("schema");
         let object = object(
-            Kind::Devices,
+            Kind::DEVICES,
             "device_5cg1",
             serde_json::json!({
                 "id": "d1",

@@ -1,15 +1,11 @@
-//! What the tenant holds, kind by kind: the ids and names of the objects
-//! to export. One paged listing per kind; the objects' values are read
-//! afterwards through each resource's own import and read.
+//! What the tenant holds: the ids and names of the objects to export (each
+//! kind lists its own, see `ExportKind::list`), and the groups, which the
+//! export chooses among. The objects' values are read afterwards through
+//! each resource's own import and read.
 
 use serde::Deserialize;
 
-use super::kind::Kind;
-use crate::devices::cache::DeviceCache;
 use crate::graph::{ApiVersion, GraphClient, GraphError};
-use crate::resources::{
-    deployment_profile, device_preparation_policy, domain_join_profile, enrollment_status_page,
-};
 
 /// One object found in the tenant.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +20,15 @@ pub struct Listed {
 }
 
 impl Listed {
+    /// An object known by its display name (none: an empty label).
+    pub fn named(id: String, label: Option<String>) -> Listed {
+        Listed {
+            id,
+            label: label.unwrap_or_default(),
+            also_known_as: None,
+        }
+    }
+
     /// Whether `--filter` keeps the object: `needle` (lowercase) is part of
     /// its label or other name, ignoring case.
     pub fn matches(&self, needle: &str) -> bool {
@@ -85,108 +90,6 @@ pub async fn groups(client: &GraphClient) -> Result<Vec<GroupSummary>, GraphErro
             "groups?$select=id,displayName,groupTypes,membershipRule,securityEnabled,mailEnabled&$top=999",
         )
         .await
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Named {
-    id: String,
-    #[serde(default, rename = "@odata.type")]
-    odata_type: Option<String>,
-    #[serde(default)]
-    display_name: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PolicySummary {
-    id: String,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    template_reference: Option<TemplateReference>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TemplateReference {
-    #[serde(default)]
-    template_id: Option<String>,
-}
-
-fn listed(id: String, label: Option<String>) -> Listed {
-    Listed {
-        id,
-        label: label.unwrap_or_default(),
-        also_known_as: None,
-    }
-}
-
-/// The objects of `kind` in the tenant, except those no resource manages:
-/// the default Enrollment Status Page is left out. Groups are chosen
-/// elsewhere (see [`groups`]).
-pub async fn list(client: &GraphClient, kind: Kind) -> Result<Vec<Listed>, GraphError> {
-    Ok(match kind {
-        Kind::Groups => groups(client)
-            .await?
-            .into_iter()
-            .map(|g| listed(g.id, g.display_name))
-            .collect(),
-        Kind::DeploymentProfiles => deployment_profile::list_profiles(client)
-            .await?
-            .into_iter()
-            .filter_map(|p| Some(listed(p.id?, p.display_name)))
-            .collect(),
-        Kind::EnrollmentStatusPages => enrollment_status_page::list_esps(client)
-            .await?
-            .into_iter()
-            .filter(|esp| esp.priority != Some(0))
-            .filter_map(|esp| Some(listed(esp.id?, esp.display_name)))
-            .filter(|esp| !enrollment_status_page::is_default_esp(&esp.id))
-            .collect(),
-        Kind::DomainJoinProfiles => client
-            .list::<Named>(ApiVersion::Beta, domain_join_profile::COLLECTION)
-            .await?
-            .into_iter()
-            .filter(|c| c.odata_type.as_deref() == Some(domain_join_profile::ODATA_TYPE))
-            .map(|c| listed(c.id, c.display_name))
-            .collect(),
-        Kind::DevicePreparationPolicies => client
-            .list::<PolicySummary>(
-                ApiVersion::Beta,
-                &format!(
-                    "{}?$select=id,name,templateReference",
-                    device_preparation_policy::COLLECTION
-                ),
-            )
-            .await?
-            .into_iter()
-            .filter(|p| {
-                p.template_reference
-                    .as_ref()
-                    .and_then(|t| t.template_id.as_deref())
-                    .is_some_and(device_preparation_policy::is_device_preparation_template)
-            })
-            .map(|p| listed(p.id, p.name))
-            .collect(),
-        Kind::Devices => {
-            let listing = DeviceCache::shared()
-                .listing(client)
-                .await
-                .map_err(|reason| GraphError::Decode {
-                    path: "deviceManagement/windowsAutopilotDeviceIdentities".into(),
-                    reason,
-                })?;
-            listing
-                .devices()
-                .map(|d| Listed {
-                    id: d.id.clone(),
-                    label: d.serial_number.clone().unwrap_or_default(),
-                    also_known_as: d.display_name.clone().filter(|n| !n.is_empty()),
-                })
-                .collect()
-        }
-    })
 }
 
 #[cfg(test)]

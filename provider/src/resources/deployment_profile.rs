@@ -6,6 +6,9 @@
 //! reconciled one by one (POST the missing, DELETE the extra): replacing
 //! them all would leave devices without a profile in between.
 
+mod registration;
+pub use registration::{EXPORT, payloads};
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 

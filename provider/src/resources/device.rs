@@ -1,6 +1,9 @@
 //! `autopilot_device`: one Windows Autopilot device registration, imported
 //! from its serial number and hardware hash.
 
+mod registration;
+pub use registration::{EXPORT, payloads};
+
 use std::time::Duration;
 
 use async_trait::async_trait;

@@ -1,6 +1,9 @@
 //! `autopilot_device_csv`: every device of a `Get-WindowsAutopilotInfo` CSV,
 //! imported in chunks and tracked as one set.
 
+mod registration;
+pub use registration::{EXPORT, payloads};
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 

@@ -4,6 +4,9 @@
 //! preparation templates, its device group (the enrollment-time device
 //! membership target) and its user group assignments.
 
+mod registration;
+pub use registration::{EXPORT, payloads};
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 

@@ -1,6 +1,9 @@
 //! `autopilot_domain_join_profile`: the `windowsDomainJoinConfiguration`
 //! that names hybrid-joined devices and places them in Active Directory.
 
+mod registration;
+pub use registration::{EXPORT, payloads};
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 

@@ -9,6 +9,9 @@
 //! Every write goes through the process's [`EspOrder`]: one at a time, and
 //! followed by the arrangement of every custom ESP's priority.
 
+mod registration;
+pub use registration::{EXPORT, payloads};
+
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;

@@ -3,6 +3,9 @@
 //! the Intune Provisioning Client (what a device preparation device group
 //! needs).
 
+mod registration;
+pub use registration::{EXPORT, payloads};
+
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
