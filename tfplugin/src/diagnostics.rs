@@ -69,6 +69,13 @@ impl Diagnostics {
         Self::default()
     }
 
+    /// Diagnostics holding one error about the whole resource or provider.
+    pub fn single_error(summary: impl Into<String>, detail: impl Into<String>) -> Self {
+        let mut diags = Self::new();
+        diags.error(summary, detail);
+        diags
+    }
+
     pub fn push(&mut self, diagnostic: Diagnostic) {
         self.0.push(diagnostic);
     }

@@ -315,16 +315,17 @@ impl<C: Send + Sync + 'static, R: Resource<C>> AnyResource<C> for R {
         } else {
             Some(
                 decode::<R::Model>(prior.clone(), "prior state", &mut diags)
-                    .ok_or(diags.clone())?,
+                    .ok_or_else(|| diags.clone())?,
             )
         };
         let config_model =
-            decode::<R::Model>(config, "configuration", &mut diags).ok_or(diags.clone())?;
+            decode::<R::Model>(config, "configuration", &mut diags).ok_or_else(|| diags.clone())?;
         Resource::validate(self, &config_model, &mut diags);
         if diags.has_errors() {
             return Err(diags);
         }
-        let planned_model = decode::<R::Model>(planned, "plan", &mut diags).ok_or(diags.clone())?;
+        let planned_model =
+            decode::<R::Model>(planned, "plan", &mut diags).ok_or_else(|| diags.clone())?;
         let request = PlanRequest {
             prior: prior_model.as_ref(),
             config: &config_model,

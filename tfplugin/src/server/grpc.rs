@@ -4,9 +4,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use std::future::Future;
+
 use tokio::sync::RwLock;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
+use tracing::Instrument;
 
 use crate::diagnostics::{AttrPath, Diagnostic, Diagnostics, Severity, Step};
 use crate::proto::tfplugin6 as pb;
@@ -148,6 +151,46 @@ fn path_to_proto(path: &AttrPath) -> pb::AttributePath {
             })
             .collect(),
     }
+}
+
+/// The RPC a handler serves and the resource or data source type it is for, as the
+/// span around its work names them (`tf_rpc`, `tf_resource_type`: the keys
+/// terraform-plugin-go logs with), so every log line the provider writes while serving
+/// it says what it serves.
+struct Rpc<'a> {
+    name: &'static str,
+    type_name: &'a str,
+}
+
+impl<'a> Rpc<'a> {
+    fn on(name: &'static str, type_name: &'a str) -> Self {
+        Rpc { name, type_name }
+    }
+
+    fn provider(name: &'static str) -> Rpc<'static> {
+        Rpc {
+            name,
+            type_name: "",
+        }
+    }
+}
+
+/// The one shape of every handler: `work` decodes, calls the provider and encodes,
+/// inside the RPC's span, and returns its answer with the diagnostics it gathered. A step
+/// that fails with diagnostics (an unknown type, an undecodable value, no configured
+/// client) ends the work: the answer is `failed`, the diagnostics are that step's.
+/// Failures are always diagnostics, never a gRPC `Status`.
+async fn respond<T>(
+    rpc: Rpc<'_>,
+    failed: T,
+    work: impl Future<Output = Result<(T, Diagnostics), Diagnostics>>,
+) -> (T, Vec<pb::Diagnostic>) {
+    let span = tracing::error_span!("rpc", tf_rpc = rpc.name, tf_resource_type = rpc.type_name);
+    let (answer, diags) = match work.instrument(span).await {
+        Ok(done) => done,
+        Err(diags) => (failed, diags),
+    };
+    (answer, diags_to_proto(diags))
 }
 
 fn diags_to_proto(diags: Diagnostics) -> Vec<pb::Diagnostic> {
@@ -294,22 +337,21 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::validate_provider_config::Request>,
     ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
         let request = request.into_inner();
-        let diags = match decode(request.config, &self.provider_schema.value_type()) {
-            Ok(config) => {
-                let mut diags = Diagnostics::new();
-                self.provider_schema
-                    .block
-                    .validate(&config, &AttrPath::default(), &mut diags);
-                match value::from_value::<P::Config>(config) {
-                    Ok(model) => self.provider.validate(&model, &mut diags),
-                    Err(e) => diags.error("Invalid provider configuration", e.to_string()),
-                }
-                diags
+        let ((), diagnostics) = respond(Rpc::provider("ValidateProviderConfig"), (), async {
+            let config = decode(request.config, &self.provider_schema.value_type())?;
+            let mut diags = Diagnostics::new();
+            self.provider_schema
+                .block
+                .validate(&config, &AttrPath::default(), &mut diags);
+            match value::from_value::<P::Config>(config) {
+                Ok(model) => self.provider.validate(&model, &mut diags),
+                Err(e) => diags.error("Invalid provider configuration", e.to_string()),
             }
-            Err(diags) => diags,
-        };
+            Ok(((), diags))
+        })
+        .await;
         Ok(Response::new(pb::validate_provider_config::Response {
-            diagnostics: diags_to_proto(diags),
+            diagnostics,
         }))
     }
 
@@ -318,14 +360,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::validate_resource_config::Request>,
     ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
         let request = request.into_inner();
-        let diags = (|| {
+        let rpc = Rpc::on("ValidateResourceConfig", &request.type_name);
+        let ((), diagnostics) = respond(rpc, (), async {
             let (resource, schema) = self.resource(&request.type_name)?;
             let config = decode(request.config, &schema.value_type())?;
-            Ok::<_, Diagnostics>(resource.validate(schema, config))
-        })()
-        .unwrap_or_else(|d| d);
+            Ok(((), resource.validate(schema, config)))
+        })
+        .await;
         Ok(Response::new(pb::validate_resource_config::Response {
-            diagnostics: diags_to_proto(diags),
+            diagnostics,
         }))
     }
 
@@ -334,14 +377,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::validate_data_resource_config::Request>,
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
         let request = request.into_inner();
-        let diags = (|| {
+        let rpc = Rpc::on("ValidateDataResourceConfig", &request.type_name);
+        let ((), diagnostics) = respond(rpc, (), async {
             let (source, schema) = self.data_source(&request.type_name)?;
             let config = decode(request.config, &schema.value_type())?;
-            Ok::<_, Diagnostics>(source.validate(schema, config))
-        })()
-        .unwrap_or_else(|d| d);
+            Ok(((), source.validate(schema, config)))
+        })
+        .await;
         Ok(Response::new(pb::validate_data_resource_config::Response {
-            diagnostics: diags_to_proto(diags),
+            diagnostics,
         }))
     }
 
@@ -350,30 +394,21 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::upgrade_resource_state::Request>,
     ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
         let request = request.into_inner();
-        let mut diags = Diagnostics::new();
-        let upgraded = match self.resource(&request.type_name) {
-            Ok((resource, schema)) => {
-                let raw = request.raw_state.map(|r| r.json).unwrap_or_default();
-                match serde_json::from_slice::<serde_json::Value>(&raw) {
-                    Ok(json) => {
-                        let (state, more) = resource.upgrade(schema, request.version, json);
-                        diags.extend(more);
-                        encode(&state, &schema.value_type(), &mut diags)
-                    }
-                    Err(e) => {
-                        diags.error("Cannot read the stored state", e.to_string());
-                        None
-                    }
-                }
-            }
-            Err(d) => {
-                diags.extend(d);
-                None
-            }
-        };
+        let rpc = Rpc::on("UpgradeResourceState", &request.type_name);
+        let (upgraded_state, diagnostics) = respond(rpc, None, async {
+            let (resource, schema) = self.resource(&request.type_name)?;
+            let raw = request.raw_state.map(|r| r.json).unwrap_or_default();
+            let json = serde_json::from_slice::<serde_json::Value>(&raw).map_err(|e| {
+                Diagnostics::single_error("Cannot read the stored state", e.to_string())
+            })?;
+            let (state, mut diags) = resource.upgrade(schema, request.version, json);
+            let encoded = encode(&state, &schema.value_type(), &mut diags);
+            Ok((encoded, diags))
+        })
+        .await;
         Ok(Response::new(pb::upgrade_resource_state::Response {
-            upgraded_state: upgraded,
-            diagnostics: diags_to_proto(diags),
+            upgraded_state,
+            diagnostics,
         }))
     }
 
@@ -382,27 +417,27 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::configure_provider::Request>,
     ) -> Result<Response<pb::configure_provider::Response>, Status> {
         let request = request.into_inner();
-        let mut diags = Diagnostics::new();
-        match decode(request.config, &self.provider_schema.value_type()) {
-            Ok(config) => match value::from_value::<P::Config>(config) {
-                Ok(model) => {
-                    let client = self
-                        .provider
-                        .configure(
-                            model,
-                            &request.terraform_version,
-                            self.stop.child_token(),
-                            &mut diags,
-                        )
-                        .await;
-                    *self.client.write().await = client.map(Arc::new);
-                }
-                Err(e) => diags.error("Invalid provider configuration", e.to_string()),
-            },
-            Err(d) => diags.extend(d),
-        }
+        let ((), diagnostics) = respond(Rpc::provider("ConfigureProvider"), (), async {
+            let config = decode(request.config, &self.provider_schema.value_type())?;
+            let model = value::from_value::<P::Config>(config).map_err(|e| {
+                Diagnostics::single_error("Invalid provider configuration", e.to_string())
+            })?;
+            let mut diags = Diagnostics::new();
+            let client = self
+                .provider
+                .configure(
+                    model,
+                    &request.terraform_version,
+                    self.stop.child_token(),
+                    &mut diags,
+                )
+                .await;
+            *self.client.write().await = client.map(Arc::new);
+            Ok(((), diags))
+        })
+        .await;
         Ok(Response::new(pb::configure_provider::Response {
-            diagnostics: diags_to_proto(diags),
+            diagnostics,
         }))
     }
 
@@ -411,23 +446,19 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::read_resource::Request>,
     ) -> Result<Response<pb::read_resource::Response>, Status> {
         let request = request.into_inner();
-        let mut diags = Diagnostics::new();
-        let new_state = async {
+        let rpc = Rpc::on("ReadResource", &request.type_name);
+        let (new_state, diagnostics) = respond(rpc, None, async {
             let (resource, schema) = self.resource(&request.type_name)?;
             let current = decode(request.current_state, &schema.value_type())?;
             let client = self.client().await?;
-            let (state, more) = resource.read(&client, schema, current).await;
-            diags.extend(more);
-            Ok::<_, Diagnostics>(encode(&state, &schema.value_type(), &mut diags))
-        }
-        .await
-        .unwrap_or_else(|d| {
-            diags.extend(d);
-            None
-        });
+            let (state, mut diags) = resource.read(&client, schema, current).await;
+            let encoded = encode(&state, &schema.value_type(), &mut diags);
+            Ok((encoded, diags))
+        })
+        .await;
         Ok(Response::new(pb::read_resource::Response {
             new_state,
-            diagnostics: diags_to_proto(diags),
+            diagnostics,
             private: request.private,
             deferred: None,
         }))
@@ -438,32 +469,29 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::plan_resource_change::Request>,
     ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
         let request = request.into_inner();
-        let mut diags = Diagnostics::new();
-        let mut requires_replace = Vec::new();
-        let planned_state = async {
-            let (resource, schema) = self.resource(&request.type_name)?;
-            let ty = schema.value_type();
-            let prior = decode(request.prior_state, &ty)?;
-            let proposed = decode(request.proposed_new_state, &ty)?;
-            let config = decode(request.config, &ty)?;
-            let client = self.client.read().await.clone();
-            let outcome = resource
-                .plan(client.as_deref(), schema, prior, proposed, config)
-                .await?;
-            diags.extend(outcome.diagnostics);
-            requires_replace = outcome.requires_replace.iter().map(path_to_proto).collect();
-            Ok::<_, Diagnostics>(encode(&outcome.planned, &ty, &mut diags))
-        }
-        .await
-        .unwrap_or_else(|d| {
-            diags.extend(d);
-            None
-        });
+        let rpc = Rpc::on("PlanResourceChange", &request.type_name);
+        let ((planned_state, requires_replace), diagnostics) =
+            respond(rpc, (None, Vec::new()), async {
+                let (resource, schema) = self.resource(&request.type_name)?;
+                let ty = schema.value_type();
+                let prior = decode(request.prior_state, &ty)?;
+                let proposed = decode(request.proposed_new_state, &ty)?;
+                let config = decode(request.config, &ty)?;
+                let client = self.client.read().await.clone();
+                let outcome = resource
+                    .plan(client.as_deref(), schema, prior, proposed, config)
+                    .await?;
+                let mut diags = outcome.diagnostics;
+                let replace = outcome.requires_replace.iter().map(path_to_proto).collect();
+                let planned = encode(&outcome.planned, &ty, &mut diags);
+                Ok(((planned, replace), diags))
+            })
+            .await;
         Ok(Response::new(pb::plan_resource_change::Response {
             planned_state,
             requires_replace,
             planned_private: request.prior_private,
-            diagnostics: diags_to_proto(diags),
+            diagnostics,
             deferred: None,
         }))
     }
@@ -473,26 +501,22 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::apply_resource_change::Request>,
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
         let request = request.into_inner();
-        let mut diags = Diagnostics::new();
-        let new_state = async {
+        let rpc = Rpc::on("ApplyResourceChange", &request.type_name);
+        let (new_state, diagnostics) = respond(rpc, None, async {
             let (resource, schema) = self.resource(&request.type_name)?;
             let ty = schema.value_type();
             let prior = decode(request.prior_state, &ty)?;
             let planned = decode(request.planned_state, &ty)?;
             let client = self.client().await?;
-            let (state, more) = resource.apply(&client, schema, prior, planned).await;
-            diags.extend(more);
-            Ok::<_, Diagnostics>(encode(&state, &ty, &mut diags))
-        }
-        .await
-        .unwrap_or_else(|d| {
-            diags.extend(d);
-            None
-        });
+            let (state, mut diags) = resource.apply(&client, schema, prior, planned).await;
+            let encoded = encode(&state, &ty, &mut diags);
+            Ok((encoded, diags))
+        })
+        .await;
         Ok(Response::new(pb::apply_resource_change::Response {
             new_state,
             private: request.planned_private,
-            diagnostics: diags_to_proto(diags),
+            diagnostics,
         }))
     }
 
@@ -501,30 +525,26 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::import_resource_state::Request>,
     ) -> Result<Response<pb::import_resource_state::Response>, Status> {
         let request = request.into_inner();
-        let mut diags = Diagnostics::new();
-        let imported = async {
+        let rpc = Rpc::on("ImportResourceState", &request.type_name);
+        let (imported_resources, diagnostics) = respond(rpc, Vec::new(), async {
             let (resource, schema) = self.resource(&request.type_name)?;
             let client = self.client().await?;
-            let (state, more) = resource.import(&client, schema, &request.id).await;
-            diags.extend(more);
+            let (state, mut diags) = resource.import(&client, schema, &request.id).await;
             if state.is_null() {
-                return Ok(Vec::new());
+                return Ok((Vec::new(), diags));
             }
             let state = encode(&state, &schema.value_type(), &mut diags);
-            Ok::<_, Diagnostics>(vec![pb::import_resource_state::ImportedResource {
+            let imported = pb::import_resource_state::ImportedResource {
                 type_name: request.type_name.clone(),
                 state,
                 private: Vec::new(),
-            }])
-        }
-        .await
-        .unwrap_or_else(|d| {
-            diags.extend(d);
-            Vec::new()
-        });
+            };
+            Ok((vec![imported], diags))
+        })
+        .await;
         Ok(Response::new(pb::import_resource_state::Response {
-            imported_resources: imported,
-            diagnostics: diags_to_proto(diags),
+            imported_resources,
+            diagnostics,
             deferred: None,
         }))
     }
@@ -534,23 +554,19 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::read_data_source::Request>,
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
         let request = request.into_inner();
-        let mut diags = Diagnostics::new();
-        let state = async {
+        let rpc = Rpc::on("ReadDataSource", &request.type_name);
+        let (state, diagnostics) = respond(rpc, None, async {
             let (source, schema) = self.data_source(&request.type_name)?;
             let config = decode(request.config, &schema.value_type())?;
             let client = self.client().await?;
-            let (state, more) = source.read(&client, schema, config).await;
-            diags.extend(more);
-            Ok::<_, Diagnostics>(encode(&state, &schema.value_type(), &mut diags))
-        }
-        .await
-        .unwrap_or_else(|d| {
-            diags.extend(d);
-            None
-        });
+            let (state, mut diags) = source.read(&client, schema, config).await;
+            let encoded = encode(&state, &schema.value_type(), &mut diags);
+            Ok((encoded, diags))
+        })
+        .await;
         Ok(Response::new(pb::read_data_source::Response {
             state,
-            diagnostics: diags_to_proto(diags),
+            diagnostics,
             deferred: None,
         }))
     }
