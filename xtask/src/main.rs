@@ -19,6 +19,7 @@ mod cargo;
 mod demo;
 mod docs;
 mod fuzz;
+mod generated;
 mod graph;
 mod lab;
 mod release;

@@ -12,63 +12,28 @@
 //! Everything under `schemas/` is generated: files this command did not write are removed, and
 //! the `schemas_are_fresh` test fails when `schemas/` differs from what it would write.
 
-use std::collections::BTreeMap;
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde_json::{Value, json};
 use terraform_provider_autopilot::AutopilotProvider;
 use terraform_provider_autopilot::payloads::{Payload, payloads};
 use tfplugin::Provider;
 
+use crate::generated::{Files, Tree};
 use crate::schemas_config::config_schema;
-use crate::ui;
 
 /// The generated tree: paths relative to `schemas/` -> content.
-pub type SchemaFiles = BTreeMap<String, String>;
+pub type SchemaFiles = Files;
+
+/// `schemas/`, written by `cargo xtask schemas`.
+pub fn tree(root: &Path) -> Tree {
+    Tree::new(root, "schemas", "cargo xtask schemas")
+}
 
 /// `cargo xtask schemas [--check]`.
 pub fn run(root: &Path, check: bool) -> Result<()> {
-    let files = generate()?;
-    let dir = root.join("schemas");
-    if check {
-        let stale = differences(&dir, &files)?;
-        if !stale.is_empty() {
-            bail!("{}", stale_message(&stale));
-        }
-        ui::progress(format!("schemas/ is up to date ({} files)", files.len()));
-        return Ok(());
-    }
-    let mut written = 0;
-    for (relative, content) in &files {
-        let path = dir.join(relative);
-        if fs::read_to_string(&path).ok().as_deref() == Some(content.as_str()) {
-            continue;
-        }
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)
-                .with_context(|| format!("could not create {}", parent.display()))?;
-        }
-        fs::write(&path, content).with_context(|| format!("could not write {}", path.display()))?;
-        ui::detail(format!("wrote schemas/{relative}"));
-        written += 1;
-    }
-    let mut removed = 0;
-    for relative in existing_files(&dir)? {
-        if !files.contains_key(&relative) {
-            let path = dir.join(&relative);
-            fs::remove_file(&path)
-                .with_context(|| format!("could not remove {}", path.display()))?;
-            ui::detail(format!("removed schemas/{relative}"));
-            removed += 1;
-        }
-    }
-    ui::progress(format!(
-        "schemas/: {} files, {written} written, {removed} removed",
-        files.len()
-    ));
-    Ok(())
+    tree(root).sync(&generate()?, check)
 }
 
 /// Every file of `schemas/`, in memory.
@@ -230,57 +195,6 @@ fn readme(index: &Value) -> String {
     out
 }
 
-/// Files under `schemas/`, relative, with `/` separators.
-fn existing_files(dir: &Path) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    if dir.is_dir() {
-        collect(dir, dir, &mut out)?;
-    }
-    out.sort();
-    Ok(out)
-}
-
-fn collect(base: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
-    for entry in fs::read_dir(dir).with_context(|| format!("could not list {}", dir.display()))? {
-        let path: PathBuf = entry.context("could not read a directory entry")?.path();
-        if path.is_dir() {
-            collect(base, &path, out)?;
-        } else if let Ok(relative) = path.strip_prefix(base) {
-            let parts: Vec<String> = relative
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            out.push(parts.join("/"));
-        }
-    }
-    Ok(())
-}
-
-/// What differs between `schemas/` and `files`: one line per file.
-pub fn differences(dir: &Path, files: &SchemaFiles) -> Result<Vec<String>> {
-    let mut stale = Vec::new();
-    for (relative, content) in files {
-        match fs::read_to_string(dir.join(relative)) {
-            Ok(existing) if &existing == content => {}
-            Ok(_) => stale.push(format!("schemas/{relative} differs")),
-            Err(_) => stale.push(format!("schemas/{relative} is missing")),
-        }
-    }
-    for relative in existing_files(dir)? {
-        if !files.contains_key(&relative) {
-            stale.push(format!("schemas/{relative} is not generated any more"));
-        }
-    }
-    Ok(stale)
-}
-
-fn stale_message(stale: &[String]) -> String {
-    format!(
-        "schemas/ is stale; run `cargo xtask schemas`:\n  - {}",
-        stale.join("\n  - ")
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,8 +203,9 @@ mod tests {
     fn schemas_are_fresh() {
         let root = crate::workspace_root().expect("workspace root");
         let files = generate().expect("generate schemas");
-        let stale = differences(&root.join("schemas"), &files).expect("compare");
-        assert!(stale.is_empty(), "{}", stale_message(&stale));
+        let tree = tree(&root);
+        let stale = tree.differences(&files).expect("compare");
+        assert!(stale.is_empty(), "{}", tree.stale_message(&stale));
     }
 
     #[test]
@@ -309,27 +224,6 @@ mod tests {
             let schema: Value = serde_json::from_str(&files[file]).expect("schema is JSON");
             assert_eq!(schema["x-graph-request"]["path"], entry["path"]);
         }
-    }
-
-    #[test]
-    fn a_changed_or_extra_file_is_reported() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut files = SchemaFiles::new();
-        files.insert("graph/a.json".into(), "{}\n".into());
-        files.insert("index.json".into(), "{}\n".into());
-        fs::create_dir_all(dir.path().join("graph")).expect("mkdir");
-        fs::write(dir.path().join("graph/a.json"), "{\"old\":1}\n").expect("write");
-        fs::write(dir.path().join("graph/gone.json"), "{}\n").expect("write");
-        let stale = differences(dir.path(), &files).expect("compare");
-        assert_eq!(
-            stale,
-            [
-                "schemas/graph/a.json differs",
-                "schemas/index.json is missing",
-                "schemas/graph/gone.json is not generated any more",
-            ]
-        );
-        assert!(stale_message(&stale).contains("run `cargo xtask schemas`"));
     }
 
     #[test]

@@ -18,61 +18,28 @@ mod templates;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-use crate::ui;
+use crate::generated::{Files, Tree, existing_files};
 
 pub use catalog::Catalog;
 
 /// The generated tree: paths relative to `docs/` -> content.
-pub type DocFiles = BTreeMap<String, String>;
+pub type DocFiles = Files;
 
 /// Where the hand-written templates live, relative to the workspace root.
 const TEMPLATES_DIR: &str = "xtask/src/docs/templates";
 
+/// `docs/`, written by `cargo xtask docs`.
+pub fn tree(root: &Path) -> Tree {
+    Tree::new(root, "docs", "cargo xtask docs")
+}
+
 /// `cargo xtask docs [--check]`.
 pub fn run(root: &Path, check: bool) -> Result<()> {
-    let files = generate(root)?;
-    let docs = root.join("docs");
-    if check {
-        let stale = differences(&docs, &files)?;
-        if !stale.is_empty() {
-            bail!("{}", stale_message(&stale));
-        }
-        ui::progress(format!("docs/ is up to date ({} files)", files.len()));
-        return Ok(());
-    }
-    let mut written = 0;
-    for (relative, content) in &files {
-        let path = docs.join(relative);
-        if fs::read_to_string(&path).ok().as_deref() == Some(content.as_str()) {
-            continue;
-        }
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)
-                .with_context(|| format!("could not create {}", parent.display()))?;
-        }
-        fs::write(&path, content).with_context(|| format!("could not write {}", path.display()))?;
-        ui::detail(format!("wrote docs/{relative}"));
-        written += 1;
-    }
-    let mut removed = 0;
-    for relative in existing_files(&docs)? {
-        if !files.contains_key(&relative) {
-            let path = docs.join(&relative);
-            fs::remove_file(&path)
-                .with_context(|| format!("could not remove {}", path.display()))?;
-            ui::detail(format!("removed docs/{relative} (not generated)"));
-            removed += 1;
-        }
-    }
-    ui::progress(format!(
-        "docs/: {} files, {written} written, {removed} removed",
-        files.len()
-    ));
-    Ok(())
+    tree(root).sync(&generate(root)?, check)
 }
 
 /// Every file `docs/` should hold.
@@ -160,87 +127,11 @@ fn read_example(path: &Path) -> Result<String> {
     })
 }
 
-/// Files under `dir`, relative to it with `/` separators, sorted; none when `dir` is missing.
-fn existing_files(dir: &Path) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    if !dir.exists() {
-        return Ok(out);
-    }
-    let mut stack = vec![PathBuf::new()];
-    while let Some(relative) = stack.pop() {
-        let here = dir.join(&relative);
-        let entries =
-            fs::read_dir(&here).with_context(|| format!("could not list {}", here.display()))?;
-        for entry in entries {
-            let entry = entry?;
-            let child = relative.join(entry.file_name());
-            if entry.file_type()?.is_dir() {
-                stack.push(child);
-            } else {
-                let parts: Vec<String> = child
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                out.push(parts.join("/"));
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
-/// What differs between `docs/` and the generated files: one line per file.
-pub fn differences(docs: &Path, files: &DocFiles) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    for (relative, content) in files {
-        match fs::read_to_string(docs.join(relative)) {
-            Ok(existing) if &existing == content => {}
-            Ok(existing) => out.push(format!(
-                "docs/{relative} differs ({})",
-                first_difference(&existing, content)
-            )),
-            Err(_) => out.push(format!("docs/{relative} is missing")),
-        }
-    }
-    for relative in existing_files(docs)? {
-        if !files.contains_key(&relative) {
-            out.push(format!("docs/{relative} is not generated"));
-        }
-    }
-    Ok(out)
-}
-
-fn first_difference(existing: &str, expected: &str) -> String {
-    let mut existing_lines = existing.lines();
-    let mut expected_lines = expected.lines();
-    for number in 1.. {
-        match (existing_lines.next(), expected_lines.next()) {
-            (Some(a), Some(b)) if a == b => continue,
-            (None, None) => return "line endings".into(),
-            (a, b) => {
-                return format!(
-                    "line {number}: has {:?}, expected {:?}",
-                    a.unwrap_or("<end of file>"),
-                    b.unwrap_or("<end of file>")
-                );
-            }
-        }
-    }
-    String::new()
-}
-
-fn stale_message(stale: &[String]) -> String {
-    format!(
-        "docs/ is stale; run `cargo xtask docs` and commit the result:\n  - {}",
-        stale.join("\n  - ")
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn workspace_root() -> PathBuf {
+    fn workspace_root() -> std::path::PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .parent()
             .map(Path::to_path_buf)
@@ -252,8 +143,9 @@ mod tests {
     fn docs_are_fresh() -> Result<()> {
         let root = workspace_root();
         let files = generate(&root)?;
-        let stale = differences(&root.join("docs"), &files)?;
-        assert!(stale.is_empty(), "{}", stale_message(&stale));
+        let tree = tree(&root);
+        let stale = tree.differences(&files)?;
+        assert!(stale.is_empty(), "{}", tree.stale_message(&stale));
         Ok(())
     }
 
@@ -274,29 +166,6 @@ mod tests {
             let page = format!("data-sources/{}.md", catalog.short_name(&entry.type_name));
             assert!(files.contains_key(&page), "{page} is not generated");
         }
-        Ok(())
-    }
-
-    #[test]
-    fn stale_and_stray_files_are_reported() -> Result<()> {
-        let dir = tempfile::tempdir()?;
-        fs::create_dir_all(dir.path().join("resources"))?;
-        fs::write(dir.path().join("index.md"), "old\n")?;
-        fs::write(dir.path().join("resources/stray.md"), "x\n")?;
-        let files = DocFiles::from([
-            ("index.md".to_string(), "new\n".to_string()),
-            ("resources/group.md".to_string(), "g\n".to_string()),
-        ]);
-        let stale = differences(dir.path(), &files)?;
-        assert_eq!(
-            stale,
-            [
-                "docs/index.md differs (line 1: has \"old\", expected \"new\")",
-                "docs/resources/group.md is missing",
-                "docs/resources/stray.md is not generated",
-            ]
-        );
-        assert!(stale_message(&stale).contains("run `cargo xtask docs`"));
         Ok(())
     }
 }
