@@ -3,6 +3,8 @@
 //! services (health, controller, stdio) next to `tfplugin6.Provider`.
 
 mod grpc;
+#[cfg(test)]
+mod grpc_tests;
 mod side;
 mod tls;
 

@@ -1,0 +1,423 @@
+//! The RPC handlers driven in process with a two-attribute toy provider, as Terraform
+//! drives them: the invariants `resource.rs` promises (a failed read or delete keeps the
+//! state, apply leaves nothing unknown, failures are diagnostics and never a gRPC error)
+//! checked through the wire types.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use tonic::Request;
+
+use super::grpc::ProviderService;
+use crate::proto::tfplugin6 as pb;
+use crate::proto::tfplugin6::provider_server::Provider as _;
+use crate::value::{self, Type, Value};
+use crate::{Attr, CancellationToken, Diagnostics, Provider, Resource};
+
+/// The toy's remote side: things by id, and switches that make calls fail.
+#[derive(Default)]
+struct Remote {
+    things: Mutex<BTreeMap<String, String>>,
+    failing: Mutex<Option<&'static str>>,
+}
+
+impl Remote {
+    fn fails(&self, call: &'static str, diags: &mut Diagnostics) -> bool {
+        let failing = self
+            .failing
+            .lock()
+            .map(|f| *f == Some(call))
+            .unwrap_or(false);
+        if failing {
+            diags.error(
+                format!("Cannot {call} the thing"),
+                "the remote side refused",
+            );
+        }
+        failing
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+struct Thing {
+    /// Assigned at create.
+    #[schemars(extend("x-tf" = "computed,stable"))]
+    id: Attr<String>,
+    /// The thing's name.
+    #[schemars(extend("x-tf" = "required"))]
+    name: Attr<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+struct NoConfig {}
+
+struct Toy(Arc<Remote>);
+
+struct ThingResource;
+
+#[async_trait]
+impl Resource<Arc<Remote>> for ThingResource {
+    type Model = Thing;
+
+    fn type_name(&self) -> &'static str {
+        "toy_thing"
+    }
+
+    async fn create(
+        &self,
+        remote: &Arc<Remote>,
+        planned: Thing,
+        diags: &mut Diagnostics,
+    ) -> Option<Thing> {
+        if remote.fails("create", diags) {
+            return None;
+        }
+        let mut things = remote.things.lock().ok()?;
+        let id = format!("t{}", things.len() + 1);
+        things.insert(
+            id.clone(),
+            planned.name.known().cloned().unwrap_or_default(),
+        );
+        Some(Thing {
+            id: Attr::Known(id),
+            ..planned
+        })
+    }
+
+    async fn read(
+        &self,
+        remote: &Arc<Remote>,
+        current: Thing,
+        diags: &mut Diagnostics,
+    ) -> Option<Thing> {
+        if remote.fails("read", diags) {
+            return None;
+        }
+        let id = current.id.known()?.clone();
+        let name = remote.things.lock().ok()?.get(&id).cloned()?;
+        Some(Thing {
+            id: Attr::Known(id),
+            name: Attr::Known(name),
+        })
+    }
+
+    async fn update(
+        &self,
+        remote: &Arc<Remote>,
+        _prior: Thing,
+        planned: Thing,
+        diags: &mut Diagnostics,
+    ) -> Option<Thing> {
+        if remote.fails("update", diags) {
+            return None;
+        }
+        let id = planned.id.known()?.clone();
+        remote
+            .things
+            .lock()
+            .ok()?
+            .insert(id, planned.name.known().cloned().unwrap_or_default());
+        Some(planned)
+    }
+
+    async fn delete(&self, remote: &Arc<Remote>, prior: Thing, diags: &mut Diagnostics) {
+        if remote.fails("delete", diags) {
+            return;
+        }
+        if let (Some(id), Ok(mut things)) = (prior.id.known(), remote.things.lock()) {
+            things.remove(id);
+        }
+    }
+
+    async fn import(
+        &self,
+        _remote: &Arc<Remote>,
+        id: &str,
+        _diags: &mut Diagnostics,
+    ) -> Option<Thing> {
+        Some(Thing {
+            id: Attr::Known(id.to_string()),
+            name: Attr::Null,
+        })
+    }
+}
+
+#[async_trait]
+impl Provider for Toy {
+    type Config = NoConfig;
+    type Client = Arc<Remote>;
+
+    fn type_name(&self) -> &'static str {
+        "toy"
+    }
+
+    async fn configure(
+        &self,
+        _config: NoConfig,
+        _version: &str,
+        _stop: CancellationToken,
+        _diags: &mut Diagnostics,
+    ) -> Option<Arc<Remote>> {
+        Some(self.0.clone())
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn crate::AnyResource<Arc<Remote>>>> {
+        vec![Arc::new(ThingResource)]
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn crate::AnyDataSource<Arc<Remote>>>> {
+        Vec::new()
+    }
+}
+
+fn thing_type() -> Type {
+    Type::Object(BTreeMap::from([
+        ("id".to_string(), Type::String),
+        ("name".to_string(), Type::String),
+    ]))
+}
+
+fn thing(id: Value, name: &str) -> Value {
+    Value::Object(BTreeMap::from([
+        ("id".to_string(), id),
+        ("name".to_string(), Value::String(name.into())),
+    ]))
+}
+
+fn dynamic(value: &Value) -> Option<pb::DynamicValue> {
+    let msgpack = value::to_msgpack(value, &thing_type()).ok()?;
+    Some(pb::DynamicValue {
+        msgpack,
+        json: Vec::new(),
+    })
+}
+
+fn decoded(value: Option<pb::DynamicValue>) -> Value {
+    value
+        .and_then(|v| value::from_msgpack(&v.msgpack, &thing_type()).ok())
+        .unwrap_or(Value::Null)
+}
+
+fn errors(diagnostics: &[pb::Diagnostic]) -> Vec<String> {
+    diagnostics
+        .iter()
+        .filter(|d| d.severity == pb::diagnostic::Severity::Error as i32)
+        .map(|d| d.summary.clone())
+        .collect()
+}
+
+/// A configured toy provider with one thing `t1` named `a` already applied.
+async fn configured() -> (ProviderService<Toy>, Arc<Remote>, Value) {
+    let remote = Arc::new(Remote::default());
+    let service = ProviderService::new(Toy(remote.clone()));
+    let configure = pb::configure_provider::Request {
+        config: Some(pb::DynamicValue {
+            msgpack: value::to_msgpack(
+                &Value::Object(BTreeMap::new()),
+                &Type::Object(BTreeMap::new()),
+            )
+            .unwrap_or_default(),
+            json: Vec::new(),
+        }),
+        ..Default::default()
+    };
+    let answer = service
+        .configure_provider(Request::new(configure))
+        .await
+        .expect("no gRPC error")
+        .into_inner();
+    assert_eq!(errors(&answer.diagnostics), Vec::<String>::new());
+    let (state, diagnostics) = apply(&service, Value::Null, thing(Value::Unknown, "a")).await;
+    assert_eq!(errors(&diagnostics), Vec::<String>::new());
+    (service, remote, state)
+}
+
+async fn plan(
+    service: &ProviderService<Toy>,
+    prior: &Value,
+    config: &Value,
+) -> pb::plan_resource_change::Response {
+    let request = pb::plan_resource_change::Request {
+        type_name: "toy_thing".into(),
+        prior_state: dynamic(prior),
+        proposed_new_state: dynamic(config),
+        config: dynamic(config),
+        ..Default::default()
+    };
+    service
+        .plan_resource_change(Request::new(request))
+        .await
+        .expect("no gRPC error")
+        .into_inner()
+}
+
+async fn apply(
+    service: &ProviderService<Toy>,
+    prior: Value,
+    planned: Value,
+) -> (Value, Vec<pb::Diagnostic>) {
+    let request = pb::apply_resource_change::Request {
+        type_name: "toy_thing".into(),
+        prior_state: dynamic(&prior),
+        planned_state: dynamic(&planned),
+        ..Default::default()
+    };
+    let answer = service
+        .apply_resource_change(Request::new(request))
+        .await
+        .expect("no gRPC error")
+        .into_inner();
+    (decoded(answer.new_state), answer.diagnostics)
+}
+
+async fn read(service: &ProviderService<Toy>, current: &Value) -> (Value, Vec<pb::Diagnostic>) {
+    let request = pb::read_resource::Request {
+        type_name: "toy_thing".into(),
+        current_state: dynamic(current),
+        ..Default::default()
+    };
+    let answer = service
+        .read_resource(Request::new(request))
+        .await
+        .expect("no gRPC error")
+        .into_inner();
+    (decoded(answer.new_state), answer.diagnostics)
+}
+
+fn failing(remote: &Remote, call: Option<&'static str>) {
+    if let Ok(mut failing) = remote.failing.lock() {
+        *failing = call;
+    }
+}
+
+#[tokio::test]
+async fn a_create_plans_the_id_unknown_and_applies_it_known() {
+    let (service, _remote, _) = configured().await;
+    let planned = plan(&service, &Value::Null, &thing(Value::Null, "b")).await;
+    assert_eq!(errors(&planned.diagnostics), Vec::<String>::new());
+    let planned = decoded(planned.planned_state);
+    assert_eq!(planned, thing(Value::Unknown, "b"));
+    let (state, diagnostics) = apply(&service, Value::Null, planned).await;
+    assert_eq!(errors(&diagnostics), Vec::<String>::new());
+    assert!(state.is_wholly_known(), "{state:?}");
+    assert_eq!(state, thing(Value::String("t2".into()), "b"));
+}
+
+#[tokio::test]
+async fn reads_find_changes_and_drop_what_is_gone_but_keep_state_when_they_fail() {
+    // (what the remote side does, the state after the read, error summaries)
+    let t1 = || thing(Value::String("t1".into()), "a");
+    let cases: [(&str, Value, Vec<&str>); 3] = [
+        (
+            "renamed",
+            thing(Value::String("t1".into()), "renamed"),
+            vec![],
+        ),
+        ("deleted", Value::Null, vec![]),
+        ("failing", t1(), vec!["Cannot read the thing"]),
+    ];
+    for (what, expected, expected_errors) in cases {
+        let (service, remote, state) = configured().await;
+        match what {
+            "renamed" => {
+                remote
+                    .things
+                    .lock()
+                    .expect("lock")
+                    .insert("t1".into(), "renamed".into());
+            }
+            "deleted" => {
+                remote.things.lock().expect("lock").clear();
+            }
+            _ => failing(&remote, Some("read")),
+        }
+        let (after, diagnostics) = read(&service, &state).await;
+        assert_eq!(after, expected, "{what}");
+        assert_eq!(errors(&diagnostics), expected_errors, "{what}");
+    }
+}
+
+#[tokio::test]
+async fn a_failed_delete_keeps_the_prior_state_and_a_failed_create_stores_nothing() {
+    let (service, remote, state) = configured().await;
+    failing(&remote, Some("delete"));
+    let (after, diagnostics) = apply(&service, state.clone(), Value::Null).await;
+    assert_eq!(errors(&diagnostics), ["Cannot delete the thing"]);
+    assert_eq!(after, state);
+    failing(&remote, None);
+    let (after, diagnostics) = apply(&service, state, Value::Null).await;
+    assert_eq!(errors(&diagnostics), Vec::<String>::new());
+    assert!(after.is_null());
+
+    failing(&remote, Some("create"));
+    let (after, diagnostics) = apply(&service, Value::Null, thing(Value::Unknown, "c")).await;
+    assert_eq!(errors(&diagnostics), ["Cannot create the thing"]);
+    assert!(after.is_null(), "{after:?}");
+}
+
+#[tokio::test]
+async fn failures_are_diagnostics_never_grpc_errors() {
+    let remote = Arc::new(Remote::default());
+    let service = ProviderService::new(Toy(remote));
+    // Before ConfigureProvider: no client to read with.
+    let (after, diagnostics) = read(&service, &thing(Value::String("t1".into()), "a")).await;
+    assert_eq!(errors(&diagnostics).len(), 1, "{diagnostics:?}");
+    assert!(after.is_null());
+    // A type the provider does not have.
+    let request = pb::read_resource::Request {
+        type_name: "toy_other".into(),
+        ..Default::default()
+    };
+    let answer = service
+        .read_resource(Request::new(request))
+        .await
+        .expect("no gRPC error")
+        .into_inner();
+    assert_eq!(errors(&answer.diagnostics), ["Unknown resource type"]);
+    // A value that does not decode.
+    let request = pb::validate_resource_config::Request {
+        type_name: "toy_thing".into(),
+        config: Some(pb::DynamicValue {
+            msgpack: vec![0x82],
+            json: Vec::new(),
+        }),
+        ..Default::default()
+    };
+    let answer = service
+        .validate_resource_config(Request::new(request))
+        .await
+        .expect("no gRPC error")
+        .into_inner();
+    assert_eq!(
+        errors(&answer.diagnostics),
+        ["Cannot decode a value from Terraform"]
+    );
+}
+
+#[tokio::test]
+async fn an_import_returns_a_state_for_the_read_that_follows() {
+    let (service, _remote, _) = configured().await;
+    let request = pb::import_resource_state::Request {
+        type_name: "toy_thing".into(),
+        id: "t1".into(),
+        ..Default::default()
+    };
+    let answer = service
+        .import_resource_state(Request::new(request))
+        .await
+        .expect("no gRPC error")
+        .into_inner();
+    assert_eq!(errors(&answer.diagnostics), Vec::<String>::new());
+    let [imported] = answer.imported_resources.as_slice() else {
+        panic!("one imported resource: {:?}", answer.imported_resources);
+    };
+    assert_eq!(imported.type_name, "toy_thing");
+    let state = decoded(imported.state.clone());
+    let (read_back, diagnostics) = read(&service, &state).await;
+    assert_eq!(errors(&diagnostics), Vec::<String>::new());
+    assert_eq!(read_back, thing(Value::String("t1".into()), "a"));
+}
