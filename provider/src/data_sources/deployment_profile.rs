@@ -10,11 +10,12 @@ use tfplugin::{Attr, DataSource, Diagnostics};
 
 use super::{exactly_one, given};
 use crate::graph::GraphClient;
-use crate::resources::assignments::Targets;
 use crate::resources::deployment_profile::{
     DeploymentMode, DeploymentProfileModel, DeviceType, JoinType, ProfilePayload, UserType,
-    fetch_profile, list_profiles,
+    list_profiles, model_from,
 };
+use crate::resources::intune::find_with_assignments;
+use crate::resources::lints::PROFILE_COLLECTION;
 use crate::resources::report;
 
 /// A Windows Autopilot deployment profile, found by `id` or by
@@ -176,33 +177,27 @@ pub(crate) async fn read_profile(
     id: &str,
     diags: &mut Diagnostics,
 ) -> Option<(DeploymentProfileModel, ProfilePayload)> {
-    let (profile, assignments) = match fetch_profile(client, id).await {
-        Ok(Some(found)) => found,
-        Ok(None) => {
-            diags.error(
+    let (profile, assignments) =
+        match find_with_assignments::<ProfilePayload>(client, PROFILE_COLLECTION, id).await {
+            Ok(Some(found)) => found,
+            Ok(None) => {
+                diags.error(
                 "No deployment profile has this id",
                 format!(
                     "No Windows Autopilot deployment profile with id {id:?} exists in the tenant."
                 ),
             );
-            return None;
-        }
-        Err(e) => {
-            report(diags, "read the deployment profile", &e);
-            return None;
-        }
-    };
-    match DeploymentProfileModel::from_graph(
-        profile.clone(),
-        Targets::from_assignments(&assignments),
-        &empty_sets(),
-    ) {
+                return None;
+            }
+            Err(e) => {
+                e.report(diags, "read the deployment profile");
+                return None;
+            }
+        };
+    match model_from(id, profile.clone(), &assignments, &empty_sets()) {
         Ok(model) => Some((model, profile)),
-        Err(reason) => {
-            diags.error(
-                "Cannot read the deployment profile",
-                format!("Profile {id}: {reason}"),
-            );
+        Err(e) => {
+            e.report(diags, "read the deployment profile");
             None
         }
     }

@@ -11,9 +11,9 @@ use tfplugin::{Attr, DataSource, Diagnostics};
 use super::exactly_one;
 use crate::graph::GraphClient;
 use crate::resources::enrollment_status_page::{
-    EnrollmentStatusPageModel, EspPayload, EspTargets, Fetched, ODATA_TYPE, fetch_esp,
-    is_default_esp, list_esps,
+    COLLECTION, EnrollmentStatusPageModel, EspPayload, EspTargets, is_default_esp, list_esps,
 };
+use crate::resources::intune::find_with_assignments;
 use crate::resources::report;
 
 /// An Enrollment Status Page (ESP), found by `id`, by `display_name` (which
@@ -235,32 +235,25 @@ impl DataSource<GraphClient> for EnrollmentStatusPageData {
         diags: &mut Diagnostics,
     ) -> Option<EnrollmentStatusPageDataModel> {
         let id = self.find(client, &config, diags).await?;
-        match fetch_esp(client, &id).await {
-            Ok(Fetched::Found(esp, assignments)) => {
+        match find_with_assignments::<EspPayload>(client, COLLECTION, &id).await {
+            Ok(Some((esp, assignments))) => {
                 let default = is_default(&esp) || esp.priority == Some(0);
                 let model = EnrollmentStatusPageModel::from_graph(
-                    *esp,
+                    esp,
                     EspTargets::from_assignments(&assignments),
                     &empty_sets(),
                 );
                 Some(EnrollmentStatusPageDataModel::from_resource(model, default))
             }
-            Ok(Fetched::Missing) => {
+            Ok(None) => {
                 diags.error(
                     "No Enrollment Status Page has this id",
                     format!("No enrollment configuration with id {id:?} exists in the tenant."),
                 );
                 None
             }
-            Ok(Fetched::OtherKind(kind)) => {
-                diags.error(
-                    "Not an Enrollment Status Page",
-                    format!("The enrollment configuration {id} is a {kind}, not a {ODATA_TYPE}."),
-                );
-                None
-            }
             Err(e) => {
-                report(diags, "read the Enrollment Status Page", &e);
+                e.report(diags, "read the Enrollment Status Page");
                 None
             }
         }

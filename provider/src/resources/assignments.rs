@@ -41,6 +41,19 @@ pub struct Targets {
 }
 
 impl Targets {
+    /// The intent a configuration states; what is unknown counts as unset.
+    pub fn of(
+        include: &Attr<BTreeSet<String>>,
+        exclude: &Attr<BTreeSet<String>>,
+        all_devices: &Attr<bool>,
+    ) -> Self {
+        Targets {
+            include: include.known().cloned().unwrap_or_default(),
+            exclude: exclude.known().cloned().unwrap_or_default(),
+            all_devices: all_devices.known().copied().unwrap_or(false),
+        }
+    }
+
     pub fn from_assignments(assignments: &[Assignment]) -> Self {
         let mut targets = Targets::default();
         for a in assignments {

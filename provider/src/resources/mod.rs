@@ -9,6 +9,7 @@ pub mod domain_join_profile;
 pub mod enrollment_status_page;
 pub mod esp_order;
 pub mod group;
+pub(crate) mod intune;
 pub mod lints;
 pub mod settings_catalog;
 
