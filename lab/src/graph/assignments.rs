@@ -343,9 +343,8 @@ pub struct Navigation {
     pub parents: fn(&Tenant) -> &Collection,
     /// The assignments in the store.
     pub assignments: fn(&Tenant) -> &Collection,
-    /// The Intune backend URL of the owning collection, of an object (`id`) and of something
-    /// under it (`tail`), for wrapped errors.
-    pub intune_url: fn(Option<&str>, Option<&str>) -> String,
+    /// The Intune backend of the owning collection, for wrapped errors.
+    pub backend: &'static collection::IntuneBackend,
 }
 
 impl Navigation {
@@ -356,7 +355,7 @@ impl Navigation {
 
     /// Intune's 404 for an owning object that does not exist.
     fn not_found(&self, id: &str) -> GraphError {
-        GraphError::intune_not_found((self.intune_url)(Some(id), None))
+        self.backend.not_found(id)
     }
 
     /// The assignment `assignment_id` of object `id`: 404 when the object does not exist, 404
@@ -374,10 +373,10 @@ impl Navigation {
             .get(assignment_id)
             .filter(|a| collection::str_of(a, "sourceId") == id)
             .ok_or_else(|| {
-                GraphError::intune_not_found((self.intune_url)(
-                    Some(id),
-                    Some(&format!("assignments('{assignment_id}')")),
-                ))
+                GraphError::intune_not_found(
+                    self.backend
+                        .url(Some(id), Some(&format!("assignments('{assignment_id}')"))),
+                )
             })
     }
 

@@ -8,12 +8,12 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::assignments::{self, SOURCE_KIND};
-use super::collection::{self, Listing, Shape};
+use super::collection::{self, IntuneBackend, Listing, Shape};
 use super::schema::{self, ENTITY, Kind, Property, ResolvedType, StructuredType};
 use super::{GraphRequest, json_response, method_not_allowed, no_content};
 use crate::app::App;
 use crate::clock::graph_timestamp;
-use crate::errors::{GraphError, INTUNE_FAKE_HOST};
+use crate::errors::GraphError;
 use crate::seed::PROVISIONING_CLIENT_APP_ID;
 use crate::store::{Collection, Tenant};
 
@@ -502,24 +502,10 @@ const SUPPORTED_TARGETS: &[&StructuredType] = &[
     &assignments::ALL_LICENSED_USERS_TARGET,
 ];
 
-fn intune_url(id: Option<&str>, tail: Option<&str>) -> String {
-    let mut url = format!(
-        "{INTUNE_FAKE_HOST}/DeviceConfigV2/DeviceConfigV2FEService/deviceManagement/configurationPolicies"
-    );
-    if let Some(id) = id {
-        url.push_str(&format!("('{id}')"));
-    }
-    if let Some(tail) = tail {
-        url.push('/');
-        url.push_str(tail);
-    }
-    url.push_str("?api-version=5025-01-28");
-    url
-}
-
-fn not_found(id: &str) -> GraphError {
-    GraphError::intune_not_found(intune_url(Some(id), None))
-}
+/// The Intune backend behind the collection, named in wrapped errors.
+static INTUNE: IntuneBackend = IntuneBackend {
+    path: "DeviceConfigV2/DeviceConfigV2FEService/deviceManagement/configurationPolicies",
+};
 
 fn policies(tenant: &Tenant) -> &Collection {
     &tenant.configuration_policies
@@ -537,7 +523,7 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
     targets: SUPPORTED_TARGETS,
     parents: policies,
     assignments: policy_assignments,
-    intune_url,
+    backend: &INTUNE,
 };
 
 /// Routes the segments after `configurationPolicies`.
@@ -638,7 +624,7 @@ fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphErr
     let object = app
         .store
         .read(|tenant| tenant.configuration_policies.get(id).cloned())
-        .ok_or_else(|| not_found(id))?;
+        .ok_or_else(|| INTUNE.not_found(id))?;
     let object = render(app, request, &object, &shape);
     Ok(collection::entity_response(
         app,
@@ -1085,7 +1071,7 @@ fn template_reference(template: &Template) -> Value {
 
 fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     let body = request.json_object()?;
-    let url = intune_url(None, None);
+    let url = INTUNE.url(None, None);
     let id = Uuid::new_v4().to_string();
     let now = graph_timestamp(app.clock.now());
     let object = app.store.write(|tenant| {
@@ -1137,14 +1123,14 @@ fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
 /// PUT: the full policy again; the settings are replaced. The template cannot change.
 fn replace(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
     let body = request.json_object()?;
-    let url = intune_url(Some(id), None);
+    let url = INTUNE.url(Some(id), None);
     let now = graph_timestamp(app.clock.now());
     app.store.write(|tenant| {
         let existing = tenant
             .configuration_policies
             .get(id)
             .cloned()
-            .ok_or_else(|| not_found(id))?;
+            .ok_or_else(|| INTUNE.not_found(id))?;
         let parsed = parse_policy(tenant, &body, &url)?;
         let existing_template = existing
             .get("templateReference")
@@ -1196,7 +1182,7 @@ fn replace(app: &App, request: &GraphRequest, id: &str) -> Result<Response, Grap
 /// PATCH: name, description, scope tags and the Entra flag only; settings need PUT.
 fn patch(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
     let body = request.json_object()?;
-    let url = intune_url(Some(id), None);
+    let url = INTUNE.url(Some(id), None);
     if body.contains_key("settings") {
         return Err(GraphError::intune_bad_request(
             "Settings cannot be changed with PATCH; replace the policy with PUT.",
@@ -1218,7 +1204,7 @@ fn patch(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphE
             .configuration_policies
             .get(id)
             .cloned()
-            .ok_or_else(|| not_found(id))?;
+            .ok_or_else(|| INTUNE.not_found(id))?;
         let mut merged = existing.as_object().cloned().unwrap_or_default();
         merged.extend(given);
         if merged.get("roleScopeTagIds").is_some_and(Value::is_null) {
@@ -1244,7 +1230,7 @@ fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
         tenant
             .configuration_policies
             .remove(id)
-            .ok_or_else(|| not_found(id))?;
+            .ok_or_else(|| INTUNE.not_found(id))?;
         assignments::remove_all(&mut tenant.configuration_policy_assignments, id);
         tenant.lab.enrollment_time_targets.remove(id);
         Ok::<_, GraphError>(())
@@ -1262,7 +1248,7 @@ fn list_settings(app: &App, request: &GraphRequest, id: &str) -> Result<Response
                 .get(id)
                 .map(|p| p.get("settings").cloned().unwrap_or(json!([])))
         })
-        .ok_or_else(|| not_found(id))?;
+        .ok_or_else(|| INTUNE.not_found(id))?;
     // Page through the inline settings with the generic listing.
     let mut inline = Collection::default();
     for setting in settings.as_array().into_iter().flatten() {
@@ -1316,11 +1302,11 @@ fn list_settings(app: &App, request: &GraphRequest, id: &str) -> Result<Response
 
 fn assign(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
     let body = request.json_object()?;
-    let url = intune_url(Some(id), Some("assign"));
+    let url = INTUNE.url(Some(id), Some("assign"));
     let built = ASSIGNMENTS.assign_list(&body, "assignments", id, &url)?;
     app.store.write(|tenant| {
         let Some(Value::Object(policy)) = tenant.configuration_policies.get_mut(id) else {
-            return Err(not_found(id));
+            return Err(INTUNE.not_found(id));
         };
         policy.insert("isAssigned".into(), json!(!built.is_empty()));
         assignments::replace(&mut tenant.configuration_policy_assignments, id, &built);
@@ -1447,7 +1433,7 @@ fn set_membership_target(
         "enrollmentTimeDeviceMembershipTargets",
         "microsoft.graph.enrollmentTimeDeviceMembershipTarget",
     )?;
-    let url = intune_url(Some(id), Some("setEnrollmentTimeDeviceMembershipTarget"));
+    let url = INTUNE.url(Some(id), Some("setEnrollmentTimeDeviceMembershipTarget"));
     if app.settings.get().enrollment_time_target_app_token_fails && request.caller.is_app_only() {
         // Observed (deploymenttheory provider, "Known Issues", 2026-03): the DeviceConfigV2
         // backend answers 500 to application tokens, every time; delegated tokens work.
@@ -1492,7 +1478,7 @@ fn set_membership_target(
     }
     let result = app.store.write(|tenant| {
         if !tenant.configuration_policies.contains(id) {
-            return Err(not_found(id));
+            return Err(INTUNE.not_found(id));
         }
         let result = validation_result(app, tenant, &targets);
         if result["validationSucceeded"] == json!(true) {
@@ -1514,7 +1500,7 @@ fn retrieve_membership_target(
 ) -> Result<Response, GraphError> {
     let result = app.store.read(|tenant| {
         if !tenant.configuration_policies.contains(id) {
-            return Err(not_found(id));
+            return Err(INTUNE.not_found(id));
         }
         let targets = tenant
             .lab
@@ -1534,7 +1520,7 @@ fn clear_membership_target(
 ) -> Result<Response, GraphError> {
     let cleared = app.store.write(|tenant| {
         if !tenant.configuration_policies.contains(id) {
-            return Err(not_found(id));
+            return Err(INTUNE.not_found(id));
         }
         Ok::<_, GraphError>(tenant.lab.enrollment_time_targets.remove(id).is_some())
     })?;

@@ -9,14 +9,14 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::assignments::{self, SOURCE_DIRECT, SOURCE_KIND};
-use super::collection::{self, Listing, Shape};
+use super::collection::{self, IntuneBackend, Listing, Shape};
 use super::schema::{
     self, ENTITY, Kind, Property, ResolvedType, StructuredType, abstract_type_error,
 };
 use super::{GraphRequest, method_not_allowed, no_content, profile_rules};
 use crate::app::App;
 use crate::clock::graph_timestamp;
-use crate::errors::{GraphError, INTUNE_FAKE_HOST};
+use crate::errors::GraphError;
 use crate::store::{Collection, Tenant};
 
 /// Path of the collection under the version prefix.
@@ -199,24 +199,10 @@ const SUPPORTED_TARGETS: &[&StructuredType] = &[
 const MAX_DISPLAY_NAME: usize = 200;
 const MAX_DESCRIPTION: usize = 1500;
 
-fn intune_url(id: Option<&str>, tail: Option<&str>) -> String {
-    let mut url = format!(
-        "{INTUNE_FAKE_HOST}/DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService/deviceManagement/windowsAutopilotDeploymentProfiles"
-    );
-    if let Some(id) = id {
-        url.push_str(&format!("('{id}')"));
-    }
-    if let Some(tail) = tail {
-        url.push('/');
-        url.push_str(tail);
-    }
-    url.push_str("?api-version=5025-01-28");
-    url
-}
-
-fn not_found(id: &str) -> GraphError {
-    GraphError::intune_not_found(intune_url(Some(id), None))
-}
+/// The Intune backend behind the collection, named in wrapped errors.
+static INTUNE: IntuneBackend = IntuneBackend {
+    path: "DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService/deviceManagement/windowsAutopilotDeploymentProfiles",
+};
 
 fn profiles(tenant: &Tenant) -> &Collection {
     &tenant.windows_autopilot_deployment_profiles
@@ -234,7 +220,7 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
     targets: SUPPORTED_TARGETS,
     parents: profiles,
     assignments: profile_assignments,
-    intune_url,
+    backend: &INTUNE,
 };
 
 /// Routes the segments after `windowsAutopilotDeploymentProfiles`.
@@ -323,7 +309,7 @@ fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphErr
             .get(id)
             .map(|object| render(app, request, tenant, object, &shape))
     });
-    let object = object.ok_or_else(|| not_found(id))?;
+    let object = object.ok_or_else(|| INTUNE.not_found(id))?;
     let object = super::odata::apply_select(&object, shape.select.as_deref());
     Ok(collection::entity_response(
         app,
@@ -539,7 +525,7 @@ fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
         ResolvedType::Derived(ty) => ty,
     };
     let mut given = schema::validate_properties_in(ty, &body, request.version)?;
-    let url = intune_url(None, None);
+    let url = INTUNE.url(None, None);
     if app.settings.get().profile_text_rules {
         profile_rules::check_text(&given, &url)?;
     }
@@ -630,7 +616,7 @@ fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, Graph
         ResolvedType::Derived(ty) => ty,
     };
     let mut given = schema::validate_properties_in(read_as, &body, request.version)?;
-    let url = intune_url(Some(id), None);
+    let url = INTUNE.url(Some(id), None);
     if app.settings.get().profile_text_rules {
         profile_rules::check_text(&given, &url)?;
     }
@@ -643,7 +629,7 @@ fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, Graph
         let object = tenant
             .windows_autopilot_deployment_profiles
             .get(id)
-            .ok_or_else(|| not_found(id))?;
+            .ok_or_else(|| INTUNE.not_found(id))?;
         let stored_type = collection::str_of(object, "@odata.type").to_owned();
         if let ResolvedType::Derived(ty) = declared
             && ty.odata_type() != stored_type
@@ -686,10 +672,10 @@ fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, Graph
 }
 
 fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
-    let url = intune_url(Some(id), None);
+    let url = INTUNE.url(Some(id), None);
     app.store.write(|tenant| {
         if !tenant.windows_autopilot_deployment_profiles.contains(id) {
-            return Err(not_found(id));
+            return Err(INTUNE.not_found(id));
         }
         let assigned = assignments::of(profile_assignments(tenant), id).len();
         if assigned > 0 {
@@ -712,7 +698,7 @@ fn create_assignment(app: &App, request: &GraphRequest, id: &str) -> Result<Resp
     let body = request.json_object()?;
     schema::resolve_type(&body, &PROFILE_ASSIGNMENT, &[])?;
     let given = schema::validate_properties_in(&PROFILE_ASSIGNMENT, &body, request.version)?;
-    let url = intune_url(Some(id), Some("assignments"));
+    let url = INTUNE.url(Some(id), Some("assignments"));
     let target_value = given
         .get("target")
         .filter(|t| !t.is_null())
@@ -728,7 +714,7 @@ fn create_assignment(app: &App, request: &GraphRequest, id: &str) -> Result<Resp
     let all_devices = target.group_key == assignments::ALL_DEVICES_GROUP_ID;
     app.store.write(|tenant| {
         if !tenant.windows_autopilot_deployment_profiles.contains(id) {
-            return Err(not_found(id));
+            return Err(INTUNE.not_found(id));
         }
         if tenant
             .windows_autopilot_deployment_profile_assignments
@@ -803,10 +789,10 @@ fn assign_devices(app: &App, request: &GraphRequest, id: &str) -> Result<Respons
             .collect::<Result<_, _>>()?,
         Some(other) => return Err(schema::conversion_error(other, "Collection(Edm.String)")),
     };
-    let url = intune_url(Some(id), Some("assign"));
+    let url = INTUNE.url(Some(id), Some("assign"));
     app.store.write(|tenant| {
         if !tenant.windows_autopilot_deployment_profiles.contains(id) {
-            return Err(not_found(id));
+            return Err(INTUNE.not_found(id));
         }
         if let Some(unknown) = ids
             .iter()
@@ -878,7 +864,7 @@ fn list_assigned_devices(
         .store
         .read(|tenant| tenant.windows_autopilot_deployment_profiles.contains(id))
     {
-        return Err(not_found(id));
+        return Err(INTUNE.not_found(id));
     }
     let profile = id.to_owned();
     let listing = Listing::plain(

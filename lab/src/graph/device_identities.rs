@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::collection::{self, Listing};
+use super::collection::{self, IntuneBackend, Listing};
 use super::deployment_profiles;
 use super::schema::{self, ENTITY, Kind, Property, StructuredType};
 use super::{ApiVersion, GraphRequest, method_not_allowed, no_content};
@@ -178,23 +178,10 @@ pub static AUTOPILOT_SETTINGS: StructuredType = StructuredType {
     navigations: &[],
 };
 
-fn intune_url(id: Option<&str>, tail: Option<&str>) -> String {
-    let mut url = format!(
-        "{INTUNE_FAKE_HOST}/DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService/deviceManagement/windowsAutopilotDeviceIdentities"
-    );
-    if let Some(id) = id {
-        url.push_str(&format!("('{id}')"));
-    }
-    if let Some(tail) = tail {
-        url.push_str(&format!("/microsoft.management.services.api.{tail}"));
-    }
-    url.push_str("?api-version=5025-01-28");
-    url
-}
-
-fn not_found(id: &str) -> GraphError {
-    GraphError::intune_not_found(intune_url(Some(id), None))
-}
+/// The Intune backend behind the collection, named in wrapped errors.
+static INTUNE: IntuneBackend = IntuneBackend {
+    path: "DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService/deviceManagement/windowsAutopilotDeviceIdentities",
+};
 
 fn devices(tenant: &Tenant) -> &Collection {
     &tenant.windows_autopilot_device_identities
@@ -302,7 +289,7 @@ fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphErr
                 .get(id)
                 .map(|d| render_device(tenant, d))
         })
-        .ok_or_else(|| not_found(id))?;
+        .ok_or_else(|| INTUNE.not_found(id))?;
     let device = collection::project(&device, &DEVICE_IDENTITY, &[], request.version);
     Ok(collection::entity_response(
         app,
@@ -331,7 +318,7 @@ fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
         let device = tenant
             .windows_autopilot_device_identities
             .get(id)
-            .ok_or_else(|| not_found(id))?;
+            .ok_or_else(|| INTUNE.not_found(id))?;
         if device.get("enrollmentState").and_then(Value::as_str) == Some("enrolled") {
             return Err(GraphError::intune_bad_request(
                 ENROLLED_DELETE_REFUSAL,
@@ -477,7 +464,7 @@ fn update_properties(app: &App, request: &GraphRequest, id: &str) -> Result<Resp
         ],
     };
     let given = string_parameters(&body, allowed, "updateDeviceProperties")?;
-    let url = intune_url(Some(id), Some("updateDeviceProperties"));
+    let url = INTUNE.action_url(Some(id), "updateDeviceProperties");
     if let Some(name) = given
         .get("displayName")
         .and_then(Value::as_str)
@@ -491,7 +478,7 @@ fn update_properties(app: &App, request: &GraphRequest, id: &str) -> Result<Resp
     }
     app.store.write(|tenant| {
         if !tenant.windows_autopilot_device_identities.contains(id) {
-            return Err(not_found(id));
+            return Err(INTUNE.not_found(id));
         }
         if let Some(upn) = given
             .get("userPrincipalName")
@@ -539,7 +526,7 @@ fn assign_user(app: &App, request: &GraphRequest, id: &str) -> Result<Response, 
         &["userPrincipalName", "addressableUserName"],
         "assignUserToDevice",
     )?;
-    let url = intune_url(Some(id), Some("assignUserToDevice"));
+    let url = INTUNE.action_url(Some(id), "assignUserToDevice");
     let upn = given
         .get("userPrincipalName")
         .and_then(Value::as_str)
@@ -548,7 +535,7 @@ fn assign_user(app: &App, request: &GraphRequest, id: &str) -> Result<Response, 
         .to_owned();
     app.store.write(|tenant| {
         if !tenant.windows_autopilot_device_identities.contains(id) {
-            return Err(not_found(id));
+            return Err(INTUNE.not_found(id));
         }
         check_upn(tenant, &upn, &url)?;
         let mut properties = Map::new();
@@ -575,7 +562,7 @@ fn unassign_user(app: &App, request: &GraphRequest, id: &str) -> Result<Response
     }
     app.store.write(|tenant| {
         if !tenant.windows_autopilot_device_identities.contains(id) {
-            return Err(not_found(id));
+            return Err(INTUNE.not_found(id));
         }
         let mut properties = Map::new();
         properties.insert("userPrincipalName".into(), json!(""));

@@ -8,14 +8,14 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::assignments::{self, SOURCE_KIND};
-use super::collection::{self, Listing, Shape};
+use super::collection::{self, IntuneBackend, Listing, Shape};
 use super::schema::{
     self, ENTITY, Kind, Property, ResolvedType, StructuredType, abstract_type_error,
 };
 use super::{GraphRequest, method_not_allowed, no_content};
 use crate::app::App;
 use crate::clock::graph_timestamp;
-use crate::errors::{GraphError, INTUNE_FAKE_HOST};
+use crate::errors::GraphError;
 use crate::store::{Collection, Tenant};
 
 /// Path of the collection under the version prefix.
@@ -143,24 +143,10 @@ const ESP_ORDER: &[&str] = &[
     "disableUserStatusTrackingAfterFirstUser",
 ];
 
-fn intune_url(id: Option<&str>, tail: Option<&str>) -> String {
-    let mut url = format!(
-        "{INTUNE_FAKE_HOST}/DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService/deviceManagement/deviceEnrollmentConfigurations"
-    );
-    if let Some(id) = id {
-        url.push_str(&format!("('{id}')"));
-    }
-    if let Some(tail) = tail {
-        url.push('/');
-        url.push_str(tail);
-    }
-    url.push_str("?api-version=5025-01-28");
-    url
-}
-
-fn not_found(id: &str) -> GraphError {
-    GraphError::intune_not_found(intune_url(Some(id), None))
-}
+/// The Intune backend behind the collection, named in wrapped errors.
+static INTUNE: IntuneBackend = IntuneBackend {
+    path: "DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService/deviceManagement/deviceEnrollmentConfigurations",
+};
 
 /// Whether `id` is a default configuration (`{tenantId}_Default...`).
 pub fn is_default(id: &str) -> bool {
@@ -186,7 +172,7 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
     targets: SUPPORTED_TARGETS,
     parents: configurations,
     assignments: configuration_assignments,
-    intune_url,
+    backend: &INTUNE,
 };
 
 /// Routes the segments after `deviceEnrollmentConfigurations`.
@@ -251,7 +237,7 @@ fn no_route(id: &str, assignment_id: Option<&str>, verb: &str) -> GraphError {
         format!(
             "No OData route exists that match template {template} with http verb {verb} for request /DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService/deviceManagement/deviceEnrollmentConfigurations('{id}')/{tail}."
         ),
-        intune_url(Some(id), Some(&tail)),
+        INTUNE.url(Some(id), Some(&tail)),
     )
 }
 
@@ -302,7 +288,7 @@ fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphErr
             .get(id)
             .map(|object| render(app, request, tenant, object, &shape))
     });
-    let object = object.ok_or_else(|| not_found(id))?;
+    let object = object.ok_or_else(|| INTUNE.not_found(id))?;
     let object = collection::project(
         &object,
         &DEVICE_ENROLLMENT_CONFIGURATION,
@@ -423,7 +409,7 @@ fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
         ResolvedType::Derived(ty) => ty,
     };
     let given = schema::validate_properties_in(ty, &body, request.version)?;
-    let url = intune_url(None, None);
+    let url = INTUNE.url(None, None);
     let id = format!("{}{ESP_ID_SUFFIX}", Uuid::new_v4());
     let now = graph_timestamp(app.clock.now());
     let role_scope_tag_ids = given
@@ -467,13 +453,13 @@ fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, Graph
         ResolvedType::Derived(ty) => ty,
     };
     let given = schema::validate_properties_in(read_as, &body, request.version)?;
-    let url = intune_url(Some(id), None);
+    let url = INTUNE.url(Some(id), None);
     let now = graph_timestamp(app.clock.now());
     let updated = app.store.write(|tenant| {
         let object = tenant
             .device_enrollment_configurations
             .get(id)
-            .ok_or_else(|| not_found(id))?;
+            .ok_or_else(|| INTUNE.not_found(id))?;
         let stored_type = collection::str_of(object, "@odata.type").to_owned();
         if let ResolvedType::Derived(ty) = declared
             && ty.odata_type() != stored_type
@@ -521,10 +507,10 @@ fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, Graph
 }
 
 fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
-    let url = intune_url(Some(id), None);
+    let url = INTUNE.url(Some(id), None);
     app.store.write(|tenant| {
         if !tenant.device_enrollment_configurations.contains(id) {
-            return Err(not_found(id));
+            return Err(INTUNE.not_found(id));
         }
         if is_default(id) {
             return Err(GraphError::intune_bad_request(
@@ -542,11 +528,11 @@ fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
 
 fn assign(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
     let body = request.json_object()?;
-    let url = intune_url(Some(id), Some("microsoft.management.services.api.assign"));
+    let url = INTUNE.url(Some(id), Some("microsoft.management.services.api.assign"));
     let built = ASSIGNMENTS.assign_list(&body, "enrollmentConfigurationAssignments", id, &url)?;
     app.store.write(|tenant| {
         if !tenant.device_enrollment_configurations.contains(id) {
-            return Err(not_found(id));
+            return Err(INTUNE.not_found(id));
         }
         if is_default(id) {
             return Err(GraphError::intune_bad_request(
@@ -570,14 +556,14 @@ fn set_priority(app: &App, request: &GraphRequest, id: &str) -> Result<Response,
     let property = Property::new("priority", Kind::Int32, false);
     schema::check_value(&property, &priority_value)?;
     let wanted = priority_value.as_i64().unwrap_or_default();
-    let url = intune_url(
+    let url = INTUNE.url(
         Some(id),
         Some("microsoft.management.services.api.setPriority"),
     );
     let now = graph_timestamp(app.clock.now());
     app.store.write(|tenant| {
         if !tenant.device_enrollment_configurations.contains(id) {
-            return Err(not_found(id));
+            return Err(INTUNE.not_found(id));
         }
         if is_default(id) {
             return Err(GraphError::intune_bad_request(

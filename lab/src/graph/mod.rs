@@ -6,6 +6,17 @@
 //! segments and hands over to one module per collection. Adding a collection means adding a
 //! module and one match arm here.
 
+/// Serves a request by its method: each `VERB => handler` arm names a method the path accepts,
+/// and any other method is refused with the list of the accepted ones, as Graph does.
+macro_rules! by_method {
+    ($method:expr, $($verb:ident => $handler:expr),+ $(,)?) => {
+        match *$method {
+            $(axum::http::Method::$verb => $handler,)+
+            _ => Err($crate::graph::method_not_allowed(&[$(stringify!($verb)),+])),
+        }
+    };
+}
+
 pub mod assignments;
 pub mod batch;
 pub mod catalog;
