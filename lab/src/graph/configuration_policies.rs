@@ -534,47 +534,41 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
             || segment.eq_ignore_ascii_case(&format!("microsoft.graph.{name}"))
     };
     match rest {
-        [] => match *method {
-            Method::GET => list(app, request),
-            Method::POST => create(app, request),
-            _ => Err(method_not_allowed(&["GET", "POST"])),
-        },
-        [id] => match *method {
-            Method::GET => get(app, request, id),
-            Method::PUT => replace(app, request, id),
-            Method::PATCH => patch(app, request, id),
-            Method::DELETE => delete(app, id),
-            _ => Err(method_not_allowed(&["GET", "PUT", "PATCH", "DELETE"])),
-        },
-        [id, action] if is(action, "assign") => match *method {
-            Method::POST => assign(app, request, id),
-            _ => Err(method_not_allowed(&["POST"])),
-        },
-        [id, action] if is(action, "setEnrollmentTimeDeviceMembershipTarget") => match *method {
-            Method::POST => set_membership_target(app, request, id),
-            _ => Err(method_not_allowed(&["POST"])),
-        },
+        [] => by_method!(method,
+            GET => list(app, request),
+            POST => create(app, request),
+        ),
+        [id] => by_method!(method,
+            GET => get(app, request, id),
+            PUT => replace(app, request, id),
+            PATCH => patch(app, request, id),
+            DELETE => delete(app, id),
+        ),
+        [id, action] if is(action, "assign") => by_method!(method,
+            POST => assign(app, request, id),
+        ),
+        [id, action] if is(action, "setEnrollmentTimeDeviceMembershipTarget") => by_method!(method,
+            POST => set_membership_target(app, request, id),
+        ),
         [id, action] if is(action, "retrieveEnrollmentTimeDeviceMembershipTarget") => match *method
         {
             Method::POST => retrieve_membership_target(app, request, id),
             _ => Err(method_not_allowed(&["POST"])),
         },
-        [id, action] if is(action, "clearEnrollmentTimeDeviceMembershipTarget") => match *method {
-            Method::POST => clear_membership_target(app, request, id),
-            _ => Err(method_not_allowed(&["POST"])),
-        },
-        [id, nav] if nav.eq_ignore_ascii_case("settings") => match *method {
-            Method::GET => list_settings(app, request, id),
-            _ => Err(method_not_allowed(&["GET"])),
-        },
-        [id, nav] if nav.eq_ignore_ascii_case("assignments") => match *method {
-            Method::GET => ASSIGNMENTS.list(app, request, id),
-            _ => Err(method_not_allowed(&["GET"])),
-        },
-        [id, nav, assignment_id] if nav.eq_ignore_ascii_case("assignments") => match *method {
-            Method::GET => ASSIGNMENTS.get(app, request, id, assignment_id),
-            _ => Err(method_not_allowed(&["GET"])),
-        },
+        [id, action] if is(action, "clearEnrollmentTimeDeviceMembershipTarget") => {
+            by_method!(method,
+                POST => clear_membership_target(app, request, id),
+            )
+        }
+        [id, nav] if nav.eq_ignore_ascii_case("settings") => by_method!(method,
+            GET => list_settings(app, request, id),
+        ),
+        [id, nav] if nav.eq_ignore_ascii_case("assignments") => by_method!(method,
+            GET => ASSIGNMENTS.list(app, request, id),
+        ),
+        [id, nav, assignment_id] if nav.eq_ignore_ascii_case("assignments") => by_method!(method,
+            GET => ASSIGNMENTS.get(app, request, id, assignment_id),
+        ),
         [_, nav, _, extra, ..] if nav.eq_ignore_ascii_case("assignments") => {
             Err(GraphError::segment_not_found(extra))
         }

@@ -3,17 +3,14 @@
 //! (`activeDirectoryWindowsAutopilotDeploymentProfile`) profiles, their group assignments (one
 //! POST or DELETE per assignment), `assign` (devices) and `assignedDevices`.
 
-use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::assignments::{self, SOURCE_DIRECT, SOURCE_KIND};
-use super::collection::{self, IntuneBackend, Listing, Shape};
-use super::schema::{
-    self, ENTITY, Kind, Property, ResolvedType, StructuredType, abstract_type_error,
-};
-use super::{GraphRequest, method_not_allowed, no_content, profile_rules};
+use super::collection::{self, IntuneBackend, Listing, PatchType, Shape};
+use super::schema::{self, ENTITY, Kind, Property, StructuredType};
+use super::{GraphRequest, no_content, profile_rules};
 use crate::app::App;
 use crate::clock::graph_timestamp;
 use crate::errors::GraphError;
@@ -231,35 +228,29 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
             || segment.eq_ignore_ascii_case(&format!("microsoft.graph.{name}"))
     };
     match rest {
-        [] => match *method {
-            Method::GET => list(app, request),
-            Method::POST => create(app, request),
-            _ => Err(method_not_allowed(&["GET", "POST"])),
-        },
-        [id] => match *method {
-            Method::GET => get(app, request, id),
-            Method::PATCH => update(app, request, id),
-            Method::DELETE => delete(app, id),
-            _ => Err(method_not_allowed(&["GET", "PATCH", "DELETE"])),
-        },
-        [id, action] if is(action, "assign") => match *method {
-            Method::POST => assign_devices(app, request, id),
-            _ => Err(method_not_allowed(&["POST"])),
-        },
-        [id, nav] if nav.eq_ignore_ascii_case("assignments") => match *method {
-            Method::GET => ASSIGNMENTS.list(app, request, id),
-            Method::POST => create_assignment(app, request, id),
-            _ => Err(method_not_allowed(&["GET", "POST"])),
-        },
-        [id, nav, assignment_id] if nav.eq_ignore_ascii_case("assignments") => match *method {
-            Method::GET => ASSIGNMENTS.get(app, request, id, assignment_id),
-            Method::DELETE => delete_assignment(app, id, assignment_id),
-            _ => Err(method_not_allowed(&["GET", "DELETE"])),
-        },
-        [id, nav] if nav.eq_ignore_ascii_case("assignedDevices") => match *method {
-            Method::GET => list_assigned_devices(app, request, id),
-            _ => Err(method_not_allowed(&["GET"])),
-        },
+        [] => by_method!(method,
+            GET => list(app, request),
+            POST => create(app, request),
+        ),
+        [id] => by_method!(method,
+            GET => get(app, request, id),
+            PATCH => update(app, request, id),
+            DELETE => delete(app, id),
+        ),
+        [id, action] if is(action, "assign") => by_method!(method,
+            POST => assign_devices(app, request, id),
+        ),
+        [id, nav] if nav.eq_ignore_ascii_case("assignments") => by_method!(method,
+            GET => ASSIGNMENTS.list(app, request, id),
+            POST => create_assignment(app, request, id),
+        ),
+        [id, nav, assignment_id] if nav.eq_ignore_ascii_case("assignments") => by_method!(method,
+            GET => ASSIGNMENTS.get(app, request, id, assignment_id),
+            DELETE => delete_assignment(app, id, assignment_id),
+        ),
+        [id, nav] if nav.eq_ignore_ascii_case("assignedDevices") => by_method!(method,
+            GET => list_assigned_devices(app, request, id),
+        ),
         [_, nav, _, extra, ..] if nav.eq_ignore_ascii_case("assignments") => {
             Err(GraphError::segment_not_found(extra))
         }
@@ -281,8 +272,9 @@ fn render(
     out
 }
 
-fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
-    let listing = Listing {
+/// How the collection is listed and read.
+fn listing() -> Listing<'static> {
+    Listing {
         derived: DERIVED,
         expandable: &["assignments"],
         ..Listing::plain(
@@ -290,11 +282,14 @@ fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
             COLLECTION_PATH.to_owned(),
             &DEPLOYMENT_PROFILE,
         )
-    };
+    }
+}
+
+fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     collection::list(
         app,
         request,
-        &listing,
+        &listing(),
         profiles,
         |_, _| true,
         |tenant, object, shape| render(app, request, tenant, object, shape),
@@ -302,22 +297,14 @@ fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
 }
 
 fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
-    let shape = Shape::parse(request, &DEPLOYMENT_PROFILE, DERIVED, &["assignments"])?;
-    let object = app.store.read(|tenant| {
-        tenant
-            .windows_autopilot_deployment_profiles
-            .get(id)
-            .map(|object| render(app, request, tenant, object, &shape))
-    });
-    let object = object.ok_or_else(|| INTUNE.not_found(id))?;
-    let object = super::odata::apply_select(&object, shape.select.as_deref());
-    Ok(collection::entity_response(
+    listing().get(
         app,
         request,
-        StatusCode::OK,
-        &format!("{COLLECTION_PATH}/$entity"),
-        object,
-    ))
+        profiles,
+        id,
+        || INTUNE.not_found(id),
+        |tenant, object, shape| render(app, request, tenant, object, shape),
+    )
 }
 
 /// Fills the deprecated OOBE block from the current one, or the other way round.
@@ -520,10 +507,7 @@ fn check_profile(object: &Map<String, Value>, url: &str) -> Result<(), GraphErro
 
 fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     let body = request.json_object()?;
-    let ty = match schema::resolve_type(&body, &DEPLOYMENT_PROFILE, DERIVED)? {
-        ResolvedType::Absent | ResolvedType::Base => return Err(abstract_type_error()),
-        ResolvedType::Derived(ty) => ty,
-    };
+    let ty = collection::type_to_create(&body, &DEPLOYMENT_PROFILE, DERIVED)?;
     let mut given = schema::validate_properties_in(ty, &body, request.version)?;
     let url = INTUNE.url(None, None);
     if app.settings.get().profile_text_rules {
@@ -610,12 +594,8 @@ fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
 
 fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
     let body = request.json_object()?;
-    let declared = schema::resolve_type(&body, &DEPLOYMENT_PROFILE, DERIVED)?;
-    let read_as = match declared {
-        ResolvedType::Absent | ResolvedType::Base => &DEPLOYMENT_PROFILE,
-        ResolvedType::Derived(ty) => ty,
-    };
-    let mut given = schema::validate_properties_in(read_as, &body, request.version)?;
+    let read = PatchType::of(&body, &DEPLOYMENT_PROFILE, DERIVED)?;
+    let mut given = schema::validate_properties_in(read.read_as, &body, request.version)?;
     let url = INTUNE.url(Some(id), None);
     if app.settings.get().profile_text_rules {
         profile_rules::check_text(&given, &url)?;
@@ -631,7 +611,7 @@ fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, Graph
             .get(id)
             .ok_or_else(|| INTUNE.not_found(id))?;
         let stored_type = collection::str_of(object, "@odata.type").to_owned();
-        if let ResolvedType::Derived(ty) = declared
+        if let Some(ty) = read.declared
             && ty.odata_type() != stored_type
         {
             return Err(GraphError::intune_bad_request(

@@ -237,27 +237,22 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
             || segment.eq_ignore_ascii_case(&format!("microsoft.graph.{name}"))
     };
     match rest {
-        [] => match *method {
-            Method::GET => list(app, request),
-            _ => Err(method_not_allowed(&["GET"])),
-        },
-        [id] => match *method {
-            Method::GET => get(app, request, id),
-            Method::DELETE => delete(app, id),
-            _ => Err(method_not_allowed(&["GET", "DELETE"])),
-        },
-        [id, action] if is(action, "updateDeviceProperties") => match *method {
-            Method::POST => update_properties(app, request, id),
-            _ => Err(method_not_allowed(&["POST"])),
-        },
-        [id, action] if is(action, "assignUserToDevice") => match *method {
-            Method::POST => assign_user(app, request, id),
-            _ => Err(method_not_allowed(&["POST"])),
-        },
-        [id, action] if is(action, "unassignUserFromDevice") => match *method {
-            Method::POST => unassign_user(app, request, id),
-            _ => Err(method_not_allowed(&["POST"])),
-        },
+        [] => by_method!(method,
+            GET => list(app, request),
+        ),
+        [id] => by_method!(method,
+            GET => get(app, request, id),
+            DELETE => delete(app, id),
+        ),
+        [id, action] if is(action, "updateDeviceProperties") => by_method!(method,
+            POST => update_properties(app, request, id),
+        ),
+        [id, action] if is(action, "assignUserToDevice") => by_method!(method,
+            POST => assign_user(app, request, id),
+        ),
+        [id, action] if is(action, "unassignUserFromDevice") => by_method!(method,
+            POST => unassign_user(app, request, id),
+        ),
         [_, other, ..] => Err(GraphError::segment_not_found(other)),
     }
 }

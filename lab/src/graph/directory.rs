@@ -350,34 +350,29 @@ pub fn route_groups(
 ) -> Result<Response, GraphError> {
     let method = &request.method;
     match rest {
-        [] => match *method {
-            Method::GET => list_groups(app, request),
-            Method::POST => create_group(app, request),
-            _ => Err(method_not_allowed(&["GET", "POST"])),
-        },
-        [id] => match *method {
-            Method::GET => get_group(app, request, id),
-            Method::PATCH => update_group(app, request, id),
-            Method::DELETE => delete_group(app, id),
-            _ => Err(method_not_allowed(&["GET", "PATCH", "DELETE"])),
-        },
-        [id, nav] if nav.eq_ignore_ascii_case("owners") => match *method {
-            Method::GET => list_owners(app, request, id),
-            _ => Err(method_not_allowed(&["GET"])),
-        },
+        [] => by_method!(method,
+            GET => list_groups(app, request),
+            POST => create_group(app, request),
+        ),
+        [id] => by_method!(method,
+            GET => get_group(app, request, id),
+            PATCH => update_group(app, request, id),
+            DELETE => delete_group(app, id),
+        ),
+        [id, nav] if nav.eq_ignore_ascii_case("owners") => by_method!(method,
+            GET => list_owners(app, request, id),
+        ),
         [id, nav, reference] if nav.eq_ignore_ascii_case("owners") && reference == "$ref" => {
-            match *method {
-                Method::POST => add_owner(app, request, id),
-                _ => Err(method_not_allowed(&["POST"])),
-            }
+            by_method!(method,
+                POST => add_owner(app, request, id),
+            )
         }
         [id, nav, owner, reference]
             if nav.eq_ignore_ascii_case("owners") && reference == "$ref" =>
         {
-            match *method {
-                Method::DELETE => remove_owner(app, id, owner),
-                _ => Err(method_not_allowed(&["DELETE"])),
-            }
+            by_method!(method,
+                DELETE => remove_owner(app, id, owner),
+            )
         }
         [_, nav, ..] if nav.eq_ignore_ascii_case("members") => Err(GraphError::bad_request(
             "autopilot-lab does not model group members.",
@@ -1024,19 +1019,17 @@ pub fn route_service_principals(
 ) -> Result<Response, GraphError> {
     let method = &request.method;
     match rest {
-        [] => match *method {
-            Method::GET => list_service_principals(app, request),
-            Method::POST => create_service_principal(app, request),
-            _ => Err(method_not_allowed(&["GET", "POST"])),
-        },
+        [] => by_method!(method,
+            GET => list_service_principals(app, request),
+            POST => create_service_principal(app, request),
+        ),
         [key] => {
             let key = sp_key(key);
-            match *method {
-                Method::GET => get_service_principal(app, request, &key),
-                Method::PATCH => update_service_principal(app, request, &key),
-                Method::DELETE => delete_service_principal(app, &key),
-                _ => Err(method_not_allowed(&["GET", "PATCH", "DELETE"])),
-            }
+            by_method!(method,
+                GET => get_service_principal(app, request, &key),
+                PATCH => update_service_principal(app, request, &key),
+                DELETE => delete_service_principal(app, &key),
+            )
         }
         [_, other, ..] => Err(GraphError::segment_not_found(other)),
     }

@@ -2,16 +2,14 @@
 //! Page (`windows10EnrollmentCompletionPageConfiguration`), including the tenant's default ESP,
 //! `assign` (replaces the list, 204), `setPriority` (204) and the `assignments` navigation.
 
-use axum::http::{Method, StatusCode};
+use axum::http::Method;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::assignments::{self, SOURCE_KIND};
-use super::collection::{self, IntuneBackend, Listing, Shape};
-use super::schema::{
-    self, ENTITY, Kind, Property, ResolvedType, StructuredType, abstract_type_error,
-};
+use super::collection::{self, IntuneBackend, Listing, PatchType, Shape};
+use super::schema::{self, ENTITY, Kind, Property, StructuredType};
 use super::{GraphRequest, method_not_allowed, no_content};
 use crate::app::App;
 use crate::clock::graph_timestamp;
@@ -183,25 +181,21 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
             || segment.eq_ignore_ascii_case(&format!("microsoft.graph.{name}"))
     };
     match rest {
-        [] => match *method {
-            Method::GET => list(app, request),
-            Method::POST => create(app, request),
-            _ => Err(method_not_allowed(&["GET", "POST"])),
-        },
-        [id] => match *method {
-            Method::GET => get(app, request, id),
-            Method::PATCH => update(app, request, id),
-            Method::DELETE => delete(app, id),
-            _ => Err(method_not_allowed(&["GET", "PATCH", "DELETE"])),
-        },
-        [id, action] if is(action, "assign") => match *method {
-            Method::POST => assign(app, request, id),
-            _ => Err(method_not_allowed(&["POST"])),
-        },
-        [id, action] if is(action, "setPriority") => match *method {
-            Method::POST => set_priority(app, request, id),
-            _ => Err(method_not_allowed(&["POST"])),
-        },
+        [] => by_method!(method,
+            GET => list(app, request),
+            POST => create(app, request),
+        ),
+        [id] => by_method!(method,
+            GET => get(app, request, id),
+            PATCH => update(app, request, id),
+            DELETE => delete(app, id),
+        ),
+        [id, action] if is(action, "assign") => by_method!(method,
+            POST => assign(app, request, id),
+        ),
+        [id, action] if is(action, "setPriority") => by_method!(method,
+            POST => set_priority(app, request, id),
+        ),
         [id, nav] if nav.eq_ignore_ascii_case("assignments") => match *method {
             Method::GET => ASSIGNMENTS.list(app, request, id),
             Method::POST => Err(no_route(id, None, "POST")),
@@ -255,8 +249,9 @@ fn render(
     out
 }
 
-fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
-    let listing = Listing {
+/// How the collection is listed and read.
+fn listing() -> Listing<'static> {
+    Listing {
         derived: DERIVED,
         expandable: &["assignments"],
         ..Listing::plain(
@@ -264,11 +259,14 @@ fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
             COLLECTION_PATH.to_owned(),
             &DEVICE_ENROLLMENT_CONFIGURATION,
         )
-    };
+    }
+}
+
+fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     collection::list(
         app,
         request,
-        &listing,
+        &listing(),
         configurations,
         |_, _| true,
         |tenant, object, shape| render(app, request, tenant, object, shape),
@@ -276,33 +274,14 @@ fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
 }
 
 fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
-    let shape = Shape::parse(
-        request,
-        &DEVICE_ENROLLMENT_CONFIGURATION,
-        DERIVED,
-        &["assignments"],
-    )?;
-    let object = app.store.read(|tenant| {
-        tenant
-            .device_enrollment_configurations
-            .get(id)
-            .map(|object| render(app, request, tenant, object, &shape))
-    });
-    let object = object.ok_or_else(|| INTUNE.not_found(id))?;
-    let object = collection::project(
-        &object,
-        &DEVICE_ENROLLMENT_CONFIGURATION,
-        DERIVED,
-        request.version,
-    );
-    let object = super::odata::apply_select(&object, shape.select.as_deref());
-    Ok(collection::entity_response(
+    listing().get(
         app,
         request,
-        StatusCode::OK,
-        &format!("{COLLECTION_PATH}/$entity"),
-        object,
-    ))
+        configurations,
+        id,
+        || INTUNE.not_found(id),
+        |tenant, object, shape| render(app, request, tenant, object, shape),
+    )
 }
 
 /// Service-side checks after a create or a merge.
@@ -404,19 +383,12 @@ fn esp_priorities(tenant: &Tenant) -> Vec<(i64, String)> {
 
 fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     let body = request.json_object()?;
-    let ty = match schema::resolve_type(&body, &DEVICE_ENROLLMENT_CONFIGURATION, DERIVED)? {
-        ResolvedType::Absent | ResolvedType::Base => return Err(abstract_type_error()),
-        ResolvedType::Derived(ty) => ty,
-    };
+    let ty = collection::type_to_create(&body, &DEVICE_ENROLLMENT_CONFIGURATION, DERIVED)?;
     let given = schema::validate_properties_in(ty, &body, request.version)?;
     let url = INTUNE.url(None, None);
     let id = format!("{}{ESP_ID_SUFFIX}", Uuid::new_v4());
     let now = graph_timestamp(app.clock.now());
-    let role_scope_tag_ids = given
-        .get("roleScopeTagIds")
-        .filter(|v| !v.is_null())
-        .cloned()
-        .unwrap_or_else(|| json!(["0"]));
+    let role_scope_tag_ids = collection::role_scope_tags(&given);
     let object = app.store.write(|tenant| {
         check_esp(tenant, &given, &url)?;
         let priority = esp_priorities(tenant)
@@ -447,12 +419,8 @@ fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
 
 fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
     let body = request.json_object()?;
-    let declared = schema::resolve_type(&body, &DEVICE_ENROLLMENT_CONFIGURATION, DERIVED)?;
-    let read_as = match declared {
-        ResolvedType::Absent | ResolvedType::Base => &DEVICE_ENROLLMENT_CONFIGURATION,
-        ResolvedType::Derived(ty) => ty,
-    };
-    let given = schema::validate_properties_in(read_as, &body, request.version)?;
+    let read = PatchType::of(&body, &DEVICE_ENROLLMENT_CONFIGURATION, DERIVED)?;
+    let given = schema::validate_properties_in(read.read_as, &body, request.version)?;
     let url = INTUNE.url(Some(id), None);
     let now = graph_timestamp(app.clock.now());
     let updated = app.store.write(|tenant| {
@@ -460,36 +428,14 @@ fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, Graph
             .device_enrollment_configurations
             .get(id)
             .ok_or_else(|| INTUNE.not_found(id))?;
-        let stored_type = collection::str_of(object, "@odata.type").to_owned();
-        if let ResolvedType::Derived(ty) = declared
-            && ty.odata_type() != stored_type
-        {
-            return Err(GraphError::intune_bad_request(
-                format!(
-                    "The type '{}' does not match the type of the existing configuration '{}'.",
-                    ty.qualified(),
-                    stored_type.trim_start_matches('#')
-                ),
-                url.clone(),
-            ));
-        }
-        let mut merged = object.as_object().cloned().unwrap_or_default();
-        for (name, value) in given {
-            let value = match name.as_str() {
-                "roleScopeTagIds" if value.is_null() => json!(["0"]),
-                _ => value,
-            };
-            merged.insert(name, value);
-        }
+        read.check_stored(object, "configuration", &url)?;
+        let merged = collection::merge_versioned(object, given, &now);
         check_esp(tenant, &merged, &url)?;
-        let version = merged.get("version").and_then(Value::as_i64).unwrap_or(0) + 1;
-        merged.insert("version".into(), json!(version));
-        merged.insert("lastModifiedDateTime".into(), Value::String(now.clone()));
         let merged = Value::Object(merged);
         tenant
             .device_enrollment_configurations
             .insert(id.to_owned(), merged.clone());
-        Ok(merged)
+        Ok::<_, GraphError>(merged)
     })?;
     tracing::info!(%id, "enrollment status page updated");
     let updated = collection::project(

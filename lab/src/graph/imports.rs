@@ -4,7 +4,7 @@
 //! `windowsAutopilotDeviceIdentity`'s id in `deviceRegistrationId`, or `error` with Autopilot's
 //! error code and name.
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::assignments;
 use super::collection::{self, IntuneBackend, Listing};
 use super::schema::{self, ENTITY, Kind, Property, StructuredType};
-use super::{GraphRequest, method_not_allowed, no_content};
+use super::{GraphRequest, no_content};
 use crate::app::App;
 use crate::errors::GraphError;
 use crate::store::{Collection, PendingImport, StoreError, Tenant};
@@ -77,25 +77,22 @@ fn imports(tenant: &Tenant) -> &Collection {
 pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
     let method = &request.method;
     match rest {
-        [] => match *method {
-            Method::GET => list(app, request),
-            Method::POST => create(app, request),
-            _ => Err(method_not_allowed(&["GET", "POST"])),
-        },
+        [] => by_method!(method,
+            GET => list(app, request),
+            POST => create(app, request),
+        ),
         [action]
             if action.eq_ignore_ascii_case("import")
                 || action.eq_ignore_ascii_case("microsoft.graph.import") =>
         {
-            match *method {
-                Method::POST => import(app, request),
-                _ => Err(method_not_allowed(&["POST"])),
-            }
+            by_method!(method,
+                POST => import(app, request),
+            )
         }
-        [id] => match *method {
-            Method::GET => get(app, request, id),
-            Method::DELETE => delete(app, id),
-            _ => Err(method_not_allowed(&["GET", "DELETE"])),
-        },
+        [id] => by_method!(method,
+            GET => get(app, request, id),
+            DELETE => delete(app, id),
+        ),
         [_, other, ..] => Err(GraphError::segment_not_found(other)),
     }
 }
