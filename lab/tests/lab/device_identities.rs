@@ -1,12 +1,9 @@
 //! Device imports, registered device identities and the Autopilot sync.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::Duration;
 
+use crate::common::{Lab, assert_graph_error, wrapped_message};
 use autopilot_lab::LabConfig;
-use common::{Lab, assert_graph_error, wrapped_message};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

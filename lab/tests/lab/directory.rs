@@ -1,12 +1,9 @@
 //! `/groups`, `/servicePrincipals`, `/users`, `/directoryObjects`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::Duration;
 
+use crate::common::{Lab, assert_graph_error};
 use autopilot_lab::LabConfig;
-use common::{Lab, assert_graph_error};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

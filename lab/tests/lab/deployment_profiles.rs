@@ -1,9 +1,6 @@
 //! `/deviceManagement/windowsAutopilotDeploymentProfiles`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{Lab, assert_graph_error, wrapped_message};
+use crate::common::{Lab, assert_graph_error, wrapped_message};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -1,10 +1,7 @@
 //! `/deviceManagement/deviceConfigurations`: the domain join configuration.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
+use crate::common::{CONFIGS, Lab, assert_graph_error, domain_join, read, wrapped_message};
 use autopilot_lab::LabConfig;
-use common::{CONFIGS, Lab, assert_graph_error, domain_join, read, wrapped_message};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -1,10 +1,7 @@
 //! `--state FILE`: the tenant survives a restart.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
+use crate::common::{CONFIGS, Lab};
 use autopilot_lab::LabConfig;
-use common::{CONFIGS, Lab};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

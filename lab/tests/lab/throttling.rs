@@ -1,12 +1,9 @@
 //! Throttling per app per tenant: Intune families and the directory, 429 with `Retry-After`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::Duration;
 
+use crate::common::{Lab, assert_graph_error, read};
 use autopilot_lab::LabConfig;
-use common::{Lab, assert_graph_error, read};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -36,7 +33,7 @@ async fn documented_intune_write_budget_is_enforced_by_default() {
     // Reads have their own (larger) budget; other families are not affected.
     let (status, _) = lab.get(ESPS).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = lab.post(common::CONFIGS, common::domain_join("DJ")).await;
+    let (status, _) = lab.post(crate::common::CONFIGS, crate::common::domain_join("DJ")).await;
     assert_eq!(status, StatusCode::CREATED);
     // The throttled request did not create anything.
     let objects = lab.objects().await;

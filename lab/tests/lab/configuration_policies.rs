@@ -1,10 +1,7 @@
 //! `/deviceManagement/configurationPolicies`: device preparation policies, and the seeded
 //! catalogs they reference.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{Lab, assert_graph_error, wrapped_message};
+use crate::common::{Lab, assert_graph_error, wrapped_message};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -227,7 +224,7 @@ async fn create_read_settings_and_put() {
     let (_, page) = lab.get(&format!("{POLICIES}/{id}/settings?$top=5")).await;
     assert_eq!(page["value"].as_array().unwrap().len(), 5);
     let next = page["@odata.nextLink"].as_str().unwrap();
-    let (_, page2) = common::read(
+    let (_, page2) = crate::common::read(
         lab.http
             .get(next)
             .bearer_auth(&lab.token)

@@ -2,16 +2,13 @@
 //! in `../shared/reference`): property names exist on its `@odata.type` (or the collection's
 //! type), values have the declared types, non-nullable properties are not null, and v1.0
 //! responses only show what the v1.0 schema declares.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::common::Lab;
 use autopilot_lab::LabConfig;
 use base64::Engine as _;
-use common::Lab;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -319,7 +316,7 @@ async fn populate(lab: &Lab) {
     let (s, dj) = lab
         .post(
             "/beta/deviceManagement/deviceConfigurations",
-            common::domain_join("DJ"),
+            crate::common::domain_join("DJ"),
         )
         .await;
     ok(s, &dj);

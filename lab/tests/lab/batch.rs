@@ -1,9 +1,6 @@
 //! `POST /{version}/$batch`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{Lab, assert_graph_error};
+use crate::common::{Lab, assert_graph_error};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -1,5 +1,4 @@
 //! The `autopilot-lab serve` binary: the ready line and a graceful exit on SIGTERM.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

@@ -1,12 +1,9 @@
 //! The token endpoint and the bearer check in front of Graph.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::Duration;
 
+use crate::common::{CONFIGS, GRAPH_SCOPE, Lab, assert_graph_error, read};
 use autopilot_lab::LabConfig;
-use common::{CONFIGS, GRAPH_SCOPE, Lab, assert_graph_error, read};
 use reqwest::StatusCode;
 use serde_json::Value;
 

@@ -1,11 +1,8 @@
 //! Application roles: tokens carry them, `--roles` narrows them, Graph answers 403 without them.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
+use crate::common::{Lab, assert_graph_error, wrapped_message};
 use autopilot_lab::LabConfig;
 use base64::Engine as _;
-use common::{Lab, assert_graph_error, wrapped_message};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

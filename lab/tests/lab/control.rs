@@ -1,9 +1,6 @@
 //! The `/_lab/` control API.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{CONFIGS, Lab, read};
+use crate::common::{CONFIGS, Lab, read};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -166,14 +163,14 @@ async fn request_bodies_are_recorded_only_when_asked_and_never_for_tokens() {
     let (status, _) = lab.get(CONFIGS).await;
     assert_eq!(status, StatusCode::OK);
     // A fresh token request: its form carries the client secret.
-    common::fetch_token(&lab.http, lab.info()).await;
+    crate::common::fetch_token(&lab.http, lab.info()).await;
 
     let log = lab.request_log().await;
     let post = log
         .iter()
         .rfind(|e| e["method"] == "POST" && e["path"] == CONFIGS)
         .unwrap();
-    assert_eq!(post["body"], common::domain_join("After"));
+    assert_eq!(post["body"], crate::common::domain_join("After"));
     let patch = log.iter().find(|e| e["method"] == "PATCH").unwrap();
     assert_eq!(patch["body"]["description"], "d");
     let get = log.iter().rfind(|e| e["method"] == "GET").unwrap();

@@ -1,11 +1,8 @@
 //! Fault injection (`/_lab/faults`), settings and foreign devices in the control API.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{CONFIGS, Lab, assert_graph_error, domain_join, read};
+use crate::common::{CONFIGS, Lab, assert_graph_error, domain_join, read};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

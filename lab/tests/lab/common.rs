@@ -1,5 +1,4 @@
 //! Shared helpers: a lab started in-process on 127.0.0.1:0 and a logged-in HTTP client.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use autopilot_lab::{LabConfig, LabHandle, ReadyInfo};
 use reqwest::{Method, Response, StatusCode};

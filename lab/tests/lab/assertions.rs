@@ -1,17 +1,14 @@
 //! Client assertions (certificates, federated credentials), OpenID discovery and `--tls`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::path::Path;
 
+use crate::common::{GRAPH_SCOPE, read};
 use autopilot_lab::auth::assertion::FederatedCredential;
 use autopilot_lab::{LabConfig, ReadyInfo};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{self, EcdsaKeyPair, KeyPair as _, RsaKeyPair};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{GRAPH_SCOPE, read};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -304,7 +301,7 @@ async fn bad_credential_files_stop_the_lab() {
 
 #[tokio::test]
 async fn openid_discovery_document() {
-    let lab = common::Lab::start().await;
+    let lab = crate::common::Lab::start().await;
     let info = lab.info();
     let (status, doc) = read(
         lab.http
@@ -387,7 +384,7 @@ async fn tls_serves_https_with_the_advertised_certificate() {
         .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
         .build()
         .unwrap();
-    let token = common::fetch_token(&http, &info).await;
+    let token = crate::common::fetch_token(&http, &info).await;
     let response = http
         .get(format!("{}/v1.0/users", info.graph_url))
         .bearer_auth(&token)
