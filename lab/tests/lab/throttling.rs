@@ -33,7 +33,9 @@ async fn documented_intune_write_budget_is_enforced_by_default() {
     // Reads have their own (larger) budget; other families are not affected.
     let (status, _) = lab.get(ESPS).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = lab.post(crate::common::CONFIGS, crate::common::domain_join("DJ")).await;
+    let (status, _) = lab
+        .post(crate::common::CONFIGS, crate::common::domain_join("DJ"))
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     // The throttled request did not create anything.
     let objects = lab.objects().await;
