@@ -99,6 +99,7 @@ fn directory_object<'t>(app: &App, tenant: &'t Tenant, id: &str) -> Option<&'t V
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn nicknames_rules_and_sids() {
