@@ -333,8 +333,8 @@ pub fn replace(assignments: &mut Collection, parent_id: &str, built: &[Value]) {
 pub struct Navigation {
     /// Path of the owning collection under the version prefix (its `COLLECTION_PATH`).
     pub collection_path: &'static str,
-    /// Settings key for the page size of the listing (see `settings::PAGE_SIZES`).
-    pub listing_name: &'static str,
+    /// Page size of the listing: the owning collection's.
+    pub paging: &'static collection::Paging,
     /// The assignment entity type.
     pub assignment_type: &'static StructuredType,
     /// Target types the owning objects accept.
@@ -392,7 +392,7 @@ impl Navigation {
             return Err(self.not_found(id));
         }
         let owner = id.to_owned();
-        let listing = Listing::plain(self.listing_name, self.path(id), self.assignment_type);
+        let listing = Listing::plain(self.paging, self.path(id), self.assignment_type);
         collection::list(
             app,
             request,

@@ -11,6 +11,7 @@ use super::schema::{self, ResolvedType, StructuredType, abstract_type_error};
 use super::{ApiVersion, GraphRequest, json_response, no_content};
 use crate::app::App;
 use crate::errors::{GraphError, INTUNE_FAKE_HOST};
+use crate::settings::PageSize;
 use crate::store::{Collection, Tenant};
 
 /// The Intune backend service behind a collection. Intune wraps its errors in a message that
@@ -50,10 +51,34 @@ impl IntuneBackend {
     }
 }
 
+/// A collection's page size, declared next to its listing, and the name by which the
+/// `page_sizes` setting overrides it. Every one is registered in [`super::PAGINGS`].
+#[derive(Debug)]
+pub struct Paging {
+    pub name: &'static str,
+    pub size: PageSize,
+}
+
+impl Paging {
+    pub const fn new(name: &'static str, default: usize, max: usize) -> Self {
+        Paging {
+            name,
+            size: PageSize { default, max },
+        }
+    }
+
+    /// The page size a request gets: `$top` (at most the maximum), else the default, after the
+    /// settings' overrides.
+    pub fn page_size(&self, app: &App, top: Option<usize>) -> usize {
+        let sizes = app.settings.get().page_size(self);
+        top.unwrap_or(sizes.default).min(sizes.max)
+    }
+}
+
 /// How a collection is listed.
 pub struct Listing<'a> {
-    /// Settings key for its page size (see `settings::PAGE_SIZES`).
-    pub name: &'static str,
+    /// Its page size.
+    pub paging: &'static Paging,
     /// Path after the version, for `@odata.nextLink` (e.g. `groups('x')/owners`).
     pub path: String,
     /// `@odata.context` fragment (defaults to `path`).
@@ -70,9 +95,9 @@ impl Listing<'_> {
     /// A listing of `base` objects at `path`: no derived types, nothing to expand, Intune's
     /// `$top` rules, the context fragment equal to the path. Other cases override fields with
     /// struct update syntax.
-    pub fn plain(name: &'static str, path: String, base: &'static StructuredType) -> Self {
+    pub fn plain(paging: &'static Paging, path: String, base: &'static StructuredType) -> Self {
         Listing {
-            name,
+            paging,
             path,
             context: None,
             base,
@@ -232,7 +257,7 @@ where
         .as_deref()
         .map(odata::decode_skiptoken)
         .transpose()?;
-    let sizes = app.settings.get().page_size(listing.name);
+    let sizes = app.settings.get().page_size(listing.paging);
     let page_size = match request.query.top {
         Some(top) if listing.directory && (top == 0 || top > sizes.max) => {
             return Err(GraphError::directory_bad_request(format!(

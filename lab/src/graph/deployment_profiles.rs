@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::assignments::{self, SOURCE_DIRECT, SOURCE_KIND};
-use super::collection::{self, IntuneBackend, Listing, PatchType, Shape};
+use super::collection::{self, IntuneBackend, Listing, Paging, PatchType, Shape};
 use super::schema::{self, ENTITY, Kind, Property, StructuredType};
 use super::{GraphRequest, no_content, profile_rules};
 use crate::app::App;
@@ -212,7 +212,7 @@ fn profile_assignments(tenant: &Tenant) -> &Collection {
 /// The `assignments` navigation of a profile.
 static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
     collection_path: COLLECTION_PATH,
-    listing_name: "windowsAutopilotDeploymentProfiles",
+    paging: &PAGING,
     assignment_type: &PROFILE_ASSIGNMENT,
     targets: SUPPORTED_TARGETS,
     parents: profiles,
@@ -272,16 +272,15 @@ fn render(
     out
 }
 
+/// Page size of the listing: Intune clamps `$top` to the maximum.
+pub static PAGING: Paging = Paging::new("windowsAutopilotDeploymentProfiles", 1000, 1000);
+
 /// How the collection is listed and read.
 fn listing() -> Listing<'static> {
     Listing {
         derived: DERIVED,
         expandable: &["assignments"],
-        ..Listing::plain(
-            "windowsAutopilotDeploymentProfiles",
-            COLLECTION_PATH.to_owned(),
-            &DEPLOYMENT_PROFILE,
-        )
+        ..Listing::plain(&PAGING, COLLECTION_PATH.to_owned(), &DEPLOYMENT_PROFILE)
     }
 }
 
@@ -848,7 +847,7 @@ fn list_assigned_devices(
     }
     let profile = id.to_owned();
     let listing = Listing::plain(
-        "windowsAutopilotDeviceIdentities",
+        &super::device_identities::PAGING,
         format!("{COLLECTION_PATH}('{id}')/assignedDevices"),
         &super::device_identities::DEVICE_IDENTITY,
     );

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::assignments::{self, SOURCE_KIND};
-use super::collection::{self, IntuneBackend, Listing, PatchType, Shape};
+use super::collection::{self, IntuneBackend, Listing, Paging, PatchType, Shape};
 use super::schema::{self, ENTITY, Kind, Property, StructuredType};
 use super::{ApiVersion, GraphRequest, no_content};
 use crate::app::App;
@@ -131,23 +131,22 @@ fn configuration_assignments(tenant: &Tenant) -> &Collection {
     &tenant.device_configuration_assignments
 }
 
+/// Page size of the listing: Intune clamps `$top` to the maximum.
+pub static PAGING: Paging = Paging::new("deviceConfigurations", 1000, 1000);
+
 /// How the collection is listed and read.
 fn listing(request: &GraphRequest) -> Listing<'static> {
     Listing {
         derived: derived_types(request.version),
         expandable: &["assignments"],
-        ..Listing::plain(
-            "deviceConfigurations",
-            COLLECTION_PATH.to_owned(),
-            &DEVICE_CONFIGURATION,
-        )
+        ..Listing::plain(&PAGING, COLLECTION_PATH.to_owned(), &DEVICE_CONFIGURATION)
     }
 }
 
 /// The `assignments` navigation of a configuration (read-only: `assign` writes it).
 static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
     collection_path: COLLECTION_PATH,
-    listing_name: "deviceConfigurations",
+    paging: &PAGING,
     assignment_type: &DEVICE_CONFIGURATION_ASSIGNMENT,
     targets: SUPPORTED_TARGETS,
     parents: configurations,

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::collection::{self, IntuneBackend, Listing};
+use super::collection::{self, IntuneBackend, Listing, Paging};
 use super::deployment_profiles;
 use super::schema::{self, ENTITY, Kind, Property, StructuredType};
 use super::{ApiVersion, GraphRequest, method_not_allowed, no_content};
@@ -257,12 +257,11 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
     }
 }
 
+/// Page size of the listing: Intune clamps `$top` to the maximum.
+pub static PAGING: Paging = Paging::new("windowsAutopilotDeviceIdentities", 1000, 1000);
+
 fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
-    let listing = Listing::plain(
-        "windowsAutopilotDeviceIdentities",
-        COLLECTION_PATH.to_owned(),
-        &DEVICE_IDENTITY,
-    );
+    let listing = Listing::plain(&PAGING, COLLECTION_PATH.to_owned(), &DEVICE_IDENTITY);
     collection::list(
         app,
         request,

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::assignments::{self, SOURCE_KIND};
-use super::collection::{self, IntuneBackend, Listing, PatchType, Shape};
+use super::collection::{self, IntuneBackend, Listing, Paging, PatchType, Shape};
 use super::schema::{self, ENTITY, Kind, Property, StructuredType};
 use super::{GraphRequest, method_not_allowed, no_content};
 use crate::app::App;
@@ -165,7 +165,7 @@ fn configuration_assignments(tenant: &Tenant) -> &Collection {
 /// The `assignments` navigation of a configuration (read-only: `assign` writes it).
 static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
     collection_path: COLLECTION_PATH,
-    listing_name: "deviceEnrollmentConfigurations",
+    paging: &PAGING,
     assignment_type: &ENROLLMENT_CONFIGURATION_ASSIGNMENT,
     targets: SUPPORTED_TARGETS,
     parents: configurations,
@@ -249,13 +249,16 @@ fn render(
     out
 }
 
+/// Page size of the listing: Intune clamps `$top` to the maximum.
+pub static PAGING: Paging = Paging::new("deviceEnrollmentConfigurations", 1000, 1000);
+
 /// How the collection is listed and read.
 fn listing() -> Listing<'static> {
     Listing {
         derived: DERIVED,
         expandable: &["assignments"],
         ..Listing::plain(
-            "deviceEnrollmentConfigurations",
+            &PAGING,
             COLLECTION_PATH.to_owned(),
             &DEVICE_ENROLLMENT_CONFIGURATION,
         )

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::assignments;
-use super::collection::{self, IntuneBackend, Listing};
+use super::collection::{self, IntuneBackend, Listing, Paging};
 use super::schema::{self, ENTITY, Kind, Property, StructuredType};
 use super::{GraphRequest, no_content};
 use crate::app::App;
@@ -97,12 +97,11 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
     }
 }
 
+/// Page size of the listing: Intune clamps `$top` to the maximum.
+pub static PAGING: Paging = Paging::new("importedWindowsAutopilotDeviceIdentities", 1000, 1000);
+
 fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
-    let listing = Listing::plain(
-        "importedWindowsAutopilotDeviceIdentities",
-        COLLECTION_PATH.to_owned(),
-        &IMPORTED_IDENTITY,
-    );
+    let listing = Listing::plain(&PAGING, COLLECTION_PATH.to_owned(), &IMPORTED_IDENTITY);
     collection::list(
         app,
         request,

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::templates::*;
 use super::types::*;
-use super::{ASSIGNMENTS, COLLECTION_PATH, INTUNE};
+use super::{ASSIGNMENTS, COLLECTION_PATH, INTUNE, SETTINGS_PAGING};
 use crate::app::App;
 use crate::clock::graph_timestamp;
 use crate::errors::GraphError;
@@ -209,8 +209,7 @@ pub(super) fn list_settings(
             setting.clone(),
         );
     }
-    let sizes = app.settings.get().page_size("configurationPolicySettings");
-    let page_size = request.query.top.unwrap_or(sizes.default).min(sizes.max);
+    let page_size = SETTINGS_PAGING.page_size(app, request.query.top);
     let after = request
         .query
         .skiptoken

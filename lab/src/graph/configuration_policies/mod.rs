@@ -7,7 +7,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::assignments;
-use super::collection::{self, IntuneBackend, Listing, Shape};
+use super::collection::{self, IntuneBackend, Listing, Paging, Shape};
 use super::schema::StructuredType;
 use super::{GraphRequest, method_not_allowed};
 use crate::app::App;
@@ -57,7 +57,7 @@ fn policy_assignments(tenant: &Tenant) -> &Collection {
 /// The `assignments` navigation of a policy (read-only: `assign` writes it).
 static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
     collection_path: COLLECTION_PATH,
-    listing_name: "configurationPolicies",
+    paging: &PAGING,
     assignment_type: &POLICY_ASSIGNMENT,
     targets: SUPPORTED_TARGETS,
     parents: policies,
@@ -137,10 +137,16 @@ fn render(app: &App, request: &GraphRequest, object: &Value, shape: &Shape) -> V
     out
 }
 
+/// Page size of the listing: 25 unless `$top` asks for more, up to 1000.
+pub static PAGING: Paging = Paging::new("configurationPolicies", 25, 1000);
+
+/// Page size of a policy's `settings`.
+pub static SETTINGS_PAGING: Paging = Paging::new("configurationPolicySettings", 25, 1000);
+
 fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     let listing = Listing {
         expandable: &["settings"],
-        ..Listing::plain("configurationPolicies", COLLECTION_PATH.to_owned(), &POLICY)
+        ..Listing::plain(&PAGING, COLLECTION_PATH.to_owned(), &POLICY)
     };
     collection::list(
         app,

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::app::App;
 use crate::errors::GraphError;
-use crate::graph::collection::{self, Listing};
+use crate::graph::collection::{self, Listing, Paging};
 use crate::graph::schema::{Kind, Property, StructuredType};
 use crate::graph::{GraphRequest, no_content};
 use crate::seed;
@@ -185,10 +185,13 @@ pub fn route_groups(
     }
 }
 
+/// Page size of the listing: the directory refuses a `$top` above the maximum.
+pub static PAGING: Paging = Paging::new("groups", 100, 999);
+
 pub(super) fn list_groups(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     let listing = Listing {
         directory: true,
-        ..Listing::plain("groups", "groups".to_owned(), &GROUP)
+        ..Listing::plain(&PAGING, "groups".to_owned(), &GROUP)
     };
     collection::list(
         app,

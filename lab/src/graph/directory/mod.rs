@@ -19,11 +19,13 @@ mod users;
 
 use group_rules::*;
 pub use group_rules::{check_membership_rule, group_contains_device, valid_mail_nickname};
-pub use groups::{GROUP, route_groups};
+pub use groups::{GROUP, PAGING as GROUPS_PAGING, route_groups};
 use owners::*;
-pub use owners::{owner_replication_key, owners_of};
-pub use service_principals::{SERVICE_PRINCIPAL, route_service_principals};
-pub use users::{USER, find_user, route_directory_objects, route_users};
+pub use owners::{PAGING as OWNERS_PAGING, owner_replication_key, owners_of};
+pub use service_principals::{
+    PAGING as SERVICE_PRINCIPALS_PAGING, SERVICE_PRINCIPAL, route_service_principals,
+};
+pub use users::{PAGING as USERS_PAGING, USER, find_user, route_directory_objects, route_users};
 
 pub static DIRECTORY_OBJECT: StructuredType = StructuredType {
     name: "directoryObject",

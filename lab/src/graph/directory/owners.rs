@@ -10,7 +10,7 @@ use super::{SERVICE_PRINCIPAL, USER, reference_id, visible};
 use crate::app::App;
 use crate::auth::tokens::Caller;
 use crate::errors::GraphError;
-use crate::graph::collection;
+use crate::graph::collection::{self, Paging};
 use crate::graph::{GraphRequest, no_content};
 use crate::store::Tenant;
 
@@ -34,6 +34,10 @@ pub fn owners_of(tenant: &Tenant, group_id: &str) -> Vec<Value> {
         })
         .unwrap_or_default()
 }
+
+/// Page size of a group's owners as settings show it: the `page_sizes` setting accepts and
+/// `effective_page_sizes` shows it, though the lab lists a group's owners in one page.
+pub static PAGING: Paging = Paging::new("owners", 100, 999);
 
 pub(super) fn list_owners(
     app: &App,

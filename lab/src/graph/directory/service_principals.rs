@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{DIRECTORY_OBJECT, directory_properties, plain, required, service_principals, visible};
 use crate::app::App;
 use crate::errors::GraphError;
-use crate::graph::collection::{self, Listing};
+use crate::graph::collection::{self, Listing, Paging};
 use crate::graph::schema::{Kind, Property, StructuredType};
 use crate::graph::{GraphRequest, no_content};
 use crate::seed;
@@ -178,17 +178,16 @@ pub fn route_service_principals(
     }
 }
 
+/// Page size of the listing: the directory refuses a `$top` above the maximum.
+pub static PAGING: Paging = Paging::new("servicePrincipals", 100, 999);
+
 pub(super) fn list_service_principals(
     app: &App,
     request: &GraphRequest,
 ) -> Result<Response, GraphError> {
     let listing = Listing {
         directory: true,
-        ..Listing::plain(
-            "servicePrincipals",
-            "servicePrincipals".to_owned(),
-            &SERVICE_PRINCIPAL,
-        )
+        ..Listing::plain(&PAGING, "servicePrincipals".to_owned(), &SERVICE_PRINCIPAL)
     };
     collection::list(
         app,

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::{DIRECTORY_OBJECT, directory_object, plain, users};
 use crate::app::App;
 use crate::errors::GraphError;
-use crate::graph::collection::{self, Listing};
+use crate::graph::collection::{self, Listing, Paging};
 use crate::graph::schema::{Kind, Property, StructuredType};
 use crate::graph::{GraphRequest, method_not_allowed};
 use crate::store::Tenant;
@@ -33,6 +33,9 @@ pub static USER: StructuredType = StructuredType {
     navigations: &["memberOf", "ownedObjects"],
 };
 
+/// Page size of the listing: the directory refuses a `$top` above the maximum.
+pub static PAGING: Paging = Paging::new("users", 100, 999);
+
 /// Routes the segments after `users` (seeded, read-only).
 pub fn route_users(
     app: &App,
@@ -44,7 +47,7 @@ pub fn route_users(
             Method::GET => {
                 let listing = Listing {
                     directory: true,
-                    ..Listing::plain("users", "users".to_owned(), &USER)
+                    ..Listing::plain(&PAGING, "users".to_owned(), &USER)
                 };
                 collection::list(
                     app,
