@@ -2,22 +2,25 @@
 //! devices, with `updateDeviceProperties`, `assignUserToDevice`, `unassignUserFromDevice` and
 //! DELETE; and the `windowsAutopilotSettings` singleton with `sync` (beta only).
 
-use std::time::Duration;
-
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{DateTime, Utc};
-use serde_json::{Map, Value, json};
+use chrono::Utc;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::collection::{self, IntuneBackend, Listing, Paging};
 use super::deployment_profiles;
-use super::schema::{self, ENTITY, Kind, Property, StructuredType};
-use super::{ApiVersion, GraphRequest, method_not_allowed, no_content};
+use super::schema::{ENTITY, Kind, Property, StructuredType};
+use super::{GraphRequest, no_content};
 use crate::app::App;
-use crate::clock::graph_timestamp;
-use crate::errors::{GraphError, INTUNE_FAKE_HOST};
+use crate::errors::GraphError;
 use crate::store::{Collection, Tenant};
+
+mod actions;
+mod settings;
+
+use actions::*;
+pub use settings::*;
 
 /// Path of the collection under the version prefix.
 pub const COLLECTION_PATH: &str = "deviceManagement/windowsAutopilotDeviceIdentities";
@@ -160,23 +163,6 @@ pub fn render_device(tenant: &Tenant, device: &Value) -> Value {
     }
     out
 }
-
-const SYNC_STATUS: Kind = Kind::Enum(
-    "windowsAutopilotSyncStatus",
-    &["unknown", "inProgress", "completed", "failed"],
-);
-
-pub static AUTOPILOT_SETTINGS: StructuredType = StructuredType {
-    name: "windowsAutopilotSettings",
-    base: Some(&ENTITY),
-    is_abstract: false,
-    properties: &[
-        Property::read_only("lastManualSyncTriggerDateTime", Kind::DateTimeOffset, false),
-        Property::read_only("lastSyncDateTime", Kind::DateTimeOffset, false),
-        Property::read_only("syncStatus", SYNC_STATUS, false),
-    ],
-    navigations: &[],
-};
 
 /// The Intune backend behind the collection, named in wrapped errors.
 static INTUNE: IntuneBackend = IntuneBackend {
@@ -371,306 +357,4 @@ pub fn advance(app: &App) {
         Ok(removed) => tracing::info!(removed, "device identity deletions completed"),
         Err(error) => tracing::error!(%error, "device identity deletions could not be completed"),
     }
-}
-
-/// Writes device properties: at once, or (setting `device_properties_after_sync`, Intune's
-/// behaviour) held until the next Autopilot sync.
-fn write_properties(app: &App, tenant: &mut Tenant, id: &str, properties: Map<String, Value>) {
-    if app.settings.get().device_properties_after_sync {
-        tenant
-            .lab
-            .pending_device_properties
-            .entry(id.to_owned())
-            .or_default()
-            .extend(properties);
-    } else if let Some(Value::Object(device)) =
-        tenant.windows_autopilot_device_identities.get_mut(id)
-    {
-        device.extend(properties);
-    }
-}
-
-/// Applies every pending device property (at a sync).
-fn apply_pending_properties(tenant: &mut Tenant) -> usize {
-    let pending = std::mem::take(&mut tenant.lab.pending_device_properties);
-    let count = pending.len();
-    for (id, properties) in pending {
-        if let Some(Value::Object(device)) = tenant.windows_autopilot_device_identities.get_mut(&id)
-        {
-            device.extend(properties);
-        }
-    }
-    count
-}
-
-/// String parameters of an action body, checked against `allowed`.
-fn string_parameters(
-    body: &Map<String, Value>,
-    allowed: &[&str],
-    action: &str,
-) -> Result<Map<String, Value>, GraphError> {
-    let mut out = Map::new();
-    for (name, value) in body {
-        if name.contains('@') {
-            continue;
-        }
-        if !allowed.contains(&name.as_str()) {
-            return Err(GraphError::bad_request(format!(
-                "The parameter '{name}' in the request payload is not a valid parameter for the operation '{action}'."
-            )));
-        }
-        if !(value.is_string() || value.is_null()) {
-            return Err(schema::conversion_error(value, "Edm.String"));
-        }
-        out.insert(name.clone(), value.clone());
-    }
-    Ok(out)
-}
-
-/// A user principal name must name a user of the tenant.
-fn check_upn(tenant: &Tenant, upn: &str, url: &str) -> Result<(), GraphError> {
-    if super::directory::find_user(tenant, upn).is_none() {
-        return Err(GraphError::intune_bad_request(
-            format!("User '{upn}' is not a valid user principal name in this tenant."),
-            url,
-        ));
-    }
-    Ok(())
-}
-
-fn update_properties(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
-    let body = request.json_object()?;
-    let allowed: &[&str] = match request.version {
-        ApiVersion::V1 => &[
-            "userPrincipalName",
-            "addressableUserName",
-            "groupTag",
-            "displayName",
-        ],
-        ApiVersion::Beta => &[
-            "userPrincipalName",
-            "addressableUserName",
-            "groupTag",
-            "displayName",
-            "deviceAccountUpn",
-            "deviceAccountPassword",
-            "deviceFriendlyName",
-        ],
-    };
-    let given = string_parameters(&body, allowed, "updateDeviceProperties")?;
-    let url = INTUNE.action_url(Some(id), "updateDeviceProperties");
-    if let Some(name) = given
-        .get("displayName")
-        .and_then(Value::as_str)
-        .filter(|n| !n.is_empty())
-        && let Err(reason) = check_device_name(name)
-    {
-        return Err(GraphError::intune_bad_request(
-            format!("displayName '{name}' is not valid: {reason}."),
-            url,
-        ));
-    }
-    app.store.write(|tenant| {
-        if !tenant.windows_autopilot_device_identities.contains(id) {
-            return Err(INTUNE.not_found(id));
-        }
-        if let Some(upn) = given
-            .get("userPrincipalName")
-            .and_then(Value::as_str)
-            .filter(|u| !u.is_empty())
-        {
-            check_upn(tenant, upn, &url)?;
-        }
-        let properties: Map<String, Value> = given
-            .iter()
-            .map(|(name, value)| {
-                let value = if value.is_null() && name != "deviceAccountPassword" {
-                    json!("")
-                } else {
-                    value.clone()
-                };
-                (name.clone(), value)
-            })
-            .collect();
-        write_properties(app, tenant, id, properties);
-        Ok(())
-    })?;
-    tracing::info!(%id, "device properties updated");
-    Ok(no_content())
-}
-
-/// A device name: at most 15 letters, digits and hyphens, not only digits.
-pub fn check_device_name(name: &str) -> Result<(), String> {
-    if name.chars().count() > 15 {
-        return Err("at most 15 characters".into());
-    }
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return Err("only letters, digits and hyphens".into());
-    }
-    if name.chars().all(|c| c.is_ascii_digit()) {
-        return Err("not only digits".into());
-    }
-    Ok(())
-}
-
-fn assign_user(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
-    let body = request.json_object()?;
-    let given = string_parameters(
-        &body,
-        &["userPrincipalName", "addressableUserName"],
-        "assignUserToDevice",
-    )?;
-    let url = INTUNE.action_url(Some(id), "assignUserToDevice");
-    let upn = given
-        .get("userPrincipalName")
-        .and_then(Value::as_str)
-        .filter(|u| !u.is_empty())
-        .ok_or_else(|| GraphError::intune_bad_request("userPrincipalName is required.", &url))?
-        .to_owned();
-    app.store.write(|tenant| {
-        if !tenant.windows_autopilot_device_identities.contains(id) {
-            return Err(INTUNE.not_found(id));
-        }
-        check_upn(tenant, &upn, &url)?;
-        let mut properties = Map::new();
-        properties.insert("userPrincipalName".into(), json!(upn));
-        properties.insert(
-            "addressableUserName".into(),
-            given
-                .get("addressableUserName")
-                .filter(|v| !v.is_null())
-                .cloned()
-                .unwrap_or(json!("")),
-        );
-        write_properties(app, tenant, id, properties);
-        Ok(())
-    })?;
-    tracing::info!(%id, "user assigned to device");
-    Ok(no_content())
-}
-
-fn unassign_user(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
-    if !request.body.is_empty() {
-        let body = request.json_object()?;
-        string_parameters(&body, &[], "unassignUserFromDevice")?;
-    }
-    app.store.write(|tenant| {
-        if !tenant.windows_autopilot_device_identities.contains(id) {
-            return Err(INTUNE.not_found(id));
-        }
-        let mut properties = Map::new();
-        properties.insert("userPrincipalName".into(), json!(""));
-        properties.insert("addressableUserName".into(), json!(""));
-        write_properties(app, tenant, id, properties);
-        Ok(())
-    })?;
-    tracing::info!(%id, "user unassigned from device");
-    Ok(no_content())
-}
-
-// ---------------------------------------------------------------------------------------------
-// windowsAutopilotSettings
-
-/// Routes the segments after `windowsAutopilotSettings` (beta only).
-pub fn route_settings(
-    app: &App,
-    request: &GraphRequest,
-    rest: &[String],
-) -> Result<Response, GraphError> {
-    match rest {
-        [] => match request.method {
-            Method::GET => {
-                let settings = app
-                    .store
-                    .read(|tenant| tenant.windows_autopilot_settings.values().next().cloned())
-                    .ok_or_else(|| {
-                        GraphError::intune_not_found(format!("{INTUNE_FAKE_HOST}/{SETTINGS_PATH}"))
-                    })?;
-                Ok(collection::entity_response(
-                    app,
-                    request,
-                    StatusCode::OK,
-                    &format!("{SETTINGS_PATH}/$entity"),
-                    settings,
-                ))
-            }
-            _ => Err(method_not_allowed(&["GET"])),
-        },
-        [action]
-            if action.eq_ignore_ascii_case("sync")
-                || action.eq_ignore_ascii_case("microsoft.graph.sync") =>
-        {
-            match request.method {
-                Method::POST => sync(app),
-                _ => Err(method_not_allowed(&["POST"])),
-            }
-        }
-        [other, ..] => Err(GraphError::segment_not_found(other)),
-    }
-}
-
-/// `sync`: refused (429) within `sync_min_interval_ms` of the previous manual sync; otherwise
-/// every pending import is decided now and the sync completes at once.
-fn sync(app: &App) -> Result<Response, GraphError> {
-    let url = format!(
-        "{INTUNE_FAKE_HOST}/DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService/{SETTINGS_PATH}/microsoft.management.services.api.sync?api-version=5025-01-28"
-    );
-    let min_interval = chrono::Duration::milliseconds(
-        i64::try_from(app.settings.get().sync_min_interval_ms).unwrap_or(i64::MAX / 2),
-    );
-    let now_instant = app.clock.now();
-    let now = graph_timestamp(now_instant);
-    app.store.write(|tenant| {
-        let Some(id) = tenant
-            .windows_autopilot_settings
-            .values()
-            .next()
-            .map(|s| collection::str_of(s, "id").to_owned())
-        else {
-            return Err(GraphError::intune_not_found(url.clone()));
-        };
-        let last = tenant
-            .windows_autopilot_settings
-            .get(&id)
-            .map(|s| collection::str_of(s, "lastManualSyncTriggerDateTime").to_owned())
-            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-            .map(|t| t.with_timezone(&Utc));
-        if let Some(last) = last {
-            let next = last + min_interval;
-            if now_instant < next {
-                let wait = (next - now_instant).to_std().unwrap_or(Duration::ZERO);
-                let seconds = crate::throttle::retry_after_seconds(wait);
-                let mut error = GraphError::intune(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "TooManyRequests",
-                    format!(
-                        "A sync was requested at {}; the next sync is allowed after {}.",
-                        graph_timestamp(last),
-                        graph_timestamp(next)
-                    ),
-                    url.clone(),
-                );
-                if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
-                    error = error.with_header(header::RETRY_AFTER, value);
-                }
-                return Err(error);
-            }
-        }
-        super::imports::process(tenant, now_instant, true);
-        let applied = apply_pending_properties(tenant);
-        if applied > 0 {
-            tracing::info!(
-                devices = applied,
-                "pending device properties applied by the sync"
-            );
-        }
-        if let Some(Value::Object(settings)) = tenant.windows_autopilot_settings.get_mut(&id) {
-            settings.insert("lastManualSyncTriggerDateTime".into(), json!(now));
-            settings.insert("lastSyncDateTime".into(), json!(now));
-            settings.insert("syncStatus".into(), json!("completed"));
-        }
-        Ok(())
-    })?;
-    tracing::info!("autopilot sync");
-    Ok(no_content())
 }
