@@ -181,10 +181,7 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
             PATCH => update(app, request, id),
             DELETE => delete(app, id),
         ),
-        [id, action]
-            if action.eq_ignore_ascii_case("assign")
-                || action.eq_ignore_ascii_case("microsoft.graph.assign") =>
-        {
+        [id, action] if crate::graph::is_action(action, "assign") => {
             by_method!(method, POST => assign(app, request, id))
         }
         [id, navigation] if navigation.eq_ignore_ascii_case("assignments") => {

@@ -176,10 +176,6 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
 /// Routes the segments after `deviceEnrollmentConfigurations`.
 pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
     let method = &request.method;
-    let is = |segment: &String, name: &str| {
-        segment.eq_ignore_ascii_case(name)
-            || segment.eq_ignore_ascii_case(&format!("microsoft.graph.{name}"))
-    };
     match rest {
         [] => by_method!(method,
             GET => list(app, request),
@@ -190,10 +186,10 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
             PATCH => update(app, request, id),
             DELETE => delete(app, id),
         ),
-        [id, action] if is(action, "assign") => by_method!(method,
+        [id, action] if super::is_action(action, "assign") => by_method!(method,
             POST => assign(app, request, id),
         ),
-        [id, action] if is(action, "setPriority") => by_method!(method,
+        [id, action] if super::is_action(action, "setPriority") => by_method!(method,
             POST => set_priority(app, request, id),
         ),
         [id, nav] if nav.eq_ignore_ascii_case("assignments") => match *method {

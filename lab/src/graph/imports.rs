@@ -81,10 +81,7 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
             GET => list(app, request),
             POST => create(app, request),
         ),
-        [action]
-            if action.eq_ignore_ascii_case("import")
-                || action.eq_ignore_ascii_case("microsoft.graph.import") =>
-        {
+        [action] if crate::graph::is_action(action, "import") => {
             by_method!(method,
                 POST => import(app, request),
             )

@@ -338,6 +338,13 @@ fn percent_decode(segment: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Whether a path segment names the bound action `name`, bare or qualified
+/// (`microsoft.graph.<name>`), in any case, as Graph accepts both.
+pub fn is_action(segment: &str, name: &str) -> bool {
+    segment.eq_ignore_ascii_case(name)
+        || segment.eq_ignore_ascii_case(&format!("microsoft.graph.{name}"))
+}
+
 /// The request's method is not one of `allowed` for this path.
 pub fn method_not_allowed(allowed: &[&str]) -> GraphError {
     GraphError::method_not_allowed(allowed)

@@ -68,10 +68,6 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
 /// Routes the segments after `configurationPolicies`.
 pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
     let method = &request.method;
-    let is = |segment: &String, name: &str| {
-        segment.eq_ignore_ascii_case(name)
-            || segment.eq_ignore_ascii_case(&format!("microsoft.graph.{name}"))
-    };
     match rest {
         [] => by_method!(method,
             GET => list(app, request),
@@ -83,18 +79,23 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
             PATCH => patch(app, request, id),
             DELETE => delete(app, id),
         ),
-        [id, action] if is(action, "assign") => by_method!(method,
+        [id, action] if super::is_action(action, "assign") => by_method!(method,
             POST => assign(app, request, id),
         ),
-        [id, action] if is(action, "setEnrollmentTimeDeviceMembershipTarget") => by_method!(method,
-            POST => set_membership_target(app, request, id),
-        ),
-        [id, action] if is(action, "retrieveEnrollmentTimeDeviceMembershipTarget") => match *method
+        [id, action] if super::is_action(action, "setEnrollmentTimeDeviceMembershipTarget") => {
+            by_method!(method,
+                POST => set_membership_target(app, request, id),
+            )
+        }
+        [id, action]
+            if super::is_action(action, "retrieveEnrollmentTimeDeviceMembershipTarget") =>
         {
-            Method::POST => retrieve_membership_target(app, request, id),
-            _ => Err(method_not_allowed(&["POST"])),
-        },
-        [id, action] if is(action, "clearEnrollmentTimeDeviceMembershipTarget") => {
+            match *method {
+                Method::POST => retrieve_membership_target(app, request, id),
+                _ => Err(method_not_allowed(&["POST"])),
+            }
+        }
+        [id, action] if super::is_action(action, "clearEnrollmentTimeDeviceMembershipTarget") => {
             by_method!(method,
                 POST => clear_membership_target(app, request, id),
             )

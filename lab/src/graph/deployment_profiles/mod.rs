@@ -71,10 +71,6 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
 /// Routes the segments after `windowsAutopilotDeploymentProfiles`.
 pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
     let method = &request.method;
-    let is = |segment: &String, name: &str| {
-        segment.eq_ignore_ascii_case(name)
-            || segment.eq_ignore_ascii_case(&format!("microsoft.graph.{name}"))
-    };
     match rest {
         [] => by_method!(method,
             GET => list(app, request),
@@ -85,7 +81,7 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
             PATCH => update(app, request, id),
             DELETE => delete(app, id),
         ),
-        [id, action] if is(action, "assign") => by_method!(method,
+        [id, action] if super::is_action(action, "assign") => by_method!(method,
             POST => assign_devices(app, request, id),
         ),
         [id, nav] if nav.eq_ignore_ascii_case("assignments") => by_method!(method,

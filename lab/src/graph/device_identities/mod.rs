@@ -218,10 +218,6 @@ pub fn new_device(id: &str, import: &Value) -> Value {
 /// Routes the segments after `windowsAutopilotDeviceIdentities`.
 pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
     let method = &request.method;
-    let is = |segment: &String, name: &str| {
-        segment.eq_ignore_ascii_case(name)
-            || segment.eq_ignore_ascii_case(&format!("microsoft.graph.{name}"))
-    };
     match rest {
         [] => by_method!(method,
             GET => list(app, request),
@@ -230,13 +226,13 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
             GET => get(app, request, id),
             DELETE => delete(app, id),
         ),
-        [id, action] if is(action, "updateDeviceProperties") => by_method!(method,
+        [id, action] if super::is_action(action, "updateDeviceProperties") => by_method!(method,
             POST => update_properties(app, request, id),
         ),
-        [id, action] if is(action, "assignUserToDevice") => by_method!(method,
+        [id, action] if super::is_action(action, "assignUserToDevice") => by_method!(method,
             POST => assign_user(app, request, id),
         ),
-        [id, action] if is(action, "unassignUserFromDevice") => by_method!(method,
+        [id, action] if super::is_action(action, "unassignUserFromDevice") => by_method!(method,
             POST => unassign_user(app, request, id),
         ),
         [_, other, ..] => Err(GraphError::segment_not_found(other)),

@@ -58,15 +58,10 @@ pub fn route_settings(
             }
             _ => Err(method_not_allowed(&["GET"])),
         },
-        [action]
-            if action.eq_ignore_ascii_case("sync")
-                || action.eq_ignore_ascii_case("microsoft.graph.sync") =>
-        {
-            match request.method {
-                Method::POST => sync(app),
-                _ => Err(method_not_allowed(&["POST"])),
-            }
-        }
+        [action] if crate::graph::is_action(action, "sync") => match request.method {
+            Method::POST => sync(app),
+            _ => Err(method_not_allowed(&["POST"])),
+        },
         [other, ..] => Err(GraphError::segment_not_found(other)),
     }
 }

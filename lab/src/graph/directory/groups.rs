@@ -10,12 +10,12 @@ use uuid::Uuid;
 use super::{
     DIRECTORY_OBJECT, MAX_BOUND_AT_CREATE, add_owner, check_group, directory_object,
     directory_properties, directory_timestamp, groups, is_dynamic, is_unified, list_owners,
-    note_explicit_rule_nulls, owner_added, plain, reference_id, remove_owner, security_identifier,
-    visible,
+    list_visible, note_explicit_rule_nulls, owner_added, plain, reference_id, remove_owner,
+    security_identifier, visible,
 };
 use crate::app::App;
 use crate::errors::GraphError;
-use crate::graph::collection::{self, Listing, Paging};
+use crate::graph::collection::{self, Paging};
 use crate::graph::schema::{Kind, Property, StructuredType};
 use crate::graph::{GraphRequest, no_content};
 use crate::seed;
@@ -189,18 +189,7 @@ pub fn route_groups(
 pub static PAGING: Paging = Paging::new("groups", 100, 999);
 
 pub(super) fn list_groups(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
-    let listing = Listing {
-        directory: true,
-        ..Listing::plain(&PAGING, "groups".to_owned(), &GROUP)
-    };
-    collection::list(
-        app,
-        request,
-        &listing,
-        groups,
-        |_, group| visible(app, collection::str_of(group, "id")),
-        |_, group, _| plain(group),
-    )
+    list_visible(app, request, &PAGING, "groups", &GROUP, groups)
 }
 
 pub(super) fn get_group(

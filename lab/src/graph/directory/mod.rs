@@ -6,9 +6,13 @@
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::collection;
+use axum::response::Response;
+
+use super::GraphRequest;
+use super::collection::{self, Listing, Paging};
 use super::schema::{ENTITY, Kind, Property, StructuredType};
 use crate::app::App;
+use crate::errors::GraphError;
 use crate::store::{Collection, Tenant};
 
 mod group_rules;
@@ -84,6 +88,30 @@ fn plain(object: &Value) -> Value {
 /// Whether a stored group has replicated (is visible to reads and owner changes).
 fn visible(app: &App, id: &str) -> bool {
     app.replication.visible(id)
+}
+
+/// Lists a directory collection (`$top` within 1..=max, or 400): the objects `pick` holds that
+/// have replicated, without `@odata.type`.
+fn list_visible(
+    app: &App,
+    request: &GraphRequest,
+    paging: &'static Paging,
+    path: &str,
+    base: &'static StructuredType,
+    pick: fn(&Tenant) -> &Collection,
+) -> Result<Response, GraphError> {
+    let listing = Listing {
+        directory: true,
+        ..Listing::plain(paging, path.to_owned(), base)
+    };
+    collection::list(
+        app,
+        request,
+        &listing,
+        pick,
+        |_, object| visible(app, collection::str_of(object, "id")),
+        |_, object, _| plain(object),
+    )
 }
 
 /// Any directory object (group, service principal, user) by id, if visible.

@@ -7,10 +7,13 @@ use axum::response::Response;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{DIRECTORY_OBJECT, directory_properties, plain, required, service_principals, visible};
+use super::{
+    DIRECTORY_OBJECT, directory_properties, list_visible, plain, required, service_principals,
+    visible,
+};
 use crate::app::App;
 use crate::errors::GraphError;
-use crate::graph::collection::{self, Listing, Paging};
+use crate::graph::collection::{self, Paging};
 use crate::graph::schema::{Kind, Property, StructuredType};
 use crate::graph::{GraphRequest, no_content};
 use crate::seed;
@@ -185,17 +188,13 @@ pub(super) fn list_service_principals(
     app: &App,
     request: &GraphRequest,
 ) -> Result<Response, GraphError> {
-    let listing = Listing {
-        directory: true,
-        ..Listing::plain(&PAGING, "servicePrincipals".to_owned(), &SERVICE_PRINCIPAL)
-    };
-    collection::list(
+    list_visible(
         app,
         request,
-        &listing,
+        &PAGING,
+        "servicePrincipals",
+        &SERVICE_PRINCIPAL,
         service_principals,
-        |_, sp| visible(app, collection::str_of(sp, "id")),
-        |_, sp, _| plain(sp),
     )
 }
 

@@ -5,10 +5,10 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
 
-use super::{DIRECTORY_OBJECT, directory_object, plain, users};
+use super::{DIRECTORY_OBJECT, directory_object, list_visible, plain, users};
 use crate::app::App;
 use crate::errors::GraphError;
-use crate::graph::collection::{self, Listing, Paging};
+use crate::graph::collection::{self, Paging};
 use crate::graph::schema::{Kind, Property, StructuredType};
 use crate::graph::{GraphRequest, method_not_allowed};
 use crate::store::Tenant;
@@ -44,20 +44,8 @@ pub fn route_users(
 ) -> Result<Response, GraphError> {
     match rest {
         [] => match request.method {
-            Method::GET => {
-                let listing = Listing {
-                    directory: true,
-                    ..Listing::plain(&PAGING, "users".to_owned(), &USER)
-                };
-                collection::list(
-                    app,
-                    request,
-                    &listing,
-                    users,
-                    |_, _| true,
-                    |_, u, _| plain(u),
-                )
-            }
+            // Seeded users never wait for replication: every one is visible.
+            Method::GET => list_visible(app, request, &PAGING, "users", &USER, users),
             _ => Err(method_not_allowed(&["GET"])),
         },
         [key] => match request.method {
