@@ -105,15 +105,7 @@ impl Lab {
 
     /// `GET /_lab/requests` (no token).
     pub async fn request_log(&self) -> Vec<Value> {
-        let body: Value = self
-            .http
-            .get(self.url("/_lab/requests"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, body) = self.control(Method::GET, "requests", None).await;
         body["requests"].as_array().unwrap().clone()
     }
 }
@@ -175,6 +167,47 @@ pub fn assert_graph_error(body: &Value, code: &str, needle: &str) {
     assert!(!date.ends_with('Z'));
     assert!(uuid::Uuid::parse_str(inner["request-id"].as_str().unwrap()).is_ok());
     assert!(inner["client-request-id"].is_string());
+}
+
+/// The `Retry-After` of a 429, in whole seconds.
+pub fn retry_after_seconds(response: &Response) -> u64 {
+    response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// Service principal of Microsoft's Intune provisioning client, seeded in every lab.
+pub const PROVISIONING_SP: &str = "7ab1ab00-0000-4000-8000-00000000e003";
+
+impl Lab {
+    /// Makes the provisioning client an owner of group `id` (`POST /groups/{id}/owners/$ref`).
+    pub async fn add_provisioning_owner(&self, id: &str) {
+        let (status, body) = self
+            .post(
+                &format!("/v1.0/groups/{id}/owners/$ref"),
+                json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{PROVISIONING_SP}")}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    }
+}
+
+/// Asserts a 400 with Graph's `BadRequest` error whose message has `needle`.
+pub fn assert_bad_request((status, body): &(StatusCode, Value), needle: &str) {
+    assert_eq!(*status, StatusCode::BAD_REQUEST, "{body}");
+    assert_graph_error(body, "BadRequest", needle);
+}
+
+/// Asserts that Intune's wrapped message has `needle` in its `Message`.
+pub fn assert_wrapped_contains(body: &Value, needle: &str) {
+    let inner = wrapped_message(body);
+    let message = inner["Message"].as_str().unwrap();
+    assert!(
+        message.contains(needle),
+        "message {message:?} lacks {needle:?}"
+    );
 }
 
 /// Parses Intune's wrapped message and returns the inner document.

@@ -1,7 +1,7 @@
 //! `/deviceManagement/configurationPolicies`: device preparation policies, and the seeded
 //! catalogs they reference.
 
-use crate::common::{Lab, assert_graph_error, wrapped_message};
+use crate::common::{Lab, PROVISIONING_SP, assert_bad_request, wrapped_message};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -10,7 +10,6 @@ const USER_DRIVEN: &str = "80d33118-b7b4-40d8-b15f-81be745e053f_1";
 const AUTOMATIC: &str = "a6157a7f-aa00-42d9-ac82-7d2479f545db_1";
 const WIN32_APP: &str = "7ab1ab00-0000-4000-8000-0000000a0001";
 const SCRIPT: &str = "7ab1ab00-0000-4000-8000-0000000c0001";
-const PROVISIONING_SP: &str = "7ab1ab00-0000-4000-8000-00000000e003";
 
 fn choice(definition: &str, option: &str, instance: &str, value: &str) -> Value {
     json!({
@@ -366,14 +365,16 @@ async fn settings_are_validated_against_the_template() {
         .as_object_mut()
         .unwrap()
         .remove("@odata.type");
-    let (status, error) = lab.post(POLICIES, user_driven("x", vec![setting])).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&error, "BadRequest", "Cannot create an abstract class.");
+    assert_bad_request(
+        &lab.post(POLICIES, user_driven("x", vec![setting])).await,
+        "Cannot create an abstract class.",
+    );
     let mut setting = timeout(60);
     setting["settingInstance"]["simpleSettingValue"]["bogus"] = json!(1);
-    let (status, error) = lab.post(POLICIES, user_driven("x", vec![setting])).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&error, "BadRequest", "The property 'bogus' does not exist");
+    assert_bad_request(
+        &lab.post(POLICIES, user_driven("x", vec![setting])).await,
+        "The property 'bogus' does not exist",
+    );
 
     // Unknown template, wrong platform, missing name.
     let mut body = user_driven("x", vec![]);
@@ -460,13 +461,7 @@ async fn group(lab: &Lab, name: &str, dynamic: bool, owned: bool) -> String {
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_str().unwrap().to_owned();
     if owned {
-        let (status, _) = lab
-            .post(
-                &format!("/v1.0/groups/{id}/owners/$ref"),
-                json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{PROVISIONING_SP}")}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::NO_CONTENT);
+        lab.add_provisioning_owner(&id).await;
     }
     id
 }

@@ -77,30 +77,14 @@ async fn objects_dump_and_reset() {
         .await;
     assert_eq!(status, StatusCode::OK);
 
-    let objects: Value = lab
-        .http
-        .get(lab.url("/_lab/objects"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let objects = lab.objects().await;
     assert_eq!(objects["deviceConfigurations"][0]["id"], id);
     assert_eq!(objects["deviceConfigurations"][0]["displayName"], "DJ");
     assert_eq!(objects["deviceConfigurationAssignments"][0]["sourceId"], id);
 
     let response = lab.http.post(lab.url("/_lab/reset")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    let objects: Value = lab
-        .http
-        .get(lab.url("/_lab/objects"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let objects = lab.objects().await;
     assert_eq!(objects["deviceConfigurations"], json!([]));
     assert_eq!(objects["deviceConfigurationAssignments"], json!([]));
     // The seeded objects are back.

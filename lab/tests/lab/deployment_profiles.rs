@@ -1,6 +1,8 @@
 //! `/deviceManagement/windowsAutopilotDeploymentProfiles`.
 
-use crate::common::{Lab, assert_graph_error, wrapped_message};
+use crate::common::{
+    Lab, assert_bad_request, assert_graph_error, assert_wrapped_contains, wrapped_message,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -132,27 +134,22 @@ async fn create_refusals() {
     let lab = Lab::start().await;
     let mut body = entra_profile("x");
     body.as_object_mut().unwrap().remove("@odata.type");
-    let (status, error) = lab.post(PROFILES, body).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&error, "BadRequest", "Cannot create an abstract class.");
+    assert_bad_request(
+        &lab.post(PROFILES, body).await,
+        "Cannot create an abstract class.",
+    );
 
     let mut body = entra_profile("x");
     body["nope"] = json!(1);
-    let (status, error) = lab.post(PROFILES, body).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(
-        &error,
-        "BadRequest",
+    assert_bad_request(
+        &lab.post(PROFILES, body).await,
         "The property 'nope' does not exist on type 'microsoft.graph.azureADWindowsAutopilotDeploymentProfile'",
     );
 
     let mut body = entra_profile("x");
     body["outOfBoxExperienceSetting"]["hideEULA"] = json!(true);
-    let (status, error) = lab.post(PROFILES, body).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(
-        &error,
-        "BadRequest",
+    assert_bad_request(
+        &lab.post(PROFILES, body).await,
         "'hideEULA' does not exist on type 'microsoft.graph.outOfBoxExperienceSetting'",
     );
 
@@ -167,11 +164,8 @@ async fn create_refusals() {
 
     let mut body = entra_profile("x");
     body["deviceType"] = json!("toaster");
-    let (status, error) = lab.post(PROFILES, body).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(
-        &error,
-        "BadRequest",
+    assert_bad_request(
+        &lab.post(PROFILES, body).await,
         "Requested value 'toaster' was not found.",
     );
 
@@ -194,24 +188,15 @@ async fn create_refusals() {
     body.as_object_mut().unwrap().remove("displayName");
     let (status, error) = lab.post(PROFILES, body).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(
-        wrapped_message(&error)["Message"]
-            .as_str()
-            .unwrap()
-            .contains("displayName")
-    );
+    assert_wrapped_contains(&error, "displayName");
 
     // Profiles are beta only.
-    let (status, error) = lab
-        .post(
+    assert_bad_request(
+        &lab.post(
             "/v1.0/deviceManagement/windowsAutopilotDeploymentProfiles",
             entra_profile("x"),
         )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(
-        &error,
-        "BadRequest",
+        .await,
         "Resource not found for the segment 'windowsAutopilotDeploymentProfiles'.",
     );
 }
@@ -383,12 +368,7 @@ async fn assignments_one_at_a_time_and_delete_rule() {
     // Deleting a profile with assignments fails.
     let (status, error) = lab.delete(&format!("{PROFILES}/{id}")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(
-        wrapped_message(&error)["Message"]
-            .as_str()
-            .unwrap()
-            .contains("assignment")
-    );
+    assert_wrapped_contains(&error, "assignment");
 
     for a in list["value"].as_array().unwrap() {
         let (status, _) = lab

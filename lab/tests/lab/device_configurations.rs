@@ -1,6 +1,8 @@
 //! `/deviceManagement/deviceConfigurations`: the domain join configuration.
 
-use crate::common::{CONFIGS, Lab, assert_graph_error, domain_join, read, wrapped_message};
+use crate::common::{
+    CONFIGS, Lab, assert_bad_request, assert_graph_error, domain_join, read, wrapped_message,
+};
 use autopilot_lab::LabConfig;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -147,13 +149,9 @@ async fn get_list_patch_delete_round_trip() {
     // Base-type properties can be patched without @odata.type; derived ones cannot.
     let (status, _) = lab.patch(&path, json!({"displayName": "DJ-B"})).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, body) = lab
-        .patch(&path, json!({"computerNameStaticPrefix": "X-"}))
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(
-        &body,
-        "BadRequest",
+    assert_bad_request(
+        &lab.patch(&path, json!({"computerNameStaticPrefix": "X-"}))
+            .await,
         "'computerNameStaticPrefix' does not exist on type 'microsoft.graph.deviceConfiguration'",
     );
     let (_, after) = lab.get(&path).await;
@@ -311,23 +309,22 @@ async fn create_validation_errors_use_graph_bodies() {
 
     let mut body = domain_join("x");
     body.as_object_mut().unwrap().remove("@odata.type");
-    let (status, err) = lab.post(CONFIGS, body).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&err, "BadRequest", "Cannot create an abstract class.");
+    assert_bad_request(
+        &lab.post(CONFIGS, body).await,
+        "Cannot create an abstract class.",
+    );
 
     let mut body = domain_join("x");
     body["@odata.type"] = json!("#microsoft.graph.windows10GeneralConfiguration");
-    let (status, err) = lab.post(CONFIGS, body).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&err, "BadRequest", "could not be resolved by the model");
+    assert_bad_request(
+        &lab.post(CONFIGS, body).await,
+        "could not be resolved by the model",
+    );
 
     let mut body = domain_join("x");
     body["foo"] = json!(1);
-    let (status, err) = lab.post(CONFIGS, body).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(
-        &err,
-        "BadRequest",
+    assert_bad_request(
+        &lab.post(CONFIGS, body).await,
         "The property 'foo' does not exist on type 'microsoft.graph.windowsDomainJoinConfiguration'",
     );
 
@@ -350,21 +347,15 @@ async fn create_validation_errors_use_graph_bodies() {
     body.as_object_mut()
         .unwrap()
         .remove("activeDirectoryDomainName");
-    let (status, err) = lab.post(CONFIGS, body).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&err, "BadRequest", "activeDirectoryDomainName");
+    assert_bad_request(&lab.post(CONFIGS, body).await, "activeDirectoryDomainName");
 
     let mut body = domain_join("x");
     body["displayName"] = Value::Null;
-    let (status, err) = lab.post(CONFIGS, body).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&err, "BadRequest", "does not allow null values");
+    assert_bad_request(&lab.post(CONFIGS, body).await, "does not allow null values");
 
     let mut body = domain_join("x");
     body["computerNameSuffixRandomCharCount"] = json!("8");
-    let (status, err) = lab.post(CONFIGS, body).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&err, "BadRequest", "Edm.Int32");
+    assert_bad_request(&lab.post(CONFIGS, body).await, "Edm.Int32");
 
     let response = lab
         .http
@@ -390,32 +381,30 @@ async fn patch_validation() {
     let id = lab.create_domain_join("DJ").await;
     let path = format!("{CONFIGS}/{id}");
 
-    let (status, err) = lab
+    assert_bad_request(&lab
         .patch(
             &path,
             json!({"@odata.type": "#microsoft.graph.windowsDomainJoinConfiguration", "computerNameSuffixRandomCharCount": 20}),
         )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&err, "BadRequest", "computerNameSuffixRandomCharCount");
+        .await, "computerNameSuffixRandomCharCount");
 
-    let (status, err) = lab
-        .patch(
+    assert_bad_request(
+        &lab.patch(
             &path,
             json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile"}),
         )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&err, "BadRequest", "could not be resolved");
+        .await,
+        "could not be resolved",
+    );
 
-    let (status, err) = lab
-        .patch(
+    assert_bad_request(
+        &lab.patch(
             &path,
             json!({"@odata.type": "#microsoft.graph.windowsDomainJoinConfiguration", "bar": true}),
         )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&err, "BadRequest", "'bar' does not exist");
+        .await,
+        "'bar' does not exist",
+    );
 
     let (_, after) = lab.get(&path).await;
     assert_eq!(after["version"], 1, "failed patches change nothing");
@@ -652,15 +641,7 @@ async fn assignments_listing_expand_and_cascade_delete() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _) = lab.get(&format!("{CONFIGS}/{id}/assignments")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let objects: Value = lab
-        .http
-        .get(lab.url("/_lab/objects"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let objects = lab.objects().await;
     assert_eq!(objects["deviceConfigurationAssignments"], json!([]));
     assert_eq!(objects["deviceConfigurations"].as_array().unwrap().len(), 1);
 }
@@ -668,16 +649,12 @@ async fn assignments_listing_expand_and_cascade_delete() {
 #[tokio::test]
 async fn v1_does_not_know_the_domain_join_type() {
     let lab = Lab::start().await;
-    let (status, err) = lab
-        .post(
+    assert_bad_request(
+        &lab.post(
             "/v1.0/deviceManagement/deviceConfigurations",
             domain_join("x"),
         )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(
-        &err,
-        "BadRequest",
+        .await,
         "A type named 'microsoft.graph.windowsDomainJoinConfiguration' could not be resolved by the model",
     );
 

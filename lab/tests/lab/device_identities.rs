@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::common::{Lab, assert_graph_error, wrapped_message};
+use crate::common::{Lab, assert_bad_request, assert_wrapped_contains, retry_after_seconds};
 use autopilot_lab::LabConfig;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -207,11 +207,8 @@ async fn badly_padded_base64_is_refused_by_odata() {
     let lab = fast_lab().await;
     let mut body = device("PAD-1");
     body["hardwareIdentifier"] = json!("T0FBQ");
-    let (status, error) = lab.post(IMPORTS, body).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(
-        &error,
-        "BadRequest",
+    assert_bad_request(
+        &lab.post(IMPORTS, body).await,
         "Cannot convert the literal 'T0FBQ' to the expected type 'Edm.Binary'.",
     );
     let mut body = device("PAD-2");
@@ -236,9 +233,10 @@ async fn badly_padded_base64_is_refused_by_odata() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let mut body = device("x");
     body["orderIdentifier"] = json!("legacy");
-    let (status, error) = lab.post(IMPORTS, body).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&error, "BadRequest", "'orderIdentifier' does not exist");
+    assert_bad_request(
+        &lab.post(IMPORTS, body).await,
+        "'orderIdentifier' does not exist",
+    );
 }
 
 async fn registered(lab: &Lab, serial: &str) -> String {
@@ -322,12 +320,7 @@ async fn device_actions_filters_and_delete() {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(
-        wrapped_message(&error)["Message"]
-            .as_str()
-            .unwrap()
-            .contains("nobody@example.com")
-    );
+    assert_wrapped_contains(&error, "nobody@example.com");
     let (status, _) = lab.post(&action("unassignUserFromDevice"), json!({})).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (_, device) = lab.get(&format!("{DEVICES}/{id}")).await;
@@ -438,11 +431,7 @@ async fn sync_decides_pending_imports_and_is_refused_within_ten_minutes() {
 
     let response = lab.call(Method::POST, sync, Some(json!({}))).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry_after: u64 = response.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry_after = retry_after_seconds(&response);
     assert!(retry_after > 500 && retry_after <= 600, "{retry_after}");
 
     lab.settings(json!({"sync_min_interval_ms": 0})).await;

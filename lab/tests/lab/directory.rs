@@ -2,13 +2,12 @@
 
 use std::time::Duration;
 
-use crate::common::{Lab, assert_graph_error};
+use crate::common::{Lab, PROVISIONING_SP, assert_graph_error};
 use autopilot_lab::LabConfig;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const PROVISIONING_APP: &str = "f1346770-5b25-470b-88bd-d5744ab7952c";
-const PROVISIONING_SP: &str = "7ab1ab00-0000-4000-8000-00000000e003";
 const ADELE: &str = "7ab1ab00-0000-4000-8000-0000000b0001";
 
 fn security_group(name: &str) -> Value {
@@ -455,13 +454,7 @@ async fn replication_delay_hides_new_objects() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let (status, _) = lab.get(&format!("/v1.0/groups/{id}")).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = lab
-        .post(
-            &format!("/v1.0/groups/{id}/owners/$ref"),
-            json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{PROVISIONING_SP}")}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    lab.add_provisioning_owner(&id).await;
 }
 
 #[tokio::test]

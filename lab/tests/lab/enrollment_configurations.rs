@@ -1,6 +1,6 @@
 //! `/deviceManagement/deviceEnrollmentConfigurations`: the Enrollment Status Page.
 
-use crate::common::{Lab, assert_graph_error, wrapped_message};
+use crate::common::{Lab, assert_bad_request, assert_wrapped_contains};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -75,12 +75,7 @@ async fn the_default_esp_is_seeded_and_cannot_be_deleted() {
 
     let (status, error) = lab.delete(&format!("{ESPS}/{id}")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(
-        wrapped_message(&error)["Message"]
-            .as_str()
-            .unwrap()
-            .contains("cannot be deleted")
-    );
+    assert_wrapped_contains(&error, "cannot be deleted");
     let (status, _) = lab
         .post(&format!("{ESPS}/{id}/setPriority"), json!({"priority": 1}))
         .await;
@@ -153,14 +148,14 @@ async fn create_gets_the_next_priority_and_every_property() {
     assert!(v1.get("showInstallationProgress").is_none(), "{v1}");
     assert!(v1.get("roleScopeTagIds").is_none(), "{v1}");
     assert_eq!(v1["priority"], 1);
-    let (status, error) = lab
-        .post(
+    assert_bad_request(
+        &lab.post(
             "/v1.0/deviceManagement/deviceEnrollmentConfigurations",
             esp("x"),
         )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&error, "BadRequest", "does not exist on type");
+        .await,
+        "does not exist on type",
+    );
 }
 
 #[tokio::test]
@@ -168,17 +163,15 @@ async fn create_refusals() {
     let lab = Lab::start().await;
     let mut body = esp("x");
     body.as_object_mut().unwrap().remove("@odata.type");
-    let (status, error) = lab.post(ESPS, body).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&error, "BadRequest", "Cannot create an abstract class.");
+    assert_bad_request(
+        &lab.post(ESPS, body).await,
+        "Cannot create an abstract class.",
+    );
 
     let mut body = esp("x");
     body["showProgress"] = json!(true);
-    let (status, error) = lab.post(ESPS, body).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(
-        &error,
-        "BadRequest",
+    assert_bad_request(
+        &lab.post(ESPS, body).await,
         "The property 'showProgress' does not exist",
     );
 
@@ -186,18 +179,11 @@ async fn create_refusals() {
     body["selectedMobileAppIds"] = json!(["00000000-0000-0000-0000-000000000000"]);
     let (status, error) = lab.post(ESPS, body).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(
-        wrapped_message(&error)["Message"]
-            .as_str()
-            .unwrap()
-            .contains("does not exist")
-    );
+    assert_wrapped_contains(&error, "does not exist");
 
     let mut body = esp("x");
     body["installProgressTimeoutInMinutes"] = json!("sixty");
-    let (status, error) = lab.post(ESPS, body).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&error, "BadRequest", "Edm.Int32");
+    assert_bad_request(&lab.post(ESPS, body).await, "Edm.Int32");
 
     let mut body = esp("x");
     body.as_object_mut().unwrap().remove("displayName");
@@ -315,12 +301,7 @@ async fn assign_replaces_the_list() {
         ))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(
-        wrapped_message(&error)["Message"]
-            .as_str()
-            .unwrap()
-            .contains("No OData route exists")
-    );
+    assert_wrapped_contains(&error, "No OData route exists");
     let (status, _) = lab
         .post(
             &format!("{ESPS}/{id}/assignments"),

@@ -1,6 +1,6 @@
 //! Application roles: tokens carry them, `--roles` narrows them, Graph answers 403 without them.
 
-use crate::common::{Lab, assert_graph_error, wrapped_message};
+use crate::common::{Lab, assert_graph_error, assert_wrapped_contains};
 use autopilot_lab::LabConfig;
 use base64::Engine as _;
 use reqwest::StatusCode;
@@ -60,12 +60,7 @@ async fn narrowed_roles_give_graphs_403_shapes() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(error["error"]["code"], "Forbidden");
-    assert!(
-        wrapped_message(&error)["Message"]
-            .as_str()
-            .unwrap()
-            .contains("DeviceManagementServiceConfig.ReadWrite.All")
-    );
+    assert_wrapped_contains(&error, "DeviceManagementServiceConfig.ReadWrite.All");
     // Another Intune area: no read either.
     let (status, _) = lab
         .get("/beta/deviceManagement/configurationPolicies")

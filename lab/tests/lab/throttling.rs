@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::common::{Lab, assert_graph_error, read};
+use crate::common::{Lab, assert_graph_error, read, retry_after_seconds};
 use autopilot_lab::LabConfig;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -22,11 +22,7 @@ async fn documented_intune_write_budget_is_enforced_by_default() {
     }
     let response = lab.call(Method::POST, ESPS, Some(esp(100))).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry_after: u64 = response.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry_after = retry_after_seconds(&response);
     assert!((1..=20).contains(&retry_after), "{retry_after}");
     let (_, body) = read(response).await;
     assert_graph_error(&body, "TooManyRequests", "Please retry again later.");
@@ -62,11 +58,7 @@ async fn retry_after_is_enough_and_settings_switch_it_off() {
     }
     let response = lab.call(Method::GET, "/v1.0/groups", None).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry_after: u64 = response.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry_after = retry_after_seconds(&response);
     assert_eq!(retry_after, 1);
     tokio::time::sleep(Duration::from_secs(retry_after)).await;
     let (status, _) = lab.get("/v1.0/groups").await;
