@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::collection::{self, Listing};
+use super::collection::{self, Listing, Shape};
 use super::schema::{self, Kind, Property, ResolvedType, StructuredType, abstract_type_error};
 use super::{GraphRequest, odata};
 use crate::app::App;
@@ -444,6 +444,59 @@ impl Navigation {
             map.insert("assignments@odata.context".into(), Value::String(context));
             map.insert("assignments".into(), Value::Array(assigned));
         }
+    }
+
+    /// An owning object as reads show it: with its assignments when `$expand=assignments` asks.
+    pub fn render(
+        &self,
+        app: &App,
+        request: &GraphRequest,
+        tenant: &Tenant,
+        object: &Value,
+        shape: &Shape,
+    ) -> Value {
+        let mut out = object.clone();
+        if shape.expands("assignments") {
+            self.expand_into(app, request, tenant, &mut out);
+        }
+        out
+    }
+
+    /// `GET <collection>`: the owning collection as `listing` describes it, each object rendered
+    /// by [`Navigation::render`].
+    pub fn list_owners(
+        &self,
+        app: &App,
+        request: &GraphRequest,
+        listing: &Listing<'_>,
+    ) -> Result<Response, GraphError> {
+        collection::list(
+            app,
+            request,
+            listing,
+            self.parents,
+            |_, _| true,
+            |tenant, object, shape| self.render(app, request, tenant, object, shape),
+        )
+    }
+
+    /// `GET <collection>('<id>')`: one owning object, rendered by [`Navigation::render`]; Intune's
+    /// 404 when there is none.
+    pub fn get_owner(
+        &self,
+        app: &App,
+        request: &GraphRequest,
+        listing: &Listing<'_>,
+        id: &str,
+    ) -> Result<Response, GraphError> {
+        listing.get(
+            app,
+            request,
+            self.parents,
+            id,
+            || self.not_found(id),
+            |tenant, object, shape| self.render(app, request, tenant, object, shape),
+        )
     }
 
     /// Reads the body of `assign` on object `id`, whose one parameter is the array `parameter`,

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::assignments::{self, SOURCE_KIND};
-use super::collection::{self, IntuneBackend, Listing, Paging, PatchType, Shape};
+use super::collection::{self, IntuneBackend, Listing, Paging, PatchType};
 use super::schema::{self, ENTITY, Kind, Property, StructuredType};
 use super::{ApiVersion, GraphRequest, no_content};
 use crate::app::App;
@@ -159,25 +159,11 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
     let method = &request.method;
     match rest {
         [] => by_method!(method,
-            GET => collection::list(
-                app,
-                request,
-                &listing(request),
-                configurations,
-                |_, _| true,
-                render(app, request),
-            ),
+            GET => ASSIGNMENTS.list_owners(app, request, &listing(request)),
             POST => create(app, request),
         ),
         [id] => by_method!(method,
-            GET => listing(request).get(
-                app,
-                request,
-                configurations,
-                id,
-                || INTUNE.not_found(id),
-                render(app, request),
-            ),
+            GET => ASSIGNMENTS.get_owner(app, request, &listing(request), id),
             PATCH => update(app, request, id),
             DELETE => delete(app, id),
         ),
@@ -194,20 +180,6 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
             Err(GraphError::segment_not_found(extra))
         }
         [_, other, ..] => Err(GraphError::segment_not_found(other)),
-    }
-}
-
-/// A stored configuration as reads show it: with its assignments when `$expand` asks.
-fn render<'r>(
-    app: &'r App,
-    request: &'r GraphRequest,
-) -> impl Fn(&Tenant, &Value, &Shape) -> Value + 'r {
-    move |tenant, object, shape| {
-        let mut out = object.clone();
-        if shape.expands("assignments") {
-            ASSIGNMENTS.expand_into(app, request, tenant, &mut out);
-        }
-        out
     }
 }
 

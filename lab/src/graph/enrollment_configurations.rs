@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::assignments::{self, SOURCE_KIND};
-use super::collection::{self, IntuneBackend, Listing, Paging, PatchType, Shape};
+use super::collection::{self, IntuneBackend, Listing, Paging, PatchType};
 use super::schema::{self, ENTITY, Kind, Property, StructuredType};
 use super::{GraphRequest, method_not_allowed, no_content};
 use crate::app::App;
@@ -231,20 +231,6 @@ fn no_route(id: &str, assignment_id: Option<&str>, verb: &str) -> GraphError {
     )
 }
 
-fn render(
-    app: &App,
-    request: &GraphRequest,
-    tenant: &Tenant,
-    object: &Value,
-    shape: &Shape,
-) -> Value {
-    let mut out = object.clone();
-    if shape.expands("assignments") {
-        ASSIGNMENTS.expand_into(app, request, tenant, &mut out);
-    }
-    out
-}
-
 /// Page size of the listing: Intune clamps `$top` to the maximum.
 pub static PAGING: Paging = Paging::new("deviceEnrollmentConfigurations", 1000, 1000);
 
@@ -262,25 +248,11 @@ fn listing() -> Listing<'static> {
 }
 
 fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
-    collection::list(
-        app,
-        request,
-        &listing(),
-        configurations,
-        |_, _| true,
-        |tenant, object, shape| render(app, request, tenant, object, shape),
-    )
+    ASSIGNMENTS.list_owners(app, request, &listing())
 }
 
 fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
-    listing().get(
-        app,
-        request,
-        configurations,
-        id,
-        || INTUNE.not_found(id),
-        |tenant, object, shape| render(app, request, tenant, object, shape),
-    )
+    ASSIGNMENTS.get_owner(app, request, &listing(), id)
 }
 
 /// Service-side checks after a create or a merge.

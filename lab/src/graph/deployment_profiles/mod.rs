@@ -4,11 +4,10 @@
 //! POST or DELETE per assignment), `assign` (devices) and `assignedDevices`.
 
 use axum::response::Response;
-use serde_json::Value;
 
 use super::GraphRequest;
 use super::assignments;
-use super::collection::{self, IntuneBackend, Listing, Paging, Shape};
+use super::collection::{IntuneBackend, Listing, Paging};
 use super::schema::StructuredType;
 use crate::app::App;
 use crate::errors::GraphError;
@@ -102,20 +101,6 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
     }
 }
 
-fn render(
-    app: &App,
-    request: &GraphRequest,
-    tenant: &Tenant,
-    object: &Value,
-    shape: &Shape,
-) -> Value {
-    let mut out = object.clone();
-    if shape.expands("assignments") {
-        ASSIGNMENTS.expand_into(app, request, tenant, &mut out);
-    }
-    out
-}
-
 /// Page size of the listing: Intune clamps `$top` to the maximum.
 pub static PAGING: Paging = Paging::new("windowsAutopilotDeploymentProfiles", 1000, 1000);
 
@@ -129,25 +114,11 @@ fn listing() -> Listing<'static> {
 }
 
 fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
-    collection::list(
-        app,
-        request,
-        &listing(),
-        profiles,
-        |_, _| true,
-        |tenant, object, shape| render(app, request, tenant, object, shape),
-    )
+    ASSIGNMENTS.list_owners(app, request, &listing())
 }
 
 fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
-    listing().get(
-        app,
-        request,
-        profiles,
-        id,
-        || INTUNE.not_found(id),
-        |tenant, object, shape| render(app, request, tenant, object, shape),
-    )
+    ASSIGNMENTS.get_owner(app, request, &listing(), id)
 }
 
 #[cfg(test)]
