@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::common::{CONFIGS, GRAPH_SCOPE, Lab, assert_graph_error, read};
+use crate::common::{CONFIGS, GRAPH_SCOPE, Lab, assert_graph_error, expect, read};
 use autopilot_lab::LabConfig;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -250,8 +250,7 @@ async fn expired_tokens_are_refused() {
         ..LabConfig::default()
     })
     .await;
-    let (status, _) = lab.get(CONFIGS).await;
-    assert_eq!(status, StatusCode::OK);
+    let _ = expect(lab.get(CONFIGS).await, StatusCode::OK);
     tokio::time::sleep(Duration::from_millis(400)).await;
     let (status, body) = lab.get(CONFIGS).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);

@@ -1,6 +1,6 @@
 //! `POST /{version}/$batch`.
 
-use crate::common::{Lab, assert_graph_error};
+use crate::common::{Lab, assert_graph_error, expect};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -16,7 +16,7 @@ fn by_id<'a>(body: &'a Value, id: &str) -> &'a Value {
 #[tokio::test]
 async fn runs_requests_with_dependencies() {
     let lab = Lab::start().await;
-    let (status, body) = lab
+    let body = expect(lab
         .post(
             "/v1.0/$batch",
             json!({"requests": [
@@ -29,8 +29,7 @@ async fn runs_requests_with_dependencies() {
                 {"id": "5", "method": "GET", "url": "/users?$top=1", "dependsOn": ["4"]}
             ]}),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+        .await, StatusCode::OK);
     let created = by_id(&body, "1");
     assert_eq!(created["status"], 201);
     assert_eq!(created["body"]["displayName"], "B");
@@ -49,7 +48,7 @@ async fn runs_requests_with_dependencies() {
     assert_eq!(by_id(&body, "5")["status"], 424, "failures propagate");
 
     // Intune paths on beta, with per-item validation errors.
-    let (status, body) = lab
+    let body = expect(lab
         .post(
             "/beta/$batch",
             json!({"requests": [
@@ -60,8 +59,7 @@ async fn runs_requests_with_dependencies() {
                 {"id": "d", "method": "GET", "url": "/$batch"}
             ]}),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+        .await, StatusCode::OK);
     assert_eq!(by_id(&body, "a")["status"], 200);
     assert_eq!(by_id(&body, "b")["status"], 400);
     assert_eq!(
@@ -108,13 +106,14 @@ async fn items_are_throttled_one_by_one() {
     lab.settings(json!({"throttle_limits": {"intune_requests": 2}}))
         .await;
     let get = |id: &str| json!({"id": id, "method": "GET", "url": "/deviceManagement/deviceEnrollmentConfigurations"});
-    let (status, body) = lab
-        .post(
+    let body = expect(
+        lab.post(
             "/beta/$batch",
             json!({"requests": [get("1"), get("2"), get("3")]}),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+        .await,
+        StatusCode::OK,
+    );
     assert_eq!(by_id(&body, "1")["status"], 200);
     assert_eq!(by_id(&body, "2")["status"], 200);
     let throttled = by_id(&body, "3");

@@ -194,6 +194,12 @@ impl Lab {
     }
 }
 
+/// Asserts the status of a `(status, body)` answer and returns the body.
+pub fn expect((status, body): (StatusCode, Value), expected: StatusCode) -> Value {
+    assert_eq!(status, expected, "{body}");
+    body
+}
+
 /// Asserts a 400 with Graph's `BadRequest` error whose message has `needle`.
 pub fn assert_bad_request((status, body): &(StatusCode, Value), needle: &str) {
     assert_eq!(*status, StatusCode::BAD_REQUEST, "{body}");

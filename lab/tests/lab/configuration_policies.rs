@@ -1,7 +1,7 @@
 //! `/deviceManagement/configurationPolicies`: device preparation policies, and the seeded
 //! catalogs they reference.
 
-use crate::common::{Lab, PROVISIONING_SP, assert_bad_request, wrapped_message};
+use crate::common::{Lab, PROVISIONING_SP, assert_bad_request, expect, wrapped_message};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -160,8 +160,7 @@ fn all_settings() -> Vec<Value> {
 }
 
 async fn create(lab: &Lab, body: Value) -> String {
-    let (status, created) = lab.post(POLICIES, body).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let created = expect(lab.post(POLICIES, body).await, StatusCode::CREATED);
     created["id"].as_str().unwrap().to_owned()
 }
 
@@ -175,8 +174,10 @@ fn message(error: &Value) -> String {
 #[tokio::test]
 async fn create_read_settings_and_put() {
     let lab = Lab::start().await;
-    let (status, body) = lab.post(POLICIES, user_driven("DP", all_settings())).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let body = expect(
+        lab.post(POLICIES, user_driven("DP", all_settings())).await,
+        StatusCode::CREATED,
+    );
     assert_eq!(
         body["@odata.context"],
         format!(
@@ -203,15 +204,16 @@ async fn create_read_settings_and_put() {
     }
     let id = body["id"].as_str().unwrap().to_owned();
 
-    let (status, got) = lab.get(&format!("{POLICIES}/{id}")).await;
-    assert_eq!(status, StatusCode::OK);
+    let got = expect(lab.get(&format!("{POLICIES}/{id}")).await, StatusCode::OK);
     assert_eq!(got["isAssigned"], false);
     assert!(got.get("settings").is_none());
     let (_, expanded) = lab.get(&format!("{POLICIES}/{id}?$expand=settings")).await;
     assert_eq!(expanded["settings"].as_array().unwrap().len(), 11);
 
-    let (status, settings) = lab.get(&format!("{POLICIES}/{id}/settings")).await;
-    assert_eq!(status, StatusCode::OK);
+    let settings = expect(
+        lab.get(&format!("{POLICIES}/{id}/settings")).await,
+        StatusCode::OK,
+    );
     let items = settings["value"].as_array().unwrap();
     assert_eq!(items.len(), 11);
     assert_eq!(items[0]["id"], "0");
@@ -252,18 +254,21 @@ async fn create_read_settings_and_put() {
         .patch(&format!("{POLICIES}/{id}"), json!({"settings": []}))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _) = lab
-        .patch(&format!("{POLICIES}/{id}"), json!({"description": "d"}))
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    expect(
+        lab.patch(&format!("{POLICIES}/{id}"), json!({"description": "d"}))
+            .await,
+        StatusCode::NO_CONTENT,
+    );
     // The template cannot change.
     let mut other = user_driven("DP", vec![]);
     other["templateReference"] = json!({"templateId": AUTOMATIC});
     let (status, _) = lab.put(&format!("{POLICIES}/{id}"), other).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
-    let (status, _) = lab.delete(&format!("{POLICIES}/{id}")).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    expect(
+        lab.delete(&format!("{POLICIES}/{id}")).await,
+        StatusCode::NO_CONTENT,
+    );
     let (status, _) = lab.get(&format!("{POLICIES}/{id}/settings")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // Beta only.
@@ -405,8 +410,7 @@ async fn settings_are_validated_against_the_template() {
         )],
     );
     body["templateReference"] = json!({"templateId": AUTOMATIC});
-    let (status, created) = lab.post(POLICIES, body).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let created = expect(lab.post(POLICIES, body).await, StatusCode::CREATED);
     assert_eq!(created["templateReference"]["templateId"], AUTOMATIC);
 }
 
@@ -415,13 +419,12 @@ async fn assign_returns_the_list() {
     let lab = Lab::start().await;
     let id = create(&lab, user_driven("DP", all_settings())).await;
     let group = "6f1b5b3e-7c55-4a7e-9a51-2a4c1a4b0c11";
-    let (status, body) = lab
+    let body = expect(lab
         .post(
             &format!("{POLICIES}/{id}/assign"),
             json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}}]}),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+        .await, StatusCode::OK);
     assert!(
         body["@odata.context"].as_str().unwrap().ends_with(
             "#Collection(microsoft.graph.deviceManagementConfigurationPolicyAssignment)"
@@ -433,17 +436,19 @@ async fn assign_returns_the_list() {
     assert_eq!(got["isAssigned"], true);
     let (_, list) = lab.get(&format!("{POLICIES}/{id}/assignments")).await;
     assert_eq!(list["value"].as_array().unwrap().len(), 1);
-    let (status, _) = lab
-        .get(&format!("{POLICIES}/{id}/assignments/{id}_{group}"))
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, body) = lab
-        .post(
+    let _ = expect(
+        lab.get(&format!("{POLICIES}/{id}/assignments/{id}_{group}"))
+            .await,
+        StatusCode::OK,
+    );
+    let body = expect(
+        lab.post(
             &format!("{POLICIES}/{id}/assign"),
             json!({"assignments": []}),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+        .await,
+        StatusCode::OK,
+    );
     assert_eq!(body["value"], json!([]));
     let (_, got) = lab.get(&format!("{POLICIES}/{id}")).await;
     assert_eq!(got["isAssigned"], false);
@@ -457,8 +462,7 @@ async fn group(lab: &Lab, name: &str, dynamic: bool, owned: bool) -> String {
         body["membershipRule"] =
             json!(r#"(device.devicePhysicalIDs -any (_ -contains "[ZTDID]"))"#);
     }
-    let (status, created) = lab.post("/v1.0/groups", body).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let created = expect(lab.post("/v1.0/groups", body).await, StatusCode::CREATED);
     let id = created["id"].as_str().unwrap().to_owned();
     if owned {
         lab.add_provisioning_owner(&id).await;
@@ -481,8 +485,7 @@ async fn enrollment_time_membership_target() {
         (&dynamic, "notStaticSecurityGroup"),
         (&unowned, "firstPartyAppNotAnOwner"),
     ] {
-        let (status, result) = lab.post(&set, target(group_id)).await;
-        assert_eq!(status, StatusCode::OK, "{result}");
+        let result = expect(lab.post(&set, target(group_id)).await, StatusCode::OK);
         assert_eq!(result["validationSucceeded"], false, "{result}");
         let statuses = &result["enrollmentTimeDeviceMembershipTargetValidationStatuses"];
         assert_eq!(statuses[0]["targetId"], group_id.as_str());
@@ -490,16 +493,14 @@ async fn enrollment_time_membership_target() {
     }
     // Nothing was kept.
     let retrieve = format!("{POLICIES}/{id}/retrieveEnrollmentTimeDeviceMembershipTarget");
-    let (status, result) = lab.post(&retrieve, json!({})).await;
-    assert_eq!(status, StatusCode::OK);
+    let result = expect(lab.post(&retrieve, json!({})).await, StatusCode::OK);
     assert_eq!(
         result["enrollmentTimeDeviceMembershipTargetValidationStatuses"],
         json!([])
     );
 
     let good = group(&lab, "devices", false, true).await;
-    let (status, result) = lab.post(&set, target(&good)).await;
-    assert_eq!(status, StatusCode::OK);
+    let result = expect(lab.post(&set, target(&good)).await, StatusCode::OK);
     assert_eq!(result["validationSucceeded"], true, "{result}");
     assert!(
         result["@odata.context"]
@@ -515,12 +516,13 @@ async fn enrollment_time_membership_target() {
     assert_eq!(result["validationSucceeded"], true);
 
     // Removing the owner shows up on retrieve.
-    let (status, _) = lab
-        .delete(&format!(
+    expect(
+        lab.delete(&format!(
             "/v1.0/groups/{good}/owners/{PROVISIONING_SP}/$ref"
         ))
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+        .await,
+        StatusCode::NO_CONTENT,
+    );
     let (_, result) = lab.post(&retrieve, json!({})).await;
     assert_eq!(result["validationSucceeded"], false);
 
@@ -531,8 +533,7 @@ async fn enrollment_time_membership_target() {
     assert_eq!(result["value"]["validationSucceeded"], false, "{result}");
 
     let clear = format!("{POLICIES}/{id}/clearEnrollmentTimeDeviceMembershipTarget");
-    let (status, result) = lab.post(&clear, json!({})).await;
-    assert_eq!(status, StatusCode::OK);
+    let result = expect(lab.post(&clear, json!({})).await, StatusCode::OK);
     assert_eq!(result["value"], true);
     let (_, result) = lab.post(&clear, json!({})).await;
     assert_eq!(result["value"], false);
@@ -551,30 +552,35 @@ async fn enrollment_time_membership_target() {
 #[tokio::test]
 async fn seeded_catalogs() {
     let lab = Lab::start().await;
-    let (status, apps) = lab.get("/beta/deviceAppManagement/mobileApps").await;
-    assert_eq!(status, StatusCode::OK);
+    let apps = expect(
+        lab.get("/beta/deviceAppManagement/mobileApps").await,
+        StatusCode::OK,
+    );
     assert_eq!(apps["value"].as_array().unwrap().len(), 5);
     let (_, win32) = lab
         .get("/beta/deviceAppManagement/mobileApps?$filter=isof('microsoft.graph.win32LobApp')")
         .await;
     assert_eq!(win32["value"].as_array().unwrap().len(), 2);
-    let (status, app) = lab
-        .get(&format!("/v1.0/deviceAppManagement/mobileApps/{WIN32_APP}"))
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let app = expect(
+        lab.get(&format!("/v1.0/deviceAppManagement/mobileApps/{WIN32_APP}"))
+            .await,
+        StatusCode::OK,
+    );
     assert_eq!(app["@odata.type"], "#microsoft.graph.win32LobApp");
     assert!(app.get("roleScopeTagIds").is_none(), "beta-only on v1.0");
-    let (status, scripts) = lab
-        .get("/beta/deviceManagement/deviceManagementScripts")
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let scripts = expect(
+        lab.get("/beta/deviceManagement/deviceManagementScripts")
+            .await,
+        StatusCode::OK,
+    );
     assert_eq!(scripts["value"].as_array().unwrap().len(), 3);
-    let (status, _) = lab
-        .get(&format!(
+    let _ = expect(
+        lab.get(&format!(
             "/beta/deviceManagement/deviceManagementScripts/{SCRIPT}"
         ))
-        .await;
-    assert_eq!(status, StatusCode::OK);
+        .await,
+        StatusCode::OK,
+    );
     let (status, _) = lab
         .post("/beta/deviceAppManagement/mobileApps", json!({}))
         .await;

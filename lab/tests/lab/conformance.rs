@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::common::Lab;
+use crate::common::{Lab, expect};
 use autopilot_lab::LabConfig;
 use base64::Engine as _;
 use reqwest::StatusCode;
@@ -512,8 +512,7 @@ async fn every_stored_and_returned_object_conforms_to_the_reference() {
     // the navigations.
     let mut entity_paths = Vec::new();
     for (version, path) in READS {
-        let (status, body) = lab.get(&format!("/{version}/{path}")).await;
-        assert_eq!(status, StatusCode::OK, "{version}/{path}: {body}");
+        let body = expect(lab.get(&format!("/{version}/{path}")).await, StatusCode::OK);
         let v = if *version == "beta" {
             Version::Beta
         } else {
@@ -545,8 +544,7 @@ async fn every_stored_and_returned_object_conforms_to_the_reference() {
         "beta/deviceManagement/windowsAutopilotSettings",
         "windowsAutopilotSettings",
     )] {
-        let (status, body) = lab.get(&format!("/{path}")).await;
-        assert_eq!(status, StatusCode::OK);
+        let body = expect(lab.get(&format!("/{path}")).await, StatusCode::OK);
         checker.object(&format!("GET /{path}"), ty, &body, Version::Beta);
     }
 

@@ -1,6 +1,6 @@
 //! The `/_lab/` control API.
 
-use crate::common::{CONFIGS, Lab, read};
+use crate::common::{CONFIGS, Lab, expect, read};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -8,8 +8,7 @@ use serde_json::{Value, json};
 async fn request_log_records_graph_and_token_requests_in_order() {
     let lab = Lab::start().await; // one token request
     let id = lab.create_domain_join("DJ").await;
-    let (status, _) = lab.get(&format!("{CONFIGS}?$top=5")).await;
-    assert_eq!(status, StatusCode::OK);
+    let _ = expect(lab.get(&format!("{CONFIGS}?$top=5")).await, StatusCode::OK);
     let (status, _) = lab.get(&format!("{CONFIGS}/nope")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = read(lab.http.get(lab.url(CONFIGS)).send().await.unwrap()).await;
@@ -58,8 +57,7 @@ async fn request_log_records_graph_and_token_requests_in_order() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_eq!(lab.request_log().await, Vec::<Value>::new());
-    let (status, _) = lab.get(CONFIGS).await;
-    assert_eq!(status, StatusCode::OK);
+    let _ = expect(lab.get(CONFIGS).await, StatusCode::OK);
     let log = lab.request_log().await;
     assert_eq!(log.len(), 1);
     assert_eq!(log[0]["path"], CONFIGS);
@@ -69,13 +67,12 @@ async fn request_log_records_graph_and_token_requests_in_order() {
 async fn objects_dump_and_reset() {
     let lab = Lab::start().await;
     let id = lab.create_domain_join("DJ").await;
-    let (status, _) = lab
+    let _ = expect(lab
         .post(
             &format!("{CONFIGS}/{id}/assign"),
             json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}]}),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+        .await, StatusCode::OK);
 
     let objects = lab.objects().await;
     assert_eq!(objects["deviceConfigurations"][0]["id"], id);
@@ -98,8 +95,7 @@ async fn objects_dump_and_reset() {
     assert!(lab.request_log().await.is_empty(), "reset clears the log");
 
     // Tokens survive a reset; the tenant is empty.
-    let (status, list) = lab.get(CONFIGS).await;
-    assert_eq!(status, StatusCode::OK);
+    let list = expect(lab.get(CONFIGS).await, StatusCode::OK);
     assert_eq!(list["value"], json!([]));
 }
 
@@ -144,8 +140,7 @@ async fn request_bodies_are_recorded_only_when_asked_and_never_for_tokens() {
         .patch(&format!("{CONFIGS}/{id}"), json!({"@odata.type": "#microsoft.graph.windowsDomainJoinConfiguration", "description": "d"}))
         .await;
     assert!(status.is_success(), "{status}");
-    let (status, _) = lab.get(CONFIGS).await;
-    assert_eq!(status, StatusCode::OK);
+    let _ = expect(lab.get(CONFIGS).await, StatusCode::OK);
     // A fresh token request: its form carries the client secret.
     crate::common::fetch_token(&lab.http, lab.info()).await;
 

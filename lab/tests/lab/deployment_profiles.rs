@@ -1,7 +1,7 @@
 //! `/deviceManagement/windowsAutopilotDeploymentProfiles`.
 
 use crate::common::{
-    Lab, assert_bad_request, assert_graph_error, assert_wrapped_contains, wrapped_message,
+    Lab, assert_bad_request, assert_graph_error, assert_wrapped_contains, expect, wrapped_message,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -32,16 +32,17 @@ fn entra_profile(name: &str) -> Value {
 }
 
 async fn create(lab: &Lab, body: Value) -> String {
-    let (status, created) = lab.post(PROFILES, body).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let created = expect(lab.post(PROFILES, body).await, StatusCode::CREATED);
     created["id"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
 async fn create_entra_and_hybrid_profiles_with_every_property() {
     let lab = Lab::start().await;
-    let (status, body) = lab.post(PROFILES, entra_profile("AP UserDriven")).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let body = expect(
+        lab.post(PROFILES, entra_profile("AP UserDriven")).await,
+        StatusCode::CREATED,
+    );
     assert_eq!(
         body["@odata.context"],
         format!(
@@ -81,8 +82,7 @@ async fn create_entra_and_hybrid_profiles_with_every_property() {
         .remove("outOfBoxExperienceSetting");
     hybrid["outOfBoxExperienceSettings"] = json!({"hideEULA": true, "userType": "administrator"});
     hybrid["enrollmentStatusScreenSettings"] = json!({"hideInstallationProgress": true});
-    let (status, body) = lab.post(PROFILES, hybrid).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let body = expect(lab.post(PROFILES, hybrid).await, StatusCode::CREATED);
     assert_eq!(body["hybridAzureADJoinSkipConnectivityCheck"], true);
     assert_eq!(body["outOfBoxExperienceSetting"]["eulaHidden"], true);
     assert_eq!(
@@ -98,27 +98,24 @@ async fn create_entra_and_hybrid_profiles_with_every_property() {
     );
 
     // Defaults for a minimal body.
-    let (status, body) = lab
+    let body = expect(lab
         .post(
             PROFILES,
             json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "min"}),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+        .await, StatusCode::CREATED);
     assert_eq!(body["locale"], "os-default");
     assert_eq!(body["roleScopeTagIds"], json!(["0"]));
     assert_eq!(body["preprovisioningAllowed"], false);
     assert_eq!(body["outOfBoxExperienceSetting"], Value::Null);
 
-    let (status, list) = lab.get(PROFILES).await;
-    assert_eq!(status, StatusCode::OK);
+    let list = expect(lab.get(PROFILES).await, StatusCode::OK);
     assert_eq!(list["value"].as_array().unwrap().len(), 3);
-    let (status, list) = lab
+    let list = expect(lab
         .get(&format!(
             "{PROFILES}?$filter=isof('microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile')"
         ))
-        .await;
-    assert_eq!(status, StatusCode::OK);
+        .await, StatusCode::OK);
     assert_eq!(list["value"][0]["displayName"], "AP Hybrid");
     let (_, list) = lab
         .get(&format!(
@@ -222,8 +219,7 @@ async fn patch_get_delete() {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-    let (status, after) = lab.get(&path).await;
-    assert_eq!(status, StatusCode::OK);
+    let after = expect(lab.get(&path).await, StatusCode::OK);
     assert_eq!(after["description"], "new");
     assert_eq!(after["locale"], "en-US");
     assert_eq!(after["language"], "en-US");
@@ -252,17 +248,15 @@ async fn patch_get_delete() {
 
     // With the setting on, PATCH answers 200 with the entity.
     lab.settings(json!({"patch_returns_entity": true})).await;
-    let (status, body) = lab
+    let body = expect(lab
         .patch(
             &path,
             json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "description": "y"}),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+        .await, StatusCode::OK);
     assert_eq!(body["description"], "y");
 
-    let (status, _) = lab.delete(&path).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    expect(lab.delete(&path).await, StatusCode::NO_CONTENT);
     let (status, error) = lab.get(&path).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(wrapped_message(&error)["_version"], 3);
@@ -276,7 +270,7 @@ async fn assignments_one_at_a_time_and_delete_rule() {
     let id = create(&lab, entra_profile("AP")).await;
     let assignments = format!("{PROFILES}/{id}/assignments");
 
-    let (status, created) = lab
+    let created = expect(lab
         .post(
             &assignments,
             json!({
@@ -284,8 +278,7 @@ async fn assignments_one_at_a_time_and_delete_rule() {
                 "target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": GROUP}
             }),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+        .await, StatusCode::CREATED);
     assert!(
         created["@odata.context"]
             .as_str()
@@ -310,21 +303,23 @@ async fn assignments_one_at_a_time_and_delete_rule() {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _) = lab
-        .post(
+    let _ = expect(
+        lab.post(
             &assignments,
             json!({"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget",
                               "groupId": "11111111-2222-4333-8444-555555555555"}}),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let (status, _) = lab
-        .post(
+        .await,
+        StatusCode::CREATED,
+    );
+    let _ = expect(
+        lab.post(
             &assignments,
             json!({"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
+        .await,
+        StatusCode::CREATED,
+    );
     // Users are not a profile target; a missing target is refused.
     let (status, _) = lab
         .post(
@@ -354,11 +349,12 @@ async fn assignments_one_at_a_time_and_delete_rule() {
             ))
     );
 
-    let (status, list) = lab.get(&assignments).await;
-    assert_eq!(status, StatusCode::OK);
+    let list = expect(lab.get(&assignments).await, StatusCode::OK);
     assert_eq!(list["value"].as_array().unwrap().len(), 3);
-    let (status, one) = lab.get(&format!("{assignments}/{assignment_id}")).await;
-    assert_eq!(status, StatusCode::OK);
+    let one = expect(
+        lab.get(&format!("{assignments}/{assignment_id}")).await,
+        StatusCode::OK,
+    );
     assert_eq!(one["id"], assignment_id);
     let (_, expanded) = lab
         .get(&format!("{PROFILES}/{id}?$expand=assignments"))
@@ -371,15 +367,18 @@ async fn assignments_one_at_a_time_and_delete_rule() {
     assert_wrapped_contains(&error, "assignment");
 
     for a in list["value"].as_array().unwrap() {
-        let (status, _) = lab
-            .delete(&format!("{assignments}/{}", a["id"].as_str().unwrap()))
-            .await;
-        assert_eq!(status, StatusCode::NO_CONTENT);
+        expect(
+            lab.delete(&format!("{assignments}/{}", a["id"].as_str().unwrap()))
+                .await,
+            StatusCode::NO_CONTENT,
+        );
     }
     let (status, _) = lab.delete(&format!("{assignments}/{assignment_id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = lab.delete(&format!("{PROFILES}/{id}")).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    expect(
+        lab.delete(&format!("{PROFILES}/{id}")).await,
+        StatusCode::NO_CONTENT,
+    );
     let (status, _) = lab.get(&assignments).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
@@ -388,8 +387,10 @@ async fn assignments_one_at_a_time_and_delete_rule() {
 async fn assigned_devices_is_empty_without_devices_and_assign_needs_known_devices() {
     let lab = Lab::start().await;
     let id = create(&lab, entra_profile("AP")).await;
-    let (status, list) = lab.get(&format!("{PROFILES}/{id}/assignedDevices")).await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+    let list = expect(
+        lab.get(&format!("{PROFILES}/{id}/assignedDevices")).await,
+        StatusCode::OK,
+    );
     assert_eq!(list["value"], json!([]));
     let (status, _) = lab
         .post(
@@ -398,10 +399,11 @@ async fn assigned_devices_is_empty_without_devices_and_assign_needs_known_device
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _) = lab
-        .post(&format!("{PROFILES}/{id}/assign"), json!({"deviceIds": []}))
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    expect(
+        lab.post(&format!("{PROFILES}/{id}/assign"), json!({"deviceIds": []}))
+            .await,
+        StatusCode::NO_CONTENT,
+    );
     let (status, _) = lab.get(&format!("{PROFILES}/nope/assignedDevices")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
@@ -485,14 +487,13 @@ async fn refusals_and_changes_intune_makes() {
         "the stored profile is shared"
     );
     // Made user-driven again, it gets a user type.
-    let (status, _) = lab
+    expect(lab
         .patch(
             &format!("{PROFILES}/{kiosk}"),
             json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
                    "outOfBoxExperienceSetting": {"deviceUsageType": "singleUser", "userType": "standard"}}),
         )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+        .await, StatusCode::NO_CONTENT);
     let (_, got) = lab.get(&format!("{PROFILES}/{kiosk}")).await;
     assert_eq!(got["outOfBoxExperienceSetting"]["userType"], "standard");
 }

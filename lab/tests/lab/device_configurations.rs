@@ -1,7 +1,8 @@
 //! `/deviceManagement/deviceConfigurations`: the domain join configuration.
 
 use crate::common::{
-    CONFIGS, Lab, assert_bad_request, assert_graph_error, domain_join, read, wrapped_message,
+    CONFIGS, Lab, assert_bad_request, assert_graph_error, domain_join, expect, read,
+    wrapped_message,
 };
 use autopilot_lab::LabConfig;
 use reqwest::{Method, StatusCode};
@@ -73,8 +74,7 @@ async fn create_returns_the_full_object() {
     payload["description"] = json!("desc");
     payload["organizationalUnit"] = json!("OU=Autopilot,DC=contoso,DC=com");
     payload["roleScopeTagIds"] = json!(["0", "7"]);
-    let (status, body) = lab.post(CONFIGS, payload).await;
-    assert_eq!(status, StatusCode::CREATED);
+    let body = expect(lab.post(CONFIGS, payload).await, StatusCode::CREATED);
     assert_ne!(body["id"], "my-own-id");
     assert_eq!(body["version"], 1);
     assert_eq!(body["description"], "desc");
@@ -88,8 +88,7 @@ async fn get_list_patch_delete_round_trip() {
     let id = lab.create_domain_join("DJ-A").await;
     let path = format!("{CONFIGS}/{id}");
 
-    let (status, got) = lab.get(&path).await;
-    assert_eq!(status, StatusCode::OK);
+    let got = expect(lab.get(&path).await, StatusCode::OK);
     assert_eq!(got["id"], id);
     assert_eq!(got["displayName"], "DJ-A");
     assert!(
@@ -100,12 +99,10 @@ async fn get_list_patch_delete_round_trip() {
     );
 
     // OData key syntax addresses the same object.
-    let (status, same) = lab.get(&format!("{CONFIGS}('{id}')")).await;
-    assert_eq!(status, StatusCode::OK);
+    let same = expect(lab.get(&format!("{CONFIGS}('{id}')")).await, StatusCode::OK);
     assert_eq!(same["id"], id);
 
-    let (status, list) = lab.get(CONFIGS).await;
-    assert_eq!(status, StatusCode::OK);
+    let list = expect(lab.get(CONFIGS).await, StatusCode::OK);
     assert_eq!(
         list["@odata.context"],
         format!(
@@ -147,8 +144,10 @@ async fn get_list_patch_delete_round_trip() {
     );
 
     // Base-type properties can be patched without @odata.type; derived ones cannot.
-    let (status, _) = lab.patch(&path, json!({"displayName": "DJ-B"})).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    expect(
+        lab.patch(&path, json!({"displayName": "DJ-B"})).await,
+        StatusCode::NO_CONTENT,
+    );
     assert_bad_request(
         &lab.patch(&path, json!({"computerNameStaticPrefix": "X-"}))
             .await,
@@ -205,8 +204,10 @@ async fn paging_follows_next_links() {
         }
         // A delete between pages neither skips nor repeats the remaining items.
         if pages == 1 {
-            let (status, _) = lab.delete(&format!("{CONFIGS}/{}", created[0])).await;
-            assert_eq!(status, StatusCode::NO_CONTENT);
+            expect(
+                lab.delete(&format!("{CONFIGS}/{}", created[0])).await,
+                StatusCode::NO_CONTENT,
+            );
         }
     }
     assert_eq!(pages, 3);
@@ -244,12 +245,13 @@ async fn filter_on_display_name() {
     let wanted = lab.create_domain_join("DJ O'Neil").await;
     lab.create_domain_join("DJ-other").await;
 
-    let (status, body) = lab
-        .get(&format!(
+    let body = expect(
+        lab.get(&format!(
             "{CONFIGS}?$filter=displayName%20eq%20'DJ%20O''Neil'"
         ))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+        .await,
+        StatusCode::OK,
+    );
     let items = body["value"].as_array().unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["id"], wanted);
@@ -279,12 +281,13 @@ async fn filter_on_display_name() {
 async fn select_keeps_only_named_properties() {
     let lab = Lab::start().await;
     let id = lab.create_domain_join("DJ-S").await;
-    let (status, body) = lab
-        .get(&format!(
+    let body = expect(
+        lab.get(&format!(
             "{CONFIGS}/{id}?$select=displayName,computerNameStaticPrefix"
         ))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+        .await,
+        StatusCode::OK,
+    );
     let keys: Vec<&str> = body
         .as_object()
         .unwrap()
@@ -458,7 +461,7 @@ async fn assign_replaces_the_assignment_list() {
     let include = "11111111-aaaa-4bbb-8ccc-000000000001";
     let exclude = "11111111-aaaa-4bbb-8ccc-000000000002";
 
-    let (status, body) = lab
+    let body = expect(lab
         .post(
             &assign,
             json!({"assignments": [
@@ -466,8 +469,7 @@ async fn assign_replaces_the_assignment_list() {
                 {"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": exclude}},
             ]}),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+        .await, StatusCode::OK);
     let value = body["value"].as_array().unwrap();
     assert_eq!(value.len(), 2);
     assert_eq!(
@@ -491,16 +493,17 @@ async fn assign_replaces_the_assignment_list() {
     );
 
     // A second assign replaces the whole list.
-    let (status, body) = lab
-        .post(
+    expect(
+        lab.post(
             &assign,
             json!({"assignments": [
                 {"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}},
                 {"target": {"@odata.type": "#microsoft.graph.allLicensedUsersAssignmentTarget"}},
             ]}),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+        .await,
+        StatusCode::OK,
+    );
     let (_, list) = lab.get(&format!("{CONFIGS}/{id}/assignments")).await;
     let items = list["value"].as_array().unwrap();
     assert_eq!(items.len(), 2);
@@ -523,8 +526,10 @@ async fn assign_replaces_the_assignment_list() {
     );
 
     // An empty list removes every assignment.
-    let (status, body) = lab.post(&assign, json!({"assignments": []})).await;
-    assert_eq!(status, StatusCode::OK);
+    let body = expect(
+        lab.post(&assign, json!({"assignments": []})).await,
+        StatusCode::OK,
+    );
     assert_eq!(body["value"], json!([]));
     let (_, list) = lab.get(&format!("{CONFIGS}/{id}/assignments")).await;
     assert_eq!(list["value"], json!([]));
@@ -585,16 +590,17 @@ async fn assignments_listing_expand_and_cascade_delete() {
     let id = lab.create_domain_join("DJ").await;
     let other = lab.create_domain_join("DJ-other").await;
     let group = "11111111-aaaa-4bbb-8ccc-000000000001";
-    let (status, _) = lab
+    let _ = expect(lab
         .post(
             &format!("{CONFIGS}/{id}/assign"),
             json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}}]}),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+        .await, StatusCode::OK);
 
-    let (status, list) = lab.get(&format!("{CONFIGS}/{id}/assignments")).await;
-    assert_eq!(status, StatusCode::OK);
+    let list = expect(
+        lab.get(&format!("{CONFIGS}/{id}/assignments")).await,
+        StatusCode::OK,
+    );
     assert!(
         list["@odata.context"]
             .as_str()
@@ -605,16 +611,18 @@ async fn assignments_listing_expand_and_cascade_delete() {
     assert_eq!(list["value"][0]["target"]["groupId"], group);
 
     let assignment_id = list["value"][0]["id"].as_str().unwrap().to_owned();
-    let (status, one) = lab
-        .get(&format!("{CONFIGS}/{id}/assignments/{assignment_id}"))
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let one = expect(
+        lab.get(&format!("{CONFIGS}/{id}/assignments/{assignment_id}"))
+            .await,
+        StatusCode::OK,
+    );
     assert_eq!(one["sourceId"], id);
 
-    let (status, expanded) = lab
-        .get(&format!("{CONFIGS}/{id}?$expand=assignments"))
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let expanded = expect(
+        lab.get(&format!("{CONFIGS}/{id}?$expand=assignments"))
+            .await,
+        StatusCode::OK,
+    );
     assert_eq!(expanded["assignments"], list["value"]);
     let (_, plain) = lab.get(&format!("{CONFIGS}/{id}")).await;
     assert!(plain.get("assignments").is_none());
@@ -637,8 +645,10 @@ async fn assignments_listing_expand_and_cascade_delete() {
     assert_graph_error(&err, "BadRequest", "bogus");
 
     // Deleting the configuration deletes its assignments.
-    let (status, _) = lab.delete(&format!("{CONFIGS}/{id}")).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    expect(
+        lab.delete(&format!("{CONFIGS}/{id}")).await,
+        StatusCode::NO_CONTENT,
+    );
     let (status, _) = lab.get(&format!("{CONFIGS}/{id}/assignments")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let objects = lab.objects().await;
@@ -660,8 +670,10 @@ async fn v1_does_not_know_the_domain_join_type() {
 
     // The collection itself exists on v1.0 and lists with a v1.0 context.
     let id = lab.create_domain_join("DJ").await;
-    let (status, list) = lab.get("/v1.0/deviceManagement/deviceConfigurations").await;
-    assert_eq!(status, StatusCode::OK);
+    let list = expect(
+        lab.get("/v1.0/deviceManagement/deviceConfigurations").await,
+        StatusCode::OK,
+    );
     assert!(
         list["@odata.context"]
             .as_str()
@@ -694,8 +706,10 @@ async fn unknown_segments_methods_and_headers() {
     assert_graph_error(&err, "BadRequest", "'whatever'");
 
     // Segment names are case-insensitive, as in Graph.
-    let (status, _) = lab.get("/beta/devicemanagement/deviceconfigurations").await;
-    assert_eq!(status, StatusCode::OK);
+    let _ = expect(
+        lab.get("/beta/devicemanagement/deviceconfigurations").await,
+        StatusCode::OK,
+    );
 
     let response = lab.call(Method::PUT, CONFIGS, Some(json!({}))).await;
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use crate::common::{Lab, assert_bad_request, assert_wrapped_contains, retry_after_seconds};
+use crate::common::{
+    Lab, assert_bad_request, assert_wrapped_contains, expect, retry_after_seconds,
+};
 use autopilot_lab::LabConfig;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -42,8 +44,7 @@ async fn fast_lab() -> Lab {
 /// Polls an import until it leaves `unknown`.
 async fn settle(lab: &Lab, id: &str) -> Value {
     for _ in 0..100 {
-        let (status, record) = lab.get(&format!("{IMPORTS}/{id}")).await;
-        assert_eq!(status, StatusCode::OK, "{record}");
+        let record = expect(lab.get(&format!("{IMPORTS}/{id}")).await, StatusCode::OK);
         if record["state"]["deviceImportStatus"] != "unknown" {
             return record;
         }
@@ -53,8 +54,7 @@ async fn settle(lab: &Lab, id: &str) -> Value {
 }
 
 async fn import_one(lab: &Lab, body: Value) -> Value {
-    let (status, created) = lab.post(IMPORTS, body).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let created = expect(lab.post(IMPORTS, body).await, StatusCode::CREATED);
     assert_eq!(created["state"]["deviceImportStatus"], "unknown");
     settle(lab, created["id"].as_str().unwrap()).await
 }
@@ -62,8 +62,10 @@ async fn import_one(lab: &Lab, body: Value) -> Value {
 #[tokio::test]
 async fn single_import_completes_and_registers_the_device() {
     let lab = fast_lab().await;
-    let (status, created) = lab.post(IMPORTS, device("PF1ABCDE")).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let created = expect(
+        lab.post(IMPORTS, device("PF1ABCDE")).await,
+        StatusCode::CREATED,
+    );
     assert!(
         created["@odata.context"]
             .as_str()
@@ -88,8 +90,10 @@ async fn single_import_completes_and_registers_the_device() {
     assert_eq!(record["state"]["deviceErrorCode"], 0);
     let device_id = record["state"]["deviceRegistrationId"].as_str().unwrap();
 
-    let (status, registered) = lab.get(&format!("{DEVICES}/{device_id}")).await;
-    assert_eq!(status, StatusCode::OK, "{registered}");
+    let registered = expect(
+        lab.get(&format!("{DEVICES}/{device_id}")).await,
+        StatusCode::OK,
+    );
     assert_eq!(registered["serialNumber"], "PF1ABCDE");
     assert_eq!(registered["groupTag"], "SITE-A");
     assert_eq!(registered["enrollmentState"], "notContacted");
@@ -97,12 +101,13 @@ async fn single_import_completes_and_registers_the_device() {
         registered["deploymentProfileAssignmentStatus"],
         "notAssigned"
     );
-    let (status, v1) = lab
-        .get(&format!(
+    let v1 = expect(
+        lab.get(&format!(
             "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities/{device_id}"
         ))
-        .await;
-    assert_eq!(status, StatusCode::OK);
+        .await,
+        StatusCode::OK,
+    );
     assert!(
         v1.get("deploymentProfileAssignmentStatus").is_none(),
         "beta only"
@@ -119,8 +124,10 @@ async fn single_import_completes_and_registers_the_device() {
     );
 
     // The import record can be deleted.
-    let (status, _) = lab.delete(&format!("{IMPORTS}/{id}")).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    expect(
+        lab.delete(&format!("{IMPORTS}/{id}")).await,
+        StatusCode::NO_CONTENT,
+    );
     let (status, _) = lab.get(&format!("{IMPORTS}/{id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
@@ -128,25 +135,27 @@ async fn single_import_completes_and_registers_the_device() {
 #[tokio::test]
 async fn import_action_and_error_codes() {
     let lab = fast_lab().await;
-    let (status, _) = lab
-        .control(
+    let _ = expect(
+        lab.control(
             Method::PUT,
             "foreign_devices",
             Some(json!({"serial_numbers": ["FOREIGN-1"]})),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+        .await,
+        StatusCode::OK,
+    );
     let mut bad_hash = device("ZERO-1");
     bad_hash["hardwareIdentifier"] = json!("AAAAAAAAAAAA");
-    let (status, body) = lab
-        .post(
+    let body = expect(
+        lab.post(
             &format!("{IMPORTS}/import"),
             json!({"importedWindowsAutopilotDeviceIdentities": [
                 device("GOOD-1"), device("FOREIGN-1"), bad_hash, device("DUP-1"), device("dup-1")
             ]}),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+        .await,
+        StatusCode::OK,
+    );
     assert!(
         body["@odata.context"]
             .as_str()
@@ -303,13 +312,14 @@ async fn device_actions_filters_and_delete() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     let upn = "adele.vance@autopilotlab.onmicrosoft.com";
-    let (status, _) = lab
-        .post(
+    expect(
+        lab.post(
             &action("assignUserToDevice"),
             json!({"userPrincipalName": upn, "addressableUserName": "Adele"}),
         )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+        .await,
+        StatusCode::NO_CONTENT,
+    );
     let (_, device) = lab.get(&format!("{DEVICES}/{id}")).await;
     assert_eq!(device["userPrincipalName"], upn);
     assert_eq!(device["addressableUserName"], "Adele");
@@ -321,13 +331,17 @@ async fn device_actions_filters_and_delete() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_wrapped_contains(&error, "nobody@example.com");
-    let (status, _) = lab.post(&action("unassignUserFromDevice"), json!({})).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    expect(
+        lab.post(&action("unassignUserFromDevice"), json!({})).await,
+        StatusCode::NO_CONTENT,
+    );
     let (_, device) = lab.get(&format!("{DEVICES}/{id}")).await;
     assert_eq!(device["userPrincipalName"], "");
 
-    let (status, _) = lab.delete(&format!("{DEVICES}/{id}")).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    expect(
+        lab.delete(&format!("{DEVICES}/{id}")).await,
+        StatusCode::NO_CONTENT,
+    );
     let (status, _) = lab.get(&format!("{DEVICES}/{id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = lab
@@ -347,21 +361,23 @@ async fn properties_show_after_a_sync_and_deletion_takes_a_while() {
         .await;
     let id = registered(&lab, "SYNC-PROPS").await;
     let action = |name: &str| format!("{DEVICES}/{id}/{name}");
-    let (status, _) = lab
-        .post(
+    expect(
+        lab.post(
             &action("updateDeviceProperties"),
             json!({"groupTag": "Sales", "displayName": "CORP-01"}),
         )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+        .await,
+        StatusCode::NO_CONTENT,
+    );
     let upn = "adele.vance@autopilotlab.onmicrosoft.com";
-    let (status, _) = lab
-        .post(
+    expect(
+        lab.post(
             &action("assignUserToDevice"),
             json!({"userPrincipalName": upn}),
         )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+        .await,
+        StatusCode::NO_CONTENT,
+    );
     let (_, shown) = lab.get(&format!("{DEVICES}/{id}")).await;
     assert_eq!(shown["groupTag"], "SITE-A", "shown before a sync: {shown}");
     assert_eq!(shown["userPrincipalName"], "");
@@ -384,14 +400,17 @@ async fn properties_show_after_a_sync_and_deletion_takes_a_while() {
     assert_eq!(shown["userPrincipalName"], upn);
 
     // Deleted: still there for a while (and its serial number taken), then gone.
-    let (status, _) = lab.delete(&format!("{DEVICES}/{id}")).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = lab.get(&format!("{DEVICES}/{id}")).await;
-    assert_eq!(status, StatusCode::OK, "deletion is asynchronous");
+    expect(
+        lab.delete(&format!("{DEVICES}/{id}")).await,
+        StatusCode::NO_CONTENT,
+    );
+    let _ = expect(lab.get(&format!("{DEVICES}/{id}")).await, StatusCode::OK);
     let record = import_one(&lab, device("SYNC-PROPS")).await;
     assert_eq!(record["state"]["deviceErrorCode"], 806, "{record}");
-    let (status, _) = lab.delete(&format!("{DEVICES}/{id}")).await;
-    assert_eq!(status, StatusCode::NO_CONTENT, "a second DELETE meanwhile");
+    expect(
+        lab.delete(&format!("{DEVICES}/{id}")).await,
+        StatusCode::NO_CONTENT,
+    );
     tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
     let (status, _) = lab.get(&format!("{DEVICES}/{id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -419,10 +438,11 @@ async fn sync_decides_pending_imports_and_is_refused_within_ten_minutes() {
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     let (_, record) = lab.get(&format!("{IMPORTS}/{id}")).await;
     assert_eq!(record["state"]["deviceImportStatus"], "complete");
-    let (status, settings) = lab
-        .get("/beta/deviceManagement/windowsAutopilotSettings")
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let settings = expect(
+        lab.get("/beta/deviceManagement/windowsAutopilotSettings")
+            .await,
+        StatusCode::OK,
+    );
     assert_eq!(settings["syncStatus"], "completed");
     assert_ne!(
         settings["lastManualSyncTriggerDateTime"],
@@ -435,8 +455,7 @@ async fn sync_decides_pending_imports_and_is_refused_within_ten_minutes() {
     assert!(retry_after > 500 && retry_after <= 600, "{retry_after}");
 
     lab.settings(json!({"sync_min_interval_ms": 0})).await;
-    let (status, _) = lab.post(sync, json!({})).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    expect(lab.post(sync, json!({})).await, StatusCode::NO_CONTENT);
     let (status, _) = lab
         .post(
             "/v1.0/deviceManagement/windowsAutopilotSettings/sync",
@@ -476,13 +495,12 @@ async fn assigned_devices_follow_profiles_and_dynamic_groups() {
         )
         .await;
     let group = group["id"].as_str().unwrap();
-    let (status, _) = lab
+    let _ = expect(lab
         .post(
             &format!("{PROFILES}/{profile}/assignments"),
             json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}}),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
+        .await, StatusCode::CREATED);
     let (_, assigned) = lab
         .get(&format!("{PROFILES}/{profile}/assignedDevices"))
         .await;
@@ -500,13 +518,14 @@ async fn assigned_devices_follow_profiles_and_dynamic_groups() {
     );
 
     // assign with deviceIds adds the other device directly.
-    let (status, _) = lab
-        .post(
+    expect(
+        lab.post(
             &format!("{PROFILES}/{profile}/assign"),
             json!({"deviceIds": [other]}),
         )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+        .await,
+        StatusCode::NO_CONTENT,
+    );
     let (_, assigned) = lab
         .get(&format!("{PROFILES}/{profile}/assignedDevices"))
         .await;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::common::{Lab, PROVISIONING_SP, assert_graph_error};
+use crate::common::{Lab, PROVISIONING_SP, assert_graph_error, expect};
 use autopilot_lab::LabConfig;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -22,16 +22,17 @@ fn security_group(name: &str) -> Value {
 }
 
 async fn create_group(lab: &Lab, body: Value) -> String {
-    let (status, created) = lab.post("/v1.0/groups", body).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let created = expect(lab.post("/v1.0/groups", body).await, StatusCode::CREATED);
     created["id"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
 async fn create_security_group_and_read_it_back() {
     let lab = Lab::start().await;
-    let (status, body) = lab.post("/v1.0/groups", security_group("AP-Devices")).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let body = expect(
+        lab.post("/v1.0/groups", security_group("AP-Devices")).await,
+        StatusCode::CREATED,
+    );
     assert_eq!(
         body["@odata.context"],
         format!("{}/v1.0/$metadata#groups/$entity", lab.info().graph_url)
@@ -52,8 +53,10 @@ async fn create_security_group_and_read_it_back() {
     assert!(created.ends_with('Z') && created.len() == 20, "{created}");
 
     for version in ["v1.0", "beta"] {
-        let (status, got) = lab.get(&format!("/{version}/groups/{id}")).await;
-        assert_eq!(status, StatusCode::OK);
+        let got = expect(
+            lab.get(&format!("/{version}/groups/{id}")).await,
+            StatusCode::OK,
+        );
         assert_eq!(got["displayName"], "AP-Devices");
     }
     let (_, list) = lab
@@ -61,13 +64,16 @@ async fn create_security_group_and_read_it_back() {
         .await;
     assert_eq!(list["value"].as_array().unwrap().len(), 1);
     assert!(list["value"][0].get("mailNickname").is_none());
-    let (status, _) = lab
-        .get("/v1.0/groups?$filter=startswith(displayName,'AP-')")
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let _ = expect(
+        lab.get("/v1.0/groups?$filter=startswith(displayName,'AP-')")
+            .await,
+        StatusCode::OK,
+    );
 
-    let (status, object) = lab.get(&format!("/v1.0/directoryObjects/{id}")).await;
-    assert_eq!(status, StatusCode::OK);
+    let object = expect(
+        lab.get(&format!("/v1.0/directoryObjects/{id}")).await,
+        StatusCode::OK,
+    );
     assert_eq!(object["@odata.type"], "#microsoft.graph.group");
 }
 
@@ -172,18 +178,18 @@ async fn dynamic_group_patch_and_delete() {
     let mut body = security_group("AP-All");
     body["groupTypes"] = json!(["DynamicMembership"]);
     body["membershipRule"] = json!(r#"(device.devicePhysicalIDs -any (_ -contains "[ZTDID]"))"#);
-    let (status, created) = lab.post("/beta/groups", body).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let created = expect(lab.post("/beta/groups", body).await, StatusCode::CREATED);
     assert_eq!(created["membershipRuleProcessingState"], "On");
     let id = created["id"].as_str().unwrap();
 
-    let (status, _) = lab
-        .patch(
+    expect(
+        lab.patch(
             &format!("/beta/groups/{id}"),
             json!({"membershipRuleProcessingState": "Paused", "description": "paused"}),
         )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+        .await,
+        StatusCode::NO_CONTENT,
+    );
     let (_, got) = lab.get(&format!("/beta/groups/{id}")).await;
     assert_eq!(got["membershipRuleProcessingState"], "Paused");
     assert_eq!(got["description"], "paused");
@@ -198,15 +204,18 @@ async fn dynamic_group_patch_and_delete() {
     assert_graph_error(&error, "Request_BadRequest", "mailNickname");
 
     // Static again: the rule goes away.
-    let (status, _) = lab
-        .patch(&format!("/beta/groups/{id}"), json!({"groupTypes": []}))
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    expect(
+        lab.patch(&format!("/beta/groups/{id}"), json!({"groupTypes": []}))
+            .await,
+        StatusCode::NO_CONTENT,
+    );
     let (_, got) = lab.get(&format!("/beta/groups/{id}")).await;
     assert_eq!(got["membershipRule"], Value::Null);
 
-    let (status, _) = lab.delete(&format!("/beta/groups/{id}")).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    expect(
+        lab.delete(&format!("/beta/groups/{id}")).await,
+        StatusCode::NO_CONTENT,
+    );
     let (status, _) = lab.delete(&format!("/beta/groups/{id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
@@ -230,8 +239,10 @@ async fn owners_the_caller_may_not_read_are_limited_objects() {
                 .await;
             assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
         }
-        let (status, owners) = lab.get(&format!("/v1.0/groups/{id}/owners")).await;
-        assert_eq!(status, StatusCode::OK, "{owners}");
+        let owners = expect(
+            lab.get(&format!("/v1.0/groups/{id}/owners")).await,
+            StatusCode::OK,
+        );
         owners["value"].as_array().cloned().unwrap_or_default()
     }
 
@@ -271,13 +282,14 @@ async fn owners_add_list_remove() {
         "Request_BadRequest",
         "One or more added object references already exist for the following modified properties: 'owners'.",
     );
-    let (status, _) = lab
-        .post(
+    expect(
+        lab.post(
             &format!("/v1.0/groups/{id}/owners/$ref"),
             json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/users/{ADELE}")}),
         )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+        .await,
+        StatusCode::NO_CONTENT,
+    );
     let (status, error) = lab
         .post(
             &format!("/v1.0/groups/{id}/owners/$ref"),
@@ -298,8 +310,10 @@ async fn owners_add_list_remove() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
-    let (status, owners) = lab.get(&format!("/v1.0/groups/{id}/owners")).await;
-    assert_eq!(status, StatusCode::OK);
+    let owners = expect(
+        lab.get(&format!("/v1.0/groups/{id}/owners")).await,
+        StatusCode::OK,
+    );
     assert!(
         owners["@odata.context"]
             .as_str()
@@ -315,10 +329,11 @@ async fn owners_add_list_remove() {
     assert_eq!(owners[0]["appId"], PROVISIONING_APP);
     assert_eq!(owners[1]["@odata.type"], "#microsoft.graph.user");
 
-    let (status, _) = lab
-        .delete(&format!("/v1.0/groups/{id}/owners/{PROVISIONING_SP}/$ref"))
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    expect(
+        lab.delete(&format!("/v1.0/groups/{id}/owners/{PROVISIONING_SP}/$ref"))
+            .await,
+        StatusCode::NO_CONTENT,
+    );
     let (status, _) = lab
         .delete(&format!("/v1.0/groups/{id}/owners/{PROVISIONING_SP}/$ref"))
         .await;
@@ -351,8 +366,7 @@ async fn owners_add_list_remove() {
 async fn service_principals_by_app_id_and_create() {
     let lab = Lab::start().await;
     let path = format!("/v1.0/servicePrincipals(appId='{PROVISIONING_APP}')");
-    let (status, sp) = lab.get(&path).await;
-    assert_eq!(status, StatusCode::OK, "{sp}");
+    let sp = expect(lab.get(&path).await, StatusCode::OK);
     assert_eq!(sp["id"], PROVISIONING_SP);
     assert_eq!(sp["displayName"], "Intune Provisioning Client");
     assert!(
@@ -396,18 +410,18 @@ async fn service_principals_by_app_id_and_create() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // Delete by alternate key, then create again.
-    let (status, _) = lab.delete(&path).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    expect(lab.delete(&path).await, StatusCode::NO_CONTENT);
     let (status, error) = lab.get(&path).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(error["error"]["code"], "Request_ResourceNotFound");
-    let (status, created) = lab
-        .post(
+    let created = expect(
+        lab.post(
             "/beta/servicePrincipals",
             json!({"appId": PROVISIONING_APP}),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+        .await,
+        StatusCode::CREATED,
+    );
     assert_ne!(created["id"], PROVISIONING_SP);
     assert_eq!(created["appId"], PROVISIONING_APP);
 }
@@ -425,13 +439,14 @@ async fn without_provisioning_client_flag() {
         ))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = lab
-        .post(
+    let _ = expect(
+        lab.post(
             "/v1.0/servicePrincipals",
             json!({"appId": PROVISIONING_APP}),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
+        .await,
+        StatusCode::CREATED,
+    );
 }
 
 #[tokio::test]
@@ -452,21 +467,20 @@ async fn replication_delay_hides_new_objects() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let (status, _) = lab.get(&format!("/v1.0/groups/{id}")).await;
-    assert_eq!(status, StatusCode::OK);
+    let _ = expect(lab.get(&format!("/v1.0/groups/{id}")).await, StatusCode::OK);
     lab.add_provisioning_owner(&id).await;
 }
 
 #[tokio::test]
 async fn users_are_seeded() {
     let lab = Lab::start().await;
-    let (status, list) = lab.get("/v1.0/users").await;
-    assert_eq!(status, StatusCode::OK);
+    let list = expect(lab.get("/v1.0/users").await, StatusCode::OK);
     assert_eq!(list["value"].as_array().unwrap().len(), 3);
-    let (status, user) = lab
-        .get("/v1.0/users/adele.vance@autopilotlab.onmicrosoft.com")
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let user = expect(
+        lab.get("/v1.0/users/adele.vance@autopilotlab.onmicrosoft.com")
+            .await,
+        StatusCode::OK,
+    );
     assert_eq!(user["id"], ADELE);
     let (status, _) = lab.get("/v1.0/users/nobody@example.com").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -488,8 +502,10 @@ async fn organization_is_the_tenant_with_its_default_domain() {
     let lab = Lab::start().await;
     let tenant = lab.info().tenant_id.clone();
     for version in ["v1.0", "beta"] {
-        let (status, body) = lab.get(&format!("/{version}/organization")).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
+        let body = expect(
+            lab.get(&format!("/{version}/organization")).await,
+            StatusCode::OK,
+        );
         let organizations = body["value"].as_array().unwrap();
         assert_eq!(organizations.len(), 1, "{body}");
         let organization = &organizations[0];
@@ -499,8 +515,10 @@ async fn organization_is_the_tenant_with_its_default_domain() {
         assert_eq!(default.len(), 1, "{body}");
         assert_eq!(default[0]["name"], "autopilotlab.onmicrosoft.com");
 
-        let (status, one) = lab.get(&format!("/{version}/organization/{tenant}")).await;
-        assert_eq!(status, StatusCode::OK, "{one}");
+        let one = expect(
+            lab.get(&format!("/{version}/organization/{tenant}")).await,
+            StatusCode::OK,
+        );
         assert_eq!(one["id"], json!(tenant));
         assert!(
             one["@odata.context"]
@@ -533,6 +551,5 @@ async fn organization_needs_a_directory_or_organization_role() {
         ..LabConfig::default()
     })
     .await;
-    let (status, body) = lab.get("/v1.0/organization").await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    expect(lab.get("/v1.0/organization").await, StatusCode::OK);
 }

@@ -1,6 +1,6 @@
 //! `/deviceManagement/deviceEnrollmentConfigurations`: the Enrollment Status Page.
 
-use crate::common::{Lab, assert_bad_request, assert_wrapped_contains};
+use crate::common::{Lab, assert_bad_request, assert_wrapped_contains, expect};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -31,8 +31,7 @@ fn esp(name: &str) -> Value {
 }
 
 async fn create(lab: &Lab, name: &str) -> (String, Value) {
-    let (status, body) = lab.post(ESPS, esp(name)).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let body = expect(lab.post(ESPS, esp(name)).await, StatusCode::CREATED);
     (body["id"].as_str().unwrap().to_owned(), body)
 }
 
@@ -62,8 +61,7 @@ async fn priorities(lab: &Lab) -> Vec<(String, i64)> {
 async fn the_default_esp_is_seeded_and_cannot_be_deleted() {
     let lab = Lab::start().await;
     let id = default_id(&lab);
-    let (status, body) = lab.get(&format!("{ESPS}/{id}")).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = expect(lab.get(&format!("{ESPS}/{id}")).await, StatusCode::OK);
     assert_eq!(body["priority"], 0);
     assert_eq!(body["displayName"], "All users and all devices");
     assert_eq!(body["createdDateTime"], "0001-01-01T00:00:00Z");
@@ -89,14 +87,15 @@ async fn the_default_esp_is_seeded_and_cannot_be_deleted() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // PATCH works on the default.
-    let (status, _) = lab
-        .patch(
+    expect(
+        lab.patch(
             &format!("{ESPS}/{id}"),
             json!({"@odata.type": "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration",
                    "showInstallationProgress": true}),
         )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+        .await,
+        StatusCode::NO_CONTENT,
+    );
     let (_, body) = lab.get(&format!("{ESPS}/{id}")).await;
     assert_eq!(body["showInstallationProgress"], true);
     assert_eq!(body["version"], 1);
@@ -124,13 +123,12 @@ async fn create_gets_the_next_priority_and_every_property() {
     assert_eq!(second["priority"], 2);
 
     // Minimal body: defaults.
-    let (status, minimal) = lab
+    let minimal = expect(lab
         .post(
             ESPS,
             json!({"@odata.type": "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration", "displayName": "ESP-3"}),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
+        .await, StatusCode::CREATED);
     assert_eq!(minimal["installProgressTimeoutInMinutes"], 60);
     assert_eq!(minimal["selectedMobileAppIds"], json!([]));
     assert_eq!(minimal["showInstallationProgress"], false);
@@ -138,12 +136,13 @@ async fn create_gets_the_next_priority_and_every_property() {
     assert_eq!(minimal["priority"], 3);
 
     // v1.0 shows only what the v1.0 schema declares.
-    let (status, v1) = lab
-        .get(&format!(
+    let v1 = expect(
+        lab.get(&format!(
             "/v1.0/deviceManagement/deviceEnrollmentConfigurations/{id}"
         ))
-        .await;
-    assert_eq!(status, StatusCode::OK);
+        .await,
+        StatusCode::OK,
+    );
     assert_eq!(v1["allowNonBlockingAppInstallation"], false);
     assert!(v1.get("showInstallationProgress").is_none(), "{v1}");
     assert!(v1.get("roleScopeTagIds").is_none(), "{v1}");
@@ -215,16 +214,19 @@ async fn set_priority_renumbers_the_others() {
     );
 
     // Deleting leaves a gap; setPriority uses the existing values only.
-    let (status, _) = lab.delete(&format!("{ESPS}/{c}")).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    expect(
+        lab.delete(&format!("{ESPS}/{c}")).await,
+        StatusCode::NO_CONTENT,
+    );
     let (status, _) = lab
         .post(&format!("{ESPS}/{a}/setPriority"), json!({"priority": 1}))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _) = lab
-        .post(&format!("{ESPS}/{a}/setPriority"), json!({"priority": 3}))
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    expect(
+        lab.post(&format!("{ESPS}/{a}/setPriority"), json!({"priority": 3}))
+            .await,
+        StatusCode::NO_CONTENT,
+    );
     let mut got = priorities(&lab).await;
     got.sort_by_key(|(_, p)| *p);
     assert_eq!(
@@ -267,30 +269,34 @@ async fn assign_replaces_the_list() {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-    let (status, list) = lab.get(&format!("{ESPS}/{id}/assignments")).await;
-    assert_eq!(status, StatusCode::OK);
+    let list = expect(
+        lab.get(&format!("{ESPS}/{id}/assignments")).await,
+        StatusCode::OK,
+    );
     let items = list["value"].as_array().unwrap();
     assert_eq!(items.len(), 2);
     assert_eq!(items[0]["source"], "direct");
     assert_eq!(items[0]["sourceId"], id);
     assert_eq!(items[0]["id"], format!("{id}_{GROUP}"));
-    let (status, one) = lab
-        .get(&format!("{ESPS}/{id}/assignments/{id}_{GROUP}"))
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let one = expect(
+        lab.get(&format!("{ESPS}/{id}/assignments/{id}_{GROUP}"))
+            .await,
+        StatusCode::OK,
+    );
     assert_eq!(one["target"]["groupId"], GROUP);
     let (_, expanded) = lab.get(&format!("{ESPS}/{id}?$expand=assignments")).await;
     assert_eq!(expanded["assignments"].as_array().unwrap().len(), 2);
 
-    let (status, _) = lab
-        .post(
+    expect(
+        lab.post(
             &assign,
             json!({"enrollmentConfigurationAssignments": [
                 {"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}
             ]}),
         )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+        .await,
+        StatusCode::NO_CONTENT,
+    );
     let (_, list) = lab.get(&format!("{ESPS}/{id}/assignments")).await;
     assert_eq!(list["value"].as_array().unwrap().len(), 1);
 
@@ -325,8 +331,10 @@ async fn assign_replaces_the_list() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // Deleting the ESP deletes its assignments.
-    let (status, _) = lab.delete(&format!("{ESPS}/{id}")).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    expect(
+        lab.delete(&format!("{ESPS}/{id}")).await,
+        StatusCode::NO_CONTENT,
+    );
     let objects = lab.objects().await;
     assert_eq!(objects["enrollmentConfigurationAssignments"], json!([]));
 }

@@ -2,14 +2,15 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{CONFIGS, Lab, assert_graph_error, domain_join, read};
+use crate::common::{CONFIGS, Lab, assert_graph_error, domain_join, expect, read};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 async fn set_faults(lab: &Lab, rules: Value) -> Value {
-    let (status, body) = lab.control(Method::PUT, "faults", Some(rules)).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body
+    expect(
+        lab.control(Method::PUT, "faults", Some(rules)).await,
+        StatusCode::OK,
+    )
 }
 
 async fn configs_stored(lab: &Lab) -> usize {
@@ -38,10 +39,11 @@ async fn status_with_retry_after_for_the_first_n_matches() {
         assert_graph_error(&body, "ServiceUnavailable", "temporarily unavailable");
     }
     assert_eq!(configs_stored(&lab).await, 0, "not applied");
-    let (status, _) = lab.post(CONFIGS, domain_join("x")).await;
-    assert_eq!(status, StatusCode::CREATED, "count used up");
-    let (status, _) = lab.get(CONFIGS).await;
-    assert_eq!(status, StatusCode::OK, "GET does not match");
+    let _ = expect(
+        lab.post(CONFIGS, domain_join("x")).await,
+        StatusCode::CREATED,
+    );
+    let _ = expect(lab.get(CONFIGS).await, StatusCode::OK);
 
     let (_, rules) = lab.control(Method::GET, "faults", None).await;
     assert_eq!(rules["rules"][0]["fired"], 2);
@@ -52,8 +54,10 @@ async fn status_with_retry_after_for_the_first_n_matches() {
     assert_eq!(faulted[0]["fault"], "busy:status");
     assert_eq!(faulted[0]["status"], 503);
 
-    let (status, _) = lab.control(Method::DELETE, "faults", None).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    expect(
+        lab.control(Method::DELETE, "faults", None).await,
+        StatusCode::NO_CONTENT,
+    );
     let (_, rules) = lab.control(Method::GET, "faults", None).await;
     assert_eq!(rules["rules"], json!([]));
 }
@@ -103,8 +107,7 @@ async fn after_commit_applies_then_fails_or_drops() {
     assert!(result.is_err());
     assert_eq!(configs_stored(&lab).await, 2);
     // The lab keeps serving.
-    let (status, _) = lab.get(CONFIGS).await;
-    assert_eq!(status, StatusCode::OK);
+    let _ = expect(lab.get(CONFIGS).await, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -112,8 +115,7 @@ async fn delays_and_seeded_probability() {
     let lab = Lab::start().await;
     set_faults(&lab, json!([{"path": "^/v1.0/users$", "delay_ms": 300}])).await;
     let started = Instant::now();
-    let (status, _) = lab.get("/v1.0/users").await;
-    assert_eq!(status, StatusCode::OK);
+    let _ = expect(lab.get("/v1.0/users").await, StatusCode::OK);
     assert!(started.elapsed() >= Duration::from_millis(300));
 
     let rules = json!([{"path": "^/v1.0/users$", "status": 429, "probability": 0.5, "seed": 42}]);
@@ -160,19 +162,21 @@ async fn reset_clears_faults_and_foreign_devices_round_trip() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    let (status, _) = lab.control(Method::POST, "reset", None).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = lab.get(CONFIGS).await;
-    assert_eq!(status, StatusCode::OK);
+    expect(
+        lab.control(Method::POST, "reset", None).await,
+        StatusCode::NO_CONTENT,
+    );
+    let _ = expect(lab.get(CONFIGS).await, StatusCode::OK);
 
-    let (status, body) = lab
-        .control(
+    let body = expect(
+        lab.control(
             Method::PUT,
             "foreign_devices",
             Some(json!({"serial_numbers": ["A-1", "B-2"]})),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+        .await,
+        StatusCode::OK,
+    );
     assert_eq!(body["serial_numbers"], json!(["A-1", "B-2"]));
     let (_, body) = lab.control(Method::GET, "foreign_devices", None).await;
     assert_eq!(body["serial_numbers"], json!(["A-1", "B-2"]));
@@ -180,8 +184,10 @@ async fn reset_clears_faults_and_foreign_devices_round_trip() {
         .control(Method::PUT, "foreign_devices", Some(json!({"serials": []})))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _) = lab.control(Method::POST, "reset", None).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    expect(
+        lab.control(Method::POST, "reset", None).await,
+        StatusCode::NO_CONTENT,
+    );
     let (_, body) = lab.control(Method::GET, "foreign_devices", None).await;
     assert_eq!(body["serial_numbers"], json!([]));
 }

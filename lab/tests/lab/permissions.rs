@@ -1,6 +1,6 @@
 //! Application roles: tokens carry them, `--roles` narrows them, Graph answers 403 without them.
 
-use crate::common::{Lab, assert_graph_error, assert_wrapped_contains};
+use crate::common::{Lab, assert_graph_error, assert_wrapped_contains, expect};
 use autopilot_lab::LabConfig;
 use base64::Engine as _;
 use reqwest::StatusCode;
@@ -44,12 +44,12 @@ async fn narrowed_roles_give_graphs_403_shapes() {
     );
 
     // Reads pass.
-    let (status, _) = lab
-        .get("/beta/deviceManagement/windowsAutopilotDeploymentProfiles")
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, _) = lab.get("/v1.0/groups").await;
-    assert_eq!(status, StatusCode::OK);
+    let _ = expect(
+        lab.get("/beta/deviceManagement/windowsAutopilotDeploymentProfiles")
+            .await,
+        StatusCode::OK,
+    );
+    let _ = expect(lab.get("/v1.0/groups").await, StatusCode::OK);
 
     // An Intune write: Forbidden with the wrapped message naming the scopes.
     let (status, error) = lab
@@ -91,13 +91,12 @@ async fn group_create_alone_is_enough_to_create_groups() {
         ..LabConfig::default()
     })
     .await;
-    let (status, body) = lab
+    let body = expect(lab
         .post(
             "/v1.0/groups",
             json!({"displayName": "g", "mailEnabled": false, "mailNickname": "g", "securityEnabled": true}),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+        .await, StatusCode::CREATED);
     let (status, _) = lab
         .patch(
             &format!("/v1.0/groups/{}", body["id"].as_str().unwrap()),

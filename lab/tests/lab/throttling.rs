@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::common::{Lab, assert_graph_error, read, retry_after_seconds};
+use crate::common::{Lab, assert_graph_error, expect, read, retry_after_seconds};
 use autopilot_lab::LabConfig;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -17,8 +17,7 @@ fn esp(i: usize) -> serde_json::Value {
 async fn documented_intune_write_budget_is_enforced_by_default() {
     let lab = Lab::start().await;
     for i in 0..100 {
-        let (status, body) = lab.post(ESPS, esp(i)).await;
-        assert_eq!(status, StatusCode::CREATED, "write {i}: {body}");
+        expect(lab.post(ESPS, esp(i)).await, StatusCode::CREATED);
     }
     let response = lab.call(Method::POST, ESPS, Some(esp(100))).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -27,12 +26,12 @@ async fn documented_intune_write_budget_is_enforced_by_default() {
     let (_, body) = read(response).await;
     assert_graph_error(&body, "TooManyRequests", "Please retry again later.");
     // Reads have their own (larger) budget; other families are not affected.
-    let (status, _) = lab.get(ESPS).await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, _) = lab
-        .post(crate::common::CONFIGS, crate::common::domain_join("DJ"))
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
+    let _ = expect(lab.get(ESPS).await, StatusCode::OK);
+    let _ = expect(
+        lab.post(crate::common::CONFIGS, crate::common::domain_join("DJ"))
+            .await,
+        StatusCode::CREATED,
+    );
     // The throttled request did not create anything.
     let objects = lab.objects().await;
     assert_eq!(
@@ -53,22 +52,19 @@ async fn retry_after_is_enough_and_settings_switch_it_off() {
     )
     .await;
     for _ in 0..2 {
-        let (status, _) = lab.get("/v1.0/users").await;
-        assert_eq!(status, StatusCode::OK);
+        let _ = expect(lab.get("/v1.0/users").await, StatusCode::OK);
     }
     let response = lab.call(Method::GET, "/v1.0/groups", None).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     let retry_after = retry_after_seconds(&response);
     assert_eq!(retry_after, 1);
     tokio::time::sleep(Duration::from_secs(retry_after)).await;
-    let (status, _) = lab.get("/v1.0/groups").await;
-    assert_eq!(status, StatusCode::OK, "waiting Retry-After is enough");
+    let _ = expect(lab.get("/v1.0/groups").await, StatusCode::OK);
 
     let settings = lab.settings(json!({"throttling": false})).await;
     assert_eq!(settings["throttling"], false);
     for _ in 0..5 {
-        let (status, _) = lab.get("/v1.0/users").await;
-        assert_eq!(status, StatusCode::OK);
+        let _ = expect(lab.get("/v1.0/users").await, StatusCode::OK);
     }
     let (status, body) = lab
         .control(Method::PUT, "settings", Some(json!({"throttling": "off"})))
@@ -90,8 +86,7 @@ async fn throttling_can_be_off_from_the_start() {
     lab.settings(json!({"throttle_limits": {"intune_requests": 1}}))
         .await;
     for _ in 0..3 {
-        let (status, _) = lab.get(ESPS).await;
-        assert_eq!(status, StatusCode::OK);
+        let _ = expect(lab.get(ESPS).await, StatusCode::OK);
     }
     let (_, settings) = lab.control(Method::GET, "settings", None).await;
     assert_eq!(settings["throttling"], false);
