@@ -4,20 +4,20 @@ use autopilot_lab::{LabConfig, LabHandle, ReadyInfo};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-pub const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
+pub(crate) const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
 
-pub struct Lab {
+pub(crate) struct Lab {
     pub handle: LabHandle,
     pub http: reqwest::Client,
     pub token: String,
 }
 
 impl Lab {
-    pub async fn start() -> Lab {
+    pub(crate) async fn start() -> Lab {
         Lab::start_with(LabConfig::default()).await
     }
 
-    pub async fn start_with(config: LabConfig) -> Lab {
+    pub(crate) async fn start_with(config: LabConfig) -> Lab {
         let handle = autopilot_lab::spawn(config).await.expect("lab starts");
         let http = reqwest::Client::new();
         let token = fetch_token(&http, handle.info()).await;
@@ -28,16 +28,16 @@ impl Lab {
         }
     }
 
-    pub fn info(&self) -> &ReadyInfo {
+    pub(crate) fn info(&self) -> &ReadyInfo {
         self.handle.info()
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{}", self.info().graph_url, path)
     }
 
     /// A Graph request with the bearer token.
-    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Response {
+    pub(crate) async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Response {
         let mut request = self
             .http
             .request(method, self.url(path))
@@ -48,28 +48,28 @@ impl Lab {
         request.send().await.expect("request is sent")
     }
 
-    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, Value) {
         read(self.call(Method::GET, path, None).await).await
     }
 
-    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         read(self.call(Method::POST, path, Some(body)).await).await
     }
 
-    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+    pub(crate) async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
         read(self.call(Method::PATCH, path, Some(body)).await).await
     }
 
-    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+    pub(crate) async fn delete(&self, path: &str) -> (StatusCode, Value) {
         read(self.call(Method::DELETE, path, None).await).await
     }
 
-    pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+    pub(crate) async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
         read(self.call(Method::PUT, path, Some(body)).await).await
     }
 
     /// A control API call (no token).
-    pub async fn control(
+    pub(crate) async fn control(
         &self,
         method: Method,
         what: &str,
@@ -85,34 +85,34 @@ impl Lab {
     }
 
     /// `PUT /_lab/settings`, asserting success.
-    pub async fn settings(&self, body: Value) -> Value {
+    pub(crate) async fn settings(&self, body: Value) -> Value {
         let (status, body) = self.control(Method::PUT, "settings", Some(body)).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         body
     }
 
     /// `GET /_lab/objects`.
-    pub async fn objects(&self) -> Value {
+    pub(crate) async fn objects(&self) -> Value {
         self.control(Method::GET, "objects", None).await.1
     }
 
     /// Creates a domain join configuration and returns its id.
-    pub async fn create_domain_join(&self, name: &str) -> String {
+    pub(crate) async fn create_domain_join(&self, name: &str) -> String {
         let (status, body) = self.post(CONFIGS, domain_join(name)).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body["id"].as_str().unwrap().to_owned()
     }
 
     /// `GET /_lab/requests` (no token).
-    pub async fn request_log(&self) -> Vec<Value> {
+    pub(crate) async fn request_log(&self) -> Vec<Value> {
         let (_, body) = self.control(Method::GET, "requests", None).await;
         body["requests"].as_array().unwrap().clone()
     }
 }
 
-pub const CONFIGS: &str = "/beta/deviceManagement/deviceConfigurations";
+pub(crate) const CONFIGS: &str = "/beta/deviceManagement/deviceConfigurations";
 
-pub async fn fetch_token(http: &reqwest::Client, info: &ReadyInfo) -> String {
+pub(crate) async fn fetch_token(http: &reqwest::Client, info: &ReadyInfo) -> String {
     let response = http
         .post(info.token_url())
         .form(&[
@@ -130,7 +130,7 @@ pub async fn fetch_token(http: &reqwest::Client, info: &ReadyInfo) -> String {
 }
 
 /// Status and JSON body (`null` when the body is empty).
-pub async fn read(response: Response) -> (StatusCode, Value) {
+pub(crate) async fn read(response: Response) -> (StatusCode, Value) {
     let status = response.status();
     let text = response.text().await.unwrap();
     let body = if text.is_empty() {
@@ -142,7 +142,7 @@ pub async fn read(response: Response) -> (StatusCode, Value) {
 }
 
 /// A valid create body for a domain join configuration.
-pub fn domain_join(name: &str) -> Value {
+pub(crate) fn domain_join(name: &str) -> Value {
     json!({
         "@odata.type": "#microsoft.graph.windowsDomainJoinConfiguration",
         "displayName": name,
@@ -153,7 +153,7 @@ pub fn domain_join(name: &str) -> Value {
 }
 
 /// Asserts Graph's error body: code, a message containing `needle`, and `innerError` ids.
-pub fn assert_graph_error(body: &Value, code: &str, needle: &str) {
+pub(crate) fn assert_graph_error(body: &Value, code: &str, needle: &str) {
     let error = &body["error"];
     assert_eq!(error["code"], code, "{body}");
     let message = error["message"].as_str().unwrap();
@@ -170,7 +170,7 @@ pub fn assert_graph_error(body: &Value, code: &str, needle: &str) {
 }
 
 /// The `Retry-After` of a 429, in whole seconds.
-pub fn retry_after_seconds(response: &Response) -> u64 {
+pub(crate) fn retry_after_seconds(response: &Response) -> u64 {
     response.headers()["retry-after"]
         .to_str()
         .unwrap()
@@ -179,11 +179,11 @@ pub fn retry_after_seconds(response: &Response) -> u64 {
 }
 
 /// Service principal of Microsoft's Intune provisioning client, seeded in every lab.
-pub const PROVISIONING_SP: &str = "7ab1ab00-0000-4000-8000-00000000e003";
+pub(crate) const PROVISIONING_SP: &str = "7ab1ab00-0000-4000-8000-00000000e003";
 
 impl Lab {
     /// Makes the provisioning client an owner of group `id` (`POST /groups/{id}/owners/$ref`).
-    pub async fn add_provisioning_owner(&self, id: &str) {
+    pub(crate) async fn add_provisioning_owner(&self, id: &str) {
         let (status, body) = self
             .post(
                 &format!("/v1.0/groups/{id}/owners/$ref"),
@@ -195,19 +195,19 @@ impl Lab {
 }
 
 /// Asserts the status of a `(status, body)` answer and returns the body.
-pub fn expect((status, body): (StatusCode, Value), expected: StatusCode) -> Value {
+pub(crate) fn expect((status, body): (StatusCode, Value), expected: StatusCode) -> Value {
     assert_eq!(status, expected, "{body}");
     body
 }
 
 /// Asserts a 400 with Graph's `BadRequest` error whose message has `needle`.
-pub fn assert_bad_request((status, body): &(StatusCode, Value), needle: &str) {
+pub(crate) fn assert_bad_request((status, body): &(StatusCode, Value), needle: &str) {
     assert_eq!(*status, StatusCode::BAD_REQUEST, "{body}");
     assert_graph_error(body, "BadRequest", needle);
 }
 
 /// Asserts that Intune's wrapped message has `needle` in its `Message`.
-pub fn assert_wrapped_contains(body: &Value, needle: &str) {
+pub(crate) fn assert_wrapped_contains(body: &Value, needle: &str) {
     let inner = wrapped_message(body);
     let message = inner["Message"].as_str().unwrap();
     assert!(
@@ -217,7 +217,7 @@ pub fn assert_wrapped_contains(body: &Value, needle: &str) {
 }
 
 /// Parses Intune's wrapped message and returns the inner document.
-pub fn wrapped_message(body: &Value) -> Value {
+pub(crate) fn wrapped_message(body: &Value) -> Value {
     let message = body["error"]["message"].as_str().unwrap();
     serde_json::from_str(message).unwrap_or_else(|e| panic!("not wrapped ({e}): {message}"))
 }

@@ -20,6 +20,7 @@ mod templates;
 mod types;
 
 use handlers::*;
+pub use membership_target::MEMBERSHIP_TARGET;
 use membership_target::*;
 pub use types::*;
 

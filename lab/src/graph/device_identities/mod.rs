@@ -19,6 +19,7 @@ use crate::store::{Collection, Tenant};
 mod actions;
 mod settings;
 
+pub use actions::check_device_name;
 use actions::*;
 pub use settings::*;
 

@@ -123,9 +123,9 @@ impl Parser {
         token
     }
 
-    fn expect(&mut self, expected: Token) -> Result<(), GraphError> {
+    fn expect(&mut self, expected: &Token) -> Result<(), GraphError> {
         match self.next() {
-            Some(token) if token == expected => Ok(()),
+            Some(token) if &token == expected => Ok(()),
             _ => Err(invalid_filter(&format!("expected {expected:?}."))),
         }
     }
@@ -168,15 +168,15 @@ impl Parser {
         match self.next() {
             Some(Token::Open) => {
                 let inner = self.expr()?;
-                self.expect(Token::Close)?;
+                self.expect(&Token::Close)?;
                 Ok(inner)
             }
             Some(Token::Word(word)) if word.eq_ignore_ascii_case("isof") => {
-                self.expect(Token::Open)?;
+                self.expect(&Token::Open)?;
                 let Some(Token::Str(type_name)) = self.next() else {
                     return Err(invalid_filter("isof() takes a quoted type name."));
                 };
-                self.expect(Token::Close)?;
+                self.expect(&Token::Close)?;
                 Ok(Expr::IsOf(type_name))
             }
             Some(Token::Word(word)) if self.peek() == Some(&Token::Open) => {
@@ -190,17 +190,17 @@ impl Parser {
                         )));
                     }
                 };
-                self.expect(Token::Open)?;
+                self.expect(&Token::Open)?;
                 let Some(Token::Word(property)) = self.next() else {
                     return Err(invalid_filter(&format!("{word}() takes a property first.")));
                 };
-                self.expect(Token::Comma)?;
+                self.expect(&Token::Comma)?;
                 let Some(Token::Str(literal)) = self.next() else {
                     return Err(invalid_filter(&format!(
                         "{word}() takes a quoted string second."
                     )));
                 };
-                self.expect(Token::Close)?;
+                self.expect(&Token::Close)?;
                 Ok(Expr::Text {
                     function,
                     property,
