@@ -5,7 +5,7 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::templates::*;
+use super::policy_body::*;
 use super::types::*;
 use super::{ASSIGNMENTS, COLLECTION_PATH, INTUNE, SETTINGS_PAGING};
 use crate::app::App;

@@ -16,6 +16,7 @@ use crate::store::{Collection, Tenant};
 
 mod handlers;
 mod membership_target;
+mod policy_body;
 mod templates;
 mod types;
 
