@@ -126,7 +126,7 @@ async fn post_mobile_app(State(app): State<SharedApp>, body: Bytes) -> Response 
     });
     match result {
         Ok(()) => json(StatusCode::CREATED, created.to_string()),
-        Err(error) => store_failure(error),
+        Err(error) => store_failure(&error),
     }
 }
 
@@ -179,7 +179,7 @@ async fn put_device_enrollment(
             StatusCode::NOT_FOUND,
             json!({ "error": format!("no device identity {id}") }).to_string(),
         ),
-        Err(error) => store_failure(error),
+        Err(error) => store_failure(&error),
     }
 }
 
@@ -202,7 +202,7 @@ fn bad_request(message: impl std::fmt::Display) -> Response {
     )
 }
 
-fn store_failure(error: StoreError) -> Response {
+fn store_failure(error: &StoreError) -> Response {
     tracing::error!(%error, "control change could not be saved");
     json(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -237,7 +237,7 @@ async fn reset(State(app): State<SharedApp>) -> Response {
             tracing::info!("tenant reset");
             StatusCode::NO_CONTENT.into_response()
         }
-        Err(error) => store_failure(error),
+        Err(error) => store_failure(&error),
     }
 }
 
@@ -246,7 +246,7 @@ async fn objects(State(app): State<SharedApp>) -> Response {
     crate::graph::device_identities::advance(&app);
     match app.store.dump() {
         Ok(dump) => json(StatusCode::OK, dump.to_string()),
-        Err(error) => store_failure(error),
+        Err(error) => store_failure(&error),
     }
 }
 
@@ -328,6 +328,6 @@ async fn put_foreign_devices(State(app): State<SharedApp>, body: Bytes) -> Respo
     });
     match result {
         Ok(()) => json(StatusCode::OK, json!({ "serial_numbers": set }).to_string()),
-        Err(error) => store_failure(error),
+        Err(error) => store_failure(&error),
     }
 }

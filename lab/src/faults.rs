@@ -87,64 +87,61 @@ fn next_random(state: &mut u64) -> f64 {
     (z >> 11) as f64 / (1u64 << 53) as f64
 }
 
-impl FaultRule {
-    /// Parses one rule of the `PUT /_lab/faults` body.
-    pub fn parse(index: usize, value: &Value) -> Result<Self, String> {
-        let Some(map) = value.as_object() else {
-            return Err(format!("rule {index} is not an object"));
-        };
-        const KNOWN: &[&str] = &[
-            "id",
-            "method",
-            "path",
-            "status",
-            "retry_after",
-            "body",
-            "raw_body",
-            "content_type",
-            "drop",
-            "delay_ms",
-            "after_commit",
-            "probability",
-            "seed",
-            "count",
-        ];
-        if let Some(unknown) = map.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-            return Err(format!("rule {index}: unknown field '{unknown}'"));
+/// The fields a fault rule may have.
+const KNOWN_FIELDS: &[&str] = &[
+    "id",
+    "method",
+    "path",
+    "status",
+    "retry_after",
+    "body",
+    "raw_body",
+    "content_type",
+    "drop",
+    "delay_ms",
+    "after_commit",
+    "probability",
+    "seed",
+    "count",
+];
+
+/// One rule's fields while it is parsed; every error names the rule by its index.
+struct RuleFields<'a> {
+    index: usize,
+    map: &'a Map<String, Value>,
+}
+
+impl RuleFields<'_> {
+    fn text(&self, name: &str) -> Result<Option<String>, String> {
+        match self.map.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(format!("rule {}: {name} must be a string", self.index)),
         }
-        let text = |name: &str| -> Result<Option<String>, String> {
-            match map.get(name) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s.clone())),
-                Some(_) => Err(format!("rule {index}: {name} must be a string")),
-            }
-        };
-        let number = |name: &str| -> Result<Option<u64>, String> {
-            match map.get(name) {
-                None | Some(Value::Null) => Ok(None),
-                Some(v) => v
-                    .as_u64()
-                    .map(Some)
-                    .ok_or_else(|| format!("rule {index}: {name} must be a non-negative integer")),
-            }
-        };
-        let flag = |name: &str| -> Result<bool, String> {
-            match map.get(name) {
-                None | Some(Value::Null) => Ok(false),
-                Some(v) => v
-                    .as_bool()
-                    .ok_or_else(|| format!("rule {index}: {name} must be true or false")),
-            }
-        };
-        let path_text = text("path")?.ok_or_else(|| format!("rule {index}: path is required"))?;
-        let path = Regex::new(&path_text)
-            .map_err(|e| format!("rule {index}: path is not a valid regex: {e}"))?;
-        let method = text("method")?.map(|m| m.to_ascii_uppercase());
-        let status = number("status")?;
-        let drop = flag("drop")?;
-        let delay_ms = number("delay_ms")?.unwrap_or(0);
-        let after_commit = flag("after_commit")?;
-        let retry_after = match map.get("retry_after") {
+    }
+
+    fn number(&self, name: &str) -> Result<Option<u64>, String> {
+        match self.map.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v.as_u64().map(Some).ok_or_else(|| {
+                format!("rule {}: {name} must be a non-negative integer", self.index)
+            }),
+        }
+    }
+
+    fn flag(&self, name: &str) -> Result<bool, String> {
+        match self.map.get(name) {
+            None | Some(Value::Null) => Ok(false),
+            Some(v) => v
+                .as_bool()
+                .ok_or_else(|| format!("rule {}: {name} must be true or false", self.index)),
+        }
+    }
+
+    /// `retry_after`, a number or a string that must be a valid header value.
+    fn retry_after(&self) -> Result<Option<String>, String> {
+        let index = self.index;
+        let retry_after = match self.map.get("retry_after") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.clone()),
             Some(Value::Number(n)) => Some(n.to_string()),
@@ -162,55 +159,101 @@ impl FaultRule {
                 "rule {index}: retry_after is not a valid header value"
             ));
         }
+        Ok(retry_after)
+    }
+
+    /// A rule that answers `status` (200 or more) with its body.
+    fn status_action(
+        &self,
+        status: u64,
+        retry_after: Option<String>,
+    ) -> Result<FaultAction, String> {
+        let index = self.index;
+        let status = u16::try_from(status)
+            .ok()
+            .and_then(|s| StatusCode::from_u16(s).ok())
+            .filter(|s| s.as_u16() >= 200)
+            .ok_or_else(|| format!("rule {index}: status {status} is not valid"))?;
+        Ok(FaultAction::Status {
+            status,
+            retry_after,
+            body: fault_body(
+                index,
+                self.map.get("body"),
+                self.text("raw_body")?,
+                self.text("content_type")?,
+            )?,
+        })
+    }
+
+    /// A rule with neither status nor drop: it only delays, so it needs a delay and cannot act
+    /// after the commit.
+    fn delay_only(&self, delay_ms: u64, after_commit: bool) -> Result<FaultAction, String> {
+        let index = self.index;
+        if delay_ms == 0 {
+            return Err(format!(
+                "rule {index}: give a status, drop: true, or delay_ms"
+            ));
+        }
+        if after_commit {
+            return Err(format!(
+                "rule {index}: after_commit needs a status or drop: true"
+            ));
+        }
+        Ok(FaultAction::DelayOnly)
+    }
+
+    /// `probability`, between 0 and 1.
+    fn probability(&self) -> Result<Option<f64>, String> {
+        match self.map.get("probability") {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_f64()
+                .filter(|p| (0.0..=1.0).contains(p))
+                .map(Some)
+                .ok_or_else(|| format!("rule {}: probability must be between 0 and 1", self.index)),
+        }
+    }
+}
+
+impl FaultRule {
+    /// Parses one rule of the `PUT /_lab/faults` body. Fields are read in a fixed order, so the
+    /// first problem reported is always the same one.
+    pub fn parse(index: usize, value: &Value) -> Result<Self, String> {
+        let Some(map) = value.as_object() else {
+            return Err(format!("rule {index} is not an object"));
+        };
+        if let Some(unknown) = map.keys().find(|k| !KNOWN_FIELDS.contains(&k.as_str())) {
+            return Err(format!("rule {index}: unknown field '{unknown}'"));
+        }
+        let fields = RuleFields { index, map };
+        let path_text = fields
+            .text("path")?
+            .ok_or_else(|| format!("rule {index}: path is required"))?;
+        let path = Regex::new(&path_text)
+            .map_err(|e| format!("rule {index}: path is not a valid regex: {e}"))?;
+        let method = fields.text("method")?.map(|m| m.to_ascii_uppercase());
+        let status = fields.number("status")?;
+        let drop = fields.flag("drop")?;
+        let delay_ms = fields.number("delay_ms")?.unwrap_or(0);
+        let after_commit = fields.flag("after_commit")?;
+        let retry_after = fields.retry_after()?;
         let action = match (status, drop) {
             (Some(_), true) => {
                 return Err(format!(
                     "rule {index}: give either status or drop, not both"
                 ));
             }
-            (Some(status), false) => {
-                let status = u16::try_from(status)
-                    .ok()
-                    .and_then(|s| StatusCode::from_u16(s).ok())
-                    .filter(|s| s.as_u16() >= 200)
-                    .ok_or_else(|| format!("rule {index}: status {status} is not valid"))?;
-                FaultAction::Status {
-                    status,
-                    retry_after,
-                    body: fault_body(
-                        index,
-                        map.get("body"),
-                        text("raw_body")?,
-                        text("content_type")?,
-                    )?,
-                }
-            }
+            (Some(status), false) => fields.status_action(status, retry_after)?,
             (None, true) => FaultAction::Drop,
-            (None, false) => {
-                if delay_ms == 0 {
-                    return Err(format!(
-                        "rule {index}: give a status, drop: true, or delay_ms"
-                    ));
-                }
-                if after_commit {
-                    return Err(format!(
-                        "rule {index}: after_commit needs a status or drop: true"
-                    ));
-                }
-                FaultAction::DelayOnly
-            }
+            (None, false) => fields.delay_only(delay_ms, after_commit)?,
         };
-        let probability = match map.get("probability") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(
-                v.as_f64()
-                    .filter(|p| (0.0..=1.0).contains(p))
-                    .ok_or_else(|| format!("rule {index}: probability must be between 0 and 1"))?,
-            ),
-        };
-        let seed = number("seed")?.unwrap_or(0);
+        let probability = fields.probability()?;
+        let seed = fields.number("seed")?.unwrap_or(0);
         Ok(FaultRule {
-            id: text("id")?.unwrap_or_else(|| format!("rule-{index}")),
+            id: fields
+                .text("id")?
+                .unwrap_or_else(|| format!("rule-{index}")),
             method,
             path,
             action,
@@ -218,7 +261,7 @@ impl FaultRule {
             after_commit,
             probability,
             seed,
-            count: number("count")?,
+            count: fields.number("count")?,
             rng: seed,
             matched: 0,
             fired: 0,

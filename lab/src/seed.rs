@@ -169,7 +169,16 @@ pub const MICROSOFT_TENANT_ID: &str = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";
 /// The tenant a new lab starts with.
 pub fn seeded_tenant(config: &LabConfig) -> Tenant {
     let mut tenant = Tenant::default();
+    seed_default_esp(&mut tenant, config);
+    seed_service_principals(&mut tenant, config);
+    seed_users(&mut tenant);
+    seed_catalog(&mut tenant);
+    seed_autopilot_settings(&mut tenant);
+    tenant
+}
 
+/// The tenant's default Enrollment Status Page, as every tenant has one.
+fn seed_default_esp(tenant: &mut Tenant, config: &LabConfig) {
     let esp_id = default_esp_id(&config.tenant_id);
     tenant.device_enrollment_configurations.insert(
         esp_id.clone(),
@@ -198,7 +207,10 @@ pub fn seeded_tenant(config: &LabConfig) -> Tenant {
             "disableUserStatusTrackingAfterFirstUser": false,
         }),
     );
+}
 
+/// The lab client's own service principal and Microsoft's first-party apps.
+fn seed_service_principals(tenant: &mut Tenant, config: &LabConfig) {
     let lab_sp = service_principal(
         LAB_CLIENT_SP_ID,
         &config.client_id,
@@ -217,7 +229,10 @@ pub fn seeded_tenant(config: &LabConfig) -> Tenant {
             service_principal(id, app_id, name, MICROSOFT_TENANT_ID),
         );
     }
+}
 
+/// The seeded users.
+fn seed_users(tenant: &mut Tenant) {
     for (id, local, name, given, surname) in USERS {
         let upn = format!("{local}@{TENANT_DOMAIN}");
         tenant.users.insert(
@@ -238,7 +253,10 @@ pub fn seeded_tenant(config: &LabConfig) -> Tenant {
             }),
         );
     }
+}
 
+/// The mobile apps and device management scripts a device preparation policy can name.
+fn seed_catalog(tenant: &mut Tenant) {
     for (id, odata_type, name, publisher) in MOBILE_APPS {
         tenant.mobile_apps.insert(
             (*id).to_owned(),
@@ -264,7 +282,10 @@ pub fn seeded_tenant(config: &LabConfig) -> Tenant {
             }),
         );
     }
+}
 
+/// The `windowsAutopilotSettings` singleton, never synced.
+fn seed_autopilot_settings(tenant: &mut Tenant) {
     tenant.windows_autopilot_settings.insert(
         AUTOPILOT_SETTINGS_ID.to_owned(),
         json!({
@@ -275,7 +296,6 @@ pub fn seeded_tenant(config: &LabConfig) -> Tenant {
             "syncStatus": "unknown",
         }),
     );
-    tenant
 }
 
 /// A mobile app of the catalog as Intune returns it (`POST /_lab/mobile_apps` adds more).

@@ -9,6 +9,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::config::LabConfig;
+use crate::graph::PAGINGS;
+use crate::graph::collection::Paging;
 
 /// Default and maximum page size of one collection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -16,108 +18,6 @@ pub struct PageSize {
     pub default: usize,
     pub max: usize,
 }
-
-/// Page sizes per collection, as far as Graph's behaviour is known (see README).
-/// Directory collections refuse a `$top` above their maximum; Intune collections clamp it.
-pub const PAGE_SIZES: &[(&str, PageSize)] = &[
-    (
-        "deviceConfigurations",
-        PageSize {
-            default: 1000,
-            max: 1000,
-        },
-    ),
-    (
-        "windowsAutopilotDeploymentProfiles",
-        PageSize {
-            default: 1000,
-            max: 1000,
-        },
-    ),
-    (
-        "deviceEnrollmentConfigurations",
-        PageSize {
-            default: 1000,
-            max: 1000,
-        },
-    ),
-    (
-        "configurationPolicies",
-        PageSize {
-            default: 25,
-            max: 1000,
-        },
-    ),
-    (
-        "configurationPolicySettings",
-        PageSize {
-            default: 25,
-            max: 1000,
-        },
-    ),
-    (
-        "importedWindowsAutopilotDeviceIdentities",
-        PageSize {
-            default: 1000,
-            max: 1000,
-        },
-    ),
-    (
-        "windowsAutopilotDeviceIdentities",
-        PageSize {
-            default: 1000,
-            max: 1000,
-        },
-    ),
-    (
-        "mobileApps",
-        PageSize {
-            default: 1000,
-            max: 1000,
-        },
-    ),
-    (
-        "deviceManagementScripts",
-        PageSize {
-            default: 1000,
-            max: 1000,
-        },
-    ),
-    (
-        "groups",
-        PageSize {
-            default: 100,
-            max: 999,
-        },
-    ),
-    (
-        "servicePrincipals",
-        PageSize {
-            default: 100,
-            max: 999,
-        },
-    ),
-    (
-        "users",
-        PageSize {
-            default: 100,
-            max: 999,
-        },
-    ),
-    (
-        "owners",
-        PageSize {
-            default: 100,
-            max: 999,
-        },
-    ),
-];
-
-/// Page size for collections not in [`PAGE_SIZES`].
-pub const FALLBACK_PAGE_SIZE: PageSize = PageSize {
-    default: 1000,
-    max: 1000,
-};
 
 /// Throttling budgets (per app per tenant). Defaults are Graph's documented limits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -214,9 +114,10 @@ impl Settings {
         }
     }
 
-    /// Default and maximum page size of `collection`.
-    pub fn page_size(&self, collection: &str) -> PageSize {
-        if let Some(size) = self.page_sizes.get(collection) {
+    /// Default and maximum page size of a collection: its own (declared next to its listing)
+    /// unless the `page_sizes` or `page_size` setting overrides it.
+    pub fn page_size(&self, paging: &Paging) -> PageSize {
+        if let Some(size) = self.page_sizes.get(paging.name) {
             return PageSize {
                 default: *size,
                 max: *size,
@@ -228,22 +129,18 @@ impl Settings {
                 max: size,
             };
         }
-        PAGE_SIZES
-            .iter()
-            .find(|(name, _)| *name == collection)
-            .map(|(_, size)| *size)
-            .unwrap_or(FALLBACK_PAGE_SIZE)
+        paging.size
     }
 
     /// The JSON `GET /_lab/settings` returns, with the effective page sizes.
     pub fn to_json(&self) -> Value {
         let mut value = serde_json::to_value(self).unwrap_or(Value::Null);
-        let effective: Map<String, Value> = PAGE_SIZES
+        let effective: Map<String, Value> = PAGINGS
             .iter()
-            .map(|(name, _)| {
-                let size = self.page_size(name);
+            .map(|paging| {
+                let size = self.page_size(paging);
                 (
-                    (*name).to_owned(),
+                    paging.name.to_owned(),
                     serde_json::json!({"default": size.default, "max": size.max}),
                 )
             })
@@ -291,7 +188,7 @@ impl Settings {
                         return Err("page_sizes must be an object {collection: size}".into());
                     };
                     for (collection, size) in map {
-                        if !PAGE_SIZES.iter().any(|(name, _)| name == collection) {
+                        if !PAGINGS.iter().any(|paging| paging.name == collection) {
                             return Err(format!("page_sizes: unknown collection '{collection}'"));
                         }
                         if size.is_null() {
@@ -401,8 +298,10 @@ mod tests {
     #[test]
     fn page_sizes_and_updates() {
         let mut s = Settings::from_config(&LabConfig::default());
+        let groups = &crate::graph::directory::GROUPS_PAGING;
+        let users = &crate::graph::directory::USERS_PAGING;
         assert_eq!(
-            s.page_size("groups"),
+            s.page_size(groups),
             PageSize {
                 default: 100,
                 max: 999
@@ -410,11 +309,11 @@ mod tests {
         );
         s.apply(json!({"page_sizes": {"groups": 3}}).as_object().unwrap())
             .unwrap();
-        assert_eq!(s.page_size("groups"), PageSize { default: 3, max: 3 });
+        assert_eq!(s.page_size(groups), PageSize { default: 3, max: 3 });
         s.apply(json!({"page_size": 7}).as_object().unwrap())
             .unwrap();
-        assert_eq!(s.page_size("users").default, 7);
-        assert_eq!(s.page_size("groups").default, 3);
+        assert_eq!(s.page_size(users).default, 7);
+        assert_eq!(s.page_size(groups).default, 3);
         let before = s.clone();
         assert!(
             s.apply(json!({"throttling": false, "nope": 1}).as_object().unwrap())

@@ -225,7 +225,7 @@ fn start(app: &App, tenant: &str, form: &HashMap<String, String>) -> Result<Resp
     );
     let verification_uri = format!("{}/_lab/devicelogin", app.graph_url);
     tracing::info!(%user_code, "device code issued");
-    Ok(crate::auth::token_endpoint::json_answer(json!({
+    Ok(crate::auth::token_endpoint::json_answer(&json!({
         "user_code": user_code,
         "device_code": device_code,
         "verification_uri": verification_uri,
@@ -295,7 +295,7 @@ fn issue_user_tokens(app: &App, client_id: &str, user: &str, audience: &str) -> 
         user: user.to_owned(),
     });
     tracing::info!(audience, graph, "delegated access token issued");
-    token_answer(json!({
+    token_answer(&json!({
         "token_type": "Bearer",
         "scope": app.roles.join(" "),
         "expires_in": lifetime.as_secs(),

@@ -114,7 +114,7 @@ fn issue(app: &App, tenant: &str, form: &HashMap<String, String>) -> Result<Resp
         now: app.clock.now(),
     });
     tracing::info!(audience, graph, "access token issued");
-    Ok(token_answer(json!({
+    Ok(token_answer(&json!({
         "token_type": "Bearer",
         "expires_in": lifetime.as_secs(),
         "ext_expires_in": lifetime.as_secs(),
@@ -123,7 +123,7 @@ fn issue(app: &App, tenant: &str, form: &HashMap<String, String>) -> Result<Resp
 }
 
 /// A successful token answer (never cached by clients or proxies).
-pub fn token_answer(body: serde_json::Value) -> Response {
+pub fn token_answer(body: &serde_json::Value) -> Response {
     (
         StatusCode::OK,
         [
@@ -143,7 +143,7 @@ pub fn token_answer(body: serde_json::Value) -> Response {
 }
 
 /// A JSON answer of the login endpoints.
-pub fn json_answer(body: serde_json::Value) -> Response {
+pub fn json_answer(body: &serde_json::Value) -> Response {
     token_answer(body)
 }
 

@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::collection::{self, Listing};
+use super::collection::{self, Listing, Shape};
 use super::schema::{self, Kind, Property, ResolvedType, StructuredType, abstract_type_error};
 use super::{GraphRequest, odata};
 use crate::app::App;
@@ -333,8 +333,8 @@ pub fn replace(assignments: &mut Collection, parent_id: &str, built: &[Value]) {
 pub struct Navigation {
     /// Path of the owning collection under the version prefix (its `COLLECTION_PATH`).
     pub collection_path: &'static str,
-    /// Settings key for the page size of the listing (see `settings::PAGE_SIZES`).
-    pub listing_name: &'static str,
+    /// Page size of the listing: the owning collection's.
+    pub paging: &'static collection::Paging,
     /// The assignment entity type.
     pub assignment_type: &'static StructuredType,
     /// Target types the owning objects accept.
@@ -343,9 +343,8 @@ pub struct Navigation {
     pub parents: fn(&Tenant) -> &Collection,
     /// The assignments in the store.
     pub assignments: fn(&Tenant) -> &Collection,
-    /// The Intune backend URL of the owning collection, of an object (`id`) and of something
-    /// under it (`tail`), for wrapped errors.
-    pub intune_url: fn(Option<&str>, Option<&str>) -> String,
+    /// The Intune backend of the owning collection, for wrapped errors.
+    pub backend: &'static collection::IntuneBackend,
 }
 
 impl Navigation {
@@ -356,7 +355,7 @@ impl Navigation {
 
     /// Intune's 404 for an owning object that does not exist.
     fn not_found(&self, id: &str) -> GraphError {
-        GraphError::intune_not_found((self.intune_url)(Some(id), None))
+        self.backend.not_found(id)
     }
 
     /// The assignment `assignment_id` of object `id`: 404 when the object does not exist, 404
@@ -374,10 +373,10 @@ impl Navigation {
             .get(assignment_id)
             .filter(|a| collection::str_of(a, "sourceId") == id)
             .ok_or_else(|| {
-                GraphError::intune_not_found((self.intune_url)(
-                    Some(id),
-                    Some(&format!("assignments('{assignment_id}')")),
-                ))
+                GraphError::intune_not_found(
+                    self.backend
+                        .url(Some(id), Some(&format!("assignments('{assignment_id}')"))),
+                )
             })
     }
 
@@ -393,7 +392,7 @@ impl Navigation {
             return Err(self.not_found(id));
         }
         let owner = id.to_owned();
-        let listing = Listing::plain(self.listing_name, self.path(id), self.assignment_type);
+        let listing = Listing::plain(self.paging, self.path(id), self.assignment_type);
         collection::list(
             app,
             request,
@@ -445,6 +444,59 @@ impl Navigation {
             map.insert("assignments@odata.context".into(), Value::String(context));
             map.insert("assignments".into(), Value::Array(assigned));
         }
+    }
+
+    /// An owning object as reads show it: with its assignments when `$expand=assignments` asks.
+    pub fn render(
+        &self,
+        app: &App,
+        request: &GraphRequest,
+        tenant: &Tenant,
+        object: &Value,
+        shape: &Shape,
+    ) -> Value {
+        let mut out = object.clone();
+        if shape.expands("assignments") {
+            self.expand_into(app, request, tenant, &mut out);
+        }
+        out
+    }
+
+    /// `GET <collection>`: the owning collection as `listing` describes it, each object rendered
+    /// by [`Navigation::render`].
+    pub fn list_owners(
+        &self,
+        app: &App,
+        request: &GraphRequest,
+        listing: &Listing<'_>,
+    ) -> Result<Response, GraphError> {
+        collection::list(
+            app,
+            request,
+            listing,
+            self.parents,
+            |_, _| true,
+            |tenant, object, shape| self.render(app, request, tenant, object, shape),
+        )
+    }
+
+    /// `GET <collection>('<id>')`: one owning object, rendered by [`Navigation::render`]; Intune's
+    /// 404 when there is none.
+    pub fn get_owner(
+        &self,
+        app: &App,
+        request: &GraphRequest,
+        listing: &Listing<'_>,
+        id: &str,
+    ) -> Result<Response, GraphError> {
+        listing.get(
+            app,
+            request,
+            self.parents,
+            id,
+            || self.not_found(id),
+            |tenant, object, shape| self.render(app, request, tenant, object, shape),
+        )
     }
 
     /// Reads the body of `assign` on object `id`, whose one parameter is the array `parameter`,

@@ -5,7 +5,7 @@
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 
-use super::collection::{self, Listing};
+use super::collection::{self, Listing, Paging};
 use super::schema::{ENTITY, Kind, Property, StructuredType};
 use super::{GraphRequest, method_not_allowed};
 use crate::app::App;
@@ -138,6 +138,12 @@ fn not_found(collection: &str, id: &str) -> GraphError {
     ))
 }
 
+/// Page size of the listing: Intune clamps `$top` to the maximum.
+pub static APPS_PAGING: Paging = Paging::new("mobileApps", 1000, 1000);
+
+/// Page size of the listing: Intune clamps `$top` to the maximum.
+pub static SCRIPTS_PAGING: Paging = Paging::new("deviceManagementScripts", 1000, 1000);
+
 /// Routes the segments after `deviceAppManagement/mobileApps`.
 pub fn route_mobile_apps(
     app: &App,
@@ -149,7 +155,7 @@ pub fn route_mobile_apps(
             let listing = Listing {
                 derived: APP_TYPES,
                 ..Listing::plain(
-                    "mobileApps",
+                    &APPS_PAGING,
                     "deviceAppManagement/mobileApps".to_owned(),
                     &MOBILE_APP,
                 )
@@ -191,7 +197,7 @@ pub fn route_scripts(
     match rest {
         [] if request.method == Method::GET => {
             let listing = Listing::plain(
-                "deviceManagementScripts",
+                &SCRIPTS_PAGING,
                 "deviceManagement/deviceManagementScripts".to_owned(),
                 &SCRIPT,
             );

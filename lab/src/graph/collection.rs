@@ -4,19 +4,81 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::odata::{self, Filter};
-use super::schema::{self, StructuredType};
+use super::schema::{self, ResolvedType, StructuredType, abstract_type_error};
 use super::{ApiVersion, GraphRequest, json_response, no_content};
 use crate::app::App;
-use crate::errors::GraphError;
+use crate::errors::{GraphError, INTUNE_FAKE_HOST};
+use crate::settings::PageSize;
 use crate::store::{Collection, Tenant};
+
+/// The Intune backend service behind a collection. Intune wraps its errors in a message that
+/// names the backend URL of the object concerned; the lab names the same URLs.
+pub struct IntuneBackend {
+    /// Service and collection path after the host, e.g.
+    /// `DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService/deviceManagement/...`.
+    pub path: &'static str,
+}
+
+impl IntuneBackend {
+    /// The backend URL of the collection, of object `id` in it, and of `tail` under that.
+    pub fn url(&self, id: Option<&str>, tail: Option<&str>) -> String {
+        let mut url = format!("{INTUNE_FAKE_HOST}/{}", self.path);
+        if let Some(id) = id {
+            url.push_str(&format!("('{id}')"));
+        }
+        if let Some(tail) = tail {
+            url.push('/');
+            url.push_str(tail);
+        }
+        url.push_str("?api-version=5025-01-28");
+        url
+    }
+
+    /// The backend URL of action `action` on object `id`, as Intune names its actions.
+    pub fn action_url(&self, id: Option<&str>, action: &str) -> String {
+        self.url(
+            id,
+            Some(&format!("microsoft.management.services.api.{action}")),
+        )
+    }
+
+    /// Intune's wrapped 404 for object `id`.
+    pub fn not_found(&self, id: &str) -> GraphError {
+        GraphError::intune_not_found(self.url(Some(id), None))
+    }
+}
+
+/// A collection's page size, declared next to its listing, and the name by which the
+/// `page_sizes` setting overrides it. Every one is registered in [`super::PAGINGS`].
+#[derive(Debug)]
+pub struct Paging {
+    pub name: &'static str,
+    pub size: PageSize,
+}
+
+impl Paging {
+    pub const fn new(name: &'static str, default: usize, max: usize) -> Self {
+        Paging {
+            name,
+            size: PageSize { default, max },
+        }
+    }
+
+    /// The page size a request gets: `$top` (at most the maximum), else the default, after the
+    /// settings' overrides.
+    pub fn page_size(&self, app: &App, top: Option<usize>) -> usize {
+        let sizes = app.settings.get().page_size(self);
+        top.unwrap_or(sizes.default).min(sizes.max)
+    }
+}
 
 /// How a collection is listed.
 pub struct Listing<'a> {
-    /// Settings key for its page size (see `settings::PAGE_SIZES`).
-    pub name: &'static str,
+    /// Its page size.
+    pub paging: &'static Paging,
     /// Path after the version, for `@odata.nextLink` (e.g. `groups('x')/owners`).
     pub path: String,
     /// `@odata.context` fragment (defaults to `path`).
@@ -33,9 +95,9 @@ impl Listing<'_> {
     /// A listing of `base` objects at `path`: no derived types, nothing to expand, Intune's
     /// `$top` rules, the context fragment equal to the path. Other cases override fields with
     /// struct update syntax.
-    pub fn plain(name: &'static str, path: String, base: &'static StructuredType) -> Self {
+    pub fn plain(paging: &'static Paging, path: String, base: &'static StructuredType) -> Self {
         Listing {
-            name,
+            paging,
             path,
             context: None,
             base,
@@ -43,6 +105,51 @@ impl Listing<'_> {
             expandable: &[],
             directory: false,
         }
+    }
+}
+
+impl Listing<'_> {
+    /// What the request's `$select` and `$expand` ask of this collection.
+    pub fn shape(&self, request: &GraphRequest) -> Result<Shape, GraphError> {
+        Shape::parse(request, self.base, self.derived, self.expandable)
+    }
+
+    /// A rendered object as the request sees it: the version's projection, then `$select`.
+    fn show(&self, request: &GraphRequest, shape: &Shape, rendered: &Value) -> Value {
+        shape.select(&project(rendered, self.base, self.derived, request.version))
+    }
+
+    /// `GET <path>/<id>`: the object `pick` holds under `id`, rendered and shown as a listed one
+    /// would be, with the `<context>/$entity` context; `missing` is the 404 when there is none.
+    pub fn get<R>(
+        &self,
+        app: &App,
+        request: &GraphRequest,
+        pick: fn(&Tenant) -> &Collection,
+        id: &str,
+        missing: impl FnOnce() -> GraphError,
+        render: R,
+    ) -> Result<Response, GraphError>
+    where
+        R: Fn(&Tenant, &Value, &Shape) -> Value,
+    {
+        let shape = self.shape(request)?;
+        let rendered = app
+            .store
+            .read(|tenant| {
+                pick(tenant)
+                    .get(id)
+                    .map(|object| render(tenant, object, &shape))
+            })
+            .ok_or_else(missing)?;
+        let context = self.context.as_deref().unwrap_or(&self.path);
+        Ok(entity_response(
+            app,
+            request,
+            StatusCode::OK,
+            &format!("{context}/$entity"),
+            self.show(request, &shape, &rendered),
+        ))
     }
 }
 
@@ -68,6 +175,27 @@ impl Shape {
 
     pub fn expands(&self, navigation: &str) -> bool {
         self.expand.contains(&navigation)
+    }
+
+    /// Applies `$select` to a rendered object. Expanded navigations (and their
+    /// `@odata.context`) stay: `$select` names properties, `$expand` adds navigations.
+    pub fn select(&self, object: &Value) -> Value {
+        let mut out = odata::apply_select(object, self.select.as_deref());
+        if self.select.is_some()
+            && let (Some(from), Some(to)) = (object.as_object(), out.as_object_mut())
+        {
+            for navigation in &self.expand {
+                for key in [
+                    format!("{navigation}@odata.context"),
+                    (*navigation).to_owned(),
+                ] {
+                    if let Some(value) = from.get(&key) {
+                        to.insert(key, value.clone());
+                    }
+                }
+            }
+        }
+        out
     }
 }
 
@@ -116,7 +244,7 @@ where
     K: Fn(&Tenant, &Value) -> bool,
     R: Fn(&Tenant, &Value, &Shape) -> Value,
 {
-    let shape = Shape::parse(request, listing.base, listing.derived, listing.expandable)?;
+    let shape = listing.shape(request)?;
     let filter = request
         .query
         .filter
@@ -129,7 +257,7 @@ where
         .as_deref()
         .map(odata::decode_skiptoken)
         .transpose()?;
-    let sizes = app.settings.get().page_size(listing.name);
+    let sizes = app.settings.get().page_size(listing.paging);
     let page_size = match request.query.top {
         Some(top) if listing.directory && (top == 0 || top > sizes.max) => {
             return Err(GraphError::directory_bad_request(format!(
@@ -150,11 +278,7 @@ where
         let values: Vec<Value> = page
             .items
             .into_iter()
-            .map(|object| {
-                let rendered = render(tenant, object, &shape);
-                let projected = project(&rendered, listing.base, listing.derived, request.version);
-                odata::apply_select(&projected, shape.select.as_deref())
-            })
+            .map(|object| listing.show(request, &shape, &render(tenant, object, &shape)))
             .collect();
         (values, page.next_cursor)
     });
@@ -265,4 +389,106 @@ pub fn without(mut object: Value, keys: &[&str]) -> Value {
 /// The string member `name` of a stored object (empty when absent).
 pub fn str_of<'v>(object: &'v Value, name: &str) -> &'v str {
     object.get(name).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// The concrete type a POST creates: the body's `@odata.type` among `derived`. Without one, or
+/// with the base type's, the create is refused: the base type is abstract.
+pub fn type_to_create(
+    body: &Map<String, Value>,
+    base: &'static StructuredType,
+    derived: &[&'static StructuredType],
+) -> Result<&'static StructuredType, GraphError> {
+    match schema::resolve_type(body, base, derived)? {
+        ResolvedType::Absent | ResolvedType::Base => Err(abstract_type_error()),
+        ResolvedType::Derived(ty) => Ok(ty),
+    }
+}
+
+/// How a PATCH body is read.
+#[derive(Debug, Clone, Copy)]
+pub struct PatchType {
+    /// The derived type the body names in `@odata.type`, if any.
+    pub declared: Option<&'static StructuredType>,
+    /// The type its properties are checked against. Without `@odata.type` the payload is read
+    /// as the collection's base type, as OData does: properties of derived types are unknown.
+    pub read_as: &'static StructuredType,
+}
+
+impl PatchType {
+    pub fn of(
+        body: &Map<String, Value>,
+        base: &'static StructuredType,
+        derived: &[&'static StructuredType],
+    ) -> Result<Self, GraphError> {
+        Ok(match schema::resolve_type(body, base, derived)? {
+            ResolvedType::Absent | ResolvedType::Base => PatchType {
+                declared: None,
+                read_as: base,
+            },
+            ResolvedType::Derived(ty) => PatchType {
+                declared: Some(ty),
+                read_as: ty,
+            },
+        })
+    }
+
+    /// Intune refuses a PATCH whose `@odata.type` is not the stored object's type; `noun`
+    /// names the object in the message ("object", "configuration").
+    pub fn check_stored(&self, stored: &Value, noun: &str, url: &str) -> Result<(), GraphError> {
+        let stored_type = str_of(stored, "@odata.type");
+        match self.declared {
+            Some(ty) if ty.odata_type() != stored_type => Err(GraphError::intune_bad_request(
+                format!(
+                    "The type '{}' does not match the type of the existing {noun} '{}'.",
+                    ty.qualified(),
+                    stored_type.trim_start_matches('#')
+                ),
+                url,
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Intune's refusal of a create that lacks one of `required` (non-nullable properties without a
+/// service default).
+pub fn require(given: &Map<String, Value>, required: &[&str], url: &str) -> Result<(), GraphError> {
+    match required
+        .iter()
+        .find(|name| given.get(**name).is_none_or(Value::is_null))
+    {
+        Some(missing) => Err(GraphError::intune_bad_request(
+            format!("Required property '{missing}' is missing."),
+            url,
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `roleScopeTagIds` of a new Intune object: as given, else Intune's default scope tag `["0"]`.
+pub fn role_scope_tags(given: &Map<String, Value>) -> Value {
+    given
+        .get("roleScopeTagIds")
+        .filter(|v| !v.is_null())
+        .cloned()
+        .unwrap_or_else(|| json!(["0"]))
+}
+
+/// A stored Intune object with a PATCH's properties merged in: `roleScopeTagIds: null` means the
+/// default scope tag again, `version` goes up by one and `lastModifiedDateTime` becomes `now`.
+/// The caller checks the merged object before it stores it.
+pub fn merge_versioned(stored: &Value, given: Map<String, Value>, now: &str) -> Map<String, Value> {
+    let mut merged = stored.as_object().cloned().unwrap_or_default();
+    for (name, value) in given {
+        let value = if name == "roleScopeTagIds" && value.is_null() {
+            json!(["0"])
+        } else {
+            value
+        };
+        merged.insert(name, value);
+    }
+    let version = merged.get("version").and_then(Value::as_i64).unwrap_or(0) + 1;
+    merged.insert("version".into(), json!(version));
+    merged.insert("lastModifiedDateTime".into(), Value::String(now.to_owned()));
+    merged
 }

@@ -2,20 +2,18 @@
 //! Page (`windows10EnrollmentCompletionPageConfiguration`), including the tenant's default ESP,
 //! `assign` (replaces the list, 204), `setPriority` (204) and the `assignments` navigation.
 
-use axum::http::{Method, StatusCode};
+use axum::http::Method;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::assignments::{self, SOURCE_KIND};
-use super::collection::{self, Listing, Shape};
-use super::schema::{
-    self, ENTITY, Kind, Property, ResolvedType, StructuredType, abstract_type_error,
-};
+use super::collection::{self, IntuneBackend, Listing, Paging, PatchType};
+use super::schema::{self, ENTITY, Kind, Property, StructuredType};
 use super::{GraphRequest, method_not_allowed, no_content};
 use crate::app::App;
 use crate::clock::graph_timestamp;
-use crate::errors::{GraphError, INTUNE_FAKE_HOST};
+use crate::errors::GraphError;
 use crate::store::{Collection, Tenant};
 
 /// Path of the collection under the version prefix.
@@ -143,24 +141,10 @@ const ESP_ORDER: &[&str] = &[
     "disableUserStatusTrackingAfterFirstUser",
 ];
 
-fn intune_url(id: Option<&str>, tail: Option<&str>) -> String {
-    let mut url = format!(
-        "{INTUNE_FAKE_HOST}/DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService/deviceManagement/deviceEnrollmentConfigurations"
-    );
-    if let Some(id) = id {
-        url.push_str(&format!("('{id}')"));
-    }
-    if let Some(tail) = tail {
-        url.push('/');
-        url.push_str(tail);
-    }
-    url.push_str("?api-version=5025-01-28");
-    url
-}
-
-fn not_found(id: &str) -> GraphError {
-    GraphError::intune_not_found(intune_url(Some(id), None))
-}
+/// The Intune backend behind the collection, named in wrapped errors.
+static INTUNE: IntuneBackend = IntuneBackend {
+    path: "DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService/deviceManagement/deviceEnrollmentConfigurations",
+};
 
 /// Whether `id` is a default configuration (`{tenantId}_Default...`).
 pub fn is_default(id: &str) -> bool {
@@ -181,41 +165,33 @@ fn configuration_assignments(tenant: &Tenant) -> &Collection {
 /// The `assignments` navigation of a configuration (read-only: `assign` writes it).
 static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
     collection_path: COLLECTION_PATH,
-    listing_name: "deviceEnrollmentConfigurations",
+    paging: &PAGING,
     assignment_type: &ENROLLMENT_CONFIGURATION_ASSIGNMENT,
     targets: SUPPORTED_TARGETS,
     parents: configurations,
     assignments: configuration_assignments,
-    intune_url,
+    backend: &INTUNE,
 };
 
 /// Routes the segments after `deviceEnrollmentConfigurations`.
 pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
     let method = &request.method;
-    let is = |segment: &String, name: &str| {
-        segment.eq_ignore_ascii_case(name)
-            || segment.eq_ignore_ascii_case(&format!("microsoft.graph.{name}"))
-    };
     match rest {
-        [] => match *method {
-            Method::GET => list(app, request),
-            Method::POST => create(app, request),
-            _ => Err(method_not_allowed(&["GET", "POST"])),
-        },
-        [id] => match *method {
-            Method::GET => get(app, request, id),
-            Method::PATCH => update(app, request, id),
-            Method::DELETE => delete(app, id),
-            _ => Err(method_not_allowed(&["GET", "PATCH", "DELETE"])),
-        },
-        [id, action] if is(action, "assign") => match *method {
-            Method::POST => assign(app, request, id),
-            _ => Err(method_not_allowed(&["POST"])),
-        },
-        [id, action] if is(action, "setPriority") => match *method {
-            Method::POST => set_priority(app, request, id),
-            _ => Err(method_not_allowed(&["POST"])),
-        },
+        [] => by_method!(method,
+            GET => list(app, request),
+            POST => create(app, request),
+        ),
+        [id] => by_method!(method,
+            GET => get(app, request, id),
+            PATCH => update(app, request, id),
+            DELETE => delete(app, id),
+        ),
+        [id, action] if super::is_action(action, "assign") => by_method!(method,
+            POST => assign(app, request, id),
+        ),
+        [id, action] if super::is_action(action, "setPriority") => by_method!(method,
+            POST => set_priority(app, request, id),
+        ),
         [id, nav] if nav.eq_ignore_ascii_case("assignments") => match *method {
             Method::GET => ASSIGNMENTS.list(app, request, id),
             Method::POST => Err(no_route(id, None, "POST")),
@@ -251,72 +227,32 @@ fn no_route(id: &str, assignment_id: Option<&str>, verb: &str) -> GraphError {
         format!(
             "No OData route exists that match template {template} with http verb {verb} for request /DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService/deviceManagement/deviceEnrollmentConfigurations('{id}')/{tail}."
         ),
-        intune_url(Some(id), Some(&tail)),
+        INTUNE.url(Some(id), Some(&tail)),
     )
 }
 
-fn render(
-    app: &App,
-    request: &GraphRequest,
-    tenant: &Tenant,
-    object: &Value,
-    shape: &Shape,
-) -> Value {
-    let mut out = object.clone();
-    if shape.expands("assignments") {
-        ASSIGNMENTS.expand_into(app, request, tenant, &mut out);
-    }
-    out
-}
+/// Page size of the listing: Intune clamps `$top` to the maximum.
+pub static PAGING: Paging = Paging::new("deviceEnrollmentConfigurations", 1000, 1000);
 
-fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
-    let listing = Listing {
+/// How the collection is listed and read.
+fn listing() -> Listing<'static> {
+    Listing {
         derived: DERIVED,
         expandable: &["assignments"],
         ..Listing::plain(
-            "deviceEnrollmentConfigurations",
+            &PAGING,
             COLLECTION_PATH.to_owned(),
             &DEVICE_ENROLLMENT_CONFIGURATION,
         )
-    };
-    collection::list(
-        app,
-        request,
-        &listing,
-        configurations,
-        |_, _| true,
-        |tenant, object, shape| render(app, request, tenant, object, shape),
-    )
+    }
+}
+
+fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+    ASSIGNMENTS.list_owners(app, request, &listing())
 }
 
 fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
-    let shape = Shape::parse(
-        request,
-        &DEVICE_ENROLLMENT_CONFIGURATION,
-        DERIVED,
-        &["assignments"],
-    )?;
-    let object = app.store.read(|tenant| {
-        tenant
-            .device_enrollment_configurations
-            .get(id)
-            .map(|object| render(app, request, tenant, object, &shape))
-    });
-    let object = object.ok_or_else(|| not_found(id))?;
-    let object = collection::project(
-        &object,
-        &DEVICE_ENROLLMENT_CONFIGURATION,
-        DERIVED,
-        request.version,
-    );
-    let object = super::odata::apply_select(&object, shape.select.as_deref());
-    Ok(collection::entity_response(
-        app,
-        request,
-        StatusCode::OK,
-        &format!("{COLLECTION_PATH}/$entity"),
-        object,
-    ))
+    ASSIGNMENTS.get_owner(app, request, &listing(), id)
 }
 
 /// Service-side checks after a create or a merge.
@@ -418,19 +354,12 @@ fn esp_priorities(tenant: &Tenant) -> Vec<(i64, String)> {
 
 fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     let body = request.json_object()?;
-    let ty = match schema::resolve_type(&body, &DEVICE_ENROLLMENT_CONFIGURATION, DERIVED)? {
-        ResolvedType::Absent | ResolvedType::Base => return Err(abstract_type_error()),
-        ResolvedType::Derived(ty) => ty,
-    };
+    let ty = collection::type_to_create(&body, &DEVICE_ENROLLMENT_CONFIGURATION, DERIVED)?;
     let given = schema::validate_properties_in(ty, &body, request.version)?;
-    let url = intune_url(None, None);
+    let url = INTUNE.url(None, None);
     let id = format!("{}{ESP_ID_SUFFIX}", Uuid::new_v4());
     let now = graph_timestamp(app.clock.now());
-    let role_scope_tag_ids = given
-        .get("roleScopeTagIds")
-        .filter(|v| !v.is_null())
-        .cloned()
-        .unwrap_or_else(|| json!(["0"]));
+    let role_scope_tag_ids = collection::role_scope_tags(&given);
     let object = app.store.write(|tenant| {
         check_esp(tenant, &given, &url)?;
         let priority = esp_priorities(tenant)
@@ -461,49 +390,23 @@ fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
 
 fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
     let body = request.json_object()?;
-    let declared = schema::resolve_type(&body, &DEVICE_ENROLLMENT_CONFIGURATION, DERIVED)?;
-    let read_as = match declared {
-        ResolvedType::Absent | ResolvedType::Base => &DEVICE_ENROLLMENT_CONFIGURATION,
-        ResolvedType::Derived(ty) => ty,
-    };
-    let given = schema::validate_properties_in(read_as, &body, request.version)?;
-    let url = intune_url(Some(id), None);
+    let read = PatchType::of(&body, &DEVICE_ENROLLMENT_CONFIGURATION, DERIVED)?;
+    let given = schema::validate_properties_in(read.read_as, &body, request.version)?;
+    let url = INTUNE.url(Some(id), None);
     let now = graph_timestamp(app.clock.now());
     let updated = app.store.write(|tenant| {
         let object = tenant
             .device_enrollment_configurations
             .get(id)
-            .ok_or_else(|| not_found(id))?;
-        let stored_type = collection::str_of(object, "@odata.type").to_owned();
-        if let ResolvedType::Derived(ty) = declared
-            && ty.odata_type() != stored_type
-        {
-            return Err(GraphError::intune_bad_request(
-                format!(
-                    "The type '{}' does not match the type of the existing configuration '{}'.",
-                    ty.qualified(),
-                    stored_type.trim_start_matches('#')
-                ),
-                url.clone(),
-            ));
-        }
-        let mut merged = object.as_object().cloned().unwrap_or_default();
-        for (name, value) in given {
-            let value = match name.as_str() {
-                "roleScopeTagIds" if value.is_null() => json!(["0"]),
-                _ => value,
-            };
-            merged.insert(name, value);
-        }
+            .ok_or_else(|| INTUNE.not_found(id))?;
+        read.check_stored(object, "configuration", &url)?;
+        let merged = collection::merge_versioned(object, given, &now);
         check_esp(tenant, &merged, &url)?;
-        let version = merged.get("version").and_then(Value::as_i64).unwrap_or(0) + 1;
-        merged.insert("version".into(), json!(version));
-        merged.insert("lastModifiedDateTime".into(), Value::String(now.clone()));
         let merged = Value::Object(merged);
         tenant
             .device_enrollment_configurations
             .insert(id.to_owned(), merged.clone());
-        Ok(merged)
+        Ok::<_, GraphError>(merged)
     })?;
     tracing::info!(%id, "enrollment status page updated");
     let updated = collection::project(
@@ -521,10 +424,10 @@ fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, Graph
 }
 
 fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
-    let url = intune_url(Some(id), None);
+    let url = INTUNE.url(Some(id), None);
     app.store.write(|tenant| {
         if !tenant.device_enrollment_configurations.contains(id) {
-            return Err(not_found(id));
+            return Err(INTUNE.not_found(id));
         }
         if is_default(id) {
             return Err(GraphError::intune_bad_request(
@@ -542,11 +445,11 @@ fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
 
 fn assign(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
     let body = request.json_object()?;
-    let url = intune_url(Some(id), Some("microsoft.management.services.api.assign"));
+    let url = INTUNE.url(Some(id), Some("microsoft.management.services.api.assign"));
     let built = ASSIGNMENTS.assign_list(&body, "enrollmentConfigurationAssignments", id, &url)?;
     app.store.write(|tenant| {
         if !tenant.device_enrollment_configurations.contains(id) {
-            return Err(not_found(id));
+            return Err(INTUNE.not_found(id));
         }
         if is_default(id) {
             return Err(GraphError::intune_bad_request(
@@ -570,14 +473,14 @@ fn set_priority(app: &App, request: &GraphRequest, id: &str) -> Result<Response,
     let property = Property::new("priority", Kind::Int32, false);
     schema::check_value(&property, &priority_value)?;
     let wanted = priority_value.as_i64().unwrap_or_default();
-    let url = intune_url(
+    let url = INTUNE.url(
         Some(id),
         Some("microsoft.management.services.api.setPriority"),
     );
     let now = graph_timestamp(app.clock.now());
     app.store.write(|tenant| {
         if !tenant.device_enrollment_configurations.contains(id) {
-            return Err(not_found(id));
+            return Err(INTUNE.not_found(id));
         }
         if is_default(id) {
             return Err(GraphError::intune_bad_request(

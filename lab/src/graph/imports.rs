@@ -4,7 +4,7 @@
 //! `windowsAutopilotDeviceIdentity`'s id in `deviceRegistrationId`, or `error` with Autopilot's
 //! error code and name.
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
@@ -12,11 +12,11 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::assignments;
-use super::collection::{self, Listing};
+use super::collection::{self, IntuneBackend, Listing, Paging};
 use super::schema::{self, ENTITY, Kind, Property, StructuredType};
-use super::{GraphRequest, method_not_allowed, no_content};
+use super::{GraphRequest, no_content};
 use crate::app::App;
-use crate::errors::{GraphError, INTUNE_FAKE_HOST};
+use crate::errors::GraphError;
 use crate::store::{Collection, PendingImport, StoreError, Tenant};
 
 /// Path of the collection under the version prefix.
@@ -64,24 +64,10 @@ pub static IMPORTED_IDENTITY: StructuredType = StructuredType {
     navigations: &[],
 };
 
-fn intune_url(id: Option<&str>, tail: Option<&str>) -> String {
-    let mut url = format!(
-        "{INTUNE_FAKE_HOST}/DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService/deviceManagement/importedWindowsAutopilotDeviceIdentities"
-    );
-    if let Some(id) = id {
-        url.push_str(&format!("('{id}')"));
-    }
-    if let Some(tail) = tail {
-        url.push('/');
-        url.push_str(tail);
-    }
-    url.push_str("?api-version=5025-01-28");
-    url
-}
-
-fn not_found(id: &str) -> GraphError {
-    GraphError::intune_not_found(intune_url(Some(id), None))
-}
+/// The Intune backend behind the collection, named in wrapped errors.
+static INTUNE: IntuneBackend = IntuneBackend {
+    path: "DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService/deviceManagement/importedWindowsAutopilotDeviceIdentities",
+};
 
 fn imports(tenant: &Tenant) -> &Collection {
     &tenant.imported_windows_autopilot_device_identities
@@ -91,35 +77,28 @@ fn imports(tenant: &Tenant) -> &Collection {
 pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
     let method = &request.method;
     match rest {
-        [] => match *method {
-            Method::GET => list(app, request),
-            Method::POST => create(app, request),
-            _ => Err(method_not_allowed(&["GET", "POST"])),
-        },
-        [action]
-            if action.eq_ignore_ascii_case("import")
-                || action.eq_ignore_ascii_case("microsoft.graph.import") =>
-        {
-            match *method {
-                Method::POST => import(app, request),
-                _ => Err(method_not_allowed(&["POST"])),
-            }
+        [] => by_method!(method,
+            GET => list(app, request),
+            POST => create(app, request),
+        ),
+        [action] if crate::graph::is_action(action, "import") => {
+            by_method!(method,
+                POST => import(app, request),
+            )
         }
-        [id] => match *method {
-            Method::GET => get(app, request, id),
-            Method::DELETE => delete(app, id),
-            _ => Err(method_not_allowed(&["GET", "DELETE"])),
-        },
+        [id] => by_method!(method,
+            GET => get(app, request, id),
+            DELETE => delete(app, id),
+        ),
         [_, other, ..] => Err(GraphError::segment_not_found(other)),
     }
 }
 
+/// Page size of the listing: Intune clamps `$top` to the maximum.
+pub static PAGING: Paging = Paging::new("importedWindowsAutopilotDeviceIdentities", 1000, 1000);
+
 fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
-    let listing = Listing::plain(
-        "importedWindowsAutopilotDeviceIdentities",
-        COLLECTION_PATH.to_owned(),
-        &IMPORTED_IDENTITY,
-    );
+    let listing = Listing::plain(&PAGING, COLLECTION_PATH.to_owned(), &IMPORTED_IDENTITY);
     collection::list(
         app,
         request,
@@ -141,7 +120,7 @@ fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphErr
                 .get(id)
                 .cloned()
         })
-        .ok_or_else(|| not_found(id))?;
+        .ok_or_else(|| INTUNE.not_found(id))?;
     Ok(collection::entity_response(
         app,
         request,
@@ -206,7 +185,7 @@ fn due_time(app: &App) -> DateTime<Utc> {
 
 fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     let body = request.json_object()?;
-    let url = intune_url(None, None);
+    let url = INTUNE.url(None, None);
     let (id, object) = build_import(request, &Value::Object(body), &url)?;
     let due = due_time(app);
     app.store.write(|tenant| {
@@ -243,7 +222,7 @@ fn import(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
         "importedWindowsAutopilotDeviceIdentities",
         &IMPORTED_IDENTITY.qualified(),
     )?;
-    let url = intune_url(None, Some("microsoft.management.services.api.import"));
+    let url = INTUNE.url(None, Some("microsoft.management.services.api.import"));
     let built = items
         .iter()
         .map(|item| build_import(request, item, &url))
@@ -281,7 +260,7 @@ fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
         tenant
             .imported_windows_autopilot_device_identities
             .remove(id)
-            .ok_or_else(|| not_found(id))?;
+            .ok_or_else(|| INTUNE.not_found(id))?;
         tenant.lab.pending_imports.retain(|p| p.id != id);
         Ok::<_, GraphError>(())
     })?;

@@ -4,7 +4,18 @@
 //! cannot resolve in its error. The lab does the same with a small hand-written resolver instead
 //! of axum routes: [`dispatch`] parses the request into a [`GraphRequest`], [`route`] walks the
 //! segments and hands over to one module per collection. Adding a collection means adding a
-//! module and one match arm here.
+//! module, one match arm here and its page size in [`PAGINGS`].
+
+/// Serves a request by its method: each `VERB => handler` arm names a method the path accepts,
+/// and any other method is refused with the list of the accepted ones, as Graph does.
+macro_rules! by_method {
+    ($method:expr, $($verb:ident => $handler:expr),+ $(,)?) => {
+        match *$method {
+            $(axum::http::Method::$verb => $handler,)+
+            _ => Err($crate::graph::method_not_allowed(&[$(stringify!($verb)),+])),
+        }
+    };
+}
 
 pub mod assignments;
 pub mod batch;
@@ -37,7 +48,27 @@ use crate::auth::tokens::Caller;
 use crate::context::RequestContext;
 use crate::errors::GraphError;
 use crate::throttle::retry_after_seconds;
+use collection::Paging;
 use odata::QueryOptions;
+
+/// The page size of every paged collection, each declared next to its listing; the
+/// `page_sizes` setting overrides them by name, and `GET /_lab/settings` shows them in this
+/// order.
+pub static PAGINGS: &[&Paging] = &[
+    &device_configurations::PAGING,
+    &deployment_profiles::PAGING,
+    &enrollment_configurations::PAGING,
+    &configuration_policies::PAGING,
+    &configuration_policies::SETTINGS_PAGING,
+    &imports::PAGING,
+    &device_identities::PAGING,
+    &catalog::APPS_PAGING,
+    &catalog::SCRIPTS_PAGING,
+    &directory::GROUPS_PAGING,
+    &directory::SERVICE_PRINCIPALS_PAGING,
+    &directory::USERS_PAGING,
+    &directory::OWNERS_PAGING,
+];
 
 /// Content type of Graph's successful JSON responses.
 pub const ODATA_JSON: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
@@ -305,6 +336,13 @@ fn percent_decode(segment: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Whether a path segment names the bound action `name`, bare or qualified
+/// (`microsoft.graph.<name>`), in any case, as Graph accepts both.
+pub fn is_action(segment: &str, name: &str) -> bool {
+    segment.eq_ignore_ascii_case(name)
+        || segment.eq_ignore_ascii_case(&format!("microsoft.graph.{name}"))
 }
 
 /// The request's method is not one of `allowed` for this path.

@@ -113,7 +113,10 @@ mod tests {
     use serde_json::json;
 
     fn map(value: Value) -> Map<String, Value> {
-        value.as_object().cloned().expect("an object")
+        let Value::Object(map) = value else {
+            panic!("an object")
+        };
+        map
     }
 
     #[test]

@@ -523,7 +523,10 @@ mod tests {
     };
 
     fn obj(v: Value) -> Map<String, Value> {
-        v.as_object().unwrap().clone()
+        let Value::Object(map) = v else {
+            panic!("an object")
+        };
+        map
     }
 
     #[test]

@@ -1,0 +1,357 @@
+//! `/deviceManagement/windowsAutopilotDeviceIdentities` (beta and v1.0): registered Autopilot
+//! devices, with `updateDeviceProperties`, `assignUserToDevice`, `unassignUserFromDevice` and
+//! DELETE; and the `windowsAutopilotSettings` singleton with `sync` (beta only).
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::Utc;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::collection::{self, IntuneBackend, Listing, Paging};
+use super::deployment_profiles;
+use super::schema::{ENTITY, Kind, Property, StructuredType};
+use super::{GraphRequest, no_content};
+use crate::app::App;
+use crate::errors::GraphError;
+use crate::store::{Collection, Tenant};
+
+mod actions;
+mod settings;
+
+pub use actions::check_device_name;
+use actions::*;
+pub use settings::*;
+
+/// Path of the collection under the version prefix.
+pub const COLLECTION_PATH: &str = "deviceManagement/windowsAutopilotDeviceIdentities";
+/// Path of the settings singleton.
+pub const SETTINGS_PATH: &str = "deviceManagement/windowsAutopilotSettings";
+
+const ENROLLMENT_STATE: Kind = Kind::Enum(
+    "enrollmentState",
+    &[
+        "unknown",
+        "enrolled",
+        "pendingReset",
+        "failed",
+        "notContacted",
+        "blocked",
+    ],
+);
+const ASSIGNMENT_STATUS: Kind = Kind::Enum(
+    "windowsAutopilotProfileAssignmentStatus",
+    &[
+        "unknown",
+        "assignedInSync",
+        "assignedOutOfSync",
+        "assignedUnkownSyncState",
+        "notAssigned",
+        "pending",
+        "failed",
+    ],
+);
+const ASSIGNMENT_DETAILED_STATUS: Kind = Kind::Enum(
+    "windowsAutopilotProfileAssignmentDetailedStatus",
+    &[
+        "none",
+        "hardwareRequirementsNotMet",
+        "surfaceHubProfileNotSupported",
+        "holoLensProfileNotSupported",
+        "windowsPcProfileNotSupported",
+        "surfaceHub2SProfileNotSupported",
+        "unknownFutureValue",
+    ],
+);
+const REMEDIATION_STATE: Kind = Kind::Enum(
+    "windowsAutopilotDeviceRemediationState",
+    &[
+        "unknown",
+        "noRemediationRequired",
+        "automaticRemediationRequired",
+        "manualRemediationRequired",
+        "unknownFutureValue",
+    ],
+);
+const USERLESS_STATUS: Kind = Kind::Enum(
+    "windowsAutopilotUserlessEnrollmentStatus",
+    &["unknown", "allowed", "blocked", "unknownFutureValue"],
+);
+
+pub static DEVICE_IDENTITY: StructuredType = StructuredType {
+    name: "windowsAutopilotDeviceIdentity",
+    base: Some(&ENTITY),
+    is_abstract: false,
+    properties: &[
+        Property::new("addressableUserName", Kind::String, true),
+        Property::new("azureActiveDirectoryDeviceId", Kind::String, true),
+        Property::new("azureAdDeviceId", Kind::String, true).beta(),
+        Property::read_only(
+            "deploymentProfileAssignedDateTime",
+            Kind::DateTimeOffset,
+            false,
+        )
+        .beta(),
+        Property::read_only(
+            "deploymentProfileAssignmentDetailedStatus",
+            ASSIGNMENT_DETAILED_STATUS,
+            false,
+        )
+        .beta(),
+        Property::read_only(
+            "deploymentProfileAssignmentStatus",
+            ASSIGNMENT_STATUS,
+            false,
+        )
+        .beta(),
+        Property::new("deviceAccountPassword", Kind::String, true).beta(),
+        Property::new("deviceAccountUpn", Kind::String, true).beta(),
+        Property::new("deviceFriendlyName", Kind::String, true).beta(),
+        Property::new("displayName", Kind::String, true),
+        Property::read_only("enrollmentState", ENROLLMENT_STATE, false),
+        Property::new("groupTag", Kind::String, true),
+        Property::read_only("lastContactedDateTime", Kind::DateTimeOffset, false),
+        Property::read_only("managedDeviceId", Kind::String, true),
+        Property::read_only("manufacturer", Kind::String, true),
+        Property::read_only("model", Kind::String, true),
+        Property::read_only("productKey", Kind::String, true),
+        Property::new("purchaseOrderIdentifier", Kind::String, true),
+        Property::read_only("remediationState", REMEDIATION_STATE, false).beta(),
+        Property::read_only(
+            "remediationStateLastModifiedDateTime",
+            Kind::DateTimeOffset,
+            false,
+        )
+        .beta(),
+        Property::read_only("resourceName", Kind::String, true),
+        Property::read_only("serialNumber", Kind::String, true),
+        Property::read_only("skuNumber", Kind::String, true),
+        Property::read_only("systemFamily", Kind::String, true),
+        Property::read_only("userlessEnrollmentStatus", USERLESS_STATUS, false).beta(),
+        Property::new("userPrincipalName", Kind::String, true),
+    ],
+    navigations: &["deploymentProfile", "intendedDeploymentProfile"],
+};
+
+/// A device identity as Graph shows it: the profile assignment status follows the profiles
+/// assigned to it now.
+pub fn render_device(tenant: &Tenant, device: &Value) -> Value {
+    let mut out = device.clone();
+    let profile = deployment_profiles::effective_profile(tenant, device);
+    if let Some(map) = out.as_object_mut() {
+        match profile.and_then(|id| tenant.windows_autopilot_deployment_profiles.get(&id)) {
+            Some(profile) => {
+                map.insert(
+                    "deploymentProfileAssignmentStatus".into(),
+                    json!("assignedInSync"),
+                );
+                map.insert(
+                    "deploymentProfileAssignedDateTime".into(),
+                    json!(collection::str_of(profile, "createdDateTime")),
+                );
+            }
+            None => {
+                map.insert(
+                    "deploymentProfileAssignmentStatus".into(),
+                    json!("notAssigned"),
+                );
+                map.insert(
+                    "deploymentProfileAssignedDateTime".into(),
+                    json!("0001-01-01T00:00:00Z"),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The Intune backend behind the collection, named in wrapped errors.
+static INTUNE: IntuneBackend = IntuneBackend {
+    path: "DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService/deviceManagement/windowsAutopilotDeviceIdentities",
+};
+
+fn devices(tenant: &Tenant) -> &Collection {
+    &tenant.windows_autopilot_device_identities
+}
+
+/// The device identity a completed import creates.
+pub fn new_device(id: &str, import: &Value) -> Value {
+    let text = |name: &str| {
+        import
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let entra_id = Uuid::new_v4().to_string();
+    json!({
+        "@odata.type": DEVICE_IDENTITY.odata_type(),
+        "id": id,
+        "deploymentProfileAssignmentStatus": "notAssigned",
+        "deploymentProfileAssignmentDetailedStatus": "none",
+        "deploymentProfileAssignedDateTime": "0001-01-01T00:00:00Z",
+        "groupTag": text("groupTag"),
+        "purchaseOrderIdentifier": "",
+        "serialNumber": text("serialNumber"),
+        "productKey": text("productKey"),
+        "manufacturer": "",
+        "model": "",
+        "enrollmentState": "notContacted",
+        "lastContactedDateTime": "0001-01-01T00:00:00Z",
+        "addressableUserName": "",
+        "userPrincipalName": text("assignedUserPrincipalName"),
+        "resourceName": "",
+        "skuNumber": "",
+        "systemFamily": "",
+        "azureActiveDirectoryDeviceId": entra_id,
+        "azureAdDeviceId": entra_id,
+        "managedDeviceId": "00000000-0000-0000-0000-000000000000",
+        "displayName": "",
+        "deviceAccountUpn": "",
+        "deviceAccountPassword": null,
+        "deviceFriendlyName": "",
+        "remediationState": "unknown",
+        "remediationStateLastModifiedDateTime": "0001-01-01T00:00:00Z",
+        "userlessEnrollmentStatus": "unknown",
+    })
+}
+
+/// Routes the segments after `windowsAutopilotDeviceIdentities`.
+pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
+    let method = &request.method;
+    match rest {
+        [] => by_method!(method,
+            GET => list(app, request),
+        ),
+        [id] => by_method!(method,
+            GET => get(app, request, id),
+            DELETE => delete(app, id),
+        ),
+        [id, action] if super::is_action(action, "updateDeviceProperties") => by_method!(method,
+            POST => update_properties(app, request, id),
+        ),
+        [id, action] if super::is_action(action, "assignUserToDevice") => by_method!(method,
+            POST => assign_user(app, request, id),
+        ),
+        [id, action] if super::is_action(action, "unassignUserFromDevice") => by_method!(method,
+            POST => unassign_user(app, request, id),
+        ),
+        [_, other, ..] => Err(GraphError::segment_not_found(other)),
+    }
+}
+
+/// Page size of the listing: Intune clamps `$top` to the maximum.
+pub static PAGING: Paging = Paging::new("windowsAutopilotDeviceIdentities", 1000, 1000);
+
+fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+    let listing = Listing::plain(&PAGING, COLLECTION_PATH.to_owned(), &DEVICE_IDENTITY);
+    collection::list(
+        app,
+        request,
+        &listing,
+        devices,
+        |_, _| true,
+        |tenant, device, _| render_device(tenant, device),
+    )
+}
+
+fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+    let select =
+        super::odata::parse_select(request.query.select.as_deref(), &DEVICE_IDENTITY, &[])?;
+    let device = app
+        .store
+        .read(|tenant| {
+            tenant
+                .windows_autopilot_device_identities
+                .get(id)
+                .map(|d| render_device(tenant, d))
+        })
+        .ok_or_else(|| INTUNE.not_found(id))?;
+    let device = collection::project(&device, &DEVICE_IDENTITY, &[], request.version);
+    Ok(collection::entity_response(
+        app,
+        request,
+        StatusCode::OK,
+        &format!("{COLLECTION_PATH}/$entity"),
+        super::odata::apply_select(&device, select.as_deref()),
+    ))
+}
+
+/// The refusal Intune gives when an enrolled device's registration is
+/// deleted (the exact wording is not documented; the rule is: delete the
+/// device from Intune first, autopilot-rules.md).
+const ENROLLED_DELETE_REFUSAL: &str = "The device is enrolled in Intune and cannot be deleted \
+     from Windows Autopilot. Delete the managed device from Intune first.";
+
+/// Deletion is asynchronous ("Windows Autopilot device deletion can take a few minutes to
+/// complete", Microsoft's add-devices documentation): the identity stays listed, and its serial
+/// number taken, for `device_deletion_delay_ms`; a DELETE meanwhile answers 204 again.
+fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
+    let delay = chrono::Duration::milliseconds(
+        i64::try_from(app.settings.get().device_deletion_delay_ms).unwrap_or(i64::MAX / 2),
+    );
+    let now = Utc::now();
+    app.store.write(|tenant| {
+        let device = tenant
+            .windows_autopilot_device_identities
+            .get(id)
+            .ok_or_else(|| INTUNE.not_found(id))?;
+        if device.get("enrollmentState").and_then(Value::as_str) == Some("enrolled") {
+            return Err(GraphError::intune_bad_request(
+                ENROLLED_DELETE_REFUSAL,
+                format!("{COLLECTION_PATH}/{id}"),
+            ));
+        }
+        if delay <= chrono::Duration::zero() {
+            remove_device(tenant, id);
+        } else if !tenant.lab.deleting_devices.contains_key(id) {
+            tenant
+                .lab
+                .deleting_devices
+                .insert(id.to_owned(), now + delay);
+        }
+        Ok::<_, GraphError>(())
+    })?;
+    tracing::info!(%id, "device identity deletion started");
+    Ok(no_content())
+}
+
+fn remove_device(tenant: &mut Tenant, id: &str) {
+    tenant.windows_autopilot_device_identities.remove(id);
+    tenant.lab.device_profiles.remove(id);
+    tenant.lab.deleting_devices.remove(id);
+    tenant.lab.pending_device_properties.remove(id);
+}
+
+/// Removes the device identities whose deletion has completed. Called before each Graph request
+/// and by `/_lab/objects`.
+pub fn advance(app: &App) {
+    let now = Utc::now();
+    let due = app.store.read(|tenant| {
+        tenant
+            .lab
+            .deleting_devices
+            .values()
+            .any(|until| *until <= now)
+    });
+    if !due {
+        return;
+    }
+    let result = app.store.write(|tenant| {
+        let done: Vec<String> = tenant
+            .lab
+            .deleting_devices
+            .iter()
+            .filter(|(_, until)| **until <= now)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &done {
+            remove_device(tenant, id);
+        }
+        Ok::<_, crate::store::StoreError>(done.len())
+    });
+    match result {
+        Ok(removed) => tracing::info!(removed, "device identity deletions completed"),
+        Err(error) => tracing::error!(%error, "device identity deletions could not be completed"),
+    }
+}

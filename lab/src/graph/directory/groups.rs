@@ -1,0 +1,408 @@
+//! `/groups`: the group type, and listing, reading, creating, updating and deleting groups.
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use super::{
+    DIRECTORY_OBJECT, MAX_BOUND_AT_CREATE, add_owner, check_group, directory_object,
+    directory_properties, directory_timestamp, groups, is_dynamic, is_unified, list_owners,
+    list_visible, note_explicit_rule_nulls, owner_added, plain, reference_id, remove_owner,
+    security_identifier, visible,
+};
+use crate::app::App;
+use crate::errors::GraphError;
+use crate::graph::collection::{self, Paging};
+use crate::graph::schema::{Kind, Property, StructuredType};
+use crate::graph::{GraphRequest, no_content};
+use crate::seed;
+
+pub static GROUP: StructuredType = StructuredType {
+    name: "group",
+    base: Some(&DIRECTORY_OBJECT),
+    is_abstract: false,
+    properties: &[
+        Property::new("accessType", Kind::String, true),
+        Property::new("allowExternalSenders", Kind::Boolean, true),
+        Property::new(
+            "assignedLabels",
+            Kind::ComplexCollection("assignedLabel"),
+            true,
+        ),
+        Property::read_only(
+            "assignedLicenses",
+            Kind::ComplexCollection("assignedLicense"),
+            true,
+        ),
+        Property::new("autoSubscribeNewMembers", Kind::Boolean, true),
+        Property::new("classification", Kind::String, true),
+        Property::read_only("cloudLicensing", Kind::Complex("groupCloudLicensing"), true),
+        Property::read_only("createdByAppId", Kind::String, true),
+        Property::read_only("createdDateTime", Kind::DateTimeOffset, true),
+        Property::new("description", Kind::String, true),
+        Property::new("displayName", Kind::String, true),
+        Property::read_only("expirationDateTime", Kind::DateTimeOffset, true),
+        Property::new("groupTypes", Kind::StringCollection, false),
+        Property::read_only("hasMembersWithLicenseErrors", Kind::Boolean, true),
+        Property::new("hideFromAddressLists", Kind::Boolean, true),
+        Property::new("hideFromOutlookClients", Kind::Boolean, true),
+        Property::new("infoCatalogs", Kind::StringCollection, false),
+        Property::read_only("isArchived", Kind::Boolean, true),
+        Property::new("isAssignableToRole", Kind::Boolean, true),
+        Property::read_only("isFavorite", Kind::Boolean, true),
+        Property::new("isManagementRestricted", Kind::Boolean, true),
+        Property::read_only("isSubscribedByMail", Kind::Boolean, true),
+        Property::read_only(
+            "licenseProcessingState",
+            Kind::Complex("licenseProcessingState"),
+            true,
+        ),
+        Property::read_only("mail", Kind::String, true),
+        Property::new("mailEnabled", Kind::Boolean, true),
+        Property::new("mailNickname", Kind::String, true),
+        Property::new("membershipRule", Kind::String, true),
+        Property::new("membershipRuleProcessingState", Kind::String, true),
+        Property::read_only(
+            "membershipRuleProcessingStatus",
+            Kind::Complex("membershipRuleProcessingStatus"),
+            true,
+        ),
+        Property::read_only("onPremisesDomainName", Kind::String, true),
+        Property::read_only(
+            "onPremisesExtensionAttributes",
+            Kind::Complex("onPremisesExtensionAttributes"),
+            true,
+        ),
+        Property::read_only("onPremisesLastSyncDateTime", Kind::DateTimeOffset, true),
+        Property::read_only("onPremisesNetBiosName", Kind::String, true),
+        Property::read_only(
+            "onPremisesProvisioningErrors",
+            Kind::ComplexCollection("onPremisesProvisioningError"),
+            true,
+        ),
+        Property::read_only("onPremisesSamAccountName", Kind::String, true),
+        Property::read_only("onPremisesSecurityIdentifier", Kind::String, true),
+        Property::read_only("onPremisesSyncEnabled", Kind::Boolean, true),
+        Property::read_only("organizationId", Kind::String, true),
+        Property::new("preferredDataLocation", Kind::String, true),
+        Property::new("preferredLanguage", Kind::String, true),
+        Property::read_only("proxyAddresses", Kind::StringCollection, false),
+        Property::read_only("renewedDateTime", Kind::DateTimeOffset, true),
+        Property::new("resourceBehaviorOptions", Kind::StringCollection, false),
+        Property::new("resourceProvisioningOptions", Kind::StringCollection, false),
+        Property::new("securityEnabled", Kind::Boolean, true),
+        Property::read_only("securityIdentifier", Kind::String, true),
+        Property::read_only(
+            "serviceProvisioningErrors",
+            Kind::ComplexCollection("serviceProvisioningError"),
+            true,
+        ),
+        Property::new("theme", Kind::String, true),
+        Property::new("uniqueName", Kind::String, true),
+        Property::read_only("unseenConversationsCount", Kind::Int32, true),
+        Property::read_only("unseenCount", Kind::Int32, true),
+        Property::read_only("unseenMessagesCount", Kind::Int32, true),
+        Property::new("visibility", Kind::String, true),
+        Property::read_only("welcomeMessageEnabled", Kind::Boolean, true),
+        Property::new(
+            "writebackConfiguration",
+            Kind::Complex("groupWritebackConfiguration"),
+            true,
+        ),
+    ],
+    navigations: &[
+        "acceptedSenders",
+        "appRoleAssignments",
+        "calendar",
+        "calendarView",
+        "conversations",
+        "createdOnBehalfOf",
+        "drive",
+        "drives",
+        "endpoints",
+        "events",
+        "extensions",
+        "groupLifecyclePolicies",
+        "memberOf",
+        "members",
+        "membersWithLicenseErrors",
+        "onenote",
+        "onPremisesSyncBehavior",
+        "owners",
+        "permissionGrants",
+        "photo",
+        "photos",
+        "planner",
+        "rejectedSenders",
+        "settings",
+        "sites",
+        "team",
+        "threads",
+        "transitiveMemberOf",
+        "transitiveMembers",
+    ],
+};
+
+/// Routes the segments after `groups`.
+pub fn route_groups(
+    app: &App,
+    request: &GraphRequest,
+    rest: &[String],
+) -> Result<Response, GraphError> {
+    let method = &request.method;
+    match rest {
+        [] => by_method!(method,
+            GET => list_groups(app, request),
+            POST => create_group(app, request),
+        ),
+        [id] => by_method!(method,
+            GET => get_group(app, request, id),
+            PATCH => update_group(app, request, id),
+            DELETE => delete_group(app, id),
+        ),
+        [id, nav] if nav.eq_ignore_ascii_case("owners") => by_method!(method,
+            GET => list_owners(app, request, id),
+        ),
+        [id, nav, reference] if nav.eq_ignore_ascii_case("owners") && reference == "$ref" => {
+            by_method!(method,
+                POST => add_owner(app, request, id),
+            )
+        }
+        [id, nav, owner, reference]
+            if nav.eq_ignore_ascii_case("owners") && reference == "$ref" =>
+        {
+            by_method!(method,
+                DELETE => remove_owner(app, id, owner),
+            )
+        }
+        [_, nav, ..] if nav.eq_ignore_ascii_case("members") => Err(GraphError::bad_request(
+            "autopilot-lab does not model group members.",
+        )),
+        [_, other, ..] => Err(GraphError::segment_not_found(other)),
+    }
+}
+
+/// Page size of the listing: the directory refuses a `$top` above the maximum.
+pub static PAGING: Paging = Paging::new("groups", 100, 999);
+
+pub(super) fn list_groups(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+    list_visible(app, request, &PAGING, "groups", &GROUP, groups)
+}
+
+pub(super) fn get_group(
+    app: &App,
+    request: &GraphRequest,
+    id: &str,
+) -> Result<Response, GraphError> {
+    let select = crate::graph::odata::parse_select(request.query.select.as_deref(), &GROUP, &[])?;
+    if request.query.expand.is_some() {
+        return Err(GraphError::bad_request(
+            "autopilot-lab does not support $expand on groups.",
+        ));
+    }
+    let found = app
+        .store
+        .read(|tenant| tenant.groups.get(id).cloned())
+        .filter(|_| visible(app, id))
+        .ok_or_else(|| GraphError::directory_not_found(id))?;
+    let object = crate::graph::odata::apply_select(&plain(&found), select.as_deref());
+    Ok(collection::entity_response(
+        app,
+        request,
+        StatusCode::OK,
+        "groups/$entity",
+        object,
+    ))
+}
+
+pub(super) fn create_group(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+    let body = request.json_object()?;
+    note_explicit_rule_nulls(&body, None);
+    let mut given = directory_properties(&GROUP, &body, &["owners@odata.bind"])?;
+    let owners = owners_to_bind(&body)?;
+    if given.get("groupTypes").is_none_or(Value::is_null) {
+        given.insert("groupTypes".into(), json!([]));
+    }
+    if is_dynamic(&given["groupTypes"]) && given.get("membershipRuleProcessingState").is_none() {
+        given.insert("membershipRuleProcessingState".into(), json!("On"));
+    }
+    check_group(&given)?;
+
+    let uuid = Uuid::new_v4();
+    let id = uuid.to_string();
+    let group = new_group(app, &uuid, &given);
+    app.store.write(|tenant| {
+        for owner in &owners {
+            if directory_object(app, tenant, owner).is_none() || tenant.groups.contains(owner) {
+                return Err(GraphError::directory_bad_request(format!(
+                    "Resource '{owner}' does not exist or one of its queried reference-property objects are not present."
+                )));
+            }
+        }
+        tenant.groups.insert(id.clone(), group.clone());
+        if !owners.is_empty() {
+            let mut unique = Vec::new();
+            for owner in &owners {
+                if !unique.contains(owner) {
+                    unique.push(owner.clone());
+                }
+            }
+            tenant.lab.group_owners.insert(id.clone(), unique);
+        }
+        Ok(())
+    })?;
+    app.replication.created(
+        &id,
+        Duration::from_millis(app.settings.get().replication_delay_ms),
+    );
+    for owner in &owners {
+        owner_added(app, &id, owner);
+    }
+    tracing::info!(%id, "group created");
+    Ok(collection::created_response(
+        app,
+        request,
+        "groups/$entity",
+        &format!("groups/{id}"),
+        plain(&group),
+    ))
+}
+
+/// The owner ids of `owners@odata.bind` in a create (at most [`MAX_BOUND_AT_CREATE`]).
+fn owners_to_bind(body: &Map<String, Value>) -> Result<Vec<String>, GraphError> {
+    let owners: Vec<String> = match body.get("owners@odata.bind") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items.iter().map(reference_id).collect::<Result<_, _>>()?,
+        Some(_) => {
+            return Err(GraphError::directory_bad_request(
+                "owners@odata.bind must be an array of directory object URLs.",
+            ));
+        }
+    };
+    if owners.len() > MAX_BOUND_AT_CREATE {
+        return Err(GraphError::directory_bad_request(format!(
+            "At most {MAX_BOUND_AT_CREATE} owners and members can be added when a group is created."
+        )));
+    }
+    Ok(owners)
+}
+
+/// A new group as the directory stores it, in the directory's property order; unified groups
+/// get a mail address in the tenant's domain.
+fn new_group(app: &App, uuid: &Uuid, given: &Map<String, Value>) -> Value {
+    let now = directory_timestamp(app);
+    let field = |name: &str| given.get(name).cloned().unwrap_or(Value::Null);
+    let unified = is_unified(&given["groupTypes"]);
+    let nickname = given
+        .get("mailNickname")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let (mail, proxy_addresses) = if unified {
+        let address = format!("{nickname}@{}", seed::TENANT_DOMAIN);
+        (json!(address), json!([format!("SMTP:{address}")]))
+    } else {
+        (Value::Null, json!([]))
+    };
+    json!({
+        "@odata.type": "#microsoft.graph.group",
+        "id": uuid.to_string(),
+        "deletedDateTime": null,
+        "classification": field("classification"),
+        "createdDateTime": now,
+        "description": field("description"),
+        "displayName": field("displayName"),
+        "expirationDateTime": null,
+        "groupTypes": field("groupTypes"),
+        "isAssignableToRole": field("isAssignableToRole"),
+        "mail": mail,
+        "mailEnabled": field("mailEnabled"),
+        "mailNickname": field("mailNickname"),
+        "membershipRule": field("membershipRule"),
+        "membershipRuleProcessingState": field("membershipRuleProcessingState"),
+        "onPremisesDomainName": null,
+        "onPremisesLastSyncDateTime": null,
+        "onPremisesNetBiosName": null,
+        "onPremisesSamAccountName": null,
+        "onPremisesSecurityIdentifier": null,
+        "onPremisesSyncEnabled": null,
+        "preferredDataLocation": field("preferredDataLocation"),
+        "preferredLanguage": field("preferredLanguage"),
+        "proxyAddresses": proxy_addresses,
+        "renewedDateTime": now,
+        "resourceBehaviorOptions": given.get("resourceBehaviorOptions").cloned().unwrap_or(json!([])),
+        "resourceProvisioningOptions": given.get("resourceProvisioningOptions").cloned().unwrap_or(json!([])),
+        "securityEnabled": field("securityEnabled"),
+        "securityIdentifier": security_identifier(uuid),
+        "theme": field("theme"),
+        "visibility": field("visibility"),
+        "onPremisesProvisioningErrors": [],
+        "serviceProvisioningErrors": [],
+    })
+}
+
+pub(super) fn update_group(
+    app: &App,
+    request: &GraphRequest,
+    id: &str,
+) -> Result<Response, GraphError> {
+    let body = request.json_object()?;
+    note_explicit_rule_nulls(&body, Some(id));
+    let given = directory_properties(&GROUP, &body, &[])?;
+    let updated = app.store.write(|tenant| {
+        let group = tenant
+            .groups
+            .get(id)
+            .ok_or_else(|| GraphError::directory_not_found(id))?;
+        let mut merged = group.as_object().cloned().unwrap_or_default();
+        for (name, value) in given {
+            merged.insert(name, value);
+        }
+        if is_dynamic(merged.get("groupTypes").unwrap_or(&Value::Null))
+            && merged
+                .get("membershipRuleProcessingState")
+                .is_none_or(Value::is_null)
+        {
+            merged.insert("membershipRuleProcessingState".into(), json!("On"));
+        }
+        if !is_dynamic(merged.get("groupTypes").unwrap_or(&Value::Null))
+            && body.get("groupTypes").is_some()
+            && body.get("membershipRule").is_none()
+        {
+            // Turning dynamic membership off drops the rule; the processing state is what the
+            // client gave (Microsoft's documented conversion pauses it), else none.
+            merged.insert("membershipRule".into(), Value::Null);
+            let state = body
+                .get("membershipRuleProcessingState")
+                .cloned()
+                .unwrap_or(Value::Null);
+            merged.insert("membershipRuleProcessingState".into(), state);
+        }
+        check_group(&merged)?;
+        let merged = Value::Object(merged);
+        tenant.groups.insert(id.to_owned(), merged.clone());
+        Ok::<_, GraphError>(merged)
+    })?;
+    tracing::info!(%id, "group updated");
+    Ok(collection::patched_response(
+        app,
+        request,
+        "groups/$entity",
+        plain(&updated),
+    ))
+}
+
+pub(super) fn delete_group(app: &App, id: &str) -> Result<Response, GraphError> {
+    app.store.write(|tenant| {
+        tenant
+            .groups
+            .remove(id)
+            .ok_or_else(|| GraphError::directory_not_found(id))?;
+        tenant.lab.group_owners.remove(id);
+        Ok::<_, GraphError>(())
+    })?;
+    tracing::info!(%id, "group deleted");
+    Ok(no_content())
+}

@@ -1,0 +1,335 @@
+//! `/servicePrincipals`: the service principal type, addressed by id or by `appId`.
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{
+    DIRECTORY_OBJECT, directory_properties, list_visible, plain, required, service_principals,
+    visible,
+};
+use crate::app::App;
+use crate::errors::GraphError;
+use crate::graph::collection::{self, Paging};
+use crate::graph::schema::{Kind, Property, StructuredType};
+use crate::graph::{GraphRequest, no_content};
+use crate::seed;
+use crate::store::Tenant;
+
+pub static SERVICE_PRINCIPAL: StructuredType = StructuredType {
+    name: "servicePrincipal",
+    base: Some(&DIRECTORY_OBJECT),
+    is_abstract: false,
+    properties: &[
+        Property::new("accountEnabled", Kind::Boolean, true),
+        Property::new("addIns", Kind::ComplexCollection("addIn"), false),
+        Property::new("alternativeNames", Kind::StringCollection, false),
+        Property::new("appDescription", Kind::String, true),
+        Property::read_only("appDisplayName", Kind::String, true),
+        Property::new("appId", Kind::String, true),
+        Property::read_only("applicationTemplateId", Kind::String, true),
+        Property::read_only("appOwnerOrganizationId", Kind::Guid, true),
+        Property::new("appRoleAssignmentRequired", Kind::Boolean, false),
+        Property::new("appRoles", Kind::ComplexCollection("appRole"), false),
+        Property::read_only("createdByAppId", Kind::String, true),
+        Property::new(
+            "customSecurityAttributes",
+            Kind::Complex("customSecurityAttributeValue"),
+            true,
+        ),
+        Property::new("description", Kind::String, true),
+        Property::new("disabledByMicrosoftStatus", Kind::String, true),
+        Property::new("displayName", Kind::String, true),
+        Property::new("errorUrl", Kind::String, true),
+        Property::new("homepage", Kind::String, true),
+        Property::new("info", Kind::Complex("informationalUrl"), true),
+        Property::read_only("isDisabled", Kind::Boolean, true),
+        Property::new(
+            "keyCredentials",
+            Kind::ComplexCollection("keyCredential"),
+            false,
+        ),
+        Property::new("loginUrl", Kind::String, true),
+        Property::new("logoutUrl", Kind::String, true),
+        Property::new("notes", Kind::String, true),
+        Property::new("notificationEmailAddresses", Kind::StringCollection, false),
+        Property::new(
+            "passwordCredentials",
+            Kind::ComplexCollection("passwordCredential"),
+            false,
+        ),
+        Property::new(
+            "passwordSingleSignOnSettings",
+            Kind::Complex("passwordSingleSignOnSettings"),
+            true,
+        ),
+        Property::new("preferredSingleSignOnMode", Kind::String, true),
+        Property::read_only(
+            "preferredTokenSigningKeyEndDateTime",
+            Kind::DateTimeOffset,
+            true,
+        ),
+        Property::new("preferredTokenSigningKeyThumbprint", Kind::String, true),
+        Property::new(
+            "publishedPermissionScopes",
+            Kind::ComplexCollection("permissionScope"),
+            false,
+        ),
+        Property::read_only("publisherName", Kind::String, true),
+        Property::new("replyUrls", Kind::StringCollection, false),
+        Property::new("samlMetadataUrl", Kind::String, true),
+        Property::new(
+            "samlSingleSignOnSettings",
+            Kind::Complex("samlSingleSignOnSettings"),
+            true,
+        ),
+        Property::new("servicePrincipalNames", Kind::StringCollection, false),
+        Property::new("servicePrincipalType", Kind::String, true),
+        Property::new("signInAudience", Kind::String, true),
+        Property::new("tags", Kind::StringCollection, false),
+        Property::new("tokenEncryptionKeyId", Kind::Guid, true),
+        Property::new(
+            "verifiedPublisher",
+            Kind::Complex("verifiedPublisher"),
+            true,
+        ),
+    ],
+    navigations: &[
+        "appManagementPolicies",
+        "appRoleAssignedTo",
+        "appRoleAssignments",
+        "claimsMappingPolicies",
+        "claimsPolicy",
+        "createdObjects",
+        "delegatedPermissionClassifications",
+        "endpoints",
+        "federatedIdentityCredentials",
+        "homeRealmDiscoveryPolicies",
+        "licenseDetails",
+        "memberOf",
+        "oauth2PermissionGrants",
+        "ownedObjects",
+        "owners",
+        "permissionGrantPreApprovalPolicies",
+        "remoteDesktopSecurityConfiguration",
+        "synchronization",
+        "tokenIssuancePolicies",
+        "tokenLifetimePolicies",
+        "transitiveMemberOf",
+    ],
+};
+
+/// `appId='...'` (alternate key) or an object id.
+pub(super) enum SpKey {
+    Id(String),
+    AppId(String),
+}
+
+pub(super) fn sp_key(segment: &str) -> SpKey {
+    let lower = segment.to_ascii_lowercase();
+    if lower.starts_with("appid=") {
+        let value = segment[6..].trim_matches('\'').replace("''", "'");
+        SpKey::AppId(value)
+    } else {
+        SpKey::Id(segment.to_owned())
+    }
+}
+
+pub(super) fn find_sp(app: &App, tenant: &Tenant, key: &SpKey) -> Option<Value> {
+    let found = match key {
+        SpKey::Id(id) => tenant.service_principals.get(id).cloned(),
+        SpKey::AppId(app_id) => tenant
+            .service_principals
+            .values()
+            .find(|sp| collection::str_of(sp, "appId").eq_ignore_ascii_case(app_id))
+            .cloned(),
+    }?;
+    visible(app, collection::str_of(&found, "id")).then_some(found)
+}
+
+pub(super) fn sp_not_found(key: &SpKey) -> GraphError {
+    match key {
+        SpKey::Id(id) => GraphError::directory_not_found(id),
+        SpKey::AppId(app_id) => GraphError::directory_not_found(&format!("appId='{app_id}'")),
+    }
+}
+
+/// Routes the segments after `servicePrincipals`.
+pub fn route_service_principals(
+    app: &App,
+    request: &GraphRequest,
+    rest: &[String],
+) -> Result<Response, GraphError> {
+    let method = &request.method;
+    match rest {
+        [] => by_method!(method,
+            GET => list_service_principals(app, request),
+            POST => create_service_principal(app, request),
+        ),
+        [key] => {
+            let key = sp_key(key);
+            by_method!(method,
+                GET => get_service_principal(app, request, &key),
+                PATCH => update_service_principal(app, request, &key),
+                DELETE => delete_service_principal(app, &key),
+            )
+        }
+        [_, other, ..] => Err(GraphError::segment_not_found(other)),
+    }
+}
+
+/// Page size of the listing: the directory refuses a `$top` above the maximum.
+pub static PAGING: Paging = Paging::new("servicePrincipals", 100, 999);
+
+pub(super) fn list_service_principals(
+    app: &App,
+    request: &GraphRequest,
+) -> Result<Response, GraphError> {
+    list_visible(
+        app,
+        request,
+        &PAGING,
+        "servicePrincipals",
+        &SERVICE_PRINCIPAL,
+        service_principals,
+    )
+}
+
+pub(super) fn get_service_principal(
+    app: &App,
+    request: &GraphRequest,
+    key: &SpKey,
+) -> Result<Response, GraphError> {
+    let select = crate::graph::odata::parse_select(
+        request.query.select.as_deref(),
+        &SERVICE_PRINCIPAL,
+        &[],
+    )?;
+    let found = app
+        .store
+        .read(|tenant| find_sp(app, tenant, key))
+        .ok_or_else(|| sp_not_found(key))?;
+    Ok(collection::entity_response(
+        app,
+        request,
+        StatusCode::OK,
+        "servicePrincipals/$entity",
+        crate::graph::odata::apply_select(&plain(&found), select.as_deref()),
+    ))
+}
+
+pub(super) fn create_service_principal(
+    app: &App,
+    request: &GraphRequest,
+) -> Result<Response, GraphError> {
+    let body = request.json_object()?;
+    let given = directory_properties(&SERVICE_PRINCIPAL, &body, &[])?;
+    let app_id = given
+        .get("appId")
+        .and_then(Value::as_str)
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| required("appId", "ServicePrincipal"))?
+        .to_ascii_lowercase();
+    let known = seed::FIRST_PARTY_APPS
+        .iter()
+        .find(|(known, _, _)| known.eq_ignore_ascii_case(&app_id))
+        .map(|(_, name, _)| ((*name).to_owned(), seed::MICROSOFT_TENANT_ID.to_owned()))
+        .or_else(|| {
+            app.config.client_id.eq_ignore_ascii_case(&app_id).then(|| {
+                (
+                    "autopilot-lab client".to_owned(),
+                    app.config.tenant_id.clone(),
+                )
+            })
+        });
+    let Some((name, owner_tenant)) = known else {
+        return Err(GraphError::directory_bad_request(format!(
+            "The appId '{app_id}' of the service principal does not reference a valid application object."
+        )));
+    };
+    let id = Uuid::new_v4().to_string();
+    let mut sp = seed::service_principal(&id, &app_id, &name, &owner_tenant);
+    if let Some(map) = sp.as_object_mut() {
+        for (property, value) in &given {
+            if property != "appId" {
+                map.insert(property.clone(), value.clone());
+            }
+        }
+    }
+    app.store.write(|tenant| {
+        let exists = tenant
+            .service_principals
+            .values()
+            .any(|sp| collection::str_of(sp, "appId").eq_ignore_ascii_case(&app_id));
+        if exists {
+            return Err(GraphError::new(
+                StatusCode::CONFLICT,
+                "Request_MultipleObjectsWithSameKeyValue",
+                "Another object with the same value for property servicePrincipalNames already exists.",
+            ));
+        }
+        tenant.service_principals.insert(id.clone(), sp.clone());
+        Ok(())
+    })?;
+    app.replication.created(
+        &id,
+        Duration::from_millis(app.settings.get().replication_delay_ms),
+    );
+    tracing::info!(%id, %app_id, "service principal created");
+    Ok(collection::created_response(
+        app,
+        request,
+        "servicePrincipals/$entity",
+        &format!("servicePrincipals/{id}"),
+        plain(&sp),
+    ))
+}
+
+pub(super) fn update_service_principal(
+    app: &App,
+    request: &GraphRequest,
+    key: &SpKey,
+) -> Result<Response, GraphError> {
+    let body = request.json_object()?;
+    let given = directory_properties(&SERVICE_PRINCIPAL, &body, &[])?;
+    if given.contains_key("appId") {
+        return Err(GraphError::directory_bad_request(
+            "Property 'appId' is read-only and cannot be set.",
+        ));
+    }
+    let updated = app.store.write(|tenant| {
+        let found = find_sp(app, tenant, key).ok_or_else(|| sp_not_found(key))?;
+        let id = collection::str_of(&found, "id").to_owned();
+        let mut merged = found.as_object().cloned().unwrap_or_default();
+        merged.extend(given);
+        let merged = Value::Object(merged);
+        tenant.service_principals.insert(id, merged.clone());
+        Ok::<_, GraphError>(merged)
+    })?;
+    Ok(collection::patched_response(
+        app,
+        request,
+        "servicePrincipals/$entity",
+        plain(&updated),
+    ))
+}
+
+pub(super) fn delete_service_principal(app: &App, key: &SpKey) -> Result<Response, GraphError> {
+    app.store.write(|tenant| {
+        let found = find_sp(app, tenant, key).ok_or_else(|| sp_not_found(key))?;
+        let id = collection::str_of(&found, "id").to_owned();
+        tenant.service_principals.remove(&id);
+        for owners in tenant.lab.group_owners.values_mut() {
+            owners.retain(|o| *o != id);
+        }
+        tenant
+            .lab
+            .group_owners
+            .retain(|_, owners| !owners.is_empty());
+        Ok::<_, GraphError>(())
+    })?;
+    Ok(no_content())
+}

@@ -1,0 +1,110 @@
+//! `/users` and `/directoryObjects`: read-only views of the seeded users and of any directory
+//! object by id.
+
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+use serde_json::Value;
+
+use super::{DIRECTORY_OBJECT, directory_object, list_visible, plain, users};
+use crate::app::App;
+use crate::errors::GraphError;
+use crate::graph::collection::{self, Paging};
+use crate::graph::schema::{Kind, Property, StructuredType};
+use crate::graph::{GraphRequest, method_not_allowed};
+use crate::store::Tenant;
+
+/// The user properties the lab keeps (users are seeded and read-only).
+pub static USER: StructuredType = StructuredType {
+    name: "user",
+    base: Some(&DIRECTORY_OBJECT),
+    is_abstract: false,
+    properties: &[
+        Property::read_only("businessPhones", Kind::StringCollection, false),
+        Property::read_only("displayName", Kind::String, true),
+        Property::read_only("givenName", Kind::String, true),
+        Property::read_only("jobTitle", Kind::String, true),
+        Property::read_only("mail", Kind::String, true),
+        Property::read_only("mobilePhone", Kind::String, true),
+        Property::read_only("officeLocation", Kind::String, true),
+        Property::read_only("preferredLanguage", Kind::String, true),
+        Property::read_only("surname", Kind::String, true),
+        Property::read_only("userPrincipalName", Kind::String, true),
+    ],
+    navigations: &["memberOf", "ownedObjects"],
+};
+
+/// Page size of the listing: the directory refuses a `$top` above the maximum.
+pub static PAGING: Paging = Paging::new("users", 100, 999);
+
+/// Routes the segments after `users` (seeded, read-only).
+pub fn route_users(
+    app: &App,
+    request: &GraphRequest,
+    rest: &[String],
+) -> Result<Response, GraphError> {
+    match rest {
+        [] => match request.method {
+            // Seeded users never wait for replication: every one is visible.
+            Method::GET => list_visible(app, request, &PAGING, "users", &USER, users),
+            _ => Err(method_not_allowed(&["GET"])),
+        },
+        [key] => match request.method {
+            Method::GET => {
+                let select =
+                    crate::graph::odata::parse_select(request.query.select.as_deref(), &USER, &[])?;
+                let found = app
+                    .store
+                    .read(|tenant| find_user(tenant, key).cloned())
+                    .ok_or_else(|| GraphError::directory_not_found(key))?;
+                Ok(collection::entity_response(
+                    app,
+                    request,
+                    StatusCode::OK,
+                    "users/$entity",
+                    crate::graph::odata::apply_select(&plain(&found), select.as_deref()),
+                ))
+            }
+            _ => Err(method_not_allowed(&["GET"])),
+        },
+        [_, other, ..] => Err(GraphError::segment_not_found(other)),
+    }
+}
+
+/// A user by object id or user principal name.
+pub fn find_user<'t>(tenant: &'t Tenant, key: &str) -> Option<&'t Value> {
+    tenant.users.get(key).or_else(|| {
+        tenant
+            .users
+            .values()
+            .find(|u| collection::str_of(u, "userPrincipalName").eq_ignore_ascii_case(key))
+    })
+}
+
+/// Routes the segments after `directoryObjects`: `GET /directoryObjects/{id}` answers any
+/// group, service principal or user, with its `@odata.type`.
+pub fn route_directory_objects(
+    app: &App,
+    request: &GraphRequest,
+    rest: &[String],
+) -> Result<Response, GraphError> {
+    match rest {
+        [id] => match request.method {
+            Method::GET => {
+                let found = app
+                    .store
+                    .read(|tenant| directory_object(app, tenant, id).cloned())
+                    .ok_or_else(|| GraphError::directory_not_found(id))?;
+                Ok(collection::entity_response(
+                    app,
+                    request,
+                    StatusCode::OK,
+                    "directoryObjects/$entity",
+                    found,
+                ))
+            }
+            _ => Err(method_not_allowed(&["GET"])),
+        },
+        [] => Err(method_not_allowed(&[])),
+        [_, other, ..] => Err(GraphError::segment_not_found(other)),
+    }
+}

@@ -1,0 +1,258 @@
+//! The token endpoint and the bearer check in front of Graph.
+
+use std::time::Duration;
+
+use crate::common::{CONFIGS, GRAPH_SCOPE, Lab, assert_graph_error, expect, read};
+use autopilot_lab::LabConfig;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+async fn token_request(lab: &Lab, tenant: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
+    let url = format!("{}/{tenant}/oauth2/v2.0/token", lab.info().login_url);
+    read(lab.http.post(url).form(form).send().await.unwrap()).await
+}
+
+fn good_form(lab: &Lab) -> Vec<(&'static str, String)> {
+    vec![
+        ("grant_type", "client_credentials".to_owned()),
+        ("client_id", lab.info().client_id.clone()),
+        ("client_secret", lab.info().client_secret.clone()),
+        ("scope", GRAPH_SCOPE.to_owned()),
+    ]
+}
+
+fn with(
+    form: &[(&'static str, String)],
+    key: &str,
+    value: Option<&str>,
+) -> Vec<(&'static str, String)> {
+    let mut out: Vec<_> = form.iter().filter(|(k, _)| *k != key).cloned().collect();
+    if let Some(value) = value {
+        let key = form
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(k, _)| *k)
+            .unwrap();
+        out.push((key, value.to_owned()));
+    }
+    out
+}
+
+fn as_refs<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    form.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// Asserts Entra's error body.
+fn assert_entra_error(body: &Value, error: &str, code: u64) {
+    assert_eq!(body["error"], error, "{body}");
+    assert_eq!(body["error_codes"], serde_json::json!([code]), "{body}");
+    let description = body["error_description"].as_str().unwrap();
+    assert!(
+        description.starts_with(&format!("AADSTS{code}: ")),
+        "{description}"
+    );
+    assert!(description.contains("Trace ID: "), "{description}");
+    for field in ["timestamp", "trace_id", "correlation_id"] {
+        assert!(body[field].is_string(), "{field} missing: {body}");
+    }
+    assert!(uuid::Uuid::parse_str(body["trace_id"].as_str().unwrap()).is_ok());
+}
+
+#[tokio::test]
+async fn client_credentials_issue_a_bearer_token_that_graph_accepts() {
+    let lab = Lab::start().await;
+    let tenant = lab.info().tenant_id.clone();
+    let (status, body) = token_request(&lab, &tenant, &as_refs(&good_form(&lab))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 3599);
+    assert_eq!(body["ext_expires_in"], 3599);
+    let token = body["access_token"].as_str().unwrap();
+    assert_eq!(token.split('.').count(), 3, "JWT-like token: {token}");
+
+    let response = lab
+        .http
+        .get(lab.url(CONFIGS))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn token_endpoint_failures_look_like_entra() {
+    let lab = Lab::start().await;
+    let tenant = lab.info().tenant_id.clone();
+    let good = good_form(&lab);
+
+    let (status, body) = token_request(
+        &lab,
+        &tenant,
+        &as_refs(&with(&good, "client_secret", Some("wrong"))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_entra_error(&body, "invalid_client", 7000215);
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("Invalid client secret provided")
+    );
+
+    let (status, body) = token_request(
+        &lab,
+        "11111111-1111-1111-1111-111111111111",
+        &as_refs(&good),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_entra_error(&body, "invalid_request", 90002);
+
+    let (status, body) = token_request(
+        &lab,
+        &tenant,
+        &as_refs(&with(
+            &good,
+            "scope",
+            Some("https://graph.microsoft.com/User.Read"),
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_entra_error(&body, "invalid_scope", 70011);
+
+    let (status, body) = token_request(
+        &lab,
+        &tenant,
+        &as_refs(&with(&good, "grant_type", Some("password"))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_entra_error(&body, "unsupported_grant_type", 70003);
+
+    let (status, body) = token_request(
+        &lab,
+        &tenant,
+        &as_refs(&with(
+            &good,
+            "client_id",
+            Some("22222222-2222-2222-2222-222222222222"),
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_entra_error(&body, "unauthorized_client", 700016);
+
+    let (status, body) =
+        token_request(&lab, &tenant, &as_refs(&with(&good, "client_secret", None))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_entra_error(&body, "invalid_client", 7000218);
+
+    let (status, body) = token_request(&lab, &tenant, &as_refs(&with(&good, "scope", None))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_entra_error(&body, "invalid_request", 900144);
+
+    // A JSON body is not a form: no grant_type.
+    let url = lab.info().token_url();
+    let (status, body) = read(
+        lab.http
+            .post(url)
+            .json(&serde_json::json!({"grant_type": "client_credentials"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_entra_error(&body, "invalid_request", 900144);
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("'grant_type'")
+    );
+
+    // None of these issued a token usable on Graph, and the log saw every attempt.
+    let log = lab.request_log().await;
+    let token_calls = log
+        .iter()
+        .filter(|e| e["path"].as_str().unwrap().ends_with("/oauth2/v2.0/token"))
+        .count();
+    assert_eq!(token_calls, 1 + 8, "{log:?}");
+}
+
+#[tokio::test]
+async fn graph_rejects_missing_and_bad_tokens() {
+    let lab = Lab::start().await;
+
+    let (status, body) = read(lab.http.get(lab.url(CONFIGS)).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_graph_error(
+        &body,
+        "InvalidAuthenticationToken",
+        "Access token is empty.",
+    );
+
+    let response = lab
+        .http
+        .get(lab.url(CONFIGS))
+        .bearer_auth("not-a-token")
+        .header("client-request-id", "3f2c8f0e-1111-4222-8333-444455556666")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers().contains_key("www-authenticate"));
+    assert_eq!(
+        response.headers()["client-request-id"],
+        "3f2c8f0e-1111-4222-8333-444455556666"
+    );
+    let (status, body) = read(response).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_graph_error(
+        &body,
+        "InvalidAuthenticationToken",
+        "Access token validation failure. Invalid audience.",
+    );
+    assert_eq!(
+        body["error"]["innerError"]["client-request-id"],
+        "3f2c8f0e-1111-4222-8333-444455556666"
+    );
+
+    // A token for another resource is refused by Graph.
+    let form = with(
+        &good_form(&lab),
+        "scope",
+        Some("https://management.azure.com/.default"),
+    );
+    let tenant = lab.info().tenant_id.clone();
+    let (status, body) = token_request(&lab, &tenant, &as_refs(&form)).await;
+    assert_eq!(status, StatusCode::OK);
+    let arm_token = body["access_token"].as_str().unwrap();
+    let (status, body) = read(
+        lab.http
+            .get(lab.url(CONFIGS))
+            .bearer_auth(arm_token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_graph_error(&body, "InvalidAuthenticationToken", "Invalid audience");
+}
+
+#[tokio::test]
+async fn expired_tokens_are_refused() {
+    let lab = Lab::start_with(LabConfig {
+        token_lifetime: Duration::from_millis(300),
+        ..LabConfig::default()
+    })
+    .await;
+    let _ = expect(lab.get(CONFIGS).await, StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (status, body) = lab.get(CONFIGS).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_graph_error(&body, "InvalidAuthenticationToken", "token is expired");
+}

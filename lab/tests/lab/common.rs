@@ -1,0 +1,223 @@
+//! Shared helpers: a lab started in-process on 127.0.0.1:0 and a logged-in HTTP client.
+
+use autopilot_lab::{LabConfig, LabHandle, ReadyInfo};
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+
+pub(crate) const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
+
+pub(crate) struct Lab {
+    pub handle: LabHandle,
+    pub http: reqwest::Client,
+    pub token: String,
+}
+
+impl Lab {
+    pub(crate) async fn start() -> Lab {
+        Lab::start_with(LabConfig::default()).await
+    }
+
+    pub(crate) async fn start_with(config: LabConfig) -> Lab {
+        let handle = autopilot_lab::spawn(config).await.expect("lab starts");
+        let http = reqwest::Client::new();
+        let token = fetch_token(&http, handle.info()).await;
+        Lab {
+            handle,
+            http,
+            token,
+        }
+    }
+
+    pub(crate) fn info(&self) -> &ReadyInfo {
+        self.handle.info()
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{}", self.info().graph_url, path)
+    }
+
+    /// A Graph request with the bearer token.
+    pub(crate) async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Response {
+        let mut request = self
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("request is sent")
+    }
+
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, Value) {
+        read(self.call(Method::GET, path, None).await).await
+    }
+
+    pub(crate) async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        read(self.call(Method::POST, path, Some(body)).await).await
+    }
+
+    pub(crate) async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        read(self.call(Method::PATCH, path, Some(body)).await).await
+    }
+
+    pub(crate) async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        read(self.call(Method::DELETE, path, None).await).await
+    }
+
+    pub(crate) async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        read(self.call(Method::PUT, path, Some(body)).await).await
+    }
+
+    /// A control API call (no token).
+    pub(crate) async fn control(
+        &self,
+        method: Method,
+        what: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .http
+            .request(method, self.url(&format!("/_lab/{what}")));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        read(request.send().await.unwrap()).await
+    }
+
+    /// `PUT /_lab/settings`, asserting success.
+    pub(crate) async fn settings(&self, body: Value) -> Value {
+        let (status, body) = self.control(Method::PUT, "settings", Some(body)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    /// `GET /_lab/objects`.
+    pub(crate) async fn objects(&self) -> Value {
+        self.control(Method::GET, "objects", None).await.1
+    }
+
+    /// Creates a domain join configuration and returns its id.
+    pub(crate) async fn create_domain_join(&self, name: &str) -> String {
+        let (status, body) = self.post(CONFIGS, domain_join(name)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// `GET /_lab/requests` (no token).
+    pub(crate) async fn request_log(&self) -> Vec<Value> {
+        let (_, body) = self.control(Method::GET, "requests", None).await;
+        body["requests"].as_array().unwrap().clone()
+    }
+}
+
+pub(crate) const CONFIGS: &str = "/beta/deviceManagement/deviceConfigurations";
+
+pub(crate) async fn fetch_token(http: &reqwest::Client, info: &ReadyInfo) -> String {
+    let response = http
+        .post(info.token_url())
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", info.client_id.as_str()),
+            ("client_secret", info.client_secret.as_str()),
+            ("scope", GRAPH_SCOPE),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+/// Status and JSON body (`null` when the body is empty).
+pub(crate) async fn read(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    };
+    (status, body)
+}
+
+/// A valid create body for a domain join configuration.
+pub(crate) fn domain_join(name: &str) -> Value {
+    json!({
+        "@odata.type": "#microsoft.graph.windowsDomainJoinConfiguration",
+        "displayName": name,
+        "activeDirectoryDomainName": "contoso.com",
+        "computerNameStaticPrefix": "CTS-",
+        "computerNameSuffixRandomCharCount": 8,
+    })
+}
+
+/// Asserts Graph's error body: code, a message containing `needle`, and `innerError` ids.
+pub(crate) fn assert_graph_error(body: &Value, code: &str, needle: &str) {
+    let error = &body["error"];
+    assert_eq!(error["code"], code, "{body}");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains(needle),
+        "message {message:?} lacks {needle:?}"
+    );
+    let inner = &error["innerError"];
+    let date = inner["date"].as_str().unwrap();
+    assert_eq!(date.len(), 19, "date without zone suffix: {date}");
+    assert!(!date.ends_with('Z'));
+    assert!(uuid::Uuid::parse_str(inner["request-id"].as_str().unwrap()).is_ok());
+    assert!(inner["client-request-id"].is_string());
+}
+
+/// The `Retry-After` of a 429, in whole seconds.
+pub(crate) fn retry_after_seconds(response: &Response) -> u64 {
+    response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// Service principal of Microsoft's Intune provisioning client, seeded in every lab.
+pub(crate) const PROVISIONING_SP: &str = "7ab1ab00-0000-4000-8000-00000000e003";
+
+impl Lab {
+    /// Makes the provisioning client an owner of group `id` (`POST /groups/{id}/owners/$ref`).
+    pub(crate) async fn add_provisioning_owner(&self, id: &str) {
+        let (status, body) = self
+            .post(
+                &format!("/v1.0/groups/{id}/owners/$ref"),
+                json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{PROVISIONING_SP}")}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    }
+}
+
+/// Asserts the status of a `(status, body)` answer and returns the body.
+pub(crate) fn expect((status, body): (StatusCode, Value), expected: StatusCode) -> Value {
+    assert_eq!(status, expected, "{body}");
+    body
+}
+
+/// Asserts a 400 with Graph's `BadRequest` error whose message has `needle`.
+pub(crate) fn assert_bad_request((status, body): &(StatusCode, Value), needle: &str) {
+    assert_eq!(*status, StatusCode::BAD_REQUEST, "{body}");
+    assert_graph_error(body, "BadRequest", needle);
+}
+
+/// Asserts that Intune's wrapped message has `needle` in its `Message`.
+pub(crate) fn assert_wrapped_contains(body: &Value, needle: &str) {
+    let inner = wrapped_message(body);
+    let message = inner["Message"].as_str().unwrap();
+    assert!(
+        message.contains(needle),
+        "message {message:?} lacks {needle:?}"
+    );
+}
+
+/// Parses Intune's wrapped message and returns the inner document.
+pub(crate) fn wrapped_message(body: &Value) -> Value {
+    let message = body["error"]["message"].as_str().unwrap();
+    serde_json::from_str(message).unwrap_or_else(|e| panic!("not wrapped ({e}): {message}"))
+}

@@ -1,0 +1,555 @@
+//! `/groups`, `/servicePrincipals`, `/users`, `/directoryObjects`.
+
+use std::time::Duration;
+
+use crate::common::{Lab, PROVISIONING_SP, assert_graph_error, expect};
+use autopilot_lab::LabConfig;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const PROVISIONING_APP: &str = "f1346770-5b25-470b-88bd-d5744ab7952c";
+const ADELE: &str = "7ab1ab00-0000-4000-8000-0000000b0001";
+
+fn security_group(name: &str) -> Value {
+    json!({
+        "displayName": name,
+        "description": "",
+        "mailEnabled": false,
+        "mailNickname": name.to_lowercase(),
+        "securityEnabled": true,
+        "groupTypes": []
+    })
+}
+
+async fn create_group(lab: &Lab, body: Value) -> String {
+    let created = expect(lab.post("/v1.0/groups", body).await, StatusCode::CREATED);
+    created["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn create_security_group_and_read_it_back() {
+    let lab = Lab::start().await;
+    let body = expect(
+        lab.post("/v1.0/groups", security_group("AP-Devices")).await,
+        StatusCode::CREATED,
+    );
+    assert_eq!(
+        body["@odata.context"],
+        format!("{}/v1.0/$metadata#groups/$entity", lab.info().graph_url)
+    );
+    assert!(body.get("@odata.type").is_none());
+    let id = body["id"].as_str().unwrap();
+    assert_eq!(body["groupTypes"], json!([]));
+    assert_eq!(body["securityEnabled"], true);
+    assert_eq!(body["mail"], Value::Null);
+    assert_eq!(body["proxyAddresses"], json!([]));
+    assert!(
+        body["securityIdentifier"]
+            .as_str()
+            .unwrap()
+            .starts_with("S-1-12-1-")
+    );
+    let created = body["createdDateTime"].as_str().unwrap();
+    assert!(created.ends_with('Z') && created.len() == 20, "{created}");
+
+    for version in ["v1.0", "beta"] {
+        let got = expect(
+            lab.get(&format!("/{version}/groups/{id}")).await,
+            StatusCode::OK,
+        );
+        assert_eq!(got["displayName"], "AP-Devices");
+    }
+    let (_, list) = lab
+        .get("/v1.0/groups?$filter=displayName eq 'AP-Devices'&$select=id,displayName")
+        .await;
+    assert_eq!(list["value"].as_array().unwrap().len(), 1);
+    assert!(list["value"][0].get("mailNickname").is_none());
+    let _ = expect(
+        lab.get("/v1.0/groups?$filter=startswith(displayName,'AP-')")
+            .await,
+        StatusCode::OK,
+    );
+
+    let object = expect(
+        lab.get(&format!("/v1.0/directoryObjects/{id}")).await,
+        StatusCode::OK,
+    );
+    assert_eq!(object["@odata.type"], "#microsoft.graph.group");
+}
+
+#[tokio::test]
+async fn group_validation() {
+    let lab = Lab::start().await;
+    for (body, code, needle) in [
+        (
+            {
+                let mut b = security_group("x");
+                b["mailNickname"] = json!("has space");
+                b
+            },
+            "Request_BadRequest",
+            "Invalid value specified for property 'mailNickname' of resource 'Group'.",
+        ),
+        (
+            {
+                let mut b = security_group("x");
+                b.as_object_mut().unwrap().remove("mailNickname");
+                b
+            },
+            "Request_BadRequest",
+            "A value is required for property 'mailNickname' of resource 'Group'.",
+        ),
+        (
+            {
+                let mut b = security_group("x");
+                b.as_object_mut().unwrap().remove("displayName");
+                b
+            },
+            "Request_BadRequest",
+            "A value is required for property 'displayName'",
+        ),
+        (
+            {
+                let mut b = security_group("x");
+                b["mailEnabled"] = json!(true);
+                b
+            },
+            "Request_BadRequest",
+            "does not currently support writes of mail-enabled groups",
+        ),
+        (
+            {
+                let mut b = security_group("x");
+                b["colour"] = json!("blue");
+                b
+            },
+            "Request_BadRequest",
+            "Invalid property 'colour'.",
+        ),
+        (
+            {
+                let mut b = security_group("x");
+                b["createdDateTime"] = json!("2025-01-01T00:00:00Z");
+                b
+            },
+            "Request_BadRequest",
+            "read-only",
+        ),
+        (
+            {
+                let mut b = security_group("x");
+                b["groupTypes"] = json!(["DynamicMembership"]);
+                b
+            },
+            "Request_BadRequest",
+            "membershipRule",
+        ),
+        (
+            {
+                let mut b = security_group("x");
+                b["membershipRule"] = json!("(device.deviceOSType -eq \"Windows\")");
+                b
+            },
+            "Request_BadRequest",
+            "DynamicMembership",
+        ),
+    ] {
+        let (status, error) = lab.post("/v1.0/groups", body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+        assert_graph_error(&error, code, needle);
+    }
+    let (status, error) = lab
+        .get("/v1.0/groups/6f1b5b3e-7c55-4a7e-9a51-2a4c1a4b0c11")
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_graph_error(
+        &error,
+        "Request_ResourceNotFound",
+        "Resource '6f1b5b3e-7c55-4a7e-9a51-2a4c1a4b0c11' does not exist",
+    );
+    let (status, error) = lab.get("/v1.0/groups?$top=1000").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_graph_error(&error, "Request_BadRequest", "Must be between 1 and 999");
+}
+
+#[tokio::test]
+async fn dynamic_group_patch_and_delete() {
+    let lab = Lab::start().await;
+    let mut body = security_group("AP-All");
+    body["groupTypes"] = json!(["DynamicMembership"]);
+    body["membershipRule"] = json!(r#"(device.devicePhysicalIDs -any (_ -contains "[ZTDID]"))"#);
+    let created = expect(lab.post("/beta/groups", body).await, StatusCode::CREATED);
+    assert_eq!(created["membershipRuleProcessingState"], "On");
+    let id = created["id"].as_str().unwrap();
+
+    expect(
+        lab.patch(
+            &format!("/beta/groups/{id}"),
+            json!({"membershipRuleProcessingState": "Paused", "description": "paused"}),
+        )
+        .await,
+        StatusCode::NO_CONTENT,
+    );
+    let (_, got) = lab.get(&format!("/beta/groups/{id}")).await;
+    assert_eq!(got["membershipRuleProcessingState"], "Paused");
+    assert_eq!(got["description"], "paused");
+
+    let (status, error) = lab
+        .patch(
+            &format!("/beta/groups/{id}"),
+            json!({"mailNickname": "a:b"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_graph_error(&error, "Request_BadRequest", "mailNickname");
+
+    // Static again: the rule goes away.
+    expect(
+        lab.patch(&format!("/beta/groups/{id}"), json!({"groupTypes": []}))
+            .await,
+        StatusCode::NO_CONTENT,
+    );
+    let (_, got) = lab.get(&format!("/beta/groups/{id}")).await;
+    assert_eq!(got["membershipRule"], Value::Null);
+
+    expect(
+        lab.delete(&format!("/beta/groups/{id}")).await,
+        StatusCode::NO_CONTENT,
+    );
+    let (status, _) = lab.delete(&format!("/beta/groups/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// Graph lists owners the caller may not read as limited objects: `@odata.type` and `id`, every
+/// other property null. Application.Read.All shows service principals whole, Directory.Read.All
+/// both kinds.
+#[tokio::test]
+async fn owners_the_caller_may_not_read_are_limited_objects() {
+    async fn owners_seen_with(roles: &[&str]) -> Vec<Value> {
+        let lab = Lab::start_with(LabConfig {
+            roles: Some(roles.iter().map(|r| r.to_string()).collect()),
+            ..LabConfig::default()
+        })
+        .await;
+        let id = create_group(&lab, security_group("AP-Limited")).await;
+        for owner in [PROVISIONING_SP, ADELE] {
+            let reference = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{owner}")});
+            let (status, body) = lab
+                .post(&format!("/v1.0/groups/{id}/owners/$ref"), reference)
+                .await;
+            assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        }
+        let owners = expect(
+            lab.get(&format!("/v1.0/groups/{id}/owners")).await,
+            StatusCode::OK,
+        );
+        owners["value"].as_array().cloned().unwrap_or_default()
+    }
+
+    let limited = owners_seen_with(&["Group.ReadWrite.All"]).await;
+    assert_eq!(limited.len(), 2, "{limited:?}");
+    for owner in &limited {
+        assert!(owner["id"].is_string(), "{owner}");
+        assert!(owner["@odata.type"].is_string(), "{owner}");
+        assert_eq!(owner["displayName"], Value::Null, "{owner}");
+    }
+    assert_eq!(limited[0]["appId"], Value::Null, "{limited:?}");
+
+    let apps = owners_seen_with(&["Group.ReadWrite.All", "Application.Read.All"]).await;
+    assert_eq!(apps[0]["appId"], PROVISIONING_APP, "{apps:?}");
+    assert_eq!(apps[1]["displayName"], Value::Null, "{apps:?}");
+
+    let all = owners_seen_with(&["Group.ReadWrite.All", "Directory.Read.All"]).await;
+    assert_eq!(all[0]["appId"], PROVISIONING_APP, "{all:?}");
+    assert!(all[1]["displayName"].is_string(), "{all:?}");
+}
+
+#[tokio::test]
+async fn owners_add_list_remove() {
+    let lab = Lab::start().await;
+    let id = create_group(&lab, security_group("AP-Owned")).await;
+    let reference = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{PROVISIONING_SP}")});
+    let (status, body) = lab
+        .post(&format!("/v1.0/groups/{id}/owners/$ref"), reference.clone())
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, error) = lab
+        .post(&format!("/v1.0/groups/{id}/owners/$ref"), reference)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_graph_error(
+        &error,
+        "Request_BadRequest",
+        "One or more added object references already exist for the following modified properties: 'owners'.",
+    );
+    expect(
+        lab.post(
+            &format!("/v1.0/groups/{id}/owners/$ref"),
+            json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/users/{ADELE}")}),
+        )
+        .await,
+        StatusCode::NO_CONTENT,
+    );
+    let (status, error) = lab
+        .post(
+            &format!("/v1.0/groups/{id}/owners/$ref"),
+            json!({"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/11111111-2222-4333-8444-555555555555"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_graph_error(
+        &error,
+        "Request_ResourceNotFound",
+        "11111111-2222-4333-8444-555555555555",
+    );
+    let (status, _) = lab
+        .post(
+            &format!("/v1.0/groups/{id}/owners/$ref"),
+            json!({"@odata.id": "not a url"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let owners = expect(
+        lab.get(&format!("/v1.0/groups/{id}/owners")).await,
+        StatusCode::OK,
+    );
+    assert!(
+        owners["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("#directoryObjects")
+    );
+    let owners = owners["value"].as_array().unwrap();
+    assert_eq!(owners.len(), 2);
+    assert_eq!(
+        owners[0]["@odata.type"],
+        "#microsoft.graph.servicePrincipal"
+    );
+    assert_eq!(owners[0]["appId"], PROVISIONING_APP);
+    assert_eq!(owners[1]["@odata.type"], "#microsoft.graph.user");
+
+    expect(
+        lab.delete(&format!("/v1.0/groups/{id}/owners/{PROVISIONING_SP}/$ref"))
+            .await,
+        StatusCode::NO_CONTENT,
+    );
+    let (status, _) = lab
+        .delete(&format!("/v1.0/groups/{id}/owners/{PROVISIONING_SP}/$ref"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // The last owner, a user, stays.
+    let (status, error) = lab
+        .delete(&format!("/v1.0/groups/{id}/owners/{ADELE}/$ref"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_graph_error(&error, "Request_BadRequest", "at least one owner");
+
+    // owners@odata.bind at creation.
+    let mut body = security_group("AP-Bound");
+    body["owners@odata.bind"] = json!([format!(
+        "https://graph.microsoft.com/v1.0/directoryObjects/{PROVISIONING_SP}"
+    )]);
+    let bound = create_group(&lab, body).await;
+    let (_, owners) = lab.get(&format!("/v1.0/groups/{bound}/owners")).await;
+    assert_eq!(owners["value"][0]["id"], PROVISIONING_SP);
+    let mut body = security_group("AP-Bad");
+    body["owners@odata.bind"] = json!([
+        "https://graph.microsoft.com/v1.0/directoryObjects/11111111-2222-4333-8444-555555555555"
+    ]);
+    let (status, error) = lab.post("/v1.0/groups", body).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_graph_error(&error, "Request_BadRequest", "does not exist");
+}
+
+#[tokio::test]
+async fn service_principals_by_app_id_and_create() {
+    let lab = Lab::start().await;
+    let path = format!("/v1.0/servicePrincipals(appId='{PROVISIONING_APP}')");
+    let sp = expect(lab.get(&path).await, StatusCode::OK);
+    assert_eq!(sp["id"], PROVISIONING_SP);
+    assert_eq!(sp["displayName"], "Intune Provisioning Client");
+    assert!(
+        sp["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("#servicePrincipals/$entity")
+    );
+    let (_, list) = lab
+        .get(&format!(
+            "/v1.0/servicePrincipals?$filter=appId eq '{PROVISIONING_APP}'&$select=id,appId,displayName"
+        ))
+        .await;
+    assert_eq!(list["value"].as_array().unwrap().len(), 1);
+
+    let (status, error) = lab
+        .post(
+            "/v1.0/servicePrincipals",
+            json!({"appId": PROVISIONING_APP}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_graph_error(
+        &error,
+        "Request_MultipleObjectsWithSameKeyValue",
+        "already exists",
+    );
+    let (status, error) = lab
+        .post(
+            "/v1.0/servicePrincipals",
+            json!({"appId": "11111111-2222-4333-8444-555555555555"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_graph_error(
+        &error,
+        "Request_BadRequest",
+        "does not reference a valid application",
+    );
+    let (status, _) = lab.post("/v1.0/servicePrincipals", json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Delete by alternate key, then create again.
+    expect(lab.delete(&path).await, StatusCode::NO_CONTENT);
+    let (status, error) = lab.get(&path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(error["error"]["code"], "Request_ResourceNotFound");
+    let created = expect(
+        lab.post(
+            "/beta/servicePrincipals",
+            json!({"appId": PROVISIONING_APP}),
+        )
+        .await,
+        StatusCode::CREATED,
+    );
+    assert_ne!(created["id"], PROVISIONING_SP);
+    assert_eq!(created["appId"], PROVISIONING_APP);
+}
+
+#[tokio::test]
+async fn without_provisioning_client_flag() {
+    let lab = Lab::start_with(LabConfig {
+        without_provisioning_client: true,
+        ..LabConfig::default()
+    })
+    .await;
+    let (status, _) = lab
+        .get(&format!(
+            "/v1.0/servicePrincipals(appId='{PROVISIONING_APP}')"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let _ = expect(
+        lab.post(
+            "/v1.0/servicePrincipals",
+            json!({"appId": PROVISIONING_APP}),
+        )
+        .await,
+        StatusCode::CREATED,
+    );
+}
+
+#[tokio::test]
+async fn replication_delay_hides_new_objects() {
+    let lab = Lab::start().await;
+    lab.settings(json!({"replication_delay_ms": 400})).await;
+    let id = create_group(&lab, security_group("AP-Slow")).await;
+    let (status, error) = lab.get(&format!("/v1.0/groups/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_graph_error(&error, "Request_ResourceNotFound", &id);
+    let (_, list) = lab.get("/v1.0/groups").await;
+    assert_eq!(list["value"], json!([]));
+    let (status, _) = lab
+        .post(
+            &format!("/v1.0/groups/{id}/owners/$ref"),
+            json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{PROVISIONING_SP}")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _ = expect(lab.get(&format!("/v1.0/groups/{id}")).await, StatusCode::OK);
+    lab.add_provisioning_owner(&id).await;
+}
+
+#[tokio::test]
+async fn users_are_seeded() {
+    let lab = Lab::start().await;
+    let list = expect(lab.get("/v1.0/users").await, StatusCode::OK);
+    assert_eq!(list["value"].as_array().unwrap().len(), 3);
+    let user = expect(
+        lab.get("/v1.0/users/adele.vance@autopilotlab.onmicrosoft.com")
+            .await,
+        StatusCode::OK,
+    );
+    assert_eq!(user["id"], ADELE);
+    let (status, _) = lab.get("/v1.0/users/nobody@example.com").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Writing users needs User.ReadWrite.All, which the lab does not grant.
+    let (status, error) = lab.post("/v1.0/users", json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_graph_error(
+        &error,
+        "Authorization_RequestDenied",
+        "Insufficient privileges",
+    );
+    let (_, page) = lab.get("/v1.0/users?$top=2").await;
+    assert_eq!(page["value"].as_array().unwrap().len(), 2);
+    assert!(page["@odata.nextLink"].is_string());
+}
+
+#[tokio::test]
+async fn organization_is_the_tenant_with_its_default_domain() {
+    let lab = Lab::start().await;
+    let tenant = lab.info().tenant_id.clone();
+    for version in ["v1.0", "beta"] {
+        let body = expect(
+            lab.get(&format!("/{version}/organization")).await,
+            StatusCode::OK,
+        );
+        let organizations = body["value"].as_array().unwrap();
+        assert_eq!(organizations.len(), 1, "{body}");
+        let organization = &organizations[0];
+        assert_eq!(organization["id"], json!(tenant));
+        let domains = organization["verifiedDomains"].as_array().unwrap();
+        let default: Vec<&Value> = domains.iter().filter(|d| d["isDefault"] == true).collect();
+        assert_eq!(default.len(), 1, "{body}");
+        assert_eq!(default[0]["name"], "autopilotlab.onmicrosoft.com");
+
+        let one = expect(
+            lab.get(&format!("/{version}/organization/{tenant}")).await,
+            StatusCode::OK,
+        );
+        assert_eq!(one["id"], json!(tenant));
+        assert!(
+            one["@odata.context"]
+                .as_str()
+                .unwrap()
+                .ends_with("#organization/$entity")
+        );
+    }
+    let (status, body) = lab
+        .get("/v1.0/organization/00000000-0000-0000-0000-000000000000")
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, _) = lab.post("/v1.0/organization", json!({})).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn organization_needs_a_directory_or_organization_role() {
+    let lab = Lab::start_with(LabConfig {
+        roles: Some(vec!["Group.Read.All".into()]),
+        ..LabConfig::default()
+    })
+    .await;
+    let (status, body) = lab.get("/v1.0/organization").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_graph_error(&body, "Authorization_RequestDenied", "privileges");
+
+    let lab = Lab::start_with(LabConfig {
+        roles: Some(vec!["Organization.Read.All".into()]),
+        ..LabConfig::default()
+    })
+    .await;
+    expect(lab.get("/v1.0/organization").await, StatusCode::OK);
+}

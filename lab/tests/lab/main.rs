@@ -1,0 +1,23 @@
+//! The lab's integration tests, one binary (as ripgrep does): one link step instead of one per
+//! file. `common` holds the helpers: a lab started in-process and a logged-in client.
+// Tests may unwrap and expect: a failure is the test's answer.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+mod assertions;
+mod auth;
+mod batch;
+mod binary;
+mod configuration_policies;
+mod conformance;
+mod control;
+mod deployment_profiles;
+mod device_configurations;
+mod device_identities;
+mod directory;
+mod enrollment_configurations;
+mod faults;
+mod permissions;
+mod persistence;
+mod throttling;
