@@ -30,6 +30,40 @@ pub struct Payload {
     pub schema: Option<Value>,
 }
 
+impl Payload {
+    /// A body of type `T`, its schema derived from `T` (see [`schema_of`]).
+    pub fn of<T: JsonSchema>(
+        name: &'static str,
+        method: &'static str,
+        path: impl Into<String>,
+        purpose: &'static str,
+    ) -> Payload {
+        Payload::with_schema(name, method, path, purpose, Some(schema_of::<T>()))
+    }
+
+    /// An action posted without a body.
+    pub fn bodiless(name: &'static str, path: impl Into<String>, purpose: &'static str) -> Payload {
+        Payload::with_schema(name, "POST", path, purpose, None)
+    }
+
+    /// A body with the schema given.
+    pub fn with_schema(
+        name: &'static str,
+        method: &'static str,
+        path: impl Into<String>,
+        purpose: &'static str,
+        schema: Option<Value>,
+    ) -> Payload {
+        Payload {
+            name,
+            method,
+            path: path.into(),
+            purpose,
+            schema,
+        }
+    }
+}
+
 /// Every payload, in a stable order: each resource's and data source's
 /// declarations (their `registration.rs`), in the registry's order.
 pub fn payloads() -> Vec<Payload> {

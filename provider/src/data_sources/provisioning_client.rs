@@ -159,14 +159,16 @@ impl DataSource<GraphClient> for ProvisioningClientData {
 /// The body the data source sends: it creates the provisioning client's
 /// service principal in a tenant that lacks it.
 pub fn payloads() -> Vec<crate::payloads::Payload> {
-    use crate::payloads::{Payload, path, schema_of};
-    vec![Payload {
-        name: "provisioning-client-create",
-        method: "POST",
-        path: path(crate::graph::ApiVersion::V1, COLLECTION),
-        purpose: "autopilot_group with provisioning_client_owner, in a tenant without the Intune Provisioning Client",
-        schema: Some(schema_of::<NewServicePrincipal<'static>>()),
-    }]
+    let path = crate::payloads::path(crate::graph::ApiVersion::V1, COLLECTION);
+    let purpose = "autopilot_group with provisioning_client_owner, in a tenant without the Intune Provisioning Client";
+    vec![
+        crate::payloads::Payload::of::<NewServicePrincipal<'static>>(
+            "provisioning-client-create",
+            "POST",
+            path,
+            purpose,
+        ),
+    ]
 }
 
 #[cfg(test)]

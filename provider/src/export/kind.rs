@@ -37,6 +37,34 @@ pub struct ExportKind {
     pub list: for<'a> fn(&'a GraphClient) -> Listing<'a>,
 }
 
+impl ExportKind {
+    /// A declaration; see the fields.
+    pub const fn new(
+        name: &'static str,
+        resource_type: &'static str,
+        fallback_name: &'static str,
+        group_id_attributes: &'static [&'static str],
+        list: for<'a> fn(&'a GraphClient) -> Listing<'a>,
+    ) -> ExportKind {
+        ExportKind {
+            name,
+            resource_type,
+            fallback_name,
+            group_id_attributes,
+            list,
+        }
+    }
+}
+
+/// A [`Listing`] from a Graph listing: `keep` turns each item into the
+/// object to export, or `None` for one no resource manages.
+pub fn listed<'a, T: Send + 'a>(
+    items: impl Future<Output = Result<Vec<T>, GraphError>> + Send + 'a,
+    keep: impl Fn(T) -> Option<Listed> + Send + 'a,
+) -> Listing<'a> {
+    Box::pin(async move { Ok(items.await?.into_iter().filter_map(keep).collect()) })
+}
+
 /// A kind of exported object: one resource's export declaration.
 #[derive(Clone, Copy)]
 pub struct Kind(&'static ExportKind);

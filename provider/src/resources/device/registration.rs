@@ -8,17 +8,12 @@ use crate::devices::graph::{
 };
 use crate::export::{ExportKind, Listed, Listing};
 use crate::graph::{ApiVersion, GraphClient, GraphError};
-use crate::payloads::{Payload, path, schema_of};
+use crate::payloads::{Payload, path};
 
 /// Registered devices, one `autopilot_device` each (also those an
 /// `autopilot_device_csv` registered).
-pub const EXPORT: ExportKind = ExportKind {
-    name: "devices",
-    resource_type: "autopilot_device",
-    fallback_name: "device",
-    group_id_attributes: &[],
-    list: list_for_export,
-};
+#[rustfmt::skip]
+pub const EXPORT: ExportKind = ExportKind::new("devices", "autopilot_device", "device", &[], list_for_export);
 
 fn list_for_export(client: &GraphClient) -> Listing<'_> {
     Box::pin(async move {
@@ -45,41 +40,13 @@ fn list_for_export(client: &GraphClient) -> Listing<'_> {
 pub fn payloads() -> Vec<Payload> {
     let imported = path(VERSION, IMPORTED);
     let identity = format!("{}/{{id}}", path(VERSION, IDENTITIES));
-    vec![
-        Payload {
-            name: "device-import-one",
-            method: "POST",
-            path: imported,
-            purpose: "autopilot_device create",
-            schema: Some(schema_of::<ImportPayload<'static>>()),
-        },
-        Payload {
-            name: "device-assign-user",
-            method: "POST",
-            path: format!("{identity}/assignUserToDevice"),
-            purpose: "autopilot_device assigned_user_principal_name",
-            schema: Some(schema_of::<AssignUser<'static>>()),
-        },
-        Payload {
-            name: "device-unassign-user",
-            method: "POST",
-            path: format!("{identity}/unassignUserFromDevice"),
-            purpose: "autopilot_device assigned_user_principal_name removed",
-            schema: None,
-        },
-        Payload {
-            name: "device-update-properties",
-            method: "POST",
-            path: format!("{identity}/updateDeviceProperties"),
-            purpose: "autopilot_device and autopilot_device_csv group_tag and display_name",
-            schema: Some(schema_of::<DeviceProperties>()),
-        },
-        Payload {
-            name: "device-sync",
-            method: "POST",
-            path: path(ApiVersion::Beta, SYNC),
-            purpose: "autopilot_device and autopilot_device_csv, after writing a group tag, display name or user (Autopilot shows them after a sync)",
-            schema: None,
-        },
-    ]
+    #[rustfmt::skip]
+    let bodies = vec![
+        Payload::of::<ImportPayload<'static>>("device-import-one", "POST", imported, "autopilot_device create"),
+        Payload::of::<AssignUser<'static>>("device-assign-user", "POST", format!("{identity}/assignUserToDevice"), "autopilot_device assigned_user_principal_name"),
+        Payload::bodiless("device-unassign-user", format!("{identity}/unassignUserFromDevice"), "autopilot_device assigned_user_principal_name removed"),
+        Payload::of::<DeviceProperties>("device-update-properties", "POST", format!("{identity}/updateDeviceProperties"), "autopilot_device and autopilot_device_csv group_tag and display_name"),
+        Payload::bodiless("device-sync", path(ApiVersion::Beta, SYNC), "autopilot_device and autopilot_device_csv, after writing a group tag, display name or user (Autopilot shows them after a sync)"),
+    ];
+    bodies
 }

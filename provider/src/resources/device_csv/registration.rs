@@ -4,7 +4,7 @@
 //! `autopilot_device`'s, declared there).
 
 use crate::devices::graph::{IMPORTED, ImportAction, VERSION};
-use crate::payloads::{Payload, path, schema_of};
+use crate::payloads::{Payload, path};
 use crate::registry::Export;
 
 /// A CSV's devices are exported as `autopilot_device` resources.
@@ -14,11 +14,12 @@ pub const EXPORT: Export = Export::Covered {
 
 /// The bodies only `autopilot_device_csv` sends.
 pub fn payloads() -> Vec<Payload> {
-    vec![Payload {
-        name: "device-import",
-        method: "POST",
-        path: format!("{}/import", path(VERSION, IMPORTED)),
-        purpose: "autopilot_device_csv create and new rows, in chunks",
-        schema: Some(schema_of::<ImportAction<'static>>()),
-    }]
+    let import = format!("{}/import", path(VERSION, IMPORTED));
+    let purpose = "autopilot_device_csv create and new rows, in chunks";
+    vec![Payload::of::<ImportAction<'static>>(
+        "device-import",
+        "POST",
+        import,
+        purpose,
+    )]
 }

@@ -3,20 +3,15 @@
 
 use serde::Deserialize;
 
-use crate::export::{ExportKind, Listed, Listing};
+use crate::export::{ExportKind, Listed, Listing, listed};
 use crate::graph::{ApiVersion, GraphClient};
-use crate::payloads::{Payload, path, schema_of};
+use crate::payloads::{Payload, path};
 
 use super::{AssignBody, COLLECTION, DomainJoinConfiguration, ODATA_TYPE};
 
 /// Domain join profiles: the device configurations of their type.
-pub const EXPORT: ExportKind = ExportKind {
-    name: "domain_join_profiles",
-    resource_type: "autopilot_domain_join_profile",
-    fallback_name: "domain_join",
-    group_id_attributes: &["include_group_ids", "exclude_group_ids"],
-    list: list_for_export,
-};
+#[rustfmt::skip]
+pub const EXPORT: ExportKind = ExportKind::new("domain_join_profiles", "autopilot_domain_join_profile", "domain_join", &["include_group_ids", "exclude_group_ids"], list_for_export);
 
 /// A device configuration as the listing needs it.
 #[derive(Deserialize)]
@@ -30,41 +25,21 @@ struct Named {
 }
 
 fn list_for_export(client: &GraphClient) -> Listing<'_> {
-    Box::pin(async move {
-        Ok(client
-            .list::<Named>(ApiVersion::Beta, COLLECTION)
-            .await?
-            .into_iter()
-            .filter(|c| c.odata_type.as_deref() == Some(ODATA_TYPE))
-            .map(|c| Listed::named(c.id, c.display_name))
-            .collect())
+    listed(client.list::<Named>(ApiVersion::Beta, COLLECTION), |c| {
+        let ours = c.odata_type.as_deref() == Some(ODATA_TYPE);
+        ours.then(|| Listed::named(c.id, c.display_name))
     })
 }
 
 /// The bodies `autopilot_domain_join_profile` sends.
 pub fn payloads() -> Vec<Payload> {
     let configs = path(ApiVersion::Beta, COLLECTION);
-    vec![
-        Payload {
-            name: "domain-join-profile-create",
-            method: "POST",
-            path: configs.clone(),
-            purpose: "autopilot_domain_join_profile create",
-            schema: Some(schema_of::<DomainJoinConfiguration>()),
-        },
-        Payload {
-            name: "domain-join-profile-update",
-            method: "PATCH",
-            path: format!("{configs}/{{id}}"),
-            purpose: "autopilot_domain_join_profile update",
-            schema: Some(schema_of::<DomainJoinConfiguration>()),
-        },
-        Payload {
-            name: "domain-join-profile-assign",
-            method: "POST",
-            path: format!("{configs}/{{id}}/assign"),
-            purpose: "autopilot_domain_join_profile assignments (the whole list)",
-            schema: Some(schema_of::<AssignBody>()),
-        },
-    ]
+    let config = format!("{configs}/{{id}}");
+    #[rustfmt::skip]
+    let bodies = vec![
+        Payload::of::<DomainJoinConfiguration>("domain-join-profile-create", "POST", &configs, "autopilot_domain_join_profile create"),
+        Payload::of::<DomainJoinConfiguration>("domain-join-profile-update", "PATCH", &config, "autopilot_domain_join_profile update"),
+        Payload::of::<AssignBody>("domain-join-profile-assign", "POST", format!("{config}/assign"), "autopilot_domain_join_profile assignments (the whole list)"),
+    ];
+    bodies
 }
