@@ -15,6 +15,7 @@
 //! assert!(write_requests(&lab).len() > 0);
 //! ```
 
+pub mod checks;
 pub mod devices;
 pub mod generate;
 pub mod interrupt;

@@ -7,6 +7,9 @@
 
 use std::collections::BTreeSet;
 
+use acceptance_tests::checks::{
+    assert_props, assert_rejected, assignment_targets, state_values, targets, the_only,
+};
 use acceptance_tests::devices::set_faults;
 use acceptance_tests::{Lab, Request, Terraform, provider_warnings, show_requests, write_requests};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
@@ -88,7 +91,7 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
     tf.write_config(CREATE);
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let state = state_values(&tf);
+    let state = state_values(&tf, ADDR);
     let id = string_attr(&state, "id");
     assert!(!id.is_empty(), "empty id in state: {state}");
     for (name, value) in [
@@ -107,7 +110,7 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
     );
     assert!(!string_attr(&state, "created_date_time").is_empty());
 
-    let profile = the_only_profile(&lab);
+    let profile = the_only(&lab, PROFILES, None);
     assert_eq!(profile["id"], json!(id));
     assert_eq!(profile["@odata.type"], json!(ENTRA));
     assert_props(
@@ -134,7 +137,7 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
             ("userType", json!("standard")),
         ],
     );
-    assert_eq!(assignments(&lab, &id), targets(&[G1], &[G2], false));
+    assert_eq!(assignment_targets(&lab, &format!("{PROFILES}/{id}/assignments")), targets(&[G1], &[G2], false));
 
     // A plan right after apply is empty and writes nothing.
     lab.clear_requests();
@@ -177,7 +180,7 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         "the unchanged exclusion is never deleted:\n{}",
         show_requests(&writes)
     );
-    let profile = the_only_profile(&lab);
+    let profile = the_only(&lab, PROFILES, None);
     assert_eq!(profile["id"], json!(id), "an update keeps the object");
     assert_props(
         &profile,
@@ -187,7 +190,7 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         profile["outOfBoxExperienceSetting"]["eulaHidden"],
         json!(false)
     );
-    assert_eq!(assignments(&lab, &id), targets(&[G3], &[G2], false));
+    assert_eq!(assignment_targets(&lab, &format!("{PROFILES}/{id}/assignments")), targets(&[G3], &[G2], false));
     tf.assert_no_changes();
 
     // Drift of a property: shows up in the plan, apply repairs it.
@@ -203,7 +206,7 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
     assert_no_writes(&lab, "a plan showing drift");
     tf.apply();
     assert_props(
-        &the_only_profile(&lab),
+        &the_only(&lab, PROFILES, None),
         &[("description", json!("Corporate laptops, wave 2"))],
     );
     tf.assert_no_changes();
@@ -218,7 +221,7 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         .assert_contains("include_group_ids")
         .assert_contains(G4);
     tf.apply();
-    assert_eq!(assignments(&lab, &id), targets(&[G3], &[G2], false));
+    assert_eq!(assignment_targets(&lab, &format!("{PROFILES}/{id}/assignments")), targets(&[G3], &[G2], false));
     tf.assert_no_changes();
 
     // join_type forces a replacement: a new hybrid profile, the old one (and its assignments) gone.
@@ -230,8 +233,8 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         .assert_contains("Plan: 1 to add, 0 to change, 1 to destroy");
     tf.apply()
         .assert_contains("1 added, 0 changed, 1 destroyed");
-    let profile = the_only_profile(&lab);
-    let hybrid_id = string_attr(&state_values(&tf), "id");
+    let profile = the_only(&lab, PROFILES, None);
+    let hybrid_id = string_attr(&state_values(&tf, ADDR), "id");
     assert_ne!(hybrid_id, id, "a replacement has a new id");
     assert_eq!(profile["id"], json!(hybrid_id));
     assert_eq!(profile["@odata.type"], json!(HYBRID));
@@ -239,7 +242,7 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         profile["hybridAzureADJoinSkipConnectivityCheck"],
         json!(true)
     );
-    assert_eq!(assignments(&lab, &hybrid_id), targets(&[G3], &[G2], false));
+    assert_eq!(assignment_targets(&lab, &format!("{PROFILES}/{hybrid_id}/assignments")), targets(&[G3], &[G2], false));
     tf.assert_no_changes();
 
     // Deleted outside Terraform (assignments first, as Intune requires): a planned re-create.
@@ -253,10 +256,10 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         .assert_contains("Plan: 1 to add, 0 to change, 0 to destroy");
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let new_id = string_attr(&state_values(&tf), "id");
+    let new_id = string_attr(&state_values(&tf, ADDR), "id");
     assert_ne!(new_id, hybrid_id);
-    assert_eq!(the_only_profile(&lab)["id"], json!(new_id));
-    assert_eq!(assignments(&lab, &new_id), targets(&[G3], &[G2], false));
+    assert_eq!(the_only(&lab, PROFILES, None)["id"], json!(new_id));
+    assert_eq!(assignment_targets(&lab, &format!("{PROFILES}/{new_id}/assignments")), targets(&[G3], &[G2], false));
     tf.assert_no_changes();
 
     // Destroy: assignments, then the profile.
@@ -319,7 +322,7 @@ resource "autopilot_deployment_profile" "x" {
     tf.import(ADDR, &id)
         .success()
         .assert_contains("Import successful");
-    let state = state_values(&tf);
+    let state = state_values(&tf, ADDR);
     assert_eq!(state["id"], json!(id), "{state}");
     assert_eq!(state["join_type"], json!("hybrid"), "{state}");
     assert_eq!(set_attr(&state, "include_group_ids"), set(&[G1]), "{state}");
@@ -379,7 +382,7 @@ fn valid_profile_plans_a_create_without_writing() {
 
 #[test]
 fn name_template_longer_than_15_is_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"entra\"\n  device_name_template = \"CONTOSO-%RAND:9%\""),
         "device_name_template",
         &["15"],
@@ -388,7 +391,7 @@ fn name_template_longer_than_15_is_rejected() {
 
 #[test]
 fn name_template_with_invalid_character_is_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"entra\"\n  device_name_template = \"CORP_%SERIAL%\""),
         "device_name_template",
         &["letters, digits and hyphens"],
@@ -397,7 +400,7 @@ fn name_template_with_invalid_character_is_rejected() {
 
 #[test]
 fn name_template_of_digits_only_is_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"entra\"\n  device_name_template = \"2024%RAND:4%\""),
         "device_name_template",
         &["digits"],
@@ -406,7 +409,7 @@ fn name_template_of_digits_only_is_rejected() {
 
 #[test]
 fn malformed_macro_is_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"entra\"\n  device_name_template = \"CORP-%RAND%\""),
         "device_name_template",
         &["%RAND:x%"],
@@ -415,7 +418,7 @@ fn malformed_macro_is_rejected() {
 
 #[test]
 fn name_template_with_hybrid_is_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"hybrid\"\n  device_name_template = \"CORP-%SERIAL%\""),
         "device_name_template",
         &["domain join profile"],
@@ -424,7 +427,7 @@ fn name_template_with_hybrid_is_rejected() {
 
 #[test]
 fn self_deploying_hybrid_is_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"hybrid\"\n  deployment_mode = \"self_deploying\""),
         "deployment_mode",
         &["Entra join"],
@@ -433,7 +436,7 @@ fn self_deploying_hybrid_is_rejected() {
 
 #[test]
 fn exclusions_with_all_devices_are_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl(&format!(
             "  join_type = \"entra\"\n  all_devices = true\n  exclude_group_ids = [\"{G2}\"]"
         )),
@@ -444,7 +447,7 @@ fn exclusions_with_all_devices_are_rejected() {
 
 #[test]
 fn skip_connectivity_check_with_entra_is_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl(
             "  join_type = \"entra\"\n  hybrid_azure_ad_join_skip_connectivity_check = true",
         ),
@@ -455,17 +458,17 @@ fn skip_connectivity_check_with_entra_is_rejected() {
 
 #[test]
 fn unknown_enum_values_are_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"entra\"\n  device_type = \"toaster\""),
         "device_type",
         &["windows_pc"],
     );
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"domain\""),
         "join_type",
         &["entra"],
     );
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"entra\"\n  user_type = \"guest\""),
         "user_type",
         &["standard"],
@@ -474,7 +477,7 @@ fn unknown_enum_values_are_rejected() {
 
 #[test]
 fn invalid_locale_is_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"entra\"\n  locale = \"english\""),
         "locale",
         &["en-US"],
@@ -483,7 +486,7 @@ fn invalid_locale_is_rejected() {
 
 #[test]
 fn names_and_descriptions_intune_refuses_are_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         r#"
 resource "autopilot_deployment_profile" "x" {
   display_name = "Entra join - Sales"
@@ -493,7 +496,7 @@ resource "autopilot_deployment_profile" "x" {
         "display_name",
         &["'-'", "letters, digits, spaces and", "Entra join Sales"],
     );
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"entra\"\n  description = \"Sales laptops (pilot)\""),
         "description",
         &["! # % ^ * ( ) - + = ; ' < >", "Sales laptops pilot"],
@@ -502,7 +505,7 @@ resource "autopilot_deployment_profile" "x" {
 
 #[test]
 fn user_type_on_a_self_deploying_profile_is_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl(
             "  join_type = \"entra\"\n  deployment_mode = \"self_deploying\"\n  user_type = \"standard\"",
         ),
@@ -513,7 +516,7 @@ fn user_type_on_a_self_deploying_profile_is_rejected() {
 
 #[test]
 fn an_empty_locale_is_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"entra\"\n  locale = \"\""),
         "locale",
         &["os-default"],
@@ -542,9 +545,9 @@ resource "autopilot_deployment_profile" "x" {{
     tf.write_config(&config("self_deploying"));
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let state = state_values(&tf);
+    let state = state_values(&tf, ADDR);
     assert!(state["user_type"].is_null(), "{state}");
-    let oobe = &the_only_profile(&lab)["outOfBoxExperienceSetting"];
+    let oobe = &the_only(&lab, PROFILES, None)["outOfBoxExperienceSetting"];
     assert_eq!(oobe["deviceUsageType"], json!("shared"), "{oobe}");
     assert!(oobe.get("userType").is_none(), "{oobe}");
     tf.assert_no_changes();
@@ -552,9 +555,9 @@ resource "autopilot_deployment_profile" "x" {{
     tf.write_config(&config("user_driven"));
     tf.apply()
         .assert_contains("0 added, 1 changed, 0 destroyed");
-    assert_eq!(state_values(&tf)["user_type"], json!("standard"));
+    assert_eq!(state_values(&tf, ADDR)["user_type"], json!("standard"));
     assert_eq!(
-        the_only_profile(&lab)["outOfBoxExperienceSetting"]["userType"],
+        the_only(&lab, PROFILES, None)["outOfBoxExperienceSetting"]["userType"],
         json!("standard")
     );
     tf.assert_no_changes();
@@ -562,7 +565,7 @@ resource "autopilot_deployment_profile" "x" {{
     tf.write_config(&config("self_deploying"));
     tf.apply()
         .assert_contains("0 added, 1 changed, 0 destroyed");
-    assert!(state_values(&tf)["user_type"].is_null());
+    assert!(state_values(&tf, ADDR)["user_type"].is_null());
     tf.assert_no_changes();
 }
 
@@ -619,29 +622,6 @@ fn short_serial_part_is_a_warning() {
     );
     assert!(out.diagnostics().contains("serial"), "{out}");
     assert_no_writes(&lab, "a plan with a warning");
-}
-
-/// Plans `hcl` against a fresh lab: exit 1, the output names `attribute`, the diagnostics say
-/// each of `words` (case-insensitive), and nothing was written to the tenant.
-#[track_caller]
-fn assert_rejected_at_plan(hcl: &str, attribute: &str, words: &[&str]) {
-    let lab = Lab::start();
-    let tf = Terraform::new(&lab);
-    tf.write_config(hcl);
-    let out = tf.plan().expect_code(1);
-    out.assert_contains("Error").assert_not_contains("panic");
-    assert!(
-        out.text().contains(attribute),
-        "the error should name {attribute}\n{out}"
-    );
-    let said = out.diagnostics().to_lowercase();
-    for word in words {
-        assert!(
-            said.contains(&word.to_lowercase()),
-            "the error should say {word:?}\n{out}"
-        );
-    }
-    assert_no_writes(&lab, "a plan of an invalid configuration");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -770,32 +750,12 @@ fn create_profile(lab: &Lab, odata_type: &str, name: &str, groups: &[&str]) -> S
     id
 }
 
-#[track_caller]
-fn state_values(tf: &Terraform) -> Value {
-    tf.resource_values(ADDR)
-        .unwrap_or_else(|| panic!("{ADDR} is not in the state: {:?}", tf.state_addresses()))
-}
-
 /// Every profile, read through Graph.
 fn profiles(lab: &Lab) -> Vec<Value> {
     lab.graph_get(PROFILES)["value"]
         .as_array()
         .cloned()
         .unwrap_or_default()
-}
-
-#[track_caller]
-fn the_only_profile(lab: &Lab) -> Value {
-    let all = profiles(lab);
-    assert_eq!(all.len(), 1, "expected exactly one profile: {all:#?}");
-    all[0].clone()
-}
-
-#[track_caller]
-fn assert_props(object: &Value, expected: &[(&str, Value)]) {
-    for (name, value) in expected {
-        assert_eq!(&object[*name], value, "property {name} of {object:#}");
-    }
 }
 
 fn assignment_list(lab: &Lab, id: &str) -> Vec<Value> {
@@ -810,30 +770,4 @@ fn assignment_ids(lab: &Lab, id: &str) -> Vec<String> {
         .iter()
         .filter_map(|a| a["id"].as_str().map(str::to_string))
         .collect()
-}
-
-/// The assignment targets of a profile as `include <group>` / `exclude <group>` / `all devices`.
-fn assignments(lab: &Lab, id: &str) -> BTreeSet<String> {
-    assignment_list(lab, id)
-        .iter()
-        .map(|a| {
-            let target = &a["target"];
-            let group = target["groupId"].as_str().unwrap_or_default();
-            match target["@odata.type"].as_str().unwrap_or_default() {
-                GROUP_TARGET => format!("include {group}"),
-                "#microsoft.graph.exclusionGroupAssignmentTarget" => format!("exclude {group}"),
-                "#microsoft.graph.allDevicesAssignmentTarget" => "all devices".to_string(),
-                _ => format!("unexpected {target}"),
-            }
-        })
-        .collect()
-}
-
-fn targets(include: &[&str], exclude: &[&str], all_devices: bool) -> BTreeSet<String> {
-    let mut set: BTreeSet<String> = include.iter().map(|g| format!("include {g}")).collect();
-    set.extend(exclude.iter().map(|g| format!("exclude {g}")));
-    if all_devices {
-        set.insert("all devices".to_string());
-    }
-    set
 }

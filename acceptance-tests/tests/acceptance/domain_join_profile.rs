@@ -3,6 +3,9 @@
 
 use std::collections::BTreeSet;
 
+use acceptance_tests::checks::{
+    self, RejectedAt, assert_props, assignment_targets, state_values, targets, the_only,
+};
 use acceptance_tests::{Lab, Terraform, show_requests, write_requests};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
 use serde_json::{Value, json};
@@ -52,7 +55,7 @@ fn lifecycle_create_update_drift_recreate_destroy() {
     tf.write_config(CREATE);
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let state = state_values(&tf);
+    let state = state_values(&tf, ADDR);
     let id = string_attr(&state, "id");
     assert!(!id.is_empty(), "empty id in state: {state}");
     assert_eq!(
@@ -75,7 +78,7 @@ fn lifecycle_create_update_drift_recreate_destroy() {
         "{state}"
     );
 
-    let profile = the_only_profile(&lab);
+    let profile = the_only(&lab, CONFIGS, Some(ODATA_TYPE));
     assert_eq!(profile["id"], json!(id));
     assert_props(
         &profile,
@@ -91,7 +94,7 @@ fn lifecycle_create_update_drift_recreate_destroy() {
             ("computerNameSuffixRandomCharCount", json!(11)),
         ],
     );
-    assert_eq!(assignments(&lab, &id), targets(&[G1], &[G2], false));
+    assert_eq!(assignment_targets(&lab, &format!("{CONFIGS}/{id}/assignments")), targets(&[G1], &[G2], false));
 
     // A plan right after apply is empty and writes nothing.
     lab.clear_requests();
@@ -109,15 +112,15 @@ fn lifecycle_create_update_drift_recreate_destroy() {
         .assert_not_contains("forces replacement");
     tf.apply()
         .assert_contains("0 added, 1 changed, 0 destroyed");
-    let profile = the_only_profile(&lab);
+    let profile = the_only(&lab, CONFIGS, Some(ODATA_TYPE));
     assert_eq!(profile["id"], json!(id), "an update must keep the object");
     assert_props(
         &profile,
         &[("description", json!("Hybrid join for Contoso, wave 2"))],
     );
-    assert_eq!(assignments(&lab, &id), targets(&[G3], &[G2], false));
+    assert_eq!(assignment_targets(&lab, &format!("{CONFIGS}/{id}/assignments")), targets(&[G3], &[G2], false));
     assert_eq!(
-        set_attr(&state_values(&tf), "include_group_ids"),
+        set_attr(&state_values(&tf, ADDR), "include_group_ids"),
         set(&[G3])
     );
     tf.assert_no_changes();
@@ -135,7 +138,7 @@ fn lifecycle_create_update_drift_recreate_destroy() {
     assert_no_writes(&lab, "a plan showing drift");
     tf.apply();
     assert_props(
-        &the_only_profile(&lab),
+        &the_only(&lab, CONFIGS, Some(ODATA_TYPE)),
         &[("description", json!("Hybrid join for Contoso, wave 2"))],
     );
     tf.assert_no_changes();
@@ -149,7 +152,7 @@ fn lifecycle_create_update_drift_recreate_destroy() {
     plan.assert_contains("include_group_ids")
         .assert_contains(G4);
     tf.apply();
-    assert_eq!(assignments(&lab, &id), targets(&[G3], &[G2], false));
+    assert_eq!(assignment_targets(&lab, &format!("{CONFIGS}/{id}/assignments")), targets(&[G3], &[G2], false));
     tf.assert_no_changes();
 
     // Deleted outside Terraform: the plan recreates it, it does not fail.
@@ -159,15 +162,15 @@ fn lifecycle_create_update_drift_recreate_destroy() {
         .assert_contains("Plan: 1 to add, 0 to change, 0 to destroy");
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let profile = the_only_profile(&lab);
-    let new_id = string_attr(&state_values(&tf), "id");
+    let profile = the_only(&lab, CONFIGS, Some(ODATA_TYPE));
+    let new_id = string_attr(&state_values(&tf, ADDR), "id");
     assert_ne!(new_id, id, "the recreated object has a new id");
     assert_eq!(profile["id"], json!(new_id));
     assert_props(
         &profile,
         &[("description", json!("Hybrid join for Contoso, wave 2"))],
     );
-    assert_eq!(assignments(&lab, &new_id), targets(&[G3], &[G2], false));
+    assert_eq!(assignment_targets(&lab, &format!("{CONFIGS}/{new_id}/assignments")), targets(&[G3], &[G2], false));
     tf.assert_no_changes();
 
     // Destroy.
@@ -227,7 +230,7 @@ resource "autopilot_domain_join_profile" "x" {
         .success()
         .assert_contains("Import successful");
 
-    let state = state_values(&tf);
+    let state = state_values(&tf, ADDR);
     assert_eq!(state["id"], json!(id), "{state}");
     assert_eq!(set_attr(&state, "include_group_ids"), set(&[G5]), "{state}");
     assert_eq!(
@@ -239,7 +242,7 @@ resource "autopilot_domain_join_profile" "x" {
 
     tf.assert_no_changes();
     assert_no_writes(&lab, "import followed by a plan");
-    assert_eq!(the_only_profile(&lab)["id"], json!(id));
+    assert_eq!(the_only(&lab, CONFIGS, Some(ODATA_TYPE))["id"], json!(id));
 }
 
 #[test]
@@ -375,22 +378,11 @@ resource "autopilot_domain_join_profile" "x" {
 #[track_caller]
 fn assert_rejected_at_plan(resource_hcl: &str, attributes: &[&str], rule: &[&[&str]]) {
     let lab = Lab::start();
-    let tf = Terraform::new(&lab);
-    tf.write_config(resource_hcl);
-    let out = tf.plan().expect_code(1);
-    out.assert_contains("Error").assert_not_contains("panic");
-    assert!(
-        attributes.iter().any(|a| out.text().contains(a)),
-        "the error should name {attributes:?}\n{out}"
-    );
-    let said = out.diagnostics().to_lowercase();
-    for group in rule {
-        assert!(
-            group.iter().any(|w| said.contains(&w.to_lowercase())),
-            "the error should state the rule (one of {group:?})\n{out}"
-        );
-    }
-    assert_no_writes(&lab, "a plan of an invalid configuration");
+    let rejected = RejectedAt {
+        attributes,
+        rule_words: rule,
+    };
+    checks::assert_rejected_at_plan(&lab, resource_hcl, rejected);
     let objects = lab.objects("deviceConfigurations");
     assert!(
         objects.is_empty(),
@@ -400,69 +392,6 @@ fn assert_rejected_at_plan(resource_hcl: &str, attributes: &[&str], rule: &[&[&s
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
-
-#[track_caller]
-fn state_values(tf: &Terraform) -> Value {
-    tf.resource_values(ADDR).unwrap_or_else(|| {
-        panic!(
-            "{ADDR} is not in the state:\n{}",
-            tf.state_addresses().join("\n")
-        )
-    })
-}
-
-/// The single domain join configuration in the lab; panics if there are none or several.
-#[track_caller]
-fn the_only_profile(lab: &Lab) -> Value {
-    let all = lab.objects("deviceConfigurations");
-    let profiles: Vec<&Value> = all
-        .iter()
-        .filter(|o| o["@odata.type"] == json!(ODATA_TYPE))
-        .collect();
-    assert!(
-        profiles.len() == 1 && all.len() == 1,
-        "expected exactly one deviceConfiguration, a windowsDomainJoinConfiguration; the lab holds {all:#?}"
-    );
-    profiles[0].clone()
-}
-
-#[track_caller]
-fn assert_props(object: &Value, expected: &[(&str, Value)]) {
-    for (name, value) in expected {
-        assert_eq!(&object[*name], value, "property {name} of {object:#}");
-    }
-}
-
-/// The assignment targets of a device configuration, read through Graph, as
-/// `include <group>` / `exclude <group>` / `all devices`.
-#[track_caller]
-fn assignments(lab: &Lab, id: &str) -> BTreeSet<String> {
-    let body = lab.graph_get(&format!("{CONFIGS}/{id}/assignments"));
-    body["value"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no value array in {body}"))
-        .iter()
-        .map(|a| {
-            let target = &a["target"];
-            let group = target["groupId"].as_str().unwrap_or_default();
-            match target["@odata.type"].as_str().unwrap_or_default() {
-                "#microsoft.graph.groupAssignmentTarget" => format!("include {group}"),
-                "#microsoft.graph.exclusionGroupAssignmentTarget" => format!("exclude {group}"),
-                "#microsoft.graph.allDevicesAssignmentTarget" => "all devices".to_string(),
-                _ => format!("unexpected {target}"),
-            }
-        })
-        .collect()
-}
-
-fn targets(include: &[&str], exclude: &[&str], all_devices: bool) -> BTreeSet<String> {
-    let mut set: BTreeSet<String> = include.iter().map(|g| format!("include {g}")).collect();
-    set.extend(exclude.iter().map(|g| format!("exclude {g}")));
-    if all_devices {
-        set.insert("all devices".to_string());
-    }
-    set
-}
 
 /// A group id known only after apply, next to a literal one: the set is
 /// partly unknown at plan time and must plan and apply cleanly.
@@ -486,7 +415,7 @@ resource "autopilot_domain_join_profile" "x" {
     );
     tf.apply()
         .assert_contains("2 added, 0 changed, 0 destroyed");
-    let state = state_values(&tf);
+    let state = state_values(&tf, ADDR);
     let included: BTreeSet<String> = state["include_group_ids"]
         .as_array()
         .map(|ids| {
