@@ -22,6 +22,7 @@ pub mod interrupt;
 pub mod lab;
 pub mod paths;
 pub mod process;
+pub mod seeding;
 pub mod terraform;
 pub mod values;
 

@@ -5,8 +5,6 @@
 //! (a second All devices profile is an error; the domain join profile's hybrid lint).
 //! Every test owns its lab and its working directory, so they run in parallel.
 
-use std::collections::BTreeSet;
-
 use acceptance_tests::checks::{
     assert_props, assert_rejected, assignment_targets, state_values, targets, the_only,
 };
@@ -137,7 +135,10 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
             ("userType", json!("standard")),
         ],
     );
-    assert_eq!(assignment_targets(&lab, &format!("{PROFILES}/{id}/assignments")), targets(&[G1], &[G2], false));
+    assert_eq!(
+        assignment_targets(&lab, &format!("{PROFILES}/{id}/assignments")),
+        targets(&[G1], &[G2], false)
+    );
 
     // A plan right after apply is empty and writes nothing.
     lab.clear_requests();
@@ -190,7 +191,10 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         profile["outOfBoxExperienceSetting"]["eulaHidden"],
         json!(false)
     );
-    assert_eq!(assignment_targets(&lab, &format!("{PROFILES}/{id}/assignments")), targets(&[G3], &[G2], false));
+    assert_eq!(
+        assignment_targets(&lab, &format!("{PROFILES}/{id}/assignments")),
+        targets(&[G3], &[G2], false)
+    );
     tf.assert_no_changes();
 
     // Drift of a property: shows up in the plan, apply repairs it.
@@ -221,7 +225,10 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         .assert_contains("include_group_ids")
         .assert_contains(G4);
     tf.apply();
-    assert_eq!(assignment_targets(&lab, &format!("{PROFILES}/{id}/assignments")), targets(&[G3], &[G2], false));
+    assert_eq!(
+        assignment_targets(&lab, &format!("{PROFILES}/{id}/assignments")),
+        targets(&[G3], &[G2], false)
+    );
     tf.assert_no_changes();
 
     // join_type forces a replacement: a new hybrid profile, the old one (and its assignments) gone.
@@ -242,7 +249,10 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         profile["hybridAzureADJoinSkipConnectivityCheck"],
         json!(true)
     );
-    assert_eq!(assignment_targets(&lab, &format!("{PROFILES}/{hybrid_id}/assignments")), targets(&[G3], &[G2], false));
+    assert_eq!(
+        assignment_targets(&lab, &format!("{PROFILES}/{hybrid_id}/assignments")),
+        targets(&[G3], &[G2], false)
+    );
     tf.assert_no_changes();
 
     // Deleted outside Terraform (assignments first, as Intune requires): a planned re-create.
@@ -259,7 +269,10 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
     let new_id = string_attr(&state_values(&tf, ADDR), "id");
     assert_ne!(new_id, hybrid_id);
     assert_eq!(the_only(&lab, PROFILES, None)["id"], json!(new_id));
-    assert_eq!(assignment_targets(&lab, &format!("{PROFILES}/{new_id}/assignments")), targets(&[G3], &[G2], false));
+    assert_eq!(
+        assignment_targets(&lab, &format!("{PROFILES}/{new_id}/assignments")),
+        targets(&[G3], &[G2], false)
+    );
     tf.assert_no_changes();
 
     // Destroy: assignments, then the profile.

@@ -8,7 +8,7 @@ use acceptance_tests::checks::{
 };
 use acceptance_tests::{Lab, Terraform, show_requests, write_requests};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const ADDR: &str = "autopilot_domain_join_profile.x";
 const ODATA_TYPE: &str = "#microsoft.graph.windowsDomainJoinConfiguration";
@@ -94,7 +94,10 @@ fn lifecycle_create_update_drift_recreate_destroy() {
             ("computerNameSuffixRandomCharCount", json!(11)),
         ],
     );
-    assert_eq!(assignment_targets(&lab, &format!("{CONFIGS}/{id}/assignments")), targets(&[G1], &[G2], false));
+    assert_eq!(
+        assignment_targets(&lab, &format!("{CONFIGS}/{id}/assignments")),
+        targets(&[G1], &[G2], false)
+    );
 
     // A plan right after apply is empty and writes nothing.
     lab.clear_requests();
@@ -118,7 +121,10 @@ fn lifecycle_create_update_drift_recreate_destroy() {
         &profile,
         &[("description", json!("Hybrid join for Contoso, wave 2"))],
     );
-    assert_eq!(assignment_targets(&lab, &format!("{CONFIGS}/{id}/assignments")), targets(&[G3], &[G2], false));
+    assert_eq!(
+        assignment_targets(&lab, &format!("{CONFIGS}/{id}/assignments")),
+        targets(&[G3], &[G2], false)
+    );
     assert_eq!(
         set_attr(&state_values(&tf, ADDR), "include_group_ids"),
         set(&[G3])
@@ -152,7 +158,10 @@ fn lifecycle_create_update_drift_recreate_destroy() {
     plan.assert_contains("include_group_ids")
         .assert_contains(G4);
     tf.apply();
-    assert_eq!(assignment_targets(&lab, &format!("{CONFIGS}/{id}/assignments")), targets(&[G3], &[G2], false));
+    assert_eq!(
+        assignment_targets(&lab, &format!("{CONFIGS}/{id}/assignments")),
+        targets(&[G3], &[G2], false)
+    );
     tf.assert_no_changes();
 
     // Deleted outside Terraform: the plan recreates it, it does not fail.
@@ -170,7 +179,10 @@ fn lifecycle_create_update_drift_recreate_destroy() {
         &profile,
         &[("description", json!("Hybrid join for Contoso, wave 2"))],
     );
-    assert_eq!(assignment_targets(&lab, &format!("{CONFIGS}/{new_id}/assignments")), targets(&[G3], &[G2], false));
+    assert_eq!(
+        assignment_targets(&lab, &format!("{CONFIGS}/{new_id}/assignments")),
+        targets(&[G3], &[G2], false)
+    );
     tf.assert_no_changes();
 
     // Destroy.

@@ -106,7 +106,10 @@ fn lifecycle_create_update_priority_drift_recreate_destroy() {
     assert_eq!(esp["installProgressTimeoutInMinutes"], json!(120));
     assert_eq!(esp["allowDeviceUseOnInstallFailure"], json!(true));
     assert_eq!(esp["selectedMobileAppIds"], json!([APP]));
-    assert_eq!(assignment_targets(&lab, &format!("{CONFIGS}/{id}/assignments")), set(&[&format!("include {G3}")]));
+    assert_eq!(
+        assignment_targets(&lab, &format!("{CONFIGS}/{id}/assignments")),
+        set(&[&format!("include {G3}")])
+    );
     tf.assert_no_changes();
 
     // Priority: another ESP made in the portal takes 2; ours moves to 2 with setPriority.
@@ -161,7 +164,10 @@ fn lifecycle_create_update_priority_drift_recreate_destroy() {
         .assert_contains(G4)
         .assert_contains(G3);
     tf.apply();
-    assert_eq!(assignment_targets(&lab, &format!("{CONFIGS}/{id}/assignments")), set(&[&format!("include {G3}")]));
+    assert_eq!(
+        assignment_targets(&lab, &format!("{CONFIGS}/{id}/assignments")),
+        set(&[&format!("include {G3}")])
+    );
     tf.assert_no_changes();
 
     // Deleted outside Terraform: a planned re-create.
