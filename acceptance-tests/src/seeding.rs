@@ -1,5 +1,6 @@
 //! What tests seed in a lab through Graph, as an administrator in the portal would: the lab's
-//! seeded ids and the settings of a user-driven device preparation policy.
+//! seeded ids, group ids for configurations and the settings of a user-driven device preparation
+//! policy.
 
 use serde_json::{Value, json};
 
@@ -11,6 +12,14 @@ pub const VPN_APP: &str = "7ab1ab00-0000-4000-8000-0000000a0001";
 pub const TIME_ZONE_SCRIPT: &str = "7ab1ab00-0000-4000-8000-0000000c0001";
 /// The template of user-driven device preparation policies.
 pub const USER_DRIVEN_TEMPLATE: &str = "80d33118-b7b4-40d8-b15f-81be745e053f_1";
+
+/// Group object ids for configurations that only name groups (the lab accepts any GUID as an
+/// assignment target).
+pub const G1: &str = "11111111-1111-4111-8111-111111111111";
+pub const G2: &str = "22222222-2222-4222-8222-222222222222";
+pub const G3: &str = "33333333-3333-4333-8333-333333333333";
+pub const G4: &str = "44444444-4444-4444-8444-444444444444";
+pub const G5: &str = "55555555-5555-4555-8555-555555555555";
 
 /// The choices of a user-driven device preparation policy that tests vary.
 #[derive(Debug, Clone, Copy)]

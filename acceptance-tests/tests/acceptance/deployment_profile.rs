@@ -9,6 +9,7 @@ use acceptance_tests::checks::{
     assert_props, assert_rejected, assignment_targets, state_values, targets, the_only,
 };
 use acceptance_tests::devices::set_faults;
+use acceptance_tests::seeding::{G1, G2, G3, G4};
 use acceptance_tests::{Lab, Request, Terraform, provider_warnings, show_requests, write_requests};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
 use serde_json::{Value, json};
@@ -20,49 +21,35 @@ const HYBRID: &str = "#microsoft.graph.activeDirectoryWindowsAutopilotDeployment
 const ASSIGNMENT: &str = "#microsoft.graph.windowsAutopilotDeploymentProfileAssignment";
 const GROUP_TARGET: &str = "#microsoft.graph.groupAssignmentTarget";
 
-const G1: &str = "11111111-1111-4111-8111-111111111111";
-const G2: &str = "22222222-2222-4222-8222-222222222222";
-const G3: &str = "33333333-3333-4333-8333-333333333333";
-const G4: &str = "44444444-4444-4444-8444-444444444444";
-
-const CREATE: &str = r#"
-resource "autopilot_deployment_profile" "x" {
+/// An Entra join profile; the steps vary its description, the EULA and the included group.
+fn entra_config(description: &str, eula_hidden: bool, include: &str) -> String {
+    format!(
+        r#"
+resource "autopilot_deployment_profile" "x" {{
   display_name                    = "AP UserDriven"
-  description                     = "Corporate laptops"
+  description                     = "{description}"
   join_type                       = "entra"
   device_name_template            = "CORP-%SERIAL%"
   locale                          = "en-US"
   hardware_hash_extraction_enabled = true
   privacy_settings_hidden         = true
-  eula_hidden                     = true
+  eula_hidden                     = {eula_hidden}
   escape_link_hidden              = true
   keyboard_selection_page_skipped = true
   user_type                       = "standard"
-  include_group_ids               = ["11111111-1111-4111-8111-111111111111"]
-  exclude_group_ids               = ["22222222-2222-4222-8222-222222222222"]
+  include_group_ids               = ["{include}"]
+  exclude_group_ids               = ["{G2}"]
+}}
+"#
+    )
 }
-"#;
 
-// CREATE with a new description, G1 swapped for G3, and the EULA shown again.
-const UPDATE: &str = r#"
-resource "autopilot_deployment_profile" "x" {
-  display_name                    = "AP UserDriven"
-  description                     = "Corporate laptops, wave 2"
-  join_type                       = "entra"
-  device_name_template            = "CORP-%SERIAL%"
-  locale                          = "en-US"
-  hardware_hash_extraction_enabled = true
-  privacy_settings_hidden         = true
-  eula_hidden                     = false
-  escape_link_hidden              = true
-  keyboard_selection_page_skipped = true
-  user_type                       = "standard"
-  include_group_ids               = ["33333333-3333-4333-8333-333333333333"]
-  exclude_group_ids               = ["22222222-2222-4222-8222-222222222222"]
+/// The profile as first created.
+fn create_config() -> String {
+    entra_config("Corporate laptops", true, G1)
 }
-"#;
 
-// UPDATE as a hybrid join profile: no name template (the domain join profile names devices).
+// The updated profile as a hybrid join profile: no name template (the domain join profile names devices).
 const HYBRID_CONFIG: &str = r#"
 resource "autopilot_deployment_profile" "x" {
   display_name                                 = "AP UserDriven"
@@ -84,12 +71,23 @@ resource "autopilot_deployment_profile" "x" {
 fn lifecycle_create_update_replace_drift_recreate_destroy() {
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
+    let id = step_create(&tf, &lab);
+    step_a_plan_after_apply_writes_nothing(&tf, &lab);
+    step_update_in_place(&tf, &lab, &id);
+    step_property_drift_is_repaired(&tf, &lab, &id);
+    step_assignment_drift_is_repaired(&tf, &lab, &id);
+    let hybrid_id = step_join_type_replaces(&tf, &lab, &id);
+    step_deleted_outside_terraform_is_recreated(&tf, &lab, &hybrid_id);
+    step_destroy(&tf, &lab);
+}
 
-    // Create.
-    tf.write_config(CREATE);
+/// Create.
+#[track_caller]
+fn step_create(tf: &Terraform, lab: &Lab) -> String {
+    tf.write_config(&create_config());
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let state = state_values(&tf, ADDR);
+    let state = state_values(tf, ADDR);
     let id = string_attr(&state, "id");
     assert!(!id.is_empty(), "empty id in state: {state}");
     for (name, value) in [
@@ -108,7 +106,7 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
     );
     assert!(!string_attr(&state, "created_date_time").is_empty());
 
-    let profile = the_only(&lab, PROFILES, None);
+    let profile = the_only(lab, PROFILES, None);
     assert_eq!(profile["id"], json!(id));
     assert_eq!(profile["@odata.type"], json!(ENTRA));
     assert_props(
@@ -136,17 +134,25 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         ],
     );
     assert_eq!(
-        assignment_targets(&lab, &format!("{PROFILES}/{id}/assignments")),
+        assignment_targets(lab, &format!("{PROFILES}/{id}/assignments")),
         targets(&[G1], &[G2], false)
     );
+    id
+}
 
-    // A plan right after apply is empty and writes nothing.
+/// A plan right after apply is empty and writes nothing.
+#[track_caller]
+fn step_a_plan_after_apply_writes_nothing(tf: &Terraform, lab: &Lab) {
     lab.clear_requests();
     tf.assert_no_changes();
-    assert_no_writes(&lab, "a plan with no changes");
+    assert_no_writes(lab, "a plan with no changes");
+}
 
-    // Update in place: properties and include_group_ids, assignments by difference.
-    tf.write_config(UPDATE);
+/// Update in place: properties and include_group_ids, assignments by difference.
+#[track_caller]
+fn step_update_in_place(tf: &Terraform, lab: &Lab, id: &str) {
+    // A new description, G1 swapped for G3, and the EULA shown again.
+    tf.write_config(&entra_config("Corporate laptops, wave 2", false, G3));
     tf.plan_detailed()
         .expect_code(2)
         .assert_contains("will be updated in-place")
@@ -156,7 +162,7 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
     lab.clear_requests();
     tf.apply()
         .assert_contains("0 added, 1 changed, 0 destroyed");
-    let writes = write_requests(&lab);
+    let writes = write_requests(lab);
     let assignment_writes: Vec<&Request> = writes
         .iter()
         .filter(|r| r.path.to_ascii_lowercase().contains("/assignments"))
@@ -181,7 +187,7 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         "the unchanged exclusion is never deleted:\n{}",
         show_requests(&writes)
     );
-    let profile = the_only(&lab, PROFILES, None);
+    let profile = the_only(lab, PROFILES, None);
     assert_eq!(profile["id"], json!(id), "an update keeps the object");
     assert_props(
         &profile,
@@ -192,12 +198,15 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         json!(false)
     );
     assert_eq!(
-        assignment_targets(&lab, &format!("{PROFILES}/{id}/assignments")),
+        assignment_targets(lab, &format!("{PROFILES}/{id}/assignments")),
         targets(&[G3], &[G2], false)
     );
     tf.assert_no_changes();
+}
 
-    // Drift of a property: shows up in the plan, apply repairs it.
+/// Drift of a property: shows up in the plan, apply repairs it.
+#[track_caller]
+fn step_property_drift_is_repaired(tf: &Terraform, lab: &Lab, id: &str) {
     lab.graph_patch(
         &format!("{PROFILES}/{id}"),
         &json!({"@odata.type": ENTRA, "description": "Edited in the Intune portal"}),
@@ -207,15 +216,18 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         .expect_code(2)
         .assert_contains("Edited in the Intune portal")
         .assert_contains("will be updated in-place");
-    assert_no_writes(&lab, "a plan showing drift");
+    assert_no_writes(lab, "a plan showing drift");
     tf.apply();
     assert_props(
-        &the_only(&lab, PROFILES, None),
+        &the_only(lab, PROFILES, None),
         &[("description", json!("Corporate laptops, wave 2"))],
     );
     tf.assert_no_changes();
+}
 
-    // Drift of the assignments: an extra group assigned in the portal.
+/// Drift of the assignments: an extra group assigned in the portal.
+#[track_caller]
+fn step_assignment_drift_is_repaired(tf: &Terraform, lab: &Lab, id: &str) {
     lab.graph_post(
         &format!("{PROFILES}/{id}/assignments"),
         &json!({"@odata.type": ASSIGNMENT, "target": {"@odata.type": GROUP_TARGET, "groupId": G4}}),
@@ -226,12 +238,15 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         .assert_contains(G4);
     tf.apply();
     assert_eq!(
-        assignment_targets(&lab, &format!("{PROFILES}/{id}/assignments")),
+        assignment_targets(lab, &format!("{PROFILES}/{id}/assignments")),
         targets(&[G3], &[G2], false)
     );
     tf.assert_no_changes();
+}
 
-    // join_type forces a replacement: a new hybrid profile, the old one (and its assignments) gone.
+/// join_type forces a replacement: a new hybrid profile, the old one (and its assignments) gone.
+#[track_caller]
+fn step_join_type_replaces(tf: &Terraform, lab: &Lab, id: &str) -> String {
     tf.write_config(HYBRID_CONFIG);
     tf.plan_detailed()
         .expect_code(2)
@@ -240,8 +255,8 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         .assert_contains("Plan: 1 to add, 0 to change, 1 to destroy");
     tf.apply()
         .assert_contains("1 added, 0 changed, 1 destroyed");
-    let profile = the_only(&lab, PROFILES, None);
-    let hybrid_id = string_attr(&state_values(&tf, ADDR), "id");
+    let profile = the_only(lab, PROFILES, None);
+    let hybrid_id = string_attr(&state_values(tf, ADDR), "id");
     assert_ne!(hybrid_id, id, "a replacement has a new id");
     assert_eq!(profile["id"], json!(hybrid_id));
     assert_eq!(profile["@odata.type"], json!(HYBRID));
@@ -250,13 +265,17 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         json!(true)
     );
     assert_eq!(
-        assignment_targets(&lab, &format!("{PROFILES}/{hybrid_id}/assignments")),
+        assignment_targets(lab, &format!("{PROFILES}/{hybrid_id}/assignments")),
         targets(&[G3], &[G2], false)
     );
     tf.assert_no_changes();
+    hybrid_id
+}
 
-    // Deleted outside Terraform (assignments first, as Intune requires): a planned re-create.
-    for a in assignment_ids(&lab, &hybrid_id) {
+/// Deleted outside Terraform (assignments first, as Intune requires): a planned re-create.
+#[track_caller]
+fn step_deleted_outside_terraform_is_recreated(tf: &Terraform, lab: &Lab, hybrid_id: &str) {
+    for a in assignment_ids(lab, &hybrid_id) {
         lab.graph_delete(&format!("{PROFILES}/{hybrid_id}/assignments/{a}"));
     }
     lab.graph_delete(&format!("{PROFILES}/{hybrid_id}"));
@@ -266,21 +285,24 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         .assert_contains("Plan: 1 to add, 0 to change, 0 to destroy");
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let new_id = string_attr(&state_values(&tf, ADDR), "id");
+    let new_id = string_attr(&state_values(tf, ADDR), "id");
     assert_ne!(new_id, hybrid_id);
-    assert_eq!(the_only(&lab, PROFILES, None)["id"], json!(new_id));
+    assert_eq!(the_only(lab, PROFILES, None)["id"], json!(new_id));
     assert_eq!(
-        assignment_targets(&lab, &format!("{PROFILES}/{new_id}/assignments")),
+        assignment_targets(lab, &format!("{PROFILES}/{new_id}/assignments")),
         targets(&[G3], &[G2], false)
     );
     tf.assert_no_changes();
+}
 
-    // Destroy: assignments, then the profile.
+/// Destroy: assignments, then the profile.
+#[track_caller]
+fn step_destroy(tf: &Terraform, lab: &Lab) {
     tf.destroy().assert_contains("1 destroyed");
     assert!(
-        profiles(&lab).is_empty(),
+        profiles(lab).is_empty(),
         "profiles left: {:#?}",
-        profiles(&lab)
+        profiles(lab)
     );
     assert!(tf.state_addresses().is_empty());
 }
@@ -355,7 +377,7 @@ resource "autopilot_deployment_profile" "x" {
 fn import_of_a_missing_id_fails_clearly() {
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
-    tf.write_config(CREATE);
+    tf.write_config(&create_config());
     let out = tf
         .import(ADDR, "00000000-0000-4000-8000-000000000000")
         .expect_failure();
@@ -386,7 +408,7 @@ resource "autopilot_deployment_profile" "x" {{
 fn valid_profile_plans_a_create_without_writing() {
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
-    tf.write_config(CREATE);
+    tf.write_config(&create_config());
     let out = tf.plan_detailed().expect_code(2);
     out.assert_contains("will be created");
     assert_eq!(provider_warnings(&out), Vec::<String>::new(), "{out}");

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use acceptance_tests::checks::{
     self, RejectedAt, assert_props, assignment_targets, state_values, targets, the_only,
 };
+use acceptance_tests::seeding::{G1, G2, G3, G4, G5};
 use acceptance_tests::{Lab, Terraform, show_requests, write_requests};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
 use serde_json::json;
@@ -14,37 +15,27 @@ const ADDR: &str = "autopilot_domain_join_profile.x";
 const ODATA_TYPE: &str = "#microsoft.graph.windowsDomainJoinConfiguration";
 const CONFIGS: &str = "deviceManagement/deviceConfigurations";
 
-// Group object ids used in the configurations below (the lab accepts any GUID for now).
-const G1: &str = "11111111-1111-4111-8111-111111111111";
-const G2: &str = "22222222-2222-4222-8222-222222222222";
-const G3: &str = "33333333-3333-4333-8333-333333333333";
-const G4: &str = "44444444-4444-4444-8444-444444444444";
-const G5: &str = "55555555-5555-4555-8555-555555555555";
-
-const CREATE: &str = r#"
-resource "autopilot_domain_join_profile" "x" {
+/// The profile's configuration; the steps vary its description and included group.
+fn profile_config(description: &str, include: &str) -> String {
+    format!(
+        r#"
+resource "autopilot_domain_join_profile" "x" {{
   display_name                 = "DJ-Contoso"
-  description                  = "Hybrid join for Contoso"
+  description                  = "{description}"
   active_directory_domain_name = "contoso.com"
   organizational_unit          = "OU=Autopilot,DC=contoso,DC=com"
   computer_name_static_prefix  = "CTS-"
-  include_group_ids            = ["11111111-1111-4111-8111-111111111111"]
-  exclude_group_ids            = ["22222222-2222-4222-8222-222222222222"]
+  include_group_ids            = ["{include}"]
+  exclude_group_ids            = ["{G2}"]
+}}
+"#
+    )
 }
-"#;
 
-// CREATE with a new description and G1 swapped for G3 in include_group_ids.
-const UPDATE: &str = r#"
-resource "autopilot_domain_join_profile" "x" {
-  display_name                 = "DJ-Contoso"
-  description                  = "Hybrid join for Contoso, wave 2"
-  active_directory_domain_name = "contoso.com"
-  organizational_unit          = "OU=Autopilot,DC=contoso,DC=com"
-  computer_name_static_prefix  = "CTS-"
-  include_group_ids            = ["33333333-3333-4333-8333-333333333333"]
-  exclude_group_ids            = ["22222222-2222-4222-8222-222222222222"]
+/// The profile as first created.
+fn create_config() -> String {
+    profile_config("Hybrid join for Contoso", G1)
 }
-"#;
 
 #[test]
 fn lifecycle_create_update_drift_recreate_destroy() {
@@ -52,7 +43,7 @@ fn lifecycle_create_update_drift_recreate_destroy() {
     let tf = Terraform::new(&lab);
 
     // Create.
-    tf.write_config(CREATE);
+    tf.write_config(&create_config());
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
     let state = state_values(&tf, ADDR);
@@ -105,7 +96,8 @@ fn lifecycle_create_update_drift_recreate_destroy() {
     assert_no_writes(&lab, "a plan with no changes");
 
     // Update in place: description and include_group_ids.
-    tf.write_config(UPDATE);
+    // A new description and G1 swapped for G3 in include_group_ids.
+    tf.write_config(&profile_config("Hybrid join for Contoso, wave 2", G3));
     let plan = tf.plan_detailed().expect_code(2);
     plan.assert_contains("will be updated in-place")
         .assert_contains("Plan: 0 to add, 1 to change, 0 to destroy")
@@ -261,7 +253,7 @@ resource "autopilot_domain_join_profile" "x" {
 fn import_of_a_missing_id_fails_clearly() {
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
-    tf.write_config(CREATE);
+    tf.write_config(&create_config());
     let missing = "00000000-0000-4000-8000-000000000000";
     let out = tf.import(ADDR, missing).expect_failure();
     out.assert_contains("Error").assert_not_contains("panic");
@@ -293,7 +285,7 @@ fn valid_profile_plans_a_create_without_writing() {
     // The control for the cases below: the same shape of configuration, valid, plans fine.
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
-    tf.write_config(CREATE);
+    tf.write_config(&create_config());
     tf.plan_detailed()
         .expect_code(2)
         .assert_contains("will be created")

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use acceptance_tests::checks::{assert_rejected, assignment_targets, state_values};
+use acceptance_tests::seeding::{G1, G3, G4};
 use acceptance_tests::{Lab, Terraform, provider_warnings, show_requests, write_requests};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
 use serde_json::{Value, json};
@@ -14,9 +15,6 @@ const CONFIGS: &str = "deviceManagement/deviceEnrollmentConfigurations";
 const ESP: &str = "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration";
 const GROUP_TARGET: &str = "#microsoft.graph.groupAssignmentTarget";
 
-const G1: &str = "11111111-1111-4111-8111-111111111111";
-const G3: &str = "33333333-3333-4333-8333-333333333333";
-const G4: &str = "44444444-4444-4444-8444-444444444444";
 // A mobile app the lab seeds (Contoso VPN Client).
 const APP: &str = "7ab1ab00-0000-4000-8000-0000000a0001";
 

@@ -307,23 +307,38 @@ fn run_import_script(tf: &Terraform) -> Captured {
     run_captured(&mut script, TIMEOUT).expect("run import.sh")
 }
 
+/// The lab's writes, without the policy's enrollment-time target query (a POST that only reads).
+fn writes_besides_target_queries(lab: &Lab) -> Vec<acceptance_tests::Request> {
+    write_requests(lab)
+        .into_iter()
+        .filter(|r| {
+            !r.path
+                .ends_with("/retrieveEnrollmentTimeDeviceMembershipTarget")
+        })
+        .collect()
+}
+
 #[test]
 fn an_exported_tenant_imports_with_import_sh_and_plans_no_changes() {
     let lab = Lab::start();
     let t = seed(&lab);
     let tf = Terraform::new(&lab);
     lab.clear_requests();
+    step_export_only_reads_and_lists_what_it_wrote(&tf, &lab);
+    step_written_files_reference_what_is_exported(&tf, &t);
+    step_import_sh_imports_every_object(&tf, &t);
+    step_the_plan_after_import_writes_nothing(&tf, &lab);
+    step_import_sh_again_imports_nothing(&tf);
+    step_real_hashes_are_no_change_and_destroy_is_refused(&tf, &t);
+}
 
-    let run = succeeded(export(&lab, tf.dir(), &[]));
+/// Exports the seeded tenant: the export only reads, and it lists what it wrote.
+#[track_caller]
+fn step_export_only_reads_and_lists_what_it_wrote(tf: &Terraform, lab: &Lab) {
+    let run = succeeded(export(lab, tf.dir(), &[]));
 
     // Exporting only reads: the one POST is the policy's enrollment-time target query.
-    let writes: Vec<_> = write_requests(&lab)
-        .into_iter()
-        .filter(|r| {
-            !r.path
-                .ends_with("/retrieveEnrollmentTimeDeviceMembershipTarget")
-        })
-        .collect();
+    let writes = writes_besides_target_queries(lab);
     assert!(
         writes.is_empty(),
         "export wrote:\n{}",
@@ -368,7 +383,12 @@ fn an_exported_tenant_imports_with_import_sh_and_plans_no_changes() {
             .mode();
         assert_eq!(mode & 0o111, 0o111, "import.sh is executable: {mode:o}");
     }
+}
 
+/// The written files: the Autopilot groups only, references instead of ids where the group is
+/// exported, the default ESP as a data source, and the layout `terraform fmt` writes.
+#[track_caller]
+fn step_written_files_reference_what_is_exported(tf: &Terraform, t: &Tenant) {
     // Groups: the Autopilot ones only; references instead of ids where the group is exported.
     let groups = read(tf.dir(), "groups.tf");
     assert!(
@@ -447,9 +467,12 @@ fn an_exported_tenant_imports_with_import_sh_and_plans_no_changes() {
 
     // The files are as `terraform fmt` writes them.
     tf.run(&["fmt", "-check", "-diff", "-no-color"]).success();
+}
 
-    // Import everything with the script, then the plan is empty.
-    let imported = run_import_script(&tf);
+/// Imports everything with the script: the state holds exactly the seeded Autopilot objects.
+#[track_caller]
+fn step_import_sh_imports_every_object(tf: &Terraform, t: &Tenant) {
+    let imported = run_import_script(tf);
     assert!(
         imported.code == 0,
         "import.sh failed ({})\n--- stdout\n{}\n--- stderr\n{}",
@@ -506,24 +529,25 @@ fn an_exported_tenant_imports_with_import_sh_and_plans_no_changes() {
     seeded.extend(t.devices.iter().map(|(_, id)| id.clone()));
     assert_eq!(ids, seeded);
     assert!(!ids.contains(&t.finance_group));
+}
 
+/// After the import the plan is empty and writes nothing.
+#[track_caller]
+fn step_the_plan_after_import_writes_nothing(tf: &Terraform, lab: &Lab) {
     lab.clear_requests();
     tf.assert_no_changes();
-    let writes: Vec<_> = write_requests(&lab)
-        .into_iter()
-        .filter(|r| {
-            !r.path
-                .ends_with("/retrieveEnrollmentTimeDeviceMembershipTarget")
-        })
-        .collect();
+    let writes = writes_besides_target_queries(lab);
     assert!(
         writes.is_empty(),
         "the plan wrote:\n{}",
         show_requests(&writes)
     );
+}
 
-    // Running the script again imports nothing twice.
-    let again = run_import_script(&tf);
+/// Running the script again imports nothing twice.
+#[track_caller]
+fn step_import_sh_again_imports_nothing(tf: &Terraform) {
+    let again = run_import_script(tf);
     assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
     assert_eq!(
         again.stdout.matches(": already in the state").count(),
@@ -531,8 +555,11 @@ fn an_exported_tenant_imports_with_import_sh_and_plans_no_changes() {
         "{}",
         again.stdout
     );
+}
 
-    // Real hashes supplied later are no change either; destroying a device is refused.
+/// Real hashes supplied later are no change either; destroying a device is refused.
+#[track_caller]
+fn step_real_hashes_are_no_change_and_destroy_is_refused(tf: &Terraform, t: &Tenant) {
     let (serial, _) = &t.devices[0];
     std::fs::write(
         tf.dir().join("hashes.auto.tfvars"),
