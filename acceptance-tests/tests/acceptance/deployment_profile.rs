@@ -275,7 +275,7 @@ fn step_join_type_replaces(tf: &Terraform, lab: &Lab, id: &str) -> String {
 /// Deleted outside Terraform (assignments first, as Intune requires): a planned re-create.
 #[track_caller]
 fn step_deleted_outside_terraform_is_recreated(tf: &Terraform, lab: &Lab, hybrid_id: &str) {
-    for a in assignment_ids(lab, &hybrid_id) {
+    for a in assignment_ids(lab, hybrid_id) {
         lab.graph_delete(&format!("{PROFILES}/{hybrid_id}/assignments/{a}"));
     }
     lab.graph_delete(&format!("{PROFILES}/{hybrid_id}"));

@@ -41,12 +41,22 @@ fn create_config() -> String {
 fn lifecycle_create_update_drift_recreate_destroy() {
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
+    let id = step_create(&tf, &lab);
+    step_a_plan_after_apply_writes_nothing(&tf, &lab);
+    step_update_in_place(&tf, &lab, &id);
+    step_property_drift_is_repaired(&tf, &lab, &id);
+    step_assignment_drift_is_repaired(&tf, &lab, &id);
+    step_deleted_outside_terraform_is_recreated(&tf, &lab, &id);
+    step_destroy(&tf, &lab);
+}
 
-    // Create.
+/// Create.
+#[track_caller]
+fn step_create(tf: &Terraform, lab: &Lab) -> String {
     tf.write_config(&create_config());
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let state = state_values(&tf, ADDR);
+    let state = state_values(tf, ADDR);
     let id = string_attr(&state, "id");
     assert!(!id.is_empty(), "empty id in state: {state}");
     assert_eq!(
@@ -69,7 +79,7 @@ fn lifecycle_create_update_drift_recreate_destroy() {
         "{state}"
     );
 
-    let profile = the_only(&lab, CONFIGS, Some(ODATA_TYPE));
+    let profile = the_only(lab, CONFIGS, Some(ODATA_TYPE));
     assert_eq!(profile["id"], json!(id));
     assert_props(
         &profile,
@@ -86,16 +96,23 @@ fn lifecycle_create_update_drift_recreate_destroy() {
         ],
     );
     assert_eq!(
-        assignment_targets(&lab, &format!("{CONFIGS}/{id}/assignments")),
+        assignment_targets(lab, &format!("{CONFIGS}/{id}/assignments")),
         targets(&[G1], &[G2], false)
     );
+    id
+}
 
-    // A plan right after apply is empty and writes nothing.
+/// A plan right after apply is empty and writes nothing.
+#[track_caller]
+fn step_a_plan_after_apply_writes_nothing(tf: &Terraform, lab: &Lab) {
     lab.clear_requests();
     tf.assert_no_changes();
-    assert_no_writes(&lab, "a plan with no changes");
+    assert_no_writes(lab, "a plan with no changes");
+}
 
-    // Update in place: description and include_group_ids.
+/// Update in place: description and include_group_ids.
+#[track_caller]
+fn step_update_in_place(tf: &Terraform, lab: &Lab, id: &str) {
     // A new description and G1 swapped for G3 in include_group_ids.
     tf.write_config(&profile_config("Hybrid join for Contoso, wave 2", G3));
     let plan = tf.plan_detailed().expect_code(2);
@@ -107,23 +124,26 @@ fn lifecycle_create_update_drift_recreate_destroy() {
         .assert_not_contains("forces replacement");
     tf.apply()
         .assert_contains("0 added, 1 changed, 0 destroyed");
-    let profile = the_only(&lab, CONFIGS, Some(ODATA_TYPE));
+    let profile = the_only(lab, CONFIGS, Some(ODATA_TYPE));
     assert_eq!(profile["id"], json!(id), "an update must keep the object");
     assert_props(
         &profile,
         &[("description", json!("Hybrid join for Contoso, wave 2"))],
     );
     assert_eq!(
-        assignment_targets(&lab, &format!("{CONFIGS}/{id}/assignments")),
+        assignment_targets(lab, &format!("{CONFIGS}/{id}/assignments")),
         targets(&[G3], &[G2], false)
     );
     assert_eq!(
-        set_attr(&state_values(&tf, ADDR), "include_group_ids"),
+        set_attr(&state_values(tf, ADDR), "include_group_ids"),
         set(&[G3])
     );
     tf.assert_no_changes();
+}
 
-    // Drift of a property: shows up in the plan, apply repairs it.
+/// Drift of a property: shows up in the plan, apply repairs it.
+#[track_caller]
+fn step_property_drift_is_repaired(tf: &Terraform, lab: &Lab, id: &str) {
     lab.graph_patch(
         &format!("{CONFIGS}/{id}"),
         &json!({"@odata.type": ODATA_TYPE, "description": "Edited in the Intune portal"}),
@@ -133,15 +153,18 @@ fn lifecycle_create_update_drift_recreate_destroy() {
     plan.assert_contains("description")
         .assert_contains("Edited in the Intune portal")
         .assert_contains("will be updated in-place");
-    assert_no_writes(&lab, "a plan showing drift");
+    assert_no_writes(lab, "a plan showing drift");
     tf.apply();
     assert_props(
-        &the_only(&lab, CONFIGS, Some(ODATA_TYPE)),
+        &the_only(lab, CONFIGS, Some(ODATA_TYPE)),
         &[("description", json!("Hybrid join for Contoso, wave 2"))],
     );
     tf.assert_no_changes();
+}
 
-    // Drift of the assignments: same.
+/// Drift of the assignments: same.
+#[track_caller]
+fn step_assignment_drift_is_repaired(tf: &Terraform, lab: &Lab, id: &str) {
     lab.graph_post(
         &format!("{CONFIGS}/{id}/assign"),
         &json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": G4}}]}),
@@ -151,20 +174,23 @@ fn lifecycle_create_update_drift_recreate_destroy() {
         .assert_contains(G4);
     tf.apply();
     assert_eq!(
-        assignment_targets(&lab, &format!("{CONFIGS}/{id}/assignments")),
+        assignment_targets(lab, &format!("{CONFIGS}/{id}/assignments")),
         targets(&[G3], &[G2], false)
     );
     tf.assert_no_changes();
+}
 
-    // Deleted outside Terraform: the plan recreates it, it does not fail.
+/// Deleted outside Terraform: the plan recreates it, it does not fail.
+#[track_caller]
+fn step_deleted_outside_terraform_is_recreated(tf: &Terraform, lab: &Lab, id: &str) {
     lab.graph_delete(&format!("{CONFIGS}/{id}"));
     let plan = tf.plan_detailed().expect_code(2);
     plan.assert_contains("will be created")
         .assert_contains("Plan: 1 to add, 0 to change, 0 to destroy");
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let profile = the_only(&lab, CONFIGS, Some(ODATA_TYPE));
-    let new_id = string_attr(&state_values(&tf, ADDR), "id");
+    let profile = the_only(lab, CONFIGS, Some(ODATA_TYPE));
+    let new_id = string_attr(&state_values(tf, ADDR), "id");
     assert_ne!(new_id, id, "the recreated object has a new id");
     assert_eq!(profile["id"], json!(new_id));
     assert_props(
@@ -172,12 +198,15 @@ fn lifecycle_create_update_drift_recreate_destroy() {
         &[("description", json!("Hybrid join for Contoso, wave 2"))],
     );
     assert_eq!(
-        assignment_targets(&lab, &format!("{CONFIGS}/{new_id}/assignments")),
+        assignment_targets(lab, &format!("{CONFIGS}/{new_id}/assignments")),
         targets(&[G3], &[G2], false)
     );
     tf.assert_no_changes();
+}
 
-    // Destroy.
+/// Destroy.
+#[track_caller]
+fn step_destroy(tf: &Terraform, lab: &Lab) {
     tf.destroy().assert_contains("1 destroyed");
     let left = lab.objects("deviceConfigurations");
     assert!(
