@@ -52,21 +52,9 @@ pub fn hardware_hash(seed: u64, len: usize) -> String {
 
 /// `PUT <graph_url>/_lab/<what>` with a JSON body; panics unless the lab accepts it.
 fn control_put(lab: &Lab, what: &str, body: &Value) {
-    let url = format!("{}/_lab/{what}", lab.info().graph_url.trim_end_matches('/'));
-    let response = reqwest::blocking::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("an HTTP client")
-        .put(&url)
-        .json(body)
-        .send()
-        .unwrap_or_else(|e| panic!("PUT {url}: {e}"));
-    let status = response.status();
-    assert!(
-        status.is_success(),
-        "PUT {url} -> {status}: {}",
-        response.text().unwrap_or_default()
-    );
+    lab.control()
+        .control(Method::PUT, what, Some(body))
+        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// Marks serial numbers as registered in another tenant (`PUT /_lab/foreign_devices`).
@@ -94,29 +82,16 @@ pub fn set_enrollment(lab: &Lab, id: &str, state: &str) {
 
 /// Replaces the lab's fault rules (`PUT /_lab/faults`).
 pub fn set_faults(lab: &Lab, rules: &Value) {
-    control_put(lab, "faults", rules);
+    lab.control()
+        .set_faults(rules)
+        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// How often each fault rule fired (`GET /_lab/faults`), in rule order.
 pub fn faults_fired(lab: &Lab) -> Vec<u64> {
-    let url = format!("{}/_lab/faults", lab.info().graph_url.trim_end_matches('/'));
-    let body: Value = reqwest::blocking::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("an HTTP client")
-        .get(&url)
-        .send()
-        .and_then(reqwest::blocking::Response::json)
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-    body["rules"]
-        .as_array()
-        .map(|rules| {
-            rules
-                .iter()
-                .map(|r| r["fired"].as_u64().unwrap_or(0))
-                .collect()
-        })
-        .unwrap_or_default()
+    lab.control()
+        .faults_fired()
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Registers a device outside Terraform (an import through Graph, followed to its end, its

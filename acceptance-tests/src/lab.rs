@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use lab_client::LabClient;
 use reqwest::Method;
 use reqwest::blocking::Client;
 use serde::Deserialize;
@@ -16,15 +17,10 @@ use crate::paths;
 /// How long the lab may take to print its ready line.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The ready line the lab prints first on stdout.
-#[derive(Debug, Clone, Deserialize)]
-pub struct LabInfo {
-    pub graph_url: String,
-    pub login_url: String,
-    pub tenant_id: String,
-    pub client_id: String,
-    pub client_secret: String,
-}
+pub use lab_client::LabInfo;
+
+/// How long one call to the lab may take.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One entry of the lab's request log (`GET /_lab/requests`).
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -83,7 +79,7 @@ pub struct Lab {
     info: LabInfo,
     http: Client,
     log: Arc<Mutex<String>>,
-    token: Mutex<Option<String>>,
+    control: LabClient,
 }
 
 impl Lab {
@@ -153,25 +149,26 @@ impl Lab {
                 );
             }
         };
-        let info: LabInfo = match serde_json::from_str(&line) {
+        let info = match LabInfo::parse(&line) {
             Ok(info) => info,
             Err(e) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("the lab's first stdout line is not the expected JSON ({e}): {line}");
+                panic!("{e}");
             }
         };
         let http = Client::builder()
             .no_proxy()
-            .timeout(Duration::from_secs(30))
+            .timeout(CALL_TIMEOUT)
             .build()
             .expect("build an HTTP client");
+        let control = LabClient::new(&info, CALL_TIMEOUT);
         Lab {
             child,
             info,
             http,
             log,
-            token: Mutex::new(None),
+            control,
         }
     }
 
@@ -200,38 +197,16 @@ impl Lab {
         .collect()
     }
 
+    /// The client of the lab's control API (and its login endpoint).
+    pub fn control(&self) -> &LabClient {
+        &self.control
+    }
+
     /// An access token from the lab's login endpoint (client credentials). Cached.
     pub fn token(&self) -> String {
-        let mut cached = self.token.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(token) = cached.as_ref() {
-            return token.clone();
-        }
-        let i = &self.info;
-        let url = format!(
-            "{}/{}/oauth2/v2.0/token",
-            i.login_url.trim_end_matches('/'),
-            i.tenant_id
-        );
-        let form = [
-            ("grant_type", "client_credentials"),
-            ("client_id", i.client_id.as_str()),
-            ("client_secret", i.client_secret.as_str()),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ];
-        let response = self
-            .http
-            .post(&url)
-            .form(&form)
-            .send()
-            .unwrap_or_else(|e| panic!("POST {url}: {e}\nlab output:\n{}", self.logs()));
-        let status = response.status().as_u16();
-        let body = response.text().unwrap_or_default();
-        let token = serde_json::from_str::<Value>(&body)
-            .ok()
-            .and_then(|v| v.get("access_token")?.as_str().map(str::to_string))
-            .unwrap_or_else(|| panic!("POST {url} -> {status}, no access_token in: {body}"));
-        *cached = Some(token.clone());
-        token
+        self.control
+            .token()
+            .unwrap_or_else(|e| panic!("{e}\nlab output:\n{}", self.logs()))
     }
 
     /// The URL of a Graph path, relative to `<graph_url>/beta/`.
@@ -246,7 +221,7 @@ impl Lab {
     /// Calls Graph (`<graph_url>/beta/<path>`) with a token; returns whatever status comes back.
     pub fn graph(&self, method: Method, path: &str, body: Option<&Value>) -> GraphResponse {
         let url = self.graph_url(path);
-        self.call(method, &url, body, true)
+        self.call(method, &url, body)
     }
 
     /// GET a Graph path; panics unless 2xx.
@@ -285,21 +260,22 @@ impl Lab {
 
     /// The lab's request log, oldest first.
     pub fn requests(&self) -> Vec<Request> {
-        let body = self.control(Method::GET, "requests");
-        let list = body.get("requests").cloned().unwrap_or(Value::Null);
-        serde_json::from_value(list.clone())
-            .unwrap_or_else(|e| panic!("unexpected /_lab/requests answer ({e}): {body}"))
+        let entries = self.control.requests().unwrap_or_else(|e| panic!("{e}"));
+        serde_json::from_value(Value::Array(entries))
+            .unwrap_or_else(|e| panic!("unexpected /_lab/requests entries ({e})"))
     }
 
     /// Empties the lab's request log.
     pub fn clear_requests(&self) {
-        self.control(Method::DELETE, "requests");
+        self.control
+            .clear_requests()
+            .unwrap_or_else(|e| panic!("{e}"));
     }
 
     /// Every stored object of one collection (e.g. `deviceConfigurations`), from `GET /_lab/objects`.
     /// An absent collection is empty.
     pub fn objects(&self, collection: &str) -> Vec<Value> {
-        let body = self.control(Method::GET, "objects");
+        let body = self.control.objects().unwrap_or_else(|e| panic!("{e}"));
         match body.get(collection) {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(items)) => items.clone(),
@@ -307,21 +283,11 @@ impl Lab {
         }
     }
 
-    fn control(&self, method: Method, what: &str) -> Value {
-        let url = format!("{}/_lab/{what}", self.info.graph_url.trim_end_matches('/'));
-        let shown = format!("{method} {url}");
-        let response = self.call(method, &url, None, false);
-        if !(200..300).contains(&response.status) {
-            panic!("{shown} -> {}: {}", response.status, response.body);
-        }
-        response.body
-    }
-
-    fn call(&self, method: Method, url: &str, body: Option<&Value>, auth: bool) -> GraphResponse {
-        let mut request = self.http.request(method.clone(), url);
-        if auth {
-            request = request.bearer_auth(self.token());
-        }
+    fn call(&self, method: Method, url: &str, body: Option<&Value>) -> GraphResponse {
+        let mut request = self
+            .http
+            .request(method.clone(), url)
+            .bearer_auth(self.token());
         if let Some(body) = body {
             request = request
                 .header("content-type", "application/json")

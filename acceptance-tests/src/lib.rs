@@ -15,12 +15,14 @@
 //! assert!(write_requests(&lab).len() > 0);
 //! ```
 
+pub mod checks;
 pub mod devices;
 pub mod generate;
 pub mod interrupt;
 pub mod lab;
 pub mod paths;
 pub mod process;
+pub mod seeding;
 pub mod terraform;
 pub mod values;
 
@@ -123,27 +125,9 @@ fn lab_control(
     what: &str,
     body: Option<&serde_json::Value>,
 ) -> serde_json::Value {
-    let url = format!("{}/_lab/{what}", lab.info().graph_url.trim_end_matches('/'));
-    let http = reqwest::blocking::Client::builder()
-        .no_proxy()
-        .timeout(std::time::Duration::from_secs(30))
-        .build()
-        .expect("build an HTTP client");
-    let mut request = http.request(method.clone(), &url);
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    let response = request
-        .send()
-        .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
-    let status = response.status().as_u16();
-    let text = response.text().unwrap_or_default();
-    if !(200..300).contains(&status) {
-        panic!("{method} {url} -> {status}: {text}");
-    }
-    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+    lab.control()
+        .control(method, what, body)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[cfg(test)]

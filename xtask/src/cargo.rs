@@ -198,8 +198,8 @@ pub fn soak(root: &Path, seeds: u32) -> Result<()> {
         "-p",
         "acceptance-tests",
         "--test",
-        "faults",
-        "quickstart_converges",
+        "acceptance",
+        "faults::quickstart_converges",
         "--",
         "--nocapture",
     ]
@@ -216,8 +216,8 @@ pub fn soak(root: &Path, seeds: u32) -> Result<()> {
     Ok(())
 }
 
-/// `cargo xtask conformance`: the generated-configuration suites (`conformance`: the echo
-/// provider; `group_references`: the real resources against a lab) with `seeds` seeds of
+/// `cargo xtask conformance`: the generated-configuration modules of the acceptance binary
+/// (`conformance`: the echo provider; `group_references`: the real resources against a lab) with `seeds` seeds of
 /// `resources` echo resources each, once per Terraform version (or those in `only`).
 pub fn conformance(root: &Path, seeds: u64, resources: u64, only: &[String]) -> Result<()> {
     let terraforms = setup::setup(root)?;
@@ -226,11 +226,12 @@ pub fn conformance(root: &Path, seeds: u64, resources: u64, only: &[String]) -> 
         "-p",
         "acceptance-tests",
         "--test",
-        "conformance",
-        "--test",
-        "group_references",
+        "acceptance",
         "--",
         "--nocapture",
+        // libtest runs the tests that match any of its filters.
+        "conformance::",
+        "group_references::",
     ]
     .map(String::from);
     for terraform in terraforms

@@ -17,46 +17,7 @@ const READY_TIMEOUT: Duration = Duration::from_secs(30);
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The ready line `autopilot-lab serve` prints first on stdout.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LabInfo {
-    pub graph_url: String,
-    pub login_url: String,
-    pub tenant_id: String,
-    pub client_id: String,
-    pub client_secret: String,
-}
-
-impl LabInfo {
-    pub fn parse(line: &str) -> Result<Self> {
-        let value: serde_json::Value = serde_json::from_str(line.trim())
-            .with_context(|| format!("the lab's first line is not JSON: {line:?}"))?;
-        let field = |name: &str| -> Result<String> {
-            value
-                .get(name)
-                .and_then(|v| v.as_str())
-                .map(|s| s.to_string())
-                .with_context(|| format!("the lab's ready line has no string field `{name}`"))
-        };
-        Ok(Self {
-            graph_url: field("graph_url")?.trim_end_matches('/').to_string(),
-            login_url: field("login_url")?.trim_end_matches('/').to_string(),
-            tenant_id: field("tenant_id")?,
-            client_id: field("client_id")?,
-            client_secret: field("client_secret")?,
-        })
-    }
-
-    /// The provider's environment for this lab.
-    pub fn provider_env(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("ARM_TENANT_ID", self.tenant_id.clone()),
-            ("ARM_CLIENT_ID", self.client_id.clone()),
-            ("ARM_CLIENT_SECRET", self.client_secret.clone()),
-            ("AUTOPILOT_GRAPH_URL", self.graph_url.clone()),
-            ("AUTOPILOT_LOGIN_URL", self.login_url.clone()),
-        ]
-    }
-}
+pub use lab_client::LabInfo;
 
 /// A running lab; stopped (SIGTERM, then SIGKILL) when dropped.
 pub struct Lab {

@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
+use lab_client::Method;
 use serde_json::{Value, json};
 
 use crate::lab::LabInfo;
@@ -17,106 +18,48 @@ pub const IDENTITIES_PATH: &str = "/beta/deviceManagement/windowsAutopilotDevice
 pub const CSV_HEADER: &str =
     "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User";
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        // The lab is on loopback: never send its traffic (or its secrets) through a proxy.
-        .proxy(None)
-        .timeout_global(Some(Duration::from_secs(120)))
-        .build()
-        .new_agent()
-}
+/// How long one call to the lab may take (a bulk import takes a while).
+const CALL_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A lab's control API and Graph, with a token of its client.
 pub struct LabClient {
-    agent: ureq::Agent,
-    graph_url: String,
-    token: String,
+    lab: lab_client::LabClient,
 }
 
 impl LabClient {
     pub fn connect(info: &LabInfo) -> Result<Self> {
-        let agent = agent();
-        let url = format!("{}/{}/oauth2/v2.0/token", info.login_url, info.tenant_id);
-        let response = agent
-            .post(&url)
-            .send_form([
-                ("grant_type", "client_credentials"),
-                ("client_id", info.client_id.as_str()),
-                ("client_secret", info.client_secret.as_str()),
-                ("scope", "https://graph.microsoft.com/.default"),
-            ])
-            .with_context(|| format!("POST {url} failed"))?;
-        let body = read_json(response, "POST", &url)?;
-        let token = body
-            .get("access_token")
-            .and_then(Value::as_str)
-            .with_context(|| format!("POST {url}: the response has no access_token"))?;
-        Ok(Self {
-            agent,
-            graph_url: info.graph_url.clone(),
-            token: token.to_string(),
-        })
-    }
-
-    /// `PUT /_lab/<what>` with a JSON body.
-    pub fn put_control(&self, what: &str, body: &Value) -> Result<()> {
-        let url = format!("{}/_lab/{what}", self.graph_url);
-        let response = self
-            .agent
-            .put(&url)
-            .send_json(body)
-            .with_context(|| format!("PUT {url} failed"))?;
-        read_json(response, "PUT", &url).map(|_| ())
+        let lab = lab_client::LabClient::new(info, CALL_TIMEOUT);
+        lab.token()?;
+        Ok(Self { lab })
     }
 
     /// `GET /_lab/<what>`.
     pub fn get_control(&self, what: &str) -> Result<Value> {
-        let url = format!("{}/_lab/{what}", self.graph_url);
-        let response = self
-            .agent
-            .get(&url)
-            .call()
-            .with_context(|| format!("GET {url} failed"))?;
-        read_json(response, "GET", &url)
-    }
-
-    /// `DELETE /_lab/<what>`.
-    pub fn delete_control(&self, what: &str) -> Result<()> {
-        let url = format!("{}/_lab/{what}", self.graph_url);
-        let response = self
-            .agent
-            .delete(&url)
-            .call()
-            .with_context(|| format!("DELETE {url} failed"))?;
-        read_json(response, "DELETE", &url).map(|_| ())
+        Ok(self.lab.control(Method::GET, what, None)?)
     }
 
     pub fn settings(&self, settings: Value) -> Result<()> {
-        self.put_control("settings", &settings)
+        self.lab.put_settings(&settings)?;
+        Ok(())
     }
 
     pub fn faults(&self, rules: Value) -> Result<()> {
-        self.put_control("faults", &rules)
+        Ok(self.lab.set_faults(&rules)?)
     }
 
     pub fn clear_requests(&self) -> Result<()> {
-        self.delete_control("requests")
+        Ok(self.lab.clear_requests()?)
     }
 
     /// The request log since it was last cleared.
     pub fn requests(&self) -> Result<Vec<LoggedRequest>> {
-        let body = self.get_control("requests")?;
-        let entries = body
-            .get("requests")
-            .and_then(Value::as_array)
-            .context("GET /_lab/requests: the response has no `requests` array")?;
+        let entries = self.lab.requests()?;
         Ok(entries.iter().map(LoggedRequest::from_json).collect())
     }
 
     /// The default page size the lab uses for a collection (`effective_page_sizes`).
     pub fn page_size(&self, collection: &str) -> Result<u64> {
-        let settings = self.get_control("settings")?;
+        let settings = self.lab.settings()?;
         settings
             .pointer(&format!("/effective_page_sizes/{collection}/default"))
             .and_then(Value::as_u64)
@@ -125,47 +68,13 @@ impl LabClient {
 
     /// A Graph POST with the client's token.
     pub fn post(&self, path: &str, body: &Value) -> Result<Value> {
-        let url = format!("{}{path}", self.graph_url);
-        let response = self
-            .agent
-            .post(&url)
-            .header("Authorization", &format!("Bearer {}", self.token))
-            .send_json(body)
-            .with_context(|| format!("POST {url} failed"))?;
-        read_json(response, "POST", &url)
-    }
-
-    /// A Graph GET with the client's token.
-    pub fn get(&self, url: &str) -> Result<Value> {
-        let response = self
-            .agent
-            .get(url)
-            .header("Authorization", &format!("Bearer {}", self.token))
-            .call()
-            .with_context(|| format!("GET {url} failed"))?;
-        read_json(response, "GET", url)
+        let url = self.lab.graph_url(path);
+        Ok(self.lab.graph_ok(Method::POST, &url, Some(body))?)
     }
 
     /// Every item of a Graph collection, following `@odata.nextLink`; also the page count.
     pub fn list(&self, path: &str) -> Result<(Vec<Value>, usize)> {
-        let first = format!("{}{path}", self.graph_url);
-        let mut next = Some(first.clone());
-        let (mut items, mut pages) = (Vec::new(), 0);
-        while let Some(url) = next.take() {
-            pages += 1;
-            if pages > 1000 {
-                bail!("GET {first}: more than 1000 pages, giving up");
-            }
-            let page = self.get(&url)?;
-            if let Some(values) = page.get("value").and_then(Value::as_array) {
-                items.extend(values.iter().cloned());
-            }
-            next = page
-                .get("@odata.nextLink")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-        }
-        Ok((items, pages))
+        Ok(self.lab.graph_list(&self.lab.graph_url(path))?)
     }
 
     /// Registers devices with Graph's `import` action, in calls of at most 500; returns the
@@ -347,23 +256,6 @@ pub fn base64(bytes: &[u8]) -> String {
         }
     }
     out
-}
-
-/// The JSON body of a 2xx response (`null` when empty), or an error with status and body.
-fn read_json(response: ureq::http::Response<ureq::Body>, method: &str, url: &str) -> Result<Value> {
-    let status = response.status();
-    let text = response
-        .into_body()
-        .read_to_string()
-        .with_context(|| format!("{method} {url}: could not read the response body"))?;
-    if !status.is_success() {
-        let short: String = text.trim().chars().take(600).collect();
-        bail!("{method} {url} returned {status}: {short}");
-    }
-    if text.trim().is_empty() {
-        return Ok(Value::Null);
-    }
-    serde_json::from_str(&text).with_context(|| format!("{method} {url}: the response is not JSON"))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use acceptance_tests::checks::state_values;
 use acceptance_tests::{Lab, Terraform, lab_relations, put_lab_settings};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
 use serde_json::{Value, json};
@@ -40,7 +41,7 @@ resource "autopilot_group" "g" {{
     ));
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let state = state_values(&tf);
+    let state = state_values(&tf, ADDR);
     let id = string_attr(&state, "id");
     assert_eq!(
         state["mail_nickname"],
@@ -97,7 +98,7 @@ resource "autopilot_group" "g" {{
         set(&[ADELE, ALEX]),
         "the Provisioning Client is removed"
     );
-    let state = state_values(&tf);
+    let state = state_values(&tf, ADDR);
     assert_eq!(state["membership_rule"], json!(TAGS_RULE_AB), "{state}");
     assert_eq!(
         set_attr(&state, "group_tags"),
@@ -137,7 +138,7 @@ resource "autopilot_group" "g" {
         lab.graph_get(&format!("groups/{id}"))["membershipRule"],
         json!(ALL_RULE)
     );
-    let state = state_values(&tf);
+    let state = state_values(&tf, ADDR);
     assert_eq!(state["group_tags"], Value::Null, "{state}");
     assert_eq!(
         set_attr(&state, "owner_ids"),
@@ -176,7 +177,7 @@ resource "autopilot_group" "g" {
     );
     assert_eq!(group["description"], Value::Null, "{group}");
     assert_eq!(
-        string_attr(&state_values(&tf), "id"),
+        string_attr(&state_values(&tf, ADDR), "id"),
         id,
         "updated in place"
     );
@@ -204,7 +205,7 @@ resource "autopilot_group" "g" {
 "#,
     );
     tf.apply();
-    let id = string_attr(&state_values(&tf), "id");
+    let id = string_attr(&state_values(&tf, ADDR), "id");
     assert!(owners(&lab, &id).contains(PC_SP));
 
     lab.graph_delete(&format!("groups/{id}/owners/{PC_SP}/$ref"));
@@ -257,7 +258,7 @@ resource "autopilot_group" "g" {
         .collect();
     assert_eq!(sps.len(), 1, "one Provisioning Client: {sps:#?}");
     let sp_id = sps[0]["id"].as_str().expect("an id").to_string();
-    let id = string_attr(&state_values(&tf), "id");
+    let id = string_attr(&state_values(&tf, ADDR), "id");
     assert!(owners(&lab, &id).contains(&sp_id));
     let posts: Vec<String> = lab
         .requests()
@@ -334,7 +335,7 @@ resource "autopilot_group" "g" {{
     tf.import(ADDR, &id)
         .success()
         .assert_contains("Import successful");
-    let state = state_values(&tf);
+    let state = state_values(&tf, ADDR);
     assert_eq!(set_attr(&state, "group_tags"), set(&["Kiosk"]), "{state}");
     assert_eq!(state["provisioning_client_owner"], json!(false), "{state}");
     tf.assert_no_changes();
@@ -402,11 +403,6 @@ fn group_bodies(lab: &Lab, method: &str, path: &str) -> Vec<Value> {
         .filter(|r| r.method == method && r.path == path)
         .filter_map(|r| r.body)
         .collect()
-}
-
-fn state_values(tf: &Terraform) -> Value {
-    tf.resource_values(ADDR)
-        .unwrap_or_else(|| panic!("{ADDR} is not in the state: {:?}", tf.state_addresses()))
 }
 
 /// The owners of a group, from the lab's relations (not subject to replication delay).

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeSet;
 
+use acceptance_tests::checks::{assert_rejected, assignment_targets, state_values};
+use acceptance_tests::seeding::{G1, G3, G4};
 use acceptance_tests::{Lab, Terraform, provider_warnings, show_requests, write_requests};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
 use serde_json::{Value, json};
@@ -13,9 +15,6 @@ const CONFIGS: &str = "deviceManagement/deviceEnrollmentConfigurations";
 const ESP: &str = "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration";
 const GROUP_TARGET: &str = "#microsoft.graph.groupAssignmentTarget";
 
-const G1: &str = "11111111-1111-4111-8111-111111111111";
-const G3: &str = "33333333-3333-4333-8333-333333333333";
-const G4: &str = "44444444-4444-4444-8444-444444444444";
 // A mobile app the lab seeds (Contoso VPN Client).
 const APP: &str = "7ab1ab00-0000-4000-8000-0000000a0001";
 
@@ -62,7 +61,7 @@ fn lifecycle_create_update_priority_drift_recreate_destroy() {
     tf.write_config(CREATE);
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let state = state_values(&tf);
+    let state = state_values(&tf, ADDR);
     let id = string_attr(&state, "id");
     assert_eq!(state["priority"], json!(1), "{state}");
     assert_eq!(state["all_users"], json!(true), "{state}");
@@ -85,7 +84,7 @@ fn lifecycle_create_update_priority_drift_recreate_destroy() {
         assert_eq!(esp[name], value, "{name} of {esp:#}");
     }
     assert_eq!(
-        assignments(&lab, &id),
+        assignment_targets(&lab, &format!("{CONFIGS}/{id}/assignments")),
         set(&[&format!("include {G1}"), "all users"])
     );
 
@@ -105,7 +104,10 @@ fn lifecycle_create_update_priority_drift_recreate_destroy() {
     assert_eq!(esp["installProgressTimeoutInMinutes"], json!(120));
     assert_eq!(esp["allowDeviceUseOnInstallFailure"], json!(true));
     assert_eq!(esp["selectedMobileAppIds"], json!([APP]));
-    assert_eq!(assignments(&lab, &id), set(&[&format!("include {G3}")]));
+    assert_eq!(
+        assignment_targets(&lab, &format!("{CONFIGS}/{id}/assignments")),
+        set(&[&format!("include {G3}")])
+    );
     tf.assert_no_changes();
 
     // Priority: another ESP made in the portal takes 2; ours moves to 2 with setPriority.
@@ -160,7 +162,10 @@ fn lifecycle_create_update_priority_drift_recreate_destroy() {
         .assert_contains(G4)
         .assert_contains(G3);
     tf.apply();
-    assert_eq!(assignments(&lab, &id), set(&[&format!("include {G3}")]));
+    assert_eq!(
+        assignment_targets(&lab, &format!("{CONFIGS}/{id}/assignments")),
+        set(&[&format!("include {G3}")])
+    );
     tf.assert_no_changes();
 
     // Deleted outside Terraform: a planned re-create.
@@ -171,7 +176,7 @@ fn lifecycle_create_update_priority_drift_recreate_destroy() {
         .assert_contains("Plan: 1 to add, 0 to change, 0 to destroy");
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let new_id = string_attr(&state_values(&tf), "id");
+    let new_id = string_attr(&state_values(&tf, ADDR), "id");
     assert_ne!(new_id, id);
     assert_eq!(custom_esp(&lab, &new_id)["priority"], json!(2));
     tf.assert_no_changes();
@@ -303,7 +308,7 @@ fn an_unreachable_priority_is_a_warning() {
         ["Intune cannot give this Enrollment Status Page its priority"],
         "{out}"
     );
-    let id = string_attr(&state_values(&tf), "id");
+    let id = string_attr(&state_values(&tf, ADDR), "id");
     assert_eq!(custom_esp(&lab, &id)["priority"], json!(1));
     tf.plan_detailed()
         .expect_code(2)
@@ -350,7 +355,7 @@ resource "autopilot_enrollment_status_page" "x" {
     tf.import(ADDR, &id)
         .success()
         .assert_contains("Import successful");
-    let state = state_values(&tf);
+    let state = state_values(&tf, ADDR);
     assert_eq!(state["priority"], json!(1), "{state}");
     assert_eq!(set_attr(&state, "include_group_ids"), set(&[G1]));
     tf.assert_no_changes();
@@ -407,7 +412,7 @@ fn valid_esp_plans_a_create_without_writing() {
 
 #[test]
 fn reset_on_error_needs_device_use_blocked() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &esp_hcl(
             "  show_installation_progress = true\n  block_device_setup_retry_by_user = true\n  allow_device_reset_on_install_failure = true",
         ),
@@ -418,7 +423,7 @@ fn reset_on_error_needs_device_use_blocked() {
 
 #[test]
 fn use_on_error_needs_the_page_shown() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &esp_hcl("  allow_device_use_on_install_failure = true"),
         "allow_device_use_on_install_failure",
         &["show_installation_progress"],
@@ -427,7 +432,7 @@ fn use_on_error_needs_the_page_shown() {
 
 #[test]
 fn selected_apps_need_device_use_blocked() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &esp_hcl(&format!(
             "  show_installation_progress = true\n  block_device_setup_retry_by_user = true\n  selected_mobile_app_ids = [\"{APP}\"]"
         )),
@@ -438,7 +443,7 @@ fn selected_apps_need_device_use_blocked() {
 
 #[test]
 fn app_ids_must_be_guids() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &esp_hcl(
             "  show_installation_progress = true\n  selected_mobile_app_ids = [\"Company Portal\"]",
         ),
@@ -449,12 +454,12 @@ fn app_ids_must_be_guids() {
 
 #[test]
 fn timeout_out_of_range_is_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &esp_hcl("  install_progress_timeout_in_minutes = 0"),
         "install_progress_timeout_in_minutes",
         &["1 to 1440"],
     );
-    assert_rejected_at_plan(
+    assert_rejected(
         &esp_hcl("  install_progress_timeout_in_minutes = 5000"),
         "install_progress_timeout_in_minutes",
         &["1 to 1440"],
@@ -463,12 +468,12 @@ fn timeout_out_of_range_is_rejected() {
 
 #[test]
 fn priority_zero_is_rejected() {
-    assert_rejected_at_plan(&esp_hcl("  priority = 0"), "priority", &["at least 1"]);
+    assert_rejected(&esp_hcl("  priority = 0"), "priority", &["at least 1"]);
 }
 
 #[test]
 fn exclusions_with_all_devices_are_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &esp_hcl(&format!(
             "  all_devices = true\n  exclude_group_ids = [\"{G3}\"]"
         )),
@@ -477,35 +482,8 @@ fn exclusions_with_all_devices_are_rejected() {
     );
 }
 
-#[track_caller]
-fn assert_rejected_at_plan(hcl: &str, attribute: &str, words: &[&str]) {
-    let lab = Lab::start();
-    let tf = Terraform::new(&lab);
-    tf.write_config(hcl);
-    let out = tf.plan().expect_code(1);
-    out.assert_contains("Error").assert_not_contains("panic");
-    assert!(
-        out.text().contains(attribute),
-        "the error should name {attribute}\n{out}"
-    );
-    let said = out.diagnostics().to_lowercase();
-    for word in words {
-        assert!(
-            said.contains(&word.to_lowercase()),
-            "the error should say {word:?}\n{out}"
-        );
-    }
-    assert_no_writes(&lab, "a plan of an invalid configuration");
-}
-
 // ---------------------------------------------------------------------------------------------
 // Helpers.
-
-#[track_caller]
-fn state_values(tf: &Terraform) -> Value {
-    tf.resource_values(ADDR)
-        .unwrap_or_else(|| panic!("{ADDR} is not in the state: {:?}", tf.state_addresses()))
-}
 
 /// Every ESP (default included), read through Graph.
 fn esps(lab: &Lab) -> Vec<Value> {
@@ -533,26 +511,4 @@ fn default_esp(lab: &Lab) -> Value {
 #[track_caller]
 fn custom_esp(lab: &Lab, id: &str) -> Value {
     lab.graph_get(&format!("{CONFIGS}/{id}"))
-}
-
-/// The assignment targets of an ESP as `include <group>` / `exclude <group>` / `all devices` /
-/// `all users`.
-fn assignments(lab: &Lab, id: &str) -> BTreeSet<String> {
-    lab.graph_get(&format!("{CONFIGS}/{id}/assignments"))["value"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|a| {
-            let target = &a["target"];
-            let group = target["groupId"].as_str().unwrap_or_default();
-            match target["@odata.type"].as_str().unwrap_or_default() {
-                GROUP_TARGET => format!("include {group}"),
-                "#microsoft.graph.exclusionGroupAssignmentTarget" => format!("exclude {group}"),
-                "#microsoft.graph.allDevicesAssignmentTarget" => "all devices".to_string(),
-                "#microsoft.graph.allLicensedUsersAssignmentTarget" => "all users".to_string(),
-                _ => format!("unexpected {target}"),
-            }
-        })
-        .collect()
 }

@@ -387,6 +387,25 @@ fn served_types() -> (BTreeSet<String>, BTreeSet<String>) {
     (names("resource_schemas"), names("data_source_schemas"))
 }
 
+/// The resource and data source types `schemas/index.json` lists (`cargo xtask schemas` writes it
+/// from the provider's schemas).
+fn indexed_types() -> (BTreeSet<String>, BTreeSet<String>) {
+    let path = workspace_root().join("schemas/index.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let index: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+    let types = |key: &str| -> BTreeSet<String> {
+        index[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{} has no `{key}` list", path.display()))
+            .iter()
+            .filter_map(|entry| entry["type"].as_str().map(str::to_string))
+            .collect()
+    };
+    (types("resources"), types("data_sources"))
+}
+
 /// The subdirectories of `examples/<kind>`.
 fn example_types(kind: &str) -> BTreeSet<String> {
     std::fs::read_dir(examples_dir().join(kind))
@@ -403,7 +422,16 @@ fn example_types(kind: &str) -> BTreeSet<String> {
 #[test]
 fn every_type_has_an_example() {
     let (resources, data_sources) = served_types();
-    assert_eq!(resources.len(), 7, "resources served: {resources:?}");
+    // The provider's own list, not a count kept by hand: `schemas/index.json` is generated from
+    // the provider and kept fresh by `schemas_are_fresh`, so the two lists must agree (and an
+    // empty schema output cannot pass for "nothing to check").
+    let (indexed_resources, indexed_data_sources) = indexed_types();
+    assert!(!resources.is_empty(), "the provider serves no resource");
+    assert_eq!(
+        (&resources, &data_sources),
+        (&indexed_resources, &indexed_data_sources),
+        "`terraform providers schema -json` and schemas/index.json disagree (run `cargo xtask schemas`)"
+    );
     let mut missing = Vec::new();
     for kind in &resources {
         for file in ["resource.tf", "import.sh"] {
@@ -718,14 +746,9 @@ fn rebuild_lab_tenant_from_scratch() {
 
     // The tenant is wiped (the lab back to its seeded state): the plan recreates every object
     // and registers the CSV's devices again (an in-place update of the set).
-    let reset = reqwest::blocking::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("an HTTP client")
-        .post(format!("{}/_lab/reset", lab.info().graph_url))
-        .send()
-        .expect("POST /_lab/reset");
-    assert!(reset.status().is_success(), "reset: {}", reset.status());
+    lab.control()
+        .reset()
+        .unwrap_or_else(|e| panic!("POST /_lab/reset: {e}"));
     tf.plan_detailed()
         .expect_code(2)
         .assert_contains("Plan: 6 to add, 1 to change, 0 to destroy.");

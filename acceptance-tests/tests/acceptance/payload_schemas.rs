@@ -130,22 +130,7 @@ fn check(schemas: &[PayloadSchema], method: &str, path: &str, body: &Value) -> V
 
 /// The lab's request log with bodies (`GET /_lab/requests`).
 fn logged_requests(lab: &Lab) -> Vec<Value> {
-    let url = format!(
-        "{}/_lab/requests",
-        lab.info().graph_url.trim_end_matches('/')
-    );
-    let log: Value = reqwest::blocking::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("an HTTP client")
-        .get(&url)
-        .send()
-        .and_then(|r| r.json())
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-    log["requests"]
-        .as_array()
-        .cloned()
-        .unwrap_or_else(|| panic!("no requests in {log}"))
+    lab.control().requests().unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn is_graph_body_write(entry: &Value) -> bool {

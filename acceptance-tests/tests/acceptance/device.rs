@@ -2,6 +2,7 @@
 //! lifecycle, hash padding, drift of the group tag, import by id and serial number, and the
 //! import errors (806 already registered here, 808 registered in another tenant).
 
+use acceptance_tests::checks::state_values;
 use acceptance_tests::devices::{self, IDENTITIES, hardware_hash};
 use acceptance_tests::{Lab, Terraform, put_lab_settings, show_requests, write_requests};
 use serde_json::{Value, json};
@@ -28,11 +29,6 @@ resource "autopilot_device" "x" {{
 }}
 "#
     )
-}
-
-fn values(tf: &Terraform) -> Value {
-    tf.resource_values(ADDR)
-        .unwrap_or_else(|| panic!("{ADDR} is not in the state"))
 }
 
 fn string(values: &Value, key: &str) -> String {
@@ -68,7 +64,7 @@ fn lifecycle_padding_drift_update_destroy() {
     // Create: the unpadded hash is padded for Graph (the lab refuses unpadded Base64).
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let state = values(&tf);
+    let state = state_values(&tf, ADDR);
     let id = string(&state, "id");
     assert_eq!(
         state["hardware_hash"],
@@ -156,7 +152,7 @@ fn lifecycle_padding_drift_update_destroy() {
     assert_eq!(device["groupTag"], json!("SITE-B"));
     assert_eq!(device["displayName"], json!("KIOSK-01"));
     assert_eq!(device["userPrincipalName"], json!(OTHER_USER));
-    assert_eq!(string(&values(&tf), "id"), id);
+    assert_eq!(string(&state_values(&tf, ADDR), "id"), id);
     let writes = write_requests(&lab);
     assert!(
         writes
@@ -203,7 +199,7 @@ fn lifecycle_padding_drift_update_destroy() {
         .assert_contains("will be created");
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let new_id = string(&values(&tf), "id");
+    let new_id = string(&state_values(&tf, ADDR), "id");
     assert_ne!(new_id, id);
     tf.assert_no_changes();
 
@@ -238,7 +234,7 @@ fn destroy_then_apply_of_the_same_device_converges() {
     tf.write_config(&config("ACC-REBUILD-01", &hardware_hash(40, 100), ""));
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let first = string(&values(&tf), "id");
+    let first = string(&state_values(&tf, ADDR), "id");
     tf.destroy().assert_contains("1 destroyed");
     assert!(
         devices::identity(&lab, &first).is_none(),
@@ -246,7 +242,7 @@ fn destroy_then_apply_of_the_same_device_converges() {
     );
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let second = string(&values(&tf), "id");
+    let second = string(&state_values(&tf, ADDR), "id");
     assert_ne!(first, second);
     tf.assert_no_changes();
 }
@@ -263,7 +259,7 @@ fn import_by_serial_number_and_by_id_gives_an_empty_plan() {
     let tf = Terraform::new(&lab);
     tf.write_config(&hcl);
     tf.import(ADDR, "ACC-IMP-0001").success();
-    assert_eq!(string(&values(&tf), "id"), id);
+    assert_eq!(string(&state_values(&tf, ADDR), "id"), id);
     lab.clear_requests();
     tf.assert_no_changes();
     assert!(write_requests(&lab).is_empty());
@@ -320,7 +316,7 @@ fn an_enrolled_device_is_not_deleted_and_the_error_says_why() {
     let tf = Terraform::new(&lab);
     tf.write_config(&config("ACC-ENR-0001", &hardware_hash(30, 100), ""));
     tf.apply();
-    let id = string(&values(&tf), "id");
+    let id = string(&state_values(&tf, ADDR), "id");
     devices::set_enrollment(&lab, &id, "enrolled");
 
     let out = tf.run(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
@@ -338,7 +334,10 @@ fn an_enrolled_device_is_not_deleted_and_the_error_says_why() {
     );
     assert_eq!(identity(&lab, &id)["enrollmentState"], "enrolled");
     // The plan reads the state Intune reports, and nothing else changes.
-    assert_eq!(string(&values(&tf), "enrollment_state"), "enrolled");
+    assert_eq!(
+        string(&state_values(&tf, ADDR), "enrollment_state"),
+        "enrolled"
+    );
 
     devices::set_enrollment(&lab, &id, "notContacted");
     tf.destroy();
@@ -504,7 +503,7 @@ fn a_lost_import_answer_is_recovered_without_a_second_import() {
     let registered = devices::registered(&lab);
     assert_eq!(registered.len(), 1, "{registered:#?}");
     assert_eq!(
-        string(&values(&tf), "id"),
+        string(&state_values(&tf, ADDR), "id"),
         registered[0]["id"].as_str().unwrap_or_default()
     );
     let posts = lab

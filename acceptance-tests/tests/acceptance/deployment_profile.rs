@@ -5,9 +5,11 @@
 //! (a second All devices profile is an error; the domain join profile's hybrid lint).
 //! Every test owns its lab and its working directory, so they run in parallel.
 
-use std::collections::BTreeSet;
-
+use acceptance_tests::checks::{
+    assert_props, assert_rejected, assignment_targets, state_values, targets, the_only,
+};
 use acceptance_tests::devices::set_faults;
+use acceptance_tests::seeding::{G1, G2, G3, G4};
 use acceptance_tests::{Lab, Request, Terraform, provider_warnings, show_requests, write_requests};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
 use serde_json::{Value, json};
@@ -19,49 +21,35 @@ const HYBRID: &str = "#microsoft.graph.activeDirectoryWindowsAutopilotDeployment
 const ASSIGNMENT: &str = "#microsoft.graph.windowsAutopilotDeploymentProfileAssignment";
 const GROUP_TARGET: &str = "#microsoft.graph.groupAssignmentTarget";
 
-const G1: &str = "11111111-1111-4111-8111-111111111111";
-const G2: &str = "22222222-2222-4222-8222-222222222222";
-const G3: &str = "33333333-3333-4333-8333-333333333333";
-const G4: &str = "44444444-4444-4444-8444-444444444444";
-
-const CREATE: &str = r#"
-resource "autopilot_deployment_profile" "x" {
+/// An Entra join profile; the steps vary its description, the EULA and the included group.
+fn entra_config(description: &str, eula_hidden: bool, include: &str) -> String {
+    format!(
+        r#"
+resource "autopilot_deployment_profile" "x" {{
   display_name                    = "AP UserDriven"
-  description                     = "Corporate laptops"
+  description                     = "{description}"
   join_type                       = "entra"
   device_name_template            = "CORP-%SERIAL%"
   locale                          = "en-US"
   hardware_hash_extraction_enabled = true
   privacy_settings_hidden         = true
-  eula_hidden                     = true
+  eula_hidden                     = {eula_hidden}
   escape_link_hidden              = true
   keyboard_selection_page_skipped = true
   user_type                       = "standard"
-  include_group_ids               = ["11111111-1111-4111-8111-111111111111"]
-  exclude_group_ids               = ["22222222-2222-4222-8222-222222222222"]
+  include_group_ids               = ["{include}"]
+  exclude_group_ids               = ["{G2}"]
+}}
+"#
+    )
 }
-"#;
 
-// CREATE with a new description, G1 swapped for G3, and the EULA shown again.
-const UPDATE: &str = r#"
-resource "autopilot_deployment_profile" "x" {
-  display_name                    = "AP UserDriven"
-  description                     = "Corporate laptops, wave 2"
-  join_type                       = "entra"
-  device_name_template            = "CORP-%SERIAL%"
-  locale                          = "en-US"
-  hardware_hash_extraction_enabled = true
-  privacy_settings_hidden         = true
-  eula_hidden                     = false
-  escape_link_hidden              = true
-  keyboard_selection_page_skipped = true
-  user_type                       = "standard"
-  include_group_ids               = ["33333333-3333-4333-8333-333333333333"]
-  exclude_group_ids               = ["22222222-2222-4222-8222-222222222222"]
+/// The profile as first created.
+fn create_config() -> String {
+    entra_config("Corporate laptops", true, G1)
 }
-"#;
 
-// UPDATE as a hybrid join profile: no name template (the domain join profile names devices).
+// The updated profile as a hybrid join profile: no name template (the domain join profile names devices).
 const HYBRID_CONFIG: &str = r#"
 resource "autopilot_deployment_profile" "x" {
   display_name                                 = "AP UserDriven"
@@ -83,12 +71,23 @@ resource "autopilot_deployment_profile" "x" {
 fn lifecycle_create_update_replace_drift_recreate_destroy() {
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
+    let id = step_create(&tf, &lab);
+    step_a_plan_after_apply_writes_nothing(&tf, &lab);
+    step_update_in_place(&tf, &lab, &id);
+    step_property_drift_is_repaired(&tf, &lab, &id);
+    step_assignment_drift_is_repaired(&tf, &lab, &id);
+    let hybrid_id = step_join_type_replaces(&tf, &lab, &id);
+    step_deleted_outside_terraform_is_recreated(&tf, &lab, &hybrid_id);
+    step_destroy(&tf, &lab);
+}
 
-    // Create.
-    tf.write_config(CREATE);
+/// Create.
+#[track_caller]
+fn step_create(tf: &Terraform, lab: &Lab) -> String {
+    tf.write_config(&create_config());
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let state = state_values(&tf);
+    let state = state_values(tf, ADDR);
     let id = string_attr(&state, "id");
     assert!(!id.is_empty(), "empty id in state: {state}");
     for (name, value) in [
@@ -107,7 +106,7 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
     );
     assert!(!string_attr(&state, "created_date_time").is_empty());
 
-    let profile = the_only_profile(&lab);
+    let profile = the_only(lab, PROFILES, None);
     assert_eq!(profile["id"], json!(id));
     assert_eq!(profile["@odata.type"], json!(ENTRA));
     assert_props(
@@ -134,15 +133,26 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
             ("userType", json!("standard")),
         ],
     );
-    assert_eq!(assignments(&lab, &id), targets(&[G1], &[G2], false));
+    assert_eq!(
+        assignment_targets(lab, &format!("{PROFILES}/{id}/assignments")),
+        targets(&[G1], &[G2], false)
+    );
+    id
+}
 
-    // A plan right after apply is empty and writes nothing.
+/// A plan right after apply is empty and writes nothing.
+#[track_caller]
+fn step_a_plan_after_apply_writes_nothing(tf: &Terraform, lab: &Lab) {
     lab.clear_requests();
     tf.assert_no_changes();
-    assert_no_writes(&lab, "a plan with no changes");
+    assert_no_writes(lab, "a plan with no changes");
+}
 
-    // Update in place: properties and include_group_ids, assignments by difference.
-    tf.write_config(UPDATE);
+/// Update in place: properties and include_group_ids, assignments by difference.
+#[track_caller]
+fn step_update_in_place(tf: &Terraform, lab: &Lab, id: &str) {
+    // A new description, G1 swapped for G3, and the EULA shown again.
+    tf.write_config(&entra_config("Corporate laptops, wave 2", false, G3));
     tf.plan_detailed()
         .expect_code(2)
         .assert_contains("will be updated in-place")
@@ -152,7 +162,7 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
     lab.clear_requests();
     tf.apply()
         .assert_contains("0 added, 1 changed, 0 destroyed");
-    let writes = write_requests(&lab);
+    let writes = write_requests(lab);
     let assignment_writes: Vec<&Request> = writes
         .iter()
         .filter(|r| r.path.to_ascii_lowercase().contains("/assignments"))
@@ -177,7 +187,7 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         "the unchanged exclusion is never deleted:\n{}",
         show_requests(&writes)
     );
-    let profile = the_only_profile(&lab);
+    let profile = the_only(lab, PROFILES, None);
     assert_eq!(profile["id"], json!(id), "an update keeps the object");
     assert_props(
         &profile,
@@ -187,10 +197,16 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         profile["outOfBoxExperienceSetting"]["eulaHidden"],
         json!(false)
     );
-    assert_eq!(assignments(&lab, &id), targets(&[G3], &[G2], false));
+    assert_eq!(
+        assignment_targets(lab, &format!("{PROFILES}/{id}/assignments")),
+        targets(&[G3], &[G2], false)
+    );
     tf.assert_no_changes();
+}
 
-    // Drift of a property: shows up in the plan, apply repairs it.
+/// Drift of a property: shows up in the plan, apply repairs it.
+#[track_caller]
+fn step_property_drift_is_repaired(tf: &Terraform, lab: &Lab, id: &str) {
     lab.graph_patch(
         &format!("{PROFILES}/{id}"),
         &json!({"@odata.type": ENTRA, "description": "Edited in the Intune portal"}),
@@ -200,15 +216,18 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         .expect_code(2)
         .assert_contains("Edited in the Intune portal")
         .assert_contains("will be updated in-place");
-    assert_no_writes(&lab, "a plan showing drift");
+    assert_no_writes(lab, "a plan showing drift");
     tf.apply();
     assert_props(
-        &the_only_profile(&lab),
+        &the_only(lab, PROFILES, None),
         &[("description", json!("Corporate laptops, wave 2"))],
     );
     tf.assert_no_changes();
+}
 
-    // Drift of the assignments: an extra group assigned in the portal.
+/// Drift of the assignments: an extra group assigned in the portal.
+#[track_caller]
+fn step_assignment_drift_is_repaired(tf: &Terraform, lab: &Lab, id: &str) {
     lab.graph_post(
         &format!("{PROFILES}/{id}/assignments"),
         &json!({"@odata.type": ASSIGNMENT, "target": {"@odata.type": GROUP_TARGET, "groupId": G4}}),
@@ -218,10 +237,16 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         .assert_contains("include_group_ids")
         .assert_contains(G4);
     tf.apply();
-    assert_eq!(assignments(&lab, &id), targets(&[G3], &[G2], false));
+    assert_eq!(
+        assignment_targets(lab, &format!("{PROFILES}/{id}/assignments")),
+        targets(&[G3], &[G2], false)
+    );
     tf.assert_no_changes();
+}
 
-    // join_type forces a replacement: a new hybrid profile, the old one (and its assignments) gone.
+/// join_type forces a replacement: a new hybrid profile, the old one (and its assignments) gone.
+#[track_caller]
+fn step_join_type_replaces(tf: &Terraform, lab: &Lab, id: &str) -> String {
     tf.write_config(HYBRID_CONFIG);
     tf.plan_detailed()
         .expect_code(2)
@@ -230,8 +255,8 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         .assert_contains("Plan: 1 to add, 0 to change, 1 to destroy");
     tf.apply()
         .assert_contains("1 added, 0 changed, 1 destroyed");
-    let profile = the_only_profile(&lab);
-    let hybrid_id = string_attr(&state_values(&tf), "id");
+    let profile = the_only(lab, PROFILES, None);
+    let hybrid_id = string_attr(&state_values(tf, ADDR), "id");
     assert_ne!(hybrid_id, id, "a replacement has a new id");
     assert_eq!(profile["id"], json!(hybrid_id));
     assert_eq!(profile["@odata.type"], json!(HYBRID));
@@ -239,11 +264,18 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         profile["hybridAzureADJoinSkipConnectivityCheck"],
         json!(true)
     );
-    assert_eq!(assignments(&lab, &hybrid_id), targets(&[G3], &[G2], false));
+    assert_eq!(
+        assignment_targets(lab, &format!("{PROFILES}/{hybrid_id}/assignments")),
+        targets(&[G3], &[G2], false)
+    );
     tf.assert_no_changes();
+    hybrid_id
+}
 
-    // Deleted outside Terraform (assignments first, as Intune requires): a planned re-create.
-    for a in assignment_ids(&lab, &hybrid_id) {
+/// Deleted outside Terraform (assignments first, as Intune requires): a planned re-create.
+#[track_caller]
+fn step_deleted_outside_terraform_is_recreated(tf: &Terraform, lab: &Lab, hybrid_id: &str) {
+    for a in assignment_ids(lab, hybrid_id) {
         lab.graph_delete(&format!("{PROFILES}/{hybrid_id}/assignments/{a}"));
     }
     lab.graph_delete(&format!("{PROFILES}/{hybrid_id}"));
@@ -253,18 +285,24 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
         .assert_contains("Plan: 1 to add, 0 to change, 0 to destroy");
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let new_id = string_attr(&state_values(&tf), "id");
+    let new_id = string_attr(&state_values(tf, ADDR), "id");
     assert_ne!(new_id, hybrid_id);
-    assert_eq!(the_only_profile(&lab)["id"], json!(new_id));
-    assert_eq!(assignments(&lab, &new_id), targets(&[G3], &[G2], false));
+    assert_eq!(the_only(lab, PROFILES, None)["id"], json!(new_id));
+    assert_eq!(
+        assignment_targets(lab, &format!("{PROFILES}/{new_id}/assignments")),
+        targets(&[G3], &[G2], false)
+    );
     tf.assert_no_changes();
+}
 
-    // Destroy: assignments, then the profile.
+/// Destroy: assignments, then the profile.
+#[track_caller]
+fn step_destroy(tf: &Terraform, lab: &Lab) {
     tf.destroy().assert_contains("1 destroyed");
     assert!(
-        profiles(&lab).is_empty(),
+        profiles(lab).is_empty(),
         "profiles left: {:#?}",
-        profiles(&lab)
+        profiles(lab)
     );
     assert!(tf.state_addresses().is_empty());
 }
@@ -319,7 +357,7 @@ resource "autopilot_deployment_profile" "x" {
     tf.import(ADDR, &id)
         .success()
         .assert_contains("Import successful");
-    let state = state_values(&tf);
+    let state = state_values(&tf, ADDR);
     assert_eq!(state["id"], json!(id), "{state}");
     assert_eq!(state["join_type"], json!("hybrid"), "{state}");
     assert_eq!(set_attr(&state, "include_group_ids"), set(&[G1]), "{state}");
@@ -339,7 +377,7 @@ resource "autopilot_deployment_profile" "x" {
 fn import_of_a_missing_id_fails_clearly() {
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
-    tf.write_config(CREATE);
+    tf.write_config(&create_config());
     let out = tf
         .import(ADDR, "00000000-0000-4000-8000-000000000000")
         .expect_failure();
@@ -370,7 +408,7 @@ resource "autopilot_deployment_profile" "x" {{
 fn valid_profile_plans_a_create_without_writing() {
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
-    tf.write_config(CREATE);
+    tf.write_config(&create_config());
     let out = tf.plan_detailed().expect_code(2);
     out.assert_contains("will be created");
     assert_eq!(provider_warnings(&out), Vec::<String>::new(), "{out}");
@@ -379,7 +417,7 @@ fn valid_profile_plans_a_create_without_writing() {
 
 #[test]
 fn name_template_longer_than_15_is_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"entra\"\n  device_name_template = \"CONTOSO-%RAND:9%\""),
         "device_name_template",
         &["15"],
@@ -388,7 +426,7 @@ fn name_template_longer_than_15_is_rejected() {
 
 #[test]
 fn name_template_with_invalid_character_is_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"entra\"\n  device_name_template = \"CORP_%SERIAL%\""),
         "device_name_template",
         &["letters, digits and hyphens"],
@@ -397,7 +435,7 @@ fn name_template_with_invalid_character_is_rejected() {
 
 #[test]
 fn name_template_of_digits_only_is_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"entra\"\n  device_name_template = \"2024%RAND:4%\""),
         "device_name_template",
         &["digits"],
@@ -406,7 +444,7 @@ fn name_template_of_digits_only_is_rejected() {
 
 #[test]
 fn malformed_macro_is_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"entra\"\n  device_name_template = \"CORP-%RAND%\""),
         "device_name_template",
         &["%RAND:x%"],
@@ -415,7 +453,7 @@ fn malformed_macro_is_rejected() {
 
 #[test]
 fn name_template_with_hybrid_is_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"hybrid\"\n  device_name_template = \"CORP-%SERIAL%\""),
         "device_name_template",
         &["domain join profile"],
@@ -424,7 +462,7 @@ fn name_template_with_hybrid_is_rejected() {
 
 #[test]
 fn self_deploying_hybrid_is_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"hybrid\"\n  deployment_mode = \"self_deploying\""),
         "deployment_mode",
         &["Entra join"],
@@ -433,7 +471,7 @@ fn self_deploying_hybrid_is_rejected() {
 
 #[test]
 fn exclusions_with_all_devices_are_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl(&format!(
             "  join_type = \"entra\"\n  all_devices = true\n  exclude_group_ids = [\"{G2}\"]"
         )),
@@ -444,7 +482,7 @@ fn exclusions_with_all_devices_are_rejected() {
 
 #[test]
 fn skip_connectivity_check_with_entra_is_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl(
             "  join_type = \"entra\"\n  hybrid_azure_ad_join_skip_connectivity_check = true",
         ),
@@ -455,17 +493,17 @@ fn skip_connectivity_check_with_entra_is_rejected() {
 
 #[test]
 fn unknown_enum_values_are_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"entra\"\n  device_type = \"toaster\""),
         "device_type",
         &["windows_pc"],
     );
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"domain\""),
         "join_type",
         &["entra"],
     );
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"entra\"\n  user_type = \"guest\""),
         "user_type",
         &["standard"],
@@ -474,7 +512,7 @@ fn unknown_enum_values_are_rejected() {
 
 #[test]
 fn invalid_locale_is_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"entra\"\n  locale = \"english\""),
         "locale",
         &["en-US"],
@@ -483,7 +521,7 @@ fn invalid_locale_is_rejected() {
 
 #[test]
 fn names_and_descriptions_intune_refuses_are_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         r#"
 resource "autopilot_deployment_profile" "x" {
   display_name = "Entra join - Sales"
@@ -493,7 +531,7 @@ resource "autopilot_deployment_profile" "x" {
         "display_name",
         &["'-'", "letters, digits, spaces and", "Entra join Sales"],
     );
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"entra\"\n  description = \"Sales laptops (pilot)\""),
         "description",
         &["! # % ^ * ( ) - + = ; ' < >", "Sales laptops pilot"],
@@ -502,7 +540,7 @@ resource "autopilot_deployment_profile" "x" {
 
 #[test]
 fn user_type_on_a_self_deploying_profile_is_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl(
             "  join_type = \"entra\"\n  deployment_mode = \"self_deploying\"\n  user_type = \"standard\"",
         ),
@@ -513,7 +551,7 @@ fn user_type_on_a_self_deploying_profile_is_rejected() {
 
 #[test]
 fn an_empty_locale_is_rejected() {
-    assert_rejected_at_plan(
+    assert_rejected(
         &profile_hcl("  join_type = \"entra\"\n  locale = \"\""),
         "locale",
         &["os-default"],
@@ -542,9 +580,9 @@ resource "autopilot_deployment_profile" "x" {{
     tf.write_config(&config("self_deploying"));
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let state = state_values(&tf);
+    let state = state_values(&tf, ADDR);
     assert!(state["user_type"].is_null(), "{state}");
-    let oobe = &the_only_profile(&lab)["outOfBoxExperienceSetting"];
+    let oobe = &the_only(&lab, PROFILES, None)["outOfBoxExperienceSetting"];
     assert_eq!(oobe["deviceUsageType"], json!("shared"), "{oobe}");
     assert!(oobe.get("userType").is_none(), "{oobe}");
     tf.assert_no_changes();
@@ -552,9 +590,9 @@ resource "autopilot_deployment_profile" "x" {{
     tf.write_config(&config("user_driven"));
     tf.apply()
         .assert_contains("0 added, 1 changed, 0 destroyed");
-    assert_eq!(state_values(&tf)["user_type"], json!("standard"));
+    assert_eq!(state_values(&tf, ADDR)["user_type"], json!("standard"));
     assert_eq!(
-        the_only_profile(&lab)["outOfBoxExperienceSetting"]["userType"],
+        the_only(&lab, PROFILES, None)["outOfBoxExperienceSetting"]["userType"],
         json!("standard")
     );
     tf.assert_no_changes();
@@ -562,7 +600,7 @@ resource "autopilot_deployment_profile" "x" {{
     tf.write_config(&config("self_deploying"));
     tf.apply()
         .assert_contains("0 added, 1 changed, 0 destroyed");
-    assert!(state_values(&tf)["user_type"].is_null());
+    assert!(state_values(&tf, ADDR)["user_type"].is_null());
     tf.assert_no_changes();
 }
 
@@ -619,29 +657,6 @@ fn short_serial_part_is_a_warning() {
     );
     assert!(out.diagnostics().contains("serial"), "{out}");
     assert_no_writes(&lab, "a plan with a warning");
-}
-
-/// Plans `hcl` against a fresh lab: exit 1, the output names `attribute`, the diagnostics say
-/// each of `words` (case-insensitive), and nothing was written to the tenant.
-#[track_caller]
-fn assert_rejected_at_plan(hcl: &str, attribute: &str, words: &[&str]) {
-    let lab = Lab::start();
-    let tf = Terraform::new(&lab);
-    tf.write_config(hcl);
-    let out = tf.plan().expect_code(1);
-    out.assert_contains("Error").assert_not_contains("panic");
-    assert!(
-        out.text().contains(attribute),
-        "the error should name {attribute}\n{out}"
-    );
-    let said = out.diagnostics().to_lowercase();
-    for word in words {
-        assert!(
-            said.contains(&word.to_lowercase()),
-            "the error should say {word:?}\n{out}"
-        );
-    }
-    assert_no_writes(&lab, "a plan of an invalid configuration");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -770,32 +785,12 @@ fn create_profile(lab: &Lab, odata_type: &str, name: &str, groups: &[&str]) -> S
     id
 }
 
-#[track_caller]
-fn state_values(tf: &Terraform) -> Value {
-    tf.resource_values(ADDR)
-        .unwrap_or_else(|| panic!("{ADDR} is not in the state: {:?}", tf.state_addresses()))
-}
-
 /// Every profile, read through Graph.
 fn profiles(lab: &Lab) -> Vec<Value> {
     lab.graph_get(PROFILES)["value"]
         .as_array()
         .cloned()
         .unwrap_or_default()
-}
-
-#[track_caller]
-fn the_only_profile(lab: &Lab) -> Value {
-    let all = profiles(lab);
-    assert_eq!(all.len(), 1, "expected exactly one profile: {all:#?}");
-    all[0].clone()
-}
-
-#[track_caller]
-fn assert_props(object: &Value, expected: &[(&str, Value)]) {
-    for (name, value) in expected {
-        assert_eq!(&object[*name], value, "property {name} of {object:#}");
-    }
 }
 
 fn assignment_list(lab: &Lab, id: &str) -> Vec<Value> {
@@ -810,30 +805,4 @@ fn assignment_ids(lab: &Lab, id: &str) -> Vec<String> {
         .iter()
         .filter_map(|a| a["id"].as_str().map(str::to_string))
         .collect()
-}
-
-/// The assignment targets of a profile as `include <group>` / `exclude <group>` / `all devices`.
-fn assignments(lab: &Lab, id: &str) -> BTreeSet<String> {
-    assignment_list(lab, id)
-        .iter()
-        .map(|a| {
-            let target = &a["target"];
-            let group = target["groupId"].as_str().unwrap_or_default();
-            match target["@odata.type"].as_str().unwrap_or_default() {
-                GROUP_TARGET => format!("include {group}"),
-                "#microsoft.graph.exclusionGroupAssignmentTarget" => format!("exclude {group}"),
-                "#microsoft.graph.allDevicesAssignmentTarget" => "all devices".to_string(),
-                _ => format!("unexpected {target}"),
-            }
-        })
-        .collect()
-}
-
-fn targets(include: &[&str], exclude: &[&str], all_devices: bool) -> BTreeSet<String> {
-    let mut set: BTreeSet<String> = include.iter().map(|g| format!("include {g}")).collect();
-    set.extend(exclude.iter().map(|g| format!("exclude {g}")));
-    if all_devices {
-        set.insert("all devices".to_string());
-    }
-    set
 }

@@ -3,56 +3,60 @@
 
 use std::collections::BTreeSet;
 
+use acceptance_tests::checks::{
+    self, RejectedAt, assert_props, assignment_targets, state_values, targets, the_only,
+};
+use acceptance_tests::seeding::{G1, G2, G3, G4, G5};
 use acceptance_tests::{Lab, Terraform, show_requests, write_requests};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const ADDR: &str = "autopilot_domain_join_profile.x";
 const ODATA_TYPE: &str = "#microsoft.graph.windowsDomainJoinConfiguration";
 const CONFIGS: &str = "deviceManagement/deviceConfigurations";
 
-// Group object ids used in the configurations below (the lab accepts any GUID for now).
-const G1: &str = "11111111-1111-4111-8111-111111111111";
-const G2: &str = "22222222-2222-4222-8222-222222222222";
-const G3: &str = "33333333-3333-4333-8333-333333333333";
-const G4: &str = "44444444-4444-4444-8444-444444444444";
-const G5: &str = "55555555-5555-4555-8555-555555555555";
-
-const CREATE: &str = r#"
-resource "autopilot_domain_join_profile" "x" {
+/// The profile's configuration; the steps vary its description and included group.
+fn profile_config(description: &str, include: &str) -> String {
+    format!(
+        r#"
+resource "autopilot_domain_join_profile" "x" {{
   display_name                 = "DJ-Contoso"
-  description                  = "Hybrid join for Contoso"
+  description                  = "{description}"
   active_directory_domain_name = "contoso.com"
   organizational_unit          = "OU=Autopilot,DC=contoso,DC=com"
   computer_name_static_prefix  = "CTS-"
-  include_group_ids            = ["11111111-1111-4111-8111-111111111111"]
-  exclude_group_ids            = ["22222222-2222-4222-8222-222222222222"]
+  include_group_ids            = ["{include}"]
+  exclude_group_ids            = ["{G2}"]
+}}
+"#
+    )
 }
-"#;
 
-// CREATE with a new description and G1 swapped for G3 in include_group_ids.
-const UPDATE: &str = r#"
-resource "autopilot_domain_join_profile" "x" {
-  display_name                 = "DJ-Contoso"
-  description                  = "Hybrid join for Contoso, wave 2"
-  active_directory_domain_name = "contoso.com"
-  organizational_unit          = "OU=Autopilot,DC=contoso,DC=com"
-  computer_name_static_prefix  = "CTS-"
-  include_group_ids            = ["33333333-3333-4333-8333-333333333333"]
-  exclude_group_ids            = ["22222222-2222-4222-8222-222222222222"]
+/// The profile as first created.
+fn create_config() -> String {
+    profile_config("Hybrid join for Contoso", G1)
 }
-"#;
 
 #[test]
 fn lifecycle_create_update_drift_recreate_destroy() {
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
+    let id = step_create(&tf, &lab);
+    step_a_plan_after_apply_writes_nothing(&tf, &lab);
+    step_update_in_place(&tf, &lab, &id);
+    step_property_drift_is_repaired(&tf, &lab, &id);
+    step_assignment_drift_is_repaired(&tf, &lab, &id);
+    step_deleted_outside_terraform_is_recreated(&tf, &lab, &id);
+    step_destroy(&tf, &lab);
+}
 
-    // Create.
-    tf.write_config(CREATE);
+/// Create.
+#[track_caller]
+fn step_create(tf: &Terraform, lab: &Lab) -> String {
+    tf.write_config(&create_config());
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let state = state_values(&tf);
+    let state = state_values(tf, ADDR);
     let id = string_attr(&state, "id");
     assert!(!id.is_empty(), "empty id in state: {state}");
     assert_eq!(
@@ -75,7 +79,7 @@ fn lifecycle_create_update_drift_recreate_destroy() {
         "{state}"
     );
 
-    let profile = the_only_profile(&lab);
+    let profile = the_only(lab, CONFIGS, Some(ODATA_TYPE));
     assert_eq!(profile["id"], json!(id));
     assert_props(
         &profile,
@@ -91,15 +95,26 @@ fn lifecycle_create_update_drift_recreate_destroy() {
             ("computerNameSuffixRandomCharCount", json!(11)),
         ],
     );
-    assert_eq!(assignments(&lab, &id), targets(&[G1], &[G2], false));
+    assert_eq!(
+        assignment_targets(lab, &format!("{CONFIGS}/{id}/assignments")),
+        targets(&[G1], &[G2], false)
+    );
+    id
+}
 
-    // A plan right after apply is empty and writes nothing.
+/// A plan right after apply is empty and writes nothing.
+#[track_caller]
+fn step_a_plan_after_apply_writes_nothing(tf: &Terraform, lab: &Lab) {
     lab.clear_requests();
     tf.assert_no_changes();
-    assert_no_writes(&lab, "a plan with no changes");
+    assert_no_writes(lab, "a plan with no changes");
+}
 
-    // Update in place: description and include_group_ids.
-    tf.write_config(UPDATE);
+/// Update in place: description and include_group_ids.
+#[track_caller]
+fn step_update_in_place(tf: &Terraform, lab: &Lab, id: &str) {
+    // A new description and G1 swapped for G3 in include_group_ids.
+    tf.write_config(&profile_config("Hybrid join for Contoso, wave 2", G3));
     let plan = tf.plan_detailed().expect_code(2);
     plan.assert_contains("will be updated in-place")
         .assert_contains("Plan: 0 to add, 1 to change, 0 to destroy")
@@ -109,20 +124,26 @@ fn lifecycle_create_update_drift_recreate_destroy() {
         .assert_not_contains("forces replacement");
     tf.apply()
         .assert_contains("0 added, 1 changed, 0 destroyed");
-    let profile = the_only_profile(&lab);
+    let profile = the_only(lab, CONFIGS, Some(ODATA_TYPE));
     assert_eq!(profile["id"], json!(id), "an update must keep the object");
     assert_props(
         &profile,
         &[("description", json!("Hybrid join for Contoso, wave 2"))],
     );
-    assert_eq!(assignments(&lab, &id), targets(&[G3], &[G2], false));
     assert_eq!(
-        set_attr(&state_values(&tf), "include_group_ids"),
+        assignment_targets(lab, &format!("{CONFIGS}/{id}/assignments")),
+        targets(&[G3], &[G2], false)
+    );
+    assert_eq!(
+        set_attr(&state_values(tf, ADDR), "include_group_ids"),
         set(&[G3])
     );
     tf.assert_no_changes();
+}
 
-    // Drift of a property: shows up in the plan, apply repairs it.
+/// Drift of a property: shows up in the plan, apply repairs it.
+#[track_caller]
+fn step_property_drift_is_repaired(tf: &Terraform, lab: &Lab, id: &str) {
     lab.graph_patch(
         &format!("{CONFIGS}/{id}"),
         &json!({"@odata.type": ODATA_TYPE, "description": "Edited in the Intune portal"}),
@@ -132,15 +153,18 @@ fn lifecycle_create_update_drift_recreate_destroy() {
     plan.assert_contains("description")
         .assert_contains("Edited in the Intune portal")
         .assert_contains("will be updated in-place");
-    assert_no_writes(&lab, "a plan showing drift");
+    assert_no_writes(lab, "a plan showing drift");
     tf.apply();
     assert_props(
-        &the_only_profile(&lab),
+        &the_only(lab, CONFIGS, Some(ODATA_TYPE)),
         &[("description", json!("Hybrid join for Contoso, wave 2"))],
     );
     tf.assert_no_changes();
+}
 
-    // Drift of the assignments: same.
+/// Drift of the assignments: same.
+#[track_caller]
+fn step_assignment_drift_is_repaired(tf: &Terraform, lab: &Lab, id: &str) {
     lab.graph_post(
         &format!("{CONFIGS}/{id}/assign"),
         &json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": G4}}]}),
@@ -149,28 +173,40 @@ fn lifecycle_create_update_drift_recreate_destroy() {
     plan.assert_contains("include_group_ids")
         .assert_contains(G4);
     tf.apply();
-    assert_eq!(assignments(&lab, &id), targets(&[G3], &[G2], false));
+    assert_eq!(
+        assignment_targets(lab, &format!("{CONFIGS}/{id}/assignments")),
+        targets(&[G3], &[G2], false)
+    );
     tf.assert_no_changes();
+}
 
-    // Deleted outside Terraform: the plan recreates it, it does not fail.
+/// Deleted outside Terraform: the plan recreates it, it does not fail.
+#[track_caller]
+fn step_deleted_outside_terraform_is_recreated(tf: &Terraform, lab: &Lab, id: &str) {
     lab.graph_delete(&format!("{CONFIGS}/{id}"));
     let plan = tf.plan_detailed().expect_code(2);
     plan.assert_contains("will be created")
         .assert_contains("Plan: 1 to add, 0 to change, 0 to destroy");
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let profile = the_only_profile(&lab);
-    let new_id = string_attr(&state_values(&tf), "id");
+    let profile = the_only(lab, CONFIGS, Some(ODATA_TYPE));
+    let new_id = string_attr(&state_values(tf, ADDR), "id");
     assert_ne!(new_id, id, "the recreated object has a new id");
     assert_eq!(profile["id"], json!(new_id));
     assert_props(
         &profile,
         &[("description", json!("Hybrid join for Contoso, wave 2"))],
     );
-    assert_eq!(assignments(&lab, &new_id), targets(&[G3], &[G2], false));
+    assert_eq!(
+        assignment_targets(lab, &format!("{CONFIGS}/{new_id}/assignments")),
+        targets(&[G3], &[G2], false)
+    );
     tf.assert_no_changes();
+}
 
-    // Destroy.
+/// Destroy.
+#[track_caller]
+fn step_destroy(tf: &Terraform, lab: &Lab) {
     tf.destroy().assert_contains("1 destroyed");
     let left = lab.objects("deviceConfigurations");
     assert!(
@@ -227,7 +263,7 @@ resource "autopilot_domain_join_profile" "x" {
         .success()
         .assert_contains("Import successful");
 
-    let state = state_values(&tf);
+    let state = state_values(&tf, ADDR);
     assert_eq!(state["id"], json!(id), "{state}");
     assert_eq!(set_attr(&state, "include_group_ids"), set(&[G5]), "{state}");
     assert_eq!(
@@ -239,14 +275,14 @@ resource "autopilot_domain_join_profile" "x" {
 
     tf.assert_no_changes();
     assert_no_writes(&lab, "import followed by a plan");
-    assert_eq!(the_only_profile(&lab)["id"], json!(id));
+    assert_eq!(the_only(&lab, CONFIGS, Some(ODATA_TYPE))["id"], json!(id));
 }
 
 #[test]
 fn import_of_a_missing_id_fails_clearly() {
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
-    tf.write_config(CREATE);
+    tf.write_config(&create_config());
     let missing = "00000000-0000-4000-8000-000000000000";
     let out = tf.import(ADDR, missing).expect_failure();
     out.assert_contains("Error").assert_not_contains("panic");
@@ -278,7 +314,7 @@ fn valid_profile_plans_a_create_without_writing() {
     // The control for the cases below: the same shape of configuration, valid, plans fine.
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
-    tf.write_config(CREATE);
+    tf.write_config(&create_config());
     tf.plan_detailed()
         .expect_code(2)
         .assert_contains("will be created")
@@ -375,22 +411,11 @@ resource "autopilot_domain_join_profile" "x" {
 #[track_caller]
 fn assert_rejected_at_plan(resource_hcl: &str, attributes: &[&str], rule: &[&[&str]]) {
     let lab = Lab::start();
-    let tf = Terraform::new(&lab);
-    tf.write_config(resource_hcl);
-    let out = tf.plan().expect_code(1);
-    out.assert_contains("Error").assert_not_contains("panic");
-    assert!(
-        attributes.iter().any(|a| out.text().contains(a)),
-        "the error should name {attributes:?}\n{out}"
-    );
-    let said = out.diagnostics().to_lowercase();
-    for group in rule {
-        assert!(
-            group.iter().any(|w| said.contains(&w.to_lowercase())),
-            "the error should state the rule (one of {group:?})\n{out}"
-        );
-    }
-    assert_no_writes(&lab, "a plan of an invalid configuration");
+    let rejected = RejectedAt {
+        attributes,
+        rule_words: rule,
+    };
+    checks::assert_rejected_at_plan(&lab, resource_hcl, rejected);
     let objects = lab.objects("deviceConfigurations");
     assert!(
         objects.is_empty(),
@@ -400,69 +425,6 @@ fn assert_rejected_at_plan(resource_hcl: &str, attributes: &[&str], rule: &[&[&s
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
-
-#[track_caller]
-fn state_values(tf: &Terraform) -> Value {
-    tf.resource_values(ADDR).unwrap_or_else(|| {
-        panic!(
-            "{ADDR} is not in the state:\n{}",
-            tf.state_addresses().join("\n")
-        )
-    })
-}
-
-/// The single domain join configuration in the lab; panics if there are none or several.
-#[track_caller]
-fn the_only_profile(lab: &Lab) -> Value {
-    let all = lab.objects("deviceConfigurations");
-    let profiles: Vec<&Value> = all
-        .iter()
-        .filter(|o| o["@odata.type"] == json!(ODATA_TYPE))
-        .collect();
-    assert!(
-        profiles.len() == 1 && all.len() == 1,
-        "expected exactly one deviceConfiguration, a windowsDomainJoinConfiguration; the lab holds {all:#?}"
-    );
-    profiles[0].clone()
-}
-
-#[track_caller]
-fn assert_props(object: &Value, expected: &[(&str, Value)]) {
-    for (name, value) in expected {
-        assert_eq!(&object[*name], value, "property {name} of {object:#}");
-    }
-}
-
-/// The assignment targets of a device configuration, read through Graph, as
-/// `include <group>` / `exclude <group>` / `all devices`.
-#[track_caller]
-fn assignments(lab: &Lab, id: &str) -> BTreeSet<String> {
-    let body = lab.graph_get(&format!("{CONFIGS}/{id}/assignments"));
-    body["value"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no value array in {body}"))
-        .iter()
-        .map(|a| {
-            let target = &a["target"];
-            let group = target["groupId"].as_str().unwrap_or_default();
-            match target["@odata.type"].as_str().unwrap_or_default() {
-                "#microsoft.graph.groupAssignmentTarget" => format!("include {group}"),
-                "#microsoft.graph.exclusionGroupAssignmentTarget" => format!("exclude {group}"),
-                "#microsoft.graph.allDevicesAssignmentTarget" => "all devices".to_string(),
-                _ => format!("unexpected {target}"),
-            }
-        })
-        .collect()
-}
-
-fn targets(include: &[&str], exclude: &[&str], all_devices: bool) -> BTreeSet<String> {
-    let mut set: BTreeSet<String> = include.iter().map(|g| format!("include {g}")).collect();
-    set.extend(exclude.iter().map(|g| format!("exclude {g}")));
-    if all_devices {
-        set.insert("all devices".to_string());
-    }
-    set
-}
 
 /// A group id known only after apply, next to a literal one: the set is
 /// partly unknown at plan time and must plan and apply cleanly.
@@ -486,7 +448,7 @@ resource "autopilot_domain_join_profile" "x" {
     );
     tf.apply()
         .assert_contains("2 added, 0 changed, 0 destroyed");
-    let state = state_values(&tf);
+    let state = state_values(&tf, ADDR);
     let included: BTreeSet<String> = state["include_group_ids"]
         .as_array()
         .map(|ids| {

@@ -11,15 +11,12 @@ use std::time::Duration;
 use acceptance_tests::devices::{hardware_hash, register};
 use acceptance_tests::paths::{provider_bin, terraform_bin};
 use acceptance_tests::process::{Captured, run_captured};
+use acceptance_tests::seeding::{
+    PC_SP, TIME_ZONE_SCRIPT, USER_DRIVEN_TEMPLATE, UserDrivenSettings, user_driven_settings,
+};
 use acceptance_tests::{Lab, Terraform, show_requests, write_requests};
 use serde_json::{Value, json};
 
-/// The lab's seeded Intune Provisioning Client service principal.
-const PC_SP: &str = "7ab1ab00-0000-4000-8000-00000000e003";
-/// A seeded Win32 app and script, for the device preparation policy.
-const VPN_APP: &str = "7ab1ab00-0000-4000-8000-0000000a0001";
-const TIME_ZONE_SCRIPT: &str = "7ab1ab00-0000-4000-8000-0000000c0001";
-const USER_DRIVEN_TEMPLATE: &str = "80d33118-b7b4-40d8-b15f-81be745e053f_1";
 const TAG_RULE: &str = r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Sales"))"#;
 const ALL_RULE: &str = r#"(device.devicePhysicalIDs -any (_ -startsWith "[ZTDid]"))"#;
 const ORDER_RULE: &str = r#"(device.devicePhysicalIds -any (_ -eq "[PurchaseOrderId]:42"))"#;
@@ -75,119 +72,6 @@ fn target(kind: &str, group: Option<&str>) -> Value {
         target["groupId"] = json!(group);
     }
     json!({ "target": target })
-}
-
-/// The user-driven device preparation settings, as the Intune portal sends them.
-fn policy_settings() -> Value {
-    let instance = |kind: &str, id: &str, template: &str, value: (&str, Value)| {
-        let mut setting = json!({
-            "@odata.type": format!("#microsoft.graph.deviceManagementConfiguration{kind}Instance"),
-            "settingDefinitionId": id,
-            "settingInstanceTemplateReference": {"settingInstanceTemplateId": template},
-        });
-        setting[value.0] = value.1;
-        json!({ "settingInstance": setting })
-    };
-    let choice = |id: &str, template: &str, value_template: &str, n: u8| {
-        let value = json!({
-            "@odata.type": "#microsoft.graph.deviceManagementConfigurationChoiceSettingValue",
-            "value": format!("{id}_{n}"),
-            "children": [],
-            "settingValueTemplateReference": {"settingValueTemplateId": value_template},
-        });
-        instance("ChoiceSetting", id, template, ("choiceSettingValue", value))
-    };
-    let simple = |id: &str, template: &str, value_template: &str, kind: &str, v: Value| {
-        let value = json!({
-            "@odata.type": format!("#microsoft.graph.deviceManagementConfiguration{kind}SettingValue"),
-            "value": v,
-            "settingValueTemplateReference": {"settingValueTemplateId": value_template},
-        });
-        instance("SimpleSetting", id, template, ("simpleSettingValue", value))
-    };
-    let strings = |id: &str, template: &str, values: Vec<String>| {
-        let values: Vec<Value> = values
-            .into_iter()
-            .map(|v| json!({"@odata.type": "#microsoft.graph.deviceManagementConfigurationStringSettingValue", "value": v}))
-            .collect();
-        instance(
-            "SimpleSettingCollection",
-            id,
-            template,
-            ("simpleSettingCollectionValue", json!(values)),
-        )
-    };
-    json!([
-        choice(
-            "enrollment_autopilot_dpp_deploymentmode",
-            "5180aeab-886e-4589-97d4-40855c646315",
-            "5874c2f6-bcf1-463b-a9eb-bee64e2f2d82",
-            0
-        ),
-        choice(
-            "enrollment_autopilot_dpp_deploymenttype",
-            "f4184296-fa9f-4b67-8b12-1723b3f8456b",
-            "e0af022f-37f3-4a40-916d-1ab7281c88d9",
-            0
-        ),
-        choice(
-            "enrollment_autopilot_dpp_jointype",
-            "6310e95d-6cfa-4d2f-aae0-1e7af12e2182",
-            "1fa84eb3-fcfa-4ed6-9687-0f3d486402c4",
-            0
-        ),
-        choice(
-            "enrollment_autopilot_dpp_accountype",
-            "d4f2a840-86d5-4162-9a08-fa8cc608b94e",
-            "bf13bb47-69ef-4e06-97c1-50c2859a49c2",
-            1
-        ),
-        simple(
-            "enrollment_autopilot_dpp_timeout",
-            "6dec0657-dfb8-4906-a7ee-3ac6ee1edecb",
-            "0bbcce5b-a55a-4e05-821a-94bf576d6cc8",
-            "Integer",
-            json!(90)
-        ),
-        simple(
-            "enrollment_autopilot_dpp_customerrormessage",
-            "2ddf0619-2b7a-46de-b29b-c6191e9dda6e",
-            "fe5002d5-fbe9-4920-9e2d-26bfc4b4cc97",
-            "String",
-            json!("Call the helpdesk: 100% of \"errors\" go to %{team}.")
-        ),
-        choice(
-            "enrollment_autopilot_dpp_allowskip",
-            "2a71dc89-0f17-4ba9-bb27-af2521d34710",
-            "a2323e5e-ac56-4517-8847-b0a6fdb467e7",
-            1
-        ),
-        choice(
-            "enrollment_autopilot_dpp_allowdiagnostics",
-            "e2b7a81b-f243-4abd-bce3-c1856345f405",
-            "c59d26fd-3460-4b26-b47a-f7e202e7d5a3",
-            0
-        ),
-        simple(
-            "enrollment_autopilot_dpp_devicesecuritygroupids",
-            "a46a50ab-3076-4968-9366-75a40dde950e",
-            "5f7d09e1-1a90-44ad-9c9f-ad90ba509e60",
-            "String",
-            json!("")
-        ),
-        strings(
-            "enrollment_autopilot_dpp_allowedappids",
-            "70d22a8a-a03c-4f62-b8df-dded3e327639",
-            vec![format!(
-                r##"{{"id":"{VPN_APP}","type":"#microsoft.graph.win32LobApp"}}"##
-            )]
-        ),
-        strings(
-            "enrollment_autopilot_dpp_allowedscriptids",
-            "1bc67702-800c-4271-8fd9-609351cc19cf",
-            vec![TIME_ZONE_SCRIPT.to_string()]
-        ),
-    ])
 }
 
 /// Builds a tenant through Graph, as an administrator in the portal would: Autopilot groups
@@ -309,7 +193,13 @@ fn seed(lab: &Lab) -> Tenant {
             "platforms": "windows10",
             "technologies": "enrollment",
             "templateReference": {"templateId": USER_DRIVEN_TEMPLATE},
-            "settings": policy_settings(),
+            "settings": user_driven_settings(&UserDrivenSettings {
+                administrator: true,
+                timeout_minutes: 90,
+                error_message: "Call the helpdesk: 100% of \"errors\" go to %{team}.",
+                allow_skip: true,
+                script_ids: &[TIME_ZONE_SCRIPT],
+            }),
         }),
     ));
     let verdict = lab.graph_post(
@@ -417,23 +307,38 @@ fn run_import_script(tf: &Terraform) -> Captured {
     run_captured(&mut script, TIMEOUT).expect("run import.sh")
 }
 
+/// The lab's writes, without the policy's enrollment-time target query (a POST that only reads).
+fn writes_besides_target_queries(lab: &Lab) -> Vec<acceptance_tests::Request> {
+    write_requests(lab)
+        .into_iter()
+        .filter(|r| {
+            !r.path
+                .ends_with("/retrieveEnrollmentTimeDeviceMembershipTarget")
+        })
+        .collect()
+}
+
 #[test]
 fn an_exported_tenant_imports_with_import_sh_and_plans_no_changes() {
     let lab = Lab::start();
     let t = seed(&lab);
     let tf = Terraform::new(&lab);
     lab.clear_requests();
+    step_export_only_reads_and_lists_what_it_wrote(&tf, &lab);
+    step_written_files_reference_what_is_exported(&tf, &t);
+    step_import_sh_imports_every_object(&tf, &t);
+    step_the_plan_after_import_writes_nothing(&tf, &lab);
+    step_import_sh_again_imports_nothing(&tf);
+    step_real_hashes_are_no_change_and_destroy_is_refused(&tf, &t);
+}
 
-    let run = succeeded(export(&lab, tf.dir(), &[]));
+/// Exports the seeded tenant: the export only reads, and it lists what it wrote.
+#[track_caller]
+fn step_export_only_reads_and_lists_what_it_wrote(tf: &Terraform, lab: &Lab) {
+    let run = succeeded(export(lab, tf.dir(), &[]));
 
     // Exporting only reads: the one POST is the policy's enrollment-time target query.
-    let writes: Vec<_> = write_requests(&lab)
-        .into_iter()
-        .filter(|r| {
-            !r.path
-                .ends_with("/retrieveEnrollmentTimeDeviceMembershipTarget")
-        })
-        .collect();
+    let writes = writes_besides_target_queries(lab);
     assert!(
         writes.is_empty(),
         "export wrote:\n{}",
@@ -478,7 +383,12 @@ fn an_exported_tenant_imports_with_import_sh_and_plans_no_changes() {
             .mode();
         assert_eq!(mode & 0o111, 0o111, "import.sh is executable: {mode:o}");
     }
+}
 
+/// The written files: the Autopilot groups only, references instead of ids where the group is
+/// exported, the default ESP as a data source, and the layout `terraform fmt` writes.
+#[track_caller]
+fn step_written_files_reference_what_is_exported(tf: &Terraform, t: &Tenant) {
     // Groups: the Autopilot ones only; references instead of ids where the group is exported.
     let groups = read(tf.dir(), "groups.tf");
     assert!(
@@ -557,9 +467,12 @@ fn an_exported_tenant_imports_with_import_sh_and_plans_no_changes() {
 
     // The files are as `terraform fmt` writes them.
     tf.run(&["fmt", "-check", "-diff", "-no-color"]).success();
+}
 
-    // Import everything with the script, then the plan is empty.
-    let imported = run_import_script(&tf);
+/// Imports everything with the script: the state holds exactly the seeded Autopilot objects.
+#[track_caller]
+fn step_import_sh_imports_every_object(tf: &Terraform, t: &Tenant) {
+    let imported = run_import_script(tf);
     assert!(
         imported.code == 0,
         "import.sh failed ({})\n--- stdout\n{}\n--- stderr\n{}",
@@ -616,24 +529,25 @@ fn an_exported_tenant_imports_with_import_sh_and_plans_no_changes() {
     seeded.extend(t.devices.iter().map(|(_, id)| id.clone()));
     assert_eq!(ids, seeded);
     assert!(!ids.contains(&t.finance_group));
+}
 
+/// After the import the plan is empty and writes nothing.
+#[track_caller]
+fn step_the_plan_after_import_writes_nothing(tf: &Terraform, lab: &Lab) {
     lab.clear_requests();
     tf.assert_no_changes();
-    let writes: Vec<_> = write_requests(&lab)
-        .into_iter()
-        .filter(|r| {
-            !r.path
-                .ends_with("/retrieveEnrollmentTimeDeviceMembershipTarget")
-        })
-        .collect();
+    let writes = writes_besides_target_queries(lab);
     assert!(
         writes.is_empty(),
         "the plan wrote:\n{}",
         show_requests(&writes)
     );
+}
 
-    // Running the script again imports nothing twice.
-    let again = run_import_script(&tf);
+/// Running the script again imports nothing twice.
+#[track_caller]
+fn step_import_sh_again_imports_nothing(tf: &Terraform) {
+    let again = run_import_script(tf);
     assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
     assert_eq!(
         again.stdout.matches(": already in the state").count(),
@@ -641,8 +555,11 @@ fn an_exported_tenant_imports_with_import_sh_and_plans_no_changes() {
         "{}",
         again.stdout
     );
+}
 
-    // Real hashes supplied later are no change either; destroying a device is refused.
+/// Real hashes supplied later are no change either; destroying a device is refused.
+#[track_caller]
+fn step_real_hashes_are_no_change_and_destroy_is_refused(tf: &Terraform, t: &Tenant) {
     let (serial, _) = &t.devices[0];
     std::fs::write(
         tf.dir().join("hashes.auto.tfvars"),

@@ -4,6 +4,11 @@
 
 use std::collections::BTreeSet;
 
+use acceptance_tests::checks::{self, RejectedAt, state_values};
+use acceptance_tests::seeding::{
+    PC_SP, TIME_ZONE_SCRIPT, USER_DRIVEN_TEMPLATE, UserDrivenSettings, VPN_APP,
+    user_driven_settings,
+};
 use acceptance_tests::{
     Lab, Method, Request, Terraform, lab_relations, put_lab_settings, show_requests, write_requests,
 };
@@ -15,12 +20,8 @@ use serde_json::{Value, json};
 
 const POLICY: &str = "autopilot_device_preparation_policy.dp";
 const POLICIES: &str = "deviceManagement/configurationPolicies";
-const USER_DRIVEN_TEMPLATE: &str = "80d33118-b7b4-40d8-b15f-81be745e053f_1";
-const PC_SP: &str = "7ab1ab00-0000-4000-8000-00000000e003";
-/// Seeded apps and scripts.
-const VPN_APP: &str = "7ab1ab00-0000-4000-8000-0000000a0001";
+/// A seeded app.
 const PORTAL_APP: &str = "7ab1ab00-0000-4000-8000-0000000a0004";
-const TIMEZONE_SCRIPT: &str = "7ab1ab00-0000-4000-8000-0000000c0001";
 
 /// The quick path: the device group owned by the Provisioning Client, the user group, the policy.
 const QUICK_PATH: &str = r#"
@@ -75,7 +76,7 @@ fn gcc_high_quick_path_drift_and_destroy() {
     );
     let devices = group_id(&tf, "autopilot_group.devices");
     let users = group_id(&tf, "autopilot_group.users");
-    let state = values(&tf, POLICY);
+    let state = state_values(&tf, POLICY);
     let id = string_attr(&state, "id");
     assert_eq!(state["device_group_id"], json!(devices), "{state}");
     assert_eq!(
@@ -116,7 +117,7 @@ fn gcc_high_quick_path_drift_and_destroy() {
     );
     assert_eq!(
         settings["enrollment_autopilot_dpp_allowedscriptids"],
-        json!([TIMEZONE_SCRIPT])
+        json!([TIME_ZONE_SCRIPT])
     );
     let apps: BTreeSet<String> = settings["enrollment_autopilot_dpp_allowedappids"]
         .as_array()
@@ -185,7 +186,7 @@ fn gcc_high_quick_path_drift_and_destroy() {
         json!(90)
     );
     assert_eq!(
-        string_attr(&values(&tf, POLICY), "id"),
+        string_attr(&state_values(&tf, POLICY), "id"),
         id,
         "updated in place"
     );
@@ -276,7 +277,7 @@ resource "autopilot_device_preparation_policy" "dp" {{
 
     // No apps and no scripts chosen: both settings are left out, as the admin center does,
     // rather than sent as empty collections; they read back as unset, without a diff.
-    let id = string_attr(&values(&tf, POLICY), "id");
+    let id = string_attr(&state_values(&tf, POLICY), "id");
     let settings = settings_of(&lab, &id);
     for setting in [
         "enrollment_autopilot_dpp_allowedappids",
@@ -289,7 +290,7 @@ resource "autopilot_device_preparation_policy" "dp" {{
     }
     let policy = lab.graph_get(&format!("{POLICIES}/{id}"));
     assert_eq!(policy["settingCount"], json!(9), "{policy}");
-    let state = values(&tf, POLICY);
+    let state = state_values(&tf, POLICY);
     assert_eq!(state["allowed_app_ids"], Value::Null, "{state}");
     assert_eq!(state["allowed_script_ids"], Value::Null, "{state}");
 }
@@ -308,7 +309,13 @@ fn import_of_a_policy_and_a_group_made_outside_terraform() {
             "technologies": "enrollment",
             "roleScopeTagIds": ["0"],
             "templateReference": {"templateId": USER_DRIVEN_TEMPLATE},
-            "settings": portal_settings(),
+            "settings": user_driven_settings(&UserDrivenSettings {
+                administrator: false,
+                timeout_minutes: 60,
+                error_message: "Contact your organization\u{2019}s support person for help.",
+                allow_skip: false,
+                script_ids: &[],
+            }),
         }),
     );
     let id = policy["id"].as_str().expect("an id").to_string();
@@ -348,7 +355,7 @@ resource "autopilot_device_preparation_policy" "dp" {{
     tf.import(POLICY, &id)
         .success()
         .assert_contains("Import successful");
-    let state = values(&tf, POLICY);
+    let state = state_values(&tf, POLICY);
     assert_eq!(state["device_group_id"], json!(devices), "{state}");
     assert_eq!(
         state["user_account_type"],
@@ -382,12 +389,12 @@ resource "autopilot_device_preparation_policy" "dp" {{
   deployment_mode    = "automatic"
   device_group_id    = "{devices}"
   allowed_app_ids    = ["{PORTAL_APP}"]
-  allowed_script_ids = ["{TIMEZONE_SCRIPT}"]
+  allowed_script_ids = ["{TIME_ZONE_SCRIPT}"]
 }}
 "#
     ));
     tf.apply();
-    let state = values(&tf, POLICY);
+    let state = state_values(&tf, POLICY);
     for name in [
         "join_type",
         "timeout_minutes",
@@ -471,7 +478,7 @@ resource "autopilot_device_preparation_policy" "dp" {
         .filter(|r| r.method == "DELETE")
         .collect();
     assert!(deletes.is_empty(), "{}", show_requests(&deletes));
-    let id = string_attr(&values(&tf, POLICY), "id");
+    let id = string_attr(&state_values(&tf, POLICY), "id");
     let devices = group_id(&tf, "autopilot_group.devices");
     assert_eq!(target_of(&lab, &id)[0]["targetId"], json!(devices));
     tf.assert_no_changes();
@@ -524,7 +531,7 @@ resource "autopilot_device_preparation_policy" "dp" {{
         !write_requests(&lab).iter().any(|r| r.method == "DELETE"),
         "the policy was deleted"
     );
-    let id = string_attr(&values(&tf, POLICY), "id");
+    let id = string_attr(&state_values(&tf, POLICY), "id");
     assert_eq!(lab.objects("configurationPolicies").len(), 1);
     // Until the group is set, the plan shows it as a change.
     tf.plan_detailed()
@@ -573,7 +580,7 @@ resource "autopilot_device_preparation_policy" "dp" {{
     sign_in_lab_device_code(&lab, &code, "adele.vance@autopilotlab.onmicrosoft.com");
     user.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let signed_in = string_attr(&values(&user, POLICY), "id");
+    let signed_in = string_attr(&state_values(&user, POLICY), "id");
     assert_eq!(target_of(&lab, &signed_in)[0]["targetId"], json!(devices));
     user.assert_no_changes();
 }
@@ -633,7 +640,7 @@ resource "autopilot_device_preparation_policy" "dp" {{
         0,
         "the second plan is not empty"
     );
-    let id = string_attr(&values(&tf, POLICY), "id");
+    let id = string_attr(&state_values(&tf, POLICY), "id");
     let stored = settings_of(&lab, &id)["enrollment_autopilot_dpp_allowedappids"]
         .as_array()
         .map(Vec::len);
@@ -735,22 +742,13 @@ resource "autopilot_device_preparation_policy" "dp" {{
 fn assert_rejected_at_plan(hcl: impl Fn(&str) -> String, attribute: &str, words: &[&str]) {
     let lab = Lab::start();
     let devices = make_group(&lab, "Devices", true, None);
-    let tf = Terraform::new(&lab);
-    tf.write_config(&hcl(&devices));
-    lab.clear_requests();
-    let out = tf.plan().expect_code(1);
-    out.assert_contains("Error").assert_not_contains("panic");
-    assert!(
-        out.text().contains(attribute),
-        "should name {attribute}\n{out}"
-    );
-    for word in words {
-        assert!(
-            out.diagnostics().contains(word),
-            "should say {word:?}\n{out}"
-        );
-    }
-    assert_no_writes(&lab, "a refused plan");
+    let groups: Vec<[&str; 1]> = words.iter().map(|w| [*w]).collect();
+    let rule_words: Vec<&[&str]> = groups.iter().map(|g| &g[..]).collect();
+    let rejected = RejectedAt {
+        attributes: &[attribute],
+        rule_words: &rule_words,
+    };
+    checks::assert_rejected_at_plan(&lab, &hcl(&devices), rejected);
     assert!(lab.objects("configurationPolicies").is_empty());
 }
 
@@ -852,110 +850,6 @@ fn make_group(lab: &Lab, name: &str, owned: bool, rule: Option<&str>) -> String 
     id
 }
 
-/// The portal's user-driven settings: administrator, 60 minutes, one app.
-fn portal_settings() -> Value {
-    let choice = |id: &str, instance: &str, value_template: &str, n: u8| {
-        json!({"settingInstance": {
-            "@odata.type": "#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance",
-            "settingDefinitionId": id,
-            "settingInstanceTemplateReference": {"settingInstanceTemplateId": instance},
-            "choiceSettingValue": {
-                "@odata.type": "#microsoft.graph.deviceManagementConfigurationChoiceSettingValue",
-                "value": format!("{id}_{n}"), "children": [],
-                "settingValueTemplateReference": {"settingValueTemplateId": value_template}}}})
-    };
-    let simple = |id: &str, instance: &str, value_template: &str, kind: &str, value: Value| {
-        json!({"settingInstance": {
-            "@odata.type": "#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance",
-            "settingDefinitionId": id,
-            "settingInstanceTemplateReference": {"settingInstanceTemplateId": instance},
-            "simpleSettingValue": {
-                "@odata.type": format!("#microsoft.graph.deviceManagementConfiguration{kind}SettingValue"),
-                "value": value,
-                "settingValueTemplateReference": {"settingValueTemplateId": value_template}}}})
-    };
-    let list = |id: &str, instance: &str, values: Vec<String>| {
-        json!({"settingInstance": {
-            "@odata.type": "#microsoft.graph.deviceManagementConfigurationSimpleSettingCollectionInstance",
-            "settingDefinitionId": id,
-            "settingInstanceTemplateReference": {"settingInstanceTemplateId": instance},
-            "simpleSettingCollectionValue": values.into_iter().map(|v| json!({
-                "@odata.type": "#microsoft.graph.deviceManagementConfigurationStringSettingValue",
-                "value": v})).collect::<Vec<_>>()}})
-    };
-    json!([
-        choice(
-            "enrollment_autopilot_dpp_deploymentmode",
-            "5180aeab-886e-4589-97d4-40855c646315",
-            "5874c2f6-bcf1-463b-a9eb-bee64e2f2d82",
-            0
-        ),
-        choice(
-            "enrollment_autopilot_dpp_deploymenttype",
-            "f4184296-fa9f-4b67-8b12-1723b3f8456b",
-            "e0af022f-37f3-4a40-916d-1ab7281c88d9",
-            0
-        ),
-        choice(
-            "enrollment_autopilot_dpp_jointype",
-            "6310e95d-6cfa-4d2f-aae0-1e7af12e2182",
-            "1fa84eb3-fcfa-4ed6-9687-0f3d486402c4",
-            0
-        ),
-        choice(
-            "enrollment_autopilot_dpp_accountype",
-            "d4f2a840-86d5-4162-9a08-fa8cc608b94e",
-            "bf13bb47-69ef-4e06-97c1-50c2859a49c2",
-            0
-        ),
-        simple(
-            "enrollment_autopilot_dpp_timeout",
-            "6dec0657-dfb8-4906-a7ee-3ac6ee1edecb",
-            "0bbcce5b-a55a-4e05-821a-94bf576d6cc8",
-            "Integer",
-            json!(60)
-        ),
-        simple(
-            "enrollment_autopilot_dpp_customerrormessage",
-            "2ddf0619-2b7a-46de-b29b-c6191e9dda6e",
-            "fe5002d5-fbe9-4920-9e2d-26bfc4b4cc97",
-            "String",
-            json!("Contact your organization\u{2019}s support person for help.")
-        ),
-        choice(
-            "enrollment_autopilot_dpp_allowskip",
-            "2a71dc89-0f17-4ba9-bb27-af2521d34710",
-            "a2323e5e-ac56-4517-8847-b0a6fdb467e7",
-            0
-        ),
-        choice(
-            "enrollment_autopilot_dpp_allowdiagnostics",
-            "e2b7a81b-f243-4abd-bce3-c1856345f405",
-            "c59d26fd-3460-4b26-b47a-f7e202e7d5a3",
-            0
-        ),
-        simple(
-            "enrollment_autopilot_dpp_devicesecuritygroupids",
-            "a46a50ab-3076-4968-9366-75a40dde950e",
-            "5f7d09e1-1a90-44ad-9c9f-ad90ba509e60",
-            "String",
-            json!("")
-        ),
-        list(
-            "enrollment_autopilot_dpp_allowedappids",
-            "70d22a8a-a03c-4f62-b8df-dded3e327639",
-            vec![format!(
-                r##"{{"id":"{VPN_APP}","type":"#microsoft.graph.win32LobApp"}}"##
-            )]
-        ),
-        list(
-            "enrollment_autopilot_dpp_allowedscriptids",
-            "1bc67702-800c-4271-8fd9-609351cc19cf",
-            vec![]
-        ),
-    ])
-}
-
 /// Replaces the policy through Graph (as the portal does) after `edit` changed its setting
 /// instances.
 fn put_policy_with(lab: &Lab, id: &str, edit: impl Fn(&mut Value)) {
@@ -1033,14 +927,8 @@ fn owners(lab: &Lab, group: &str) -> BTreeSet<String> {
 }
 
 #[track_caller]
-fn values(tf: &Terraform, addr: &str) -> Value {
-    tf.resource_values(addr)
-        .unwrap_or_else(|| panic!("{addr} is not in the state: {:?}", tf.state_addresses()))
-}
-
-#[track_caller]
 fn group_id(tf: &Terraform, addr: &str) -> String {
-    string_attr(&values(tf, addr), "id")
+    string_attr(&state_values(tf, addr), "id")
 }
 
 /// Reading a policy's device group is an action (POST `retrieveEnrollmentTimeDeviceMembershipTarget`)

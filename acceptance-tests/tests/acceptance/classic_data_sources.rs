@@ -3,6 +3,7 @@
 //! `autopilot_configuration_file`.
 
 use acceptance_tests::assert_no_writes;
+use acceptance_tests::seeding::G1;
 use acceptance_tests::{Lab, Terraform};
 use serde_json::{Value, json};
 
@@ -12,7 +13,6 @@ const ENTRA: &str = "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile";
 const HYBRID: &str = "#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile";
 const ESP: &str = "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration";
 const ASSIGNMENT: &str = "#microsoft.graph.windowsAutopilotDeploymentProfileAssignment";
-const G1: &str = "11111111-1111-4111-8111-111111111111";
 
 fn create_profile(lab: &Lab, body: Value) -> String {
     let created = lab.graph_post(PROFILES, &body);

@@ -1,0 +1,25 @@
+//! The acceptance suite as one test binary (`cargo test -p acceptance-tests --test acceptance`):
+//! one module per area, all driving the real `terraform` against the provider and a lab. One
+//! binary links once instead of twenty times; every test owns its lab and working directory, so
+//! the modules run side by side in the same process.
+
+mod authentication;
+mod classic_data_sources;
+mod conformance;
+mod deployment_profile;
+mod device;
+mod device_csv;
+mod device_preparation;
+mod domain_join_profile;
+mod enrollment_status_page;
+mod examples;
+mod export;
+mod faults;
+mod group;
+mod group_references;
+mod harness;
+mod interrupted_imports;
+mod malformed_responses;
+mod payload_schemas;
+mod release;
+mod throttling;
