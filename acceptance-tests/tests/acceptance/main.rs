@@ -9,7 +9,7 @@ mod conformance;
 mod deployment_profile;
 mod device;
 mod device_csv;
-mod device_preparation;
+mod device_preparation_policy;
 mod domain_join_profile;
 mod enrollment_status_page;
 mod examples;
