@@ -5,7 +5,7 @@
 //! and set nested blocks; optional + computed attributes, defaults, sensitive and force-new
 //! attributes), and its models go through the same derivation, generic planner and codec as
 //! the Autopilot provider's. Whatever Terraform sends, a correct plugin plans it, applies it,
-//! and plans no change afterwards; `acceptance-tests/tests/conformance.rs` generates
+//! and plans no change afterwards; `acceptance-tests/tests/acceptance/conformance.rs` generates
 //! configurations to check that on every Terraform version the suite runs.
 //!
 //! - `conformance_echo`: every shape, echoed; `id` and `derived` are computed.

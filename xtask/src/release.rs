@@ -16,7 +16,7 @@
 //! Only the host's platform is built here; `.github/workflows/release.yml` builds the others on
 //! their own runners with `--target`, then runs `--checksums-only` over all the zips.
 //! `--profile dev` packages a debug build through the same code: `cargo xtask test` does that for
-//! the release acceptance test (`acceptance-tests/tests/release.rs`).
+//! the release acceptance test (`acceptance-tests/tests/acceptance/release.rs`).
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -173,7 +173,7 @@ pub fn run(root: &Path, options: &Options) -> Result<()> {
 
 /// Packages the provider `cargo xtask test` just built (the dev profile) as `cargo xtask release
 /// --profile dev` would, into `<target>/release-test-dist/` (emptied first, never signed);
-/// returns that directory. `acceptance-tests/tests/release.rs` installs from it
+/// returns that directory. `acceptance-tests/tests/acceptance/release.rs` installs from it
 /// (`AUTOPILOT_RELEASE_DIR`).
 pub fn package_for_tests(target_dir: &Path, provider: &Path) -> Result<PathBuf> {
     let dist = target_dir.join("release-test-dist");

@@ -1,5 +1,5 @@
 //! The guides' non-HCL files (their HCL is planned and applied against the lab by
-//! `acceptance-tests/tests/examples.rs`): the GitHub Actions workflow and the Atlantis
+//! `acceptance-tests/tests/acceptance/examples.rs`): the GitHub Actions workflow and the Atlantis
 //! repository configuration are valid YAML with the jobs and settings the guides describe.
 
 use std::path::{Path, PathBuf};
