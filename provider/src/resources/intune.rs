@@ -117,6 +117,12 @@ pub(crate) trait IntuneResource: Send + Sync {
     /// The id the model holds, when known.
     fn id_of(model: &Self::Model) -> Option<&String>;
 
+    /// Why the object `id` must not be imported (summary, detail): asked
+    /// before it is read (`found` is `None`) and after.
+    fn import_refusal(_id: &str, _found: Option<&Self::Model>) -> Option<(String, String)> {
+        None
+    }
+
     /// Reads the object `id` into a model shaped like `prior`; `Ok(None)`
     /// when it is gone. `warnings` takes what a refresh should tell the
     /// user (given on reads only, not after writes).
@@ -176,7 +182,21 @@ pub(crate) async fn import<R: IntuneResource>(
     id: &str,
     diags: &mut Diagnostics,
 ) -> Option<R::Model> {
+    let refused = |found: Option<&R::Model>, diags: &mut Diagnostics| {
+        R::import_refusal(id, found)
+            .map(|(summary, detail)| diags.error(summary, detail))
+            .is_some()
+    };
+    if refused(None, diags) {
+        return None;
+    }
     let found = fetch(resource, client, id, &R::Model::default(), diags).await;
+    if found
+        .as_ref()
+        .is_some_and(|found| refused(Some(found), diags))
+    {
+        return None;
+    }
     if found.is_none() && !diags.has_errors() {
         diags.error(
             format!("Cannot import {} that does not exist", R::KIND.a),
@@ -203,6 +223,35 @@ pub(crate) fn state_id<R: IntuneResource>(
         );
     }
     id
+}
+
+/// `Resource::update` of an object whose assignments change apart from it:
+/// the PATCH of `body`, then `reassign` (given the id; `None` when the
+/// assignments stay), then the object as Graph holds it; the prior state
+/// when the PATCH failed or the read finds nothing.
+pub(crate) async fn update_then_reassign<R, B, F>(
+    resource: &R,
+    client: &GraphClient,
+    prior: R::Model,
+    planned: R::Model,
+    body: &B,
+    reassign: impl FnOnce(String) -> Option<F>,
+    diags: &mut Diagnostics,
+) -> Option<R::Model>
+where
+    R: IntuneResource,
+    B: Serialize + Sync,
+    F: Future<Output = Result<(), GraphError>>,
+{
+    let Some(id) = state_id::<R>(&prior, diags) else {
+        return Some(prior);
+    };
+    if !patch_then_reassign(client, &R::KIND, &id, body, reassign(id.clone()), diags).await {
+        return Some(prior);
+    }
+    fetch(resource, client, &id, &planned, diags)
+        .await
+        .or(Some(prior))
 }
 
 /// Creates the object by its name (never twice, see
@@ -285,3 +334,45 @@ pub(crate) async fn delete_by_id(
         }
     }
 }
+
+/// The `impl Resource<GraphClient>` of an Intune-object resource: the type
+/// name, `validate` (the given rule function), and `read` and `import`
+/// through [`read`] and [`import`], which are the same for all of them;
+/// the methods given (`modify_plan`, `create`, `update`, `delete`) follow.
+macro_rules! intune_resource {
+    ($resource:ty, $model:ty, $type_name:literal, $validate:path, { $($methods:tt)* }) => {
+        #[async_trait::async_trait]
+        impl tfplugin::Resource<$crate::graph::GraphClient> for $resource {
+            type Model = $model;
+
+            fn type_name(&self) -> &'static str {
+                $type_name
+            }
+
+            fn validate(&self, config: &$model, diags: &mut tfplugin::Diagnostics) {
+                $validate(config, diags);
+            }
+
+            async fn read(
+                &self,
+                client: &$crate::graph::GraphClient,
+                current: $model,
+                diags: &mut tfplugin::Diagnostics,
+            ) -> Option<$model> {
+                $crate::resources::intune::read(self, client, current, diags).await
+            }
+
+            async fn import(
+                &self,
+                client: &$crate::graph::GraphClient,
+                id: &str,
+                diags: &mut tfplugin::Diagnostics,
+            ) -> Option<$model> {
+                $crate::resources::intune::import(self, client, id, diags).await
+            }
+
+            $($methods)*
+        }
+    };
+}
+pub(crate) use intune_resource;

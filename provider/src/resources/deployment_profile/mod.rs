@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest, Resource};
+use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest};
 
 pub(crate) use graph::{AssignmentBody, LocaleBody, ProfilePayload, list_profiles, model_from};
 pub use model::{DeploymentMode, DeploymentProfileModel, DeviceType, JoinType, UserType};
@@ -153,156 +153,119 @@ impl IntuneResource for DeploymentProfile {
     }
 }
 
-#[async_trait]
-impl Resource<GraphClient> for DeploymentProfile {
-    type Model = DeploymentProfileModel;
-
-    fn type_name(&self) -> &'static str {
-        "autopilot_deployment_profile"
-    }
-
-    fn validate(&self, config: &DeploymentProfileModel, diags: &mut Diagnostics) {
-        validate_profile(config, diags);
-    }
-
-    async fn modify_plan(
-        &self,
-        client: Option<&GraphClient>,
-        request: PlanRequest<'_, DeploymentProfileModel>,
-        diags: &mut Diagnostics,
-    ) -> DeploymentProfileModel {
-        super::refuse_in_government_cloud(client, "autopilot_deployment_profile", diags);
-        let mut planned = request.planned;
-        planned.user_type = planned.planned_user_type(&request.config.user_type);
-        let request = PlanRequest { planned, ..request };
-        if diags.has_errors() {
-            return request.planned;
-        }
-        if let Some(client) = client {
-            self.lint(client, request.prior, &request.planned, diags)
-                .await;
-        }
-        request.planned
-    }
-
-    async fn create(
-        &self,
-        client: &GraphClient,
-        planned: DeploymentProfileModel,
-        diags: &mut Diagnostics,
-    ) -> Option<DeploymentProfileModel> {
-        let planned_graph = planned.to_graph();
-        let (created, id) = intune::create::<ProfilePayload, _>(
-            client,
-            &Self::KIND,
-            &planned.display_name,
-            &planned_graph,
-            diags,
-        )
-        .await?;
-        // Some clients saw `locale` ignored on POST: set it again if so.
-        if created.locale.is_some()
-            && created.locale != planned_graph.locale
-            && let Err(e) = client
-                .patch(
-                    ApiVersion::Beta,
-                    &Self::KIND.path(&id),
-                    &graph::locale_body(&planned_graph),
-                )
-                .await
-        {
-            report(diags, "set the deployment profile's locale", &e);
-        }
-        let targets = planned.targets();
-        // The new profile may not be visible to the assignments service yet.
-        let assigned = client
-            .until_replicated("deployment profile assignments", || async {
-                match graph::reconcile(client, &id, &targets).await {
-                    Err(e) if e.is_not_found() => Seen::NotYet(Err(e)),
-                    other => Seen::Done(other),
-                }
-            })
-            .await;
-        if let Err(e) = &assigned {
-            report(diags, "assign the deployment profile", e);
-        }
-        if let Some(state) = intune::fetch(self, client, &id, &planned, diags).await {
-            return Some(state);
-        }
-        // The profile exists: keep it in state whatever failed after the
-        // POST (Terraform taints it).
-        let targets = if assigned.is_ok() {
-            targets
-        } else {
-            Targets::default()
-        };
-        Some(Self::kept_after_create(created, targets, id, planned))
-    }
-
-    async fn read(
-        &self,
-        client: &GraphClient,
-        current: DeploymentProfileModel,
-        diags: &mut Diagnostics,
-    ) -> Option<DeploymentProfileModel> {
-        intune::read(self, client, current, diags).await
-    }
-
-    async fn update(
-        &self,
-        client: &GraphClient,
-        prior: DeploymentProfileModel,
-        planned: DeploymentProfileModel,
-        diags: &mut Diagnostics,
-    ) -> Option<DeploymentProfileModel> {
-        let Some(id) = intune::state_id::<Self>(&prior, diags) else {
-            return Some(prior);
-        };
-        let targets = planned.targets();
-        let reassign =
-            (targets != prior.targets()).then(|| graph::reconcile(client, &id, &targets));
-        if !intune::patch_then_reassign(
-            client,
-            &Self::KIND,
-            &id,
-            &planned.to_graph(),
-            reassign,
-            diags,
-        )
-        .await
-        {
-            return Some(prior);
-        }
-        intune::fetch(self, client, &id, &planned, diags)
-            .await
-            .or(Some(prior))
-    }
-
-    async fn delete(
-        &self,
-        client: &GraphClient,
-        prior: DeploymentProfileModel,
-        diags: &mut Diagnostics,
-    ) {
-        let Some(id) = prior.id.known() else { return };
-        // Assignments first: Intune refuses to delete an assigned profile.
-        match graph::reconcile(client, id, &Targets::default()).await {
-            Ok(()) => {}
-            Err(e) if e.is_not_found() => return,
-            Err(e) => {
-                report(diags, "remove the deployment profile's assignments", &e);
-                return;
+intune::intune_resource!(
+    DeploymentProfile,
+    DeploymentProfileModel,
+    "autopilot_deployment_profile",
+    validate_profile,
+    {
+        async fn modify_plan(
+            &self,
+            client: Option<&GraphClient>,
+            request: PlanRequest<'_, DeploymentProfileModel>,
+            diags: &mut Diagnostics,
+        ) -> DeploymentProfileModel {
+            super::refuse_in_government_cloud(client, "autopilot_deployment_profile", diags);
+            let mut planned = request.planned;
+            planned.user_type = planned.planned_user_type(&request.config.user_type);
+            let request = PlanRequest { planned, ..request };
+            if diags.has_errors() {
+                return request.planned;
             }
+            if let Some(client) = client {
+                self.lint(client, request.prior, &request.planned, diags)
+                    .await;
+            }
+            request.planned
         }
-        intune::delete_by_id(client, &Self::KIND, id, diags).await;
-    }
 
-    async fn import(
-        &self,
-        client: &GraphClient,
-        id: &str,
-        diags: &mut Diagnostics,
-    ) -> Option<DeploymentProfileModel> {
-        intune::import(self, client, id, diags).await
+        async fn create(
+            &self,
+            client: &GraphClient,
+            planned: DeploymentProfileModel,
+            diags: &mut Diagnostics,
+        ) -> Option<DeploymentProfileModel> {
+            let planned_graph = planned.to_graph();
+            let (created, id) = intune::create::<ProfilePayload, _>(
+                client,
+                &Self::KIND,
+                &planned.display_name,
+                &planned_graph,
+                diags,
+            )
+            .await?;
+            // Some clients saw `locale` ignored on POST: set it again if so.
+            if created.locale.is_some()
+                && created.locale != planned_graph.locale
+                && let Err(e) = client
+                    .patch(
+                        ApiVersion::Beta,
+                        &Self::KIND.path(&id),
+                        &graph::locale_body(&planned_graph),
+                    )
+                    .await
+            {
+                report(diags, "set the deployment profile's locale", &e);
+            }
+            let targets = planned.targets();
+            // The new profile may not be visible to the assignments service yet.
+            let assigned = client
+                .until_replicated("deployment profile assignments", || async {
+                    match graph::reconcile(client, &id, &targets).await {
+                        Err(e) if e.is_not_found() => Seen::NotYet(Err(e)),
+                        other => Seen::Done(other),
+                    }
+                })
+                .await;
+            if let Err(e) = &assigned {
+                report(diags, "assign the deployment profile", e);
+            }
+            if let Some(state) = intune::fetch(self, client, &id, &planned, diags).await {
+                return Some(state);
+            }
+            // The profile exists: keep it in state whatever failed after the
+            // POST (Terraform taints it).
+            let targets = if assigned.is_ok() {
+                targets
+            } else {
+                Targets::default()
+            };
+            Some(Self::kept_after_create(created, targets, id, planned))
+        }
+
+        async fn update(
+            &self,
+            client: &GraphClient,
+            prior: DeploymentProfileModel,
+            planned: DeploymentProfileModel,
+            diags: &mut Diagnostics,
+        ) -> Option<DeploymentProfileModel> {
+            let targets = planned.targets();
+            let changed = targets != prior.targets();
+            let body = planned.to_graph();
+            let reassign = move |id: String| {
+                changed.then_some(async move { graph::reconcile(client, &id, &targets).await })
+            };
+            intune::update_then_reassign(self, client, prior, planned, &body, reassign, diags).await
+        }
+
+        async fn delete(
+            &self,
+            client: &GraphClient,
+            prior: DeploymentProfileModel,
+            diags: &mut Diagnostics,
+        ) {
+            let Some(id) = prior.id.known() else { return };
+            // Assignments first: Intune refuses to delete an assigned profile.
+            match graph::reconcile(client, id, &Targets::default()).await {
+                Ok(()) => {}
+                Err(e) if e.is_not_found() => return,
+                Err(e) => {
+                    report(diags, "remove the deployment profile's assignments", &e);
+                    return;
+                }
+            }
+            intune::delete_by_id(client, &Self::KIND, id, diags).await;
+        }
     }
-}
+);

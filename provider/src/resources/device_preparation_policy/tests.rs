@@ -1,10 +1,11 @@
 //! Unit tests of `autopilot_device_preparation_policy`: schema, plan-time rules, settings and the answers of the device group actions.
 
-use serde_json::json;
-
-use super::device_group::*;
 use std::collections::BTreeMap;
 
+use serde_json::json;
+use tfplugin::Resource;
+
+use super::device_group::*;
 use super::graph::*;
 use super::model::*;
 use super::*;

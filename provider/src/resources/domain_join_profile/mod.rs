@@ -13,7 +13,7 @@ pub use registration::{EXPORT, payloads};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest, Resource};
+use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest};
 
 pub(crate) use graph::{AssignBody, COLLECTION, DomainJoinConfiguration, ODATA_TYPE};
 pub use model::DomainJoinProfileModel;
@@ -127,136 +127,100 @@ impl IntuneResource for DomainJoinProfile {
     }
 }
 
-#[async_trait]
-impl Resource<GraphClient> for DomainJoinProfile {
-    type Model = DomainJoinProfileModel;
-
-    fn type_name(&self) -> &'static str {
-        "autopilot_domain_join_profile"
-    }
-
-    fn validate(&self, config: &DomainJoinProfileModel, diags: &mut Diagnostics) {
-        validate::validate(config, diags);
-    }
-
-    async fn modify_plan(
-        &self,
-        client: Option<&GraphClient>,
-        request: PlanRequest<'_, DomainJoinProfileModel>,
-        diags: &mut Diagnostics,
-    ) -> DomainJoinProfileModel {
-        super::refuse_in_government_cloud(client, "autopilot_domain_join_profile", diags);
-        if diags.has_errors() {
-            return request.planned;
+intune::intune_resource!(
+    DomainJoinProfile,
+    DomainJoinProfileModel,
+    "autopilot_domain_join_profile",
+    validate::validate,
+    {
+        async fn modify_plan(
+            &self,
+            client: Option<&GraphClient>,
+            request: PlanRequest<'_, DomainJoinProfileModel>,
+            diags: &mut Diagnostics,
+        ) -> DomainJoinProfileModel {
+            super::refuse_in_government_cloud(client, "autopilot_domain_join_profile", diags);
+            if diags.has_errors() {
+                return request.planned;
+            }
+            if let Some(client) = client {
+                self.lint(client, request.prior, &request.planned, diags)
+                    .await;
+            }
+            let mut planned = request.planned;
+            if request
+                .config
+                .computer_name_suffix_random_char_count
+                .is_null()
+            {
+                planned.computer_name_suffix_random_char_count =
+                    match &planned.computer_name_static_prefix {
+                        Attr::Known(prefix) => Attr::Known(default_random_count(prefix)),
+                        _ => Attr::Unknown,
+                    };
+            }
+            planned
         }
-        if let Some(client) = client {
-            self.lint(client, request.prior, &request.planned, diags)
-                .await;
-        }
-        let mut planned = request.planned;
-        if request
-            .config
-            .computer_name_suffix_random_char_count
-            .is_null()
-        {
-            planned.computer_name_suffix_random_char_count =
-                match &planned.computer_name_static_prefix {
-                    Attr::Known(prefix) => Attr::Known(default_random_count(prefix)),
-                    _ => Attr::Unknown,
-                };
-        }
-        planned
-    }
 
-    async fn create(
-        &self,
-        client: &GraphClient,
-        planned: DomainJoinProfileModel,
-        diags: &mut Diagnostics,
-    ) -> Option<DomainJoinProfileModel> {
-        let (created, id) = intune::create::<DomainJoinConfiguration, _>(
-            client,
-            &Self::KIND,
-            &planned.display_name,
-            &planned.to_graph(),
-            diags,
-        )
-        .await?;
-        let targets = planned.targets();
-        if targets != Targets::default()
-            && let Err(e) = self.assign(client, &id, &targets).await
-        {
-            report(diags, "assign the domain join profile", &e);
-            // The profile exists: keep it in state (Terraform taints it).
-            return Some(DomainJoinProfileModel::from_graph(
-                created,
-                Targets::default(),
-                &planned,
-            ));
+        async fn create(
+            &self,
+            client: &GraphClient,
+            planned: DomainJoinProfileModel,
+            diags: &mut Diagnostics,
+        ) -> Option<DomainJoinProfileModel> {
+            let (created, id) = intune::create::<DomainJoinConfiguration, _>(
+                client,
+                &Self::KIND,
+                &planned.display_name,
+                &planned.to_graph(),
+                diags,
+            )
+            .await?;
+            let targets = planned.targets();
+            if targets != Targets::default()
+                && let Err(e) = self.assign(client, &id, &targets).await
+            {
+                report(diags, "assign the domain join profile", &e);
+                // The profile exists: keep it in state (Terraform taints it).
+                return Some(DomainJoinProfileModel::from_graph(
+                    created,
+                    Targets::default(),
+                    &planned,
+                ));
+            }
+            match intune::fetch(self, client, &id, &planned, diags).await {
+                Some(state) => Some(state),
+                None => Some(DomainJoinProfileModel::from_graph(
+                    created, targets, &planned,
+                )),
+            }
         }
-        match intune::fetch(self, client, &id, &planned, diags).await {
-            Some(state) => Some(state),
-            None => Some(DomainJoinProfileModel::from_graph(
-                created, targets, &planned,
-            )),
+
+        async fn update(
+            &self,
+            client: &GraphClient,
+            prior: DomainJoinProfileModel,
+            planned: DomainJoinProfileModel,
+            diags: &mut Diagnostics,
+        ) -> Option<DomainJoinProfileModel> {
+            let targets = planned.targets();
+            let changed = targets != prior.targets();
+            let body = planned.to_graph();
+            let reassign = move |id: String| {
+                changed.then_some(async move { self.assign(client, &id, &targets).await })
+            };
+            intune::update_then_reassign(self, client, prior, planned, &body, reassign, diags).await
         }
-    }
 
-    async fn read(
-        &self,
-        client: &GraphClient,
-        current: DomainJoinProfileModel,
-        diags: &mut Diagnostics,
-    ) -> Option<DomainJoinProfileModel> {
-        intune::read(self, client, current, diags).await
-    }
-
-    async fn update(
-        &self,
-        client: &GraphClient,
-        prior: DomainJoinProfileModel,
-        planned: DomainJoinProfileModel,
-        diags: &mut Diagnostics,
-    ) -> Option<DomainJoinProfileModel> {
-        let Some(id) = intune::state_id::<Self>(&prior, diags) else {
-            return Some(prior);
-        };
-        let targets = planned.targets();
-        let reassign = (targets != prior.targets()).then(|| self.assign(client, &id, &targets));
-        if !intune::patch_then_reassign(
-            client,
-            &Self::KIND,
-            &id,
-            &planned.to_graph(),
-            reassign,
-            diags,
-        )
-        .await
-        {
-            return Some(prior);
-        }
-        intune::fetch(self, client, &id, &planned, diags)
-            .await
-            .or(Some(prior))
-    }
-
-    async fn delete(
-        &self,
-        client: &GraphClient,
-        prior: DomainJoinProfileModel,
-        diags: &mut Diagnostics,
-    ) {
-        if let Some(id) = prior.id.known() {
-            intune::delete_by_id(client, &Self::KIND, id, diags).await;
+        async fn delete(
+            &self,
+            client: &GraphClient,
+            prior: DomainJoinProfileModel,
+            diags: &mut Diagnostics,
+        ) {
+            if let Some(id) = prior.id.known() {
+                intune::delete_by_id(client, &Self::KIND, id, diags).await;
+            }
         }
     }
-
-    async fn import(
-        &self,
-        client: &GraphClient,
-        id: &str,
-        diags: &mut Diagnostics,
-    ) -> Option<DomainJoinProfileModel> {
-        intune::import(self, client, id, diags).await
-    }
-}
+);

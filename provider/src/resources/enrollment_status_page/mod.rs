@@ -21,7 +21,7 @@ pub use registration::{EXPORT, payloads};
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
-use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest, Resource};
+use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest};
 
 pub(crate) use graph::{
     AssignBody, COLLECTION, EspPayload, EspTargets, ODATA_TYPE, PriorityBody, is_default_esp,
@@ -173,6 +173,31 @@ impl IntuneResource for EnrollmentStatusPage {
         model.id.known()
     }
 
+    /// The tenant's default ESP cannot be deleted or reassigned, so this
+    /// resource does not manage it: known by its id, or else by its
+    /// priority 0 once read.
+    fn import_refusal(
+        id: &str,
+        found: Option<&EnrollmentStatusPageModel>,
+    ) -> Option<(String, String)> {
+        let detail = match found {
+            None if is_default_esp(id) => format!(
+                "{id} is the tenant's default ESP (\"All users and all devices\"), which cannot be deleted \
+                 or reassigned, so this resource does not manage it. Read it with \
+                 data \"autopilot_enrollment_status_page\" {{ default = true }} instead."
+            ),
+            Some(found) if found.priority.known() == Some(&0) => format!(
+                "{id} has priority 0, which only the tenant's default ESP has. Read it with \
+                 data \"autopilot_enrollment_status_page\" {{ default = true }} instead."
+            ),
+            _ => return None,
+        };
+        Some((
+            "The default Enrollment Status Page cannot be imported".to_string(),
+            detail,
+        ))
+    }
+
     async fn find(
         &self,
         client: &GraphClient,
@@ -191,210 +216,166 @@ impl IntuneResource for EnrollmentStatusPage {
     }
 }
 
-#[async_trait]
-impl Resource<GraphClient> for EnrollmentStatusPage {
-    type Model = EnrollmentStatusPageModel;
+intune::intune_resource!(
+    EnrollmentStatusPage,
+    EnrollmentStatusPageModel,
+    "autopilot_enrollment_status_page",
+    validate_esp,
+    {
+        async fn modify_plan(
+            &self,
+            client: Option<&GraphClient>,
+            request: PlanRequest<'_, EnrollmentStatusPageModel>,
+            diags: &mut Diagnostics,
+        ) -> EnrollmentStatusPageModel {
+            if let (Some(client), Attr::Known(apps)) =
+                (client, &request.config.selected_mobile_app_ids)
+            {
+                let unchanged = request
+                    .prior
+                    .is_some_and(|p| p.selected_mobile_app_ids.known() == Some(apps));
+                if !unchanged {
+                    check_apps_exist(client, apps, diags).await;
+                }
+            }
+            request.planned
+        }
 
-    fn type_name(&self) -> &'static str {
-        "autopilot_enrollment_status_page"
-    }
-
-    fn validate(&self, config: &EnrollmentStatusPageModel, diags: &mut Diagnostics) {
-        validate_esp(config, diags);
-    }
-
-    async fn modify_plan(
-        &self,
-        client: Option<&GraphClient>,
-        request: PlanRequest<'_, EnrollmentStatusPageModel>,
-        diags: &mut Diagnostics,
-    ) -> EnrollmentStatusPageModel {
-        if let (Some(client), Attr::Known(apps)) = (client, &request.config.selected_mobile_app_ids)
-        {
-            let unchanged = request
-                .prior
-                .is_some_and(|p| p.selected_mobile_app_ids.known() == Some(apps));
-            if !unchanged {
-                check_apps_exist(client, apps, diags).await;
+        async fn create(
+            &self,
+            client: &GraphClient,
+            planned: EnrollmentStatusPageModel,
+            diags: &mut Diagnostics,
+        ) -> Option<EnrollmentStatusPageModel> {
+            let order = EspOrder::of(client);
+            let wanted = planned.priority.known().copied();
+            let announced = wanted.map(|p| order.announce(p));
+            if announced.is_some()
+                && let Err(e) = client
+                    .pause(
+                        esp_order::GATHER,
+                        "waiting for the other ESP creates of this apply",
+                    )
+                    .await
+            {
+                report(diags, "create the Enrollment Status Page", &e);
+                return None;
+            }
+            let lock = order.lock().await;
+            let (created, id) = intune::create::<EspPayload, _>(
+                client,
+                &Self::KIND,
+                &planned.display_name,
+                &planned.to_graph(),
+                diags,
+            )
+            .await?;
+            if let Some(announced) = announced {
+                order.created(announced, &id);
+                self.arrange(client, &order, Some(&id), diags).await;
+            }
+            let targets = planned.targets();
+            let mut assigned = EspTargets::default();
+            // The new ESP may not be visible to the actions yet: 404s are retried
+            // within the replication window (both actions are idempotent).
+            if targets != EspTargets::default() {
+                let outcome = client
+                    .until_replicated("enrollment status page assign", || async {
+                        replicated(self.assign(client, &id, &targets).await)
+                    })
+                    .await;
+                match outcome {
+                    Ok(()) => assigned = targets,
+                    Err(e) => report(diags, "assign the Enrollment Status Page", &e),
+                }
+            }
+            drop(lock);
+            match intune::fetch(self, client, &id, &planned, diags).await {
+                Some(state) => Some(match wanted {
+                    Some(wanted) => settle_priority(client, &order, wanted, state, diags).await,
+                    None => state,
+                }),
+                // The ESP exists: keep it in state (Terraform taints it).
+                None => Some(EnrollmentStatusPageModel::from_graph(
+                    created, assigned, &planned,
+                )),
             }
         }
-        request.planned
-    }
 
-    async fn create(
-        &self,
-        client: &GraphClient,
-        planned: EnrollmentStatusPageModel,
-        diags: &mut Diagnostics,
-    ) -> Option<EnrollmentStatusPageModel> {
-        let order = EspOrder::of(client);
-        let wanted = planned.priority.known().copied();
-        let announced = wanted.map(|p| order.announce(p));
-        if announced.is_some()
-            && let Err(e) = client
-                .pause(
-                    esp_order::GATHER,
-                    "waiting for the other ESP creates of this apply",
-                )
-                .await
-        {
-            report(diags, "create the Enrollment Status Page", &e);
-            return None;
-        }
-        let lock = order.lock().await;
-        let (created, id) = intune::create::<EspPayload, _>(
-            client,
-            &Self::KIND,
-            &planned.display_name,
-            &planned.to_graph(),
-            diags,
-        )
-        .await?;
-        if let Some(announced) = announced {
-            order.created(announced, &id);
-            self.arrange(client, &order, Some(&id), diags).await;
-        }
-        let targets = planned.targets();
-        let mut assigned = EspTargets::default();
-        // The new ESP may not be visible to the actions yet: 404s are retried
-        // within the replication window (both actions are idempotent).
-        if targets != EspTargets::default() {
-            let outcome = client
-                .until_replicated("enrollment status page assign", || async {
-                    replicated(self.assign(client, &id, &targets).await)
-                })
-                .await;
-            match outcome {
-                Ok(()) => assigned = targets,
-                Err(e) => report(diags, "assign the Enrollment Status Page", &e),
+        async fn update(
+            &self,
+            client: &GraphClient,
+            prior: EnrollmentStatusPageModel,
+            planned: EnrollmentStatusPageModel,
+            diags: &mut Diagnostics,
+        ) -> Option<EnrollmentStatusPageModel> {
+            let Some(id) = intune::state_id::<Self>(&prior, diags) else {
+                return Some(prior);
+            };
+            let order = EspOrder::of(client);
+            let wanted = planned
+                .priority
+                .known()
+                .copied()
+                .filter(|p| prior.priority.known() != Some(p));
+            if let Some(wanted) = wanted {
+                order.want(&id, wanted);
             }
-        }
-        drop(lock);
-        match intune::fetch(self, client, &id, &planned, diags).await {
-            Some(state) => Some(match wanted {
+            let lock = order.lock().await;
+            let targets = planned.targets();
+            let reassign = (targets != prior.targets()).then(|| self.assign(client, &id, &targets));
+            if !intune::patch_then_reassign(
+                client,
+                &Self::KIND,
+                &id,
+                &planned.to_graph(),
+                reassign,
+                diags,
+            )
+            .await
+            {
+                return Some(prior);
+            }
+            if wanted.is_some() {
+                self.arrange(client, &order, None, diags).await;
+            }
+            drop(lock);
+            let Some(state) = intune::fetch(self, client, &id, &planned, diags).await else {
+                return Some(prior);
+            };
+            Some(match wanted {
                 Some(wanted) => settle_priority(client, &order, wanted, state, diags).await,
                 None => state,
-            }),
-            // The ESP exists: keep it in state (Terraform taints it).
-            None => Some(EnrollmentStatusPageModel::from_graph(
-                created, assigned, &planned,
-            )),
+            })
         }
-    }
 
-    async fn read(
-        &self,
-        client: &GraphClient,
-        current: EnrollmentStatusPageModel,
-        diags: &mut Diagnostics,
-    ) -> Option<EnrollmentStatusPageModel> {
-        intune::read(self, client, current, diags).await
-    }
-
-    async fn update(
-        &self,
-        client: &GraphClient,
-        prior: EnrollmentStatusPageModel,
-        planned: EnrollmentStatusPageModel,
-        diags: &mut Diagnostics,
-    ) -> Option<EnrollmentStatusPageModel> {
-        let Some(id) = intune::state_id::<Self>(&prior, diags) else {
-            return Some(prior);
-        };
-        let order = EspOrder::of(client);
-        let wanted = planned
-            .priority
-            .known()
-            .copied()
-            .filter(|p| prior.priority.known() != Some(p));
-        if let Some(wanted) = wanted {
-            order.want(&id, wanted);
-        }
-        let lock = order.lock().await;
-        let targets = planned.targets();
-        let reassign = (targets != prior.targets()).then(|| self.assign(client, &id, &targets));
-        if !intune::patch_then_reassign(
-            client,
-            &Self::KIND,
-            &id,
-            &planned.to_graph(),
-            reassign,
-            diags,
-        )
-        .await
-        {
-            return Some(prior);
-        }
-        if wanted.is_some() {
+        async fn delete(
+            &self,
+            client: &GraphClient,
+            prior: EnrollmentStatusPageModel,
+            diags: &mut Diagnostics,
+        ) {
+            let Some(id) = prior.id.known() else { return };
+            if is_default_esp(id) {
+                diags.warning(
+                    "The default Enrollment Status Page is never deleted",
+                    format!(
+                        "{id} is the tenant's default ESP; it was removed from the state only."
+                    ),
+                );
+                return;
+            }
+            let order = EspOrder::of(client);
+            order.forget(id);
+            let _lock = order.lock().await;
+            // Intune never gives a freed priority again: leave the gap at the end.
+            if let Err(e) = EspOrder::move_last(client, id).await {
+                tracing::warn!(%id, error = %e, "cannot move the ESP last before deleting it; a gap may be left");
+            }
+            if !intune::delete_by_id(client, &Self::KIND, id, diags).await {
+                return;
+            }
             self.arrange(client, &order, None, diags).await;
         }
-        drop(lock);
-        let Some(state) = intune::fetch(self, client, &id, &planned, diags).await else {
-            return Some(prior);
-        };
-        Some(match wanted {
-            Some(wanted) => settle_priority(client, &order, wanted, state, diags).await,
-            None => state,
-        })
     }
-
-    async fn delete(
-        &self,
-        client: &GraphClient,
-        prior: EnrollmentStatusPageModel,
-        diags: &mut Diagnostics,
-    ) {
-        let Some(id) = prior.id.known() else { return };
-        if is_default_esp(id) {
-            diags.warning(
-                "The default Enrollment Status Page is never deleted",
-                format!("{id} is the tenant's default ESP; it was removed from the state only."),
-            );
-            return;
-        }
-        let order = EspOrder::of(client);
-        order.forget(id);
-        let _lock = order.lock().await;
-        // Intune never gives a freed priority again: leave the gap at the end.
-        if let Err(e) = EspOrder::move_last(client, id).await {
-            tracing::warn!(%id, error = %e, "cannot move the ESP last before deleting it; a gap may be left");
-        }
-        if !intune::delete_by_id(client, &Self::KIND, id, diags).await {
-            return;
-        }
-        self.arrange(client, &order, None, diags).await;
-    }
-
-    async fn import(
-        &self,
-        client: &GraphClient,
-        id: &str,
-        diags: &mut Diagnostics,
-    ) -> Option<EnrollmentStatusPageModel> {
-        if is_default_esp(id) {
-            diags.error(
-                "The default Enrollment Status Page cannot be imported",
-                format!(
-                    "{id} is the tenant's default ESP (\"All users and all devices\"), which cannot be deleted \
-                     or reassigned, so this resource does not manage it. Read it with \
-                     data \"autopilot_enrollment_status_page\" {{ default = true }} instead."
-                ),
-            );
-            return None;
-        }
-        let found = intune::import(self, client, id, diags).await;
-        if let Some(found) = &found
-            && found.priority.known() == Some(&0)
-        {
-            diags.error(
-                "The default Enrollment Status Page cannot be imported",
-                format!(
-                    "{id} has priority 0, which only the tenant's default ESP has. Read it with \
-                     data \"autopilot_enrollment_status_page\" {{ default = true }} instead."
-                ),
-            );
-            return None;
-        }
-        found
-    }
-}
+);
