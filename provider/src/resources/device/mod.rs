@@ -15,7 +15,7 @@ use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest, Resource};
 pub use self::graph::same_spelling;
 use self::graph::{converge, settle_one};
 pub use self::model::{DeviceModel, Timeouts};
-use super::report;
+use super::{read_after_update, report};
 use crate::devices::cache::DeviceCache;
 use crate::devices::delete::delete_registration;
 use crate::devices::graph::{self as devices_graph, DeviceIdentity};
@@ -36,6 +36,26 @@ pub const DEFAULT_DELETE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
 /// The resource.
 pub struct Device;
+
+/// The state after an update that left `device` as Graph shows it: values
+/// the plan already promised stay as planned.
+fn promised_state(planned: &DeviceModel, device: DeviceIdentity) -> DeviceModel {
+    let mut state = DeviceModel::with_identity(planned, device, true);
+    for (slot, promised) in [
+        (&mut state.enrollment_state, &planned.enrollment_state),
+        (
+            &mut state.deployment_profile_assignment_status,
+            &planned.deployment_profile_assignment_status,
+        ),
+        (&mut state.manufacturer, &planned.manufacturer),
+        (&mut state.model, &planned.model),
+    ] {
+        if !promised.is_unknown() {
+            *slot = promised.clone();
+        }
+    }
+    state
+}
 
 #[async_trait]
 impl Resource<GraphClient> for Device {
@@ -248,37 +268,14 @@ impl Resource<GraphClient> for Device {
             Some(device) => Ok(Some(device)),
             None => devices_graph::get_identity(client, &id).await,
         };
-        match read {
-            Ok(Some(device)) => {
-                let mut state = DeviceModel::with_identity(&planned, device, true);
-                // Values the plan already promised stay as planned.
-                for (slot, promised) in [
-                    (&mut state.enrollment_state, &planned.enrollment_state),
-                    (
-                        &mut state.deployment_profile_assignment_status,
-                        &planned.deployment_profile_assignment_status,
-                    ),
-                    (&mut state.manufacturer, &planned.manufacturer),
-                    (&mut state.model, &planned.model),
-                ] {
-                    if !promised.is_unknown() {
-                        *slot = promised.clone();
-                    }
-                }
-                Some(state)
-            }
-            Ok(None) => {
-                diags.error(
-                    "The Autopilot device disappeared",
-                    format!("Autopilot device {id} was deleted while it was being updated."),
-                );
-                None
-            }
-            Err(e) => {
-                report(diags, "read the Autopilot device after updating it", &e);
-                Some(prior)
-            }
-        }
+        let read = read.map(|found| found.map(|device| promised_state(&planned, device)));
+        read_after_update(
+            read,
+            "Autopilot device",
+            &format!("Autopilot device {id}"),
+            prior,
+            diags,
+        )
     }
 
     async fn delete(&self, client: &GraphClient, prior: DeviceModel, diags: &mut Diagnostics) {

@@ -65,51 +65,36 @@ fn validation_names_the_attribute() {
     assert!(errors(&unknown).is_empty());
 }
 
+/// The plan for `now` over `prior`.
+async fn plan(prior: &DeviceModel, now: &DeviceModel) -> DeviceModel {
+    Device
+        .modify_plan(
+            None,
+            PlanRequest {
+                prior: Some(prior),
+                config: now,
+                planned: now.clone(),
+            },
+            &mut Diagnostics::new(),
+        )
+        .await
+}
+
 #[tokio::test]
 async fn padding_alone_is_not_a_change() {
     let mut prior = config();
     prior.id = Attr::Known("d1".into());
     let mut now = config();
     now.hardware_hash = Attr::Known("QUI=".into());
-    let planned = Device
-        .modify_plan(
-            None,
-            PlanRequest {
-                prior: Some(&prior),
-                config: &now,
-                planned: now.clone(),
-            },
-            &mut Diagnostics::new(),
-        )
-        .await;
+    let planned = plan(&prior, &now).await;
     assert_eq!(planned.hardware_hash, Attr::Known("QUI".into()));
     // A real change stays a change.
     now.hardware_hash = Attr::Known("QUJD".into());
-    let planned = Device
-        .modify_plan(
-            None,
-            PlanRequest {
-                prior: Some(&prior),
-                config: &now,
-                planned: now.clone(),
-            },
-            &mut Diagnostics::new(),
-        )
-        .await;
+    let planned = plan(&prior, &now).await;
     assert_eq!(planned.hardware_hash, Attr::Known("QUJD".into()));
     // After import the placeholder accepts the configured hash.
     prior.hardware_hash = Attr::Known(String::new());
-    let planned = Device
-        .modify_plan(
-            None,
-            PlanRequest {
-                prior: Some(&prior),
-                config: &now,
-                planned: now.clone(),
-            },
-            &mut Diagnostics::new(),
-        )
-        .await;
+    let planned = plan(&prior, &now).await;
     assert_eq!(planned.hardware_hash, Attr::Known(String::new()));
 }
 

@@ -304,8 +304,9 @@ pub(super) async fn converge(
     result
 }
 
-/// 1. Rows removed from the CSV: delete their registrations. Returns the
-/// entries of the devices that could not be deleted, which stay in state.
+/// Step 1 of [`converge`], rows removed from the CSV: deletes their
+/// registrations. Returns the entries of the devices that could not be
+/// deleted, which stay in state.
 async fn delete_removed_rows(
     client: &GraphClient,
     prior: &BTreeMap<String, CsvDevice>,
@@ -331,7 +332,7 @@ async fn delete_removed_rows(
     result
 }
 
-/// 2. Rows already registered: their entries go to `result`, and what
+/// Step 2, rows already registered: their entries go to `result`, and what
 /// changed to the returned changes. Also returns the rows to import.
 fn keep_registered_rows<'w>(
     prior: &BTreeMap<String, CsvDevice>,
@@ -365,7 +366,7 @@ fn keep_registered_rows<'w>(
     (changes, to_import)
 }
 
-/// 3. New rows: import them. Devices that landed go to `result` (with a
+/// Step 3, new rows: imports them. Devices that landed go to `result` (with a
 /// change when the service did not take their tag or user); returns the
 /// rows the service refused.
 async fn import_new_rows(
@@ -442,7 +443,7 @@ async fn import_new_rows(
     refused
 }
 
-/// 4. Tag and user changes; Autopilot shows them after a sync. A change
+/// Step 4, tag and user changes; Autopilot shows them after a sync. A change
 /// that fails is an error, and its entry shows what Graph holds now.
 async fn apply_changes(
     client: &GraphClient,

@@ -10,6 +10,7 @@ use tfplugin::{Attr, Diagnostics};
 
 use super::{ALL_AUTOPILOT_DEVICES_RULE, COLLECTION, GroupModel};
 use crate::data_sources::provisioning_client::{self, APP_ID as PROVISIONING_CLIENT_APP_ID};
+use crate::devices::rule::membership_rule;
 use crate::graph::{ApiVersion, GraphClient, GraphError};
 use crate::resources::assignments::{IdSet, known_ids};
 use crate::resources::{report, string_like_prior};
@@ -96,10 +97,11 @@ impl DirectoryObject {
 
 /// The rule selecting the devices with any of `tags`.
 pub fn tag_rule(tags: &BTreeSet<String>) -> String {
-    tags.iter()
-        .map(|t| format!("{TAG_PREFIX}{t}{TAG_SUFFIX}"))
-        .collect::<Vec<_>>()
-        .join(" -or ")
+    if tags.is_empty() {
+        // Not the rule for every device, which `membership_rule` gives.
+        return String::new();
+    }
+    membership_rule(tags.iter().map(String::as_str), [])
 }
 
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {

@@ -15,7 +15,7 @@ use tfplugin::{Attr, Diagnostics, PlanRequest, Resource};
 use self::graph::DirectoryObject;
 pub(crate) use self::graph::{GraphGroup, device_group_problems, not_owned_detail};
 pub use self::model::GroupModel;
-use super::report;
+use super::{read_after_update, report};
 use crate::graph::{ApiVersion, GraphClient, NameLookup};
 
 /// The Graph collection of groups.
@@ -158,20 +158,8 @@ impl Resource<GraphClient> for Group {
                 Err(e) => report(diags, "read the owners of the group", &e),
             }
         }
-        match graph::find(client, &id, &planned, false).await {
-            Ok(Some(state)) => Some(state),
-            Ok(None) => {
-                diags.error(
-                    "The group disappeared",
-                    format!("Group {id} was deleted while it was being updated."),
-                );
-                None
-            }
-            Err(e) => {
-                report(diags, "read the group after updating it", &e);
-                Some(prior)
-            }
-        }
+        let read = graph::find(client, &id, &planned, false).await;
+        read_after_update(read, "group", &format!("Group {id}"), prior, diags)
     }
 
     async fn delete(&self, client: &GraphClient, prior: GroupModel, diags: &mut Diagnostics) {
