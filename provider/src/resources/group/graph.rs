@@ -67,18 +67,18 @@ impl GraphGroup {
 /// An owner (or any directory object) as Graph lists it.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct DirectoryObject {
+pub(crate) struct DirectoryObject {
     #[serde(rename = "@odata.type", default)]
-    pub odata_type: Option<String>,
-    pub id: String,
+    pub(crate) odata_type: Option<String>,
+    pub(crate) id: String,
     #[serde(default)]
-    pub app_id: Option<String>,
+    pub(crate) app_id: Option<String>,
     #[serde(default)]
-    pub display_name: Option<String>,
+    pub(crate) display_name: Option<String>,
 }
 
 impl DirectoryObject {
-    pub fn is_provisioning_client(&self) -> bool {
+    pub(crate) fn is_provisioning_client(&self) -> bool {
         self.app_id
             .as_deref()
             .is_some_and(|a| a.eq_ignore_ascii_case(PROVISIONING_CLIENT_APP_ID))
@@ -86,7 +86,7 @@ impl DirectoryObject {
 
     /// A service principal Graph returned as a limited object (`@odata.type` and `id` only),
     /// as it does for directory objects the caller may not read.
-    pub fn is_unreadable_service_principal(&self) -> bool {
+    pub(crate) fn is_unreadable_service_principal(&self) -> bool {
         self.app_id.is_none()
             && self
                 .odata_type
@@ -96,7 +96,7 @@ impl DirectoryObject {
 }
 
 /// The rule selecting the devices with any of `tags`.
-pub fn tag_rule(tags: &BTreeSet<String>) -> String {
+pub(crate) fn tag_rule(tags: &BTreeSet<String>) -> String {
     if tags.is_empty() {
         // Not the rule for every device, which `membership_rule` gives.
         return String::new();
@@ -111,7 +111,7 @@ fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> 
 }
 
 /// The tags of a rule built by [`tag_rule`], if it is one.
-pub fn parse_tag_rule(rule: &str) -> Option<BTreeSet<String>> {
+pub(crate) fn parse_tag_rule(rule: &str) -> Option<BTreeSet<String>> {
     let mut tags = BTreeSet::new();
     for part in rule.split(" -or ") {
         let inner = strip_prefix_ignore_case(part.trim(), TAG_PREFIX)?.strip_suffix(TAG_SUFFIX)?;
@@ -125,7 +125,7 @@ pub fn parse_tag_rule(rule: &str) -> Option<BTreeSet<String>> {
 
 /// Whether a rule is the documented "all Autopilot devices" rule (either
 /// spelling the documentation uses).
-pub fn is_all_autopilot_rule(rule: &str) -> bool {
+pub(crate) fn is_all_autopilot_rule(rule: &str) -> bool {
     let squash = |s: &str| {
         s.chars()
             .filter(|c| !c.is_whitespace())
@@ -267,7 +267,7 @@ pub(super) fn owner_changes(
 
 /// Why a group cannot be a device preparation device group, as
 /// (summary, what to do). Empty when it can.
-pub async fn device_group_problems(
+pub(crate) async fn device_group_problems(
     client: &GraphClient,
     id: &str,
 ) -> Result<DeviceGroupCheck, GraphError> {
@@ -331,13 +331,13 @@ pub async fn device_group_problems(
 
 /// What [`device_group_problems`] found.
 #[derive(Debug, Default)]
-pub struct DeviceGroupCheck {
+pub(crate) struct DeviceGroupCheck {
     /// Why the group cannot be a device preparation device group, as (summary, what to do).
-    pub problems: Vec<(String, String)>,
+    pub(crate) problems: Vec<(String, String)>,
     /// Set when an owner is a service principal Graph returned without its `appId` (the app
     /// lacks Application.Read.All), so whether the Intune Provisioning Client owns the group
     /// cannot be told: what to do about it.
-    pub owner_unknown: Option<String>,
+    pub(crate) owner_unknown: Option<String>,
 }
 
 fn unreadable_owner_detail(name: &str, id: &str) -> String {
@@ -356,7 +356,7 @@ fn unreadable_owner_detail(name: &str, id: &str) -> String {
 
 /// What to do when the device group lacks the Intune Provisioning Client
 /// as owner (`firstPartyAppNotAnOwner`).
-pub fn not_owned_detail(name: &str, id: &str) -> String {
+pub(crate) fn not_owned_detail(name: &str, id: &str) -> String {
     let named = if name.is_empty() {
         format!("Group {id}")
     } else {
