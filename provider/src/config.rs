@@ -169,97 +169,33 @@ impl ProviderConfig {
         has_client: bool,
         diags: &mut Diagnostics,
     ) -> Option<Credential> {
-        let certificate =
-            string_setting(&self.client_certificate_path, "ARM_CLIENT_CERTIFICATE_PATH");
-        let secret = string_setting(&self.client_secret, "ARM_CLIENT_SECRET");
-        let use_oidc = bool_setting(&self.use_oidc, "ARM_USE_OIDC");
-        let use_msi = bool_setting(&self.use_msi, "ARM_USE_MSI");
-        let use_cli = bool_setting(&self.use_cli, "ARM_USE_CLI");
-        let app_ids = |diags: &mut Diagnostics, method: &str| {
-            let mut missing = Vec::new();
-            if !has_tenant {
-                missing.push("tenant_id (ARM_TENANT_ID)");
-            }
-            if !has_client {
-                missing.push("client_id (ARM_CLIENT_ID)");
-            }
-            if !missing.is_empty() {
-                diags.error(
-                    "Incomplete provider credentials",
-                    format!(
-                        "Authenticating with a {method} also needs: {}.",
-                        missing.join(", ")
-                    ),
-                );
-            }
-            missing.is_empty()
+        let app_ids = AppIds {
+            has_tenant,
+            has_client,
         };
         if bool_setting(&self.use_device_code, "ARM_USE_DEVICE_CODE") {
-            if !app_ids(
+            if !app_ids.present(
                 diags,
                 "device code sign-in (your public client application)",
             ) {
                 return None;
             }
-            let cache_path = string_setting(&self.token_cache_path, "AUTOPILOT_TOKEN_CACHE_PATH")
-                .map(std::path::PathBuf::from)
-                .unwrap_or_else(|| {
-                    crate::graph::device_code::default_cache_path(
-                        &string_setting(&self.tenant_id, "ARM_TENANT_ID").unwrap_or_default(),
-                        &string_setting(&self.client_id, "ARM_CLIENT_ID").unwrap_or_default(),
-                    )
-                });
-            return Some(Credential::DeviceCode { cache_path });
+            return Some(Credential::DeviceCode {
+                cache_path: self.token_cache_path(),
+            });
         }
-        if let Some(path) = certificate {
-            let password = string_setting(
-                &self.client_certificate_password,
-                "ARM_CLIENT_CERTIFICATE_PASSWORD",
-            )
-            .map(Secret::new);
-            if !app_ids(diags, "client certificate") {
-                return None;
-            }
-            return match CertificateAssertion::load(&path, password.as_ref()) {
-                Ok(assertion) => Some(Credential::ClientCertificate(assertion)),
-                Err(e) => {
-                    diags.error_at(
-                        AttrPath::root("client_certificate_path"),
-                        "Cannot use the client certificate",
-                        e.to_string(),
-                    );
-                    None
-                }
-            };
+        if let Some(path) =
+            string_setting(&self.client_certificate_path, "ARM_CLIENT_CERTIFICATE_PATH")
+        {
+            return self.certificate_credential(&path, app_ids, diags);
         }
-        if let Some(secret) = secret {
-            return app_ids(diags, "client secret")
+        if let Some(secret) = string_setting(&self.client_secret, "ARM_CLIENT_SECRET") {
+            return app_ids
+                .present(diags, "client secret")
                 .then(|| Credential::ClientSecret(Secret::new(secret)));
         }
-        if use_oidc {
-            let source = if let Some(token) = string_setting(&self.oidc_token, "ARM_OIDC_TOKEN") {
-                Some(OidcSource::Token(Secret::new(token)))
-            } else if let Some(path) =
-                string_setting(&self.oidc_token_file_path, "ARM_OIDC_TOKEN_FILE_PATH")
-            {
-                Some(OidcSource::File(path.into()))
-            } else if let Some(token) = terraform_cloud_workload_identity_token() {
-                Some(OidcSource::Token(Secret::new(token)))
-            } else {
-                match (
-                    std::env::var("ACTIONS_ID_TOKEN_REQUEST_URL"),
-                    std::env::var("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
-                ) {
-                    (Ok(request_url), Ok(token)) if !request_url.is_empty() => {
-                        Some(OidcSource::GitHubActions {
-                            request_url,
-                            request_token: Secret::new(token),
-                        })
-                    }
-                    _ => None,
-                }
-            };
-            let Some(source) = source else {
+        if bool_setting(&self.use_oidc, "ARM_USE_OIDC") {
+            let Some(source) = self.oidc_source() else {
                 diags.error_at(
                     AttrPath::root("use_oidc"),
                     "No OIDC token",
@@ -269,12 +205,14 @@ impl ProviderConfig {
                 );
                 return None;
             };
-            return app_ids(diags, "OIDC token").then_some(Credential::Oidc(source));
+            return app_ids
+                .present(diags, "OIDC token")
+                .then_some(Credential::Oidc(source));
         }
-        if use_msi {
+        if bool_setting(&self.use_msi, "ARM_USE_MSI") {
             return Some(Credential::ManagedIdentity);
         }
-        if use_cli {
+        if bool_setting(&self.use_cli, "ARM_USE_CLI") {
             return Some(Credential::AzureCli);
         }
         diags.error(
@@ -286,6 +224,74 @@ impl ProviderConfig {
              and the Azure CLI also need tenant_id (ARM_TENANT_ID) and client_id (ARM_CLIENT_ID).",
         );
         None
+    }
+
+    /// Where a device code sign-in keeps its tokens: the configured path,
+    /// or one per tenant and application.
+    fn token_cache_path(&self) -> std::path::PathBuf {
+        string_setting(&self.token_cache_path, "AUTOPILOT_TOKEN_CACHE_PATH")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| {
+                crate::graph::device_code::default_cache_path(
+                    &string_setting(&self.tenant_id, "ARM_TENANT_ID").unwrap_or_default(),
+                    &string_setting(&self.client_id, "ARM_CLIENT_ID").unwrap_or_default(),
+                )
+            })
+    }
+
+    /// The client certificate at `path` (with its password, if any).
+    fn certificate_credential(
+        &self,
+        path: &str,
+        app_ids: AppIds,
+        diags: &mut Diagnostics,
+    ) -> Option<Credential> {
+        let password = string_setting(
+            &self.client_certificate_password,
+            "ARM_CLIENT_CERTIFICATE_PASSWORD",
+        )
+        .map(Secret::new);
+        if !app_ids.present(diags, "client certificate") {
+            return None;
+        }
+        match CertificateAssertion::load(path, password.as_ref()) {
+            Ok(assertion) => Some(Credential::ClientCertificate(assertion)),
+            Err(e) => {
+                diags.error_at(
+                    AttrPath::root("client_certificate_path"),
+                    "Cannot use the client certificate",
+                    e.to_string(),
+                );
+                None
+            }
+        }
+    }
+
+    /// Where the OIDC token comes from, in this order: the token, its
+    /// file, Terraform Cloud's workload identity, GitHub Actions.
+    fn oidc_source(&self) -> Option<OidcSource> {
+        if let Some(token) = string_setting(&self.oidc_token, "ARM_OIDC_TOKEN") {
+            Some(OidcSource::Token(Secret::new(token)))
+        } else if let Some(path) =
+            string_setting(&self.oidc_token_file_path, "ARM_OIDC_TOKEN_FILE_PATH")
+        {
+            Some(OidcSource::File(path.into()))
+        } else if let Some(token) = terraform_cloud_workload_identity_token() {
+            Some(OidcSource::Token(Secret::new(token)))
+        } else {
+            match (
+                std::env::var("ACTIONS_ID_TOKEN_REQUEST_URL"),
+                std::env::var("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+            ) {
+                (Ok(request_url), Ok(token)) if !request_url.is_empty() => {
+                    Some(OidcSource::GitHubActions {
+                        request_url,
+                        request_token: Secret::new(token),
+                    })
+                }
+                _ => None,
+            }
+        }
     }
 
     /// Resolves attributes and environment into client settings, or explains
@@ -387,6 +393,38 @@ pub fn check_endpoint(text: &str) -> Result<Url, String> {
             }
         }
         other => Err(format!("{text:?} has scheme {other:?}; use https.")),
+    }
+}
+
+/// Whether the tenant and application ids are configured, which every
+/// credential but the managed identity and the Azure CLI needs.
+#[derive(Debug, Clone, Copy)]
+struct AppIds {
+    has_tenant: bool,
+    has_client: bool,
+}
+
+impl AppIds {
+    /// Whether both ids are there; an error naming the missing ones when
+    /// not, for authenticating with `method`.
+    fn present(self, diags: &mut Diagnostics, method: &str) -> bool {
+        let mut missing = Vec::new();
+        if !self.has_tenant {
+            missing.push("tenant_id (ARM_TENANT_ID)");
+        }
+        if !self.has_client {
+            missing.push("client_id (ARM_CLIENT_ID)");
+        }
+        if !missing.is_empty() {
+            diags.error(
+                "Incomplete provider credentials",
+                format!(
+                    "Authenticating with a {method} also needs: {}.",
+                    missing.join(", ")
+                ),
+            );
+        }
+        missing.is_empty()
     }
 }
 

@@ -79,88 +79,99 @@ pub fn parse(content: &str) -> Result<Vec<Row>, Vec<Problem>> {
     })?;
     let mut rows = Vec::new();
     let mut problems = Vec::new();
-    let mut serials: HashMap<String, usize> = HashMap::new();
-    let mut hashes: HashMap<String, usize> = HashMap::new();
+    let mut seen = Seen::default();
     for (line, text) in lines {
-        let mut problem = |message: String| problems.push(Problem { line, message });
-        if text.contains('"') {
-            problem(
-                "quotation marks are not allowed (Intune rejects them); remove every `\"`".into(),
-            );
-            continue;
+        match read_row(line, text, columns).and_then(|row| seen.admit(row)) {
+            Ok(row) => rows.push(row),
+            Err(message) => problems.push(Problem { line, message }),
         }
-        let fields: Vec<&str> = text.split(',').map(str::trim).collect();
-        if fields.len() > columns {
-            problem(format!(
-                "{} values, but the header has {columns} columns; extra columns are not allowed \
-                 and values cannot contain commas",
-                fields.len()
-            ));
-            continue;
-        }
-        if fields.len() < 3 {
-            problem(format!(
-                "{} value(s); every row needs at least `{SERIAL}`, `{PRODUCT_ID}` and `{HASH}`",
-                fields.len()
-            ));
-            continue;
-        }
-        let field = |i: usize| {
-            fields
-                .get(i)
-                .copied()
-                .filter(|f| !f.is_empty())
-                .map(str::to_string)
-        };
-        let Some(serial_number) = field(0) else {
-            problem(format!("the `{SERIAL}` is empty"));
-            continue;
-        };
-        let hardware_hash = match hash::normalize(fields[2]) {
-            Ok(h) => h,
-            Err(e) => {
-                problem(format!("device {serial_number:?}: {e}"));
-                continue;
-            }
-        };
-        let assigned_user = field(4);
-        if let Some(user) = &assigned_user
-            && let Err(reason) = validate_upn(user)
-        {
-            problem(format!(
-                "device {serial_number:?}: `{ASSIGNED_USER}` {reason}"
-            ));
-            continue;
-        }
-        if let Some(first) = serials.get(&serial_number.to_lowercase()) {
-            problem(format!(
-                "the serial number {serial_number:?} already appears on line {first}; \
-                 each device may appear once"
-            ));
-            continue;
-        }
-        if let Some(first) = hashes.get(&hardware_hash) {
-            problem(format!(
-                "device {serial_number:?} has the same hardware hash as line {first}; \
-                 Autopilot refuses duplicated hashes (ZtdDeviceDuplicated)"
-            ));
-            continue;
-        }
-        serials.insert(serial_number.to_lowercase(), line);
-        hashes.insert(hardware_hash.clone(), line);
-        rows.push(Row {
-            line,
-            serial_number,
-            product_key: field(1),
-            hardware_hash,
-            group_tag: field(3),
-            assigned_user,
-        });
     }
     if problems.is_empty() {
         Ok(rows)
     } else {
         Err(problems)
+    }
+}
+
+/// Reads one row of a CSV with `columns` columns, or says what is wrong
+/// with it.
+fn read_row(line: usize, text: &str, columns: usize) -> Result<Row, String> {
+    if text.contains('"') {
+        return Err(
+            "quotation marks are not allowed (Intune rejects them); remove every `\"`".into(),
+        );
+    }
+    let fields: Vec<&str> = text.split(',').map(str::trim).collect();
+    if fields.len() > columns {
+        return Err(format!(
+            "{} values, but the header has {columns} columns; extra columns are not allowed \
+             and values cannot contain commas",
+            fields.len()
+        ));
+    }
+    if fields.len() < 3 {
+        return Err(format!(
+            "{} value(s); every row needs at least `{SERIAL}`, `{PRODUCT_ID}` and `{HASH}`",
+            fields.len()
+        ));
+    }
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .copied()
+            .filter(|f| !f.is_empty())
+            .map(str::to_string)
+    };
+    let Some(serial_number) = field(0) else {
+        return Err(format!("the `{SERIAL}` is empty"));
+    };
+    let hardware_hash =
+        hash::normalize(fields[2]).map_err(|e| format!("device {serial_number:?}: {e}"))?;
+    let assigned_user = field(4);
+    if let Some(user) = &assigned_user
+        && let Err(reason) = validate_upn(user)
+    {
+        return Err(format!(
+            "device {serial_number:?}: `{ASSIGNED_USER}` {reason}"
+        ));
+    }
+    Ok(Row {
+        line,
+        serial_number,
+        product_key: field(1),
+        hardware_hash,
+        group_tag: field(3),
+        assigned_user,
+    })
+}
+
+/// The serial numbers (lower case) and hashes of the rows read so far,
+/// with their lines: each device may appear once.
+#[derive(Default)]
+struct Seen {
+    serials: HashMap<String, usize>,
+    hashes: HashMap<String, usize>,
+}
+
+impl Seen {
+    /// Takes `row` unless its serial number or hash appeared before.
+    fn admit(&mut self, row: Row) -> Result<Row, String> {
+        let serial_number = &row.serial_number;
+        if let Some(first) = self.serials.get(&serial_number.to_lowercase()) {
+            return Err(format!(
+                "the serial number {serial_number:?} already appears on line {first}; \
+                 each device may appear once"
+            ));
+        }
+        if let Some(first) = self.hashes.get(&row.hardware_hash) {
+            return Err(format!(
+                "device {serial_number:?} has the same hardware hash as line {first}; \
+                 Autopilot refuses duplicated hashes (ZtdDeviceDuplicated)"
+            ));
+        }
+        self.serials.insert(serial_number.to_lowercase(), row.line);
+        self.hashes.insert(row.hardware_hash.clone(), row.line);
+        Ok(row)
     }
 }
 

@@ -7,6 +7,7 @@
 //! device error code and name. After `complete` the identity may take a
 //! while to appear. The functions here are pure; [`super::ops`] drives them.
 
+use std::fmt;
 use std::time::Duration;
 
 use super::graph::ImportedIdentity;
@@ -150,6 +151,88 @@ impl Backoff {
         let delay = self.next;
         self.next = self.next.saturating_mul(2).min(self.max);
         delay
+    }
+}
+
+/// Why a device did not land.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportError {
+    /// Graph refused the import request itself.
+    Submit(String),
+    /// The service processed the device and refused it.
+    Refused {
+        failure: ImportFailure,
+        /// The registration already in this tenant (806), when found.
+        existing_id: Option<String>,
+    },
+    /// Not processed before the timeout.
+    TimedOut(Duration),
+    /// Registered as `id`, which did not become readable before the timeout.
+    Invisible { id: String, waited: Duration },
+    /// Following the import failed.
+    Poll(String),
+    /// Terraform asked the provider to stop before the import was decided.
+    Stopped,
+}
+
+impl ImportError {
+    /// The code to name in a diagnostic (`806 ZtdDeviceAlreadyAssigned`).
+    pub fn code(&self) -> String {
+        match self {
+            ImportError::Refused { failure, .. } => failure.label(),
+            ImportError::Submit(_) => "refused request".into(),
+            ImportError::TimedOut(_) | ImportError::Invisible { .. } => "timeout".into(),
+            ImportError::Poll(_) => "polling failed".into(),
+            ImportError::Stopped => "stopped".into(),
+        }
+    }
+
+    pub fn kind(&self) -> Option<FailureKind> {
+        match self {
+            ImportError::Refused { failure, .. } => Some(failure.kind()),
+            _ => None,
+        }
+    }
+}
+
+/// What to do with a kept import record when the device is not wanted after all.
+const ABANDONED: &str = "If the device is removed from the configuration instead, Intune may \
+     still register it: delete it under Windows Autopilot devices in Intune once it appears.";
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ImportError::Submit(e) => write!(f, "Graph refused the import request: {e}"),
+            ImportError::Refused {
+                failure,
+                existing_id,
+            } => write!(
+                f,
+                "the import failed with {}. {}",
+                failure.label(),
+                failure.advice(existing_id.as_deref())
+            ),
+            ImportError::TimedOut(waited) => write!(
+                f,
+                "the import was not processed within {}s. Its import record is kept: the next \
+                 apply follows it instead of importing the device again. Run apply again, or \
+                 raise the create timeout (`timeouts`). {ABANDONED}",
+                waited.as_secs()
+            ),
+            ImportError::Invisible { id, waited } => write!(
+                f,
+                "the import completed as Autopilot device {id}, but the device was not readable \
+                 within {}s",
+                waited.as_secs()
+            ),
+            ImportError::Poll(e) => write!(f, "following the import failed: {e}"),
+            ImportError::Stopped => write!(
+                f,
+                "Terraform asked the provider to stop before the import was processed. Its \
+                 import record is kept: the next apply follows it instead of importing the \
+                 device again. {ABANDONED}"
+            ),
+        }
     }
 }
 

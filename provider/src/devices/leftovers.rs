@@ -17,10 +17,12 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use tokio::sync::OnceCell;
 
+use super::cache::DeviceCache;
 use super::graph::{self, ImportedIdentity, NewDevice};
 use super::hash;
+use super::import::{Progress, progress};
 use super::per_client::{self, PerClient};
-use crate::graph::GraphClient;
+use crate::graph::{GraphClient, GraphError};
 
 type Records = Arc<OnceCell<Mutex<HashMap<String, ImportedIdentity>>>>;
 
@@ -100,10 +102,103 @@ fn same_hash(record: &ImportedIdentity, device: &NewDevice) -> bool {
     }
 }
 
+/// For each device, the import record an earlier run left unfinished, to
+/// follow instead of importing again. Leftover records that cannot be
+/// followed join `stale`, to be deleted.
+pub(super) async fn resume(
+    client: &GraphClient,
+    devices: &[&NewDevice],
+    stale: &mut Vec<String>,
+) -> Vec<Option<ImportedIdentity>> {
+    let mut resumed = Vec::with_capacity(devices.len());
+    for leftover in Leftovers::shared().take(client, devices).await {
+        resumed.push(match leftover {
+            Some(record) => resumable(client, record, stale).await,
+            None => None,
+        });
+    }
+    resumed
+}
+
+/// Whether a record left by an earlier run can be followed: undecided, or
+/// registered as a device that still exists. Anything else is stale and
+/// joins `stale`.
+async fn resumable(
+    client: &GraphClient,
+    record: ImportedIdentity,
+    stale: &mut Vec<String>,
+) -> Option<ImportedIdentity> {
+    let usable = match progress(&record) {
+        Progress::Waiting => true,
+        Progress::Registered(id) => match DeviceCache::shared().listing(client).await {
+            Ok(listing) => match (id, &record.serial_number) {
+                (Some(id), _) => listing.get(&id).is_some(),
+                (None, Some(serial)) => listing.by_serial(serial).len() == 1,
+                (None, None) => false,
+            },
+            Err(_) => false,
+        },
+        Progress::Failed(_) => false,
+    };
+    if usable {
+        tracing::info!(record = %record.id, "an earlier run's import of this device is unfinished; following it");
+        Some(record)
+    } else {
+        stale.push(record.id.clone());
+        None
+    }
+}
+
+/// Whether a failed request may have been carried out anyway: the answer
+/// was lost, or the service failed after receiving it.
+pub(super) fn maybe_committed(error: &GraphError) -> bool {
+    matches!(error, GraphError::Transport { .. }) || error.status().is_some_and(|s| s >= 500)
+}
+
+/// After an import request whose answer was lost: the import records Graph
+/// made for these serial numbers (the last one per serial), if any. Imports
+/// are not sent twice, since a second import of a device that the first one
+/// registered would end in 806.
+pub(super) async fn recover_records(
+    client: &GraphClient,
+    serials: &[&str],
+) -> Vec<Option<ImportedIdentity>> {
+    let records = match graph::list_imports(client).await {
+        Ok(records) => records,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list import records to recover a lost answer");
+            return vec![None; serials.len()];
+        }
+    };
+    let mut last = last_by_serial(records);
+    serials
+        .iter()
+        .map(|s| last.remove(&s.to_lowercase()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::devices::graph::ImportState;
+
+    #[test]
+    fn lost_answers_may_have_been_committed() {
+        let api = |status| GraphError::Api {
+            method: "POST".into(),
+            path: "x".into(),
+            status,
+            code: String::new(),
+            message: String::new(),
+            request_id: None,
+        };
+        assert!(maybe_committed(&GraphError::Transport {
+            url: "u".into(),
+            reason: "closed".into()
+        }));
+        assert!(maybe_committed(&api(500)));
+        assert!(!maybe_committed(&api(400)));
+    }
 
     fn record(id: &str, serial: &str, hash: Option<&str>) -> ImportedIdentity {
         ImportedIdentity {

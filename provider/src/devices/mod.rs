@@ -5,6 +5,8 @@
 
 pub mod cache;
 pub mod csv;
+pub mod deadline;
+pub mod delete;
 pub mod graph;
 pub mod hash;
 pub mod import;
@@ -18,6 +20,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::Poll;
 use std::time::Duration;
+
+use tfplugin::{Attr, AttrPath, Diagnostics};
 
 /// Checks a user principal name (`user@contoso.com`).
 pub fn validate_upn(upn: &str) -> Result<(), String> {
@@ -98,6 +102,35 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         return Err(invalid());
     }
     Ok(total)
+}
+
+/// One timeout of a resource's `timeouts` block (`pick` chooses it), or
+/// `default` when it is unset (or not a duration, which validation refuses).
+pub(crate) fn timeout<T>(
+    timeouts: &Attr<T>,
+    pick: fn(&T) -> &Attr<String>,
+    default: Duration,
+) -> Duration {
+    timeouts
+        .known()
+        .and_then(|t| pick(t).known())
+        .and_then(|text| parse_duration(text).ok())
+        .unwrap_or(default)
+}
+
+/// Checks the durations of a `timeouts` block, given by their names.
+pub(crate) fn validate_timeouts(named: &[(&str, &Attr<String>)], diags: &mut Diagnostics) {
+    for (name, value) in named {
+        if let Attr::Known(text) = value
+            && let Err(reason) = parse_duration(text)
+        {
+            diags.error_at(
+                AttrPath::root("timeouts").attr(*name),
+                "Invalid timeout",
+                reason,
+            );
+        }
+    }
 }
 
 /// Runs `work` on every item, at most `limit` at a time, and returns the

@@ -4,163 +4,18 @@
 //! the Graph client (which owns retries and throttling).
 
 use std::collections::HashMap;
-use std::fmt;
-use std::time::Duration;
-
-use tokio::time::Instant;
 
 use super::cache::{DeviceCache, Listing};
+pub use super::deadline::{Deadline, Wait};
 use super::graph::{self, DeviceIdentity, IMPORT_CHUNK, ImportedIdentity, NewDevice};
+pub use super::import::ImportError;
 use super::import::{Backoff, FailureKind, ImportFailure, Progress, progress};
-use super::leftovers::{Leftovers, last_by_serial};
+use super::leftovers::{maybe_committed, recover_records, resume};
 use super::run_bounded;
-use crate::graph::{GraphClient, GraphError};
+use crate::graph::GraphClient;
 
 /// How many requests of one kind run at once (deletes, updates).
 pub const CONCURRENCY: usize = 8;
-
-/// The end of the time an operation may take.
-#[derive(Debug, Clone, Copy)]
-pub struct Deadline {
-    at: Instant,
-    budget: Duration,
-}
-
-impl Deadline {
-    pub fn after(budget: Duration) -> Self {
-        Deadline {
-            at: Instant::now() + budget,
-            budget,
-        }
-    }
-
-    /// The whole time allowed, for messages.
-    pub fn budget(&self) -> Duration {
-        self.budget
-    }
-
-    /// `delay`, shortened to end at the deadline; `None` once it has passed.
-    fn bounded(&self, delay: Duration) -> Option<Duration> {
-        let now = Instant::now();
-        (now < self.at).then(|| delay.min(self.at - now))
-    }
-
-    /// Waits `delay`, or until the deadline if that is sooner, or until
-    /// Terraform asks the provider to stop.
-    pub async fn pause(&self, client: &GraphClient, delay: Duration) -> Wait {
-        let Some(delay) = self.bounded(delay) else {
-            return Wait::Expired;
-        };
-        match client.pause(delay, "following device imports").await {
-            Ok(()) => Wait::Over,
-            Err(_) => Wait::Stopped,
-        }
-    }
-}
-
-/// How a wait ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Wait {
-    /// The wait is over; go on.
-    Over,
-    /// The deadline had passed: no wait.
-    Expired,
-    /// Terraform asked the provider to stop.
-    Stopped,
-}
-
-impl Wait {
-    /// The error for a device still waiting when a wait did not end well.
-    fn error(self, deadline: &Deadline) -> Option<ImportError> {
-        match self {
-            Wait::Over => None,
-            Wait::Expired => Some(ImportError::TimedOut(deadline.budget())),
-            Wait::Stopped => Some(ImportError::Stopped),
-        }
-    }
-}
-
-/// Why a device did not land.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ImportError {
-    /// Graph refused the import request itself.
-    Submit(String),
-    /// The service processed the device and refused it.
-    Refused {
-        failure: ImportFailure,
-        /// The registration already in this tenant (806), when found.
-        existing_id: Option<String>,
-    },
-    /// Not processed before the timeout.
-    TimedOut(Duration),
-    /// Registered as `id`, which did not become readable before the timeout.
-    Invisible { id: String, waited: Duration },
-    /// Following the import failed.
-    Poll(String),
-    /// Terraform asked the provider to stop before the import was decided.
-    Stopped,
-}
-
-impl ImportError {
-    /// The code to name in a diagnostic (`806 ZtdDeviceAlreadyAssigned`).
-    pub fn code(&self) -> String {
-        match self {
-            ImportError::Refused { failure, .. } => failure.label(),
-            ImportError::Submit(_) => "refused request".into(),
-            ImportError::TimedOut(_) | ImportError::Invisible { .. } => "timeout".into(),
-            ImportError::Poll(_) => "polling failed".into(),
-            ImportError::Stopped => "stopped".into(),
-        }
-    }
-
-    pub fn kind(&self) -> Option<FailureKind> {
-        match self {
-            ImportError::Refused { failure, .. } => Some(failure.kind()),
-            _ => None,
-        }
-    }
-}
-
-/// What to do with a kept import record when the device is not wanted after all.
-const ABANDONED: &str = "If the device is removed from the configuration instead, Intune may \
-     still register it: delete it under Windows Autopilot devices in Intune once it appears.";
-
-impl fmt::Display for ImportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ImportError::Submit(e) => write!(f, "Graph refused the import request: {e}"),
-            ImportError::Refused {
-                failure,
-                existing_id,
-            } => write!(
-                f,
-                "the import failed with {}. {}",
-                failure.label(),
-                failure.advice(existing_id.as_deref())
-            ),
-            ImportError::TimedOut(waited) => write!(
-                f,
-                "the import was not processed within {}s. Its import record is kept: the next \
-                 apply follows it instead of importing the device again. Run apply again, or \
-                 raise the create timeout (`timeouts`). {ABANDONED}",
-                waited.as_secs()
-            ),
-            ImportError::Invisible { id, waited } => write!(
-                f,
-                "the import completed as Autopilot device {id}, but the device was not readable \
-                 within {}s",
-                waited.as_secs()
-            ),
-            ImportError::Poll(e) => write!(f, "following the import failed: {e}"),
-            ImportError::Stopped => write!(
-                f,
-                "Terraform asked the provider to stop before the import was processed. Its \
-                 import record is kept: the next apply follows it instead of importing the \
-                 device again. {ABANDONED}"
-            ),
-        }
-    }
-}
 
 /// The outcome of importing devices: one result per device, in order, and
 /// warnings (import records that could not be deleted).
@@ -271,32 +126,104 @@ pub async fn import_many(
     devices: &[NewDevice],
     deadline: Deadline,
 ) -> Imported {
-    let cache = DeviceCache::shared();
-    let mut results: Vec<Option<Result<DeviceIdentity, ImportError>>> = vec![None; devices.len()];
-    // Record id -> device index, while undecided.
-    let mut pending: HashMap<String, usize> = HashMap::new();
-    // Every record followed: (record id, device index).
-    let mut record_ids: Vec<(String, usize)> = Vec::new();
+    let mut batch = Batch::new(devices);
     let mut stale = Vec::new();
-    let wanted: Vec<&NewDevice> = devices.iter().collect();
-    let resumed = resume(client, &wanted, &mut stale).await;
-    let mut indices: Vec<usize> = Vec::with_capacity(devices.len());
-    for (i, resumed) in resumed.into_iter().enumerate() {
-        match resumed {
-            Some(record) => {
-                record_ids.push((record.id.clone(), i));
-                pending.insert(record.id, i);
-            }
-            None => indices.push(i),
+    let to_submit = batch.resume_earlier(client, &mut stale).await;
+    batch.submit(client, &to_submit).await;
+    let (registered, refused) = batch.follow(client, deadline).await;
+    for (i, outcome) in await_registrations(client, registered, deadline).await {
+        batch.settle(i, outcome);
+    }
+    batch.explain_refusals(client, refused).await;
+    batch.finish(client, deadline, stale).await
+}
+
+/// The bookkeeping of [`import_many`]: what became of each device, and
+/// the import records followed.
+struct Batch<'d> {
+    devices: &'d [NewDevice],
+    results: Vec<Option<Result<DeviceIdentity, ImportError>>>,
+    /// Record id -> device index, while undecided.
+    pending: HashMap<String, usize>,
+    /// Every record followed: (record id, device index).
+    record_ids: Vec<(String, usize)>,
+}
+
+impl<'d> Batch<'d> {
+    fn new(devices: &'d [NewDevice]) -> Self {
+        Batch {
+            devices,
+            results: vec![None; devices.len()],
+            pending: HashMap::new(),
+            record_ids: Vec::new(),
         }
     }
-    if !pending.is_empty() {
-        tracing::info!(
-            devices = pending.len(),
-            "following imports an earlier run left unfinished instead of importing again"
-        );
+
+    /// Follows `record` for device `i`.
+    fn track(&mut self, record: ImportedIdentity, i: usize) {
+        self.record_ids.push((record.id.clone(), i));
+        self.pending.insert(record.id, i);
     }
-    for chunk in indices.chunks(IMPORT_CHUNK) {
+
+    /// Device `i` came to `outcome`.
+    fn settle(&mut self, i: usize, outcome: Result<DeviceIdentity, ImportError>) {
+        if let Some(slot) = self.results.get_mut(i) {
+            *slot = Some(outcome);
+        }
+    }
+
+    /// The serial number of device `i`.
+    fn serial(&self, i: usize) -> &'d str {
+        self.devices
+            .get(i)
+            .map(|d| d.serial_number.as_str())
+            .unwrap_or_default()
+    }
+
+    /// Follows the records an earlier run left unfinished; returns the
+    /// indices of the devices still to submit.
+    async fn resume_earlier(
+        &mut self,
+        client: &GraphClient,
+        stale: &mut Vec<String>,
+    ) -> Vec<usize> {
+        let wanted: Vec<&NewDevice> = self.devices.iter().collect();
+        let resumed = resume(client, &wanted, stale).await;
+        let mut indices: Vec<usize> = Vec::with_capacity(self.devices.len());
+        for (i, resumed) in resumed.into_iter().enumerate() {
+            match resumed {
+                Some(record) => self.track(record, i),
+                None => indices.push(i),
+            }
+        }
+        if !self.pending.is_empty() {
+            tracing::info!(
+                devices = self.pending.len(),
+                "following imports an earlier run left unfinished instead of importing again"
+            );
+        }
+        indices
+    }
+
+    /// Submits the devices at `indices`, in chunks Intune accepts.
+    async fn submit(&mut self, client: &GraphClient, indices: &[usize]) {
+        for chunk in indices.chunks(IMPORT_CHUNK) {
+            self.submit_chunk(client, chunk).await;
+        }
+        if !self.record_ids.is_empty() {
+            DeviceCache::shared().invalidate();
+            tracing::info!(
+                records = self.record_ids.len(),
+                "submitted device imports; following them"
+            );
+        }
+    }
+
+    /// Submits one chunk and tracks the record made for each device; a
+    /// device without one has failed (unless its records are recovered
+    /// after a lost answer).
+    async fn submit_chunk(&mut self, client: &GraphClient, chunk: &[usize]) {
+        let devices = self.devices;
         let batch: Vec<&NewDevice> = chunk.iter().filter_map(|&i| devices.get(i)).collect();
         match graph::submit_chunk(client, &batch).await {
             Ok(records) => {
@@ -311,18 +238,14 @@ pub async fn import_many(
                         .map(str::to_lowercase)
                         .and_then(|serial| unmatched.remove(&serial));
                     match index {
-                        Some(i) => {
-                            record_ids.push((record.id.clone(), i));
-                            pending.insert(record.id, i);
-                        }
+                        Some(i) => self.track(record, i),
                         None => {
                             tracing::warn!(record = %record.id, "import answer for a device not sent")
                         }
                     }
                 }
                 for i in unmatched.into_values() {
-                    set(
-                        &mut results,
+                    self.settle(
                         i,
                         Err(ImportError::Submit(
                             "Graph's answer to the import had no record for this device".into(),
@@ -340,100 +263,121 @@ pub async fn import_many(
                 };
                 for (&i, record) in chunk.iter().zip(recovered) {
                     match record {
-                        Some(record) => {
-                            record_ids.push((record.id.clone(), i));
-                            pending.insert(record.id, i);
-                        }
-                        None => set(&mut results, i, Err(ImportError::Submit(message.clone()))),
+                        Some(record) => self.track(record, i),
+                        None => self.settle(i, Err(ImportError::Submit(message.clone()))),
                     }
                 }
             }
         }
     }
-    if !record_ids.is_empty() {
-        cache.invalidate();
-        tracing::info!(
-            records = record_ids.len(),
-            "submitted device imports; following them"
-        );
-    }
 
-    let mut registered: Vec<(usize, Option<String>, String)> = Vec::new();
-    let mut refused: Vec<(usize, ImportFailure)> = Vec::new();
-    let mut backoff = Backoff::polling();
-    while !pending.is_empty() {
-        if let Some(error) = deadline
-            .pause(client, backoff.next_delay())
-            .await
-            .error(&deadline)
-        {
-            for (_, i) in pending.drain() {
-                set(&mut results, i, Err(error.clone()));
-            }
-            break;
-        }
-        let listed = match graph::list_imports(client).await {
-            Ok(listed) => listed,
-            Err(e) => {
-                let message = e.to_string();
-                for (_, i) in pending.drain() {
-                    set(&mut results, i, Err(ImportError::Poll(message.clone())));
-                }
+    /// Polls the import records until each is decided or the deadline
+    /// passes. Returns the registrations to wait for `(index, id, serial)`
+    /// and the refusals.
+    async fn follow(
+        &mut self,
+        client: &GraphClient,
+        deadline: Deadline,
+    ) -> (
+        Vec<(usize, Option<String>, String)>,
+        Vec<(usize, ImportFailure)>,
+    ) {
+        let mut registered: Vec<(usize, Option<String>, String)> = Vec::new();
+        let mut refused: Vec<(usize, ImportFailure)> = Vec::new();
+        let mut backoff = Backoff::polling();
+        while !self.pending.is_empty() {
+            if let Some(error) = deadline
+                .pause(client, backoff.next_delay())
+                .await
+                .error(&deadline)
+            {
+                self.give_up(|| error.clone());
                 break;
             }
-        };
-        let listed: HashMap<&str, &ImportedIdentity> =
-            listed.iter().map(|r| (r.id.as_str(), r)).collect();
-        pending.retain(|record_id, &mut i| {
-            let serial = devices
-                .get(i)
-                .map(|d| d.serial_number.clone())
-                .unwrap_or_default();
-            match listed.get(record_id.as_str()).map(|r| progress(r)) {
-                Some(Progress::Waiting) => true,
-                Some(Progress::Registered(id)) => {
-                    registered.push((i, id, serial));
-                    false
+            let listed = match graph::list_imports(client).await {
+                Ok(listed) => listed,
+                Err(e) => {
+                    let message = e.to_string();
+                    self.give_up(|| ImportError::Poll(message.clone()));
+                    break;
                 }
-                Some(Progress::Failed(failure)) => {
-                    refused.push((i, failure));
-                    false
+            };
+            let listed: HashMap<&str, &ImportedIdentity> =
+                listed.iter().map(|r| (r.id.as_str(), r)).collect();
+            let devices = self.devices;
+            self.pending.retain(|record_id, &mut i| {
+                let serial = devices
+                    .get(i)
+                    .map(|d| d.serial_number.clone())
+                    .unwrap_or_default();
+                match listed.get(record_id.as_str()).map(|r| progress(r)) {
+                    Some(Progress::Waiting) => true,
+                    Some(Progress::Registered(id)) => {
+                        registered.push((i, id, serial));
+                        false
+                    }
+                    Some(Progress::Failed(failure)) => {
+                        refused.push((i, failure));
+                        false
+                    }
+                    // Gone from the collection: looked for by serial number.
+                    None => {
+                        registered.push((i, None, serial));
+                        false
+                    }
                 }
-                // Gone from the collection: looked for by serial number.
-                None => {
-                    registered.push((i, None, serial));
-                    false
-                }
-            }
-        });
+            });
+        }
+        (registered, refused)
     }
 
-    for (i, outcome) in await_registrations(client, registered, deadline).await {
-        set(&mut results, i, outcome);
-    }
-    if !refused.is_empty() {
-        let listing = cache.listing(client).await.ok();
-        for (i, failure) in refused {
-            let serial = devices
-                .get(i)
-                .map(|d| d.serial_number.as_str())
-                .unwrap_or_default();
-            let error = refusal(client, failure, serial, listing.as_deref()).await;
-            set(&mut results, i, Err(error));
+    /// Every record still undecided ends with `error`.
+    fn give_up(&mut self, error: impl Fn() -> ImportError) {
+        let undecided: Vec<usize> = self.pending.drain().map(|(_, i)| i).collect();
+        for i in undecided {
+            self.settle(i, Err(error()));
         }
     }
-    let results: Vec<Result<DeviceIdentity, ImportError>> = results
-        .into_iter()
-        .map(|r| r.unwrap_or(Err(ImportError::TimedOut(deadline.budget()))))
-        .collect();
-    stale.extend(
-        record_ids
+
+    /// Turns each refusal into the error that explains it.
+    async fn explain_refusals(
+        &mut self,
+        client: &GraphClient,
+        refused: Vec<(usize, ImportFailure)>,
+    ) {
+        if refused.is_empty() {
+            return;
+        }
+        let listing = DeviceCache::shared().listing(client).await.ok();
+        for (i, failure) in refused {
+            let serial = self.serial(i);
+            let error = refusal(client, failure, serial, listing.as_deref()).await;
+            self.settle(i, Err(error));
+        }
+    }
+
+    /// The results (a device with none timed out), after deleting the
+    /// records not kept for the next apply.
+    async fn finish(
+        self,
+        client: &GraphClient,
+        deadline: Deadline,
+        mut stale: Vec<String>,
+    ) -> Imported {
+        let results: Vec<Result<DeviceIdentity, ImportError>> = self
+            .results
             .into_iter()
-            .filter(|(_, i)| !results.get(*i).is_some_and(keeps_record))
-            .map(|(id, _)| id),
-    );
-    let warnings = clean_up(client, stale).await;
-    Imported { results, warnings }
+            .map(|r| r.unwrap_or(Err(ImportError::TimedOut(deadline.budget()))))
+            .collect();
+        stale.extend(
+            self.record_ids
+                .into_iter()
+                .filter(|(_, i)| !results.get(*i).is_some_and(keeps_record))
+                .map(|(id, _)| id),
+        );
+        let warnings = clean_up(client, stale).await;
+        Imported { results, warnings }
+    }
 }
 
 /// Whether an import's record stays for the next apply to follow: the
@@ -441,78 +385,6 @@ pub async fn import_many(
 /// device again would collide with it once it lands.
 fn keeps_record(result: &Result<DeviceIdentity, ImportError>) -> bool {
     matches!(result, Err(ImportError::TimedOut(_) | ImportError::Stopped))
-}
-
-/// For each device, the import record an earlier run left unfinished, to
-/// follow instead of importing again. Leftover records that cannot be
-/// followed join `stale`, to be deleted.
-async fn resume(
-    client: &GraphClient,
-    devices: &[&NewDevice],
-    stale: &mut Vec<String>,
-) -> Vec<Option<ImportedIdentity>> {
-    let mut resumed = Vec::with_capacity(devices.len());
-    for leftover in Leftovers::shared().take(client, devices).await {
-        resumed.push(match leftover {
-            Some(record) => resumable(client, record, stale).await,
-            None => None,
-        });
-    }
-    resumed
-}
-
-/// Whether a record left by an earlier run can be followed: undecided, or
-/// registered as a device that still exists. Anything else is stale and
-/// joins `stale`.
-async fn resumable(
-    client: &GraphClient,
-    record: ImportedIdentity,
-    stale: &mut Vec<String>,
-) -> Option<ImportedIdentity> {
-    let usable = match progress(&record) {
-        Progress::Waiting => true,
-        Progress::Registered(id) => match DeviceCache::shared().listing(client).await {
-            Ok(listing) => match (id, &record.serial_number) {
-                (Some(id), _) => listing.get(&id).is_some(),
-                (None, Some(serial)) => listing.by_serial(serial).len() == 1,
-                (None, None) => false,
-            },
-            Err(_) => false,
-        },
-        Progress::Failed(_) => false,
-    };
-    if usable {
-        tracing::info!(record = %record.id, "an earlier run's import of this device is unfinished; following it");
-        Some(record)
-    } else {
-        stale.push(record.id.clone());
-        None
-    }
-}
-
-/// Whether a failed request may have been carried out anyway: the answer
-/// was lost, or the service failed after receiving it.
-fn maybe_committed(error: &GraphError) -> bool {
-    matches!(error, GraphError::Transport { .. }) || error.status().is_some_and(|s| s >= 500)
-}
-
-/// After an import request whose answer was lost: the import records Graph
-/// made for these serial numbers (the last one per serial), if any. Imports
-/// are not sent twice, since a second import of a device that the first one
-/// registered would end in 806.
-async fn recover_records(client: &GraphClient, serials: &[&str]) -> Vec<Option<ImportedIdentity>> {
-    let records = match graph::list_imports(client).await {
-        Ok(records) => records,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot list import records to recover a lost answer");
-            return vec![None; serials.len()];
-        }
-    };
-    let mut last = last_by_serial(records);
-    serials
-        .iter()
-        .map(|s| last.remove(&s.to_lowercase()))
-        .collect()
 }
 
 /// Graph quotes a payload value it cannot read (`Cannot convert the literal
@@ -536,12 +408,6 @@ pub fn redact(message: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-fn set<T>(slots: &mut [Option<T>], i: usize, value: T) {
-    if let Some(slot) = slots.get_mut(i) {
-        *slot = Some(value);
-    }
 }
 
 /// Waits until each registration `(index, id, serial)` is readable: by id
@@ -676,23 +542,9 @@ async fn clean_up(client: &GraphClient, record_ids: Vec<String>) -> Vec<String> 
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::time::Duration;
 
-    #[tokio::test(start_paused = true)]
-    async fn deadline_bounds_pauses() {
-        let deadline = Deadline::after(Duration::from_secs(3));
-        assert_eq!(
-            deadline.bounded(Duration::from_secs(1)),
-            Some(Duration::from_secs(1))
-        );
-        tokio::time::advance(Duration::from_secs(2)).await;
-        assert_eq!(
-            deadline.bounded(Duration::from_secs(5)),
-            Some(Duration::from_secs(1))
-        );
-        tokio::time::advance(Duration::from_secs(1)).await;
-        assert_eq!(deadline.bounded(Duration::from_secs(5)), None);
-    }
+    use super::*;
 
     #[test]
     fn kept_records_say_what_happens_next() {
@@ -714,24 +566,6 @@ mod tests {
         );
         assert_eq!(redact("no literal here"), "no literal here");
         assert_eq!(redact("literal 'unterminated"), "literal '(redacted)");
-    }
-
-    #[test]
-    fn lost_answers_may_have_been_committed() {
-        let api = |status| GraphError::Api {
-            method: "POST".into(),
-            path: "x".into(),
-            status,
-            code: String::new(),
-            message: String::new(),
-            request_id: None,
-        };
-        assert!(maybe_committed(&GraphError::Transport {
-            url: "u".into(),
-            reason: "closed".into()
-        }));
-        assert!(maybe_committed(&api(500)));
-        assert!(!maybe_committed(&api(400)));
     }
 
     #[test]

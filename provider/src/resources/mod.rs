@@ -101,3 +101,29 @@ pub fn refuse_in_government_cloud(
         );
     }
 }
+
+/// The state after an update, from the read that followed it: the object
+/// `named` (e.g. "Group {id}") gone is an error that drops it; a failed
+/// read keeps `prior`, as Terraform must not lose the object.
+pub(crate) fn read_after_update<M>(
+    read: Result<Option<M>, GraphError>,
+    what: &str,
+    named: &str,
+    prior: M,
+    diags: &mut Diagnostics,
+) -> Option<M> {
+    match read {
+        Ok(Some(state)) => Some(state),
+        Ok(None) => {
+            diags.error(
+                format!("The {what} disappeared"),
+                format!("{named} was deleted while it was being updated."),
+            );
+            None
+        }
+        Err(e) => {
+            report(diags, &format!("read the {what} after updating it"), &e);
+            Some(prior)
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! The `autopilot_device` model: the schema Terraform sees.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use tfplugin::Attr;
+
+/// A Windows Autopilot device registration: the device's serial number and
+/// hardware hash imported into the tenant (as a row of the Intune CSV
+/// import would be), with its group tag, assigned user and display name.
+/// Create waits until the import is processed and the device is registered;
+/// an import the service refuses is an error naming its code. Import an
+/// existing registration with `terraform import` and its id or serial
+/// number. Only devices that are not enrolled in Intune can be deleted.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct DeviceModel {
+    /// The Autopilot device id (the `windowsAutopilotDeviceIdentity` id).
+    #[schemars(extend("x-tf" = "computed,stable"))]
+    pub id: Attr<String>,
+    /// The device's serial number (`Device Serial Number` in the CSV). Changing it registers another device.
+    #[schemars(extend("x-tf" = "required,force_new"), length(min = 1))]
+    pub serial_number: Attr<String>,
+    /// The hardware hash, Base64 (`Hardware Hash` in the CSV). Unpadded hashes, as devices produce them, are accepted: the provider pads them as Autopilot requires, and a change of padding alone is not a change. Graph never returns the hash, so after `terraform import` the state holds an empty placeholder and the configured hash is taken as is. Changing it registers the device again.
+    #[schemars(extend("x-tf" = "required,sensitive,force_new"))]
+    pub hardware_hash: Attr<String>,
+    /// The Windows product ID (`Windows Product ID` in the CSV), usually unset. Changing it registers the device again.
+    #[schemars(extend("x-tf" = "optional,force_new"))]
+    pub product_key: Attr<String>,
+    /// The group tag (`Group Tag` in the CSV; the Entra device's `[OrderID]` physical id), used by dynamic groups.
+    pub group_tag: Attr<String>,
+    /// The user principal name of the user assigned to the device, e.g. `ana@contoso.com`.
+    pub assigned_user_principal_name: Attr<String>,
+    /// The device's name in Autopilot (used when it joins): at most 15 letters, digits and hyphens, not only digits. Left as the service sets it when unset.
+    #[schemars(extend("x-tf" = "optional,computed"))]
+    pub display_name: Attr<String>,
+    /// Whether the device is enrolled in Intune: `unknown`, `enrolled`, `pendingReset`, `failed`, `notContacted` or `blocked`.
+    #[schemars(extend("x-tf" = "computed"))]
+    pub enrollment_state: Attr<String>,
+    /// Whether a deployment profile is assigned, e.g. `notAssigned`, `pending` or `assignedInSync`.
+    #[schemars(extend("x-tf" = "computed"))]
+    pub deployment_profile_assignment_status: Attr<String>,
+    /// The manufacturer, as read from the hardware hash.
+    #[schemars(extend("x-tf" = "computed,stable"))]
+    pub manufacturer: Attr<String>,
+    /// The model, as read from the hardware hash.
+    #[schemars(extend("x-tf" = "computed,stable"))]
+    pub model: Attr<String>,
+    /// How long operations may take.
+    #[schemars(extend("x-tf" = "block"))]
+    pub timeouts: Attr<Timeouts>,
+}
+
+/// Time limits of operations.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Timeouts {
+    /// How long a create may wait for the import to be processed and the device to appear, e.g. `"10m"` or `"1h"`. Defaults to `"20m"`; imports in a real tenant usually take 5 to 15 minutes.
+    pub create: Attr<String>,
+    /// How long an update may wait for Autopilot to show a changed group tag, display name or user: they show after an Autopilot sync, and Intune allows one sync every 10 minutes. Defaults to `"20m"`.
+    pub update: Attr<String>,
+    /// How long a destroy may wait for Autopilot to finish deleting the registration (deletion is asynchronous; until it ends the serial number cannot be imported again). Defaults to `"10m"`.
+    pub delete: Attr<String>,
+}

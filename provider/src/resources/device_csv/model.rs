@@ -1,0 +1,67 @@
+//! The `autopilot_device_csv` model: the schema Terraform sees.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use tfplugin::Attr;
+
+/// The devices of a hardware hash CSV, as `Get-WindowsAutopilotInfo`
+/// writes it and the Intune admin center imports it, managed as one set.
+/// The CSV is checked at plan time, with line numbers. Devices are imported
+/// in chunks of at most 500 rows (Intune's limit per import), so a CSV may
+/// have any number of rows. Rows added to the CSV are imported, removed rows
+/// are deleted from Autopilot, changed group tags and assigned users are
+/// updated in place.
+///
+/// A row the service refuses (for example 806, already registered in this
+/// tenant, or 808, registered in another tenant) is reported with its line
+/// and code and left out of `devices`; every other row lands, and the next
+/// apply retries only the rows that are missing. On the first apply the
+/// refused rows are warnings, so that the devices that landed are not
+/// replaced by the next apply (Terraform replaces a resource whose create
+/// reported an error); on later applies they are errors.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct DeviceCsvModel {
+    /// An id for this set of devices (generated).
+    #[schemars(extend("x-tf" = "computed,stable"))]
+    pub id: Attr<String>,
+    /// The CSV text, usually `file("hwids.csv")`. Its header is exactly `Device Serial Number,Windows Product ID,Hardware Hash`, optionally followed by `,Group Tag` and then `,Assigned User`; no quotation marks, no extra columns. Unpadded hashes are padded as Autopilot requires. Sensitive, because it holds hardware hashes.
+    #[schemars(extend("x-tf" = "required,sensitive"))]
+    pub content: Attr<String>,
+    /// A group tag for every device of the CSV; when set it replaces the CSV's `Group Tag` column.
+    pub group_tag: Attr<String>,
+    /// The devices that are registered, by serial number.
+    #[schemars(extend("x-tf" = "computed"))]
+    pub devices: Attr<BTreeMap<String, CsvDevice>>,
+    /// How long operations may take.
+    #[schemars(extend("x-tf" = "block"))]
+    pub timeouts: Attr<CsvTimeouts>,
+}
+
+/// One registered device of the CSV.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct CsvDevice {
+    /// The Autopilot device id.
+    pub id: Attr<String>,
+    /// The device's group tag.
+    pub group_tag: Attr<String>,
+    /// The user assigned to the device.
+    pub assigned_user_principal_name: Attr<String>,
+    /// The device's enrollment state, e.g. `notContacted` or `enrolled`.
+    pub state: Attr<String>,
+}
+
+/// Time limits of operations.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct CsvTimeouts {
+    /// How long the first apply may wait for the imports, e.g. `"30m"` (the default).
+    pub create: Attr<String>,
+    /// How long a later apply may wait for the imports of added rows, and for Autopilot to show changed group tags and users (they show after an Autopilot sync; Intune allows one every 10 minutes), e.g. `"30m"` (the default).
+    pub update: Attr<String>,
+    /// How long a destroy may wait for Autopilot to finish deleting the registrations (deletion is asynchronous), e.g. `"10m"` (the default).
+    pub delete: Attr<String>,
+}

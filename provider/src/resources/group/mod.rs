@@ -1,0 +1,203 @@
+//! `autopilot_group`: a Microsoft Entra security group for Autopilot,
+//! static or with a dynamic rule built from group tags, optionally owned by
+//! the Intune Provisioning Client (what a device preparation device group
+//! needs).
+
+mod graph;
+mod model;
+mod registration;
+#[cfg(test)]
+mod tests;
+mod validate;
+
+pub use registration::{EXPORT, payloads};
+
+use async_trait::async_trait;
+use tfplugin::{Attr, Diagnostics, PlanRequest, Resource};
+
+use self::graph::DirectoryObject;
+pub(crate) use self::graph::{GraphGroup, device_group_problems, not_owned_detail};
+pub use self::model::GroupModel;
+use super::{read_after_update, report};
+use crate::graph::{ApiVersion, GraphClient, NameLookup};
+
+/// The Graph collection of groups.
+pub(crate) const COLLECTION: &str = "groups";
+
+/// The rule selecting every Windows Autopilot device.
+pub const ALL_AUTOPILOT_DEVICES_RULE: &str = crate::devices::rule::ALL_AUTOPILOT_DEVICES;
+
+/// The resource.
+pub struct Group;
+
+#[async_trait]
+impl Resource<GraphClient> for Group {
+    type Model = GroupModel;
+
+    fn type_name(&self) -> &'static str {
+        "autopilot_group"
+    }
+
+    fn validate(&self, config: &GroupModel, diags: &mut Diagnostics) {
+        validate::config(config, diags);
+    }
+
+    async fn modify_plan(
+        &self,
+        client: Option<&GraphClient>,
+        request: PlanRequest<'_, GroupModel>,
+        diags: &mut Diagnostics,
+    ) -> GroupModel {
+        let config = request.config;
+        let prior = request.prior;
+        let mut planned = request.planned;
+        if config.mail_nickname.is_null() {
+            planned.mail_nickname = match prior.and_then(|p| p.mail_nickname.known()) {
+                Some(nick) => Attr::Known(nick.clone()),
+                None => match &planned.display_name {
+                    Attr::Known(name) => Attr::Known(crate::validate::mail_nickname_from(name)),
+                    _ => Attr::Unknown,
+                },
+            };
+        }
+        if config.membership_rule.is_null() {
+            planned.membership_rule = config.wanted_rule();
+        }
+        if let Some(client) = client {
+            validate::new_owners(client, prior, config, diags).await;
+            validate::provisioning_client_in_tenant(client, prior, &planned, diags).await;
+        }
+        planned
+    }
+
+    async fn create(
+        &self,
+        client: &GraphClient,
+        planned: GroupModel,
+        diags: &mut Diagnostics,
+    ) -> Option<GroupModel> {
+        let (created, id) = super::create_named(
+            client,
+            &NameLookup {
+                version: ApiVersion::V1,
+                collection: COLLECTION,
+                property: "displayName",
+                name: planned.display_name.known().map_or("", String::as_str),
+            },
+            &planned.to_graph(false),
+            "the group",
+            |created: &GraphGroup| created.id.clone(),
+            diags,
+        )
+        .await?;
+        // From here on the group exists: whatever fails, it goes to state.
+        let fallback = GroupModel::from_graph(created, &[], &planned);
+        graph::reconcile_owners(client, &id, &[], &planned, diags).await;
+        match graph::find(client, &id, &planned, true).await {
+            Ok(Some(state)) => Some(state),
+            Ok(None) => Some(fallback),
+            Err(e) => {
+                report(diags, "read the group after creating it", &e);
+                Some(fallback)
+            }
+        }
+    }
+
+    async fn read(
+        &self,
+        client: &GraphClient,
+        current: GroupModel,
+        diags: &mut Diagnostics,
+    ) -> Option<GroupModel> {
+        let id = current.id.known().cloned()?;
+        match graph::find(client, &id, &current, false).await {
+            Ok(fresh) => fresh,
+            Err(e) => {
+                // A failed read must not drop the resource from state.
+                report(diags, "read the group", &e);
+                Some(current)
+            }
+        }
+    }
+
+    async fn update(
+        &self,
+        client: &GraphClient,
+        prior: GroupModel,
+        planned: GroupModel,
+        diags: &mut Diagnostics,
+    ) -> Option<GroupModel> {
+        let Some(id) = prior.id.known().cloned() else {
+            diags.error("Cannot update the group", "The state has no id.");
+            return Some(prior);
+        };
+        let path = format!("{COLLECTION}/{id}");
+        let properties_changed = prior.display_name != planned.display_name
+            || prior.description != planned.description
+            || prior.mail_nickname != planned.mail_nickname
+            || prior.membership_rule != planned.membership_rule;
+        if properties_changed
+            && let Err(e) = client
+                .patch(
+                    ApiVersion::V1,
+                    &path,
+                    &planned.to_graph(prior.membership_rule.is_known()),
+                )
+                .await
+        {
+            report(diags, "update the group", &e);
+            return Some(prior);
+        }
+        let owners_changed = prior.owner_ids != planned.owner_ids
+            || prior.provisioning_client_owner != planned.provisioning_client_owner;
+        if owners_changed {
+            match client
+                .list::<DirectoryObject>(ApiVersion::V1, &format!("{path}/owners"))
+                .await
+            {
+                Ok(current) => {
+                    graph::reconcile_owners(client, &id, &current, &planned, diags).await;
+                }
+                Err(e) => report(diags, "read the owners of the group", &e),
+            }
+        }
+        let read = graph::find(client, &id, &planned, false).await;
+        read_after_update(read, "group", &format!("Group {id}"), prior, diags)
+    }
+
+    async fn delete(&self, client: &GraphClient, prior: GroupModel, diags: &mut Diagnostics) {
+        let Some(id) = prior.id.known() else { return };
+        if let Err(e) = client
+            .delete(ApiVersion::V1, &format!("{COLLECTION}/{id}"))
+            .await
+        {
+            report(diags, "delete the group", &e);
+        }
+    }
+
+    async fn import(
+        &self,
+        client: &GraphClient,
+        id: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<GroupModel> {
+        if let Err(reason) = crate::validate::object_id(id) {
+            diags.error("Cannot import the group", reason);
+            return None;
+        }
+        match graph::find(client, id, &GroupModel::default(), false).await {
+            Ok(Some(state)) => Some(state),
+            Ok(None) => {
+                diags.error(
+                    "Cannot import a group that does not exist",
+                    format!("No group with id {id:?} exists in the tenant."),
+                );
+                None
+            }
+            Err(e) => {
+                report(diags, "read the group to import", &e);
+                None
+            }
+        }
+    }
+}
