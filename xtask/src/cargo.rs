@@ -10,12 +10,12 @@ use anyhow::{Context, Result, bail};
 
 use crate::{release, setup, ui};
 
-pub const PROVIDER_PACKAGE: &str = "terraform-provider-autopilot";
-pub const LAB_PACKAGE: &str = "autopilot-lab";
-pub const CONFORMANCE_PACKAGE: &str = "terraform-provider-conformance";
+pub(crate) const PROVIDER_PACKAGE: &str = "terraform-provider-autopilot";
+pub(crate) const LAB_PACKAGE: &str = "autopilot-lab";
+pub(crate) const CONFORMANCE_PACKAGE: &str = "terraform-provider-conformance";
 
 /// Paths of the freshly built binaries.
-pub struct Binaries {
+pub(crate) struct Binaries {
     pub provider: PathBuf,
     pub lab: PathBuf,
     /// The provider that echoes its configuration (tfplugin's conformance target).
@@ -23,7 +23,7 @@ pub struct Binaries {
 }
 
 /// The cargo that runs us (`$CARGO`), or `cargo` from PATH.
-pub fn cargo_command(root: &Path) -> Command {
+pub(crate) fn cargo_command(root: &Path) -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
     let mut cmd = Command::new(cargo);
     cmd.current_dir(root);
@@ -33,7 +33,7 @@ pub fn cargo_command(root: &Path) -> Command {
 /// `cargo build -p terraform-provider-autopilot -p autopilot-lab -p terraform-provider-conformance`;
 /// returns the executables
 /// cargo reports (so `CARGO_TARGET_DIR` and friends are honoured).
-pub fn build_binaries(root: &Path) -> Result<Binaries> {
+pub(crate) fn build_binaries(root: &Path) -> Result<Binaries> {
     let mut cmd = cargo_command(root);
     cmd.args(["build", "-p", PROVIDER_PACKAGE, "-p", LAB_PACKAGE])
         .args(["-p", CONFORMANCE_PACKAGE]);
@@ -56,7 +56,7 @@ pub fn build_binaries(root: &Path) -> Result<Binaries> {
 /// Runs a `cargo build` with `--message-format json-render-diagnostics` added and returns the
 /// executables cargo reports, by target name (so `CARGO_TARGET_DIR`, profiles and targets are
 /// honoured).
-pub fn build_executables(mut cmd: Command) -> Result<BTreeMap<String, PathBuf>> {
+pub(crate) fn build_executables(mut cmd: Command) -> Result<BTreeMap<String, PathBuf>> {
     cmd.args(["--message-format", "json-render-diagnostics"])
         .stdout(Stdio::piped());
     let shown = ui::display_command(&cmd);
@@ -84,7 +84,7 @@ pub fn build_executables(mut cmd: Command) -> Result<BTreeMap<String, PathBuf>> 
 }
 
 /// `(target name, executable)` from one `--message-format json` line of a binary artifact.
-pub fn executable_artifact(line: &str) -> Option<(String, PathBuf)> {
+pub(crate) fn executable_artifact(line: &str) -> Option<(String, PathBuf)> {
     let message: serde_json::Value = serde_json::from_str(line).ok()?;
     if message.get("reason")?.as_str()? != "compiler-artifact" {
         return None;
@@ -114,7 +114,7 @@ pub fn executable_artifact(line: &str) -> Option<(String, PathBuf)> {
 /// - with arguments: `cargo test <args>` once per Terraform version.
 ///
 /// `only` restricts the passes to the Terraform versions named (`--terraform 1.15.5`).
-pub fn test(root: &Path, only: &[String], extra_args: &[String]) -> Result<()> {
+pub(crate) fn test(root: &Path, only: &[String], extra_args: &[String]) -> Result<()> {
     let terraforms = setup::setup(root)?;
     let selected: Vec<&setup::Terraform> = terraforms
         .all()
@@ -193,7 +193,7 @@ fn target_dir(root: &Path) -> std::path::PathBuf {
 
 /// `cargo xtask soak`: the fault-injection suite over the quickstart with `seeds` fault seeds
 /// (the test suite runs it with two).
-pub fn soak(root: &Path, seeds: u32) -> Result<()> {
+pub(crate) fn soak(root: &Path, seeds: u32) -> Result<()> {
     let args = [
         "-p",
         "acceptance-tests",
@@ -219,7 +219,7 @@ pub fn soak(root: &Path, seeds: u32) -> Result<()> {
 /// `cargo xtask conformance`: the generated-configuration modules of the acceptance binary
 /// (`conformance`: the echo provider; `group_references`: the real resources against a lab) with `seeds` seeds of
 /// `resources` echo resources each, once per Terraform version (or those in `only`).
-pub fn conformance(root: &Path, seeds: u64, resources: u64, only: &[String]) -> Result<()> {
+pub(crate) fn conformance(root: &Path, seeds: u64, resources: u64, only: &[String]) -> Result<()> {
     let terraforms = setup::setup(root)?;
     let binaries = build_binaries(root)?;
     let args = [
@@ -299,7 +299,7 @@ fn test_command(
 }
 
 /// `cargo xtask lint`: rustfmt check and clippy with warnings denied; runs both, then reports.
-pub fn lint(root: &Path) -> Result<()> {
+pub(crate) fn lint(root: &Path) -> Result<()> {
     let mut failures = Vec::new();
 
     let mut fmt = cargo_command(root);
@@ -330,7 +330,7 @@ pub fn lint(root: &Path) -> Result<()> {
     Ok(())
 }
 
-pub fn absolute(path: &Path) -> Result<PathBuf> {
+pub(crate) fn absolute(path: &Path) -> Result<PathBuf> {
     std::path::absolute(path).with_context(|| format!("could not make {} absolute", path.display()))
 }
 

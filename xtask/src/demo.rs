@@ -26,7 +26,7 @@ const CONFIGURATIONS_PATH: &str = "/beta/deviceManagement/deviceConfigurations";
 /// The description the demo writes behind Terraform's back.
 const DRIFT_DESCRIPTION: &str = "Changed outside Terraform by cargo xtask demo";
 
-pub fn run(root: &Path) -> Result<()> {
+pub(crate) fn run(root: &Path) -> Result<()> {
     let started = Instant::now();
     let work = root.join(".terraform-work").join("demo");
     if work.exists() {

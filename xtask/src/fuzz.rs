@@ -20,7 +20,7 @@ use crate::{cargo, ui};
 const CARGO_FUZZ_VERSION: &str = "0.13.2";
 
 /// The targets of `fuzz/Cargo.toml`, in the order they run.
-pub const TARGETS: [&str; 5] = [
+pub(crate) const TARGETS: [&str; 5] = [
     "msgpack_value",
     "json_value",
     "device_csv",
@@ -38,7 +38,7 @@ struct Outcome {
 }
 
 /// Runs `targets` (all when empty) for `seconds` each.
-pub fn run(root: &Path, seconds: u64, targets: &[String]) -> Result<()> {
+pub(crate) fn run(root: &Path, seconds: u64, targets: &[String]) -> Result<()> {
     let targets = chosen_targets(targets)?;
     let cargo_fuzz_bin = ensure_cargo_fuzz(root)?;
     build(root, &cargo_fuzz_bin)?;

@@ -11,10 +11,10 @@ use anyhow::{Context, Result, bail};
 use crate::ui;
 
 /// A generated tree: paths relative to its directory -> content.
-pub type Files = BTreeMap<String, String>;
+pub(crate) type Files = BTreeMap<String, String>;
 
 /// A directory that holds only generated files.
-pub struct Tree {
+pub(crate) struct Tree {
     /// The directory.
     pub dir: PathBuf,
     /// Its name in messages: `docs`.
@@ -25,7 +25,7 @@ pub struct Tree {
 
 impl Tree {
     /// `label` under the workspace `root`, written by `command`.
-    pub fn new(root: &Path, label: &'static str, command: &'static str) -> Tree {
+    pub(crate) fn new(root: &Path, label: &'static str, command: &'static str) -> Tree {
         Tree {
             dir: root.join(label),
             label,
@@ -35,7 +35,7 @@ impl Tree {
 
     /// `cargo xtask <command> [--check]`: with `check`, fails when the tree differs from
     /// `files`; else writes the files that differ and removes those not generated.
-    pub fn sync(&self, files: &Files, check: bool) -> Result<()> {
+    pub(crate) fn sync(&self, files: &Files, check: bool) -> Result<()> {
         if check {
             let stale = self.differences(files)?;
             if !stale.is_empty() {
@@ -92,7 +92,7 @@ impl Tree {
     }
 
     /// What differs between the tree and `files`: one line per file.
-    pub fn differences(&self, files: &Files) -> Result<Vec<String>> {
+    pub(crate) fn differences(&self, files: &Files) -> Result<Vec<String>> {
         let label = self.label;
         let mut out = Vec::new();
         for (relative, content) in files {
@@ -114,7 +114,7 @@ impl Tree {
     }
 
     /// The failure of `--check` and of the freshness tests.
-    pub fn stale_message(&self, stale: &[String]) -> String {
+    pub(crate) fn stale_message(&self, stale: &[String]) -> String {
         format!(
             "{}/ is stale; run `{}` and commit the result:\n  - {}",
             self.label,
@@ -125,7 +125,7 @@ impl Tree {
 }
 
 /// Files under `dir`, relative, with `/` separators, sorted.
-pub fn existing_files(dir: &Path) -> Result<Vec<String>> {
+pub(crate) fn existing_files(dir: &Path) -> Result<Vec<String>> {
     let mut out = Vec::new();
     if !dir.exists() {
         return Ok(out);

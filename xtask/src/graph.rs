@@ -11,34 +11,34 @@ use serde_json::Value;
 
 use crate::lab::LabInfo;
 
-pub const DOMAIN_JOIN_ODATA_TYPE: &str = "#microsoft.graph.windowsDomainJoinConfiguration";
+pub(crate) const DOMAIN_JOIN_ODATA_TYPE: &str = "#microsoft.graph.windowsDomainJoinConfiguration";
 /// How long one call to the lab may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub struct Graph {
+pub(crate) struct Graph {
     lab: LabClient,
 }
 
 /// A GET's outcome: the object, or "not found".
-pub enum Fetched {
+pub(crate) enum Fetched {
     Found(Value),
     NotFound,
 }
 
 impl Graph {
     /// Gets an app-only token from `<login_url>/<tenant_id>/oauth2/v2.0/token`.
-    pub fn connect(lab: &LabInfo) -> Result<Self> {
+    pub(crate) fn connect(lab: &LabInfo) -> Result<Self> {
         let lab = LabClient::new(lab, CALL_TIMEOUT);
         lab.token()?;
         Ok(Self { lab })
     }
 
     /// `<graph_url><path>`, e.g. `url("/beta/deviceManagement/deviceConfigurations")`.
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         self.lab.graph_url(path)
     }
 
-    pub fn get(&self, url: &str) -> Result<Fetched> {
+    pub(crate) fn get(&self, url: &str) -> Result<Fetched> {
         let answer = self.lab.graph(Method::GET, url, None)?;
         if answer.status == 404 {
             return Ok(Fetched::NotFound);
@@ -46,18 +46,18 @@ impl Graph {
         Ok(Fetched::Found(answer.into_success(Method::GET, url)?))
     }
 
-    pub fn patch(&self, url: &str, body: &Value) -> Result<()> {
+    pub(crate) fn patch(&self, url: &str, body: &Value) -> Result<()> {
         self.lab.graph_ok(Method::PATCH, url, Some(body))?;
         Ok(())
     }
 
     /// Every object of a collection, following `@odata.nextLink`.
-    pub fn list(&self, url: &str) -> Result<Vec<Value>> {
+    pub(crate) fn list(&self, url: &str) -> Result<Vec<Value>> {
         Ok(self.lab.graph_list(url)?.0)
     }
 }
 
 /// The lab's request log, `GET <graph_url>/_lab/requests` (no token needed).
-pub fn lab_requests(lab: &LabInfo) -> Result<Vec<Value>> {
+pub(crate) fn lab_requests(lab: &LabInfo) -> Result<Vec<Value>> {
     Ok(LabClient::new(lab, CALL_TIMEOUT).requests()?)
 }

@@ -17,10 +17,10 @@ const READY_TIMEOUT: Duration = Duration::from_secs(30);
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The ready line `autopilot-lab serve` prints first on stdout.
-pub use lab_client::LabInfo;
+pub(crate) use lab_client::LabInfo;
 
 /// A running lab; stopped (SIGTERM, then SIGKILL) when dropped.
-pub struct Lab {
+pub(crate) struct Lab {
     child: Option<Child>,
     pub info: LabInfo,
     pub log: PathBuf,
@@ -29,7 +29,7 @@ pub struct Lab {
 impl Lab {
     /// Spawns `<bin> serve --listen 127.0.0.1:0`, its stderr (and any stdout after the ready
     /// line) going to `log`, and waits for the ready line.
-    pub fn start(bin: &Path, log: &Path) -> Result<Self> {
+    pub(crate) fn start(bin: &Path, log: &Path) -> Result<Self> {
         let log_file =
             File::create(log).with_context(|| format!("could not create {}", log.display()))?;
         let mut cmd = Command::new(bin);
@@ -96,7 +96,7 @@ impl Lab {
     }
 
     /// Stops the lab: SIGTERM, then SIGKILL after a grace period. Idempotent.
-    pub fn stop(&mut self) -> Result<()> {
+    pub(crate) fn stop(&mut self) -> Result<()> {
         let Some(mut child) = self.child.take() else {
             return Ok(());
         };

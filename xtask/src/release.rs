@@ -34,20 +34,20 @@ use crate::cargo::{PROVIDER_PACKAGE, build_executables, cargo_command};
 use crate::ui;
 
 /// The provider's version (the workspace's).
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The environment variable holding the ASCII-armored OpenPGP secret key that signs SHA256SUMS.
-pub const SIGNING_KEY_VAR: &str = "AUTOPILOT_RELEASE_GPG_KEY";
+pub(crate) const SIGNING_KEY_VAR: &str = "AUTOPILOT_RELEASE_GPG_KEY";
 
 /// The environment variable holding the signing key's passphrase (empty or unset: none).
-pub const SIGNING_PASSPHRASE_VAR: &str = "AUTOPILOT_RELEASE_GPG_PASSPHRASE";
+pub(crate) const SIGNING_PASSPHRASE_VAR: &str = "AUTOPILOT_RELEASE_GPG_PASSPHRASE";
 
 /// The registry manifest: this provider speaks plugin protocol 6.0 only.
-pub const MANIFEST: &str =
+pub(crate) const MANIFEST: &str =
     "{\n  \"version\": 1,\n  \"metadata\": {\n    \"protocol_versions\": [\"6.0\"]\n  }\n}\n";
 
 /// What `cargo xtask release` was asked to do.
-pub struct Options {
+pub(crate) struct Options {
     /// The cargo profile (`release`, or `dev` for a quick build through the same packaging).
     pub profile: String,
     /// A Rust target triple to build for; the host's when absent.
@@ -61,14 +61,14 @@ pub struct Options {
 
 /// A Terraform platform: `linux_amd64`, `darwin_arm64`, `windows_amd64`, ...
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Platform {
+pub(crate) struct Platform {
     pub os: &'static str,
     pub arch: &'static str,
 }
 
 impl Platform {
     /// The platform this xtask runs on.
-    pub fn host() -> Result<Platform> {
+    pub(crate) fn host() -> Result<Platform> {
         Platform::from_parts(std::env::consts::OS, std::env::consts::ARCH).with_context(|| {
             format!(
                 "no Terraform platform for {}/{}",
@@ -79,7 +79,7 @@ impl Platform {
     }
 
     /// The platform of a Rust target triple (`x86_64-unknown-linux-gnu` -> linux_amd64).
-    pub fn from_triple(triple: &str) -> Option<Platform> {
+    pub(crate) fn from_triple(triple: &str) -> Option<Platform> {
         let arch = triple.split('-').next()?;
         let os = if triple.contains("-linux") {
             "linux"
@@ -126,22 +126,22 @@ impl std::fmt::Display for Platform {
 }
 
 /// `terraform-provider-autopilot_<version>_<os>_<arch>.zip`.
-pub fn zip_name(version: &str, platform: &Platform) -> String {
+pub(crate) fn zip_name(version: &str, platform: &Platform) -> String {
     format!("{PROVIDER_PACKAGE}_{version}_{platform}.zip")
 }
 
 /// `terraform-provider-autopilot_<version>_SHA256SUMS`.
-pub fn sums_name(version: &str) -> String {
+pub(crate) fn sums_name(version: &str) -> String {
     format!("{PROVIDER_PACKAGE}_{version}_SHA256SUMS")
 }
 
 /// `terraform-provider-autopilot_<version>_manifest.json`.
-pub fn manifest_name(version: &str) -> String {
+pub(crate) fn manifest_name(version: &str) -> String {
     format!("{PROVIDER_PACKAGE}_{version}_manifest.json")
 }
 
 /// `cargo xtask release`.
-pub fn run(root: &Path, options: &Options) -> Result<()> {
+pub(crate) fn run(root: &Path, options: &Options) -> Result<()> {
     let signer = Signer::from_env()?;
     fs::create_dir_all(&options.dist)
         .with_context(|| format!("could not create {}", options.dist.display()))?;
@@ -175,7 +175,7 @@ pub fn run(root: &Path, options: &Options) -> Result<()> {
 /// --profile dev` would, into `<target>/release-test-dist/` (emptied first, never signed);
 /// returns that directory. `acceptance-tests/tests/acceptance/release.rs` installs from it
 /// (`AUTOPILOT_RELEASE_DIR`).
-pub fn package_for_tests(target_dir: &Path, provider: &Path) -> Result<PathBuf> {
+pub(crate) fn package_for_tests(target_dir: &Path, provider: &Path) -> Result<PathBuf> {
     let dist = target_dir.join("release-test-dist");
     if dist.exists() {
         fs::remove_dir_all(&dist).with_context(|| format!("could not empty {}", dist.display()))?;
@@ -192,7 +192,7 @@ pub fn package_for_tests(target_dir: &Path, provider: &Path) -> Result<PathBuf> 
 
 /// `cargo build -p terraform-provider-autopilot --profile <profile> [--target <triple>]`; the
 /// executable cargo reports.
-pub fn build_provider(root: &Path, profile: &str, target: Option<&str>) -> Result<PathBuf> {
+pub(crate) fn build_provider(root: &Path, profile: &str, target: Option<&str>) -> Result<PathBuf> {
     let mut cmd = cargo_command(root);
     cmd.args(["build", "-p", PROVIDER_PACKAGE, "--profile", profile]);
     if let Some(target) = target {
@@ -205,7 +205,7 @@ pub fn build_provider(root: &Path, profile: &str, target: Option<&str>) -> Resul
 
 /// Writes `dist/terraform-provider-autopilot_<version>_<platform>.zip` holding `binary` as
 /// `terraform-provider-autopilot_v<version>` (mode 0755, timestamp 1980-01-01); returns its path.
-pub fn write_zip(
+pub(crate) fn write_zip(
     binary: &Path,
     version: &str,
     platform: &Platform,
@@ -242,7 +242,7 @@ pub fn write_zip(
 
 /// Writes the registry manifest (both names), SHA256SUMS over every zip of `version` in `dist`
 /// and the manifest, and its signature when `signer` is given; returns the paths written.
-pub fn write_checksums(
+pub(crate) fn write_checksums(
     dist: &Path,
     version: &str,
     signer: Option<&Signer>,
@@ -307,7 +307,7 @@ pub fn write_checksums(
 }
 
 /// The lowercase hex SHA-256 of a file.
-pub fn sha256_file(path: &Path) -> Result<String> {
+pub(crate) fn sha256_file(path: &Path) -> Result<String> {
     let mut file =
         File::open(path).with_context(|| format!("could not open {}", path.display()))?;
     let mut hasher = Sha256::new();
@@ -329,14 +329,14 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// An OpenPGP secret key that signs SHA256SUMS.
-pub struct Signer {
+pub(crate) struct Signer {
     key: SignedSecretKey,
     passphrase: Password,
 }
 
 impl Signer {
     /// The key in [`SIGNING_KEY_VAR`], if set (and its passphrase in [`SIGNING_PASSPHRASE_VAR`]).
-    pub fn from_env() -> Result<Option<Signer>> {
+    pub(crate) fn from_env() -> Result<Option<Signer>> {
         let Some(armored) = std::env::var(SIGNING_KEY_VAR)
             .ok()
             .filter(|v| !v.trim().is_empty())
@@ -350,7 +350,7 @@ impl Signer {
     }
 
     /// An ASCII-armored secret key and its passphrase (empty: none).
-    pub fn from_armored(armored: &str, passphrase: &str) -> Result<Signer> {
+    pub(crate) fn from_armored(armored: &str, passphrase: &str) -> Result<Signer> {
         let (key, _headers) = SignedSecretKey::from_string(armored)
             .context("not an ASCII-armored OpenPGP secret key")?;
         key.verify_bindings()
@@ -365,7 +365,7 @@ impl Signer {
 
     /// A binary detached signature of `data` by the primary key (SHA-256), as
     /// `gpg --detach-sign` writes it and the Terraform registry expects.
-    pub fn sign(&self, data: &[u8]) -> Result<Vec<u8>> {
+    pub(crate) fn sign(&self, data: &[u8]) -> Result<Vec<u8>> {
         let signature = DetachedSignature::sign_binary_data(
             rand::thread_rng(),
             &self.key.primary_key,

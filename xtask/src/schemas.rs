@@ -24,20 +24,20 @@ use crate::generated::{Files, Tree};
 use crate::schemas_config::config_schema;
 
 /// The generated tree: paths relative to `schemas/` -> content.
-pub type SchemaFiles = Files;
+pub(crate) type SchemaFiles = Files;
 
 /// `schemas/`, written by `cargo xtask schemas`.
-pub fn tree(root: &Path) -> Tree {
+pub(crate) fn tree(root: &Path) -> Tree {
     Tree::new(root, "schemas", "cargo xtask schemas")
 }
 
 /// `cargo xtask schemas [--check]`.
-pub fn run(root: &Path, check: bool) -> Result<()> {
+pub(crate) fn run(root: &Path, check: bool) -> Result<()> {
     tree(root).sync(&generate()?, check)
 }
 
 /// Every file of `schemas/`, in memory.
-pub fn generate() -> Result<SchemaFiles> {
+pub(crate) fn generate() -> Result<SchemaFiles> {
     let provider = AutopilotProvider;
     let mut files = SchemaFiles::new();
     let mut resources = Vec::new();

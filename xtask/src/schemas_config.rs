@@ -11,10 +11,10 @@ use tfplugin::value::to_json;
 use tfplugin::{Schema, Type};
 
 /// The draft every generated schema declares.
-pub const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
+pub(crate) const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 
 /// The configuration schema of the resource or data source `type_name`.
-pub fn config_schema(type_name: &str, kind: &str, schema: &Schema) -> Value {
+pub(crate) fn config_schema(type_name: &str, kind: &str, schema: &Schema) -> Value {
     let mut root = Map::new();
     root.insert("$schema".into(), json!(DRAFT));
     root.insert("title".into(), json!(type_name));
@@ -61,7 +61,7 @@ fn block_schema(block: &Block) -> Map<String, Value> {
 
 /// Whether a user may set the attribute: required or optional (optional
 /// and computed included); computed-only attributes are the provider's.
-pub fn is_settable(attribute: &Attribute) -> bool {
+pub(crate) fn is_settable(attribute: &Attribute) -> bool {
     attribute.required || attribute.optional
 }
 

@@ -10,9 +10,9 @@ use anyhow::{Context, Result, bail};
 use crate::ui;
 
 /// The provider's source address on the public registry.
-pub const PROVIDER_HOST: &str = "registry.terraform.io";
-pub const PROVIDER_NAMESPACE: &str = "autopilot-iac";
-pub const PROVIDER_TYPE: &str = "autopilot";
+pub(crate) const PROVIDER_HOST: &str = "registry.terraform.io";
+pub(crate) const PROVIDER_NAMESPACE: &str = "autopilot-iac";
+pub(crate) const PROVIDER_TYPE: &str = "autopilot";
 
 /// Environment variables that must not leak from the caller into a demo run: they would change
 /// the provider's credentials or endpoints, or Terraform's behaviour.
@@ -31,7 +31,7 @@ fn is_scrubbed(name: &str) -> bool {
 }
 
 /// `linux_amd64` and friends, as Terraform names platforms.
-pub fn platform() -> String {
+pub(crate) fn platform() -> String {
     let os = match std::env::consts::OS {
         "macos" => "darwin",
         other => other,
@@ -47,7 +47,11 @@ pub fn platform() -> String {
 
 /// Lays out `<mirror>/registry.terraform.io/autopilot-iac/autopilot/<version>/<os_arch>/`
 /// with a copy of the provider binary; returns the copied binary's path.
-pub fn populate_mirror(mirror: &Path, provider_bin: &Path, version: &str) -> Result<PathBuf> {
+pub(crate) fn populate_mirror(
+    mirror: &Path,
+    provider_bin: &Path,
+    version: &str,
+) -> Result<PathBuf> {
     let dir = mirror
         .join(PROVIDER_HOST)
         .join(PROVIDER_NAMESPACE)
@@ -67,7 +71,7 @@ pub fn populate_mirror(mirror: &Path, provider_bin: &Path, version: &str) -> Res
 }
 
 /// A CLI configuration that installs `autopilot-iac/*` from `mirror` and nothing else from it.
-pub fn cli_config(mirror: &Path) -> String {
+pub(crate) fn cli_config(mirror: &Path) -> String {
     let path = hcl_string(&mirror.display().to_string());
     let include = hcl_string(&format!("{PROVIDER_HOST}/{PROVIDER_NAMESPACE}/*"));
     format!(
@@ -81,7 +85,7 @@ fn hcl_string(s: &str) -> String {
 }
 
 /// Terraform in one working directory with a fixed environment.
-pub struct Terraform {
+pub(crate) struct Terraform {
     bin: PathBuf,
     dir: PathBuf,
     env: Vec<(String, String)>,
@@ -89,7 +93,7 @@ pub struct Terraform {
 }
 
 impl Terraform {
-    pub fn new(bin: &Path, dir: &Path, cli_config: &Path) -> Self {
+    pub(crate) fn new(bin: &Path, dir: &Path, cli_config: &Path) -> Self {
         let env = vec![
             ("CHECKPOINT_DISABLE".to_string(), "1".to_string()),
             ("TF_IN_AUTOMATION".to_string(), "1".to_string()),
@@ -107,7 +111,7 @@ impl Terraform {
         }
     }
 
-    pub fn env(&mut self, name: &str, value: &str) {
+    pub(crate) fn env(&mut self, name: &str, value: &str) {
         self.env.push((name.to_string(), value.to_string()));
     }
 
@@ -135,20 +139,20 @@ impl Terraform {
 
     /// `terraform <args>` with `-no-color`, for callers that capture its output and wait for
     /// it themselves.
-    pub fn plain_command(&self, args: &[&str]) -> Command {
+    pub(crate) fn plain_command(&self, args: &[&str]) -> Command {
         let mut args: Vec<&str> = args.to_vec();
         args.insert(1.min(args.len()), "-no-color");
         self.command(&args, false)
     }
 
     /// Runs a command with its output streamed; fails unless it exits 0.
-    pub fn run(&self, args: &[&str]) -> Result<()> {
+    pub(crate) fn run(&self, args: &[&str]) -> Result<()> {
         let mut cmd = self.command(args, true);
         ui::run(&mut cmd)
     }
 
     /// Runs a command with stdout streamed and also captured; returns status and stdout.
-    pub fn run_tee(&self, args: &[&str]) -> Result<(ExitStatus, String)> {
+    pub(crate) fn run_tee(&self, args: &[&str]) -> Result<(ExitStatus, String)> {
         let mut cmd = self.command(args, true);
         cmd.stdout(Stdio::piped());
         let shown = ui::display_command(&cmd);
@@ -176,7 +180,7 @@ impl Terraform {
     }
 
     /// Runs a command quietly and returns its stdout; fails (with its stderr) unless it exits 0.
-    pub fn output(&self, args: &[&str]) -> Result<String> {
+    pub(crate) fn output(&self, args: &[&str]) -> Result<String> {
         let mut cmd = self.command(args, false);
         let shown = ui::display_command(&cmd);
         let output = cmd

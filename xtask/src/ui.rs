@@ -8,37 +8,37 @@ use std::process::{Command, ExitStatus};
 use anyhow::{Context, Result, bail};
 
 /// A progress line: `==> message`.
-pub fn progress(message: impl std::fmt::Display) {
+pub(crate) fn progress(message: impl std::fmt::Display) {
     println!("==> {message}");
     flush();
 }
 
 /// A progress line set apart from the (streamed) output before it.
-pub fn outcome(message: impl std::fmt::Display) {
+pub(crate) fn outcome(message: impl std::fmt::Display) {
     println!();
     progress(message);
 }
 
 /// A detail line under a progress line.
-pub fn detail(message: impl std::fmt::Display) {
+pub(crate) fn detail(message: impl std::fmt::Display) {
     println!("    {message}");
     flush();
 }
 
 /// A header for one numbered step of a longer run, set apart from the output before it.
-pub fn step(number: usize, total: usize, title: impl std::fmt::Display) {
+pub(crate) fn step(number: usize, total: usize, title: impl std::fmt::Display) {
     println!();
     println!("==> [{number}/{total}] {title}");
     println!("{}", "-".repeat(72));
     flush();
 }
 
-pub fn flush() {
+pub(crate) fn flush() {
     let _ = std::io::stdout().flush();
 }
 
 /// `program arg1 arg2 ...` for messages, quoting arguments that contain spaces.
-pub fn display_command(cmd: &Command) -> String {
+pub(crate) fn display_command(cmd: &Command) -> String {
     let mut parts = vec![display_arg(cmd.get_program())];
     parts.extend(cmd.get_args().map(display_arg));
     parts.join(" ")
@@ -64,7 +64,7 @@ fn display_arg(arg: &OsStr) -> String {
 }
 
 /// Runs a command with inherited stdio and fails with a clear message unless it exits 0.
-pub fn run(cmd: &mut Command) -> Result<()> {
+pub(crate) fn run(cmd: &mut Command) -> Result<()> {
     let shown = display_command(cmd);
     let status = status(cmd)?;
     if !status.success() {
@@ -74,14 +74,14 @@ pub fn run(cmd: &mut Command) -> Result<()> {
 }
 
 /// Runs a command with inherited stdio and returns its exit status.
-pub fn status(cmd: &mut Command) -> Result<ExitStatus> {
+pub(crate) fn status(cmd: &mut Command) -> Result<ExitStatus> {
     let shown = display_command(cmd);
     flush();
     cmd.status()
         .with_context(|| format!("could not start `{shown}`"))
 }
 
-pub fn describe_status(status: ExitStatus) -> String {
+pub(crate) fn describe_status(status: ExitStatus) -> String {
     match status.code() {
         Some(code) => format!("exit code {code}"),
         None => format!("{status}"),

@@ -16,14 +16,14 @@ use tokio::time::Instant;
 
 /// Which Graph service a path is counted against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Bucket {
+pub(super) enum Bucket {
     Intune,
     Directory,
     Other,
 }
 
 impl Bucket {
-    pub fn of(path: &str) -> Bucket {
+    pub(super) fn of(path: &str) -> Bucket {
         let first = path
             .trim_start_matches('/')
             .split(['/', '?', '('])
@@ -75,7 +75,7 @@ impl Window {
 }
 
 /// The budgets of one client (one app in one tenant).
-pub struct Budgets {
+pub(super) struct Budgets {
     intune_all: Mutex<Window>,
     intune_writes: Mutex<Window>,
     directory: Mutex<Window>,
@@ -101,7 +101,7 @@ fn is_write(method: &Method) -> bool {
 /// A request counted against the budgets, to be [settled](Budgets::settle)
 /// once its answer is in.
 #[derive(Debug, Clone, Copy)]
-pub struct Spent {
+pub(super) struct Spent {
     at: Instant,
     bucket: Bucket,
     write: bool,
@@ -119,7 +119,7 @@ impl Budgets {
 
     /// Waits until the request fits every budget it counts against, then
     /// records it.
-    pub async fn acquire(&self, method: &Method, path: &str) -> Spent {
+    pub(super) async fn acquire(&self, method: &Method, path: &str) -> Spent {
         let bucket = Bucket::of(path);
         let write = is_write(method);
         let windows = self.windows(bucket, write);
@@ -158,7 +158,7 @@ impl Budgets {
     /// came. Graph counts a request when it arrives, which on a busy
     /// machine or network can be well after it was sent: counting from the
     /// answer keeps the client's window at least as full as Graph's.
-    pub async fn settle(&self, spent: Spent) {
+    pub(super) async fn settle(&self, spent: Spent) {
         let now = Instant::now();
         for window in self.windows(spent.bucket, spent.write) {
             let mut window = window.lock().await;

@@ -54,7 +54,7 @@ fn permission_hint(status: u16, method: &str, path: &str) -> String {
 
 /// The least-privileged application permission for a Graph call: the table in
 /// [`super::permissions`], which the docs' "API Permissions" sections are made from too.
-pub fn required_permission(method: &str, path: &str) -> &'static str {
+pub(super) fn required_permission(method: &str, path: &str) -> &'static str {
     super::permissions::required_permission(method, path)
 }
 
@@ -95,7 +95,7 @@ impl GraphError {
 
 /// How much of an error message is kept: Graph's own messages are short; a
 /// proxy's page or a runaway body is cut.
-pub const MAX_MESSAGE_CHARS: usize = 1_000;
+pub(super) const MAX_MESSAGE_CHARS: usize = 1_000;
 
 /// The parts of a Graph error body: code, readable message, request id.
 /// Never fails and never gives an empty code or message: a body that is

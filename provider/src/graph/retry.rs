@@ -29,13 +29,13 @@ impl Default for RetryPolicy {
 }
 
 /// Statuses that say "not now": throttled or temporarily unavailable.
-pub fn is_retryable_status(status: u16) -> bool {
+pub(super) fn is_retryable_status(status: u16) -> bool {
     matches!(status, 429 | 503 | 504)
 }
 
 /// Statuses by which Graph says it did not process the request (throttled,
 /// or unavailable before doing anything): safe to send again, any method.
-pub fn is_not_processed(status: u16) -> bool {
+pub(super) fn is_not_processed(status: u16) -> bool {
     matches!(status, 429 | 503)
 }
 
@@ -51,7 +51,7 @@ pub fn is_not_processed(status: u16) -> bool {
 /// resent; Microsoft's Graph SDKs do not retry 500 either (their retry
 /// handlers retry 429, 503 and 504 only, e.g. microsoft-graph-client
 /// `RetryHandler.ts`).
-pub fn is_outcome_unknown(status: u16, graph_error_body: bool) -> bool {
+pub(super) fn is_outcome_unknown(status: u16, graph_error_body: bool) -> bool {
     match status {
         502 | 504 => true,
         500 => !graph_error_body,
@@ -60,7 +60,7 @@ pub fn is_outcome_unknown(status: u16, graph_error_body: bool) -> bool {
 }
 
 /// Reads `Retry-After` as seconds (fractions allowed) or an HTTP date.
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+pub(super) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<f64>() {
         return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
@@ -93,7 +93,7 @@ impl RetryPolicy {
 }
 
 /// A fresh jitter factor in [0, 1).
-pub fn jitter() -> f64 {
+pub(super) fn jitter() -> f64 {
     let bytes = uuid::Uuid::new_v4().as_u128();
     (bytes % 1_000_000) as f64 / 1_000_000.0
 }

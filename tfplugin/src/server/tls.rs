@@ -37,7 +37,7 @@ pub struct AutoMtls {
     pub config: Arc<ServerConfig>,
 }
 
-pub fn provider() -> Arc<CryptoProvider> {
+pub(super) fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 

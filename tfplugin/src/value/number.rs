@@ -22,7 +22,7 @@ pub struct NotANumber(pub String);
 /// Terraform writes numbers in plain notation, so it never sends more; and
 /// exact arithmetic on a number such as `1e999999999` (its integer value,
 /// its plain text) takes unbounded time and memory.
-pub const MAX_EXPONENT: i64 = 10_000;
+pub(super) const MAX_EXPONENT: i64 = 10_000;
 
 impl Number {
     /// The value as `i64`, when it is an integer in range.

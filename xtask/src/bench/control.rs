@@ -12,53 +12,54 @@ use serde_json::{Value, json};
 use crate::lab::LabInfo;
 
 const IMPORT_CHUNK: usize = 500;
-pub const IMPORT_PATH: &str = "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities";
-pub const IDENTITIES_PATH: &str = "/beta/deviceManagement/windowsAutopilotDeviceIdentities";
+pub(super) const IMPORT_PATH: &str =
+    "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities";
+pub(super) const IDENTITIES_PATH: &str = "/beta/deviceManagement/windowsAutopilotDeviceIdentities";
 /// The header Get-WindowsAutopilotInfo writes (the provider accepts exactly this).
-pub const CSV_HEADER: &str =
+pub(super) const CSV_HEADER: &str =
     "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User";
 
 /// How long one call to the lab may take (a bulk import takes a while).
 const CALL_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A lab's control API and Graph, with a token of its client.
-pub struct LabClient {
+pub(super) struct LabClient {
     lab: lab_client::LabClient,
 }
 
 impl LabClient {
-    pub fn connect(info: &LabInfo) -> Result<Self> {
+    pub(super) fn connect(info: &LabInfo) -> Result<Self> {
         let lab = lab_client::LabClient::new(info, CALL_TIMEOUT);
         lab.token()?;
         Ok(Self { lab })
     }
 
     /// `GET /_lab/<what>`.
-    pub fn get_control(&self, what: &str) -> Result<Value> {
+    pub(super) fn get_control(&self, what: &str) -> Result<Value> {
         Ok(self.lab.control(Method::GET, what, None)?)
     }
 
-    pub fn settings(&self, settings: Value) -> Result<()> {
+    pub(super) fn settings(&self, settings: Value) -> Result<()> {
         self.lab.put_settings(&settings)?;
         Ok(())
     }
 
-    pub fn faults(&self, rules: Value) -> Result<()> {
+    pub(super) fn faults(&self, rules: Value) -> Result<()> {
         Ok(self.lab.set_faults(&rules)?)
     }
 
-    pub fn clear_requests(&self) -> Result<()> {
+    pub(super) fn clear_requests(&self) -> Result<()> {
         Ok(self.lab.clear_requests()?)
     }
 
     /// The request log since it was last cleared.
-    pub fn requests(&self) -> Result<Vec<LoggedRequest>> {
+    pub(super) fn requests(&self) -> Result<Vec<LoggedRequest>> {
         let entries = self.lab.requests()?;
         Ok(entries.iter().map(LoggedRequest::from_json).collect())
     }
 
     /// The default page size the lab uses for a collection (`effective_page_sizes`).
-    pub fn page_size(&self, collection: &str) -> Result<u64> {
+    pub(super) fn page_size(&self, collection: &str) -> Result<u64> {
         let settings = self.lab.settings()?;
         settings
             .pointer(&format!("/effective_page_sizes/{collection}/default"))
@@ -67,19 +68,19 @@ impl LabClient {
     }
 
     /// A Graph POST with the client's token.
-    pub fn post(&self, path: &str, body: &Value) -> Result<Value> {
+    pub(super) fn post(&self, path: &str, body: &Value) -> Result<Value> {
         let url = self.lab.graph_url(path);
         Ok(self.lab.graph_ok(Method::POST, &url, Some(body))?)
     }
 
     /// Every item of a Graph collection, following `@odata.nextLink`; also the page count.
-    pub fn list(&self, path: &str) -> Result<(Vec<Value>, usize)> {
+    pub(super) fn list(&self, path: &str) -> Result<(Vec<Value>, usize)> {
         Ok(self.lab.graph_list(&self.lab.graph_url(path))?)
     }
 
     /// Registers devices with Graph's `import` action, in calls of at most 500; returns the
     /// number of calls.
-    pub fn import_devices(&self, devices: &[BenchDevice]) -> Result<usize> {
+    pub(super) fn import_devices(&self, devices: &[BenchDevice]) -> Result<usize> {
         let mut calls = 0;
         for chunk in devices.chunks(IMPORT_CHUNK) {
             let rows: Vec<Value> = chunk
@@ -104,7 +105,7 @@ impl LabClient {
 
 /// A device the benchmarks register: serial number, hardware hash, group tag.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BenchDevice {
+pub(super) struct BenchDevice {
     pub serial: String,
     pub hash: String,
     pub group_tag: String,
@@ -112,7 +113,7 @@ pub struct BenchDevice {
 
 impl BenchDevice {
     /// The `index`th (from 1) device of a set whose serial numbers start with `prefix`.
-    pub fn numbered(prefix: &str, index: usize, group_tag: &str) -> Self {
+    pub(super) fn numbered(prefix: &str, index: usize, group_tag: &str) -> Self {
         Self {
             serial: format!("{prefix}-{index:05}"),
             hash: hardware_hash(prefix, index),
@@ -122,7 +123,7 @@ impl BenchDevice {
 }
 
 /// A CSV file as Get-WindowsAutopilotInfo writes it (CRLF line ends, no product id, no user).
-pub fn csv(devices: &[BenchDevice]) -> String {
+pub(super) fn csv(devices: &[BenchDevice]) -> String {
     let mut text = format!("{CSV_HEADER}\r\n");
     for d in devices {
         text.push_str(&format!("{},,{},{},\r\n", d.serial, d.hash, d.group_tag));
@@ -132,7 +133,7 @@ pub fn csv(devices: &[BenchDevice]) -> String {
 
 /// One entry of `/_lab/requests`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LoggedRequest {
+pub(super) struct LoggedRequest {
     pub method: String,
     pub path: String,
     pub status: u16,
@@ -165,16 +166,16 @@ impl LoggedRequest {
     }
 
     /// A Graph request (`/beta/...` or `/v1.0/...`), as opposed to the token endpoint.
-    pub fn is_graph(&self) -> bool {
+    pub(super) fn is_graph(&self) -> bool {
         self.path.starts_with("/beta/") || self.path.starts_with("/v1.0/")
     }
 
-    pub fn is_token(&self) -> bool {
+    pub(super) fn is_token(&self) -> bool {
         self.path.ends_with("/oauth2/v2.0/token")
     }
 
     /// The `import` action on imported device identities.
-    pub fn is_device_import(&self) -> bool {
+    pub(super) fn is_device_import(&self) -> bool {
         self.method == "POST"
             && self
                 .path
@@ -183,7 +184,7 @@ impl LoggedRequest {
     }
 
     /// Answered with a status a client retries (429, 503, 504), or dropped by a fault rule.
-    pub fn is_retryable_failure(&self) -> bool {
+    pub(super) fn is_retryable_failure(&self) -> bool {
         matches!(self.status, 429 | 503 | 504)
             || self.fault.as_deref().is_some_and(|f| f.ends_with(":drop"))
     }
@@ -191,7 +192,7 @@ impl LoggedRequest {
 
 /// What a request log says about one Terraform command.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct RequestCounts {
+pub(super) struct RequestCounts {
     pub graph: usize,
     pub token: usize,
     /// Graph requests answered 429/503/504 or dropped (each costs the client a retry).
@@ -205,7 +206,7 @@ pub struct RequestCounts {
 }
 
 impl RequestCounts {
-    pub fn of(log: &[LoggedRequest]) -> Self {
+    pub(super) fn of(log: &[LoggedRequest]) -> Self {
         let mut counts = Self::default();
         for r in log {
             if r.is_token() {
@@ -227,7 +228,7 @@ impl RequestCounts {
 }
 
 /// A distinct, valid hardware hash per prefix and index: padded Base64 of 16 bytes.
-pub fn hardware_hash(prefix: &str, index: usize) -> String {
+pub(super) fn hardware_hash(prefix: &str, index: usize) -> String {
     let mut bytes = [0u8; 16];
     bytes[..8].copy_from_slice(&(index as u64).to_be_bytes());
     let tag = prefix.as_bytes();
@@ -237,7 +238,7 @@ pub fn hardware_hash(prefix: &str, index: usize) -> String {
     base64(&bytes)
 }
 
-pub fn base64(bytes: &[u8]) -> String {
+pub(super) fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {

@@ -70,7 +70,7 @@ fn devices_json(devices: &[BenchDevice]) -> Result<String> {
     Ok(serde_json::to_string_pretty(&Value::Object(map))? + "\n")
 }
 
-pub fn refresh(bench: &Bench) -> Result<Vec<Measurement>> {
+pub(super) fn refresh(bench: &Bench) -> Result<Vec<Measurement>> {
     let lab = bench.start_lab("refresh")?;
     let client = LabClient::connect(&lab.info)?;
     let devices: Vec<BenchDevice> = (1..=DEVICES)
@@ -193,7 +193,7 @@ pub fn refresh(bench: &Bench) -> Result<Vec<Measurement>> {
     ])
 }
 
-pub fn csv_apply(bench: &Bench) -> Result<Vec<Measurement>> {
+pub(super) fn csv_apply(bench: &Bench) -> Result<Vec<Measurement>> {
     let devices: Vec<BenchDevice> = (1..=DEVICES)
         .map(|i| BenchDevice::numbered("CSV", i, TAG))
         .collect();
@@ -294,7 +294,7 @@ fn csv_devices_in_state(text: &str) -> Result<usize> {
 }
 
 /// The run's provider peak in MiB; a run that started no provider the sampler saw is an error.
-pub fn peak_mib(run: &TimedRun) -> Result<f64> {
+pub(super) fn peak_mib(run: &TimedRun) -> Result<f64> {
     run.rss.mib().context(
         "no terraform-provider-autopilot process of this run was seen in /proc, so its peak \
          RSS is unknown",

@@ -15,7 +15,7 @@ const DEVICES: usize = 10_000;
 const RUNS: usize = 5;
 const VISIBLE_TIMEOUT: Duration = Duration::from_secs(120);
 
-pub fn run(bench: &Bench) -> Result<Measurement> {
+pub(super) fn run(bench: &Bench) -> Result<Measurement> {
     let lab = bench.start_lab("listing")?;
     let client = LabClient::connect(&lab.info)?;
     client.settings(json!({"throttling": false, "import_processing_ms": 0}))?;
@@ -59,7 +59,7 @@ pub fn run(bench: &Bench) -> Result<Measurement> {
 }
 
 /// Polls until the collection holds `count` device identities (imports are processed lazily).
-pub fn wait_until_listed(client: &LabClient, count: usize) -> Result<Vec<Value>> {
+pub(super) fn wait_until_listed(client: &LabClient, count: usize) -> Result<Vec<Value>> {
     let deadline = Instant::now() + VISIBLE_TIMEOUT;
     loop {
         let (items, _) = client.list(IDENTITIES_PATH)?;

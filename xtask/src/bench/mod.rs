@@ -35,10 +35,10 @@ use report::Measurement;
 use workdir::Workdir;
 
 /// The benchmark groups, in the order they run.
-pub const GROUPS: [&str; 5] = ["provider", "listing", "refresh", "csv", "quickstart"];
+pub(crate) const GROUPS: [&str; 5] = ["provider", "listing", "refresh", "csv", "quickstart"];
 
 /// What every benchmark needs: the binaries and a directory to work in.
-pub struct Bench {
+pub(crate) struct Bench {
     pub root: PathBuf,
     pub terraform: PathBuf,
     pub provider: PathBuf,
@@ -48,19 +48,19 @@ pub struct Bench {
 
 impl Bench {
     /// A lab of its own for one benchmark, logging to `<work>/<name>-lab.log`.
-    pub fn start_lab(&self, name: &str) -> Result<Lab> {
+    pub(crate) fn start_lab(&self, name: &str) -> Result<Lab> {
         Lab::start(&self.lab, &self.work.join(format!("{name}-lab.log")))
     }
 
     /// A Terraform working directory `<work>/<name>` against `lab`.
-    pub fn workdir(&self, name: &str, lab: &LabInfo) -> Result<Workdir> {
+    pub(crate) fn workdir(&self, name: &str, lab: &LabInfo) -> Result<Workdir> {
         Workdir::create(&self.work, name, &self.terraform, &self.provider, lab)
     }
 }
 
 /// `cargo xtask bench [--only group,...]`. With `--only`, the table is printed and
 /// `bench/results.json` is left as it is (it always holds one full run).
-pub fn run(root: &Path, only: &[String]) -> Result<()> {
+pub(crate) fn run(root: &Path, only: &[String]) -> Result<()> {
     if let Some(unknown) = only.iter().find(|g| !GROUPS.contains(&g.as_str())) {
         bail!(
             "unknown benchmark group `{unknown}`; the groups are {}",
@@ -153,7 +153,7 @@ fn announce(message: impl std::fmt::Display) {
 
 /// SIGTERM (so the process can clean up, e.g. the provider its socket), then SIGKILL after a
 /// short grace period.
-pub fn stop_child(child: &mut Child) {
+pub(crate) fn stop_child(child: &mut Child) {
     if matches!(child.try_wait(), Ok(Some(_))) {
         return;
     }

@@ -23,7 +23,7 @@ use super::stop_child;
 use crate::ui;
 
 const MAGIC_COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
-pub const RUNS: usize = 20;
+pub(super) const RUNS: usize = 20;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 const RPC_TIMEOUT: Duration = Duration::from_secs(30);
 /// The schema target of the benchmark report (issue 8).
@@ -32,7 +32,7 @@ const SCHEMA_TARGET_MS: f64 = 20.0;
 const MAX_MESSAGE: usize = 256 * 1024 * 1024;
 
 /// Both figures: `RUNS` starts each.
-pub fn run(provider: &Path) -> Result<Vec<Measurement>> {
+pub(super) fn run(provider: &Path) -> Result<Vec<Measurement>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -23,7 +23,7 @@ const SEEDS: [u64; 3] = [101, 202, 303];
 const BASELINE_RUNS: usize = 3;
 const REPLICATION_DELAY_MS: u64 = 2000;
 
-pub fn fault_profile(seed: u64) -> Value {
+pub(super) fn fault_profile(seed: u64) -> Value {
     json!({"rules": [
         {"id": "post-dropped-after-commit", "method": "POST", "path": "^/(beta|v1\\.0)/",
          "drop": true, "after_commit": true, "probability": 0.02, "seed": seed},
@@ -77,7 +77,7 @@ impl Series {
     }
 }
 
-pub fn run(bench: &Bench) -> Result<Vec<Measurement>> {
+pub(super) fn run(bench: &Bench) -> Result<Vec<Measurement>> {
     let quickstart = bench.root.join("examples").join("quickstart");
     let mut faulted = Series::default();
     for seed in SEEDS {

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 /// One benchmark's samples, in `unit`.
-pub struct Measurement {
+pub(super) struct Measurement {
     pub name: String,
     pub unit: &'static str,
     pub samples: Vec<f64>,
@@ -20,14 +20,14 @@ pub struct Measurement {
 
 /// Minimum, median and maximum of a non-empty sample.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Stats {
+pub(super) struct Stats {
     pub min: f64,
     pub median: f64,
     pub max: f64,
 }
 
 impl Measurement {
-    pub fn new(name: impl Into<String>, unit: &'static str, samples: Vec<f64>) -> Self {
+    pub(super) fn new(name: impl Into<String>, unit: &'static str, samples: Vec<f64>) -> Self {
         Self {
             name: name.into(),
             unit,
@@ -37,18 +37,18 @@ impl Measurement {
         }
     }
 
-    pub fn target(mut self, max: f64) -> Self {
+    pub(super) fn target(mut self, max: f64) -> Self {
         self.target_max = Some(max);
         self
     }
 
-    pub fn note(mut self, note: impl Into<String>) -> Self {
+    pub(super) fn note(mut self, note: impl Into<String>) -> Self {
         self.note = note.into();
         self
     }
 
     /// `None` when there are no samples.
-    pub fn stats(&self) -> Option<Stats> {
+    pub(super) fn stats(&self) -> Option<Stats> {
         let mut sorted = self.samples.clone();
         sorted.sort_by(f64::total_cmp);
         let n = sorted.len();
@@ -66,11 +66,11 @@ impl Measurement {
     }
 
     /// Whether the median is within the target; `None` without a target or samples.
-    pub fn meets_target(&self) -> Option<bool> {
+    pub(super) fn meets_target(&self) -> Option<bool> {
         Some(self.stats()?.median <= self.target_max?)
     }
 
-    pub fn to_json(&self) -> Value {
+    pub(super) fn to_json(&self) -> Value {
         let stats = self.stats();
         json!({
             "name": self.name,
@@ -87,7 +87,7 @@ impl Measurement {
 }
 
 /// The whole report: when, on which build and machine, and every measurement.
-pub fn report_json(results: &[Measurement], cores: usize) -> Value {
+pub(super) fn report_json(results: &[Measurement], cores: usize) -> Value {
     json!({
         "generated_at": now_rfc3339(),
         "build": "debug",
@@ -97,7 +97,7 @@ pub fn report_json(results: &[Measurement], cores: usize) -> Value {
     })
 }
 
-pub fn print_table(results: &[Measurement]) {
+pub(super) fn print_table(results: &[Measurement]) {
     println!();
     println!(
         "{:<52} {:>8} {:>10} {:>10} {:>10} {:>4} {:>12}",
@@ -127,11 +127,11 @@ pub fn print_table(results: &[Measurement]) {
     println!();
 }
 
-pub fn round2(value: f64) -> f64 {
+pub(super) fn round2(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
 }
 
-pub fn millis(elapsed: Duration) -> f64 {
+pub(super) fn millis(elapsed: Duration) -> f64 {
     elapsed.as_secs_f64() * 1000.0
 }
 

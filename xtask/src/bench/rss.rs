@@ -15,20 +15,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-pub const INTERVAL: Duration = Duration::from_millis(20);
+pub(super) const INTERVAL: Duration = Duration::from_millis(20);
 /// What `/proc/<pid>/comm` shows for `terraform-provider-autopilot` (cut to 15 bytes).
-pub const PROVIDER_COMM: &str = "terraform-provi";
+pub(super) const PROVIDER_COMM: &str = "terraform-provi";
 
 /// Which processes to watch: command-name prefix and an `ENV=value` the environment must hold.
 #[derive(Clone, Debug)]
-pub struct ProcessFilter {
+pub(super) struct ProcessFilter {
     pub comm_prefix: String,
     pub marker: String,
 }
 
 /// What the sampler saw.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PeakRss {
+pub(crate) struct PeakRss {
     /// Matching processes seen.
     pub processes: usize,
     /// The largest `VmHWM` of any of them, in KiB.
@@ -36,7 +36,7 @@ pub struct PeakRss {
 }
 
 impl PeakRss {
-    pub fn mib(&self) -> Option<f64> {
+    pub(crate) fn mib(&self) -> Option<f64> {
         self.peak_kib.map(|kib| kib as f64 / 1024.0)
     }
 }
@@ -46,13 +46,13 @@ impl PeakRss {
 /// Processes that do not match are looked at again on every pass: a process Terraform has
 /// just forked still shows Terraform's command name until its exec.
 #[derive(Default)]
-pub struct Scan {
+pub(super) struct Scan {
     peaks: HashMap<u32, u64>,
 }
 
 impl Scan {
     /// One pass over `/proc`.
-    pub fn sample(&mut self, filter: &ProcessFilter) {
+    pub(super) fn sample(&mut self, filter: &ProcessFilter) {
         let Ok(entries) = std::fs::read_dir("/proc") else {
             return;
         };
@@ -79,7 +79,7 @@ impl Scan {
         }
     }
 
-    pub fn result(&self) -> PeakRss {
+    pub(super) fn result(&self) -> PeakRss {
         PeakRss {
             processes: self.peaks.len(),
             peak_kib: self.peaks.values().copied().filter(|&k| k > 0).max(),
@@ -99,14 +99,14 @@ fn matches(dir: &Path, filter: &ProcessFilter) -> bool {
 }
 
 /// Whether a NUL-separated environment block holds exactly `entry` (`NAME=value`).
-pub fn environ_has(environ: &[u8], entry: &str) -> bool {
+pub(super) fn environ_has(environ: &[u8], entry: &str) -> bool {
     environ
         .split(|&b| b == 0)
         .any(|item| item == entry.as_bytes())
 }
 
 /// `VmHWM` from the text of `/proc/<pid>/status`, in KiB.
-pub fn vm_hwm_kib(status: &str) -> Option<u64> {
+pub(super) fn vm_hwm_kib(status: &str) -> Option<u64> {
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmHWM:"))
@@ -114,13 +114,13 @@ pub fn vm_hwm_kib(status: &str) -> Option<u64> {
 }
 
 /// A background thread sampling `/proc` until [`Sampler::finish`].
-pub struct Sampler {
+pub(super) struct Sampler {
     stop: Arc<AtomicBool>,
     handle: JoinHandle<PeakRss>,
 }
 
 impl Sampler {
-    pub fn start(filter: ProcessFilter) -> Self {
+    pub(super) fn start(filter: ProcessFilter) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let handle = std::thread::spawn(move || {
@@ -134,7 +134,7 @@ impl Sampler {
         Self { stop, handle }
     }
 
-    pub fn finish(self) -> PeakRss {
+    pub(super) fn finish(self) -> PeakRss {
         self.stop.store(true, Ordering::Relaxed);
         self.handle.join().unwrap_or_default()
     }

@@ -17,7 +17,7 @@ use super::control::BenchDevice;
 /// `applied_identity` is the Graph identity of the instance `applied` holds: an attribute whose
 /// value there equals the identity's property of the same (camelCase) name takes the target
 /// identity's value of that property.
-pub fn with_devices(
+pub(super) fn with_devices(
     applied: &Value,
     applied_identity: &Value,
     targets: &[(BenchDevice, Value)],

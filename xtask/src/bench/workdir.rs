@@ -19,7 +19,7 @@ const MARKER_VAR: &str = "XTASK_BENCH_RUN";
 
 /// A CLI configuration that runs the provider binary found in `provider_dir` for
 /// `autopilot-iac/autopilot` and installs everything else as usual.
-pub fn dev_overrides_config(provider_dir: &Path) -> String {
+pub(super) fn dev_overrides_config(provider_dir: &Path) -> String {
     let dir = provider_dir
         .display()
         .to_string()
@@ -31,7 +31,7 @@ pub fn dev_overrides_config(provider_dir: &Path) -> String {
 }
 
 /// One finished Terraform command.
-pub struct TimedRun {
+pub(crate) struct TimedRun {
     pub status: ExitStatus,
     pub wall: Duration,
     pub stdout: String,
@@ -41,7 +41,7 @@ pub struct TimedRun {
 
 impl TimedRun {
     /// Both outputs, the last `lines` lines of each, for an error message.
-    pub fn tail(&self, lines: usize) -> String {
+    pub(crate) fn tail(&self, lines: usize) -> String {
         let cut = |text: &str| {
             let all: Vec<&str> = text.lines().collect();
             all[all.len().saturating_sub(lines)..].join("\n    ")
@@ -54,7 +54,7 @@ impl TimedRun {
     }
 }
 
-pub struct Workdir {
+pub(crate) struct Workdir {
     pub dir: PathBuf,
     tf: Terraform,
     marker: String,
@@ -62,7 +62,7 @@ pub struct Workdir {
 
 impl Workdir {
     /// Creates `<work>/<name>` (emptied first) and its CLI configuration `<work>/<name>.tfrc`.
-    pub fn create(
+    pub(crate) fn create(
         work: &Path,
         name: &str,
         terraform: &Path,
@@ -95,18 +95,18 @@ impl Workdir {
         })
     }
 
-    pub fn write(&self, file: &str, text: &str) -> Result<()> {
+    pub(crate) fn write(&self, file: &str, text: &str) -> Result<()> {
         let path = self.dir.join(file);
         std::fs::write(&path, text).with_context(|| format!("could not write {}", path.display()))
     }
 
-    pub fn read(&self, file: &str) -> Result<String> {
+    pub(crate) fn read(&self, file: &str) -> Result<String> {
         let path = self.dir.join(file);
         std::fs::read_to_string(&path).with_context(|| format!("could not read {}", path.display()))
     }
 
     /// Runs `terraform <args>`, timing it from spawn to exit and sampling the provider's RSS.
-    pub fn run(&self, args: &[&str]) -> Result<TimedRun> {
+    pub(crate) fn run(&self, args: &[&str]) -> Result<TimedRun> {
         let mut cmd = self.tf.plain_command(args);
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let shown = ui::display_command(&cmd);
@@ -138,7 +138,7 @@ impl Workdir {
     }
 
     /// `terraform apply -auto-approve`; fails with its output unless it succeeds.
-    pub fn apply(&self) -> Result<TimedRun> {
+    pub(crate) fn apply(&self) -> Result<TimedRun> {
         let run = self.run(&["apply", "-auto-approve", "-input=false"])?;
         if !run.status.success() {
             bail!(
@@ -153,7 +153,7 @@ impl Workdir {
 
     /// `terraform plan -detailed-exitcode`, which must find nothing to change: otherwise the
     /// figure would not be the one of a refresh, and the benchmark fails with the plan.
-    pub fn plan_without_changes(&self) -> Result<TimedRun> {
+    pub(crate) fn plan_without_changes(&self) -> Result<TimedRun> {
         let run = self.run(&["plan", "-detailed-exitcode", "-input=false"])?;
         match run.status.code() {
             Some(0) => Ok(run),

@@ -6,12 +6,12 @@ use terraform_provider_autopilot::{AutopilotProvider, ProviderConfig};
 use tfplugin::{Provider, Schema};
 
 /// One resource or data source type and its schema.
-pub struct Entry {
+pub(crate) struct Entry {
     pub type_name: String,
     pub schema: Schema,
 }
 
-pub struct Catalog {
+pub(crate) struct Catalog {
     /// `autopilot`.
     pub provider_name: String,
     /// The provider block.
@@ -23,7 +23,7 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    pub fn load() -> Result<Catalog> {
+    pub(crate) fn load() -> Result<Catalog> {
         let provider = AutopilotProvider;
         let provider_schema =
             Schema::of::<ProviderConfig>(0).context("the provider block's schema")?;
@@ -58,7 +58,7 @@ impl Catalog {
     }
 
     /// The page name the Registry uses: the type name without `<provider>_`.
-    pub fn short_name<'a>(&self, type_name: &'a str) -> &'a str {
+    pub(crate) fn short_name<'a>(&self, type_name: &'a str) -> &'a str {
         type_name
             .strip_prefix(&self.provider_name)
             .and_then(|rest| rest.strip_prefix('_'))
@@ -66,7 +66,7 @@ impl Catalog {
     }
 
     /// A Markdown list of every resource and data source, linking to its page.
-    pub fn link_list(&self) -> String {
+    pub(crate) fn link_list(&self) -> String {
         let mut out = String::from("Resources:\n\n");
         for entry in &self.resources {
             out.push_str(&format!(

@@ -24,26 +24,26 @@ use anyhow::{Context, Result, bail};
 
 use crate::generated::{Files, Tree, existing_files};
 
-pub use catalog::Catalog;
+pub(crate) use catalog::Catalog;
 
 /// The generated tree: paths relative to `docs/` -> content.
-pub type DocFiles = Files;
+pub(crate) type DocFiles = Files;
 
 /// Where the hand-written templates live, relative to the workspace root.
 const TEMPLATES_DIR: &str = "xtask/src/docs/templates";
 
 /// `docs/`, written by `cargo xtask docs`.
-pub fn tree(root: &Path) -> Tree {
+pub(crate) fn tree(root: &Path) -> Tree {
     Tree::new(root, "docs", "cargo xtask docs")
 }
 
 /// `cargo xtask docs [--check]`.
-pub fn run(root: &Path, check: bool) -> Result<()> {
+pub(crate) fn run(root: &Path, check: bool) -> Result<()> {
     tree(root).sync(&generate(root)?, check)
 }
 
 /// Every file `docs/` should hold.
-pub fn generate(root: &Path) -> Result<DocFiles> {
+pub(crate) fn generate(root: &Path) -> Result<DocFiles> {
     let catalog = Catalog::load().context("could not read the provider's schemas")?;
     permissions::check_complete(&catalog)?;
     let mut files = DocFiles::new();

@@ -10,7 +10,7 @@ use super::templates::fenced;
 
 /// What kind of page: the Registry's `(Resource)` / `(Data Source)` pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(super) enum Kind {
     Resource,
     DataSource,
 }
@@ -25,7 +25,7 @@ impl Kind {
 }
 
 /// One page's inputs.
-pub struct PageInput<'a> {
+pub(super) struct PageInput<'a> {
     pub kind: Kind,
     pub type_name: &'a str,
     pub provider_name: &'a str,
@@ -38,7 +38,7 @@ pub struct PageInput<'a> {
     pub permissions: &'a str,
 }
 
-pub fn render(input: &PageInput<'_>) -> String {
+pub(super) fn render(input: &PageInput<'_>) -> String {
     let description = input.schema.block.description.trim();
     let mut out = String::new();
     out.push_str(&front_matter(
@@ -72,7 +72,7 @@ pub fn render(input: &PageInput<'_>) -> String {
 }
 
 /// YAML front matter as the Registry reads it.
-pub fn front_matter(title: &str, subcategory: &str, description: &str) -> String {
+pub(super) fn front_matter(title: &str, subcategory: &str, description: &str) -> String {
     let mut out = String::from("---\n");
     let _ = writeln!(out, "page_title: {}", yaml_string(title));
     let _ = writeln!(out, "subcategory: {}", yaml_string(subcategory));
@@ -104,7 +104,7 @@ fn paragraphs(description: &str) -> String {
 }
 
 /// No trailing spaces, at most one blank line in a row outside code, one final newline.
-pub fn normalize(text: &str) -> String {
+pub(super) fn normalize(text: &str) -> String {
     let mut out = String::new();
     let mut blank_run = 0;
     let mut in_code = false;

@@ -15,7 +15,7 @@ use terraform_provider_autopilot::graph::permissions::{
 use super::Catalog;
 
 /// The table's key of a page: the type name, `@data` appended for a data source.
-pub fn key(type_name: &str, data_source: bool) -> String {
+pub(super) fn key(type_name: &str, data_source: bool) -> String {
     if data_source {
         format!("{type_name}@data")
     } else {
@@ -25,7 +25,7 @@ pub fn key(type_name: &str, data_source: bool) -> String {
 
 /// Fails when a type the provider serves has no entry in the table, or the table has one the
 /// provider does not serve.
-pub fn check_complete(catalog: &Catalog) -> Result<()> {
+pub(super) fn check_complete(catalog: &Catalog) -> Result<()> {
     let served: BTreeSet<String> = catalog
         .resources
         .iter()
@@ -57,7 +57,7 @@ fn list(set: &BTreeSet<&str>) -> String {
 }
 
 /// A page's "## API Permissions" section.
-pub fn section(type_name: &str, data_source: bool) -> String {
+pub(super) fn section(type_name: &str, data_source: bool) -> String {
     let key = key(type_name, data_source);
     let Some(calls) = calls_of(&key) else {
         return String::new();
@@ -111,17 +111,17 @@ fn union(per_type: fn(&str) -> BTreeSet<&'static str>) -> BTreeSet<&'static str>
 }
 
 /// `{{ permissions_read_only }}`: the read-only set for the whole provider, as a list.
-pub fn read_only_list() -> String {
+pub(super) fn read_only_list() -> String {
     bullet_list(&union(read_permissions))
 }
 
 /// `{{ permissions_apply }}`: the apply set for the whole provider, as a list.
-pub fn apply_list() -> String {
+pub(super) fn apply_list() -> String {
     bullet_list(&union(apply_permissions))
 }
 
 /// `{{ permissions_apply_words }}`: the apply set, space-separated, for a shell variable.
-pub fn apply_words() -> String {
+pub(super) fn apply_words() -> String {
     union(apply_permissions)
         .into_iter()
         .collect::<Vec<_>>()
@@ -129,7 +129,7 @@ pub fn apply_words() -> String {
 }
 
 /// `{{ permissions_read_only_words }}`: the read-only set, space-separated.
-pub fn read_only_words() -> String {
+pub(super) fn read_only_words() -> String {
     union(read_permissions)
         .into_iter()
         .collect::<Vec<_>>()
@@ -141,7 +141,7 @@ fn bullet_list(set: &BTreeSet<&str>) -> String {
 }
 
 /// `{{ permissions_table }}`: one row per resource and data source.
-pub fn table(catalog: &Catalog) -> String {
+pub(super) fn table(catalog: &Catalog) -> String {
     let mut out = String::from("| type | plan, refresh, import | apply |\n|---|---|---|\n");
     for entry in &catalog.resources {
         let key = key(&entry.type_name, false);

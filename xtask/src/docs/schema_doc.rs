@@ -9,7 +9,7 @@ use tfplugin::schema::{Attribute, Block, NestedBlock, Nesting};
 use tfplugin::{Type, Value};
 
 /// The `## Schema` section of a page (or the `## Argument Reference` of the provider).
-pub fn render_schema(block: &Block) -> String {
+pub(super) fn render_schema(block: &Block) -> String {
     let mut out = String::new();
     let mut pending = Vec::new();
     write_block(&mut out, block, "", &mut pending);
@@ -260,7 +260,7 @@ fn constraint_sentences(attr: &Attribute) -> Vec<String> {
 }
 
 /// A value as it would be written in HCL.
-pub fn hcl_literal(value: &Value) -> String {
+pub(super) fn hcl_literal(value: &Value) -> String {
     match value {
         Value::Null => "null".into(),
         Value::Unknown => "(known after apply)".into(),
@@ -282,7 +282,7 @@ pub fn hcl_literal(value: &Value) -> String {
 }
 
 /// Joins the lines of a paragraph (doc comments keep their line breaks) into one.
-pub fn one_line(text: &str) -> String {
+pub(super) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

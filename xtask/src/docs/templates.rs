@@ -12,7 +12,7 @@ use std::path::Path;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
-pub enum TemplateError {
+pub(super) enum TemplateError {
     #[error("{template}: `{{{{` without a closing `}}}}`")]
     Unclosed { template: String },
     #[error(
@@ -32,7 +32,7 @@ pub enum TemplateError {
 }
 
 /// Expands the directives of `text` (named `template` in errors); files are read under `root`.
-pub fn expand(
+pub(super) fn expand(
     template: &str,
     text: &str,
     root: &Path,
@@ -84,7 +84,7 @@ fn directive_text(
 }
 
 /// A fenced code block ending with a newline.
-pub fn fenced(language: &str, code: &str) -> String {
+pub(super) fn fenced(language: &str, code: &str) -> String {
     format!("```{language}\n{}\n```\n", code.trim_end())
 }
 

