@@ -284,10 +284,8 @@ impl Lab {
     }
 
     fn call(&self, method: Method, url: &str, body: Option<&Value>) -> GraphResponse {
-        let mut request = self
-            .http
-            .request(method.clone(), url)
-            .bearer_auth(self.token());
+        let what = format!("{method} {url}");
+        let mut request = self.http.request(method, url).bearer_auth(self.token());
         if let Some(body) = body {
             request = request
                 .header("content-type", "application/json")
@@ -295,7 +293,7 @@ impl Lab {
         }
         let response = request
             .send()
-            .unwrap_or_else(|e| panic!("{method} {url}: {e}\nlab output:\n{}", self.logs()));
+            .unwrap_or_else(|e| panic!("{what}: {e}\nlab output:\n{}", self.logs()));
         let status = response.status().as_u16();
         let text = response.text().unwrap_or_default();
         let body = if text.trim().is_empty() {

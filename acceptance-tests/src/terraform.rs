@@ -332,13 +332,13 @@ impl Terraform {
     /// `terraform output -json`, parsed; asserted to succeed.
     #[track_caller]
     pub fn output_json(&self) -> Value {
-        parse_json(self.run(&["output", "-no-color", "-json"]).success())
+        parse_json(&self.run(&["output", "-no-color", "-json"]).success())
     }
 
     /// `terraform show -json` (the state), parsed; asserted to succeed.
     #[track_caller]
     pub fn show_json(&self) -> Value {
-        parse_json(self.run(&["show", "-no-color", "-json"]).success())
+        parse_json(&self.run(&["show", "-no-color", "-json"]).success())
     }
 
     /// The addresses of the resources in the state (root module).
@@ -368,7 +368,7 @@ fn root_resources(show: &Value) -> Vec<Value> {
 }
 
 #[track_caller]
-fn parse_json(out: TfOutput) -> Value {
+fn parse_json(out: &TfOutput) -> Value {
     serde_json::from_str(&out.stdout)
         .unwrap_or_else(|e| panic!("`{}` printed no JSON ({e})\n{out}", out.command))
 }

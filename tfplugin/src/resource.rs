@@ -256,10 +256,8 @@ fn restore_partial_unknowns(planned: &mut Value, original: &Value) {
     }
 }
 
-fn codec_diag(e: CodecError) -> Diagnostics {
-    let mut diags = Diagnostics::new();
-    diags.error("Invalid value", e.to_string());
-    diags
+fn codec_diag(e: &CodecError) -> Diagnostics {
+    Diagnostics::single_error("Invalid value", e.to_string())
 }
 
 #[async_trait]
@@ -336,7 +334,7 @@ impl<C: Send + Sync + 'static, R: Resource<C>> AnyResource<C> for R {
             return Err(diags);
         }
         let mut planned =
-            value::to_value(&planned_model, &schema.value_type()).map_err(codec_diag)?;
+            value::to_value(&planned_model, &schema.value_type()).map_err(|e| codec_diag(&e))?;
         restore_partial_unknowns(&mut planned, &generic);
         let requires_replace = plan::requires_replace(&schema.block, &prior, &planned);
         Ok(PlanOutcome {
@@ -492,13 +490,13 @@ mod tests {
     fn partly_unknown_collections_survive_typed_planning() {
         let ids = Value::set(vec![Value::Unknown, Value::String("a".into())]);
         let original = Value::Object(BTreeMap::from([
-            ("ids".to_string(), ids.clone()),
+            ("ids".to_string(), ids),
             ("name".to_string(), Value::String("n".into())),
         ]));
         let collapsed = collapse_partial_unknowns(&original);
         assert_eq!(collapsed.attr("ids"), Some(&Value::Unknown));
         assert_eq!(collapsed.attr("name"), Some(&Value::String("n".into())));
-        let mut planned = collapsed.clone();
+        let mut planned = collapsed;
         restore_partial_unknowns(&mut planned, &original);
         assert_eq!(planned, original);
     }

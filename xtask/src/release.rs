@@ -284,7 +284,7 @@ pub(crate) fn write_checksums(
     let sums_path = dist.join(sums_name(version));
     fs::write(&sums_path, &sums)
         .with_context(|| format!("could not write {}", sums_path.display()))?;
-    written.push(sums_path.clone());
+    written.push(sums_path);
 
     let signature_path = dist.join(format!("{}.sig", sums_name(version)));
     match signer {

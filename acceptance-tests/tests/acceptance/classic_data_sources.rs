@@ -14,15 +14,15 @@ const HYBRID: &str = "#microsoft.graph.activeDirectoryWindowsAutopilotDeployment
 const ESP: &str = "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration";
 const ASSIGNMENT: &str = "#microsoft.graph.windowsAutopilotDeploymentProfileAssignment";
 
-fn create_profile(lab: &Lab, body: Value) -> String {
-    let created = lab.graph_post(PROFILES, &body);
+fn create_profile(lab: &Lab, body: &Value) -> String {
+    let created = lab.graph_post(PROFILES, body);
     created["id"].as_str().expect("an id").to_string()
 }
 
 fn entra_profile(lab: &Lab) -> String {
     let id = create_profile(
         lab,
-        json!({
+        &json!({
             "@odata.type": ENTRA,
             "displayName": "AP Existing",
             "description": "For existing devices",
@@ -48,7 +48,7 @@ fn deployment_profile_by_id_and_by_name() {
     let id = entra_profile(&lab);
     create_profile(
         &lab,
-        json!({"@odata.type": HYBRID, "displayName": "AP Hybrid"}),
+        &json!({"@odata.type": HYBRID, "displayName": "AP Hybrid"}),
     );
     let tf = Terraform::new(&lab);
     tf.write_config(&format!(
@@ -100,8 +100,8 @@ output "hybrid_join" {{ value = data.autopilot_deployment_profile.hybrid.join_ty
 #[test]
 fn deployment_profile_lookup_errors() {
     let lab = Lab::start();
-    create_profile(&lab, json!({"@odata.type": ENTRA, "displayName": "Twin"}));
-    create_profile(&lab, json!({"@odata.type": ENTRA, "displayName": "Twin"}));
+    create_profile(&lab, &json!({"@odata.type": ENTRA, "displayName": "Twin"}));
+    create_profile(&lab, &json!({"@odata.type": ENTRA, "displayName": "Twin"}));
     let tf = Terraform::new(&lab);
     for (hcl, attribute, words) in [
         (

@@ -91,7 +91,7 @@ fn user_driven(name: &str, settings: Vec<Value>) -> Value {
         "platforms": "windows10",
         "technologies": "enrollment",
         "templateReference": {"templateId": USER_DRIVEN},
-        "settings": settings
+        "settings": Value::Array(settings)
     })
 }
 

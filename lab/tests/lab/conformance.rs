@@ -126,7 +126,7 @@ fn strip(ty: &str) -> &str {
 }
 
 impl Checker<'_> {
-    fn problem(&mut self, at: &str, text: String) {
+    fn problem(&mut self, at: &str, text: impl std::fmt::Display) {
         self.problems.push(format!("{at}: {text}"));
     }
 

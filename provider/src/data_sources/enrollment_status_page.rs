@@ -284,7 +284,7 @@ mod tests {
         assert!(errors(&default).is_empty());
         let both = EnrollmentStatusPageDataModel {
             id: Attr::Known("x".into()),
-            ..default.clone()
+            ..default
         };
         assert_eq!(errors(&both), ["id", "default"]);
         let not_default = EnrollmentStatusPageDataModel {

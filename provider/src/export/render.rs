@@ -316,7 +316,7 @@ mod tests {
     use crate::resources::group::GroupModel;
     use std::collections::BTreeMap;
 
-    fn object(kind: Kind, name: &str, value: serde_json::Value, schema: &Schema) -> Exported {
+    fn object(kind: Kind, name: &str, value: &serde_json::Value, schema: &Schema) -> Exported {
         let value = tfplugin::value::from_json(value.to_string().as_bytes(), &schema.value_type())
             .expect("a value of the schema");
         Exported {
@@ -340,7 +340,7 @@ mod tests {
         let object = object(
             Kind::new(&crate::resources::domain_join_profile::EXPORT),
             "contoso",
-            serde_json::json!({
+            &serde_json::json!({
                 "id": "dj-1",
                 "display_name": "Contoso ${env}",
                 "description": null,
@@ -394,7 +394,7 @@ mod tests {
         let object = object(
             Kind::new(&crate::resources::domain_join_profile::EXPORT),
             "x",
-            serde_json::json!({
+            &serde_json::json!({
                 "display_name": "X",
                 "active_directory_domain_name": "contoso.com",
                 "computer_name_static_prefix": "X-",
@@ -440,7 +440,7 @@ mod tests {
         let object = object(
             Kind::GROUPS,
             "sales",
-            serde_json::json!({
+            &serde_json::json!({
                 "id": "g",
                 "display_name": "Sales",
                 "mail_nickname": "sales",
@@ -465,7 +465,7 @@ mod tests {
         let object = object(
             Kind::GROUPS,
             "custom",
-            serde_json::json!({
+            &serde_json::json!({
                 "display_name": "Custom",
                 "mail_nickname": "custom",
                 "owner_ids": ["u1"],
@@ -490,7 +490,7 @@ mod tests {
         let object = object(
             Kind::DEVICES,
             "device_5cg1",
-            serde_json::json!({
+            &serde_json::json!({
                 "id": "d1",
                 "serial_number": "5CG1",
                 "hardware_hash": "",

@@ -565,11 +565,11 @@ pub fn apply_permissions(key: &str) -> BTreeSet<&'static str> {
         .map(|c| required_permission(c.method, c.path))
         .chain(calls.also.iter().map(|a| a.permission))
         .collect();
-    without_implied(all)
+    without_implied(&all)
 }
 
 /// Leaves out `X.Read.All` where `X.ReadWrite.All` is in the set.
-pub fn without_implied(set: BTreeSet<&'static str>) -> BTreeSet<&'static str> {
+pub fn without_implied(set: &BTreeSet<&'static str>) -> BTreeSet<&'static str> {
     set.iter()
         .copied()
         .filter(|p| {

@@ -55,7 +55,7 @@ impl<'de> de::Deserializer<'de> for Value {
                 "a value that is only known after apply is not allowed here".into(),
             )),
             Value::Bool(b) => visitor.visit_bool(b),
-            Value::Number(n) => visit_number(n, visitor),
+            Value::Number(n) => visit_number(&n, visitor),
             Value::String(s) => visitor.visit_string(s),
             Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
                 visitor.visit_seq(de::value::SeqDeserializer::new(items.into_iter()))
@@ -118,7 +118,7 @@ impl<'de> de::Deserializer<'de> for Value {
     }
 }
 
-fn visit_number<'de, V: Visitor<'de>>(n: Number, visitor: V) -> Result<V::Value, CodecError> {
+fn visit_number<'de, V: Visitor<'de>>(n: &Number, visitor: V) -> Result<V::Value, CodecError> {
     if let Some(i) = n.to_i64() {
         visitor.visit_i64(i)
     } else if let Some(f) = n.to_exact_f64() {

@@ -57,7 +57,7 @@ struct Series {
 }
 
 impl Series {
-    fn push(&mut self, label: String, cycle: &Cycle) -> Result<()> {
+    fn push(&mut self, label: &str, cycle: &Cycle) -> Result<()> {
         self.apply_ms.push(millis(cycle.apply.wall));
         self.apply_requests.push(cycle.apply_counts.graph as f64);
         self.apply_retries.push(cycle.apply_counts.retried as f64);
@@ -92,7 +92,7 @@ pub(super) fn run(bench: &Bench) -> Result<Vec<Measurement>> {
             &format!("quickstart-faults-{seed}"),
             Some(seed),
         )?;
-        faulted.push(format!("seed {seed}"), &cycle)?;
+        faulted.push(&format!("seed {seed}"), &cycle)?;
     }
     let mut clean = Series::default();
     for run in 0..BASELINE_RUNS {
@@ -101,7 +101,7 @@ pub(super) fn run(bench: &Bench) -> Result<Vec<Measurement>> {
             run + 1
         ));
         let cycle = cycle(bench, &quickstart, &format!("quickstart-{run}"), None)?;
-        clean.push(format!("run {run}"), &cycle)?;
+        clean.push(&format!("run {run}"), &cycle)?;
     }
 
     let seeds = SEEDS.len();

@@ -102,12 +102,11 @@ pub(super) fn section(type_name: &str, data_source: bool) -> String {
 
 /// The union over every type of `per_type`, `.Read.All` left out where `.ReadWrite.All` is in.
 fn union(per_type: fn(&str) -> BTreeSet<&'static str>) -> BTreeSet<&'static str> {
-    without_implied(
-        table::TYPES
-            .iter()
-            .flat_map(|t| per_type(t.type_name))
-            .collect(),
-    )
+    let all = table::TYPES
+        .iter()
+        .flat_map(|t| per_type(t.type_name))
+        .collect();
+    without_implied(&all)
 }
 
 /// `{{ permissions_read_only }}`: the read-only set for the whole provider, as a list.
