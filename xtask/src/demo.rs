@@ -66,7 +66,19 @@ pub(crate) fn run(root: &Path) -> Result<()> {
 /// Runs every step; the lab is stopped when this returns (its guard drops), success or not.
 fn run_steps(root: &Path, work: &Path) -> Result<Vec<String>> {
     let mut summary = Vec::new();
+    let (tf, mut lab) = start_tenant(root, work)?;
+    init_plan_apply(&tf, &mut summary)?;
+    expect_quiet_plan(&tf, &mut summary)?;
+    let drift = change_out_of_band(&tf, &lab, &mut summary)?;
+    expect_drift_in_plan(&tf, &mut summary)?;
+    destroy_and_check(&tf, &drift, &mut summary)?;
+    stop_lab(&mut lab, work, &mut summary)?;
+    Ok(summary)
+}
 
+/// Steps 1 to 4: Terraform, the binaries, the working directory and the lab; returns a
+/// Terraform runner already pointed at the lab.
+fn start_tenant(root: &Path, work: &Path) -> Result<(Terraform, Lab)> {
     ui::step(1, TOTAL_STEPS, "Terraform CLI (cargo xtask setup)");
     let terraform_bin = setup::setup(root)
         .context("step 1: could not set up Terraform")?
@@ -82,7 +94,7 @@ fn run_steps(root: &Path, work: &Path) -> Result<Vec<String>> {
         .context("step 3: could not prepare the working directory")?;
 
     ui::step(4, TOTAL_STEPS, "Start autopilot-lab (emulated tenant)");
-    let mut lab = Lab::start(&binaries.lab, &work.join("lab.log"))
+    let lab = Lab::start(&binaries.lab, &work.join("lab.log"))
         .context("step 4: could not start autopilot-lab")?;
     ui::progress(format!("Lab is serving Graph at {}", lab.info.graph_url));
     ui::detail(format!("login endpoint: {}", lab.info.login_url));
@@ -100,7 +112,11 @@ fn run_steps(root: &Path, work: &Path) -> Result<Vec<String>> {
     for (name, value) in lab.info.provider_env() {
         tf.env(name, &value);
     }
+    Ok((tf, lab))
+}
 
+/// Steps 5 to 7: init, plan and apply the quickstart, then count what the state holds.
+fn init_plan_apply(tf: &Terraform, summary: &mut Vec<String>) -> Result<()> {
     ui::step(
         5,
         TOTAL_STEPS,
@@ -130,7 +146,11 @@ fn run_steps(root: &Path, work: &Path) -> Result<Vec<String>> {
         Ok(_) => bail!("step 7: the state holds no resource after terraform apply"),
         Err(err) => ui::detail(format!("(could not read the state: {err:#})")),
     }
+    Ok(())
+}
 
+/// Step 8: the plan right after apply must be empty (no perpetual diff).
+fn expect_quiet_plan(tf: &Terraform, summary: &mut Vec<String>) -> Result<()> {
     ui::step(
         8,
         TOTAL_STEPS,
@@ -151,14 +171,25 @@ fn run_steps(root: &Path, work: &Path) -> Result<Vec<String>> {
         ),
     }
     summary.push("plan after apply: no changes".to_string());
+    Ok(())
+}
 
+/// The domain join profile the demo changed behind Terraform's back, for the destroy check.
+struct Drifted {
+    graph: Graph,
+    url: String,
+    id: String,
+}
+
+/// Step 9: PATCH the domain join profile's description through Graph, outside Terraform.
+fn change_out_of_band(tf: &Terraform, lab: &Lab, summary: &mut Vec<String>) -> Result<Drifted> {
     ui::step(
         9,
         TOTAL_STEPS,
         "Change the profile outside Terraform (Graph PATCH)",
     );
     let (id, source) =
-        find_profile_id(&tf, &lab).context("step 9: could not find the profile's id")?;
+        find_profile_id(tf, lab).context("step 9: could not find the profile's id")?;
     ui::progress(format!("Domain join profile id: {id} (from {source})"));
     summary.push(format!("domain join profile {id} (id read from {source})"));
     let graph =
@@ -183,7 +214,11 @@ fn run_steps(root: &Path, work: &Path) -> Result<Vec<String>> {
         .context("step 9: the out-of-band PATCH failed")?;
     ui::progress(format!("PATCH {url}"));
     ui::detail(format!("after:  description = \"{DRIFT_DESCRIPTION}\""));
+    Ok(Drifted { graph, url, id })
+}
 
+/// Step 10: the next plan must report the out-of-band change to `description`.
+fn expect_drift_in_plan(tf: &Terraform, summary: &mut Vec<String>) -> Result<()> {
     ui::step(
         10,
         TOTAL_STEPS,
@@ -210,12 +245,17 @@ fn run_steps(root: &Path, work: &Path) -> Result<Vec<String>> {
         ),
     }
     summary.push("out-of-band change of `description`: detected by plan (exit code 2)".to_string());
+    Ok(())
+}
 
+/// Step 11: destroy, then check through Graph that the profile is gone.
+fn destroy_and_check(tf: &Terraform, drift: &Drifted, summary: &mut Vec<String>) -> Result<()> {
+    let Drifted { graph, url, id } = drift;
     ui::step(11, TOTAL_STEPS, "terraform destroy -auto-approve");
     tf.run(&["destroy", "-auto-approve", "-input=false"])
         .context("step 11: terraform destroy failed")?;
     match graph
-        .get(&url)
+        .get(url)
         .context("step 11: could not check the profile after destroy")?
     {
         Fetched::NotFound => ui::outcome(format!("GET {url} -> 404: the profile is gone")),
@@ -224,7 +264,11 @@ fn run_steps(root: &Path, work: &Path) -> Result<Vec<String>> {
         }
     }
     summary.push("destroy: the profile is gone from the tenant".to_string());
+    Ok(())
+}
 
+/// Step 12: record what the lab served, then stop it.
+fn stop_lab(lab: &mut Lab, work: &Path, summary: &mut Vec<String>) -> Result<()> {
     ui::step(12, TOTAL_STEPS, "Stop the lab");
     match graph::lab_requests(&lab.info) {
         Ok(requests) => summary.push(format!(
@@ -236,7 +280,7 @@ fn run_steps(root: &Path, work: &Path) -> Result<Vec<String>> {
     lab.stop().context("step 12: could not stop the lab")?;
     ui::progress("Lab stopped");
     summary.push(format!("working directory: {}", work.display()));
-    Ok(summary)
+    Ok(())
 }
 
 struct Layout {

@@ -368,143 +368,26 @@ pub async fn export(client: Arc<GraphClient>, options: &Options) -> Result<Repor
     let kinds = options.kinds();
     let output = OutputDir::prepare(&options.out, &options.files(), options.force)?;
     let catalog = Catalog::new()?;
-    let needle = options
-        .filter
-        .as_deref()
-        .map(str::to_lowercase)
-        .filter(|n| !n.is_empty());
-    let keeps = |listed: &Listed| needle.as_deref().is_none_or(|n| listed.matches(n));
-    let mut skipped = Vec::new();
-    let mut chosen: Vec<ReadObject> = Vec::new();
-    let mut referenced: BTreeSet<String> = BTreeSet::new();
-
-    // Every kind but groups: those asked for, and those whose group
-    // references decide which groups are the tenant's Autopilot groups.
-    for kind in Kind::all().into_iter().filter(|k| *k != Kind::GROUPS) {
-        let wanted = kinds.contains(&kind);
-        let for_groups = kinds.contains(&Kind::GROUPS) && !kind.group_id_attributes().is_empty();
-        if !wanted && !for_groups {
-            continue;
-        }
-        let listed = match kind.list(&client).await {
-            Ok(listed) => listed,
-            Err(source) if wanted => {
-                return Err(ExportError::List {
-                    kind,
-                    source: Box::new(source),
-                });
-            }
-            // Read only to find the groups it targets: go on without.
-            Err(e) => {
-                tracing::warn!(kind = %kind, error = %e, "cannot list; groups only it targets are not exported");
-                continue;
-            }
-        };
-        let listed: Vec<Listed> = listed
-            .into_iter()
-            .filter(|l| for_groups || keeps(l))
-            .collect();
-        tracing::info!(kind = %kind, objects = listed.len(), "reading");
-        for (listed, result) in read_objects(&client, &catalog, kind, listed).await {
-            let exported = wanted && keeps(&listed);
-            match result {
-                Ok(value) => {
-                    referenced.extend(
-                        group_ids(kind, &value)
-                            .iter()
-                            .map(|id| id.to_ascii_lowercase()),
-                    );
-                    if exported {
-                        chosen.push(ReadObject {
-                            kind,
-                            listed,
-                            value,
-                        });
-                    }
-                }
-                Err(reason) if exported => {
-                    tracing::warn!(kind = %kind, id = %listed.id, %reason, "not exported");
-                    skipped.push(Skipped {
-                        kind,
-                        label: listed.label,
-                        id: listed.id,
-                        reason,
-                    });
-                }
-                Err(reason) => {
-                    tracing::warn!(kind = %kind, id = %listed.id, %reason, "cannot read; its groups may be missed");
-                }
-            }
-        }
-    }
-    for object in &chosen {
-        referenced.extend(
-            group_ids(object.kind, &object.value)
-                .iter()
-                .map(|id| id.to_ascii_lowercase()),
-        );
-    }
-
-    // Groups: the Autopilot ones (dynamic rules over device ids, or
-    // referenced by an Autopilot object) that autopilot_group can manage.
-    // Without groups asked for, the directory only names the groups in
-    // comments: reading it may fail (no directory permission) without
-    // failing the export.
-    let directory: Option<BTreeMap<String, GroupSummary>> = if kinds.contains(&Kind::GROUPS)
-        || !referenced.is_empty()
-    {
-        match tenant::groups(&client).await {
-            Ok(groups) => Some(
-                groups
-                    .into_iter()
-                    .map(|g| (g.id.to_ascii_lowercase(), g))
-                    .collect(),
-            ),
-            Err(source) if kinds.contains(&Kind::GROUPS) => {
-                return Err(ExportError::List {
-                    kind: Kind::GROUPS,
-                    source: Box::new(source),
-                });
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot list the groups; group ids are written without their names");
-                None
-            }
-        }
-    } else {
-        Some(BTreeMap::new())
-    };
+    let filter = NameFilter::new(options.filter.as_deref());
+    let mut selection = Selection::default();
+    read_autopilot_objects(&client, &catalog, &kinds, &filter, &mut selection).await?;
+    let directory = group_directory(&client, &kinds, &selection.referenced).await?;
     if kinds.contains(&Kind::GROUPS) {
-        let candidates: Vec<Listed> = directory
-            .iter()
-            .flat_map(BTreeMap::values)
-            .filter(|g| g.is_plain_security_group())
-            .filter(|g| g.has_autopilot_rule() || referenced.contains(&g.id.to_ascii_lowercase()))
-            .map(|g| Listed {
-                id: g.id.clone(),
-                label: g.label(),
-                also_known_as: None,
-            })
-            .filter(|l| keeps(l))
-            .collect();
-        tracing::info!(objects = candidates.len(), "reading groups");
-        for (listed, result) in read_objects(&client, &catalog, Kind::GROUPS, candidates).await {
-            match result {
-                Ok(value) => chosen.push(ReadObject {
-                    kind: Kind::GROUPS,
-                    listed,
-                    value,
-                }),
-                Err(reason) => skipped.push(Skipped {
-                    kind: Kind::GROUPS,
-                    label: listed.label,
-                    id: listed.id,
-                    reason,
-                }),
-            }
-        }
+        read_groups(
+            &client,
+            &catalog,
+            directory.as_ref(),
+            &filter,
+            &mut selection,
+        )
+        .await;
     }
 
+    let Selection {
+        chosen,
+        skipped,
+        referenced,
+    } = selection;
     let exported = name_objects(chosen);
     let renamed = renamed(&exported);
     let refs = references(&exported, &referenced, directory.as_ref());
@@ -526,6 +409,180 @@ pub async fn export(client: Arc<GraphClient>, options: &Options) -> Result<Repor
         renamed,
         import_blocks: options.import_blocks,
     })
+}
+
+/// The `--filter` text, lowercased; without one (or with an empty one) every object is kept.
+struct NameFilter {
+    needle: Option<String>,
+}
+
+impl NameFilter {
+    fn new(filter: Option<&str>) -> Self {
+        Self {
+            needle: filter.map(str::to_lowercase).filter(|n| !n.is_empty()),
+        }
+    }
+
+    fn keeps(&self, listed: &Listed) -> bool {
+        self.needle.as_deref().is_none_or(|n| listed.matches(n))
+    }
+}
+
+/// What the export has read so far: the objects to write, those it could not read, and the
+/// lowercased ids of the groups Autopilot objects reference.
+#[derive(Default)]
+struct Selection {
+    chosen: Vec<ReadObject>,
+    skipped: Vec<Skipped>,
+    referenced: BTreeSet<String>,
+}
+
+/// Every kind but groups: those asked for, and those whose group
+/// references decide which groups are the tenant's Autopilot groups.
+async fn read_autopilot_objects(
+    client: &Arc<GraphClient>,
+    catalog: &Catalog,
+    kinds: &BTreeSet<Kind>,
+    filter: &NameFilter,
+    selection: &mut Selection,
+) -> Result<(), ExportError> {
+    for kind in Kind::all().into_iter().filter(|k| *k != Kind::GROUPS) {
+        let wanted = kinds.contains(&kind);
+        let for_groups = kinds.contains(&Kind::GROUPS) && !kind.group_id_attributes().is_empty();
+        if !wanted && !for_groups {
+            continue;
+        }
+        let listed = match kind.list(client).await {
+            Ok(listed) => listed,
+            Err(source) if wanted => {
+                return Err(ExportError::List {
+                    kind,
+                    source: Box::new(source),
+                });
+            }
+            // Read only to find the groups it targets: go on without.
+            Err(e) => {
+                tracing::warn!(kind = %kind, error = %e, "cannot list; groups only it targets are not exported");
+                continue;
+            }
+        };
+        let listed: Vec<Listed> = listed
+            .into_iter()
+            .filter(|l| for_groups || filter.keeps(l))
+            .collect();
+        tracing::info!(kind = %kind, objects = listed.len(), "reading");
+        for (listed, result) in read_objects(client, catalog, kind, listed).await {
+            let exported = wanted && filter.keeps(&listed);
+            match result {
+                Ok(value) => {
+                    selection.referenced.extend(
+                        group_ids(kind, &value)
+                            .iter()
+                            .map(|id| id.to_ascii_lowercase()),
+                    );
+                    if exported {
+                        selection.chosen.push(ReadObject {
+                            kind,
+                            listed,
+                            value,
+                        });
+                    }
+                }
+                Err(reason) if exported => {
+                    tracing::warn!(kind = %kind, id = %listed.id, %reason, "not exported");
+                    selection.skipped.push(Skipped {
+                        kind,
+                        label: listed.label,
+                        id: listed.id,
+                        reason,
+                    });
+                }
+                Err(reason) => {
+                    tracing::warn!(kind = %kind, id = %listed.id, %reason, "cannot read; its groups may be missed");
+                }
+            }
+        }
+    }
+    for object in &selection.chosen {
+        selection.referenced.extend(
+            group_ids(object.kind, &object.value)
+                .iter()
+                .map(|id| id.to_ascii_lowercase()),
+        );
+    }
+    Ok(())
+}
+
+/// The tenant's groups by lowercased id, `None` when they could not be listed.
+///
+/// Without groups asked for, the directory only names the groups in
+/// comments: reading it may fail (no directory permission) without
+/// failing the export.
+async fn group_directory(
+    client: &Arc<GraphClient>,
+    kinds: &BTreeSet<Kind>,
+    referenced: &BTreeSet<String>,
+) -> Result<Option<BTreeMap<String, GroupSummary>>, ExportError> {
+    if !kinds.contains(&Kind::GROUPS) && referenced.is_empty() {
+        return Ok(Some(BTreeMap::new()));
+    }
+    match tenant::groups(client).await {
+        Ok(groups) => Ok(Some(
+            groups
+                .into_iter()
+                .map(|g| (g.id.to_ascii_lowercase(), g))
+                .collect(),
+        )),
+        Err(source) if kinds.contains(&Kind::GROUPS) => Err(ExportError::List {
+            kind: Kind::GROUPS,
+            source: Box::new(source),
+        }),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list the groups; group ids are written without their names");
+            Ok(None)
+        }
+    }
+}
+
+/// Groups: the Autopilot ones (dynamic rules over device ids, or
+/// referenced by an Autopilot object) that autopilot_group can manage.
+async fn read_groups(
+    client: &Arc<GraphClient>,
+    catalog: &Catalog,
+    directory: Option<&BTreeMap<String, GroupSummary>>,
+    filter: &NameFilter,
+    selection: &mut Selection,
+) {
+    let candidates: Vec<Listed> = directory
+        .into_iter()
+        .flat_map(BTreeMap::values)
+        .filter(|g| g.is_plain_security_group())
+        .filter(|g| {
+            g.has_autopilot_rule() || selection.referenced.contains(&g.id.to_ascii_lowercase())
+        })
+        .map(|g| Listed {
+            id: g.id.clone(),
+            label: g.label(),
+            also_known_as: None,
+        })
+        .filter(|l| filter.keeps(l))
+        .collect();
+    tracing::info!(objects = candidates.len(), "reading groups");
+    for (listed, result) in read_objects(client, catalog, Kind::GROUPS, candidates).await {
+        match result {
+            Ok(value) => selection.chosen.push(ReadObject {
+                kind: Kind::GROUPS,
+                listed,
+                value,
+            }),
+            Err(reason) => selection.skipped.push(Skipped {
+                kind: Kind::GROUPS,
+                label: listed.label,
+                id: listed.id,
+                reason,
+            }),
+        }
+    }
 }
 
 /// The texts written otherwise than the tenant holds them (see

@@ -16,7 +16,7 @@ use super::control::{BenchDevice, LabClient, RequestCounts, csv};
 use super::listing::wait_until_listed;
 use super::report::{Measurement, millis};
 use super::state;
-use super::workdir::TimedRun;
+use super::workdir::{TimedRun, Workdir};
 use crate::ui;
 
 const DEVICES: usize = 2_000;
@@ -78,38 +78,8 @@ pub(super) fn refresh(bench: &Bench) -> Result<Vec<Measurement>> {
         .collect();
     let work = bench.workdir("refresh", &lab.info)?;
 
-    ui::detail("apply one autopilot_device for real, to learn the state's shape");
-    work.write("main.tf", DEVICE_CONFIG)?;
-    work.write("devices.json", &devices_json(&devices[..1])?)?;
-    work.apply()?;
-    let applied: Value = serde_json::from_str(&work.read("terraform.tfstate")?)
-        .context("terraform.tfstate is not JSON")?;
-
-    ui::detail(format!(
-        "register the other {} devices through Graph's import action",
-        DEVICES - 1
-    ));
-    client.settings(json!({"import_processing_ms": 0}))?;
-    client.import_devices(&devices[1..])?;
-    let identities = wait_until_listed(&client, DEVICES)?;
-    let by_serial: HashMap<&str, &Value> = identities
-        .iter()
-        .filter_map(|i| Some((i.get("serialNumber")?.as_str()?, i)))
-        .collect();
-    let mut targets = Vec::with_capacity(DEVICES);
-    for device in &devices {
-        let identity = by_serial
-            .get(device.serial.as_str())
-            .with_context(|| format!("the lab lists no device {}", device.serial))?;
-        targets.push((device.clone(), (*identity).clone()));
-    }
-    let applied_identity = targets[0].1.clone();
-    let written = state::with_devices(&applied, &applied_identity, &targets)?;
-    work.write("devices.json", &devices_json(&devices)?)?;
-    work.write(
-        "terraform.tfstate",
-        &(serde_json::to_string_pretty(&written)? + "\n"),
-    )?;
+    let applied = apply_one_device(&work, &devices)?;
+    register_the_rest(&client, &work, &devices, &applied)?;
 
     ui::detail(format!(
         "check that the plan of {DEVICES} devices has no changes"
@@ -118,34 +88,102 @@ pub(super) fn refresh(bench: &Bench) -> Result<Vec<Measurement>> {
 
     let page_size = client.page_size("windowsAutopilotDeviceIdentities")?;
     let pages = DEVICES.div_ceil(usize::try_from(page_size)?);
+    let timed = timed_refreshes(&client, &work)?;
+    let unrefreshed = plan_without_refresh(&work)?;
+    Ok(refresh_measurements(timed, &unrefreshed, page_size, pages))
+}
+
+/// Applies the first device for real and returns the state it left, whose shape the
+/// directly written state copies.
+fn apply_one_device(work: &Workdir, devices: &[BenchDevice]) -> Result<Value> {
+    ui::detail("apply one autopilot_device for real, to learn the state's shape");
+    work.write("main.tf", DEVICE_CONFIG)?;
+    work.write("devices.json", &devices_json(&devices[..1])?)?;
+    work.apply()?;
+    serde_json::from_str(&work.read("terraform.tfstate")?).context("terraform.tfstate is not JSON")
+}
+
+/// Registers the other devices through Graph's import action and writes the state and the
+/// configuration's input for all of them.
+fn register_the_rest(
+    client: &LabClient,
+    work: &Workdir,
+    devices: &[BenchDevice],
+    applied: &Value,
+) -> Result<()> {
+    ui::detail(format!(
+        "register the other {} devices through Graph's import action",
+        DEVICES - 1
+    ));
+    client.settings(json!({"import_processing_ms": 0}))?;
+    client.import_devices(&devices[1..])?;
+    let identities = wait_until_listed(client, DEVICES)?;
+    let by_serial: HashMap<&str, &Value> = identities
+        .iter()
+        .filter_map(|i| Some((i.get("serialNumber")?.as_str()?, i)))
+        .collect();
+    let mut targets = Vec::with_capacity(DEVICES);
+    for device in devices {
+        let identity = by_serial
+            .get(device.serial.as_str())
+            .with_context(|| format!("the lab lists no device {}", device.serial))?;
+        targets.push((device.clone(), (*identity).clone()));
+    }
+    let applied_identity = targets[0].1.clone();
+    let written = state::with_devices(applied, &applied_identity, &targets)?;
+    work.write("devices.json", &devices_json(devices)?)?;
+    work.write(
+        "terraform.tfstate",
+        &(serde_json::to_string_pretty(&written)? + "\n"),
+    )
+}
+
+/// What the timed plans measured, one entry per run.
+struct TimedRefreshes {
+    walls: Vec<f64>,
+    graph: Vec<f64>,
+    rss: Vec<f64>,
+    tokens: Vec<usize>,
+    listings: Vec<usize>,
+}
+
+/// The timed plans, with the lab adding latency to every Graph request.
+fn timed_refreshes(client: &LabClient, work: &Workdir) -> Result<TimedRefreshes> {
     client.faults(json!({"rules": [
         {"id": "latency", "path": "^/(beta|v1\\.0)/", "delay_ms": LATENCY_MS}
     ]}))?;
     ui::detail(format!(
         "{REFRESH_RUNS} timed plans with {LATENCY_MS} ms added to every Graph request"
     ));
-    let mut walls = Vec::new();
-    let mut graph = Vec::new();
-    let mut rss = Vec::new();
-    let mut tokens = Vec::new();
-    let mut listings = Vec::new();
+    let mut timed = TimedRefreshes {
+        walls: Vec::new(),
+        graph: Vec::new(),
+        rss: Vec::new(),
+        tokens: Vec::new(),
+        listings: Vec::new(),
+    };
     for _ in 0..REFRESH_RUNS {
         client.clear_requests()?;
         let run = work.plan_without_changes()?;
         let log = client.requests()?;
         let counts = RequestCounts::of(&log);
-        walls.push(millis(run.wall));
-        graph.push(counts.graph as f64);
-        tokens.push(counts.token);
-        listings.push(
+        timed.walls.push(millis(run.wall));
+        timed.graph.push(counts.graph as f64);
+        timed.tokens.push(counts.token);
+        timed.listings.push(
             log.iter()
                 .filter(|r| {
                     r.method == "GET" && r.path.ends_with("/windowsAutopilotDeviceIdentities")
                 })
                 .count(),
         );
-        rss.push(peak_mib(&run)?);
+        timed.rss.push(peak_mib(&run)?);
     }
+    Ok(timed)
+}
+
+/// One plan with `-refresh=false`, which must find no changes either.
+fn plan_without_refresh(work: &Workdir) -> Result<TimedRun> {
     ui::detail("one plan with -refresh=false: Terraform's own share of that time");
     let unrefreshed = work.run(&[
         "plan",
@@ -160,8 +198,25 @@ pub(super) fn refresh(bench: &Bench) -> Result<Vec<Measurement>> {
             unrefreshed.tail(40)
         );
     }
+    Ok(unrefreshed)
+}
+
+/// The refresh benchmark's measurements, with the notes that say how each was taken.
+fn refresh_measurements(
+    timed: TimedRefreshes,
+    unrefreshed: &TimedRun,
+    page_size: u64,
+    pages: usize,
+) -> Vec<Measurement> {
+    let TimedRefreshes {
+        walls,
+        graph,
+        rss,
+        tokens,
+        listings,
+    } = timed;
     let name = "refresh_2000_devices";
-    Ok(vec![
+    vec![
         Measurement::new(format!("{name}_graph_requests"), "requests", graph)
             .target((pages + 10) as f64)
             .note(format!(
@@ -190,7 +245,7 @@ pub(super) fn refresh(bench: &Bench) -> Result<Vec<Measurement>> {
              from /proc every {} ms",
             super::rss::INTERVAL.as_millis()
         )),
-    ])
+    ]
 }
 
 pub(super) fn csv_apply(bench: &Bench) -> Result<Vec<Measurement>> {
