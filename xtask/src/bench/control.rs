@@ -39,13 +39,13 @@ impl LabClient {
         Ok(self.lab.control(Method::GET, what, None)?)
     }
 
-    pub(super) fn settings(&self, settings: Value) -> Result<()> {
-        self.lab.put_settings(&settings)?;
+    pub(super) fn settings(&self, settings: &Value) -> Result<()> {
+        self.lab.put_settings(settings)?;
         Ok(())
     }
 
-    pub(super) fn faults(&self, rules: Value) -> Result<()> {
-        Ok(self.lab.set_faults(&rules)?)
+    pub(super) fn faults(&self, rules: &Value) -> Result<()> {
+        Ok(self.lab.set_faults(rules)?)
     }
 
     pub(super) fn clear_requests(&self) -> Result<()> {

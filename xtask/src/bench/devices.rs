@@ -115,7 +115,7 @@ fn register_the_rest(
         "register the other {} devices through Graph's import action",
         DEVICES - 1
     ));
-    client.settings(json!({"import_processing_ms": 0}))?;
+    client.settings(&json!({"import_processing_ms": 0}))?;
     client.import_devices(&devices[1..])?;
     let identities = wait_until_listed(client, DEVICES)?;
     let by_serial: HashMap<&str, &Value> = identities
@@ -149,7 +149,7 @@ struct TimedRefreshes {
 
 /// The timed plans, with the lab adding latency to every Graph request.
 fn timed_refreshes(client: &LabClient, work: &Workdir) -> Result<TimedRefreshes> {
-    client.faults(json!({"rules": [
+    client.faults(&json!({"rules": [
         {"id": "latency", "path": "^/(beta|v1\\.0)/", "delay_ms": LATENCY_MS}
     ]}))?;
     ui::detail(format!(

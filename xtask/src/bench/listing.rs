@@ -18,7 +18,7 @@ const VISIBLE_TIMEOUT: Duration = Duration::from_secs(120);
 pub(super) fn run(bench: &Bench) -> Result<Measurement> {
     let lab = bench.start_lab("listing")?;
     let client = LabClient::connect(&lab.info)?;
-    client.settings(json!({"throttling": false, "import_processing_ms": 0}))?;
+    client.settings(&json!({"throttling": false, "import_processing_ms": 0}))?;
 
     let devices: Vec<BenchDevice> = (1..=DEVICES)
         .map(|i| BenchDevice::numbered("LIST", i, "BENCH"))

@@ -188,8 +188,8 @@ fn cycle(bench: &Bench, quickstart: &Path, name: &str, seed: Option<u64>) -> Res
         bail!("{} has no .tf files", quickstart.display());
     }
     if let Some(seed) = seed {
-        client.settings(json!({"replication_delay_ms": REPLICATION_DELAY_MS}))?;
-        client.faults(fault_profile(seed))?;
+        client.settings(&json!({"replication_delay_ms": REPLICATION_DELAY_MS}))?;
+        client.faults(&fault_profile(seed))?;
     }
     client.clear_requests()?;
     let apply = work.apply()?;
