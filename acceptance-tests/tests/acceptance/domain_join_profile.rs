@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use acceptance_tests::checks::{
     self, RejectedAt, assert_props, assignment_targets, state_values, targets, the_only,
 };
+use acceptance_tests::devices::{faults_fired, set_faults};
 use acceptance_tests::seeding::{G1, G2, G3, G4, G5};
 use acceptance_tests::{Lab, Terraform, show_requests, write_requests};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
@@ -303,6 +304,41 @@ fn import_of_a_missing_id_fails_clearly() {
         "a failed import left state behind"
     );
     assert_no_writes(&lab, "a failed import");
+}
+
+/// A profile deleted between the refresh's two reads (its `/assignments` answer 404) is gone,
+/// as when the profile itself answers 404: the plan creates it again instead of failing, and
+/// once Graph answers again nothing has changed.
+#[test]
+fn a_404_on_the_assignments_means_the_profile_is_gone() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    tf.write_config(&create_config());
+    tf.apply()
+        .assert_contains("1 added, 0 changed, 0 destroyed");
+    let id = string_attr(
+        &tf.resource_values(ADDR)
+            .expect("the profile is in the state"),
+        "id",
+    );
+    set_faults(
+        &lab,
+        &json!([{
+            "method": "GET",
+            "path": format!("^/beta/{CONFIGS}/{id}/assignments$"),
+            "status": 404,
+        }]),
+    );
+    tf.plan()
+        .assert_contains("1 to add, 0 to change, 0 to destroy")
+        .assert_not_contains("Error");
+    assert!(
+        faults_fired(&lab).iter().sum::<u64>() >= 1,
+        "the 404 was never served"
+    );
+    set_faults(&lab, &json!([]));
+    tf.assert_no_changes();
+    tf.destroy();
 }
 
 // ---------------------------------------------------------------------------------------------
