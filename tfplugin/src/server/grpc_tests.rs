@@ -4,6 +4,7 @@
 //! checked through the wire types.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -174,6 +175,11 @@ impl Provider for Toy {
     }
 }
 
+/// The answer of an RPC, which is never a gRPC error: failures are diagnostics.
+async fn answer_of<T>(call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>) -> T {
+    call.await.expect("no gRPC error").into_inner()
+}
+
 fn thing_type() -> Type {
     Type::Object(BTreeMap::from([
         ("id".to_string(), Type::String),
@@ -225,11 +231,7 @@ async fn configured() -> (ProviderService<Toy>, Arc<Remote>, Value) {
         }),
         ..Default::default()
     };
-    let answer = service
-        .configure_provider(Request::new(configure))
-        .await
-        .expect("no gRPC error")
-        .into_inner();
+    let answer = answer_of(service.configure_provider(Request::new(configure))).await;
     assert_eq!(errors(&answer.diagnostics), Vec::<String>::new());
     let (state, diagnostics) = apply(&service, Value::Null, thing(Value::Unknown, "a")).await;
     assert_eq!(errors(&diagnostics), Vec::<String>::new());
@@ -248,11 +250,7 @@ async fn plan(
         config: dynamic(config),
         ..Default::default()
     };
-    service
-        .plan_resource_change(Request::new(request))
-        .await
-        .expect("no gRPC error")
-        .into_inner()
+    answer_of(service.plan_resource_change(Request::new(request))).await
 }
 
 async fn apply(
@@ -266,11 +264,7 @@ async fn apply(
         planned_state: dynamic(&planned),
         ..Default::default()
     };
-    let answer = service
-        .apply_resource_change(Request::new(request))
-        .await
-        .expect("no gRPC error")
-        .into_inner();
+    let answer = answer_of(service.apply_resource_change(Request::new(request))).await;
     (decoded(answer.new_state), answer.diagnostics)
 }
 
@@ -280,11 +274,7 @@ async fn read(service: &ProviderService<Toy>, current: &Value) -> (Value, Vec<pb
         current_state: dynamic(current),
         ..Default::default()
     };
-    let answer = service
-        .read_resource(Request::new(request))
-        .await
-        .expect("no gRPC error")
-        .into_inner();
+    let answer = answer_of(service.read_resource(Request::new(request))).await;
     (decoded(answer.new_state), answer.diagnostics)
 }
 
@@ -372,11 +362,7 @@ async fn failures_are_diagnostics_never_grpc_errors() {
         type_name: "toy_other".into(),
         ..Default::default()
     };
-    let answer = service
-        .read_resource(Request::new(request))
-        .await
-        .expect("no gRPC error")
-        .into_inner();
+    let answer = answer_of(service.read_resource(Request::new(request))).await;
     assert_eq!(errors(&answer.diagnostics), ["Unknown resource type"]);
     // A value that does not decode.
     let request = pb::validate_resource_config::Request {
@@ -387,11 +373,7 @@ async fn failures_are_diagnostics_never_grpc_errors() {
         }),
         ..Default::default()
     };
-    let answer = service
-        .validate_resource_config(Request::new(request))
-        .await
-        .expect("no gRPC error")
-        .into_inner();
+    let answer = answer_of(service.validate_resource_config(Request::new(request))).await;
     assert_eq!(
         errors(&answer.diagnostics),
         ["Cannot decode a value from Terraform"]
@@ -406,11 +388,7 @@ async fn an_import_returns_a_state_for_the_read_that_follows() {
         id: "t1".into(),
         ..Default::default()
     };
-    let answer = service
-        .import_resource_state(Request::new(request))
-        .await
-        .expect("no gRPC error")
-        .into_inner();
+    let answer = answer_of(service.import_resource_state(Request::new(request))).await;
     assert_eq!(errors(&answer.diagnostics), Vec::<String>::new());
     let [imported] = answer.imported_resources.as_slice() else {
         panic!("one imported resource: {:?}", answer.imported_resources);
