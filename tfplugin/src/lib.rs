@@ -3,11 +3,13 @@
 //! Knows nothing about any particular API: it speaks go-plugin's handshake
 //! with AutoMTLS, serves the `tfplugin6.Provider` gRPC service, encodes
 //! values (msgpack and JSON, with unknowns and exact numbers), derives
-//! schemas from model types, and drives typed [`Resource`]s and
-//! [`DataSource`]s through Terraform's plan and apply rules.
+//! schemas from model types, drives typed [`Resource`]s and
+//! [`DataSource`]s through Terraform's plan and apply rules, and calls
+//! provider-defined [`Function`]s.
 
 pub mod attr;
 pub mod diagnostics;
+pub mod function;
 pub mod logging;
 pub mod plan;
 pub mod resource;
@@ -17,6 +19,7 @@ pub mod value;
 
 pub use attr::Attr;
 pub use diagnostics::{AttrPath, Diagnostic, Diagnostics, Severity};
+pub use function::{Function, FunctionError, Parameter, Signature};
 pub use resource::{
     AnyDataSource, AnyResource, DataSource, Model, PlanRequest, Provider, Resource,
 };

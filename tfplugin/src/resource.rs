@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
 
 use crate::diagnostics::Diagnostics;
+use crate::function::Function;
 use crate::plan::{self, PlanOutcome};
 use crate::schema::{Schema, SchemaError};
 use crate::value::{self, CodecError, Value};
@@ -148,6 +149,11 @@ pub trait Provider: Send + Sync + 'static {
     fn resources(&self) -> Vec<Arc<dyn AnyResource<Self::Client>>>;
 
     fn data_sources(&self) -> Vec<Arc<dyn AnyDataSource<Self::Client>>>;
+
+    /// Provider-defined functions (Terraform 1.8 and later); none by default.
+    fn functions(&self) -> Vec<Arc<dyn Function>> {
+        Vec::new()
+    }
 }
 
 /// A resource seen through raw values; implemented for every [`Resource`].

@@ -15,6 +15,7 @@ use crate::diagnostics::{AttrPath, Diagnostic, Diagnostics, Severity, Step};
 use crate::proto::tfplugin6 as pb;
 use crate::resource::{AnyDataSource, AnyResource, Provider};
 use crate::schema::{Block, Nesting, Schema};
+use crate::server::functions::{self, Functions};
 use crate::value::{self, Type, Value};
 
 /// A registered resource or data source with its derived schema.
@@ -25,6 +26,7 @@ pub(crate) struct ProviderService<P: Provider> {
     provider_schema: Schema,
     resources: HashMap<&'static str, Registered<dyn AnyResource<P::Client>>>,
     data_sources: HashMap<&'static str, Registered<dyn AnyDataSource<P::Client>>>,
+    functions: Functions,
     schema_errors: Diagnostics,
     client: RwLock<Option<Arc<P::Client>>>,
     /// Cancelled by StopProvider; every configured client holds a child.
@@ -63,6 +65,7 @@ impl<P: Provider> ProviderService<P> {
             }
         }
         ProviderService {
+            functions: Functions::new(provider.functions()),
             provider: Arc::new(provider),
             provider_schema,
             resources,
@@ -304,6 +307,14 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     type_name: n.to_string(),
                 })
                 .collect(),
+            functions: self
+                .functions
+                .names()
+                .into_iter()
+                .map(|name| pb::get_metadata::FunctionMetadata {
+                    name: name.to_string(),
+                })
+                .collect(),
         }))
     }
 
@@ -323,6 +334,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .iter()
                 .map(|(n, (_, s))| (n.to_string(), schema_to_proto(s)))
                 .collect(),
+            functions: self.functions.to_proto(),
             diagnostics: diags_to_proto(self.schema_errors.clone()),
             provider_meta: Some(pb::Schema {
                 version: 0,
@@ -568,6 +580,36 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             state,
             diagnostics,
             deferred: None,
+        }))
+    }
+
+    async fn get_functions(
+        &self,
+        _request: Request<pb::get_functions::Request>,
+    ) -> Result<Response<pb::get_functions::Response>, Status> {
+        Ok(Response::new(pb::get_functions::Response {
+            functions: self.functions.to_proto(),
+            diagnostics: Vec::new(),
+        }))
+    }
+
+    async fn call_function(
+        &self,
+        request: Request<pb::call_function::Request>,
+    ) -> Result<Response<pb::call_function::Response>, Status> {
+        let request = request.into_inner();
+        let span =
+            tracing::error_span!("rpc", tf_rpc = "CallFunction", tf_function = %request.name);
+        let outcome = span.in_scope(|| self.functions.call(&request.name, request.arguments));
+        Ok(Response::new(match outcome {
+            Ok(result) => pb::call_function::Response {
+                result: Some(result),
+                error: None,
+            },
+            Err(error) => pb::call_function::Response {
+                result: None,
+                error: Some(functions::error_to_proto(error)),
+            },
         }))
     }
 

@@ -16,7 +16,10 @@ use super::grpc::ProviderService;
 use crate::proto::tfplugin6 as pb;
 use crate::proto::tfplugin6::provider_server::Provider as _;
 use crate::value::{self, Type, Value};
-use crate::{Attr, CancellationToken, Diagnostics, Provider, Resource};
+use crate::{
+    Attr, CancellationToken, Diagnostics, Function, FunctionError, Parameter, Provider, Resource,
+    Signature,
+};
 
 /// The toy's remote side: things by id, and switches that make calls fail.
 #[derive(Default)]
@@ -172,6 +175,47 @@ impl Provider for Toy {
 
     fn data_sources(&self) -> Vec<Arc<dyn crate::AnyDataSource<Arc<Remote>>>> {
         Vec::new()
+    }
+
+    fn functions(&self) -> Vec<Arc<dyn Function>> {
+        vec![Arc::new(Repeat)]
+    }
+}
+
+/// `repeat(text, times)`: `text` written `times` times; refuses negative counts.
+struct Repeat;
+
+impl Function for Repeat {
+    fn name(&self) -> &'static str {
+        "repeat"
+    }
+
+    fn signature(&self) -> Signature {
+        Signature {
+            summary: "Repeats a text",
+            description: "Writes `text` `times` times.",
+            parameters: vec![
+                Parameter::new("text", Type::String, "What to repeat."),
+                Parameter::new("times", Type::Number, "How often."),
+            ],
+            variadic: None,
+            returns: Type::String,
+        }
+    }
+
+    fn call(&self, arguments: Vec<Value>) -> Result<Value, FunctionError> {
+        let (Some(Value::String(text)), Some(Value::Number(times))) =
+            (arguments.first(), arguments.get(1))
+        else {
+            return Err(FunctionError::new("two arguments"));
+        };
+        let times = times
+            .to_i64()
+            .and_then(|t| usize::try_from(t).ok())
+            .ok_or_else(|| {
+                FunctionError::in_argument(1, "times must be a whole number, 0 or more")
+            })?;
+        Ok(Value::String(text.repeat(times)))
     }
 }
 
@@ -398,4 +442,118 @@ async fn an_import_returns_a_state_for_the_read_that_follows() {
     let (read_back, diagnostics) = read(&service, &state).await;
     assert_eq!(errors(&diagnostics), Vec::<String>::new());
     assert_eq!(read_back, thing(Value::String("t1".into()), "a"));
+}
+
+fn argument(value: &Value, ty: &Type) -> pb::DynamicValue {
+    pb::DynamicValue {
+        msgpack: value::to_msgpack(value, ty).expect("the argument fits its type"),
+        json: Vec::new(),
+    }
+}
+
+async fn call(
+    service: &ProviderService<Toy>,
+    name: &str,
+    arguments: Vec<pb::DynamicValue>,
+) -> pb::call_function::Response {
+    let request = pb::call_function::Request {
+        name: name.into(),
+        arguments,
+    };
+    answer_of(service.call_function(Request::new(request))).await
+}
+
+#[tokio::test]
+async fn functions_are_declared_in_the_schema_and_by_get_functions() {
+    let service = ProviderService::new(Toy(Arc::new(Remote::default())));
+    let schema = answer_of(service.get_provider_schema(Request::new(Default::default()))).await;
+    let declared = &schema.functions["repeat"];
+    let names: Vec<&str> = declared
+        .parameters
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(names, ["text", "times"]);
+    assert_eq!(declared.parameters[1].r#type, br#""number""#);
+    assert_eq!(
+        declared.r#return.as_ref().map(|r| r.r#type.clone()),
+        Some(br#""string""#.to_vec())
+    );
+    assert_eq!(declared.summary, "Repeats a text");
+    let listed = answer_of(service.get_functions(Request::new(Default::default()))).await;
+    assert_eq!(listed.functions, schema.functions);
+    let metadata = answer_of(service.get_metadata(Request::new(Default::default()))).await;
+    let names: Vec<&str> = metadata.functions.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["repeat"]);
+}
+
+#[tokio::test]
+async fn a_call_decodes_its_arguments_and_encodes_the_result() {
+    let service = ProviderService::new(Toy(Arc::new(Remote::default())));
+    let answer = call(
+        &service,
+        "repeat",
+        vec![
+            argument(&Value::String("ab".into()), &Type::String),
+            argument(&Value::Number(3_i64.into()), &Type::Number),
+        ],
+    )
+    .await;
+    assert_eq!(answer.error, None);
+    let result = answer.result.expect("a result");
+    assert_eq!(
+        value::from_msgpack(&result.msgpack, &Type::String).ok(),
+        Some(Value::String("ababab".into()))
+    );
+}
+
+#[tokio::test]
+async fn a_failed_call_names_the_argument_and_returns_no_result() {
+    let service = ProviderService::new(Toy(Arc::new(Remote::default())));
+    let text = argument(&Value::String("ab".into()), &Type::String);
+    let negative = argument(&Value::Number((-1_i64).into()), &Type::Number);
+    let answer = call(&service, "repeat", vec![text.clone(), negative]).await;
+    assert_eq!(answer.result, None);
+    let error = answer.error.expect("an error");
+    assert_eq!(error.function_argument, Some(1));
+    assert!(error.text.contains("whole number"), "{}", error.text);
+
+    let null = argument(&Value::Null, &Type::Number);
+    let error = call(&service, "repeat", vec![text.clone(), null])
+        .await
+        .error
+        .expect("an error");
+    assert_eq!(
+        (error.function_argument, error.text.as_str()),
+        (Some(1), "`times` must not be null.")
+    );
+
+    let one_more = argument(&Value::Number(1_i64.into()), &Type::Number);
+    let three = vec![text.clone(), one_more.clone(), one_more];
+    let error = call(&service, "repeat", three)
+        .await
+        .error
+        .expect("an error");
+    assert_eq!(error.function_argument, Some(2));
+
+    let error = call(&service, "repeat", vec![text.clone()])
+        .await
+        .error
+        .expect("an error");
+    assert_eq!(error.function_argument, None);
+    assert!(
+        error.text.contains("takes 2 argument(s); 1 given"),
+        "{}",
+        error.text
+    );
+
+    let error = call(&service, "missing", vec![text])
+        .await
+        .error
+        .expect("an error");
+    assert!(
+        error.text.contains("no function \"missing\""),
+        "{}",
+        error.text
+    );
 }

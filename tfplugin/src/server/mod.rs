@@ -2,6 +2,7 @@
 //! handshake line on stdout, a unix socket with AutoMTLS, and the side
 //! services (health, controller, stdio) next to `tfplugin6.Provider`.
 
+mod functions;
 mod grpc;
 #[cfg(test)]
 mod grpc_tests;
