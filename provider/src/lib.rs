@@ -9,6 +9,7 @@ pub mod config;
 pub mod data_sources;
 pub mod devices;
 pub mod export;
+pub mod functions;
 pub mod graph;
 pub mod payloads;
 pub mod registry;
@@ -18,7 +19,7 @@ pub mod validate;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tfplugin::{AnyDataSource, AnyResource, CancellationToken, Diagnostics, Provider};
+use tfplugin::{AnyDataSource, AnyResource, CancellationToken, Diagnostics, Function, Provider};
 
 pub use config::ProviderConfig;
 pub use graph::GraphClient;
@@ -83,5 +84,9 @@ impl Provider for AutopilotProvider {
             .into_iter()
             .map(|read| read.data_source)
             .collect()
+    }
+
+    fn functions(&self) -> Vec<Arc<dyn Function>> {
+        functions::all()
     }
 }

@@ -19,6 +19,7 @@ mod enrollment_status_page;
 mod examples;
 mod export;
 mod faults;
+mod functions;
 mod group;
 mod group_references;
 mod harness;
