@@ -1,8 +1,9 @@
 //! Tidy checks in the manner of rust-analyzer's `xtask/src/tidy.rs`: the rules of
 //! CONTRIBUTING.md that a test can hold the tree to.
 //!
-//! - Every type the provider serves (its registry, `provider/src/registry.rs`) has an
-//!   example, a doc page, an acceptance suite, a mention in README.md, and, for resources,
+//! - Every type the provider serves (its registry, `provider/src/registry.rs`, and its
+//!   functions, `provider/src/functions/`) has an example, a doc page, an acceptance suite,
+//!   a mention in README.md, and, for resources,
 //!   an export declaration that names it, the request bodies it sends with their schemas
 //!   under `schemas/graph/`, and a lab route for each of those requests' paths.
 //! - Every Rust module starts with a `//!` line saying what it is for.
@@ -15,16 +16,18 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use terraform_provider_autopilot::functions;
 use terraform_provider_autopilot::registry::{self, Export};
 
 /// Lines a file of a resource may have.
 const RESOURCE_FILE_LINES: usize = 600;
 
-/// Whether a served type is a resource or a data source.
+/// Whether a served type is a resource, a data source or a provider-defined function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
     Resource,
     DataSource,
+    Function,
 }
 
 /// What the provider says about one served type.
@@ -83,6 +86,12 @@ fn served_types() -> Vec<Served> {
             }
         })
         .collect();
+    types.extend(functions::all().into_iter().map(|f| Served {
+        type_name: f.name().to_string(),
+        role: Role::Function,
+        export: None,
+        payloads: Vec::new(),
+    }));
     types.extend(registry::read_types().into_iter().map(|r| {
         Served {
             type_name: r.data_source.type_name().to_string(),
@@ -126,6 +135,7 @@ fn example_problems(root: &Path, served: &Served) -> Vec<String> {
     let (dir, file) = match served.role {
         Role::Resource => ("examples/resources", "resource.tf"),
         Role::DataSource => ("examples/data-sources", "data-source.tf"),
+        Role::Function => ("examples/functions", "function.tf"),
     };
     let mut wanted = vec![format!("{dir}/{}/{file}", served.type_name)];
     if served.role == Role::Resource {
@@ -142,6 +152,7 @@ fn doc_problems(root: &Path, served: &Served) -> Vec<String> {
     let dir = match served.role {
         Role::Resource => "docs/resources",
         Role::DataSource => "docs/data-sources",
+        Role::Function => "docs/functions",
     };
     let page = format!("{dir}/{}.md", served.short_name());
     if root.join(&page).is_file() {
@@ -173,6 +184,10 @@ fn acceptance_problems(root: &Path, served: &Served) -> Vec<String> {
                 .map(|t| read(t))
                 .any(|text| text.contains(&plain) || text.contains(&escaped))
         }
+        Role::Function => {
+            let call = format!("provider::autopilot::{}(", served.type_name);
+            tests.iter().any(|t| read(t).contains(&call))
+        }
     };
     if covered {
         Vec::new()
@@ -180,6 +195,10 @@ fn acceptance_problems(root: &Path, served: &Served) -> Vec<String> {
         let what = match served.role {
             Role::Resource => format!("module {}.rs", served.short_name()),
             Role::DataSource => format!("a configuration with data \"{}\"", served.type_name),
+            Role::Function => format!(
+                "a configuration calling provider::autopilot::{}",
+                served.type_name
+            ),
         };
         vec![format!(
             "{}: no acceptance suite (acceptance-tests/tests has no {what})",

@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use terraform_provider_autopilot::{AutopilotProvider, ProviderConfig};
-use tfplugin::{Provider, Schema};
+use tfplugin::{Provider, Schema, Signature};
 
 /// One resource or data source type and its schema.
 pub(crate) struct Entry {
@@ -20,6 +20,8 @@ pub(crate) struct Catalog {
     pub resources: Vec<Entry>,
     /// Sorted by type name.
     pub data_sources: Vec<Entry>,
+    /// Provider-defined functions and their signatures, sorted by name.
+    pub functions: Vec<(String, Signature)>,
 }
 
 impl Catalog {
@@ -47,6 +49,12 @@ impl Catalog {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
+        let mut functions: Vec<(String, Signature)> = provider
+            .functions()
+            .iter()
+            .map(|f| (f.name().to_string(), f.signature()))
+            .collect();
+        functions.sort_by(|a, b| a.0.cmp(&b.0));
         resources.sort_by(|a, b| a.type_name.cmp(&b.type_name));
         data_sources.sort_by(|a, b| a.type_name.cmp(&b.type_name));
         Ok(Catalog {
@@ -54,6 +62,7 @@ impl Catalog {
             provider: provider_schema,
             resources,
             data_sources,
+            functions,
         })
     }
 
@@ -65,7 +74,7 @@ impl Catalog {
             .unwrap_or(type_name)
     }
 
-    /// A Markdown list of every resource and data source, linking to its page.
+    /// A Markdown list of every resource, data source and function, linking to its page.
     pub(crate) fn link_list(&self) -> String {
         let mut out = String::from("Resources:\n\n");
         for entry in &self.resources {
@@ -81,6 +90,13 @@ impl Catalog {
                 "- [`{}`](data-sources/{}.md)\n",
                 entry.type_name,
                 self.short_name(&entry.type_name)
+            ));
+        }
+        out.push_str("\nFunctions (Terraform 1.8 and later):\n\n");
+        for (name, _) in &self.functions {
+            out.push_str(&format!(
+                "- [`provider::{}::{name}`](functions/{name}.md)\n",
+                self.provider_name
             ));
         }
         out

@@ -5,12 +5,15 @@
 //! - `docs/resources/<name>.md` and `docs/data-sources/<name>.md` (the type name without the
 //!   `autopilot_` prefix) from the schema the provider serves to Terraform (descriptions are the
 //!   model types' doc comments) and `examples/resources/<type>/{resource.tf,import.sh}` /
-//!   `examples/data-sources/<type>/data-source.tf`.
+//!   `examples/data-sources/<type>/data-source.tf`;
+//! - `docs/functions/<name>.md` from each provider-defined function's signature and
+//!   `examples/functions/<name>/function.tf`.
 //!
 //! Everything under `docs/` is generated: `cargo xtask docs` removes files it did not write, and
 //! the `docs_are_fresh` test fails when `docs/` differs from what it would write.
 
 mod catalog;
+mod functions;
 mod pages;
 mod permissions;
 mod schema_doc;
@@ -84,6 +87,19 @@ pub(crate) fn generate(root: &Path) -> Result<DocFiles> {
         );
     }
 
+    for (name, signature) in &catalog.functions {
+        let example = read_example(
+            &root
+                .join("examples/functions")
+                .join(name)
+                .join("function.tf"),
+        )?;
+        files.insert(
+            format!("functions/{name}.md"),
+            functions::render(&catalog.provider_name, name, signature, &example),
+        );
+    }
+
     let snippets = BTreeMap::from([
         (
             "provider_schema",
@@ -121,7 +137,8 @@ fn read_example(path: &Path) -> Result<String> {
     fs::read_to_string(path).with_context(|| {
         format!(
             "could not read {} (every resource needs examples/resources/<type>/resource.tf and \
-             import.sh, every data source examples/data-sources/<type>/data-source.tf)",
+             import.sh, every data source examples/data-sources/<type>/data-source.tf, every \
+             function examples/functions/<name>/function.tf)",
             path.display()
         )
     })
