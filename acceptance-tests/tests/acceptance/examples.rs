@@ -486,7 +486,7 @@ fn every_example_directory_is_exercised() {
     for top in ["provider", "quickstart"] {
         on_disk.insert(top.to_string());
     }
-    for kind in ["resources", "data-sources", "guides"] {
+    for kind in ["resources", "data-sources", "functions", "guides"] {
         for name in example_types(kind) {
             on_disk.insert(format!("{kind}/{name}"));
         }
