@@ -10,6 +10,7 @@
 pub mod attr;
 pub mod diagnostics;
 pub mod function;
+pub mod identity;
 pub mod logging;
 pub mod plan;
 pub mod resource;
@@ -20,6 +21,7 @@ pub mod value;
 pub use attr::Attr;
 pub use diagnostics::{AttrPath, Diagnostic, Diagnostics, Severity};
 pub use function::{Function, FunctionError, Parameter, Signature};
+pub use identity::IdentityAttribute;
 pub use resource::{
     AnyDataSource, AnyResource, DataSource, Model, PlanRequest, Provider, Resource,
 };

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::diagnostics::Diagnostics;
 use crate::function::Function;
+use crate::identity::IdentityAttribute;
 use crate::plan::{self, PlanOutcome};
 use crate::schema::{Schema, SchemaError};
 use crate::value::{self, CodecError, Value};
@@ -43,6 +44,14 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync + 'static {
 
     fn schema_version(&self) -> i64 {
         0
+    }
+
+    /// The state attributes that identify the remote object (resource
+    /// identity, Terraform 1.12 and later), in the order an identity import
+    /// tries them: the first one given becomes the id passed to
+    /// [`import`](Self::import). None by default.
+    fn identity(&self) -> &'static [IdentityAttribute] {
+        &[]
     }
 
     /// Checks a configuration offline (values may be unknown: skip those).
@@ -161,6 +170,7 @@ pub trait Provider: Send + Sync + 'static {
 pub trait AnyResource<C>: Send + Sync {
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Result<Schema, SchemaError>;
+    fn identity(&self) -> &'static [IdentityAttribute];
     fn validate(&self, schema: &Schema, config: Value) -> Diagnostics;
     async fn plan(
         &self,
@@ -274,6 +284,10 @@ impl<C: Send + Sync + 'static, R: Resource<C>> AnyResource<C> for R {
 
     fn schema(&self) -> Result<Schema, SchemaError> {
         Schema::of::<R::Model>(self.schema_version())
+    }
+
+    fn identity(&self) -> &'static [IdentityAttribute] {
+        Resource::identity(self)
     }
 
     fn validate(&self, schema: &Schema, config: Value) -> Diagnostics {

@@ -16,6 +16,7 @@ use crate::proto::tfplugin6 as pb;
 use crate::resource::{AnyDataSource, AnyResource, Provider};
 use crate::schema::{Block, Nesting, Schema};
 use crate::server::functions::{self, Functions};
+use crate::server::identity::Identity;
 use crate::value::{self, Type, Value};
 
 /// A registered resource or data source with its derived schema.
@@ -27,6 +28,7 @@ pub(crate) struct ProviderService<P: Provider> {
     resources: HashMap<&'static str, Registered<dyn AnyResource<P::Client>>>,
     data_sources: HashMap<&'static str, Registered<dyn AnyDataSource<P::Client>>>,
     functions: Functions,
+    identities: HashMap<&'static str, Identity>,
     schema_errors: Diagnostics,
     client: RwLock<Option<Arc<P::Client>>>,
     /// Cancelled by StopProvider; every configured client holds a child.
@@ -47,10 +49,19 @@ impl<P: Provider> ProviderService<P> {
             }
         };
         let mut resources = HashMap::new();
+        let mut identities = HashMap::new();
         for resource in provider.resources() {
             match resource.schema() {
                 Ok(schema) => {
-                    resources.insert(resource.type_name(), (resource, schema));
+                    let name = resource.type_name();
+                    match Identity::new(name, resource.identity(), &schema) {
+                        Ok(Some(identity)) => {
+                            identities.insert(name, identity);
+                        }
+                        Ok(None) => {}
+                        Err(e) => schema_errors.error("Invalid resource identity", e),
+                    }
+                    resources.insert(name, (resource, schema));
                 }
                 Err(e) => schema_errors.error("Invalid resource schema", e.to_string()),
             }
@@ -66,6 +77,7 @@ impl<P: Provider> ProviderService<P> {
         }
         ProviderService {
             functions: Functions::new(provider.functions()),
+            identities,
             provider: Arc::new(provider),
             provider_schema,
             resources,
@@ -89,6 +101,11 @@ impl<P: Provider> ProviderService<P> {
         self.data_sources
             .get(name)
             .ok_or_else(|| unknown_type("data source", name))
+    }
+
+    /// The identity of `state` for a resource that declares one.
+    fn identity_of(&self, type_name: &str, state: &Value) -> Option<pb::ResourceIdentityData> {
+        self.identities.get(type_name)?.of(state)
     }
 
     async fn client(&self) -> Result<Arc<P::Client>, Diagnostics> {
@@ -459,13 +476,14 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::read_resource::Response>, Status> {
         let request = request.into_inner();
         let rpc = Rpc::on("ReadResource", &request.type_name);
-        let (new_state, diagnostics) = respond(rpc, None, async {
+        let ((new_state, new_identity), diagnostics) = respond(rpc, (None, None), async {
             let (resource, schema) = self.resource(&request.type_name)?;
             let current = decode(request.current_state, &schema.value_type())?;
             let client = self.client().await?;
             let (state, mut diags) = resource.read(&client, schema, current).await;
+            let identity = self.identity_of(&request.type_name, &state);
             let encoded = encode(&state, &schema.value_type(), &mut diags);
-            Ok((encoded, diags))
+            Ok(((encoded, identity), diags))
         })
         .await;
         Ok(Response::new(pb::read_resource::Response {
@@ -473,6 +491,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             diagnostics,
             private: request.private,
             deferred: None,
+            new_identity,
         }))
     }
 
@@ -482,11 +501,13 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
         let request = request.into_inner();
         let rpc = Rpc::on("PlanResourceChange", &request.type_name);
-        let ((planned_state, requires_replace), diagnostics) =
-            respond(rpc, (None, Vec::new()), async {
+        let prior_identity = request.prior_identity;
+        let ((planned_state, requires_replace, planned_identity), diagnostics) =
+            respond(rpc, (None, Vec::new(), None), async {
                 let (resource, schema) = self.resource(&request.type_name)?;
                 let ty = schema.value_type();
                 let prior = decode(request.prior_state, &ty)?;
+                let updating = !prior.is_null();
                 let proposed = decode(request.proposed_new_state, &ty)?;
                 let config = decode(request.config, &ty)?;
                 let client = self.client.read().await.clone();
@@ -495,8 +516,16 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     .await?;
                 let mut diags = outcome.diagnostics;
                 let replace = outcome.requires_replace.iter().map(path_to_proto).collect();
+                // An object being created has no identity until apply; one
+                // being updated keeps the identity it has.
+                let identity = if updating && !outcome.planned.is_null() {
+                    self.identity_of(&request.type_name, &outcome.planned)
+                        .or(prior_identity)
+                } else {
+                    None
+                };
                 let planned = encode(&outcome.planned, &ty, &mut diags);
-                Ok(((planned, replace), diags))
+                Ok(((planned, replace, identity), diags))
             })
             .await;
         Ok(Response::new(pb::plan_resource_change::Response {
@@ -505,6 +534,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             planned_private: request.prior_private,
             diagnostics,
             deferred: None,
+            planned_identity,
         }))
     }
 
@@ -514,21 +544,23 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
         let request = request.into_inner();
         let rpc = Rpc::on("ApplyResourceChange", &request.type_name);
-        let (new_state, diagnostics) = respond(rpc, None, async {
+        let ((new_state, new_identity), diagnostics) = respond(rpc, (None, None), async {
             let (resource, schema) = self.resource(&request.type_name)?;
             let ty = schema.value_type();
             let prior = decode(request.prior_state, &ty)?;
             let planned = decode(request.planned_state, &ty)?;
             let client = self.client().await?;
             let (state, mut diags) = resource.apply(&client, schema, prior, planned).await;
+            let identity = self.identity_of(&request.type_name, &state);
             let encoded = encode(&state, &ty, &mut diags);
-            Ok((encoded, diags))
+            Ok(((encoded, identity), diags))
         })
         .await;
         Ok(Response::new(pb::apply_resource_change::Response {
             new_state,
             private: request.planned_private,
             diagnostics,
+            new_identity,
         }))
     }
 
@@ -540,16 +572,27 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let rpc = Rpc::on("ImportResourceState", &request.type_name);
         let (imported_resources, diagnostics) = respond(rpc, Vec::new(), async {
             let (resource, schema) = self.resource(&request.type_name)?;
+            let id = match (
+                &request.identity,
+                self.identities.get(request.type_name.as_str()),
+            ) {
+                (Some(identity), Some(declared)) if request.id.is_empty() => {
+                    declared.import_id(identity)?
+                }
+                _ => request.id.clone(),
+            };
             let client = self.client().await?;
-            let (state, mut diags) = resource.import(&client, schema, &request.id).await;
+            let (state, mut diags) = resource.import(&client, schema, &id).await;
             if state.is_null() {
                 return Ok((Vec::new(), diags));
             }
+            let identity = self.identity_of(&request.type_name, &state);
             let state = encode(&state, &schema.value_type(), &mut diags);
             let imported = pb::import_resource_state::ImportedResource {
                 type_name: request.type_name.clone(),
                 state,
                 private: Vec::new(),
+                identity,
             };
             Ok((vec![imported], diags))
         })
@@ -580,6 +623,42 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             state,
             diagnostics,
             deferred: None,
+        }))
+    }
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _request: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
+        Ok(Response::new(pb::get_resource_identity_schemas::Response {
+            identity_schemas: self
+                .identities
+                .iter()
+                .map(|(name, identity)| (name.to_string(), identity.schema_to_proto()))
+                .collect(),
+            diagnostics: Vec::new(),
+        }))
+    }
+
+    /// Identities have one version so far: the stored JSON is read as it is.
+    async fn upgrade_resource_identity(
+        &self,
+        request: Request<pb::upgrade_resource_identity::Request>,
+    ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
+        let request = request.into_inner();
+        let rpc = Rpc::on("UpgradeResourceIdentity", &request.type_name);
+        let (upgraded_identity, diagnostics) = respond(rpc, None, async {
+            let identity = self
+                .identities
+                .get(request.type_name.as_str())
+                .ok_or_else(|| unknown_type("resource identity", &request.type_name))?;
+            let raw = request.raw_identity.map(|r| r.json).unwrap_or_default();
+            Ok((identity.read_stored(&raw)?, Diagnostics::new()))
+        })
+        .await;
+        Ok(Response::new(pb::upgrade_resource_identity::Response {
+            upgraded_identity,
+            diagnostics,
         }))
     }
 

@@ -17,8 +17,8 @@ use crate::proto::tfplugin6 as pb;
 use crate::proto::tfplugin6::provider_server::Provider as _;
 use crate::value::{self, Type, Value};
 use crate::{
-    Attr, CancellationToken, Diagnostics, Function, FunctionError, Parameter, Provider, Resource,
-    Signature,
+    Attr, CancellationToken, Diagnostics, Function, FunctionError, IdentityAttribute, Parameter,
+    Provider, Resource, Signature,
 };
 
 /// The toy's remote side: things by id, and switches that make calls fail.
@@ -69,6 +69,11 @@ impl Resource<Arc<Remote>> for ThingResource {
 
     fn type_name(&self) -> &'static str {
         "toy_thing"
+    }
+
+    fn identity(&self) -> &'static [IdentityAttribute] {
+        const IDENTITY: [IdentityAttribute; 1] = [IdentityAttribute::required("id", "The id.")];
+        &IDENTITY
     }
 
     async fn create(
@@ -556,4 +561,130 @@ async fn a_failed_call_names_the_argument_and_returns_no_result() {
         "{}",
         error.text
     );
+}
+
+fn identity_value(identity: Option<pb::ResourceIdentityData>) -> Value {
+    let ty = Type::Object(BTreeMap::from([("id".to_string(), Type::String)]));
+    identity
+        .and_then(|i| i.identity_data)
+        .and_then(|d| value::from_msgpack(&d.msgpack, &ty).ok())
+        .unwrap_or(Value::Null)
+}
+
+fn id_identity(id: &str) -> Value {
+    Value::Object(BTreeMap::from([(
+        "id".to_string(),
+        Value::String(id.into()),
+    )]))
+}
+
+#[tokio::test]
+async fn the_identity_schema_takes_its_types_from_the_state_schema() {
+    let service = ProviderService::new(Toy(Arc::new(Remote::default())));
+    let answer =
+        answer_of(service.get_resource_identity_schemas(Request::new(Default::default()))).await;
+    let schema = &answer.identity_schemas["toy_thing"];
+    let [id] = schema.identity_attributes.as_slice() else {
+        panic!("one identity attribute: {schema:?}");
+    };
+    assert_eq!(
+        (id.name.as_str(), id.r#type.as_slice()),
+        ("id", br#""string""#.as_slice())
+    );
+    assert!(id.required_for_import && !id.optional_for_import);
+}
+
+#[tokio::test]
+async fn every_state_of_an_object_carries_its_identity_and_a_create_plans_none() {
+    let remote = Arc::new(Remote::default());
+    let service = ProviderService::new(Toy(remote));
+    let configure = pb::configure_provider::Request {
+        config: Some(pb::DynamicValue {
+            msgpack: value::to_msgpack(
+                &Value::Object(BTreeMap::new()),
+                &Type::Object(BTreeMap::new()),
+            )
+            .unwrap_or_default(),
+            json: Vec::new(),
+        }),
+        ..Default::default()
+    };
+    answer_of(service.configure_provider(Request::new(configure))).await;
+    let created = plan(&service, &Value::Null, &thing(Value::Null, "a")).await;
+    assert_eq!(
+        created.planned_identity, None,
+        "no identity before the object exists"
+    );
+
+    let request = pb::apply_resource_change::Request {
+        type_name: "toy_thing".into(),
+        prior_state: dynamic(&Value::Null),
+        planned_state: dynamic(&thing(Value::Unknown, "a")),
+        ..Default::default()
+    };
+    let applied = answer_of(service.apply_resource_change(Request::new(request))).await;
+    let state = decoded(applied.new_state);
+    let Some(Value::String(id)) = state.attr("id").cloned() else {
+        panic!("an id after apply: {state:?}");
+    };
+    assert_eq!(identity_value(applied.new_identity), id_identity(&id));
+
+    let updated = plan(&service, &state, &thing(Value::String(id.clone()), "b")).await;
+    assert_eq!(identity_value(updated.planned_identity), id_identity(&id));
+
+    let request = pb::read_resource::Request {
+        type_name: "toy_thing".into(),
+        current_state: dynamic(&state),
+        ..Default::default()
+    };
+    let read = answer_of(service.read_resource(Request::new(request))).await;
+    assert_eq!(identity_value(read.new_identity), id_identity(&id));
+}
+
+#[tokio::test]
+async fn an_identity_import_imports_by_the_identity_attribute() {
+    let (service, _remote, state) = configured().await;
+    let Some(Value::String(id)) = state.attr("id").cloned() else {
+        panic!("an id: {state:?}");
+    };
+    let ty = Type::Object(BTreeMap::from([("id".to_string(), Type::String)]));
+    let identity = pb::ResourceIdentityData {
+        identity_data: Some(pb::DynamicValue {
+            msgpack: value::to_msgpack(&id_identity(&id), &ty).expect("an identity"),
+            json: Vec::new(),
+        }),
+    };
+    let request = pb::import_resource_state::Request {
+        type_name: "toy_thing".into(),
+        identity: Some(identity),
+        ..Default::default()
+    };
+    let answer = answer_of(service.import_resource_state(Request::new(request))).await;
+    assert_eq!(errors(&answer.diagnostics), Vec::<String>::new());
+    let [imported] = answer.imported_resources.as_slice() else {
+        panic!("one imported resource: {:?}", answer.imported_resources);
+    };
+    assert_eq!(
+        decoded(imported.state.clone()).attr("id"),
+        Some(&Value::String(id.clone()))
+    );
+    assert_eq!(identity_value(imported.identity.clone()), id_identity(&id));
+
+    let empty = pb::ResourceIdentityData {
+        identity_data: Some(pb::DynamicValue {
+            msgpack: value::to_msgpack(
+                &Value::Object(BTreeMap::from([("id".to_string(), Value::Null)])),
+                &ty,
+            )
+            .expect("an identity"),
+            json: Vec::new(),
+        }),
+    };
+    let request = pb::import_resource_state::Request {
+        type_name: "toy_thing".into(),
+        identity: Some(empty),
+        ..Default::default()
+    };
+    let answer = answer_of(service.import_resource_state(Request::new(request))).await;
+    assert_eq!(errors(&answer.diagnostics), ["Nothing to import by"]);
 }

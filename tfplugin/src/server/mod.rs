@@ -6,6 +6,7 @@ mod functions;
 mod grpc;
 #[cfg(test)]
 mod grpc_tests;
+mod identity;
 mod side;
 mod tls;
 
