@@ -183,12 +183,95 @@ fn exercise(relative: &str) {
         );
     }
 
+    // Where the example documents an import (its `import.sh`), an empty plan after the import
+    // is a promise, and importing by identity must keep it too. (Elsewhere an import may
+    // rightly plan a change: a group written with a hand-made tag rule imports as
+    // `group_tags`, the form an import prefers.)
+    if source.join("import.sh").is_file()
+        && acceptance_tests::paths::terraform_at_least(1, 12, "import by resource identity")
+    {
+        import_by_identity(relative, &tf);
+    }
+
     tf.destroy();
     assert!(
         tf.state_addresses().is_empty(),
         "{relative}: resources left in the state after destroy"
     );
     assert_calls_documented(relative, &lab, &example_types_used(&source));
+}
+
+/// Resource types without a resource identity: a CSV resource's id is made up at create, so
+/// there is nothing stable to import it by.
+const WITHOUT_IDENTITY: &[&str] = &["autopilot_device_csv"];
+
+/// Terraform 1.12+: every resource of the root module is taken out of the state and imported
+/// again through an `import` block that gives only its identity (as the state holds it), and
+/// the import plans no change. Every resource type's example runs it.
+fn import_by_identity(relative: &str, tf: &Terraform) {
+    let path = tf.dir().join("terraform.tfstate");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{relative}: cannot read {}: {e}", path.display()));
+    let state: Value = serde_json::from_str(&text).expect("the state is JSON");
+    let mut blocks = String::new();
+    let mut addresses = Vec::new();
+    for resource in state["resources"].as_array().into_iter().flatten() {
+        let kind = resource["type"].as_str().unwrap_or_default();
+        if resource["mode"] != "managed" || resource.get("module").is_some() {
+            continue;
+        }
+        for instance in resource["instances"].as_array().into_iter().flatten() {
+            let index = match &instance["index_key"] {
+                Value::String(key) => format!("[{}]", Value::String(key.clone())),
+                Value::Number(n) => format!("[{n}]"),
+                _ => String::new(),
+            };
+            let address = format!(
+                "{kind}.{}{index}",
+                resource["name"].as_str().unwrap_or_default()
+            );
+            let Some(identity) = instance["identity"].as_object() else {
+                assert!(
+                    WITHOUT_IDENTITY.contains(&kind),
+                    "{relative}: {address} has no identity in the state"
+                );
+                continue;
+            };
+            let attributes: String = identity
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| format!("    {k} = {v}\n"))
+                .collect();
+            blocks.push_str(&format!(
+                "import {{\n  to = {address}\n  identity = {{\n{attributes}  }}\n}}\n"
+            ));
+            addresses.push(address);
+        }
+    }
+    if addresses.is_empty() {
+        return;
+    }
+    for address in &addresses {
+        tf.run(&["state", "rm", "-no-color", address]).success();
+    }
+    let imports = tf.dir().join("identity_imports.tf");
+    std::fs::write(&imports, &blocks).expect("write identity_imports.tf");
+    let plan = tf.plan_detailed();
+    assert!(
+        plan.text().contains(&format!(
+            "{} to import, 0 to add, 0 to change, 0 to destroy",
+            addresses.len()
+        )),
+        "{relative}: importing by identity should import {} resources and change nothing\n{blocks}\n{plan}",
+        addresses.len()
+    );
+    tf.apply();
+    std::fs::remove_file(&imports).expect("remove identity_imports.tf");
+    let after = tf.plan_detailed();
+    assert_eq!(
+        after.code, 0,
+        "{relative}: the plan after importing by identity is not empty\n{after}"
+    );
 }
 
 /// The permissions table's keys of the types an example's `.tf` files use: `autopilot_group`

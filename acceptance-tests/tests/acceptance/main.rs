@@ -23,6 +23,7 @@ mod functions;
 mod group;
 mod group_references;
 mod harness;
+mod identity;
 mod interrupted_imports;
 mod malformed_responses;
 mod payload_schemas;

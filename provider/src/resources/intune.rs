@@ -349,6 +349,10 @@ macro_rules! intune_resource {
                 $type_name
             }
 
+            fn identity(&self) -> &'static [tfplugin::IdentityAttribute] {
+                $crate::resources::OBJECT_ID_IDENTITY
+            }
+
             fn validate(&self, config: &$model, diags: &mut tfplugin::Diagnostics) {
                 $validate(config, diags);
             }

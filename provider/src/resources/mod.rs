@@ -17,11 +17,18 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tfplugin::{Attr, Diagnostics};
+use tfplugin::{Attr, Diagnostics, IdentityAttribute};
 
 use crate::graph::{GraphClient, GraphError, NameLookup};
 
 /// Reports a Graph failure as an error diagnostic saying what was attempted.
+/// The resource identity (Terraform 1.12+) of a resource whose Graph object
+/// id is its Terraform id: `import { to = ..., identity = { id = "..." } }`.
+pub const OBJECT_ID_IDENTITY: &[IdentityAttribute] = &[IdentityAttribute::required(
+    "id",
+    "The Graph object id: the id `terraform import` takes.",
+)];
+
 pub fn report(diags: &mut Diagnostics, action: &str, error: &GraphError) {
     diags.error(format!("Cannot {action}"), error.to_string());
 }

@@ -3,12 +3,14 @@
 
 use anyhow::{Context, Result};
 use terraform_provider_autopilot::{AutopilotProvider, ProviderConfig};
-use tfplugin::{Provider, Schema, Signature};
+use tfplugin::{IdentityAttribute, Provider, Schema, Signature};
 
 /// One resource or data source type and its schema.
 pub(crate) struct Entry {
     pub type_name: String,
     pub schema: Schema,
+    /// The resource identity's attributes (none for data sources).
+    pub identity: &'static [IdentityAttribute],
 }
 
 pub(crate) struct Catalog {
@@ -36,6 +38,7 @@ impl Catalog {
                 Ok(Entry {
                     type_name: r.type_name().to_string(),
                     schema: r.schema().with_context(|| r.type_name())?,
+                    identity: r.identity(),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -46,6 +49,7 @@ impl Catalog {
                 Ok(Entry {
                     type_name: d.type_name().to_string(),
                     schema: d.schema().with_context(|| d.type_name())?,
+                    identity: &[],
                 })
             })
             .collect::<Result<Vec<_>>>()?;

@@ -62,6 +62,7 @@ pub(crate) fn generate(root: &Path) -> Result<DocFiles> {
             schema: &entry.schema,
             example: &example,
             import: Some(&import),
+            identity: entry.identity,
             permissions: &permissions::section(&entry.type_name, false),
         });
         files.insert(
@@ -79,6 +80,7 @@ pub(crate) fn generate(root: &Path) -> Result<DocFiles> {
             schema: &entry.schema,
             example: &example,
             import: None,
+            identity: &[],
             permissions: &permissions::section(&entry.type_name, true),
         });
         files.insert(

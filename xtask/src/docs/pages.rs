@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use tfplugin::Schema;
+use tfplugin::{IdentityAttribute, Schema};
 
 use super::schema_doc::{one_line, render_schema};
 use super::templates::fenced;
@@ -34,6 +34,8 @@ pub(super) struct PageInput<'a> {
     pub example: &'a str,
     /// `import.sh`, for resources.
     pub import: Option<&'a str>,
+    /// The resource identity's attributes (Terraform 1.12+ `import` blocks), for resources.
+    pub identity: &'a [IdentityAttribute],
     /// The "## API Permissions" section (empty: none).
     pub permissions: &'a str,
 }
@@ -67,8 +69,49 @@ pub(super) fn render(input: &PageInput<'_>) -> String {
     if let Some(import) = input.import {
         out.push_str("\n## Import\n\nImport is supported using the following syntax:\n\n");
         out.push_str(&fenced("shell", import));
+        out.push_str(&identity_import(input.type_name, input.identity));
     }
     normalize(&out)
+}
+
+/// How to import by resource identity, when the resource has one.
+fn identity_import(type_name: &str, identity: &[IdentityAttribute]) -> String {
+    // The example gives the attribute an import must give, else the last one (the most
+    // human of them: a device's serial number rather than its id).
+    let Some(shown) = identity
+        .iter()
+        .find(|a| a.required_for_import)
+        .or(identity.last())
+    else {
+        return String::new();
+    };
+    let mut out = String::from(
+        "\nIn Terraform 1.12 and later, an `import` block can name the object by its resource identity instead of an id:\n\n",
+    );
+    out.push_str(&fenced(
+        "terraform",
+        &format!(
+            "import {{\n  to = {type_name}.example\n  identity = {{\n    {} = \"...\"\n  }}\n}}\n",
+            shown.name
+        ),
+    ));
+    out.push_str("\nIdentity attributes:\n\n");
+    for attribute in identity {
+        let role = if attribute.required_for_import {
+            "required for import"
+        } else {
+            "optional for import"
+        };
+        let _ = writeln!(
+            out,
+            "- `{}` ({role}) {}",
+            attribute.name, attribute.description
+        );
+    }
+    if identity.len() > 1 {
+        out.push_str("\nThe first attribute given, in this order, names the object.\n");
+    }
+    out
 }
 
 /// YAML front matter as the Registry reads it.
@@ -155,6 +198,7 @@ mod tests {
             schema: &schema,
             example: "resource \"autopilot_group\" \"x\" {}\n",
             import: Some("terraform import autopilot_group.x 1234\n"),
+            identity: &[IdentityAttribute::required("id", "The id.")],
             permissions: "## API Permissions\n\n- Read: `Group.Read.All`\n",
         });
         assert!(page.starts_with(
@@ -168,6 +212,8 @@ mod tests {
             "## API Permissions",
             "## Import",
             "```shell\nterraform import",
+            "identity = {\n    id = \"...\"",
+            "- `id` (required for import) The id.",
         ]
         .iter()
         .map(|s| {
@@ -176,7 +222,10 @@ mod tests {
         })
         .collect();
         assert!(order.windows(2).all(|w| w[0] < w[1]), "{page}");
-        assert!(page.ends_with("```\n"), "{page}");
+        assert!(
+            page.ends_with("- `id` (required for import) The id.\n"),
+            "{page}"
+        );
     }
 
     #[test]

@@ -68,6 +68,20 @@ impl Resource<GraphClient> for Device {
         "autopilot_device"
     }
 
+    /// The registration's id and its serial number (either is what
+    /// `terraform import` takes): an identity import uses the id when given,
+    /// else the serial number.
+    fn identity(&self) -> &'static [tfplugin::IdentityAttribute] {
+        const IDENTITY: &[tfplugin::IdentityAttribute] = &[
+            tfplugin::IdentityAttribute::optional("id", "The Autopilot device identity's id."),
+            tfplugin::IdentityAttribute::optional(
+                "serial_number",
+                "The device's serial number, unique among a tenant's Autopilot devices.",
+            ),
+        ];
+        IDENTITY
+    }
+
     fn validate(&self, config: &DeviceModel, diags: &mut Diagnostics) {
         validate::config(config, diags);
     }

@@ -38,6 +38,10 @@ impl Resource<GraphClient> for Group {
         "autopilot_group"
     }
 
+    fn identity(&self) -> &'static [tfplugin::IdentityAttribute] {
+        crate::resources::OBJECT_ID_IDENTITY
+    }
+
     fn validate(&self, config: &GroupModel, diags: &mut Diagnostics) {
         validate::config(config, diags);
     }
