@@ -26,11 +26,9 @@ const FILTER_TYPE: Kind = Kind::Enum(
     &["none", "include", "exclude"],
 );
 
-pub static ASSIGNMENT_TARGET: StructuredType = StructuredType {
-    name: "deviceAndAppManagementAssignmentTarget",
-    base: None,
-    is_abstract: true,
-    properties: &[
+pub static ASSIGNMENT_TARGET: StructuredType = StructuredType::root(
+    "deviceAndAppManagementAssignmentTarget",
+    &[
         Property::new(
             "deviceAndAppManagementAssignmentFilterId",
             Kind::String,
@@ -44,48 +42,29 @@ pub static ASSIGNMENT_TARGET: StructuredType = StructuredType {
         )
         .beta(),
     ],
-    navigations: &[],
-};
+)
+.as_abstract();
 
-pub static GROUP_TARGET: StructuredType = StructuredType {
-    name: "groupAssignmentTarget",
-    base: Some(&ASSIGNMENT_TARGET),
-    is_abstract: false,
-    properties: &[Property::new("groupId", Kind::String, true)],
-    navigations: &[],
-};
+pub static GROUP_TARGET: StructuredType = StructuredType::derived(
+    "groupAssignmentTarget",
+    &ASSIGNMENT_TARGET,
+    &[Property::new("groupId", Kind::String, true)],
+);
 
-pub static EXCLUSION_GROUP_TARGET: StructuredType = StructuredType {
-    name: "exclusionGroupAssignmentTarget",
-    base: Some(&GROUP_TARGET),
-    is_abstract: false,
-    properties: &[],
-    navigations: &[],
-};
+pub static EXCLUSION_GROUP_TARGET: StructuredType =
+    StructuredType::derived("exclusionGroupAssignmentTarget", &GROUP_TARGET, &[]);
 
-pub static ALL_DEVICES_TARGET: StructuredType = StructuredType {
-    name: "allDevicesAssignmentTarget",
-    base: Some(&ASSIGNMENT_TARGET),
-    is_abstract: false,
-    properties: &[],
-    navigations: &[],
-};
+pub static ALL_DEVICES_TARGET: StructuredType =
+    StructuredType::derived("allDevicesAssignmentTarget", &ASSIGNMENT_TARGET, &[]);
 
-pub static ALL_LICENSED_USERS_TARGET: StructuredType = StructuredType {
-    name: "allLicensedUsersAssignmentTarget",
-    base: Some(&ASSIGNMENT_TARGET),
-    is_abstract: false,
-    properties: &[],
-    navigations: &[],
-};
+pub static ALL_LICENSED_USERS_TARGET: StructuredType =
+    StructuredType::derived("allLicensedUsersAssignmentTarget", &ASSIGNMENT_TARGET, &[]);
 
-pub static CONFIGURATION_MANAGER_COLLECTION_TARGET: StructuredType = StructuredType {
-    name: "configurationManagerCollectionAssignmentTarget",
-    base: Some(&ASSIGNMENT_TARGET),
-    is_abstract: false,
-    properties: &[Property::new("collectionId", Kind::String, true)],
-    navigations: &[],
-};
+pub static CONFIGURATION_MANAGER_COLLECTION_TARGET: StructuredType = StructuredType::derived(
+    "configurationManagerCollectionAssignmentTarget",
+    &ASSIGNMENT_TARGET,
+    &[Property::new("collectionId", Kind::String, true)],
+);
 
 /// Every target type in the schema.
 pub static TARGET_TYPES: &[&StructuredType] = &[

@@ -18,11 +18,10 @@ use crate::store::{Collection, Tenant};
 /// Path of the collection under the version prefix.
 pub const COLLECTION_PATH: &str = "deviceManagement/deviceConfigurations";
 
-pub static DEVICE_CONFIGURATION: StructuredType = StructuredType {
-    name: "deviceConfiguration",
-    base: Some(&ENTITY),
-    is_abstract: true,
-    properties: &[
+pub static DEVICE_CONFIGURATION: StructuredType = StructuredType::derived(
+    "deviceConfiguration",
+    &ENTITY,
+    &[
         Property::read_only("createdDateTime", Kind::DateTimeOffset, false),
         Property::new("description", Kind::String, true),
         Property::new(
@@ -46,35 +45,34 @@ pub static DEVICE_CONFIGURATION: StructuredType = StructuredType {
         Property::read_only("supportsScopeTags", Kind::Boolean, false),
         Property::read_only("version", Kind::Int32, false),
     ],
-    navigations: &[
-        "assignments",
-        "deviceSettingStateSummaries",
-        "deviceStatuses",
-        "deviceStatusOverview",
-        "groupAssignments",
-        "userStatuses",
-        "userStatusOverview",
-    ],
-};
+)
+.as_abstract()
+.with_navigations(&[
+    "assignments",
+    "deviceSettingStateSummaries",
+    "deviceStatuses",
+    "deviceStatusOverview",
+    "groupAssignments",
+    "userStatuses",
+    "userStatusOverview",
+]);
 
-pub static WINDOWS_DOMAIN_JOIN_CONFIGURATION: StructuredType = StructuredType {
-    name: "windowsDomainJoinConfiguration",
-    base: Some(&DEVICE_CONFIGURATION),
-    is_abstract: false,
-    properties: &[
+pub static WINDOWS_DOMAIN_JOIN_CONFIGURATION: StructuredType = StructuredType::derived(
+    "windowsDomainJoinConfiguration",
+    &DEVICE_CONFIGURATION,
+    &[
         Property::new("activeDirectoryDomainName", Kind::String, false),
         Property::new("computerNameStaticPrefix", Kind::String, false),
         Property::new("computerNameSuffixRandomCharCount", Kind::Int32, false),
         Property::new("organizationalUnit", Kind::String, true),
     ],
-    navigations: &["networkAccessConfigurations"],
-};
+)
+.with_navigations(&["networkAccessConfigurations"]);
 
-pub static DEVICE_CONFIGURATION_ASSIGNMENT: StructuredType = StructuredType {
-    name: "deviceConfigurationAssignment",
-    base: Some(&ENTITY),
-    is_abstract: false,
-    properties: &[
+pub static DEVICE_CONFIGURATION_ASSIGNMENT: StructuredType = StructuredType::derived(
+    "deviceConfigurationAssignment",
+    &ENTITY,
+    &[
         Property::new(
             "intent",
             Kind::Enum("deviceConfigAssignmentIntent", &["apply", "remove"]),
@@ -88,8 +86,7 @@ pub static DEVICE_CONFIGURATION_ASSIGNMENT: StructuredType = StructuredType {
             true,
         ),
     ],
-    navigations: &[],
-};
+);
 
 /// Target types a device configuration can be assigned to.
 const SUPPORTED_TARGETS: &[&StructuredType] = &[

@@ -50,11 +50,10 @@ const CONFIGURATION_TYPE: Kind = Kind::Enum(
     ],
 );
 
-pub static DEVICE_ENROLLMENT_CONFIGURATION: StructuredType = StructuredType {
-    name: "deviceEnrollmentConfiguration",
-    base: Some(&ENTITY),
-    is_abstract: true,
-    properties: &[
+pub static DEVICE_ENROLLMENT_CONFIGURATION: StructuredType = StructuredType::derived(
+    "deviceEnrollmentConfiguration",
+    &ENTITY,
+    &[
         Property::read_only("createdDateTime", Kind::DateTimeOffset, false),
         Property::new("description", Kind::String, true),
         Property::read_only(
@@ -70,14 +69,14 @@ pub static DEVICE_ENROLLMENT_CONFIGURATION: StructuredType = StructuredType {
         Property::new("roleScopeTagIds", Kind::StringCollection, true).beta(),
         Property::read_only("version", Kind::Int32, false),
     ],
-    navigations: &["assignments"],
-};
+)
+.as_abstract()
+.with_navigations(&["assignments"]);
 
-pub static ESP: StructuredType = StructuredType {
-    name: "windows10EnrollmentCompletionPageConfiguration",
-    base: Some(&DEVICE_ENROLLMENT_CONFIGURATION),
-    is_abstract: false,
-    properties: &[
+pub static ESP: StructuredType = StructuredType::derived(
+    "windows10EnrollmentCompletionPageConfiguration",
+    &DEVICE_ENROLLMENT_CONFIGURATION,
+    &[
         Property::new("allowDeviceResetOnInstallFailure", Kind::Boolean, false).beta(),
         Property::new("allowDeviceUseOnInstallFailure", Kind::Boolean, false).beta(),
         Property::new("allowLogCollectionOnInstallFailure", Kind::Boolean, false).beta(),
@@ -96,14 +95,12 @@ pub static ESP: StructuredType = StructuredType {
         Property::new("showInstallationProgress", Kind::Boolean, false).beta(),
         Property::new("trackInstallProgressForAutopilotOnly", Kind::Boolean, false).beta(),
     ],
-    navigations: &[],
-};
+);
 
-pub static ENROLLMENT_CONFIGURATION_ASSIGNMENT: StructuredType = StructuredType {
-    name: "enrollmentConfigurationAssignment",
-    base: Some(&ENTITY),
-    is_abstract: false,
-    properties: &[
+pub static ENROLLMENT_CONFIGURATION_ASSIGNMENT: StructuredType = StructuredType::derived(
+    "enrollmentConfigurationAssignment",
+    &ENTITY,
+    &[
         Property::read_only("source", SOURCE_KIND, false).beta(),
         Property::read_only("sourceId", Kind::String, true).beta(),
         Property::new(
@@ -112,8 +109,7 @@ pub static ENROLLMENT_CONFIGURATION_ASSIGNMENT: StructuredType = StructuredType 
             true,
         ),
     ],
-    navigations: &[],
-};
+);
 
 pub static DERIVED: &[&StructuredType] = &[&ESP];
 

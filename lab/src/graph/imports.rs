@@ -34,24 +34,20 @@ const IMPORT_STATUS: Kind = Kind::Enum(
     &["unknown", "pending", "partial", "complete", "error"],
 );
 
-pub static IMPORT_STATE: StructuredType = StructuredType {
-    name: "importedWindowsAutopilotDeviceIdentityState",
-    base: None,
-    is_abstract: false,
-    properties: &[
+pub static IMPORT_STATE: StructuredType = StructuredType::root(
+    "importedWindowsAutopilotDeviceIdentityState",
+    &[
         Property::new("deviceErrorCode", Kind::Int32, false),
         Property::new("deviceErrorName", Kind::String, true),
         Property::new("deviceImportStatus", IMPORT_STATUS, false),
         Property::new("deviceRegistrationId", Kind::String, true),
     ],
-    navigations: &[],
-};
+);
 
-pub static IMPORTED_IDENTITY: StructuredType = StructuredType {
-    name: "importedWindowsAutopilotDeviceIdentity",
-    base: Some(&ENTITY),
-    is_abstract: false,
-    properties: &[
+pub static IMPORTED_IDENTITY: StructuredType = StructuredType::derived(
+    "importedWindowsAutopilotDeviceIdentity",
+    &ENTITY,
+    &[
         Property::new("assignedUserPrincipalName", Kind::String, true),
         Property::new("groupTag", Kind::String, true),
         Property::new("hardwareIdentifier", Kind::Binary, true),
@@ -61,8 +57,7 @@ pub static IMPORTED_IDENTITY: StructuredType = StructuredType {
         // Set by the service; a state in the payload is accepted and ignored.
         Property::read_only("state", Kind::Object(&IMPORT_STATE), true),
     ],
-    navigations: &[],
-};
+);
 
 /// The Intune backend behind the collection, named in wrapped errors.
 static INTUNE: IntuneBackend = IntuneBackend {

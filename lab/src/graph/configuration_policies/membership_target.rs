@@ -227,11 +227,9 @@ pub(super) fn clear_membership_target(
     ))
 }
 
-pub static MEMBERSHIP_TARGET: StructuredType = StructuredType {
-    name: "enrollmentTimeDeviceMembershipTarget",
-    base: None,
-    is_abstract: false,
-    properties: &[
+pub static MEMBERSHIP_TARGET: StructuredType = StructuredType::root(
+    "enrollmentTimeDeviceMembershipTarget",
+    &[
         Property::new("targetId", Kind::String, true),
         Property::new(
             "targetType",
@@ -242,5 +240,4 @@ pub static MEMBERSHIP_TARGET: StructuredType = StructuredType {
             false,
         ),
     ],
-    navigations: &[],
-};
+);

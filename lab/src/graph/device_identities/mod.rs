@@ -78,11 +78,10 @@ const USERLESS_STATUS: Kind = Kind::Enum(
     &["unknown", "allowed", "blocked", "unknownFutureValue"],
 );
 
-pub static DEVICE_IDENTITY: StructuredType = StructuredType {
-    name: "windowsAutopilotDeviceIdentity",
-    base: Some(&ENTITY),
-    is_abstract: false,
-    properties: &[
+pub static DEVICE_IDENTITY: StructuredType = StructuredType::derived(
+    "windowsAutopilotDeviceIdentity",
+    &ENTITY,
+    &[
         Property::new("addressableUserName", Kind::String, true),
         Property::new("azureActiveDirectoryDeviceId", Kind::String, true),
         Property::new("azureAdDeviceId", Kind::String, true).beta(),
@@ -130,8 +129,8 @@ pub static DEVICE_IDENTITY: StructuredType = StructuredType {
         Property::read_only("userlessEnrollmentStatus", USERLESS_STATUS, false).beta(),
         Property::new("userPrincipalName", Kind::String, true),
     ],
-    navigations: &["deploymentProfile", "intendedDeploymentProfile"],
-};
+)
+.with_navigations(&["deploymentProfile", "intendedDeploymentProfile"]);
 
 /// A device identity as Graph shows it: the profile assignment status follows the profiles
 /// assigned to it now.

@@ -21,17 +21,15 @@ pub(super) const SYNC_STATUS: Kind = Kind::Enum(
     &["unknown", "inProgress", "completed", "failed"],
 );
 
-pub static AUTOPILOT_SETTINGS: StructuredType = StructuredType {
-    name: "windowsAutopilotSettings",
-    base: Some(&ENTITY),
-    is_abstract: false,
-    properties: &[
+pub static AUTOPILOT_SETTINGS: StructuredType = StructuredType::derived(
+    "windowsAutopilotSettings",
+    &ENTITY,
+    &[
         Property::read_only("lastManualSyncTriggerDateTime", Kind::DateTimeOffset, false),
         Property::read_only("lastSyncDateTime", Kind::DateTimeOffset, false),
         Property::read_only("syncStatus", SYNC_STATUS, false),
     ],
-    navigations: &[],
-};
+);
 
 /// Routes the segments after `windowsAutopilotSettings` (beta only).
 pub fn route_settings(

@@ -20,11 +20,10 @@ use crate::graph::schema::{Kind, Property, StructuredType};
 use crate::graph::{GraphRequest, no_content};
 use crate::seed;
 
-pub static GROUP: StructuredType = StructuredType {
-    name: "group",
-    base: Some(&DIRECTORY_OBJECT),
-    is_abstract: false,
-    properties: &[
+pub static GROUP: StructuredType = StructuredType::derived(
+    "group",
+    &DIRECTORY_OBJECT,
+    &[
         Property::new("accessType", Kind::String, true),
         Property::new("allowExternalSenders", Kind::Boolean, true),
         Property::new(
@@ -113,38 +112,38 @@ pub static GROUP: StructuredType = StructuredType {
             true,
         ),
     ],
-    navigations: &[
-        "acceptedSenders",
-        "appRoleAssignments",
-        "calendar",
-        "calendarView",
-        "conversations",
-        "createdOnBehalfOf",
-        "drive",
-        "drives",
-        "endpoints",
-        "events",
-        "extensions",
-        "groupLifecyclePolicies",
-        "memberOf",
-        "members",
-        "membersWithLicenseErrors",
-        "onenote",
-        "onPremisesSyncBehavior",
-        "owners",
-        "permissionGrants",
-        "photo",
-        "photos",
-        "planner",
-        "rejectedSenders",
-        "settings",
-        "sites",
-        "team",
-        "threads",
-        "transitiveMemberOf",
-        "transitiveMembers",
-    ],
-};
+)
+.with_navigations(&[
+    "acceptedSenders",
+    "appRoleAssignments",
+    "calendar",
+    "calendarView",
+    "conversations",
+    "createdOnBehalfOf",
+    "drive",
+    "drives",
+    "endpoints",
+    "events",
+    "extensions",
+    "groupLifecyclePolicies",
+    "memberOf",
+    "members",
+    "membersWithLicenseErrors",
+    "onenote",
+    "onPremisesSyncBehavior",
+    "owners",
+    "permissionGrants",
+    "photo",
+    "photos",
+    "planner",
+    "rejectedSenders",
+    "settings",
+    "sites",
+    "team",
+    "threads",
+    "transitiveMemberOf",
+    "transitiveMembers",
+]);
 
 /// Routes the segments after `groups`.
 pub fn route_groups(

@@ -31,17 +31,15 @@ pub use service_principals::{
 };
 pub use users::{PAGING as USERS_PAGING, USER, find_user, route_directory_objects, route_users};
 
-pub static DIRECTORY_OBJECT: StructuredType = StructuredType {
-    name: "directoryObject",
-    base: Some(&ENTITY),
-    is_abstract: false,
-    properties: &[Property::read_only(
+pub static DIRECTORY_OBJECT: StructuredType = StructuredType::derived(
+    "directoryObject",
+    &ENTITY,
+    &[Property::read_only(
         "deletedDateTime",
         Kind::DateTimeOffset,
         true,
     )],
-    navigations: &[],
-};
+);
 
 /// Longest `displayName` and `mailNickname` of a group.
 const MAX_GROUP_DISPLAY_NAME: usize = 256;

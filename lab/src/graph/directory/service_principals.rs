@@ -19,11 +19,10 @@ use crate::graph::{GraphRequest, no_content};
 use crate::seed;
 use crate::store::Tenant;
 
-pub static SERVICE_PRINCIPAL: StructuredType = StructuredType {
-    name: "servicePrincipal",
-    base: Some(&DIRECTORY_OBJECT),
-    is_abstract: false,
-    properties: &[
+pub static SERVICE_PRINCIPAL: StructuredType = StructuredType::derived(
+    "servicePrincipal",
+    &DIRECTORY_OBJECT,
+    &[
         Property::new("accountEnabled", Kind::Boolean, true),
         Property::new("addIns", Kind::ComplexCollection("addIn"), false),
         Property::new("alternativeNames", Kind::StringCollection, false),
@@ -97,30 +96,30 @@ pub static SERVICE_PRINCIPAL: StructuredType = StructuredType {
             true,
         ),
     ],
-    navigations: &[
-        "appManagementPolicies",
-        "appRoleAssignedTo",
-        "appRoleAssignments",
-        "claimsMappingPolicies",
-        "claimsPolicy",
-        "createdObjects",
-        "delegatedPermissionClassifications",
-        "endpoints",
-        "federatedIdentityCredentials",
-        "homeRealmDiscoveryPolicies",
-        "licenseDetails",
-        "memberOf",
-        "oauth2PermissionGrants",
-        "ownedObjects",
-        "owners",
-        "permissionGrantPreApprovalPolicies",
-        "remoteDesktopSecurityConfiguration",
-        "synchronization",
-        "tokenIssuancePolicies",
-        "tokenLifetimePolicies",
-        "transitiveMemberOf",
-    ],
-};
+)
+.with_navigations(&[
+    "appManagementPolicies",
+    "appRoleAssignedTo",
+    "appRoleAssignments",
+    "claimsMappingPolicies",
+    "claimsPolicy",
+    "createdObjects",
+    "delegatedPermissionClassifications",
+    "endpoints",
+    "federatedIdentityCredentials",
+    "homeRealmDiscoveryPolicies",
+    "licenseDetails",
+    "memberOf",
+    "oauth2PermissionGrants",
+    "ownedObjects",
+    "owners",
+    "permissionGrantPreApprovalPolicies",
+    "remoteDesktopSecurityConfiguration",
+    "synchronization",
+    "tokenIssuancePolicies",
+    "tokenLifetimePolicies",
+    "transitiveMemberOf",
+]);
 
 /// `appId='...'` (alternate key) or an object id.
 pub(super) enum SpKey {

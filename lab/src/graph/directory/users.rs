@@ -14,11 +14,10 @@ use crate::graph::{GraphRequest, method_not_allowed};
 use crate::store::Tenant;
 
 /// The user properties the lab keeps (users are seeded and read-only).
-pub static USER: StructuredType = StructuredType {
-    name: "user",
-    base: Some(&DIRECTORY_OBJECT),
-    is_abstract: false,
-    properties: &[
+pub static USER: StructuredType = StructuredType::derived(
+    "user",
+    &DIRECTORY_OBJECT,
+    &[
         Property::read_only("businessPhones", Kind::StringCollection, false),
         Property::read_only("displayName", Kind::String, true),
         Property::read_only("givenName", Kind::String, true),
@@ -30,8 +29,8 @@ pub static USER: StructuredType = StructuredType {
         Property::read_only("surname", Kind::String, true),
         Property::read_only("userPrincipalName", Kind::String, true),
     ],
-    navigations: &["memberOf", "ownedObjects"],
-};
+)
+.with_navigations(&["memberOf", "ownedObjects"]);
 
 /// Page size of the listing: the directory refuses a `$top` above the maximum.
 pub static PAGING: Paging = Paging::new("users", 100, 999);
