@@ -5,7 +5,6 @@
 //! configuration policies.
 
 use axum::http::StatusCode;
-use axum::response::Response;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -14,6 +13,7 @@ use super::schema::{self, Kind, Property, ResolvedType, StructuredType, abstract
 use super::{GraphRequest, odata};
 use crate::app::App;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::store::{Collection, Tenant};
 
 /// Group id Intune uses for the virtual "All devices" group (it appears in assignment ids).
@@ -361,12 +361,7 @@ impl Navigation {
 
     /// `GET <collection>('<id>')/assignments`: the object's assignments, paged like any
     /// collection and shown as the request's version declares them.
-    pub fn list(
-        &self,
-        app: &App,
-        request: &GraphRequest,
-        id: &str,
-    ) -> Result<Response, GraphError> {
+    pub fn list(&self, app: &App, request: &GraphRequest, id: &str) -> GraphResult {
         if !app.store.read(|tenant| (self.parents)(tenant).contains(id)) {
             return Err(self.not_found(id));
         }
@@ -390,7 +385,7 @@ impl Navigation {
         request: &GraphRequest,
         id: &str,
         assignment_id: &str,
-    ) -> Result<Response, GraphError> {
+    ) -> GraphResult {
         let found = app
             .store
             .read(|tenant| self.find(tenant, id, assignment_id).cloned())?;
@@ -448,7 +443,7 @@ impl Navigation {
         app: &App,
         request: &GraphRequest,
         listing: &Listing<'_>,
-    ) -> Result<Response, GraphError> {
+    ) -> GraphResult {
         collection::list(
             app,
             request,
@@ -467,7 +462,7 @@ impl Navigation {
         request: &GraphRequest,
         listing: &Listing<'_>,
         id: &str,
-    ) -> Result<Response, GraphError> {
+    ) -> GraphResult {
         listing.get(
             app,
             request,

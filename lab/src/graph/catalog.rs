@@ -3,13 +3,13 @@
 //! `/deviceManagement/deviceManagementScripts` (beta only).
 
 use axum::http::{Method, StatusCode};
-use axum::response::Response;
 
 use super::collection::{self, Listing, Paging};
 use super::schema::{ENTITY, Kind, Property, StructuredType};
 use super::{GraphRequest, method_not_allowed};
 use crate::app::App;
 use crate::errors::{GraphError, INTUNE_FAKE_HOST};
+use crate::graph::GraphResult;
 use crate::store::{Collection, Tenant};
 
 pub static MOBILE_APP: StructuredType = StructuredType::derived(
@@ -133,11 +133,7 @@ pub static APPS_PAGING: Paging = Paging::new("mobileApps", 1000, 1000);
 pub static SCRIPTS_PAGING: Paging = Paging::new("deviceManagementScripts", 1000, 1000);
 
 /// Routes the segments after `deviceAppManagement/mobileApps`.
-pub fn route_mobile_apps(
-    app: &App,
-    request: &GraphRequest,
-    rest: &[String],
-) -> Result<Response, GraphError> {
+pub fn route_mobile_apps(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     match rest {
         [] if request.method == Method::GET => {
             let listing = Listing {
@@ -177,11 +173,7 @@ pub fn route_mobile_apps(
 }
 
 /// Routes the segments after `deviceManagement/deviceManagementScripts`.
-pub fn route_scripts(
-    app: &App,
-    request: &GraphRequest,
-    rest: &[String],
-) -> Result<Response, GraphError> {
+pub fn route_scripts(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     match rest {
         [] if request.method == Method::GET => {
             let listing = Listing::plain(

@@ -11,6 +11,7 @@ use super::schema::{self, ResolvedType, StructuredType, abstract_type_error};
 use super::{ApiVersion, GraphRequest, json_response, no_content};
 use crate::app::App;
 use crate::errors::{GraphError, INTUNE_FAKE_HOST};
+use crate::graph::GraphResult;
 use crate::settings::PageSize;
 use crate::store::{Collection, Tenant};
 
@@ -129,7 +130,7 @@ impl Listing<'_> {
         id: &str,
         missing: impl FnOnce() -> GraphError,
         render: R,
-    ) -> Result<Response, GraphError>
+    ) -> GraphResult
     where
         R: Fn(&Tenant, &Value, &Shape) -> Value,
     {
@@ -239,7 +240,7 @@ pub fn list<K, R>(
     pick: fn(&Tenant) -> &Collection,
     keep: K,
     render: R,
-) -> Result<Response, GraphError>
+) -> GraphResult
 where
     K: Fn(&Tenant, &Value) -> bool,
     R: Fn(&Tenant, &Value, &Shape) -> Value,

@@ -2,7 +2,6 @@
 //! derived type, `windowsDomainJoinConfiguration` (the hybrid-join domain join profile), which
 //! exists on beta only.
 
-use axum::response::Response;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -13,6 +12,7 @@ use super::{ApiVersion, GraphRequest, no_content};
 use crate::app::App;
 use crate::clock::graph_timestamp;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::store::{Collection, Tenant};
 
 /// Path of the collection under the version prefix.
@@ -152,7 +152,7 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
 };
 
 /// Routes the segments after `deviceConfigurations`.
-pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
+pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let method = &request.method;
     match rest {
         [] => by_method!(method,
@@ -223,7 +223,7 @@ fn build(ty: &'static StructuredType, id: &str, given: &Map<String, Value>, now:
     })
 }
 
-fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+fn create(app: &App, request: &GraphRequest) -> GraphResult {
     let body = request.json_object()?;
     let ty =
         collection::type_to_create(&body, &DEVICE_CONFIGURATION, derived_types(request.version))?;
@@ -250,7 +250,7 @@ fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     ))
 }
 
-fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+fn update(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     let read = PatchType::of(&body, &DEVICE_CONFIGURATION, derived_types(request.version))?;
     let given = schema::validate_properties(read.read_as, &body)?;
@@ -274,7 +274,7 @@ fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, Graph
     Ok(no_content())
 }
 
-fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
+fn delete(app: &App, id: &str) -> GraphResult {
     app.store.write(|tenant| {
         tenant
             .device_configurations
@@ -289,7 +289,7 @@ fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
 
 /// `assign`: replaces the assignment list and answers it (`deviceConfigurationGroupAssignments`,
 /// the older parameter, is accepted and ignored).
-fn assign(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+fn assign(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     assignments::only_parameters(
         &body,

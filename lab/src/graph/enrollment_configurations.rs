@@ -3,7 +3,6 @@
 //! `assign` (replaces the list, 204), `setPriority` (204) and the `assignments` navigation.
 
 use axum::http::Method;
-use axum::response::Response;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -14,6 +13,7 @@ use super::{GraphRequest, method_not_allowed, no_content};
 use crate::app::App;
 use crate::clock::graph_timestamp;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::store::{Collection, Tenant};
 
 /// Path of the collection under the version prefix.
@@ -170,7 +170,7 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
 };
 
 /// Routes the segments after `deviceEnrollmentConfigurations`.
-pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
+pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let method = &request.method;
     match rest {
         [] => by_method!(method,
@@ -243,11 +243,11 @@ fn listing() -> Listing<'static> {
     }
 }
 
-fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+fn list(app: &App, request: &GraphRequest) -> GraphResult {
     ASSIGNMENTS.list_owners(app, request, &listing())
 }
 
-fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+fn get(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     ASSIGNMENTS.get_owner(app, request, &listing(), id)
 }
 
@@ -348,7 +348,7 @@ fn esp_priorities(tenant: &Tenant) -> Vec<(i64, String)> {
     list
 }
 
-fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+fn create(app: &App, request: &GraphRequest) -> GraphResult {
     let body = request.json_object()?;
     let ty = collection::type_to_create(&body, &DEVICE_ENROLLMENT_CONFIGURATION, DERIVED)?;
     let given = schema::validate_properties_in(ty, &body, request.version)?;
@@ -384,7 +384,7 @@ fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     ))
 }
 
-fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+fn update(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     let read = PatchType::of(&body, &DEVICE_ENROLLMENT_CONFIGURATION, DERIVED)?;
     let given = schema::validate_properties_in(read.read_as, &body, request.version)?;
@@ -419,7 +419,7 @@ fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, Graph
     ))
 }
 
-fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
+fn delete(app: &App, id: &str) -> GraphResult {
     let url = INTUNE.url(Some(id), None);
     app.store.write(|tenant| {
         if !tenant.device_enrollment_configurations.contains(id) {
@@ -439,7 +439,7 @@ fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
     Ok(no_content())
 }
 
-fn assign(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+fn assign(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     let url = INTUNE.url(Some(id), Some("microsoft.management.services.api.assign"));
     let built = ASSIGNMENTS.assign_list(&body, "enrollmentConfigurationAssignments", id, &url)?;
@@ -462,7 +462,7 @@ fn assign(app: &App, request: &GraphRequest, id: &str) -> Result<Response, Graph
 
 /// `setPriority`: moves the ESP to `priority` among the other ESPs. The set of priority values
 /// stays the same (gaps left by deletions stay); the others shift to make room.
-fn set_priority(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+fn set_priority(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     assignments::only_parameters(&body, &["priority"], "setPriority")?;
     let priority_value = body.get("priority").cloned().unwrap_or(Value::Null);

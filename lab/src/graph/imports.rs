@@ -5,7 +5,6 @@
 //! error code and name.
 
 use axum::http::StatusCode;
-use axum::response::Response;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -17,6 +16,7 @@ use super::schema::{self, ENTITY, Kind, Property, StructuredType};
 use super::{GraphRequest, no_content};
 use crate::app::App;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::store::{Collection, PendingImport, StoreError, Tenant};
 
 /// Path of the collection under the version prefix.
@@ -69,7 +69,7 @@ fn imports(tenant: &Tenant) -> &Collection {
 }
 
 /// Routes the segments after `importedWindowsAutopilotDeviceIdentities`.
-pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
+pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let method = &request.method;
     match rest {
         [] => by_method!(method,
@@ -92,7 +92,7 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
 /// Page size of the listing: Intune clamps `$top` to the maximum.
 pub static PAGING: Paging = Paging::new("importedWindowsAutopilotDeviceIdentities", 1000, 1000);
 
-fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+fn list(app: &App, request: &GraphRequest) -> GraphResult {
     let listing = Listing::plain(&PAGING, COLLECTION_PATH.to_owned(), &IMPORTED_IDENTITY);
     collection::list(
         app,
@@ -104,7 +104,7 @@ fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     )
 }
 
-fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+fn get(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let select =
         super::odata::parse_select(request.query.select.as_deref(), &IMPORTED_IDENTITY, &[])?;
     let object = app
@@ -178,7 +178,7 @@ fn due_time(app: &App) -> DateTime<Utc> {
     Utc::now() + chrono::Duration::milliseconds(i64::try_from(delay).unwrap_or(i64::MAX / 2))
 }
 
-fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+fn create(app: &App, request: &GraphRequest) -> GraphResult {
     let body = request.json_object()?;
     let url = INTUNE.url(None, None);
     let (id, object) = build_import(request, &Value::Object(body), &url)?;
@@ -205,7 +205,7 @@ fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     ))
 }
 
-fn import(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+fn import(app: &App, request: &GraphRequest) -> GraphResult {
     let body = request.json_object()?;
     assignments::only_parameters(
         &body,
@@ -250,7 +250,7 @@ fn import(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     ))
 }
 
-fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
+fn delete(app: &App, id: &str) -> GraphResult {
     app.store.write(|tenant| {
         tenant
             .imported_windows_autopilot_device_identities

@@ -97,6 +97,9 @@ impl ApiVersion {
     }
 }
 
+/// What a Graph handler answers: a response, or the error Graph would send.
+pub type GraphResult = Result<Response, GraphError>;
+
 /// One Graph request, parsed.
 #[derive(Debug)]
 pub struct GraphRequest {
@@ -211,7 +214,7 @@ pub fn handle(app: &App, request: &GraphRequest) -> Response {
     }
 }
 
-fn process(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+fn process(app: &App, request: &GraphRequest) -> GraphResult {
     if let Some(area) = permissions::area_of(&request.segments) {
         permissions::check(&area, request, &request.caller)?;
         let settings = app.settings.get();
@@ -236,7 +239,7 @@ fn process(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
 }
 
 /// Resolves the first segments and hands over to the collection's module.
-fn route(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+fn route(app: &App, request: &GraphRequest) -> GraphResult {
     let segments = &request.segments;
     let Some(first) = segments.first() else {
         return Err(GraphError::bad_request(
@@ -266,11 +269,7 @@ fn route(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     }
 }
 
-fn device_management(
-    app: &App,
-    request: &GraphRequest,
-    rest: &[String],
-) -> Result<Response, GraphError> {
+fn device_management(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let Some(collection) = rest.first() else {
         return Err(GraphError::new(
             StatusCode::NOT_IMPLEMENTED,

@@ -3,7 +3,6 @@
 //! templates, PUT updates, `assign`, and the enrollment-time device membership target actions.
 
 use axum::http::{Method, StatusCode};
-use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::assignments;
@@ -12,6 +11,7 @@ use super::schema::StructuredType;
 use super::{GraphRequest, method_not_allowed};
 use crate::app::App;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::store::{Collection, Tenant};
 
 mod handlers;
@@ -68,7 +68,7 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
 };
 
 /// Routes the segments after `configurationPolicies`.
-pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
+pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let method = &request.method;
     match rest {
         [] => by_method!(method,
@@ -146,7 +146,7 @@ pub static PAGING: Paging = Paging::new("configurationPolicies", 25, 1000);
 /// Page size of a policy's `settings`.
 pub static SETTINGS_PAGING: Paging = Paging::new("configurationPolicySettings", 25, 1000);
 
-fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+fn list(app: &App, request: &GraphRequest) -> GraphResult {
     let listing = Listing {
         expandable: &["settings"],
         ..Listing::plain(&PAGING, COLLECTION_PATH.to_owned(), &POLICY)
@@ -161,7 +161,7 @@ fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     )
 }
 
-fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+fn get(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let shape = Shape::parse(request, &POLICY, &[], &["settings"])?;
     let object = app
         .store

@@ -3,14 +3,13 @@
 //! (`activeDirectoryWindowsAutopilotDeploymentProfile`) profiles, their group assignments (one
 //! POST or DELETE per assignment), `assign` (devices) and `assignedDevices`.
 
-use axum::response::Response;
-
 use super::GraphRequest;
 use super::assignments;
 use super::collection::{IntuneBackend, Listing, Paging};
 use super::schema::StructuredType;
 use crate::app::App;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::store::{Collection, Tenant};
 
 mod devices;
@@ -68,7 +67,7 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
 };
 
 /// Routes the segments after `windowsAutopilotDeploymentProfiles`.
-pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
+pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let method = &request.method;
     match rest {
         [] => by_method!(method,
@@ -113,11 +112,11 @@ fn listing() -> Listing<'static> {
     }
 }
 
-fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+fn list(app: &App, request: &GraphRequest) -> GraphResult {
     ASSIGNMENTS.list_owners(app, request, &listing())
 }
 
-fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+fn get(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     ASSIGNMENTS.get_owner(app, request, &listing(), id)
 }
 

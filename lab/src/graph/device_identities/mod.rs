@@ -3,7 +3,6 @@
 //! DELETE; and the `windowsAutopilotSettings` singleton with `sync` (beta only).
 
 use axum::http::StatusCode;
-use axum::response::Response;
 use chrono::Utc;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -14,6 +13,7 @@ use super::schema::{ENTITY, Kind, Property, StructuredType};
 use super::{GraphRequest, no_content};
 use crate::app::App;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::store::{Collection, Tenant};
 
 mod actions;
@@ -216,7 +216,7 @@ pub fn new_device(id: &str, import: &Value) -> Value {
 }
 
 /// Routes the segments after `windowsAutopilotDeviceIdentities`.
-pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
+pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let method = &request.method;
     match rest {
         [] => by_method!(method,
@@ -242,7 +242,7 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
 /// Page size of the listing: Intune clamps `$top` to the maximum.
 pub static PAGING: Paging = Paging::new("windowsAutopilotDeviceIdentities", 1000, 1000);
 
-fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+fn list(app: &App, request: &GraphRequest) -> GraphResult {
     let listing = Listing::plain(&PAGING, COLLECTION_PATH.to_owned(), &DEVICE_IDENTITY);
     collection::list(
         app,
@@ -254,7 +254,7 @@ fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     )
 }
 
-fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+fn get(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let select =
         super::odata::parse_select(request.query.select.as_deref(), &DEVICE_IDENTITY, &[])?;
     let device = app
@@ -285,7 +285,7 @@ const ENROLLED_DELETE_REFUSAL: &str = "The device is enrolled in Intune and cann
 /// Deletion is asynchronous ("Windows Autopilot device deletion can take a few minutes to
 /// complete", Microsoft's add-devices documentation): the identity stays listed, and its serial
 /// number taken, for `device_deletion_delay_ms`; a DELETE meanwhile answers 204 again.
-fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
+fn delete(app: &App, id: &str) -> GraphResult {
     let delay = chrono::Duration::milliseconds(
         i64::try_from(app.settings.get().device_deletion_delay_ms).unwrap_or(i64::MAX / 2),
     );

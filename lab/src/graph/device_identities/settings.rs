@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
@@ -12,6 +11,7 @@ use super::{SETTINGS_PATH, apply_pending_properties};
 use crate::app::App;
 use crate::clock::graph_timestamp;
 use crate::errors::{GraphError, INTUNE_FAKE_HOST};
+use crate::graph::GraphResult;
 use crate::graph::collection;
 use crate::graph::schema::{ENTITY, Kind, Property, StructuredType};
 use crate::graph::{GraphRequest, method_not_allowed, no_content};
@@ -32,11 +32,7 @@ pub static AUTOPILOT_SETTINGS: StructuredType = StructuredType::derived(
 );
 
 /// Routes the segments after `windowsAutopilotSettings` (beta only).
-pub fn route_settings(
-    app: &App,
-    request: &GraphRequest,
-    rest: &[String],
-) -> Result<Response, GraphError> {
+pub fn route_settings(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     match rest {
         [] => match request.method {
             Method::GET => {
@@ -66,7 +62,7 @@ pub fn route_settings(
 
 /// `sync`: refused (429) within `sync_min_interval_ms` of the previous manual sync; otherwise
 /// every pending import is decided now and the sync completes at once.
-pub(super) fn sync(app: &App) -> Result<Response, GraphError> {
+pub(super) fn sync(app: &App) -> GraphResult {
     let url = format!(
         "{INTUNE_FAKE_HOST}/DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService/{SETTINGS_PATH}/microsoft.management.services.api.sync?api-version=5025-01-28"
     );

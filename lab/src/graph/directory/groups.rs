@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use axum::response::Response;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -15,6 +14,7 @@ use super::{
 };
 use crate::app::App;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::graph::collection::{self, Paging};
 use crate::graph::schema::{Kind, Property, StructuredType};
 use crate::graph::{GraphRequest, no_content};
@@ -146,11 +146,7 @@ pub static GROUP: StructuredType = StructuredType::derived(
 ]);
 
 /// Routes the segments after `groups`.
-pub fn route_groups(
-    app: &App,
-    request: &GraphRequest,
-    rest: &[String],
-) -> Result<Response, GraphError> {
+pub fn route_groups(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let method = &request.method;
     match rest {
         [] => by_method!(method,
@@ -187,15 +183,11 @@ pub fn route_groups(
 /// Page size of the listing: the directory refuses a `$top` above the maximum.
 pub static PAGING: Paging = Paging::new("groups", 100, 999);
 
-pub(super) fn list_groups(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+pub(super) fn list_groups(app: &App, request: &GraphRequest) -> GraphResult {
     list_visible(app, request, &PAGING, "groups", &GROUP, groups)
 }
 
-pub(super) fn get_group(
-    app: &App,
-    request: &GraphRequest,
-    id: &str,
-) -> Result<Response, GraphError> {
+pub(super) fn get_group(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let select = crate::graph::odata::parse_select(request.query.select.as_deref(), &GROUP, &[])?;
     if request.query.expand.is_some() {
         return Err(GraphError::bad_request(
@@ -217,7 +209,7 @@ pub(super) fn get_group(
     ))
 }
 
-pub(super) fn create_group(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+pub(super) fn create_group(app: &App, request: &GraphRequest) -> GraphResult {
     let body = request.json_object()?;
     note_explicit_rule_nulls(&body, None);
     let mut given = directory_properties(&GROUP, &body, &["owners@odata.bind"])?;
@@ -342,11 +334,7 @@ fn new_group(app: &App, uuid: &Uuid, given: &Map<String, Value>) -> Value {
     })
 }
 
-pub(super) fn update_group(
-    app: &App,
-    request: &GraphRequest,
-    id: &str,
-) -> Result<Response, GraphError> {
+pub(super) fn update_group(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     note_explicit_rule_nulls(&body, Some(id));
     let given = directory_properties(&GROUP, &body, &[])?;
@@ -393,7 +381,7 @@ pub(super) fn update_group(
     ))
 }
 
-pub(super) fn delete_group(app: &App, id: &str) -> Result<Response, GraphError> {
+pub(super) fn delete_group(app: &App, id: &str) -> GraphResult {
     app.store.write(|tenant| {
         tenant
             .groups

@@ -6,13 +6,11 @@
 use serde_json::Value;
 use uuid::Uuid;
 
-use axum::response::Response;
-
 use super::GraphRequest;
 use super::collection::{self, Listing, Paging};
 use super::schema::{ENTITY, Kind, Property, StructuredType};
 use crate::app::App;
-use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::store::{Collection, Tenant};
 
 mod group_rules;
@@ -97,7 +95,7 @@ fn list_visible(
     path: &str,
     base: &'static StructuredType,
     pick: fn(&Tenant) -> &Collection,
-) -> Result<Response, GraphError> {
+) -> GraphResult {
     let listing = Listing {
         directory: true,
         ..Listing::plain(paging, path.to_owned(), base)

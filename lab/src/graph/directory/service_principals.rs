@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use axum::response::Response;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -13,6 +12,7 @@ use super::{
 };
 use crate::app::App;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::graph::collection::{self, Paging};
 use crate::graph::schema::{Kind, Property, StructuredType};
 use crate::graph::{GraphRequest, no_content};
@@ -157,11 +157,7 @@ pub(super) fn sp_not_found(key: &SpKey) -> GraphError {
 }
 
 /// Routes the segments after `servicePrincipals`.
-pub fn route_service_principals(
-    app: &App,
-    request: &GraphRequest,
-    rest: &[String],
-) -> Result<Response, GraphError> {
+pub fn route_service_principals(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let method = &request.method;
     match rest {
         [] => by_method!(method,
@@ -183,10 +179,7 @@ pub fn route_service_principals(
 /// Page size of the listing: the directory refuses a `$top` above the maximum.
 pub static PAGING: Paging = Paging::new("servicePrincipals", 100, 999);
 
-pub(super) fn list_service_principals(
-    app: &App,
-    request: &GraphRequest,
-) -> Result<Response, GraphError> {
+pub(super) fn list_service_principals(app: &App, request: &GraphRequest) -> GraphResult {
     list_visible(
         app,
         request,
@@ -197,11 +190,7 @@ pub(super) fn list_service_principals(
     )
 }
 
-pub(super) fn get_service_principal(
-    app: &App,
-    request: &GraphRequest,
-    key: &SpKey,
-) -> Result<Response, GraphError> {
+pub(super) fn get_service_principal(app: &App, request: &GraphRequest, key: &SpKey) -> GraphResult {
     let select = crate::graph::odata::parse_select(
         request.query.select.as_deref(),
         &SERVICE_PRINCIPAL,
@@ -220,10 +209,7 @@ pub(super) fn get_service_principal(
     ))
 }
 
-pub(super) fn create_service_principal(
-    app: &App,
-    request: &GraphRequest,
-) -> Result<Response, GraphError> {
+pub(super) fn create_service_principal(app: &App, request: &GraphRequest) -> GraphResult {
     let body = request.json_object()?;
     let given = directory_properties(&SERVICE_PRINCIPAL, &body, &[])?;
     let app_id = given
@@ -291,7 +277,7 @@ pub(super) fn update_service_principal(
     app: &App,
     request: &GraphRequest,
     key: &SpKey,
-) -> Result<Response, GraphError> {
+) -> GraphResult {
     let body = request.json_object()?;
     let given = directory_properties(&SERVICE_PRINCIPAL, &body, &[])?;
     if given.contains_key("appId") {
@@ -316,7 +302,7 @@ pub(super) fn update_service_principal(
     ))
 }
 
-pub(super) fn delete_service_principal(app: &App, key: &SpKey) -> Result<Response, GraphError> {
+pub(super) fn delete_service_principal(app: &App, key: &SpKey) -> GraphResult {
     app.store.write(|tenant| {
         let found = find_sp(app, tenant, key).ok_or_else(|| sp_not_found(key))?;
         let id = collection::str_of(&found, "id").to_owned();
