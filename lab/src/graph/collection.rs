@@ -345,6 +345,24 @@ pub fn created_response(
     response
 }
 
+/// The answer to a create in the Intune collection at `collection_path`: a 201 with context
+/// `{collection_path}/$entity` and `Location` `{collection_path}('{id}')`.
+pub fn intune_created(
+    app: &App,
+    request: &GraphRequest,
+    collection_path: &str,
+    id: &str,
+    object: Value,
+) -> GraphResult {
+    Ok(created_response(
+        app,
+        request,
+        &format!("{collection_path}/$entity"),
+        &format!("{collection_path}('{id}')"),
+        object,
+    ))
+}
+
 /// The answer to a successful PATCH: 204, or 200 with the entity when the
 /// `patch_returns_entity` setting is on.
 pub fn patched_response(

@@ -241,13 +241,7 @@ fn create(app: &App, request: &GraphRequest) -> GraphResult {
         Ok::<_, GraphError>(())
     })?;
     tracing::info!(%id, "device configuration created");
-    Ok(collection::created_response(
-        app,
-        request,
-        &format!("{COLLECTION_PATH}/$entity"),
-        &format!("{COLLECTION_PATH}('{id}')"),
-        object,
-    ))
+    collection::intune_created(app, request, COLLECTION_PATH, &id, object)
 }
 
 fn update(app: &App, request: &GraphRequest, id: &str) -> GraphResult {

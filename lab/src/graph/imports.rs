@@ -196,13 +196,7 @@ fn create(app: &App, request: &GraphRequest) -> GraphResult {
     })?;
     tracing::info!(%id, "device import created");
     let shown = collection::project(&object, &IMPORTED_IDENTITY, &[], request.version);
-    Ok(collection::created_response(
-        app,
-        request,
-        &format!("{COLLECTION_PATH}/$entity"),
-        &format!("{COLLECTION_PATH}('{id}')"),
-        shown,
-    ))
+    collection::intune_created(app, request, COLLECTION_PATH, &id, shown)
 }
 
 fn import(app: &App, request: &GraphRequest) -> GraphResult {

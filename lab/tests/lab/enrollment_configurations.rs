@@ -57,6 +57,17 @@ async fn priorities(lab: &Lab) -> Vec<(String, i64)> {
         .collect()
 }
 
+/// Asserts the tenant's ESPs ordered by priority: (display name, priority), lowest first.
+async fn assert_priorities(lab: &Lab, expected: &[(&str, i64)]) {
+    let mut got = priorities(lab).await;
+    got.sort_by_key(|(_, p)| *p);
+    let expected: Vec<(String, i64)> = expected
+        .iter()
+        .map(|(name, priority)| ((*name).to_owned(), *priority))
+        .collect();
+    assert_eq!(got, expected);
+}
+
 #[tokio::test]
 async fn the_default_esp_is_seeded_and_cannot_be_deleted() {
     let lab = Lab::start().await;
@@ -201,17 +212,16 @@ async fn set_priority_renumbers_the_others() {
         .post(&format!("{ESPS}/{c}/setPriority"), json!({"priority": 1}))
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-    let mut got = priorities(&lab).await;
-    got.sort_by_key(|(_, p)| *p);
-    assert_eq!(
-        got,
-        vec![
-            ("All users and all devices".into(), 0),
-            ("C".into(), 1),
-            ("A".into(), 2),
-            ("B".into(), 3)
-        ]
-    );
+    assert_priorities(
+        &lab,
+        &[
+            ("All users and all devices", 0),
+            ("C", 1),
+            ("A", 2),
+            ("B", 3),
+        ],
+    )
+    .await;
 
     // Deleting leaves a gap; setPriority uses the existing values only.
     expect(
@@ -227,16 +237,11 @@ async fn set_priority_renumbers_the_others() {
             .await,
         StatusCode::NO_CONTENT,
     );
-    let mut got = priorities(&lab).await;
-    got.sort_by_key(|(_, p)| *p);
-    assert_eq!(
-        got,
-        vec![
-            ("All users and all devices".into(), 0),
-            ("B".into(), 2),
-            ("A".into(), 3)
-        ]
-    );
+    assert_priorities(
+        &lab,
+        &[("All users and all devices", 0), ("B", 2), ("A", 3)],
+    )
+    .await;
     let (_, d) = create(&lab, "D").await;
     assert_eq!(d["priority"], 4);
 

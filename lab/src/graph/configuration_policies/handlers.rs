@@ -59,13 +59,7 @@ pub(super) fn create(app: &App, request: &GraphRequest) -> GraphResult {
             "disableEntraGroupPolicyAssignment",
         ],
     );
-    Ok(collection::created_response(
-        app,
-        request,
-        &format!("{COLLECTION_PATH}/$entity"),
-        &format!("{COLLECTION_PATH}('{id}')"),
-        shown,
-    ))
+    collection::intune_created(app, request, COLLECTION_PATH, &id, shown)
 }
 
 /// PUT: the full policy again; the settings are replaced. The template cannot change.

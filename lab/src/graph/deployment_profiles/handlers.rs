@@ -94,13 +94,7 @@ pub(super) fn create(app: &App, request: &GraphRequest) -> GraphResult {
         Ok(())
     })?;
     tracing::info!(%id, "deployment profile created");
-    Ok(collection::created_response(
-        app,
-        request,
-        &format!("{COLLECTION_PATH}/$entity"),
-        &format!("{COLLECTION_PATH}('{id}')"),
-        object,
-    ))
+    collection::intune_created(app, request, COLLECTION_PATH, &id, object)
 }
 
 pub(super) fn update(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
