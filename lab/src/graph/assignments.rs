@@ -75,6 +75,15 @@ pub static TARGET_TYPES: &[&StructuredType] = &[
     &CONFIGURATION_MANAGER_COLLECTION_TARGET,
 ];
 
+/// The targets every Intune collection but deployment profiles accepts: groups, exclusions,
+/// all devices and all licensed users (no Configuration Manager collections).
+pub const GROUP_AND_ALL_TARGETS: &[&StructuredType] = &[
+    &GROUP_TARGET,
+    &EXCLUSION_GROUP_TARGET,
+    &ALL_DEVICES_TARGET,
+    &ALL_LICENSED_USERS_TARGET,
+];
+
 /// The source of every assignment the lab creates.
 pub const SOURCE_DIRECT: &str = "direct";
 

@@ -89,12 +89,7 @@ pub static DEVICE_CONFIGURATION_ASSIGNMENT: StructuredType = StructuredType::der
 );
 
 /// Target types a device configuration can be assigned to.
-const SUPPORTED_TARGETS: &[&StructuredType] = &[
-    &assignments::GROUP_TARGET,
-    &assignments::EXCLUSION_GROUP_TARGET,
-    &assignments::ALL_DEVICES_TARGET,
-    &assignments::ALL_LICENSED_USERS_TARGET,
-];
+const SUPPORTED_TARGETS: &[&StructuredType] = assignments::GROUP_AND_ALL_TARGETS;
 
 /// Inclusive range of `computerNameSuffixRandomCharCount` (Graph docs: "Valid values 3 to 14").
 pub const RANDOM_CHAR_COUNT: std::ops::RangeInclusive<i64> = 3..=14;

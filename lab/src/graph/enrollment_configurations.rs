@@ -114,12 +114,7 @@ pub static ENROLLMENT_CONFIGURATION_ASSIGNMENT: StructuredType = StructuredType:
 pub static DERIVED: &[&StructuredType] = &[&ESP];
 
 /// Target types an ESP can be assigned to.
-const SUPPORTED_TARGETS: &[&StructuredType] = &[
-    &assignments::GROUP_TARGET,
-    &assignments::EXCLUSION_GROUP_TARGET,
-    &assignments::ALL_DEVICES_TARGET,
-    &assignments::ALL_LICENSED_USERS_TARGET,
-];
+const SUPPORTED_TARGETS: &[&StructuredType] = assignments::GROUP_AND_ALL_TARGETS;
 
 /// ESP properties in the order Intune returns them (after the base ones).
 const ESP_ORDER: &[&str] = &[

@@ -540,17 +540,16 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    static THING: StructuredType = StructuredType {
-        name: "thing",
-        base: Some(&ENTITY),
-        is_abstract: false,
-        properties: &[
+    static THING: StructuredType = StructuredType::derived(
+        "thing",
+        &ENTITY,
+        &[
             Property::new("name", Kind::String, false),
             Property::new("count", Kind::Int32, true),
             Property::new("mode", Kind::Enum("mode", &["on", "off"]), false),
         ],
-        navigations: &["children"],
-    };
+    )
+    .with_navigations(&["children"]);
 
     fn obj(v: Value) -> Map<String, Value> {
         let Value::Object(map) = v else {

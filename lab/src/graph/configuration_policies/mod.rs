@@ -36,12 +36,7 @@ pub const MAX_SCRIPTS: usize = 10;
 pub const TIMEOUT_MINUTES: std::ops::RangeInclusive<i64> = 15..=720;
 
 /// Target types a policy can be assigned to.
-const SUPPORTED_TARGETS: &[&StructuredType] = &[
-    &assignments::GROUP_TARGET,
-    &assignments::EXCLUSION_GROUP_TARGET,
-    &assignments::ALL_DEVICES_TARGET,
-    &assignments::ALL_LICENSED_USERS_TARGET,
-];
+const SUPPORTED_TARGETS: &[&StructuredType] = assignments::GROUP_AND_ALL_TARGETS;
 
 /// The Intune backend behind the collection, named in wrapped errors.
 static INTUNE: IntuneBackend = IntuneBackend {

@@ -28,17 +28,17 @@ pub const COLLECTION_PATH: &str = "deviceManagement/windowsAutopilotDeviceIdenti
 /// Path of the settings singleton.
 pub const SETTINGS_PATH: &str = "deviceManagement/windowsAutopilotSettings";
 
-const ENROLLMENT_STATE: Kind = Kind::Enum(
-    "enrollmentState",
-    &[
-        "unknown",
-        "enrolled",
-        "pendingReset",
-        "failed",
-        "notContacted",
-        "blocked",
-    ],
-);
+/// The members of `enrollmentState`.
+pub const ENROLLMENT_STATES: &[&str] = &[
+    "unknown",
+    "enrolled",
+    "pendingReset",
+    "failed",
+    "notContacted",
+    "blocked",
+];
+
+const ENROLLMENT_STATE: Kind = Kind::Enum("enrollmentState", ENROLLMENT_STATES);
 const ASSIGNMENT_STATUS: Kind = Kind::Enum(
     "windowsAutopilotProfileAssignmentStatus",
     &[
