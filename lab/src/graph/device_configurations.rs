@@ -150,15 +150,8 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
 pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let method = &request.method;
     match rest {
-        [] => by_method!(method,
-            GET => ASSIGNMENTS.list_owners(app, request, &listing(request)),
-            POST => create(app, request),
-        ),
-        [id] => by_method!(method,
-            GET => ASSIGNMENTS.get_owner(app, request, &listing(request), id),
-            PATCH => update(app, request, id),
-            DELETE => delete(app, id),
-        ),
+        [] => crate::graph::list_or_create(app, request, list, create),
+        [id] => crate::graph::read_update_delete(app, request, id, get, update, delete),
         [id, action] if crate::graph::is_action(action, "assign") => {
             by_method!(method, POST => assign(app, request, id))
         }
@@ -173,6 +166,16 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult 
         }
         [_, other, ..] => Err(GraphError::segment_not_found(other)),
     }
+}
+
+/// Lists the configurations (with their assignments when expanded).
+fn list(app: &App, request: &GraphRequest) -> GraphResult {
+    ASSIGNMENTS.list_owners(app, request, &listing(request))
+}
+
+/// Reads one configuration (with its assignments when expanded).
+fn get(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
+    ASSIGNMENTS.get_owner(app, request, &listing(request), id)
 }
 
 /// Service-side checks of a domain join configuration after a create or a merge.

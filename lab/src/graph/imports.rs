@@ -72,10 +72,7 @@ fn imports(tenant: &Tenant) -> &Collection {
 pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let method = &request.method;
     match rest {
-        [] => by_method!(method,
-            GET => list(app, request),
-            POST => create(app, request),
-        ),
+        [] => crate::graph::list_or_create(app, request, list, create),
         [action] if crate::graph::is_action(action, "import") => {
             by_method!(method,
                 POST => import(app, request),

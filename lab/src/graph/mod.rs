@@ -100,6 +100,40 @@ impl ApiVersion {
 /// What a Graph handler answers: a response, or the error Graph would send.
 pub type GraphResult = Result<Response, GraphError>;
 
+/// A handler of an entity set's own path.
+pub type SetHandler = fn(&App, &GraphRequest) -> GraphResult;
+/// A handler of one member of an entity set, by its key.
+pub type MemberHandler = fn(&App, &GraphRequest, &str) -> GraphResult;
+
+/// Serves an entity set's own path: `GET` lists, `POST` creates.
+pub fn list_or_create(
+    app: &App,
+    request: &GraphRequest,
+    list: SetHandler,
+    create: SetHandler,
+) -> GraphResult {
+    by_method!(&request.method,
+        GET => list(app, request),
+        POST => create(app, request),
+    )
+}
+
+/// Serves one member of an entity set: `GET` reads it, `PATCH` updates it, `DELETE` deletes it.
+pub fn read_update_delete(
+    app: &App,
+    request: &GraphRequest,
+    id: &str,
+    read: MemberHandler,
+    update: MemberHandler,
+    delete: fn(&App, &str) -> GraphResult,
+) -> GraphResult {
+    by_method!(&request.method,
+        GET => read(app, request, id),
+        PATCH => update(app, request, id),
+        DELETE => delete(app, id),
+    )
+}
+
 /// One Graph request, parsed.
 #[derive(Debug)]
 pub struct GraphRequest {

@@ -66,10 +66,7 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
 pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let method = &request.method;
     match rest {
-        [] => by_method!(method,
-            GET => list(app, request),
-            POST => create(app, request),
-        ),
+        [] => crate::graph::list_or_create(app, request, list, create),
         [id] => by_method!(method,
             GET => get(app, request, id),
             PUT => replace(app, request, id),

@@ -70,15 +70,8 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
 pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let method = &request.method;
     match rest {
-        [] => by_method!(method,
-            GET => list(app, request),
-            POST => create(app, request),
-        ),
-        [id] => by_method!(method,
-            GET => get(app, request, id),
-            PATCH => update(app, request, id),
-            DELETE => delete(app, id),
-        ),
+        [] => crate::graph::list_or_create(app, request, list, create),
+        [id] => crate::graph::read_update_delete(app, request, id, get, update, delete),
         [id, action] if super::is_action(action, "assign") => by_method!(method,
             POST => assign_devices(app, request, id),
         ),

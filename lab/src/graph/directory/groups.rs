@@ -149,14 +149,14 @@ pub static GROUP: StructuredType = StructuredType::derived(
 pub fn route_groups(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let method = &request.method;
     match rest {
-        [] => by_method!(method,
-            GET => list_groups(app, request),
-            POST => create_group(app, request),
-        ),
-        [id] => by_method!(method,
-            GET => get_group(app, request, id),
-            PATCH => update_group(app, request, id),
-            DELETE => delete_group(app, id),
+        [] => crate::graph::list_or_create(app, request, list_groups, create_group),
+        [id] => crate::graph::read_update_delete(
+            app,
+            request,
+            id,
+            get_group,
+            update_group,
+            delete_group,
         ),
         [id, nav] if nav.eq_ignore_ascii_case("owners") => by_method!(method,
             GET => list_owners(app, request, id),

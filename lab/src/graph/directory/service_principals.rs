@@ -160,9 +160,11 @@ pub(super) fn sp_not_found(key: &SpKey) -> GraphError {
 pub fn route_service_principals(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let method = &request.method;
     match rest {
-        [] => by_method!(method,
-            GET => list_service_principals(app, request),
-            POST => create_service_principal(app, request),
+        [] => crate::graph::list_or_create(
+            app,
+            request,
+            list_service_principals,
+            create_service_principal,
         ),
         [key] => {
             let key = sp_key(key);
