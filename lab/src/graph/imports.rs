@@ -175,20 +175,31 @@ fn due_time(app: &App) -> DateTime<Utc> {
     Utc::now() + chrono::Duration::milliseconds(i64::try_from(delay).unwrap_or(i64::MAX / 2))
 }
 
+/// Stores a new import and queues it for its decision at `due` (with its `import` batch, if any).
+fn store_pending(
+    tenant: &mut Tenant,
+    id: &str,
+    object: &Value,
+    due: DateTime<Utc>,
+    batch: Option<&str>,
+) {
+    tenant
+        .imported_windows_autopilot_device_identities
+        .insert(id.to_owned(), object.clone());
+    tenant.lab.pending_imports.push(PendingImport {
+        id: id.to_owned(),
+        due,
+        batch: batch.map(str::to_owned),
+    });
+}
+
 fn create(app: &App, request: &GraphRequest) -> GraphResult {
     let body = request.json_object()?;
     let url = INTUNE.url(None, None);
     let (id, object) = build_import(request, &Value::Object(body), &url)?;
     let due = due_time(app);
     app.store.write(|tenant| {
-        tenant
-            .imported_windows_autopilot_device_identities
-            .insert(id.clone(), object.clone());
-        tenant.lab.pending_imports.push(PendingImport {
-            id: id.clone(),
-            due,
-            batch: None,
-        });
+        store_pending(tenant, &id, &object, due, None);
         Ok::<_, GraphError>(())
     })?;
     tracing::info!(%id, "device import created");
@@ -217,14 +228,7 @@ fn import(app: &App, request: &GraphRequest) -> GraphResult {
     let due = due_time(app);
     app.store.write(|tenant| {
         for (id, object) in &built {
-            tenant
-                .imported_windows_autopilot_device_identities
-                .insert(id.clone(), object.clone());
-            tenant.lab.pending_imports.push(PendingImport {
-                id: id.clone(),
-                due,
-                batch: Some(batch.clone()),
-            });
+            store_pending(tenant, id, object, due, Some(&batch));
         }
         Ok::<_, GraphError>(())
     })?;
