@@ -1,6 +1,8 @@
 //! `/deviceManagement/deviceEnrollmentConfigurations`: the Enrollment Status Page.
 
-use crate::common::{Lab, assert_bad_request, assert_wrapped_contains, expect};
+use crate::common::{
+    Lab, assert_bad_request, assert_untyped_create_refused, assert_wrapped_contains, expect,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -171,12 +173,7 @@ async fn create_gets_the_next_priority_and_every_property() {
 #[tokio::test]
 async fn create_refusals() {
     let lab = Lab::start().await;
-    let mut body = esp("x");
-    body.as_object_mut().unwrap().remove("@odata.type");
-    assert_bad_request(
-        &lab.post(ESPS, body).await,
-        "Cannot create an abstract class.",
-    );
+    assert_untyped_create_refused(&lab, ESPS, esp("x")).await;
 
     let mut body = esp("x");
     body["showProgress"] = json!(true);
