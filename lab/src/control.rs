@@ -137,14 +137,7 @@ async fn put_device_enrollment(
     axum::extract::Path(id): axum::extract::Path<String>,
     body: Bytes,
 ) -> Response {
-    const STATES: [&str; 6] = [
-        "unknown",
-        "enrolled",
-        "pendingReset",
-        "failed",
-        "notContacted",
-        "blocked",
-    ];
+    const STATES: &[&str] = crate::graph::device_identities::ENROLLMENT_STATES;
     let value = match parse_body(&body) {
         Ok(value) => value,
         Err(response) => return *response,

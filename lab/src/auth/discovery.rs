@@ -32,6 +32,21 @@ fn known_tenant(app: &App, tenant: &str) -> bool {
             .any(|alias| tenant.eq_ignore_ascii_case(alias))
 }
 
+/// `answer` for a tenant the lab serves (its id, `common` or `organizations`); Entra's
+/// tenant-not-found error for any other.
+fn for_known_tenant(
+    app: &App,
+    tenant: String,
+    ctx: &RequestContext,
+    answer: impl FnOnce(String) -> Response,
+) -> Response {
+    if known_tenant(app, &tenant) {
+        answer(tenant)
+    } else {
+        EntraError::tenant_not_found(&tenant).render(ctx)
+    }
+}
+
 /// The discovery document for `tenant`.
 pub fn openid_configuration(app: &App, tenant: &str) -> Value {
     let login = &app.graph_url;
@@ -72,15 +87,14 @@ pub async fn configuration(
     Path(tenant): Path<String>,
     Extension(ctx): Extension<RequestContext>,
 ) -> Response {
-    if !known_tenant(&app, &tenant) {
-        return EntraError::tenant_not_found(&tenant).render(&ctx);
-    }
-    let shown = if tenant.eq_ignore_ascii_case(&app.config.tenant_id) {
-        app.config.tenant_id.clone()
-    } else {
-        tenant
-    };
-    json_response(&openid_configuration(&app, &shown))
+    for_known_tenant(&app, tenant, &ctx, |tenant| {
+        let shown = if tenant.eq_ignore_ascii_case(&app.config.tenant_id) {
+            app.config.tenant_id.clone()
+        } else {
+            tenant
+        };
+        json_response(&openid_configuration(&app, &shown))
+    })
 }
 
 /// `GET /{tenant}/discovery/v2.0/keys`: the lab signs nothing, so the set is empty.
@@ -89,10 +103,7 @@ pub async fn keys(
     Path(tenant): Path<String>,
     Extension(ctx): Extension<RequestContext>,
 ) -> Response {
-    if !known_tenant(&app, &tenant) {
-        return EntraError::tenant_not_found(&tenant).render(&ctx);
-    }
-    json_response(&json!({"keys": []}))
+    for_known_tenant(&app, tenant, &ctx, |_| json_response(&json!({"keys": []})))
 }
 
 /// `GET /common/discovery/instance`: MSAL's instance discovery, naming the lab as its own

@@ -5,7 +5,6 @@
 //! configuration policies.
 
 use axum::http::StatusCode;
-use axum::response::Response;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -14,6 +13,7 @@ use super::schema::{self, Kind, Property, ResolvedType, StructuredType, abstract
 use super::{GraphRequest, odata};
 use crate::app::App;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::store::{Collection, Tenant};
 
 /// Group id Intune uses for the virtual "All devices" group (it appears in assignment ids).
@@ -26,11 +26,9 @@ const FILTER_TYPE: Kind = Kind::Enum(
     &["none", "include", "exclude"],
 );
 
-pub static ASSIGNMENT_TARGET: StructuredType = StructuredType {
-    name: "deviceAndAppManagementAssignmentTarget",
-    base: None,
-    is_abstract: true,
-    properties: &[
+pub static ASSIGNMENT_TARGET: StructuredType = StructuredType::root(
+    "deviceAndAppManagementAssignmentTarget",
+    &[
         Property::new(
             "deviceAndAppManagementAssignmentFilterId",
             Kind::String,
@@ -44,48 +42,29 @@ pub static ASSIGNMENT_TARGET: StructuredType = StructuredType {
         )
         .beta(),
     ],
-    navigations: &[],
-};
+)
+.as_abstract();
 
-pub static GROUP_TARGET: StructuredType = StructuredType {
-    name: "groupAssignmentTarget",
-    base: Some(&ASSIGNMENT_TARGET),
-    is_abstract: false,
-    properties: &[Property::new("groupId", Kind::String, true)],
-    navigations: &[],
-};
+pub static GROUP_TARGET: StructuredType = StructuredType::derived(
+    "groupAssignmentTarget",
+    &ASSIGNMENT_TARGET,
+    &[Property::new("groupId", Kind::String, true)],
+);
 
-pub static EXCLUSION_GROUP_TARGET: StructuredType = StructuredType {
-    name: "exclusionGroupAssignmentTarget",
-    base: Some(&GROUP_TARGET),
-    is_abstract: false,
-    properties: &[],
-    navigations: &[],
-};
+pub static EXCLUSION_GROUP_TARGET: StructuredType =
+    StructuredType::derived("exclusionGroupAssignmentTarget", &GROUP_TARGET, &[]);
 
-pub static ALL_DEVICES_TARGET: StructuredType = StructuredType {
-    name: "allDevicesAssignmentTarget",
-    base: Some(&ASSIGNMENT_TARGET),
-    is_abstract: false,
-    properties: &[],
-    navigations: &[],
-};
+pub static ALL_DEVICES_TARGET: StructuredType =
+    StructuredType::derived("allDevicesAssignmentTarget", &ASSIGNMENT_TARGET, &[]);
 
-pub static ALL_LICENSED_USERS_TARGET: StructuredType = StructuredType {
-    name: "allLicensedUsersAssignmentTarget",
-    base: Some(&ASSIGNMENT_TARGET),
-    is_abstract: false,
-    properties: &[],
-    navigations: &[],
-};
+pub static ALL_LICENSED_USERS_TARGET: StructuredType =
+    StructuredType::derived("allLicensedUsersAssignmentTarget", &ASSIGNMENT_TARGET, &[]);
 
-pub static CONFIGURATION_MANAGER_COLLECTION_TARGET: StructuredType = StructuredType {
-    name: "configurationManagerCollectionAssignmentTarget",
-    base: Some(&ASSIGNMENT_TARGET),
-    is_abstract: false,
-    properties: &[Property::new("collectionId", Kind::String, true)],
-    navigations: &[],
-};
+pub static CONFIGURATION_MANAGER_COLLECTION_TARGET: StructuredType = StructuredType::derived(
+    "configurationManagerCollectionAssignmentTarget",
+    &ASSIGNMENT_TARGET,
+    &[Property::new("collectionId", Kind::String, true)],
+);
 
 /// Every target type in the schema.
 pub static TARGET_TYPES: &[&StructuredType] = &[
@@ -94,6 +73,15 @@ pub static TARGET_TYPES: &[&StructuredType] = &[
     &ALL_DEVICES_TARGET,
     &ALL_LICENSED_USERS_TARGET,
     &CONFIGURATION_MANAGER_COLLECTION_TARGET,
+];
+
+/// The targets every Intune collection but deployment profiles accepts: groups, exclusions,
+/// all devices and all licensed users (no Configuration Manager collections).
+pub const GROUP_AND_ALL_TARGETS: &[&StructuredType] = &[
+    &GROUP_TARGET,
+    &EXCLUSION_GROUP_TARGET,
+    &ALL_DEVICES_TARGET,
+    &ALL_LICENSED_USERS_TARGET,
 ];
 
 /// The source of every assignment the lab creates.
@@ -382,12 +370,7 @@ impl Navigation {
 
     /// `GET <collection>('<id>')/assignments`: the object's assignments, paged like any
     /// collection and shown as the request's version declares them.
-    pub fn list(
-        &self,
-        app: &App,
-        request: &GraphRequest,
-        id: &str,
-    ) -> Result<Response, GraphError> {
+    pub fn list(&self, app: &App, request: &GraphRequest, id: &str) -> GraphResult {
         if !app.store.read(|tenant| (self.parents)(tenant).contains(id)) {
             return Err(self.not_found(id));
         }
@@ -411,7 +394,7 @@ impl Navigation {
         request: &GraphRequest,
         id: &str,
         assignment_id: &str,
-    ) -> Result<Response, GraphError> {
+    ) -> GraphResult {
         let found = app
             .store
             .read(|tenant| self.find(tenant, id, assignment_id).cloned())?;
@@ -469,7 +452,7 @@ impl Navigation {
         app: &App,
         request: &GraphRequest,
         listing: &Listing<'_>,
-    ) -> Result<Response, GraphError> {
+    ) -> GraphResult {
         collection::list(
             app,
             request,
@@ -488,7 +471,7 @@ impl Navigation {
         request: &GraphRequest,
         listing: &Listing<'_>,
         id: &str,
-    ) -> Result<Response, GraphError> {
+    ) -> GraphResult {
         listing.get(
             app,
             request,

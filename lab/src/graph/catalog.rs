@@ -3,20 +3,19 @@
 //! `/deviceManagement/deviceManagementScripts` (beta only).
 
 use axum::http::{Method, StatusCode};
-use axum::response::Response;
 
 use super::collection::{self, Listing, Paging};
 use super::schema::{ENTITY, Kind, Property, StructuredType};
 use super::{GraphRequest, method_not_allowed};
 use crate::app::App;
 use crate::errors::{GraphError, INTUNE_FAKE_HOST};
+use crate::graph::GraphResult;
 use crate::store::{Collection, Tenant};
 
-pub static MOBILE_APP: StructuredType = StructuredType {
-    name: "mobileApp",
-    base: Some(&ENTITY),
-    is_abstract: true,
-    properties: &[
+pub static MOBILE_APP: StructuredType = StructuredType::derived(
+    "mobileApp",
+    &ENTITY,
+    &[
         Property::read_only("createdDateTime", Kind::DateTimeOffset, false),
         Property::read_only("dependentAppCount", Kind::Int32, false).beta(),
         Property::new("description", Kind::String, true),
@@ -44,49 +43,39 @@ pub static MOBILE_APP: StructuredType = StructuredType {
         Property::read_only("supersedingAppCount", Kind::Int32, false).beta(),
         Property::read_only("uploadState", Kind::Int32, false).beta(),
     ],
-    navigations: &["assignments", "categories", "relationships"],
-};
+)
+.as_abstract()
+.with_navigations(&["assignments", "categories", "relationships"]);
 
-pub static WIN32_LOB_APP: StructuredType = StructuredType {
-    name: "win32LobApp",
-    base: Some(&MOBILE_APP),
-    is_abstract: false,
-    properties: &[
+pub static WIN32_LOB_APP: StructuredType = StructuredType::derived(
+    "win32LobApp",
+    &MOBILE_APP,
+    &[
         Property::new("fileName", Kind::String, true),
         Property::new("installCommandLine", Kind::String, true),
         Property::new("setupFilePath", Kind::String, true),
         Property::new("uninstallCommandLine", Kind::String, true),
     ],
-    navigations: &[],
-};
+);
 
-pub static WINDOWS_MOBILE_MSI: StructuredType = StructuredType {
-    name: "windowsMobileMSI",
-    base: Some(&MOBILE_APP),
-    is_abstract: false,
-    properties: &[
+pub static WINDOWS_MOBILE_MSI: StructuredType = StructuredType::derived(
+    "windowsMobileMSI",
+    &MOBILE_APP,
+    &[
         Property::new("fileName", Kind::String, true),
         Property::new("productCode", Kind::String, true),
         Property::new("productVersion", Kind::String, true),
     ],
-    navigations: &[],
-};
+);
 
-pub static WIN_GET_APP: StructuredType = StructuredType {
-    name: "winGetApp",
-    base: Some(&MOBILE_APP),
-    is_abstract: false,
-    properties: &[Property::new("packageIdentifier", Kind::String, true)],
-    navigations: &[],
-};
+pub static WIN_GET_APP: StructuredType = StructuredType::derived(
+    "winGetApp",
+    &MOBILE_APP,
+    &[Property::new("packageIdentifier", Kind::String, true)],
+);
 
-pub static OFFICE_SUITE_APP: StructuredType = StructuredType {
-    name: "officeSuiteApp",
-    base: Some(&MOBILE_APP),
-    is_abstract: false,
-    properties: &[],
-    navigations: &[],
-};
+pub static OFFICE_SUITE_APP: StructuredType =
+    StructuredType::derived("officeSuiteApp", &MOBILE_APP, &[]);
 
 pub static APP_TYPES: &[&StructuredType] = &[
     &WIN32_LOB_APP,
@@ -95,11 +84,10 @@ pub static APP_TYPES: &[&StructuredType] = &[
     &OFFICE_SUITE_APP,
 ];
 
-pub static SCRIPT: StructuredType = StructuredType {
-    name: "deviceManagementScript",
-    base: Some(&ENTITY),
-    is_abstract: false,
-    properties: &[
+pub static SCRIPT: StructuredType = StructuredType::derived(
+    "deviceManagementScript",
+    &ENTITY,
+    &[
         Property::read_only("createdDateTime", Kind::DateTimeOffset, false),
         Property::new("description", Kind::String, true),
         Property::new("displayName", Kind::String, true),
@@ -115,14 +103,14 @@ pub static SCRIPT: StructuredType = StructuredType {
         ),
         Property::new("scriptContent", Kind::Binary, true),
     ],
-    navigations: &[
-        "assignments",
-        "deviceRunStates",
-        "groupAssignments",
-        "runSummary",
-        "userRunStates",
-    ],
-};
+)
+.with_navigations(&[
+    "assignments",
+    "deviceRunStates",
+    "groupAssignments",
+    "runSummary",
+    "userRunStates",
+]);
 
 fn mobile_apps(tenant: &Tenant) -> &Collection {
     &tenant.mobile_apps
@@ -145,11 +133,7 @@ pub static APPS_PAGING: Paging = Paging::new("mobileApps", 1000, 1000);
 pub static SCRIPTS_PAGING: Paging = Paging::new("deviceManagementScripts", 1000, 1000);
 
 /// Routes the segments after `deviceAppManagement/mobileApps`.
-pub fn route_mobile_apps(
-    app: &App,
-    request: &GraphRequest,
-    rest: &[String],
-) -> Result<Response, GraphError> {
+pub fn route_mobile_apps(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     match rest {
         [] if request.method == Method::GET => {
             let listing = Listing {
@@ -189,11 +173,7 @@ pub fn route_mobile_apps(
 }
 
 /// Routes the segments after `deviceManagement/deviceManagementScripts`.
-pub fn route_scripts(
-    app: &App,
-    request: &GraphRequest,
-    rest: &[String],
-) -> Result<Response, GraphError> {
+pub fn route_scripts(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     match rest {
         [] if request.method == Method::GET => {
             let listing = Listing::plain(

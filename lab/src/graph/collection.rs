@@ -11,6 +11,7 @@ use super::schema::{self, ResolvedType, StructuredType, abstract_type_error};
 use super::{ApiVersion, GraphRequest, json_response, no_content};
 use crate::app::App;
 use crate::errors::{GraphError, INTUNE_FAKE_HOST};
+use crate::graph::GraphResult;
 use crate::settings::PageSize;
 use crate::store::{Collection, Tenant};
 
@@ -129,7 +130,7 @@ impl Listing<'_> {
         id: &str,
         missing: impl FnOnce() -> GraphError,
         render: R,
-    ) -> Result<Response, GraphError>
+    ) -> GraphResult
     where
         R: Fn(&Tenant, &Value, &Shape) -> Value,
     {
@@ -239,7 +240,7 @@ pub fn list<K, R>(
     pick: fn(&Tenant) -> &Collection,
     keep: K,
     render: R,
-) -> Result<Response, GraphError>
+) -> GraphResult
 where
     K: Fn(&Tenant, &Value) -> bool,
     R: Fn(&Tenant, &Value, &Shape) -> Value,
@@ -342,6 +343,24 @@ pub fn created_response(
         response.headers_mut().insert(header::LOCATION, value);
     }
     response
+}
+
+/// The answer to a create in the Intune collection at `collection_path`: a 201 with context
+/// `{collection_path}/$entity` and `Location` `{collection_path}('{id}')`.
+pub fn intune_created(
+    app: &App,
+    request: &GraphRequest,
+    collection_path: &str,
+    id: &str,
+    object: Value,
+) -> GraphResult {
+    Ok(created_response(
+        app,
+        request,
+        &format!("{collection_path}/$entity"),
+        &format!("{collection_path}('{id}')"),
+        object,
+    ))
 }
 
 /// The answer to a successful PATCH: 204, or 200 with the entity when the

@@ -2,7 +2,6 @@
 //! derived type, `windowsDomainJoinConfiguration` (the hybrid-join domain join profile), which
 //! exists on beta only.
 
-use axum::response::Response;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -13,16 +12,16 @@ use super::{ApiVersion, GraphRequest, no_content};
 use crate::app::App;
 use crate::clock::graph_timestamp;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::store::{Collection, Tenant};
 
 /// Path of the collection under the version prefix.
 pub const COLLECTION_PATH: &str = "deviceManagement/deviceConfigurations";
 
-pub static DEVICE_CONFIGURATION: StructuredType = StructuredType {
-    name: "deviceConfiguration",
-    base: Some(&ENTITY),
-    is_abstract: true,
-    properties: &[
+pub static DEVICE_CONFIGURATION: StructuredType = StructuredType::derived(
+    "deviceConfiguration",
+    &ENTITY,
+    &[
         Property::read_only("createdDateTime", Kind::DateTimeOffset, false),
         Property::new("description", Kind::String, true),
         Property::new(
@@ -46,35 +45,34 @@ pub static DEVICE_CONFIGURATION: StructuredType = StructuredType {
         Property::read_only("supportsScopeTags", Kind::Boolean, false),
         Property::read_only("version", Kind::Int32, false),
     ],
-    navigations: &[
-        "assignments",
-        "deviceSettingStateSummaries",
-        "deviceStatuses",
-        "deviceStatusOverview",
-        "groupAssignments",
-        "userStatuses",
-        "userStatusOverview",
-    ],
-};
+)
+.as_abstract()
+.with_navigations(&[
+    "assignments",
+    "deviceSettingStateSummaries",
+    "deviceStatuses",
+    "deviceStatusOverview",
+    "groupAssignments",
+    "userStatuses",
+    "userStatusOverview",
+]);
 
-pub static WINDOWS_DOMAIN_JOIN_CONFIGURATION: StructuredType = StructuredType {
-    name: "windowsDomainJoinConfiguration",
-    base: Some(&DEVICE_CONFIGURATION),
-    is_abstract: false,
-    properties: &[
+pub static WINDOWS_DOMAIN_JOIN_CONFIGURATION: StructuredType = StructuredType::derived(
+    "windowsDomainJoinConfiguration",
+    &DEVICE_CONFIGURATION,
+    &[
         Property::new("activeDirectoryDomainName", Kind::String, false),
         Property::new("computerNameStaticPrefix", Kind::String, false),
         Property::new("computerNameSuffixRandomCharCount", Kind::Int32, false),
         Property::new("organizationalUnit", Kind::String, true),
     ],
-    navigations: &["networkAccessConfigurations"],
-};
+)
+.with_navigations(&["networkAccessConfigurations"]);
 
-pub static DEVICE_CONFIGURATION_ASSIGNMENT: StructuredType = StructuredType {
-    name: "deviceConfigurationAssignment",
-    base: Some(&ENTITY),
-    is_abstract: false,
-    properties: &[
+pub static DEVICE_CONFIGURATION_ASSIGNMENT: StructuredType = StructuredType::derived(
+    "deviceConfigurationAssignment",
+    &ENTITY,
+    &[
         Property::new(
             "intent",
             Kind::Enum("deviceConfigAssignmentIntent", &["apply", "remove"]),
@@ -88,16 +86,10 @@ pub static DEVICE_CONFIGURATION_ASSIGNMENT: StructuredType = StructuredType {
             true,
         ),
     ],
-    navigations: &[],
-};
+);
 
 /// Target types a device configuration can be assigned to.
-const SUPPORTED_TARGETS: &[&StructuredType] = &[
-    &assignments::GROUP_TARGET,
-    &assignments::EXCLUSION_GROUP_TARGET,
-    &assignments::ALL_DEVICES_TARGET,
-    &assignments::ALL_LICENSED_USERS_TARGET,
-];
+const SUPPORTED_TARGETS: &[&StructuredType] = assignments::GROUP_AND_ALL_TARGETS;
 
 /// Inclusive range of `computerNameSuffixRandomCharCount` (Graph docs: "Valid values 3 to 14").
 pub const RANDOM_CHAR_COUNT: std::ops::RangeInclusive<i64> = 3..=14;
@@ -155,18 +147,11 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
 };
 
 /// Routes the segments after `deviceConfigurations`.
-pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
+pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let method = &request.method;
     match rest {
-        [] => by_method!(method,
-            GET => ASSIGNMENTS.list_owners(app, request, &listing(request)),
-            POST => create(app, request),
-        ),
-        [id] => by_method!(method,
-            GET => ASSIGNMENTS.get_owner(app, request, &listing(request), id),
-            PATCH => update(app, request, id),
-            DELETE => delete(app, id),
-        ),
+        [] => crate::graph::list_or_create(app, request, list, create),
+        [id] => crate::graph::read_update_delete(app, request, id, get, update, delete),
         [id, action] if crate::graph::is_action(action, "assign") => {
             by_method!(method, POST => assign(app, request, id))
         }
@@ -181,6 +166,16 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
         }
         [_, other, ..] => Err(GraphError::segment_not_found(other)),
     }
+}
+
+/// Lists the configurations (with their assignments when expanded).
+fn list(app: &App, request: &GraphRequest) -> GraphResult {
+    ASSIGNMENTS.list_owners(app, request, &listing(request))
+}
+
+/// Reads one configuration (with its assignments when expanded).
+fn get(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
+    ASSIGNMENTS.get_owner(app, request, &listing(request), id)
 }
 
 /// Service-side checks of a domain join configuration after a create or a merge.
@@ -226,7 +221,7 @@ fn build(ty: &'static StructuredType, id: &str, given: &Map<String, Value>, now:
     })
 }
 
-fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+fn create(app: &App, request: &GraphRequest) -> GraphResult {
     let body = request.json_object()?;
     let ty =
         collection::type_to_create(&body, &DEVICE_CONFIGURATION, derived_types(request.version))?;
@@ -244,16 +239,10 @@ fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
         Ok::<_, GraphError>(())
     })?;
     tracing::info!(%id, "device configuration created");
-    Ok(collection::created_response(
-        app,
-        request,
-        &format!("{COLLECTION_PATH}/$entity"),
-        &format!("{COLLECTION_PATH}('{id}')"),
-        object,
-    ))
+    collection::intune_created(app, request, COLLECTION_PATH, &id, object)
 }
 
-fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+fn update(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     let read = PatchType::of(&body, &DEVICE_CONFIGURATION, derived_types(request.version))?;
     let given = schema::validate_properties(read.read_as, &body)?;
@@ -277,7 +266,7 @@ fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, Graph
     Ok(no_content())
 }
 
-fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
+fn delete(app: &App, id: &str) -> GraphResult {
     app.store.write(|tenant| {
         tenant
             .device_configurations
@@ -292,7 +281,7 @@ fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
 
 /// `assign`: replaces the assignment list and answers it (`deviceConfigurationGroupAssignments`,
 /// the older parameter, is accepted and ignored).
-fn assign(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+fn assign(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     assignments::only_parameters(
         &body,

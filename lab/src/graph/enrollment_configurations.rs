@@ -3,7 +3,6 @@
 //! `assign` (replaces the list, 204), `setPriority` (204) and the `assignments` navigation.
 
 use axum::http::Method;
-use axum::response::Response;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -14,6 +13,7 @@ use super::{GraphRequest, method_not_allowed, no_content};
 use crate::app::App;
 use crate::clock::graph_timestamp;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::store::{Collection, Tenant};
 
 /// Path of the collection under the version prefix.
@@ -50,11 +50,10 @@ const CONFIGURATION_TYPE: Kind = Kind::Enum(
     ],
 );
 
-pub static DEVICE_ENROLLMENT_CONFIGURATION: StructuredType = StructuredType {
-    name: "deviceEnrollmentConfiguration",
-    base: Some(&ENTITY),
-    is_abstract: true,
-    properties: &[
+pub static DEVICE_ENROLLMENT_CONFIGURATION: StructuredType = StructuredType::derived(
+    "deviceEnrollmentConfiguration",
+    &ENTITY,
+    &[
         Property::read_only("createdDateTime", Kind::DateTimeOffset, false),
         Property::new("description", Kind::String, true),
         Property::read_only(
@@ -70,14 +69,14 @@ pub static DEVICE_ENROLLMENT_CONFIGURATION: StructuredType = StructuredType {
         Property::new("roleScopeTagIds", Kind::StringCollection, true).beta(),
         Property::read_only("version", Kind::Int32, false),
     ],
-    navigations: &["assignments"],
-};
+)
+.as_abstract()
+.with_navigations(&["assignments"]);
 
-pub static ESP: StructuredType = StructuredType {
-    name: "windows10EnrollmentCompletionPageConfiguration",
-    base: Some(&DEVICE_ENROLLMENT_CONFIGURATION),
-    is_abstract: false,
-    properties: &[
+pub static ESP: StructuredType = StructuredType::derived(
+    "windows10EnrollmentCompletionPageConfiguration",
+    &DEVICE_ENROLLMENT_CONFIGURATION,
+    &[
         Property::new("allowDeviceResetOnInstallFailure", Kind::Boolean, false).beta(),
         Property::new("allowDeviceUseOnInstallFailure", Kind::Boolean, false).beta(),
         Property::new("allowLogCollectionOnInstallFailure", Kind::Boolean, false).beta(),
@@ -96,14 +95,12 @@ pub static ESP: StructuredType = StructuredType {
         Property::new("showInstallationProgress", Kind::Boolean, false).beta(),
         Property::new("trackInstallProgressForAutopilotOnly", Kind::Boolean, false).beta(),
     ],
-    navigations: &[],
-};
+);
 
-pub static ENROLLMENT_CONFIGURATION_ASSIGNMENT: StructuredType = StructuredType {
-    name: "enrollmentConfigurationAssignment",
-    base: Some(&ENTITY),
-    is_abstract: false,
-    properties: &[
+pub static ENROLLMENT_CONFIGURATION_ASSIGNMENT: StructuredType = StructuredType::derived(
+    "enrollmentConfigurationAssignment",
+    &ENTITY,
+    &[
         Property::read_only("source", SOURCE_KIND, false).beta(),
         Property::read_only("sourceId", Kind::String, true).beta(),
         Property::new(
@@ -112,18 +109,12 @@ pub static ENROLLMENT_CONFIGURATION_ASSIGNMENT: StructuredType = StructuredType 
             true,
         ),
     ],
-    navigations: &[],
-};
+);
 
 pub static DERIVED: &[&StructuredType] = &[&ESP];
 
 /// Target types an ESP can be assigned to.
-const SUPPORTED_TARGETS: &[&StructuredType] = &[
-    &assignments::GROUP_TARGET,
-    &assignments::EXCLUSION_GROUP_TARGET,
-    &assignments::ALL_DEVICES_TARGET,
-    &assignments::ALL_LICENSED_USERS_TARGET,
-];
+const SUPPORTED_TARGETS: &[&StructuredType] = assignments::GROUP_AND_ALL_TARGETS;
 
 /// ESP properties in the order Intune returns them (after the base ones).
 const ESP_ORDER: &[&str] = &[
@@ -174,18 +165,11 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
 };
 
 /// Routes the segments after `deviceEnrollmentConfigurations`.
-pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
+pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let method = &request.method;
     match rest {
-        [] => by_method!(method,
-            GET => list(app, request),
-            POST => create(app, request),
-        ),
-        [id] => by_method!(method,
-            GET => get(app, request, id),
-            PATCH => update(app, request, id),
-            DELETE => delete(app, id),
-        ),
+        [] => crate::graph::list_or_create(app, request, list, create),
+        [id] => crate::graph::read_update_delete(app, request, id, get, update, delete),
         [id, action] if super::is_action(action, "assign") => by_method!(method,
             POST => assign(app, request, id),
         ),
@@ -247,11 +231,11 @@ fn listing() -> Listing<'static> {
     }
 }
 
-fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+fn list(app: &App, request: &GraphRequest) -> GraphResult {
     ASSIGNMENTS.list_owners(app, request, &listing())
 }
 
-fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+fn get(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     ASSIGNMENTS.get_owner(app, request, &listing(), id)
 }
 
@@ -352,7 +336,7 @@ fn esp_priorities(tenant: &Tenant) -> Vec<(i64, String)> {
     list
 }
 
-fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+fn create(app: &App, request: &GraphRequest) -> GraphResult {
     let body = request.json_object()?;
     let ty = collection::type_to_create(&body, &DEVICE_ENROLLMENT_CONFIGURATION, DERIVED)?;
     let given = schema::validate_properties_in(ty, &body, request.version)?;
@@ -379,16 +363,10 @@ fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
         DERIVED,
         request.version,
     );
-    Ok(collection::created_response(
-        app,
-        request,
-        &format!("{COLLECTION_PATH}/$entity"),
-        &format!("{COLLECTION_PATH}('{id}')"),
-        object,
-    ))
+    collection::intune_created(app, request, COLLECTION_PATH, &id, object)
 }
 
-fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+fn update(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     let read = PatchType::of(&body, &DEVICE_ENROLLMENT_CONFIGURATION, DERIVED)?;
     let given = schema::validate_properties_in(read.read_as, &body, request.version)?;
@@ -423,7 +401,7 @@ fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, Graph
     ))
 }
 
-fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
+fn delete(app: &App, id: &str) -> GraphResult {
     let url = INTUNE.url(Some(id), None);
     app.store.write(|tenant| {
         if !tenant.device_enrollment_configurations.contains(id) {
@@ -443,7 +421,7 @@ fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
     Ok(no_content())
 }
 
-fn assign(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+fn assign(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     let url = INTUNE.url(Some(id), Some("microsoft.management.services.api.assign"));
     let built = ASSIGNMENTS.assign_list(&body, "enrollmentConfigurationAssignments", id, &url)?;
@@ -466,7 +444,7 @@ fn assign(app: &App, request: &GraphRequest, id: &str) -> Result<Response, Graph
 
 /// `setPriority`: moves the ESP to `priority` among the other ESPs. The set of priority values
 /// stays the same (gaps left by deletions stay); the others shift to make room.
-fn set_priority(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+fn set_priority(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     assignments::only_parameters(&body, &["priority"], "setPriority")?;
     let priority_value = body.get("priority").cloned().unwrap_or(Value::Null);

@@ -5,7 +5,6 @@
 //! error code and name.
 
 use axum::http::StatusCode;
-use axum::response::Response;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -17,6 +16,7 @@ use super::schema::{self, ENTITY, Kind, Property, StructuredType};
 use super::{GraphRequest, no_content};
 use crate::app::App;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::store::{Collection, PendingImport, StoreError, Tenant};
 
 /// Path of the collection under the version prefix.
@@ -34,24 +34,20 @@ const IMPORT_STATUS: Kind = Kind::Enum(
     &["unknown", "pending", "partial", "complete", "error"],
 );
 
-pub static IMPORT_STATE: StructuredType = StructuredType {
-    name: "importedWindowsAutopilotDeviceIdentityState",
-    base: None,
-    is_abstract: false,
-    properties: &[
+pub static IMPORT_STATE: StructuredType = StructuredType::root(
+    "importedWindowsAutopilotDeviceIdentityState",
+    &[
         Property::new("deviceErrorCode", Kind::Int32, false),
         Property::new("deviceErrorName", Kind::String, true),
         Property::new("deviceImportStatus", IMPORT_STATUS, false),
         Property::new("deviceRegistrationId", Kind::String, true),
     ],
-    navigations: &[],
-};
+);
 
-pub static IMPORTED_IDENTITY: StructuredType = StructuredType {
-    name: "importedWindowsAutopilotDeviceIdentity",
-    base: Some(&ENTITY),
-    is_abstract: false,
-    properties: &[
+pub static IMPORTED_IDENTITY: StructuredType = StructuredType::derived(
+    "importedWindowsAutopilotDeviceIdentity",
+    &ENTITY,
+    &[
         Property::new("assignedUserPrincipalName", Kind::String, true),
         Property::new("groupTag", Kind::String, true),
         Property::new("hardwareIdentifier", Kind::Binary, true),
@@ -61,8 +57,7 @@ pub static IMPORTED_IDENTITY: StructuredType = StructuredType {
         // Set by the service; a state in the payload is accepted and ignored.
         Property::read_only("state", Kind::Object(&IMPORT_STATE), true),
     ],
-    navigations: &[],
-};
+);
 
 /// The Intune backend behind the collection, named in wrapped errors.
 static INTUNE: IntuneBackend = IntuneBackend {
@@ -74,13 +69,10 @@ fn imports(tenant: &Tenant) -> &Collection {
 }
 
 /// Routes the segments after `importedWindowsAutopilotDeviceIdentities`.
-pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
+pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let method = &request.method;
     match rest {
-        [] => by_method!(method,
-            GET => list(app, request),
-            POST => create(app, request),
-        ),
+        [] => crate::graph::list_or_create(app, request, list, create),
         [action] if crate::graph::is_action(action, "import") => {
             by_method!(method,
                 POST => import(app, request),
@@ -97,7 +89,7 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
 /// Page size of the listing: Intune clamps `$top` to the maximum.
 pub static PAGING: Paging = Paging::new("importedWindowsAutopilotDeviceIdentities", 1000, 1000);
 
-fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+fn list(app: &App, request: &GraphRequest) -> GraphResult {
     let listing = Listing::plain(&PAGING, COLLECTION_PATH.to_owned(), &IMPORTED_IDENTITY);
     collection::list(
         app,
@@ -109,7 +101,7 @@ fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     )
 }
 
-fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+fn get(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let select =
         super::odata::parse_select(request.query.select.as_deref(), &IMPORTED_IDENTITY, &[])?;
     let object = app
@@ -183,34 +175,39 @@ fn due_time(app: &App) -> DateTime<Utc> {
     Utc::now() + chrono::Duration::milliseconds(i64::try_from(delay).unwrap_or(i64::MAX / 2))
 }
 
-fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+/// Stores a new import and queues it for its decision at `due` (with its `import` batch, if any).
+fn store_pending(
+    tenant: &mut Tenant,
+    id: &str,
+    object: &Value,
+    due: DateTime<Utc>,
+    batch: Option<&str>,
+) {
+    tenant
+        .imported_windows_autopilot_device_identities
+        .insert(id.to_owned(), object.clone());
+    tenant.lab.pending_imports.push(PendingImport {
+        id: id.to_owned(),
+        due,
+        batch: batch.map(str::to_owned),
+    });
+}
+
+fn create(app: &App, request: &GraphRequest) -> GraphResult {
     let body = request.json_object()?;
     let url = INTUNE.url(None, None);
     let (id, object) = build_import(request, &Value::Object(body), &url)?;
     let due = due_time(app);
     app.store.write(|tenant| {
-        tenant
-            .imported_windows_autopilot_device_identities
-            .insert(id.clone(), object.clone());
-        tenant.lab.pending_imports.push(PendingImport {
-            id: id.clone(),
-            due,
-            batch: None,
-        });
+        store_pending(tenant, &id, &object, due, None);
         Ok::<_, GraphError>(())
     })?;
     tracing::info!(%id, "device import created");
     let shown = collection::project(&object, &IMPORTED_IDENTITY, &[], request.version);
-    Ok(collection::created_response(
-        app,
-        request,
-        &format!("{COLLECTION_PATH}/$entity"),
-        &format!("{COLLECTION_PATH}('{id}')"),
-        shown,
-    ))
+    collection::intune_created(app, request, COLLECTION_PATH, &id, shown)
 }
 
-fn import(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+fn import(app: &App, request: &GraphRequest) -> GraphResult {
     let body = request.json_object()?;
     assignments::only_parameters(
         &body,
@@ -231,14 +228,7 @@ fn import(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     let due = due_time(app);
     app.store.write(|tenant| {
         for (id, object) in &built {
-            tenant
-                .imported_windows_autopilot_device_identities
-                .insert(id.clone(), object.clone());
-            tenant.lab.pending_imports.push(PendingImport {
-                id: id.clone(),
-                due,
-                batch: Some(batch.clone()),
-            });
+            store_pending(tenant, id, object, due, Some(&batch));
         }
         Ok::<_, GraphError>(())
     })?;
@@ -255,7 +245,7 @@ fn import(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     ))
 }
 
-fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
+fn delete(app: &App, id: &str) -> GraphResult {
     app.store.write(|tenant| {
         tenant
             .imported_windows_autopilot_device_identities

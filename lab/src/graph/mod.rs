@@ -97,6 +97,43 @@ impl ApiVersion {
     }
 }
 
+/// What a Graph handler answers: a response, or the error Graph would send.
+pub type GraphResult = Result<Response, GraphError>;
+
+/// A handler of an entity set's own path.
+pub type SetHandler = fn(&App, &GraphRequest) -> GraphResult;
+/// A handler of one member of an entity set, by its key.
+pub type MemberHandler = fn(&App, &GraphRequest, &str) -> GraphResult;
+
+/// Serves an entity set's own path: `GET` lists, `POST` creates.
+pub fn list_or_create(
+    app: &App,
+    request: &GraphRequest,
+    list: SetHandler,
+    create: SetHandler,
+) -> GraphResult {
+    by_method!(&request.method,
+        GET => list(app, request),
+        POST => create(app, request),
+    )
+}
+
+/// Serves one member of an entity set: `GET` reads it, `PATCH` updates it, `DELETE` deletes it.
+pub fn read_update_delete(
+    app: &App,
+    request: &GraphRequest,
+    id: &str,
+    read: MemberHandler,
+    update: MemberHandler,
+    delete: fn(&App, &str) -> GraphResult,
+) -> GraphResult {
+    by_method!(&request.method,
+        GET => read(app, request, id),
+        PATCH => update(app, request, id),
+        DELETE => delete(app, id),
+    )
+}
+
 /// One Graph request, parsed.
 #[derive(Debug)]
 pub struct GraphRequest {
@@ -211,7 +248,7 @@ pub fn handle(app: &App, request: &GraphRequest) -> Response {
     }
 }
 
-fn process(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+fn process(app: &App, request: &GraphRequest) -> GraphResult {
     if let Some(area) = permissions::area_of(&request.segments) {
         permissions::check(&area, request, &request.caller)?;
         let settings = app.settings.get();
@@ -236,7 +273,7 @@ fn process(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
 }
 
 /// Resolves the first segments and hands over to the collection's module.
-fn route(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+fn route(app: &App, request: &GraphRequest) -> GraphResult {
     let segments = &request.segments;
     let Some(first) = segments.first() else {
         return Err(GraphError::bad_request(
@@ -266,11 +303,7 @@ fn route(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     }
 }
 
-fn device_management(
-    app: &App,
-    request: &GraphRequest,
-    rest: &[String],
-) -> Result<Response, GraphError> {
+fn device_management(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let Some(collection) = rest.first() else {
         return Err(GraphError::new(
             StatusCode::NOT_IMPLEMENTED,

@@ -2,12 +2,12 @@
 //! id and whose default (and initial) verified domain is [`seed::TENANT_DOMAIN`].
 
 use axum::http::{Method, StatusCode};
-use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::{GraphRequest, collection, json_response, method_not_allowed, odata};
 use crate::app::App;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::seed;
 
 /// The display name of the lab's organization.
@@ -31,7 +31,7 @@ fn organization(app: &App) -> Value {
 }
 
 /// `GET /organization` (a collection of one) and `GET /organization/{id}`.
-pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
+pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     if request.method != Method::GET {
         return Err(method_not_allowed(&["GET"]));
     }

@@ -45,14 +45,14 @@ pub fn check_text(given: &Map<String, Value>, url: &str) -> Result<(), GraphErro
         ));
     }
     if text("description").is_some_and(|d| !d.chars().all(description_char_accepted)) {
-        return Err(GraphError::intune(
-            StatusCode::BAD_REQUEST,
-            "BadRequest",
-            NO_REASON,
-            url,
-        ));
+        return Err(bad_request(url));
     }
     Ok(())
+}
+
+/// Intune's 400 without a reason, as it answers a profile it refuses.
+fn bad_request(url: &str) -> GraphError {
+    GraphError::intune(StatusCode::BAD_REQUEST, "BadRequest", NO_REASON, url)
 }
 
 /// The `deviceUsageType` of an OOBE block, current or deprecated.
@@ -75,12 +75,7 @@ pub fn check_user_type(
         let usage = usage_type(Some(block)).or(stored_usage);
         let user_type = block.get("userType").filter(|v| !v.is_null());
         if usage == Some("shared") && user_type.is_some() {
-            return Err(GraphError::intune(
-                StatusCode::BAD_REQUEST,
-                "BadRequest",
-                NO_REASON,
-                url,
-            ));
+            return Err(bad_request(url));
         }
     }
     Ok(())

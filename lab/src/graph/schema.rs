@@ -129,15 +129,45 @@ impl PartialEq for StructuredType {
 impl Eq for StructuredType {}
 
 /// `entity`: the root of every entity type.
-pub static ENTITY: StructuredType = StructuredType {
-    name: "entity",
-    base: None,
-    is_abstract: true,
-    properties: &[Property::read_only("id", Kind::String, false)],
-    navigations: &[],
-};
+pub static ENTITY: StructuredType =
+    StructuredType::root("entity", &[Property::read_only("id", Kind::String, false)]).as_abstract();
 
 impl StructuredType {
+    /// A concrete type with no base type and no navigation properties.
+    pub const fn root(name: &'static str, properties: &'static [Property]) -> Self {
+        StructuredType {
+            name,
+            base: None,
+            is_abstract: false,
+            properties,
+            navigations: &[],
+        }
+    }
+
+    /// A concrete type deriving from `base`, with no navigation properties.
+    pub const fn derived(
+        name: &'static str,
+        base: &'static StructuredType,
+        properties: &'static [Property],
+    ) -> Self {
+        StructuredType {
+            base: Some(base),
+            ..StructuredType::root(name, properties)
+        }
+    }
+
+    /// Marks the type abstract (never the type of a payload).
+    pub const fn as_abstract(mut self) -> Self {
+        self.is_abstract = true;
+        self
+    }
+
+    /// Declares the type's navigation properties.
+    pub const fn with_navigations(mut self, navigations: &'static [&'static str]) -> Self {
+        self.navigations = navigations;
+        self
+    }
+
     /// `microsoft.graph.name`.
     pub fn qualified(&self) -> String {
         format!("{NAMESPACE}.{}", self.name)
@@ -510,17 +540,16 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    static THING: StructuredType = StructuredType {
-        name: "thing",
-        base: Some(&ENTITY),
-        is_abstract: false,
-        properties: &[
+    static THING: StructuredType = StructuredType::derived(
+        "thing",
+        &ENTITY,
+        &[
             Property::new("name", Kind::String, false),
             Property::new("count", Kind::Int32, true),
             Property::new("mode", Kind::Enum("mode", &["on", "off"]), false),
         ],
-        navigations: &["children"],
-    };
+    )
+    .with_navigations(&["children"]);
 
     fn obj(v: Value) -> Map<String, Value> {
         let Value::Object(map) = v else {

@@ -206,6 +206,16 @@ pub(crate) fn assert_bad_request((status, body): &(StatusCode, Value), needle: &
     assert_graph_error(body, "BadRequest", needle);
 }
 
+/// Asserts that `body` without its `@odata.type` is refused at `path`: the collection's own
+/// type is abstract, so a create must name a derived one.
+pub(crate) async fn assert_untyped_create_refused(lab: &Lab, path: &str, mut body: Value) {
+    body.as_object_mut().unwrap().remove("@odata.type");
+    assert_bad_request(
+        &lab.post(path, body).await,
+        "Cannot create an abstract class.",
+    );
+}
+
 /// Asserts that Intune's wrapped message has `needle` in its `Message`.
 pub(crate) fn assert_wrapped_contains(body: &Value, needle: &str) {
     let inner = wrapped_message(body);

@@ -1,6 +1,8 @@
 //! `/deviceManagement/deviceEnrollmentConfigurations`: the Enrollment Status Page.
 
-use crate::common::{Lab, assert_bad_request, assert_wrapped_contains, expect};
+use crate::common::{
+    Lab, assert_bad_request, assert_untyped_create_refused, assert_wrapped_contains, expect,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -55,6 +57,17 @@ async fn priorities(lab: &Lab) -> Vec<(String, i64)> {
             )
         })
         .collect()
+}
+
+/// Asserts the tenant's ESPs ordered by priority: (display name, priority), lowest first.
+async fn assert_priorities(lab: &Lab, expected: &[(&str, i64)]) {
+    let mut got = priorities(lab).await;
+    got.sort_by_key(|(_, p)| *p);
+    let expected: Vec<(String, i64)> = expected
+        .iter()
+        .map(|(name, priority)| ((*name).to_owned(), *priority))
+        .collect();
+    assert_eq!(got, expected);
 }
 
 #[tokio::test]
@@ -160,12 +173,7 @@ async fn create_gets_the_next_priority_and_every_property() {
 #[tokio::test]
 async fn create_refusals() {
     let lab = Lab::start().await;
-    let mut body = esp("x");
-    body.as_object_mut().unwrap().remove("@odata.type");
-    assert_bad_request(
-        &lab.post(ESPS, body).await,
-        "Cannot create an abstract class.",
-    );
+    assert_untyped_create_refused(&lab, ESPS, esp("x")).await;
 
     let mut body = esp("x");
     body["showProgress"] = json!(true);
@@ -201,17 +209,16 @@ async fn set_priority_renumbers_the_others() {
         .post(&format!("{ESPS}/{c}/setPriority"), json!({"priority": 1}))
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-    let mut got = priorities(&lab).await;
-    got.sort_by_key(|(_, p)| *p);
-    assert_eq!(
-        got,
-        vec![
-            ("All users and all devices".into(), 0),
-            ("C".into(), 1),
-            ("A".into(), 2),
-            ("B".into(), 3)
-        ]
-    );
+    assert_priorities(
+        &lab,
+        &[
+            ("All users and all devices", 0),
+            ("C", 1),
+            ("A", 2),
+            ("B", 3),
+        ],
+    )
+    .await;
 
     // Deleting leaves a gap; setPriority uses the existing values only.
     expect(
@@ -227,16 +234,11 @@ async fn set_priority_renumbers_the_others() {
             .await,
         StatusCode::NO_CONTENT,
     );
-    let mut got = priorities(&lab).await;
-    got.sort_by_key(|(_, p)| *p);
-    assert_eq!(
-        got,
-        vec![
-            ("All users and all devices".into(), 0),
-            ("B".into(), 2),
-            ("A".into(), 3)
-        ]
-    );
+    assert_priorities(
+        &lab,
+        &[("All users and all devices", 0), ("B", 2), ("A", 3)],
+    )
+    .await;
     let (_, d) = create(&lab, "D").await;
     assert_eq!(d["priority"], 4);
 

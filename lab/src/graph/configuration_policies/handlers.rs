@@ -1,7 +1,6 @@
 //! The policy handlers: create, PUT, PATCH, delete, the `settings` navigation and `assign`.
 
 use axum::http::StatusCode;
-use axum::response::Response;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -11,13 +10,14 @@ use super::{ASSIGNMENTS, COLLECTION_PATH, INTUNE, SETTINGS_PAGING};
 use crate::app::App;
 use crate::clock::graph_timestamp;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::graph::assignments;
 use crate::graph::collection;
 use crate::graph::schema;
 use crate::graph::{GraphRequest, json_response, no_content};
 use crate::store::Collection;
 
-pub(super) fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+pub(super) fn create(app: &App, request: &GraphRequest) -> GraphResult {
     let body = request.json_object()?;
     let url = INTUNE.url(None, None);
     let id = Uuid::new_v4().to_string();
@@ -59,17 +59,11 @@ pub(super) fn create(app: &App, request: &GraphRequest) -> Result<Response, Grap
             "disableEntraGroupPolicyAssignment",
         ],
     );
-    Ok(collection::created_response(
-        app,
-        request,
-        &format!("{COLLECTION_PATH}/$entity"),
-        &format!("{COLLECTION_PATH}('{id}')"),
-        shown,
-    ))
+    collection::intune_created(app, request, COLLECTION_PATH, &id, shown)
 }
 
 /// PUT: the full policy again; the settings are replaced. The template cannot change.
-pub(super) fn replace(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+pub(super) fn replace(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     let url = INTUNE.url(Some(id), None);
     let now = graph_timestamp(app.clock.now());
@@ -128,7 +122,7 @@ pub(super) fn replace(app: &App, request: &GraphRequest, id: &str) -> Result<Res
 }
 
 /// PATCH: name, description, scope tags and the Entra flag only; settings need PUT.
-pub(super) fn patch(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+pub(super) fn patch(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     let url = INTUNE.url(Some(id), None);
     if body.contains_key("settings") {
@@ -173,7 +167,7 @@ pub(super) fn patch(app: &App, request: &GraphRequest, id: &str) -> Result<Respo
     ))
 }
 
-pub(super) fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
+pub(super) fn delete(app: &App, id: &str) -> GraphResult {
     app.store.write(|tenant| {
         tenant
             .configuration_policies
@@ -187,11 +181,7 @@ pub(super) fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
     Ok(no_content())
 }
 
-pub(super) fn list_settings(
-    app: &App,
-    request: &GraphRequest,
-    id: &str,
-) -> Result<Response, GraphError> {
+pub(super) fn list_settings(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let settings = app
         .store
         .read(|tenant| {
@@ -251,7 +241,7 @@ pub(super) fn list_settings(
     Ok(json_response(StatusCode::OK, &Value::Object(body)))
 }
 
-pub(super) fn assign(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+pub(super) fn assign(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     let url = INTUNE.url(Some(id), Some("assign"));
     let built = ASSIGNMENTS.assign_list(&body, "assignments", id, &url)?;

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::INTUNE;
 use crate::app::App;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::graph::assignments;
 use crate::graph::collection;
 use crate::graph::schema::{self, Kind, Property, StructuredType};
@@ -111,11 +112,7 @@ pub(super) fn result_response(app: &App, request: &GraphRequest, result: Value) 
     }
 }
 
-pub(super) fn set_membership_target(
-    app: &App,
-    request: &GraphRequest,
-    id: &str,
-) -> Result<Response, GraphError> {
+pub(super) fn set_membership_target(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     assignments::only_parameters(
         &body,
@@ -191,7 +188,7 @@ pub(super) fn retrieve_membership_target(
     app: &App,
     request: &GraphRequest,
     id: &str,
-) -> Result<Response, GraphError> {
+) -> GraphResult {
     let result = app.store.read(|tenant| {
         if !tenant.configuration_policies.contains(id) {
             return Err(INTUNE.not_found(id));
@@ -207,11 +204,7 @@ pub(super) fn retrieve_membership_target(
     Ok(result_response(app, request, result))
 }
 
-pub(super) fn clear_membership_target(
-    app: &App,
-    request: &GraphRequest,
-    id: &str,
-) -> Result<Response, GraphError> {
+pub(super) fn clear_membership_target(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let cleared = app.store.write(|tenant| {
         if !tenant.configuration_policies.contains(id) {
             return Err(INTUNE.not_found(id));
@@ -227,11 +220,9 @@ pub(super) fn clear_membership_target(
     ))
 }
 
-pub static MEMBERSHIP_TARGET: StructuredType = StructuredType {
-    name: "enrollmentTimeDeviceMembershipTarget",
-    base: None,
-    is_abstract: false,
-    properties: &[
+pub static MEMBERSHIP_TARGET: StructuredType = StructuredType::root(
+    "enrollmentTimeDeviceMembershipTarget",
+    &[
         Property::new("targetId", Kind::String, true),
         Property::new(
             "targetType",
@@ -242,5 +233,4 @@ pub static MEMBERSHIP_TARGET: StructuredType = StructuredType {
             false,
         ),
     ],
-    navigations: &[],
-};
+);

@@ -3,7 +3,6 @@
 //! templates, PUT updates, `assign`, and the enrollment-time device membership target actions.
 
 use axum::http::{Method, StatusCode};
-use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::assignments;
@@ -12,6 +11,7 @@ use super::schema::StructuredType;
 use super::{GraphRequest, method_not_allowed};
 use crate::app::App;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::store::{Collection, Tenant};
 
 mod handlers;
@@ -36,12 +36,7 @@ pub const MAX_SCRIPTS: usize = 10;
 pub const TIMEOUT_MINUTES: std::ops::RangeInclusive<i64> = 15..=720;
 
 /// Target types a policy can be assigned to.
-const SUPPORTED_TARGETS: &[&StructuredType] = &[
-    &assignments::GROUP_TARGET,
-    &assignments::EXCLUSION_GROUP_TARGET,
-    &assignments::ALL_DEVICES_TARGET,
-    &assignments::ALL_LICENSED_USERS_TARGET,
-];
+const SUPPORTED_TARGETS: &[&StructuredType] = assignments::GROUP_AND_ALL_TARGETS;
 
 /// The Intune backend behind the collection, named in wrapped errors.
 static INTUNE: IntuneBackend = IntuneBackend {
@@ -68,13 +63,10 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
 };
 
 /// Routes the segments after `configurationPolicies`.
-pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
+pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let method = &request.method;
     match rest {
-        [] => by_method!(method,
-            GET => list(app, request),
-            POST => create(app, request),
-        ),
+        [] => crate::graph::list_or_create(app, request, list, create),
         [id] => by_method!(method,
             GET => get(app, request, id),
             PUT => replace(app, request, id),
@@ -146,7 +138,7 @@ pub static PAGING: Paging = Paging::new("configurationPolicies", 25, 1000);
 /// Page size of a policy's `settings`.
 pub static SETTINGS_PAGING: Paging = Paging::new("configurationPolicySettings", 25, 1000);
 
-fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+fn list(app: &App, request: &GraphRequest) -> GraphResult {
     let listing = Listing {
         expandable: &["settings"],
         ..Listing::plain(&PAGING, COLLECTION_PATH.to_owned(), &POLICY)
@@ -161,7 +153,7 @@ fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     )
 }
 
-fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+fn get(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let shape = Shape::parse(request, &POLICY, &[], &["settings"])?;
     let object = app
         .store

@@ -67,32 +67,25 @@ pub(super) const TEMPLATE_FAMILY: Kind = Kind::Enum(
     ],
 );
 
-pub static TEMPLATE_REFERENCE: StructuredType = StructuredType {
-    name: "deviceManagementConfigurationPolicyTemplateReference",
-    base: None,
-    is_abstract: false,
-    properties: &[
+pub static TEMPLATE_REFERENCE: StructuredType = StructuredType::root(
+    "deviceManagementConfigurationPolicyTemplateReference",
+    &[
         Property::read_only("templateDisplayName", Kind::String, true),
         Property::read_only("templateDisplayVersion", Kind::String, true),
         Property::read_only("templateFamily", TEMPLATE_FAMILY, false),
         Property::new("templateId", Kind::String, true),
     ],
-    navigations: &[],
-};
+);
 
-pub static PRIORITY_META_DATA: StructuredType = StructuredType {
-    name: "deviceManagementPriorityMetaData",
-    base: None,
-    is_abstract: false,
-    properties: &[Property::new("priority", Kind::Int32, false)],
-    navigations: &[],
-};
+pub static PRIORITY_META_DATA: StructuredType = StructuredType::root(
+    "deviceManagementPriorityMetaData",
+    &[Property::new("priority", Kind::Int32, false)],
+);
 
-pub static POLICY: StructuredType = StructuredType {
-    name: "deviceManagementConfigurationPolicy",
-    base: Some(&ENTITY),
-    is_abstract: false,
-    properties: &[
+pub static POLICY: StructuredType = StructuredType::derived(
+    "deviceManagementConfigurationPolicy",
+    &ENTITY,
+    &[
         Property::read_only("createdDateTime", Kind::DateTimeOffset, false),
         Property::read_only("creationSource", Kind::String, true),
         Property::new("description", Kind::String, true),
@@ -107,14 +100,13 @@ pub static POLICY: StructuredType = StructuredType {
         Property::new("technologies", TECHNOLOGIES, false),
         Property::new("templateReference", Kind::Object(&TEMPLATE_REFERENCE), true),
     ],
-    navigations: &["assignments", "settings"],
-};
+)
+.with_navigations(&["assignments", "settings"]);
 
-pub static POLICY_ASSIGNMENT: StructuredType = StructuredType {
-    name: "deviceManagementConfigurationPolicyAssignment",
-    base: Some(&ENTITY),
-    is_abstract: false,
-    properties: &[
+pub static POLICY_ASSIGNMENT: StructuredType = StructuredType::derived(
+    "deviceManagementConfigurationPolicyAssignment",
+    &ENTITY,
+    &[
         Property::read_only("source", SOURCE_KIND, false),
         Property::read_only("sourceId", Kind::String, true),
         Property::new(
@@ -123,49 +115,39 @@ pub static POLICY_ASSIGNMENT: StructuredType = StructuredType {
             true,
         ),
     ],
-    navigations: &[],
-};
+);
 
-pub static SETTING: StructuredType = StructuredType {
-    name: "deviceManagementConfigurationSetting",
-    base: Some(&ENTITY),
-    is_abstract: false,
-    properties: &[Property::new(
+pub static SETTING: StructuredType = StructuredType::derived(
+    "deviceManagementConfigurationSetting",
+    &ENTITY,
+    &[Property::new(
         "settingInstance",
         Kind::Complex("deviceManagementConfigurationSettingInstance"),
         false,
     )],
-    navigations: &["settingDefinitions"],
-};
+)
+.with_navigations(&["settingDefinitions"]);
 
-pub static INSTANCE_TEMPLATE_REFERENCE: StructuredType = StructuredType {
-    name: "deviceManagementConfigurationSettingInstanceTemplateReference",
-    base: None,
-    is_abstract: false,
-    properties: &[Property::new(
+pub static INSTANCE_TEMPLATE_REFERENCE: StructuredType = StructuredType::root(
+    "deviceManagementConfigurationSettingInstanceTemplateReference",
+    &[Property::new(
         "settingInstanceTemplateId",
         Kind::String,
         false,
     )],
-    navigations: &[],
-};
+);
 
-pub static VALUE_TEMPLATE_REFERENCE: StructuredType = StructuredType {
-    name: "deviceManagementConfigurationSettingValueTemplateReference",
-    base: None,
-    is_abstract: false,
-    properties: &[
+pub static VALUE_TEMPLATE_REFERENCE: StructuredType = StructuredType::root(
+    "deviceManagementConfigurationSettingValueTemplateReference",
+    &[
         Property::new("settingValueTemplateId", Kind::String, false),
         Property::new("useTemplateDefault", Kind::Boolean, false),
     ],
-    navigations: &[],
-};
+);
 
-pub static SETTING_INSTANCE: StructuredType = StructuredType {
-    name: "deviceManagementConfigurationSettingInstance",
-    base: None,
-    is_abstract: true,
-    properties: &[
+pub static SETTING_INSTANCE: StructuredType = StructuredType::root(
+    "deviceManagementConfigurationSettingInstance",
+    &[
         Property::new("settingDefinitionId", Kind::String, false),
         Property::new(
             "settingInstanceTemplateReference",
@@ -173,80 +155,68 @@ pub static SETTING_INSTANCE: StructuredType = StructuredType {
             true,
         ),
     ],
-    navigations: &[],
-};
+)
+.as_abstract();
 
-pub static CHOICE_INSTANCE: StructuredType = StructuredType {
-    name: "deviceManagementConfigurationChoiceSettingInstance",
-    base: Some(&SETTING_INSTANCE),
-    is_abstract: false,
-    properties: &[Property::new(
+pub static CHOICE_INSTANCE: StructuredType = StructuredType::derived(
+    "deviceManagementConfigurationChoiceSettingInstance",
+    &SETTING_INSTANCE,
+    &[Property::new(
         "choiceSettingValue",
         Kind::Complex("deviceManagementConfigurationChoiceSettingValue"),
         false,
     )],
-    navigations: &[],
-};
+);
 
-pub static CHOICE_COLLECTION_INSTANCE: StructuredType = StructuredType {
-    name: "deviceManagementConfigurationChoiceSettingCollectionInstance",
-    base: Some(&SETTING_INSTANCE),
-    is_abstract: false,
-    properties: &[Property::new(
+pub static CHOICE_COLLECTION_INSTANCE: StructuredType = StructuredType::derived(
+    "deviceManagementConfigurationChoiceSettingCollectionInstance",
+    &SETTING_INSTANCE,
+    &[Property::new(
         "choiceSettingCollectionValue",
         Kind::ComplexCollection("deviceManagementConfigurationChoiceSettingValue"),
         false,
     )],
-    navigations: &[],
-};
+);
 
-pub static SIMPLE_INSTANCE: StructuredType = StructuredType {
-    name: "deviceManagementConfigurationSimpleSettingInstance",
-    base: Some(&SETTING_INSTANCE),
-    is_abstract: false,
-    properties: &[Property::new(
+pub static SIMPLE_INSTANCE: StructuredType = StructuredType::derived(
+    "deviceManagementConfigurationSimpleSettingInstance",
+    &SETTING_INSTANCE,
+    &[Property::new(
         "simpleSettingValue",
         Kind::Complex("deviceManagementConfigurationSimpleSettingValue"),
         false,
     )],
-    navigations: &[],
-};
+);
 
-pub static SIMPLE_COLLECTION_INSTANCE: StructuredType = StructuredType {
-    name: "deviceManagementConfigurationSimpleSettingCollectionInstance",
-    base: Some(&SETTING_INSTANCE),
-    is_abstract: false,
-    properties: &[Property::new(
+pub static SIMPLE_COLLECTION_INSTANCE: StructuredType = StructuredType::derived(
+    "deviceManagementConfigurationSimpleSettingCollectionInstance",
+    &SETTING_INSTANCE,
+    &[Property::new(
         "simpleSettingCollectionValue",
         Kind::ComplexCollection("deviceManagementConfigurationSimpleSettingValue"),
         false,
     )],
-    navigations: &[],
-};
+);
 
-pub static GROUP_INSTANCE: StructuredType = StructuredType {
-    name: "deviceManagementConfigurationGroupSettingInstance",
-    base: Some(&SETTING_INSTANCE),
-    is_abstract: false,
-    properties: &[Property::new(
+pub static GROUP_INSTANCE: StructuredType = StructuredType::derived(
+    "deviceManagementConfigurationGroupSettingInstance",
+    &SETTING_INSTANCE,
+    &[Property::new(
         "groupSettingValue",
         Kind::Complex("deviceManagementConfigurationGroupSettingValue"),
         false,
     )],
-    navigations: &[],
-};
+);
 
-pub static GROUP_COLLECTION_INSTANCE: StructuredType = StructuredType {
-    name: "deviceManagementConfigurationGroupSettingCollectionInstance",
-    base: Some(&SETTING_INSTANCE),
-    is_abstract: false,
-    properties: &[Property::new(
+pub static GROUP_COLLECTION_INSTANCE: StructuredType = StructuredType::derived(
+    "deviceManagementConfigurationGroupSettingCollectionInstance",
+    &SETTING_INSTANCE,
+    &[Property::new(
         "groupSettingCollectionValue",
         Kind::ComplexCollection("deviceManagementConfigurationGroupSettingValue"),
         false,
     )],
-    navigations: &[],
-};
+);
 
 pub static INSTANCE_TYPES: &[&StructuredType] = &[
     &CHOICE_INSTANCE,
@@ -257,23 +227,20 @@ pub static INSTANCE_TYPES: &[&StructuredType] = &[
     &GROUP_COLLECTION_INSTANCE,
 ];
 
-pub static SETTING_VALUE: StructuredType = StructuredType {
-    name: "deviceManagementConfigurationSettingValue",
-    base: None,
-    is_abstract: true,
-    properties: &[Property::new(
+pub static SETTING_VALUE: StructuredType = StructuredType::root(
+    "deviceManagementConfigurationSettingValue",
+    &[Property::new(
         "settingValueTemplateReference",
         Kind::Object(&VALUE_TEMPLATE_REFERENCE),
         true,
     )],
-    navigations: &[],
-};
+)
+.as_abstract();
 
-pub static CHOICE_VALUE: StructuredType = StructuredType {
-    name: "deviceManagementConfigurationChoiceSettingValue",
-    base: Some(&SETTING_VALUE),
-    is_abstract: false,
-    properties: &[
+pub static CHOICE_VALUE: StructuredType = StructuredType::derived(
+    "deviceManagementConfigurationChoiceSettingValue",
+    &SETTING_VALUE,
+    &[
         Property::new(
             "children",
             Kind::ComplexCollection("deviceManagementConfigurationSettingInstance"),
@@ -281,38 +248,31 @@ pub static CHOICE_VALUE: StructuredType = StructuredType {
         ),
         Property::new("value", Kind::String, true),
     ],
-    navigations: &[],
-};
+);
 
-pub static SIMPLE_VALUE: StructuredType = StructuredType {
-    name: "deviceManagementConfigurationSimpleSettingValue",
-    base: Some(&SETTING_VALUE),
-    is_abstract: true,
-    properties: &[],
-    navigations: &[],
-};
+pub static SIMPLE_VALUE: StructuredType = StructuredType::derived(
+    "deviceManagementConfigurationSimpleSettingValue",
+    &SETTING_VALUE,
+    &[],
+)
+.as_abstract();
 
-pub static STRING_VALUE: StructuredType = StructuredType {
-    name: "deviceManagementConfigurationStringSettingValue",
-    base: Some(&SIMPLE_VALUE),
-    is_abstract: false,
-    properties: &[Property::new("value", Kind::String, true)],
-    navigations: &[],
-};
+pub static STRING_VALUE: StructuredType = StructuredType::derived(
+    "deviceManagementConfigurationStringSettingValue",
+    &SIMPLE_VALUE,
+    &[Property::new("value", Kind::String, true)],
+);
 
-pub static INTEGER_VALUE: StructuredType = StructuredType {
-    name: "deviceManagementConfigurationIntegerSettingValue",
-    base: Some(&SIMPLE_VALUE),
-    is_abstract: false,
-    properties: &[Property::new("value", Kind::Int32, false)],
-    navigations: &[],
-};
+pub static INTEGER_VALUE: StructuredType = StructuredType::derived(
+    "deviceManagementConfigurationIntegerSettingValue",
+    &SIMPLE_VALUE,
+    &[Property::new("value", Kind::Int32, false)],
+);
 
-pub static SECRET_VALUE: StructuredType = StructuredType {
-    name: "deviceManagementConfigurationSecretSettingValue",
-    base: Some(&SIMPLE_VALUE),
-    is_abstract: false,
-    properties: &[
+pub static SECRET_VALUE: StructuredType = StructuredType::derived(
+    "deviceManagementConfigurationSecretSettingValue",
+    &SIMPLE_VALUE,
+    &[
         Property::new("value", Kind::String, true),
         Property::new(
             "valueState",
@@ -323,16 +283,13 @@ pub static SECRET_VALUE: StructuredType = StructuredType {
             false,
         ),
     ],
-    navigations: &[],
-};
+);
 
-pub static REFERENCE_VALUE: StructuredType = StructuredType {
-    name: "deviceManagementConfigurationReferenceSettingValue",
-    base: Some(&STRING_VALUE),
-    is_abstract: false,
-    properties: &[Property::new("note", Kind::String, true)],
-    navigations: &[],
-};
+pub static REFERENCE_VALUE: StructuredType = StructuredType::derived(
+    "deviceManagementConfigurationReferenceSettingValue",
+    &STRING_VALUE,
+    &[Property::new("note", Kind::String, true)],
+);
 
 pub static SIMPLE_VALUE_TYPES: &[&StructuredType] = &[
     &STRING_VALUE,

@@ -1,7 +1,6 @@
 //! Profile assignments and devices: the `assignments` navigation's writes, `assign` with
 //! device ids, the profile a device gets, and the `assignedDevices` navigation.
 
-use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::{
@@ -10,17 +9,14 @@ use super::{
 };
 use crate::app::App;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::graph::assignments::{self, SOURCE_DIRECT};
 use crate::graph::collection::{self, Listing};
 use crate::graph::schema;
 use crate::graph::{GraphRequest, no_content};
 use crate::store::Tenant;
 
-pub(super) fn create_assignment(
-    app: &App,
-    request: &GraphRequest,
-    id: &str,
-) -> Result<Response, GraphError> {
+pub(super) fn create_assignment(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     schema::resolve_type(&body, &PROFILE_ASSIGNMENT, &[])?;
     let given = schema::validate_properties_in(&PROFILE_ASSIGNMENT, &body, request.version)?;
@@ -83,11 +79,7 @@ pub(super) fn create_assignment(
     ))
 }
 
-pub(super) fn delete_assignment(
-    app: &App,
-    id: &str,
-    assignment_id: &str,
-) -> Result<Response, GraphError> {
+pub(super) fn delete_assignment(app: &App, id: &str, assignment_id: &str) -> GraphResult {
     app.store.write(|tenant| {
         ASSIGNMENTS.find(tenant, id, assignment_id)?;
         tenant
@@ -100,11 +92,7 @@ pub(super) fn delete_assignment(
 }
 
 /// `assign` with `deviceIds`: assigns the profile to those device identities directly.
-pub(super) fn assign_devices(
-    app: &App,
-    request: &GraphRequest,
-    id: &str,
-) -> Result<Response, GraphError> {
+pub(super) fn assign_devices(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     if let Some(name) = body.keys().find(|k| *k != "deviceIds") {
         return Err(GraphError::bad_request(format!(
@@ -188,11 +176,7 @@ pub fn effective_profile(tenant: &Tenant, device: &Value) -> Option<String> {
         .map(str::to_owned)
 }
 
-pub(super) fn list_assigned_devices(
-    app: &App,
-    request: &GraphRequest,
-    id: &str,
-) -> Result<Response, GraphError> {
+pub(super) fn list_assigned_devices(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     if !app
         .store
         .read(|tenant| tenant.windows_autopilot_deployment_profiles.contains(id))

@@ -1,6 +1,5 @@
 //! Creating, updating and deleting profiles.
 
-use axum::response::Response;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -11,12 +10,13 @@ use super::{
 use crate::app::App;
 use crate::clock::graph_timestamp;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::graph::assignments;
 use crate::graph::collection::{self, PatchType};
 use crate::graph::schema;
 use crate::graph::{GraphRequest, no_content, profile_rules};
 
-pub(super) fn create(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+pub(super) fn create(app: &App, request: &GraphRequest) -> GraphResult {
     let body = request.json_object()?;
     let ty = collection::type_to_create(&body, &DEPLOYMENT_PROFILE, DERIVED)?;
     let mut given = schema::validate_properties_in(ty, &body, request.version)?;
@@ -94,16 +94,10 @@ pub(super) fn create(app: &App, request: &GraphRequest) -> Result<Response, Grap
         Ok(())
     })?;
     tracing::info!(%id, "deployment profile created");
-    Ok(collection::created_response(
-        app,
-        request,
-        &format!("{COLLECTION_PATH}/$entity"),
-        &format!("{COLLECTION_PATH}('{id}')"),
-        object,
-    ))
+    collection::intune_created(app, request, COLLECTION_PATH, &id, object)
 }
 
-pub(super) fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+pub(super) fn update(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     let read = PatchType::of(&body, &DEPLOYMENT_PROFILE, DERIVED)?;
     let mut given = schema::validate_properties_in(read.read_as, &body, request.version)?;
@@ -162,7 +156,7 @@ pub(super) fn update(app: &App, request: &GraphRequest, id: &str) -> Result<Resp
     ))
 }
 
-pub(super) fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
+pub(super) fn delete(app: &App, id: &str) -> GraphResult {
     let url = INTUNE.url(Some(id), None);
     app.store.write(|tenant| {
         if !tenant.windows_autopilot_deployment_profiles.contains(id) {

@@ -3,14 +3,13 @@
 //! (`activeDirectoryWindowsAutopilotDeploymentProfile`) profiles, their group assignments (one
 //! POST or DELETE per assignment), `assign` (devices) and `assignedDevices`.
 
-use axum::response::Response;
-
 use super::GraphRequest;
 use super::assignments;
 use super::collection::{IntuneBackend, Listing, Paging};
 use super::schema::StructuredType;
 use crate::app::App;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::store::{Collection, Tenant};
 
 mod devices;
@@ -68,18 +67,11 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
 };
 
 /// Routes the segments after `windowsAutopilotDeploymentProfiles`.
-pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
+pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let method = &request.method;
     match rest {
-        [] => by_method!(method,
-            GET => list(app, request),
-            POST => create(app, request),
-        ),
-        [id] => by_method!(method,
-            GET => get(app, request, id),
-            PATCH => update(app, request, id),
-            DELETE => delete(app, id),
-        ),
+        [] => crate::graph::list_or_create(app, request, list, create),
+        [id] => crate::graph::read_update_delete(app, request, id, get, update, delete),
         [id, action] if super::is_action(action, "assign") => by_method!(method,
             POST => assign_devices(app, request, id),
         ),
@@ -113,11 +105,11 @@ fn listing() -> Listing<'static> {
     }
 }
 
-fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+fn list(app: &App, request: &GraphRequest) -> GraphResult {
     ASSIGNMENTS.list_owners(app, request, &listing())
 }
 
-fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+fn get(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     ASSIGNMENTS.get_owner(app, request, &listing(), id)
 }
 

@@ -25,11 +25,9 @@ pub(super) const USER_TYPE: Kind = Kind::Enum(
 );
 
 /// `outOfBoxExperienceSetting` (current names).
-pub static OOBE_SETTING: StructuredType = StructuredType {
-    name: "outOfBoxExperienceSetting",
-    base: None,
-    is_abstract: false,
-    properties: &[
+pub static OOBE_SETTING: StructuredType = StructuredType::root(
+    "outOfBoxExperienceSetting",
+    &[
         Property::new("deviceUsageType", DEVICE_USAGE_TYPE, false),
         Property::new("escapeLinkHidden", Kind::Boolean, false),
         Property::new("eulaHidden", Kind::Boolean, false),
@@ -37,15 +35,12 @@ pub static OOBE_SETTING: StructuredType = StructuredType {
         Property::new("privacySettingsHidden", Kind::Boolean, false),
         Property::new("userType", USER_TYPE, false),
     ],
-    navigations: &[],
-};
+);
 
 /// `outOfBoxExperienceSettings` (deprecated names, beta only).
-pub static OOBE_SETTINGS: StructuredType = StructuredType {
-    name: "outOfBoxExperienceSettings",
-    base: None,
-    is_abstract: false,
-    properties: &[
+pub static OOBE_SETTINGS: StructuredType = StructuredType::root(
+    "outOfBoxExperienceSettings",
+    &[
         Property::new("deviceUsageType", DEVICE_USAGE_TYPE, false),
         Property::new("hideEscapeLink", Kind::Boolean, false),
         Property::new("hideEULA", Kind::Boolean, false),
@@ -53,8 +48,7 @@ pub static OOBE_SETTINGS: StructuredType = StructuredType {
         Property::new("skipKeyboardSelectionPage", Kind::Boolean, false),
         Property::new("userType", USER_TYPE, false),
     ],
-    navigations: &[],
-};
+);
 
 /// Pairs of (current, deprecated) OOBE property names, mirrored into each other.
 pub(super) const OOBE_MIRROR: &[(&str, &str)] = &[
@@ -67,11 +61,9 @@ pub(super) const OOBE_MIRROR: &[(&str, &str)] = &[
 ];
 
 /// `windowsEnrollmentStatusScreenSettings` (profile-embedded ESP settings, beta only).
-pub static ENROLLMENT_STATUS_SCREEN_SETTINGS: StructuredType = StructuredType {
-    name: "windowsEnrollmentStatusScreenSettings",
-    base: None,
-    is_abstract: false,
-    properties: &[
+pub static ENROLLMENT_STATUS_SCREEN_SETTINGS: StructuredType = StructuredType::root(
+    "windowsEnrollmentStatusScreenSettings",
+    &[
         Property::new(
             "allowDeviceUseBeforeProfileAndAppInstallComplete",
             Kind::Boolean,
@@ -84,14 +76,12 @@ pub static ENROLLMENT_STATUS_SCREEN_SETTINGS: StructuredType = StructuredType {
         Property::new("hideInstallationProgress", Kind::Boolean, false),
         Property::new("installProgressTimeoutInMinutes", Kind::Int32, true),
     ],
-    navigations: &[],
-};
+);
 
-pub static DEPLOYMENT_PROFILE: StructuredType = StructuredType {
-    name: "windowsAutopilotDeploymentProfile",
-    base: Some(&ENTITY),
-    is_abstract: true,
-    properties: &[
+pub static DEPLOYMENT_PROFILE: StructuredType = StructuredType::derived(
+    "windowsAutopilotDeploymentProfile",
+    &ENTITY,
+    &[
         Property::read_only("createdDateTime", Kind::DateTimeOffset, false),
         Property::new("description", Kind::String, true),
         Property::new("deviceNameTemplate", Kind::String, true),
@@ -124,34 +114,31 @@ pub static DEPLOYMENT_PROFILE: StructuredType = StructuredType {
         Property::new("preprovisioningAllowed", Kind::Boolean, true),
         Property::new("roleScopeTagIds", Kind::StringCollection, true),
     ],
-    navigations: &["assignedDevices", "assignments"],
-};
+)
+.as_abstract()
+.with_navigations(&["assignedDevices", "assignments"]);
 
-pub static AZURE_AD_PROFILE: StructuredType = StructuredType {
-    name: "azureADWindowsAutopilotDeploymentProfile",
-    base: Some(&DEPLOYMENT_PROFILE),
-    is_abstract: false,
-    properties: &[],
-    navigations: &[],
-};
+pub static AZURE_AD_PROFILE: StructuredType = StructuredType::derived(
+    "azureADWindowsAutopilotDeploymentProfile",
+    &DEPLOYMENT_PROFILE,
+    &[],
+);
 
-pub static ACTIVE_DIRECTORY_PROFILE: StructuredType = StructuredType {
-    name: "activeDirectoryWindowsAutopilotDeploymentProfile",
-    base: Some(&DEPLOYMENT_PROFILE),
-    is_abstract: false,
-    properties: &[Property::new(
+pub static ACTIVE_DIRECTORY_PROFILE: StructuredType = StructuredType::derived(
+    "activeDirectoryWindowsAutopilotDeploymentProfile",
+    &DEPLOYMENT_PROFILE,
+    &[Property::new(
         "hybridAzureADJoinSkipConnectivityCheck",
         Kind::Boolean,
         false,
     )],
-    navigations: &["domainJoinConfiguration"],
-};
+)
+.with_navigations(&["domainJoinConfiguration"]);
 
-pub static PROFILE_ASSIGNMENT: StructuredType = StructuredType {
-    name: "windowsAutopilotDeploymentProfileAssignment",
-    base: Some(&ENTITY),
-    is_abstract: false,
-    properties: &[
+pub static PROFILE_ASSIGNMENT: StructuredType = StructuredType::derived(
+    "windowsAutopilotDeploymentProfileAssignment",
+    &ENTITY,
+    &[
         Property::read_only("source", SOURCE_KIND, false).beta(),
         Property::read_only("sourceId", Kind::String, true).beta(),
         Property::new(
@@ -161,5 +148,4 @@ pub static PROFILE_ASSIGNMENT: StructuredType = StructuredType {
         )
         .beta(),
     ],
-    navigations: &[],
-};
+);

@@ -2,12 +2,12 @@
 //! `unassignUserFromDevice`, whose writes show after the next sync when the
 //! `device_properties_after_sync` setting is on.
 
-use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use super::INTUNE;
 use crate::app::App;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::graph::schema;
 use crate::graph::{ApiVersion, GraphRequest, no_content};
 use crate::store::Tenant;
@@ -82,11 +82,7 @@ pub(super) fn check_upn(tenant: &Tenant, upn: &str, url: &str) -> Result<(), Gra
     Ok(())
 }
 
-pub(super) fn update_properties(
-    app: &App,
-    request: &GraphRequest,
-    id: &str,
-) -> Result<Response, GraphError> {
+pub(super) fn update_properties(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     let allowed: &[&str] = match request.version {
         ApiVersion::V1 => &[
@@ -161,11 +157,7 @@ pub fn check_device_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-pub(super) fn assign_user(
-    app: &App,
-    request: &GraphRequest,
-    id: &str,
-) -> Result<Response, GraphError> {
+pub(super) fn assign_user(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     let given = string_parameters(
         &body,
@@ -201,11 +193,7 @@ pub(super) fn assign_user(
     Ok(no_content())
 }
 
-pub(super) fn unassign_user(
-    app: &App,
-    request: &GraphRequest,
-    id: &str,
-) -> Result<Response, GraphError> {
+pub(super) fn unassign_user(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     if !request.body.is_empty() {
         let body = request.json_object()?;
         string_parameters(&body, &[], "unassignUserFromDevice")?;

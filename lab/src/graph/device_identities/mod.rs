@@ -3,7 +3,6 @@
 //! DELETE; and the `windowsAutopilotSettings` singleton with `sync` (beta only).
 
 use axum::http::StatusCode;
-use axum::response::Response;
 use chrono::Utc;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -14,6 +13,7 @@ use super::schema::{ENTITY, Kind, Property, StructuredType};
 use super::{GraphRequest, no_content};
 use crate::app::App;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::store::{Collection, Tenant};
 
 mod actions;
@@ -28,17 +28,17 @@ pub const COLLECTION_PATH: &str = "deviceManagement/windowsAutopilotDeviceIdenti
 /// Path of the settings singleton.
 pub const SETTINGS_PATH: &str = "deviceManagement/windowsAutopilotSettings";
 
-const ENROLLMENT_STATE: Kind = Kind::Enum(
-    "enrollmentState",
-    &[
-        "unknown",
-        "enrolled",
-        "pendingReset",
-        "failed",
-        "notContacted",
-        "blocked",
-    ],
-);
+/// The members of `enrollmentState`.
+pub const ENROLLMENT_STATES: &[&str] = &[
+    "unknown",
+    "enrolled",
+    "pendingReset",
+    "failed",
+    "notContacted",
+    "blocked",
+];
+
+const ENROLLMENT_STATE: Kind = Kind::Enum("enrollmentState", ENROLLMENT_STATES);
 const ASSIGNMENT_STATUS: Kind = Kind::Enum(
     "windowsAutopilotProfileAssignmentStatus",
     &[
@@ -78,11 +78,10 @@ const USERLESS_STATUS: Kind = Kind::Enum(
     &["unknown", "allowed", "blocked", "unknownFutureValue"],
 );
 
-pub static DEVICE_IDENTITY: StructuredType = StructuredType {
-    name: "windowsAutopilotDeviceIdentity",
-    base: Some(&ENTITY),
-    is_abstract: false,
-    properties: &[
+pub static DEVICE_IDENTITY: StructuredType = StructuredType::derived(
+    "windowsAutopilotDeviceIdentity",
+    &ENTITY,
+    &[
         Property::new("addressableUserName", Kind::String, true),
         Property::new("azureActiveDirectoryDeviceId", Kind::String, true),
         Property::new("azureAdDeviceId", Kind::String, true).beta(),
@@ -130,8 +129,8 @@ pub static DEVICE_IDENTITY: StructuredType = StructuredType {
         Property::read_only("userlessEnrollmentStatus", USERLESS_STATUS, false).beta(),
         Property::new("userPrincipalName", Kind::String, true),
     ],
-    navigations: &["deploymentProfile", "intendedDeploymentProfile"],
-};
+)
+.with_navigations(&["deploymentProfile", "intendedDeploymentProfile"]);
 
 /// A device identity as Graph shows it: the profile assignment status follows the profiles
 /// assigned to it now.
@@ -217,7 +216,7 @@ pub fn new_device(id: &str, import: &Value) -> Value {
 }
 
 /// Routes the segments after `windowsAutopilotDeviceIdentities`.
-pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Response, GraphError> {
+pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let method = &request.method;
     match rest {
         [] => by_method!(method,
@@ -243,7 +242,7 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> Result<Respo
 /// Page size of the listing: Intune clamps `$top` to the maximum.
 pub static PAGING: Paging = Paging::new("windowsAutopilotDeviceIdentities", 1000, 1000);
 
-fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+fn list(app: &App, request: &GraphRequest) -> GraphResult {
     let listing = Listing::plain(&PAGING, COLLECTION_PATH.to_owned(), &DEVICE_IDENTITY);
     collection::list(
         app,
@@ -255,7 +254,7 @@ fn list(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
     )
 }
 
-fn get(app: &App, request: &GraphRequest, id: &str) -> Result<Response, GraphError> {
+fn get(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let select =
         super::odata::parse_select(request.query.select.as_deref(), &DEVICE_IDENTITY, &[])?;
     let device = app
@@ -286,7 +285,7 @@ const ENROLLED_DELETE_REFUSAL: &str = "The device is enrolled in Intune and cann
 /// Deletion is asynchronous ("Windows Autopilot device deletion can take a few minutes to
 /// complete", Microsoft's add-devices documentation): the identity stays listed, and its serial
 /// number taken, for `device_deletion_delay_ms`; a DELETE meanwhile answers 204 again.
-fn delete(app: &App, id: &str) -> Result<Response, GraphError> {
+fn delete(app: &App, id: &str) -> GraphResult {
     let delay = chrono::Duration::milliseconds(
         i64::try_from(app.settings.get().device_deletion_delay_ms).unwrap_or(i64::MAX / 2),
     );

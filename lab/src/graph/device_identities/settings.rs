@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
@@ -12,6 +11,7 @@ use super::{SETTINGS_PATH, apply_pending_properties};
 use crate::app::App;
 use crate::clock::graph_timestamp;
 use crate::errors::{GraphError, INTUNE_FAKE_HOST};
+use crate::graph::GraphResult;
 use crate::graph::collection;
 use crate::graph::schema::{ENTITY, Kind, Property, StructuredType};
 use crate::graph::{GraphRequest, method_not_allowed, no_content};
@@ -21,24 +21,18 @@ pub(super) const SYNC_STATUS: Kind = Kind::Enum(
     &["unknown", "inProgress", "completed", "failed"],
 );
 
-pub static AUTOPILOT_SETTINGS: StructuredType = StructuredType {
-    name: "windowsAutopilotSettings",
-    base: Some(&ENTITY),
-    is_abstract: false,
-    properties: &[
+pub static AUTOPILOT_SETTINGS: StructuredType = StructuredType::derived(
+    "windowsAutopilotSettings",
+    &ENTITY,
+    &[
         Property::read_only("lastManualSyncTriggerDateTime", Kind::DateTimeOffset, false),
         Property::read_only("lastSyncDateTime", Kind::DateTimeOffset, false),
         Property::read_only("syncStatus", SYNC_STATUS, false),
     ],
-    navigations: &[],
-};
+);
 
 /// Routes the segments after `windowsAutopilotSettings` (beta only).
-pub fn route_settings(
-    app: &App,
-    request: &GraphRequest,
-    rest: &[String],
-) -> Result<Response, GraphError> {
+pub fn route_settings(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     match rest {
         [] => match request.method {
             Method::GET => {
@@ -68,7 +62,7 @@ pub fn route_settings(
 
 /// `sync`: refused (429) within `sync_min_interval_ms` of the previous manual sync; otherwise
 /// every pending import is decided now and the sync completes at once.
-pub(super) fn sync(app: &App) -> Result<Response, GraphError> {
+pub(super) fn sync(app: &App) -> GraphResult {
     let url = format!(
         "{INTUNE_FAKE_HOST}/DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService/{SETTINGS_PATH}/microsoft.management.services.api.sync?api-version=5025-01-28"
     );

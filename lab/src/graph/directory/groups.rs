@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use axum::response::Response;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -15,16 +14,16 @@ use super::{
 };
 use crate::app::App;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::graph::collection::{self, Paging};
 use crate::graph::schema::{Kind, Property, StructuredType};
 use crate::graph::{GraphRequest, no_content};
 use crate::seed;
 
-pub static GROUP: StructuredType = StructuredType {
-    name: "group",
-    base: Some(&DIRECTORY_OBJECT),
-    is_abstract: false,
-    properties: &[
+pub static GROUP: StructuredType = StructuredType::derived(
+    "group",
+    &DIRECTORY_OBJECT,
+    &[
         Property::new("accessType", Kind::String, true),
         Property::new("allowExternalSenders", Kind::Boolean, true),
         Property::new(
@@ -113,55 +112,51 @@ pub static GROUP: StructuredType = StructuredType {
             true,
         ),
     ],
-    navigations: &[
-        "acceptedSenders",
-        "appRoleAssignments",
-        "calendar",
-        "calendarView",
-        "conversations",
-        "createdOnBehalfOf",
-        "drive",
-        "drives",
-        "endpoints",
-        "events",
-        "extensions",
-        "groupLifecyclePolicies",
-        "memberOf",
-        "members",
-        "membersWithLicenseErrors",
-        "onenote",
-        "onPremisesSyncBehavior",
-        "owners",
-        "permissionGrants",
-        "photo",
-        "photos",
-        "planner",
-        "rejectedSenders",
-        "settings",
-        "sites",
-        "team",
-        "threads",
-        "transitiveMemberOf",
-        "transitiveMembers",
-    ],
-};
+)
+.with_navigations(&[
+    "acceptedSenders",
+    "appRoleAssignments",
+    "calendar",
+    "calendarView",
+    "conversations",
+    "createdOnBehalfOf",
+    "drive",
+    "drives",
+    "endpoints",
+    "events",
+    "extensions",
+    "groupLifecyclePolicies",
+    "memberOf",
+    "members",
+    "membersWithLicenseErrors",
+    "onenote",
+    "onPremisesSyncBehavior",
+    "owners",
+    "permissionGrants",
+    "photo",
+    "photos",
+    "planner",
+    "rejectedSenders",
+    "settings",
+    "sites",
+    "team",
+    "threads",
+    "transitiveMemberOf",
+    "transitiveMembers",
+]);
 
 /// Routes the segments after `groups`.
-pub fn route_groups(
-    app: &App,
-    request: &GraphRequest,
-    rest: &[String],
-) -> Result<Response, GraphError> {
+pub fn route_groups(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let method = &request.method;
     match rest {
-        [] => by_method!(method,
-            GET => list_groups(app, request),
-            POST => create_group(app, request),
-        ),
-        [id] => by_method!(method,
-            GET => get_group(app, request, id),
-            PATCH => update_group(app, request, id),
-            DELETE => delete_group(app, id),
+        [] => crate::graph::list_or_create(app, request, list_groups, create_group),
+        [id] => crate::graph::read_update_delete(
+            app,
+            request,
+            id,
+            get_group,
+            update_group,
+            delete_group,
         ),
         [id, nav] if nav.eq_ignore_ascii_case("owners") => by_method!(method,
             GET => list_owners(app, request, id),
@@ -188,15 +183,11 @@ pub fn route_groups(
 /// Page size of the listing: the directory refuses a `$top` above the maximum.
 pub static PAGING: Paging = Paging::new("groups", 100, 999);
 
-pub(super) fn list_groups(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+pub(super) fn list_groups(app: &App, request: &GraphRequest) -> GraphResult {
     list_visible(app, request, &PAGING, "groups", &GROUP, groups)
 }
 
-pub(super) fn get_group(
-    app: &App,
-    request: &GraphRequest,
-    id: &str,
-) -> Result<Response, GraphError> {
+pub(super) fn get_group(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let select = crate::graph::odata::parse_select(request.query.select.as_deref(), &GROUP, &[])?;
     if request.query.expand.is_some() {
         return Err(GraphError::bad_request(
@@ -218,7 +209,7 @@ pub(super) fn get_group(
     ))
 }
 
-pub(super) fn create_group(app: &App, request: &GraphRequest) -> Result<Response, GraphError> {
+pub(super) fn create_group(app: &App, request: &GraphRequest) -> GraphResult {
     let body = request.json_object()?;
     note_explicit_rule_nulls(&body, None);
     let mut given = directory_properties(&GROUP, &body, &["owners@odata.bind"])?;
@@ -343,11 +334,7 @@ fn new_group(app: &App, uuid: &Uuid, given: &Map<String, Value>) -> Value {
     })
 }
 
-pub(super) fn update_group(
-    app: &App,
-    request: &GraphRequest,
-    id: &str,
-) -> Result<Response, GraphError> {
+pub(super) fn update_group(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     note_explicit_rule_nulls(&body, Some(id));
     let given = directory_properties(&GROUP, &body, &[])?;
@@ -394,7 +381,7 @@ pub(super) fn update_group(
     ))
 }
 
-pub(super) fn delete_group(app: &App, id: &str) -> Result<Response, GraphError> {
+pub(super) fn delete_group(app: &App, id: &str) -> GraphResult {
     app.store.write(|tenant| {
         tenant
             .groups

@@ -6,13 +6,11 @@
 use serde_json::Value;
 use uuid::Uuid;
 
-use axum::response::Response;
-
 use super::GraphRequest;
 use super::collection::{self, Listing, Paging};
 use super::schema::{ENTITY, Kind, Property, StructuredType};
 use crate::app::App;
-use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::store::{Collection, Tenant};
 
 mod group_rules;
@@ -31,17 +29,15 @@ pub use service_principals::{
 };
 pub use users::{PAGING as USERS_PAGING, USER, find_user, route_directory_objects, route_users};
 
-pub static DIRECTORY_OBJECT: StructuredType = StructuredType {
-    name: "directoryObject",
-    base: Some(&ENTITY),
-    is_abstract: false,
-    properties: &[Property::read_only(
+pub static DIRECTORY_OBJECT: StructuredType = StructuredType::derived(
+    "directoryObject",
+    &ENTITY,
+    &[Property::read_only(
         "deletedDateTime",
         Kind::DateTimeOffset,
         true,
     )],
-    navigations: &[],
-};
+);
 
 /// Longest `displayName` and `mailNickname` of a group.
 const MAX_GROUP_DISPLAY_NAME: usize = 256;
@@ -99,7 +95,7 @@ fn list_visible(
     path: &str,
     base: &'static StructuredType,
     pick: fn(&Tenant) -> &Collection,
-) -> Result<Response, GraphError> {
+) -> GraphResult {
     let listing = Listing {
         directory: true,
         ..Listing::plain(paging, path.to_owned(), base)

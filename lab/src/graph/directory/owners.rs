@@ -3,13 +3,13 @@
 
 use std::time::Duration;
 
-use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use super::{SERVICE_PRINCIPAL, USER, reference_id, visible};
 use crate::app::App;
 use crate::auth::tokens::Caller;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::graph::collection::{self, Paging};
 use crate::graph::{GraphRequest, no_content};
 use crate::store::Tenant;
@@ -39,11 +39,7 @@ pub fn owners_of(tenant: &Tenant, group_id: &str) -> Vec<Value> {
 /// `effective_page_sizes` shows it, though the lab lists a group's owners in one page.
 pub static PAGING: Paging = Paging::new("owners", 100, 999);
 
-pub(super) fn list_owners(
-    app: &App,
-    request: &GraphRequest,
-    id: &str,
-) -> Result<Response, GraphError> {
+pub(super) fn list_owners(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let select = crate::graph::odata::parse_select(
         request.query.select.as_deref(),
         &SERVICE_PRINCIPAL,
@@ -99,11 +95,7 @@ pub(super) fn limited_unless_readable(caller: &Caller, owner: &Value, shown: Val
     Value::Object(limited)
 }
 
-pub(super) fn add_owner(
-    app: &App,
-    request: &GraphRequest,
-    id: &str,
-) -> Result<Response, GraphError> {
+pub(super) fn add_owner(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     if let Some(other) = body.keys().find(|k| *k != "@odata.id") {
         return Err(GraphError::directory_bad_request(format!(
@@ -149,7 +141,7 @@ pub(super) fn owner_added(app: &App, group: &str, owner: &str) {
     );
 }
 
-pub(super) fn remove_owner(app: &App, id: &str, owner: &str) -> Result<Response, GraphError> {
+pub(super) fn remove_owner(app: &App, id: &str, owner: &str) -> GraphResult {
     app.store.write(|tenant| {
         if !tenant.groups.contains(id) || !visible(app, id) {
             return Err(GraphError::directory_not_found(id));

@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use axum::response::Response;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -13,17 +12,17 @@ use super::{
 };
 use crate::app::App;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::graph::collection::{self, Paging};
 use crate::graph::schema::{Kind, Property, StructuredType};
 use crate::graph::{GraphRequest, no_content};
 use crate::seed;
 use crate::store::Tenant;
 
-pub static SERVICE_PRINCIPAL: StructuredType = StructuredType {
-    name: "servicePrincipal",
-    base: Some(&DIRECTORY_OBJECT),
-    is_abstract: false,
-    properties: &[
+pub static SERVICE_PRINCIPAL: StructuredType = StructuredType::derived(
+    "servicePrincipal",
+    &DIRECTORY_OBJECT,
+    &[
         Property::new("accountEnabled", Kind::Boolean, true),
         Property::new("addIns", Kind::ComplexCollection("addIn"), false),
         Property::new("alternativeNames", Kind::StringCollection, false),
@@ -97,30 +96,30 @@ pub static SERVICE_PRINCIPAL: StructuredType = StructuredType {
             true,
         ),
     ],
-    navigations: &[
-        "appManagementPolicies",
-        "appRoleAssignedTo",
-        "appRoleAssignments",
-        "claimsMappingPolicies",
-        "claimsPolicy",
-        "createdObjects",
-        "delegatedPermissionClassifications",
-        "endpoints",
-        "federatedIdentityCredentials",
-        "homeRealmDiscoveryPolicies",
-        "licenseDetails",
-        "memberOf",
-        "oauth2PermissionGrants",
-        "ownedObjects",
-        "owners",
-        "permissionGrantPreApprovalPolicies",
-        "remoteDesktopSecurityConfiguration",
-        "synchronization",
-        "tokenIssuancePolicies",
-        "tokenLifetimePolicies",
-        "transitiveMemberOf",
-    ],
-};
+)
+.with_navigations(&[
+    "appManagementPolicies",
+    "appRoleAssignedTo",
+    "appRoleAssignments",
+    "claimsMappingPolicies",
+    "claimsPolicy",
+    "createdObjects",
+    "delegatedPermissionClassifications",
+    "endpoints",
+    "federatedIdentityCredentials",
+    "homeRealmDiscoveryPolicies",
+    "licenseDetails",
+    "memberOf",
+    "oauth2PermissionGrants",
+    "ownedObjects",
+    "owners",
+    "permissionGrantPreApprovalPolicies",
+    "remoteDesktopSecurityConfiguration",
+    "synchronization",
+    "tokenIssuancePolicies",
+    "tokenLifetimePolicies",
+    "transitiveMemberOf",
+]);
 
 /// `appId='...'` (alternate key) or an object id.
 pub(super) enum SpKey {
@@ -158,16 +157,14 @@ pub(super) fn sp_not_found(key: &SpKey) -> GraphError {
 }
 
 /// Routes the segments after `servicePrincipals`.
-pub fn route_service_principals(
-    app: &App,
-    request: &GraphRequest,
-    rest: &[String],
-) -> Result<Response, GraphError> {
+pub fn route_service_principals(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     let method = &request.method;
     match rest {
-        [] => by_method!(method,
-            GET => list_service_principals(app, request),
-            POST => create_service_principal(app, request),
+        [] => crate::graph::list_or_create(
+            app,
+            request,
+            list_service_principals,
+            create_service_principal,
         ),
         [key] => {
             let key = sp_key(key);
@@ -184,10 +181,7 @@ pub fn route_service_principals(
 /// Page size of the listing: the directory refuses a `$top` above the maximum.
 pub static PAGING: Paging = Paging::new("servicePrincipals", 100, 999);
 
-pub(super) fn list_service_principals(
-    app: &App,
-    request: &GraphRequest,
-) -> Result<Response, GraphError> {
+pub(super) fn list_service_principals(app: &App, request: &GraphRequest) -> GraphResult {
     list_visible(
         app,
         request,
@@ -198,11 +192,7 @@ pub(super) fn list_service_principals(
     )
 }
 
-pub(super) fn get_service_principal(
-    app: &App,
-    request: &GraphRequest,
-    key: &SpKey,
-) -> Result<Response, GraphError> {
+pub(super) fn get_service_principal(app: &App, request: &GraphRequest, key: &SpKey) -> GraphResult {
     let select = crate::graph::odata::parse_select(
         request.query.select.as_deref(),
         &SERVICE_PRINCIPAL,
@@ -221,10 +211,7 @@ pub(super) fn get_service_principal(
     ))
 }
 
-pub(super) fn create_service_principal(
-    app: &App,
-    request: &GraphRequest,
-) -> Result<Response, GraphError> {
+pub(super) fn create_service_principal(app: &App, request: &GraphRequest) -> GraphResult {
     let body = request.json_object()?;
     let given = directory_properties(&SERVICE_PRINCIPAL, &body, &[])?;
     let app_id = given
@@ -292,7 +279,7 @@ pub(super) fn update_service_principal(
     app: &App,
     request: &GraphRequest,
     key: &SpKey,
-) -> Result<Response, GraphError> {
+) -> GraphResult {
     let body = request.json_object()?;
     let given = directory_properties(&SERVICE_PRINCIPAL, &body, &[])?;
     if given.contains_key("appId") {
@@ -317,7 +304,7 @@ pub(super) fn update_service_principal(
     ))
 }
 
-pub(super) fn delete_service_principal(app: &App, key: &SpKey) -> Result<Response, GraphError> {
+pub(super) fn delete_service_principal(app: &App, key: &SpKey) -> GraphResult {
     app.store.write(|tenant| {
         let found = find_sp(app, tenant, key).ok_or_else(|| sp_not_found(key))?;
         let id = collection::str_of(&found, "id").to_owned();

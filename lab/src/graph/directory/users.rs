@@ -2,23 +2,22 @@
 //! object by id.
 
 use axum::http::{Method, StatusCode};
-use axum::response::Response;
 use serde_json::Value;
 
 use super::{DIRECTORY_OBJECT, directory_object, list_visible, plain, users};
 use crate::app::App;
 use crate::errors::GraphError;
+use crate::graph::GraphResult;
 use crate::graph::collection::{self, Paging};
 use crate::graph::schema::{Kind, Property, StructuredType};
 use crate::graph::{GraphRequest, method_not_allowed};
 use crate::store::Tenant;
 
 /// The user properties the lab keeps (users are seeded and read-only).
-pub static USER: StructuredType = StructuredType {
-    name: "user",
-    base: Some(&DIRECTORY_OBJECT),
-    is_abstract: false,
-    properties: &[
+pub static USER: StructuredType = StructuredType::derived(
+    "user",
+    &DIRECTORY_OBJECT,
+    &[
         Property::read_only("businessPhones", Kind::StringCollection, false),
         Property::read_only("displayName", Kind::String, true),
         Property::read_only("givenName", Kind::String, true),
@@ -30,18 +29,14 @@ pub static USER: StructuredType = StructuredType {
         Property::read_only("surname", Kind::String, true),
         Property::read_only("userPrincipalName", Kind::String, true),
     ],
-    navigations: &["memberOf", "ownedObjects"],
-};
+)
+.with_navigations(&["memberOf", "ownedObjects"]);
 
 /// Page size of the listing: the directory refuses a `$top` above the maximum.
 pub static PAGING: Paging = Paging::new("users", 100, 999);
 
 /// Routes the segments after `users` (seeded, read-only).
-pub fn route_users(
-    app: &App,
-    request: &GraphRequest,
-    rest: &[String],
-) -> Result<Response, GraphError> {
+pub fn route_users(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     match rest {
         [] => match request.method {
             // Seeded users never wait for replication: every one is visible.
@@ -82,11 +77,7 @@ pub fn find_user<'t>(tenant: &'t Tenant, key: &str) -> Option<&'t Value> {
 
 /// Routes the segments after `directoryObjects`: `GET /directoryObjects/{id}` answers any
 /// group, service principal or user, with its `@odata.type`.
-pub fn route_directory_objects(
-    app: &App,
-    request: &GraphRequest,
-    rest: &[String],
-) -> Result<Response, GraphError> {
+pub fn route_directory_objects(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
     match rest {
         [id] => match request.method {
             Method::GET => {

@@ -264,16 +264,15 @@ mod tests {
     use crate::graph::schema::{ENTITY, Kind, Property};
     use serde_json::json;
 
-    static THING: StructuredType = StructuredType {
-        name: "thing",
-        base: Some(&ENTITY),
-        is_abstract: false,
-        properties: &[
+    static THING: StructuredType = StructuredType::derived(
+        "thing",
+        &ENTITY,
+        &[
             Property::new("displayName", Kind::String, false),
             Property::new("count", Kind::Int32, true),
         ],
-        navigations: &["assignments"],
-    };
+    )
+    .with_navigations(&["assignments"]);
 
     #[test]
     fn parses_options() {
