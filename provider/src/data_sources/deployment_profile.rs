@@ -243,7 +243,6 @@ impl DataSource<GraphClient> for DeploymentProfileData {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tfplugin::Severity;
 
     #[test]
     fn schema_derives() {
@@ -257,13 +256,7 @@ mod tests {
     #[test]
     fn exactly_one_lookup() {
         let errors = |m: &DeploymentProfileDataModel| {
-            let mut diags = Diagnostics::new();
-            DeploymentProfileData.validate(m, &mut diags);
-            diags
-                .iter()
-                .filter(|d| d.severity == Severity::Error)
-                .filter_map(|d| d.path.as_ref().map(ToString::to_string))
-                .collect::<Vec<_>>()
+            crate::test_support::error_paths(|diags| DeploymentProfileData.validate(m, diags))
         };
         assert_eq!(
             errors(&DeploymentProfileDataModel::default()),

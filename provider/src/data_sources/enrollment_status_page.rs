@@ -263,16 +263,9 @@ impl DataSource<GraphClient> for EnrollmentStatusPageData {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tfplugin::Severity;
 
     fn errors(m: &EnrollmentStatusPageDataModel) -> Vec<String> {
-        let mut diags = Diagnostics::new();
-        EnrollmentStatusPageData.validate(m, &mut diags);
-        diags
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .filter_map(|d| d.path.as_ref().map(ToString::to_string))
-            .collect()
+        crate::test_support::error_paths(|diags| EnrollmentStatusPageData.validate(m, diags))
     }
 
     #[test]

@@ -36,11 +36,7 @@ fn config(join: JoinType) -> DeploymentProfileModel {
 fn paths(model: &DeploymentProfileModel, severity: Severity) -> Vec<String> {
     let mut diags = Diagnostics::new();
     validate_profile(model, &mut diags);
-    diags
-        .iter()
-        .filter(|d| d.severity == severity)
-        .filter_map(|d| d.path.as_ref().map(ToString::to_string))
-        .collect()
+    crate::test_support::paths_of(&diags, severity)
 }
 
 fn with_template(join: JoinType, template: &str) -> DeploymentProfileModel {

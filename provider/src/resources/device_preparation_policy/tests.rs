@@ -15,9 +15,7 @@ const G: &str = "11111111-1111-4111-8111-111111111111";
 const U: &str = "22222222-2222-4222-8222-222222222222";
 const APP: &str = "e83d36e1-3ff2-4567-90d9-940919184ad5";
 
-fn set(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|s| s.to_string()).collect()
-}
+use crate::test_support::set;
 
 fn user_driven() -> DevicePreparationPolicyModel {
     DevicePreparationPolicyModel {
@@ -30,13 +28,9 @@ fn user_driven() -> DevicePreparationPolicyModel {
 }
 
 fn errors(model: &DevicePreparationPolicyModel) -> Vec<String> {
-    let mut diags = Diagnostics::new();
-    DevicePreparationPolicy::default().validate(model, &mut diags);
-    diags
-        .iter()
-        .filter(|d| d.severity == tfplugin::Severity::Error)
-        .filter_map(|d| d.path.as_ref().map(ToString::to_string))
-        .collect()
+    crate::test_support::error_paths(|diags| {
+        DevicePreparationPolicy::default().validate(model, diags)
+    })
 }
 
 #[test]
