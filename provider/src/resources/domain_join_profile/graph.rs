@@ -8,7 +8,9 @@ use tfplugin::Attr;
 
 use super::model::{DomainJoinProfileModel, default_random_count};
 use crate::resources::assignments::{Assignment, Targets};
-use crate::resources::intune::{IntunePayload, ReadError};
+use crate::resources::intune::{
+    IntunePayload, ReadError, scope_tags_from_graph, scope_tags_to_graph,
+};
 use crate::resources::set_like_prior;
 
 pub(crate) const ODATA_TYPE: &str = "#microsoft.graph.windowsDomainJoinConfiguration";
@@ -86,10 +88,7 @@ impl DomainJoinProfileModel {
                 .copied()
                 .unwrap_or_else(|| default_random_count(&prefix)),
             computer_name_static_prefix: prefix,
-            role_scope_tag_ids: self
-                .role_scope_tag_ids
-                .known()
-                .map(|ids| ids.iter().cloned().collect()),
+            role_scope_tag_ids: scope_tags_to_graph(&self.role_scope_tag_ids),
             created_date_time: None,
             last_modified_date_time: None,
         }
@@ -115,13 +114,7 @@ impl DomainJoinProfileModel {
             include_group_ids: set_like_prior(&prior.include_group_ids, targets.include),
             exclude_group_ids: set_like_prior(&prior.exclude_group_ids, targets.exclude),
             all_devices: Attr::Known(targets.all_devices),
-            role_scope_tag_ids: Attr::Known(
-                config
-                    .role_scope_tag_ids
-                    .unwrap_or_default()
-                    .into_iter()
-                    .collect(),
-            ),
+            role_scope_tag_ids: scope_tags_from_graph(config.role_scope_tag_ids),
             created_date_time: config.created_date_time.into(),
             last_modified_date_time: config.last_modified_date_time.into(),
         }
