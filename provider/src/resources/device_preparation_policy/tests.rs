@@ -182,6 +182,16 @@ fn user_driven_settings_follow_the_reference() {
     );
 }
 
+/// The definition ids of the settings in a policy's body, in order.
+fn setting_ids(body: &serde_json::Value) -> Vec<&str> {
+    body["settings"]
+        .as_array()
+        .expect("settings")
+        .iter()
+        .filter_map(|s| s["settingInstance"]["settingDefinitionId"].as_str())
+        .collect()
+}
+
 #[test]
 fn automatic_carries_only_apps_and_scripts() {
     let m = DevicePreparationPolicyModel {
@@ -194,12 +204,7 @@ fn automatic_carries_only_apps_and_scripts() {
         body["templateReference"]["templateId"],
         json!(AUTOMATIC_TEMPLATE)
     );
-    let ids: Vec<&str> = body["settings"]
-        .as_array()
-        .expect("settings")
-        .iter()
-        .filter_map(|s| s["settingInstance"]["settingDefinitionId"].as_str())
-        .collect();
+    let ids = setting_ids(&body);
     assert_eq!(ids, ["enrollment_autopilot_dpp_allowedscriptids"]);
     assert_eq!(
         body["settings"][0]["settingInstance"]["settingInstanceTemplateReference"]["settingInstanceTemplateId"],
@@ -211,12 +216,7 @@ fn automatic_carries_only_apps_and_scripts() {
 fn no_apps_and_no_scripts_send_neither_setting() {
     let m = user_driven();
     let body = serde_json::to_value(m.to_graph(&BTreeMap::new())).expect("json");
-    let ids: Vec<&str> = body["settings"]
-        .as_array()
-        .expect("settings")
-        .iter()
-        .filter_map(|s| s["settingInstance"]["settingDefinitionId"].as_str())
-        .collect();
+    let ids = setting_ids(&body);
     assert_eq!(ids.len(), 9, "{ids:?}");
     assert!(!ids.iter().any(|id| id.contains("allowed")), "{ids:?}");
     let automatic = DevicePreparationPolicyModel {
