@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use tfplugin::{Diagnostics, Severity};
 
 /// The attribute paths of the diagnostics of `severity` in `diags`, in order.
-pub(crate) fn paths_of(diags: &Diagnostics, severity: Severity) -> Vec<String> {
+fn paths_of(diags: &Diagnostics, severity: Severity) -> Vec<String> {
     diags
         .iter()
         .filter(|d| d.severity == severity)
@@ -14,11 +14,20 @@ pub(crate) fn paths_of(diags: &Diagnostics, severity: Severity) -> Vec<String> {
         .collect()
 }
 
-/// The attribute paths of the errors `validate` reports, in order.
-pub(crate) fn error_paths(validate: impl FnOnce(&mut Diagnostics)) -> Vec<String> {
+/// The attribute paths of the diagnostics of `severity` that `validate`
+/// reports, in order.
+pub(crate) fn reported_paths(
+    severity: Severity,
+    validate: impl FnOnce(&mut Diagnostics),
+) -> Vec<String> {
     let mut diags = Diagnostics::new();
     validate(&mut diags);
-    paths_of(&diags, Severity::Error)
+    paths_of(&diags, severity)
+}
+
+/// The attribute paths of the errors `validate` reports, in order.
+pub(crate) fn error_paths(validate: impl FnOnce(&mut Diagnostics)) -> Vec<String> {
+    reported_paths(Severity::Error, validate)
 }
 
 /// A set of strings from a list.

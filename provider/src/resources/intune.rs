@@ -37,6 +37,20 @@ impl Kind {
     pub(crate) fn path(&self, id: &str) -> String {
         format!("{}/{id}", self.collection)
     }
+
+    /// For a collection holding several `@odata.type`s: why the object `id`,
+    /// of type `actual`, is not of the kind's type `wanted`; `None` when it is.
+    pub(crate) fn wrong_odata_type(
+        &self,
+        id: &str,
+        actual: &str,
+        wanted: &str,
+    ) -> Option<ReadError> {
+        (actual != wanted).then(|| ReadError::Unreadable {
+            summary: format!("Not {}", self.a),
+            detail: format!("The {} {id} is a {actual}, not a {wanted}.", self.listed_as),
+        })
+    }
 }
 
 /// Why an object could not be read as the resource's kind.

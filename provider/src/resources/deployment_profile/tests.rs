@@ -34,9 +34,7 @@ fn config(join: JoinType) -> DeploymentProfileModel {
 }
 
 fn paths(model: &DeploymentProfileModel, severity: Severity) -> Vec<String> {
-    let mut diags = Diagnostics::new();
-    validate_profile(model, &mut diags);
-    crate::test_support::paths_of(&diags, severity)
+    crate::test_support::reported_paths(severity, |diags| validate_profile(model, diags))
 }
 
 fn with_template(join: JoinType, template: &str) -> DeploymentProfileModel {

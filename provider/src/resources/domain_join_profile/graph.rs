@@ -6,10 +6,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::Attr;
 
+use super::DomainJoinProfile;
 use super::model::{DomainJoinProfileModel, default_random_count};
 use crate::resources::assignments::{Assignment, Targets};
 use crate::resources::intune::{
-    IntunePayload, ReadError, scope_tags_from_graph, scope_tags_to_graph,
+    IntunePayload, IntuneResource, ReadError, scope_tags_from_graph, scope_tags_to_graph,
 };
 use crate::resources::set_like_prior;
 
@@ -54,13 +55,7 @@ impl IntunePayload for DomainJoinConfiguration {
 
     /// The collection holds every kind of device configuration.
     fn wrong_kind(&self, id: &str) -> Option<ReadError> {
-        (self.odata_type != ODATA_TYPE).then(|| ReadError::Unreadable {
-            summary: "Not a domain join profile".into(),
-            detail: format!(
-                "The device configuration {id} is a {}, not a {ODATA_TYPE}.",
-                self.odata_type
-            ),
-        })
+        DomainJoinProfile::KIND.wrong_odata_type(id, &self.odata_type, ODATA_TYPE)
     }
 }
 

@@ -6,11 +6,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::Attr;
 
+use super::EnrollmentStatusPage;
 use super::model::EnrollmentStatusPageModel;
 use crate::graph::{ApiVersion, GraphClient, GraphError};
 use crate::resources::assignments::{self, Assignment, Targets};
 use crate::resources::intune::{
-    IntunePayload, ReadError, scope_tags_from_graph, scope_tags_to_graph,
+    IntunePayload, IntuneResource, ReadError, scope_tags_from_graph, scope_tags_to_graph,
 };
 use crate::resources::{set_like_prior, string_like_prior};
 
@@ -120,13 +121,7 @@ impl IntunePayload for EspPayload {
 
     /// The collection holds every kind of enrollment configuration.
     fn wrong_kind(&self, id: &str) -> Option<ReadError> {
-        (self.odata_type != ODATA_TYPE).then(|| ReadError::Unreadable {
-            summary: "Not an Enrollment Status Page".into(),
-            detail: format!(
-                "The enrollment configuration {id} is a {}, not a {ODATA_TYPE}.",
-                self.odata_type
-            ),
-        })
+        EnrollmentStatusPage::KIND.wrong_odata_type(id, &self.odata_type, ODATA_TYPE)
     }
 }
 

@@ -29,9 +29,7 @@ fn blocking() -> EnrollmentStatusPageModel {
 }
 
 fn paths(model: &EnrollmentStatusPageModel, severity: Severity) -> Vec<String> {
-    let mut diags = Diagnostics::new();
-    validate_esp(model, &mut diags);
-    crate::test_support::paths_of(&diags, severity)
+    crate::test_support::reported_paths(severity, |diags| validate_esp(model, diags))
 }
 
 const APP: &str = "e83d36e1-3ff2-4567-90d9-940919184ad5";
