@@ -152,11 +152,13 @@ impl ProviderConfig {
             ("graph_url", &self.graph_url),
             ("login_url", &self.login_url),
         ] {
-            if let Attr::Known(text) = attr
-                && let Err(reason) = check_endpoint(text)
-            {
-                diags.error_at(AttrPath::root(name), format!("Invalid `{name}`"), reason);
-            }
+            crate::validate::check_known(
+                attr,
+                check_endpoint,
+                AttrPath::root(name),
+                format!("Invalid `{name}`"),
+                diags,
+            );
         }
     }
 

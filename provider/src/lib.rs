@@ -14,6 +14,8 @@ pub mod graph;
 pub mod payloads;
 pub mod registry;
 pub mod resources;
+#[cfg(test)]
+mod test_support;
 pub mod validate;
 
 use std::sync::Arc;

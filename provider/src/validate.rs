@@ -1,7 +1,26 @@
 //! Plan-time rules from the Autopilot documentation, as pure functions
-//! returning the reason a value is wrong.
+//! returning the reason a value is wrong, and [`check_known`], which
+//! applies one to an attribute and reports the reason at its path.
 
 pub mod profile_text;
+
+use tfplugin::{Attr, AttrPath, Diagnostics};
+
+/// Applies `rule` to `value` when it is known; a refusal is an error at
+/// `path` with `summary`, the rule's reason as its detail.
+pub fn check_known<T>(
+    value: &Attr<String>,
+    rule: impl FnOnce(&str) -> Result<T, String>,
+    path: AttrPath,
+    summary: impl Into<String>,
+    diags: &mut Diagnostics,
+) {
+    if let Attr::Known(text) = value
+        && let Err(reason) = rule(text)
+    {
+        diags.error_at(path, summary, reason);
+    }
+}
 
 /// A fully qualified DNS domain such as `contoso.com` (not a NetBIOS name).
 pub fn fqdn(name: &str) -> Result<(), String> {

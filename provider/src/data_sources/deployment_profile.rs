@@ -8,14 +8,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::{Attr, DataSource, Diagnostics};
 
-use super::{exactly_one, given};
+use super::{NotOne, exactly_one, given, read_intune_object, the_one_id};
 use crate::graph::GraphClient;
 use crate::resources::deployment_profile::{
-    DeploymentMode, DeploymentProfileModel, DeviceType, JoinType, ProfilePayload, UserType,
-    list_profiles, model_from,
+    DeploymentMode, DeploymentProfile, DeploymentProfileModel, DeviceType, JoinType,
+    ProfilePayload, UserType, list_profiles, model_from,
 };
-use crate::resources::intune::find_with_assignments;
-use crate::resources::lints::PROFILE_COLLECTION;
+use crate::resources::intune::IntuneResource;
 use crate::resources::report;
 
 /// A Windows Autopilot deployment profile, found by `id` or by
@@ -143,32 +142,18 @@ pub(crate) async fn profile_id_by_name(
             return None;
         }
     };
-    let matching: Vec<&ProfilePayload> = profiles
+    let matching: Vec<&Option<String>> = profiles
         .iter()
         .filter(|p| p.display_name.as_deref() == Some(name))
+        .map(|p| &p.id)
         .collect();
-    match matching.as_slice() {
-        [one] => one.id.clone(),
-        [] => {
-            diags.error(
-                "No deployment profile has this name",
-                format!("No Windows Autopilot deployment profile is named {name:?}."),
-            );
-            None
-        }
-        several => {
-            let ids: Vec<&str> = several.iter().filter_map(|p| p.id.as_deref()).collect();
-            diags.error(
-                "Several deployment profiles have this name",
-                format!(
-                    "{} profiles are named {name:?} (ids {}); look one up by `id` instead.",
-                    several.len(),
-                    ids.join(", ")
-                ),
-            );
-            None
-        }
-    }
+    let not_one = NotOne {
+        none_summary: "No deployment profile has this name",
+        none_detail: format!("No Windows Autopilot deployment profile is named {name:?}."),
+        several_summary: "Several deployment profiles have this name",
+        several_are: format!("profiles are named {name:?}"),
+    };
+    the_one_id(&matching, not_one, diags)
 }
 
 /// Reads the profile `id` as the data source shows it.
@@ -178,22 +163,7 @@ pub(crate) async fn read_profile(
     diags: &mut Diagnostics,
 ) -> Option<(DeploymentProfileModel, ProfilePayload)> {
     let (profile, assignments) =
-        match find_with_assignments::<ProfilePayload>(client, PROFILE_COLLECTION, id).await {
-            Ok(Some(found)) => found,
-            Ok(None) => {
-                diags.error(
-                "No deployment profile has this id",
-                format!(
-                    "No Windows Autopilot deployment profile with id {id:?} exists in the tenant."
-                ),
-            );
-                return None;
-            }
-            Err(e) => {
-                e.report(diags, "read the deployment profile");
-                return None;
-            }
-        };
+        read_intune_object::<ProfilePayload>(client, &DeploymentProfile::KIND, id, diags).await?;
     match model_from(id, profile.clone(), &assignments, &empty_sets()) {
         Ok(model) => Some((model, profile)),
         Err(e) => {
@@ -243,7 +213,6 @@ impl DataSource<GraphClient> for DeploymentProfileData {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tfplugin::Severity;
 
     #[test]
     fn schema_derives() {
@@ -257,13 +226,7 @@ mod tests {
     #[test]
     fn exactly_one_lookup() {
         let errors = |m: &DeploymentProfileDataModel| {
-            let mut diags = Diagnostics::new();
-            DeploymentProfileData.validate(m, &mut diags);
-            diags
-                .iter()
-                .filter(|d| d.severity == Severity::Error)
-                .filter_map(|d| d.path.as_ref().map(ToString::to_string))
-                .collect::<Vec<_>>()
+            crate::test_support::error_paths(|diags| DeploymentProfileData.validate(m, diags))
         };
         assert_eq!(
             errors(&DeploymentProfileDataModel::default()),

@@ -8,12 +8,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::{Attr, DataSource, Diagnostics};
 
-use super::exactly_one;
+use super::{NotOne, exactly_one, read_intune_object, the_one_id};
 use crate::graph::GraphClient;
 use crate::resources::enrollment_status_page::{
-    COLLECTION, EnrollmentStatusPageModel, EspPayload, EspTargets, is_default_esp, list_esps,
+    EnrollmentStatusPage, EnrollmentStatusPageModel, EspPayload, EspTargets, is_default_esp,
+    list_esps,
 };
-use crate::resources::intune::find_with_assignments;
+use crate::resources::intune::IntuneResource;
 use crate::resources::report;
 
 /// An Enrollment Status Page (ESP), found by `id`, by `display_name` (which
@@ -180,28 +181,14 @@ impl EnrollmentStatusPageData {
                 "that is the tenant's default".to_string(),
             ),
         };
-        match matching.as_slice() {
-            [one] => one.id.clone(),
-            [] => {
-                diags.error(
-                    "No Enrollment Status Page found",
-                    format!("No Enrollment Status Page {what} exists in the tenant."),
-                );
-                None
-            }
-            several => {
-                let ids: Vec<&str> = several.iter().filter_map(|e| e.id.as_deref()).collect();
-                diags.error(
-                    "Several Enrollment Status Pages match",
-                    format!(
-                        "{} Enrollment Status Pages are {what} (ids {}); look one up by `id` instead.",
-                        several.len(),
-                        ids.join(", ")
-                    ),
-                );
-                None
-            }
-        }
+        let ids: Vec<&Option<String>> = matching.iter().map(|e| &e.id).collect();
+        let not_one = NotOne {
+            none_summary: "No Enrollment Status Page found",
+            none_detail: format!("No Enrollment Status Page {what} exists in the tenant."),
+            several_summary: "Several Enrollment Status Pages match",
+            several_are: format!("Enrollment Status Pages are {what}"),
+        };
+        the_one_id(&ids, not_one, diags)
     }
 }
 
@@ -235,44 +222,25 @@ impl DataSource<GraphClient> for EnrollmentStatusPageData {
         diags: &mut Diagnostics,
     ) -> Option<EnrollmentStatusPageDataModel> {
         let id = self.find(client, &config, diags).await?;
-        match find_with_assignments::<EspPayload>(client, COLLECTION, &id).await {
-            Ok(Some((esp, assignments))) => {
-                let default = is_default(&esp) || esp.priority == Some(0);
-                let model = EnrollmentStatusPageModel::from_graph(
-                    esp,
-                    EspTargets::from_assignments(&assignments),
-                    &empty_sets(),
-                );
-                Some(EnrollmentStatusPageDataModel::from_resource(model, default))
-            }
-            Ok(None) => {
-                diags.error(
-                    "No Enrollment Status Page has this id",
-                    format!("No enrollment configuration with id {id:?} exists in the tenant."),
-                );
-                None
-            }
-            Err(e) => {
-                e.report(diags, "read the Enrollment Status Page");
-                None
-            }
-        }
+        let (esp, assignments) =
+            read_intune_object::<EspPayload>(client, &EnrollmentStatusPage::KIND, &id, diags)
+                .await?;
+        let default = is_default(&esp) || esp.priority == Some(0);
+        let model = EnrollmentStatusPageModel::from_graph(
+            esp,
+            EspTargets::from_assignments(&assignments),
+            &empty_sets(),
+        );
+        Some(EnrollmentStatusPageDataModel::from_resource(model, default))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tfplugin::Severity;
 
     fn errors(m: &EnrollmentStatusPageDataModel) -> Vec<String> {
-        let mut diags = Diagnostics::new();
-        EnrollmentStatusPageData.validate(m, &mut diags);
-        diags
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .filter_map(|d| d.path.as_ref().map(ToString::to_string))
-            .collect()
+        crate::test_support::error_paths(|diags| EnrollmentStatusPageData.validate(m, diags))
     }
 
     #[test]

@@ -9,6 +9,10 @@ pub mod provisioning_client;
 
 use tfplugin::{Attr, AttrPath, Diagnostics};
 
+use crate::graph::GraphClient;
+use crate::resources::assignments::Assignment;
+use crate::resources::intune::{IntunePayload, Kind, find_with_assignments};
+
 /// Checks that exactly one of the lookup attributes is set (a value or an
 /// unknown); the diagnostic names each of them.
 pub fn exactly_one(choices: &[(&str, bool)], what: &str, diags: &mut Diagnostics) {
@@ -44,6 +48,74 @@ pub fn exactly_one(choices: &[(&str, bool)], what: &str, diags: &mut Diagnostics
                     ),
                 );
             }
+        }
+    }
+}
+
+/// What a lookup says when it does not find exactly one object.
+pub(crate) struct NotOne {
+    /// The summary when nothing matches.
+    pub(crate) none_summary: &'static str,
+    /// The detail when nothing matches.
+    pub(crate) none_detail: String,
+    /// The summary when several match.
+    pub(crate) several_summary: &'static str,
+    /// What the several are, after their count: `profiles are named "AP"`.
+    pub(crate) several_are: String,
+}
+
+/// The id of the one object of `matching` (the ids of the objects the
+/// lookup selected); none or several is an error, the latter naming their
+/// ids.
+pub(crate) fn the_one_id(
+    matching: &[&Option<String>],
+    not_one: NotOne,
+    diags: &mut Diagnostics,
+) -> Option<String> {
+    match matching {
+        [one] => (*one).clone(),
+        [] => {
+            diags.error(not_one.none_summary, not_one.none_detail);
+            None
+        }
+        several => {
+            let ids: Vec<&str> = several.iter().filter_map(|id| id.as_deref()).collect();
+            diags.error(
+                not_one.several_summary,
+                format!(
+                    "{} {} (ids {}); look one up by `id` instead.",
+                    several.len(),
+                    not_one.several_are,
+                    ids.join(", ")
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// Reads the Intune object `id` of `kind` with its assignments, as a data
+/// source does: an id that does not exist is an error ("No {kind} has this
+/// id"), as is a failed read.
+pub(crate) async fn read_intune_object<P: IntunePayload>(
+    client: &GraphClient,
+    kind: &Kind,
+    id: &str,
+    diags: &mut Diagnostics,
+) -> Option<(P, Vec<Assignment>)> {
+    match find_with_assignments::<P>(client, kind.collection, id).await {
+        Ok(Some(found)) => Some(found),
+        Ok(None) => {
+            let noun = kind.the.strip_prefix("the ").unwrap_or(kind.the);
+            diags.error(
+                format!("No {noun} has this id"),
+                format!("No {} with id {id:?} exists in the tenant.", kind.listed_as),
+            );
+            None
+        }
+        Err(e) => {
+            e.report(diags, &format!("read {}", kind.the));
+            None
         }
     }
 }

@@ -23,6 +23,8 @@ use std::time::Duration;
 
 use tfplugin::{Attr, AttrPath, Diagnostics};
 
+use crate::validate::check_known;
+
 /// Checks a user principal name (`user@contoso.com`).
 pub fn validate_upn(upn: &str) -> Result<(), String> {
     let valid = match upn.split_once('@') {
@@ -121,15 +123,13 @@ pub(crate) fn timeout<T>(
 /// Checks the durations of a `timeouts` block, given by their names.
 pub(crate) fn validate_timeouts(named: &[(&str, &Attr<String>)], diags: &mut Diagnostics) {
     for (name, value) in named {
-        if let Attr::Known(text) = value
-            && let Err(reason) = parse_duration(text)
-        {
-            diags.error_at(
-                AttrPath::root("timeouts").attr(*name),
-                "Invalid timeout",
-                reason,
-            );
-        }
+        check_known(
+            value,
+            parse_duration,
+            AttrPath::root("timeouts").attr(*name),
+            "Invalid timeout",
+            diags,
+        );
     }
 }
 

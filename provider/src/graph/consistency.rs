@@ -70,13 +70,8 @@ impl GraphClient {
         path: &str,
         body: &B,
     ) -> Result<(), GraphError> {
-        let body = serde_json::to_value(body).map_err(|e| GraphError::Decode {
-            path: path.to_string(),
-            reason: e.to_string(),
-        })?;
-        self.send(reqwest::Method::PUT, self.url(version, path)?, Some(body))
+        self.send_body(reqwest::Method::PUT, version, path, body)
             .await
-            .map(drop)
     }
 
     /// Runs `attempt` until it sees the object, or the replication window

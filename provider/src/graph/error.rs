@@ -205,18 +205,6 @@ mod tests {
                 .to_string()
                 .contains("DeviceManagementServiceConfig.ReadWrite.All")
         );
-        assert_eq!(
-            required_permission("POST", "/v1.0/servicePrincipals"),
-            "Application.ReadWrite.All"
-        );
-        assert_eq!(
-            required_permission("GET", "/beta/groups/x/owners"),
-            "Group.Read.All"
-        );
-        assert_eq!(
-            required_permission("PUT", "/beta/deviceManagement/configurationPolicies/x"),
-            "DeviceManagementConfiguration.ReadWrite.All"
-        );
     }
 
     #[test]

@@ -187,6 +187,32 @@ impl GraphClient {
             .map_err(SendError::into_graph_error)
     }
 
+    /// [`send`](Self::send) to `path` under the API `version`.
+    async fn send_to(
+        &self,
+        method: Method,
+        version: ApiVersion,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<Vec<u8>, GraphError> {
+        self.send(method, self.url(version, path)?, body).await
+    }
+
+    /// Sends `body` as JSON to `path` (resent like [`send`](Self::send))
+    /// when its answer body is not needed.
+    async fn send_body<B: Serialize>(
+        &self,
+        method: Method,
+        version: ApiVersion,
+        path: &str,
+        body: &B,
+    ) -> Result<(), GraphError> {
+        let body = to_json(path, body)?;
+        self.send_to(method, version, path, Some(body))
+            .await
+            .map(drop)
+    }
+
     /// [`send`](Self::send) with a choice of what to do when a request's
     /// outcome is unknown (the connection dropped after sending, or a 5xx
     /// other than 503 that Graph may answer after committing).
@@ -373,9 +399,7 @@ impl GraphClient {
         version: ApiVersion,
         path: &str,
     ) -> Result<T, GraphError> {
-        let bytes = self
-            .send(Method::GET, self.url(version, path)?, None)
-            .await?;
+        let bytes = self.send_to(Method::GET, version, path, None).await?;
         Self::decode(path, &bytes)
     }
 
@@ -444,7 +468,7 @@ impl GraphClient {
     ) -> Result<T, GraphError> {
         let body = to_json(path, body)?;
         let bytes = self
-            .send(Method::POST, self.url(version, path)?, Some(body))
+            .send_to(Method::POST, version, path, Some(body))
             .await?;
         Self::decode(path, &bytes)
     }
@@ -458,9 +482,7 @@ impl GraphClient {
         version: ApiVersion,
         path: &str,
     ) -> Result<T, GraphError> {
-        let bytes = self
-            .send(Method::POST, self.url(version, path)?, None)
-            .await?;
+        let bytes = self.send_to(Method::POST, version, path, None).await?;
         Self::decode(path, &bytes)
     }
 
@@ -472,7 +494,7 @@ impl GraphClient {
         version: ApiVersion,
         path: &str,
     ) -> Result<(), GraphError> {
-        self.send(Method::POST, self.url(version, path)?, None)
+        self.send_to(Method::POST, version, path, None)
             .await
             .map(drop)
     }
@@ -486,10 +508,7 @@ impl GraphClient {
         path: &str,
         body: &B,
     ) -> Result<(), GraphError> {
-        let body = to_json(path, body)?;
-        self.send(Method::POST, self.url(version, path)?, Some(body))
-            .await
-            .map(drop)
+        self.send_body(Method::POST, version, path, body).await
     }
 
     pub async fn patch<B: Serialize>(
@@ -498,18 +517,12 @@ impl GraphClient {
         path: &str,
         body: &B,
     ) -> Result<(), GraphError> {
-        let body = to_json(path, body)?;
-        self.send(Method::PATCH, self.url(version, path)?, Some(body))
-            .await
-            .map(drop)
+        self.send_body(Method::PATCH, version, path, body).await
     }
 
     /// Deletes; an object that is already gone counts as deleted.
     pub async fn delete(&self, version: ApiVersion, path: &str) -> Result<(), GraphError> {
-        match self
-            .send(Method::DELETE, self.url(version, path)?, None)
-            .await
-        {
+        match self.send_to(Method::DELETE, version, path, None).await {
             Ok(_) => Ok(()),
             Err(e) if e.is_not_found() => Ok(()),
             Err(e) => Err(e),

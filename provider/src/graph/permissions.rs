@@ -659,33 +659,32 @@ mod tests {
 
     #[test]
     fn permissions_of_calls() {
-        assert_eq!(
-            required_permission("POST", "/v1.0/servicePrincipals"),
-            "Application.ReadWrite.All"
-        );
-        assert_eq!(
-            required_permission("GET", "/beta/groups/x/owners"),
-            "Group.Read.All"
-        );
-        assert_eq!(
-            required_permission("GET", "/v1.0/directoryObjects/x"),
-            "Directory.Read.All"
-        );
-        assert_eq!(
-            required_permission("GET", "/v1.0/organization"),
-            "Organization.Read.All"
-        );
-        assert_eq!(
-            required_permission(
+        for (method, path, permission) in [
+            (
                 "POST",
-                "/beta/deviceManagement/configurationPolicies/x/retrieveEnrollmentTimeDeviceMembershipTarget"
+                "/v1.0/servicePrincipals",
+                "Application.ReadWrite.All",
             ),
-            "DeviceManagementConfiguration.Read.All"
-        );
-        assert_eq!(
-            required_permission("PUT", "/beta/deviceManagement/configurationPolicies/x"),
-            "DeviceManagementConfiguration.ReadWrite.All"
-        );
+            ("GET", "/beta/groups/x/owners", "Group.Read.All"),
+            ("GET", "/v1.0/directoryObjects/x", "Directory.Read.All"),
+            ("GET", "/v1.0/organization", "Organization.Read.All"),
+            (
+                "POST",
+                "/beta/deviceManagement/configurationPolicies/x/retrieveEnrollmentTimeDeviceMembershipTarget",
+                "DeviceManagementConfiguration.Read.All",
+            ),
+            (
+                "PUT",
+                "/beta/deviceManagement/configurationPolicies/x",
+                "DeviceManagementConfiguration.ReadWrite.All",
+            ),
+        ] {
+            assert_eq!(
+                required_permission(method, path),
+                permission,
+                "{method} {path}"
+            );
+        }
     }
 
     #[test]

@@ -384,41 +384,32 @@ impl TokenCache {
     async fn managed_identity(&self) -> Result<(Secret, Duration), GraphError> {
         let resource = format!("{}/", self.resource);
         let user_assigned = (!self.client_id.is_empty()).then_some(self.client_id.as_str());
-        let request = match (
+        // (endpoint, API version, the header proving the caller runs there)
+        let (endpoint, api_version, (header, proof)) = match (
             std::env::var("IDENTITY_ENDPOINT"),
             std::env::var("IDENTITY_HEADER"),
         ) {
-            (Ok(endpoint), Ok(header)) => {
-                let mut query = vec![
-                    ("api-version", "2019-08-01"),
-                    ("resource", resource.as_str()),
-                ];
-                if let Some(id) = user_assigned {
-                    query.push(("client_id", id));
-                }
-                self.http
-                    .get(endpoint)
-                    .query(&query)
-                    .header("X-IDENTITY-HEADER", header)
-            }
-            _ => {
-                let endpoint = std::env::var("AUTOPILOT_IMDS_ENDPOINT").unwrap_or_else(|_| {
+            (Ok(endpoint), Ok(header)) => (endpoint, "2019-08-01", ("X-IDENTITY-HEADER", header)),
+            _ => (
+                std::env::var("AUTOPILOT_IMDS_ENDPOINT").unwrap_or_else(|_| {
                     "http://169.254.169.254/metadata/identity/oauth2/token".to_string()
-                });
-                let mut query = vec![
-                    ("api-version", "2018-02-01"),
-                    ("resource", resource.as_str()),
-                ];
-                if let Some(id) = user_assigned {
-                    query.push(("client_id", id));
-                }
-                self.http
-                    .get(endpoint)
-                    .query(&query)
-                    .header("Metadata", "true")
-            }
+                }),
+                "2018-02-01",
+                ("Metadata", "true".to_string()),
+            ),
         };
-        let response = request
+        let mut query = vec![
+            ("api-version", api_version),
+            ("resource", resource.as_str()),
+        ];
+        if let Some(id) = user_assigned {
+            query.push(("client_id", id));
+        }
+        let response = self
+            .http
+            .get(endpoint)
+            .query(&query)
+            .header(header, proof)
             .timeout(Duration::from_secs(30))
             .send()
             .await

@@ -5,6 +5,7 @@
 //! it), and the CRUD steps their `Resource` impls have in common live here,
 //! so each resource keeps only its model, its mapping and its rules.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 
 use async_trait::async_trait;
@@ -35,6 +36,20 @@ impl Kind {
     /// The object's path, relative to the beta endpoint.
     pub(crate) fn path(&self, id: &str) -> String {
         format!("{}/{id}", self.collection)
+    }
+
+    /// For a collection holding several `@odata.type`s: why the object `id`,
+    /// of type `actual`, is not of the kind's type `wanted`; `None` when it is.
+    pub(crate) fn wrong_odata_type(
+        &self,
+        id: &str,
+        actual: &str,
+        wanted: &str,
+    ) -> Option<ReadError> {
+        (actual != wanted).then(|| ReadError::Unreadable {
+            summary: format!("Not {}", self.a),
+            detail: format!("The {} {id} is a {actual}, not a {wanted}.", self.listed_as),
+        })
     }
 }
 
@@ -77,6 +92,17 @@ pub(crate) trait IntunePayload: DeserializeOwned + Send {
     fn wrong_kind(&self, _id: &str) -> Option<ReadError> {
         None
     }
+}
+
+/// `role_scope_tag_ids` as Graph takes it: `None` (Intune's default, `["0"]`)
+/// when unset.
+pub(crate) fn scope_tags_to_graph(tags: &Attr<BTreeSet<String>>) -> Option<Vec<String>> {
+    tags.known().map(|ids| ids.iter().cloned().collect())
+}
+
+/// `roleScopeTagIds` as the state holds it: an empty set when Graph gave none.
+pub(crate) fn scope_tags_from_graph(tags: Option<Vec<String>>) -> Attr<BTreeSet<String>> {
+    Attr::Known(tags.unwrap_or_default().into_iter().collect())
 }
 
 /// Reads the object `id` of `collection` and its assignments; `Ok(None)`

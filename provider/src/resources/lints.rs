@@ -394,6 +394,16 @@ mod tests {
         }
     }
 
+    /// A new Entra join profile (no id, not created yet) targeting `t`.
+    fn new_entra_profile(t: &Targets) -> PlannedProfile<'_> {
+        PlannedProfile {
+            id: None,
+            join: Join::Entra,
+            created: None,
+            targets: t,
+        }
+    }
+
     #[test]
     fn entra_and_hybrid_on_one_group_warn() {
         let tenant = [profile(
@@ -403,12 +413,7 @@ mod tests {
             targets(&[G1], false),
         )];
         let t = targets(&[G1, G2], false);
-        let planned = PlannedProfile {
-            id: None,
-            join: Join::Entra,
-            created: None,
-            targets: &t,
-        };
+        let planned = new_entra_profile(&t);
         let found = profile_overlaps(&planned, &tenant);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].attribute, "include_group_ids");
@@ -453,21 +458,16 @@ mod tests {
 
     #[test]
     fn all_devices_overlaps() {
-        let tenant = [profile(
+        let hybrid = [profile(
             "h",
             Join::Hybrid,
             "2025-01-01T00:00:00Z",
             targets(&[], true),
         )];
         let t = targets(&[G1], false);
-        let planned = PlannedProfile {
-            id: None,
-            join: Join::Entra,
-            created: None,
-            targets: &t,
-        };
+        let planned = new_entra_profile(&t);
         assert_eq!(
-            profile_overlaps(&planned, &tenant)[0].attribute,
+            profile_overlaps(&planned, &hybrid)[0].attribute,
             "all_devices"
         );
         let tenant = [profile(
@@ -486,12 +486,6 @@ mod tests {
         assert!(found[0].summary.contains("all devices"));
         assert!(found[0].blocking, "Intune refuses it: an error");
         // Whatever the join types (KelvinTegelaar/CIPP #2803).
-        let hybrid = [profile(
-            "h",
-            Join::Hybrid,
-            "2025-01-01T00:00:00Z",
-            targets(&[], true),
-        )];
         let found = profile_overlaps(&planned, &hybrid);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].blocking && found[0].attribute == "all_devices");
@@ -507,12 +501,7 @@ mod tests {
             targets(&[G2], false),
         )];
         let t = targets(&[G1], false);
-        let planned = PlannedProfile {
-            id: None,
-            join: Join::Entra,
-            created: None,
-            targets: &t,
-        };
+        let planned = new_entra_profile(&t);
         assert!(profile_overlaps(&planned, &tenant).is_empty());
     }
 

@@ -11,7 +11,9 @@ use tfplugin::Attr;
 use super::model::{DeploymentMode, DeploymentProfileModel, DeviceType, JoinType, UserType};
 use crate::graph::{ApiVersion, GraphClient, GraphError};
 use crate::resources::assignments::{Assignment, Target, Targets};
-use crate::resources::intune::{IntunePayload, ReadError};
+use crate::resources::intune::{
+    IntunePayload, ReadError, scope_tags_from_graph, scope_tags_to_graph,
+};
 use crate::resources::lints::{self, Join, PROFILE_COLLECTION};
 use crate::resources::{set_like_prior, string_like_prior};
 use crate::validate::profile_text;
@@ -227,10 +229,7 @@ impl DeploymentProfileModel {
                 },
             }),
             out_of_box_experience_settings: None,
-            role_scope_tag_ids: self
-                .role_scope_tag_ids
-                .known()
-                .map(|ids| ids.iter().cloned().collect()),
+            role_scope_tag_ids: scope_tags_to_graph(&self.role_scope_tag_ids),
             created_date_time: None,
             last_modified_date_time: None,
         }
@@ -301,13 +300,7 @@ impl DeploymentProfileModel {
             escape_link_hidden: yes(oobe.escape_link_hidden),
             keyboard_selection_page_skipped: yes(oobe.keyboard_selection_page_skipped),
             user_type,
-            role_scope_tag_ids: Attr::Known(
-                profile
-                    .role_scope_tag_ids
-                    .unwrap_or_default()
-                    .into_iter()
-                    .collect(),
-            ),
+            role_scope_tag_ids: scope_tags_from_graph(profile.role_scope_tag_ids),
             include_group_ids: set_like_prior(&prior.include_group_ids, targets.include),
             exclude_group_ids: set_like_prior(&prior.exclude_group_ids, targets.exclude),
             all_devices: Attr::Known(targets.all_devices),

@@ -34,13 +34,7 @@ fn config(join: JoinType) -> DeploymentProfileModel {
 }
 
 fn paths(model: &DeploymentProfileModel, severity: Severity) -> Vec<String> {
-    let mut diags = Diagnostics::new();
-    validate_profile(model, &mut diags);
-    diags
-        .iter()
-        .filter(|d| d.severity == severity)
-        .filter_map(|d| d.path.as_ref().map(ToString::to_string))
-        .collect()
+    crate::test_support::reported_paths(severity, |diags| validate_profile(model, diags))
 }
 
 fn with_template(join: JoinType, template: &str) -> DeploymentProfileModel {
@@ -204,20 +198,25 @@ fn user_type_is_planned_from_the_mode() {
     assert_eq!(json["outOfBoxExperienceSetting"]["userType"], "standard");
 }
 
+/// The state of a profile Graph answered with `json`, read without
+/// assignments or prior state.
+fn state_from(json: serde_json::Value) -> Result<DeploymentProfileModel, String> {
+    let payload: ProfilePayload = serde_json::from_value(json).expect("payload");
+    DeploymentProfileModel::from_graph(
+        payload,
+        Targets::default(),
+        &DeploymentProfileModel::default(),
+    )
+}
+
 #[test]
 fn legacy_oobe_block_is_read() {
-    let payload: ProfilePayload = serde_json::from_value(serde_json::json!({
+    let state = state_from(serde_json::json!({
         "@odata.type": "#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile",
         "id": "p", "displayName": "x", "deviceNameTemplate": "",
         "hybridAzureADJoinSkipConnectivityCheck": true,
         "outOfBoxExperienceSettings": {"hideEULA": true, "userType": "standard", "deviceUsageType": "singleUser"}
     }))
-    .expect("payload");
-    let state = DeploymentProfileModel::from_graph(
-        payload,
-        Targets::default(),
-        &DeploymentProfileModel::default(),
-    )
     .expect("state");
     assert_eq!(state.join_type, Attr::Known(JoinType::Hybrid));
     assert_eq!(state.eula_hidden, Attr::Known(true));
@@ -231,16 +230,10 @@ fn legacy_oobe_block_is_read() {
 
 #[test]
 fn unsupported_graph_values_fail_clearly() {
-    let payload: ProfilePayload = serde_json::from_value(serde_json::json!({
+    let err = state_from(serde_json::json!({
         "@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
         "id": "p", "deviceType": "unknownFutureValue"
     }))
-    .expect("payload");
-    let err = DeploymentProfileModel::from_graph(
-        payload,
-        Targets::default(),
-        &DeploymentProfileModel::default(),
-    )
     .expect_err("unsupported");
     assert!(err.contains("unknownFutureValue"));
 }

@@ -32,27 +32,23 @@ pub(crate) fn validate_profile(config: &DeploymentProfileModel, diags: &mut Diag
 }
 
 fn name_intune_accepts(config: &DeploymentProfileModel, diags: &mut Diagnostics) {
-    if let Attr::Known(name) = &config.display_name
-        && let Err(reason) = profile_text::profile_name(name)
-    {
-        diags.error_at(
-            AttrPath::root("display_name"),
-            "Intune refuses this deployment profile name",
-            reason,
-        );
-    }
+    validate::check_known(
+        &config.display_name,
+        profile_text::profile_name,
+        AttrPath::root("display_name"),
+        "Intune refuses this deployment profile name",
+        diags,
+    );
 }
 
 fn description_intune_accepts(config: &DeploymentProfileModel, diags: &mut Diagnostics) {
-    if let Attr::Known(description) = &config.description
-        && let Err(reason) = profile_text::profile_description(description)
-    {
-        diags.error_at(
-            AttrPath::root("description"),
-            "Intune refuses this deployment profile description",
-            reason,
-        );
-    }
+    validate::check_known(
+        &config.description,
+        profile_text::profile_description,
+        AttrPath::root("description"),
+        "Intune refuses this deployment profile description",
+        diags,
+    );
 }
 
 fn no_user_type_when_self_deploying(config: &DeploymentProfileModel, diags: &mut Diagnostics) {
@@ -159,9 +155,11 @@ fn connectivity_check_for_hybrid_only(config: &DeploymentProfileModel, diags: &m
 }
 
 fn locale_is_valid(config: &DeploymentProfileModel, diags: &mut Diagnostics) {
-    if let Attr::Known(locale) = &config.locale
-        && let Err(reason) = validate::locale(locale)
-    {
-        diags.error_at(AttrPath::root("locale"), "Invalid `locale`", reason);
-    }
+    validate::check_known(
+        &config.locale,
+        validate::locale,
+        AttrPath::root("locale"),
+        "Invalid `locale`",
+        diags,
+    );
 }

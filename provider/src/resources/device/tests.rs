@@ -12,13 +12,7 @@ fn config() -> DeviceModel {
 }
 
 fn errors(model: &DeviceModel) -> Vec<String> {
-    let mut diags = Diagnostics::new();
-    Device.validate(model, &mut diags);
-    diags
-        .iter()
-        .filter(|d| d.severity == tfplugin::Severity::Error)
-        .filter_map(|d| d.path.as_ref().map(ToString::to_string))
-        .collect()
+    crate::test_support::error_paths(|diags| Device.validate(model, diags))
 }
 
 #[test]

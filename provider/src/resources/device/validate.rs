@@ -5,6 +5,7 @@ use tfplugin::{Attr, AttrPath, Diagnostics};
 
 use super::{DeviceModel, Timeouts};
 use crate::devices::{hash, validate_device_name, validate_timeouts, validate_upn};
+use crate::validate::check_known;
 
 /// Every rule of the configuration.
 pub(super) fn config(config: &DeviceModel, diags: &mut Diagnostics) {
@@ -44,28 +45,24 @@ fn hardware_hash(text: &Attr<String>, diags: &mut Diagnostics) {
 
 /// A user principal name.
 fn assigned_user(user: &Attr<String>, diags: &mut Diagnostics) {
-    if let Attr::Known(user) = user
-        && let Err(reason) = validate_upn(user)
-    {
-        diags.error_at(
-            AttrPath::root("assigned_user_principal_name"),
-            "Invalid user principal name",
-            reason,
-        );
-    }
+    check_known(
+        user,
+        validate_upn,
+        AttrPath::root("assigned_user_principal_name"),
+        "Invalid user principal name",
+        diags,
+    );
 }
 
 /// A device name Windows accepts.
 fn display_name(name: &Attr<String>, diags: &mut Diagnostics) {
-    if let Attr::Known(name) = name
-        && let Err(reason) = validate_device_name(name)
-    {
-        diags.error_at(
-            AttrPath::root("display_name"),
-            "Invalid device name",
-            reason,
-        );
-    }
+    check_known(
+        name,
+        validate_device_name,
+        AttrPath::root("display_name"),
+        "Invalid device name",
+        diags,
+    );
 }
 
 /// Durations in every timeout.

@@ -15,7 +15,9 @@ use super::model::{
 };
 use crate::graph::GraphError;
 use crate::resources::assignments::{Assignment, IdSet, Targets, ids_like_prior};
-use crate::resources::intune::{IntunePayload, ReadError};
+use crate::resources::intune::{
+    IntunePayload, ReadError, scope_tags_from_graph, scope_tags_to_graph,
+};
 use crate::resources::settings_catalog::{Setting, Spec};
 use crate::resources::string_like_prior;
 
@@ -389,10 +391,7 @@ impl DevicePreparationPolicyModel {
             description: Some(self.description.known().cloned().unwrap_or_default()),
             platforms: Some("windows10".into()),
             technologies: Some("enrollment".into()),
-            role_scope_tag_ids: self
-                .role_scope_tag_ids
-                .known()
-                .map(|ids| ids.iter().cloned().collect()),
+            role_scope_tag_ids: scope_tags_to_graph(&self.role_scope_tag_ids),
             template_reference: Some(TemplateReference {
                 template_id: self.mode().template().to_string(),
             }),
@@ -468,13 +467,7 @@ impl DevicePreparationPolicyModel {
             ),
             device_group_id: device_group.into(),
             include_group_ids: ids_like_prior(&prior.include_group_ids, targets.include),
-            role_scope_tag_ids: Attr::Known(
-                policy
-                    .role_scope_tag_ids
-                    .unwrap_or_default()
-                    .into_iter()
-                    .collect(),
-            ),
+            role_scope_tag_ids: scope_tags_from_graph(policy.role_scope_tag_ids),
             priority: policy.priority_meta_data.and_then(|p| p.priority).into(),
             timeouts: prior.timeouts.clone(),
         }

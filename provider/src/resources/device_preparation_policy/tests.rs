@@ -15,9 +15,7 @@ const G: &str = "11111111-1111-4111-8111-111111111111";
 const U: &str = "22222222-2222-4222-8222-222222222222";
 const APP: &str = "e83d36e1-3ff2-4567-90d9-940919184ad5";
 
-fn set(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|s| s.to_string()).collect()
-}
+use crate::test_support::set;
 
 fn user_driven() -> DevicePreparationPolicyModel {
     DevicePreparationPolicyModel {
@@ -30,13 +28,9 @@ fn user_driven() -> DevicePreparationPolicyModel {
 }
 
 fn errors(model: &DevicePreparationPolicyModel) -> Vec<String> {
-    let mut diags = Diagnostics::new();
-    DevicePreparationPolicy::default().validate(model, &mut diags);
-    diags
-        .iter()
-        .filter(|d| d.severity == tfplugin::Severity::Error)
-        .filter_map(|d| d.path.as_ref().map(ToString::to_string))
-        .collect()
+    crate::test_support::error_paths(|diags| {
+        DevicePreparationPolicy::default().validate(model, diags)
+    })
 }
 
 #[test]
@@ -188,6 +182,16 @@ fn user_driven_settings_follow_the_reference() {
     );
 }
 
+/// The definition ids of the settings in a policy's body, in order.
+fn setting_ids(body: &serde_json::Value) -> Vec<&str> {
+    body["settings"]
+        .as_array()
+        .expect("settings")
+        .iter()
+        .filter_map(|s| s["settingInstance"]["settingDefinitionId"].as_str())
+        .collect()
+}
+
 #[test]
 fn automatic_carries_only_apps_and_scripts() {
     let m = DevicePreparationPolicyModel {
@@ -200,12 +204,7 @@ fn automatic_carries_only_apps_and_scripts() {
         body["templateReference"]["templateId"],
         json!(AUTOMATIC_TEMPLATE)
     );
-    let ids: Vec<&str> = body["settings"]
-        .as_array()
-        .expect("settings")
-        .iter()
-        .filter_map(|s| s["settingInstance"]["settingDefinitionId"].as_str())
-        .collect();
+    let ids = setting_ids(&body);
     assert_eq!(ids, ["enrollment_autopilot_dpp_allowedscriptids"]);
     assert_eq!(
         body["settings"][0]["settingInstance"]["settingInstanceTemplateReference"]["settingInstanceTemplateId"],
@@ -217,12 +216,7 @@ fn automatic_carries_only_apps_and_scripts() {
 fn no_apps_and_no_scripts_send_neither_setting() {
     let m = user_driven();
     let body = serde_json::to_value(m.to_graph(&BTreeMap::new())).expect("json");
-    let ids: Vec<&str> = body["settings"]
-        .as_array()
-        .expect("settings")
-        .iter()
-        .filter_map(|s| s["settingInstance"]["settingDefinitionId"].as_str())
-        .collect();
+    let ids = setting_ids(&body);
     assert_eq!(ids.len(), 9, "{ids:?}");
     assert!(!ids.iter().any(|id| id.contains("allowed")), "{ids:?}");
     let automatic = DevicePreparationPolicyModel {

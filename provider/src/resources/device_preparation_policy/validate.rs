@@ -16,14 +16,8 @@ pub(super) fn validate(config: &DevicePreparationPolicyModel, diags: &mut Diagno
 }
 
 fn create_timeout_parses(config: &DevicePreparationPolicyModel, diags: &mut Diagnostics) {
-    if let Some(Attr::Known(text)) = config.timeouts.known().map(|t| &t.create)
-        && let Err(reason) = crate::devices::parse_duration(text)
-    {
-        diags.error_at(
-            AttrPath::root("timeouts").attr("create"),
-            "Invalid timeout",
-            reason,
-        );
+    if let Attr::Known(timeouts) = &config.timeouts {
+        crate::devices::validate_timeouts(&[("create", &timeouts.create)], diags);
     }
 }
 

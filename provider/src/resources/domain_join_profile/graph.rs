@@ -6,9 +6,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::Attr;
 
+use super::DomainJoinProfile;
 use super::model::{DomainJoinProfileModel, default_random_count};
 use crate::resources::assignments::{Assignment, Targets};
-use crate::resources::intune::{IntunePayload, ReadError};
+use crate::resources::intune::{
+    IntunePayload, IntuneResource, ReadError, scope_tags_from_graph, scope_tags_to_graph,
+};
 use crate::resources::set_like_prior;
 
 pub(crate) const ODATA_TYPE: &str = "#microsoft.graph.windowsDomainJoinConfiguration";
@@ -52,13 +55,7 @@ impl IntunePayload for DomainJoinConfiguration {
 
     /// The collection holds every kind of device configuration.
     fn wrong_kind(&self, id: &str) -> Option<ReadError> {
-        (self.odata_type != ODATA_TYPE).then(|| ReadError::Unreadable {
-            summary: "Not a domain join profile".into(),
-            detail: format!(
-                "The device configuration {id} is a {}, not a {ODATA_TYPE}.",
-                self.odata_type
-            ),
-        })
+        DomainJoinProfile::KIND.wrong_odata_type(id, &self.odata_type, ODATA_TYPE)
     }
 }
 
@@ -86,10 +83,7 @@ impl DomainJoinProfileModel {
                 .copied()
                 .unwrap_or_else(|| default_random_count(&prefix)),
             computer_name_static_prefix: prefix,
-            role_scope_tag_ids: self
-                .role_scope_tag_ids
-                .known()
-                .map(|ids| ids.iter().cloned().collect()),
+            role_scope_tag_ids: scope_tags_to_graph(&self.role_scope_tag_ids),
             created_date_time: None,
             last_modified_date_time: None,
         }
@@ -115,13 +109,7 @@ impl DomainJoinProfileModel {
             include_group_ids: set_like_prior(&prior.include_group_ids, targets.include),
             exclude_group_ids: set_like_prior(&prior.exclude_group_ids, targets.exclude),
             all_devices: Attr::Known(targets.all_devices),
-            role_scope_tag_ids: Attr::Known(
-                config
-                    .role_scope_tag_ids
-                    .unwrap_or_default()
-                    .into_iter()
-                    .collect(),
-            ),
+            role_scope_tag_ids: scope_tags_from_graph(config.role_scope_tag_ids),
             created_date_time: config.created_date_time.into(),
             last_modified_date_time: config.last_modified_date_time.into(),
         }

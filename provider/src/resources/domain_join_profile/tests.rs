@@ -39,13 +39,7 @@ fn config(
 }
 
 fn error_paths(model: &DomainJoinProfileModel) -> Vec<String> {
-    let mut diags = Diagnostics::new();
-    DomainJoinProfile::default().validate(model, &mut diags);
-    diags
-        .iter()
-        .filter(|d| d.severity == tfplugin::Severity::Error)
-        .filter_map(|d| d.path.as_ref().map(ToString::to_string))
-        .collect()
+    crate::test_support::error_paths(|diags| DomainJoinProfile::default().validate(model, diags))
 }
 
 #[test]

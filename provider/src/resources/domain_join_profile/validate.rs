@@ -22,15 +22,13 @@ pub(super) fn validate(config: &DomainJoinProfileModel, diags: &mut Diagnostics)
 
 /// The domain is a fully qualified name, not a NetBIOS one.
 fn domain_is_fqdn(config: &DomainJoinProfileModel, diags: &mut Diagnostics) {
-    if let Attr::Known(domain) = &config.active_directory_domain_name
-        && let Err(reason) = validate::fqdn(domain)
-    {
-        diags.error_at(
-            AttrPath::root("active_directory_domain_name"),
-            "`active_directory_domain_name` must be a fully qualified domain name",
-            reason,
-        );
-    }
+    validate::check_known(
+        &config.active_directory_domain_name,
+        validate::fqdn,
+        AttrPath::root("active_directory_domain_name"),
+        "`active_directory_domain_name` must be a fully qualified domain name",
+        diags,
+    );
 }
 
 /// The OU is a distinguished name, and a warning when it is in another

@@ -6,10 +6,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::Attr;
 
+use super::EnrollmentStatusPage;
 use super::model::EnrollmentStatusPageModel;
 use crate::graph::{ApiVersion, GraphClient, GraphError};
 use crate::resources::assignments::{self, Assignment, Targets};
-use crate::resources::intune::{IntunePayload, ReadError};
+use crate::resources::intune::{
+    IntunePayload, IntuneResource, ReadError, scope_tags_from_graph, scope_tags_to_graph,
+};
 use crate::resources::{set_like_prior, string_like_prior};
 
 pub(crate) const ODATA_TYPE: &str =
@@ -118,13 +121,7 @@ impl IntunePayload for EspPayload {
 
     /// The collection holds every kind of enrollment configuration.
     fn wrong_kind(&self, id: &str) -> Option<ReadError> {
-        (self.odata_type != ODATA_TYPE).then(|| ReadError::Unreadable {
-            summary: "Not an Enrollment Status Page".into(),
-            detail: format!(
-                "The enrollment configuration {id} is a {}, not a {ODATA_TYPE}.",
-                self.odata_type
-            ),
-        })
+        EnrollmentStatusPage::KIND.wrong_odata_type(id, &self.odata_type, ODATA_TYPE)
     }
 }
 
@@ -167,10 +164,7 @@ impl EnrollmentStatusPageModel {
             disable_user_status_tracking_after_first_user: flag(
                 &self.disable_user_status_tracking_after_first_user,
             ),
-            role_scope_tag_ids: self
-                .role_scope_tag_ids
-                .known()
-                .map(|ids| ids.iter().cloned().collect()),
+            role_scope_tag_ids: scope_tags_to_graph(&self.role_scope_tag_ids),
             priority: None,
             created_date_time: None,
             last_modified_date_time: None,
@@ -220,12 +214,7 @@ impl EnrollmentStatusPageModel {
                 esp.disable_user_status_tracking_after_first_user
             ),
             priority: Attr::Known(esp.priority.unwrap_or(0)),
-            role_scope_tag_ids: Attr::Known(
-                esp.role_scope_tag_ids
-                    .unwrap_or_default()
-                    .into_iter()
-                    .collect(),
-            ),
+            role_scope_tag_ids: scope_tags_from_graph(esp.role_scope_tag_ids),
             include_group_ids: set_like_prior(&prior.include_group_ids, targets.targets.include),
             exclude_group_ids: set_like_prior(&prior.exclude_group_ids, targets.targets.exclude),
             all_devices: Attr::Known(targets.targets.all_devices),

@@ -29,13 +29,7 @@ fn blocking() -> EnrollmentStatusPageModel {
 }
 
 fn paths(model: &EnrollmentStatusPageModel, severity: Severity) -> Vec<String> {
-    let mut diags = Diagnostics::new();
-    validate_esp(model, &mut diags);
-    diags
-        .iter()
-        .filter(|d| d.severity == severity)
-        .filter_map(|d| d.path.as_ref().map(ToString::to_string))
-        .collect()
+    crate::test_support::reported_paths(severity, |diags| validate_esp(model, diags))
 }
 
 const APP: &str = "e83d36e1-3ff2-4567-90d9-940919184ad5";

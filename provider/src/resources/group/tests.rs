@@ -2,16 +2,14 @@
 
 use std::collections::BTreeSet;
 
-use tfplugin::{Attr, Diagnostics, Resource};
+use tfplugin::{Attr, Resource};
 
 use super::graph::*;
 use super::*;
 use crate::data_sources::provisioning_client::APP_ID as PROVISIONING_CLIENT_APP_ID;
 use crate::resources::assignments::IdSet;
 
-fn set(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|s| s.to_string()).collect()
-}
+use crate::test_support::set;
 
 fn sp(id: &str, app_id: &str) -> DirectoryObject {
     DirectoryObject {
@@ -122,13 +120,7 @@ fn static_groups_carry_no_rule_and_turning_static_pauses_the_rule() {
 }
 
 fn errors(model: &GroupModel) -> Vec<String> {
-    let mut diags = Diagnostics::new();
-    Group.validate(model, &mut diags);
-    diags
-        .iter()
-        .filter(|d| d.severity == tfplugin::Severity::Error)
-        .filter_map(|d| d.path.as_ref().map(ToString::to_string))
-        .collect()
+    crate::test_support::error_paths(|diags| Group.validate(model, diags))
 }
 
 #[test]

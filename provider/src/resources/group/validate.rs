@@ -117,15 +117,13 @@ fn membership_rule(rule: &Attr<String>, diags: &mut Diagnostics) {
 
 /// A mail nickname Entra accepts.
 fn mail_nickname(nick: &Attr<String>, diags: &mut Diagnostics) {
-    if let Attr::Known(nick) = nick
-        && let Err(reason) = validate::mail_nickname(nick)
-    {
-        diags.error_at(
-            AttrPath::root("mail_nickname"),
-            "Invalid mail nickname",
-            reason,
-        );
-    }
+    validate::check_known(
+        nick,
+        validate::mail_nickname,
+        AttrPath::root("mail_nickname"),
+        "Invalid mail nickname",
+        diags,
+    );
 }
 
 /// Owners are named by object ids.
