@@ -3,12 +3,23 @@
 
 use anyhow::{Context, Result};
 use terraform_provider_autopilot::{AutopilotProvider, ProviderConfig};
+use tfplugin::schema::SchemaError;
 use tfplugin::{Provider, Schema};
 
 /// One resource or data source type and its schema.
 pub(crate) struct Entry {
     pub type_name: String,
     pub schema: Schema,
+}
+
+impl Entry {
+    /// The entry of `type_name`, from what its `schema()` returned.
+    fn new(type_name: &str, schema: Result<Schema, SchemaError>) -> Result<Entry> {
+        Ok(Entry {
+            type_name: type_name.to_string(),
+            schema: schema.with_context(|| type_name.to_string())?,
+        })
+    }
 }
 
 pub(crate) struct Catalog {
@@ -30,22 +41,12 @@ impl Catalog {
         let mut resources = provider
             .resources()
             .iter()
-            .map(|r| {
-                Ok(Entry {
-                    type_name: r.type_name().to_string(),
-                    schema: r.schema().with_context(|| r.type_name())?,
-                })
-            })
+            .map(|r| Entry::new(r.type_name(), r.schema()))
             .collect::<Result<Vec<_>>>()?;
         let mut data_sources = provider
             .data_sources()
             .iter()
-            .map(|d| {
-                Ok(Entry {
-                    type_name: d.type_name().to_string(),
-                    schema: d.schema().with_context(|| d.type_name())?,
-                })
-            })
+            .map(|d| Entry::new(d.type_name(), d.schema()))
             .collect::<Result<Vec<_>>>()?;
         resources.sort_by(|a, b| a.type_name.cmp(&b.type_name));
         data_sources.sort_by(|a, b| a.type_name.cmp(&b.type_name));
