@@ -6,6 +6,8 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use lab_client::Method;
 use serde_json::{Value, json};
 
@@ -235,13 +237,7 @@ pub(super) fn hardware_hash(prefix: &str, index: usize) -> String {
     for (i, b) in bytes[8..].iter_mut().enumerate() {
         *b = tag.get(i).copied().unwrap_or(b'#');
     }
-    base64(&bytes)
-}
-
-/// Standard Base64 with padding, as Graph carries a hardware hash.
-pub(super) fn base64(bytes: &[u8]) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
+    STANDARD.encode(bytes)
 }
 
 #[cfg(test)]
@@ -249,12 +245,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base64_matches_the_standard_alphabet_with_padding() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    fn a_hash_is_the_base64_of_its_index_and_prefix() {
+        let bytes = STANDARD
+            .decode(hardware_hash("AB", 7))
+            .expect("valid Base64");
+        assert_eq!(bytes[..8], 7u64.to_be_bytes());
+        assert_eq!(&bytes[8..], b"AB######");
     }
 
     #[test]
