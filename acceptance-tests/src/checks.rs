@@ -19,6 +19,13 @@ pub fn state_values(tf: &Terraform, addr: &str) -> Value {
     })
 }
 
+/// Asserts that `text` (a file a test reads, a command's output) contains `needle`; the failure
+/// shows the text.
+#[track_caller]
+pub fn assert_text_contains(text: &str, needle: &str) {
+    assert!(text.contains(needle), "{needle:?} is missing from:\n{text}");
+}
+
 /// Asserts each `(property, value)` of `expected` on a Graph object.
 #[track_caller]
 pub fn assert_props(object: &Value, expected: &[(&str, Value)]) {

@@ -2,37 +2,17 @@
 
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::Lab;
+use crate::{Lab, Terraform};
 
 /// The lab's import records.
 pub const IMPORTED: &str = "deviceManagement/importedWindowsAutopilotDeviceIdentities";
 /// The lab's registered devices.
 pub const IDENTITIES: &str = "deviceManagement/windowsAutopilotDeviceIdentities";
-
-/// Standard Base64 with padding, for building hardware hashes.
-pub fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
 
 /// A hardware hash unique to `seed`, `len` bytes long, padded Base64.
 pub fn hardware_hash(seed: u64, len: usize) -> String {
@@ -47,7 +27,7 @@ pub fn hardware_hash(seed: u64, len: usize) -> String {
             (state >> 33) as u8
         })
         .collect();
-    base64(&bytes)
+    STANDARD.encode(&bytes)
 }
 
 /// `PUT <graph_url>/_lab/<what>` with a JSON body; panics unless the lab accepts it.
@@ -85,6 +65,21 @@ pub fn set_faults(lab: &Lab, rules: &Value) {
     lab.control()
         .set_faults(rules)
         .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Makes the lab lose its answer to the next POST whose path matches `path` (a regular
+/// expression): the lab commits the request, then drops the connection (one fault rule).
+pub fn lose_the_next_answer(lab: &Lab, path: &str) {
+    set_faults(
+        lab,
+        &json!({"rules": [{
+            "path": path,
+            "method": "POST",
+            "drop": true,
+            "after_commit": true,
+            "count": 1,
+        }]}),
+    );
 }
 
 /// How often each fault rule fired (`GET /_lab/faults`), in rule order.
@@ -131,6 +126,15 @@ pub fn register(lab: &Lab, serial: &str, hash: &str, group_tag: &str) -> Value {
     }
 }
 
+/// Destroys the configuration of one device resource and asserts that no registration and no
+/// import record is left in the lab.
+#[track_caller]
+pub fn destroy_leaves_no_device(tf: &Terraform, lab: &Lab) {
+    tf.destroy().assert_contains("1 destroyed");
+    assert!(registered(lab).is_empty(), "{:#?}", registered(lab));
+    assert!(import_records(lab).is_empty());
+}
+
 /// The registered devices (`windowsAutopilotDeviceIdentities`) as the lab stores them.
 pub fn registered(lab: &Lab) -> Vec<Value> {
     lab.objects("windowsAutopilotDeviceIdentities")
@@ -156,12 +160,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base64_matches_the_standard() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    fn a_hash_is_padded_base64_of_its_length_and_differs_by_seed() {
+        let hash = hardware_hash(1, 64);
+        let bytes = STANDARD.decode(&hash).expect("valid Base64");
+        assert_eq!(bytes.len(), 64);
+        assert!(hash.ends_with("=="), "{hash}");
         assert_ne!(hardware_hash(1, 64), hardware_hash(2, 64));
     }
 }

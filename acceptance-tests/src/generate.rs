@@ -204,6 +204,19 @@ pub struct Assignment {
     pub expression: Option<String>,
 }
 
+impl Assignment {
+    /// `name = value(rng)` in `percent` out of 100 cases, else left out.
+    pub fn sometimes(
+        rng: &mut Rng,
+        percent: u64,
+        name: &'static str,
+        value: impl FnOnce(&mut Rng) -> String,
+    ) -> Assignment {
+        let expression = rng.chance(percent).then(|| value(rng));
+        Assignment { name, expression }
+    }
+}
+
 /// Renders `resource "<type>" "<name>" { ... }` with the given attributes and nested blocks.
 pub fn resource_block(
     resource_type: &str,

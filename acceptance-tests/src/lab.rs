@@ -239,6 +239,16 @@ impl Lab {
         self.graph_ok(Method::POST, path, Some(body))
     }
 
+    /// `POST <path>` with `body` through Graph, as in the portal; the new object's id.
+    #[track_caller]
+    pub fn graph_create(&self, path: &str, body: &Value) -> String {
+        let created = self.graph_post(path, body);
+        created["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("POST {path} returned no id: {created}"))
+            .to_string()
+    }
+
     /// DELETE a Graph path; panics unless 2xx.
     pub fn graph_delete(&self, path: &str) {
         self.graph_ok(Method::DELETE, path, None);
@@ -263,6 +273,11 @@ impl Lab {
         let entries = self.control.requests().unwrap_or_else(|e| panic!("{e}"));
         serde_json::from_value(Value::Array(entries))
             .unwrap_or_else(|e| panic!("unexpected /_lab/requests entries ({e})"))
+    }
+
+    /// The requests in the lab's log for which `keep` holds, oldest first.
+    pub fn requests_matching(&self, keep: impl Fn(&Request) -> bool) -> Vec<Request> {
+        self.requests().into_iter().filter(|r| keep(r)).collect()
     }
 
     /// Empties the lab's request log.

@@ -20,6 +20,7 @@ pub mod devices;
 pub mod generate;
 pub mod interrupt;
 pub mod lab;
+pub mod lifecycle;
 pub mod paths;
 pub mod process;
 pub mod seeding;
@@ -36,10 +37,7 @@ pub use values::{assert_no_writes, set, set_attr, string_attr};
 /// The requests in the lab's log that could change the tenant: POST, PATCH, PUT or DELETE to a
 /// Graph path (`/beta/...` or `/v1.0/...`).
 pub fn write_requests(lab: &Lab) -> Vec<Request> {
-    lab.requests()
-        .into_iter()
-        .filter(Request::is_graph_write)
-        .collect()
+    lab.requests_matching(Request::is_graph_write)
 }
 
 /// Renders requests one per line, for assertion messages.

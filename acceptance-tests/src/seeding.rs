@@ -10,6 +10,8 @@ pub const PC_SP: &str = "7ab1ab00-0000-4000-8000-00000000e003";
 pub const VPN_APP: &str = "7ab1ab00-0000-4000-8000-0000000a0001";
 /// A seeded platform script.
 pub const TIME_ZONE_SCRIPT: &str = "7ab1ab00-0000-4000-8000-0000000c0001";
+/// A seeded user (Adele Vance).
+pub const ADELE: &str = "7ab1ab00-0000-4000-8000-0000000b0001";
 /// The template of user-driven device preparation policies.
 pub const USER_DRIVEN_TEMPLATE: &str = "80d33118-b7b4-40d8-b15f-81be745e053f_1";
 

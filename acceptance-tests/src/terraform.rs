@@ -177,6 +177,14 @@ impl Terraform {
         Terraform::with_env(lab.provider_env())
     }
 
+    /// A fresh working directory whose provider talks to `lab`, its `main.tf` written by
+    /// [`write_config`](Self::write_config) from `resources`.
+    pub fn configured(lab: &Lab, resources: &str) -> Terraform {
+        let tf = Terraform::new(lab);
+        tf.write_config(resources);
+        tf
+    }
+
     /// A fresh working directory with the given extra environment (e.g. credentials).
     pub fn with_env(extra_env: Vec<(String, String)>) -> Terraform {
         let bin = paths::terraform_bin();

@@ -5,16 +5,21 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::{Lab, show_requests, write_requests};
+use crate::{Lab, Request, show_requests, write_requests};
 
 /// Fails unless the lab's log holds no Graph write (POST, PATCH, PUT, DELETE).
 #[track_caller]
 pub fn assert_no_writes(lab: &Lab, during: &str) {
-    let writes = write_requests(lab);
+    assert_none_written(&write_requests(lab), during);
+}
+
+/// Fails unless `writes` (Graph writes from the lab's log) is empty; `during` names what ran.
+#[track_caller]
+pub fn assert_none_written(writes: &[Request], during: &str) {
     assert!(
         writes.is_empty(),
         "{during} wrote to Graph:\n{}",
-        show_requests(&writes)
+        show_requests(writes)
     );
 }
 

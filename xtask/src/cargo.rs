@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
@@ -57,18 +57,10 @@ pub(crate) fn build_binaries(root: &Path) -> Result<Binaries> {
 /// executables cargo reports, by target name (so `CARGO_TARGET_DIR`, profiles and targets are
 /// honoured).
 pub(crate) fn build_executables(mut cmd: Command) -> Result<BTreeMap<String, PathBuf>> {
-    cmd.args(["--message-format", "json-render-diagnostics"])
-        .stdout(Stdio::piped());
-    let shown = ui::display_command(&cmd);
-    ui::progress(format!("Building: {shown}"));
+    cmd.args(["--message-format", "json-render-diagnostics"]);
+    ui::progress(format!("Building: {}", ui::display_command(&cmd)));
     ui::flush();
-    let mut child = cmd
-        .spawn()
-        .with_context(|| format!("could not start `{shown}`"))?;
-    let stdout = child
-        .stdout
-        .take()
-        .context("cargo's stdout was not captured")?;
+    let (mut child, stdout, shown) = ui::spawn_reading_stdout(&mut cmd, "cargo")?;
     let mut executables = BTreeMap::new();
     for line in BufReader::new(stdout).lines() {
         let line = line.context("could not read cargo's output")?;

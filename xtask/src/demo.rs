@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::ExitStatus;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -149,16 +150,21 @@ fn init_plan_apply(tf: &Terraform, summary: &mut Vec<String>) -> Result<()> {
     Ok(())
 }
 
+/// Step `step`: `terraform plan -detailed-exitcode`, announced as expecting `expect`. Returns
+/// its exit status and output.
+fn detailed_plan(tf: &Terraform, step: usize, expect: &str) -> Result<(ExitStatus, String)> {
+    ui::step(
+        step,
+        TOTAL_STEPS,
+        format!("terraform plan -detailed-exitcode (expect {expect})"),
+    );
+    tf.run_tee(&["plan", "-detailed-exitcode", "-input=false"])
+        .with_context(|| format!("step {step}: could not run terraform plan"))
+}
+
 /// Step 8: the plan right after apply must be empty (no perpetual diff).
 fn expect_quiet_plan(tf: &Terraform, summary: &mut Vec<String>) -> Result<()> {
-    ui::step(
-        8,
-        TOTAL_STEPS,
-        "terraform plan -detailed-exitcode (expect no changes)",
-    );
-    let (status, _) = tf
-        .run_tee(&["plan", "-detailed-exitcode", "-input=false"])
-        .context("step 8: could not run terraform plan")?;
+    let (status, _) = detailed_plan(tf, 8, "no changes")?;
     match status.code() {
         Some(0) => ui::outcome("No changes: the plan after apply is quiet"),
         Some(2) => bail!(
@@ -219,14 +225,7 @@ fn change_out_of_band(tf: &Terraform, lab: &Lab, summary: &mut Vec<String>) -> R
 
 /// Step 10: the next plan must report the out-of-band change to `description`.
 fn expect_drift_in_plan(tf: &Terraform, summary: &mut Vec<String>) -> Result<()> {
-    ui::step(
-        10,
-        TOTAL_STEPS,
-        "terraform plan -detailed-exitcode (expect the drift)",
-    );
-    let (status, plan) = tf
-        .run_tee(&["plan", "-detailed-exitcode", "-input=false"])
-        .context("step 10: could not run terraform plan")?;
+    let (status, plan) = detailed_plan(tf, 10, "the drift")?;
     match status.code() {
         Some(2) if plan.contains("description") => {
             ui::outcome("Drift detected: the plan puts the description back (exit code 2)");
@@ -310,7 +309,7 @@ fn prepare_work_dir(root: &Path, work: &Path, provider_bin: &Path) -> Result<Lay
 
     let quickstart = root.join("examples").join("quickstart");
     let config = work.join("config");
-    let copied = copy_config(&quickstart, &config)?;
+    let copied = terraform::copy_config(&quickstart, &config)?;
     if !copied.iter().any(|name| name.ends_with(".tf")) {
         bail!("{} has no .tf files", quickstart.display());
     }
@@ -320,30 +319,6 @@ fn prepare_work_dir(root: &Path, work: &Path, provider_bin: &Path) -> Result<Lay
         copied.join(", ")
     ));
     Ok(Layout { config, cli_config })
-}
-
-/// Copies the regular files of `from` into a new `to`, leaving out Terraform's local state
-/// (`.terraform*`, `terraform.tfstate*`) and hidden files. Returns the names copied.
-fn copy_config(from: &Path, to: &Path) -> Result<Vec<String>> {
-    fs::create_dir_all(to).with_context(|| format!("could not create {}", to.display()))?;
-    let mut copied = Vec::new();
-    let entries =
-        fs::read_dir(from).with_context(|| format!("could not list {}", from.display()))?;
-    for entry in entries {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || name.starts_with("terraform.tfstate") || name == "crash.log" {
-            continue;
-        }
-        if !entry.file_type()?.is_file() {
-            continue;
-        }
-        fs::copy(entry.path(), to.join(&name))
-            .with_context(|| format!("could not copy {}", entry.path().display()))?;
-        copied.push(name);
-    }
-    copied.sort();
-    Ok(copied)
 }
 
 /// The profile's id: from `terraform output`, else from the state, else by listing Graph.
@@ -504,26 +479,5 @@ mod tests {
             describe_requests(&requests),
             "3 (GET 2, PATCH 1); statuses: 200 x1, 204 x1, 404 x1"
         );
-    }
-
-    #[test]
-    fn copies_configuration_but_not_local_state() -> Result<()> {
-        let dir = std::env::temp_dir().join(format!("xtask-copy-test-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        let from = dir.join("from");
-        fs::create_dir_all(from.join(".terraform"))?;
-        for name in [
-            "main.tf",
-            "outputs.tf",
-            "devices.csv",
-            "terraform.tfstate",
-            ".terraform.lock.hcl",
-        ] {
-            fs::write(from.join(name), name)?;
-        }
-        let copied = copy_config(&from, &dir.join("to"))?;
-        assert_eq!(copied, vec!["devices.csv", "main.tf", "outputs.tf"]);
-        fs::remove_dir_all(&dir)?;
-        Ok(())
     }
 }

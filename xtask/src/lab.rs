@@ -35,16 +35,8 @@ impl Lab {
         let mut cmd = Command::new(bin);
         cmd.args(["serve", "--listen", "127.0.0.1:0"])
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
             .stderr(Stdio::from(log_file));
-        let shown = ui::display_command(&cmd);
-        let mut child = cmd
-            .spawn()
-            .with_context(|| format!("could not start `{shown}`"))?;
-        let stdout = child
-            .stdout
-            .take()
-            .context("the lab's stdout was not captured")?;
+        let (child, stdout, shown) = ui::spawn_reading_stdout(&mut cmd, "the lab")?;
         let (ready_tx, ready_rx) = mpsc::channel();
         let log_path = log.to_path_buf();
         std::thread::spawn(move || {

@@ -401,23 +401,18 @@ mod tests {
 
     #[test]
     fn platforms_from_triples() {
-        let p = |os, arch| Some(Platform { os, arch });
-        assert_eq!(
-            Platform::from_triple("x86_64-unknown-linux-gnu"),
-            p("linux", "amd64")
-        );
-        assert_eq!(
-            Platform::from_triple("aarch64-unknown-linux-gnu"),
-            p("linux", "arm64")
-        );
-        assert_eq!(
-            Platform::from_triple("aarch64-apple-darwin"),
-            p("darwin", "arm64")
-        );
-        assert_eq!(
-            Platform::from_triple("x86_64-pc-windows-msvc"),
-            p("windows", "amd64")
-        );
+        for (triple, os, arch) in [
+            ("x86_64-unknown-linux-gnu", "linux", "amd64"),
+            ("aarch64-unknown-linux-gnu", "linux", "arm64"),
+            ("aarch64-apple-darwin", "darwin", "arm64"),
+            ("x86_64-pc-windows-msvc", "windows", "amd64"),
+        ] {
+            assert_eq!(
+                Platform::from_triple(triple),
+                Some(Platform { os, arch }),
+                "{triple}"
+            );
+        }
         assert_eq!(Platform::from_triple("wasm32-unknown-unknown"), None);
     }
 

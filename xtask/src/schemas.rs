@@ -16,10 +16,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use serde_json::{Value, json};
-use terraform_provider_autopilot::AutopilotProvider;
 use terraform_provider_autopilot::payloads::{Payload, payloads};
-use tfplugin::Provider;
 
+use crate::docs::{Catalog, Entry};
 use crate::generated::{Files, Tree};
 use crate::schemas_config::config_schema;
 
@@ -38,37 +37,25 @@ pub(crate) fn run(root: &Path, check: bool) -> Result<()> {
 
 /// Every file of `schemas/`, in memory.
 pub(crate) fn generate() -> Result<SchemaFiles> {
-    let provider = AutopilotProvider;
+    let catalog = Catalog::load().context("could not read the provider's schemas")?;
     let mut files = SchemaFiles::new();
-    let mut resources = Vec::new();
-    for resource in provider.resources() {
-        let type_name = resource.type_name();
-        let schema = resource
-            .schema()
-            .with_context(|| format!("the schema of {type_name}"))?;
-        let file = format!("resources/{type_name}.json");
-        files.insert(
-            file.clone(),
-            pretty(&config_schema(type_name, "resource", &schema))?,
-        );
-        resources.push(json!({"type": type_name, "schema": file, "description": summary(&schema.block.description)}));
-    }
-    let mut data_sources = Vec::new();
-    for data_source in provider.data_sources() {
-        let type_name = data_source.type_name();
-        let schema = data_source
-            .schema()
-            .with_context(|| format!("the schema of {type_name}"))?;
-        let file = format!("data-sources/{type_name}.json");
-        files.insert(
-            file.clone(),
-            pretty(&config_schema(type_name, "data source", &schema))?,
-        );
-        data_sources.push(json!({"type": type_name, "schema": file, "description": summary(&schema.block.description)}));
-    }
-    let by_type = |a: &Value, b: &Value| a["type"].to_string().cmp(&b["type"].to_string());
-    resources.sort_by(by_type);
-    data_sources.sort_by(by_type);
+    // Writes the configuration schema of each entry (sorted by type) under `dir`; returns the
+    // index's list of them.
+    let mut config_schemas = |entries: &[Entry], dir: &str, kind: &str| -> Result<Vec<Value>> {
+        entries
+            .iter()
+            .map(|Entry { type_name, schema, .. }| {
+                let file = format!("{dir}/{type_name}.json");
+                files.insert(
+                    file.clone(),
+                    pretty(&config_schema(type_name, kind, schema))?,
+                );
+                Ok(json!({"type": type_name, "schema": file, "description": summary(&schema.block.description)}))
+            })
+            .collect()
+    };
+    let resources = config_schemas(&catalog.resources, "resources", "resource")?;
+    let data_sources = config_schemas(&catalog.data_sources, "data-sources", "data source")?;
     let mut graph = Vec::new();
     for payload in payloads() {
         let file = format!("graph/{}.json", payload.name);
@@ -210,6 +197,9 @@ mod tests {
 
     #[test]
     fn every_resource_and_data_source_and_payload_has_a_schema() {
+        use terraform_provider_autopilot::AutopilotProvider;
+        use tfplugin::Provider;
+
         let files = generate().expect("generate schemas");
         let provider = AutopilotProvider;
         for r in provider.resources() {

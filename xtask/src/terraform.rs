@@ -154,16 +154,8 @@ impl Terraform {
     /// Runs a command with stdout streamed and also captured; returns status and stdout.
     pub(crate) fn run_tee(&self, args: &[&str]) -> Result<(ExitStatus, String)> {
         let mut cmd = self.command(args, true);
-        cmd.stdout(Stdio::piped());
-        let shown = ui::display_command(&cmd);
         ui::flush();
-        let mut child = cmd
-            .spawn()
-            .with_context(|| format!("could not start `{shown}`"))?;
-        let stdout = child
-            .stdout
-            .take()
-            .context("terraform's stdout was not captured")?;
+        let (mut child, stdout, shown) = ui::spawn_reading_stdout(&mut cmd, "terraform")?;
         let mut captured = String::new();
         let mut out = std::io::stdout();
         for line in BufReader::new(stdout).lines() {
@@ -195,6 +187,30 @@ impl Terraform {
         }
         String::from_utf8(output.stdout).with_context(|| format!("`{shown}` printed non-UTF-8"))
     }
+}
+
+/// Copies the regular files of `from` into a new `to`, leaving out Terraform's local state
+/// (`.terraform*`, `terraform.tfstate*`) and hidden files. Returns the names copied.
+pub(crate) fn copy_config(from: &Path, to: &Path) -> Result<Vec<String>> {
+    fs::create_dir_all(to).with_context(|| format!("could not create {}", to.display()))?;
+    let mut copied = Vec::new();
+    let entries =
+        fs::read_dir(from).with_context(|| format!("could not list {}", from.display()))?;
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || name.starts_with("terraform.tfstate") || name == "crash.log" {
+            continue;
+        }
+        if !entry.file_type()?.is_file() {
+            continue;
+        }
+        fs::copy(entry.path(), to.join(&name))
+            .with_context(|| format!("could not copy {}", entry.path().display()))?;
+        copied.push(name);
+    }
+    copied.sort();
+    Ok(copied)
 }
 
 #[cfg(test)]
@@ -235,6 +251,27 @@ mod tests {
         ));
         assert_eq!(copied, expected);
         assert!(expected.is_file());
+        fs::remove_dir_all(&dir)?;
+        Ok(())
+    }
+
+    #[test]
+    fn copies_configuration_but_not_local_state() -> Result<()> {
+        let dir = std::env::temp_dir().join(format!("xtask-copy-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let from = dir.join("from");
+        fs::create_dir_all(from.join(".terraform"))?;
+        for name in [
+            "main.tf",
+            "outputs.tf",
+            "devices.csv",
+            "terraform.tfstate",
+            ".terraform.lock.hcl",
+        ] {
+            fs::write(from.join(name), name)?;
+        }
+        let copied = copy_config(&from, &dir.join("to"))?;
+        assert_eq!(copied, vec!["devices.csv", "main.tf", "outputs.tf"]);
         fs::remove_dir_all(&dir)?;
         Ok(())
     }

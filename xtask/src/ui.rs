@@ -3,7 +3,7 @@
 use std::ffi::OsStr;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, ExitStatus};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 
 use anyhow::{Context, Result, bail};
 
@@ -35,6 +35,24 @@ pub(crate) fn step(number: usize, total: usize, title: impl std::fmt::Display) {
 
 pub(crate) fn flush() {
     let _ = std::io::stdout().flush();
+}
+
+/// Starts `cmd` with its stdout piped to us. Returns the child, its stdout (which the caller
+/// must keep reading) and the command as shown in messages; `program` names it in errors.
+pub(crate) fn spawn_reading_stdout(
+    cmd: &mut Command,
+    program: &str,
+) -> Result<(Child, ChildStdout, String)> {
+    cmd.stdout(Stdio::piped());
+    let shown = display_command(cmd);
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("could not start `{shown}`"))?;
+    let stdout = child
+        .stdout
+        .take()
+        .with_context(|| format!("{program}'s stdout was not captured"))?;
+    Ok((child, stdout, shown))
 }
 
 /// `program arg1 arg2 ...` for messages, quoting arguments that contain spaces.

@@ -380,21 +380,18 @@ fn the_checks_name_what_an_incomplete_type_lacks() {
         payloads: Vec::new(),
     };
     let problems = type_problems(tree.path(), &widget);
-    for lack in [
-        "no example (examples/resources/autopilot_widget/resource.tf)",
-        "no example (examples/resources/autopilot_widget/import.sh)",
-        "no doc page (docs/resources/widget.md",
-        "no acceptance suite",
-        "README.md does not mention it",
-        "no export declaration",
-        "declares no request bodies",
-    ] {
-        assert!(
-            problems.iter().any(|p| p.contains(lack)),
-            "nothing says {lack:?}:{}",
-            report(&problems)
-        );
-    }
+    assert_each_said(
+        &problems,
+        &[
+            "no example (examples/resources/autopilot_widget/resource.tf)",
+            "no example (examples/resources/autopilot_widget/import.sh)",
+            "no doc page (docs/resources/widget.md",
+            "no acceptance suite",
+            "README.md does not mention it",
+            "no export declaration",
+            "declares no request bodies",
+        ],
+    );
 
     // Declared bodies without their schemas, on a path the lab does not serve.
     let widget = Served {
@@ -411,15 +408,24 @@ fn the_checks_name_what_an_incomplete_type_lacks() {
         "{}",
         report(&problems)
     );
-    for lack in [
-        "no payload schema schemas/graph/widget-create.json",
-        "the lab serves no route for widget-create",
-        "deviceManagement, widgets, polish unknown to lab/src",
-    ] {
+    assert_each_said(
+        &problems,
+        &[
+            "no payload schema schemas/graph/widget-create.json",
+            "the lab serves no route for widget-create",
+            "deviceManagement, widgets, polish unknown to lab/src",
+        ],
+    );
+}
+
+/// Fails unless, for each of `lacks`, one of `problems` says it.
+#[track_caller]
+fn assert_each_said(problems: &[String], lacks: &[&str]) {
+    for lack in lacks {
         assert!(
             problems.iter().any(|p| p.contains(lack)),
             "nothing says {lack:?}:{}",
-            report(&problems)
+            report(problems)
         );
     }
 }

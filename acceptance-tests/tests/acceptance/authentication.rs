@@ -53,6 +53,23 @@ fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A working directory whose provider signs in to `lab` as its app, with `credentials` (e.g.
+/// `ARM_CLIENT_CERTIFICATE_PATH`) in its environment.
+fn signed_in_as_the_app(lab: &Lab, credentials: &[(&str, &str)]) -> Terraform {
+    let mut provider_env = app_ids(lab);
+    provider_env.extend(env(credentials));
+    Terraform::with_env(provider_env)
+}
+
+/// Signed in with `credentials`, the provider applies and destroys [`PROFILE`], and every token
+/// request it made was granted.
+#[track_caller]
+fn assert_signs_in_and_applies(lab: &Lab, credentials: &[(&str, &str)]) {
+    let tf = signed_in_as_the_app(lab, credentials);
+    apply_and_destroy(lab, &tf);
+    assert_tokens_granted(lab);
+}
+
 fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -61,10 +78,7 @@ fn now() -> u64 {
 }
 
 fn token_requests(lab: &Lab) -> Vec<Request> {
-    lab.requests()
-        .into_iter()
-        .filter(|r| r.path.ends_with("/oauth2/v2.0/token"))
-        .collect()
+    lab.requests_matching(|r| r.path.ends_with("/oauth2/v2.0/token"))
 }
 
 /// Applies [`PROFILE`], checks the lab holds exactly one profile, then destroys it.
@@ -100,22 +114,7 @@ fn client_certificate_from_a_pem_file() {
     );
 
     let lab = Lab::start_with_args(&["--client-cert", &public]);
-    let mut provider_env = app_ids(&lab);
-    provider_env.extend(env(&[("ARM_CLIENT_CERTIFICATE_PATH", &both)]));
-    let tf = Terraform::with_env(provider_env);
-    apply_and_destroy(&lab, &tf);
-
-    let tokens = token_requests(&lab);
-    assert!(
-        !tokens.is_empty(),
-        "no token request in {:?}",
-        lab.requests()
-    );
-    assert!(
-        tokens.iter().all(|r| r.status == 200),
-        "a token request failed: {tokens:?}\nlab output:\n{}",
-        lab.logs()
-    );
+    assert_signs_in_and_applies(&lab, &[("ARM_CLIENT_CERTIFICATE_PATH", &both)]);
 }
 
 #[test]
@@ -133,9 +132,7 @@ fn client_certificate_that_the_lab_does_not_know_is_refused() {
     );
 
     let lab = Lab::start_with_args(&["--client-cert", &public]);
-    let mut provider_env = app_ids(&lab);
-    provider_env.extend(env(&[("ARM_CLIENT_CERTIFICATE_PATH", &both)]));
-    let tf = Terraform::with_env(provider_env);
+    let tf = signed_in_as_the_app(&lab, &[("ARM_CLIENT_CERTIFICATE_PATH", &both)]);
     tf.write_config(PROFILE);
     let out = tf.apply_expect_error();
     assert!(
@@ -207,14 +204,13 @@ fn oidc_token_from_a_file() {
     let (lab, jwt, files) = federated_lab(FEDERATED_ISSUER, FEDERATED_SUBJECT);
     // A trailing newline, as CI systems write it.
     let token_path = write(files.path(), "oidc.jwt", &format!("{jwt}\n"));
-    let mut provider_env = app_ids(&lab);
-    provider_env.extend(env(&[
-        ("ARM_USE_OIDC", "true"),
-        ("ARM_OIDC_TOKEN_FILE_PATH", &token_path),
-    ]));
-    let tf = Terraform::with_env(provider_env);
-    apply_and_destroy(&lab, &tf);
-    assert_tokens_granted(&lab);
+    assert_signs_in_and_applies(
+        &lab,
+        &[
+            ("ARM_USE_OIDC", "true"),
+            ("ARM_OIDC_TOKEN_FILE_PATH", &token_path),
+        ],
+    );
 }
 
 /// Terraform Cloud's dynamic credentials: the workspace sets `TFC_WORKLOAD_IDENTITY_AUDIENCE`
@@ -224,26 +220,24 @@ fn oidc_token_from_a_file() {
 fn oidc_token_from_terraform_cloud_dynamic_credentials() {
     let subject = "organization:contoso:project:Default Project:workspace:autopilot-production:run_phase:apply";
     let (lab, jwt, _files) = federated_lab("https://app.terraform.io", subject);
-    let mut provider_env = app_ids(&lab);
-    provider_env.extend(env(&[
-        ("ARM_USE_OIDC", "true"),
-        ("TFC_WORKLOAD_IDENTITY_TOKEN", &jwt),
-    ]));
-    let tf = Terraform::with_env(provider_env);
-    apply_and_destroy(&lab, &tf);
-    assert_tokens_granted(&lab);
+    assert_signs_in_and_applies(
+        &lab,
+        &[
+            ("ARM_USE_OIDC", "true"),
+            ("TFC_WORKLOAD_IDENTITY_TOKEN", &jwt),
+        ],
+    );
 
     // The tagged variable wins over the untagged one.
     let (lab, jwt, _files) = federated_lab("https://app.terraform.io", subject);
-    let mut provider_env = app_ids(&lab);
-    provider_env.extend(env(&[
-        ("ARM_USE_OIDC", "true"),
-        ("TFC_WORKLOAD_IDENTITY_TOKEN_AUTOPILOT", &jwt),
-        ("TFC_WORKLOAD_IDENTITY_TOKEN", "not-a-token"),
-    ]));
-    let tf = Terraform::with_env(provider_env);
-    apply_and_destroy(&lab, &tf);
-    assert_tokens_granted(&lab);
+    assert_signs_in_and_applies(
+        &lab,
+        &[
+            ("ARM_USE_OIDC", "true"),
+            ("TFC_WORKLOAD_IDENTITY_TOKEN_AUTOPILOT", &jwt),
+            ("TFC_WORKLOAD_IDENTITY_TOKEN", "not-a-token"),
+        ],
+    );
 }
 
 /// A stand-in for App Service's managed identity endpoint: answers every request that carries
@@ -555,8 +549,7 @@ fn from_first_refusal(lab: &Lab) -> Vec<String> {
 #[test]
 fn a_token_graph_stops_accepting_is_renewed_once_and_the_request_sent_again() {
     let lab = Lab::start();
-    let tf = Terraform::new(&lab);
-    tf.write_config(PROFILE);
+    let tf = Terraform::configured(&lab, PROFILE);
     acceptance_tests::devices::set_faults(&lab, &expired_token_rule(Some(1)));
     lab.clear_requests();
     let applied = tf.apply();
@@ -573,8 +566,7 @@ fn a_token_graph_stops_accepting_is_renewed_once_and_the_request_sent_again() {
 #[test]
 fn a_token_graph_keeps_refusing_fails_after_one_renewal_with_graphs_reason() {
     let lab = Lab::start();
-    let tf = Terraform::new(&lab);
-    tf.write_config(PROFILE);
+    let tf = Terraform::configured(&lab, PROFILE);
     acceptance_tests::devices::set_faults(&lab, &expired_token_rule(None));
     lab.clear_requests();
     let failed = tf.apply_expect_error();

@@ -15,8 +15,7 @@ const ESP: &str = "#microsoft.graph.windows10EnrollmentCompletionPageConfigurati
 const ASSIGNMENT: &str = "#microsoft.graph.windowsAutopilotDeploymentProfileAssignment";
 
 fn create_profile(lab: &Lab, body: &Value) -> String {
-    let created = lab.graph_post(PROFILES, body);
-    created["id"].as_str().expect("an id").to_string()
+    lab.graph_create(PROFILES, body)
 }
 
 fn entra_profile(lab: &Lab) -> String {
@@ -50,9 +49,10 @@ fn deployment_profile_by_id_and_by_name() {
         &lab,
         &json!({"@odata.type": HYBRID, "displayName": "AP Hybrid"}),
     );
-    let tf = Terraform::new(&lab);
-    tf.write_config(&format!(
-        r#"
+    let tf = Terraform::configured(
+        &lab,
+        &format!(
+            r#"
 data "autopilot_deployment_profile" "by_id" {{
   id = "{id}"
 }}
@@ -69,7 +69,8 @@ output "by_id" {{ value = data.autopilot_deployment_profile.by_id }}
 output "by_name" {{ value = data.autopilot_deployment_profile.by_name }}
 output "hybrid_join" {{ value = data.autopilot_deployment_profile.hybrid.join_type }}
 "#
-    ));
+        ),
+    );
     lab.clear_requests();
     tf.apply();
     assert_no_writes(&lab, "reading data sources");
@@ -139,14 +140,13 @@ fn deployment_profile_lookup_errors() {
 #[test]
 fn enrollment_status_page_default_and_by_name() {
     let lab = Lab::start();
-    let created = lab.graph_post(
+    let custom_id = lab.graph_create(
         CONFIGS,
         &json!({"@odata.type": ESP, "displayName": "ESP-Corp", "showInstallationProgress": true,
                 "installProgressTimeoutInMinutes": 45}),
     );
-    let custom_id = created["id"].as_str().expect("an id").to_string();
-    let tf = Terraform::new(&lab);
-    tf.write_config(
+    let tf = Terraform::configured(
+        &lab,
         r#"
 data "autopilot_enrollment_status_page" "default" {
   default = true
@@ -187,9 +187,10 @@ fn configuration_file_renders_the_profile() {
     let lab = Lab::start();
     let id = entra_profile(&lab);
     let tenant = lab.info().tenant_id.clone();
-    let tf = Terraform::new(&lab);
-    tf.write_config(&format!(
-        r#"
+    let tf = Terraform::configured(
+        &lab,
+        &format!(
+            r#"
 data "autopilot_configuration_file" "x" {{
   profile_id    = "{id}"
   tenant_id     = "{tenant}"
@@ -198,7 +199,8 @@ data "autopilot_configuration_file" "x" {{
 
 output "json" {{ value = data.autopilot_configuration_file.x.json }}
 "#
-    ));
+        ),
+    );
     lab.clear_requests();
     tf.apply();
     assert_no_writes(&lab, "rendering a configuration file");
@@ -232,9 +234,10 @@ output "json" {{ value = data.autopilot_configuration_file.x.json }}
 fn configuration_file_reads_the_tenant() {
     let lab = Lab::start();
     let id = entra_profile(&lab);
-    let tf = Terraform::new(&lab);
-    tf.write_config(&format!(
-        r#"
+    let tf = Terraform::configured(
+        &lab,
+        &format!(
+            r#"
 data "autopilot_configuration_file" "x" {{
   profile_id = "{id}"
 }}
@@ -242,7 +245,8 @@ data "autopilot_configuration_file" "x" {{
 output "tenant_id" {{ value = data.autopilot_configuration_file.x.tenant_id }}
 output "tenant_domain" {{ value = data.autopilot_configuration_file.x.tenant_domain }}
 "#
-    ));
+        ),
+    );
     tf.apply();
     let out = tf.output_json();
     assert_eq!(out["tenant_id"]["value"], json!(lab.info().tenant_id));

@@ -80,20 +80,11 @@ fn echo_blocks(rng: &mut Rng, refs: &Refs) -> Vec<String> {
         blocks.push(nested_block(
             "settings",
             &[
-                Assignment {
-                    name: "mode",
-                    expression: rng.chance(70).then(|| scalar(rng, refs, Scalar::Text)),
-                },
-                Assignment {
-                    name: "level",
-                    expression: rng.chance(70).then(|| scalar(rng, refs, Scalar::Number)),
-                },
-                Assignment {
-                    name: "tags",
-                    expression: rng
-                        .chance(70)
-                        .then(|| collection(rng, refs, Collection::Set, Scalar::Text)),
-                },
+                Assignment::sometimes(rng, 70, "mode", |rng| scalar(rng, refs, Scalar::Text)),
+                Assignment::sometimes(rng, 70, "level", |rng| scalar(rng, refs, Scalar::Number)),
+                Assignment::sometimes(rng, 70, "tags", |rng| {
+                    collection(rng, refs, Collection::Set, Scalar::Text)
+                }),
             ],
         ));
     }
@@ -101,18 +92,9 @@ fn echo_blocks(rng: &mut Rng, refs: &Refs) -> Vec<String> {
         blocks.push(nested_block(
             "rule",
             &[
-                Assignment {
-                    name: "key",
-                    expression: rng.chance(80).then(|| scalar(rng, refs, Scalar::Text)),
-                },
-                Assignment {
-                    name: "weight",
-                    expression: rng.chance(60).then(|| scalar(rng, refs, Scalar::Number)),
-                },
-                Assignment {
-                    name: "enabled",
-                    expression: rng.chance(60).then(|| scalar(rng, refs, Scalar::Bool)),
-                },
+                Assignment::sometimes(rng, 80, "key", |rng| scalar(rng, refs, Scalar::Text)),
+                Assignment::sometimes(rng, 60, "weight", |rng| scalar(rng, refs, Scalar::Number)),
+                Assignment::sometimes(rng, 60, "enabled", |rng| scalar(rng, refs, Scalar::Bool)),
             ],
         ));
     }
@@ -120,16 +102,10 @@ fn echo_blocks(rng: &mut Rng, refs: &Refs) -> Vec<String> {
         let member = nested_block(
             "member",
             &[
-                Assignment {
-                    name: "key",
-                    expression: rng.chance(80).then(|| scalar(rng, refs, Scalar::Text)),
-                },
-                Assignment {
-                    name: "values",
-                    expression: rng
-                        .chance(60)
-                        .then(|| collection(rng, refs, Collection::List, Scalar::Text)),
-                },
+                Assignment::sometimes(rng, 80, "key", |rng| scalar(rng, refs, Scalar::Text)),
+                Assignment::sometimes(rng, 60, "values", |rng| {
+                    collection(rng, refs, Collection::List, Scalar::Text)
+                }),
             ],
         );
         if rng.chance(20) {

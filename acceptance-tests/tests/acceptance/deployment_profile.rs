@@ -9,6 +9,11 @@ use acceptance_tests::checks::{
     assert_props, assert_rejected, assignment_targets, state_values, targets, the_only,
 };
 use acceptance_tests::devices::set_faults;
+use acceptance_tests::lifecycle::{
+    apply_update, assert_import_of_missing_id_fails, assert_import_plans_nothing,
+    assert_plan_after_apply_writes_nothing, assert_valid_config_plans_a_create, import_into_state,
+    plan_update_in_place, recreate_after_outside_delete, repair_drift,
+};
 use acceptance_tests::seeding::{G1, G2, G3, G4};
 use acceptance_tests::{Lab, Request, Terraform, provider_warnings, show_requests, write_requests};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
@@ -72,7 +77,7 @@ fn lifecycle_create_update_replace_drift_recreate_destroy() {
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
     let id = step_create(&tf, &lab);
-    step_a_plan_after_apply_writes_nothing(&tf, &lab);
+    assert_plan_after_apply_writes_nothing(&tf, &lab);
     step_update_in_place(&tf, &lab, &id);
     step_property_drift_is_repaired(&tf, &lab, &id);
     step_assignment_drift_is_repaired(&tf, &lab, &id);
@@ -140,28 +145,14 @@ fn step_create(tf: &Terraform, lab: &Lab) -> String {
     id
 }
 
-/// A plan right after apply is empty and writes nothing.
-#[track_caller]
-fn step_a_plan_after_apply_writes_nothing(tf: &Terraform, lab: &Lab) {
-    lab.clear_requests();
-    tf.assert_no_changes();
-    assert_no_writes(lab, "a plan with no changes");
-}
-
 /// Update in place: properties and include_group_ids, assignments by difference.
 #[track_caller]
 fn step_update_in_place(tf: &Terraform, lab: &Lab, id: &str) {
     // A new description, G1 swapped for G3, and the EULA shown again.
-    tf.write_config(&entra_config("Corporate laptops, wave 2", false, G3));
-    tf.plan_detailed()
-        .expect_code(2)
-        .assert_contains("will be updated in-place")
-        .assert_contains("Plan: 0 to add, 1 to change, 0 to destroy")
-        .assert_contains(G3)
-        .assert_not_contains("forces replacement");
+    plan_update_in_place(tf, &entra_config("Corporate laptops, wave 2", false, G3))
+        .assert_contains(G3);
     lab.clear_requests();
-    tf.apply()
-        .assert_contains("0 added, 1 changed, 0 destroyed");
+    apply_update(tf);
     let writes = write_requests(lab);
     let assignment_writes: Vec<&Request> = writes
         .iter()
@@ -211,13 +202,7 @@ fn step_property_drift_is_repaired(tf: &Terraform, lab: &Lab, id: &str) {
         &format!("{PROFILES}/{id}"),
         &json!({"@odata.type": ENTRA, "description": "Edited in the Intune portal"}),
     );
-    lab.clear_requests();
-    tf.plan_detailed()
-        .expect_code(2)
-        .assert_contains("Edited in the Intune portal")
-        .assert_contains("will be updated in-place");
-    assert_no_writes(lab, "a plan showing drift");
-    tf.apply();
+    repair_drift(tf, lab, &["Edited in the Intune portal"]);
     assert_props(
         &the_only(lab, PROFILES, None),
         &[("description", json!("Corporate laptops, wave 2"))],
@@ -232,11 +217,7 @@ fn step_assignment_drift_is_repaired(tf: &Terraform, lab: &Lab, id: &str) {
         &format!("{PROFILES}/{id}/assignments"),
         &json!({"@odata.type": ASSIGNMENT, "target": {"@odata.type": GROUP_TARGET, "groupId": G4}}),
     );
-    tf.plan_detailed()
-        .expect_code(2)
-        .assert_contains("include_group_ids")
-        .assert_contains(G4);
-    tf.apply();
+    repair_drift(tf, lab, &["include_group_ids", G4]);
     assert_eq!(
         assignment_targets(lab, &format!("{PROFILES}/{id}/assignments")),
         targets(&[G3], &[G2], false)
@@ -279,14 +260,7 @@ fn step_deleted_outside_terraform_is_recreated(tf: &Terraform, lab: &Lab, hybrid
         lab.graph_delete(&format!("{PROFILES}/{hybrid_id}/assignments/{a}"));
     }
     lab.graph_delete(&format!("{PROFILES}/{hybrid_id}"));
-    tf.plan_detailed()
-        .expect_code(2)
-        .assert_contains("will be created")
-        .assert_contains("Plan: 1 to add, 0 to change, 0 to destroy");
-    tf.apply()
-        .assert_contains("1 added, 0 changed, 0 destroyed");
-    let new_id = string_attr(&state_values(tf, ADDR), "id");
-    assert_ne!(new_id, hybrid_id);
+    let new_id = recreate_after_outside_delete(tf, ADDR, hybrid_id);
     assert_eq!(the_only(lab, PROFILES, None)["id"], json!(new_id));
     assert_eq!(
         assignment_targets(lab, &format!("{PROFILES}/{new_id}/assignments")),
@@ -310,7 +284,7 @@ fn step_destroy(tf: &Terraform, lab: &Lab) {
 #[test]
 fn import_of_an_existing_profile_gives_an_empty_plan() {
     let lab = Lab::start();
-    let created = lab.graph_post(
+    let id = lab.graph_create(
         PROFILES,
         &json!({
             "@odata.type": HYBRID,
@@ -328,10 +302,6 @@ fn import_of_an_existing_profile_gives_an_empty_plan() {
             }
         }),
     );
-    let id = created["id"]
-        .as_str()
-        .expect("POST returned an id")
-        .to_string();
     lab.graph_post(
         &format!("{PROFILES}/{id}/assignments"),
         &json!({"@odata.type": ASSIGNMENT, "target": {"@odata.type": GROUP_TARGET, "groupId": G1}}),
@@ -353,17 +323,12 @@ resource "autopilot_deployment_profile" "x" {
 }
 "#;
     tf.write_config(config);
-    lab.clear_requests();
-    tf.import(ADDR, &id)
-        .success()
-        .assert_contains("Import successful");
-    let state = state_values(&tf, ADDR);
+    let state = import_into_state(&tf, &lab, ADDR, &id);
     assert_eq!(state["id"], json!(id), "{state}");
     assert_eq!(state["join_type"], json!("hybrid"), "{state}");
     assert_eq!(set_attr(&state, "include_group_ids"), set(&[G1]), "{state}");
     assert!(state["device_name_template"].is_null(), "{state}");
-    tf.assert_no_changes();
-    assert_no_writes(&lab, "import followed by a plan");
+    assert_import_plans_nothing(&tf, &lab);
 
     // Without `user_type`, the provider's default (standard) shows as a change in the plan.
     tf.write_config(&config.replace("  user_type               = \"administrator\"\n", ""));
@@ -375,19 +340,7 @@ resource "autopilot_deployment_profile" "x" {
 
 #[test]
 fn import_of_a_missing_id_fails_clearly() {
-    let lab = Lab::start();
-    let tf = Terraform::new(&lab);
-    tf.write_config(&create_config());
-    let out = tf
-        .import(ADDR, "00000000-0000-4000-8000-000000000000")
-        .expect_failure();
-    out.assert_not_contains("panic");
-    assert!(
-        out.diagnostics().to_lowercase().contains("does not exist"),
-        "{out}"
-    );
-    assert!(tf.state_addresses().is_empty());
-    assert_no_writes(&lab, "a failed import");
+    assert_import_of_missing_id_fails(&create_config(), ADDR, &["does not exist"]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -406,13 +359,7 @@ resource "autopilot_deployment_profile" "x" {{
 
 #[test]
 fn valid_profile_plans_a_create_without_writing() {
-    let lab = Lab::start();
-    let tf = Terraform::new(&lab);
-    tf.write_config(&create_config());
-    let out = tf.plan_detailed().expect_code(2);
-    out.assert_contains("will be created");
-    assert_eq!(provider_warnings(&out), Vec::<String>::new(), "{out}");
-    assert_no_writes(&lab, "a plan");
+    assert_valid_config_plans_a_create(&create_config());
 }
 
 #[test]
@@ -613,8 +560,7 @@ fn a_500_answered_by_graph_is_posted_once() {
         &lab,
         &json!({"rules": [{"method": "POST", "path": "^/beta/deviceManagement/windowsAutopilotDeploymentProfiles$", "status": 500}]}),
     );
-    let tf = Terraform::new(&lab);
-    tf.write_config(&profile_hcl("  join_type = \"entra\""));
+    let tf = Terraform::configured(&lab, &profile_hcl("  join_type = \"entra\""));
     lab.clear_requests();
     let out = tf.apply_expect_error();
     out.assert_contains("500").assert_not_contains("panic");
@@ -643,10 +589,10 @@ fn the_lab_refuses_names_intune_refuses() {
 #[test]
 fn short_serial_part_is_a_warning() {
     let lab = Lab::start();
-    let tf = Terraform::new(&lab);
-    tf.write_config(&profile_hcl(
-        "  join_type = \"entra\"\n  device_name_template = \"CONTOSO-%SERIAL%\"",
-    ));
+    let tf = Terraform::configured(
+        &lab,
+        &profile_hcl("  join_type = \"entra\"\n  device_name_template = \"CONTOSO-%SERIAL%\""),
+    );
     let out = tf.plan_detailed().expect_code(2);
     out.assert_contains("device_name_template")
         .assert_contains("will be created");
@@ -667,16 +613,18 @@ fn lints_warn_about_overlapping_profiles() {
     let lab = Lab::start();
     let hybrid = create_profile(&lab, HYBRID, "Hybrid Old", &[G1]);
     let entra = create_profile(&lab, ENTRA, "Entra Old", &[G2]);
-    let tf = Terraform::new(&lab);
-    tf.write_config(&format!(
-        r#"
+    let tf = Terraform::configured(
+        &lab,
+        &format!(
+            r#"
 resource "autopilot_deployment_profile" "x" {{
   display_name      = "Entra New"
   join_type         = "entra"
   include_group_ids = ["{G1}", "{G2}"]
 }}
 "#
-    ));
+        ),
+    );
     lab.clear_requests();
     let out = tf.plan_detailed().expect_code(2);
     out.assert_contains("Warning")
@@ -693,10 +641,10 @@ resource "autopilot_deployment_profile" "x" {{
     assert_no_writes(&lab, "a plan with lints");
     // The tenant is read once per run, not once per check.
     let lists = lab
-        .requests()
-        .into_iter()
-        .filter(|r| r.method == "GET" && r.path.ends_with("/windowsAutopilotDeploymentProfiles"))
-        .count();
+        .requests_matching(|r| {
+            r.method == "GET" && r.path.ends_with("/windowsAutopilotDeploymentProfiles")
+        })
+        .len();
     assert!(
         lists <= 2,
         "profiles listed {lists} times in one plan (plan + refresh at most)"
@@ -744,8 +692,8 @@ fn a_second_all_devices_profile_is_an_error_at_plan() {
         &format!("{PROFILES}/{hybrid}/assignments"),
         &json!({"@odata.type": ASSIGNMENT, "target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}),
     );
-    let tf = Terraform::new(&lab);
-    tf.write_config(
+    let tf = Terraform::configured(
+        &lab,
         r#"
 resource "autopilot_deployment_profile" "x" {
   display_name = "Entra everywhere"
@@ -771,11 +719,10 @@ resource "autopilot_deployment_profile" "x" {
 
 /// Creates a profile with group assignments through Graph; returns its id.
 fn create_profile(lab: &Lab, odata_type: &str, name: &str, groups: &[&str]) -> String {
-    let created = lab.graph_post(
+    let id = lab.graph_create(
         PROFILES,
         &json!({"@odata.type": odata_type, "displayName": name}),
     );
-    let id = created["id"].as_str().expect("an id").to_string();
     for g in groups {
         lab.graph_post(
             &format!("{PROFILES}/{id}/assignments"),

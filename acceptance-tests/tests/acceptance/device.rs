@@ -4,7 +4,10 @@
 
 use acceptance_tests::checks::state_values;
 use acceptance_tests::devices::{self, IDENTITIES, hardware_hash};
-use acceptance_tests::{Lab, Terraform, put_lab_settings, show_requests, write_requests};
+use acceptance_tests::lifecycle::recreate_after_outside_delete;
+use acceptance_tests::{
+    Lab, Terraform, assert_no_writes, put_lab_settings, show_requests, string_attr, write_requests,
+};
 use serde_json::{Value, json};
 
 const ADDR: &str = "autopilot_device.x";
@@ -29,13 +32,6 @@ resource "autopilot_device" "x" {{
 }}
 "#
     )
-}
-
-fn string(values: &Value, key: &str) -> String {
-    values[key]
-        .as_str()
-        .unwrap_or_else(|| panic!("{key} is not a string: {values}"))
-        .to_string()
 }
 
 fn identity(lab: &Lab, id: &str) -> Value {
@@ -65,7 +61,7 @@ fn lifecycle_padding_drift_update_destroy() {
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
     let state = state_values(&tf, ADDR);
-    let id = string(&state, "id");
+    let id = string_attr(&state, "id");
     assert_eq!(
         state["hardware_hash"],
         json!(hash),
@@ -95,12 +91,7 @@ fn lifecycle_padding_drift_update_destroy() {
         ),
     ));
     tf.assert_no_changes();
-    let writes = write_requests(&lab);
-    assert!(
-        writes.is_empty(),
-        "plans wrote:\n{}",
-        show_requests(&writes)
-    );
+    assert_no_writes(&lab, "the plans");
 
     // The group tag changed outside Terraform (shown after an Autopilot sync): the plan shows it,
     // apply puts it back in place, asking for a sync itself (too soon after this one: Intune's
@@ -152,7 +143,7 @@ fn lifecycle_padding_drift_update_destroy() {
     assert_eq!(device["groupTag"], json!("SITE-B"));
     assert_eq!(device["displayName"], json!("KIOSK-01"));
     assert_eq!(device["userPrincipalName"], json!(OTHER_USER));
-    assert_eq!(string(&state_values(&tf, ADDR), "id"), id);
+    assert_eq!(string_attr(&state_values(&tf, ADDR), "id"), id);
     let writes = write_requests(&lab);
     assert!(
         writes
@@ -194,13 +185,7 @@ fn lifecycle_padding_drift_update_destroy() {
 
     // Deleted outside Terraform: the plan recreates it.
     lab.graph_delete(&format!("{IDENTITIES}/{id}"));
-    tf.plan_detailed()
-        .expect_code(2)
-        .assert_contains("will be created");
-    tf.apply()
-        .assert_contains("1 added, 0 changed, 0 destroyed");
-    let new_id = string(&state_values(&tf, ADDR), "id");
-    assert_ne!(new_id, id);
+    recreate_after_outside_delete(&tf, ADDR, &id);
     tf.assert_no_changes();
 
     // A new hash replaces the registration.
@@ -214,13 +199,7 @@ fn lifecycle_padding_drift_update_destroy() {
         .assert_contains("must be replaced");
 
     // Destroy: nothing left.
-    tf.destroy().assert_contains("1 destroyed");
-    assert!(
-        devices::registered(&lab).is_empty(),
-        "{:#?}",
-        devices::registered(&lab)
-    );
-    assert!(devices::import_records(&lab).is_empty());
+    devices::destroy_leaves_no_device(&tf, &lab);
 }
 
 /// Autopilot deletes asynchronously: a destroy waits until the registration is gone, so that an
@@ -230,11 +209,10 @@ fn lifecycle_padding_drift_update_destroy() {
 fn destroy_then_apply_of_the_same_device_converges() {
     let lab = Lab::start();
     put_lab_settings(&lab, &json!({"device_deletion_delay_ms": 3000}));
-    let tf = Terraform::new(&lab);
-    tf.write_config(&config("ACC-REBUILD-01", &hardware_hash(40, 100), ""));
+    let tf = Terraform::configured(&lab, &config("ACC-REBUILD-01", &hardware_hash(40, 100), ""));
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let first = string(&state_values(&tf, ADDR), "id");
+    let first = string_attr(&state_values(&tf, ADDR), "id");
     tf.destroy().assert_contains("1 destroyed");
     assert!(
         devices::identity(&lab, &first).is_none(),
@@ -242,7 +220,7 @@ fn destroy_then_apply_of_the_same_device_converges() {
     );
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
-    let second = string(&state_values(&tf, ADDR), "id");
+    let second = string_attr(&state_values(&tf, ADDR), "id");
     assert_ne!(first, second);
     tf.assert_no_changes();
 }
@@ -251,28 +229,27 @@ fn destroy_then_apply_of_the_same_device_converges() {
 fn import_by_serial_number_and_by_id_gives_an_empty_plan() {
     let lab = Lab::start();
     let hash = hardware_hash(10, 120);
-    let device = devices::register(&lab, "ACC-IMP-0001", &hash, "SITE-I");
-    let id = device["id"].as_str().expect("id").to_string();
+    let id = string_attr(
+        &devices::register(&lab, "ACC-IMP-0001", &hash, "SITE-I"),
+        "id",
+    );
     let hcl = config("ACC-IMP-0001", &hash, "  group_tag = \"SITE-I\"");
 
     // By serial number.
-    let tf = Terraform::new(&lab);
-    tf.write_config(&hcl);
+    let tf = Terraform::configured(&lab, &hcl);
     tf.import(ADDR, "ACC-IMP-0001").success();
-    assert_eq!(string(&state_values(&tf, ADDR), "id"), id);
+    assert_eq!(string_attr(&state_values(&tf, ADDR), "id"), id);
     lab.clear_requests();
     tf.assert_no_changes();
     assert!(write_requests(&lab).is_empty());
 
     // By id, in another working directory.
-    let tf2 = Terraform::new(&lab);
-    tf2.write_config(&hcl);
+    let tf2 = Terraform::configured(&lab, &hcl);
     tf2.import(ADDR, &id).success();
     tf2.assert_no_changes();
 
     // Unknown ids and serial numbers fail clearly.
-    let tf3 = Terraform::new(&lab);
-    tf3.write_config(&hcl);
+    let tf3 = Terraform::configured(&lab, &hcl);
     let out = tf3.import(ADDR, "NO-SUCH-SERIAL").expect_failure();
     assert!(
         out.diagnostics()
@@ -289,10 +266,8 @@ fn import_by_serial_number_and_by_id_gives_an_empty_plan() {
 fn a_device_already_registered_here_names_806_and_terraform_import() {
     let lab = Lab::start();
     let hash = hardware_hash(20, 100);
-    let existing = devices::register(&lab, "ACC-806-0001", &hash, "");
-    let existing_id = existing["id"].as_str().expect("id").to_string();
-    let tf = Terraform::new(&lab);
-    tf.write_config(&config("ACC-806-0001", &hash, ""));
+    let existing_id = string_attr(&devices::register(&lab, "ACC-806-0001", &hash, ""), "id");
+    let tf = Terraform::configured(&lab, &config("ACC-806-0001", &hash, ""));
     let out = tf.apply_expect_error();
     let said = out.diagnostics();
     assert!(said.contains("806"), "{out}");
@@ -313,10 +288,9 @@ fn a_device_already_registered_here_names_806_and_terraform_import() {
 #[test]
 fn an_enrolled_device_is_not_deleted_and_the_error_says_why() {
     let lab = Lab::start();
-    let tf = Terraform::new(&lab);
-    tf.write_config(&config("ACC-ENR-0001", &hardware_hash(30, 100), ""));
+    let tf = Terraform::configured(&lab, &config("ACC-ENR-0001", &hardware_hash(30, 100), ""));
     tf.apply();
-    let id = string(&state_values(&tf, ADDR), "id");
+    let id = string_attr(&state_values(&tf, ADDR), "id");
     devices::set_enrollment(&lab, &id, "enrolled");
 
     let out = tf.run(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
@@ -335,7 +309,7 @@ fn an_enrolled_device_is_not_deleted_and_the_error_says_why() {
     assert_eq!(identity(&lab, &id)["enrollmentState"], "enrolled");
     // The plan reads the state Intune reports, and nothing else changes.
     assert_eq!(
-        string(&state_values(&tf, ADDR), "enrollment_state"),
+        string_attr(&state_values(&tf, ADDR), "enrollment_state"),
         "enrolled"
     );
 
@@ -348,8 +322,7 @@ fn an_enrolled_device_is_not_deleted_and_the_error_says_why() {
 fn a_device_of_another_tenant_names_808() {
     let lab = Lab::start();
     devices::set_foreign(&lab, &["ACC-808-0001"]);
-    let tf = Terraform::new(&lab);
-    tf.write_config(&config("ACC-808-0001", &hardware_hash(30, 100), ""));
+    let tf = Terraform::configured(&lab, &config("ACC-808-0001", &hardware_hash(30, 100), ""));
     let out = tf.apply_expect_error();
     let said = out.diagnostics();
     assert!(said.contains("808"), "{out}");
@@ -362,8 +335,7 @@ fn a_device_of_another_tenant_names_808() {
 #[test]
 fn a_hash_that_is_not_base64_fails_at_plan() {
     let lab = Lab::start();
-    let tf = Terraform::new(&lab);
-    tf.write_config(&config("ACC-BAD-0001", "not-base64!", ""));
+    let tf = Terraform::configured(&lab, &config("ACC-BAD-0001", "not-base64!", ""));
     lab.clear_requests();
     let out = tf.plan_detailed().expect_code(1);
     let said = out.diagnostics();
@@ -404,11 +376,9 @@ resource "autopilot_device" "many" {{
         .assert_contains("40 added, 0 changed, 0 destroyed");
     lab.clear_requests();
     tf.assert_no_changes();
-    let reads: Vec<_> = lab
-        .requests()
-        .into_iter()
-        .filter(|r| r.method == "GET" && r.path.contains("windowsAutopilotDeviceIdentities"))
-        .collect();
+    let reads: Vec<_> = lab.requests_matching(|r| {
+        r.method == "GET" && r.path.contains("windowsAutopilotDeviceIdentities")
+    });
     // One listing of 4 pages (a fifth, empty page at most), not 40 GETs.
     assert!(
         reads.len() <= 5,
@@ -427,8 +397,8 @@ fn data_sources_filter_devices_and_build_group_tag_rules() {
     let a2 = devices::register(&lab, "PF-0002", &hardware_hash(41, 64), "site-a");
     devices::register(&lab, "XX-0003", &hardware_hash(42, 64), "SITE-A");
     devices::register(&lab, "PF-0004", &hardware_hash(43, 64), "SITE-B");
-    let tf = Terraform::new(&lab);
-    tf.write_config(
+    let tf = Terraform::configured(
+        &lab,
         r#"
 data "autopilot_devices" "site_a_pf" {
   group_tag            = "SITE-A"
@@ -486,33 +456,21 @@ data "autopilot_devices" "x" {
 fn a_lost_import_answer_is_recovered_without_a_second_import() {
     let lab = Lab::start();
     // Graph registers the import, but the answer never reaches the provider.
-    devices::set_faults(
-        &lab,
-        &json!({"rules": [{
-            "path": "importedWindowsAutopilotDeviceIdentities$",
-            "method": "POST",
-            "drop": true,
-            "after_commit": true,
-            "count": 1,
-        }]}),
-    );
-    let tf = Terraform::new(&lab);
-    tf.write_config(&config("ACC-LOST-0001", &hardware_hash(60, 64), ""));
+    devices::lose_the_next_answer(&lab, "importedWindowsAutopilotDeviceIdentities$");
+    let tf = Terraform::configured(&lab, &config("ACC-LOST-0001", &hardware_hash(60, 64), ""));
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
     let registered = devices::registered(&lab);
     assert_eq!(registered.len(), 1, "{registered:#?}");
     assert_eq!(
-        string(&state_values(&tf, ADDR), "id"),
+        string_attr(&state_values(&tf, ADDR), "id"),
         registered[0]["id"].as_str().unwrap_or_default()
     );
     let posts = lab
-        .requests()
-        .into_iter()
-        .filter(|r| {
+        .requests_matching(|r| {
             r.method == "POST" && r.path.ends_with("importedWindowsAutopilotDeviceIdentities")
         })
-        .count();
+        .len();
     assert_eq!(posts, 1, "the import is not sent twice");
     assert_eq!(devices::faults_fired(&lab), [1], "the answer was dropped");
     assert!(devices::import_records(&lab).is_empty());

@@ -7,7 +7,9 @@
 use std::collections::BTreeSet;
 
 use acceptance_tests::devices::{self, IDENTITIES, hardware_hash};
-use acceptance_tests::{Lab, Request, Terraform, put_lab_settings, show_requests, write_requests};
+use acceptance_tests::{
+    Lab, Request, Terraform, assert_no_writes, put_lab_settings, show_requests, write_requests,
+};
 use serde_json::{Value, json};
 
 const ADDR: &str = "autopilot_device_csv.hw";
@@ -108,8 +110,7 @@ fn an_invalid_csv_fails_at_plan_naming_lines_and_imports_nothing() {
     assert!(said.contains("line 5"), "{out}");
     assert!(said.contains("not Base64"), "{out}");
     tf.apply_expect_error();
-    let writes = write_requests(&lab);
-    assert!(writes.is_empty(), "wrote:\n{}", show_requests(&writes));
+    assert_no_writes(&lab, "the refused plan and apply");
     assert!(devices::registered(&lab).is_empty());
     assert!(tf.state_addresses().is_empty());
 }
@@ -266,13 +267,7 @@ fn lifecycle_tags_in_place_removed_rows_deleted_added_rows_imported() {
     assert_eq!(state_devices(&tf2).len(), rows.len());
 
     // Destroy: nothing left.
-    tf.destroy().assert_contains("1 destroyed");
-    assert!(
-        devices::registered(&lab).is_empty(),
-        "{:#?}",
-        devices::registered(&lab)
-    );
-    assert!(devices::import_records(&lab).is_empty());
+    devices::destroy_leaves_no_device(&tf, &lab);
 }
 
 #[test]
@@ -309,11 +304,8 @@ fn six_hundred_rows_with_refused_devices_and_an_unpadded_hash() {
         said.contains(external["id"].as_str().expect("id")),
         "names the registration already there: {out}"
     );
-    let imports: Vec<Request> = lab
-        .requests()
-        .into_iter()
-        .filter(|r| r.method == "POST" && r.path.ends_with("/import"))
-        .collect();
+    let imports: Vec<Request> =
+        lab.requests_matching(|r| r.method == "POST" && r.path.ends_with("/import"));
     assert_eq!(
         imports.len(),
         2,
@@ -347,12 +339,7 @@ fn six_hundred_rows_with_refused_devices_and_an_unpadded_hash() {
     write(&tf, &rows, "");
     lab.clear_requests();
     tf.apply();
-    let writes = write_requests(&lab);
-    assert!(
-        writes.is_empty(),
-        "nothing to write:\n{}",
-        show_requests(&writes)
-    );
+    assert_no_writes(&lab, "an apply with nothing to write");
     tf.assert_no_changes();
     assert_eq!(serials(&state_devices(&tf)), landed);
 
@@ -401,16 +388,7 @@ fn six_hundred_rows_with_refused_devices_and_an_unpadded_hash() {
 #[test]
 fn a_lost_import_answer_is_recovered_without_a_second_import() {
     let lab = Lab::start();
-    devices::set_faults(
-        &lab,
-        &json!({"rules": [{
-            "path": "importedWindowsAutopilotDeviceIdentities/import$",
-            "method": "POST",
-            "drop": true,
-            "after_commit": true,
-            "count": 1,
-        }]}),
-    );
+    devices::lose_the_next_answer(&lab, "importedWindowsAutopilotDeviceIdentities/import$");
     let tf = Terraform::new(&lab);
     let rows: Vec<Row> = (1..=3).map(|i| row(i, "SITE-A")).collect();
     write(&tf, &rows, "");
@@ -419,7 +397,7 @@ fn a_lost_import_answer_is_recovered_without_a_second_import() {
     assert_eq!(devices::faults_fired(&lab), [1], "the answer was dropped");
     assert_eq!(state_devices(&tf).len(), 3);
     assert_eq!(devices::registered(&lab).len(), 3);
-    let imports = lab.requests().into_iter().filter(is_import).count();
+    let imports = lab.requests_matching(is_import).len();
     assert_eq!(imports, 1, "the import is not sent twice");
     assert!(devices::import_records(&lab).is_empty());
     tf.assert_no_changes();

@@ -10,7 +10,8 @@ use acceptance_tests::seeding::{
     user_driven_settings,
 };
 use acceptance_tests::{
-    Lab, Method, Request, Terraform, lab_relations, put_lab_settings, show_requests, write_requests,
+    Lab, Method, Request, Terraform, TfOutput, lab_relations, put_lab_settings, show_requests,
+    write_requests,
 };
 use acceptance_tests::{
     add_lab_mobile_app, assert_no_writes, collapse_whitespace, prompted_user_code, set, set_attr,
@@ -329,9 +330,10 @@ fn import_of_a_policy_and_a_group_made_outside_terraform() {
         &json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": users}}]}),
     );
 
-    let tf = Terraform::new(&lab);
-    tf.write_config(&format!(
-        r#"
+    let tf = Terraform::configured(
+        &lab,
+        &format!(
+            r#"
 resource "autopilot_group" "devices" {{
   display_name              = "Portal devices"
   mail_nickname             = "Portal-devices"
@@ -347,7 +349,8 @@ resource "autopilot_device_preparation_policy" "dp" {{
   allowed_app_ids    = ["{VPN_APP}"]
 }}
 "#
-    ));
+        ),
+    );
     lab.clear_requests();
     tf.import("autopilot_group.devices", &devices)
         .success()
@@ -381,9 +384,10 @@ resource "autopilot_device_preparation_policy" "dp" {{
 fn automatic_mode_policy() {
     let lab = Lab::start();
     let devices = make_group(&lab, "Cloud PCs", true, None);
-    let tf = Terraform::new(&lab);
-    tf.write_config(&format!(
-        r#"
+    let tf = Terraform::configured(
+        &lab,
+        &format!(
+            r#"
 resource "autopilot_device_preparation_policy" "dp" {{
   display_name       = "Windows 365"
   deployment_mode    = "automatic"
@@ -392,7 +396,8 @@ resource "autopilot_device_preparation_policy" "dp" {{
   allowed_script_ids = ["{TIME_ZONE_SCRIPT}"]
 }}
 "#
-    ));
+        ),
+    );
     tf.apply();
     let state = state_values(&tf, POLICY);
     for name in [
@@ -426,16 +431,18 @@ fn classic_profile_on_the_same_users_is_a_warning() {
         &json!({"@odata.type": "#microsoft.graph.windowsAutopilotDeploymentProfileAssignment",
                 "target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": users}}),
     );
-    let tf = Terraform::new(&lab);
-    tf.write_config(&format!(
-        r#"
+    let tf = Terraform::configured(
+        &lab,
+        &format!(
+            r#"
 resource "autopilot_device_preparation_policy" "dp" {{
   display_name      = "Device preparation"
   device_group_id   = "{devices}"
   include_group_ids = ["{users}"]
 }}
 "#
-    ));
+        ),
+    );
     let plan = tf.plan_detailed().expect_code(2);
     let said = plan.diagnostics();
     assert!(
@@ -451,8 +458,8 @@ resource "autopilot_device_preparation_policy" "dp" {{
 fn device_group_refused_until_its_owner_replicates() {
     let lab = Lab::start();
     put_lab_settings(&lab, &json!({"owner_replication_delay_ms": 4000}));
-    let tf = Terraform::new(&lab);
-    tf.write_config(
+    let tf = Terraform::configured(
+        &lab,
         r#"
 resource "autopilot_group" "devices" {
   display_name              = "DevicePrep Devices"
@@ -468,10 +475,8 @@ resource "autopilot_device_preparation_policy" "dp" {
     tf.apply()
         .assert_contains("2 added, 0 changed, 0 destroyed");
     let sets = lab
-        .requests()
-        .into_iter()
-        .filter(|r| r.path.ends_with("/setEnrollmentTimeDeviceMembershipTarget"))
-        .count();
+        .requests_matching(|r| r.path.ends_with("/setEnrollmentTimeDeviceMembershipTarget"))
+        .len();
     assert!(sets >= 2, "the refusal was not retried ({sets} attempts)");
     let deletes: Vec<Request> = write_requests(&lab)
         .into_iter()
@@ -504,8 +509,7 @@ resource "autopilot_device_preparation_policy" "dp" {{
 }}
 "#
     );
-    let tf = Terraform::new(&lab);
-    tf.write_config(&config);
+    let tf = Terraform::configured(&lab, &config);
     lab.clear_requests();
     let out = tf.apply();
     let said = collapse_whitespace(&out.diagnostics());
@@ -522,10 +526,8 @@ resource "autopilot_device_preparation_policy" "dp" {{
         );
     }
     let sets = lab
-        .requests()
-        .into_iter()
-        .filter(|r| r.path.ends_with("/setEnrollmentTimeDeviceMembershipTarget"))
-        .count();
+        .requests_matching(|r| r.path.ends_with("/setEnrollmentTimeDeviceMembershipTarget"))
+        .len();
     assert_eq!(sets, 1, "a 500 that comes back every time is not retried");
     assert!(
         !write_requests(&lab).iter().any(|r| r.method == "DELETE"),
@@ -620,20 +622,22 @@ fn twenty_five_apps_are_accepted() {
     let apps: Vec<String> = (1..=25)
         .map(|n| add_lab_mobile_app(&lab, "#microsoft.graph.win32LobApp", &format!("App {n}")))
         .collect();
-    let tf = Terraform::new(&lab);
-    tf.write_config(&format!(
-        r#"
+    let tf = Terraform::configured(
+        &lab,
+        &format!(
+            r#"
 resource "autopilot_device_preparation_policy" "dp" {{
   display_name    = "Device preparation"
   device_group_id = "{devices}"
   allowed_app_ids = [{}]
 }}
 "#,
-        apps.iter()
-            .map(|a| format!("\"{a}\""))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ));
+            apps.iter()
+                .map(|a| format!("\"{a}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
     tf.apply().assert_contains("1 added");
     assert_eq!(
         tf.plan_detailed_exitcode(),
@@ -668,52 +672,59 @@ resource "autopilot_device_preparation_policy" "dp" {{
 
 #[test]
 fn dynamic_device_group_is_refused() {
-    let lab = Lab::start();
-    let dynamic = make_group(
-        &lab,
+    let out = plan_with_refused_device_group(
         "Dynamic devices",
         true,
         Some(r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Sales"))"#),
+        &["dynamic", "static"],
     );
-    let tf = Terraform::new(&lab);
-    tf.write_config(&format!(
-        r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name    = "Device preparation"
-  device_group_id = "{dynamic}"
-}}
-"#
-    ));
-    lab.clear_requests();
-    let out = tf.plan().expect_code(1);
     assert!(out.text().contains("device_group_id"), "{out}");
-    assert!(out.diagnostics().contains("dynamic"), "{out}");
-    assert!(out.diagnostics().contains("static"), "{out}");
-    assert_no_writes(&lab, "a refused plan");
 }
 
 #[test]
 fn device_group_not_owned_by_the_provisioning_client_is_refused() {
+    plan_with_refused_device_group(
+        "Plain devices",
+        false,
+        None,
+        &[
+            "not owned by the Intune Provisioning Client",
+            "provisioning_client_owner = true",
+        ],
+    );
+}
+
+/// Plans a policy whose device group is made by [`make_group`] with `name`, `owned` and `rule`;
+/// asserts that the plan is refused with diagnostics saying each of `said`, without a write.
+/// Returns the plan's output.
+#[track_caller]
+fn plan_with_refused_device_group(
+    name: &str,
+    owned: bool,
+    rule: Option<&str>,
+    said: &[&str],
+) -> TfOutput {
     let lab = Lab::start();
-    let plain = make_group(&lab, "Plain devices", false, None);
-    let tf = Terraform::new(&lab);
-    tf.write_config(&format!(
-        r#"
+    let group = make_group(&lab, name, owned, rule);
+    let tf = Terraform::configured(
+        &lab,
+        &format!(
+            r#"
 resource "autopilot_device_preparation_policy" "dp" {{
   display_name    = "Device preparation"
-  device_group_id = "{plain}"
+  device_group_id = "{group}"
 }}
 "#
-    ));
+        ),
+    );
     lab.clear_requests();
     let out = tf.plan().expect_code(1);
-    let said = out.diagnostics();
-    assert!(
-        said.contains("not owned by the Intune Provisioning Client"),
-        "{out}"
-    );
-    assert!(said.contains("provisioning_client_owner = true"), "{out}");
+    let diagnostics = out.diagnostics();
+    for words in said {
+        assert!(diagnostics.contains(words), "{out}");
+    }
     assert_no_writes(&lab, "a refused plan");
+    out
 }
 
 #[test]
@@ -778,8 +789,7 @@ resource "autopilot_device_preparation_policy" "dp" {{
     let lab = Lab::start_with_args(&["--roles", roles]);
     let owned = make_group(&lab, "Owned devices", true, None);
     let users = make_group(&lab, "Device preparation users", false, None);
-    let tf = Terraform::new(&lab);
-    tf.write_config(&config(&owned, &users));
+    let tf = Terraform::configured(&lab, &config(&owned, &users));
     let out = tf.plan_detailed().expect_code(2);
     let said = out.diagnostics();
     assert!(
@@ -795,8 +805,7 @@ resource "autopilot_device_preparation_policy" "dp" {{
     let lab = Lab::start_with_args(&["--roles", &format!("{roles},Application.Read.All")]);
     let owned = make_group(&lab, "Owned devices", true, None);
     let users = make_group(&lab, "Device preparation users", false, None);
-    let tf = Terraform::new(&lab);
-    tf.write_config(&config(&owned, &users));
+    let tf = Terraform::configured(&lab, &config(&owned, &users));
     let out = tf.plan_detailed().expect_code(2);
     out.assert_not_contains("Cannot check the device group's owner");
 }
@@ -806,15 +815,17 @@ resource "autopilot_device_preparation_policy" "dp" {{
 fn the_no_users_warning_is_said_once() {
     let lab = Lab::start();
     let owned = make_group(&lab, "Owned devices", true, None);
-    let tf = Terraform::new(&lab);
-    tf.write_config(&format!(
-        r#"
+    let tf = Terraform::configured(
+        &lab,
+        &format!(
+            r#"
 resource "autopilot_device_preparation_policy" "dp" {{
   display_name    = "Device preparation"
   device_group_id = "{owned}"
 }}
 "#
-    ));
+        ),
+    );
     let out = tf.plan_detailed().expect_code(2);
     assert_eq!(
         out.text()

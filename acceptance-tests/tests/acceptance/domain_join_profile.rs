@@ -7,8 +7,13 @@ use acceptance_tests::checks::{
     self, RejectedAt, assert_props, assignment_targets, state_values, targets, the_only,
 };
 use acceptance_tests::devices::{faults_fired, set_faults};
+use acceptance_tests::lifecycle::{
+    apply_update, assert_import_of_missing_id_fails, assert_import_plans_nothing,
+    assert_plan_after_apply_writes_nothing, assert_valid_config_plans_a_create, import_into_state,
+    plan_update_in_place, recreate_after_outside_delete, repair_drift,
+};
 use acceptance_tests::seeding::{G1, G2, G3, G4, G5};
-use acceptance_tests::{Lab, Terraform, show_requests, write_requests};
+use acceptance_tests::{Lab, Terraform};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
 use serde_json::json;
 
@@ -43,7 +48,7 @@ fn lifecycle_create_update_drift_recreate_destroy() {
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
     let id = step_create(&tf, &lab);
-    step_a_plan_after_apply_writes_nothing(&tf, &lab);
+    assert_plan_after_apply_writes_nothing(&tf, &lab);
     step_update_in_place(&tf, &lab, &id);
     step_property_drift_is_repaired(&tf, &lab, &id);
     step_assignment_drift_is_repaired(&tf, &lab, &id);
@@ -103,28 +108,15 @@ fn step_create(tf: &Terraform, lab: &Lab) -> String {
     id
 }
 
-/// A plan right after apply is empty and writes nothing.
-#[track_caller]
-fn step_a_plan_after_apply_writes_nothing(tf: &Terraform, lab: &Lab) {
-    lab.clear_requests();
-    tf.assert_no_changes();
-    assert_no_writes(lab, "a plan with no changes");
-}
-
 /// Update in place: description and include_group_ids.
 #[track_caller]
 fn step_update_in_place(tf: &Terraform, lab: &Lab, id: &str) {
     // A new description and G1 swapped for G3 in include_group_ids.
-    tf.write_config(&profile_config("Hybrid join for Contoso, wave 2", G3));
-    let plan = tf.plan_detailed().expect_code(2);
-    plan.assert_contains("will be updated in-place")
-        .assert_contains("Plan: 0 to add, 1 to change, 0 to destroy")
+    plan_update_in_place(tf, &profile_config("Hybrid join for Contoso, wave 2", G3))
         .assert_contains("Hybrid join for Contoso, wave 2")
         .assert_contains(G3)
-        .assert_not_contains("must be replaced")
-        .assert_not_contains("forces replacement");
-    tf.apply()
-        .assert_contains("0 added, 1 changed, 0 destroyed");
+        .assert_not_contains("must be replaced");
+    apply_update(tf);
     let profile = the_only(lab, CONFIGS, Some(ODATA_TYPE));
     assert_eq!(profile["id"], json!(id), "an update must keep the object");
     assert_props(
@@ -149,13 +141,7 @@ fn step_property_drift_is_repaired(tf: &Terraform, lab: &Lab, id: &str) {
         &format!("{CONFIGS}/{id}"),
         &json!({"@odata.type": ODATA_TYPE, "description": "Edited in the Intune portal"}),
     );
-    lab.clear_requests();
-    let plan = tf.plan_detailed().expect_code(2);
-    plan.assert_contains("description")
-        .assert_contains("Edited in the Intune portal")
-        .assert_contains("will be updated in-place");
-    assert_no_writes(lab, "a plan showing drift");
-    tf.apply();
+    repair_drift(tf, lab, &["description", "Edited in the Intune portal"]);
     assert_props(
         &the_only(lab, CONFIGS, Some(ODATA_TYPE)),
         &[("description", json!("Hybrid join for Contoso, wave 2"))],
@@ -170,10 +156,7 @@ fn step_assignment_drift_is_repaired(tf: &Terraform, lab: &Lab, id: &str) {
         &format!("{CONFIGS}/{id}/assign"),
         &json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": G4}}]}),
     );
-    let plan = tf.plan_detailed().expect_code(2);
-    plan.assert_contains("include_group_ids")
-        .assert_contains(G4);
-    tf.apply();
+    repair_drift(tf, lab, &["include_group_ids", G4]);
     assert_eq!(
         assignment_targets(lab, &format!("{CONFIGS}/{id}/assignments")),
         targets(&[G3], &[G2], false)
@@ -185,14 +168,8 @@ fn step_assignment_drift_is_repaired(tf: &Terraform, lab: &Lab, id: &str) {
 #[track_caller]
 fn step_deleted_outside_terraform_is_recreated(tf: &Terraform, lab: &Lab, id: &str) {
     lab.graph_delete(&format!("{CONFIGS}/{id}"));
-    let plan = tf.plan_detailed().expect_code(2);
-    plan.assert_contains("will be created")
-        .assert_contains("Plan: 1 to add, 0 to change, 0 to destroy");
-    tf.apply()
-        .assert_contains("1 added, 0 changed, 0 destroyed");
+    let new_id = recreate_after_outside_delete(tf, ADDR, id);
     let profile = the_only(lab, CONFIGS, Some(ODATA_TYPE));
-    let new_id = string_attr(&state_values(tf, ADDR), "id");
-    assert_ne!(new_id, id, "the recreated object has a new id");
     assert_eq!(profile["id"], json!(new_id));
     assert_props(
         &profile,
@@ -223,7 +200,7 @@ fn step_destroy(tf: &Terraform, lab: &Lab) {
 #[test]
 fn import_of_an_existing_profile_gives_an_empty_plan() {
     let lab = Lab::start();
-    let created = lab.graph_post(
+    let id = lab.graph_create(
         CONFIGS,
         &json!({
             "@odata.type": ODATA_TYPE,
@@ -236,17 +213,13 @@ fn import_of_an_existing_profile_gives_an_empty_plan() {
             "roleScopeTagIds": ["0"],
         }),
     );
-    let id = created["id"]
-        .as_str()
-        .expect("POST returned an id")
-        .to_string();
     lab.graph_post(
         &format!("{CONFIGS}/{id}/assign"),
         &json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": G5}}]}),
     );
 
-    let tf = Terraform::new(&lab);
-    tf.write_config(
+    let tf = Terraform::configured(
+        &lab,
         r#"
 resource "autopilot_domain_join_profile" "x" {
   display_name                           = "DJ-Fabrikam"
@@ -259,12 +232,7 @@ resource "autopilot_domain_join_profile" "x" {
 }
 "#,
     );
-    lab.clear_requests();
-    tf.import(ADDR, &id)
-        .success()
-        .assert_contains("Import successful");
-
-    let state = state_values(&tf, ADDR);
+    let state = import_into_state(&tf, &lab, ADDR, &id);
     assert_eq!(state["id"], json!(id), "{state}");
     assert_eq!(set_attr(&state, "include_group_ids"), set(&[G5]), "{state}");
     assert_eq!(
@@ -274,36 +242,22 @@ resource "autopilot_domain_join_profile" "x" {
     );
     assert_eq!(state["all_devices"], json!(false), "{state}");
 
-    tf.assert_no_changes();
-    assert_no_writes(&lab, "import followed by a plan");
+    assert_import_plans_nothing(&tf, &lab);
     assert_eq!(the_only(&lab, CONFIGS, Some(ODATA_TYPE))["id"], json!(id));
 }
 
 #[test]
 fn import_of_a_missing_id_fails_clearly() {
-    let lab = Lab::start();
-    let tf = Terraform::new(&lab);
-    tf.write_config(&create_config());
-    let missing = "00000000-0000-4000-8000-000000000000";
-    let out = tf.import(ADDR, missing).expect_failure();
-    out.assert_contains("Error").assert_not_contains("panic");
-    let said = out.diagnostics().to_lowercase();
-    assert!(
-        [
+    assert_import_of_missing_id_fails(
+        &create_config(),
+        ADDR,
+        &[
             "non-existent",
             "does not exist",
             "not found",
-            "no object exists"
-        ]
-        .iter()
-        .any(|w| said.contains(w)),
-        "the error should say the object does not exist\n{out}"
+            "no object exists",
+        ],
     );
-    assert!(
-        tf.state_addresses().is_empty(),
-        "a failed import left state behind"
-    );
-    assert_no_writes(&lab, "a failed import");
 }
 
 /// A profile deleted between the refresh's two reads (its `/assignments` answer 404) is gone,
@@ -312,8 +266,7 @@ fn import_of_a_missing_id_fails_clearly() {
 #[test]
 fn a_404_on_the_assignments_means_the_profile_is_gone() {
     let lab = Lab::start();
-    let tf = Terraform::new(&lab);
-    tf.write_config(&create_config());
+    let tf = Terraform::configured(&lab, &create_config());
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
     let id = string_attr(
@@ -348,14 +301,7 @@ fn a_404_on_the_assignments_means_the_profile_is_gone() {
 #[test]
 fn valid_profile_plans_a_create_without_writing() {
     // The control for the cases below: the same shape of configuration, valid, plans fine.
-    let lab = Lab::start();
-    let tf = Terraform::new(&lab);
-    tf.write_config(&create_config());
-    tf.plan_detailed()
-        .expect_code(2)
-        .assert_contains("will be created")
-        .assert_contains("Plan: 1 to add, 0 to change, 0 to destroy");
-    assert_no_writes(&lab, "a plan");
+    assert_valid_config_plans_a_create(&create_config());
 }
 
 #[test]
@@ -467,8 +413,8 @@ fn assert_rejected_at_plan(resource_hcl: &str, attributes: &[&str], rule: &[&[&s
 #[test]
 fn group_ids_known_only_after_apply_are_accepted() {
     let lab = Lab::start();
-    let tf = Terraform::new(&lab);
-    tf.write_config(
+    let tf = Terraform::configured(
+        &lab,
         r#"
 resource "autopilot_group" "devices" {
   display_name = "Autopilot Devices (Contoso)"
@@ -504,8 +450,8 @@ resource "autopilot_domain_join_profile" "x" {
 #[test]
 fn a_missing_permission_is_named() {
     let lab = Lab::start_with_args(&["--roles", "DeviceManagementServiceConfig.ReadWrite.All"]);
-    let tf = Terraform::new(&lab);
-    tf.write_config(
+    let tf = Terraform::configured(
+        &lab,
         r#"
 resource "autopilot_domain_join_profile" "x" {
   display_name                 = "DJ-Contoso"
@@ -551,6 +497,5 @@ resource "autopilot_domain_join_profile" "x" {
     out.expect_code(1)
         .assert_contains("not available in US Government clouds")
         .assert_contains("device preparation");
-    let writes = write_requests(&lab);
-    assert!(writes.is_empty(), "no write: {}", show_requests(&writes));
+    assert_no_writes(&lab, "a refused plan");
 }

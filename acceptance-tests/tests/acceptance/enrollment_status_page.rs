@@ -5,7 +5,12 @@
 use std::collections::BTreeSet;
 
 use acceptance_tests::checks::{assert_rejected, assignment_targets, state_values};
-use acceptance_tests::seeding::{G1, G3, G4};
+use acceptance_tests::lifecycle::{
+    apply_update, assert_import_plans_nothing, assert_plan_after_apply_writes_nothing,
+    assert_valid_config_plans_a_create, import_into_state, plan_update_in_place,
+    recreate_after_outside_delete, repair_drift,
+};
+use acceptance_tests::seeding::{G1, G3, G4, VPN_APP};
 use acceptance_tests::{Lab, Terraform, provider_warnings, show_requests, write_requests};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
 use serde_json::{Value, json};
@@ -14,9 +19,6 @@ const ADDR: &str = "autopilot_enrollment_status_page.x";
 const CONFIGS: &str = "deviceManagement/deviceEnrollmentConfigurations";
 const ESP: &str = "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration";
 const GROUP_TARGET: &str = "#microsoft.graph.groupAssignmentTarget";
-
-// A mobile app the lab seeds (Contoso VPN Client).
-const APP: &str = "7ab1ab00-0000-4000-8000-0000000a0001";
 
 const CREATE: &str = r#"
 resource "autopilot_enrollment_status_page" "x" {
@@ -88,22 +90,15 @@ fn lifecycle_create_update_priority_drift_recreate_destroy() {
         set(&[&format!("include {G1}"), "all users"])
     );
 
-    lab.clear_requests();
-    tf.assert_no_changes();
-    assert_no_writes(&lab, "a plan with no changes");
+    assert_plan_after_apply_writes_nothing(&tf, &lab);
 
     // Update in place.
-    tf.write_config(UPDATE);
-    tf.plan_detailed()
-        .expect_code(2)
-        .assert_contains("will be updated in-place")
-        .assert_contains("Plan: 0 to add, 1 to change, 0 to destroy");
-    tf.apply()
-        .assert_contains("0 added, 1 changed, 0 destroyed");
+    plan_update_in_place(&tf, UPDATE);
+    apply_update(&tf);
     let esp = custom_esp(&lab, &id);
     assert_eq!(esp["installProgressTimeoutInMinutes"], json!(120));
     assert_eq!(esp["allowDeviceUseOnInstallFailure"], json!(true));
-    assert_eq!(esp["selectedMobileAppIds"], json!([APP]));
+    assert_eq!(esp["selectedMobileAppIds"], json!([VPN_APP]));
     assert_eq!(
         assignment_targets(&lab, &format!("{CONFIGS}/{id}/assignments")),
         set(&[&format!("include {G3}")])
@@ -111,19 +106,14 @@ fn lifecycle_create_update_priority_drift_recreate_destroy() {
     tf.assert_no_changes();
 
     // Priority: another ESP made in the portal takes 2; ours moves to 2 with setPriority.
-    let other = lab.graph_post(
-        CONFIGS,
-        &json!({"@odata.type": ESP, "displayName": "ESP-Portal"}),
-    );
-    let other_id = other["id"].as_str().expect("an id").to_string();
+    let other_id = string_attr(&esp_made_in_the_portal(&lab, "ESP-Portal"), "id");
     assert_eq!(custom_esp(&lab, &other_id)["priority"], json!(2));
     tf.write_config(&UPDATE.replace(
         "  include_group_ids",
         "  priority                                = 2\n  include_group_ids",
     ));
     lab.clear_requests();
-    tf.apply()
-        .assert_contains("0 added, 1 changed, 0 destroyed");
+    apply_update(&tf);
     let writes = write_requests(&lab);
     assert!(
         writes.iter().any(|r| r.path.ends_with("/setPriority")),
@@ -139,11 +129,7 @@ fn lifecycle_create_update_priority_drift_recreate_destroy() {
         &format!("{CONFIGS}/{id}"),
         &json!({"@odata.type": ESP, "customErrorMessage": "Call the help desk"}),
     );
-    tf.plan_detailed()
-        .expect_code(2)
-        .assert_contains("Call the help desk")
-        .assert_contains("will be updated in-place");
-    tf.apply();
+    repair_drift(&tf, &lab, &["Call the help desk"]);
     assert_eq!(
         custom_esp(&lab, &id)["customErrorMessage"],
         json!("Contact IT")
@@ -157,11 +143,7 @@ fn lifecycle_create_update_priority_drift_recreate_destroy() {
             {"target": {"@odata.type": GROUP_TARGET, "groupId": G4}}
         ]}),
     );
-    tf.plan_detailed()
-        .expect_code(2)
-        .assert_contains(G4)
-        .assert_contains(G3);
-    tf.apply();
+    repair_drift(&tf, &lab, &[G4, G3]);
     assert_eq!(
         assignment_targets(&lab, &format!("{CONFIGS}/{id}/assignments")),
         set(&[&format!("include {G3}")])
@@ -170,14 +152,7 @@ fn lifecycle_create_update_priority_drift_recreate_destroy() {
 
     // Deleted outside Terraform: a planned re-create.
     lab.graph_delete(&format!("{CONFIGS}/{id}"));
-    tf.plan_detailed()
-        .expect_code(2)
-        .assert_contains("will be created")
-        .assert_contains("Plan: 1 to add, 0 to change, 0 to destroy");
-    tf.apply()
-        .assert_contains("1 added, 0 changed, 0 destroyed");
-    let new_id = string_attr(&state_values(&tf, ADDR), "id");
-    assert_ne!(new_id, id);
+    let new_id = recreate_after_outside_delete(&tf, ADDR, &id);
     assert_eq!(custom_esp(&lab, &new_id)["priority"], json!(2));
     tf.assert_no_changes();
 
@@ -254,11 +229,10 @@ resource "autopilot_enrollment_status_page" "{name}" {{
     tf.assert_no_changes();
 
     // An ESP made in the portal takes 4; then a reorder of the three in one apply.
-    let portal = lab.graph_post(
-        CONFIGS,
-        &json!({"@odata.type": ESP, "displayName": "ESP made in the portal"}),
+    let portal_id = string_attr(
+        &esp_made_in_the_portal(&lab, "ESP made in the portal"),
+        "id",
     );
-    let portal_id = portal["id"].as_str().expect("an id").to_string();
     assert_eq!(custom_esp(&lab, &portal_id)["priority"], json!(4));
     tf.write_config(&config([3, 1, 2]));
     tf.apply()
@@ -287,10 +261,7 @@ resource "autopilot_enrollment_status_page" "{name}" {{
     // Destroy leaves no gap: the portal's ESP is at 1, and a new ESP takes 2.
     tf.destroy().assert_contains("6 destroyed");
     assert_eq!(custom_esp(&lab, &portal_id)["priority"], json!(1));
-    let next = lab.graph_post(
-        CONFIGS,
-        &json!({"@odata.type": ESP, "displayName": "ESP next"}),
-    );
+    let next = esp_made_in_the_portal(&lab, "ESP next");
     assert_eq!(next["priority"], json!(2));
 }
 
@@ -299,8 +270,7 @@ resource "autopilot_enrollment_status_page" "{name}" {{
 #[test]
 fn an_unreachable_priority_is_a_warning() {
     let lab = Lab::start();
-    let tf = Terraform::new(&lab);
-    tf.write_config(&esp_hcl("  priority = 3"));
+    let tf = Terraform::configured(&lab, &esp_hcl("  priority = 3"));
     let out = tf.apply();
     out.assert_contains("1 added, 0 changed, 0 destroyed");
     assert_eq!(
@@ -318,7 +288,7 @@ fn an_unreachable_priority_is_a_warning() {
 #[test]
 fn import_of_an_existing_esp_gives_an_empty_plan() {
     let lab = Lab::start();
-    let created = lab.graph_post(
+    let id = lab.graph_create(
         CONFIGS,
         &json!({
             "@odata.type": ESP,
@@ -332,15 +302,14 @@ fn import_of_an_existing_esp_gives_an_empty_plan() {
             "roleScopeTagIds": ["0"],
         }),
     );
-    let id = created["id"].as_str().expect("an id").to_string();
     lab.graph_post(
         &format!("{CONFIGS}/{id}/assign"),
         &json!({"enrollmentConfigurationAssignments": [
             {"target": {"@odata.type": GROUP_TARGET, "groupId": G1}}
         ]}),
     );
-    let tf = Terraform::new(&lab);
-    tf.write_config(
+    let tf = Terraform::configured(
+        &lab,
         r#"
 resource "autopilot_enrollment_status_page" "x" {
   display_name                          = "ESP-Portal"
@@ -351,23 +320,18 @@ resource "autopilot_enrollment_status_page" "x" {
 }
 "#,
     );
-    lab.clear_requests();
-    tf.import(ADDR, &id)
-        .success()
-        .assert_contains("Import successful");
-    let state = state_values(&tf, ADDR);
+    let state = import_into_state(&tf, &lab, ADDR, &id);
     assert_eq!(state["priority"], json!(1), "{state}");
     assert_eq!(set_attr(&state, "include_group_ids"), set(&[G1]));
-    tf.assert_no_changes();
-    assert_no_writes(&lab, "import followed by a plan");
+    assert_import_plans_nothing(&tf, &lab);
 }
 
 #[test]
 fn the_default_esp_cannot_be_imported() {
     let lab = Lab::start();
     let default_id = string_attr(&default_esp(&lab), "id");
-    let tf = Terraform::new(&lab);
-    tf.write_config(
+    let tf = Terraform::configured(
+        &lab,
         r#"
 resource "autopilot_enrollment_status_page" "x" {
   display_name = "All users and all devices"
@@ -401,13 +365,7 @@ resource "autopilot_enrollment_status_page" "x" {{
 
 #[test]
 fn valid_esp_plans_a_create_without_writing() {
-    let lab = Lab::start();
-    let tf = Terraform::new(&lab);
-    tf.write_config(CREATE);
-    let out = tf.plan_detailed().expect_code(2);
-    out.assert_contains("will be created");
-    assert_eq!(provider_warnings(&out), Vec::<String>::new(), "{out}");
-    assert_no_writes(&lab, "a plan");
+    assert_valid_config_plans_a_create(CREATE);
 }
 
 #[test]
@@ -434,7 +392,7 @@ fn use_on_error_needs_the_page_shown() {
 fn selected_apps_need_device_use_blocked() {
     assert_rejected(
         &esp_hcl(&format!(
-            "  show_installation_progress = true\n  block_device_setup_retry_by_user = true\n  selected_mobile_app_ids = [\"{APP}\"]"
+            "  show_installation_progress = true\n  block_device_setup_retry_by_user = true\n  selected_mobile_app_ids = [\"{VPN_APP}\"]"
         )),
         "selected_mobile_app_ids",
         &["blocked"],
@@ -506,6 +464,11 @@ fn default_esp(lab: &Lab) -> Value {
             })
         })
         .unwrap_or_else(|| panic!("the lab has no default ESP: {:#?}", esps(lab)))
+}
+
+/// A new ESP named `name`, created through Graph as in the Intune portal.
+fn esp_made_in_the_portal(lab: &Lab, name: &str) -> Value {
+    lab.graph_post(CONFIGS, &json!({"@odata.type": ESP, "displayName": name}))
 }
 
 #[track_caller]

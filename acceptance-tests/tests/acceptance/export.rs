@@ -8,20 +8,20 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use acceptance_tests::checks::assert_text_contains;
 use acceptance_tests::devices::{hardware_hash, register};
 use acceptance_tests::paths::{provider_bin, terraform_bin};
 use acceptance_tests::process::{Captured, run_captured};
 use acceptance_tests::seeding::{
-    PC_SP, TIME_ZONE_SCRIPT, USER_DRIVEN_TEMPLATE, UserDrivenSettings, user_driven_settings,
+    ADELE, PC_SP, TIME_ZONE_SCRIPT, USER_DRIVEN_TEMPLATE, UserDrivenSettings, user_driven_settings,
 };
-use acceptance_tests::{Lab, Terraform, show_requests, write_requests};
+use acceptance_tests::values::assert_none_written;
+use acceptance_tests::{Lab, Terraform, string_attr, write_requests};
 use serde_json::{Value, json};
 
 const TAG_RULE: &str = r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Sales"))"#;
 const ALL_RULE: &str = r#"(device.devicePhysicalIDs -any (_ -startsWith "[ZTDid]"))"#;
 const ORDER_RULE: &str = r#"(device.devicePhysicalIds -any (_ -eq "[PurchaseOrderId]:42"))"#;
-/// A seeded user, owner of a group.
-const ADELE: &str = "7ab1ab00-0000-4000-8000-0000000b0001";
 /// A display name that HCL would evaluate if the export did not escape it.
 const PREP_GROUP_NAME: &str = "Device Prep ${var.x} \"Paris\"";
 const TIMEOUT: Duration = Duration::from_secs(300);
@@ -43,13 +43,6 @@ struct Tenant {
     devices: Vec<(String, String)>,
 }
 
-fn id_of(created: &Value) -> String {
-    created["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no id in {created}"))
-        .to_string()
-}
-
 fn group(lab: &Lab, name: &str, nickname: &str, rule: Option<&str>) -> String {
     let mut body = json!({
         "displayName": name,
@@ -63,7 +56,7 @@ fn group(lab: &Lab, name: &str, nickname: &str, rule: Option<&str>) -> String {
         body["membershipRule"] = json!(rule);
         body["membershipRuleProcessingState"] = json!("On");
     }
-    id_of(&lab.graph_post("groups", &body))
+    lab.graph_create("groups", &body)
 }
 
 fn target(kind: &str, group: Option<&str>) -> Value {
@@ -98,7 +91,7 @@ fn seed(lab: &Lab) -> Tenant {
     );
     let order_group = group(lab, "Purchase Order 42", "order-42", Some(ORDER_RULE));
     let finance_group = group(lab, "Finance Team", "finance", None);
-    let m365_group = id_of(&lab.graph_post(
+    let m365_group = lab.graph_create(
         "groups",
         &json!({
             "displayName": "Contoso Everyone",
@@ -107,10 +100,10 @@ fn seed(lab: &Lab) -> Tenant {
             "securityEnabled": false,
             "groupTypes": ["Unified"],
         }),
-    ));
+    );
 
     let profiles = "deviceManagement/windowsAutopilotDeploymentProfiles";
-    let entra_profile = id_of(&lab.graph_post(
+    let entra_profile = lab.graph_create(
         profiles,
         &json!({
             "@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
@@ -127,28 +120,28 @@ fn seed(lab: &Lab) -> Tenant {
                 "userType": "standard",
             },
         }),
-    ));
+    );
     for t in [
         target("groupAssignmentTarget", Some(&sales_group)),
         target("exclusionGroupAssignmentTarget", Some(&m365_group)),
     ] {
         lab.graph_post(&format!("{profiles}/{entra_profile}/assignments"), &t);
     }
-    let hybrid_profile = id_of(&lab.graph_post(
+    let hybrid_profile = lab.graph_create(
         profiles,
         &json!({
             "@odata.type": "#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile",
             "displayName": "Hybrid Everyone",
             "hybridAzureADJoinSkipConnectivityCheck": true,
         }),
-    ));
+    );
     lab.graph_post(
         &format!("{profiles}/{hybrid_profile}/assignments"),
         &target("groupAssignmentTarget", Some(&all_group)),
     );
 
     let configurations = "deviceManagement/deviceConfigurations";
-    let domain_join = id_of(&lab.graph_post(
+    let domain_join = lab.graph_create(
         configurations,
         &json!({
             "@odata.type": "#microsoft.graph.windowsDomainJoinConfiguration",
@@ -158,14 +151,14 @@ fn seed(lab: &Lab) -> Tenant {
             "computerNameStaticPrefix": "CTS-",
             "computerNameSuffixRandomCharCount": 8,
         }),
-    ));
+    );
     lab.graph_post(
         &format!("{configurations}/{domain_join}/assign"),
         &json!({"assignments": [target("groupAssignmentTarget", Some(&all_group))]}),
     );
 
     let enrollment = "deviceManagement/deviceEnrollmentConfigurations";
-    let esp = id_of(&lab.graph_post(
+    let esp = lab.graph_create(
         enrollment,
         &json!({
             "@odata.type": "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration",
@@ -175,7 +168,7 @@ fn seed(lab: &Lab) -> Tenant {
             "customErrorMessage": "Call the helpdesk at 555-0100.",
             "allowLogCollectionOnInstallFailure": true,
         }),
-    ));
+    );
     lab.graph_post(
         &format!("{enrollment}/{esp}/assign"),
         &json!({"enrollmentConfigurationAssignments": [
@@ -185,7 +178,7 @@ fn seed(lab: &Lab) -> Tenant {
     );
 
     let policies = "deviceManagement/configurationPolicies";
-    let policy = id_of(&lab.graph_post(
+    let policy = lab.graph_create(
         policies,
         &json!({
             "name": "Device Prep Sales",
@@ -201,7 +194,7 @@ fn seed(lab: &Lab) -> Tenant {
                 script_ids: &[TIME_ZONE_SCRIPT],
             }),
         }),
-    ));
+    );
     let verdict = lab.graph_post(
         &format!("{policies}/{policy}/setEnrollmentTimeDeviceMembershipTarget"),
         &json!({"enrollmentTimeDeviceMembershipTargets": [
@@ -219,7 +212,7 @@ fn seed(lab: &Lab) -> Tenant {
         .enumerate()
         .map(|(i, (serial, tag))| {
             let device = register(lab, serial, &hardware_hash(i as u64 + 1, 64), tag);
-            (serial.to_string(), id_of(&device))
+            (serial.to_string(), string_attr(&device, "id"))
         })
         .collect();
 
@@ -307,15 +300,20 @@ fn run_import_script(tf: &Terraform) -> Captured {
     run_captured(&mut script, TIMEOUT).expect("run import.sh")
 }
 
-/// The lab's writes, without the policy's enrollment-time target query (a POST that only reads).
-fn writes_besides_target_queries(lab: &Lab) -> Vec<acceptance_tests::Request> {
-    write_requests(lab)
-        .into_iter()
-        .filter(|r| {
-            !r.path
-                .ends_with("/retrieveEnrollmentTimeDeviceMembershipTarget")
-        })
-        .collect()
+/// Fails if the lab's log holds a write besides the policy's enrollment-time target query (a
+/// POST that only reads); `during` names what ran.
+#[track_caller]
+fn assert_no_writes_besides_target_queries(lab: &Lab, during: &str) {
+    assert_none_written(
+        &write_requests(lab)
+            .into_iter()
+            .filter(|r| {
+                !r.path
+                    .ends_with("/retrieveEnrollmentTimeDeviceMembershipTarget")
+            })
+            .collect::<Vec<_>>(),
+        during,
+    );
 }
 
 #[test]
@@ -338,12 +336,7 @@ fn step_export_only_reads_and_lists_what_it_wrote(tf: &Terraform, lab: &Lab) {
     let run = succeeded(export(lab, tf.dir(), &[]));
 
     // Exporting only reads: the one POST is the policy's enrollment-time target query.
-    let writes = writes_besides_target_queries(lab);
-    assert!(
-        writes.is_empty(),
-        "export wrote:\n{}",
-        show_requests(&writes)
-    );
+    assert_no_writes_besides_target_queries(lab, "export");
     for line in [
         "Exported 12 object(s)",
         "groups.tf                            5 autopilot_group",
@@ -391,28 +384,22 @@ fn step_export_only_reads_and_lists_what_it_wrote(tf: &Terraform, lab: &Lab) {
 fn step_written_files_reference_what_is_exported(tf: &Terraform, t: &Tenant) {
     // Groups: the Autopilot ones only; references instead of ids where the group is exported.
     let groups = read(tf.dir(), "groups.tf");
-    assert!(
-        groups.contains(r#"display_name              = "Device Prep $${var.x} \"Paris\"""#),
-        "{groups}"
+    assert_text_contains(
+        &groups,
+        r#"display_name              = "Device Prep $${var.x} \"Paris\"""#,
     );
-    assert!(
-        groups.contains("provisioning_client_owner = true"),
-        "{groups}"
-    );
-    assert!(groups.contains(r#"group_tags    = ["Sales"]"#), "{groups}");
-    assert!(groups.contains("all_autopilot_devices = true"), "{groups}");
-    assert!(
-        groups.contains(r#"data "autopilot_provisioning_client" "this" {}"#),
-        "{groups}"
-    );
+    assert_text_contains(&groups, "provisioning_client_owner = true");
+    assert_text_contains(&groups, r#"group_tags    = ["Sales"]"#);
+    assert_text_contains(&groups, "all_autopilot_devices = true");
+    assert_text_contains(&groups, r#"data "autopilot_provisioning_client" "this" {}"#);
     // A rule that is neither tags nor all devices is written as is; owners besides the
     // Provisioning Client are listed.
     assert_eq!(groups.matches("membership_rule").count(), 1, "{groups}");
-    assert!(groups.contains(r#"membership_rule = "(device.devicePhysicalIds -any (_ -eq \"[PurchaseOrderId]:42\"))""#), "{groups}");
-    assert!(
-        groups.contains(&format!("owner_ids     = [\"{ADELE}\"]")),
-        "{groups}"
+    assert_text_contains(
+        &groups,
+        r#"membership_rule = "(device.devicePhysicalIds -any (_ -eq \"[PurchaseOrderId]:42\"))""#,
     );
+    assert_text_contains(&groups, &format!("owner_ids     = [\"{ADELE}\"]"));
     for absent in ["Finance Team", "Contoso Everyone"] {
         assert!(
             !groups.contains(absent),
@@ -420,9 +407,9 @@ fn step_written_files_reference_what_is_exported(tf: &Terraform, t: &Tenant) {
         );
     }
     let profiles = read(tf.dir(), "deployment_profiles.tf");
-    assert!(
-        profiles.contains("  include_group_ids = [\n    autopilot_group.sales_devices.id,\n  ]"),
-        "{profiles}"
+    assert_text_contains(
+        &profiles,
+        "  include_group_ids = [\n    autopilot_group.sales_devices.id,\n  ]",
     );
     assert!(
         profiles.contains(&format!(
@@ -431,18 +418,18 @@ fn step_written_files_reference_what_is_exported(tf: &Terraform, t: &Tenant) {
         )),
         "{profiles}"
     );
-    assert!(
-        profiles.contains(r#"description                     = "Sales laptops\nsecond line""#),
-        "{profiles}"
+    assert_text_contains(
+        &profiles,
+        r#"description                     = "Sales laptops\nsecond line""#,
     );
     let policies = read(tf.dir(), "device_preparation_policies.tf");
-    assert!(
-        policies.contains("device_group_id      = autopilot_group.device_prep_var_x_paris.id"),
-        "{policies}"
+    assert_text_contains(
+        &policies,
+        "device_group_id      = autopilot_group.device_prep_var_x_paris.id",
     );
-    assert!(
-        policies.contains(r#""Call the helpdesk: 100% of \"errors\" go to %%{team}.""#),
-        "{policies}"
+    assert_text_contains(
+        &policies,
+        r#""Call the helpdesk: 100% of \"errors\" go to %%{team}.""#,
     );
     // The default ESP is read through the data source, never a resource.
     let esps = read(tf.dir(), "enrollment_status_pages.tf");
@@ -459,11 +446,11 @@ fn step_written_files_reference_what_is_exported(tf: &Terraform, t: &Tenant) {
         "{script}"
     );
     let devices = read(tf.dir(), "devices.tf");
-    assert!(
-        devices.contains(r#"hardware_hash = lookup(var.autopilot_hardware_hashes, "PF-77 X", local.autopilot_hardware_hash_placeholder)"#),
-        "{devices}"
+    assert_text_contains(
+        &devices,
+        r#"hardware_hash = lookup(var.autopilot_hardware_hashes, "PF-77 X", local.autopilot_hardware_hash_placeholder)"#,
     );
-    assert!(devices.contains("prevent_destroy = true"), "{devices}");
+    assert_text_contains(&devices, "prevent_destroy = true");
 
     // The files are as `terraform fmt` writes them.
     tf.run(&["fmt", "-check", "-diff", "-no-color"]).success();
@@ -536,12 +523,7 @@ fn step_import_sh_imports_every_object(tf: &Terraform, t: &Tenant) {
 fn step_the_plan_after_import_writes_nothing(tf: &Terraform, lab: &Lab) {
     lab.clear_requests();
     tf.assert_no_changes();
-    let writes = writes_besides_target_queries(lab);
-    assert!(
-        writes.is_empty(),
-        "the plan wrote:\n{}",
-        show_requests(&writes)
-    );
+    assert_no_writes_besides_target_queries(lab, "the plan");
 }
 
 /// Running the script again imports nothing twice.
@@ -718,7 +700,7 @@ fn import_blocks_replace_the_script_on_request() {
 fn names_intune_refuses_are_exported_as_the_nearest_accepted_name() {
     let lab = Lab::start();
     acceptance_tests::put_lab_settings(&lab, &json!({"profile_text_rules": false}));
-    let id = id_of(&lab.graph_post(
+    let id = lab.graph_create(
         "deviceManagement/windowsAutopilotDeploymentProfiles",
         &json!({
             "@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
@@ -727,7 +709,7 @@ fn names_intune_refuses_are_exported_as_the_nearest_accepted_name() {
             "locale": "os-default",
             "outOfBoxExperienceSetting": {"deviceUsageType": "singleUser", "userType": "administrator"}
         }),
-    ));
+    );
     acceptance_tests::put_lab_settings(&lab, &json!({"profile_text_rules": true}));
     let tf = Terraform::new(&lab);
     let run = succeeded(export(&lab, tf.dir(), &["--only", "deployment_profiles"]));
@@ -844,13 +826,13 @@ fn without_directory_permissions_profiles_still_export_with_group_ids() {
     let lab = Lab::start_with_args(&["--roles", "DeviceManagementServiceConfig.ReadWrite.All"]);
     let group = "0c0ffee0-0000-4000-8000-000000000001";
     let profiles = "deviceManagement/windowsAutopilotDeploymentProfiles";
-    let profile = id_of(&lab.graph_post(
+    let profile = lab.graph_create(
         profiles,
         &json!({
             "@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
             "displayName": "Kiosks",
         }),
-    ));
+    );
     lab.graph_post(
         &format!("{profiles}/{profile}/assignments"),
         &target("groupAssignmentTarget", Some(group)),

@@ -108,6 +108,24 @@ fn assert_tenant_matches_state(lab: &Lab, tf: &Terraform, baseline: &BTreeMap<St
     }
 }
 
+/// The plan after `after` (the apply, a recovery) is empty; a destroy then leaves the tenant
+/// as seeded.
+#[track_caller]
+fn assert_empty_plan_then_destroy(
+    lab: &Lab,
+    tf: &Terraform,
+    baseline: &BTreeMap<String, usize>,
+    after: &str,
+) {
+    assert_eq!(
+        tf.plan_detailed().code,
+        0,
+        "the plan after {after} is not empty"
+    );
+    tf.destroy();
+    assert_back_to_seeded(lab, baseline);
+}
+
 /// After destroy every collection is back to its seeded size: no orphan anywhere (assignments
 /// and import records included).
 #[track_caller]
@@ -225,13 +243,7 @@ fn creates_whose_answers_are_lost_make_each_object_once() {
         }
     }
     assert_tenant_matches_state(&lab, &tf, &baseline);
-    assert_eq!(
-        tf.plan_detailed().code,
-        0,
-        "the plan after the apply is not empty"
-    );
-    tf.destroy();
-    assert_back_to_seeded(&lab, &baseline);
+    assert_empty_plan_then_destroy(&lab, &tf, &baseline, "the apply");
 }
 
 /// A group, a deployment profile assigned to it and an ESP: the objects an interrupted apply
@@ -265,8 +277,7 @@ fn provider_killed_mid_apply_then_apply_again_converges_without_duplicates() {
         &json!({"rules": [{"id": "slow-assign", "method": "POST",
             "path": "windowsAutopilotDeploymentProfiles/[^/]+/assignments$", "delay_ms": 60000}]}),
     );
-    let tf = Terraform::new(&lab);
-    tf.write_config(INTERRUPTED_CONFIG);
+    let tf = Terraform::configured(&lab, INTERRUPTED_CONFIG);
 
     let child = spawn_apply(&tf);
     wait_for("the deployment profile to exist in the lab", || {
@@ -294,13 +305,7 @@ fn provider_killed_mid_apply_then_apply_again_converges_without_duplicates() {
         1,
         "a second profile was created\n{applied}"
     );
-    assert_eq!(
-        tf.plan_detailed().code,
-        0,
-        "the plan after recovery is not empty"
-    );
-    tf.destroy();
-    assert_back_to_seeded(&lab, &baseline);
+    assert_empty_plan_then_destroy(&lab, &tf, &baseline, "recovery");
 }
 
 /// Ctrl-C while a create waits out a long Retry-After: Terraform sends StopProvider, the
@@ -317,8 +322,7 @@ fn ctrl_c_stops_waits_promptly_and_leaves_correct_state() {
             "path": "windowsAutopilotDeploymentProfiles$", "status": 429,
             "retry_after": retry_after_secs.to_string()}]}),
     );
-    let tf = Terraform::new(&lab);
-    tf.write_config(INTERRUPTED_CONFIG);
+    let tf = Terraform::configured(&lab, INTERRUPTED_CONFIG);
 
     let started = Instant::now();
     let child = spawn_apply(&tf);
@@ -347,11 +351,5 @@ fn ctrl_c_stops_waits_promptly_and_leaves_correct_state() {
     set_faults(&lab, &json!({"rules": []}));
     tf.apply();
     assert_tenant_matches_state(&lab, &tf, &baseline);
-    assert_eq!(
-        tf.plan_detailed().code,
-        0,
-        "the plan after recovery is not empty"
-    );
-    tf.destroy();
-    assert_back_to_seeded(&lab, &baseline);
+    assert_empty_plan_then_destroy(&lab, &tf, &baseline, "recovery");
 }

@@ -4,16 +4,17 @@
 use std::collections::BTreeSet;
 
 use acceptance_tests::checks::state_values;
+use acceptance_tests::lifecycle::{
+    assert_import_plans_nothing, assert_plan_after_apply_writes_nothing, import_into_state,
+};
+use acceptance_tests::seeding::{ADELE, PC_SP};
 use acceptance_tests::{Lab, Terraform, lab_relations, put_lab_settings};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
 use serde_json::{Value, json};
 
 const ADDR: &str = "autopilot_group.g";
 const PC_APP_ID: &str = "f1346770-5b25-470b-88bd-d5744ab7952c";
-/// The lab's seeded Intune Provisioning Client service principal.
-const PC_SP: &str = "7ab1ab00-0000-4000-8000-00000000e003";
-/// Seeded users.
-const ADELE: &str = "7ab1ab00-0000-4000-8000-0000000b0001";
+/// A seeded user besides [`ADELE`].
 const ALEX: &str = "7ab1ab00-0000-4000-8000-0000000b0002";
 
 const TAGS_RULE_AB: &str = r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Kiosk")) -or (device.devicePhysicalIds -any (_ -eq "[OrderID]:Sales"))"#;
@@ -63,9 +64,7 @@ resource "autopilot_group" "g" {{
     assert_eq!(group["securityEnabled"], json!(true), "{group}");
     assert_eq!(group["mailEnabled"], json!(false), "{group}");
     assert_eq!(owners(&lab, &id), set(&[ADELE, PC_SP]));
-    lab.clear_requests();
-    tf.assert_no_changes();
-    assert_no_writes(&lab, "a plan with no changes");
+    assert_plan_after_apply_writes_nothing(&tf, &lab);
 
     // Dynamic from group tags: the rule is built and shown.
     tf.write_config(&format!(
@@ -192,18 +191,18 @@ resource "autopilot_group" "g" {
     assert!(tf.state_addresses().is_empty());
 }
 
-#[test]
-fn removed_provisioning_client_owner_is_detected_and_repaired() {
-    let lab = Lab::start();
-    let tf = Terraform::new(&lab);
-    tf.write_config(
-        r#"
+/// A static group the Intune Provisioning Client owns.
+const OWNED_BY_THE_PROVISIONING_CLIENT: &str = r#"
 resource "autopilot_group" "g" {
   display_name              = "DevicePrep Devices"
   provisioning_client_owner = true
 }
-"#,
-    );
+"#;
+
+#[test]
+fn removed_provisioning_client_owner_is_detected_and_repaired() {
+    let lab = Lab::start();
+    let tf = Terraform::configured(&lab, OWNED_BY_THE_PROVISIONING_CLIENT);
     tf.apply();
     let id = string_attr(&state_values(&tf, ADDR), "id");
     assert!(owners(&lab, &id).contains(PC_SP));
@@ -235,14 +234,7 @@ fn tenant_without_the_provisioning_client_gets_it() {
     assert!(said.contains(PC_APP_ID), "{out}");
     assert_no_writes(&lab, "reading the data source");
 
-    tf.write_config(
-        r#"
-resource "autopilot_group" "g" {
-  display_name              = "DevicePrep Devices"
-  provisioning_client_owner = true
-}
-"#,
-    );
+    tf.write_config(OWNED_BY_THE_PROVISIONING_CLIENT);
     let plan = tf.plan_detailed().expect_code(2);
     assert!(
         plan.diagnostics()
@@ -269,20 +261,15 @@ resource "autopilot_group" "g" {
     assert_eq!(posts.len(), 1, "created once: {posts:?}");
 
     // Now the data source finds it.
-    tf.write_config(
-        r#"
-resource "autopilot_group" "g" {
-  display_name              = "DevicePrep Devices"
-  provisioning_client_owner = true
-}
+    tf.write_config(&format!(
+        r#"{OWNED_BY_THE_PROVISIONING_CLIENT}
+data "autopilot_provisioning_client" "pc" {{}}
 
-data "autopilot_provisioning_client" "pc" {}
-
-output "pc" {
+output "pc" {{
   value = data.autopilot_provisioning_client.pc
-}
-"#,
-    );
+}}
+"#
+    ));
     tf.apply();
     let out = tf.output_json();
     assert_eq!(out["pc"]["value"]["id"], json!(sp_id), "{out}");
@@ -300,7 +287,7 @@ output "pc" {
 #[test]
 fn import_of_a_group_made_outside_terraform() {
     let lab = Lab::start();
-    let created = lab.graph_post(
+    let id = lab.graph_create(
         "groups",
         &json!({
             "displayName": "Autopilot Kiosks",
@@ -313,15 +300,15 @@ fn import_of_a_group_made_outside_terraform() {
             "membershipRuleProcessingState": "On",
         }),
     );
-    let id = created["id"].as_str().expect("an id").to_string();
     lab.graph_post(
         &format!("groups/{id}/owners/$ref"),
         &json!({"@odata.id": format!("{}/v1.0/directoryObjects/{ADELE}", lab.info().graph_url)}),
     );
 
-    let tf = Terraform::new(&lab);
-    tf.write_config(&format!(
-        r#"
+    let tf = Terraform::configured(
+        &lab,
+        &format!(
+            r#"
 resource "autopilot_group" "g" {{
   display_name  = "Autopilot Kiosks"
   description   = "Made in the portal"
@@ -330,16 +317,12 @@ resource "autopilot_group" "g" {{
   group_tags    = ["Kiosk"]
 }}
 "#
-    ));
-    lab.clear_requests();
-    tf.import(ADDR, &id)
-        .success()
-        .assert_contains("Import successful");
-    let state = state_values(&tf, ADDR);
+        ),
+    );
+    let state = import_into_state(&tf, &lab, ADDR, &id);
     assert_eq!(set_attr(&state, "group_tags"), set(&["Kiosk"]), "{state}");
     assert_eq!(state["provisioning_client_owner"], json!(false), "{state}");
-    tf.assert_no_changes();
-    assert_no_writes(&lab, "import followed by a plan");
+    assert_import_plans_nothing(&tf, &lab);
 
     let missing = tf.import(
         "autopilot_group.other",
@@ -351,8 +334,8 @@ resource "autopilot_group" "g" {{
 #[test]
 fn conflicting_membership_attributes_fail_at_plan() {
     let lab = Lab::start();
-    let tf = Terraform::new(&lab);
-    tf.write_config(
+    let tf = Terraform::configured(
+        &lab,
         r#"
 resource "autopilot_group" "g" {
   display_name          = "Devices"

@@ -8,6 +8,7 @@
 use std::collections::BTreeSet;
 
 use acceptance_tests::generate::Rng;
+use acceptance_tests::seeding::TIME_ZONE_SCRIPT;
 use acceptance_tests::{Lab, Terraform, set_attr, string_attr};
 
 /// Group ids the lab does not check against a directory (assignment targets only).
@@ -20,7 +21,6 @@ const APPS: [&str; 2] = [
     "7ab1ab00-0000-4000-8000-0000000a0001",
     "7ab1ab00-0000-4000-8000-0000000a0004",
 ];
-const SCRIPT: &str = "7ab1ab00-0000-4000-8000-0000000c0001";
 
 /// Every (resource address, set attribute) that takes group ids, and the attributes that
 /// resource needs besides.
@@ -177,7 +177,7 @@ fn generated_mixes_of_new_and_known_ids() {
             hcl = hcl.replace(
                 "display_name = \"Device preparation\"",
                 &format!(
-                    "display_name = \"Device preparation\"\n  allowed_app_ids = [\"{}\"]\n  allowed_script_ids = [\"{SCRIPT}\", \"{SCRIPT}\"]",
+                    "display_name = \"Device preparation\"\n  allowed_app_ids = [\"{}\"]\n  allowed_script_ids = [\"{TIME_ZONE_SCRIPT}\", \"{TIME_ZONE_SCRIPT}\"]",
                     APPS[1]
                 ),
             );

@@ -58,12 +58,17 @@ resource "autopilot_device" "one" {{
     ));
 }
 
-/// Imports stay undecided this long after they arrive.
-fn slow_imports(lab: &Lab, processing: Duration) {
+/// A lab whose imports stay undecided for `processing` after they arrive, and a working
+/// directory whose device set has the create timeout `create_timeout`.
+fn slow_imports(processing: Duration, create_timeout: &str) -> (Lab, Terraform) {
+    let lab = Lab::start();
     put_lab_settings(
-        lab,
+        &lab,
         &json!({"import_processing_ms": processing.as_millis() as u64}),
     );
+    let tf = Terraform::new(&lab);
+    write_config(&tf, create_timeout);
+    (lab, tf)
 }
 
 fn serials(objects: &[Value]) -> BTreeSet<String> {
@@ -139,10 +144,7 @@ fn assert_next_apply_follows_the_records(lab: &Lab, tf: &Terraform) {
 
 #[test]
 fn provider_killed_mid_import_then_apply_again_registers_each_device_once() {
-    let lab = Lab::start();
-    slow_imports(&lab, Duration::from_secs(8));
-    let tf = Terraform::new(&lab);
-    write_config(&tf, "2m");
+    let (lab, tf) = slow_imports(Duration::from_secs(8), "2m");
 
     let child = spawn_apply(&tf);
     wait_for("every import to be submitted", || {
@@ -159,11 +161,8 @@ fn provider_killed_mid_import_then_apply_again_registers_each_device_once() {
 
 #[test]
 fn ctrl_c_during_an_import_stops_promptly_and_the_next_apply_follows_it() {
-    let lab = Lab::start();
     let processing = Duration::from_secs(20);
-    slow_imports(&lab, processing);
-    let tf = Terraform::new(&lab);
-    write_config(&tf, "2m");
+    let (lab, tf) = slow_imports(processing, "2m");
 
     let started = Instant::now();
     let child = spawn_apply(&tf);
@@ -192,10 +191,7 @@ fn ctrl_c_during_an_import_stops_promptly_and_the_next_apply_follows_it() {
 
 #[test]
 fn an_import_slower_than_the_create_timeout_is_followed_by_the_next_apply() {
-    let lab = Lab::start();
-    slow_imports(&lab, Duration::from_secs(8));
-    let tf = Terraform::new(&lab);
-    write_config(&tf, "2s");
+    let (lab, tf) = slow_imports(Duration::from_secs(8), "2s");
 
     let timed_out = tf.apply_expect_error();
     let said = timed_out.diagnostics();

@@ -12,14 +12,12 @@ use std::collections::BTreeSet;
 
 use acceptance_tests::devices::hardware_hash;
 use acceptance_tests::paths::workspace_root;
+use acceptance_tests::seeding::{ADELE, TIME_ZONE_SCRIPT, VPN_APP};
 use acceptance_tests::{Lab, Terraform, put_lab_settings};
 use jsonschema::{Draft, Validator};
 use serde_json::{Value, json};
 
-const OWNER: &str = "7ab1ab00-0000-4000-8000-0000000b0001";
 const USER: &str = "adele.vance@autopilotlab.onmicrosoft.com";
-const VPN_APP: &str = "7ab1ab00-0000-4000-8000-0000000a0001";
-const TIMEZONE_SCRIPT: &str = "7ab1ab00-0000-4000-8000-0000000c0001";
 const CSV_HEADER: &str =
     "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User";
 
@@ -175,7 +173,7 @@ resource "autopilot_group" "devices" {{
 resource "autopilot_group" "users" {{
   display_name = "Schema Users"
   description  = "{description}"
-  owner_ids    = ["{OWNER}"]
+  owner_ids    = ["{ADELE}"]
 }}
 
 resource "autopilot_group" "readers" {{
@@ -238,7 +236,7 @@ resource "autopilot_device_preparation_policy" "dp" {{
   include_group_ids  = [{policy_users}]
   timeout_minutes    = {policy_timeout}
   allowed_app_ids    = ["{VPN_APP}"]
-  allowed_script_ids = ["{TIMEZONE_SCRIPT}"]
+  allowed_script_ids = ["{TIME_ZONE_SCRIPT}"]
 }}
 
 resource "autopilot_device" "one" {{

