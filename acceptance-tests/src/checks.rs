@@ -135,3 +135,19 @@ pub fn assert_rejected(hcl: &str, attribute: &str, words: &[&str]) {
         },
     );
 }
+
+/// This provider's part of `terraform providers schema -json`, read through the Terraform under
+/// test in a new working directory against `lab`.
+#[track_caller]
+pub fn provider_schema_json(lab: &Lab) -> Value {
+    let tf = Terraform::new(lab);
+    tf.write_config("");
+    tf.run(&["init", "-no-color"]).success();
+    let out = tf.run(&["providers", "schema", "-json"]).success();
+    let schema: Value = serde_json::from_str(&out.stdout).expect("JSON schema");
+    schema["provider_schemas"]
+        .as_object()
+        .and_then(|p| p.values().next())
+        .cloned()
+        .expect("one provider")
+}

@@ -4,7 +4,7 @@
 //! provider functions: these tests say so and check nothing there; the rest of the suite shows
 //! that 1.0.3 still works with a provider that declares them.
 
-use acceptance_tests::checks::{RejectedAt, assert_rejected_at_plan};
+use acceptance_tests::checks::{RejectedAt, assert_rejected_at_plan, provider_schema_json};
 use acceptance_tests::devices::hardware_hash;
 use acceptance_tests::paths::terraform_at_least;
 use acceptance_tests::{Lab, Terraform, assert_no_writes};
@@ -38,16 +38,7 @@ fn the_schema_declares_every_function_with_its_parameters() {
     if !terraform_at_least(1, 8, FEATURE) {
         return;
     }
-    let lab = Lab::start();
-    let tf = Terraform::new(&lab);
-    tf.write_config("");
-    tf.run(&["init", "-no-color"]).success();
-    let out = tf.run(&["providers", "schema", "-json"]).success();
-    let schema: Value = serde_json::from_str(&out.stdout).expect("JSON schema");
-    let provider = schema["provider_schemas"]
-        .as_object()
-        .and_then(|p| p.values().next())
-        .expect("one provider");
+    let provider = provider_schema_json(&Lab::start());
     let functions = &provider["functions"];
     let csv = &functions["parse_hardware_csv"];
     assert_eq!(csv["parameters"][0]["name"], "content", "{csv}");

@@ -3,25 +3,16 @@
 //! imports by identity with an empty plan is shown on every example by `examples.rs`
 //! (`import_by_identity`). Terraform older than 1.12 never asks: these tests say so there.
 
+use acceptance_tests::Lab;
+use acceptance_tests::checks::provider_schema_json;
 use acceptance_tests::paths::terraform_at_least;
-use acceptance_tests::{Lab, Terraform};
-use serde_json::Value;
 
 #[test]
 fn the_schema_declares_the_identity_of_every_resource_but_the_csv() {
     if !terraform_at_least(1, 12, "resource identity") {
         return;
     }
-    let lab = Lab::start();
-    let tf = Terraform::new(&lab);
-    tf.write_config("");
-    tf.run(&["init", "-no-color"]).success();
-    let out = tf.run(&["providers", "schema", "-json"]).success();
-    let schema: Value = serde_json::from_str(&out.stdout).expect("JSON schema");
-    let provider = schema["provider_schemas"]
-        .as_object()
-        .and_then(|p| p.values().next())
-        .expect("one provider");
+    let provider = provider_schema_json(&Lab::start());
     let identities = &provider["resource_identity_schemas"];
     for (resource, attributes) in [
         ("autopilot_group", vec![("id", true)]),

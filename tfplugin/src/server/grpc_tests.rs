@@ -265,10 +265,8 @@ fn errors(diagnostics: &[pb::Diagnostic]) -> Vec<String> {
         .collect()
 }
 
-/// A configured toy provider with one thing `t1` named `a` already applied.
-async fn configured() -> (ProviderService<Toy>, Arc<Remote>, Value) {
-    let remote = Arc::new(Remote::default());
-    let service = ProviderService::new(Toy(remote.clone()));
+/// ConfigureProvider with the toy's empty configuration; asserts it succeeds.
+async fn configure(service: &ProviderService<Toy>) {
     let configure = pb::configure_provider::Request {
         config: Some(pb::DynamicValue {
             msgpack: value::to_msgpack(
@@ -282,6 +280,13 @@ async fn configured() -> (ProviderService<Toy>, Arc<Remote>, Value) {
     };
     let answer = answer_of(service.configure_provider(Request::new(configure))).await;
     assert_eq!(errors(&answer.diagnostics), Vec::<String>::new());
+}
+
+/// A configured toy provider with one thing `t1` named `a` already applied.
+async fn configured() -> (ProviderService<Toy>, Arc<Remote>, Value) {
+    let remote = Arc::new(Remote::default());
+    let service = ProviderService::new(Toy(remote.clone()));
+    configure(&service).await;
     let (state, diagnostics) = apply(&service, Value::Null, thing(Value::Unknown, "a")).await;
     assert_eq!(errors(&diagnostics), Vec::<String>::new());
     (service, remote, state)
@@ -596,20 +601,8 @@ async fn the_identity_schema_takes_its_types_from_the_state_schema() {
 
 #[tokio::test]
 async fn every_state_of_an_object_carries_its_identity_and_a_create_plans_none() {
-    let remote = Arc::new(Remote::default());
-    let service = ProviderService::new(Toy(remote));
-    let configure = pb::configure_provider::Request {
-        config: Some(pb::DynamicValue {
-            msgpack: value::to_msgpack(
-                &Value::Object(BTreeMap::new()),
-                &Type::Object(BTreeMap::new()),
-            )
-            .unwrap_or_default(),
-            json: Vec::new(),
-        }),
-        ..Default::default()
-    };
-    answer_of(service.configure_provider(Request::new(configure))).await;
+    let service = ProviderService::new(Toy(Arc::new(Remote::default())));
+    configure(&service).await;
     let created = plan(&service, &Value::Null, &thing(Value::Null, "a")).await;
     assert_eq!(
         created.planned_identity, None,
