@@ -10,31 +10,43 @@ use tfplugin::{Function, FunctionError, Parameter, Signature, Type, Value};
 
 use crate::devices::rule::{MAX_RULE_LENGTH, check_value, membership_rule};
 
-/// The function for group tags.
-pub struct GroupTagRule;
-
-/// The function for purchase order ids.
-pub struct PurchaseOrderRule;
-
-/// What the two functions differ in.
-struct RuleKind {
+/// One rule function: what its values are and how they become a rule.
+pub struct MembershipRule {
+    name: &'static str,
     parameter: &'static str,
+    parameter_description: &'static str,
     /// What one value is, in messages.
     what: &'static str,
+    summary: &'static str,
+    description: &'static str,
+    /// The rule for the (checked, sorted) values.
+    rule: fn(&[&str]) -> String,
 }
 
-const GROUP_TAGS: RuleKind = RuleKind {
+/// `group_tag_rule(group_tags)`.
+pub const GROUP_TAG_RULE: MembershipRule = MembershipRule {
+    name: "group_tag_rule",
     parameter: "group_tags",
+    parameter_description: "The group tags.",
     what: "group tag",
+    summary: "The membership rule for Autopilot devices with any of the group tags",
+    description: "Returns the dynamic membership rule that puts Autopilot devices with any of the given group tags (the CSV's `Group Tag`, the Entra device's `[OrderID]`) into a device group, e.g. `(device.devicePhysicalIds -any (_ -eq \"[OrderID]:SITE-A\"))`, for the `membership_rule` of an `autopilot_group`. The tags are sorted, so the rule does not change with their order. Refused: an empty set, empty tags, tags with spaces around them or with `\"`, two tags that differ only by case, and a rule longer than Entra ID's 3,072 characters.",
+    rule: |tags| membership_rule(tags.iter().copied(), []),
 };
 
-const PURCHASE_ORDERS: RuleKind = RuleKind {
+/// `purchase_order_rule(purchase_order_ids)`.
+pub const PURCHASE_ORDER_RULE: MembershipRule = MembershipRule {
+    name: "purchase_order_rule",
     parameter: "purchase_order_ids",
+    parameter_description: "The purchase order ids.",
     what: "purchase order id",
+    summary: "The membership rule for Autopilot devices from any of the purchase orders",
+    description: "Returns the dynamic membership rule that puts Autopilot devices registered with any of the given purchase order ids (the Entra device's `[PurchaseOrderId]`) into a device group, e.g. `(device.devicePhysicalIds -any (_ -eq \"[PurchaseOrderId]:PO-1\"))`. The same rules as `group_tag_rule` apply.",
+    rule: |orders| membership_rule([], orders.iter().copied()),
 };
 
 /// The values of the set argument, checked one by one.
-fn values(kind: &RuleKind, arguments: &[Value]) -> Result<Vec<String>, FunctionError> {
+fn values(kind: &MembershipRule, arguments: &[Value]) -> Result<Vec<String>, FunctionError> {
     let Some(Value::Set(items)) = arguments.first() else {
         return Err(FunctionError::in_argument(
             0,
@@ -91,62 +103,29 @@ fn checked_length(rule: String) -> Result<Value, FunctionError> {
     Ok(Value::String(rule))
 }
 
-fn signature(
-    kind: &RuleKind,
-    summary: &'static str,
-    description: &'static str,
-    parameter: &'static str,
-) -> Signature {
-    Signature {
-        summary,
-        description,
-        parameters: vec![Parameter::new(
-            kind.parameter,
-            Type::set(Type::String),
-            parameter,
-        )],
-        variadic: None,
-        returns: Type::String,
-    }
-}
-
-impl Function for GroupTagRule {
+impl Function for MembershipRule {
     fn name(&self) -> &'static str {
-        "group_tag_rule"
+        self.name
     }
 
     fn signature(&self) -> Signature {
-        signature(
-            &GROUP_TAGS,
-            "The membership rule for Autopilot devices with any of the group tags",
-            "Returns the dynamic membership rule that puts Autopilot devices with any of the given group tags (the CSV's `Group Tag`, the Entra device's `[OrderID]`) into a device group, e.g. `(device.devicePhysicalIds -any (_ -eq \"[OrderID]:SITE-A\"))`, for the `membership_rule` of an `autopilot_group`. The tags are sorted, so the rule does not change with their order. Refused: an empty set, empty tags, tags with spaces around them or with `\"`, two tags that differ only by case, and a rule longer than Entra ID's 3,072 characters.",
-            "The group tags.",
-        )
+        Signature {
+            summary: self.summary,
+            description: self.description,
+            parameters: vec![Parameter::new(
+                self.parameter,
+                Type::set(Type::String),
+                self.parameter_description,
+            )],
+            variadic: None,
+            returns: Type::String,
+        }
     }
 
     fn call(&self, arguments: Vec<Value>) -> Result<Value, FunctionError> {
-        let tags = values(&GROUP_TAGS, &arguments)?;
-        checked_length(membership_rule(tags.iter().map(String::as_str), []))
-    }
-}
-
-impl Function for PurchaseOrderRule {
-    fn name(&self) -> &'static str {
-        "purchase_order_rule"
-    }
-
-    fn signature(&self) -> Signature {
-        signature(
-            &PURCHASE_ORDERS,
-            "The membership rule for Autopilot devices from any of the purchase orders",
-            "Returns the dynamic membership rule that puts Autopilot devices registered with any of the given purchase order ids (the Entra device's `[PurchaseOrderId]`) into a device group, e.g. `(device.devicePhysicalIds -any (_ -eq \"[PurchaseOrderId]:PO-1\"))`. The same rules as `group_tag_rule` apply.",
-            "The purchase order ids.",
-        )
-    }
-
-    fn call(&self, arguments: Vec<Value>) -> Result<Value, FunctionError> {
-        let orders = values(&PURCHASE_ORDERS, &arguments)?;
-        checked_length(membership_rule([], orders.iter().map(String::as_str)))
+        let values = values(self, &arguments)?;
+        let values: Vec<&str> = values.iter().map(String::as_str).collect();
+        checked_length((self.rule)(&values))
     }
 }
 
@@ -162,14 +141,14 @@ mod tests {
 
     #[test]
     fn rules_match_the_data_source_and_ignore_order() {
-        let rule = GroupTagRule
+        let rule = GROUP_TAG_RULE
             .call(set(&["SITE-B", "SITE-A"]))
             .expect("a rule");
         assert_eq!(
             rule,
             Value::String(membership_rule(["SITE-A", "SITE-B"], []))
         );
-        let rule = PurchaseOrderRule.call(set(&["PO-1"])).expect("a rule");
+        let rule = PURCHASE_ORDER_RULE.call(set(&["PO-1"])).expect("a rule");
         assert_eq!(
             rule,
             Value::String(
@@ -186,13 +165,13 @@ mod tests {
             (vec!["A\"B"], "cannot appear"),
             (vec!["site-a", "SITE-A"], "only by case"),
         ] {
-            let error = GroupTagRule.call(set(&values)).expect_err("refused");
+            let error = GROUP_TAG_RULE.call(set(&values)).expect_err("refused");
             assert_eq!(error.argument, Some(0), "{values:?}");
             assert!(error.text.contains(words), "{values:?}: {}", error.text);
         }
         let many: Vec<String> = (0..100).map(|i| format!("SITE-{i:04}")).collect();
         let many: Vec<&str> = many.iter().map(String::as_str).collect();
-        let error = GroupTagRule.call(set(&many)).expect_err("too long");
+        let error = GROUP_TAG_RULE.call(set(&many)).expect_err("too long");
         assert!(error.text.contains("3072"), "{}", error.text);
     }
 }

@@ -12,13 +12,13 @@ use std::sync::Arc;
 use tfplugin::Function;
 
 pub use hardware_csv::ParseHardwareCsv;
-pub use membership_rules::{GroupTagRule, PurchaseOrderRule};
+pub use membership_rules::{GROUP_TAG_RULE, MembershipRule, PURCHASE_ORDER_RULE};
 
 /// Every function the provider offers.
 pub fn all() -> Vec<Arc<dyn Function>> {
     vec![
         Arc::new(ParseHardwareCsv),
-        Arc::new(GroupTagRule),
-        Arc::new(PurchaseOrderRule),
+        Arc::new(GROUP_TAG_RULE),
+        Arc::new(PURCHASE_ORDER_RULE),
     ]
 }
