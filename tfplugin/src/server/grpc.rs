@@ -19,6 +19,9 @@ use crate::server::functions::{self, Functions};
 use crate::server::identity::Identity;
 use crate::value::{self, Type, Value};
 
+/// The answer of a server-streaming RPC (ListResource, InvokeAction).
+type EventStream<T> = futures::stream::BoxStream<'static, Result<T, Status>>;
+
 /// A registered resource or data source with its derived schema.
 type Registered<T> = (Arc<T>, Schema);
 
@@ -332,6 +335,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     name: name.to_string(),
                 })
                 .collect(),
+            list_resources: Vec::new(),
+            actions: Vec::new(),
         }))
     }
 
@@ -352,6 +357,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .map(|(n, (_, s))| (n.to_string(), schema_to_proto(s)))
                 .collect(),
             functions: self.functions.to_proto(),
+            list_resource_schemas: HashMap::new(),
+            action_schemas: HashMap::new(),
             diagnostics: diags_to_proto(self.schema_errors.clone()),
             provider_meta: Some(pb::Schema {
                 version: 0,
@@ -690,6 +697,56 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 error: Some(functions::error_to_proto(error)),
             },
         }))
+    }
+
+    async fn move_resource_state(
+        &self,
+        _request: Request<pb::move_resource_state::Request>,
+    ) -> Result<Response<pb::move_resource_state::Response>, Status> {
+        Err(Status::unimplemented("MoveResourceState is not served yet"))
+    }
+
+    type ListResourceStream = EventStream<pb::list_resource::Event>;
+
+    async fn list_resource(
+        &self,
+        _request: Request<pb::list_resource::Request>,
+    ) -> Result<Response<Self::ListResourceStream>, Status> {
+        Err(Status::unimplemented("ListResource is not served yet"))
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        _request: Request<pb::validate_list_resource_config::Request>,
+    ) -> Result<Response<pb::validate_list_resource_config::Response>, Status> {
+        Err(Status::unimplemented(
+            "ValidateListResourceConfig is not served yet",
+        ))
+    }
+
+    async fn plan_action(
+        &self,
+        _request: Request<pb::plan_action::Request>,
+    ) -> Result<Response<pb::plan_action::Response>, Status> {
+        Err(Status::unimplemented("PlanAction is not served yet"))
+    }
+
+    type InvokeActionStream = EventStream<pb::invoke_action::Event>;
+
+    async fn invoke_action(
+        &self,
+        _request: Request<pb::invoke_action::Request>,
+    ) -> Result<Response<Self::InvokeActionStream>, Status> {
+        Err(Status::unimplemented("InvokeAction is not served yet"))
+    }
+
+    async fn validate_action_config(
+        &self,
+        _request: Request<pb::validate_action_config::Request>,
+    ) -> Result<Response<pb::validate_action_config::Response>, Status> {
+        Err(Status::unimplemented(
+            "ValidateActionConfig is not served yet",
+        ))
     }
 
     async fn stop_provider(
