@@ -262,27 +262,44 @@ fn import_by_serial_number_and_by_id_gives_an_empty_plan() {
     assert!(devices::identity(&lab, &id).is_none());
 }
 
+/// A device registered before (by an OEM, a reseller or by hand) with the same serial number and
+/// hash: Intune answers the import with 806, and the registration is adopted, with a warning
+/// naming it, since from then on a destroy deletes a registration Terraform never made.
 #[test]
-fn a_device_already_registered_here_names_806_and_terraform_import() {
+fn a_device_registered_before_is_adopted_with_a_warning_naming_it() {
     let lab = Lab::start();
     let hash = hardware_hash(20, 100);
     let existing_id = string_attr(&devices::register(&lab, "ACC-806-0001", &hash, ""), "id");
-    let tf = Terraform::configured(&lab, &config("ACC-806-0001", &hash, ""));
-    let out = tf.apply_expect_error();
+    let tf = Terraform::configured(
+        &lab,
+        &config("ACC-806-0001", &hash, "  group_tag = \"SITE-ADOPT\""),
+    );
+    let out = tf.apply();
+    out.assert_contains("1 added, 0 changed, 0 destroyed");
     let said = out.diagnostics();
-    assert!(said.contains("806"), "{out}");
-    assert!(said.contains("terraform import"), "{out}");
+    assert!(
+        said.contains("Adopted Autopilot device ACC-806-0001, registered before this apply"),
+        "no adoption warning: {out}"
+    );
     assert!(
         said.contains(&existing_id),
-        "names the existing registration: {out}"
+        "names the adopted registration: {out}"
     );
-    assert!(tf.state_addresses().is_empty(), "nothing in state");
+    assert!(said.contains("terraform destroy"), "{out}");
+    assert_eq!(string_attr(&state_values(&tf, ADDR), "id"), existing_id);
+    assert_eq!(
+        devices::identity(&lab, &existing_id).map(|d| d["groupTag"].clone()),
+        Some(json!("SITE-ADOPT")),
+        "the adopted registration follows the configuration"
+    );
     assert!(
         devices::import_records(&lab).is_empty(),
-        "the failed import record is cleaned up: {:#?}",
+        "the refused import record is cleaned up: {:#?}",
         devices::import_records(&lab)
     );
     assert_eq!(devices::registered(&lab).len(), 1);
+    tf.assert_no_changes();
+    devices::destroy_leaves_no_device(&tf, &lab);
 }
 
 #[test]

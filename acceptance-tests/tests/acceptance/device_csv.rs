@@ -1,8 +1,9 @@
 //! `autopilot_device_csv` against a running lab, through the real `terraform` binary: plan-time
 //! validation with line numbers, a small lifecycle (tag changes in place, removed rows deleted
 //! with a plan warning naming them,
-//! added rows imported, drift, import), and a 600-row CSV with a device already registered here,
-//! one registered in another tenant and an unpadded hash.
+//! added rows imported, drift, import), a 600-row CSV with a device already registered here
+//! (adopted, with a warning), one registered in another tenant and an unpadded hash, and what a
+//! pipeline sees when rows are refused on the first apply and on later ones.
 
 use std::collections::BTreeSet;
 
@@ -280,7 +281,9 @@ fn six_hundred_rows_with_refused_devices_and_an_unpadded_hash() {
     assert!(padded.ends_with('='));
     rows[299].hash = padded.trim_end_matches('=').to_string();
     // Row 100 (line 101): registered outside Terraform. Row 200 (line 201): another tenant's.
-    let external = devices::register(&lab, &rows[99].serial, &rows[99].hash, "");
+    // Registered with the tag its row gives it, so adopting it writes nothing (a write would
+    // start an Autopilot sync, and the tag change below would wait out the 10-minute rule).
+    let external = devices::register(&lab, &rows[99].serial, &rows[99].hash, "SITE-A");
     devices::set_foreign(&lab, &[rows[199].serial.as_str()]);
     write(&tf, &rows, "");
 
@@ -289,11 +292,7 @@ fn six_hundred_rows_with_refused_devices_and_an_unpadded_hash() {
     out.assert_contains("1 added, 0 changed, 0 destroyed");
     let said = out.diagnostics();
     assert!(
-        said.contains("2 device(s) of the CSV were not imported"),
-        "{out}"
-    );
-    assert!(
-        said.contains("line 101 (serial number ACC-CSV-0100): 806"),
+        said.contains("1 device(s) of the CSV were not imported (lines 201)"),
         "{out}"
     );
     assert!(
@@ -301,8 +300,15 @@ fn six_hundred_rows_with_refused_devices_and_an_unpadded_hash() {
         "{out}"
     );
     assert!(
-        said.contains(external["id"].as_str().expect("id")),
-        "names the registration already there: {out}"
+        said.contains("Adopted Autopilot device ACC-CSV-0100, registered before this apply"),
+        "the registration made outside Terraform is adopted, and said so: {out}"
+    );
+    assert!(
+        said.contains(&format!(
+            "- ACC-CSV-0100 (line 101): Autopilot device {}",
+            external["id"].as_str().expect("id")
+        )),
+        "names the adopted registration and its line: {out}"
     );
     let imports: Vec<Request> =
         lab.requests_matching(|r| r.method == "POST" && r.path.ends_with("/import"));
@@ -313,29 +319,30 @@ fn six_hundred_rows_with_refused_devices_and_an_unpadded_hash() {
         show_requests(&imports)
     );
 
-    // State holds exactly what landed, the unpadded hash included.
+    // State holds exactly what landed (the adopted device and the unpadded hash included).
     let state = state_devices(&tf);
     let landed: BTreeSet<String> = rows
         .iter()
         .map(|r| r.serial.clone())
-        .filter(|s| s != "ACC-CSV-0100" && s != "ACC-CSV-0200")
+        .filter(|s| s != "ACC-CSV-0200")
         .collect();
     assert_eq!(serials(&state), landed);
     assert!(state.contains_key("ACC-CSV-0300"));
-    let mut in_lab = landed.clone();
-    in_lab.insert("ACC-CSV-0100".into());
-    assert_eq!(registered_serials(&lab), in_lab);
+    assert_eq!(
+        state["ACC-CSV-0100"]["id"], external["id"],
+        "the adopted device keeps its registration"
+    );
+    assert_eq!(registered_serials(&lab), landed);
     assert!(devices::import_records(&lab).is_empty());
 
-    // The next plan retries only the two missing rows, in place.
+    // The next plan retries only the missing row, in place.
     tf.plan_detailed()
         .expect_code(2)
         .assert_contains("will be updated in-place")
         .assert_not_contains("must be replaced");
 
-    // Without those rows the next apply is clean and imports nothing.
-    let refused: Vec<Row> = vec![rows[99].clone(), rows[199].clone()];
-    rows.retain(|r| r.serial != "ACC-CSV-0100" && r.serial != "ACC-CSV-0200");
+    // Without that row the next apply is clean and imports nothing.
+    rows.retain(|r| r.serial != "ACC-CSV-0200");
     write(&tf, &rows, "");
     lab.clear_requests();
     tf.apply();
@@ -374,13 +381,12 @@ fn six_hundred_rows_with_refused_devices_and_an_unpadded_hash() {
     assert_eq!(state[&rows[4].serial]["group_tag"], json!("SITE-B"));
     tf.assert_no_changes();
 
-    // Destroy leaves only the device registered outside Terraform.
+    // Destroy deletes every registration, the adopted one included (as its warning said).
     tf.destroy().assert_contains("1 destroyed");
-    let left = registered_serials(&lab);
-    assert_eq!(
-        left,
-        BTreeSet::from([refused[0].serial.clone()]),
-        "only the external device is left"
+    assert!(
+        registered_serials(&lab).is_empty(),
+        "{:?}",
+        registered_serials(&lab)
     );
     assert!(devices::import_records(&lab).is_empty());
 }
@@ -401,4 +407,96 @@ fn a_lost_import_answer_is_recovered_without_a_second_import() {
     assert_eq!(imports, 1, "the import is not sent twice");
     assert!(devices::import_records(&lab).is_empty());
     tf.assert_no_changes();
+}
+
+/// What a pipeline sees when rows are refused. On the first apply: a warning and exit 0 (an
+/// error would taint the resource, and the next apply would delete and import again every
+/// device), the next plan showing the missing row in place; with the documented postcondition
+/// (Terraform 1.2+) the apply fails instead, and the resource is kept, not tainted. On a later
+/// apply: an error, and the devices that landed stay.
+#[test]
+fn refused_rows_warn_on_create_fail_with_a_postcondition_and_fail_an_update() {
+    let lab = Lab::start();
+    let tf = Terraform::new(&lab);
+    let rows: Vec<Row> = (1..=3).map(|i| row(i, "SITE-R")).collect();
+    devices::set_foreign(&lab, &[rows[1].serial.as_str()]);
+    write(&tf, &rows, "");
+
+    let out = tf.apply();
+    out.assert_contains("1 added, 0 changed, 0 destroyed");
+    let said = out.diagnostics();
+    assert!(
+        said.contains("1 device(s) of the CSV were not imported (lines 3)"),
+        "{out}"
+    );
+    assert!(
+        said.contains("Terraform reports this apply as complete") && said.contains("postcondition"),
+        "the warning says why the apply completes and how to make a pipeline fail: {out}"
+    );
+    assert_eq!(state_devices(&tf).len(), 2);
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("will be updated in-place")
+        .assert_not_contains("must be replaced");
+
+    // A later apply that still cannot import the row: an error, and the two devices stay.
+    let more: Vec<Row> = (1..=4).map(|i| row(i, "SITE-R")).collect();
+    write(&tf, &more, "");
+    let out = tf.apply_expect_error();
+    assert!(
+        out.diagnostics()
+            .contains("1 device(s) of the CSV were not imported (lines 3)"),
+        "{out}"
+    );
+    let kept = serials(&state_devices(&tf));
+    assert_eq!(
+        kept,
+        BTreeSet::from([
+            rows[0].serial.clone(),
+            rows[2].serial.clone(),
+            more[3].serial.clone()
+        ])
+    );
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_not_contains("must be replaced");
+    devices::destroy_leaves_no_device(&tf, &lab);
+
+    if !acceptance_tests::paths::terraform_at_least(1, 2, "resource postconditions") {
+        return;
+    }
+    // With the postcondition the first apply fails, keeps what landed, and is not tainted.
+    let tf = Terraform::new(&lab);
+    write(
+        &tf,
+        &rows,
+        r#"  lifecycle {
+    postcondition {
+      condition     = length(self.devices) == length(csvdecode(file("${path.module}/hwids.csv")))
+      error_message = "Some rows of hwids.csv were not imported."
+    }
+  }"#,
+    );
+    let out = tf.apply_expect_error();
+    assert!(
+        out.diagnostics()
+            .contains("Some rows of hwids.csv were not imported."),
+        "{out}"
+    );
+    assert_eq!(
+        state_devices(&tf).len(),
+        2,
+        "the devices that landed are kept"
+    );
+    let tainted = tf.show_json()["values"]["root_module"]["resources"][0]["tainted"].clone();
+    assert_ne!(
+        tainted,
+        json!(true),
+        "a failed postcondition tainted the CSV"
+    );
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("will be updated in-place")
+        .assert_not_contains("must be replaced");
+    devices::destroy_leaves_no_device(&tf, &lab);
 }

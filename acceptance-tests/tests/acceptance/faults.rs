@@ -305,6 +305,15 @@ fn provider_killed_mid_apply_then_apply_again_converges_without_duplicates() {
         1,
         "a second profile was created\n{applied}"
     );
+    let profile_id = lab.objects("windowsAutopilotDeploymentProfiles")[0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let told = applied.diagnostics();
+    assert!(
+        told.contains("left by an interrupted apply") && told.contains(&profile_id),
+        "the take-over of profile {profile_id} reached the log only, not the user\n{applied}"
+    );
     assert_empty_plan_then_destroy(&lab, &tf, &baseline, "recovery");
 }
 

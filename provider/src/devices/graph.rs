@@ -36,9 +36,19 @@ pub struct DeviceIdentity {
     pub manufacturer: Option<String>,
     pub model: Option<String>,
     pub managed_device_id: Option<String>,
+    /// When the device last contacted Autopilot; Graph's zero date
+    /// (`0001-01-01T00:00:00Z`) for never.
+    pub last_contacted_date_time: Option<String>,
 }
 
 impl DeviceIdentity {
+    /// The last contact, when there was one.
+    pub fn last_contact(&self) -> Option<&str> {
+        self.last_contacted_date_time
+            .as_deref()
+            .filter(|t| !t.is_empty() && !t.starts_with("0001-01-01"))
+    }
+
     pub fn is_enrolled(&self) -> bool {
         self.enrollment_state.as_deref() == Some("enrolled")
     }

@@ -92,22 +92,17 @@ impl ImportFailure {
         }
     }
 
-    /// What to do about it. `existing_id` is the id of the registration
-    /// already in this tenant, when known.
-    pub fn advice(&self, existing_id: Option<&str>) -> String {
+    /// What to do about it. (An 806 whose registration is found by its
+    /// serial number never gets here: that device is adopted.)
+    pub fn advice(&self) -> String {
         match self.kind() {
-            FailureKind::AlreadyHere => {
-                let found = existing_id
-                    .map(|id| format!(" (Autopilot device id {id})"))
-                    .unwrap_or_default();
-                format!(
-                    "The device is already registered in this tenant{found}. To manage that \
-                     registration with Terraform, import it instead of creating it: \
-                     `terraform import autopilot_device.<name> {}`; or delete the existing \
-                     registration first.",
-                    existing_id.unwrap_or("<id or serial number>")
-                )
-            }
+            FailureKind::AlreadyHere => "The hardware hash is already registered in this \
+                 tenant, but not as exactly one device with this serial number (the \
+                 registration carries another serial number, or several carry this one), so \
+                 it cannot be adopted. Find the registration in Intune under Devices > Windows \
+                 > Enrollment > Devices and bring it under Terraform with `terraform import`, \
+                 or delete it first."
+                .to_string(),
             FailureKind::OtherTenant => "The device is registered to another tenant. It must be \
                  deregistered there (by that tenant's administrator, or by the reseller or OEM \
                  that registered it) before it can be imported here."
@@ -160,11 +155,7 @@ pub enum ImportError {
     /// Graph refused the import request itself.
     Submit(String),
     /// The service processed the device and refused it.
-    Refused {
-        failure: ImportFailure,
-        /// The registration already in this tenant (806), when found.
-        existing_id: Option<String>,
-    },
+    Refused { failure: ImportFailure },
     /// Not processed before the timeout.
     TimedOut(Duration),
     /// Registered as `id`, which did not become readable before the timeout.
@@ -203,14 +194,11 @@ impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ImportError::Submit(e) => write!(f, "Graph refused the import request: {e}"),
-            ImportError::Refused {
-                failure,
-                existing_id,
-            } => write!(
+            ImportError::Refused { failure } => write!(
                 f,
                 "the import failed with {}. {}",
                 failure.label(),
-                failure.advice(existing_id.as_deref())
+                failure.advice()
             ),
             ImportError::TimedOut(waited) => write!(
                 f,
@@ -303,9 +291,9 @@ mod tests {
         };
         assert_eq!(here.kind(), FailureKind::AlreadyHere);
         assert_eq!(here.label(), "806 ZtdDeviceAlreadyAssigned");
-        let advice = here.advice(Some("abc"));
+        let advice = here.advice();
         assert!(
-            advice.contains("terraform import autopilot_device.<name> abc"),
+            advice.contains("cannot be adopted") && advice.contains("terraform import"),
             "{advice}"
         );
         let other = ImportFailure {
@@ -314,7 +302,7 @@ mod tests {
         };
         assert_eq!(other.kind(), FailureKind::OtherTenant);
         assert_eq!(other.label(), "error 808");
-        assert!(other.advice(None).contains("deregistered there"));
+        assert!(other.advice().contains("deregistered there"));
         let by_name = ImportFailure {
             code: 0,
             name: "ZtdDeviceAssignedToOtherTenant".into(),

@@ -3,6 +3,7 @@
 //! normaliser, the import state machine, the per-process listing cache,
 //! Graph payloads and calls, and the group tag membership rule.
 
+pub mod adoption;
 pub mod cache;
 pub mod csv;
 pub mod deadline;

@@ -17,12 +17,15 @@ use crate::graph::GraphClient;
 /// How many requests of one kind run at once (deletes, updates).
 pub const CONCURRENCY: usize = 8;
 
-/// The outcome of importing devices: one result per device, in order, and
-/// warnings (import records that could not be deleted).
+/// The outcome of importing devices: one result per device, in order,
+/// warnings (import records that could not be deleted), and the devices
+/// that were registered in the tenant before (adopted, with their results
+/// `Ok`).
 #[derive(Debug, Default)]
 pub struct Imported {
     pub results: Vec<Result<DeviceIdentity, ImportError>>,
     pub warnings: Vec<String>,
+    pub adopted: Vec<DeviceIdentity>,
 }
 
 /// Imports one device (POST to the collection) and follows it to its end.
@@ -54,6 +57,7 @@ pub async fn import_one(client: &GraphClient, device: &NewDevice, deadline: Dead
                     return Imported {
                         results: vec![Err(ImportError::Submit(redact(&e.to_string())))],
                         warnings: clean_up(client, stale).await,
+                        adopted: Vec::new(),
                     };
                 }
             }
@@ -62,6 +66,7 @@ pub async fn import_one(client: &GraphClient, device: &NewDevice, deadline: Dead
     cache.invalidate();
     tracing::info!(record = %record.id, "submitted a device import");
     let decided = follow_one(client, &record, deadline).await;
+    let mut adopted = Vec::new();
     let result = match decided {
         Ok(Progress::Registered(id)) => {
             let mut found = await_registrations(
@@ -76,7 +81,11 @@ pub async fn import_one(client: &GraphClient, device: &NewDevice, deadline: Dead
                 .unwrap_or_else(|| Err(ImportError::TimedOut(deadline.budget())))
         }
         Ok(Progress::Failed(failure)) => {
-            Err(refusal(client, failure, &device.serial_number, None).await)
+            let outcome = refusal_or_adoption(client, failure, &device.serial_number, None).await;
+            if let Ok(existing) = &outcome {
+                adopted.push(existing.clone());
+            }
+            outcome
         }
         Ok(Progress::Waiting) => Err(ImportError::TimedOut(deadline.budget())),
         Err(e) => Err(e),
@@ -88,6 +97,7 @@ pub async fn import_one(client: &GraphClient, device: &NewDevice, deadline: Dead
     Imported {
         results: vec![result],
         warnings,
+        adopted,
     }
 }
 
@@ -147,6 +157,8 @@ struct Batch<'d> {
     pending: HashMap<String, usize>,
     /// Every record followed: (record id, device index).
     record_ids: Vec<(String, usize)>,
+    /// The registrations found in the tenant already (806), adopted.
+    adopted: Vec<DeviceIdentity>,
 }
 
 impl<'d> Batch<'d> {
@@ -156,6 +168,7 @@ impl<'d> Batch<'d> {
             results: vec![None; devices.len()],
             pending: HashMap::new(),
             record_ids: Vec::new(),
+            adopted: Vec::new(),
         }
     }
 
@@ -339,7 +352,8 @@ impl<'d> Batch<'d> {
         }
     }
 
-    /// Turns each refusal into the error that explains it.
+    /// Turns each refusal into the error that explains it, or into the
+    /// adoption of the registration already in the tenant.
     async fn explain_refusals(
         &mut self,
         client: &GraphClient,
@@ -351,8 +365,11 @@ impl<'d> Batch<'d> {
         let listing = DeviceCache::shared().listing(client).await.ok();
         for (i, failure) in refused {
             let serial = self.serial(i);
-            let error = refusal(client, failure, serial, listing.as_deref()).await;
-            self.settle(i, Err(error));
+            let outcome = refusal_or_adoption(client, failure, serial, listing.as_deref()).await;
+            if let Ok(existing) = &outcome {
+                self.adopted.push(existing.clone());
+            }
+            self.settle(i, outcome);
         }
     }
 
@@ -376,7 +393,11 @@ impl<'d> Batch<'d> {
                 .map(|(id, _)| id),
         );
         let warnings = clean_up(client, stale).await;
-        Imported { results, warnings }
+        Imported {
+            results,
+            warnings,
+            adopted: self.adopted,
+        }
     }
 }
 
@@ -487,33 +508,35 @@ async fn await_registrations(
     done
 }
 
-/// The error for a refused device; for 806 it names the registration that
-/// is already in the tenant.
-async fn refusal(
+/// What a refused import comes to. An 806 (`ZtdDeviceAlreadyAssigned`: the
+/// hash is registered in this tenant already) with exactly one registration
+/// of the serial number in the tenant is that device, registered before (by
+/// an OEM, a reseller, another tool or by hand): it is adopted, the
+/// idempotent outcome, and the caller tells the user. Any other refusal is
+/// the error that explains it.
+async fn refusal_or_adoption(
     client: &GraphClient,
     failure: ImportFailure,
     serial: &str,
     listing: Option<&Listing>,
-) -> ImportError {
-    let existing_id = if failure.kind() == FailureKind::AlreadyHere {
-        let owned;
-        let listing = match listing {
-            Some(listing) => Some(listing),
-            None => {
-                owned = DeviceCache::shared().listing(client).await.ok();
-                owned.as_deref()
-            }
-        };
-        listing.and_then(|l| match l.by_serial(serial).as_slice() {
-            [only] => Some(only.id.clone()),
-            _ => None,
-        })
-    } else {
-        None
+) -> Result<DeviceIdentity, ImportError> {
+    if failure.kind() != FailureKind::AlreadyHere {
+        return Err(ImportError::Refused { failure });
+    }
+    let owned;
+    let listing = match listing {
+        Some(listing) => Some(listing),
+        None => {
+            owned = DeviceCache::shared().listing(client).await.ok();
+            owned.as_deref()
+        }
     };
-    ImportError::Refused {
-        failure,
-        existing_id,
+    match listing.map(|l| l.by_serial(serial)).as_deref() {
+        Some([existing]) => {
+            tracing::info!(id = %existing.id, "the device was registered before: adopting the registration");
+            Ok((*existing).clone())
+        }
+        _ => Err(ImportError::Refused { failure }),
     }
 }
 
@@ -575,7 +598,6 @@ mod tests {
                 code: 808,
                 name: "ZtdDeviceAssignedToOtherTenant".into(),
             },
-            existing_id: None,
         };
         assert_eq!(error.code(), "808 ZtdDeviceAssignedToOtherTenant");
         let text = error.to_string();

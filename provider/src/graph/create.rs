@@ -88,6 +88,25 @@ impl NameLookup<'_> {
     }
 }
 
+/// What [`GraphClient::create`] gives: the object, and whether it was
+/// taken over rather than made (the caller tells the user).
+#[derive(Debug)]
+pub struct Created<T> {
+    pub object: T,
+    /// The id of the object an interrupted apply left, when it was taken
+    /// over instead of posting a duplicate.
+    pub taken_over: Option<String>,
+}
+
+impl<T> Created<T> {
+    fn made(object: T) -> Self {
+        Created {
+            object,
+            taken_over: None,
+        }
+    }
+}
+
 impl GraphClient {
     /// Creates an object (POST to its collection) so that it exists exactly
     /// once, however the request fares: see the module documentation.
@@ -95,7 +114,7 @@ impl GraphClient {
         &self,
         lookup: &NameLookup<'_>,
         body: &B,
-    ) -> Result<T, GraphError> {
+    ) -> Result<Created<T>, GraphError> {
         let body = to_json(lookup.collection, body)?;
         let url = self.url(lookup.version, lookup.collection)?;
         let named = self.objects_named(lookup).await?;
@@ -107,7 +126,11 @@ impl GraphClient {
                  taking it over (left by an interrupted apply) instead of creating a duplicate"
             );
             let path = format!("{}/{id}", lookup.collection);
-            return self.get_replicated(lookup.version, &path).await;
+            let object = self.get_replicated(lookup.version, &path).await?;
+            return Ok(Created {
+                object,
+                taken_over: Some(id),
+            });
         }
         let before: BTreeSet<String> = named.iter().filter_map(object_id).collect();
         let mut posts = 0;
@@ -127,10 +150,12 @@ impl GraphClient {
                     if let Some(id) = object_id(&created) {
                         self.remember_created(id);
                     }
-                    return serde_json::from_value(created).map_err(|e| GraphError::Decode {
-                        path: lookup.collection.to_string(),
-                        reason: e.to_string(),
-                    });
+                    return serde_json::from_value(created)
+                        .map(Created::made)
+                        .map_err(|e| GraphError::Decode {
+                            path: lookup.collection.to_string(),
+                            reason: e.to_string(),
+                        });
                 }
                 Err(SendError::Failed(error)) => return Err(error),
                 Err(SendError::OutcomeUnknown(error)) => error,
@@ -148,7 +173,10 @@ impl GraphClient {
                 );
                 self.remember_created(id.clone());
                 let path = format!("{}/{id}", lookup.collection);
-                return self.get_replicated(lookup.version, &path).await;
+                return self
+                    .get_replicated(lookup.version, &path)
+                    .await
+                    .map(Created::made);
             }
             if posts >= MAX_POSTS {
                 return Err(error);

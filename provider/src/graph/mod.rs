@@ -22,7 +22,7 @@ pub use error::{GraphError, parse_error_body};
 
 use crate::config::ClientSettings;
 use budget::Budgets;
-pub use create::NameLookup;
+pub use create::{Created, NameLookup};
 pub use retry::RetryPolicy;
 use token::TokenCache;
 

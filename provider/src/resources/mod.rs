@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tfplugin::{Attr, Diagnostics, IdentityAttribute};
 
-use crate::graph::{GraphClient, GraphError, NameLookup};
+use crate::graph::{Created, GraphClient, GraphError, NameLookup};
 
 /// Reports a Graph failure as an error diagnostic saying what was attempted.
 /// The resource identity (Terraform 1.12+) of a resource whose Graph object
@@ -46,7 +46,24 @@ pub async fn create_named<B: Serialize, T: DeserializeOwned>(
     diags: &mut Diagnostics,
 ) -> Option<(T, String)> {
     let created: T = match client.create(lookup, body).await {
-        Ok(created) => created,
+        Ok(Created {
+            object,
+            taken_over: Some(id),
+        }) => {
+            diags.warning(
+                format!("Took over {what} {id}, left by an interrupted apply"),
+                format!(
+                    "An object named \"{}\" with exactly the settings of this configuration was already \
+                     in the tenant and no create of this run made it: the create of an earlier apply \
+                     that was interrupted (killed, or its answer lost) before Terraform saved it. \
+                     Terraform now manages object {id} instead of creating a duplicate; `terraform \
+                     destroy` deletes it.",
+                    lookup.name
+                ),
+            );
+            object
+        }
+        Ok(Created { object, .. }) => object,
         Err(e) => {
             report(diags, &format!("create {what}"), &e);
             return None;

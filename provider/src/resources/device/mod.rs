@@ -19,6 +19,7 @@ pub use self::graph::same_spelling;
 use self::graph::{converge, settle_one};
 pub use self::model::{DeviceModel, Timeouts};
 use super::{read_after_update, report};
+use crate::devices::adoption;
 use crate::devices::cache::DeviceCache;
 use crate::devices::delete::delete_registration;
 use crate::devices::graph::{self as devices_graph, DeviceIdentity};
@@ -161,6 +162,12 @@ impl Resource<GraphClient> for Device {
         for warning in imported.warnings.drain(..) {
             diags.warning("Import record left behind", warning);
         }
+        adoption::warn_adopted(
+            &imported.adopted,
+            |_| None,
+            AttrPath::root("serial_number"),
+            diags,
+        );
         let identity = match imported.results.pop() {
             Some(Ok(identity)) => identity,
             Some(Err(ImportError::Invisible { id, waited })) => {

@@ -8,9 +8,14 @@ use tfplugin::Attr;
 /// hardware hash imported into the tenant (as a row of the Intune CSV
 /// import would be), with its group tag, assigned user and display name.
 /// Create waits until the import is processed and the device is registered;
-/// an import the service refuses is an error naming its code. Import an
-/// existing registration with `terraform import` and its id or serial
-/// number. Only devices that are not enrolled in Intune can be deleted.
+/// an import the service refuses is an error naming its code. A device
+/// registered in this tenant already (Intune's 806, `ZtdDeviceAlreadyAssigned`,
+/// with exactly one registration of that serial number: put there by an OEM,
+/// a reseller, another tool or by hand) is adopted with a warning naming it:
+/// from then on Terraform manages that registration, and a destroy deletes
+/// it. Import an existing registration with `terraform import` and its id
+/// or serial number. Only devices that are not enrolled in Intune can be
+/// deleted.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct DeviceModel {

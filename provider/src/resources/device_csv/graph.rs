@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use tfplugin::{Attr, AttrPath, Diagnostics};
 
 use super::{CsvDevice, DeviceCsvModel, MAX_LISTED};
+use crate::devices::adoption;
 use crate::devices::cache::DeviceCache;
 use crate::devices::csv::{self, Row};
 use crate::devices::delete::{start_deletion, still_deleting, wait_until_deleted};
@@ -219,6 +220,17 @@ pub(super) async fn delete_all(
     failed
 }
 
+/// Why a first apply with refused rows still completes, and how a pipeline
+/// makes it fail (Terraform 1.2+): a postcondition fails the apply without
+/// tainting the resource.
+const CREATE_STAYS_COMPLETE: &str = "\n\nTerraform reports this apply as complete: had the \
+     create returned an error, Terraform would taint the resource and the next apply would delete \
+     and import again every device of the CSV. To make a pipeline fail here instead, give the \
+     resource a postcondition (Terraform 1.2 and later), which fails the apply and keeps the \
+     imported devices:\n\n  lifecycle {\n    postcondition {\n      condition     = \
+     length(self.devices) == length(csvdecode(file(\"hwids.csv\")))\n      error_message = \
+     \"Some rows of hwids.csv were not imported.\"\n    }\n  }";
+
 /// One refused row, for the report.
 pub(super) struct Refused {
     pub(super) line: usize,
@@ -257,14 +269,16 @@ pub(super) fn report_refused(refused: &[Refused], as_error: bool, diags: &mut Di
             .join(", ")
             + if refused.len() > 10 { ", ..." } else { "" }
     );
-    let detail = format!(
-        "{}\n\nThe devices that were imported are in state; the next apply retries only the rows that are missing.",
+    let mut detail = format!(
+        "{}\n\nThe devices that were imported are in state; the next plan shows the missing rows \
+         as an in-place update, and the next apply retries only them.",
         lines.join("\n")
     );
     let path = AttrPath::root("content");
     if as_error {
         diags.error_at(path, summary, detail);
     } else {
+        detail.push_str(CREATE_STAYS_COMPLETE);
         diags.warning_at(path, summary, detail);
     }
 }
@@ -386,6 +400,17 @@ async fn import_new_rows(
     for warning in imported.warnings {
         diags.warning("Import records left behind", warning);
     }
+    adoption::warn_adopted(
+        &imported.adopted,
+        |serial| {
+            to_import
+                .iter()
+                .find(|(s, _)| s.eq_ignore_ascii_case(serial))
+                .map(|(_, want)| want.line)
+        },
+        AttrPath::root("content"),
+        diags,
+    );
     for ((serial, want), outcome) in to_import.iter().zip(imported.results) {
         match outcome {
             Ok(device) => {

@@ -14,13 +14,26 @@ use tfplugin::Attr;
 /// are deleted from Autopilot, changed group tags and assigned users are
 /// updated in place.
 ///
-/// A row the service refuses (for example 806, already registered in this
-/// tenant, or 808, registered in another tenant) is reported with its line
-/// and code and left out of `devices`; every other row lands, and the next
-/// apply retries only the rows that are missing. On the first apply the
-/// refused rows are warnings, so that the devices that landed are not
-/// replaced by the next apply (Terraform replaces a resource whose create
-/// reported an error); on later applies they are errors.
+/// A row whose device is registered in this tenant already (Intune's 806,
+/// `ZtdDeviceAlreadyAssigned`, with exactly one registration of that serial
+/// number: put there by an OEM, a reseller, another tool or by hand) is
+/// adopted, and a warning names each adopted serial number: from then on
+/// Terraform manages that registration, and a destroy deletes it.
+///
+/// A row the service refuses (for example 808, registered in another
+/// tenant, or a bad hash) is reported with its line and code and left out
+/// of `devices`; every other row lands, and the next plan shows the missing
+/// rows as an in-place update. What a pipeline sees:
+///
+/// - **first apply** (create): a warning, and the apply completes (exit 0),
+///   since Terraform would taint a resource whose create reported an error
+///   and the next apply would then delete and import again every device. To
+///   make the pipeline fail, add a postcondition (Terraform 1.2+), which fails
+///   the apply and keeps the devices that landed:
+///   `lifecycle { postcondition { condition = length(self.devices) == length(csvdecode(file("hwids.csv"))) error_message = "Some rows were not imported." } }`;
+///   `terraform plan -detailed-exitcode` after the apply also exits 2;
+/// - **later applies** (update): an error (exit 1); the devices that landed
+///   stay in state and the resource is not replaced.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct DeviceCsvModel {

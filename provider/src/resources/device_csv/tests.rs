@@ -129,7 +129,6 @@ fn refused_rows_are_listed_by_line_and_code() {
                 code: 806,
                 name: "ZtdDeviceAlreadyAssigned".into(),
             },
-            existing_id: Some("d7".into()),
         },
     }];
     let mut diags = Diagnostics::new();
