@@ -493,3 +493,96 @@ fn a_lost_import_answer_is_recovered_without_a_second_import() {
     assert!(devices::import_records(&lab).is_empty());
     tf.assert_no_changes();
 }
+
+/// What Intune knows about a device (enrollment, the managed device, the Entra device, the
+/// profile assignment, last contact, purchase order) is read into `autopilot_device`, each row
+/// of `autopilot_device_csv.devices` and the `autopilot_devices` data source, and its changes
+/// outside Terraform never make a diff.
+#[test]
+fn what_intune_knows_is_read_and_its_changes_make_no_diff() {
+    let lab = Lab::start();
+    let hash = hardware_hash(50, 100);
+    let csv = format!(
+        "Device Serial Number,Windows Product ID,Hardware Hash\nACC-FACT-CSV1,,{}\n",
+        hardware_hash(51, 100)
+    );
+    let tf = Terraform::new(&lab);
+    std::fs::write(tf.dir().join("hwids.csv"), csv).expect("write hwids.csv");
+    tf.write_config(&format!(
+        r#"{}
+resource "autopilot_device_csv" "hw" {{
+  content = file("${{path.module}}/hwids.csv")
+}}
+
+data "autopilot_devices" "all" {{
+  depends_on = [autopilot_device.x, autopilot_device_csv.hw]
+}}
+"#,
+        config("ACC-FACT-0001", &hash, "")
+    ));
+    tf.apply();
+    let device = state_values(&tf, ADDR);
+    let id = string_attr(&device, "id");
+    let row_id = state_values(&tf, "autopilot_device_csv.hw")["devices"]["ACC-FACT-CSV1"]["id"]
+        .as_str()
+        .expect("the row's id")
+        .to_string();
+    let in_lab = identity(&lab, &id);
+    assert_eq!(
+        device["entra_device_id"], in_lab["azureAdDeviceId"],
+        "{device}"
+    );
+    assert_eq!(device["enrollment_state"], json!("notContacted"));
+    for never in [
+        "managed_device_id",
+        "last_contacted_date_time",
+        "deployment_profile_assigned_date_time",
+        "purchase_order_id",
+    ] {
+        assert_eq!(
+            device[never],
+            Value::Null,
+            "{never}: Graph's placeholder must read as null\n{device}"
+        );
+    }
+    tf.assert_no_changes();
+
+    // Intune enrolls both devices: a refresh reads it, and no plan shows a change.
+    devices::set_enrollment(&lab, &id, "enrolled");
+    devices::set_enrollment(&lab, &row_id, "enrolled");
+    tf.assert_no_changes();
+    tf.run(&[
+        "apply",
+        "-refresh-only",
+        "-auto-approve",
+        "-no-color",
+        "-input=false",
+    ])
+    .success();
+    let device = state_values(&tf, ADDR);
+    assert_eq!(device["enrollment_state"], json!("enrolled"), "{device}");
+    let managed = identity(&lab, &id)["managedDeviceId"].clone();
+    assert_eq!(device["managed_device_id"], managed, "{device}");
+    let row = &state_values(&tf, "autopilot_device_csv.hw")["devices"]["ACC-FACT-CSV1"];
+    assert_eq!(row["state"], json!("enrolled"), "{row}");
+    assert_eq!(row["managed_device_id"], managed, "{row}");
+    assert_eq!(
+        row["entra_device_id"],
+        identity(&lab, &row_id)["azureAdDeviceId"],
+        "{row}"
+    );
+    let listed = &state_values(&tf, "data.autopilot_devices.all")["devices"];
+    let entry = listed
+        .as_array()
+        .and_then(|all| all.iter().find(|d| d["id"] == json!(id)))
+        .unwrap_or_else(|| panic!("the data source lists the device: {listed}"));
+    assert_eq!(entry["managed_device_id"], managed, "{entry}");
+    assert_eq!(entry["enrollment_state"], json!("enrolled"), "{entry}");
+    tf.assert_no_changes();
+
+    // Enrolled devices cannot be deleted; back to not contacted, destroy cleans up.
+    devices::set_enrollment(&lab, &id, "notContacted");
+    devices::set_enrollment(&lab, &row_id, "notContacted");
+    tf.destroy();
+    assert!(devices::registered(&lab).is_empty());
+}

@@ -66,6 +66,18 @@ pub struct DeviceEntry {
     pub manufacturer: Attr<String>,
     /// The model.
     pub model: Attr<String>,
+    /// Why the deployment profile is or is not assigned (Intune's detailed status).
+    pub deployment_profile_assignment_detailed_status: Attr<String>,
+    /// When Intune assigned the deployment profile (RFC 3339); null while none is.
+    pub deployment_profile_assigned_date_time: Attr<String>,
+    /// When the device last contacted Autopilot (RFC 3339); null while it never has.
+    pub last_contacted_date_time: Attr<String>,
+    /// The id of the Intune managed device, once the device has enrolled.
+    pub managed_device_id: Attr<String>,
+    /// The id of the device's Entra device object, once it has one.
+    pub entra_device_id: Attr<String>,
+    /// The purchase order id the device was registered with, if any.
+    pub purchase_order_id: Attr<String>,
 }
 
 fn text(value: &Option<String>) -> Attr<String> {
@@ -74,18 +86,29 @@ fn text(value: &Option<String>) -> Attr<String> {
 
 impl DeviceEntry {
     fn from_graph(device: &DeviceIdentity) -> Self {
+        let facts = device.facts();
         DeviceEntry {
             id: Attr::Known(device.id.clone()),
             serial_number: text(&device.serial_number),
             group_tag: text(&device.group_tag),
             assigned_user_principal_name: text(&device.user_principal_name),
             display_name: text(&device.display_name),
-            enrollment_state: text(&device.enrollment_state),
-            deployment_profile_assignment_status: text(
-                &device.deployment_profile_assignment_status,
+            enrollment_state: Attr::Known(facts.enrollment_state),
+            deployment_profile_assignment_status: Attr::Known(
+                facts.deployment_profile_assignment_status,
             ),
-            manufacturer: text(&device.manufacturer),
-            model: text(&device.model),
+            manufacturer: facts.manufacturer.into(),
+            model: facts.model.into(),
+            deployment_profile_assignment_detailed_status: facts
+                .deployment_profile_assignment_detailed_status
+                .into(),
+            deployment_profile_assigned_date_time: facts
+                .deployment_profile_assigned_date_time
+                .into(),
+            last_contacted_date_time: facts.last_contacted_date_time.into(),
+            managed_device_id: facts.managed_device_id.into(),
+            entra_device_id: facts.entra_device_id.into(),
+            purchase_order_id: facts.purchase_order_id.into(),
         }
     }
 }

@@ -39,9 +39,67 @@ pub struct DeviceIdentity {
     /// When the device last contacted Autopilot; Graph's zero date
     /// (`0001-01-01T00:00:00Z`) for never.
     pub last_contacted_date_time: Option<String>,
+    pub azure_ad_device_id: Option<String>,
+    pub deployment_profile_assignment_detailed_status: Option<String>,
+    pub deployment_profile_assigned_date_time: Option<String>,
+    pub purchase_order_identifier: Option<String>,
+}
+
+/// What Intune knows about a registered device and Terraform only reads:
+/// the read-only attributes of `autopilot_device`, of each row of
+/// `autopilot_device_csv.devices` and of the `autopilot_devices` data
+/// source, all from the one shared listing. Graph's placeholders (an empty
+/// string, the zero GUID, the zero date) read as null.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IntuneFacts {
+    pub managed_device_id: Option<String>,
+    pub entra_device_id: Option<String>,
+    pub enrollment_state: String,
+    pub deployment_profile_assignment_status: String,
+    pub deployment_profile_assignment_detailed_status: Option<String>,
+    pub deployment_profile_assigned_date_time: Option<String>,
+    pub last_contacted_date_time: Option<String>,
+    pub manufacturer: Option<String>,
+    pub model: Option<String>,
+    pub purchase_order_id: Option<String>,
+}
+
+/// A value Graph gives, or `None` for its placeholders of "none".
+fn given(value: Option<&String>) -> Option<String> {
+    value
+        .filter(|v| {
+            !v.is_empty()
+                && v.as_str() != "00000000-0000-0000-0000-000000000000"
+                && !v.starts_with("0001-01-01")
+        })
+        .cloned()
 }
 
 impl DeviceIdentity {
+    /// What Intune knows about the device.
+    pub fn facts(&self) -> IntuneFacts {
+        IntuneFacts {
+            managed_device_id: given(self.managed_device_id.as_ref()),
+            entra_device_id: given(self.azure_ad_device_id.as_ref()),
+            enrollment_state: given(self.enrollment_state.as_ref())
+                .unwrap_or_else(|| "unknown".into()),
+            deployment_profile_assignment_status: given(
+                self.deployment_profile_assignment_status.as_ref(),
+            )
+            .unwrap_or_else(|| "unknown".into()),
+            deployment_profile_assignment_detailed_status: given(
+                self.deployment_profile_assignment_detailed_status.as_ref(),
+            ),
+            deployment_profile_assigned_date_time: given(
+                self.deployment_profile_assigned_date_time.as_ref(),
+            ),
+            last_contacted_date_time: given(self.last_contacted_date_time.as_ref()),
+            manufacturer: given(self.manufacturer.as_ref()),
+            model: given(self.model.as_ref()),
+            purchase_order_id: given(self.purchase_order_identifier.as_ref()),
+        }
+    }
+
     /// The last contact, when there was one.
     pub fn last_contact(&self) -> Option<&str> {
         self.last_contacted_date_time

@@ -46,6 +46,7 @@ impl DeviceModel {
                 string_like_prior(base, fresh)
             }
         };
+        let facts = device.facts();
         DeviceModel {
             id: Attr::Known(device.id),
             serial_number: match &base.serial_number {
@@ -74,16 +75,22 @@ impl DeviceModel {
                 (Attr::Known(name), true) => Attr::Known(name.clone()),
                 _ => string_like_prior(&base.display_name, device.display_name),
             },
-            enrollment_state: Attr::Known(
-                device.enrollment_state.unwrap_or_else(|| "unknown".into()),
-            ),
+            enrollment_state: Attr::Known(facts.enrollment_state),
             deployment_profile_assignment_status: Attr::Known(
-                device
-                    .deployment_profile_assignment_status
-                    .unwrap_or_else(|| "unknown".into()),
+                facts.deployment_profile_assignment_status,
             ),
-            manufacturer: non_empty(device.manufacturer).into(),
-            model: non_empty(device.model).into(),
+            deployment_profile_assignment_detailed_status: facts
+                .deployment_profile_assignment_detailed_status
+                .into(),
+            deployment_profile_assigned_date_time: facts
+                .deployment_profile_assigned_date_time
+                .into(),
+            last_contacted_date_time: facts.last_contacted_date_time.into(),
+            managed_device_id: facts.managed_device_id.into(),
+            entra_device_id: facts.entra_device_id.into(),
+            manufacturer: facts.manufacturer.into(),
+            model: facts.model.into(),
+            purchase_order_id: facts.purchase_order_id.into(),
             timeouts: base.timeouts.clone(),
         }
     }

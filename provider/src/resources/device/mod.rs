@@ -45,15 +45,11 @@ pub struct Device;
 /// the plan already promised stay as planned.
 fn promised_state(planned: &DeviceModel, device: DeviceIdentity) -> DeviceModel {
     let mut state = DeviceModel::with_identity(planned, device, true);
-    for (slot, promised) in [
-        (&mut state.enrollment_state, &planned.enrollment_state),
-        (
-            &mut state.deployment_profile_assignment_status,
-            &planned.deployment_profile_assignment_status,
-        ),
-        (&mut state.manufacturer, &planned.manufacturer),
-        (&mut state.model, &planned.model),
-    ] {
+    for (slot, promised) in state
+        .intune_facts_mut()
+        .into_iter()
+        .zip(planned.intune_facts())
+    {
         if !promised.is_unknown() {
             *slot = promised.clone();
         }
@@ -126,11 +122,13 @@ impl Resource<GraphClient> for Device {
             if config.display_name.is_null() {
                 planned.display_name = prior.display_name.clone();
             }
-            planned.enrollment_state = prior.enrollment_state.clone();
-            planned.deployment_profile_assignment_status =
-                prior.deployment_profile_assignment_status.clone();
-            planned.manufacturer = prior.manufacturer.clone();
-            planned.model = prior.model.clone();
+            for (slot, before) in planned
+                .intune_facts_mut()
+                .into_iter()
+                .zip(prior.intune_facts())
+            {
+                *slot = before.clone();
+            }
         }
         planned
     }
@@ -181,13 +179,11 @@ impl Resource<GraphClient> for Device {
                 );
                 let mut state = planned.clone();
                 state.id = Attr::Known(id);
-                for attr in [
-                    &mut state.enrollment_state,
-                    &mut state.deployment_profile_assignment_status,
-                    &mut state.manufacturer,
-                    &mut state.model,
-                    &mut state.display_name,
-                ] {
+                let display_name = &mut state.display_name;
+                if display_name.is_unknown() {
+                    *display_name = Attr::Null;
+                }
+                for attr in state.intune_facts_mut() {
                     if attr.is_unknown() {
                         *attr = Attr::Null;
                     }

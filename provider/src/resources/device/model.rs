@@ -50,9 +50,62 @@ pub struct DeviceModel {
     /// The model, as read from the hardware hash.
     #[schemars(extend("x-tf" = "computed,stable"))]
     pub model: Attr<String>,
+    /// Why the deployment profile is or is not assigned, e.g. `none` or `hardwareRequirementsNotMet` (Intune's detailed status).
+    #[schemars(extend("x-tf" = "computed"))]
+    pub deployment_profile_assignment_detailed_status: Attr<String>,
+    /// When Intune assigned the deployment profile (RFC 3339); null while none is.
+    #[schemars(extend("x-tf" = "computed"))]
+    pub deployment_profile_assigned_date_time: Attr<String>,
+    /// When the device last contacted Autopilot (RFC 3339); null while it never has.
+    #[schemars(extend("x-tf" = "computed"))]
+    pub last_contacted_date_time: Attr<String>,
+    /// The id of the Intune managed device, once the device has enrolled; null before.
+    #[schemars(extend("x-tf" = "computed"))]
+    pub managed_device_id: Attr<String>,
+    /// The id (`deviceId`) of the device's Entra device object, once it has one.
+    #[schemars(extend("x-tf" = "computed"))]
+    pub entra_device_id: Attr<String>,
+    /// The purchase order id the device was registered with (by an OEM or reseller), if any.
+    #[schemars(extend("x-tf" = "computed"))]
+    pub purchase_order_id: Attr<String>,
     /// How long operations may take.
     #[schemars(extend("x-tf" = "block"))]
     pub timeouts: Attr<Timeouts>,
+}
+
+impl DeviceModel {
+    /// The attributes only Intune writes (none of them configurable): read
+    /// from Graph, never a cause of a diff.
+    pub(super) fn intune_facts(&self) -> [&Attr<String>; 10] {
+        [
+            &self.enrollment_state,
+            &self.deployment_profile_assignment_status,
+            &self.deployment_profile_assignment_detailed_status,
+            &self.deployment_profile_assigned_date_time,
+            &self.last_contacted_date_time,
+            &self.managed_device_id,
+            &self.entra_device_id,
+            &self.manufacturer,
+            &self.model,
+            &self.purchase_order_id,
+        ]
+    }
+
+    /// [`Self::intune_facts`], to set.
+    pub(super) fn intune_facts_mut(&mut self) -> [&mut Attr<String>; 10] {
+        [
+            &mut self.enrollment_state,
+            &mut self.deployment_profile_assignment_status,
+            &mut self.deployment_profile_assignment_detailed_status,
+            &mut self.deployment_profile_assigned_date_time,
+            &mut self.last_contacted_date_time,
+            &mut self.managed_device_id,
+            &mut self.entra_device_id,
+            &mut self.manufacturer,
+            &mut self.model,
+            &mut self.purchase_order_id,
+        ]
+    }
 }
 
 /// Time limits of operations.

@@ -93,16 +93,25 @@ fn same_user(a: &Attr<String>, b: &Attr<String>) -> bool {
 
 /// The entry for a device as Graph shows it.
 pub(super) fn entry_from(device: &DeviceIdentity) -> CsvDevice {
+    let facts = device.facts();
     CsvDevice {
         id: Attr::Known(device.id.clone()),
         group_tag: non_empty(device.group_tag.clone()),
         assigned_user_principal_name: non_empty(device.user_principal_name.clone()),
-        state: Attr::Known(
-            device
-                .enrollment_state
-                .clone()
-                .unwrap_or_else(|| "unknown".into()),
+        state: Attr::Known(facts.enrollment_state),
+        deployment_profile_assignment_status: Attr::Known(
+            facts.deployment_profile_assignment_status,
         ),
+        deployment_profile_assignment_detailed_status: facts
+            .deployment_profile_assignment_detailed_status
+            .into(),
+        deployment_profile_assigned_date_time: facts.deployment_profile_assigned_date_time.into(),
+        last_contacted_date_time: facts.last_contacted_date_time.into(),
+        managed_device_id: facts.managed_device_id.into(),
+        entra_device_id: facts.entra_device_id.into(),
+        manufacturer: facts.manufacturer.into(),
+        model: facts.model.into(),
+        purchase_order_id: facts.purchase_order_id.into(),
     }
 }
 
@@ -362,10 +371,9 @@ fn keep_registered_rows<'w>(
                 let tag_changed = before.group_tag != want.group_tag;
                 let user_changed = !same_user(&before.assigned_user_principal_name, &want.user());
                 let entry = CsvDevice {
-                    id: before.id.clone(),
                     group_tag: want.group_tag.clone(),
                     assigned_user_principal_name: want.user(),
-                    state: before.state.clone(),
+                    ..(*before).clone()
                 };
                 if (tag_changed || user_changed)
                     && let Some(id) = before.id.known()
@@ -455,6 +463,7 @@ async fn import_new_rows(
                         group_tag: want.group_tag.clone(),
                         assigned_user_principal_name: want.user(),
                         state: Attr::Known("unknown".into()),
+                        ..CsvDevice::default()
                     },
                 );
             }

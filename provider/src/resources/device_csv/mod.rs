@@ -63,17 +63,16 @@ fn plan_devices(
         .iter()
         .map(|(serial, want)| {
             let entry = match prior.get(&serial.to_lowercase()) {
+                // What Intune knows stays as read: only a refresh changes it.
                 Some((_, before)) if before.id.is_known() => CsvDevice {
-                    id: before.id.clone(),
                     group_tag: want.group_tag.clone(),
                     assigned_user_principal_name: want.user(),
-                    state: before.state.clone(),
+                    ..(*before).clone()
                 },
                 _ => CsvDevice {
-                    id: Attr::Unknown,
                     group_tag: want.group_tag.clone(),
                     assigned_user_principal_name: want.user(),
-                    state: Attr::Unknown,
+                    ..CsvDevice::to_import()
                 },
             };
             (serial.clone(), entry)

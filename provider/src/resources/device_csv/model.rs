@@ -65,6 +65,45 @@ pub struct CsvDevice {
     pub assigned_user_principal_name: Attr<String>,
     /// The device's enrollment state, e.g. `notContacted` or `enrolled`.
     pub state: Attr<String>,
+    /// Whether a deployment profile is assigned, e.g. `notAssigned`, `pending` or `assignedInSync`.
+    pub deployment_profile_assignment_status: Attr<String>,
+    /// Why the deployment profile is or is not assigned (Intune's detailed status).
+    pub deployment_profile_assignment_detailed_status: Attr<String>,
+    /// When Intune assigned the deployment profile (RFC 3339); null while none is.
+    pub deployment_profile_assigned_date_time: Attr<String>,
+    /// When the device last contacted Autopilot (RFC 3339); null while it never has.
+    pub last_contacted_date_time: Attr<String>,
+    /// The id of the Intune managed device, once the device has enrolled.
+    pub managed_device_id: Attr<String>,
+    /// The id of the device's Entra device object, once it has one.
+    pub entra_device_id: Attr<String>,
+    /// The manufacturer, as read from the hardware hash.
+    pub manufacturer: Attr<String>,
+    /// The model, as read from the hardware hash.
+    pub model: Attr<String>,
+    /// The purchase order id the device was registered with, if any.
+    pub purchase_order_id: Attr<String>,
+}
+
+impl CsvDevice {
+    /// A row still to import: what Intune will know about it is unknown.
+    pub(super) fn to_import() -> Self {
+        CsvDevice {
+            id: Attr::Unknown,
+            group_tag: Attr::Unknown,
+            assigned_user_principal_name: Attr::Unknown,
+            state: Attr::Unknown,
+            deployment_profile_assignment_status: Attr::Unknown,
+            deployment_profile_assignment_detailed_status: Attr::Unknown,
+            deployment_profile_assigned_date_time: Attr::Unknown,
+            last_contacted_date_time: Attr::Unknown,
+            managed_device_id: Attr::Unknown,
+            entra_device_id: Attr::Unknown,
+            manufacturer: Attr::Unknown,
+            model: Attr::Unknown,
+            purchase_order_id: Attr::Unknown,
+        }
+    }
 }
 
 /// Time limits of operations.

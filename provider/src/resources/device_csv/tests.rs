@@ -17,6 +17,7 @@ fn entry(id: &str, tag: Option<&str>, state: &str) -> CsvDevice {
         group_tag: tag.map(str::to_string).into(),
         assigned_user_principal_name: Attr::Null,
         state: Attr::Known(state.into()),
+        ..CsvDevice::default()
     }
 }
 
@@ -37,6 +38,27 @@ fn schema_derives() {
             ("group_tag".to_string(), tfplugin::Type::String),
             ("id".to_string(), tfplugin::Type::String),
             ("state".to_string(), tfplugin::Type::String),
+            (
+                "deployment_profile_assignment_status".to_string(),
+                tfplugin::Type::String
+            ),
+            (
+                "deployment_profile_assignment_detailed_status".to_string(),
+                tfplugin::Type::String
+            ),
+            (
+                "deployment_profile_assigned_date_time".to_string(),
+                tfplugin::Type::String
+            ),
+            (
+                "last_contacted_date_time".to_string(),
+                tfplugin::Type::String
+            ),
+            ("managed_device_id".to_string(), tfplugin::Type::String),
+            ("entra_device_id".to_string(), tfplugin::Type::String),
+            ("manufacturer".to_string(), tfplugin::Type::String),
+            ("model".to_string(), tfplugin::Type::String),
+            ("purchase_order_id".to_string(), tfplugin::Type::String),
         ])))
         .to_string()
     );
