@@ -24,7 +24,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use tfplugin::{
-    AnyDataSource, AnyListResource, AnyResource, CancellationToken, Diagnostics, Function, Provider,
+    AnyDataSource, AnyListResource, AnyResource, CancellationToken, Diagnostics, Function,
+    Provider, Schema, Value,
 };
 
 pub use config::ProviderConfig;
@@ -98,5 +99,17 @@ impl Provider for AutopilotProvider {
 
     fn list_resources(&self) -> Vec<Arc<dyn AnyListResource<GraphClient>>> {
         list_resources::all()
+    }
+
+    /// What `export` writes for the state, as a value: the same attributes
+    /// left out, so both ways of generating configuration plan empty.
+    fn generate_resource_config(
+        &self,
+        type_name: &str,
+        schema: &Schema,
+        state: &Value,
+        diags: &mut Diagnostics,
+    ) -> Value {
+        list_resources::generated_config(type_name, schema, state, diags)
     }
 }

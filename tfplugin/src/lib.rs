@@ -10,6 +10,7 @@
 pub mod attr;
 pub mod diagnostics;
 pub mod function;
+pub mod generate;
 pub mod identity;
 pub mod list;
 pub mod logging;

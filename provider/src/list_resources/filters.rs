@@ -88,7 +88,7 @@ fn check_group_id(group: &Attr<String>, diags: &mut Diagnostics) {
         group,
         validate::object_id,
         AttrPath::root("assigned_group_id"),
-        "Invalid group id",
+        "Invalid assigned_group_id",
         diags,
     );
 }

@@ -25,7 +25,8 @@ use tfplugin::{
     Value,
 };
 
-use crate::export::{self, ExportKind, Listed, Listing};
+use crate::export::render::Exported;
+use crate::export::{self, ExportKind, Kind, Listed, Listing};
 use crate::graph::GraphClient;
 use crate::registry;
 pub use filters::Filters;
@@ -190,4 +191,31 @@ pub fn all() -> Vec<Arc<dyn AnyListResource<GraphClient>>> {
             declaration.filters.list_resource(declaration, resource)
         })
         .collect()
+}
+
+/// The configuration `terraform query -generate-config-out` writes for a
+/// listed state: [`export::render::configuration`], the export's choices;
+/// for a type `export` does not write, the generic rule. What the user
+/// must still do (fill in a hardware hash) comes as warnings.
+pub fn generated_config(
+    type_name: &str,
+    schema: &Schema,
+    state: &Value,
+    diags: &mut Diagnostics,
+) -> Value {
+    let Ok(kind) = type_name.parse::<Kind>() else {
+        return tfplugin::generate::config_from_state(&schema.block, state);
+    };
+    let object = Exported {
+        kind,
+        id: String::new(),
+        label: String::new(),
+        name: String::new(),
+        value: state.clone(),
+    };
+    let (config, notes) = export::render::configuration(&object, &schema.block, state);
+    for note in notes {
+        diags.warning(format!("Generated {type_name}: to review"), note);
+    }
+    config
 }

@@ -302,7 +302,7 @@ fn capabilities() -> pb::ServerCapabilities {
         plan_destroy: true,
         get_provider_schema_optional: false,
         move_resource_state: false,
-        generate_resource_config: false,
+        generate_resource_config: true,
     }
 }
 
@@ -739,6 +739,33 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let events = list::events(items, identity, &state_type, include_resource, diagnostics);
         let stream = futures::stream::iter(events.into_iter().map(Ok));
         Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn generate_resource_config(
+        &self,
+        request: Request<pb::generate_resource_config::Request>,
+    ) -> Result<Response<pb::generate_resource_config::Response>, Status> {
+        let request = request.into_inner();
+        let rpc = Rpc::on("GenerateResourceConfig", &request.type_name);
+        let (config, diagnostics) = respond(rpc, None, async {
+            let (_, schema) = self.resource(&request.type_name)?;
+            let ty = schema.value_type();
+            let state = decode(request.state, &ty)?;
+            let mut diags = Diagnostics::new();
+            let config = self.provider.generate_resource_config(
+                &request.type_name,
+                schema,
+                &state,
+                &mut diags,
+            );
+            let encoded = encode(&config, &ty, &mut diags);
+            Ok((encoded, diags))
+        })
+        .await;
+        Ok(Response::new(pb::generate_resource_config::Response {
+            config,
+            diagnostics,
+        }))
     }
 
     async fn validate_list_resource_config(
