@@ -284,3 +284,20 @@ fn a_list_of_a_type_without_identity_is_a_schema_error() {
     assert!(errors.has_errors());
     assert!(lists.metadata().is_empty());
 }
+
+#[tokio::test]
+async fn generated_configuration_leaves_out_computed_only_attributes() {
+    let (service, _) = lister().await;
+    let request = pb::generate_resource_config::Request {
+        type_name: "toy_thing".into(),
+        state: dynamic(&thing(Value::String("t1".into()), "apple")),
+    };
+    let answer = answer_of(service.generate_resource_config(Request::new(request))).await;
+    assert_eq!(errors(&answer.diagnostics), Vec::<String>::new());
+    assert_eq!(decoded(answer.config), thing(Value::Null, "apple"));
+    let schema =
+        answer_of(service.get_provider_schema(Request::new(pb::get_provider_schema::Request {})))
+            .await;
+    let capabilities = schema.server_capabilities.expect("capabilities");
+    assert!(capabilities.generate_resource_config);
+}
