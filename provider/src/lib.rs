@@ -2,8 +2,9 @@
 //!
 //! `config` reads the provider block, `graph` is the one client every Graph
 //! call goes through, `resources` holds one module per resource type,
-//! `registry` lists the types and what each declares about itself, and
-//! `export` writes a live tenant as configuration.
+//! `registry` lists the types and what each declares about itself,
+//! `export` writes a live tenant as configuration, and `list_resources`
+//! serves `terraform query`.
 
 pub mod config;
 pub mod data_sources;
@@ -11,6 +12,7 @@ pub mod devices;
 pub mod export;
 pub mod functions;
 pub mod graph;
+pub mod list_resources;
 pub mod payloads;
 pub mod registry;
 pub mod resources;
@@ -21,7 +23,10 @@ pub mod validate;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tfplugin::{AnyDataSource, AnyResource, CancellationToken, Diagnostics, Function, Provider};
+use tfplugin::{
+    AnyDataSource, AnyListResource, AnyResource, CancellationToken, Diagnostics, Function,
+    Provider, Schema, Value,
+};
 
 pub use config::ProviderConfig;
 pub use graph::GraphClient;
@@ -90,5 +95,21 @@ impl Provider for AutopilotProvider {
 
     fn functions(&self) -> Vec<Arc<dyn Function>> {
         functions::all()
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn AnyListResource<GraphClient>>> {
+        list_resources::all()
+    }
+
+    /// What `export` writes for the state, as a value: the same attributes
+    /// left out, so both ways of generating configuration plan empty.
+    fn generate_resource_config(
+        &self,
+        type_name: &str,
+        schema: &Schema,
+        state: &Value,
+        diags: &mut Diagnostics,
+    ) -> Value {
+        list_resources::generated_config(type_name, schema, state, diags)
     }
 }

@@ -16,6 +16,7 @@ use tfplugin::{AnyDataSource, AnyResource};
 use crate::data_sources;
 use crate::export::ExportKind;
 use crate::graph::GraphClient;
+use crate::list_resources::ListDeclaration;
 use crate::payloads::Payload;
 use crate::resources::{self, lints::TenantSnapshot};
 
@@ -92,6 +93,20 @@ pub fn managed_types() -> Vec<ManagedType> {
             export: resources::device_csv::EXPORT,
             payloads: resources::device_csv::payloads,
         },
+    ]
+}
+
+/// Every list resource's declaration (`terraform query`, Terraform 1.14+):
+/// each managed type with a resource identity. `autopilot_device_csv` has
+/// none (its id is made up at create; its devices list as `autopilot_device`).
+pub fn list_types() -> Vec<&'static ListDeclaration> {
+    vec![
+        &resources::group::LIST,
+        &resources::deployment_profile::LIST,
+        &resources::enrollment_status_page::LIST,
+        &resources::domain_join_profile::LIST,
+        &resources::device_preparation_policy::LIST,
+        &resources::device::LIST,
     ]
 }
 

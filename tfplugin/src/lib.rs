@@ -4,13 +4,15 @@
 //! with AutoMTLS, serves the `tfplugin6.Provider` gRPC service, encodes
 //! values (msgpack and JSON, with unknowns and exact numbers), derives
 //! schemas from model types, drives typed [`Resource`]s and
-//! [`DataSource`]s through Terraform's plan and apply rules, and calls
-//! provider-defined [`Function`]s.
+//! [`DataSource`]s through Terraform's plan and apply rules, calls
+//! provider-defined [`Function`]s and serves [`ListResource`]s to `terraform query`.
 
 pub mod attr;
 pub mod diagnostics;
 pub mod function;
+pub mod generate;
 pub mod identity;
+pub mod list;
 pub mod logging;
 pub mod plan;
 pub mod resource;
@@ -22,6 +24,7 @@ pub use attr::Attr;
 pub use diagnostics::{AttrPath, Diagnostic, Diagnostics, Severity};
 pub use function::{Function, FunctionError, Parameter, Signature};
 pub use identity::IdentityAttribute;
+pub use list::{AnyListResource, ListItem, ListRequest, ListResource};
 pub use resource::{
     AnyDataSource, AnyResource, DataSource, Model, PlanRequest, Provider, Resource,
 };

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::diagnostics::Diagnostics;
 use crate::function::Function;
 use crate::identity::IdentityAttribute;
+use crate::list::AnyListResource;
 use crate::plan::{self, PlanOutcome};
 use crate::schema::{Schema, SchemaError};
 use crate::value::{self, CodecError, Value};
@@ -161,6 +162,26 @@ pub trait Provider: Send + Sync + 'static {
 
     /// Provider-defined functions (Terraform 1.8 and later); none by default.
     fn functions(&self) -> Vec<Arc<dyn Function>> {
+        Vec::new()
+    }
+
+    /// The configuration `terraform query -generate-config-out` writes for a
+    /// listed object's `state` (Terraform 1.14 and later): by default
+    /// [`crate::generate::config_from_state`]. `diags` may explain what the
+    /// user still has to fill in.
+    fn generate_resource_config(
+        &self,
+        _type_name: &str,
+        schema: &Schema,
+        state: &Value,
+        _diags: &mut Diagnostics,
+    ) -> Value {
+        crate::generate::config_from_state(&schema.block, state)
+    }
+
+    /// List resources (Terraform 1.14 and later, `terraform query`), each
+    /// named after a resource type that declares an identity; none by default.
+    fn list_resources(&self) -> Vec<Arc<dyn AnyListResource<Self::Client>>> {
         Vec::new()
     }
 }

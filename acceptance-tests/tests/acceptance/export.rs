@@ -27,20 +27,20 @@ const PREP_GROUP_NAME: &str = "Device Prep ${var.x} \"Paris\"";
 const TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The ids of what [`seed`] created.
-struct Tenant {
-    prep_group: String,
-    users_group: String,
-    sales_group: String,
-    all_group: String,
-    order_group: String,
-    finance_group: String,
-    m365_group: String,
-    entra_profile: String,
-    hybrid_profile: String,
-    domain_join: String,
-    esp: String,
-    policy: String,
-    devices: Vec<(String, String)>,
+pub(crate) struct Tenant {
+    pub(crate) prep_group: String,
+    pub(crate) users_group: String,
+    pub(crate) sales_group: String,
+    pub(crate) all_group: String,
+    pub(crate) order_group: String,
+    pub(crate) finance_group: String,
+    pub(crate) m365_group: String,
+    pub(crate) entra_profile: String,
+    pub(crate) hybrid_profile: String,
+    pub(crate) domain_join: String,
+    pub(crate) esp: String,
+    pub(crate) policy: String,
+    pub(crate) devices: Vec<(String, String)>,
 }
 
 fn group(lab: &Lab, name: &str, nickname: &str, rule: Option<&str>) -> String {
@@ -70,8 +70,8 @@ fn target(kind: &str, group: Option<&str>) -> Value {
 /// Builds a tenant through Graph, as an administrator in the portal would: Autopilot groups
 /// (static, owned by the Provisioning Client, dynamic by tag and for all devices), groups that
 /// are not Autopilot's, both profile kinds, a domain join profile, a custom ESP, a device
-/// preparation policy and two devices.
-fn seed(lab: &Lab) -> Tenant {
+/// preparation policy and two devices (also the tenant `list_resources` queries).
+pub(crate) fn seed(lab: &Lab) -> Tenant {
     let prep_group = group(lab, PREP_GROUP_NAME, "device-prep", None);
     lab.graph_post(
         &format!("groups/{prep_group}/owners/$ref"),
@@ -248,7 +248,7 @@ fn provider_cli(env: &[(String, String)], args: &[&str]) -> Captured {
     run_captured(&mut cmd, TIMEOUT).expect("run the provider binary")
 }
 
-fn export(lab: &Lab, out: &Path, extra: &[&str]) -> Captured {
+pub(crate) fn export(lab: &Lab, out: &Path, extra: &[&str]) -> Captured {
     let out = out.to_string_lossy();
     let mut args = vec!["export", "--out", out.as_ref()];
     args.extend_from_slice(extra);
@@ -256,7 +256,7 @@ fn export(lab: &Lab, out: &Path, extra: &[&str]) -> Captured {
 }
 
 #[track_caller]
-fn succeeded(run: Captured) -> Captured {
+pub(crate) fn succeeded(run: Captured) -> Captured {
     assert!(
         run.code == 0 && !run.timed_out,
         "export failed ({})\n--- stdout\n{}\n--- stderr\n{}",
@@ -303,7 +303,7 @@ fn run_import_script(tf: &Terraform) -> Captured {
 /// Fails if the lab's log holds a write besides the policy's enrollment-time target query (a
 /// POST that only reads); `during` names what ran.
 #[track_caller]
-fn assert_no_writes_besides_target_queries(lab: &Lab, during: &str) {
+pub(crate) fn assert_no_writes_besides_target_queries(lab: &Lab, during: &str) {
     assert_none_written(
         &write_requests(lab)
             .into_iter()

@@ -25,6 +25,7 @@ mod group_references;
 mod harness;
 mod identity;
 mod interrupted_imports;
+mod list_resources;
 mod malformed_responses;
 mod payload_schemas;
 mod release;

@@ -319,7 +319,10 @@ async fn read_objects(
     out
 }
 
-async fn read_one(
+/// One object read as `terraform import` then refresh would store it (also
+/// what a list resource's `include_resource` returns); the reason when it
+/// cannot be.
+pub(crate) async fn read_one(
     client: &GraphClient,
     resource: &dyn AnyResource<GraphClient>,
     schema: &Schema,

@@ -174,6 +174,67 @@ fn write_body(
     }
 }
 
+/// `object`'s state as the configuration value `terraform query
+/// -generate-config-out` writes (GenerateResourceConfig): what
+/// [`resource_block`] leaves out is null, texts Intune refuses are the
+/// nearest it accepts, group ids stay ids. Returns the notes the user must
+/// read (a hash to fill in, a text that will change).
+pub fn configuration(
+    object: &Exported,
+    schema: &SchemaBlock,
+    value: &Value,
+) -> (Value, Vec<String>) {
+    let Value::Object(attrs) = value else {
+        return (value.clone(), Vec::new());
+    };
+    let mut config = attrs.clone();
+    let mut notes = Vec::new();
+    for attr in &schema.attributes {
+        let Some(slot) = config.get_mut(&attr.name) else {
+            continue;
+        };
+        let computed_only = attr.computed && !attr.optional && !attr.required;
+        let left_out = attr.name == "id"
+            || computed_only
+            || attr.default.as_ref() == Some(&*slot)
+            || is_service_default(&attr.name, slot)
+            || omitted_for(object, &attr.name, value);
+        if attr.sensitive && !slot.is_null() {
+            notes.push(format!(
+                "{}: Graph never returns it; set it in the generated configuration.",
+                attr.name
+            ));
+            *slot = Value::Null;
+        } else if left_out {
+            *slot = Value::Null;
+        } else if let Some((accepted, comment)) = accepted_text(object, &attr.name, slot) {
+            notes.push(format!("{}: {comment}", attr.name));
+            *slot = Value::String(accepted);
+        }
+    }
+    for nested in &schema.blocks {
+        if let Some(slot) = config.get_mut(&nested.name) {
+            *slot = match (&*slot, nested.nesting) {
+                (Value::Null, _) => Value::Null,
+                (Value::List(items), _) => Value::List(
+                    items
+                        .iter()
+                        .map(|i| configuration(object, &nested.block, i).0)
+                        .collect(),
+                ),
+                (Value::Set(items), _) => Value::set(
+                    items
+                        .iter()
+                        .map(|i| configuration(object, &nested.block, i).0)
+                        .collect(),
+                ),
+                (other, _) => configuration(object, &nested.block, other).0,
+            };
+        }
+    }
+    (Value::Object(config), notes)
+}
+
 /// Values Intune gives an object when the attribute is left unset, and
 /// that the resource keeps from state when the configuration leaves it
 /// unset: writing them adds nothing.

@@ -17,6 +17,7 @@ use crate::resource::{AnyDataSource, AnyResource, Provider};
 use crate::schema::{Block, Nesting, Schema};
 use crate::server::functions::{self, Functions};
 use crate::server::identity::Identity;
+use crate::server::list::{self, Lists};
 use crate::value::{self, Type, Value};
 
 /// The answer of a server-streaming RPC (ListResource, InvokeAction).
@@ -32,6 +33,7 @@ pub(crate) struct ProviderService<P: Provider> {
     data_sources: HashMap<&'static str, Registered<dyn AnyDataSource<P::Client>>>,
     functions: Functions,
     identities: HashMap<&'static str, Identity>,
+    lists: Lists<P::Client>,
     schema_errors: Diagnostics,
     client: RwLock<Option<Arc<P::Client>>>,
     /// Cancelled by StopProvider; every configured client holds a child.
@@ -78,8 +80,10 @@ impl<P: Provider> ProviderService<P> {
                 Err(e) => schema_errors.error("Invalid data source schema", e.to_string()),
             }
         }
+        let lists = Lists::new(provider.list_resources(), &identities, &mut schema_errors);
         ProviderService {
             functions: Functions::new(provider.functions()),
+            lists,
             identities,
             provider: Arc::new(provider),
             provider_schema,
@@ -298,7 +302,7 @@ fn capabilities() -> pb::ServerCapabilities {
         plan_destroy: true,
         get_provider_schema_optional: false,
         move_resource_state: false,
-        generate_resource_config: false,
+        generate_resource_config: true,
     }
 }
 
@@ -335,7 +339,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     name: name.to_string(),
                 })
                 .collect(),
-            list_resources: Vec::new(),
+            list_resources: self.lists.metadata(),
             actions: Vec::new(),
         }))
     }
@@ -357,7 +361,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .map(|(n, (_, s))| (n.to_string(), schema_to_proto(s)))
                 .collect(),
             functions: self.functions.to_proto(),
-            list_resource_schemas: HashMap::new(),
+            list_resource_schemas: self.lists.schemas(schema_to_proto),
             action_schemas: HashMap::new(),
             diagnostics: diags_to_proto(self.schema_errors.clone()),
             provider_meta: Some(pb::Schema {
@@ -708,20 +712,77 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
 
     type ListResourceStream = EventStream<pb::list_resource::Event>;
 
+    /// The items come as events; a failure is an event with diagnostics,
+    /// never a gRPC error.
     async fn list_resource(
         &self,
-        _request: Request<pb::list_resource::Request>,
+        request: Request<pb::list_resource::Request>,
     ) -> Result<Response<Self::ListResourceStream>, Status> {
-        Err(Status::unimplemented("ListResource is not served yet"))
+        let request = request.into_inner();
+        let rpc = Rpc::on("ListResource", &request.type_name);
+        let include_resource = request.include_resource_object;
+        let ((items, state_type), diagnostics) = respond(rpc, (Vec::new(), Type::String), async {
+            let (list, schema) = self.lists.get(&request.type_name)?;
+            let (_, resource_schema) = self.resource(&request.type_name)?;
+            let config = decode(request.config, &schema.value_type())?;
+            let client = self.client().await?;
+            let limit = usize::try_from(request.limit).unwrap_or(0);
+            let asked = crate::list::ListRequest {
+                include_resource,
+                limit,
+            };
+            let (items, diags) = list.list(&client, schema, config, asked).await;
+            Ok(((items, resource_schema.value_type()), diags))
+        })
+        .await;
+        let identity = self.identities.get(request.type_name.as_str());
+        let events = list::events(items, identity, &state_type, include_resource, diagnostics);
+        let stream = futures::stream::iter(events.into_iter().map(Ok));
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn generate_resource_config(
+        &self,
+        request: Request<pb::generate_resource_config::Request>,
+    ) -> Result<Response<pb::generate_resource_config::Response>, Status> {
+        let request = request.into_inner();
+        let rpc = Rpc::on("GenerateResourceConfig", &request.type_name);
+        let (config, diagnostics) = respond(rpc, None, async {
+            let (_, schema) = self.resource(&request.type_name)?;
+            let ty = schema.value_type();
+            let state = decode(request.state, &ty)?;
+            let mut diags = Diagnostics::new();
+            let config = self.provider.generate_resource_config(
+                &request.type_name,
+                schema,
+                &state,
+                &mut diags,
+            );
+            let encoded = encode(&config, &ty, &mut diags);
+            Ok((encoded, diags))
+        })
+        .await;
+        Ok(Response::new(pb::generate_resource_config::Response {
+            config,
+            diagnostics,
+        }))
     }
 
     async fn validate_list_resource_config(
         &self,
-        _request: Request<pb::validate_list_resource_config::Request>,
+        request: Request<pb::validate_list_resource_config::Request>,
     ) -> Result<Response<pb::validate_list_resource_config::Response>, Status> {
-        Err(Status::unimplemented(
-            "ValidateListResourceConfig is not served yet",
-        ))
+        let request = request.into_inner();
+        let rpc = Rpc::on("ValidateListResourceConfig", &request.type_name);
+        let ((), diagnostics) = respond(rpc, (), async {
+            let (list, schema) = self.lists.get(&request.type_name)?;
+            let config = decode(request.config, &schema.value_type())?;
+            Ok(((), list.validate(schema, config)))
+        })
+        .await;
+        Ok(Response::new(pb::validate_list_resource_config::Response {
+            diagnostics,
+        }))
     }
 
     async fn plan_action(

@@ -681,3 +681,5 @@ async fn an_identity_import_imports_by_the_identity_attribute() {
     let answer = answer_of(service.import_resource_state(Request::new(request))).await;
     assert_eq!(errors(&answer.diagnostics), ["Nothing to import by"]);
 }
+
+mod list;

@@ -7,6 +7,7 @@ mod grpc;
 #[cfg(test)]
 mod grpc_tests;
 mod identity;
+mod list;
 mod side;
 mod tls;
 

@@ -8,12 +8,29 @@ use crate::devices::graph::{
 };
 use crate::export::{ExportKind, Listed, Listing};
 use crate::graph::{ApiVersion, GraphClient, GraphError};
+use crate::list_resources::{Filters, ListDeclaration};
 use crate::payloads::{Payload, path};
 
 /// Registered devices, one `autopilot_device` each (also those an
 /// `autopilot_device_csv` registered).
 #[rustfmt::skip]
 pub const EXPORT: ExportKind = ExportKind::new("devices", "autopilot_device", "device", &[], list_for_export);
+
+/// Its list resource (`terraform query`): by serial number or name, group
+/// tag and enrollment state; identified by id and serial number.
+pub const LIST: ListDeclaration = ListDeclaration {
+    export: &EXPORT,
+    list: None,
+    filters: Filters::Device,
+    identity: device_identity,
+};
+
+fn device_identity(device: &Listed) -> Vec<(&'static str, String)> {
+    vec![
+        ("id", device.id.clone()),
+        ("serial_number", device.label.clone()),
+    ]
+}
 
 fn list_for_export(client: &GraphClient) -> Listing<'_> {
     Box::pin(async move {

@@ -13,7 +13,7 @@ mod tenant;
 mod tests;
 mod validate;
 
-pub use registration::{EXPORT, payloads};
+pub use registration::{EXPORT, LIST, payloads};
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use crate::export::{ExportKind, Listed, Listing, listed};
 use crate::graph::{ApiVersion, GraphClient};
+use crate::list_resources::{Filters, ListDeclaration, by_object_id};
 use crate::payloads::{Payload, path};
 
 use super::{AssignBody, COLLECTION, MembershipTargets, Policy, is_device_preparation_template};
@@ -13,6 +14,14 @@ use super::{AssignBody, COLLECTION, MembershipTargets, Policy, is_device_prepara
 /// of the two device preparation templates.
 #[rustfmt::skip]
 pub const EXPORT: ExportKind = ExportKind::new("device_preparation_policies", "autopilot_device_preparation_policy", "policy", &["device_group_id", "include_group_ids"], list_for_export);
+
+/// Its list resource (`terraform query`): by name, by assigned group.
+pub const LIST: ListDeclaration = ListDeclaration {
+    export: &EXPORT,
+    list: None,
+    filters: Filters::Intune,
+    identity: by_object_id,
+};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use crate::export::{ExportKind, Listed, Listing, listed};
 use crate::graph::{ApiVersion, GraphClient};
+use crate::list_resources::{Filters, ListDeclaration, by_object_id};
 use crate::payloads::{Payload, path};
 
 use super::{AssignBody, COLLECTION, DomainJoinConfiguration, ODATA_TYPE};
@@ -12,6 +13,14 @@ use super::{AssignBody, COLLECTION, DomainJoinConfiguration, ODATA_TYPE};
 /// Domain join profiles: the device configurations of their type.
 #[rustfmt::skip]
 pub const EXPORT: ExportKind = ExportKind::new("domain_join_profiles", "autopilot_domain_join_profile", "domain_join", &["include_group_ids", "exclude_group_ids"], list_for_export);
+
+/// Its list resource (`terraform query`): by name, by assigned group.
+pub const LIST: ListDeclaration = ListDeclaration {
+    export: &EXPORT,
+    list: None,
+    filters: Filters::Intune,
+    identity: by_object_id,
+};
 
 /// A device configuration as the listing needs it.
 #[derive(Deserialize)]

@@ -16,7 +16,7 @@ mod registration;
 mod tests;
 mod validate;
 
-pub use registration::{EXPORT, payloads};
+pub use registration::{EXPORT, LIST, payloads};
 
 use std::collections::BTreeSet;
 

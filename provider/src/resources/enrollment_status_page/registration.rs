@@ -3,6 +3,7 @@
 
 use crate::export::{ExportKind, Listed, Listing, listed};
 use crate::graph::{ApiVersion, GraphClient};
+use crate::list_resources::{Filters, ListDeclaration, by_object_id};
 use crate::payloads::{Payload, path};
 
 use super::{AssignBody, COLLECTION, EspPayload, PriorityBody, is_default_esp, list_esps};
@@ -10,6 +11,14 @@ use super::{AssignBody, COLLECTION, EspPayload, PriorityBody, is_default_esp, li
 /// Enrollment Status Pages; the default one (priority 0) is no resource's.
 #[rustfmt::skip]
 pub const EXPORT: ExportKind = ExportKind::new("enrollment_status_pages", "autopilot_enrollment_status_page", "esp", &["include_group_ids", "exclude_group_ids"], list_for_export);
+
+/// Its list resource (`terraform query`): by name, by assigned group.
+pub const LIST: ListDeclaration = ListDeclaration {
+    export: &EXPORT,
+    list: None,
+    filters: Filters::Intune,
+    identity: by_object_id,
+};
 
 fn list_for_export(client: &GraphClient) -> Listing<'_> {
     listed(list_esps(client), |esp| {

@@ -10,7 +10,7 @@ mod registration;
 mod tests;
 mod validate;
 
-pub use registration::{EXPORT, payloads};
+pub use registration::{EXPORT, LIST, payloads};
 
 use async_trait::async_trait;
 use tfplugin::{Attr, Diagnostics, PlanRequest, Resource};

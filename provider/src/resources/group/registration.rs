@@ -4,6 +4,7 @@
 use crate::export::{ExportKind, Listed, Listing, listed, tenant};
 use crate::graph::consistency::Reference;
 use crate::graph::{ApiVersion, GraphClient};
+use crate::list_resources::{Filters, ListDeclaration, by_object_id};
 use crate::payloads::{Payload, path};
 
 use super::{COLLECTION, GraphGroup};
@@ -12,6 +13,22 @@ use super::{COLLECTION, GraphGroup};
 /// groups and those other kinds reference.
 #[rustfmt::skip]
 pub const EXPORT: ExportKind = ExportKind::new("groups", "autopilot_group", "group", &[], list_for_export);
+
+/// Its list resource (`terraform query`): the groups `autopilot_group` can
+/// manage (plain security groups), by name.
+pub const LIST: ListDeclaration = ListDeclaration {
+    export: &EXPORT,
+    list: Some(list_manageable),
+    filters: Filters::Name,
+    identity: by_object_id,
+};
+
+fn list_manageable(client: &GraphClient) -> Listing<'_> {
+    listed(tenant::groups(client), |g| {
+        g.is_plain_security_group()
+            .then(|| Listed::named(g.id, g.display_name))
+    })
+}
 
 fn list_for_export(client: &GraphClient) -> Listing<'_> {
     listed(tenant::groups(client), |g| {
