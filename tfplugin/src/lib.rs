@@ -12,6 +12,7 @@ pub mod diagnostics;
 pub mod function;
 pub mod identity;
 pub mod logging;
+pub mod moves;
 pub mod plan;
 pub mod resource;
 pub mod schema;
@@ -22,6 +23,7 @@ pub use attr::Attr;
 pub use diagnostics::{AttrPath, Diagnostic, Diagnostics, Severity};
 pub use function::{Function, FunctionError, Parameter, Signature};
 pub use identity::IdentityAttribute;
+pub use moves::{MoveRequest, MoveSource};
 pub use resource::{
     AnyDataSource, AnyResource, DataSource, Model, PlanRequest, Provider, Resource,
 };
