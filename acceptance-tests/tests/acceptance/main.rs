@@ -26,6 +26,8 @@ mod harness;
 mod identity;
 mod interrupted_imports;
 mod malformed_responses;
+mod moves;
 mod payload_schemas;
 mod release;
 mod throttling;
+mod timeouts;
