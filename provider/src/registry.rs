@@ -18,6 +18,7 @@ use crate::export::ExportKind;
 use crate::graph::GraphClient;
 use crate::list_resources::ListDeclaration;
 use crate::payloads::Payload;
+use crate::resources::timeouts::Timed;
 use crate::resources::{self, lints::TenantSnapshot};
 
 /// How a managed type appears in `export`.
@@ -53,25 +54,27 @@ pub fn managed_types() -> Vec<ManagedType> {
     let tenant = Arc::new(TenantSnapshot::default());
     vec![
         ManagedType {
-            resource: Arc::new(resources::group::Group),
+            resource: Arc::new(Timed(resources::group::Group)),
             export: Export::As(&resources::group::EXPORT),
             payloads: resources::group::payloads,
         },
         ManagedType {
-            resource: Arc::new(resources::deployment_profile::DeploymentProfile::new(
-                tenant.clone(),
+            resource: Arc::new(Timed(
+                resources::deployment_profile::DeploymentProfile::new(tenant.clone()),
             )),
             export: Export::As(&resources::deployment_profile::EXPORT),
             payloads: resources::deployment_profile::payloads,
         },
         ManagedType {
-            resource: Arc::new(resources::enrollment_status_page::EnrollmentStatusPage),
+            resource: Arc::new(Timed(
+                resources::enrollment_status_page::EnrollmentStatusPage,
+            )),
             export: Export::As(&resources::enrollment_status_page::EXPORT),
             payloads: resources::enrollment_status_page::payloads,
         },
         ManagedType {
-            resource: Arc::new(resources::domain_join_profile::DomainJoinProfile::new(
-                tenant.clone(),
+            resource: Arc::new(Timed(
+                resources::domain_join_profile::DomainJoinProfile::new(tenant.clone()),
             )),
             export: Export::As(&resources::domain_join_profile::EXPORT),
             payloads: resources::domain_join_profile::payloads,

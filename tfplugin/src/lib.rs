@@ -14,6 +14,7 @@ pub mod generate;
 pub mod identity;
 pub mod list;
 pub mod logging;
+pub mod moves;
 pub mod plan;
 pub mod resource;
 pub mod schema;
@@ -25,6 +26,7 @@ pub use diagnostics::{AttrPath, Diagnostic, Diagnostics, Severity};
 pub use function::{Function, FunctionError, Parameter, Signature};
 pub use identity::IdentityAttribute;
 pub use list::{AnyListResource, ListItem, ListRequest, ListResource};
+pub use moves::{MoveRequest, MoveSource};
 pub use resource::{
     AnyDataSource, AnyResource, DataSource, Model, PlanRequest, Provider, Resource,
 };

@@ -14,6 +14,7 @@ use crate::diagnostics::Diagnostics;
 use crate::function::Function;
 use crate::identity::IdentityAttribute;
 use crate::list::AnyListResource;
+use crate::moves::{MoveRequest, MoveSource};
 use crate::plan::{self, PlanOutcome};
 use crate::schema::{Schema, SchemaError};
 use crate::value::{self, CodecError, Value};
@@ -111,6 +112,25 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync + 'static {
         _diags: &mut Diagnostics,
     ) -> serde_json::Value {
         state
+    }
+
+    /// The resource types (of any provider) whose state a `moved` block
+    /// may move into this one (MoveResourceState, Terraform 1.8+). None by
+    /// default.
+    fn move_sources(&self) -> &'static [MoveSource] {
+        &[]
+    }
+
+    /// This resource's state for the state of one of its
+    /// [`move_sources`](Self::move_sources). Called before the provider is
+    /// configured (no client); Terraform reads the resource right after, so
+    /// the id is what must be right. `None` with an error refuses the move.
+    fn move_state(
+        &self,
+        _request: MoveRequest<'_>,
+        _diags: &mut Diagnostics,
+    ) -> Option<Self::Model> {
+        None
     }
 }
 
@@ -216,6 +236,8 @@ pub trait AnyResource<C>: Send + Sync {
         version: i64,
         state: serde_json::Value,
     ) -> (Value, Diagnostics);
+    fn move_sources(&self) -> &'static [MoveSource];
+    fn move_state(&self, schema: &Schema, request: MoveRequest<'_>) -> (Value, Diagnostics);
 }
 
 /// A data source seen through raw values; implemented for every [`DataSource`].
@@ -479,6 +501,24 @@ impl<C: Send + Sync + 'static, R: Resource<C>> AnyResource<C> for R {
                 (Value::Null, diags)
             }
         }
+    }
+
+    fn move_sources(&self) -> &'static [MoveSource] {
+        Resource::move_sources(self)
+    }
+
+    fn move_state(&self, schema: &Schema, request: MoveRequest<'_>) -> (Value, Diagnostics) {
+        let mut diags = Diagnostics::new();
+        let source = request.source.type_name;
+        let moved = Resource::move_state(self, request, &mut diags);
+        if moved.is_none() && !diags.has_errors() {
+            diags.error(
+                "Cannot move the resource",
+                format!("{} cannot take this state of {source}.", self.type_name()),
+            );
+        }
+        let state = encode(moved.as_ref(), schema, &mut diags);
+        (state, diags)
     }
 }
 

@@ -27,6 +27,8 @@ mod identity;
 mod interrupted_imports;
 mod list_resources;
 mod malformed_responses;
+mod moves;
 mod payload_schemas;
 mod release;
 mod throttling;
+mod timeouts;

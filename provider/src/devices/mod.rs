@@ -20,11 +20,6 @@ pub mod sync;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::Poll;
-use std::time::Duration;
-
-use tfplugin::{Attr, AttrPath, Diagnostics};
-
-use crate::validate::check_known;
 
 /// Checks a user principal name (`user@contoso.com`).
 pub fn validate_upn(upn: &str) -> Result<(), String> {
@@ -75,65 +70,6 @@ pub fn validate_device_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads a Terraform-style duration: `90s`, `10m`, `1h30m`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let invalid = || {
-        format!(
-            "{text:?} is not a duration; use a number with a unit, e.g. \"30s\", \"10m\" or \"1h30m\""
-        )
-    };
-    let mut total = Duration::ZERO;
-    let mut number = String::new();
-    let mut any = false;
-    for c in text.trim().chars() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
-        }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3_600,
-            _ => return Err(invalid()),
-        };
-        let n: u64 = number.parse().map_err(|_| invalid())?;
-        total += Duration::from_secs(n.saturating_mul(unit));
-        number.clear();
-        any = true;
-    }
-    if !number.is_empty() || !any {
-        return Err(invalid());
-    }
-    Ok(total)
-}
-
-/// One timeout of a resource's `timeouts` block (`pick` chooses it), or
-/// `default` when it is unset (or not a duration, which validation refuses).
-pub(crate) fn timeout<T>(
-    timeouts: &Attr<T>,
-    pick: fn(&T) -> &Attr<String>,
-    default: Duration,
-) -> Duration {
-    timeouts
-        .known()
-        .and_then(|t| pick(t).known())
-        .and_then(|text| parse_duration(text).ok())
-        .unwrap_or(default)
-}
-
-/// Checks the durations of a `timeouts` block, given by their names.
-pub(crate) fn validate_timeouts(named: &[(&str, &Attr<String>)], diags: &mut Diagnostics) {
-    for (name, value) in named {
-        check_known(
-            value,
-            parse_duration,
-            AttrPath::root("timeouts").attr(*name),
-            "Invalid timeout",
-            diags,
-        );
-    }
-}
-
 /// Runs `work` on every item, at most `limit` at a time, and returns the
 /// outputs in the order of the items.
 pub async fn run_bounded<T, O, F, Fut>(items: Vec<T>, limit: usize, work: F) -> Vec<O>
@@ -176,6 +112,7 @@ where
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
 
     use super::*;
 
@@ -200,16 +137,6 @@ mod tests {
         assert!(validate_device_name("KIOSK-01").is_ok());
         for bad in ["", "ABCDEFGHIJKLMNOP", "12345", "KIOSK_01", "KIOSK 1"] {
             assert!(validate_device_name(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
-        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5_400)));
-        for bad in ["", "10", "m", "10x", "1.5h", "-1m"] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }
 

@@ -28,6 +28,14 @@ pub enum GraphError {
     /// was waiting to be sent again.
     #[error("stopped while {what}: Terraform asked the provider to stop")]
     Stopped { what: String },
+    /// The operation's timeout (`timeouts.<operation>`) ran out, or would
+    /// have before this request or wait ended: it was not made.
+    #[error("{operation} timed out after {}: {what} was not started", crate::graph::deadline::display_duration(*.budget))]
+    TimedOut {
+        operation: &'static str,
+        budget: std::time::Duration,
+        what: String,
+    },
     /// A create's answer was lost and more than one new object with its
     /// name appeared: which one it made cannot be told.
     #[error(

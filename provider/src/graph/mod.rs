@@ -5,6 +5,7 @@ mod budget;
 pub mod consistency;
 mod create;
 pub mod credentials;
+pub mod deadline;
 pub mod device_code;
 mod error;
 pub mod permissions;
@@ -228,6 +229,10 @@ impl GraphClient {
         let mut attempt: u32 = 0;
         let mut refreshed = false;
         loop {
+            deadline::check(std::time::Duration::ZERO, || {
+                format!("{method} {graph_path}")
+            })
+            .map_err(SendError::Failed)?;
             let spent = self.acquire_budget(&method, &graph_path).await?;
             let outcome = self.send_once(&method, &url, body.as_ref()).await;
             self.budgets.settle(spent).await;
@@ -270,6 +275,8 @@ impl GraphClient {
                 }
             };
             let wait = self.retry.delay(attempt, retry_after, retry::jitter());
+            deadline::check(wait, || format!("a retry of {method} {graph_path}"))
+                .map_err(SendError::Failed)?;
             if started.elapsed() + wait > self.retry.deadline {
                 tracing::warn!(path = %url.path(), attempts = attempt + 1, "giving up: retry deadline reached");
                 return Err(SendError::Failed(error));
@@ -295,18 +302,34 @@ impl GraphClient {
         method: &Method,
         path: &str,
     ) -> Result<budget::Spent, SendError> {
+        let expiry = async {
+            match deadline::current() {
+                Some(timeout) => {
+                    tokio::time::sleep_until(timeout.at()).await;
+                    timeout
+                }
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             spent = self.budgets.acquire(method, path) => Ok(spent),
             () = self.stop.cancelled() => Err(SendError::Failed(GraphError::Stopped {
                 what: format!("waiting for the request budget of {path}"),
             })),
+            timeout = expiry => Err(SendError::Failed(
+                timeout.error(format!("{method} {path} (waiting for the request budget)")),
+            )),
         }
     }
 
     /// Sleeps `wait`, or returns [`GraphError::Stopped`] as soon as
     /// Terraform asks the provider to stop. Every wait of the provider
     /// (retries, replication, import polling) goes through here.
+    /// Past the deadline of the operation ([`deadline`]), or when `wait`
+    /// would end past it, it does not wait and answers
+    /// [`GraphError::TimedOut`].
     pub async fn pause(&self, wait: std::time::Duration, what: &str) -> Result<(), GraphError> {
+        deadline::check(wait, || what.to_string())?;
         tokio::select! {
             () = tokio::time::sleep(wait) => Ok(()),
             () = self.stop.cancelled() => {

@@ -11,7 +11,9 @@ pub mod esp_order;
 pub mod group;
 pub(crate) mod intune;
 pub mod lints;
+pub mod moves;
 pub mod settings_catalog;
+pub mod timeouts;
 
 use std::collections::BTreeSet;
 
@@ -21,7 +23,6 @@ use tfplugin::{Attr, Diagnostics, IdentityAttribute};
 
 use crate::graph::{Created, GraphClient, GraphError, NameLookup};
 
-/// Reports a Graph failure as an error diagnostic saying what was attempted.
 /// The resource identity (Terraform 1.12+) of a resource whose Graph object
 /// id is its Terraform id: `import { to = ..., identity = { id = "..." } }`.
 pub const OBJECT_ID_IDENTITY: &[IdentityAttribute] = &[IdentityAttribute::required(
@@ -29,8 +30,16 @@ pub const OBJECT_ID_IDENTITY: &[IdentityAttribute] = &[IdentityAttribute::requir
     "The Graph object id: the id `terraform import` takes.",
 )];
 
+/// Reports a Graph failure as an error diagnostic saying what was attempted.
+/// A timeout that ran out ([`GraphError::TimedOut`]) is reported at its
+/// attribute, `timeouts.<operation>`.
 pub fn report(diags: &mut Diagnostics, action: &str, error: &GraphError) {
-    diags.error(format!("Cannot {action}"), error.to_string());
+    match error {
+        GraphError::TimedOut {
+            operation, budget, ..
+        } => timeouts::report_timed_out(diags, action, operation, *budget, error.to_string()),
+        _ => diags.error(format!("Cannot {action}"), error.to_string()),
+    }
 }
 
 /// Creates the object `what` (e.g. "the group") by its name through

@@ -12,6 +12,7 @@ use tonic::{Request, Response, Status};
 use tracing::Instrument;
 
 use crate::diagnostics::{AttrPath, Diagnostic, Diagnostics, Severity, Step};
+use crate::moves::{self, MoveRequest, MoveSource};
 use crate::proto::tfplugin6 as pb;
 use crate::resource::{AnyDataSource, AnyResource, Provider};
 use crate::schema::{Block, Nesting, Schema};
@@ -125,6 +126,29 @@ impl<P: Provider> ProviderService<P> {
             diags
         })
     }
+}
+
+/// The refusal of a move from a type the target does not declare.
+fn unsupported_move(
+    request: &pb::move_resource_state::Request,
+    accepted: &[MoveSource],
+) -> Diagnostics {
+    let accepted = if accepted.is_empty() {
+        "none".to_string()
+    } else {
+        accepted
+            .iter()
+            .map(|s| format!("{} ({})", s.type_name, s.provider))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Diagnostics::single_error(
+        "Unsupported move",
+        format!(
+            "{} cannot take the state of {} from {}. It accepts moves from: {accepted}.",
+            request.target_type_name, request.source_type_name, request.source_provider_address
+        ),
+    )
 }
 
 fn unknown_type(kind: &str, name: &str) -> Diagnostics {
@@ -301,7 +325,7 @@ fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         plan_destroy: true,
         get_provider_schema_optional: false,
-        move_resource_state: false,
+        move_resource_state: true,
         generate_resource_config: true,
     }
 }
@@ -705,9 +729,40 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
 
     async fn move_resource_state(
         &self,
-        _request: Request<pb::move_resource_state::Request>,
+        request: Request<pb::move_resource_state::Request>,
     ) -> Result<Response<pb::move_resource_state::Response>, Status> {
-        Err(Status::unimplemented("MoveResourceState is not served yet"))
+        let request = request.into_inner();
+        let rpc = Rpc::on("MoveResourceState", &request.target_type_name);
+        let ((target_state, target_identity), diagnostics) = respond(rpc, (None, None), async {
+            let (resource, schema) = self.resource(&request.target_type_name)?;
+            let source = moves::find(
+                resource.move_sources(),
+                &request.source_provider_address,
+                &request.source_type_name,
+            )
+            .ok_or_else(|| unsupported_move(&request, resource.move_sources()))?;
+            let raw = request.source_state.as_ref().map(|r| r.json.as_slice());
+            let state = serde_json::from_slice::<serde_json::Value>(raw.unwrap_or_default());
+            let state = state.map_err(|e| {
+                Diagnostics::single_error("Cannot read the moved state", e.to_string())
+            })?;
+            let moved = MoveRequest {
+                source,
+                schema_version: request.source_schema_version,
+                state,
+            };
+            let (state, mut diags) = resource.move_state(schema, moved);
+            let identity = self.identity_of(&request.target_type_name, &state);
+            let encoded = encode(&state, &schema.value_type(), &mut diags);
+            Ok(((encoded, identity), diags))
+        })
+        .await;
+        Ok(Response::new(pb::move_resource_state::Response {
+            target_state,
+            diagnostics,
+            target_private: Vec::new(),
+            target_identity,
+        }))
     }
 
     type ListResourceStream = EventStream<pb::list_resource::Event>;

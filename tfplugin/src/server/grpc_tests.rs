@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use tonic::Request;
 
 use super::grpc::ProviderService;
+use crate::moves::{MoveRequest, MoveSource};
 use crate::proto::tfplugin6 as pb;
 use crate::proto::tfplugin6::provider_server::Provider as _;
 use crate::value::{self, Type, Value};
@@ -153,7 +154,30 @@ impl Resource<Arc<Remote>> for ThingResource {
             name: Attr::Null,
         })
     }
+
+    fn move_sources(&self) -> &'static [MoveSource] {
+        &[OTHER_WIDGET]
+    }
+
+    /// A widget's `widget_id` is the thing's id, its `label` the name.
+    fn move_state(&self, request: MoveRequest<'_>, diags: &mut Diagnostics) -> Option<Thing> {
+        let text = |key: &str| request.state.get(key).and_then(|v| v.as_str());
+        let Some(id) = text("widget_id") else {
+            diags.error("No widget id", "The moved state has no widget_id.");
+            return None;
+        };
+        Some(Thing {
+            id: Attr::Known(id.to_string()),
+            name: text("label").map(str::to_string).into(),
+        })
+    }
 }
+
+/// Another provider's resource type whose state may move into `toy_thing`.
+const OTHER_WIDGET: MoveSource = MoveSource {
+    provider: "registry.terraform.io/example/other",
+    type_name: "other_widget",
+};
 
 #[async_trait]
 impl Provider for Toy {
@@ -680,6 +704,76 @@ async fn an_identity_import_imports_by_the_identity_attribute() {
     };
     let answer = answer_of(service.import_resource_state(Request::new(request))).await;
     assert_eq!(errors(&answer.diagnostics), ["Nothing to import by"]);
+}
+
+async fn move_state(
+    service: &ProviderService<Toy>,
+    provider: &str,
+    source_type: &str,
+    state: &serde_json::Value,
+) -> pb::move_resource_state::Response {
+    let request = pb::move_resource_state::Request {
+        source_provider_address: provider.into(),
+        source_type_name: source_type.into(),
+        source_schema_version: 0,
+        source_state: Some(pb::RawState {
+            json: state.to_string().into_bytes(),
+            flatmap: Default::default(),
+        }),
+        target_type_name: "toy_thing".into(),
+        ..Default::default()
+    };
+    answer_of(service.move_resource_state(Request::new(request))).await
+}
+
+#[tokio::test]
+async fn a_declared_source_moves_in_before_configuration_with_its_identity() {
+    // Terraform moves state before it configures the provider.
+    let service = ProviderService::new(Toy(Arc::new(Remote::default())));
+    let schema = answer_of(service.get_provider_schema(Request::new(Default::default()))).await;
+    let capabilities = schema.server_capabilities.unwrap_or_default();
+    assert!(capabilities.move_resource_state);
+    let widget = serde_json::json!({"widget_id": "w-7", "label": "seven", "colour": "red"});
+    let answer = move_state(
+        &service,
+        "registry.terraform.io/example/other",
+        "other_widget",
+        &widget,
+    )
+    .await;
+    assert!(
+        errors(&answer.diagnostics).is_empty(),
+        "{:?}",
+        answer.diagnostics
+    );
+    assert_eq!(
+        decoded(answer.target_state),
+        thing(Value::String("w-7".into()), "seven")
+    );
+    assert_eq!(identity_value(answer.target_identity), id_identity("w-7"));
+}
+
+#[tokio::test]
+async fn moves_from_undeclared_sources_or_unreadable_states_are_refused() {
+    let service = ProviderService::new(Toy(Arc::new(Remote::default())));
+    let widget = serde_json::json!({"widget_id": "w-7"});
+    for (provider, source_type) in [
+        ("registry.terraform.io/example/another", "other_widget"),
+        ("registry.terraform.io/example/other", "other_gadget"),
+    ] {
+        let answer = move_state(&service, provider, source_type, &widget).await;
+        assert_eq!(errors(&answer.diagnostics), ["Unsupported move"]);
+        let detail = &answer.diagnostics[0].detail;
+        assert!(
+            detail.contains("other_widget (registry.terraform.io/example/other)"),
+            "{detail}"
+        );
+        assert!(answer.target_state.is_none());
+    }
+    let without_id = serde_json::json!({"label": "seven"});
+    let answer = move_state(&service, "example/other", "other_widget", &without_id).await;
+    assert_eq!(errors(&answer.diagnostics), ["No widget id"]);
+    assert_eq!(decoded(answer.target_state), Value::Null);
 }
 
 mod list;

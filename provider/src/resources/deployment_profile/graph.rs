@@ -306,6 +306,7 @@ impl DeploymentProfileModel {
             all_devices: Attr::Known(targets.all_devices),
             created_date_time: profile.created_date_time.into(),
             last_modified_date_time: profile.last_modified_date_time.into(),
+            timeouts: prior.timeouts.clone(),
         })
     }
 }

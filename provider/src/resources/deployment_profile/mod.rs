@@ -179,6 +179,18 @@ intune::intune_resource!(
             request.planned
         }
 
+        fn move_sources(&self) -> &'static [tfplugin::MoveSource] {
+            super::moves::DEPLOYMENT_PROFILE
+        }
+
+        fn move_state(
+            &self,
+            request: tfplugin::MoveRequest<'_>,
+            diags: &mut Diagnostics,
+        ) -> Option<DeploymentProfileModel> {
+            super::moves::deployment_profile(&request, diags)
+        }
+
         async fn create(
             &self,
             client: &GraphClient,

@@ -25,8 +25,8 @@ use crate::devices::delete::delete_registration;
 use crate::devices::graph::{self as devices_graph, DeviceIdentity};
 use crate::devices::hash;
 use crate::devices::ops::{self, Deadline, ImportError};
-use crate::devices::timeout;
 use crate::graph::GraphClient;
+use crate::resources::timeouts::timeout;
 
 /// How long a create may follow its import when `timeouts.create` is unset.
 pub const DEFAULT_CREATE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
@@ -131,6 +131,18 @@ impl Resource<GraphClient> for Device {
             }
         }
         planned
+    }
+
+    fn move_sources(&self) -> &'static [tfplugin::MoveSource] {
+        super::moves::DEVICE
+    }
+
+    fn move_state(
+        &self,
+        request: tfplugin::MoveRequest<'_>,
+        diags: &mut Diagnostics,
+    ) -> Option<DeviceModel> {
+        super::moves::device(&request, diags)
     }
 
     async fn create(

@@ -4,7 +4,8 @@
 use tfplugin::{Attr, AttrPath, Diagnostics};
 
 use super::{DeviceModel, Timeouts};
-use crate::devices::{hash, validate_device_name, validate_timeouts, validate_upn};
+use crate::devices::{hash, validate_device_name, validate_upn};
+use crate::resources::timeouts::validate_timeouts;
 use crate::validate::check_known;
 
 /// Every rule of the configuration.

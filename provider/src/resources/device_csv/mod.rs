@@ -22,8 +22,9 @@ use super::device::DEFAULT_DELETE_TIMEOUT;
 use crate::devices::cache::DeviceCache;
 use crate::devices::graph as devices_graph;
 use crate::devices::ops::{CONCURRENCY, Deadline};
-use crate::devices::{run_bounded, timeout};
+use crate::devices::run_bounded;
 use crate::graph::GraphClient;
+use crate::resources::timeouts::timeout;
 
 /// How long a create or update may follow its imports when unset.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);

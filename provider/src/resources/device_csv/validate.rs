@@ -5,7 +5,7 @@ use tfplugin::{Attr, AttrPath, Diagnostics};
 
 use super::{CsvTimeouts, DeviceCsvModel};
 use crate::devices::csv::{self, MAX_REPORTED, Problem, Row};
-use crate::devices::validate_timeouts;
+use crate::resources::timeouts::validate_timeouts;
 
 /// Every rule of the configuration.
 pub(super) fn config(config: &DeviceCsvModel, diags: &mut Diagnostics) {

@@ -162,7 +162,7 @@ pub(super) fn create_timeout(timeouts: &Attr<PolicyTimeouts>) -> std::time::Dura
     timeouts
         .known()
         .and_then(|t| t.create.known())
-        .and_then(|text| crate::devices::parse_duration(text).ok())
+        .and_then(|text| crate::resources::timeouts::parse_duration(text).ok())
         .unwrap_or(DEFAULT_CREATE_TIMEOUT)
 }
 

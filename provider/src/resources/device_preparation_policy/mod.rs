@@ -238,6 +238,18 @@ intune::intune_resource!(
             planned
         }
 
+        fn move_sources(&self) -> &'static [tfplugin::MoveSource] {
+            super::moves::DEVICE_PREPARATION_POLICY
+        }
+
+        fn move_state(
+            &self,
+            request: tfplugin::MoveRequest<'_>,
+            diags: &mut Diagnostics,
+        ) -> Option<DevicePreparationPolicyModel> {
+            super::moves::device_preparation_policy(&request, diags)
+        }
+
         async fn create(
             &self,
             client: &GraphClient,

@@ -17,7 +17,7 @@ pub(super) fn validate(config: &DevicePreparationPolicyModel, diags: &mut Diagno
 
 fn create_timeout_parses(config: &DevicePreparationPolicyModel, diags: &mut Diagnostics) {
     if let Attr::Known(timeouts) = &config.timeouts {
-        crate::devices::validate_timeouts(&[("create", &timeouts.create)], diags);
+        crate::resources::timeouts::validate_timeouts(&[("create", &timeouts.create)], diags);
     }
 }
 

@@ -112,6 +112,7 @@ impl DomainJoinProfileModel {
             role_scope_tag_ids: scope_tags_from_graph(config.role_scope_tag_ids),
             created_date_time: config.created_date_time.into(),
             last_modified_date_time: config.last_modified_date_time.into(),
+            timeouts: prior.timeouts.clone(),
         }
     }
 }

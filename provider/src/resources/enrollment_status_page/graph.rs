@@ -221,6 +221,7 @@ impl EnrollmentStatusPageModel {
             all_users: Attr::Known(targets.all_users),
             created_date_time: esp.created_date_time.into(),
             last_modified_date_time: esp.last_modified_date_time.into(),
+            timeouts: prior.timeouts.clone(),
         }
     }
 }

@@ -241,6 +241,18 @@ intune::intune_resource!(
             request.planned
         }
 
+        fn move_sources(&self) -> &'static [tfplugin::MoveSource] {
+            super::moves::ENROLLMENT_STATUS_PAGE
+        }
+
+        fn move_state(
+            &self,
+            request: tfplugin::MoveRequest<'_>,
+            diags: &mut Diagnostics,
+        ) -> Option<EnrollmentStatusPageModel> {
+            super::moves::enrollment_status_page(&request, diags)
+        }
+
         async fn create(
             &self,
             client: &GraphClient,

@@ -215,6 +215,7 @@ impl GroupModel {
             membership_rule: rule.into(),
             group_tags: tags.into(),
             all_autopilot_devices: Attr::Known(all),
+            timeouts: prior.timeouts.clone(),
         }
     }
 }

@@ -74,6 +74,18 @@ impl Resource<GraphClient> for Group {
         planned
     }
 
+    fn move_sources(&self) -> &'static [tfplugin::MoveSource] {
+        super::moves::GROUP
+    }
+
+    fn move_state(
+        &self,
+        request: tfplugin::MoveRequest<'_>,
+        diags: &mut Diagnostics,
+    ) -> Option<GroupModel> {
+        super::moves::group(&request, diags)
+    }
+
     async fn create(
         &self,
         client: &GraphClient,

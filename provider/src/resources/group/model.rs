@@ -45,6 +45,15 @@ pub struct GroupModel {
     /// `true` makes the group hold every Windows Autopilot device (the `[ZTDid]` rule). Conflicts with `membership_rule` and `group_tags`.
     #[schemars(extend("x-tf-default" = false))]
     pub all_autopilot_devices: Attr<bool>,
+    /// How long each operation may take, retries of throttled requests and waits for replication included. Unset, an operation has no limit of its own (each Graph request gives up after 10 minutes of retries). When a timeout runs out no further request is sent, and the error names it.
+    #[schemars(extend("x-tf" = "block"))]
+    pub timeouts: Attr<crate::resources::timeouts::Timeouts>,
+}
+
+impl crate::resources::timeouts::TimedModel for GroupModel {
+    fn timeouts(&self) -> &Attr<crate::resources::timeouts::Timeouts> {
+        &self.timeouts
+    }
 }
 
 impl GroupModel {

@@ -1,0 +1,348 @@
+//! Resource timeouts, in one place: the `timeouts` block of the Intune
+//! objects and groups ([`Timeouts`]), the duration syntax every `timeouts`
+//! block uses ([`parse_duration`]) and its plan-time check at
+//! `timeouts.<name>`, and [`Timed`], which runs a resource's create, read,
+//! update and delete within their timeout: every Graph request, retry,
+//! budget wait and pause of the operation honours it
+//! ([`crate::graph::deadline`]), and running out is reported at
+//! `timeouts.<operation>`.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use tfplugin::{
+    Attr, AttrPath, Diagnostics, IdentityAttribute, MoveRequest, MoveSource, PlanRequest, Resource,
+};
+
+use crate::graph::GraphClient;
+use crate::graph::deadline::{self, OperationDeadline, display_duration};
+use crate::validate::check_known;
+
+/// Time limits of operations. Unset, an operation has no limit of its own;
+/// each Graph request it makes still gives up after 10 minutes of retries.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Timeouts {
+    /// How long a create may take, waits for replication and retries of throttled requests included, e.g. `"30s"`, `"10m"` or `"1h30m"`. When it runs out no further request is sent; an object already created stays in state (tainted).
+    pub create: Attr<String>,
+    /// How long a refresh of the object may take, e.g. `"5m"`.
+    pub read: Attr<String>,
+    /// How long an update may take, e.g. `"10m"`.
+    pub update: Attr<String>,
+    /// How long a destroy may take, e.g. `"10m"`.
+    pub delete: Attr<String>,
+}
+
+impl Timeouts {
+    /// The timeout of `operation` (`create`, `read`, `update`, `delete`).
+    fn named(&self, operation: &str) -> &Attr<String> {
+        match operation {
+            "create" => &self.create,
+            "read" => &self.read,
+            "update" => &self.update,
+            _ => &self.delete,
+        }
+    }
+}
+
+/// Reads a Terraform-style duration: `90s`, `10m`, `1h30m`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let invalid = || {
+        format!(
+            "{text:?} is not a duration; use a number with a unit, e.g. \"30s\", \"10m\" or \"1h30m\""
+        )
+    };
+    let mut total = Duration::ZERO;
+    let mut number = String::new();
+    let mut any = false;
+    for c in text.trim().chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3_600,
+            _ => return Err(invalid()),
+        };
+        let n: u64 = number.parse().map_err(|_| invalid())?;
+        total += Duration::from_secs(n.saturating_mul(unit));
+        number.clear();
+        any = true;
+    }
+    if !number.is_empty() || !any {
+        return Err(invalid());
+    }
+    Ok(total)
+}
+
+/// One timeout of a resource's `timeouts` block (`pick` chooses it), or
+/// `default` when it is unset (or not a duration, which validation refuses).
+pub(crate) fn timeout<T>(
+    timeouts: &Attr<T>,
+    pick: fn(&T) -> &Attr<String>,
+    default: Duration,
+) -> Duration {
+    configured(timeouts, pick).unwrap_or(default)
+}
+
+/// One timeout of a `timeouts` block, when it is set to a duration.
+fn configured<T>(timeouts: &Attr<T>, pick: fn(&T) -> &Attr<String>) -> Option<Duration> {
+    timeouts
+        .known()
+        .and_then(|t| pick(t).known())
+        .and_then(|text| parse_duration(text).ok())
+}
+
+/// The timeout `operation` of the shared block, when it is set to a
+/// duration.
+fn limit(timeouts: &Attr<Timeouts>, operation: &str) -> Option<Duration> {
+    timeouts
+        .known()
+        .and_then(|t| t.named(operation).known())
+        .and_then(|text| parse_duration(text).ok())
+}
+
+/// Checks the durations of a `timeouts` block, given by their names: an
+/// invalid one is refused at `timeouts.<name>`.
+pub(crate) fn validate_timeouts(named: &[(&str, &Attr<String>)], diags: &mut Diagnostics) {
+    for (name, value) in named {
+        check_known(
+            value,
+            parse_duration,
+            AttrPath::root("timeouts").attr(*name),
+            "Invalid timeout",
+            diags,
+        );
+    }
+}
+
+/// The error diagnostic of an operation whose timeout ran out, at
+/// `timeouts.<operation>`.
+pub(crate) fn report_timed_out(
+    diags: &mut Diagnostics,
+    action: &str,
+    operation: &str,
+    budget: Duration,
+    detail: impl Into<String>,
+) {
+    diags.error_at(
+        AttrPath::root("timeouts").attr(operation),
+        format!(
+            "Cannot {action}: timeouts.{operation} ({}) ran out",
+            display_duration(budget)
+        ),
+        detail,
+    );
+}
+
+/// A model with the shared `timeouts` block.
+pub(crate) trait TimedModel {
+    fn timeouts(&self) -> &Attr<Timeouts>;
+}
+
+/// A resource whose create, read, update and delete run within their
+/// timeouts (see the module documentation); the rest is the resource's own.
+pub struct Timed<R>(pub R);
+
+impl<R> Timed<R> {
+    /// Runs `operation` within the timeout `name` of `model`'s block (no
+    /// deadline when it is unset); when the timeout ran out and the
+    /// resource's errors do not name it already, says so at its path.
+    async fn run<T>(
+        name: &'static str,
+        timeouts: &Attr<Timeouts>,
+        diags: &mut Diagnostics,
+        operation: impl Future<Output = (T, Diagnostics)>,
+    ) -> T {
+        let Some(budget) = limit(timeouts, name) else {
+            let (output, found) = operation.await;
+            diags.extend(found);
+            return output;
+        };
+        let limit = OperationDeadline::after(name, budget);
+        let (output, found) = deadline::within(limit, operation).await;
+        let path = AttrPath::root("timeouts").attr(name);
+        let named = found.iter().any(|d| d.path.as_ref() == Some(&path));
+        let ran_out = found.has_errors() && !named && limit.exceeded_by(Duration::ZERO);
+        diags.extend(found);
+        if ran_out {
+            report_timed_out(
+                diags,
+                name,
+                name,
+                budget,
+                "The operation did not finish in time; see the errors above.",
+            );
+        }
+        output
+    }
+}
+
+#[async_trait]
+impl<R> Resource<GraphClient> for Timed<R>
+where
+    R: Resource<GraphClient>,
+    R::Model: TimedModel,
+{
+    type Model = R::Model;
+
+    fn type_name(&self) -> &'static str {
+        self.0.type_name()
+    }
+
+    fn schema_version(&self) -> i64 {
+        self.0.schema_version()
+    }
+
+    fn identity(&self) -> &'static [IdentityAttribute] {
+        self.0.identity()
+    }
+
+    fn validate(&self, config: &R::Model, diags: &mut Diagnostics) {
+        if let Attr::Known(t) = config.timeouts() {
+            let named = [
+                ("create", &t.create),
+                ("read", &t.read),
+                ("update", &t.update),
+                ("delete", &t.delete),
+            ];
+            validate_timeouts(&named, diags);
+        }
+        self.0.validate(config, diags);
+    }
+
+    async fn modify_plan(
+        &self,
+        client: Option<&GraphClient>,
+        request: PlanRequest<'_, R::Model>,
+        diags: &mut Diagnostics,
+    ) -> R::Model {
+        self.0.modify_plan(client, request, diags).await
+    }
+
+    async fn create(
+        &self,
+        client: &GraphClient,
+        planned: R::Model,
+        diags: &mut Diagnostics,
+    ) -> Option<R::Model> {
+        let limits = planned.timeouts().clone();
+        Self::run("create", &limits, diags, async {
+            let mut found = Diagnostics::new();
+            let state = self.0.create(client, planned, &mut found).await;
+            (state, found)
+        })
+        .await
+    }
+
+    async fn read(
+        &self,
+        client: &GraphClient,
+        current: R::Model,
+        diags: &mut Diagnostics,
+    ) -> Option<R::Model> {
+        let limits = current.timeouts().clone();
+        Self::run("read", &limits, diags, async {
+            let mut found = Diagnostics::new();
+            let state = self.0.read(client, current, &mut found).await;
+            (state, found)
+        })
+        .await
+    }
+
+    async fn update(
+        &self,
+        client: &GraphClient,
+        prior: R::Model,
+        planned: R::Model,
+        diags: &mut Diagnostics,
+    ) -> Option<R::Model> {
+        let limits = planned.timeouts().clone();
+        Self::run("update", &limits, diags, async {
+            let mut found = Diagnostics::new();
+            let state = self.0.update(client, prior, planned, &mut found).await;
+            (state, found)
+        })
+        .await
+    }
+
+    async fn delete(&self, client: &GraphClient, prior: R::Model, diags: &mut Diagnostics) {
+        let limits = prior.timeouts().clone();
+        Self::run("delete", &limits, diags, async {
+            let mut found = Diagnostics::new();
+            self.0.delete(client, prior, &mut found).await;
+            ((), found)
+        })
+        .await;
+    }
+
+    async fn import(
+        &self,
+        client: &GraphClient,
+        id: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<R::Model> {
+        self.0.import(client, id, diags).await
+    }
+
+    fn upgrade_state(
+        &self,
+        version: i64,
+        state: serde_json::Value,
+        diags: &mut Diagnostics,
+    ) -> serde_json::Value {
+        self.0.upgrade_state(version, state, diags)
+    }
+
+    fn move_sources(&self) -> &'static [MoveSource] {
+        self.0.move_sources()
+    }
+
+    fn move_state(&self, request: MoveRequest<'_>, diags: &mut Diagnostics) -> Option<R::Model> {
+        self.0.move_state(request, diags)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5_400)));
+        assert_eq!(parse_duration(" 2m5s "), Ok(Duration::from_secs(125)));
+        for bad in ["", "10", "m", "10x", "1.5h", "-1m", "5 m"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_invalid_timeout_is_refused_at_its_path() {
+        let mut diags = Diagnostics::new();
+        let good = Attr::Known("5m".to_string());
+        let bad = Attr::Known("five minutes".to_string());
+        validate_timeouts(&[("read", &good), ("create", &bad)], &mut diags);
+        let paths: Vec<_> = diags.iter().map(|d| d.path.clone()).collect();
+        assert_eq!(paths, [Some(AttrPath::root("timeouts").attr("create"))]);
+        assert!(diags.iter().all(|d| d.detail.contains("not a duration")));
+    }
+
+    #[test]
+    fn an_unset_or_invalid_timeout_is_not_configured() {
+        let set = Attr::Known(Timeouts {
+            update: Attr::Known("1m".into()),
+            create: Attr::Known("soon".into()),
+            ..Timeouts::default()
+        });
+        assert_eq!(limit(&set, "update"), Some(Duration::from_secs(60)));
+        assert_eq!(limit(&set, "create"), None);
+        assert_eq!(limit(&set, "read"), None);
+        assert_eq!(limit(&Attr::Null, "read"), None);
+    }
+}
