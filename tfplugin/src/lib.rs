@@ -4,9 +4,10 @@
 //! with AutoMTLS, serves the `tfplugin6.Provider` gRPC service, encodes
 //! values (msgpack and JSON, with unknowns and exact numbers), derives
 //! schemas from model types, drives typed [`Resource`]s and
-//! [`DataSource`]s through Terraform's plan and apply rules, and calls
-//! provider-defined [`Function`]s.
+//! [`DataSource`]s through Terraform's plan and apply rules, calls
+//! provider-defined [`Function`]s and runs [`Action`]s.
 
+pub mod action;
 pub mod attr;
 pub mod diagnostics;
 pub mod function;
@@ -18,6 +19,7 @@ pub mod schema;
 pub mod server;
 pub mod value;
 
+pub use action::{Action, AnyAction, Progress};
 pub use attr::Attr;
 pub use diagnostics::{AttrPath, Diagnostic, Diagnostics, Severity};
 pub use function::{Function, FunctionError, Parameter, Signature};
