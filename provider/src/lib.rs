@@ -5,6 +5,7 @@
 //! `registry` lists the types and what each declares about itself, and
 //! `export` writes a live tenant as configuration.
 
+pub mod actions;
 pub mod config;
 pub mod data_sources;
 pub mod devices;
@@ -21,7 +22,9 @@ pub mod validate;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tfplugin::{AnyDataSource, AnyResource, CancellationToken, Diagnostics, Function, Provider};
+use tfplugin::{
+    AnyAction, AnyDataSource, AnyResource, CancellationToken, Diagnostics, Function, Provider,
+};
 
 pub use config::ProviderConfig;
 pub use graph::GraphClient;
@@ -90,5 +93,9 @@ impl Provider for AutopilotProvider {
 
     fn functions(&self) -> Vec<Arc<dyn Function>> {
         functions::all()
+    }
+
+    fn actions(&self) -> Vec<Arc<dyn AnyAction<GraphClient>>> {
+        actions::all()
     }
 }
