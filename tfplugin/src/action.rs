@@ -99,6 +99,13 @@ trait ActionExt<C: Send + Sync + 'static>: Action<C> {
         config: &Value,
         diags: &mut Diagnostics,
     ) -> Option<Self::Model> {
+        let empty;
+        let config = if config.is_null() {
+            empty = without_config(schema);
+            &empty
+        } else {
+            config
+        };
         schema.block.validate(config, &Default::default(), diags);
         if diags.has_errors() {
             return None;
@@ -108,6 +115,26 @@ trait ActionExt<C: Send + Sync + 'static>: Action<C> {
         Action::validate(self, &model, diags);
         (!diags.has_errors()).then_some(model)
     }
+}
+
+/// The configuration of an action written without a `config` block (which
+/// Terraform sends as null): every attribute null.
+fn without_config(schema: &Schema) -> Value {
+    Value::Object(
+        schema
+            .block
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), Value::Null))
+            .chain(
+                schema
+                    .block
+                    .blocks
+                    .iter()
+                    .map(|b| (b.name.clone(), Value::Null)),
+            )
+            .collect(),
+    )
 }
 
 #[async_trait]

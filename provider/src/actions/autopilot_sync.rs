@@ -16,7 +16,26 @@ use serde::{Deserialize, Serialize};
 use tfplugin::{Action, Diagnostics, Progress};
 
 use crate::devices::graph;
-use crate::graph::GraphClient;
+use crate::graph::{GraphClient, GraphError};
+
+/// How long the action lets the client wait to send a sync Intune refused
+/// as too soon, before reporting the refusal.
+const REFUSAL_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// The refusal when the client was still waiting for Intune to allow the sync.
+fn throttled() -> GraphError {
+    GraphError::Api {
+        method: "POST".into(),
+        path: graph::SYNC.into(),
+        status: 429,
+        code: "TooManyRequests".into(),
+        message: format!(
+            "Intune refused the sync and would allow it later than {}s from now",
+            REFUSAL_WAIT.as_secs()
+        ),
+        request_id: None,
+    }
+}
 
 /// Intune's minimum time between two manual Autopilot syncs.
 const SYNC_INTERVAL_MINUTES: i64 = 10;
@@ -48,7 +67,12 @@ impl Action<GraphClient> for AutopilotSync {
         diags: &mut Diagnostics,
     ) {
         progress.report("Requesting an Autopilot sync");
-        match graph::sync(client).await {
+        // The client waits out a 429 whose `Retry-After` fits its retry
+        // deadline; a refused sync is reported instead once that wait would
+        // pass `REFUSAL_WAIT` (the sync is idempotent: nothing is in flight
+        // while the client sleeps).
+        let outcome = tokio::time::timeout(REFUSAL_WAIT, graph::sync(client)).await;
+        match outcome.unwrap_or_else(|_| Err(throttled())) {
             Ok(()) => {
                 progress.report("Autopilot sync started");
                 match graph::get_settings(client).await {

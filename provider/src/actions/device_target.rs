@@ -227,9 +227,9 @@ fn report_after_write(name: &str, error: &GraphError, diags: &mut Diagnostics) {
 mod tests {
     use super::*;
 
-    fn paths_of(device_id: Attr<String>, serial_number: Attr<String>) -> Vec<String> {
+    fn paths_of(device_id: &Attr<String>, serial_number: &Attr<String>) -> Vec<String> {
         let mut diags = Diagnostics::new();
-        validate(&device_id, &serial_number, &Attr::Null, &mut diags);
+        validate(device_id, serial_number, &Attr::Null, &mut diags);
         diags
             .into_iter()
             .map(|d| format!("{}: {:?}", d.summary, d.path))
@@ -242,26 +242,29 @@ mod tests {
 
     #[test]
     fn exactly_one_device_reference_and_unknowns_pass() {
-        assert_eq!(paths_of(known("d1"), Attr::Null), Vec::<String>::new());
-        assert_eq!(paths_of(Attr::Null, known("SN1")), Vec::<String>::new());
-        assert_eq!(paths_of(Attr::Unknown, Attr::Null), Vec::<String>::new());
-        assert_eq!(paths_of(Attr::Unknown, Attr::Unknown), Vec::<String>::new());
+        assert_eq!(paths_of(&known("d1"), &Attr::Null), Vec::<String>::new());
+        assert_eq!(paths_of(&Attr::Null, &known("SN1")), Vec::<String>::new());
+        assert_eq!(paths_of(&Attr::Unknown, &Attr::Null), Vec::<String>::new());
         assert_eq!(
-            paths_of(Attr::Null, Attr::Null),
+            paths_of(&Attr::Unknown, &Attr::Unknown),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            paths_of(&Attr::Null, &Attr::Null),
             vec![format!(
                 "No device named: {:?}",
                 Some(AttrPath::root("device_id"))
             )]
         );
         assert_eq!(
-            paths_of(known("d1"), known("SN1")),
+            paths_of(&known("d1"), &known("SN1")),
             vec![format!(
                 "Two ways of naming the device: {:?}",
                 Some(AttrPath::root("serial_number"))
             )]
         );
         assert_eq!(
-            paths_of(Attr::Null, known(" ")),
+            paths_of(&Attr::Null, &known(" ")),
             vec![format!(
                 "Empty device reference: {:?}",
                 Some(AttrPath::root("serial_number"))

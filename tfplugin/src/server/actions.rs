@@ -13,7 +13,7 @@ use tonic::Status;
 use tracing::Instrument;
 
 use crate::action::{AnyAction, Progress};
-use crate::diagnostics::Diagnostics;
+use crate::diagnostics::{Diagnostics, Severity};
 use crate::proto::tfplugin6 as pb;
 use crate::schema::Schema;
 use crate::value::Value;
@@ -106,6 +106,22 @@ fn progress(message: String) -> pb::invoke_action::Event {
     }
 }
 
+/// Terraform 1.15 crashes on a diagnostic of an action written without a
+/// `config` block (it looks for the missing block to point at): such an
+/// action's warnings are sent as progress messages instead, and only its
+/// errors stay diagnostics.
+fn warnings_as_progress(diags: Diagnostics, progress: &Progress) -> Diagnostics {
+    let mut kept = Diagnostics::new();
+    for diag in diags {
+        if diag.severity == Severity::Warning {
+            progress.report(format!("Warning: {}. {}", diag.summary, diag.detail));
+        } else {
+            kept.push(diag);
+        }
+    }
+    kept
+}
+
 /// Runs `action` in a task of its own and streams its progress messages,
 /// then one Completed event with its diagnostics (converted by
 /// `diags_to_proto`).
@@ -119,8 +135,12 @@ pub(crate) fn invoke<C: Send + Sync + 'static>(
     let span = span("InvokeAction", action.type_name());
     let run = tokio::spawn(
         async move {
-            let diags = action.invoke(&client, &schema, config, &reporter).await;
+            let without_config_block = config.is_null();
+            let mut diags = action.invoke(&client, &schema, config, &reporter).await;
             tracing::info!(errors = diags.has_errors(), "action completed");
+            if without_config_block {
+                diags = warnings_as_progress(diags, &reporter);
+            }
             diags
         }
         .instrument(span),
