@@ -246,6 +246,9 @@ pub struct LabState {
     /// next Autopilot sync.
     #[serde(default)]
     pub pending_device_properties: BTreeMap<String, serde_json::Map<String, Value>>,
+    /// Device identities whose next enrollment was allowed with `allowNextEnrollment`.
+    #[serde(default)]
+    pub next_enrollment_allowed: BTreeSet<String>,
 }
 
 impl Tenant {

@@ -6,6 +6,7 @@
 //! `export` writes a live tenant as configuration, and `list_resources`
 //! serves `terraform query`.
 
+pub mod actions;
 pub mod config;
 pub mod data_sources;
 pub mod devices;
@@ -24,8 +25,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use tfplugin::{
-    AnyDataSource, AnyListResource, AnyResource, CancellationToken, Diagnostics, Function,
-    Provider, Schema, Value,
+    AnyAction, AnyDataSource, AnyListResource, AnyResource, CancellationToken, Diagnostics,
+    Function, Provider, Schema, Value,
 };
 
 pub use config::ProviderConfig;
@@ -111,5 +112,9 @@ impl Provider for AutopilotProvider {
         diags: &mut Diagnostics,
     ) -> Value {
         list_resources::generated_config(type_name, schema, state, diags)
+    }
+
+    fn actions(&self) -> Vec<Arc<dyn AnyAction<GraphClient>>> {
+        actions::all()
     }
 }

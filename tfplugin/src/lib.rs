@@ -5,8 +5,10 @@
 //! values (msgpack and JSON, with unknowns and exact numbers), derives
 //! schemas from model types, drives typed [`Resource`]s and
 //! [`DataSource`]s through Terraform's plan and apply rules, calls
-//! provider-defined [`Function`]s and serves [`ListResource`]s to `terraform query`.
+//! provider-defined [`Function`]s, serves [`ListResource`]s to `terraform query` and runs
+//! [`Action`]s.
 
+pub mod action;
 pub mod attr;
 pub mod diagnostics;
 pub mod function;
@@ -21,6 +23,7 @@ pub mod schema;
 pub mod server;
 pub mod value;
 
+pub use action::{Action, AnyAction, Progress};
 pub use attr::Attr;
 pub use diagnostics::{AttrPath, Diagnostic, Diagnostics, Severity};
 pub use function::{Function, FunctionError, Parameter, Signature};

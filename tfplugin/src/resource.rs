@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
 
+use crate::action::AnyAction;
 use crate::diagnostics::Diagnostics;
 use crate::function::Function;
 use crate::identity::IdentityAttribute;
@@ -204,6 +205,11 @@ pub trait Provider: Send + Sync + 'static {
     fn list_resources(&self) -> Vec<Arc<dyn AnyListResource<Self::Client>>> {
         Vec::new()
     }
+
+    /// Actions (Terraform 1.14 and later); none by default.
+    fn actions(&self) -> Vec<Arc<dyn AnyAction<Self::Client>>> {
+        Vec::new()
+    }
 }
 
 /// A resource seen through raw values; implemented for every [`Resource`].
@@ -249,7 +255,7 @@ pub trait AnyDataSource<C>: Send + Sync {
     async fn read(&self, client: &C, schema: &Schema, config: Value) -> (Value, Diagnostics);
 }
 
-fn decode<M: Model>(value: Value, what: &str, diags: &mut Diagnostics) -> Option<M> {
+pub(crate) fn decode<M: Model>(value: Value, what: &str, diags: &mut Diagnostics) -> Option<M> {
     match value::from_value(value) {
         Ok(model) => Some(model),
         Err(e) => {
@@ -278,7 +284,7 @@ fn encode<M: Model>(model: Option<&M>, schema: &Schema, diags: &mut Diagnostics)
 /// A typed model field cannot hold a collection with some unknown elements
 /// (`include_group_ids = [azuread_group.x.id, "..."]`), so such an attribute
 /// is shown to the model as wholly unknown...
-fn collapse_partial_unknowns(value: &Value) -> Value {
+pub(crate) fn collapse_partial_unknowns(value: &Value) -> Value {
     match value {
         Value::Object(attrs) => Value::Object(
             attrs

@@ -7,6 +7,7 @@
 // long lifecycles are split into named steps so that a failure names its step.
 #![allow(clippy::too_many_lines)]
 
+mod actions;
 mod authentication;
 mod classic_data_sources;
 mod conformance;

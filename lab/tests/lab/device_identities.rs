@@ -531,3 +531,36 @@ async fn assigned_devices_follow_profiles_and_dynamic_groups() {
         .await;
     assert_eq!(assigned["value"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn allow_next_enrollment_is_beta_only_and_needs_a_registered_device() {
+    let lab = fast_lab().await;
+    let id = registered(&lab, "SN-ANE-1").await;
+    let (status, body) = lab
+        .post(&format!("{DEVICES}/{id}/allowNextEnrollment"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let objects = lab.objects().await;
+    assert_eq!(
+        objects["_lab"]["nextEnrollmentAllowed"],
+        json!([id]),
+        "{objects}"
+    );
+    let (status, _) = lab
+        .post(
+            &format!("{DEVICES}/no-such-device/allowNextEnrollment"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = lab
+        .post(
+            &format!(
+                "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities/{id}/allowNextEnrollment"
+            ),
+            json!({}),
+        )
+        .await;
+    // v1.0 has no such action: OData's "Resource not found for the segment".
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

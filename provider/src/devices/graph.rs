@@ -200,7 +200,7 @@ pub struct DeviceProperties {
 /// `assignUserToDevice`.
 #[derive(Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct AssignUser<'a> {
+pub struct AssignUser<'a> {
     user_principal_name: &'a str,
     addressable_user_name: &'a str,
 }
@@ -277,6 +277,31 @@ pub async fn update_properties(
         .await
 }
 
+impl<'a> AssignUser<'a> {
+    /// The user to assign and the name the device greets them with.
+    pub fn new(user_principal_name: &'a str, addressable_user_name: &'a str) -> Self {
+        AssignUser {
+            user_principal_name,
+            addressable_user_name,
+        }
+    }
+}
+
+/// `assignUserToDevice` with a greeting name of the caller's choice.
+pub async fn assign_user(
+    client: &GraphClient,
+    id: &str,
+    body: &AssignUser<'_>,
+) -> Result<(), GraphError> {
+    client
+        .post_action(
+            VERSION,
+            &format!("{IDENTITIES}/{id}/assignUserToDevice"),
+            body,
+        )
+        .await
+}
+
 /// Assigns a user (`assignUserToDevice`), or removes the assigned user
 /// (`unassignUserFromDevice`) when `user` is `None`.
 pub async fn set_user(
@@ -315,6 +340,37 @@ pub async fn set_user(
 pub async fn sync(client: &GraphClient) -> Result<(), GraphError> {
     client
         .post_action_without_body(ApiVersion::Beta, SYNC)
+        .await
+}
+
+/// `allowNextEnrollment` (beta only, posted without a body): unblocks the
+/// device's next Autopilot enrollment.
+pub async fn allow_next_enrollment(client: &GraphClient, id: &str) -> Result<(), GraphError> {
+    client
+        .post_action_without_body(
+            ApiVersion::Beta,
+            &format!("{IDENTITIES}/{id}/allowNextEnrollment"),
+        )
+        .await
+}
+
+/// The `windowsAutopilotSettings` singleton (beta only): when the last
+/// manual sync was asked for and how the last sync went.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AutopilotSettings {
+    pub last_manual_sync_trigger_date_time: Option<String>,
+    pub last_sync_date_time: Option<String>,
+    pub sync_status: Option<String>,
+}
+
+/// The settings singleton (`GET windowsAutopilotSettings`).
+pub async fn get_settings(client: &GraphClient) -> Result<AutopilotSettings, GraphError> {
+    client
+        .get(
+            ApiVersion::Beta,
+            "deviceManagement/windowsAutopilotSettings",
+        )
         .await
 }
 

@@ -47,7 +47,7 @@ const fn call(method: &'static str, path: &'static str, when: &'static str) -> C
     Call { method, path, when }
 }
 
-/// Every resource and data source with its calls.
+/// Every resource, data source and action with its calls.
 pub const TYPES: &[TypeCalls] = &[
     TypeCalls {
         type_name: "autopilot_deployment_profile",
@@ -526,9 +526,125 @@ pub const TYPES: &[TypeCalls] = &[
         calls: &[],
         also: &[],
     },
+    TypeCalls {
+        type_name: "autopilot_sync@action",
+        calls: &[
+            call(
+                "POST",
+                "/beta/deviceManagement/windowsAutopilotSettings/sync",
+                "invoke",
+            ),
+            call(
+                "GET",
+                "/beta/deviceManagement/windowsAutopilotSettings",
+                "invoke (the sync's status, or when the next sync is allowed)",
+            ),
+        ],
+        also: &[],
+    },
+    TypeCalls {
+        type_name: "autopilot_device_assign_user@action",
+        calls: &[
+            call(
+                "GET",
+                "/beta/deviceManagement/windowsAutopilotDeviceIdentities/{id}",
+                "invoke (the device by `device_id`; the wait for the change)",
+            ),
+            call(
+                "GET",
+                "/beta/deviceManagement/windowsAutopilotDeviceIdentities",
+                "invoke (the device by `serial_number`)",
+            ),
+            call(
+                "POST",
+                "/beta/deviceManagement/windowsAutopilotDeviceIdentities/{id}/assignUserToDevice",
+                "invoke",
+            ),
+            call(
+                "POST",
+                "/beta/deviceManagement/windowsAutopilotSettings/sync",
+                "invoke (an Autopilot sync, so that the change shows)",
+            ),
+        ],
+        also: &[],
+    },
+    TypeCalls {
+        type_name: "autopilot_device_unassign_user@action",
+        calls: &[
+            call(
+                "GET",
+                "/beta/deviceManagement/windowsAutopilotDeviceIdentities/{id}",
+                "invoke (the device by `device_id`; the wait for the change)",
+            ),
+            call(
+                "GET",
+                "/beta/deviceManagement/windowsAutopilotDeviceIdentities",
+                "invoke (the device by `serial_number`)",
+            ),
+            call(
+                "POST",
+                "/beta/deviceManagement/windowsAutopilotDeviceIdentities/{id}/unassignUserFromDevice",
+                "invoke",
+            ),
+            call(
+                "POST",
+                "/beta/deviceManagement/windowsAutopilotSettings/sync",
+                "invoke (an Autopilot sync, so that the change shows)",
+            ),
+        ],
+        also: &[],
+    },
+    TypeCalls {
+        type_name: "autopilot_device_set_properties@action",
+        calls: &[
+            call(
+                "GET",
+                "/beta/deviceManagement/windowsAutopilotDeviceIdentities/{id}",
+                "invoke (the device by `device_id`; the wait for the change)",
+            ),
+            call(
+                "GET",
+                "/beta/deviceManagement/windowsAutopilotDeviceIdentities",
+                "invoke (the device by `serial_number`)",
+            ),
+            call(
+                "POST",
+                "/beta/deviceManagement/windowsAutopilotDeviceIdentities/{id}/updateDeviceProperties",
+                "invoke",
+            ),
+            call(
+                "POST",
+                "/beta/deviceManagement/windowsAutopilotSettings/sync",
+                "invoke (an Autopilot sync, so that the change shows)",
+            ),
+        ],
+        also: &[],
+    },
+    TypeCalls {
+        type_name: "autopilot_device_allow_next_enrollment@action",
+        calls: &[
+            call(
+                "GET",
+                "/beta/deviceManagement/windowsAutopilotDeviceIdentities/{id}",
+                "invoke (the device by `device_id`; the wait for the change)",
+            ),
+            call(
+                "GET",
+                "/beta/deviceManagement/windowsAutopilotDeviceIdentities",
+                "invoke (the device by `serial_number`)",
+            ),
+            call(
+                "POST",
+                "/beta/deviceManagement/windowsAutopilotDeviceIdentities/{id}/allowNextEnrollment",
+                "invoke",
+            ),
+        ],
+        also: &[],
+    },
 ];
 
-/// The calls of a resource (`autopilot_group`) or of a data source (`autopilot_group@data`).
+/// The calls of a resource (`autopilot_group`), of a data source (`autopilot_group@data`) or of an
+/// action (`autopilot_sync@action`).
 pub fn calls_of(key: &str) -> Option<&'static TypeCalls> {
     TYPES.iter().find(|t| t.type_name == key)
 }

@@ -16,6 +16,7 @@ use crate::moves::{self, MoveRequest, MoveSource};
 use crate::proto::tfplugin6 as pb;
 use crate::resource::{AnyDataSource, AnyResource, Provider};
 use crate::schema::{Block, Nesting, Schema};
+use crate::server::actions::{self, Actions};
 use crate::server::functions::{self, Functions};
 use crate::server::identity::Identity;
 use crate::server::list::{self, Lists};
@@ -33,6 +34,7 @@ pub(crate) struct ProviderService<P: Provider> {
     resources: HashMap<&'static str, Registered<dyn AnyResource<P::Client>>>,
     data_sources: HashMap<&'static str, Registered<dyn AnyDataSource<P::Client>>>,
     functions: Functions,
+    actions: Actions<P::Client>,
     identities: HashMap<&'static str, Identity>,
     lists: Lists<P::Client>,
     schema_errors: Diagnostics,
@@ -82,9 +84,11 @@ impl<P: Provider> ProviderService<P> {
             }
         }
         let lists = Lists::new(provider.list_resources(), &identities, &mut schema_errors);
+        let actions = Actions::new(provider.actions(), &mut schema_errors);
         ProviderService {
             functions: Functions::new(provider.functions()),
             lists,
+            actions,
             identities,
             provider: Arc::new(provider),
             provider_schema,
@@ -364,7 +368,14 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 })
                 .collect(),
             list_resources: self.lists.metadata(),
-            actions: Vec::new(),
+            actions: self
+                .actions
+                .names()
+                .into_iter()
+                .map(|name| pb::get_metadata::ActionMetadata {
+                    type_name: name.to_string(),
+                })
+                .collect(),
         }))
     }
 
@@ -386,7 +397,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .collect(),
             functions: self.functions.to_proto(),
             list_resource_schemas: self.lists.schemas(schema_to_proto),
-            action_schemas: HashMap::new(),
+            action_schemas: self.actions.schemas_to_proto(schema_to_proto),
             diagnostics: diags_to_proto(self.schema_errors.clone()),
             provider_meta: Some(pb::Schema {
                 version: 0,
@@ -842,27 +853,66 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
 
     async fn plan_action(
         &self,
-        _request: Request<pb::plan_action::Request>,
+        request: Request<pb::plan_action::Request>,
     ) -> Result<Response<pb::plan_action::Response>, Status> {
-        Err(Status::unimplemented("PlanAction is not served yet"))
+        let request = request.into_inner();
+        let span = actions::span("PlanAction", &request.action_type);
+        let diags = async {
+            let (action, schema) = self.actions.get(&request.action_type)?;
+            let config = decode(request.config, &schema.value_type())?;
+            // The provider configuration may still be unknown: plan without
+            // a client then.
+            let client = self.client.read().await.clone();
+            Ok::<_, Diagnostics>(action.plan(client.as_deref(), schema, config).await)
+        }
+        .instrument(span)
+        .await
+        .unwrap_or_else(|diags| diags);
+        Ok(Response::new(pb::plan_action::Response {
+            diagnostics: diags_to_proto(diags),
+            deferred: None,
+        }))
     }
 
     type InvokeActionStream = EventStream<pb::invoke_action::Event>;
 
     async fn invoke_action(
         &self,
-        _request: Request<pb::invoke_action::Request>,
+        request: Request<pb::invoke_action::Request>,
     ) -> Result<Response<Self::InvokeActionStream>, Status> {
-        Err(Status::unimplemented("InvokeAction is not served yet"))
+        let request = request.into_inner();
+        let span = actions::span("InvokeAction", &request.action_type);
+        let started = async {
+            let (action, schema) = self.actions.get(&request.action_type)?;
+            let config = decode(request.config, &schema.value_type())?;
+            let client = self.client().await?;
+            Ok::<_, Diagnostics>(((action.clone(), schema.clone()), client, config))
+        }
+        .instrument(span)
+        .await;
+        Ok(Response::new(match started {
+            Ok((action, client, config)) => actions::invoke(action, client, config, diags_to_proto),
+            Err(diags) => actions::completed_only(diags_to_proto(diags)),
+        }))
     }
 
     async fn validate_action_config(
         &self,
-        _request: Request<pb::validate_action_config::Request>,
+        request: Request<pb::validate_action_config::Request>,
     ) -> Result<Response<pb::validate_action_config::Response>, Status> {
-        Err(Status::unimplemented(
-            "ValidateActionConfig is not served yet",
-        ))
+        let request = request.into_inner();
+        let span = actions::span("ValidateActionConfig", &request.type_name);
+        let diags = async {
+            let (action, schema) = self.actions.get(&request.type_name)?;
+            let config = decode(request.config, &schema.value_type())?;
+            Ok::<_, Diagnostics>(action.validate(schema, config))
+        }
+        .instrument(span)
+        .await
+        .unwrap_or_else(|diags| diags);
+        Ok(Response::new(pb::validate_action_config::Response {
+            diagnostics: diags_to_proto(diags),
+        }))
     }
 
     async fn stop_provider(

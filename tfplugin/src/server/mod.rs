@@ -2,6 +2,9 @@
 //! handshake line on stdout, a unix socket with AutoMTLS, and the side
 //! services (health, controller, stdio) next to `tfplugin6.Provider`.
 
+#[cfg(test)]
+mod action_tests;
+mod actions;
 mod functions;
 mod grpc;
 #[cfg(test)]

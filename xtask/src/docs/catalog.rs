@@ -40,6 +40,8 @@ pub(crate) struct Catalog {
     pub data_sources: Vec<Entry>,
     /// Provider-defined functions and their signatures, sorted by name.
     pub functions: Vec<(String, Signature)>,
+    /// Actions (Terraform 1.14+), sorted by type name.
+    pub actions: Vec<Entry>,
 }
 
 impl Catalog {
@@ -63,6 +65,12 @@ impl Catalog {
             .map(|f| (f.name().to_string(), f.signature()))
             .collect();
         functions.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut actions = provider
+            .actions()
+            .iter()
+            .map(|a| Entry::new(a.type_name(), a.schema(), &[]))
+            .collect::<Result<Vec<_>>>()?;
+        actions.sort_by(|a, b| a.type_name.cmp(&b.type_name));
         resources.sort_by(|a, b| a.type_name.cmp(&b.type_name));
         data_sources.sort_by(|a, b| a.type_name.cmp(&b.type_name));
         Ok(Catalog {
@@ -71,6 +79,7 @@ impl Catalog {
             resources,
             data_sources,
             functions,
+            actions,
         })
     }
 

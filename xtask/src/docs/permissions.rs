@@ -31,6 +31,12 @@ pub(super) fn check_complete(catalog: &Catalog) -> Result<()> {
         .iter()
         .map(|e| key(&e.type_name, false))
         .chain(catalog.data_sources.iter().map(|e| key(&e.type_name, true)))
+        .chain(
+            catalog
+                .actions
+                .iter()
+                .map(|e| format!("{}@action", e.type_name)),
+        )
         .collect();
     let listed: BTreeSet<String> = table::TYPES
         .iter()

@@ -1,6 +1,7 @@
 //! The device actions: `updateDeviceProperties`, `assignUserToDevice` and
 //! `unassignUserFromDevice`, whose writes show after the next sync when the
-//! `device_properties_after_sync` setting is on.
+//! `device_properties_after_sync` setting is on; and `allowNextEnrollment`
+//! (beta only), which changes nothing the lab shows.
 
 use serde_json::{Map, Value, json};
 
@@ -209,5 +210,23 @@ pub(super) fn unassign_user(app: &App, request: &GraphRequest, id: &str) -> Grap
         Ok(())
     })?;
     tracing::info!(%id, "user unassigned from device");
+    Ok(no_content())
+}
+
+/// `allowNextEnrollment` (beta only, no parameters): 204 for a registered device, which the lab
+/// records in `_lab.nextEnrollmentAllowed` (`/_lab/objects`); 404 otherwise.
+pub(super) fn allow_next_enrollment(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
+    if !request.body.is_empty() {
+        let body = request.json_object()?;
+        string_parameters(&body, &[], "allowNextEnrollment")?;
+    }
+    app.store.write(|tenant| {
+        if !tenant.windows_autopilot_device_identities.contains(id) {
+            return Err(INTUNE.not_found(id));
+        }
+        tenant.lab.next_enrollment_allowed.insert(id.to_owned());
+        Ok(())
+    })?;
+    tracing::info!(%id, "next enrollment allowed");
     Ok(no_content())
 }

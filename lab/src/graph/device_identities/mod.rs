@@ -1,5 +1,6 @@
 //! `/deviceManagement/windowsAutopilotDeviceIdentities` (beta and v1.0): registered Autopilot
-//! devices, with `updateDeviceProperties`, `assignUserToDevice`, `unassignUserFromDevice` and
+//! devices, with `updateDeviceProperties`, `assignUserToDevice`, `unassignUserFromDevice`,
+//! `allowNextEnrollment` (beta only) and
 //! DELETE; and the `windowsAutopilotSettings` singleton with `sync` (beta only).
 
 use axum::http::StatusCode;
@@ -10,7 +11,7 @@ use uuid::Uuid;
 use super::collection::{self, IntuneBackend, Listing, Paging};
 use super::deployment_profiles;
 use super::schema::{ENTITY, Kind, Property, StructuredType};
-use super::{GraphRequest, no_content};
+use super::{ApiVersion, GraphRequest, no_content};
 use crate::app::App;
 use crate::errors::GraphError;
 use crate::graph::GraphResult;
@@ -235,6 +236,14 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult 
         [id, action] if super::is_action(action, "unassignUserFromDevice") => by_method!(method,
             POST => unassign_user(app, request, id),
         ),
+        [id, action]
+            if super::is_action(action, "allowNextEnrollment")
+                && request.version == ApiVersion::Beta =>
+        {
+            by_method!(method,
+                POST => allow_next_enrollment(app, request, id),
+            )
+        }
         [_, other, ..] => Err(GraphError::segment_not_found(other)),
     }
 }
@@ -320,6 +329,7 @@ fn remove_device(tenant: &mut Tenant, id: &str) {
     tenant.lab.device_profiles.remove(id);
     tenant.lab.deleting_devices.remove(id);
     tenant.lab.pending_device_properties.remove(id);
+    tenant.lab.next_enrollment_allowed.remove(id);
 }
 
 /// Removes the device identities whose deletion has completed. Called before each Graph request
