@@ -866,3 +866,93 @@ fn rebuild_lab_tenant_from_scratch() {
     );
     tf.destroy();
 }
+
+/// Every action example (`examples/actions/<type>/action.tf`) validates on Terraform 1.14 and
+/// later, names the type of its folder, and the `autopilot_sync` one is invoked against a lab as
+/// its comment says. The device actions' examples name a serial number of the reader's tenant,
+/// so they are validated, not invoked (the `actions` module invokes each action).
+#[test]
+fn every_action_example_validates_and_the_sync_example_runs() {
+    if !acceptance_tests::paths::terraform_at_least(1, 14, "actions") {
+        return;
+    }
+    let served = schema_types("action_schemas");
+    assert_eq!(example_types("actions"), served, "one example per action");
+    let csv = std::fs::read_to_string(examples_dir().join("quickstart/hwids.csv"))
+        .expect("read the quickstart's hwids.csv");
+    for name in &served {
+        let lab = Lab::start();
+        let tf = Terraform::new(&lab);
+        tf.write_main(PROVIDER_HCL);
+        let example =
+            std::fs::read_to_string(examples_dir().join("actions").join(name).join("action.tf"))
+                .expect("read the action example");
+        assert!(
+            example.contains(&format!("action \"{name}\"")),
+            "{name}'s example declares no {name} action"
+        );
+        std::fs::write(tf.dir().join("example.tf"), example).expect("write the example");
+        std::fs::write(tf.dir().join("hwids.csv"), &csv).expect("write hwids.csv");
+        tf.run(&["init", "-no-color"]).success();
+        tf.run(&["validate", "-no-color"]).success();
+        if name == "autopilot_sync" {
+            let out = tf
+                .run(&[
+                    "apply",
+                    "-no-color",
+                    "-input=false",
+                    "-auto-approve",
+                    "-invoke=action.autopilot_sync.now",
+                ])
+                .success();
+            let syncs = lab.requests_matching(|r| {
+                r.method == "POST" && r.path.ends_with("/windowsAutopilotSettings/sync")
+            });
+            assert_eq!(syncs.len(), 1, "the invoked sync reached the lab\n{out}");
+        }
+    }
+}
+
+/// Every list resource example (`examples/list-resources/<type>/list.tfquery.hcl`) runs with
+/// `terraform query` against a seeded lab on Terraform 1.14 and later.
+#[test]
+fn every_list_resource_example_queries() {
+    if !acceptance_tests::paths::terraform_at_least(1, 14, "list resources") {
+        return;
+    }
+    let served = schema_types("list_resource_schemas");
+    assert_eq!(
+        example_types("list-resources"),
+        served,
+        "one example per list resource"
+    );
+    for name in &served {
+        let lab = Lab::start();
+        let tf = Terraform::new(&lab);
+        tf.write_main(PROVIDER_HCL);
+        let example = std::fs::read_to_string(
+            examples_dir()
+                .join("list-resources")
+                .join(name)
+                .join("list.tfquery.hcl"),
+        )
+        .expect("read the list example");
+        assert!(
+            example.contains(&format!("list \"{name}\"")),
+            "{name}'s example declares no {name} list"
+        );
+        std::fs::write(tf.dir().join("example.tfquery.hcl"), example).expect("write the example");
+        tf.run(&["init", "-no-color"]).success();
+        tf.run(&["query", "-no-color"]).success();
+    }
+}
+
+/// The type names under `key` (`action_schemas`, `list_resource_schemas`) in the provider's
+/// `terraform providers schema -json`.
+fn schema_types(key: &str) -> BTreeSet<String> {
+    let lab = Lab::start();
+    acceptance_tests::checks::provider_schema_json(&lab)[key]
+        .as_object()
+        .map(|types| types.keys().cloned().collect())
+        .unwrap_or_default()
+}

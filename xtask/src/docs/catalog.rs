@@ -42,6 +42,8 @@ pub(crate) struct Catalog {
     pub functions: Vec<(String, Signature)>,
     /// Actions (Terraform 1.14+), sorted by type name.
     pub actions: Vec<Entry>,
+    /// List resources (Terraform 1.14+, `terraform query`), sorted by type name.
+    pub list_resources: Vec<Entry>,
 }
 
 impl Catalog {
@@ -71,6 +73,12 @@ impl Catalog {
             .map(|a| Entry::new(a.type_name(), a.schema(), &[]))
             .collect::<Result<Vec<_>>>()?;
         actions.sort_by(|a, b| a.type_name.cmp(&b.type_name));
+        let mut list_resources = provider
+            .list_resources()
+            .iter()
+            .map(|l| Entry::new(l.type_name(), l.schema(), &[]))
+            .collect::<Result<Vec<_>>>()?;
+        list_resources.sort_by(|a, b| a.type_name.cmp(&b.type_name));
         resources.sort_by(|a, b| a.type_name.cmp(&b.type_name));
         data_sources.sort_by(|a, b| a.type_name.cmp(&b.type_name));
         Ok(Catalog {
@@ -80,6 +88,7 @@ impl Catalog {
             data_sources,
             functions,
             actions,
+            list_resources,
         })
     }
 

@@ -7,12 +7,16 @@
 //!   model types' doc comments) and `examples/resources/<type>/{resource.tf,import.sh}` /
 //!   `examples/data-sources/<type>/data-source.tf`;
 //! - `docs/functions/<name>.md` from each provider-defined function's signature and
-//!   `examples/functions/<name>/function.tf`.
+//!   `examples/functions/<name>/function.tf`;
+//! - `docs/actions/<name>.md` and `docs/list-resources/<name>.md` from each action's and list
+//!   resource's schema and `examples/actions/<type>/action.tf` /
+//!   `examples/list-resources/<type>/list.tfquery.hcl` (`declared_pages.rs`).
 //!
 //! Everything under `docs/` is generated: `cargo xtask docs` removes files it did not write, and
 //! the `docs_are_fresh` test fails when `docs/` differs from what it would write.
 
 mod catalog;
+mod declared_pages;
 mod functions;
 mod pages;
 mod permissions;
@@ -106,6 +110,8 @@ pub(crate) fn generate(root: &Path) -> Result<DocFiles> {
         );
     }
 
+    declared_pages::insert_all(&catalog, root, &mut files)?;
+
     let snippets = BTreeMap::from([
         (
             "provider_schema",
@@ -144,7 +150,9 @@ fn read_example(path: &Path) -> Result<String> {
         format!(
             "could not read {} (every resource needs examples/resources/<type>/resource.tf and \
              import.sh, every data source examples/data-sources/<type>/data-source.tf, every \
-             function examples/functions/<name>/function.tf)",
+             function examples/functions/<name>/function.tf, every action \
+             examples/actions/<type>/action.tf, every list resource \
+             examples/list-resources/<type>/list.tfquery.hcl)",
             path.display()
         )
     })

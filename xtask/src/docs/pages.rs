@@ -132,12 +132,12 @@ fn yaml_string(text: &str) -> String {
 }
 
 /// The first paragraph, on one line.
-fn summary(description: &str) -> String {
+pub(super) fn summary(description: &str) -> String {
     one_line(description.split("\n\n").next().unwrap_or_default())
 }
 
 /// Each paragraph on one line, paragraphs separated by a blank line.
-fn paragraphs(description: &str) -> String {
+pub(super) fn paragraphs(description: &str) -> String {
     description
         .split("\n\n")
         .map(one_line)

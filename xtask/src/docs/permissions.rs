@@ -62,10 +62,31 @@ fn list(set: &BTreeSet<&str>) -> String {
         .join(", ")
 }
 
-/// A page's "## API Permissions" section.
+/// A resource's or data source's "## API Permissions" section.
 pub(super) fn section(type_name: &str, data_source: bool) -> String {
-    let key = key(type_name, data_source);
-    let Some(calls) = calls_of(&key) else {
+    let role = if data_source {
+        Role::DataSource
+    } else {
+        Role::Resource
+    };
+    section_of(&key(type_name, data_source), role)
+}
+
+/// An action's "## API Permissions" section (its table key is `<type>@action`).
+pub(super) fn action_section(type_name: &str) -> String {
+    section_of(&format!("{type_name}@action"), Role::Action)
+}
+
+/// What kind of type a permissions section is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Resource,
+    DataSource,
+    Action,
+}
+
+fn section_of(key: &str, role: Role) -> String {
+    let Some(calls) = calls_of(key) else {
         return String::new();
     };
     let mut out = String::from("## API Permissions\n\n");
@@ -78,16 +99,22 @@ pub(super) fn section(type_name: &str, data_source: bool) -> String {
     out.push_str(
         "The Microsoft Graph **application** permissions (with admin consent) this type's calls need; a call refused with 403 names the same permission.\n\n",
     );
-    let reads = read_permissions(&key);
-    if data_source {
-        let _ = writeln!(out, "- Read: {}", list(&reads));
-    } else {
-        let _ = writeln!(out, "- Plan, refresh and import: {}", list(&reads));
-        let _ = writeln!(
-            out,
-            "- Apply (its reads included): {}",
-            list(&apply_permissions(&key))
-        );
+    let reads = read_permissions(key);
+    match role {
+        Role::DataSource => {
+            let _ = writeln!(out, "- Read: {}", list(&reads));
+        }
+        Role::Resource => {
+            let _ = writeln!(out, "- Plan, refresh and import: {}", list(&reads));
+            let _ = writeln!(
+                out,
+                "- Apply (its reads included): {}",
+                list(&apply_permissions(key))
+            );
+        }
+        Role::Action => {
+            let _ = writeln!(out, "- Invoke: {}", list(&apply_permissions(key)));
+        }
     }
     for also in calls.also {
         let _ = writeln!(out, "- `{}`: {}", also.permission, also.why);
