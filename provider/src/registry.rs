@@ -80,19 +80,19 @@ pub fn managed_types() -> Vec<ManagedType> {
             payloads: resources::domain_join_profile::payloads,
         },
         ManagedType {
-            resource: Arc::new(
+            resource: Arc::new(Timed(
                 resources::device_preparation_policy::DevicePreparationPolicy::new(tenant),
-            ),
+            )),
             export: Export::As(&resources::device_preparation_policy::EXPORT),
             payloads: resources::device_preparation_policy::payloads,
         },
         ManagedType {
-            resource: Arc::new(resources::device::Device),
+            resource: Arc::new(Timed(resources::device::Device)),
             export: Export::As(&resources::device::EXPORT),
             payloads: resources::device::payloads,
         },
         ManagedType {
-            resource: Arc::new(resources::device_csv::DeviceCsv),
+            resource: Arc::new(Timed(resources::device_csv::DeviceCsv)),
             export: resources::device_csv::EXPORT,
             payloads: resources::device_csv::payloads,
         },

@@ -205,3 +205,35 @@ fn an_import_slower_than_the_create_timeout_is_followed_by_the_next_apply() {
     write_config(&tf, "2m");
     assert_next_apply_follows_the_records(&lab, &tf);
 }
+
+#[test]
+fn throttled_polls_longer_than_the_create_timeout_end_at_it_and_keep_the_records() {
+    let (lab, tf) = slow_imports(Duration::from_secs(8), "3s");
+    // Every poll of the import records is throttled for a minute: the client's own retries,
+    // not only the provider's wait for the imports, must end at `timeouts.create`.
+    acceptance_tests::devices::set_faults(
+        &lab,
+        &json!({"rules": [{
+            "method": "GET",
+            "path": "importedWindowsAutopilotDeviceIdentities",
+            "status": 429,
+            "retry_after": 60
+        }]}),
+    );
+
+    let timed_out = tf.apply_expect_error();
+    let said = timed_out.diagnostics();
+    assert!(
+        said.contains("timeouts.create (3s) ran out"),
+        "the error names the timeout: {timed_out}"
+    );
+    assert!(
+        !said.contains("polling failed"),
+        "a timeout is not a polling failure: {timed_out}"
+    );
+    assert_left_undecided(&lab, &tf, &timed_out);
+
+    acceptance_tests::devices::set_faults(&lab, &json!({"rules": []}));
+    write_config(&tf, "2m");
+    assert_next_apply_follows_the_records(&lab, &tf);
+}

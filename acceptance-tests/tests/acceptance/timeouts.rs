@@ -1,7 +1,7 @@
-//! The `timeouts` block of the Intune-object resources and `autopilot_group`: an invalid duration
-//! is refused at plan at its attribute, and a create whose timeout runs out against a slow lab
-//! fails naming `timeouts.create`, sends nothing more, and leaves no object the state does not
-//! hold.
+//! The `timeouts` block of every resource: an invalid duration is refused at plan at its
+//! attribute, and a create whose timeout runs out against a slow or throttling lab fails naming
+//! `timeouts.create`, sends nothing more, and leaves no object the state does not hold. (The
+//! device resources' imports running past their timeout are in `interrupted_imports`.)
 
 use acceptance_tests::checks::{self, RejectedAt};
 use acceptance_tests::devices::set_faults;
@@ -144,4 +144,55 @@ fn a_create_timeout_running_out_after_the_post_keeps_the_profile_in_state() {
         lab.objects("windowsAutopilotDeploymentProfiles").len(),
         before
     );
+}
+
+/// A device preparation policy whose create (and update) may take three seconds.
+const POLICY_WITH_SHORT_CREATE: &str = r#"
+resource "autopilot_group" "devices" {
+  display_name              = "DevicePrep Devices"
+  provisioning_client_owner = true
+}
+
+resource "autopilot_device_preparation_policy" "dp" {
+  display_name      = "Throttled policy"
+  device_group_id   = autopilot_group.devices.id
+  include_group_ids = ["%G1%"]
+  timeouts {
+    create = "3s"
+  }
+}
+"#;
+
+#[test]
+fn a_policy_create_throttled_past_its_timeout_names_it_and_keeps_the_policy() {
+    let lab = Lab::start();
+    let policies = "configurationPolicies";
+    let before = lab.objects(policies).len();
+    // The policy's POST answers at once; its assignment is throttled for a minute, longer
+    // than the whole create may take.
+    set_faults(
+        &lab,
+        &json!({"rules": [{"method": "POST", "path": "/assign$", "status": 429, "retry_after": 60}]}),
+    );
+    let tf = Terraform::new(&lab);
+    tf.write_config(&POLICY_WITH_SHORT_CREATE.replace("%G1%", G1));
+    let out = tf.apply_expect_error();
+    out.assert_contains("timeouts.create (3s) ran out")
+        .assert_contains("create = \"3s\"")
+        .assert_not_contains("panic");
+    assert_eq!(lab.objects(policies).len(), before + 1);
+    assert!(
+        tf.state_addresses()
+            .iter()
+            .any(|a| a == "autopilot_device_preparation_policy.dp"),
+        "the created policy must be in state: {:?}",
+        tf.state_addresses()
+    );
+
+    // Unthrottled, the next apply replaces the tainted policy and the plan after it is empty.
+    set_faults(&lab, &json!({"rules": []}));
+    tf.apply();
+    tf.assert_no_changes();
+    tf.destroy();
+    assert_eq!(lab.objects(policies).len(), before);
 }

@@ -129,7 +129,7 @@ pub(super) async fn find(
             let listing = match DeviceCache::shared().fresh_listing(client).await {
                 Ok(listing) => listing,
                 Err(e) => {
-                    diags.error("Cannot list the Autopilot devices", e);
+                    diags.error("Cannot list the Autopilot devices", e.to_string());
                     return None;
                 }
             };

@@ -212,7 +212,7 @@ impl DataSource<GraphClient> for DevicesData {
         let listing = match DeviceCache::shared().fresh_listing(client).await {
             Ok(listing) => listing,
             Err(e) => {
-                diags.error("Cannot list the Autopilot devices", e);
+                diags.error("Cannot list the Autopilot devices", e.to_string());
                 return None;
             }
         };

@@ -72,7 +72,29 @@ impl Listing {
     }
 }
 
-type Shared = Arc<OnceCell<Result<Arc<Listing>, String>>>;
+type Shared = Arc<OnceCell<Result<Arc<Listing>, ListingError>>>;
+
+/// Why the listing failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ListingError {
+    /// The timeout of the operation that was listing ran out
+    /// ([`GraphError::TimedOut`]): that operation's own limit, so it is
+    /// not remembered for the others.
+    #[error("{0}")]
+    RanOut(String),
+    /// Graph refused or failed the listing.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<&GraphError> for ListingError {
+    fn from(error: &GraphError) -> Self {
+        match error {
+            GraphError::TimedOut { .. } => ListingError::RanOut(error.to_string()),
+            _ => ListingError::Failed(error.to_string()),
+        }
+    }
+}
 
 /// The cache. Use [`DeviceCache::shared`] for the process-wide one.
 #[derive(Default)]
@@ -90,11 +112,37 @@ impl DeviceCache {
 
     /// The listing for `client`, made by `load` if there is none yet; a
     /// failed listing is remembered too (until invalidated), so that many
-    /// waiting readers do not each list again.
-    pub async fn listing_with<F, Fut>(&self, client: usize, load: F) -> Result<Arc<Listing>, String>
+    /// waiting readers do not each list again. A listing cut short by the
+    /// timeout of the operation that made it is not remembered: a reader
+    /// whose own time has not run out lists again, once.
+    pub async fn listing_with<F, Fut>(
+        &self,
+        client: usize,
+        load: F,
+    ) -> Result<Arc<Listing>, ListingError>
     where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<Vec<DeviceIdentity>, String>>,
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<Vec<DeviceIdentity>, ListingError>>,
+    {
+        let first = self.listing_once(client, &load).await;
+        if !matches!(first, Err(ListingError::RanOut(_))) {
+            return first;
+        }
+        self.invalidate();
+        if crate::graph::deadline::has_run_out() {
+            return first;
+        }
+        self.listing_once(client, &load).await
+    }
+
+    async fn listing_once<F, Fut>(
+        &self,
+        client: usize,
+        load: &F,
+    ) -> Result<Arc<Listing>, ListingError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<Vec<DeviceIdentity>, ListingError>>,
     {
         let cell = self.current.get(client);
         cell.get_or_init(|| async {
@@ -115,17 +163,17 @@ impl DeviceCache {
     }
 
     /// The listing of the tenant's device identities.
-    pub async fn listing(&self, client: &GraphClient) -> Result<Arc<Listing>, String> {
+    pub async fn listing(&self, client: &GraphClient) -> Result<Arc<Listing>, ListingError> {
         self.listing_with(per_client::key(client), || async {
             graph::list_identities(client)
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(|e| ListingError::from(&e))
         })
         .await
     }
 
     /// A fresh listing: what is cached is dropped first.
-    pub async fn fresh_listing(&self, client: &GraphClient) -> Result<Arc<Listing>, String> {
+    pub async fn fresh_listing(&self, client: &GraphClient) -> Result<Arc<Listing>, ListingError> {
         self.invalidate();
         self.listing(client).await
     }
@@ -221,10 +269,55 @@ mod tests {
         let loads = AtomicUsize::new(0);
         let load = || async {
             loads.fetch_add(1, Ordering::SeqCst);
-            Err::<Vec<DeviceIdentity>, _>("throttled".to_string())
+            Err::<Vec<DeviceIdentity>, _>(ListingError::Failed("throttled".into()))
         };
         let (a, b) = tokio::join!(cache.listing_with(1, load), cache.listing_with(1, load));
         assert!(a.is_err() && b.is_err());
         assert_eq!(loads.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_listing_cut_short_by_a_timeout_is_not_remembered() {
+        use crate::graph::deadline::{OperationDeadline, within};
+        let cache = DeviceCache::default();
+        let loads = AtomicUsize::new(0);
+        let ran_out = || async {
+            loads.fetch_add(1, Ordering::SeqCst);
+            Err::<Vec<DeviceIdentity>, _>(ListingError::RanOut("create timed out".into()))
+        };
+        // The reader whose time ran out gets its timeout, and lists once.
+        let expired = OperationDeadline::after("create", Duration::ZERO);
+        tokio::time::advance(Duration::from_millis(1)).await;
+        let (first, _) = within(expired, cache.listing_with(1, ran_out)).await;
+        assert_eq!(
+            first.err(),
+            Some(ListingError::RanOut("create timed out".into()))
+        );
+        assert_eq!(loads.load(Ordering::SeqCst), 1);
+        // The next reader is not served that timeout: it lists itself.
+        let lists = || async {
+            loads.fetch_add(1, Ordering::SeqCst);
+            Ok(vec![device("a", "SN1")])
+        };
+        let next = cache.listing_with(1, lists).await;
+        assert_eq!(next.map(|l| l.len()), Ok(1));
+        assert_eq!(loads.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reader_with_time_left_lists_again_after_anothers_timeout() {
+        let cache = DeviceCache::default();
+        let loads = AtomicUsize::new(0);
+        let load = || async {
+            let n = loads.fetch_add(1, Ordering::SeqCst);
+            if n == 0 {
+                Err(ListingError::RanOut("update timed out".into()))
+            } else {
+                Ok(vec![device("a", "SN1")])
+            }
+        };
+        let listed = cache.listing_with(1, load).await;
+        assert_eq!(listed.map(|l| l.len()), Ok(1));
+        assert_eq!(loads.load(Ordering::SeqCst), 2);
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::import::ImportError;
-use crate::graph::GraphClient;
+use crate::graph::{GraphClient, GraphError};
 
 /// The end of the time an operation may take.
 #[derive(Debug, Clone, Copy)]
@@ -43,6 +43,8 @@ impl Deadline {
         };
         match client.pause(delay, "following device imports").await {
             Ok(()) => Wait::Over,
+            // The operation's timeout (the same time, or shorter) ran out.
+            Err(GraphError::TimedOut { .. }) => Wait::Expired,
             Err(_) => Wait::Stopped,
         }
     }

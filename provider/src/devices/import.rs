@@ -10,7 +10,9 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::deadline::Deadline;
 use super::graph::ImportedIdentity;
+use crate::graph::GraphError;
 
 /// Where one imported record stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,6 +166,18 @@ pub enum ImportError {
     Poll(String),
     /// Terraform asked the provider to stop before the import was decided.
     Stopped,
+}
+
+impl ImportError {
+    /// A poll of an import that failed: the operation's timeout running
+    /// out is a timeout (the record is kept for the next apply to follow);
+    /// anything else is a failure to follow it.
+    pub(crate) fn from_poll(error: &GraphError, deadline: &Deadline) -> ImportError {
+        match error {
+            GraphError::TimedOut { .. } => ImportError::TimedOut(deadline.budget()),
+            _ => ImportError::Poll(error.to_string()),
+        }
+    }
 }
 
 impl ImportError {

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::cache::{DeviceCache, Listing};
+use super::cache::{DeviceCache, Listing, ListingError};
 pub use super::deadline::{Deadline, Wait};
 use super::graph::{self, DeviceIdentity, IMPORT_CHUNK, ImportedIdentity, NewDevice};
 pub use super::import::ImportError;
@@ -121,7 +121,7 @@ async fn follow_one(
             Ok(Some(record)) => progress(&record),
             // The record is gone: the device is looked for by serial number.
             Ok(None) => Progress::Registered(None),
-            Err(e) => return Err(ImportError::Poll(e.to_string())),
+            Err(e) => return Err(ImportError::from_poll(&e, &deadline)),
         };
     }
     Ok(current)
@@ -310,8 +310,8 @@ impl<'d> Batch<'d> {
             let listed = match graph::list_imports(client).await {
                 Ok(listed) => listed,
                 Err(e) => {
-                    let message = e.to_string();
-                    self.give_up(|| ImportError::Poll(message.clone()));
+                    let error = ImportError::from_poll(&e, &deadline);
+                    self.give_up(|| error.clone());
                     break;
                 }
             };
@@ -447,7 +447,7 @@ async fn await_registrations(
             [(_, Some(id), _)] => Some(id.clone()),
             _ => None,
         };
-        let listing: Result<Option<std::sync::Arc<Listing>>, String> = match single {
+        let listing: Result<Option<std::sync::Arc<Listing>>, ListingError> = match single {
             Some(id) => match graph::get_identity(client, &id).await {
                 Ok(Some(device)) => {
                     if let Some((i, _, _)) = waiting.pop() {
@@ -456,13 +456,18 @@ async fn await_registrations(
                     continue;
                 }
                 Ok(None) => Ok(None),
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(ListingError::from(&e)),
             },
             None => cache.fresh_listing(client).await.map(Some),
         };
         let listing = match listing {
             Ok(listing) => listing,
-            Err(e) => {
+            // The operation's timeout ran out: as when the wait below ends.
+            Err(ListingError::RanOut(_)) => {
+                give_up_waiting(&mut waiting, &mut done, Wait::Expired, deadline);
+                break;
+            }
+            Err(ListingError::Failed(e)) => {
                 for (i, _, _) in waiting.drain(..) {
                     done.push((i, Err(ImportError::Poll(e.clone()))));
                 }
@@ -492,20 +497,31 @@ async fn await_registrations(
         }
         let wait = deadline.pause(client, backoff.next_delay()).await;
         if wait != Wait::Over {
-            for (i, id, _) in waiting.drain(..) {
-                let error = match (wait, id) {
-                    (Wait::Stopped, _) => ImportError::Stopped,
-                    (_, Some(id)) => ImportError::Invisible {
-                        id,
-                        waited: deadline.budget(),
-                    },
-                    (_, None) => ImportError::TimedOut(deadline.budget()),
-                };
-                done.push((i, Err(error)));
-            }
+            give_up_waiting(&mut waiting, &mut done, wait, deadline);
         }
     }
     done
+}
+
+/// Every device still awaited ends as the wait did: stopped, or (the time
+/// ran out) registered but not readable, or not known to be registered.
+fn give_up_waiting(
+    waiting: &mut Vec<(usize, Option<String>, String)>,
+    done: &mut Vec<(usize, Result<DeviceIdentity, ImportError>)>,
+    wait: Wait,
+    deadline: Deadline,
+) {
+    for (i, id, _) in waiting.drain(..) {
+        let error = match (wait, id) {
+            (Wait::Stopped, _) => ImportError::Stopped,
+            (_, Some(id)) => ImportError::Invisible {
+                id,
+                waited: deadline.budget(),
+            },
+            (_, None) => ImportError::TimedOut(deadline.budget()),
+        };
+        done.push((i, Err(error)));
+    }
 }
 
 /// What a refused import comes to. An 806 (`ZtdDeviceAlreadyAssigned`: the

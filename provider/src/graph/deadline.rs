@@ -6,6 +6,8 @@
 //! timeout, so the resource reports it at `timeouts.<operation>`.
 
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -54,26 +56,72 @@ impl OperationDeadline {
     }
 }
 
+/// The deadline of the operation running, and whether it has refused a
+/// request or a wait.
+struct Scope {
+    deadline: OperationDeadline,
+    refused: Arc<AtomicBool>,
+}
+
 tokio::task_local! {
-    static CURRENT: OperationDeadline;
+    static CURRENT: Scope;
+}
+
+/// How an operation run [`within`] its deadline ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// Nothing was refused for lack of time.
+    InTime,
+    /// The deadline passed, or a request or wait was refused because it
+    /// would have ended past it.
+    RanOut,
 }
 
 /// Runs `operation` with `deadline` in force for every Graph request it
-/// makes (in this task).
-pub async fn within<F: Future>(deadline: OperationDeadline, operation: F) -> F::Output {
-    CURRENT.scope(deadline, operation).await
+/// makes (in this task), and says whether the time ran out.
+pub async fn within<F: Future>(deadline: OperationDeadline, operation: F) -> (F::Output, Ended) {
+    let refused = Arc::new(AtomicBool::new(false));
+    let scope = Scope {
+        deadline,
+        refused: refused.clone(),
+    };
+    let output = CURRENT.scope(scope, operation).await;
+    let ended = if refused.load(Ordering::Relaxed) || deadline.exceeded_by(Duration::ZERO) {
+        Ended::RanOut
+    } else {
+        Ended::InTime
+    };
+    (output, ended)
 }
 
 /// The deadline in force, if the current operation has one.
 pub fn current() -> Option<OperationDeadline> {
-    CURRENT.try_with(|deadline| *deadline).ok()
+    CURRENT.try_with(|scope| scope.deadline).ok()
+}
+
+/// The error for `what`, refused for lack of time by the deadline in
+/// force (`None` without one); the operation is marked as having run out.
+pub(super) fn refuse(what: impl Into<String>) -> Option<GraphError> {
+    CURRENT
+        .try_with(|scope| {
+            scope.refused.store(true, Ordering::Relaxed);
+            scope.deadline.error(what)
+        })
+        .ok()
+}
+
+/// Whether the deadline in force, if any, has passed.
+pub fn has_run_out() -> bool {
+    current().is_some_and(|deadline| deadline.exceeded_by(Duration::ZERO))
 }
 
 /// `Err(TimedOut)` when waiting `wait` for `what` would end past the
 /// deadline in force.
 pub(super) fn check(wait: Duration, what: impl FnOnce() -> String) -> Result<(), GraphError> {
     match current() {
-        Some(deadline) if deadline.exceeded_by(wait) => Err(deadline.error(what())),
+        Some(deadline) if deadline.exceeded_by(wait) => {
+            Err(refuse(what()).unwrap_or_else(|| deadline.error("")))
+        }
         _ => Ok(()),
     }
 }
@@ -103,7 +151,7 @@ mod tests {
     async fn the_deadline_holds_only_within_its_operation() {
         assert!(current().is_none());
         let deadline = OperationDeadline::after("create", Duration::from_secs(5));
-        within(deadline, async {
+        let (_, ended) = within(deadline, async {
             assert!(check(Duration::from_secs(4), String::new).is_ok());
             tokio::time::advance(Duration::from_secs(2)).await;
             let refused = check(Duration::from_secs(4), || "waiting".into());
@@ -116,7 +164,21 @@ mod tests {
             ));
         })
         .await;
+        assert_eq!(
+            ended,
+            Ended::RanOut,
+            "a refused wait is the time running out"
+        );
         assert!(check(Duration::from_secs(3_600), String::new).is_ok());
+        let (_, ended) = within(deadline_after(5), async {
+            assert!(check(Duration::from_secs(1), String::new).is_ok());
+        })
+        .await;
+        assert_eq!(ended, Ended::InTime);
+    }
+
+    fn deadline_after(seconds: u64) -> OperationDeadline {
+        OperationDeadline::after("read", Duration::from_secs(seconds))
     }
 
     #[test]

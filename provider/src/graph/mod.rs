@@ -316,9 +316,11 @@ impl GraphClient {
             () = self.stop.cancelled() => Err(SendError::Failed(GraphError::Stopped {
                 what: format!("waiting for the request budget of {path}"),
             })),
-            timeout = expiry => Err(SendError::Failed(
-                timeout.error(format!("{method} {path} (waiting for the request budget)")),
-            )),
+            timeout = expiry => {
+                let what = format!("{method} {path} (waiting for the request budget)");
+                let refused = deadline::refuse(what.clone()).unwrap_or_else(|| timeout.error(what));
+                Err(SendError::Failed(refused))
+            }
         }
     }
 

@@ -144,35 +144,98 @@ pub(crate) trait TimedModel {
     fn timeouts(&self) -> &Attr<Timeouts>;
 }
 
+/// What bounds a model's operations in time: the settings of its
+/// `timeouts` block, and which of them (with its default) bounds each
+/// operation. The shared block bounds each operation by the setting of
+/// its name, with no default; the device resources and the device
+/// preparation policy declare their own.
+pub(crate) trait Bounded {
+    /// The block's settings by name, each checked at `timeouts.<name>`.
+    fn timeout_settings(&self) -> Vec<(&'static str, &Attr<String>)>;
+    /// The setting that bounds `operation` (`create`, `read`, `update`
+    /// or `delete`) and the time it allows: its value, or the resource's
+    /// default when it is unset; `None` when nothing bounds the operation.
+    fn bound(&self, operation: &'static str) -> Option<(&'static str, Duration)>;
+}
+
+impl<M: TimedModel> Bounded for M {
+    fn timeout_settings(&self) -> Vec<(&'static str, &Attr<String>)> {
+        match self.timeouts() {
+            Attr::Known(t) => vec![
+                ("create", &t.create),
+                ("read", &t.read),
+                ("update", &t.update),
+                ("delete", &t.delete),
+            ],
+            _ => Vec::new(),
+        }
+    }
+
+    fn bound(&self, operation: &'static str) -> Option<(&'static str, Duration)> {
+        limit(self.timeouts(), operation).map(|budget| (operation, budget))
+    }
+}
+
+/// The settings `names` of a resource's own `timeouts` block (`pick`
+/// chooses each by name), for [`Bounded::timeout_settings`].
+pub(crate) fn settings<'a, T>(
+    timeouts: &'a Attr<T>,
+    names: &[&'static str],
+    pick: fn(&'a T, &str) -> &'a Attr<String>,
+) -> Vec<(&'static str, &'a Attr<String>)> {
+    match timeouts {
+        Attr::Known(block) => names
+            .iter()
+            .map(|name| (*name, pick(block, name)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The bound of an operation by the setting `setting` of a resource's own
+/// `timeouts` block (`pick` chooses it by name), `default` when it is unset.
+pub(crate) fn own_bound<'a, T>(
+    timeouts: &'a Attr<T>,
+    setting: &'static str,
+    pick: fn(&'a T, &str) -> &'a Attr<String>,
+    default: Duration,
+) -> Option<(&'static str, Duration)> {
+    let set = timeouts
+        .known()
+        .and_then(|block| pick(block, setting).known())
+        .and_then(|text| parse_duration(text).ok());
+    Some((setting, set.unwrap_or(default)))
+}
+
 /// A resource whose create, read, update and delete run within their
 /// timeouts (see the module documentation); the rest is the resource's own.
 pub struct Timed<R>(pub R);
 
 impl<R> Timed<R> {
-    /// Runs `operation` within the timeout `name` of `model`'s block (no
-    /// deadline when it is unset); when the timeout ran out and the
-    /// resource's errors do not name it already, says so at its path.
+    /// Runs `operation` within `bound` (the setting's name and its time;
+    /// no deadline when `None`); when the time ran out and the resource's
+    /// errors do not name the setting already, says so at its path.
     async fn run<T>(
-        name: &'static str,
-        timeouts: &Attr<Timeouts>,
+        action: &'static str,
+        bound: Option<(&'static str, Duration)>,
         diags: &mut Diagnostics,
         operation: impl Future<Output = (T, Diagnostics)>,
     ) -> T {
-        let Some(budget) = limit(timeouts, name) else {
+        let Some((name, budget)) = bound else {
             let (output, found) = operation.await;
             diags.extend(found);
             return output;
         };
         let limit = OperationDeadline::after(name, budget);
-        let (output, found) = deadline::within(limit, operation).await;
+        let ((output, found), ended) = deadline::within(limit, operation).await;
         let path = AttrPath::root("timeouts").attr(name);
         let named = found.iter().any(|d| d.path.as_ref() == Some(&path));
-        let ran_out = found.has_errors() && !named && limit.exceeded_by(Duration::ZERO);
+        let ran_out = found.has_errors() && !named && ended == deadline::Ended::RanOut;
         diags.extend(found);
         if ran_out {
             report_timed_out(
                 diags,
-                name,
+                action,
                 name,
                 budget,
                 "The operation did not finish in time; see the errors above.",
@@ -186,7 +249,7 @@ impl<R> Timed<R> {
 impl<R> Resource<GraphClient> for Timed<R>
 where
     R: Resource<GraphClient>,
-    R::Model: TimedModel,
+    R::Model: Bounded,
 {
     type Model = R::Model;
 
@@ -203,15 +266,7 @@ where
     }
 
     fn validate(&self, config: &R::Model, diags: &mut Diagnostics) {
-        if let Attr::Known(t) = config.timeouts() {
-            let named = [
-                ("create", &t.create),
-                ("read", &t.read),
-                ("update", &t.update),
-                ("delete", &t.delete),
-            ];
-            validate_timeouts(&named, diags);
-        }
+        validate_timeouts(&config.timeout_settings(), diags);
         self.0.validate(config, diags);
     }
 
@@ -230,8 +285,8 @@ where
         planned: R::Model,
         diags: &mut Diagnostics,
     ) -> Option<R::Model> {
-        let limits = planned.timeouts().clone();
-        Self::run("create", &limits, diags, async {
+        let bound = planned.bound("create");
+        Self::run("create", bound, diags, async {
             let mut found = Diagnostics::new();
             let state = self.0.create(client, planned, &mut found).await;
             (state, found)
@@ -245,8 +300,8 @@ where
         current: R::Model,
         diags: &mut Diagnostics,
     ) -> Option<R::Model> {
-        let limits = current.timeouts().clone();
-        Self::run("read", &limits, diags, async {
+        let bound = current.bound("read");
+        Self::run("read", bound, diags, async {
             let mut found = Diagnostics::new();
             let state = self.0.read(client, current, &mut found).await;
             (state, found)
@@ -261,8 +316,8 @@ where
         planned: R::Model,
         diags: &mut Diagnostics,
     ) -> Option<R::Model> {
-        let limits = planned.timeouts().clone();
-        Self::run("update", &limits, diags, async {
+        let bound = planned.bound("update");
+        Self::run("update", bound, diags, async {
             let mut found = Diagnostics::new();
             let state = self.0.update(client, prior, planned, &mut found).await;
             (state, found)
@@ -271,8 +326,8 @@ where
     }
 
     async fn delete(&self, client: &GraphClient, prior: R::Model, diags: &mut Diagnostics) {
-        let limits = prior.timeouts().clone();
-        Self::run("delete", &limits, diags, async {
+        let bound = prior.bound("delete");
+        Self::run("delete", bound, diags, async {
             let mut found = Diagnostics::new();
             self.0.delete(client, prior, &mut found).await;
             ((), found)
@@ -344,5 +399,54 @@ mod tests {
         assert_eq!(limit(&set, "create"), None);
         assert_eq!(limit(&set, "read"), None);
         assert_eq!(limit(&Attr::Null, "read"), None);
+    }
+
+    #[test]
+    fn each_resource_bounds_its_operations_by_its_own_settings() {
+        use crate::resources::device::DeviceModel;
+        use crate::resources::device_csv::DeviceCsvModel;
+        use crate::resources::device_preparation_policy::DevicePreparationPolicyModel;
+        let minutes = |m: u64| Duration::from_secs(m * 60);
+        // Unset: the resources' defaults; a refresh has no bound of its own.
+        let device = DeviceModel::default();
+        assert_eq!(device.bound("create"), Some(("create", minutes(20))));
+        assert_eq!(device.bound("delete"), Some(("delete", minutes(10))));
+        assert_eq!(device.bound("read"), None);
+        let csv = DeviceCsvModel::default();
+        assert_eq!(csv.bound("update"), Some(("update", minutes(30))));
+        // The policy's update is bounded by `timeouts.create`, the one it has.
+        let policy = DevicePreparationPolicyModel::default();
+        assert_eq!(policy.bound("update"), Some(("create", minutes(5))));
+        assert_eq!(policy.bound("delete"), None);
+        // Set: the setting wins, and every setting is validated by name.
+        let mut device = DeviceModel::default();
+        device.timeouts = Attr::Known(crate::resources::device::Timeouts {
+            create: Attr::Known("90s".into()),
+            delete: Attr::Known("soon".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            device.bound("create"),
+            Some(("create", Duration::from_secs(90)))
+        );
+        let mut diags = Diagnostics::new();
+        validate_timeouts(&device.timeout_settings(), &mut diags);
+        let paths: Vec<_> = diags.iter().map(|d| d.path.clone()).collect();
+        assert_eq!(paths, [Some(AttrPath::root("timeouts").attr("delete"))]);
+        // The shared block: the setting of the operation's name, no default.
+        let shared = Attr::Known(Timeouts {
+            read: Attr::Known("1m".into()),
+            ..Timeouts::default()
+        });
+        struct Shared(Attr<Timeouts>);
+        impl TimedModel for Shared {
+            fn timeouts(&self) -> &Attr<Timeouts> {
+                &self.0
+            }
+        }
+        let shared = Shared(shared);
+        assert_eq!(shared.bound("read"), Some(("read", minutes(1))));
+        assert_eq!(shared.bound("create"), None);
+        assert_eq!(shared.timeout_settings().len(), 4);
     }
 }

@@ -349,7 +349,7 @@ impl Resource<GraphClient> for Device {
                 let listing = match cache.listing(client).await {
                     Ok(listing) => listing,
                     Err(e) => {
-                        diags.error("Cannot list the Autopilot devices", e);
+                        diags.error("Cannot list the Autopilot devices", e.to_string());
                         return None;
                     }
                 };

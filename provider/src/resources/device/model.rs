@@ -2,7 +2,12 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
 use tfplugin::Attr;
+
+use super::{DEFAULT_CREATE_TIMEOUT, DEFAULT_DELETE_TIMEOUT, DEFAULT_UPDATE_TIMEOUT};
+use crate::resources::timeouts::{Bounded, own_bound, settings};
 
 /// A Windows Autopilot device registration: the device's serial number and
 /// hardware hash imported into the tenant (as a row of the Intune CSV
@@ -118,4 +123,36 @@ pub struct Timeouts {
     pub update: Attr<String>,
     /// How long a destroy may wait for Autopilot to finish deleting the registration (deletion is asynchronous; until it ends the serial number cannot be imported again). Defaults to `"10m"`.
     pub delete: Attr<String>,
+}
+
+impl Timeouts {
+    fn named(&self, name: &str) -> &Attr<String> {
+        match name {
+            "create" => &self.create,
+            "update" => &self.update,
+            _ => &self.delete,
+        }
+    }
+}
+
+/// Create, update and delete are bounded by their settings (or the
+/// defaults); a refresh by Graph's own retry limit.
+impl Bounded for DeviceModel {
+    fn timeout_settings(&self) -> Vec<(&'static str, &Attr<String>)> {
+        settings(
+            &self.timeouts,
+            &["create", "update", "delete"],
+            Timeouts::named,
+        )
+    }
+
+    fn bound(&self, operation: &'static str) -> Option<(&'static str, Duration)> {
+        let default = match operation {
+            "create" => DEFAULT_CREATE_TIMEOUT,
+            "update" => DEFAULT_UPDATE_TIMEOUT,
+            "delete" => DEFAULT_DELETE_TIMEOUT,
+            _ => return None,
+        };
+        own_bound(&self.timeouts, operation, Timeouts::named, default)
+    }
 }

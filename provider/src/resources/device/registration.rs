@@ -39,7 +39,7 @@ fn list_for_export(client: &GraphClient) -> Listing<'_> {
             .await
             .map_err(|reason| GraphError::Decode {
                 path: IDENTITIES.into(),
-                reason,
+                reason: reason.to_string(),
             })?;
         Ok(listing
             .devices()

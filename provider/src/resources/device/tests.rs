@@ -12,7 +12,9 @@ fn config() -> DeviceModel {
 }
 
 fn errors(model: &DeviceModel) -> Vec<String> {
-    crate::test_support::error_paths(|diags| Device.validate(model, diags))
+    // As served: the timeouts are checked by the wrapper every resource has.
+    let served = crate::resources::timeouts::Timed(Device);
+    crate::test_support::error_paths(|diags| served.validate(model, diags))
 }
 
 #[test]
@@ -48,10 +50,10 @@ fn validation_names_the_attribute() {
     assert_eq!(
         errors(&bad),
         [
+            "timeouts.create",
             "hardware_hash",
             "assigned_user_principal_name",
             "display_name",
-            "timeouts.create"
         ]
     );
     let mut unknown = config();

@@ -3,9 +3,8 @@
 
 use tfplugin::{Attr, AttrPath, Diagnostics};
 
-use super::{DeviceModel, Timeouts};
+use super::DeviceModel;
 use crate::devices::{hash, validate_device_name, validate_upn};
-use crate::resources::timeouts::validate_timeouts;
 use crate::validate::check_known;
 
 /// Every rule of the configuration.
@@ -14,7 +13,6 @@ pub(super) fn config(config: &DeviceModel, diags: &mut Diagnostics) {
     hardware_hash(&config.hardware_hash, diags);
     assigned_user(&config.assigned_user_principal_name, diags);
     display_name(&config.display_name, diags);
-    timeouts(&config.timeouts, diags);
 }
 
 /// A serial number exactly as the device reports it: no surrounding
@@ -62,21 +60,6 @@ fn display_name(name: &Attr<String>, diags: &mut Diagnostics) {
         validate_device_name,
         AttrPath::root("display_name"),
         "Invalid device name",
-        diags,
-    );
-}
-
-/// Durations in every timeout.
-fn timeouts(timeouts: &Attr<Timeouts>, diags: &mut Diagnostics) {
-    let Some(block) = timeouts.known() else {
-        return;
-    };
-    validate_timeouts(
-        &[
-            ("create", &block.create),
-            ("update", &block.update),
-            ("delete", &block.delete),
-        ],
         diags,
     );
 }

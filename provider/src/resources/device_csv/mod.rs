@@ -195,7 +195,7 @@ impl Resource<GraphClient> for DeviceCsv {
         let listing = match cache.listing(client).await {
             Ok(listing) => listing,
             Err(e) => {
-                diags.error("Cannot list the Autopilot devices", e);
+                diags.error("Cannot list the Autopilot devices", e.to_string());
                 return Some(current);
             }
         };
@@ -280,7 +280,7 @@ impl Resource<GraphClient> for DeviceCsv {
         let listing = match DeviceCache::shared().listing(client).await {
             Ok(listing) => listing,
             Err(e) => {
-                diags.error("Cannot list the Autopilot devices", e);
+                diags.error("Cannot list the Autopilot devices", e.to_string());
                 return None;
             }
         };

@@ -1,10 +1,14 @@
 //! The `autopilot_device_csv` model: the schema Terraform sees.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::Attr;
+
+use super::{DEFAULT_DELETE_TIMEOUT, DEFAULT_TIMEOUT};
+use crate::resources::timeouts::{Bounded, own_bound, settings};
 
 /// The devices of a hardware hash CSV, as `Get-WindowsAutopilotInfo`
 /// writes it and the Intune admin center imports it, managed as one set.
@@ -116,4 +120,35 @@ pub struct CsvTimeouts {
     pub update: Attr<String>,
     /// How long a destroy may wait for Autopilot to finish deleting the registrations (deletion is asynchronous), e.g. `"10m"` (the default).
     pub delete: Attr<String>,
+}
+
+impl CsvTimeouts {
+    fn named(&self, name: &str) -> &Attr<String> {
+        match name {
+            "create" => &self.create,
+            "update" => &self.update,
+            _ => &self.delete,
+        }
+    }
+}
+
+/// Create, update and delete are bounded by their settings (or the
+/// defaults); a refresh by Graph's own retry limit.
+impl Bounded for DeviceCsvModel {
+    fn timeout_settings(&self) -> Vec<(&'static str, &Attr<String>)> {
+        settings(
+            &self.timeouts,
+            &["create", "update", "delete"],
+            CsvTimeouts::named,
+        )
+    }
+
+    fn bound(&self, operation: &'static str) -> Option<(&'static str, Duration)> {
+        let default = match operation {
+            "create" | "update" => DEFAULT_TIMEOUT,
+            "delete" => DEFAULT_DELETE_TIMEOUT,
+            _ => return None,
+        };
+        own_bound(&self.timeouts, operation, CsvTimeouts::named, default)
+    }
 }

@@ -3,9 +3,8 @@
 
 use tfplugin::{Attr, AttrPath, Diagnostics};
 
-use super::{CsvTimeouts, DeviceCsvModel};
+use super::DeviceCsvModel;
 use crate::devices::csv::{self, MAX_REPORTED, Problem, Row};
-use crate::resources::timeouts::validate_timeouts;
 
 /// Every rule of the configuration.
 pub(super) fn config(config: &DeviceCsvModel, diags: &mut Diagnostics) {
@@ -16,7 +15,6 @@ pub(super) fn config(config: &DeviceCsvModel, diags: &mut Diagnostics) {
         }
     }
     group_tag_not_blank(&config.group_tag, diags);
-    timeouts(&config.timeouts, diags);
 }
 
 /// The CSV must parse: its problems, by line, at most [`MAX_REPORTED`].
@@ -69,16 +67,6 @@ fn group_tag_not_blank(group_tag: &Attr<String>, diags: &mut Diagnostics) {
             AttrPath::root("group_tag"),
             "Empty group tag",
             "Leave `group_tag` unset to use the CSV's Group Tag column.",
-        );
-    }
-}
-
-/// Durations in the create and update timeouts.
-fn timeouts(timeouts: &Attr<CsvTimeouts>, diags: &mut Diagnostics) {
-    if let Attr::Known(timeouts) = timeouts {
-        validate_timeouts(
-            &[("create", &timeouts.create), ("update", &timeouts.update)],
-            diags,
         );
     }
 }

@@ -2,10 +2,13 @@
 //! doc comments are the schema's descriptions.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::Attr;
+
+use crate::resources::timeouts::{Bounded, own_bound, settings};
 
 use crate::resources::assignments::IdSet;
 
@@ -115,7 +118,7 @@ pub struct DevicePreparationPolicyModel {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct PolicyTimeouts {
-    /// How long a create (or a change of `device_group_id`) may wait for Intune to accept the device group while a group created moments ago, or its new owner the Intune Provisioning Client, replicates to Intune, e.g. `"2m"`. Defaults to `"5m"`.
+    /// How long a create or an update may take, retries of throttled requests included, and in particular how long it may wait for Intune to accept the device group while a group created moments ago, or its new owner the Intune Provisioning Client, replicates to Intune, e.g. `"2m"`. Defaults to `"5m"`. When it runs out no further request is sent, and the error names it.
     pub create: Attr<String>,
 }
 
@@ -136,5 +139,25 @@ impl DevicePreparationPolicyModel {
             .known()
             .copied()
             .unwrap_or(DeploymentMode::UserDriven)
+    }
+}
+
+/// A create, and an update, are bounded by `timeouts.create` (or its
+/// default); a refresh and a destroy by Graph's own retry limit.
+impl Bounded for DevicePreparationPolicyModel {
+    fn timeout_settings(&self) -> Vec<(&'static str, &Attr<String>)> {
+        settings(&self.timeouts, &["create"], |t, _| &t.create)
+    }
+
+    fn bound(&self, operation: &'static str) -> Option<(&'static str, Duration)> {
+        match operation {
+            "create" | "update" => own_bound(
+                &self.timeouts,
+                "create",
+                |t, _| &t.create,
+                super::device_group::DEFAULT_CREATE_TIMEOUT,
+            ),
+            _ => None,
+        }
     }
 }

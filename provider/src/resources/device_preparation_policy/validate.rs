@@ -9,16 +9,9 @@ use crate::validate;
 
 /// Every rule of a policy, in the order their diagnostics appear.
 pub(super) fn validate(config: &DevicePreparationPolicyModel, diags: &mut Diagnostics) {
-    create_timeout_parses(config, diags);
     automatic_takes_no_user_driven_settings(config, diags);
     ids_are_object_ids(config, diags);
     device_group_is_not_a_user_group(config, diags);
-}
-
-fn create_timeout_parses(config: &DevicePreparationPolicyModel, diags: &mut Diagnostics) {
-    if let Attr::Known(timeouts) = &config.timeouts {
-        crate::resources::timeouts::validate_timeouts(&[("create", &timeouts.create)], diags);
-    }
 }
 
 fn automatic_takes_no_user_driven_settings(
