@@ -29,7 +29,7 @@ pub use diagnostics::{AttrPath, Diagnostic, Diagnostics, Severity};
 pub use function::{Function, FunctionError, Parameter, Signature};
 pub use identity::IdentityAttribute;
 pub use list::{AnyListResource, ListItem, ListRequest, ListResource};
-pub use moves::{MoveRequest, MoveSource};
+pub use moves::{MoveRequest, MoveSource, Moves};
 pub use resource::{
     AnyDataSource, AnyResource, DataSource, Model, PlanRequest, Provider, Resource,
 };

@@ -1,10 +1,12 @@
 //! Moving another resource type's state into a resource (protocol 6.5,
 //! Terraform 1.8+): a `moved { from = <other type>, to = <this type> }`
 //! block across types or providers. A resource declares the sources it
-//! accepts ([`MoveSource`]) and maps a source's raw JSON state to its model
-//! ([`crate::Resource::move_state`]); Terraform calls MoveResourceState
+//! accepts and how it maps a source's raw JSON state to its model, both in
+//! one [`Moves`] ([`crate::Resource::moves`]); Terraform calls MoveResourceState
 //! before the provider is configured, so the mapping reads no remote
 //! system, and a ReadResource follows it.
+
+use crate::diagnostics::Diagnostics;
 
 /// A resource type of some provider whose state may be moved into a
 /// resource.
@@ -43,6 +45,37 @@ pub fn find<'a>(
     type_name: &str,
 ) -> Option<&'a MoveSource> {
     sources.iter().find(|s| s.matches(provider, type_name))
+}
+
+/// What a resource takes from `moved` blocks: the source types it accepts
+/// and its state for a source's state. Called before the provider is
+/// configured (no client); Terraform reads the resource right after, so the
+/// id is what must be right. `None` with an error refuses the move.
+pub struct Moves<M: 'static> {
+    /// The resource types (of any provider) whose state may move in.
+    pub sources: &'static [MoveSource],
+    /// The resource's state for the state of one of `sources`.
+    pub map: fn(&MoveRequest<'_>, &mut Diagnostics) -> Option<M>,
+}
+
+impl<M> Moves<M> {
+    /// No source: every move is refused (the default).
+    pub const NONE: Self = Moves {
+        sources: &[],
+        map: refuse,
+    };
+
+    /// `sources`, mapped by `map`.
+    pub const fn new(
+        sources: &'static [MoveSource],
+        map: fn(&MoveRequest<'_>, &mut Diagnostics) -> Option<M>,
+    ) -> Self {
+        Moves { sources, map }
+    }
+}
+
+fn refuse<M>(_request: &MoveRequest<'_>, _diags: &mut Diagnostics) -> Option<M> {
+    None
 }
 
 /// A move handed to the target resource.

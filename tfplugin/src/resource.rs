@@ -15,7 +15,7 @@ use crate::diagnostics::Diagnostics;
 use crate::function::Function;
 use crate::identity::IdentityAttribute;
 use crate::list::AnyListResource;
-use crate::moves::{MoveRequest, MoveSource};
+use crate::moves::{MoveRequest, MoveSource, Moves};
 use crate::plan::{self, PlanOutcome};
 use crate::schema::{Schema, SchemaError};
 use crate::value::{self, CodecError, Value};
@@ -115,23 +115,10 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync + 'static {
         state
     }
 
-    /// The resource types (of any provider) whose state a `moved` block
-    /// may move into this one (MoveResourceState, Terraform 1.8+). None by
-    /// default.
-    fn move_sources(&self) -> &'static [MoveSource] {
-        &[]
-    }
-
-    /// This resource's state for the state of one of its
-    /// [`move_sources`](Self::move_sources). Called before the provider is
-    /// configured (no client); Terraform reads the resource right after, so
-    /// the id is what must be right. `None` with an error refuses the move.
-    fn move_state(
-        &self,
-        _request: MoveRequest<'_>,
-        _diags: &mut Diagnostics,
-    ) -> Option<Self::Model> {
-        None
+    /// What `moved` blocks may move into this resource (MoveResourceState,
+    /// Terraform 1.8+): nothing by default.
+    fn moves(&self) -> Moves<Self::Model> {
+        Moves::NONE
     }
 }
 
@@ -510,13 +497,13 @@ impl<C: Send + Sync + 'static, R: Resource<C>> AnyResource<C> for R {
     }
 
     fn move_sources(&self) -> &'static [MoveSource] {
-        Resource::move_sources(self)
+        Resource::moves(self).sources
     }
 
     fn move_state(&self, schema: &Schema, request: MoveRequest<'_>) -> (Value, Diagnostics) {
         let mut diags = Diagnostics::new();
         let source = request.source.type_name;
-        let moved = Resource::move_state(self, request, &mut diags);
+        let moved = (Resource::moves(self).map)(&request, &mut diags);
         if moved.is_none() && !diags.has_errors() {
             diags.error(
                 "Cannot move the resource",

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::{Action, Attr, Diagnostics, Progress};
 
-use super::device_target::{self, Target};
+use super::device_target;
 use crate::devices::graph;
 use crate::graph::GraphClient;
 
@@ -46,10 +46,8 @@ impl Action<GraphClient> for AutopilotDeviceAllowNextEnrollment {
         progress: &Progress,
         diags: &mut Diagnostics,
     ) {
-        let Some(target) = Target::of(&config.device_id, &config.serial_number) else {
-            return;
-        };
-        let Some(device) = device_target::find(client, &target, progress, diags).await else {
+        let (id, serial) = (&config.device_id, &config.serial_number);
+        let Some(device) = device_target::locate(client, id, serial, progress, diags).await else {
             return;
         };
         let name = device_target::describe(&device);

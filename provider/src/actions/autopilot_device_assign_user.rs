@@ -6,9 +6,8 @@ use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::{Action, Attr, AttrPath, Diagnostics, Progress};
-use tokio::time::Instant;
 
-use super::device_target::{self, Target};
+use super::device_target::{self, Change};
 use crate::devices::graph::{self, AssignUser};
 use crate::devices::sync::Expected;
 use crate::devices::validate_upn;
@@ -72,13 +71,11 @@ impl Action<GraphClient> for AutopilotDeviceAssignUser {
         progress: &Progress,
         diags: &mut Diagnostics,
     ) {
-        let (Some(target), Some(upn)) = (
-            Target::of(&config.device_id, &config.serial_number),
-            config.user_principal_name.known(),
-        ) else {
+        let Some(upn) = config.user_principal_name.known() else {
             return;
         };
-        let Some(device) = device_target::find(client, &target, progress, diags).await else {
+        let (id, serial) = (&config.device_id, &config.serial_number);
+        let Some(device) = device_target::locate(client, id, serial, progress, diags).await else {
             return;
         };
         let addressable = config.addressable_user_name.known().unwrap_or(upn);
@@ -86,20 +83,16 @@ impl Action<GraphClient> for AutopilotDeviceAssignUser {
             "Assigning {upn} to {}",
             device_target::describe(&device)
         ));
-        let written = Instant::now();
         let body = AssignUser::new(upn, addressable);
-        if let Err(e) = graph::assign_user(client, &device.id, &body).await {
-            diags.error("Cannot assign the user", e.to_string());
-            return;
-        }
-        let expected = Expected {
-            user: Some(Some(upn.clone())),
-            ..Default::default()
+        let write = graph::assign_user(client, &device.id, &body);
+        let change = Change {
+            expected: Expected {
+                user: Some(Some(upn.clone())),
+                ..Default::default()
+            },
+            refused: "Cannot assign the user",
+            timeout: &config.timeout,
         };
-        let timeout = device_target::timeout(&config.timeout);
-        device_target::wait_until_shown(
-            client, &device, written, expected, timeout, progress, diags,
-        )
-        .await;
+        device_target::write_then_wait(client, &device, write, change, progress, diags).await;
     }
 }

@@ -6,9 +6,8 @@ use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::{Action, Attr, AttrPath, Diagnostics, Progress};
-use tokio::time::Instant;
 
-use super::device_target::{self, Target};
+use super::device_target::{self, Change};
 use crate::devices::graph::{self, DeviceProperties};
 use crate::devices::sync::Expected;
 use crate::devices::validate_device_name;
@@ -79,10 +78,8 @@ impl Action<GraphClient> for AutopilotDeviceSetProperties {
         progress: &Progress,
         diags: &mut Diagnostics,
     ) {
-        let Some(target) = Target::of(&config.device_id, &config.serial_number) else {
-            return;
-        };
-        let Some(device) = device_target::find(client, &target, progress, diags).await else {
+        let (id, serial) = (&config.device_id, &config.serial_number);
+        let Some(device) = device_target::locate(client, id, serial, progress, diags).await else {
             return;
         };
         let properties = DeviceProperties {
@@ -94,21 +91,17 @@ impl Action<GraphClient> for AutopilotDeviceSetProperties {
             written_fields(&properties),
             device_target::describe(&device)
         ));
-        let written = Instant::now();
-        if let Err(e) = graph::update_properties(client, &device.id, &properties).await {
-            diags.error("Cannot set the device properties", e.to_string());
-            return;
-        }
-        let expected = Expected {
-            group_tag: properties.group_tag,
-            display_name: properties.display_name,
-            user: None,
+        let write = graph::update_properties(client, &device.id, &properties);
+        let change = Change {
+            expected: Expected {
+                group_tag: properties.group_tag.clone(),
+                display_name: properties.display_name.clone(),
+                user: None,
+            },
+            refused: "Cannot set the device properties",
+            timeout: &config.timeout,
         };
-        let timeout = device_target::timeout(&config.timeout);
-        device_target::wait_until_shown(
-            client, &device, written, expected, timeout, progress, diags,
-        )
-        .await;
+        device_target::write_then_wait(client, &device, write, change, progress, diags).await;
     }
 }
 

@@ -6,9 +6,8 @@ use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::{Action, Attr, Diagnostics, Progress};
-use tokio::time::Instant;
 
-use super::device_target::{self, Target};
+use super::device_target::{self, Change};
 use crate::devices::graph;
 use crate::devices::sync::Expected;
 use crate::graph::GraphClient;
@@ -56,29 +55,23 @@ impl Action<GraphClient> for AutopilotDeviceUnassignUser {
         progress: &Progress,
         diags: &mut Diagnostics,
     ) {
-        let Some(target) = Target::of(&config.device_id, &config.serial_number) else {
-            return;
-        };
-        let Some(device) = device_target::find(client, &target, progress, diags).await else {
+        let (id, serial) = (&config.device_id, &config.serial_number);
+        let Some(device) = device_target::locate(client, id, serial, progress, diags).await else {
             return;
         };
         progress.report(format!(
             "Removing the assigned user from {}",
             device_target::describe(&device)
         ));
-        let written = Instant::now();
-        if let Err(e) = graph::set_user(client, &device.id, None).await {
-            diags.error("Cannot remove the assigned user", e.to_string());
-            return;
-        }
-        let expected = Expected {
-            user: Some(None),
-            ..Default::default()
+        let change = Change {
+            expected: Expected {
+                user: Some(None),
+                ..Default::default()
+            },
+            refused: "Cannot remove the assigned user",
+            timeout: &config.timeout,
         };
-        let timeout = device_target::timeout(&config.timeout);
-        device_target::wait_until_shown(
-            client, &device, written, expected, timeout, progress, diags,
-        )
-        .await;
+        let write = graph::set_user(client, &device.id, None);
+        device_target::write_then_wait(client, &device, write, change, progress, diags).await;
     }
 }

@@ -163,6 +163,59 @@ pub(super) async fn find(
     }
 }
 
+/// The registered device that a configuration which passed [`validate`]
+/// names; `None` while a reference is unknown, and with an error (see
+/// [`find`]) when no device answers to it.
+pub(super) async fn locate(
+    client: &GraphClient,
+    device_id: &Attr<String>,
+    serial_number: &Attr<String>,
+    progress: &Progress,
+    diags: &mut Diagnostics,
+) -> Option<DeviceIdentity> {
+    let target = Target::of(device_id, serial_number)?;
+    find(client, &target, progress, diags).await
+}
+
+/// A write to one device that Autopilot shows after a sync.
+pub(super) struct Change<'a> {
+    /// What the device shows once the write is visible.
+    pub(super) expected: Expected,
+    /// The error's summary when Graph refuses the write.
+    pub(super) refused: &'a str,
+    /// The configured `timeout` of the wait.
+    pub(super) timeout: &'a Attr<String>,
+}
+
+/// Sends `write` (a request changing `device`), then waits until Autopilot
+/// shows the change ([`wait_until_shown`]); a refused write is an error
+/// and nothing is waited for.
+pub(super) async fn write_then_wait(
+    client: &GraphClient,
+    device: &DeviceIdentity,
+    write: impl Future<Output = Result<(), GraphError>>,
+    change: Change<'_>,
+    progress: &Progress,
+    diags: &mut Diagnostics,
+) {
+    let written = Instant::now();
+    if let Err(e) = write.await {
+        diags.error(change.refused, e.to_string());
+        return;
+    }
+    let timeout = timeout(change.timeout);
+    wait_until_shown(
+        client,
+        device,
+        written,
+        change.expected,
+        timeout,
+        progress,
+        diags,
+    )
+    .await;
+}
+
 /// A human name for `device` in messages.
 pub(super) fn describe(device: &DeviceIdentity) -> String {
     match device.serial_number.as_deref().filter(|s| !s.is_empty()) {

@@ -49,6 +49,19 @@ pub struct ListDeclaration {
     pub identity: fn(&Listed) -> Vec<(&'static str, String)>,
 }
 
+impl ListDeclaration {
+    /// The objects of `export`'s listing, filtered by `filters` and known
+    /// by their Graph object id.
+    pub const fn by_object_id(export: &'static ExportKind, filters: Filters) -> Self {
+        ListDeclaration {
+            export,
+            list: None,
+            filters,
+            identity: by_object_id,
+        }
+    }
+}
+
 /// The identity of an object known by its Graph object id.
 pub fn by_object_id(listed: &Listed) -> Vec<(&'static str, String)> {
     vec![("id", listed.id.clone())]

@@ -12,9 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use tfplugin::{
-    Attr, AttrPath, Diagnostics, IdentityAttribute, MoveRequest, MoveSource, PlanRequest, Resource,
-};
+use tfplugin::{Attr, AttrPath, Diagnostics, IdentityAttribute, Moves, PlanRequest, Resource};
 
 use crate::graph::GraphClient;
 use crate::graph::deadline::{self, OperationDeadline, display_duration};
@@ -353,12 +351,8 @@ where
         self.0.upgrade_state(version, state, diags)
     }
 
-    fn move_sources(&self) -> &'static [MoveSource] {
-        self.0.move_sources()
-    }
-
-    fn move_state(&self, request: MoveRequest<'_>, diags: &mut Diagnostics) -> Option<R::Model> {
-        self.0.move_state(request, diags)
+    fn moves(&self) -> Moves<R::Model> {
+        self.0.moves()
     }
 }
 

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use tonic::Request;
 
 use super::grpc::ProviderService;
-use crate::moves::{MoveRequest, MoveSource};
+use crate::moves::{MoveRequest, MoveSource, Moves};
 use crate::proto::tfplugin6 as pb;
 use crate::proto::tfplugin6::provider_server::Provider as _;
 use crate::value::{self, Type, Value};
@@ -155,22 +155,22 @@ impl Resource<Arc<Remote>> for ThingResource {
         })
     }
 
-    fn move_sources(&self) -> &'static [MoveSource] {
-        &[OTHER_WIDGET]
+    fn moves(&self) -> Moves<Thing> {
+        Moves::new(&[OTHER_WIDGET], thing_from_widget)
     }
+}
 
-    /// A widget's `widget_id` is the thing's id, its `label` the name.
-    fn move_state(&self, request: MoveRequest<'_>, diags: &mut Diagnostics) -> Option<Thing> {
-        let text = |key: &str| request.state.get(key).and_then(|v| v.as_str());
-        let Some(id) = text("widget_id") else {
-            diags.error("No widget id", "The moved state has no widget_id.");
-            return None;
-        };
-        Some(Thing {
-            id: Attr::Known(id.to_string()),
-            name: text("label").map(str::to_string).into(),
-        })
-    }
+/// A widget's `widget_id` is the thing's id, its `label` the name.
+fn thing_from_widget(request: &MoveRequest<'_>, diags: &mut Diagnostics) -> Option<Thing> {
+    let text = |key: &str| request.state.get(key).and_then(|v| v.as_str());
+    let Some(id) = text("widget_id") else {
+        diags.error("No widget id", "The moved state has no widget_id.");
+        return None;
+    };
+    Some(Thing {
+        id: Attr::Known(id.to_string()),
+        name: text("label").map(str::to_string).into(),
+    })
 }
 
 /// Another provider's resource type whose state may move into `toy_thing`.

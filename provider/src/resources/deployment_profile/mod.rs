@@ -179,16 +179,11 @@ intune::intune_resource!(
             request.planned
         }
 
-        fn move_sources(&self) -> &'static [tfplugin::MoveSource] {
-            super::moves::DEPLOYMENT_PROFILE
-        }
-
-        fn move_state(
-            &self,
-            request: tfplugin::MoveRequest<'_>,
-            diags: &mut Diagnostics,
-        ) -> Option<DeploymentProfileModel> {
-            super::moves::deployment_profile(&request, diags)
+        fn moves(&self) -> tfplugin::Moves<DeploymentProfileModel> {
+            tfplugin::Moves::new(
+                super::moves::DEPLOYMENT_PROFILE,
+                super::moves::deployment_profile,
+            )
         }
 
         async fn create(

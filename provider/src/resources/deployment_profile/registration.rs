@@ -3,7 +3,7 @@
 
 use crate::export::{ExportKind, Listed, Listing, listed};
 use crate::graph::{ApiVersion, GraphClient};
-use crate::list_resources::{Filters, ListDeclaration, by_object_id};
+use crate::list_resources::{Filters, ListDeclaration};
 use crate::payloads::{Payload, narrowed_odata_type, path, schema_of};
 use crate::resources::lints::{ENTRA_PROFILE, HYBRID_PROFILE, PROFILE_COLLECTION};
 
@@ -14,12 +14,8 @@ use super::{AssignmentBody, LocaleBody, ProfilePayload, list_profiles};
 pub const EXPORT: ExportKind = ExportKind::new("deployment_profiles", "autopilot_deployment_profile", "profile", &["include_group_ids", "exclude_group_ids"], list_for_export);
 
 /// Its list resource (`terraform query`): by name, by assigned group, by join type.
-pub const LIST: ListDeclaration = ListDeclaration {
-    export: &EXPORT,
-    list: None,
-    filters: Filters::DeploymentProfile,
-    identity: by_object_id,
-};
+pub const LIST: ListDeclaration =
+    ListDeclaration::by_object_id(&EXPORT, Filters::DeploymentProfile);
 
 fn list_for_export(client: &GraphClient) -> Listing<'_> {
     listed(list_profiles(client), |p| {

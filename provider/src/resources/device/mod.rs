@@ -133,16 +133,8 @@ impl Resource<GraphClient> for Device {
         planned
     }
 
-    fn move_sources(&self) -> &'static [tfplugin::MoveSource] {
-        super::moves::DEVICE
-    }
-
-    fn move_state(
-        &self,
-        request: tfplugin::MoveRequest<'_>,
-        diags: &mut Diagnostics,
-    ) -> Option<DeviceModel> {
-        super::moves::device(&request, diags)
+    fn moves(&self) -> tfplugin::Moves<DeviceModel> {
+        tfplugin::Moves::new(super::moves::DEVICE, super::moves::device)
     }
 
     async fn create(

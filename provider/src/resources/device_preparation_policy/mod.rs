@@ -238,16 +238,11 @@ intune::intune_resource!(
             planned
         }
 
-        fn move_sources(&self) -> &'static [tfplugin::MoveSource] {
-            super::moves::DEVICE_PREPARATION_POLICY
-        }
-
-        fn move_state(
-            &self,
-            request: tfplugin::MoveRequest<'_>,
-            diags: &mut Diagnostics,
-        ) -> Option<DevicePreparationPolicyModel> {
-            super::moves::device_preparation_policy(&request, diags)
+        fn moves(&self) -> tfplugin::Moves<DevicePreparationPolicyModel> {
+            tfplugin::Moves::new(
+                super::moves::DEVICE_PREPARATION_POLICY,
+                super::moves::device_preparation_policy,
+            )
         }
 
         async fn create(

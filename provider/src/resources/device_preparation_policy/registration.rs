@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::export::{ExportKind, Listed, Listing, listed};
 use crate::graph::{ApiVersion, GraphClient};
-use crate::list_resources::{Filters, ListDeclaration, by_object_id};
+use crate::list_resources::{Filters, ListDeclaration};
 use crate::payloads::{Payload, path};
 
 use super::{AssignBody, COLLECTION, MembershipTargets, Policy, is_device_preparation_template};
@@ -16,12 +16,7 @@ use super::{AssignBody, COLLECTION, MembershipTargets, Policy, is_device_prepara
 pub const EXPORT: ExportKind = ExportKind::new("device_preparation_policies", "autopilot_device_preparation_policy", "policy", &["device_group_id", "include_group_ids"], list_for_export);
 
 /// Its list resource (`terraform query`): by name, by assigned group.
-pub const LIST: ListDeclaration = ListDeclaration {
-    export: &EXPORT,
-    list: None,
-    filters: Filters::Intune,
-    identity: by_object_id,
-};
+pub const LIST: ListDeclaration = ListDeclaration::by_object_id(&EXPORT, Filters::Intune);
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::export::{ExportKind, Listed, Listing, listed};
 use crate::graph::{ApiVersion, GraphClient};
-use crate::list_resources::{Filters, ListDeclaration, by_object_id};
+use crate::list_resources::{Filters, ListDeclaration};
 use crate::payloads::{Payload, path};
 
 use super::{AssignBody, COLLECTION, DomainJoinConfiguration, ODATA_TYPE};
@@ -15,12 +15,7 @@ use super::{AssignBody, COLLECTION, DomainJoinConfiguration, ODATA_TYPE};
 pub const EXPORT: ExportKind = ExportKind::new("domain_join_profiles", "autopilot_domain_join_profile", "domain_join", &["include_group_ids", "exclude_group_ids"], list_for_export);
 
 /// Its list resource (`terraform query`): by name, by assigned group.
-pub const LIST: ListDeclaration = ListDeclaration {
-    export: &EXPORT,
-    list: None,
-    filters: Filters::Intune,
-    identity: by_object_id,
-};
+pub const LIST: ListDeclaration = ListDeclaration::by_object_id(&EXPORT, Filters::Intune);
 
 /// A device configuration as the listing needs it.
 #[derive(Deserialize)]

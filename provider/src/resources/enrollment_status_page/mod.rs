@@ -241,16 +241,11 @@ intune::intune_resource!(
             request.planned
         }
 
-        fn move_sources(&self) -> &'static [tfplugin::MoveSource] {
-            super::moves::ENROLLMENT_STATUS_PAGE
-        }
-
-        fn move_state(
-            &self,
-            request: tfplugin::MoveRequest<'_>,
-            diags: &mut Diagnostics,
-        ) -> Option<EnrollmentStatusPageModel> {
-            super::moves::enrollment_status_page(&request, diags)
+        fn moves(&self) -> tfplugin::Moves<EnrollmentStatusPageModel> {
+            tfplugin::Moves::new(
+                super::moves::ENROLLMENT_STATUS_PAGE,
+                super::moves::enrollment_status_page,
+            )
         }
 
         async fn create(

@@ -3,7 +3,7 @@
 
 use crate::export::{ExportKind, Listed, Listing, listed};
 use crate::graph::{ApiVersion, GraphClient};
-use crate::list_resources::{Filters, ListDeclaration, by_object_id};
+use crate::list_resources::{Filters, ListDeclaration};
 use crate::payloads::{Payload, path};
 
 use super::{AssignBody, COLLECTION, EspPayload, PriorityBody, is_default_esp, list_esps};
@@ -13,12 +13,7 @@ use super::{AssignBody, COLLECTION, EspPayload, PriorityBody, is_default_esp, li
 pub const EXPORT: ExportKind = ExportKind::new("enrollment_status_pages", "autopilot_enrollment_status_page", "esp", &["include_group_ids", "exclude_group_ids"], list_for_export);
 
 /// Its list resource (`terraform query`): by name, by assigned group.
-pub const LIST: ListDeclaration = ListDeclaration {
-    export: &EXPORT,
-    list: None,
-    filters: Filters::Intune,
-    identity: by_object_id,
-};
+pub const LIST: ListDeclaration = ListDeclaration::by_object_id(&EXPORT, Filters::Intune);
 
 fn list_for_export(client: &GraphClient) -> Listing<'_> {
     listed(list_esps(client), |esp| {

@@ -74,16 +74,8 @@ impl Resource<GraphClient> for Group {
         planned
     }
 
-    fn move_sources(&self) -> &'static [tfplugin::MoveSource] {
-        super::moves::GROUP
-    }
-
-    fn move_state(
-        &self,
-        request: tfplugin::MoveRequest<'_>,
-        diags: &mut Diagnostics,
-    ) -> Option<GroupModel> {
-        super::moves::group(&request, diags)
+    fn moves(&self) -> tfplugin::Moves<GroupModel> {
+        tfplugin::Moves::new(super::moves::GROUP, super::moves::group)
     }
 
     async fn create(
