@@ -13,7 +13,6 @@ use crate::app::App;
 use crate::clock::graph_timestamp;
 use crate::errors::GraphError;
 use crate::graph::GraphResult;
-use crate::store::{Collection, Tenant};
 
 /// Path of the collection under the version prefix.
 pub const COLLECTION_PATH: &str = "deviceManagement/deviceConfigurations";
@@ -115,14 +114,6 @@ static INTUNE: IntuneBackend = IntuneBackend {
     path: "DeviceConfiguration/StatelessDeviceConfigurationFEService/deviceManagement/deviceConfigurations",
 };
 
-fn configurations(tenant: &Tenant) -> &Collection {
-    &tenant.device_configurations
-}
-
-fn configuration_assignments(tenant: &Tenant) -> &Collection {
-    &tenant.device_configuration_assignments
-}
-
 /// Page size of the listing: Intune clamps `$top` to the maximum.
 pub static PAGING: Paging = Paging::new("deviceConfigurations", 1000, 1000);
 
@@ -141,8 +132,8 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
     paging: &PAGING,
     assignment_type: &DEVICE_CONFIGURATION_ASSIGNMENT,
     targets: SUPPORTED_TARGETS,
-    parents: configurations,
-    assignments: configuration_assignments,
+    parents: |tenant| &tenant.device_configurations,
+    assignments: |tenant| &tenant.device_configuration_assignments,
     backend: &INTUNE,
 };
 
