@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::assignments::{self, SOURCE_KIND};
+use super::assignments;
 use super::collection::{self, IntuneBackend, Listing, Paging, PatchType};
 use super::schema::{self, ENTITY, Kind, Property, StructuredType};
 use super::{ApiVersion, GraphRequest, no_content};
@@ -77,13 +77,9 @@ pub static DEVICE_CONFIGURATION_ASSIGNMENT: StructuredType = StructuredType::der
             Kind::Enum("deviceConfigAssignmentIntent", &["apply", "remove"]),
             true,
         ),
-        Property::read_only("source", SOURCE_KIND, false),
-        Property::read_only("sourceId", Kind::String, true),
-        Property::new(
-            "target",
-            Kind::Complex("deviceAndAppManagementAssignmentTarget"),
-            true,
-        ),
+        assignments::SOURCE,
+        assignments::SOURCE_ID,
+        assignments::TARGET,
     ],
 );
 

@@ -6,7 +6,7 @@ use axum::http::Method;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::assignments::{self, SOURCE_KIND};
+use super::assignments;
 use super::collection::{self, IntuneBackend, Listing, Paging, PatchType};
 use super::schema::{self, ENTITY, Kind, Property, StructuredType};
 use super::{GraphRequest, method_not_allowed, no_content};
@@ -101,13 +101,9 @@ pub static ENROLLMENT_CONFIGURATION_ASSIGNMENT: StructuredType = StructuredType:
     "enrollmentConfigurationAssignment",
     &ENTITY,
     &[
-        Property::read_only("source", SOURCE_KIND, false).beta(),
-        Property::read_only("sourceId", Kind::String, true).beta(),
-        Property::new(
-            "target",
-            Kind::Complex("deviceAndAppManagementAssignmentTarget"),
-            true,
-        ),
+        assignments::SOURCE.beta(),
+        assignments::SOURCE_ID.beta(),
+        assignments::TARGET,
     ],
 );
 
