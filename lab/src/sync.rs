@@ -8,6 +8,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 pub struct Lock<T>(Mutex<T>);
 
 impl<T> Lock<T> {
+    pub fn new(value: T) -> Self {
+        Lock(Mutex::new(value))
+    }
+
     pub fn lock(&self) -> MutexGuard<'_, T> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
