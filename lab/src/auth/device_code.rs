@@ -8,19 +8,16 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use axum::Extension;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::entra_error::EntraError;
-use super::token_endpoint::{parse_form, token_answer};
+use super::token_endpoint::{EntraForm, token_answer};
 use super::tokens::TokenRequest;
 use crate::app::{App, SharedApp};
-use crate::context::RequestContext;
 use crate::sync::Lock;
 
 /// How long a device code can be redeemed (Entra: 15 minutes).
@@ -164,21 +161,8 @@ fn audience_of(scope: &str) -> Option<&str> {
 }
 
 /// `POST /{tenant}/oauth2/v2.0/devicecode` (`client_id`, `scope`).
-pub async fn device_code(
-    State(app): State<SharedApp>,
-    Path(tenant): Path<String>,
-    Extension(ctx): Extension<RequestContext>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let form = parse_form(&headers, &body);
-    match start(&app, &tenant, &form) {
-        Ok(answer) => answer,
-        Err(error) => {
-            tracing::info!(error = %error.error, aadsts = error.aadsts, "device code refused");
-            error.render(&ctx)
-        }
-    }
+pub async fn device_code(State(app): State<SharedApp>, form: EntraForm) -> Response {
+    form.answer(&app, start, "device code refused")
 }
 
 fn start(app: &App, tenant: &str, form: &HashMap<String, String>) -> Result<Response, EntraError> {
