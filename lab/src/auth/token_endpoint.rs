@@ -23,6 +23,9 @@ pub async fn token(State(app): State<SharedApp>, form: EntraForm) -> Response {
     form.answer(&app, issue, "token request refused")
 }
 
+/// What an endpoint answers for a tenant and the fields of its form, or the error Entra gives.
+type FormAnswer = fn(&App, &str, &HashMap<String, String>) -> Result<Response, EntraError>;
+
 /// A form posted to an Entra endpoint of a tenant (`/{tenant}/oauth2/v2.0/...`): what the token
 /// and the device code endpoints take.
 pub struct EntraForm {
@@ -52,12 +55,7 @@ impl<S: Send + Sync> FromRequest<S> for EntraForm {
 impl EntraForm {
     /// What `answer` gives for the tenant and the fields; an error (logged as `refused`)
     /// rendered as Entra does.
-    pub fn answer(
-        &self,
-        app: &App,
-        answer: fn(&App, &str, &HashMap<String, String>) -> Result<Response, EntraError>,
-        refused: &str,
-    ) -> Response {
+    pub fn answer(&self, app: &App, answer: FormAnswer, refused: &str) -> Response {
         match answer(app, &self.tenant, &self.fields) {
             Ok(response) => response,
             Err(error) => {
