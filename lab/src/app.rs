@@ -1,7 +1,9 @@
 //! State shared by every handler of one lab instance.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
+
+use crate::sync::Lock;
 use std::time::{Duration, Instant};
 
 use crate::auth::assertion::AssertionTrust;
@@ -42,27 +44,23 @@ pub type SharedApp = Arc<App>;
 /// Directory objects that have not replicated yet: invisible to reads until their instant.
 #[derive(Debug, Default)]
 pub struct Replication {
-    pending: Mutex<HashMap<String, Instant>>,
+    pending: Lock<HashMap<String, Instant>>,
 }
 
 impl Replication {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Instant>> {
-        self.pending
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
     /// Hides `id` for `delay` (nothing when the delay is zero).
     pub fn created(&self, id: &str, delay: Duration) {
         if delay.is_zero() {
             return;
         }
-        self.lock().insert(id.to_owned(), Instant::now() + delay);
+        self.pending
+            .lock()
+            .insert(id.to_owned(), Instant::now() + delay);
     }
 
     /// Whether `id` is visible (replicated) now.
     pub fn visible(&self, id: &str) -> bool {
-        let mut pending = self.lock();
+        let mut pending = self.pending.lock();
         match pending.get(id) {
             None => true,
             Some(until) if *until <= Instant::now() => {
@@ -74,6 +72,6 @@ impl Replication {
     }
 
     pub fn clear(&self) {
-        self.lock().clear();
+        self.pending.lock().clear();
     }
 }

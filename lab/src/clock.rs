@@ -1,31 +1,28 @@
 //! Time as the lab reports it.
 
-use std::sync::Mutex;
-
 use chrono::{DateTime, Duration, Utc};
+
+use crate::sync::Lock;
 
 /// A wall clock that never returns the same instant twice, so `lastModifiedDateTime` always moves
 /// forward on a change even when two requests land in the same tick. It is also the one place to
 /// add a time offset for "time travel" later.
 #[derive(Debug)]
 pub struct Clock {
-    last: Mutex<DateTime<Utc>>,
+    last: Lock<DateTime<Utc>>,
 }
 
 impl Default for Clock {
     fn default() -> Self {
         Clock {
-            last: Mutex::new(DateTime::<Utc>::MIN_UTC),
+            last: Lock::new(DateTime::<Utc>::MIN_UTC),
         }
     }
 }
 
 impl Clock {
     pub fn now(&self) -> DateTime<Utc> {
-        let mut last = self
-            .last
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut last = self.last.lock();
         let mut now = Utc::now();
         if now <= *last {
             // Graph timestamps carry 100 ns ticks.

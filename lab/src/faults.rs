@@ -6,7 +6,7 @@
 //! `probability` drawn from a PRNG seeded with `seed` (deterministic per rule), or always. The
 //! first rule that fires wins; a rule that matches but does not fire lets the next ones try.
 
-use std::sync::{Mutex, MutexGuard};
+use crate::sync::Lock;
 use std::time::Duration;
 
 use axum::extract::connect_info::ConnectInfo;
@@ -334,16 +334,10 @@ impl FaultRule {
 /// The rule set of one lab.
 #[derive(Debug, Default)]
 pub struct Faults {
-    rules: Mutex<Vec<FaultRule>>,
+    rules: Lock<Vec<FaultRule>>,
 }
 
 impl Faults {
-    fn lock(&self) -> MutexGuard<'_, Vec<FaultRule>> {
-        self.rules
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
     /// Replaces the rules with those in `body` (`{"rules":[...]}` or a bare array).
     pub fn replace(&self, body: &Value) -> Result<Value, String> {
         let items = match body {
@@ -359,23 +353,23 @@ impl Faults {
             .enumerate()
             .map(|(i, v)| FaultRule::parse(i, v))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut current = self.lock();
+        let mut current = self.rules.lock();
         *current = rules;
         Ok(rules_json(&current))
     }
 
     pub fn clear(&self) {
-        self.lock().clear();
+        self.rules.lock().clear();
     }
 
     /// The rules with their `matched` and `fired` counters.
     pub fn to_json(&self) -> Value {
-        rules_json(&self.lock())
+        rules_json(&self.rules.lock())
     }
 
     /// The fault for one request, if a rule fires.
     pub fn decide(&self, method: &str, path: &str) -> Option<Decision> {
-        let mut rules = self.lock();
+        let mut rules = self.rules.lock();
         for rule in rules.iter_mut() {
             if rule.matches(method, path) && rule.roll() {
                 return Some(Decision {

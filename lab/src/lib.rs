@@ -39,6 +39,7 @@ pub mod seed;
 pub mod server;
 pub mod settings;
 pub mod store;
+pub mod sync;
 pub mod throttle;
 pub mod tls;
 

@@ -1,7 +1,7 @@
 //! The log of Graph and token requests served, exposed at `/_lab/requests`.
 
+use crate::sync::Lock;
 use std::collections::VecDeque;
-use std::sync::{Mutex, MutexGuard};
 
 use serde::Serialize;
 
@@ -33,18 +33,12 @@ pub struct LogEntry {
 
 #[derive(Debug, Default)]
 pub struct RequestLog {
-    entries: Mutex<VecDeque<LogEntry>>,
+    entries: Lock<VecDeque<LogEntry>>,
 }
 
 impl RequestLog {
-    fn lock(&self) -> MutexGuard<'_, VecDeque<LogEntry>> {
-        self.entries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
     pub fn push(&self, entry: LogEntry) {
-        let mut entries = self.lock();
+        let mut entries = self.entries.lock();
         if entries.len() >= MAX_ENTRIES {
             entries.pop_front();
         }
@@ -53,10 +47,10 @@ impl RequestLog {
 
     /// All entries in arrival order.
     pub fn entries(&self) -> Vec<LogEntry> {
-        self.lock().iter().cloned().collect()
+        self.entries.lock().iter().cloned().collect()
     }
 
     pub fn clear(&self) {
-        self.lock().clear();
+        self.entries.lock().clear();
     }
 }

@@ -3,7 +3,6 @@
 //! They start from the [`LabConfig`](crate::LabConfig) (CLI flags) and survive `POST /_lab/reset`.
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard};
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -11,6 +10,7 @@ use serde_json::{Map, Value};
 use crate::config::LabConfig;
 use crate::graph::PAGINGS;
 use crate::graph::collection::Paging;
+use crate::sync::Lock;
 
 /// Default and maximum page size of one collection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -262,29 +262,23 @@ fn as_page_size(key: &str, value: &Value) -> Result<usize, String> {
 /// The settings behind a lock.
 #[derive(Debug)]
 pub struct SharedSettings {
-    inner: Mutex<Settings>,
+    inner: Lock<Settings>,
 }
 
 impl SharedSettings {
     pub fn new(settings: Settings) -> Self {
         SharedSettings {
-            inner: Mutex::new(settings),
+            inner: Lock::new(settings),
         }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Settings> {
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// A copy of the current settings.
     pub fn get(&self) -> Settings {
-        self.lock().clone()
+        self.inner.lock().clone()
     }
 
     pub fn update(&self, patch: &Map<String, Value>) -> Result<Settings, String> {
-        let mut settings = self.lock();
+        let mut settings = self.inner.lock();
         settings.apply(patch)?;
         Ok(settings.clone())
     }

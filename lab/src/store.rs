@@ -12,13 +12,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::MutexGuard;
 
 use chrono::{DateTime, Utc};
 use indexmap::IndexMap;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
+
+use crate::sync::Lock;
 
 /// Version of the state file layout, written into the file.
 pub const STATE_FORMAT_VERSION: u32 = 1;
@@ -321,7 +323,7 @@ struct StateFileRef<'a> {
 /// The tenant behind a lock, optionally mirrored to a state file.
 #[derive(Debug)]
 pub struct Store {
-    tenant: Mutex<Tenant>,
+    tenant: Lock<Tenant>,
     state_file: Option<PathBuf>,
     /// What a fresh tenant holds (seeded objects); used at first start and by reset.
     seed: Tenant,
@@ -335,7 +337,7 @@ impl Store {
             _ => seed.clone(),
         };
         let store = Store {
-            tenant: Mutex::new(tenant),
+            tenant: Lock::new(tenant),
             state_file,
             seed,
         };
@@ -351,11 +353,9 @@ impl Store {
         self.state_file.as_deref()
     }
 
+    /// A panic while holding the lock leaves the tenant as it was at the panic; keep serving.
     fn lock(&self) -> MutexGuard<'_, Tenant> {
-        // A panic while holding the lock leaves the tenant as it was at the panic; keep serving.
-        self.tenant
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.tenant.lock()
     }
 
     /// Runs a read-only closure against the tenant.

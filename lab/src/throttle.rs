@@ -10,10 +10,10 @@
 //! through.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::settings::ThrottleLimits;
+use crate::sync::Lock;
 
 /// The budget a request draws from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -37,16 +37,10 @@ type Windows = HashMap<(String, &'static str, bool), VecDeque<Instant>>;
 
 #[derive(Debug, Default)]
 pub struct Throttle {
-    windows: Mutex<Windows>,
+    windows: Lock<Windows>,
 }
 
 impl Throttle {
-    fn lock(&self) -> MutexGuard<'_, Windows> {
-        self.windows
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
     /// Admits the request (and counts it) or says how long to wait.
     pub fn admit(
         &self,
@@ -80,7 +74,7 @@ impl Throttle {
                 }
             }
         }
-        let mut windows = self.lock();
+        let mut windows = self.windows.lock();
         let mut wait = Duration::ZERO;
         for (is_write, limit, window) in &budgets {
             let log = windows
@@ -116,7 +110,7 @@ impl Throttle {
 
     /// Forgets every counted request.
     pub fn clear(&self) {
-        self.lock().clear();
+        self.windows.lock().clear();
     }
 }
 

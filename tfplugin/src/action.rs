@@ -96,45 +96,47 @@ trait ActionExt<C: Send + Sync + 'static>: Action<C> {
     fn checked(
         &self,
         schema: &Schema,
-        config: &Value,
+        config: Value,
         diags: &mut Diagnostics,
     ) -> Option<Self::Model> {
-        let empty;
-        let config = if config.is_null() {
-            empty = without_config(schema);
-            &empty
-        } else {
-            config
-        };
-        schema.block.validate(config, &Default::default(), diags);
-        if diags.has_errors() {
-            return None;
-        }
-        let config = collapse_partial_unknowns(config);
+        let config = schema_checked(schema, config, diags)?;
+        let config = collapse_partial_unknowns(&config);
         let model = decode_model::<Self::Model>(config, "configuration", diags)?;
         Action::validate(self, &model, diags);
         (!diags.has_errors()).then_some(model)
     }
 }
 
-/// The configuration of an action written without a `config` block (which
-/// Terraform sends as null): every attribute null.
-fn without_config(schema: &Schema) -> Value {
-    Value::Object(
-        schema
-            .block
-            .attributes
-            .iter()
-            .map(|a| (a.name.clone(), Value::Null))
-            .chain(
-                schema
-                    .block
-                    .blocks
-                    .iter()
-                    .map(|b| (b.name.clone(), Value::Null)),
-            )
-            .collect(),
-    )
+/// A configuration checked by its schema's rules, actions' and list
+/// resources' alike; `None` (with the reasons in `diags`) when it does not
+/// pass. A block written without a `config` block (which Terraform sends as
+/// null) reads as every attribute and nested block null.
+pub(crate) fn schema_checked(
+    schema: &Schema,
+    config: Value,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
+    let config = if config.is_null() {
+        Value::Object(
+            schema
+                .block
+                .attributes
+                .iter()
+                .map(|a| (a.name.clone(), Value::Null))
+                .chain(
+                    schema
+                        .block
+                        .blocks
+                        .iter()
+                        .map(|b| (b.name.clone(), Value::Null)),
+                )
+                .collect(),
+        )
+    } else {
+        config
+    };
+    schema.block.validate(&config, &Default::default(), diags);
+    (!diags.has_errors()).then_some(config)
 }
 
 #[async_trait]
@@ -149,13 +151,13 @@ impl<C: Send + Sync + 'static, A: Action<C>> AnyAction<C> for A {
 
     fn validate(&self, schema: &Schema, config: Value) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        self.checked(schema, &config, &mut diags);
+        self.checked(schema, config, &mut diags);
         diags
     }
 
     async fn plan(&self, client: Option<&C>, schema: &Schema, config: Value) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        if let Some(model) = self.checked(schema, &config, &mut diags) {
+        if let Some(model) = self.checked(schema, config, &mut diags) {
             Action::plan(self, client, &model, &mut diags).await;
         }
         diags
@@ -179,7 +181,7 @@ impl<C: Send + Sync + 'static, A: Action<C>> AnyAction<C> for A {
             );
             return diags;
         }
-        if let Some(model) = self.checked(schema, &config, &mut diags) {
+        if let Some(model) = self.checked(schema, config, &mut diags) {
             Action::invoke(self, client, model, progress, &mut diags).await;
         }
         diags

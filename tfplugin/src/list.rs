@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
+use crate::action::schema_checked;
 use crate::diagnostics::Diagnostics;
 use crate::resource::Model;
 use crate::schema::{Schema, SchemaError};
@@ -82,29 +83,6 @@ pub trait AnyListResource<C>: Send + Sync {
     ) -> (Vec<ListItem>, Diagnostics);
 }
 
-/// A `list` block without a `config` block sends a null configuration:
-/// every filter unset.
-fn every_filter_unset(schema: &Schema, config: Value) -> Value {
-    if !config.is_null() {
-        return config;
-    }
-    Value::Object(
-        schema
-            .block
-            .attributes
-            .iter()
-            .map(|a| (a.name.clone(), Value::Null))
-            .chain(
-                schema
-                    .block
-                    .blocks
-                    .iter()
-                    .map(|b| (b.name.clone(), Value::Null)),
-            )
-            .collect(),
-    )
-}
-
 /// The schema's rules, then the typed model and the list's own checks.
 fn checked<C: Send + Sync + 'static, L: ListResource<C>>(
     list: &L,
@@ -112,11 +90,8 @@ fn checked<C: Send + Sync + 'static, L: ListResource<C>>(
     config: Value,
     diags: &mut Diagnostics,
 ) -> Option<L::Config> {
-    let config = every_filter_unset(schema, config);
-    schema.block.validate(&config, &Default::default(), diags);
-    if diags.has_errors() {
-        return None;
-    }
+    // A `list` block without a `config` block: every filter unset.
+    let config = schema_checked(schema, config, diags)?;
     match value::from_value::<L::Config>(config) {
         Ok(model) => {
             list.validate(&model, diags);

@@ -6,22 +6,19 @@
 //! expires after 15 minutes (AADSTS70020).
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use axum::Extension;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::entra_error::EntraError;
-use super::token_endpoint::{parse_form, token_answer};
+use super::token_endpoint::{EntraForm, token_answer};
 use super::tokens::TokenRequest;
 use crate::app::{App, SharedApp};
-use crate::context::RequestContext;
+use crate::sync::Lock;
 
 /// How long a device code can be redeemed (Entra: 15 minutes).
 pub const CODE_LIFETIME: Duration = Duration::from_secs(900);
@@ -50,14 +47,8 @@ struct RefreshGrant {
 /// Device codes handed out and refresh tokens issued.
 #[derive(Debug, Default)]
 pub struct DeviceCodes {
-    codes: Mutex<HashMap<String, DeviceAuthorization>>,
-    refresh_tokens: Mutex<HashMap<String, RefreshGrant>>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    codes: Lock<HashMap<String, DeviceAuthorization>>,
+    refresh_tokens: Lock<HashMap<String, RefreshGrant>>,
 }
 
 /// What the token endpoint does with a device code.
@@ -71,7 +62,7 @@ impl DeviceCodes {
     /// live code has that user code.
     pub fn approve(&self, user_code: &str, user: &str) -> bool {
         let now = Instant::now();
-        let mut codes = lock(&self.codes);
+        let mut codes = self.codes.lock();
         match codes
             .values_mut()
             .find(|c| c.user_code.eq_ignore_ascii_case(user_code) && c.expires_at > now)
@@ -87,7 +78,8 @@ impl DeviceCodes {
     /// The user codes waiting for a sign-in, for `GET /_lab/devicelogin`.
     pub fn pending_user_codes(&self) -> Vec<String> {
         let now = Instant::now();
-        lock(&self.codes)
+        self.codes
+            .lock()
             .values()
             .filter(|c| c.user.is_none() && c.expires_at > now)
             .map(|c| c.user_code.clone())
@@ -95,7 +87,7 @@ impl DeviceCodes {
     }
 
     fn redeem(&self, device_code: &str, client_id: &str) -> Redemption {
-        let mut codes = lock(&self.codes);
+        let mut codes = self.codes.lock();
         let Some(code) = codes.get(device_code).cloned() else {
             return Redemption::Failed(invalid_device_code());
         };
@@ -130,13 +122,13 @@ impl DeviceCodes {
 
     fn new_refresh_token(&self, grant: RefreshGrant) -> String {
         let token = format!("lab-rt-{}", Uuid::new_v4().simple());
-        lock(&self.refresh_tokens).insert(token.clone(), grant);
+        self.refresh_tokens.lock().insert(token.clone(), grant);
         token
     }
 
     /// Refresh tokens rotate: the one used is spent.
     fn use_refresh_token(&self, token: &str, client_id: &str) -> Option<RefreshGrant> {
-        let mut tokens = lock(&self.refresh_tokens);
+        let mut tokens = self.refresh_tokens.lock();
         match tokens.get(token) {
             Some(grant) if grant.client_id.eq_ignore_ascii_case(client_id) => tokens.remove(token),
             _ => None,
@@ -145,8 +137,8 @@ impl DeviceCodes {
 
     /// Forgets every code and refresh token (`POST /_lab/reset` keeps tokens; this is for tests).
     pub fn clear(&self) {
-        lock(&self.codes).clear();
-        lock(&self.refresh_tokens).clear();
+        self.codes.lock().clear();
+        self.refresh_tokens.lock().clear();
     }
 }
 
@@ -169,21 +161,8 @@ fn audience_of(scope: &str) -> Option<&str> {
 }
 
 /// `POST /{tenant}/oauth2/v2.0/devicecode` (`client_id`, `scope`).
-pub async fn device_code(
-    State(app): State<SharedApp>,
-    Path(tenant): Path<String>,
-    Extension(ctx): Extension<RequestContext>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let form = parse_form(&headers, &body);
-    match start(&app, &tenant, &form) {
-        Ok(answer) => answer,
-        Err(error) => {
-            tracing::info!(error = %error.error, aadsts = error.aadsts, "device code refused");
-            error.render(&ctx)
-        }
-    }
+pub async fn device_code(State(app): State<SharedApp>, form: EntraForm) -> Response {
+    form.answer(&app, start, "device code refused")
 }
 
 fn start(app: &App, tenant: &str, form: &HashMap<String, String>) -> Result<Response, EntraError> {
@@ -213,7 +192,7 @@ fn start(app: &App, tenant: &str, form: &HashMap<String, String>) -> Result<Resp
             letters[4..].iter().collect::<String>()
         )
     };
-    lock(&app.device_codes.codes).insert(
+    app.device_codes.codes.lock().insert(
         device_code.clone(),
         DeviceAuthorization {
             user_code: user_code.clone(),

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -19,25 +19,55 @@ use crate::app::SharedApp;
 use crate::context::RequestContext;
 
 /// The token endpoint handler.
-pub async fn token(
-    State(app): State<SharedApp>,
-    Path(tenant): Path<String>,
-    Extension(ctx): Extension<RequestContext>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let form = parse_form(&headers, &body);
-    match issue(&app, &tenant, &form) {
-        Ok(response) => response,
-        Err(error) => {
-            tracing::info!(error = %error.error, aadsts = error.aadsts, "token request refused");
-            error.render(&ctx)
+pub async fn token(State(app): State<SharedApp>, form: EntraForm) -> Response {
+    form.answer(&app, issue, "token request refused")
+}
+
+/// What an endpoint answers for a tenant and the fields of its form, or the error Entra gives.
+type FormAnswer = fn(&App, &str, &HashMap<String, String>) -> Result<Response, EntraError>;
+
+/// A form posted to an Entra endpoint of a tenant (`/{tenant}/oauth2/v2.0/...`): what the token
+/// and the device code endpoints take.
+pub struct EntraForm {
+    tenant: String,
+    ctx: RequestContext,
+    fields: HashMap<String, String>,
+}
+
+impl<S: Send + Sync> FromRequest<S> for EntraForm {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
+        let (Path(tenant), Extension(ctx), headers, body) =
+            <(Path<String>, Extension<RequestContext>, HeaderMap, Bytes)>::from_request(
+                request, state,
+            )
+            .await?;
+        let fields = parse_form(&headers, &body);
+        Ok(EntraForm {
+            tenant,
+            ctx,
+            fields,
+        })
+    }
+}
+
+impl EntraForm {
+    /// What `answer` gives for the tenant and the fields; an error (logged as `refused`)
+    /// rendered as Entra does.
+    pub fn answer(&self, app: &App, answer: FormAnswer, refused: &str) -> Response {
+        match answer(app, &self.tenant, &self.fields) {
+            Ok(response) => response,
+            Err(error) => {
+                tracing::info!(error = %error.error, aadsts = error.aadsts, "{refused}");
+                error.render(&self.ctx)
+            }
         }
     }
 }
 
 /// Form fields; a body that is not `application/x-www-form-urlencoded` has none, as with Entra.
-pub fn parse_form(headers: &HeaderMap, body: &[u8]) -> HashMap<String, String> {
+fn parse_form(headers: &HeaderMap, body: &[u8]) -> HashMap<String, String> {
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())

@@ -4,8 +4,8 @@
 //! work, but the lab never trusts its content: a token is valid only if the lab issued it, it has
 //! not expired, and its audience is Graph.
 
+use crate::sync::Lock;
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -78,16 +78,10 @@ pub struct TokenRequest<'a> {
 
 #[derive(Debug, Default)]
 pub struct TokenStore {
-    tokens: Mutex<HashMap<String, Issued>>,
+    tokens: Lock<HashMap<String, Issued>>,
 }
 
 impl TokenStore {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Issued>> {
-        self.tokens
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
     /// Issues and remembers a new token.
     pub fn issue(&self, request: &TokenRequest<'_>) -> String {
         let iat = request.now.timestamp();
@@ -119,7 +113,7 @@ impl TokenStore {
             URL_SAFE_NO_PAD.encode(claims.to_string())
         );
         let now = Instant::now();
-        let mut tokens = self.lock();
+        let mut tokens = self.tokens.lock();
         tokens.retain(|_, issued| issued.expires_at + EXPIRED_RETENTION > now);
         tokens.insert(
             token.clone(),
@@ -138,7 +132,7 @@ impl TokenStore {
     }
 
     pub fn check(&self, token: &str) -> TokenCheck {
-        match self.lock().get(token) {
+        match self.tokens.lock().get(token) {
             None => TokenCheck::Unknown,
             Some(issued) if issued.expires_at <= Instant::now() => TokenCheck::Expired,
             Some(issued) if !issued.graph => TokenCheck::WrongAudience(issued.audience.clone()),
@@ -148,6 +142,6 @@ impl TokenStore {
 
     /// Forgets every token (clients must log in again).
     pub fn revoke_all(&self) {
-        self.lock().clear();
+        self.tokens.lock().clear();
     }
 }

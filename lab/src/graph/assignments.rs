@@ -87,10 +87,25 @@ pub const GROUP_AND_ALL_TARGETS: &[&StructuredType] = &[
 /// The source of every assignment the lab creates.
 pub const SOURCE_DIRECT: &str = "direct";
 
-/// `deviceAndAppManagementAssignmentSource`.
-pub const SOURCE_KIND: Kind = Kind::Enum(
-    "deviceAndAppManagementAssignmentSource",
-    &["direct", "policySets"],
+/// The `source` property every Intune assignment type has
+/// (`deviceAndAppManagementAssignmentSource`).
+pub const SOURCE: Property = Property::read_only(
+    "source",
+    Kind::Enum(
+        "deviceAndAppManagementAssignmentSource",
+        &["direct", "policySets"],
+    ),
+    false,
+);
+
+/// The `sourceId` property every Intune assignment type has.
+pub const SOURCE_ID: Property = Property::read_only("sourceId", Kind::String, true);
+
+/// The `target` property every Intune assignment type has: one of the target types.
+pub const TARGET: Property = Property::new(
+    "target",
+    Kind::Complex("deviceAndAppManagementAssignmentTarget"),
+    true,
 );
 
 /// A validated target, in the shape Graph returns.

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::assignments::{self, SOURCE_KIND};
+use super::assignments;
 use super::collection::{self, IntuneBackend, Listing, Paging, PatchType};
 use super::schema::{self, ENTITY, Kind, Property, StructuredType};
 use super::{ApiVersion, GraphRequest, no_content};
@@ -13,7 +13,6 @@ use crate::app::App;
 use crate::clock::graph_timestamp;
 use crate::errors::GraphError;
 use crate::graph::GraphResult;
-use crate::store::{Collection, Tenant};
 
 /// Path of the collection under the version prefix.
 pub const COLLECTION_PATH: &str = "deviceManagement/deviceConfigurations";
@@ -78,13 +77,9 @@ pub static DEVICE_CONFIGURATION_ASSIGNMENT: StructuredType = StructuredType::der
             Kind::Enum("deviceConfigAssignmentIntent", &["apply", "remove"]),
             true,
         ),
-        Property::read_only("source", SOURCE_KIND, false),
-        Property::read_only("sourceId", Kind::String, true),
-        Property::new(
-            "target",
-            Kind::Complex("deviceAndAppManagementAssignmentTarget"),
-            true,
-        ),
+        assignments::SOURCE,
+        assignments::SOURCE_ID,
+        assignments::TARGET,
     ],
 );
 
@@ -115,14 +110,6 @@ static INTUNE: IntuneBackend = IntuneBackend {
     path: "DeviceConfiguration/StatelessDeviceConfigurationFEService/deviceManagement/deviceConfigurations",
 };
 
-fn configurations(tenant: &Tenant) -> &Collection {
-    &tenant.device_configurations
-}
-
-fn configuration_assignments(tenant: &Tenant) -> &Collection {
-    &tenant.device_configuration_assignments
-}
-
 /// Page size of the listing: Intune clamps `$top` to the maximum.
 pub static PAGING: Paging = Paging::new("deviceConfigurations", 1000, 1000);
 
@@ -141,8 +128,8 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
     paging: &PAGING,
     assignment_type: &DEVICE_CONFIGURATION_ASSIGNMENT,
     targets: SUPPORTED_TARGETS,
-    parents: configurations,
-    assignments: configuration_assignments,
+    parents: |tenant| &tenant.device_configurations,
+    assignments: |tenant| &tenant.device_configuration_assignments,
     backend: &INTUNE,
 };
 

@@ -6,7 +6,7 @@ use axum::http::Method;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::assignments::{self, SOURCE_KIND};
+use super::assignments;
 use super::collection::{self, IntuneBackend, Listing, Paging, PatchType};
 use super::schema::{self, ENTITY, Kind, Property, StructuredType};
 use super::{GraphRequest, method_not_allowed, no_content};
@@ -14,7 +14,7 @@ use crate::app::App;
 use crate::clock::graph_timestamp;
 use crate::errors::GraphError;
 use crate::graph::GraphResult;
-use crate::store::{Collection, Tenant};
+use crate::store::Tenant;
 
 /// Path of the collection under the version prefix.
 pub const COLLECTION_PATH: &str = "deviceManagement/deviceEnrollmentConfigurations";
@@ -101,13 +101,9 @@ pub static ENROLLMENT_CONFIGURATION_ASSIGNMENT: StructuredType = StructuredType:
     "enrollmentConfigurationAssignment",
     &ENTITY,
     &[
-        Property::read_only("source", SOURCE_KIND, false).beta(),
-        Property::read_only("sourceId", Kind::String, true).beta(),
-        Property::new(
-            "target",
-            Kind::Complex("deviceAndAppManagementAssignmentTarget"),
-            true,
-        ),
+        assignments::SOURCE.beta(),
+        assignments::SOURCE_ID.beta(),
+        assignments::TARGET,
     ],
 );
 
@@ -145,22 +141,14 @@ pub fn is_default(id: &str) -> bool {
             .is_some_and(|(_, tail)| tail.starts_with("Default"))
 }
 
-fn configurations(tenant: &Tenant) -> &Collection {
-    &tenant.device_enrollment_configurations
-}
-
-fn configuration_assignments(tenant: &Tenant) -> &Collection {
-    &tenant.enrollment_configuration_assignments
-}
-
 /// The `assignments` navigation of a configuration (read-only: `assign` writes it).
 static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
     collection_path: COLLECTION_PATH,
     paging: &PAGING,
     assignment_type: &ENROLLMENT_CONFIGURATION_ASSIGNMENT,
     targets: SUPPORTED_TARGETS,
-    parents: configurations,
-    assignments: configuration_assignments,
+    parents: |tenant| &tenant.device_enrollment_configurations,
+    assignments: |tenant| &tenant.enrollment_configuration_assignments,
     backend: &INTUNE,
 };
 

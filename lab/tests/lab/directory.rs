@@ -21,6 +21,18 @@ fn security_group(name: &str) -> Value {
     })
 }
 
+/// A security group `x` with `property` set to `value`, or without it when `value` is `None`.
+fn security_group_with(property: &str, value: Option<Value>) -> Value {
+    let mut body = security_group("x");
+    match value {
+        Some(value) => body[property] = value,
+        None => {
+            body.as_object_mut().map(|b| b.remove(property));
+        }
+    }
+    body
+}
+
 async fn create_group(lab: &Lab, body: Value) -> String {
     let created = expect(lab.post("/v1.0/groups", body).await, StatusCode::CREATED);
     created["id"].as_str().unwrap().to_owned()
@@ -82,74 +94,45 @@ async fn group_validation() {
     let lab = Lab::start().await;
     for (body, code, needle) in [
         (
-            {
-                let mut b = security_group("x");
-                b["mailNickname"] = json!("has space");
-                b
-            },
+            security_group_with("mailNickname", Some(json!("has space"))),
             "Request_BadRequest",
             "Invalid value specified for property 'mailNickname' of resource 'Group'.",
         ),
         (
-            {
-                let mut b = security_group("x");
-                b.as_object_mut().unwrap().remove("mailNickname");
-                b
-            },
+            security_group_with("mailNickname", None),
             "Request_BadRequest",
             "A value is required for property 'mailNickname' of resource 'Group'.",
         ),
         (
-            {
-                let mut b = security_group("x");
-                b.as_object_mut().unwrap().remove("displayName");
-                b
-            },
+            security_group_with("displayName", None),
             "Request_BadRequest",
             "A value is required for property 'displayName'",
         ),
         (
-            {
-                let mut b = security_group("x");
-                b["mailEnabled"] = json!(true);
-                b
-            },
+            security_group_with("mailEnabled", Some(json!(true))),
             "Request_BadRequest",
             "does not currently support writes of mail-enabled groups",
         ),
         (
-            {
-                let mut b = security_group("x");
-                b["colour"] = json!("blue");
-                b
-            },
+            security_group_with("colour", Some(json!("blue"))),
             "Request_BadRequest",
             "Invalid property 'colour'.",
         ),
         (
-            {
-                let mut b = security_group("x");
-                b["createdDateTime"] = json!("2025-01-01T00:00:00Z");
-                b
-            },
+            security_group_with("createdDateTime", Some(json!("2025-01-01T00:00:00Z"))),
             "Request_BadRequest",
             "read-only",
         ),
         (
-            {
-                let mut b = security_group("x");
-                b["groupTypes"] = json!(["DynamicMembership"]);
-                b
-            },
+            security_group_with("groupTypes", Some(json!(["DynamicMembership"]))),
             "Request_BadRequest",
             "membershipRule",
         ),
         (
-            {
-                let mut b = security_group("x");
-                b["membershipRule"] = json!("(device.deviceOSType -eq \"Windows\")");
-                b
-            },
+            security_group_with(
+                "membershipRule",
+                Some(json!("(device.deviceOSType -eq \"Windows\")")),
+            ),
             "Request_BadRequest",
             "DynamicMembership",
         ),

@@ -13,10 +13,11 @@ use serde::{Deserialize, Serialize};
 use tonic::Request;
 
 use super::grpc::ProviderService;
+use super::grpc_tests::{ToyProvider, configure};
 use crate::proto::tfplugin6 as pb;
 use crate::proto::tfplugin6::provider_server::Provider as _;
 use crate::value::{self, Type, Value};
-use crate::{Action, Attr, CancellationToken, Diagnostics, Progress, Provider};
+use crate::{Action, Attr, Diagnostics, Progress};
 
 /// Things by id.
 type Things = Arc<Mutex<BTreeMap<String, String>>>;
@@ -85,42 +86,8 @@ impl Action<Things> for RenameAction {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
-struct NoConfig {}
-
-struct Toy(Things);
-
-#[async_trait]
-impl Provider for Toy {
-    type Config = NoConfig;
-    type Client = Things;
-
-    fn type_name(&self) -> &'static str {
-        "toy"
-    }
-
-    async fn configure(
-        &self,
-        _config: NoConfig,
-        _version: &str,
-        _stop: CancellationToken,
-        _diags: &mut Diagnostics,
-    ) -> Option<Things> {
-        Some(self.0.clone())
-    }
-
-    fn resources(&self) -> Vec<Arc<dyn crate::AnyResource<Things>>> {
-        Vec::new()
-    }
-
-    fn data_sources(&self) -> Vec<Arc<dyn crate::AnyDataSource<Things>>> {
-        Vec::new()
-    }
-
-    fn actions(&self) -> Vec<Arc<dyn crate::AnyAction<Things>>> {
-        vec![Arc::new(RenameAction)]
-    }
-}
+/// The toy provider serving the rename action.
+type Toy = ToyProvider<Things>;
 
 fn config(id: Value, name: Value) -> Option<pb::DynamicValue> {
     let ty = Type::Object(BTreeMap::from([
@@ -148,25 +115,12 @@ fn summaries(diagnostics: &[pb::Diagnostic]) -> Vec<String> {
 /// A toy provider holding thing `t1` named `a`, configured when asked.
 async fn service(configured: bool) -> (ProviderService<Toy>, Things) {
     let things: Things = Arc::new(Mutex::new(BTreeMap::from([("t1".into(), "a".into())])));
-    let service = ProviderService::new(Toy(things.clone()));
+    let service = ProviderService::new(Toy {
+        actions: vec![Arc::new(RenameAction)],
+        ..ToyProvider::new(things.clone())
+    });
     if configured {
-        let request = pb::configure_provider::Request {
-            config: Some(pb::DynamicValue {
-                msgpack: value::to_msgpack(
-                    &Value::Object(BTreeMap::new()),
-                    &Type::Object(BTreeMap::new()),
-                )
-                .expect("fits"),
-                json: Vec::new(),
-            }),
-            ..Default::default()
-        };
-        let answer = service
-            .configure_provider(Request::new(request))
-            .await
-            .expect("no gRPC error")
-            .into_inner();
-        assert!(answer.diagnostics.is_empty(), "{:?}", answer.diagnostics);
+        configure(&service).await;
     }
     (service, things)
 }

@@ -58,9 +58,7 @@ struct Thing {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
-struct NoConfig {}
-
-struct Toy(Arc<Remote>);
+pub(super) struct NoConfig {}
 
 struct ThingResource;
 
@@ -179,10 +177,34 @@ const OTHER_WIDGET: MoveSource = MoveSource {
     type_name: "other_widget",
 };
 
+/// A toy provider over the client `C` that serves what it is built with: the
+/// provider every in-process RPC test drives (here and in `list`, with the
+/// thing resource; in `action_tests`, with an action).
+pub(super) struct ToyProvider<C> {
+    pub(super) client: C,
+    pub(super) resources: Vec<Arc<dyn crate::AnyResource<C>>>,
+    pub(super) functions: Vec<Arc<dyn Function>>,
+    pub(super) list_resources: Vec<Arc<dyn crate::AnyListResource<C>>>,
+    pub(super) actions: Vec<Arc<dyn crate::AnyAction<C>>>,
+}
+
+impl<C> ToyProvider<C> {
+    /// A toy serving nothing yet.
+    pub(super) fn new(client: C) -> Self {
+        ToyProvider {
+            client,
+            resources: Vec::new(),
+            functions: Vec::new(),
+            list_resources: Vec::new(),
+            actions: Vec::new(),
+        }
+    }
+}
+
 #[async_trait]
-impl Provider for Toy {
+impl<C: Clone + Send + Sync + 'static> Provider for ToyProvider<C> {
     type Config = NoConfig;
-    type Client = Arc<Remote>;
+    type Client = C;
 
     fn type_name(&self) -> &'static str {
         "toy"
@@ -194,20 +216,39 @@ impl Provider for Toy {
         _version: &str,
         _stop: CancellationToken,
         _diags: &mut Diagnostics,
-    ) -> Option<Arc<Remote>> {
-        Some(self.0.clone())
+    ) -> Option<C> {
+        Some(self.client.clone())
     }
 
-    fn resources(&self) -> Vec<Arc<dyn crate::AnyResource<Arc<Remote>>>> {
-        vec![Arc::new(ThingResource)]
+    fn resources(&self) -> Vec<Arc<dyn crate::AnyResource<C>>> {
+        self.resources.clone()
     }
 
-    fn data_sources(&self) -> Vec<Arc<dyn crate::AnyDataSource<Arc<Remote>>>> {
+    fn data_sources(&self) -> Vec<Arc<dyn crate::AnyDataSource<C>>> {
         Vec::new()
     }
 
     fn functions(&self) -> Vec<Arc<dyn Function>> {
-        vec![Arc::new(Repeat)]
+        self.functions.clone()
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn crate::AnyListResource<C>>> {
+        self.list_resources.clone()
+    }
+
+    fn actions(&self) -> Vec<Arc<dyn crate::AnyAction<C>>> {
+        self.actions.clone()
+    }
+}
+
+/// The toy of these tests: the thing resource and the `repeat` function.
+type Toy = ToyProvider<Arc<Remote>>;
+
+fn toy(remote: Arc<Remote>) -> Toy {
+    ToyProvider {
+        resources: vec![Arc::new(ThingResource)],
+        functions: vec![Arc::new(Repeat)],
+        ..ToyProvider::new(remote)
     }
 }
 
@@ -289,8 +330,11 @@ fn errors(diagnostics: &[pb::Diagnostic]) -> Vec<String> {
         .collect()
 }
 
-/// ConfigureProvider with the toy's empty configuration; asserts it succeeds.
-async fn configure(service: &ProviderService<Toy>) {
+/// ConfigureProvider with a toy's empty configuration; asserts it succeeds
+/// without a diagnostic.
+pub(super) async fn configure<C: Clone + Send + Sync + 'static>(
+    service: &ProviderService<ToyProvider<C>>,
+) {
     let configure = pb::configure_provider::Request {
         config: Some(pb::DynamicValue {
             msgpack: value::to_msgpack(
@@ -303,13 +347,13 @@ async fn configure(service: &ProviderService<Toy>) {
         ..Default::default()
     };
     let answer = answer_of(service.configure_provider(Request::new(configure))).await;
-    assert_eq!(errors(&answer.diagnostics), Vec::<String>::new());
+    assert!(answer.diagnostics.is_empty(), "{:?}", answer.diagnostics);
 }
 
 /// A configured toy provider with one thing `t1` named `a` already applied.
 async fn configured() -> (ProviderService<Toy>, Arc<Remote>, Value) {
     let remote = Arc::new(Remote::default());
-    let service = ProviderService::new(Toy(remote.clone()));
+    let service = ProviderService::new(toy(remote.clone()));
     configure(&service).await;
     let (state, diagnostics) = apply(&service, Value::Null, thing(Value::Unknown, "a")).await;
     assert_eq!(errors(&diagnostics), Vec::<String>::new());
@@ -430,7 +474,7 @@ async fn a_failed_delete_keeps_the_prior_state_and_a_failed_create_stores_nothin
 #[tokio::test]
 async fn failures_are_diagnostics_never_grpc_errors() {
     let remote = Arc::new(Remote::default());
-    let service = ProviderService::new(Toy(remote));
+    let service = ProviderService::new(toy(remote));
     // Before ConfigureProvider: no client to read with.
     let (after, diagnostics) = read(&service, &thing(Value::String("t1".into()), "a")).await;
     assert_eq!(errors(&diagnostics).len(), 1, "{diagnostics:?}");
@@ -499,7 +543,7 @@ async fn call(
 
 #[tokio::test]
 async fn functions_are_declared_in_the_schema_and_by_get_functions() {
-    let service = ProviderService::new(Toy(Arc::new(Remote::default())));
+    let service = ProviderService::new(toy(Arc::new(Remote::default())));
     let schema = answer_of(service.get_provider_schema(Request::new(Default::default()))).await;
     let declared = &schema.functions["repeat"];
     let names: Vec<&str> = declared
@@ -523,7 +567,7 @@ async fn functions_are_declared_in_the_schema_and_by_get_functions() {
 
 #[tokio::test]
 async fn a_call_decodes_its_arguments_and_encodes_the_result() {
-    let service = ProviderService::new(Toy(Arc::new(Remote::default())));
+    let service = ProviderService::new(toy(Arc::new(Remote::default())));
     let answer = call(
         &service,
         "repeat",
@@ -543,7 +587,7 @@ async fn a_call_decodes_its_arguments_and_encodes_the_result() {
 
 #[tokio::test]
 async fn a_failed_call_names_the_argument_and_returns_no_result() {
-    let service = ProviderService::new(Toy(Arc::new(Remote::default())));
+    let service = ProviderService::new(toy(Arc::new(Remote::default())));
     let text = argument(&Value::String("ab".into()), &Type::String);
     let negative = argument(&Value::Number((-1_i64).into()), &Type::Number);
     let answer = call(&service, "repeat", vec![text.clone(), negative]).await;
@@ -609,7 +653,7 @@ fn id_identity(id: &str) -> Value {
 
 #[tokio::test]
 async fn the_identity_schema_takes_its_types_from_the_state_schema() {
-    let service = ProviderService::new(Toy(Arc::new(Remote::default())));
+    let service = ProviderService::new(toy(Arc::new(Remote::default())));
     let answer =
         answer_of(service.get_resource_identity_schemas(Request::new(Default::default()))).await;
     let schema = &answer.identity_schemas["toy_thing"];
@@ -625,7 +669,7 @@ async fn the_identity_schema_takes_its_types_from_the_state_schema() {
 
 #[tokio::test]
 async fn every_state_of_an_object_carries_its_identity_and_a_create_plans_none() {
-    let service = ProviderService::new(Toy(Arc::new(Remote::default())));
+    let service = ProviderService::new(toy(Arc::new(Remote::default())));
     configure(&service).await;
     let created = plan(&service, &Value::Null, &thing(Value::Null, "a")).await;
     assert_eq!(
@@ -729,7 +773,7 @@ async fn move_state(
 #[tokio::test]
 async fn a_declared_source_moves_in_before_configuration_with_its_identity() {
     // Terraform moves state before it configures the provider.
-    let service = ProviderService::new(Toy(Arc::new(Remote::default())));
+    let service = ProviderService::new(toy(Arc::new(Remote::default())));
     let schema = answer_of(service.get_provider_schema(Request::new(Default::default()))).await;
     let capabilities = schema.server_capabilities.unwrap_or_default();
     assert!(capabilities.move_resource_state);
@@ -755,7 +799,7 @@ async fn a_declared_source_moves_in_before_configuration_with_its_identity() {
 
 #[tokio::test]
 async fn moves_from_undeclared_sources_or_unreadable_states_are_refused() {
-    let service = ProviderService::new(Toy(Arc::new(Remote::default())));
+    let service = ProviderService::new(toy(Arc::new(Remote::default())));
     let widget = serde_json::json!({"widget_id": "w-7"});
     for (provider, source_type) in [
         ("registry.terraform.io/example/another", "other_widget"),

@@ -47,10 +47,6 @@ fn policies(tenant: &Tenant) -> &Collection {
     &tenant.configuration_policies
 }
 
-fn policy_assignments(tenant: &Tenant) -> &Collection {
-    &tenant.configuration_policy_assignments
-}
-
 /// The `assignments` navigation of a policy (read-only: `assign` writes it).
 static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
     collection_path: COLLECTION_PATH,
@@ -58,7 +54,7 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
     assignment_type: &POLICY_ASSIGNMENT,
     targets: SUPPORTED_TARGETS,
     parents: policies,
-    assignments: policy_assignments,
+    assignments: |tenant| &tenant.configuration_policy_assignments,
     backend: &INTUNE,
 };
 

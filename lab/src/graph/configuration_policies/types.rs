@@ -1,7 +1,7 @@
 //! The entity types of device preparation policies: the policy, its assignment, and the settings
 //! catalog instance and value types (`StructuredType` tables).
 
-use crate::graph::assignments::SOURCE_KIND;
+use crate::graph::assignments;
 use crate::graph::schema::{ENTITY, Kind, Property, StructuredType};
 
 pub(super) const PLATFORMS: Kind = Kind::Flags(
@@ -107,13 +107,9 @@ pub static POLICY_ASSIGNMENT: StructuredType = StructuredType::derived(
     "deviceManagementConfigurationPolicyAssignment",
     &ENTITY,
     &[
-        Property::read_only("source", SOURCE_KIND, false),
-        Property::read_only("sourceId", Kind::String, true),
-        Property::new(
-            "target",
-            Kind::Complex("deviceAndAppManagementAssignmentTarget"),
-            true,
-        ),
+        assignments::SOURCE,
+        assignments::SOURCE_ID,
+        assignments::TARGET,
     ],
 );
 

@@ -47,10 +47,6 @@ static INTUNE: IntuneBackend = IntuneBackend {
     path: "DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService/deviceManagement/windowsAutopilotDeploymentProfiles",
 };
 
-fn profiles(tenant: &Tenant) -> &Collection {
-    &tenant.windows_autopilot_deployment_profiles
-}
-
 fn profile_assignments(tenant: &Tenant) -> &Collection {
     &tenant.windows_autopilot_deployment_profile_assignments
 }
@@ -61,7 +57,7 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
     paging: &PAGING,
     assignment_type: &PROFILE_ASSIGNMENT,
     targets: SUPPORTED_TARGETS,
-    parents: profiles,
+    parents: |tenant| &tenant.windows_autopilot_deployment_profiles,
     assignments: profile_assignments,
     backend: &INTUNE,
 };

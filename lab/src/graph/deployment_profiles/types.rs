@@ -1,7 +1,7 @@
 //! The entity types of deployment profiles: the profile and its two join types, the OOBE and
 //! enrollment status screen settings, and the profile assignment.
 
-use crate::graph::assignments::SOURCE_KIND;
+use crate::graph::assignments;
 use crate::graph::schema::{ENTITY, Kind, Property, StructuredType};
 
 pub const DEVICE_TYPE: Kind = Kind::Enum(
@@ -139,13 +139,8 @@ pub static PROFILE_ASSIGNMENT: StructuredType = StructuredType::derived(
     "windowsAutopilotDeploymentProfileAssignment",
     &ENTITY,
     &[
-        Property::read_only("source", SOURCE_KIND, false).beta(),
-        Property::read_only("sourceId", Kind::String, true).beta(),
-        Property::new(
-            "target",
-            Kind::Complex("deviceAndAppManagementAssignmentTarget"),
-            true,
-        )
-        .beta(),
+        assignments::SOURCE.beta(),
+        assignments::SOURCE_ID.beta(),
+        assignments::TARGET.beta(),
     ],
 );

@@ -51,41 +51,6 @@ impl ListResource<Arc<Remote>> for ThingList {
     }
 }
 
-/// The toy provider with the list resource.
-struct Lister(Arc<Remote>);
-
-#[async_trait]
-impl Provider for Lister {
-    type Config = NoConfig;
-    type Client = Arc<Remote>;
-
-    fn type_name(&self) -> &'static str {
-        "toy"
-    }
-
-    async fn configure(
-        &self,
-        _config: NoConfig,
-        _version: &str,
-        _stop: CancellationToken,
-        _diags: &mut Diagnostics,
-    ) -> Option<Arc<Remote>> {
-        Some(self.0.clone())
-    }
-
-    fn resources(&self) -> Vec<Arc<dyn crate::AnyResource<Arc<Remote>>>> {
-        vec![Arc::new(ThingResource)]
-    }
-
-    fn data_sources(&self) -> Vec<Arc<dyn crate::AnyDataSource<Arc<Remote>>>> {
-        Vec::new()
-    }
-
-    fn list_resources(&self) -> Vec<Arc<dyn AnyListResource<Arc<Remote>>>> {
-        vec![Arc::new(ThingList)]
-    }
-}
-
 fn filter_type() -> Type {
     Type::Object(BTreeMap::from([(
         "name_contains".to_string(),
@@ -109,28 +74,23 @@ fn filter(name_contains: Option<&str>) -> Option<pb::DynamicValue> {
 
 /// A configured lister whose remote side holds things named `apple`,
 /// `apricot` and `banana` (`t1` to `t3`).
-async fn lister() -> (ProviderService<Lister>, Arc<Remote>) {
+async fn lister() -> (ProviderService<Toy>, Arc<Remote>) {
     let remote = Arc::new(Remote::default());
     if let Ok(mut things) = remote.things.lock() {
         for (i, name) in ["apple", "apricot", "banana"].iter().enumerate() {
             things.insert(format!("t{}", i + 1), name.to_string());
         }
     }
-    let service = ProviderService::new(Lister(remote.clone()));
-    let configure = pb::configure_provider::Request {
-        config: Some(argument(
-            &Value::Object(BTreeMap::new()),
-            &Type::Object(BTreeMap::new()),
-        )),
-        ..Default::default()
-    };
-    let answer = answer_of(service.configure_provider(Request::new(configure))).await;
-    assert_eq!(errors(&answer.diagnostics), Vec::<String>::new());
+    let service = ProviderService::new(Toy {
+        list_resources: vec![Arc::new(ThingList)],
+        ..toy(remote.clone())
+    });
+    configure(&service).await;
     (service, remote)
 }
 
 async fn list(
-    service: &ProviderService<Lister>,
+    service: &ProviderService<Toy>,
     type_name: &str,
     name_contains: Option<&str>,
     include_resource_object: bool,
