@@ -132,6 +132,8 @@ async fn post_mobile_app(State(app): State<SharedApp>, body: Bytes) -> Response 
 
 /// `PUT /_lab/devices/{id}/enrollment` `{"enrollment_state": "enrolled", "managed_device_id": "..."}`:
 /// what Intune would set once the device enrolls (or is retired), for tests of enrolled devices.
+/// `enrolled` also makes the Intune managed device (`managed_device_id`, or a new id, which the
+/// registration then shows) and the Entra device object of its `azureActiveDirectoryDeviceId`.
 async fn put_device_enrollment(
     State(app): State<SharedApp>,
     axum::extract::Path(id): axum::extract::Path<String>,
@@ -164,7 +166,19 @@ async fn put_device_enrollment(
                 .clone()
                 .unwrap_or_else(|| "00000000-0000-0000-0000-000000000000".to_string())
         );
-        Ok::<_, StoreError>(Some(device.clone()))
+        if state == "enrolled" {
+            // Enrolling makes the Intune managed device and the Entra device object.
+            let registration = device.clone();
+            let managed = crate::graph::managed_devices::enroll(
+                tenant,
+                &registration,
+                managed_device_id.as_deref(),
+            );
+            if let Some(device) = tenant.windows_autopilot_device_identities.get_mut(&id) {
+                device["managedDeviceId"] = json!(managed);
+            }
+        }
+        Ok::<_, StoreError>(tenant.windows_autopilot_device_identities.get(&id).cloned())
     });
     match result {
         Ok(Some(device)) => json(StatusCode::OK, device.to_string()),

@@ -87,6 +87,9 @@ pub struct Settings {
     /// How long a deleted Autopilot device identity stays visible (deletion is asynchronous);
     /// importing its serial number meanwhile ends in 806 `ZtdDeviceAlreadyAssigned`.
     pub device_deletion_delay_ms: u64,
+    /// How long after its managed device is deleted an Autopilot registration still shows
+    /// `enrolled` (and refuses deletion). 0 (the default): at once.
+    pub managed_device_release_delay_ms: u64,
     /// Group tag, display name and assigned user written with `updateDeviceProperties`,
     /// `assignUserToDevice` or `unassignUserFromDevice` show on the device identity only after
     /// the next `windowsAutopilotSettings/sync`.
@@ -110,6 +113,7 @@ impl Settings {
             owner_replication_delay_ms: 0,
             enrollment_time_target_app_token_fails: false,
             device_deletion_delay_ms: 3_000,
+            managed_device_release_delay_ms: 0,
             device_properties_after_sync: true,
         }
     }
@@ -174,6 +178,9 @@ impl Settings {
                     next.enrollment_time_target_app_token_fails = as_bool(key, value)?
                 }
                 "device_deletion_delay_ms" => next.device_deletion_delay_ms = as_u64(key, value)?,
+                "managed_device_release_delay_ms" => {
+                    next.managed_device_release_delay_ms = as_u64(key, value)?
+                }
                 "device_properties_after_sync" => {
                     next.device_properties_after_sync = as_bool(key, value)?
                 }

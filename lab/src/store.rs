@@ -204,6 +204,13 @@ pub struct Tenant {
     /// `/deviceManagement/windowsAutopilotSettings` (a singleton, stored as one object).
     #[serde(default)]
     pub windows_autopilot_settings: Collection,
+    /// `/deviceManagement/managedDevices`: devices enrolled in Intune (made by
+    /// `PUT /_lab/devices/{id}/enrollment`).
+    #[serde(default)]
+    pub managed_devices: Collection,
+    /// `/devices`: Microsoft Entra device objects (made with a managed device).
+    #[serde(default)]
+    pub devices: Collection,
     /// Relations and lab bookkeeping.
     #[serde(default, rename = "_lab")]
     pub lab: LabState,
@@ -243,6 +250,10 @@ pub struct LabState {
     /// asynchronously; until then the identity is still listed and its serial still taken).
     #[serde(default)]
     pub deleting_devices: BTreeMap<String, DateTime<Utc>>,
+    /// Deleted managed devices whose Autopilot registration is released (no longer enrolled) at
+    /// the given time (`managed_device_release_delay_ms`).
+    #[serde(default)]
+    pub releasing_managed_devices: BTreeMap<String, DateTime<Utc>>,
     /// Device identity id to properties written with `updateDeviceProperties`,
     /// `assignUserToDevice` or `unassignUserFromDevice` that the identity shows only after the
     /// next Autopilot sync.
@@ -255,7 +266,7 @@ pub struct LabState {
 
 impl Tenant {
     /// Every collection with its name, for counting and dumps.
-    pub fn collections(&self) -> [(&'static str, &Collection); 16] {
+    pub fn collections(&self) -> [(&'static str, &Collection); 18] {
         [
             ("deviceConfigurations", &self.device_configurations),
             (
@@ -297,6 +308,8 @@ impl Tenant {
                 &self.windows_autopilot_device_identities,
             ),
             ("windowsAutopilotSettings", &self.windows_autopilot_settings),
+            ("managedDevices", &self.managed_devices),
+            ("devices", &self.devices),
         ]
     }
 

@@ -474,3 +474,35 @@ mod group_tests {
         assert!(group_tag("a\"b").is_err());
     }
 }
+
+/// Why `destroy_entra_device = true` is refused: only a teardown of the
+/// enrolled device (`destroy_enrolled = true`) deletes the Entra device
+/// object. `None` when the two agree or either is not known yet.
+pub fn entra_teardown_needs_enrolled(
+    destroy_enrolled: &Attr<bool>,
+    destroy_entra_device: &Attr<bool>,
+) -> Option<String> {
+    let enrolled_off = matches!(destroy_enrolled, Attr::Null | Attr::Known(false));
+    (destroy_entra_device.known() == Some(&true) && enrolled_off).then(|| {
+        "`destroy_entra_device = true` deletes the Microsoft Entra device object after the Intune \
+         managed device and the registration, which only `destroy_enrolled = true` removes; set \
+         `destroy_enrolled = true` too, or remove `destroy_entra_device`."
+            .to_owned()
+    })
+}
+
+#[cfg(test)]
+mod teardown_tests {
+    use super::*;
+
+    #[test]
+    fn entra_teardown_only_with_enrolled_teardown() {
+        let on = Attr::Known(true);
+        let off = Attr::Known(false);
+        assert!(entra_teardown_needs_enrolled(&off, &on).is_some());
+        assert!(entra_teardown_needs_enrolled(&Attr::Null, &on).is_some());
+        assert!(entra_teardown_needs_enrolled(&on, &on).is_none());
+        assert!(entra_teardown_needs_enrolled(&Attr::Unknown, &on).is_none());
+        assert!(entra_teardown_needs_enrolled(&off, &off).is_none());
+    }
+}

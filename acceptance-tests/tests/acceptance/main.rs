@@ -14,6 +14,7 @@ mod conformance;
 mod deployment_profile;
 mod device;
 mod device_csv;
+mod device_lifecycle;
 mod device_preparation_policy;
 mod domain_join_profile;
 mod enrollment_status_page;

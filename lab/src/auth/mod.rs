@@ -34,11 +34,13 @@ pub const GRANTED_ROLES: &[&str] = &[
     "DeviceManagementServiceConfig.ReadWrite.All",
     "DeviceManagementApps.ReadWrite.All",
     "DeviceManagementScripts.ReadWrite.All",
+    "DeviceManagementManagedDevices.ReadWrite.All",
     "Group.ReadWrite.All",
     "GroupMember.ReadWrite.All",
     "Application.ReadWrite.All",
     "User.Read.All",
     "Directory.Read.All",
+    "Device.ReadWrite.All",
 ];
 
 /// Every role name the lab recognises in `--roles` (the granted ones plus narrower variants).
@@ -51,6 +53,10 @@ pub const KNOWN_ROLES: &[&str] = &[
     "DeviceManagementApps.ReadWrite.All",
     "DeviceManagementScripts.Read.All",
     "DeviceManagementScripts.ReadWrite.All",
+    "DeviceManagementManagedDevices.Read.All",
+    "DeviceManagementManagedDevices.ReadWrite.All",
+    "Device.Read.All",
+    "Device.ReadWrite.All",
     "Group.Create",
     "Group.Read.All",
     "Group.ReadWrite.All",

@@ -28,6 +28,7 @@ pub mod device_identities;
 pub mod directory;
 pub mod enrollment_configurations;
 pub mod imports;
+pub mod managed_devices;
 pub mod odata;
 pub mod organization;
 pub mod permissions;
@@ -62,12 +63,14 @@ pub static PAGINGS: &[&Paging] = &[
     &configuration_policies::SETTINGS_PAGING,
     &imports::PAGING,
     &device_identities::PAGING,
+    &managed_devices::PAGING,
     &catalog::APPS_PAGING,
     &catalog::SCRIPTS_PAGING,
     &directory::GROUPS_PAGING,
     &directory::SERVICE_PRINCIPALS_PAGING,
     &directory::USERS_PAGING,
     &directory::OWNERS_PAGING,
+    &directory::DEVICES_PAGING,
 ];
 
 /// Content type of Graph's successful JSON responses.
@@ -269,6 +272,7 @@ fn process(app: &App, request: &GraphRequest) -> GraphResult {
     }
     imports::advance(app);
     device_identities::advance(app);
+    managed_devices::advance(app);
     route(app, request)
 }
 
@@ -297,6 +301,7 @@ fn route(app: &App, request: &GraphRequest) -> GraphResult {
         "groups" => directory::route_groups(app, request, rest),
         "serviceprincipals" => directory::route_service_principals(app, request, rest),
         "users" => directory::route_users(app, request, rest),
+        "devices" => directory::route_devices(app, request, rest),
         "directoryobjects" => directory::route_directory_objects(app, request, rest),
         "organization" => organization::route(app, request, rest),
         _ => Err(GraphError::segment_not_found(first)),
@@ -320,6 +325,7 @@ fn device_management(app: &App, request: &GraphRequest, rest: &[String]) -> Grap
         }
         "importedwindowsautopilotdeviceidentities" => imports::route(app, request, &rest[1..]),
         "windowsautopilotdeviceidentities" => device_identities::route(app, request, &rest[1..]),
+        "manageddevices" => managed_devices::route(app, request, &rest[1..]),
         "windowsautopilotsettings" if beta => {
             device_identities::route_settings(app, request, &rest[1..])
         }

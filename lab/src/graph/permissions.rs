@@ -85,6 +85,19 @@ pub(crate) const USER_READ: &[&str] = &[
     "Directory.ReadWrite.All",
 ];
 const USER_WRITE: &[&str] = &["User.ReadWrite.All", "Directory.ReadWrite.All"];
+const MANAGED_DEVICES_READ: &[&str] = &[
+    "DeviceManagementManagedDevices.Read.All",
+    "DeviceManagementManagedDevices.ReadWrite.All",
+];
+const MANAGED_DEVICES_WRITE: &[&str] = &["DeviceManagementManagedDevices.ReadWrite.All"];
+const DEVICE_READ: &[&str] = &[
+    "Device.Read.All",
+    "Device.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+/// `DELETE /devices/{id}`: Device.ReadWrite.All is the only application permission.
+const DEVICE_WRITE: &[&str] = &["Device.ReadWrite.All"];
 const DIRECTORY_READ: &[&str] = &["Directory.Read.All", "Directory.ReadWrite.All"];
 const ORGANIZATION_READ: &[&str] = &[
     "Organization.Read.All",
@@ -126,6 +139,11 @@ pub fn area_of(segments: &[String]) -> Option<Area> {
                 | "windowsautopilotsettings",
             ),
         ) => area(Family::Intune("autopilot"), DMSC_READ, DMSC_WRITE),
+        ("devicemanagement", Some("manageddevices")) => area(
+            Family::Intune("managedDevices"),
+            MANAGED_DEVICES_READ,
+            MANAGED_DEVICES_WRITE,
+        ),
         ("devicemanagement", Some("devicemanagementscripts")) => {
             area(Family::Intune("scripts"), SCRIPTS_READ, SCRIPTS_WRITE)
         }
@@ -135,6 +153,7 @@ pub fn area_of(segments: &[String]) -> Option<Area> {
         ("groups", _) => area(Family::Directory, GROUP_READ, GROUP_WRITE),
         ("serviceprincipals", _) => area(Family::Directory, SP_READ, SP_WRITE),
         ("users", _) => area(Family::Directory, USER_READ, USER_WRITE),
+        ("devices", _) => area(Family::Directory, DEVICE_READ, DEVICE_WRITE),
         ("directoryobjects", _) => area(Family::Directory, DIRECTORY_READ, DIRECTORY_READ),
         ("organization", _) => area(Family::Directory, ORGANIZATION_READ, ORGANIZATION_READ),
         _ => return None,

@@ -22,8 +22,9 @@ pub fn enrolled_detail(device: &DeviceIdentity) -> String {
     format!(
         "Autopilot device {} (serial number {serial}) is enrolled in Intune{managed}. Only devices \
          that are not enrolled can be removed from Autopilot: delete or retire the device in Intune \
-         first (Devices > Windows), then run terraform again. The full removal order is Intune, then \
-         Autopilot, then the Microsoft Entra device.",
+         first (Devices > Windows), then run terraform again, or set `destroy_enrolled = true` on the \
+         resource (apply it, then destroy) to have Terraform delete the Intune managed device first. \
+         The full removal order is Intune, then Autopilot, then the Microsoft Entra device.",
         device.id
     )
 }

@@ -16,6 +16,7 @@ pub mod ops;
 pub mod per_client;
 pub mod rule;
 pub mod sync;
+pub mod teardown;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -11,7 +11,12 @@
 //! - `groups/{id}/owners`: Group.Read.All lists the owners, but Graph answers owners the app may
 //!   not read with only `@odata.type` and `id`: recognising the Intune Provisioning Client among
 //!   them by its `appId` also needs Application.Read.All;
-//! - `organization`: Organization.Read.All.
+//! - `organization`: Organization.Read.All;
+//! - `deviceManagement/managedDevices/{id}` DELETE: DeviceManagementManagedDevices.ReadWrite.All
+//!   (Microsoft Learn, "Delete managedDevice");
+//! - `devices` GET: Device.Read.All; `devices/{id}` DELETE: Device.ReadWrite.All, the only
+//!   application permission (Microsoft Learn, "Delete device"; the object id or
+//!   `devices(deviceId='...')`).
 
 use std::collections::BTreeSet;
 
@@ -24,6 +29,9 @@ pub struct Call {
     pub path: &'static str,
     /// When the provider sends it, for the docs.
     pub when: &'static str,
+    /// The attribute whose opt-in alone makes the provider send it (`destroy_enrolled`):
+    /// its permission is left out of the read and apply sets and listed on its own.
+    pub opt_in: Option<&'static str>,
 }
 
 /// A permission a type needs beyond the ones its calls name, and why.
@@ -44,7 +52,27 @@ pub struct TypeCalls {
 }
 
 const fn call(method: &'static str, path: &'static str, when: &'static str) -> Call {
-    Call { method, path, when }
+    Call {
+        method,
+        path,
+        when,
+        opt_in: None,
+    }
+}
+
+/// A call sent only when `attribute` is set to `true`.
+const fn opt_in_call(
+    method: &'static str,
+    path: &'static str,
+    when: &'static str,
+    attribute: &'static str,
+) -> Call {
+    Call {
+        method,
+        path,
+        when,
+        opt_in: Some(attribute),
+    }
 }
 
 /// Every resource, data source and action with its calls.
@@ -376,6 +404,24 @@ pub const TYPES: &[TypeCalls] = &[
                 "/beta/deviceManagement/windowsAutopilotDeviceIdentities/{id}",
                 "destroy (deregistration)",
             ),
+            opt_in_call(
+                "DELETE",
+                "/beta/deviceManagement/managedDevices/{id}",
+                "destroy with `destroy_enrolled` (the Intune managed device of an enrolled device)",
+                "destroy_enrolled",
+            ),
+            opt_in_call(
+                "GET",
+                "/v1.0/devices",
+                "destroy with `destroy_entra_device` (the Entra device by its `deviceId`)",
+                "destroy_entra_device",
+            ),
+            opt_in_call(
+                "DELETE",
+                "/v1.0/devices/{id}",
+                "destroy with `destroy_entra_device` (the Entra device object)",
+                "destroy_entra_device",
+            ),
         ],
         also: &[],
     },
@@ -436,6 +482,24 @@ pub const TYPES: &[TypeCalls] = &[
                 "DELETE",
                 "/beta/deviceManagement/windowsAutopilotDeviceIdentities/{id}",
                 "update (rows removed), destroy (deregistration)",
+            ),
+            opt_in_call(
+                "DELETE",
+                "/beta/deviceManagement/managedDevices/{id}",
+                "destroy, update (rows removed) with `destroy_enrolled` (the Intune managed device of an enrolled device)",
+                "destroy_enrolled",
+            ),
+            opt_in_call(
+                "GET",
+                "/v1.0/devices",
+                "destroy, update (rows removed) with `destroy_entra_device` (the Entra device by its `deviceId`)",
+                "destroy_entra_device",
+            ),
+            opt_in_call(
+                "DELETE",
+                "/v1.0/devices/{id}",
+                "destroy, update (rows removed) with `destroy_entra_device` (the Entra device object)",
+                "destroy_entra_device",
             ),
         ],
         also: &[],
@@ -657,7 +721,7 @@ pub fn read_permissions(key: &str) -> BTreeSet<&'static str> {
     calls
         .calls
         .iter()
-        .filter(|c| is_read(c.method, c.path))
+        .filter(|c| c.opt_in.is_none() && is_read(c.method, c.path))
         .map(|c| required_permission(c.method, c.path))
         .chain(
             calls
@@ -678,10 +742,30 @@ pub fn apply_permissions(key: &str) -> BTreeSet<&'static str> {
     let all: BTreeSet<&'static str> = calls
         .calls
         .iter()
+        .filter(|c| c.opt_in.is_none())
         .map(|c| required_permission(c.method, c.path))
         .chain(calls.also.iter().map(|a| a.permission))
         .collect();
     without_implied(&all)
+}
+
+/// The permissions the calls behind each opt-in attribute of this type need, by attribute.
+pub fn opt_in_permissions(
+    key: &str,
+) -> std::collections::BTreeMap<&'static str, BTreeSet<&'static str>> {
+    let mut by_attribute = std::collections::BTreeMap::<_, BTreeSet<_>>::new();
+    for c in calls_of(key).map_or(&[][..], |t| t.calls) {
+        if let Some(attribute) = c.opt_in {
+            by_attribute
+                .entry(attribute)
+                .or_default()
+                .insert(required_permission(c.method, c.path));
+        }
+    }
+    by_attribute
+        .into_iter()
+        .map(|(attribute, set)| (attribute, without_implied(&set)))
+        .collect()
 }
 
 /// Leaves out `X.Read.All` where `X.ReadWrite.All` is in the set.
@@ -738,6 +822,12 @@ pub fn required_permission(method: &str, path: &str) -> &'static str {
         } else {
             "DeviceManagementServiceConfig.Read.All"
         }
+    } else if rel.starts_with("devicemanagement/manageddevices") {
+        if write {
+            "DeviceManagementManagedDevices.ReadWrite.All"
+        } else {
+            "DeviceManagementManagedDevices.Read.All"
+        }
     } else if rel.starts_with("devicemanagement/") {
         if write {
             "DeviceManagementConfiguration.ReadWrite.All"
@@ -762,6 +852,12 @@ pub fn required_permission(method: &str, path: &str) -> &'static str {
         } else {
             "Application.Read.All"
         }
+    } else if rel.starts_with("devices") {
+        if write {
+            "Device.ReadWrite.All"
+        } else {
+            "Device.Read.All"
+        }
     } else if rel.starts_with("users") {
         "User.Read.All"
     } else {
@@ -784,6 +880,17 @@ mod tests {
             ("GET", "/beta/groups/x/owners", "Group.Read.All"),
             ("GET", "/v1.0/directoryObjects/x", "Directory.Read.All"),
             ("GET", "/v1.0/organization", "Organization.Read.All"),
+            (
+                "DELETE",
+                "/beta/deviceManagement/managedDevices/m1",
+                "DeviceManagementManagedDevices.ReadWrite.All",
+            ),
+            ("DELETE", "/v1.0/devices/d1", "Device.ReadWrite.All"),
+            (
+                "GET",
+                "/v1.0/devices?$filter=deviceId eq 'x'",
+                "Device.Read.All",
+            ),
             (
                 "POST",
                 "/beta/deviceManagement/configurationPolicies/x/retrieveEnrollmentTimeDeviceMembershipTarget",

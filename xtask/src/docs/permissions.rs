@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 
 use anyhow::{Result, bail};
 use terraform_provider_autopilot::graph::permissions::{
-    self as table, apply_permissions, calls_of, read_permissions, required_permission,
-    without_implied,
+    self as table, apply_permissions, calls_of, opt_in_permissions, read_permissions,
+    required_permission, without_implied,
 };
 
 use super::Catalog;
@@ -111,6 +111,13 @@ fn section_of(key: &str, role: Role) -> String {
                 "- Apply (its reads included): {}",
                 list(&apply_permissions(key))
             );
+            for (attribute, needs) in opt_in_permissions(key) {
+                let _ = writeln!(
+                    out,
+                    "- Only with `{attribute} = true`, besides: {}",
+                    list(&needs)
+                );
+            }
         }
         Role::Action => {
             let _ = writeln!(out, "- Invoke: {}", list(&apply_permissions(key)));

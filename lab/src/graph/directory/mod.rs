@@ -1,4 +1,4 @@
-//! The directory: `/groups` (with owners), `/servicePrincipals`, `/users` and
+//! The directory: `/groups` (with owners), `/servicePrincipals`, `/users`, `/devices` and
 //! `/directoryObjects`, on beta and v1.0. Errors use the directory's codes
 //! (`Request_BadRequest`, `Request_ResourceNotFound`, ...). New groups and service principals
 //! honour the `replication_delay_ms` setting.
@@ -13,12 +13,14 @@ use crate::app::App;
 use crate::graph::GraphResult;
 use crate::store::{Collection, Tenant};
 
+mod devices;
 mod group_rules;
 mod groups;
 mod owners;
 mod service_principals;
 mod users;
 
+pub use devices::{DEVICE, PAGING as DEVICES_PAGING, add_entra_device, route_devices};
 use group_rules::*;
 pub use group_rules::{check_membership_rule, group_contains_device, valid_mail_nickname};
 pub use groups::{GROUP, PAGING as GROUPS_PAGING, route_groups};

@@ -9,6 +9,7 @@ use crate::devices::graph::{self, DeviceIdentity, DeviceProperties, NewDevice};
 use crate::devices::hash;
 use crate::devices::ops::Deadline;
 use crate::devices::sync::{self, Expected, Shown};
+use crate::devices::teardown::flag_or_off;
 use crate::graph::GraphClient;
 use crate::resources::string_like_prior;
 
@@ -91,6 +92,8 @@ impl DeviceModel {
             manufacturer: facts.manufacturer.into(),
             model: facts.model.into(),
             purchase_order_id: facts.purchase_order_id.into(),
+            destroy_enrolled: flag_or_off(&base.destroy_enrolled),
+            destroy_entra_device: flag_or_off(&base.destroy_entra_device),
             timeouts: base.timeouts.clone(),
         }
     }

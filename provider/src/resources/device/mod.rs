@@ -21,10 +21,10 @@ pub use self::model::{DeviceModel, Timeouts};
 use super::{read_after_update, report};
 use crate::devices::adoption;
 use crate::devices::cache::DeviceCache;
-use crate::devices::delete::delete_registration;
 use crate::devices::graph::{self as devices_graph, DeviceIdentity};
 use crate::devices::hash;
 use crate::devices::ops::{self, Deadline, ImportError};
+use crate::devices::teardown::{self, Teardown};
 use crate::graph::GraphClient;
 use crate::resources::timeouts::timeout;
 
@@ -310,7 +310,8 @@ impl Resource<GraphClient> for Device {
             |t| &t.delete,
             DEFAULT_DELETE_TIMEOUT,
         ));
-        if let Err(detail) = delete_registration(client, id, enrolled, deadline).await {
+        let teardown = Teardown::of(&prior.destroy_enrolled, &prior.destroy_entra_device);
+        if let Err(detail) = teardown::destroy_one(client, id, enrolled, teardown, deadline).await {
             let serial = prior.serial_number.known().cloned().unwrap_or_default();
             diags.error(format!("Cannot delete Autopilot device {serial}"), detail);
         }

@@ -20,7 +20,9 @@ use crate::resources::timeouts::{Bounded, own_bound, settings};
 /// from then on Terraform manages that registration, and a destroy deletes
 /// it. Import an existing registration with `terraform import` and its id
 /// or serial number. Only devices that are not enrolled in Intune can be
-/// deleted.
+/// deleted, unless `destroy_enrolled` is set (lab rebuilds): then the destroy
+/// deletes the Intune managed device first, and with `destroy_entra_device`
+/// the Microsoft Entra device object last.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct DeviceModel {
@@ -73,6 +75,12 @@ pub struct DeviceModel {
     /// The purchase order id the device was registered with (by an OEM or reseller), if any.
     #[schemars(extend("x-tf" = "computed"))]
     pub purchase_order_id: Attr<String>,
+    /// On destroy of a device enrolled in Intune, delete its Intune managed device first, wait (within `timeouts.delete`) until Intune no longer shows the registration enrolled, then delete the registration: for lab tenants that are rebuilt. Off (the default), the destroy of an enrolled device is refused. The destroy uses the applied state, so apply the change before destroying. Needs `DeviceManagementManagedDevices.ReadWrite.All`.
+    #[schemars(extend("x-tf-default" = false))]
+    pub destroy_enrolled: Attr<bool>,
+    /// With `destroy_enrolled = true`, also delete the device's Microsoft Entra device object (found by its `entra_device_id`) once the registration is gone. Only valid with `destroy_enrolled = true`. Needs `Device.ReadWrite.All`.
+    #[schemars(extend("x-tf-default" = false))]
+    pub destroy_entra_device: Attr<bool>,
     /// How long operations may take.
     #[schemars(extend("x-tf" = "block"))]
     pub timeouts: Attr<Timeouts>,

@@ -15,6 +15,7 @@ use crate::devices::graph::{self, DeviceIdentity, DeviceProperties, NewDevice};
 use crate::devices::ops::{self, CONCURRENCY, Deadline, ImportError};
 use crate::devices::run_bounded;
 use crate::devices::sync::{self, Expected, Shown};
+use crate::devices::teardown::{self, Teardown};
 use crate::graph::GraphClient;
 use crate::resources::device::same_spelling;
 
@@ -184,6 +185,55 @@ async fn apply_change(client: &GraphClient, change: &Change) -> Result<(), Strin
 /// `deadline`. Returns the entries that could not be deleted, with why.
 pub(super) async fn delete_all(
     client: &GraphClient,
+    mut entries: Vec<(String, CsvDevice)>,
+    teardown: Teardown,
+    deadline: Deadline,
+) -> Vec<(String, CsvDevice, String)> {
+    let mut failed = Vec::new();
+    let mut before = Vec::new();
+    if teardown.enrolled {
+        let ids: Vec<String> = entries
+            .iter()
+            .filter_map(|(_, e)| e.id.known().cloned())
+            .collect();
+        let (seen, failures) = teardown::release_enrolled(client, &ids, deadline).await;
+        before = seen;
+        let failures: HashMap<String, String> = failures.into_iter().collect();
+        let (kept, refused): (Vec<_>, Vec<_>) = entries
+            .into_iter()
+            .partition(|(_, e)| e.id.known().is_none_or(|id| !failures.contains_key(id)));
+        entries = kept;
+        for (serial, entry) in refused {
+            let detail = entry.id.known().and_then(|id| failures.get(id)).cloned();
+            failed.push((serial, entry, detail.unwrap_or_default()));
+        }
+    }
+    failed.extend(delete_registrations(client, entries, deadline).await);
+    if teardown.entra_device {
+        let not_gone: HashSet<String> = failed
+            .iter()
+            .filter_map(|(_, e, _)| e.id.known().cloned())
+            .collect();
+        before.retain(|d| !not_gone.contains(&d.id));
+        for (id, detail) in teardown::delete_entra_devices(client, &before).await {
+            let serial = before
+                .iter()
+                .find(|d| d.id == id)
+                .and_then(|d| d.serial_number.clone());
+            let entry = CsvDevice {
+                id: Attr::Known(id),
+                ..CsvDevice::default()
+            };
+            // The registration is gone (the next refresh drops the row); the error stays.
+            failed.push((serial.unwrap_or_default(), entry, detail));
+        }
+    }
+    failed
+}
+
+/// The registrations of `entries` deleted (see [`delete_all`]).
+async fn delete_registrations(
+    client: &GraphClient,
     entries: Vec<(String, CsvDevice)>,
     deadline: Deadline,
 ) -> Vec<(String, CsvDevice, String)> {
@@ -311,7 +361,8 @@ pub(super) async fn converge(
         );
         return prior.clone();
     };
-    let mut result = delete_removed_rows(client, prior, &wanted, deadline, diags).await;
+    let teardown = Teardown::of(&planned.destroy_enrolled, &planned.destroy_entra_device);
+    let mut result = delete_removed_rows(client, prior, &wanted, teardown, deadline, diags).await;
     let (mut changes, to_import) = keep_registered_rows(prior, &wanted, &mut result);
     let refused = import_new_rows(
         client,
@@ -334,6 +385,7 @@ async fn delete_removed_rows(
     client: &GraphClient,
     prior: &BTreeMap<String, CsvDevice>,
     wanted: &BTreeMap<String, Wanted>,
+    teardown: Teardown,
     deadline: Deadline,
     diags: &mut Diagnostics,
 ) -> BTreeMap<String, CsvDevice> {
@@ -344,7 +396,7 @@ async fn delete_removed_rows(
         .filter(|(serial, _)| !wanted_serials.contains(&serial.to_lowercase()))
         .map(|(s, e)| (s.clone(), e.clone()))
         .collect();
-    for (serial, entry, detail) in delete_all(client, removed, deadline).await {
+    for (serial, entry, detail) in delete_all(client, removed, teardown, deadline).await {
         diags.error_at(
             AttrPath::root("content"),
             format!("Cannot delete Autopilot device {serial}, removed from the CSV"),

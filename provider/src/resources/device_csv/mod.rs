@@ -23,6 +23,7 @@ use crate::devices::cache::DeviceCache;
 use crate::devices::graph as devices_graph;
 use crate::devices::ops::{CONCURRENCY, Deadline};
 use crate::devices::run_bounded;
+use crate::devices::teardown::{Teardown, flag_or_off};
 use crate::graph::GraphClient;
 use crate::resources::timeouts::timeout;
 
@@ -48,6 +49,8 @@ impl DeviceCsv {
             content: planned.content.clone(),
             group_tag: planned.group_tag.clone(),
             devices: Attr::Known(devices),
+            destroy_enrolled: flag_or_off(&planned.destroy_enrolled),
+            destroy_entra_device: flag_or_off(&planned.destroy_entra_device),
             timeouts: planned.timeouts.clone(),
         }
     }
@@ -237,6 +240,9 @@ impl Resource<GraphClient> for DeviceCsv {
         }
         let mut state = current;
         state.devices = Attr::Known(fresh);
+        for flag in [&mut state.destroy_enrolled, &mut state.destroy_entra_device] {
+            *flag = flag_or_off(flag);
+        }
         Some(state)
     }
 
@@ -265,8 +271,9 @@ impl Resource<GraphClient> for DeviceCsv {
             |t| &t.delete,
             DEFAULT_DELETE_TIMEOUT,
         ));
-        for (serial, _, detail) in delete_all(client, devices.into_iter().collect(), deadline).await
-        {
+        let teardown = Teardown::of(&prior.destroy_enrolled, &prior.destroy_entra_device);
+        let devices = devices.into_iter().collect();
+        for (serial, _, detail) in delete_all(client, devices, teardown, deadline).await {
             diags.error(format!("Cannot delete Autopilot device {serial}"), detail);
         }
     }
@@ -342,6 +349,8 @@ impl Resource<GraphClient> for DeviceCsv {
             content: Attr::Known(String::new()),
             group_tag: Attr::Null,
             devices: Attr::Known(devices),
+            destroy_enrolled: Attr::Known(false),
+            destroy_entra_device: Attr::Known(false),
             timeouts: Attr::Null,
         })
     }

@@ -52,6 +52,12 @@ pub struct DeviceCsvModel {
     /// The devices that are registered, by serial number.
     #[schemars(extend("x-tf" = "computed"))]
     pub devices: Attr<BTreeMap<String, CsvDevice>>,
+    /// On destroy (and for rows removed from the CSV), delete the Intune managed device of each device enrolled in Intune first, wait (within `timeouts.delete`, or `timeouts.update` for removed rows) until Intune no longer shows the registrations enrolled, then delete the registrations: for lab tenants that are rebuilt. Off (the default), enrolled devices are refused. The destroy uses the applied state, so apply the change before destroying. Needs `DeviceManagementManagedDevices.ReadWrite.All`.
+    #[schemars(extend("x-tf-default" = false))]
+    pub destroy_enrolled: Attr<bool>,
+    /// With `destroy_enrolled = true`, also delete each device's Microsoft Entra device object once its registration is gone. Only valid with `destroy_enrolled = true`. Needs `Device.ReadWrite.All`.
+    #[schemars(extend("x-tf-default" = false))]
+    pub destroy_entra_device: Attr<bool>,
     /// How long operations may take.
     #[schemars(extend("x-tf" = "block"))]
     pub timeouts: Attr<CsvTimeouts>,
