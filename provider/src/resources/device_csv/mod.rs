@@ -1,6 +1,7 @@
 //! `autopilot_device_csv`: every device of a `Get-WindowsAutopilotInfo` CSV,
 //! imported in chunks and tracked as one set.
 
+mod delete;
 mod graph;
 mod model;
 mod registration;
@@ -16,7 +17,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest, Resource};
 
-use self::graph::{Wanted, by_serial, converge, delete_all, entry_from, refreshed, wanted};
+use self::delete::delete_all;
+use self::graph::{Wanted, by_serial, converge, entry_from, refreshed, wanted};
 pub use self::model::{CsvDevice, CsvTimeouts, DeviceCsvModel};
 use super::device::DEFAULT_DELETE_TIMEOUT;
 use crate::devices::cache::DeviceCache;
