@@ -475,6 +475,22 @@ mod group_tests {
     }
 }
 
+/// The teardown opt-ins of the device resources: `destroy_entra_device`
+/// only with `destroy_enrolled = true`, refused at `destroy_entra_device`.
+pub fn teardown_opt_ins(
+    destroy_enrolled: &Attr<bool>,
+    destroy_entra_device: &Attr<bool>,
+    diags: &mut Diagnostics,
+) {
+    if let Some(reason) = entra_teardown_needs_enrolled(destroy_enrolled, destroy_entra_device) {
+        diags.error_at(
+            AttrPath::root("destroy_entra_device"),
+            "destroy_entra_device needs destroy_enrolled",
+            reason,
+        );
+    }
+}
+
 /// Why `destroy_entra_device = true` is refused: only a teardown of the
 /// enrolled device (`destroy_enrolled = true`) deletes the Entra device
 /// object. `None` when the two agree or either is not known yet.

@@ -13,21 +13,11 @@ pub(super) fn config(config: &DeviceModel, diags: &mut Diagnostics) {
     hardware_hash(&config.hardware_hash, diags);
     assigned_user(&config.assigned_user_principal_name, diags);
     display_name(&config.display_name, diags);
-    destroy_entra_device(config, diags);
-}
-
-/// `destroy_entra_device` only with `destroy_enrolled = true`.
-fn destroy_entra_device(config: &DeviceModel, diags: &mut Diagnostics) {
-    if let Some(reason) = crate::validate::entra_teardown_needs_enrolled(
+    crate::validate::teardown_opt_ins(
         &config.destroy_enrolled,
         &config.destroy_entra_device,
-    ) {
-        diags.error_at(
-            AttrPath::root("destroy_entra_device"),
-            "destroy_entra_device needs destroy_enrolled",
-            reason,
-        );
-    }
+        diags,
+    );
 }
 
 /// A serial number exactly as the device reports it: no surrounding

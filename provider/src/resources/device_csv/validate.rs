@@ -15,16 +15,11 @@ pub(super) fn config(config: &DeviceCsvModel, diags: &mut Diagnostics) {
         }
     }
     group_tag_not_blank(&config.group_tag, diags);
-    if let Some(reason) = crate::validate::entra_teardown_needs_enrolled(
+    crate::validate::teardown_opt_ins(
         &config.destroy_enrolled,
         &config.destroy_entra_device,
-    ) {
-        diags.error_at(
-            AttrPath::root("destroy_entra_device"),
-            "destroy_entra_device needs destroy_enrolled",
-            reason,
-        );
-    }
+        diags,
+    );
 }
 
 /// The CSV must parse: its problems, by line, at most [`MAX_REPORTED`].
