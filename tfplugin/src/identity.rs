@@ -5,8 +5,11 @@
 //! every state, and turns an `import { identity = { ... } }` into the import
 //! id the resource already understands.
 
-/// One attribute of a resource's identity: a top-level, primitive attribute
-/// of its state, known once the object exists and never changing after.
+/// One attribute of a resource's identity: a top-level attribute of its
+/// state, a primitive or a list of primitives, known once the object exists.
+/// It should not change while the object lives; a resource that stands for a
+/// set of objects may name the set, which changes with it (Terraform 1.12
+/// and later store whatever identity the provider returns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IdentityAttribute {
     /// The state attribute's name.

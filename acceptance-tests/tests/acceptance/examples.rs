@@ -201,10 +201,6 @@ fn exercise(relative: &str) {
     assert_calls_documented(relative, &lab, &example_types_used(&source));
 }
 
-/// Resource types without a resource identity: a CSV resource's id is made up at create, so
-/// there is nothing stable to import it by.
-const WITHOUT_IDENTITY: &[&str] = &["autopilot_device_csv"];
-
 /// Terraform 1.12+: every resource of the root module is taken out of the state and imported
 /// again through an `import` block that gives only its identity (as the state holds it), and
 /// the import plans no change. Every resource type's example runs it.
@@ -231,11 +227,7 @@ fn import_by_identity(relative: &str, tf: &Terraform) {
                 resource["name"].as_str().unwrap_or_default()
             );
             let Some(identity) = instance["identity"].as_object() else {
-                assert!(
-                    WITHOUT_IDENTITY.contains(&kind),
-                    "{relative}: {address} has no identity in the state"
-                );
-                continue;
+                panic!("{relative}: {address} has no identity in the state");
             };
             let attributes: String = identity
                 .iter()

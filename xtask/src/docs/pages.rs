@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use tfplugin::{IdentityAttribute, Schema};
+use tfplugin::{IdentityAttribute, Schema, Type};
 
 use super::schema_doc::{one_line, render_schema};
 use super::templates::fenced;
@@ -69,13 +69,17 @@ pub(super) fn render(input: &PageInput<'_>) -> String {
     if let Some(import) = input.import {
         out.push_str("\n## Import\n\nImport is supported using the following syntax:\n\n");
         out.push_str(&fenced("shell", import));
-        out.push_str(&identity_import(input.type_name, input.identity));
+        out.push_str(&identity_import(
+            input.type_name,
+            input.schema,
+            input.identity,
+        ));
     }
     normalize(&out)
 }
 
 /// How to import by resource identity, when the resource has one.
-fn identity_import(type_name: &str, identity: &[IdentityAttribute]) -> String {
+fn identity_import(type_name: &str, schema: &Schema, identity: &[IdentityAttribute]) -> String {
     // The example gives the attribute an import must give, else the last one (the most
     // human of them: a device's serial number rather than its id).
     let Some(shown) = identity
@@ -85,13 +89,17 @@ fn identity_import(type_name: &str, identity: &[IdentityAttribute]) -> String {
     else {
         return String::new();
     };
+    let placeholder = match schema.block.attribute(shown.name).map(|a| &a.ty) {
+        Some(Type::List(_)) => "[\"...\"]",
+        _ => "\"...\"",
+    };
     let mut out = String::from(
         "\nIn Terraform 1.12 and later, an `import` block can name the object by its resource identity instead of an id:\n\n",
     );
     out.push_str(&fenced(
         "terraform",
         &format!(
-            "import {{\n  to = {type_name}.example\n  identity = {{\n    {} = \"...\"\n  }}\n}}\n",
+            "import {{\n  to = {type_name}.example\n  identity = {{\n    {} = {placeholder}\n  }}\n}}\n",
             shown.name
         ),
     ));

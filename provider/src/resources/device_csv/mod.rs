@@ -46,15 +46,17 @@ impl DeviceCsv {
         id: String,
         devices: BTreeMap<String, CsvDevice>,
     ) -> DeviceCsvModel {
-        DeviceCsvModel {
+        let mut state = DeviceCsvModel {
             id: Attr::Known(id),
             content: planned.content.clone(),
             group_tag: planned.group_tag.clone(),
-            devices: Attr::Known(devices),
             destroy_enrolled: flag_or_off(&planned.destroy_enrolled),
             destroy_entra_device: flag_or_off(&planned.destroy_entra_device),
             timeouts: planned.timeouts.clone(),
-        }
+            ..DeviceCsvModel::default()
+        };
+        state.set_devices(Attr::Known(devices));
+        state
     }
 }
 
@@ -123,6 +125,19 @@ impl Resource<GraphClient> for DeviceCsv {
         "autopilot_device_csv"
     }
 
+    /// The serial numbers of the devices it registers. Unlike other
+    /// identities it changes as rows are added or removed; Terraform 1.12+
+    /// stores the identity each apply returns. An identity import takes the
+    /// listed devices, like `terraform import` of the serial numbers joined
+    /// by commas.
+    fn identity(&self) -> &'static [tfplugin::IdentityAttribute] {
+        const IDENTITY: [tfplugin::IdentityAttribute; 1] = [tfplugin::IdentityAttribute::required(
+            "serial_numbers",
+            "The serial numbers of the registered devices, sorted.",
+        )];
+        &IDENTITY
+    }
+
     fn validate(&self, config: &DeviceCsvModel, diags: &mut Diagnostics) {
         validate::config(config, diags);
     }
@@ -136,11 +151,11 @@ impl Resource<GraphClient> for DeviceCsv {
         let mut planned = request.planned;
         let Some(prior) = request.prior else {
             // Create: the devices are known once imported.
-            planned.devices = Attr::Unknown;
+            planned.set_devices(Attr::Unknown);
             return planned;
         };
         let Some(wanted) = wanted(&request.config.content, &request.config.group_tag) else {
-            planned.devices = Attr::Unknown;
+            planned.set_devices(Attr::Unknown);
             return planned;
         };
         let before = prior.devices.known().cloned().unwrap_or_default();
@@ -158,7 +173,7 @@ impl Resource<GraphClient> for DeviceCsv {
         if prior.content.known().is_some_and(String::is_empty) && devices == before {
             planned.content = prior.content.clone();
         }
-        planned.devices = Attr::Known(devices);
+        planned.set_devices(Attr::Known(devices));
         planned
     }
 
@@ -241,7 +256,7 @@ impl Resource<GraphClient> for DeviceCsv {
             }
         }
         let mut state = current;
-        state.devices = Attr::Known(fresh);
+        state.set_devices(Attr::Known(fresh));
         for flag in [&mut state.destroy_enrolled, &mut state.destroy_entra_device] {
             *flag = flag_or_off(flag);
         }
@@ -346,14 +361,16 @@ impl Resource<GraphClient> for DeviceCsv {
             );
             return None;
         }
-        Some(DeviceCsvModel {
+        let mut state = DeviceCsvModel {
             id: Attr::Known(uuid::Uuid::new_v4().to_string()),
             content: Attr::Known(String::new()),
             group_tag: Attr::Null,
-            devices: Attr::Known(devices),
             destroy_enrolled: Attr::Known(false),
             destroy_entra_device: Attr::Known(false),
             timeouts: Attr::Null,
-        })
+            ..DeviceCsvModel::default()
+        };
+        state.set_devices(Attr::Known(devices));
+        Some(state)
     }
 }

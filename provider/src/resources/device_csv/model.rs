@@ -52,6 +52,9 @@ pub struct DeviceCsvModel {
     /// The devices that are registered, by serial number.
     #[schemars(extend("x-tf" = "computed"))]
     pub devices: Attr<BTreeMap<String, CsvDevice>>,
+    /// The serial numbers of the registered devices, sorted: the keys of `devices`, and the resource's identity (Terraform 1.12+: `import { identity = { serial_numbers = [...] } }`). It changes as rows are added or removed.
+    #[schemars(extend("x-tf" = "computed"))]
+    pub serial_numbers: Attr<Vec<String>>,
     /// On destroy (and for rows removed from the CSV), delete the Intune managed device of each device enrolled in Intune first, wait (within `timeouts.delete`, or `timeouts.update` for removed rows) until Intune no longer shows the registrations enrolled, then delete the registrations: for lab tenants that are rebuilt. Off (the default), enrolled devices are refused. The destroy uses the applied state, so apply the change before destroying. Needs `DeviceManagementManagedDevices.ReadWrite.All`.
     #[schemars(extend("x-tf-default" = false))]
     pub destroy_enrolled: Attr<bool>,
@@ -93,6 +96,19 @@ pub struct CsvDevice {
     pub model: Attr<String>,
     /// The purchase order id the device was registered with, if any.
     pub purchase_order_id: Attr<String>,
+}
+
+impl DeviceCsvModel {
+    /// Sets `devices` and, with it, `serial_numbers` (known exactly when the
+    /// devices are).
+    pub(super) fn set_devices(&mut self, devices: Attr<BTreeMap<String, CsvDevice>>) {
+        self.serial_numbers = match &devices {
+            Attr::Known(devices) => Attr::Known(devices.keys().cloned().collect()),
+            Attr::Null => Attr::Null,
+            Attr::Unknown => Attr::Unknown,
+        };
+        self.devices = devices;
+    }
 }
 
 impl CsvDevice {

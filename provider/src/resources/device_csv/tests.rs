@@ -165,3 +165,18 @@ fn refused_rows_are_listed_by_line_and_code() {
         d.detail
     );
 }
+
+#[test]
+fn the_serial_numbers_follow_the_devices() {
+    let mut model = DeviceCsvModel::default();
+    model.set_devices(Attr::Known(BTreeMap::from([
+        ("SN2".to_string(), entry("d2", None, "notContacted")),
+        ("SN1".to_string(), entry("d1", None, "enrolled")),
+    ])));
+    assert_eq!(
+        model.serial_numbers,
+        Attr::Known(vec!["SN1".to_string(), "SN2".to_string()])
+    );
+    model.set_devices(Attr::Unknown);
+    assert_eq!(model.serial_numbers, Attr::Unknown);
+}
