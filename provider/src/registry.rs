@@ -100,8 +100,8 @@ pub fn managed_types() -> Vec<ManagedType> {
 }
 
 /// Every list resource's declaration (`terraform query`, Terraform 1.14+):
-/// each managed type with a resource identity. `autopilot_device_csv` has
-/// none (its id is made up at create; its devices list as `autopilot_device`).
+/// each managed type but `autopilot_device_csv`, whose devices list as
+/// `autopilot_device`.
 pub fn list_types() -> Vec<&'static ListDeclaration> {
     vec![
         &resources::group::LIST,
@@ -135,6 +135,18 @@ pub fn read_types() -> Vec<ReadType> {
         },
         ReadType {
             data_source: Arc::new(data_sources::group_tag_rule::GroupTagRule),
+            payloads: none,
+        },
+        ReadType {
+            data_source: Arc::new(data_sources::group::GroupData::default()),
+            payloads: none,
+        },
+        ReadType {
+            data_source: Arc::new(data_sources::mobile_app::MobileAppData::default()),
+            payloads: none,
+        },
+        ReadType {
+            data_source: Arc::new(data_sources::platform_script::PlatformScriptData::default()),
             payloads: none,
         },
         ReadType {

@@ -201,7 +201,7 @@ fn acceptance_problems(root: &Path, served: &Served) -> Vec<String> {
             ),
         };
         vec![format!(
-            "{}: no acceptance suite (acceptance-tests/tests has no {what})",
+            "{}: no acceptance suite (nothing in acceptance-tests/tests is {what})",
             served.type_name
         )]
     }

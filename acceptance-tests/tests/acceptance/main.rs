@@ -28,6 +28,7 @@ mod harness;
 mod identity;
 mod interrupted_imports;
 mod list_resources;
+mod lookups;
 mod malformed_responses;
 mod moves;
 mod payload_schemas;

@@ -44,6 +44,7 @@ module "contoso" {
   name_prefix        = "CTS"
   service_desk_phone = "555-0100"
   cloud              = lookup(var.tenants["contoso"], "environment", "public")
+  blocking_app_names = ["Contoso VPN Client"]
 }
 
 module "fabrikam" {

@@ -4,7 +4,11 @@ pub mod configuration_file;
 pub mod deployment_profile;
 pub mod devices;
 pub mod enrollment_status_page;
+pub mod group;
 pub mod group_tag_rule;
+pub mod lookup;
+pub mod mobile_app;
+pub mod platform_script;
 pub mod provisioning_client;
 
 use tfplugin::{Attr, AttrPath, Diagnostics};

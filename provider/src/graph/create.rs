@@ -108,6 +108,31 @@ impl<T> Created<T> {
 }
 
 impl GraphClient {
+    /// The objects of a collection whose name property is `lookup.name`:
+    /// filtered by the directory (which compares without case), matched
+    /// here, exactly, for Intune collections. What a lookup by name reads.
+    pub async fn named(
+        &self,
+        lookup: &NameLookup<'_>,
+    ) -> Result<Vec<serde_json::Value>, GraphError> {
+        let listed: Vec<serde_json::Value> =
+            self.list(lookup.version, &lookup.listing_path()).await?;
+        Ok(listed
+            .into_iter()
+            .filter(|o| {
+                o.get(lookup.property)
+                    .and_then(serde_json::Value::as_str)
+                    .is_some_and(|n| {
+                        if lookup.is_directory() {
+                            n.eq_ignore_ascii_case(lookup.name)
+                        } else {
+                            n == lookup.name
+                        }
+                    })
+            })
+            .collect())
+    }
+
     /// Creates an object (POST to its collection) so that it exists exactly
     /// once, however the request fares: see the module documentation.
     pub async fn create<B: Serialize, T: DeserializeOwned>(

@@ -586,6 +586,50 @@ pub const TYPES: &[TypeCalls] = &[
         also: &[],
     },
     TypeCalls {
+        type_name: "autopilot_group@data",
+        calls: &[
+            call(
+                "GET",
+                "/v1.0/groups",
+                "read (by `display_name`, filtered by `displayName eq`)",
+            ),
+            call("GET", "/v1.0/groups/{id}", "read (by `id`)"),
+        ],
+        also: &[],
+    },
+    TypeCalls {
+        type_name: "autopilot_mobile_app@data",
+        calls: &[
+            call(
+                "GET",
+                "/beta/deviceAppManagement/mobileApps",
+                "read (by `display_name`)",
+            ),
+            call(
+                "GET",
+                "/beta/deviceAppManagement/mobileApps/{id}",
+                "read (by `id`)",
+            ),
+        ],
+        also: &[],
+    },
+    TypeCalls {
+        type_name: "autopilot_platform_script@data",
+        calls: &[
+            call(
+                "GET",
+                "/beta/deviceManagement/deviceManagementScripts",
+                "read (by `display_name`)",
+            ),
+            call(
+                "GET",
+                "/beta/deviceManagement/deviceManagementScripts/{id}",
+                "read (by `id`)",
+            ),
+        ],
+        also: &[],
+    },
+    TypeCalls {
         type_name: "autopilot_group_tag_rule@data",
         calls: &[],
         also: &[],

@@ -29,15 +29,33 @@ variable "cloud" {
   default     = "public"
 }
 
-variable "user_group_ids" {
-  description = "US Government clouds: the user groups allowed to set up devices with the device preparation policy"
+variable "blocking_app_names" {
+  description = "The apps the Enrollment Status Page waits for, by their names in Intune"
   type        = list(string)
-  default     = null
+  default     = []
+}
+
+variable "user_group_names" {
+  description = "US Government clouds: the user groups allowed to set up devices with the device preparation policy, by name"
+  type        = list(string)
+  default     = []
 }
 
 locals {
   # Classic Autopilot profiles do not exist in the US Government clouds.
   classic_profiles = !contains(["usgovernment", "usgovernmentdod"], var.cloud)
+}
+
+# Apps and groups have other ids in every tenant; their names are the same. A name that matches
+# no object, or several, fails the plan and names them.
+data "autopilot_mobile_app" "blocking" {
+  for_each     = toset(var.blocking_app_names)
+  display_name = each.key
+}
+
+data "autopilot_group" "users" {
+  for_each     = toset(var.user_group_names)
+  display_name = each.key
 }
 
 resource "autopilot_group" "devices" {
@@ -64,6 +82,7 @@ resource "autopilot_enrollment_status_page" "standard" {
   install_progress_timeout_in_minutes     = 60
   allow_log_collection_on_install_failure = true
   custom_error_message                    = "Setup did not finish. Call the service desk at ${var.service_desk_phone}."
+  selected_mobile_app_ids                 = [for app in data.autopilot_mobile_app.blocking : app.id]
   priority                                = 1
   include_group_ids                       = [autopilot_group.devices.id]
 }
@@ -82,7 +101,7 @@ resource "autopilot_device_preparation_policy" "standard" {
 
   display_name         = "${var.name_prefix} Device preparation"
   device_group_id      = autopilot_group.preparation[0].id
-  include_group_ids    = var.user_group_ids
+  include_group_ids    = length(var.user_group_names) > 0 ? [for g in data.autopilot_group.users : g.id] : null
   user_account_type    = "standard"
   custom_error_message = "Setup did not finish. Call the service desk at ${var.service_desk_phone}."
 }
