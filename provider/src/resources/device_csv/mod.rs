@@ -8,6 +8,7 @@ mod registration;
 #[cfg(test)]
 mod tests;
 mod validate;
+mod wait;
 
 pub use registration::{EXPORT, payloads};
 
@@ -53,6 +54,7 @@ impl DeviceCsv {
             devices: Attr::Known(devices),
             destroy_enrolled: flag_or_off(&planned.destroy_enrolled),
             destroy_entra_device: flag_or_off(&planned.destroy_entra_device),
+            wait_for_profile_assignment: flag_or_off(&planned.wait_for_profile_assignment),
             timeouts: planned.timeouts.clone(),
         }
     }
@@ -144,7 +146,8 @@ impl Resource<GraphClient> for DeviceCsv {
             return planned;
         };
         let before = prior.devices.known().cloned().unwrap_or_default();
-        let devices = plan_devices(&wanted, &before);
+        let mut devices = plan_devices(&wanted, &before);
+        wait::replan_unassigned(&planned, &mut devices);
         let leaving = deregistered(&wanted, &before);
         if !leaving.is_empty() {
             diags.warning_at(
@@ -170,7 +173,7 @@ impl Resource<GraphClient> for DeviceCsv {
     ) -> Option<DeviceCsvModel> {
         let deadline = Deadline::after(timeout(&planned.timeouts, |t| &t.create, DEFAULT_TIMEOUT));
         let rows = wanted(&planned.content, &planned.group_tag).map_or(0, |w| w.len());
-        let devices = converge(client, &BTreeMap::new(), &planned, deadline, true, diags).await;
+        let mut devices = converge(client, &BTreeMap::new(), &planned, deadline, true, diags).await;
         if devices.is_empty() && rows > 0 {
             // Nothing landed: fail the create (there is nothing to keep).
             diags.error_at(
@@ -180,6 +183,7 @@ impl Resource<GraphClient> for DeviceCsv {
             );
             return None;
         }
+        wait::after_write(client, &planned, &mut devices, "create", deadline, diags).await;
         Some(Self::state(
             &planned,
             uuid::Uuid::new_v4().to_string(),
@@ -242,7 +246,11 @@ impl Resource<GraphClient> for DeviceCsv {
         }
         let mut state = current;
         state.devices = Attr::Known(fresh);
-        for flag in [&mut state.destroy_enrolled, &mut state.destroy_entra_device] {
+        for flag in [
+            &mut state.destroy_enrolled,
+            &mut state.destroy_entra_device,
+            &mut state.wait_for_profile_assignment,
+        ] {
             *flag = flag_or_off(flag);
         }
         Some(state)
@@ -257,7 +265,10 @@ impl Resource<GraphClient> for DeviceCsv {
     ) -> Option<DeviceCsvModel> {
         let deadline = Deadline::after(timeout(&planned.timeouts, |t| &t.update, DEFAULT_TIMEOUT));
         let before = prior.devices.known().cloned().unwrap_or_default();
-        let devices = converge(client, &before, &planned, deadline, false, diags).await;
+        let mut devices = converge(client, &before, &planned, deadline, false, diags).await;
+        if !diags.has_errors() {
+            wait::after_write(client, &planned, &mut devices, "update", deadline, diags).await;
+        }
         let id = prior
             .id
             .known()
@@ -353,6 +364,7 @@ impl Resource<GraphClient> for DeviceCsv {
             devices: Attr::Known(devices),
             destroy_enrolled: Attr::Known(false),
             destroy_entra_device: Attr::Known(false),
+            wait_for_profile_assignment: Attr::Known(false),
             timeouts: Attr::Null,
         })
     }
