@@ -94,6 +94,10 @@ pub struct Settings {
     /// `assignUserToDevice` or `unassignUserFromDevice` show on the device identity only after
     /// the next `windowsAutopilotSettings/sync`.
     pub device_properties_after_sync: bool,
+    /// How long after a device became targeted by a deployment profile (registered, or a group
+    /// or assignment change) its `deploymentProfileAssignmentStatus` reads `pending` before
+    /// `assignedInSync`. 0 (the default): assigned at once.
+    pub profile_assignment_delay_ms: u64,
 }
 
 impl Settings {
@@ -115,6 +119,7 @@ impl Settings {
             device_deletion_delay_ms: 3_000,
             managed_device_release_delay_ms: 0,
             device_properties_after_sync: true,
+            profile_assignment_delay_ms: 0,
         }
     }
 
@@ -183,6 +188,9 @@ impl Settings {
                 }
                 "device_properties_after_sync" => {
                     next.device_properties_after_sync = as_bool(key, value)?
+                }
+                "profile_assignment_delay_ms" => {
+                    next.profile_assignment_delay_ms = as_u64(key, value)?
                 }
                 "page_size" => {
                     next.page_size = match value {

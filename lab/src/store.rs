@@ -262,6 +262,18 @@ pub struct LabState {
     /// Device identities whose next enrollment was allowed with `allowNextEnrollment`.
     #[serde(default)]
     pub next_enrollment_allowed: BTreeSet<String>,
+    /// Device identity id to the deployment profile that targets it and when Intune reports it
+    /// assigned (`profile_assignment_delay_ms` after it became targeted; `pending` until then).
+    #[serde(default)]
+    pub profile_assignments: BTreeMap<String, ProfileAssignment>,
+}
+
+/// The deployment profile a device became targeted by, and when its assignment completes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileAssignment {
+    pub profile: String,
+    pub assigned_at: DateTime<Utc>,
 }
 
 impl Tenant {

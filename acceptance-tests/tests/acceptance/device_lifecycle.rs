@@ -32,14 +32,19 @@ fn write_csv(tf: &Terraform, serials: &[&str], tag: &str, extra: &str) {
         text.push_str(&format!("{serial},,{hash},{tag}\r\n"));
     }
     std::fs::write(tf.dir().join("hwids.csv"), text).expect("write hwids.csv");
-    tf.write_config(&format!(
+    tf.write_config(&csv_resource(extra));
+}
+
+/// `autopilot_device_csv.hw` reading `hwids.csv`.
+fn csv_resource(extra: &str) -> String {
+    format!(
         r#"
 resource "autopilot_device_csv" "hw" {{
   content = file("${{path.module}}/hwids.csv")
 {extra}
 }}
 "#
-    ));
+    )
 }
 
 /// Enrolls a registration as Intune would (`PUT /_lab/devices/{id}/enrollment`): the lab makes
@@ -185,7 +190,8 @@ fn a_csv_of_enrolled_devices_is_torn_down_with_its_entra_devices() {
         .map(|r| enroll(&lab, r["id"].as_str().unwrap_or_default()))
         .collect();
     let registrations = devices::registered(&lab);
-    assert_eq!(entra_devices_of(&lab, &registrations).len(), 2);
+    // Registration made each device's Entra device object, enrolled or not.
+    assert_eq!(entra_devices_of(&lab, &registrations).len(), 3);
 
     tf.destroy();
     assert!(tf.state_addresses().is_empty());
@@ -218,4 +224,218 @@ fn a_csv_of_enrolled_devices_is_torn_down_with_its_entra_devices() {
         last_managed < first_registration && first_registration < first_entra,
         "Intune, then Autopilot, then Entra: {deletes:?}"
     );
+}
+
+/// A dynamic group of the devices tagged `tag`, a deployment profile assigned to it, and a
+/// group of every Autopilot device that no profile targets.
+fn profile_config(tag: &str) -> String {
+    format!(
+        r#"
+resource "autopilot_group" "tagged" {{
+  display_name = "Autopilot - {tag}"
+  group_tags   = ["{tag}"]
+}}
+
+resource "autopilot_group" "everyone" {{
+  display_name          = "Autopilot - every device"
+  all_autopilot_devices = true
+}}
+
+resource "autopilot_deployment_profile" "tagged" {{
+  display_name      = "Entra join {tag}"
+  join_type         = "entra"
+  deployment_mode   = "user_driven"
+  include_group_ids = [autopilot_group.tagged.id]
+}}
+"#
+    )
+}
+
+/// An `autopilot_device` tagged `tag` that waits for its profile (after the profile exists).
+fn waiting_device(serial: &str, seed: u64, tag: &str, extra: &str) -> String {
+    device_config(
+        serial,
+        seed,
+        &format!(
+            "  group_tag                   = \"{tag}\"\n  wait_for_profile_assignment = true\n  depends_on                  = [autopilot_deployment_profile.tagged, autopilot_group.everyone]\n{extra}"
+        ),
+    )
+}
+
+const ASSIGNED: [&str; 3] = [
+    "assignedInSync",
+    "assignedOutOfSync",
+    "assignedUnkownSyncState",
+];
+
+fn imports_sent(lab: &Lab) -> usize {
+    lab.requests()
+        .iter()
+        .filter(|r| {
+            r.method == "POST" && r.path.contains("importedWindowsAutopilotDeviceIdentities")
+        })
+        .count()
+}
+
+#[test]
+fn the_wait_for_a_profile_ends_when_intune_assigns_it() {
+    let lab = Lab::start();
+    put_lab_settings(&lab, &json!({"profile_assignment_delay_ms": 3000}));
+    let config = format!(
+        "{}{}",
+        profile_config("WAIT"),
+        waiting_device("ACC-WAIT-0001", 80, "WAIT", "")
+    );
+    let tf = Terraform::configured(&lab, &config);
+    tf.plan()
+        .assert_contains("wait_for_profile_assignment")
+        .assert_contains("= true");
+    let started = std::time::Instant::now();
+    tf.apply();
+    let state = state_values(&tf, DEVICE);
+    let status = string_attr(&state, "deployment_profile_assignment_status");
+    assert!(ASSIGNED.contains(&status.as_str()), "{state}");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(3),
+        "the apply waited for the lab's 3 s assignment delay"
+    );
+    assert_ne!(
+        state["deployment_profile_assigned_date_time"],
+        Value::Null,
+        "{state}"
+    );
+    tf.assert_no_changes();
+}
+
+#[test]
+fn a_wait_that_runs_out_keeps_the_registration_and_waits_again_on_the_next_apply() {
+    let lab = Lab::start();
+    put_lab_settings(&lab, &json!({"profile_assignment_delay_ms": 600_000}));
+    let config = format!(
+        "{}{}",
+        profile_config("SLOW"),
+        waiting_device(
+            "ACC-WAIT-0002",
+            81,
+            "SLOW",
+            "  timeouts {\n    create = \"4s\"\n  }"
+        )
+    );
+    let tf = Terraform::configured(&lab, &config);
+    let out = tf.apply();
+    let said = out.diagnostics();
+    assert!(said.contains("timeouts.create"), "{out}");
+    assert!(said.contains("ACC-WAIT-0002"), "{out}");
+    let state = state_values(&tf, DEVICE);
+    assert_eq!(
+        state["deployment_profile_assignment_status"],
+        json!("pending"),
+        "{state}"
+    );
+    let id = string_attr(&state, "id");
+    assert!(
+        devices::identity(&lab, &id).is_some(),
+        "the registration stays"
+    );
+    assert_eq!(imports_sent(&lab), 1);
+
+    // The next plan waits again in place; it does not import the device again.
+    let plan = tf.plan();
+    plan.assert_contains("update in-place")
+        .assert_not_contains("must be replaced");
+    put_lab_settings(&lab, &json!({"profile_assignment_delay_ms": 0}));
+    tf.apply();
+    let state = state_values(&tf, DEVICE);
+    assert_eq!(string_attr(&state, "id"), id);
+    assert_eq!(
+        state["deployment_profile_assignment_status"],
+        json!("assignedInSync"),
+        "{state}"
+    );
+    assert_eq!(imports_sent(&lab), 1, "no second import");
+    tf.assert_no_changes();
+}
+
+#[test]
+fn a_device_no_profile_targets_fails_fast_naming_its_groups_and_the_profiles() {
+    let lab = Lab::start();
+    let config = format!(
+        "{}{}",
+        profile_config("TARGETED"),
+        waiting_device("ACC-WAIT-0003", 82, "ELSEWHERE", "")
+    );
+    let tf = Terraform::configured(&lab, &config);
+    let started = std::time::Instant::now();
+    // Create: a warning (an error would taint the device and import it again next time).
+    let out = tf.apply();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "failed fast"
+    );
+    let said = out.diagnostics();
+    let profile = string_attr(
+        &state_values(&tf, "autopilot_deployment_profile.tagged"),
+        "id",
+    );
+    let tagged = string_attr(&state_values(&tf, "autopilot_group.tagged"), "id");
+    for needle in [
+        "no deployment profile targets it",
+        "Autopilot - every device",
+        &format!("Entra join TARGETED ({profile}): group {tagged}"),
+    ] {
+        assert!(said.contains(needle), "{needle:?} in\n{out}");
+    }
+    let state = state_values(&tf, DEVICE);
+    assert_eq!(
+        state["deployment_profile_assignment_status"],
+        json!("notAssigned"),
+        "{state}"
+    );
+    // Update: the same finding is an error, and the device stays as it is.
+    let out = tf.apply_expect_error();
+    assert!(
+        out.diagnostics()
+            .contains("no deployment profile targets it"),
+        "{out}"
+    );
+    assert_eq!(tf.state_addresses().len(), 4, "{out}");
+    assert_eq!(imports_sent(&lab), 1, "no second import");
+}
+
+#[test]
+fn a_csv_waits_for_every_row_with_one_listing_per_poll() {
+    let lab = Lab::start();
+    put_lab_settings(&lab, &json!({"profile_assignment_delay_ms": 2500}));
+    let tf = Terraform::new(&lab);
+    let serials = ["ACC-WAIT-0101", "ACC-WAIT-0102", "ACC-WAIT-0103"];
+    let extra = "  wait_for_profile_assignment = true\n  depends_on = [autopilot_deployment_profile.tagged, autopilot_group.everyone]";
+    write_csv(&tf, &serials, "CSVWAIT", extra);
+    tf.write_config(&format!(
+        "{}{}",
+        profile_config("CSVWAIT"),
+        csv_resource(extra)
+    ));
+    lab.clear_requests();
+    tf.apply();
+    let rows = &state_values(&tf, "autopilot_device_csv.hw")["devices"];
+    for serial in serials {
+        let status = rows[serial]["deployment_profile_assignment_status"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(ASSIGNED.contains(&status), "{serial}: {rows}");
+    }
+    let reads: Vec<String> = lab
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.path.contains("windowsAutopilotDeviceIdentities"))
+        .map(|r| r.path)
+        .collect();
+    assert!(
+        reads
+            .iter()
+            .all(|p| p.ends_with("windowsAutopilotDeviceIdentities")),
+        "only listings, never a GET per device: {reads:?}"
+    );
+    assert!(reads.len() >= 2, "the wait polled: {reads:?}");
+    tf.assert_no_changes();
 }

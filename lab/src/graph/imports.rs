@@ -325,6 +325,8 @@ pub fn process(tenant: &mut Tenant, now: DateTime<Utc>, all: bool) -> usize {
             None => {
                 let device_id = Uuid::new_v4().to_string();
                 let device = super::device_identities::new_device(&device_id, &record);
+                // Registration makes the device's Entra object (enrollment does not have to).
+                super::directory::add_registered_entra_device(tenant, &device);
                 tenant
                     .windows_autopilot_device_identities
                     .insert(device_id.clone(), device);

@@ -21,6 +21,7 @@ mod configuration_policies;
 mod conformance;
 mod control;
 mod deployment_profiles;
+mod device_assignment;
 mod device_configurations;
 mod device_identities;
 mod directory;

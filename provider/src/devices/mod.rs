@@ -1,9 +1,11 @@
 //! Device registrations, shared by `autopilot_device`, `autopilot_device_csv`
 //! and the device data sources: the CSV parser, the hardware hash
 //! normaliser, the import state machine, the per-process listing cache,
-//! Graph payloads and calls, and the group tag membership rule.
+//! Graph payloads and calls, the group tag membership rule, and the wait
+//! for deployment profile assignment.
 
 pub mod adoption;
+pub mod assignment_wait;
 pub mod cache;
 pub mod csv;
 pub mod deadline;

@@ -17,6 +17,8 @@
 //! - `devices` GET: Device.Read.All; `devices/{id}` DELETE: Device.ReadWrite.All, the only
 //!   application permission (Microsoft Learn, "Delete device"; the object id or
 //!   `devices(deviceId='...')`).
+//! - `devices/{id}/memberOf` GET: Device.Read.All (Microsoft Learn, "List device memberships";
+//!   without a permission to read groups Graph answers them with only `@odata.type` and `id`).
 
 use std::collections::BTreeSet;
 
@@ -422,6 +424,24 @@ pub const TYPES: &[TypeCalls] = &[
                 "destroy with `destroy_entra_device` (the Entra device object)",
                 "destroy_entra_device",
             ),
+            opt_in_call(
+                "GET",
+                "/beta/deviceManagement/windowsAutopilotDeploymentProfiles",
+                "create, update with `wait_for_profile_assignment` (the profiles and their assignments, once per wait)",
+                "wait_for_profile_assignment",
+            ),
+            opt_in_call(
+                "GET",
+                "/v1.0/devices",
+                "create, update with `wait_for_profile_assignment` (the Entra device by its `deviceId`)",
+                "wait_for_profile_assignment",
+            ),
+            opt_in_call(
+                "GET",
+                "/v1.0/devices/{id}/memberOf",
+                "create, update with `wait_for_profile_assignment` (the Entra device's groups)",
+                "wait_for_profile_assignment",
+            ),
         ],
         also: &[],
     },
@@ -500,6 +520,24 @@ pub const TYPES: &[TypeCalls] = &[
                 "/v1.0/devices/{id}",
                 "destroy, update (rows removed) with `destroy_entra_device` (the Entra device object)",
                 "destroy_entra_device",
+            ),
+            opt_in_call(
+                "GET",
+                "/beta/deviceManagement/windowsAutopilotDeploymentProfiles",
+                "create, update with `wait_for_profile_assignment` (the profiles and their assignments, once per wait)",
+                "wait_for_profile_assignment",
+            ),
+            opt_in_call(
+                "GET",
+                "/v1.0/devices",
+                "create, update with `wait_for_profile_assignment` (the Entra device by its `deviceId`)",
+                "wait_for_profile_assignment",
+            ),
+            opt_in_call(
+                "GET",
+                "/v1.0/devices/{id}/memberOf",
+                "create, update with `wait_for_profile_assignment` (the Entra device's groups)",
+                "wait_for_profile_assignment",
             ),
         ],
         also: &[],

@@ -9,7 +9,6 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::collection::{self, IntuneBackend, Listing, Paging};
-use super::deployment_profiles;
 use super::schema::{ENTITY, Kind, Property, StructuredType};
 use super::{ApiVersion, GraphRequest, no_content};
 use crate::app::App;
@@ -18,6 +17,7 @@ use crate::graph::GraphResult;
 use crate::store::{Collection, Tenant};
 
 mod actions;
+mod assignment;
 mod settings;
 
 pub use actions::check_device_name;
@@ -134,33 +134,11 @@ pub static DEVICE_IDENTITY: StructuredType = StructuredType::derived(
 .with_navigations(&["deploymentProfile", "intendedDeploymentProfile"]);
 
 /// A device identity as Graph shows it: the profile assignment status follows the profiles
-/// assigned to it now.
+/// assigned to it now (`pending` for `profile_assignment_delay_ms` after it became targeted).
 pub fn render_device(tenant: &Tenant, device: &Value) -> Value {
     let mut out = device.clone();
-    let profile = deployment_profiles::effective_profile(tenant, device);
     if let Some(map) = out.as_object_mut() {
-        match profile.and_then(|id| tenant.windows_autopilot_deployment_profiles.get(&id)) {
-            Some(profile) => {
-                map.insert(
-                    "deploymentProfileAssignmentStatus".into(),
-                    json!("assignedInSync"),
-                );
-                map.insert(
-                    "deploymentProfileAssignedDateTime".into(),
-                    json!(collection::str_of(profile, "createdDateTime")),
-                );
-            }
-            None => {
-                map.insert(
-                    "deploymentProfileAssignmentStatus".into(),
-                    json!("notAssigned"),
-                );
-                map.insert(
-                    "deploymentProfileAssignedDateTime".into(),
-                    json!("0001-01-01T00:00:00Z"),
-                );
-            }
-        }
+        assignment::render_assignment(tenant, device, map, Utc::now());
     }
     out
 }
@@ -330,11 +308,13 @@ fn remove_device(tenant: &mut Tenant, id: &str) {
     tenant.lab.deleting_devices.remove(id);
     tenant.lab.pending_device_properties.remove(id);
     tenant.lab.next_enrollment_allowed.remove(id);
+    tenant.lab.profile_assignments.remove(id);
 }
 
-/// Removes the device identities whose deletion has completed. Called before each Graph request
-/// and by `/_lab/objects`.
+/// Notes devices newly targeted by a deployment profile and removes the device identities whose
+/// deletion has completed. Called before each Graph request and by `/_lab/objects`.
 pub fn advance(app: &App) {
+    assignment::track_targeting(app);
     let now = Utc::now();
     let due = app.store.read(|tenant| {
         tenant

@@ -1,18 +1,19 @@
-//! `/devices` (beta and v1.0): Microsoft Entra device objects, as far as a teardown needs them:
-//! list (with `$filter=deviceId eq '...'`), read by object id and DELETE. They are made with a
-//! managed device when `PUT /_lab/devices/{id}/enrollment` enrolls a registration. Graph's
+//! `/devices` (beta and v1.0): Microsoft Entra device objects, as far as a teardown and a profile
+//! wait need them: list (with `$filter=deviceId eq '...'`), read by object id, DELETE, and
+//! `memberOf` / `transitiveMemberOf`. Autopilot makes one when it registers a device (a completed
+//! import); `PUT /_lab/devices/{id}/enrollment` makes one for a registration that has none. Graph's
 //! `/devices/{id}` takes the object id, not the `deviceId` an Autopilot registration names
 //! (`azureActiveDirectoryDeviceId`).
 
 use axum::http::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{DIRECTORY_OBJECT, list_visible, plain};
+use super::{DIRECTORY_OBJECT, GROUP, group_contains_device, list_visible, plain, visible};
 use crate::app::App;
 use crate::errors::GraphError;
 use crate::graph::GraphResult;
-use crate::graph::collection::{self, Paging};
+use crate::graph::collection::{self, Listing, Paging};
 use crate::graph::schema::{Kind, Property, StructuredType};
 use crate::graph::{GraphRequest, method_not_allowed, no_content};
 use crate::store::{Collection, Tenant};
@@ -78,12 +79,52 @@ pub fn route_devices(app: &App, request: &GraphRequest, rest: &[String]) -> Grap
             }
             _ => Err(method_not_allowed(&["GET", "DELETE"])),
         },
+        [id, nav]
+            if nav.eq_ignore_ascii_case("memberOf")
+                || nav.eq_ignore_ascii_case("transitiveMemberOf") =>
+        {
+            match request.method {
+                Method::GET => list_member_of(app, request, id, nav),
+                _ => Err(method_not_allowed(&["GET"])),
+            }
+        }
         [_, other, ..] => Err(GraphError::segment_not_found(other)),
     }
 }
 
 /// Adds the Entra device object whose `deviceId` is `device_id`, unless there is one.
 pub fn add_entra_device(tenant: &mut Tenant, device_id: &str, name: &str) {
+    let physical_ids = vec![format!("[ZTDID]:{}", Uuid::new_v4())];
+    insert_entra_device(tenant, device_id, name, physical_ids);
+}
+
+/// Adds the Entra device object Autopilot makes when it registers `registration` (a
+/// `windowsAutopilotDeviceIdentity`), unless its `azureActiveDirectoryDeviceId` has one: named
+/// after the serial number, with the physical ids dynamic group rules match (`[ZTDID]`, the
+/// group tag as `[OrderId]`, the purchase order as `[PurchaseOrderId]`).
+pub fn add_registered_entra_device(tenant: &mut Tenant, registration: &Value) {
+    let text = |name: &str| collection::str_of(registration, name);
+    let mut physical_ids = vec![format!("[ZTDID]:{}", text("id"))];
+    if !text("groupTag").is_empty() {
+        physical_ids.push(format!("[OrderId]:{}", text("groupTag")));
+    }
+    if !text("purchaseOrderIdentifier").is_empty() {
+        physical_ids.push(format!(
+            "[PurchaseOrderId]:{}",
+            text("purchaseOrderIdentifier")
+        ));
+    }
+    let device_id = text("azureActiveDirectoryDeviceId").to_owned();
+    let name = text("serialNumber").to_owned();
+    insert_entra_device(tenant, &device_id, &name, physical_ids);
+}
+
+fn insert_entra_device(
+    tenant: &mut Tenant,
+    device_id: &str,
+    name: &str,
+    physical_ids: Vec<String>,
+) {
     if device_id.is_empty()
         || tenant
             .devices
@@ -106,8 +147,57 @@ pub fn add_entra_device(tenant: &mut Tenant, device_id: &str, name: &str) {
             "deviceId": device_id,
             "displayName": name,
             "operatingSystem": "Windows",
-            "physicalIds": [format!("[ZTDID]:{}", Uuid::new_v4())],
+            "physicalIds": physical_ids,
             "trustType": "AzureAd",
         }),
     );
+}
+
+/// The Autopilot registration behind an Entra device object (the identity whose
+/// `azureActiveDirectoryDeviceId` is the object's `deviceId`).
+fn registration_of<'t>(tenant: &'t Tenant, entra_device: &Value) -> Option<&'t Value> {
+    let device_id = collection::str_of(entra_device, "deviceId");
+    if device_id.is_empty() {
+        return None;
+    }
+    tenant
+        .windows_autopilot_device_identities
+        .values()
+        .find(|r| {
+            collection::str_of(r, "azureActiveDirectoryDeviceId").eq_ignore_ascii_case(device_id)
+        })
+}
+
+/// `GET /devices/{id}/memberOf` (and `transitiveMemberOf`: the lab has no nested groups, so
+/// both are the same): the groups whose dynamic rule selects the device's Autopilot
+/// registration, by the same evaluation deployment profile targeting uses
+/// ([`group_contains_device`]). The lab does not model static (assigned) members.
+fn list_member_of(app: &App, request: &GraphRequest, id: &str, nav: &str) -> GraphResult {
+    let registration = app
+        .store
+        .read(|tenant| {
+            tenant
+                .devices
+                .get(id)
+                .map(|device| registration_of(tenant, device).cloned())
+        })
+        .ok_or_else(|| GraphError::directory_not_found(id))?;
+    let listing = Listing {
+        directory: true,
+        context: Some("directoryObjects".to_owned()),
+        ..Listing::plain(&PAGING, format!("devices/{id}/{nav}"), &GROUP)
+    };
+    collection::list(
+        app,
+        request,
+        &listing,
+        |tenant| &tenant.groups,
+        |_, group| {
+            visible(app, collection::str_of(group, "id"))
+                && registration
+                    .as_ref()
+                    .is_some_and(|r| group_contains_device(group, r))
+        },
+        |_, group, _| group.clone(),
+    )
 }

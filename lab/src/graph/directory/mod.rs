@@ -20,7 +20,9 @@ mod owners;
 mod service_principals;
 mod users;
 
-pub use devices::{DEVICE, PAGING as DEVICES_PAGING, add_entra_device, route_devices};
+pub use devices::{
+    DEVICE, PAGING as DEVICES_PAGING, add_entra_device, add_registered_entra_device, route_devices,
+};
 use group_rules::*;
 pub use group_rules::{check_membership_rule, group_contains_device, valid_mail_nickname};
 pub use groups::{GROUP, PAGING as GROUPS_PAGING, route_groups};

@@ -94,6 +94,7 @@ impl DeviceModel {
             purchase_order_id: facts.purchase_order_id.into(),
             destroy_enrolled: flag_or_off(&base.destroy_enrolled),
             destroy_entra_device: flag_or_off(&base.destroy_entra_device),
+            wait_for_profile_assignment: flag_or_off(&base.wait_for_profile_assignment),
             timeouts: base.timeouts.clone(),
         }
     }

@@ -7,6 +7,7 @@ mod registration;
 #[cfg(test)]
 mod tests;
 mod validate;
+mod wait;
 
 pub use registration::{EXPORT, LIST, payloads};
 
@@ -130,6 +131,7 @@ impl Resource<GraphClient> for Device {
                 *slot = before.clone();
             }
         }
+        wait::replan_unassigned(&mut planned, prior);
         planned
     }
 
@@ -227,7 +229,8 @@ impl Resource<GraphClient> for Device {
                 return Some(DeviceModel::with_identity(&planned, identity, false));
             }
         };
-        Some(DeviceModel::with_identity(&planned, identity, true))
+        let state = DeviceModel::with_identity(&planned, identity, true);
+        Some(wait::after_write(client, &planned, state, "create", deadline, diags).await)
     }
 
     async fn read(
@@ -278,14 +281,14 @@ impl Resource<GraphClient> for Device {
                 return Some(prior);
             }
         };
+        let deadline = Deadline::after(timeout(
+            &planned.timeouts,
+            |t| &t.update,
+            DEFAULT_UPDATE_TIMEOUT,
+        ));
         let settled = if expected.is_empty() {
             None
         } else {
-            let deadline = Deadline::after(timeout(
-                &planned.timeouts,
-                |t| &t.update,
-                DEFAULT_UPDATE_TIMEOUT,
-            ));
             settle_one(client, &id, written, expected, deadline, diags).await
         };
         let read = match settled {
@@ -293,13 +296,17 @@ impl Resource<GraphClient> for Device {
             None => devices_graph::get_identity(client, &id).await,
         };
         let read = read.map(|found| found.map(|device| promised_state(&planned, device)));
-        read_after_update(
+        let state = read_after_update(
             read,
             "Autopilot device",
             &format!("Autopilot device {id}"),
             prior,
             diags,
-        )
+        )?;
+        if diags.has_errors() {
+            return Some(state);
+        }
+        Some(wait::after_write(client, &planned, state, "update", deadline, diags).await)
     }
 
     async fn delete(&self, client: &GraphClient, prior: DeviceModel, diags: &mut Diagnostics) {

@@ -22,7 +22,9 @@ use crate::resources::timeouts::{Bounded, own_bound, settings};
 /// or serial number. Only devices that are not enrolled in Intune can be
 /// deleted, unless `destroy_enrolled` is set (lab rebuilds): then the destroy
 /// deletes the Intune managed device first, and with `destroy_entra_device`
-/// the Microsoft Entra device object last.
+/// the Microsoft Entra device object last. With `wait_for_profile_assignment`,
+/// create and update wait until Intune has assigned the device's deployment
+/// profile, and a device no profile targets is reported at once.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct DeviceModel {
@@ -81,6 +83,9 @@ pub struct DeviceModel {
     /// With `destroy_enrolled = true`, also delete the device's Microsoft Entra device object (found by its `entra_device_id`) once the registration is gone. Only valid with `destroy_enrolled = true`. Needs `Device.ReadWrite.All`.
     #[schemars(extend("x-tf-default" = false))]
     pub destroy_entra_device: Attr<bool>,
+    /// After create and after each update, wait until Intune reports the device's deployment profile as assigned (`deployment_profile_assignment_status` `assignedInSync`, `assignedOutOfSync` or `assignedUnkownSyncState`), within `timeouts.create` or `timeouts.update`, as `Get-WindowsAutopilotInfo -Online -Assign` does before a device ships. A device that no deployment profile targets (none is assigned to its groups, read from its Microsoft Entra device's `memberOf`, nor to all devices) fails fast, naming its groups and what each profile targets; Intune reporting `failed` ends the wait too. On create, a wait that ends without an assigned profile is a warning, not an error: Terraform would taint the device and the next apply would import it again. The registration stays in state and the next plan shows an in-place update that waits again, which reports an error if it ends the same way (`terraform plan -detailed-exitcode` exits 2 meanwhile). While it is on, a device whose profile is not assigned always plans that update. Needs `Device.Read.All` besides (the Entra device and its groups).
+    #[schemars(extend("x-tf-default" = false))]
+    pub wait_for_profile_assignment: Attr<bool>,
     /// How long operations may take.
     #[schemars(extend("x-tf" = "block"))]
     pub timeouts: Attr<Timeouts>,

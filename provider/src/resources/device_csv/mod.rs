@@ -8,6 +8,7 @@ mod registration;
 #[cfg(test)]
 mod tests;
 mod validate;
+mod wait;
 
 pub use registration::{EXPORT, payloads};
 
@@ -52,6 +53,7 @@ impl DeviceCsv {
             group_tag: planned.group_tag.clone(),
             destroy_enrolled: flag_or_off(&planned.destroy_enrolled),
             destroy_entra_device: flag_or_off(&planned.destroy_entra_device),
+            wait_for_profile_assignment: flag_or_off(&planned.wait_for_profile_assignment),
             timeouts: planned.timeouts.clone(),
             ..DeviceCsvModel::default()
         };
@@ -159,7 +161,8 @@ impl Resource<GraphClient> for DeviceCsv {
             return planned;
         };
         let before = prior.devices.known().cloned().unwrap_or_default();
-        let devices = plan_devices(&wanted, &before);
+        let mut devices = plan_devices(&wanted, &before);
+        wait::replan_unassigned(&planned, &mut devices);
         let leaving = deregistered(&wanted, &before);
         if !leaving.is_empty() {
             diags.warning_at(
@@ -185,7 +188,7 @@ impl Resource<GraphClient> for DeviceCsv {
     ) -> Option<DeviceCsvModel> {
         let deadline = Deadline::after(timeout(&planned.timeouts, |t| &t.create, DEFAULT_TIMEOUT));
         let rows = wanted(&planned.content, &planned.group_tag).map_or(0, |w| w.len());
-        let devices = converge(client, &BTreeMap::new(), &planned, deadline, true, diags).await;
+        let mut devices = converge(client, &BTreeMap::new(), &planned, deadline, true, diags).await;
         if devices.is_empty() && rows > 0 {
             // Nothing landed: fail the create (there is nothing to keep).
             diags.error_at(
@@ -195,6 +198,7 @@ impl Resource<GraphClient> for DeviceCsv {
             );
             return None;
         }
+        wait::after_write(client, &planned, &mut devices, "create", deadline, diags).await;
         Some(Self::state(
             &planned,
             uuid::Uuid::new_v4().to_string(),
@@ -257,7 +261,11 @@ impl Resource<GraphClient> for DeviceCsv {
         }
         let mut state = current;
         state.set_devices(Attr::Known(fresh));
-        for flag in [&mut state.destroy_enrolled, &mut state.destroy_entra_device] {
+        for flag in [
+            &mut state.destroy_enrolled,
+            &mut state.destroy_entra_device,
+            &mut state.wait_for_profile_assignment,
+        ] {
             *flag = flag_or_off(flag);
         }
         Some(state)
@@ -272,7 +280,10 @@ impl Resource<GraphClient> for DeviceCsv {
     ) -> Option<DeviceCsvModel> {
         let deadline = Deadline::after(timeout(&planned.timeouts, |t| &t.update, DEFAULT_TIMEOUT));
         let before = prior.devices.known().cloned().unwrap_or_default();
-        let devices = converge(client, &before, &planned, deadline, false, diags).await;
+        let mut devices = converge(client, &before, &planned, deadline, false, diags).await;
+        if !diags.has_errors() {
+            wait::after_write(client, &planned, &mut devices, "update", deadline, diags).await;
+        }
         let id = prior
             .id
             .known()
@@ -367,6 +378,7 @@ impl Resource<GraphClient> for DeviceCsv {
             group_tag: Attr::Null,
             destroy_enrolled: Attr::Known(false),
             destroy_entra_device: Attr::Known(false),
+            wait_for_profile_assignment: Attr::Known(false),
             timeouts: Attr::Null,
             ..DeviceCsvModel::default()
         };

@@ -16,7 +16,8 @@ use crate::resources::timeouts::{Bounded, own_bound, settings};
 /// in chunks of at most 500 rows (Intune's limit per import), so a CSV may
 /// have any number of rows. Rows added to the CSV are imported, removed rows
 /// are deleted from Autopilot, changed group tags and assigned users are
-/// updated in place.
+/// updated in place. With `wait_for_profile_assignment`, create and update
+/// wait until Intune has assigned a deployment profile to every device.
 ///
 /// A row whose device is registered in this tenant already (Intune's 806,
 /// `ZtdDeviceAlreadyAssigned`, with exactly one registration of that serial
@@ -61,6 +62,9 @@ pub struct DeviceCsvModel {
     /// With `destroy_enrolled = true`, also delete each device's Microsoft Entra device object once its registration is gone. Only valid with `destroy_enrolled = true`. Needs `Device.ReadWrite.All`.
     #[schemars(extend("x-tf-default" = false))]
     pub destroy_entra_device: Attr<bool>,
+    /// After create and after each update, wait until Intune reports a deployment profile as assigned (`deployment_profile_assignment_status` `assignedInSync`, `assignedOutOfSync` or `assignedUnkownSyncState`) for every device of the CSV, within `timeouts.create` or `timeouts.update`, with one listing of the registrations per poll. A device that no deployment profile targets (none is assigned to its groups, read from its Microsoft Entra device's `memberOf`, nor to all devices) fails fast, naming its groups and what each profile targets; Intune reporting `failed` ends the wait for that device too. On create, a wait that ends with devices whose profile is not assigned is a warning, not an error: Terraform would taint the CSV and the next apply would import every device again. The devices stay in state and the next plan shows an in-place update that waits again, which reports an error if it ends the same way. While it is on, rows whose profile is not assigned always plan that update. Needs `Device.Read.All` besides (the Entra devices and their groups).
+    #[schemars(extend("x-tf-default" = false))]
+    pub wait_for_profile_assignment: Attr<bool>,
     /// How long operations may take.
     #[schemars(extend("x-tf" = "block"))]
     pub timeouts: Attr<CsvTimeouts>,
