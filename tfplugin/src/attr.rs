@@ -122,7 +122,7 @@ impl<T: JsonSchema> JsonSchema for Attr<T> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::{BTreeMap, BTreeSet};
+    use std::collections::BTreeSet;
 
     use serde::{Deserialize, Serialize};
 
@@ -137,11 +137,7 @@ mod tests {
     }
 
     fn ty() -> Type {
-        Type::Object(BTreeMap::from([
-            ("name".to_string(), Type::String),
-            ("count".to_string(), Type::Number),
-            ("tags".to_string(), Type::set(Type::String)),
-        ]))
+        crate::value::name_count_tags()
     }
 
     #[test]

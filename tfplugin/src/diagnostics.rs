@@ -80,14 +80,26 @@ impl Diagnostics {
         self.0.push(diagnostic);
     }
 
-    /// An error about the whole resource or provider.
-    pub fn error(&mut self, summary: impl Into<String>, detail: impl Into<String>) {
+    /// A diagnostic of `severity`, on the attribute at `path` or (`None`) the whole resource or
+    /// provider.
+    fn add(
+        &mut self,
+        severity: Severity,
+        path: Option<AttrPath>,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
         self.push(Diagnostic {
-            severity: Severity::Error,
+            severity,
             summary: summary.into(),
             detail: detail.into(),
-            path: None,
+            path,
         });
+    }
+
+    /// An error about the whole resource or provider.
+    pub fn error(&mut self, summary: impl Into<String>, detail: impl Into<String>) {
+        self.add(Severity::Error, None, summary, detail);
     }
 
     /// An error on one attribute; Terraform underlines it in the configuration.
@@ -97,21 +109,11 @@ impl Diagnostics {
         summary: impl Into<String>,
         detail: impl Into<String>,
     ) {
-        self.push(Diagnostic {
-            severity: Severity::Error,
-            summary: summary.into(),
-            detail: detail.into(),
-            path: Some(path),
-        });
+        self.add(Severity::Error, Some(path), summary, detail);
     }
 
     pub fn warning(&mut self, summary: impl Into<String>, detail: impl Into<String>) {
-        self.push(Diagnostic {
-            severity: Severity::Warning,
-            summary: summary.into(),
-            detail: detail.into(),
-            path: None,
-        });
+        self.add(Severity::Warning, None, summary, detail);
     }
 
     pub fn warning_at(
@@ -120,12 +122,7 @@ impl Diagnostics {
         summary: impl Into<String>,
         detail: impl Into<String>,
     ) {
-        self.push(Diagnostic {
-            severity: Severity::Warning,
-            summary: summary.into(),
-            detail: detail.into(),
-            path: Some(path),
-        });
+        self.add(Severity::Warning, Some(path), summary, detail);
     }
 
     pub fn has_errors(&self) -> bool {

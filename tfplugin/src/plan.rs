@@ -220,21 +220,21 @@ mod tests {
         assert_eq!(planned.attr("description"), Some(&Value::Null));
     }
 
+    /// The state of an object created with `name = "a"`.
+    fn stored() -> Value {
+        obj(&[
+            ("id", s("1")),
+            ("name", s("a")),
+            ("modified", s("t1")),
+            ("mode", s("user")),
+        ])
+    }
+
     #[test]
     fn no_change_keeps_prior() {
-        let prior = obj(&[
-            ("id", s("1")),
-            ("name", s("a")),
-            ("modified", s("t1")),
-            ("mode", s("user")),
-        ]);
+        let prior = stored();
         let config = obj(&[("name", s("a"))]);
-        let proposed = obj(&[
-            ("id", s("1")),
-            ("name", s("a")),
-            ("modified", s("t1")),
-            ("mode", s("user")),
-        ]);
+        let proposed = stored();
         let planned = plan_generic(&block(), &prior, proposed, &config);
         assert_eq!(planned, prior);
         assert!(requires_replace(&block(), &prior, &planned).is_empty());
@@ -242,12 +242,7 @@ mod tests {
 
     #[test]
     fn update_unknowns_volatile_computed_but_keeps_stable() {
-        let prior = obj(&[
-            ("id", s("1")),
-            ("name", s("a")),
-            ("modified", s("t1")),
-            ("mode", s("user")),
-        ]);
+        let prior = stored();
         let config = obj(&[("name", s("a")), ("description", s("new"))]);
         let proposed = obj(&[
             ("id", s("1")),

@@ -61,28 +61,37 @@ fn resolve_dynamic(ty: &Type) -> BoxedStrategy<Type> {
         Type::List(e) => resolve_dynamic(e).prop_map(Type::list).boxed(),
         Type::Set(e) => resolve_dynamic(e).prop_map(Type::set).boxed(),
         Type::Map(e) => resolve_dynamic(e).prop_map(Type::map).boxed(),
-        Type::Object(attrs) => {
-            let parts: Vec<BoxedStrategy<(String, Type)>> = attrs
-                .iter()
-                .map(|(name, t)| {
-                    let name = name.clone();
-                    resolve_dynamic(t)
-                        .prop_map(move |t| (name.clone(), t))
-                        .boxed()
-                })
-                .collect();
-            parts
-                .prop_map(|parts| Type::Object(parts.into_iter().collect()))
-                .boxed()
-        }
-        Type::Tuple(elems) => elems
-            .iter()
-            .map(resolve_dynamic)
-            .collect::<Vec<_>>()
+        Type::Object(attrs) => per_attribute(attrs, resolve_dynamic)
+            .prop_map(Type::Object)
+            .boxed(),
+        Type::Tuple(elems) => per_element(elems, resolve_dynamic)
             .prop_map(Type::Tuple)
             .boxed(),
         other => Just(other.clone()).boxed(),
     }
+}
+
+/// `part` of each attribute of an object type, by attribute name.
+fn per_attribute<T: Clone + std::fmt::Debug + 'static>(
+    attrs: &BTreeMap<String, Type>,
+    part: fn(&Type) -> BoxedStrategy<T>,
+) -> BoxedStrategy<BTreeMap<String, T>> {
+    let parts: Vec<BoxedStrategy<(String, T)>> = attrs
+        .iter()
+        .map(|(name, t)| {
+            let name = name.clone();
+            part(t).prop_map(move |v| (name.clone(), v)).boxed()
+        })
+        .collect();
+    parts.prop_map(|parts| parts.into_iter().collect()).boxed()
+}
+
+/// `part` of each element type of a tuple type, in order.
+fn per_element<T: Clone + std::fmt::Debug + 'static>(
+    elems: &[Type],
+    part: fn(&Type) -> BoxedStrategy<T>,
+) -> BoxedStrategy<Vec<T>> {
+    elems.iter().map(part).collect::<Vec<_>>().boxed()
 }
 
 /// Exact decimals: integers beyond 64 bits, fractions that are not binary
@@ -118,24 +127,10 @@ fn known_value_of(ty: &Type) -> BoxedStrategy<Value> {
         Type::Map(e) => btree_map(any::<String>(), value_of(e), 0..4)
             .prop_map(Value::Map)
             .boxed(),
-        Type::Object(attrs) => {
-            let parts: Vec<BoxedStrategy<(String, Value)>> = attrs
-                .iter()
-                .map(|(name, t)| {
-                    let name = name.clone();
-                    value_of(t).prop_map(move |v| (name.clone(), v)).boxed()
-                })
-                .collect();
-            parts
-                .prop_map(|parts| Value::Object(parts.into_iter().collect()))
-                .boxed()
-        }
-        Type::Tuple(elems) => elems
-            .iter()
-            .map(value_of)
-            .collect::<Vec<_>>()
-            .prop_map(Value::Tuple)
+        Type::Object(attrs) => per_attribute(attrs, value_of)
+            .prop_map(Value::Object)
             .boxed(),
+        Type::Tuple(elems) => per_element(elems, value_of).prop_map(Value::Tuple).boxed(),
         // A dynamic value has one static type, the same for every element
         // of a collection inside it (as cty requires).
         Type::Dynamic => static_type()

@@ -177,13 +177,32 @@ fn first_difference(existing: &str, expected: &str) -> String {
 mod tests {
     use super::*;
 
+    /// A tree in a new temporary folder (returned too: the tree lives as long as it), already holding `existing`
+    /// (path, text) files.
+    fn tree_holding(
+        label: &'static str,
+        command: &'static str,
+        existing: &[(&str, &str)],
+    ) -> Result<(tempfile::TempDir, Tree)> {
+        let root = tempfile::tempdir()?;
+        let tree = Tree::new(root.path(), label, command);
+        for (path, text) in existing {
+            let path = tree.dir.join(path);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            fs::write(path, text)?;
+        }
+        Ok((root, tree))
+    }
+
     #[test]
     fn stale_and_stray_files_are_reported() -> Result<()> {
-        let dir = tempfile::tempdir()?;
-        let tree = Tree::new(dir.path(), "docs", "cargo xtask docs");
-        fs::create_dir_all(tree.dir.join("resources"))?;
-        fs::write(tree.dir.join("index.md"), "old\n")?;
-        fs::write(tree.dir.join("resources/stray.md"), "x\n")?;
+        let (_root, tree) = tree_holding(
+            "docs",
+            "cargo xtask docs",
+            &[("index.md", "old\n"), ("resources/stray.md", "x\n")],
+        )?;
         let files = Files::from([
             ("index.md".to_string(), "new\n".to_string()),
             ("resources/group.md".to_string(), "g\n".to_string()),
@@ -207,10 +226,11 @@ mod tests {
 
     #[test]
     fn a_sync_writes_what_differs_and_removes_strays() -> Result<()> {
-        let dir = tempfile::tempdir()?;
-        let tree = Tree::new(dir.path(), "schemas", "cargo xtask schemas");
-        fs::create_dir_all(tree.dir.join("graph"))?;
-        fs::write(tree.dir.join("graph/gone.json"), "{}\n")?;
+        let (_root, tree) = tree_holding(
+            "schemas",
+            "cargo xtask schemas",
+            &[("graph/gone.json", "{}\n")],
+        )?;
         let files = Files::from([("graph/a.json".to_string(), "{}\n".to_string())]);
         tree.sync(&files, false)?;
         assert_eq!(fs::read_to_string(tree.dir.join("graph/a.json"))?, "{}\n");

@@ -34,6 +34,16 @@ fn run_lines(job: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Whether one of the job's `run` steps contains `command`.
+fn runs(job: &Value, command: &str) -> bool {
+    run_lines(job).iter().any(|r| r.contains(command))
+}
+
+/// Whether the job's `if` condition contains `text`.
+fn condition_has(job: &Value, text: &str) -> bool {
+    job["if"].as_str().is_some_and(|c| c.contains(text))
+}
+
 #[test]
 fn gitops_workflow_plans_on_pull_requests_and_applies_on_merge_without_secrets() {
     let (text, workflow) = read("gitops/.github/workflows/autopilot.yml");
@@ -51,20 +61,13 @@ fn gitops_workflow_plans_on_pull_requests_and_applies_on_merge_without_secrets()
 
     // Plan against a throwaway lab first, with the guide's script.
     let lab = &jobs["plan-lab"];
+    assert!(condition_has(lab, "pull_request"), "{lab:?}");
     assert!(
-        lab["if"]
-            .as_str()
-            .is_some_and(|c| c.contains("pull_request")),
-        "{lab:?}"
-    );
-    assert!(
-        run_lines(lab)
-            .iter()
-            .any(|r| r.contains("./scripts/plan-against-lab.sh")),
+        runs(lab, "./scripts/plan-against-lab.sh"),
         "plan-lab runs the lab script: {lab:?}"
     );
     assert!(
-        run_lines(lab).iter().any(|r| r.contains("autopilot-lab")),
+        runs(lab, "autopilot-lab"),
         "plan-lab installs autopilot-lab"
     );
     let script = guides().join("gitops/scripts/plan-against-lab.sh");
@@ -73,12 +76,7 @@ fn gitops_workflow_plans_on_pull_requests_and_applies_on_merge_without_secrets()
     // Then against the tenant, with OIDC, only once the lab plan passed.
     let tenant = &jobs["plan-tenant"];
     assert_eq!(tenant["needs"].as_str(), Some("plan-lab"));
-    assert!(
-        run_lines(tenant)
-            .iter()
-            .any(|r| r.contains("terraform plan")),
-        "{tenant:?}"
-    );
+    assert!(runs(tenant, "terraform plan"), "{tenant:?}");
 
     // Apply on merge to main, in a protected environment.
     let apply = &jobs["apply"];
@@ -88,12 +86,7 @@ fn gitops_workflow_plans_on_pull_requests_and_applies_on_merge_without_secrets()
         "{condition}"
     );
     assert!(apply["environment"].as_str().is_some(), "{apply:?}");
-    assert!(
-        run_lines(apply)
-            .iter()
-            .any(|r| r.contains("terraform apply")),
-        "{apply:?}"
-    );
+    assert!(runs(apply, "terraform apply"), "{apply:?}");
 
     // Two app registrations: pull requests plan as the read-only one, only the protected
     // environment applies as the one that may write; fork pull requests stop at the lab plan.
@@ -106,9 +99,7 @@ fn gitops_workflow_plans_on_pull_requests_and_applies_on_merge_without_secrets()
         Some("${{ vars.AUTOPILOT_APPLY_CLIENT_ID }}")
     );
     assert!(
-        tenant["if"]
-            .as_str()
-            .is_some_and(|c| c.contains("head.repo.full_name == github.repository")),
+        condition_has(tenant, "head.repo.full_name == github.repository"),
         "plan-tenant skips fork pull requests: {tenant:?}"
     );
     assert!(

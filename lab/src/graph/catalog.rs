@@ -5,7 +5,7 @@
 use axum::http::{Method, StatusCode};
 
 use super::collection::{self, Listing, Paging};
-use super::schema::{ENTITY, Kind, Property, StructuredType};
+use super::schema::{self, ENTITY, Kind, Property, StructuredType};
 use super::{GraphRequest, method_not_allowed};
 use crate::app::App;
 use crate::errors::{GraphError, INTUNE_FAKE_HOST};
@@ -16,16 +16,16 @@ pub static MOBILE_APP: StructuredType = StructuredType::derived(
     "mobileApp",
     &ENTITY,
     &[
-        Property::read_only("createdDateTime", Kind::DateTimeOffset, false),
+        schema::CREATED_DATE_TIME,
         Property::read_only("dependentAppCount", Kind::Int32, false).beta(),
-        Property::new("description", Kind::String, true),
+        schema::DESCRIPTION,
         Property::new("developer", Kind::String, true),
-        Property::new("displayName", Kind::String, true),
+        schema::DISPLAY_NAME,
         Property::new("informationUrl", Kind::String, true),
         Property::read_only("isAssigned", Kind::Boolean, false).beta(),
         Property::new("isFeatured", Kind::Boolean, false),
         Property::new("largeIcon", Kind::Complex("mimeContent"), true),
-        Property::read_only("lastModifiedDateTime", Kind::DateTimeOffset, false),
+        schema::LAST_MODIFIED_DATE_TIME,
         Property::new("notes", Kind::String, true),
         Property::new("owner", Kind::String, true),
         Property::new("privacyInformationUrl", Kind::String, true),
@@ -88,13 +88,13 @@ pub static SCRIPT: StructuredType = StructuredType::derived(
     "deviceManagementScript",
     &ENTITY,
     &[
-        Property::read_only("createdDateTime", Kind::DateTimeOffset, false),
-        Property::new("description", Kind::String, true),
-        Property::new("displayName", Kind::String, true),
+        schema::CREATED_DATE_TIME,
+        schema::DESCRIPTION,
+        schema::DISPLAY_NAME,
         Property::new("enforceSignatureCheck", Kind::Boolean, false),
         Property::new("fileName", Kind::String, true),
-        Property::read_only("lastModifiedDateTime", Kind::DateTimeOffset, false),
-        Property::new("roleScopeTagIds", Kind::StringCollection, true),
+        schema::LAST_MODIFIED_DATE_TIME,
+        schema::ROLE_SCOPE_TAG_IDS,
         Property::new("runAs32Bit", Kind::Boolean, false),
         Property::new(
             "runAsAccount",
@@ -112,18 +112,18 @@ pub static SCRIPT: StructuredType = StructuredType::derived(
     "userRunStates",
 ]);
 
-fn mobile_apps(tenant: &Tenant) -> &Collection {
-    &tenant.mobile_apps
-}
-
-fn scripts(tenant: &Tenant) -> &Collection {
-    &tenant.device_management_scripts
-}
-
-fn not_found(collection: &str, id: &str) -> GraphError {
-    GraphError::intune_not_found(format!(
-        "{INTUNE_FAKE_HOST}/{collection}('{id}')?api-version=5025-01-28"
-    ))
+/// A seeded, read-only catalog: listed with paging, read by id.
+struct Catalog {
+    paging: &'static Paging,
+    /// Path after the version prefix.
+    path: &'static str,
+    base: &'static StructuredType,
+    derived: &'static [&'static StructuredType],
+    objects: fn(&Tenant) -> &Collection,
+    /// The Intune backend collection named in a wrapped 404.
+    backend: &'static str,
+    /// Whether a read by id shows only what the request's version declares.
+    projected: bool,
 }
 
 /// Page size of the listing: Intune clamps `$top` to the maximum.
@@ -132,78 +132,79 @@ pub static APPS_PAGING: Paging = Paging::new("mobileApps", 1000, 1000);
 /// Page size of the listing: Intune clamps `$top` to the maximum.
 pub static SCRIPTS_PAGING: Paging = Paging::new("deviceManagementScripts", 1000, 1000);
 
+static MOBILE_APPS: Catalog = Catalog {
+    paging: &APPS_PAGING,
+    path: "deviceAppManagement/mobileApps",
+    base: &MOBILE_APP,
+    derived: APP_TYPES,
+    objects: |tenant| &tenant.mobile_apps,
+    backend: "AppLobFE/mobileApps",
+    projected: true,
+};
+
+static SCRIPTS: Catalog = Catalog {
+    paging: &SCRIPTS_PAGING,
+    path: "deviceManagement/deviceManagementScripts",
+    base: &SCRIPT,
+    derived: &[],
+    objects: |tenant| &tenant.device_management_scripts,
+    backend: "DeviceManagementScripts/deviceManagementScripts",
+    projected: false,
+};
+
 /// Routes the segments after `deviceAppManagement/mobileApps`.
 pub fn route_mobile_apps(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
-    match rest {
-        [] if request.method == Method::GET => {
-            let listing = Listing {
-                derived: APP_TYPES,
-                ..Listing::plain(
-                    &APPS_PAGING,
-                    "deviceAppManagement/mobileApps".to_owned(),
-                    &MOBILE_APP,
-                )
-            };
-            collection::list(
-                app,
-                request,
-                &listing,
-                mobile_apps,
-                |_, _| true,
-                |_, a, _| a.clone(),
-            )
-        }
-        [id] if request.method == Method::GET => {
-            let found = app
-                .store
-                .read(|tenant| tenant.mobile_apps.get(id).cloned())
-                .ok_or_else(|| not_found("AppLobFE/mobileApps", id))?;
-            let found = collection::project(&found, &MOBILE_APP, APP_TYPES, request.version);
-            Ok(collection::entity_response(
-                app,
-                request,
-                StatusCode::OK,
-                "deviceAppManagement/mobileApps/$entity",
-                found,
-            ))
-        }
-        [] | [_] => Err(method_not_allowed(&["GET"])),
-        [_, other, ..] => Err(GraphError::segment_not_found(other)),
-    }
+    MOBILE_APPS.route(app, request, rest)
 }
 
 /// Routes the segments after `deviceManagement/deviceManagementScripts`.
 pub fn route_scripts(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
-    match rest {
-        [] if request.method == Method::GET => {
-            let listing = Listing::plain(
-                &SCRIPTS_PAGING,
-                "deviceManagement/deviceManagementScripts".to_owned(),
-                &SCRIPT,
-            );
-            collection::list(
-                app,
-                request,
-                &listing,
-                scripts,
-                |_, _| true,
-                |_, s, _| s.clone(),
-            )
+    SCRIPTS.route(app, request, rest)
+}
+
+impl Catalog {
+    fn route(&self, app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
+        match rest {
+            [] if request.method == Method::GET => {
+                let listing = Listing {
+                    derived: self.derived,
+                    ..Listing::plain(self.paging, self.path.to_owned(), self.base)
+                };
+                collection::list(
+                    app,
+                    request,
+                    &listing,
+                    self.objects,
+                    |_, _| true,
+                    |_, object, _| object.clone(),
+                )
+            }
+            [id] if request.method == Method::GET => {
+                let found = app
+                    .store
+                    .read(|tenant| (self.objects)(tenant).get(id).cloned())
+                    .ok_or_else(|| not_found(self.backend, id))?;
+                let found = if self.projected {
+                    collection::project(&found, self.base, self.derived, request.version)
+                } else {
+                    found
+                };
+                Ok(collection::entity_response(
+                    app,
+                    request,
+                    StatusCode::OK,
+                    &format!("{}/$entity", self.path),
+                    found,
+                ))
+            }
+            [] | [_] => Err(method_not_allowed(&["GET"])),
+            [_, other, ..] => Err(GraphError::segment_not_found(other)),
         }
-        [id] if request.method == Method::GET => {
-            let found = app
-                .store
-                .read(|tenant| tenant.device_management_scripts.get(id).cloned())
-                .ok_or_else(|| not_found("DeviceManagementScripts/deviceManagementScripts", id))?;
-            Ok(collection::entity_response(
-                app,
-                request,
-                StatusCode::OK,
-                "deviceManagement/deviceManagementScripts/$entity",
-                found,
-            ))
-        }
-        [] | [_] => Err(method_not_allowed(&["GET"])),
-        [_, other, ..] => Err(GraphError::segment_not_found(other)),
     }
+}
+
+fn not_found(collection: &str, id: &str) -> GraphError {
+    GraphError::intune_not_found(format!(
+        "{INTUNE_FAKE_HOST}/{collection}('{id}')?api-version=5025-01-28"
+    ))
 }

@@ -21,8 +21,8 @@ pub static DEVICE_CONFIGURATION: StructuredType = StructuredType::derived(
     "deviceConfiguration",
     &ENTITY,
     &[
-        Property::read_only("createdDateTime", Kind::DateTimeOffset, false),
-        Property::new("description", Kind::String, true),
+        schema::CREATED_DATE_TIME,
+        schema::DESCRIPTION,
         Property::new(
             "deviceManagementApplicabilityRuleDeviceMode",
             Kind::Complex("deviceManagementApplicabilityRuleDeviceMode"),
@@ -39,8 +39,8 @@ pub static DEVICE_CONFIGURATION: StructuredType = StructuredType::derived(
             true,
         ),
         Property::new("displayName", Kind::String, false),
-        Property::read_only("lastModifiedDateTime", Kind::DateTimeOffset, false),
-        Property::new("roleScopeTagIds", Kind::StringCollection, true),
+        schema::LAST_MODIFIED_DATE_TIME,
+        schema::ROLE_SCOPE_TAG_IDS,
         Property::read_only("supportsScopeTags", Kind::Boolean, false),
         Property::read_only("version", Kind::Int32, false),
     ],

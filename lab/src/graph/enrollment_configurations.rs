@@ -54,16 +54,16 @@ pub static DEVICE_ENROLLMENT_CONFIGURATION: StructuredType = StructuredType::der
     "deviceEnrollmentConfiguration",
     &ENTITY,
     &[
-        Property::read_only("createdDateTime", Kind::DateTimeOffset, false),
-        Property::new("description", Kind::String, true),
+        schema::CREATED_DATE_TIME,
+        schema::DESCRIPTION,
         Property::read_only(
             "deviceEnrollmentConfigurationType",
             CONFIGURATION_TYPE,
             false,
         )
         .beta(),
-        Property::new("displayName", Kind::String, true),
-        Property::read_only("lastModifiedDateTime", Kind::DateTimeOffset, false),
+        schema::DISPLAY_NAME,
+        schema::LAST_MODIFIED_DATE_TIME,
         // Set with setPriority; a value in POST or PATCH bodies is accepted and ignored.
         Property::read_only("priority", Kind::Int32, false),
         Property::new("roleScopeTagIds", Kind::StringCollection, true).beta(),
@@ -324,6 +324,16 @@ fn esp_priorities(tenant: &Tenant) -> Vec<(i64, String)> {
     list
 }
 
+/// A stored configuration as the request's version shows it.
+fn shown(object: &Value, request: &GraphRequest) -> Value {
+    collection::project(
+        object,
+        &DEVICE_ENROLLMENT_CONFIGURATION,
+        DERIVED,
+        request.version,
+    )
+}
+
 fn create(app: &App, request: &GraphRequest) -> GraphResult {
     let body = request.json_object()?;
     let ty = collection::type_to_create(&body, &DEVICE_ENROLLMENT_CONFIGURATION, DERIVED)?;
@@ -345,12 +355,7 @@ fn create(app: &App, request: &GraphRequest) -> GraphResult {
         Ok::<_, GraphError>(object)
     })?;
     tracing::info!(%id, "enrollment status page created");
-    let object = collection::project(
-        &object,
-        &DEVICE_ENROLLMENT_CONFIGURATION,
-        DERIVED,
-        request.version,
-    );
+    let object = shown(&object, request);
     collection::intune_created(app, request, COLLECTION_PATH, &id, object)
 }
 
@@ -375,12 +380,7 @@ fn update(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
         Ok::<_, GraphError>(merged)
     })?;
     tracing::info!(%id, "enrollment status page updated");
-    let updated = collection::project(
-        &updated,
-        &DEVICE_ENROLLMENT_CONFIGURATION,
-        DERIVED,
-        request.version,
-    );
+    let updated = shown(&updated, request);
     Ok(collection::patched_response(
         app,
         request,

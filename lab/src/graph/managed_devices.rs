@@ -141,33 +141,12 @@ fn release(tenant: &mut Tenant, managed_id: &str) {
 
 /// Completes the releases that are due. Called before each Graph request.
 pub fn advance(app: &App) {
-    let now = Utc::now();
-    let due = app.store.read(|tenant| {
-        tenant
-            .lab
-            .releasing_managed_devices
-            .values()
-            .any(|until| *until <= now)
-    });
-    if !due {
-        return;
-    }
-    let result = app.store.write(|tenant| {
-        let done: Vec<String> = tenant
-            .lab
-            .releasing_managed_devices
-            .iter()
-            .filter(|(_, until)| **until <= now)
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in &done {
-            release(tenant, id);
-        }
-        Ok::<_, crate::store::StoreError>(done.len())
-    });
-    if let Err(error) = result {
-        tracing::error!(%error, "managed device releases could not be completed");
-    }
+    super::timers::complete_due_timers(
+        app,
+        "managed device releases",
+        |tenant| &tenant.lab.releasing_managed_devices,
+        release,
+    );
 }
 
 /// What Intune and Entra hold once the Autopilot registration `registration` enrolls: a managed

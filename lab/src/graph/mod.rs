@@ -34,6 +34,7 @@ pub mod organization;
 pub mod permissions;
 pub mod profile_rules;
 pub mod schema;
+pub mod timers;
 
 use std::time::Instant;
 

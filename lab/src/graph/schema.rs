@@ -128,6 +128,16 @@ impl PartialEq for StructuredType {
 
 impl Eq for StructuredType {}
 
+/// Properties many Intune types declare alike.
+pub const CREATED_DATE_TIME: Property =
+    Property::read_only("createdDateTime", Kind::DateTimeOffset, false);
+pub const LAST_MODIFIED_DATE_TIME: Property =
+    Property::read_only("lastModifiedDateTime", Kind::DateTimeOffset, false);
+pub const DESCRIPTION: Property = Property::new("description", Kind::String, true);
+pub const DISPLAY_NAME: Property = Property::new("displayName", Kind::String, true);
+pub const ROLE_SCOPE_TAG_IDS: Property =
+    Property::new("roleScopeTagIds", Kind::StringCollection, true);
+
 /// `entity`: the root of every entity type.
 pub static ENTITY: StructuredType =
     StructuredType::root("entity", &[Property::read_only("id", Kind::String, false)]).as_abstract();

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::common::{GRAPH_SCOPE, read};
+use crate::common::{GRAPH_SCOPE, read, string_of};
 use autopilot_lab::auth::assertion::FederatedCredential;
 use autopilot_lab::{LabConfig, ReadyInfo};
 use aws_lc_rs::rand::SystemRandom;
@@ -175,12 +175,7 @@ async fn certificate_assertions_rs256_ps256_es256() {
     let (status, body) = token_with(&http, &info, &stranger.sign("ES256", &unknown, &good)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_entra(&body, "invalid_client", 700027);
-    assert!(
-        body["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("The key was not found")
-    );
+    assert!(string_of(&body["error_description"]).contains("The key was not found"));
     // Signed by another key but naming the registered certificate.
     let (status, body) = token_with(&http, &info, &stranger.sign("ES256", &header, &good)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -261,10 +256,7 @@ async fn federated_credentials_with_a_jwks() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_entra(&body, "invalid_request", 70021);
     assert!(
-        body["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("No matching federated identity record")
+        string_of(&body["error_description"]).contains("No matching federated identity record")
     );
 
     let other = Signer::Ec(
@@ -356,13 +348,10 @@ async fn openid_discovery_document() {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        instance["tenant_discovery_endpoint"]
-            .as_str()
-            .unwrap()
-            .ends_with(&format!(
-                "/{}/v2.0/.well-known/openid-configuration",
-                info.tenant_id
-            ))
+        string_of(&instance["tenant_discovery_endpoint"]).ends_with(&format!(
+            "/{}/v2.0/.well-known/openid-configuration",
+            info.tenant_id
+        ))
     );
 }
 

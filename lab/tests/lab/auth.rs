@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::common::{CONFIGS, GRAPH_SCOPE, Lab, assert_graph_error, expect, read};
+use crate::common::{CONFIGS, GRAPH_SCOPE, Lab, assert_graph_error, expect, read, string_of};
 use autopilot_lab::LabConfig;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -94,65 +94,65 @@ async fn token_endpoint_failures_look_like_entra() {
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_entra_error(&body, "invalid_client", 7000215);
-    assert!(
-        body["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("Invalid client secret provided")
-    );
+    assert!(string_of(&body["error_description"]).contains("Invalid client secret provided"));
 
-    let (status, body) = token_request(
-        &lab,
-        "11111111-1111-1111-1111-111111111111",
-        &as_refs(&good),
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_entra_error(&body, "invalid_request", 90002);
-
-    let (status, body) = token_request(
-        &lab,
-        &tenant,
-        &as_refs(&with(
-            &good,
-            "scope",
-            Some("https://graph.microsoft.com/User.Read"),
-        )),
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_entra_error(&body, "invalid_scope", 70011);
-
-    let (status, body) = token_request(
-        &lab,
-        &tenant,
-        &as_refs(&with(&good, "grant_type", Some("password"))),
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_entra_error(&body, "unsupported_grant_type", 70003);
-
-    let (status, body) = token_request(
-        &lab,
-        &tenant,
-        &as_refs(&with(
-            &good,
-            "client_id",
-            Some("22222222-2222-2222-2222-222222222222"),
-        )),
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_entra_error(&body, "unauthorized_client", 700016);
-
-    let (status, body) =
-        token_request(&lab, &tenant, &as_refs(&with(&good, "client_secret", None))).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_entra_error(&body, "invalid_client", 7000218);
-
-    let (status, body) = token_request(&lab, &tenant, &as_refs(&with(&good, "scope", None))).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_entra_error(&body, "invalid_request", 900144);
+    // Each request differs from a good one in its tenant or in one form field (changed, or
+    // removed with `None`).
+    let other_tenant = "11111111-1111-1111-1111-111111111111";
+    let unknown_client = "22222222-2222-2222-2222-222222222222";
+    let refusals = [
+        (
+            other_tenant,
+            None,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            90002,
+        ),
+        (
+            &*tenant,
+            Some(("scope", Some("https://graph.microsoft.com/User.Read"))),
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            70011,
+        ),
+        (
+            &*tenant,
+            Some(("grant_type", Some("password"))),
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            70003,
+        ),
+        (
+            &*tenant,
+            Some(("client_id", Some(unknown_client))),
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            700016,
+        ),
+        (
+            &*tenant,
+            Some(("client_secret", None)),
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            7000218,
+        ),
+        (
+            &*tenant,
+            Some(("scope", None)),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900144,
+        ),
+    ];
+    for (tenant, change, expected, error, code) in refusals {
+        let form = match change {
+            Some((field, value)) => with(&good, field, value),
+            None => good.clone(),
+        };
+        let (status, body) = token_request(&lab, tenant, &as_refs(&form)).await;
+        assert_eq!(status, expected, "{body}");
+        assert_entra_error(&body, error, code);
+    }
 
     // A JSON body is not a form: no grant_type.
     let url = lab.info().token_url();
@@ -167,12 +167,7 @@ async fn token_endpoint_failures_look_like_entra() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_entra_error(&body, "invalid_request", 900144);
-    assert!(
-        body["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("'grant_type'")
-    );
+    assert!(string_of(&body["error_description"]).contains("'grant_type'"));
 
     // None of these issued a token usable on Graph, and the log saw every attempt.
     let log = lab.request_log().await;

@@ -84,6 +84,15 @@ impl Lab {
         read(request.send().await.unwrap()).await
     }
 
+    /// The raw answer to a control API call (no token, no body), headers included.
+    pub(crate) async fn control_raw(&self, method: Method, what: &str) -> Response {
+        self.http
+            .request(method, self.url(&format!("/_lab/{what}")))
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// `PUT /_lab/settings`, asserting success.
     pub(crate) async fn settings(&self, body: Value) -> Value {
         let (status, body) = self.control(Method::PUT, "settings", Some(body)).await;
@@ -94,6 +103,13 @@ impl Lab {
     /// `GET /_lab/objects`.
     pub(crate) async fn objects(&self) -> Value {
         self.control(Method::GET, "objects", None).await.1
+    }
+
+    /// A new lab holding one domain join configuration named `name`, and its id.
+    pub(crate) async fn with_domain_join(name: &str) -> (Self, String) {
+        let lab = Self::start().await;
+        let id = lab.create_domain_join(name).await;
+        (lab, id)
     }
 
     /// Creates a domain join configuration and returns its id.
@@ -230,4 +246,11 @@ pub(crate) fn assert_wrapped_contains(body: &Value, needle: &str) {
 pub(crate) fn wrapped_message(body: &Value) -> Value {
     let message = body["error"]["message"].as_str().unwrap();
     serde_json::from_str(message).unwrap_or_else(|e| panic!("not wrapped ({e}): {message}"))
+}
+
+/// The string `value` holds (the test fails when it is not a string).
+pub(crate) fn string_of(value: &Value) -> &str {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a string: {value}"))
 }

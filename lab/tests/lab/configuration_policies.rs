@@ -1,7 +1,7 @@
 //! `/deviceManagement/configurationPolicies`: device preparation policies, and the seeded
 //! catalogs they reference.
 
-use crate::common::{Lab, PROVISIONING_SP, assert_bad_request, expect, wrapped_message};
+use crate::common::{Lab, PROVISIONING_SP, assert_bad_request, expect, string_of, wrapped_message};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -503,9 +503,7 @@ async fn enrollment_time_membership_target() {
     let result = expect(lab.post(&set, target(&good)).await, StatusCode::OK);
     assert_eq!(result["validationSucceeded"], true, "{result}");
     assert!(
-        result["@odata.context"]
-            .as_str()
-            .unwrap()
+        string_of(&result["@odata.context"])
             .ends_with("#microsoft.graph.enrollmentTimeDeviceMembershipTargetResult")
     );
     let (_, result) = lab.post(&retrieve, json!({})).await;

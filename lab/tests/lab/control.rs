@@ -1,7 +1,7 @@
 //! The `/_lab/` control API.
 
 use crate::common::{CONFIGS, Lab, expect, read};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -49,12 +49,7 @@ async fn request_log_records_graph_and_token_requests_in_order() {
     assert!(!id.is_empty());
 
     // /_lab requests are not logged; DELETE clears.
-    let response = lab
-        .http
-        .delete(lab.url("/_lab/requests"))
-        .send()
-        .await
-        .unwrap();
+    let response = lab.control_raw(Method::DELETE, "requests").await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_eq!(lab.request_log().await, Vec::<Value>::new());
     let _ = expect(lab.get(CONFIGS).await, StatusCode::OK);
@@ -102,12 +97,7 @@ async fn objects_dump_and_reset() {
 #[tokio::test]
 async fn control_api_needs_no_token_and_unknown_paths_are_graph_errors() {
     let lab = Lab::start().await;
-    let response = lab
-        .http
-        .get(lab.url("/_lab/requests"))
-        .send()
-        .await
-        .unwrap();
+    let response = lab.control_raw(Method::GET, "requests").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.headers().contains_key("request-id"));
 

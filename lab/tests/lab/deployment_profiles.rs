@@ -2,7 +2,7 @@
 
 use crate::common::{
     Lab, assert_bad_request, assert_graph_error, assert_untyped_create_refused,
-    assert_wrapped_contains, expect, wrapped_message,
+    assert_wrapped_contains, expect, string_of, wrapped_message,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -169,10 +169,7 @@ async fn create_refusals() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{template}");
         let inner = wrapped_message(&error);
         assert!(
-            inner["Message"]
-                .as_str()
-                .unwrap()
-                .contains("deviceNameTemplate"),
+            string_of(&inner["Message"]).contains("deviceNameTemplate"),
             "{inner}"
         );
     }
@@ -275,14 +272,9 @@ async fn assignments_one_at_a_time_and_delete_rule() {
             }),
         )
         .await, StatusCode::CREATED);
-    assert!(
-        created["@odata.context"]
-            .as_str()
-            .unwrap()
-            .ends_with(&format!(
-                "windowsAutopilotDeploymentProfiles('{id}')/assignments/$entity"
-            ))
-    );
+    assert!(string_of(&created["@odata.context"]).ends_with(&format!(
+        "windowsAutopilotDeploymentProfiles('{id}')/assignments/$entity"
+    )));
     assert_eq!(created["source"], "direct");
     assert_eq!(created["target"]["groupId"], GROUP);
     assert_eq!(

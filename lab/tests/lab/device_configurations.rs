@@ -2,7 +2,7 @@
 
 use crate::common::{
     CONFIGS, Lab, assert_bad_request, assert_graph_error, assert_untyped_create_refused,
-    domain_join, expect, read, wrapped_message,
+    domain_join, expect, read, string_of, wrapped_message,
 };
 use autopilot_lab::LabConfig;
 use reqwest::{Method, StatusCode};
@@ -84,19 +84,13 @@ async fn create_returns_the_full_object() {
 
 #[tokio::test]
 async fn get_list_patch_delete_round_trip() {
-    let lab = Lab::start().await;
-    let id = lab.create_domain_join("DJ-A").await;
+    let (lab, id) = Lab::with_domain_join("DJ-A").await;
     let path = format!("{CONFIGS}/{id}");
 
     let got = expect(lab.get(&path).await, StatusCode::OK);
     assert_eq!(got["id"], id);
     assert_eq!(got["displayName"], "DJ-A");
-    assert!(
-        got["@odata.context"]
-            .as_str()
-            .unwrap()
-            .ends_with("/$entity")
-    );
+    assert!(string_of(&got["@odata.context"]).ends_with("/$entity"));
 
     // OData key syntax addresses the same object.
     let same = expect(lab.get(&format!("{CONFIGS}('{id}')")).await, StatusCode::OK);
@@ -213,12 +207,11 @@ async fn paging_follows_next_links() {
     assert_eq!(pages, 3);
     assert_eq!(seen, created, "every object once, in creation order");
 
-    let (status, body) = lab.get(&format!("{CONFIGS}?$top=abc")).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&body, "BadRequest", "$top");
-    let (status, body) = lab.get(&format!("{CONFIGS}?$skiptoken=bogus")).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&body, "BadRequest", "skiptoken");
+    assert_bad_request(&lab.get(&format!("{CONFIGS}?$top=abc")).await, "$top");
+    assert_bad_request(
+        &lab.get(&format!("{CONFIGS}?$skiptoken=bogus")).await,
+        "skiptoken",
+    );
 }
 
 #[tokio::test]
@@ -268,19 +261,15 @@ async fn filter_on_display_name() {
         .await;
     assert_eq!(body["value"].as_array().unwrap().len(), 2);
 
-    let (status, body) = lab.get(&format!("{CONFIGS}?$filter=bogus eq 'x'")).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(
-        &body,
-        "BadRequest",
+    assert_bad_request(
+        &lab.get(&format!("{CONFIGS}?$filter=bogus eq 'x'")).await,
         "Could not find a property named 'bogus'",
     );
 }
 
 #[tokio::test]
 async fn select_keeps_only_named_properties() {
-    let lab = Lab::start().await;
-    let id = lab.create_domain_join("DJ-S").await;
+    let (lab, id) = Lab::with_domain_join("DJ-S").await;
     let body = expect(
         lab.get(&format!(
             "{CONFIGS}/{id}?$select=displayName,computerNameStaticPrefix"
@@ -333,12 +322,7 @@ async fn create_validation_errors_use_graph_bodies() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "count {count}");
         assert_graph_error(&err, "BadRequest", "computerNameSuffixRandomCharCount");
         let inner = wrapped_message(&err);
-        assert!(
-            inner["Message"]
-                .as_str()
-                .unwrap()
-                .contains("must be between 3 and 14")
-        );
+        assert!(string_of(&inner["Message"]).contains("must be between 3 and 14"));
     }
 
     let mut body = domain_join("x");
@@ -375,8 +359,7 @@ async fn create_validation_errors_use_graph_bodies() {
 
 #[tokio::test]
 async fn patch_validation() {
-    let lab = Lab::start().await;
-    let id = lab.create_domain_join("DJ").await;
+    let (lab, id) = Lab::with_domain_join("DJ").await;
     let path = format!("{CONFIGS}/{id}");
 
     assert_bad_request(&lab
@@ -450,8 +433,7 @@ async fn not_found_has_intune_wrapped_message() {
 
 #[tokio::test]
 async fn assign_replaces_the_assignment_list() {
-    let lab = Lab::start().await;
-    let id = lab.create_domain_join("DJ").await;
+    let (lab, id) = Lab::with_domain_join("DJ").await;
     let assign = format!("{CONFIGS}/{id}/assign");
     let include = "11111111-aaaa-4bbb-8ccc-000000000001";
     let exclude = "11111111-aaaa-4bbb-8ccc-000000000002";
@@ -532,8 +514,7 @@ async fn assign_replaces_the_assignment_list() {
 
 #[tokio::test]
 async fn assign_validation() {
-    let lab = Lab::start().await;
-    let id = lab.create_domain_join("DJ").await;
+    let (lab, id) = Lab::with_domain_join("DJ").await;
     let assign = format!("{CONFIGS}/{id}/assign");
     let group = "11111111-aaaa-4bbb-8ccc-000000000001";
 
@@ -581,8 +562,7 @@ async fn assign_validation() {
 
 #[tokio::test]
 async fn assignments_listing_expand_and_cascade_delete() {
-    let lab = Lab::start().await;
-    let id = lab.create_domain_join("DJ").await;
+    let (lab, id) = Lab::with_domain_join("DJ").await;
     let other = lab.create_domain_join("DJ-other").await;
     let group = "11111111-aaaa-4bbb-8ccc-000000000001";
     let _ = expect(lab
@@ -597,9 +577,7 @@ async fn assignments_listing_expand_and_cascade_delete() {
         StatusCode::OK,
     );
     assert!(
-        list["@odata.context"]
-            .as_str()
-            .unwrap()
+        string_of(&list["@odata.context"])
             .ends_with(&format!("deviceConfigurations('{id}')/assignments"))
     );
     assert_eq!(list["value"].as_array().unwrap().len(), 1);
@@ -635,9 +613,10 @@ async fn assignments_listing_expand_and_cascade_delete() {
     assert_eq!(by_id(&listed, &id)["assignments"], list["value"]);
     assert_eq!(by_id(&listed, &other)["assignments"], json!([]));
 
-    let (status, err) = lab.get(&format!("{CONFIGS}/{id}?$expand=bogus")).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&err, "BadRequest", "bogus");
+    assert_bad_request(
+        &lab.get(&format!("{CONFIGS}/{id}?$expand=bogus")).await,
+        "bogus",
+    );
 
     // Deleting the configuration deletes its assignments.
     expect(
@@ -669,12 +648,7 @@ async fn v1_does_not_know_the_domain_join_type() {
         lab.get("/v1.0/deviceManagement/deviceConfigurations").await,
         StatusCode::OK,
     );
-    assert!(
-        list["@odata.context"]
-            .as_str()
-            .unwrap()
-            .contains("/v1.0/$metadata#")
-    );
+    assert!(string_of(&list["@odata.context"]).contains("/v1.0/$metadata#"));
     assert_eq!(list["value"][0]["id"], id);
 }
 
@@ -682,18 +656,12 @@ async fn v1_does_not_know_the_domain_join_type() {
 async fn unknown_segments_methods_and_headers() {
     let lab = Lab::start().await;
 
-    let (status, err) = lab.get("/beta/deviceManagement/deviceConfigurationz").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(
-        &err,
-        "BadRequest",
+    assert_bad_request(
+        &lab.get("/beta/deviceManagement/deviceConfigurationz").await,
         "Resource not found for the segment 'deviceConfigurationz'.",
     );
-    let (status, err) = lab.get("/beta/nothingHere").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(
-        &err,
-        "BadRequest",
+    assert_bad_request(
+        &lab.get("/beta/nothingHere").await,
         "Resource not found for the segment 'nothingHere'.",
     );
     let (status, err) = lab.get(&format!("{CONFIGS}/some-id/whatever")).await;
@@ -712,9 +680,10 @@ async fn unknown_segments_methods_and_headers() {
     let (_, err) = read(response).await;
     assert_graph_error(&err, "BadRequest", "method is not allowed");
 
-    let (status, err) = lab.get(&format!("{CONFIGS}?$orderby=displayName")).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&err, "BadRequest", "$orderby");
+    assert_bad_request(
+        &lab.get(&format!("{CONFIGS}?$orderby=displayName")).await,
+        "$orderby",
+    );
 
     // request-id on every response; client-request-id echoed when sent, else equal to request-id.
     let response = lab

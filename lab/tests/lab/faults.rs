@@ -62,6 +62,17 @@ async fn status_with_retry_after_for_the_first_n_matches() {
     assert_eq!(rules["rules"], json!([]));
 }
 
+/// Posts a domain join configuration named `name` and returns the raw outcome: an error when
+/// the connection is dropped.
+async fn post_raw(lab: &Lab, name: &str) -> reqwest::Result<reqwest::Response> {
+    lab.http
+        .post(lab.url(CONFIGS))
+        .bearer_auth(&lab.token)
+        .json(&domain_join(name))
+        .send()
+        .await
+}
+
 #[tokio::test]
 async fn after_commit_applies_then_fails_or_drops() {
     let lab = Lab::start().await;
@@ -79,13 +90,7 @@ async fn after_commit_applies_then_fails_or_drops() {
         json!([{"path": "deviceConfigurations$", "method": "POST", "drop": true, "after_commit": true, "count": 1}]),
     )
     .await;
-    let result = lab
-        .http
-        .post(lab.url(CONFIGS))
-        .bearer_auth(&lab.token)
-        .json(&domain_join("dropped"))
-        .send()
-        .await;
+    let result = post_raw(&lab, "dropped").await;
     assert!(result.is_err(), "the connection is dropped: {result:?}");
     assert_eq!(configs_stored(&lab).await, 2, "the write happened anyway");
     let log = lab.request_log().await;
@@ -97,13 +102,7 @@ async fn after_commit_applies_then_fails_or_drops() {
         json!([{"path": "deviceConfigurations$", "drop": true, "count": 1}]),
     )
     .await;
-    let result = lab
-        .http
-        .post(lab.url(CONFIGS))
-        .bearer_auth(&lab.token)
-        .json(&domain_join("never"))
-        .send()
-        .await;
+    let result = post_raw(&lab, "never").await;
     assert!(result.is_err());
     assert_eq!(configs_stored(&lab).await, 2);
     // The lab keeps serving.

@@ -2,7 +2,7 @@
 
 use crate::common::{CONFIGS, Lab};
 use autopilot_lab::LabConfig;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -78,12 +78,7 @@ async fn tenant_survives_restart_through_the_state_file() {
     assert_eq!(ids, vec![kept.as_str(), newer.as_str()]);
 
     // Reset is persisted too.
-    let response = second
-        .http
-        .post(second.url("/_lab/reset"))
-        .send()
-        .await
-        .unwrap();
+    let response = second.control_raw(Method::POST, "reset").await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     second.handle.shutdown().await.unwrap();
     let third = Lab::start_with(LabConfig {

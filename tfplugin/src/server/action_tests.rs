@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use tonic::Request;
 
 use super::grpc::ProviderService;
-use super::grpc_tests::{ToyProvider, configure};
+use super::grpc_tests::{ToyProvider, answer_of, configure};
 use crate::proto::tfplugin6 as pb;
 use crate::proto::tfplugin6::provider_server::Provider as _;
 use crate::value::{self, Type, Value};
@@ -137,11 +137,7 @@ async fn invoke(
         config: config(text(id), text(name)),
         client_capabilities: None,
     };
-    let stream = service
-        .invoke_action(Request::new(request))
-        .await
-        .expect("no gRPC error")
-        .into_inner();
+    let stream = answer_of(service.invoke_action(Request::new(request))).await;
     stream
         .map(|event| event.expect("no gRPC error").r#type.expect("an event type"))
         .collect()
@@ -151,11 +147,9 @@ async fn invoke(
 #[tokio::test]
 async fn actions_are_declared_in_the_schema_and_the_metadata() {
     let (service, _) = service(false).await;
-    let schema = service
-        .get_provider_schema(Request::new(pb::get_provider_schema::Request {}))
-        .await
-        .expect("no gRPC error")
-        .into_inner();
+    let schema =
+        answer_of(service.get_provider_schema(Request::new(pb::get_provider_schema::Request {})))
+            .await;
     let rename = &schema.action_schemas["toy_rename"];
     let block = rename
         .schema
@@ -169,11 +163,8 @@ async fn actions_are_declared_in_the_schema_and_the_metadata() {
         .collect();
     names.sort_unstable();
     assert_eq!(names, vec![("id", true), ("name", true)]);
-    let metadata = service
-        .get_metadata(Request::new(pb::get_metadata::Request {}))
-        .await
-        .expect("no gRPC error")
-        .into_inner();
+    let metadata =
+        answer_of(service.get_metadata(Request::new(pb::get_metadata::Request {}))).await;
     let types: Vec<_> = metadata
         .actions
         .iter()
@@ -189,11 +180,9 @@ async fn validation_points_at_the_attribute_and_planning_accepts_unknowns() {
         type_name: "toy_rename".into(),
         config: config(id, name),
     };
-    let answer = service
-        .validate_action_config(Request::new(validate(text("t1"), text(""))))
-        .await
-        .expect("no gRPC error")
-        .into_inner();
+    let answer =
+        answer_of(service.validate_action_config(Request::new(validate(text("t1"), text("")))))
+            .await;
     assert_eq!(summaries(&answer.diagnostics), vec!["Empty name"]);
     let path = answer.diagnostics[0].attribute.as_ref().expect("a path");
     assert_eq!(
@@ -207,17 +196,10 @@ async fn validation_points_at_the_attribute_and_planning_accepts_unknowns() {
         config: config(id, name),
         client_capabilities: None,
     };
-    let unknown = service
-        .plan_action(Request::new(plan(Value::Unknown, Value::Unknown)))
-        .await
-        .expect("no gRPC error")
-        .into_inner();
+    let unknown =
+        answer_of(service.plan_action(Request::new(plan(Value::Unknown, Value::Unknown)))).await;
     assert_eq!(summaries(&unknown.diagnostics), Vec::<String>::new());
-    let missing = service
-        .plan_action(Request::new(plan(text("t9"), text("b"))))
-        .await
-        .expect("no gRPC error")
-        .into_inner();
+    let missing = answer_of(service.plan_action(Request::new(plan(text("t9"), text("b"))))).await;
     assert_eq!(summaries(&missing.diagnostics), vec!["No such thing"]);
 }
 

@@ -290,7 +290,9 @@ impl Function for Repeat {
 }
 
 /// The answer of an RPC, which is never a gRPC error: failures are diagnostics.
-async fn answer_of<T>(call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>) -> T {
+pub(super) async fn answer_of<T>(
+    call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+) -> T {
     call.await.expect("no gRPC error").into_inner()
 }
 
@@ -708,19 +710,7 @@ async fn an_identity_import_imports_by_the_identity_attribute() {
     let Some(Value::String(id)) = state.attr("id").cloned() else {
         panic!("an id: {state:?}");
     };
-    let ty = Type::Object(BTreeMap::from([("id".to_string(), Type::String)]));
-    let identity = pb::ResourceIdentityData {
-        identity_data: Some(pb::DynamicValue {
-            msgpack: value::to_msgpack(&id_identity(&id), &ty).expect("an identity"),
-            json: Vec::new(),
-        }),
-    };
-    let request = pb::import_resource_state::Request {
-        type_name: "toy_thing".into(),
-        identity: Some(identity),
-        ..Default::default()
-    };
-    let answer = answer_of(service.import_resource_state(Request::new(request))).await;
+    let answer = import_by_identity(&service, &id_identity(&id)).await;
     assert_eq!(errors(&answer.diagnostics), Vec::<String>::new());
     let [imported] = answer.imported_resources.as_slice() else {
         panic!("one imported resource: {:?}", answer.imported_resources);
@@ -731,23 +721,29 @@ async fn an_identity_import_imports_by_the_identity_attribute() {
     );
     assert_eq!(identity_value(imported.identity.clone()), id_identity(&id));
 
-    let empty = pb::ResourceIdentityData {
+    let empty = Value::Object(BTreeMap::from([("id".to_string(), Value::Null)]));
+    let answer = import_by_identity(&service, &empty).await;
+    assert_eq!(errors(&answer.diagnostics), ["Nothing to import by"]);
+}
+
+/// Imports a `toy_thing` by `identity` (its identity object, `id` in it).
+async fn import_by_identity(
+    service: &ProviderService<Toy>,
+    identity: &Value,
+) -> pb::import_resource_state::Response {
+    let ty = Type::Object(BTreeMap::from([("id".to_string(), Type::String)]));
+    let identity = pb::ResourceIdentityData {
         identity_data: Some(pb::DynamicValue {
-            msgpack: value::to_msgpack(
-                &Value::Object(BTreeMap::from([("id".to_string(), Value::Null)])),
-                &ty,
-            )
-            .expect("an identity"),
+            msgpack: value::to_msgpack(identity, &ty).expect("an identity"),
             json: Vec::new(),
         }),
     };
     let request = pb::import_resource_state::Request {
         type_name: "toy_thing".into(),
-        identity: Some(empty),
+        identity: Some(identity),
         ..Default::default()
     };
-    let answer = answer_of(service.import_resource_state(Request::new(request))).await;
-    assert_eq!(errors(&answer.diagnostics), ["Nothing to import by"]);
+    answer_of(service.import_resource_state(Request::new(request))).await
 }
 
 async fn move_state(

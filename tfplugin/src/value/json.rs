@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use super::{CodecError, Type, Value, child_path, show_path};
+use super::{CodecError, Type, Value, array_fits, child_path, decode_array, show_path};
 
 pub fn from_json(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     if bytes.is_empty() {
@@ -48,15 +48,9 @@ fn decode(raw: Json, ty: &Type, path: &str) -> Result<Value, CodecError> {
         (Type::String, Json::String(s)) => Ok(Value::String(s)),
         (Type::String, Json::Number(n)) => Ok(Value::String(n.to_string())),
         (Type::String, Json::Bool(b)) => Ok(Value::String(b.to_string())),
-        (Type::List(elem), Json::Array(items)) => decode_items(items, elem, path).map(Value::List),
-        (Type::Set(elem), Json::Array(items)) => decode_items(items, elem, path).map(Value::set),
-        (Type::Tuple(elems), Json::Array(items)) if items.len() == elems.len() => items
-            .into_iter()
-            .zip(elems)
-            .enumerate()
-            .map(|(i, (item, elem))| decode(item, elem, &child_path(path, &format!("[{i}]"))))
-            .collect::<Result<_, _>>()
-            .map(Value::Tuple),
+        (_, Json::Array(items)) if array_fits(ty, items.len()) => {
+            decode_array(ty, items, path, decode)
+        }
         (Type::Map(elem), Json::Object(entries)) => entries
             .into_iter()
             .map(|(k, v)| {
@@ -94,14 +88,6 @@ fn decode(raw: Json, ty: &Type, path: &str) -> Result<Value, CodecError> {
         }
         (_, raw) => Err(mismatch(&raw)),
     }
-}
-
-fn decode_items(items: Vec<Json>, elem: &Type, path: &str) -> Result<Vec<Value>, CodecError> {
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| decode(item, elem, &child_path(path, &format!("[{i}]"))))
-        .collect()
 }
 
 fn encode(value: &Value, path: &str) -> Result<Json, CodecError> {

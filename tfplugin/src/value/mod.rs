@@ -15,6 +15,8 @@ pub use number::{NotANumber, Number};
 pub(crate) use serde_bridge::{ATTR_TOKEN, NUMBER_TOKEN, UNKNOWN_TOKEN};
 pub use serde_bridge::{from_value, to_value};
 pub use types::Type;
+#[cfg(test)]
+pub(crate) use types::name_count_tags;
 
 /// A Terraform value. Sets are kept sorted and free of duplicate *known*
 /// members, so two equal sets compare equal with `==`. As in cty, an unknown
@@ -227,6 +229,42 @@ fn conform_items(
         path.truncate(len);
     }
     Ok(out)
+}
+
+/// Whether an array of `len` items can be a value of `ty`: a list or a set, or a tuple with
+/// that many elements.
+pub(crate) fn array_fits(ty: &Type, len: usize) -> bool {
+    match ty {
+        Type::List(_) | Type::Set(_) => true,
+        Type::Tuple(elems) => elems.len() == len,
+        _ => false,
+    }
+}
+
+/// Decodes an array from either wire form as a list, set or tuple (`ty`, which
+/// [`array_fits`] accepted): item `i` with `decode` at `path[i]`.
+pub(crate) fn decode_array<Raw>(
+    ty: &Type,
+    items: Vec<Raw>,
+    path: &str,
+    decode: impl Fn(Raw, &Type, &str) -> Result<Value, CodecError>,
+) -> Result<Value, CodecError> {
+    let decode_all = |types: &mut dyn Iterator<Item = &Type>| {
+        items
+            .into_iter()
+            .zip(types)
+            .enumerate()
+            .map(|(i, (item, ty))| decode(item, ty, &child_path(path, &format!("[{i}]"))))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    match ty {
+        Type::List(elem) => decode_all(&mut std::iter::repeat(&**elem)).map(Value::List),
+        Type::Set(elem) => decode_all(&mut std::iter::repeat(&**elem)).map(Value::set),
+        Type::Tuple(elems) => decode_all(&mut elems.iter()).map(Value::Tuple),
+        other => Err(CodecError::Custom(format!(
+            "{other} is not decoded from an array"
+        ))),
+    }
 }
 
 pub(crate) fn child_path(path: &str, step: &str) -> String {

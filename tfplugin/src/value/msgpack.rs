@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use rmpv::Value as Mp;
 
-use super::{CodecError, Number, Type, Value, child_path, show_path};
+use super::{CodecError, Number, Type, Value, array_fits, child_path, decode_array, show_path};
 
 /// Decodes msgpack bytes as a value of `ty`. Empty bytes mean null, as they
 /// do for Terraform.
@@ -85,15 +85,9 @@ fn decode(raw: Mp, ty: &Type, path: &str) -> Result<Value, CodecError> {
             .into_str()
             .map(Value::String)
             .ok_or_else(|| CodecError::Msgpack(format!("invalid UTF-8 at {}", show_path(path)))),
-        (Type::List(elem), Mp::Array(items)) => decode_items(items, elem, path).map(Value::List),
-        (Type::Set(elem), Mp::Array(items)) => decode_items(items, elem, path).map(Value::set),
-        (Type::Tuple(elems), Mp::Array(items)) if elems.len() == items.len() => items
-            .into_iter()
-            .zip(elems)
-            .enumerate()
-            .map(|(i, (item, elem))| decode(item, elem, &child_path(path, &format!("[{i}]"))))
-            .collect::<Result<_, _>>()
-            .map(Value::Tuple),
+        (_, Mp::Array(items)) if array_fits(ty, items.len()) => {
+            decode_array(ty, items, path, decode)
+        }
         (Type::Map(elem), Mp::Map(entries)) => {
             let mut out = BTreeMap::new();
             for (key, item) in entries {
@@ -177,14 +171,6 @@ fn map_key(key: Mp, path: &str) -> Result<String, CodecError> {
             show_path(path)
         ))),
     }
-}
-
-fn decode_items(items: Vec<Mp>, elem: &Type, path: &str) -> Result<Vec<Value>, CodecError> {
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| decode(item, elem, &child_path(path, &format!("[{i}]"))))
-        .collect()
 }
 
 fn encode(value: &Value, ty: &Type, path: &str) -> Result<Mp, CodecError> {
@@ -295,14 +281,7 @@ fn infer_type(value: &Value) -> Type {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn obj_type() -> Type {
-        Type::Object(BTreeMap::from([
-            ("name".to_string(), Type::String),
-            ("count".to_string(), Type::Number),
-            ("tags".to_string(), Type::set(Type::String)),
-        ]))
-    }
+    use crate::value::name_count_tags;
 
     #[test]
     fn unknown_is_fixext1_zero() {
@@ -324,7 +303,10 @@ mod tests {
 
     #[test]
     fn empty_bytes_are_null() {
-        assert_eq!(from_msgpack(&[], &obj_type()).ok(), Some(Value::Null));
+        assert_eq!(
+            from_msgpack(&[], &name_count_tags()).ok(),
+            Some(Value::Null)
+        );
     }
 
     #[test]
@@ -344,13 +326,13 @@ mod tests {
             "name".to_string(),
             Value::String("x".into()),
         )]));
-        let bytes = to_msgpack(&value, &obj_type()).expect("encode");
-        let back = from_msgpack(&bytes, &obj_type()).expect("decode");
+        let bytes = to_msgpack(&value, &name_count_tags()).expect("encode");
+        let back = from_msgpack(&bytes, &name_count_tags()).expect("decode");
         assert_eq!(back.attr("count"), Some(&Value::Null));
         assert_eq!(back.attr("name"), Some(&Value::String("x".into())));
         let extra = Value::Object(BTreeMap::from([("nope".to_string(), Value::Null)]));
         assert!(matches!(
-            to_msgpack(&extra, &obj_type()),
+            to_msgpack(&extra, &name_count_tags()),
             Err(CodecError::UnsupportedAttribute { .. })
         ));
     }
@@ -371,7 +353,7 @@ mod tests {
             &[0xa5, b'a'][..],
             &[0x81, 0x01, 0x02][..],
         ] {
-            assert!(from_msgpack(bytes, &obj_type()).is_err());
+            assert!(from_msgpack(bytes, &name_count_tags()).is_err());
         }
     }
 }

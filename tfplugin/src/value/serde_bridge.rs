@@ -132,6 +132,18 @@ fn visit_number<'de, V: Visitor<'de>>(n: &Number, visitor: V) -> Result<V::Value
 /// the schema's types afterwards).
 struct ValueSerializer;
 
+/// Serializer methods that widen a primitive losslessly and hand it to the method of the wider
+/// type: `serialize_i8(i8) => serialize_i64(i64)`.
+macro_rules! widening_serializers {
+    ($($($narrow:ident($from:ty)),+ => $wide:ident($to:ty);)+) => {
+        $($(
+            fn $narrow(self, v: $from) -> Result<Value, CodecError> {
+                self.$wide(<$to>::from(v))
+            }
+        )+)+
+    };
+}
+
 impl ser::Serializer for ValueSerializer {
     type Ok = Value;
     type Error = CodecError;
@@ -146,32 +158,16 @@ impl ser::Serializer for ValueSerializer {
     fn serialize_bool(self, v: bool) -> Result<Value, CodecError> {
         Ok(Value::Bool(v))
     }
-    fn serialize_i8(self, v: i8) -> Result<Value, CodecError> {
-        self.serialize_i64(i64::from(v))
-    }
-    fn serialize_i16(self, v: i16) -> Result<Value, CodecError> {
-        self.serialize_i64(i64::from(v))
-    }
-    fn serialize_i32(self, v: i32) -> Result<Value, CodecError> {
-        self.serialize_i64(i64::from(v))
+    widening_serializers! {
+        serialize_i8(i8), serialize_i16(i16), serialize_i32(i32) => serialize_i64(i64);
+        serialize_u8(u8), serialize_u16(u16), serialize_u32(u32) => serialize_u64(u64);
+        serialize_f32(f32) => serialize_f64(f64);
     }
     fn serialize_i64(self, v: i64) -> Result<Value, CodecError> {
         Ok(Value::Number(Number::from(v)))
     }
-    fn serialize_u8(self, v: u8) -> Result<Value, CodecError> {
-        self.serialize_u64(u64::from(v))
-    }
-    fn serialize_u16(self, v: u16) -> Result<Value, CodecError> {
-        self.serialize_u64(u64::from(v))
-    }
-    fn serialize_u32(self, v: u32) -> Result<Value, CodecError> {
-        self.serialize_u64(u64::from(v))
-    }
     fn serialize_u64(self, v: u64) -> Result<Value, CodecError> {
         Ok(Value::Number(Number::from(v)))
-    }
-    fn serialize_f32(self, v: f32) -> Result<Value, CodecError> {
-        self.serialize_f64(f64::from(v))
     }
     fn serialize_f64(self, v: f64) -> Result<Value, CodecError> {
         // Shortest text that round-trips, so 0.1f64 stays "0.1".
@@ -298,27 +294,29 @@ impl ser::SerializeSeq for SeqBuilder {
     }
 }
 
-impl ser::SerializeTuple for SeqBuilder {
-    type Ok = Value;
-    type Error = CodecError;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), CodecError> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<Value, CodecError> {
-        ser::SerializeSeq::end(self)
-    }
+/// Tuples and tuple structs are built as sequences: their element method forwards to
+/// [`ser::SerializeSeq`].
+macro_rules! serialize_as_seq {
+    ($($serialize:ident :: $element:ident),+) => {
+        $(
+            impl ser::$serialize for SeqBuilder {
+                type Ok = Value;
+                type Error = CodecError;
+                fn $element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), CodecError> {
+                    ser::SerializeSeq::serialize_element(self, value)
+                }
+                fn end(self) -> Result<Value, CodecError> {
+                    ser::SerializeSeq::end(self)
+                }
+            }
+        )+
+    };
 }
 
-impl ser::SerializeTupleStruct for SeqBuilder {
-    type Ok = Value;
-    type Error = CodecError;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), CodecError> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<Value, CodecError> {
-        ser::SerializeSeq::end(self)
-    }
-}
+serialize_as_seq!(
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field
+);
 
 #[derive(Default)]
 struct MapBuilder {

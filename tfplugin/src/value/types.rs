@@ -21,6 +21,17 @@ pub enum Type {
     Tuple(Vec<Type>),
 }
 
+/// The object type the codec and attribute tests share: `name` (string), `count` (number) and
+/// `tags` (set of strings).
+#[cfg(test)]
+pub(crate) fn name_count_tags() -> Type {
+    Type::Object(BTreeMap::from([
+        ("name".to_string(), Type::String),
+        ("count".to_string(), Type::Number),
+        ("tags".to_string(), Type::set(Type::String)),
+    ]))
+}
+
 impl Type {
     pub fn list(elem: Type) -> Type {
         Type::List(Box::new(elem))

@@ -89,29 +89,11 @@ pub(crate) fn run(root: &Path, only: &[String]) -> Result<()> {
     let started = Instant::now();
     let mut results: Vec<Measurement> = Vec::new();
     let outcome = (|| -> Result<()> {
-        if selected("provider") {
-            announce(format!(
-                "provider: {} starts to the handshake, {} to an answered GetProviderSchema",
-                provider_start::RUNS,
-                provider_start::RUNS
-            ));
-            results.extend(provider_start::run(&bench.provider)?);
-        }
-        if selected("listing") {
-            announce("listing: import 10,000 devices into a lab, list them 5 times");
-            results.push(listing::run(&bench)?);
-        }
-        if selected("refresh") {
-            announce("refresh: terraform plan of 2,000 autopilot_device, 20 ms per request");
-            results.extend(devices::refresh(&bench)?);
-        }
-        if selected("csv") {
-            announce("csv: terraform apply of a 2,000-row autopilot_device_csv");
-            results.extend(devices::csv_apply(&bench)?);
-        }
-        if selected("quickstart") {
-            announce("quickstart: apply and plan under faults, then without");
-            results.extend(quickstart::run(&bench)?);
+        for (group, announcement, measure) in groups() {
+            if selected(group) {
+                announce(announcement);
+                results.extend(measure(&bench)?);
+            }
         }
         Ok(())
     })();
@@ -144,6 +126,44 @@ pub(crate) fn run(root: &Path, only: &[String]) -> Result<()> {
     }
     let _ = std::fs::remove_dir_all(&bench.work);
     Ok(())
+}
+
+/// A benchmark group: its name (one of [`GROUPS`]), what it does, and how it runs.
+type Group = (&'static str, String, fn(&Bench) -> Result<Vec<Measurement>>);
+
+/// Every group, in the order they run.
+fn groups() -> [Group; 5] {
+    [
+        (
+            "provider",
+            format!(
+                "provider: {} starts to the handshake, {} to an answered GetProviderSchema",
+                provider_start::RUNS,
+                provider_start::RUNS
+            ),
+            |bench| provider_start::run(&bench.provider),
+        ),
+        (
+            "listing",
+            "listing: import 10,000 devices into a lab, list them 5 times".into(),
+            |bench| Ok(vec![listing::run(bench)?]),
+        ),
+        (
+            "refresh",
+            "refresh: terraform plan of 2,000 autopilot_device, 20 ms per request".into(),
+            devices::refresh,
+        ),
+        (
+            "csv",
+            "csv: terraform apply of a 2,000-row autopilot_device_csv".into(),
+            devices::csv_apply,
+        ),
+        (
+            "quickstart",
+            "quickstart: apply and plan under faults, then without".into(),
+            quickstart::run,
+        ),
+    ]
 }
 
 fn announce(message: impl std::fmt::Display) {

@@ -102,21 +102,20 @@ impl Catalog {
 
     /// A Markdown list of every resource, data source and function, linking to its page.
     pub(crate) fn link_list(&self) -> String {
-        let mut out = String::from("Resources:\n\n");
-        for entry in &self.resources {
-            out.push_str(&format!(
-                "- [`{}`](resources/{}.md)\n",
-                entry.type_name,
-                self.short_name(&entry.type_name)
-            ));
-        }
-        out.push_str("\nData sources:\n\n");
-        for entry in &self.data_sources {
-            out.push_str(&format!(
-                "- [`{}`](data-sources/{}.md)\n",
-                entry.type_name,
-                self.short_name(&entry.type_name)
-            ));
+        let mut out = String::new();
+        for (heading, folder, entries) in [
+            ("Resources:", "resources", &self.resources),
+            ("\nData sources:", "data-sources", &self.data_sources),
+        ] {
+            out.push_str(heading);
+            out.push_str("\n\n");
+            for entry in entries {
+                out.push_str(&format!(
+                    "- [`{}`]({folder}/{}.md)\n",
+                    entry.type_name,
+                    self.short_name(&entry.type_name)
+                ));
+            }
         }
         out.push_str("\nFunctions (Terraform 1.8 and later):\n\n");
         for (name, _) in &self.functions {

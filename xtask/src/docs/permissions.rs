@@ -182,25 +182,28 @@ fn bullet_list(set: &BTreeSet<&str>) -> String {
 /// `{{ permissions_table }}`: one row per resource and data source.
 pub(super) fn table(catalog: &Catalog) -> String {
     let mut out = String::from("| type | plan, refresh, import | apply |\n|---|---|---|\n");
-    for entry in &catalog.resources {
-        let key = key(&entry.type_name, false);
+    let rows = catalog
+        .resources
+        .iter()
+        .map(|entry| (entry, false))
+        .chain(catalog.data_sources.iter().map(|entry| (entry, true)));
+    for (entry, data_source) in rows {
+        let key = key(&entry.type_name, data_source);
+        let (folder, label, apply) = if data_source {
+            ("data-sources", " (data source)", " ".to_owned())
+        } else {
+            (
+                "resources",
+                "",
+                format!(" {} ", list(&apply_permissions(&key))),
+            )
+        };
         let _ = writeln!(
             out,
-            "| [`{}`](resources/{}.md#api-permissions) | {} | {} |",
+            "| [`{}`]({folder}/{}.md#api-permissions){label} | {} |{apply}|",
             entry.type_name,
             catalog.short_name(&entry.type_name),
             list(&read_permissions(&key)),
-            list(&apply_permissions(&key))
-        );
-    }
-    for entry in &catalog.data_sources {
-        let key = key(&entry.type_name, true);
-        let _ = writeln!(
-            out,
-            "| [`{}`](data-sources/{}.md#api-permissions) (data source) | {} | |",
-            entry.type_name,
-            catalog.short_name(&entry.type_name),
-            list(&read_permissions(&key))
         );
     }
     out

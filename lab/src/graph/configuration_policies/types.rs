@@ -2,7 +2,7 @@
 //! catalog instance and value types (`StructuredType` tables).
 
 use crate::graph::assignments;
-use crate::graph::schema::{ENTITY, Kind, Property, StructuredType};
+use crate::graph::schema::{self, ENTITY, Kind, Property, StructuredType};
 
 pub(super) const PLATFORMS: Kind = Kind::Flags(
     "deviceManagementConfigurationPlatforms",
@@ -86,16 +86,16 @@ pub static POLICY: StructuredType = StructuredType::derived(
     "deviceManagementConfigurationPolicy",
     &ENTITY,
     &[
-        Property::read_only("createdDateTime", Kind::DateTimeOffset, false),
+        schema::CREATED_DATE_TIME,
         Property::read_only("creationSource", Kind::String, true),
-        Property::new("description", Kind::String, true),
+        schema::DESCRIPTION,
         Property::new("disableEntraGroupPolicyAssignment", Kind::Boolean, false),
         Property::read_only("isAssigned", Kind::Boolean, false),
-        Property::read_only("lastModifiedDateTime", Kind::DateTimeOffset, false),
+        schema::LAST_MODIFIED_DATE_TIME,
         Property::new("name", Kind::String, true),
         Property::new("platforms", PLATFORMS, false),
         Property::read_only("priorityMetaData", Kind::Object(&PRIORITY_META_DATA), true),
-        Property::new("roleScopeTagIds", Kind::StringCollection, true),
+        schema::ROLE_SCOPE_TAG_IDS,
         Property::read_only("settingCount", Kind::Int32, false),
         Property::new("technologies", TECHNOLOGIES, false),
         Property::new("templateReference", Kind::Object(&TEMPLATE_REFERENCE), true),

@@ -2,7 +2,7 @@
 //! enrollment status screen settings, and the profile assignment.
 
 use crate::graph::assignments;
-use crate::graph::schema::{ENTITY, Kind, Property, StructuredType};
+use crate::graph::schema::{self, ENTITY, Kind, Property, StructuredType};
 
 pub const DEVICE_TYPE: Kind = Kind::Enum(
     "windowsAutopilotDeviceType",
@@ -82,11 +82,11 @@ pub static DEPLOYMENT_PROFILE: StructuredType = StructuredType::derived(
     "windowsAutopilotDeploymentProfile",
     &ENTITY,
     &[
-        Property::read_only("createdDateTime", Kind::DateTimeOffset, false),
-        Property::new("description", Kind::String, true),
+        schema::CREATED_DATE_TIME,
+        schema::DESCRIPTION,
         Property::new("deviceNameTemplate", Kind::String, true),
         Property::new("deviceType", DEVICE_TYPE, false),
-        Property::new("displayName", Kind::String, true),
+        schema::DISPLAY_NAME,
         Property::new("enableWhiteGlove", Kind::Boolean, false).beta(),
         Property::new(
             "enrollmentStatusScreenSettings",
@@ -97,7 +97,7 @@ pub static DEPLOYMENT_PROFILE: StructuredType = StructuredType::derived(
         Property::new("extractHardwareHash", Kind::Boolean, false).beta(),
         Property::new("hardwareHashExtractionEnabled", Kind::Boolean, true),
         Property::new("language", Kind::String, true).beta(),
-        Property::read_only("lastModifiedDateTime", Kind::DateTimeOffset, false),
+        schema::LAST_MODIFIED_DATE_TIME,
         Property::new("locale", Kind::String, true),
         Property::new("managementServiceAppId", Kind::String, true),
         Property::new(
@@ -112,7 +112,7 @@ pub static DEPLOYMENT_PROFILE: StructuredType = StructuredType::derived(
         )
         .beta(),
         Property::new("preprovisioningAllowed", Kind::Boolean, true),
-        Property::new("roleScopeTagIds", Kind::StringCollection, true),
+        schema::ROLE_SCOPE_TAG_IDS,
     ],
 )
 .as_abstract()

@@ -14,7 +14,7 @@ use crate::app::App;
 use crate::errors::GraphError;
 use crate::graph::GraphResult;
 use crate::graph::collection::{self, Paging};
-use crate::graph::schema::{Kind, Property, StructuredType};
+use crate::graph::schema::{self, Kind, Property, StructuredType};
 use crate::graph::{GraphRequest, no_content};
 use crate::seed;
 use crate::store::Tenant;
@@ -39,9 +39,9 @@ pub static SERVICE_PRINCIPAL: StructuredType = StructuredType::derived(
             Kind::Complex("customSecurityAttributeValue"),
             true,
         ),
-        Property::new("description", Kind::String, true),
+        schema::DESCRIPTION,
         Property::new("disabledByMicrosoftStatus", Kind::String, true),
-        Property::new("displayName", Kind::String, true),
+        schema::DISPLAY_NAME,
         Property::new("errorUrl", Kind::String, true),
         Property::new("homepage", Kind::String, true),
         Property::new("info", Kind::Complex("informationalUrl"), true),
