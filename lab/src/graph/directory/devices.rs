@@ -95,7 +95,7 @@ pub fn route_devices(app: &App, request: &GraphRequest, rest: &[String]) -> Grap
 /// Adds the Entra device object whose `deviceId` is `device_id`, unless there is one.
 pub fn add_entra_device(tenant: &mut Tenant, device_id: &str, name: &str) {
     let physical_ids = vec![format!("[ZTDID]:{}", Uuid::new_v4())];
-    insert_entra_device(tenant, device_id, name, physical_ids);
+    insert_entra_device(tenant, device_id, name, &physical_ids);
 }
 
 /// Adds the Entra device object Autopilot makes when it registers `registration` (a
@@ -116,15 +116,10 @@ pub fn add_registered_entra_device(tenant: &mut Tenant, registration: &Value) {
     }
     let device_id = text("azureActiveDirectoryDeviceId").to_owned();
     let name = text("serialNumber").to_owned();
-    insert_entra_device(tenant, &device_id, &name, physical_ids);
+    insert_entra_device(tenant, &device_id, &name, &physical_ids);
 }
 
-fn insert_entra_device(
-    tenant: &mut Tenant,
-    device_id: &str,
-    name: &str,
-    physical_ids: Vec<String>,
-) {
+fn insert_entra_device(tenant: &mut Tenant, device_id: &str, name: &str, physical_ids: &[String]) {
     if device_id.is_empty()
         || tenant
             .devices
