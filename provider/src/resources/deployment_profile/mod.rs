@@ -27,7 +27,7 @@ pub(crate) use validate::validate_profile;
 
 use super::assignments::Targets;
 use super::intune::{
-    self, Apply, Check, Done, GraphResult, IntuneResource, Kind, Lookup, ReadError,
+    self, Apply, Change, Check, Done, GraphResult, IntuneResource, Kind, Lookup, ReadError,
 };
 use super::lints::{self, PROFILE_COLLECTION, PlannedProfile, TenantSnapshot};
 use super::report;
@@ -71,29 +71,15 @@ impl IntuneResource for DeploymentProfile {
     type Targets = Targets;
 
     const TYPE_NAME: &'static str = "autopilot_deployment_profile";
-    const KIND: Kind = Kind {
-        collection: PROFILE_COLLECTION,
-        name_property: "displayName",
-        the: "the deployment profile",
-        a: "a deployment profile",
-        listed_as: "Windows Autopilot deployment profile",
-    };
+    const KIND: Kind = Kind::named(
+        "deployment profile",
+        PROFILE_COLLECTION,
+        "Windows Autopilot deployment profile",
+    );
     const COMMERCIAL_ONLY: bool = true;
-
-    fn id_of(model: &Self::Model) -> Option<&String> {
-        model.id.known()
-    }
-
-    fn name_of(model: &Self::Model) -> &Attr<String> {
-        &model.display_name
-    }
 
     fn targets(model: &Self::Model) -> Targets {
         model.targets()
-    }
-
-    fn rules(config: &Self::Model, diags: &mut Diagnostics) {
-        validate_profile(config, diags);
     }
 
     fn moves() -> Moves<Self::Model> {
@@ -109,12 +95,7 @@ impl IntuneResource for DeploymentProfile {
 
     /// Plan-time warnings from the live tenant (read once per process).
     async fn check_plan(&self, cx: Check<'_, Self::Model>) {
-        let Check {
-            client,
-            prior,
-            planned,
-            diags,
-        } = cx;
+        let (client, prior, planned, diags) = (cx.client, cx.prior, cx.planned, cx.diags);
         let Attr::Known(join) = &planned.join_type else {
             return;
         };
@@ -219,14 +200,9 @@ impl IntuneResource for DeploymentProfile {
         Some(Self::kept_after_create(created, targets, id, planned))
     }
 
-    async fn update_object(
-        &self,
-        cx: Apply<'_>,
-        prior: Self::Model,
-        next: Self::Model,
-    ) -> Done<Self> {
-        let body = next.to_graph();
-        intune::update_then_reassign(self, cx, prior, next, &body).await
+    async fn update_object(&self, cx: Apply<'_>, change: Change<Self::Model>) -> Done<Self> {
+        let body = change.planned.to_graph();
+        intune::update_then_reassign(self, cx, change, &body).await
     }
 
     /// Assignments first: Intune refuses to delete an assigned profile.
@@ -243,4 +219,4 @@ impl IntuneResource for DeploymentProfile {
     }
 }
 
-intune::intune_resource!(DeploymentProfile, DeploymentProfileModel);
+intune::intune_resource!(DeploymentProfile, DeploymentProfileModel, validate_profile);

@@ -34,7 +34,7 @@ pub use model::{
 
 use super::assignments::{Assignment, GROUP, Target, Targets, known_ids};
 use super::intune::{
-    self, Apply, Check, Done, GraphResult, IntuneResource, Kind, Lookup, ReadError,
+    self, Apply, Change, Check, Done, GraphResult, IntuneResource, Kind, Lookup, ReadError,
 };
 use super::lints::TenantSnapshot;
 use super::report;
@@ -88,28 +88,15 @@ impl IntuneResource for DevicePreparationPolicy {
     type Targets = BTreeSet<String>;
 
     const TYPE_NAME: &'static str = "autopilot_device_preparation_policy";
-    const KIND: Kind = Kind {
-        collection: COLLECTION,
-        name_property: "name",
-        the: "the device preparation policy",
-        a: "a device preparation policy",
-        listed_as: "configuration policy",
-    };
-
-    fn id_of(model: &Self::Model) -> Option<&String> {
-        model.id.known()
-    }
-
-    fn name_of(model: &Self::Model) -> &Attr<String> {
-        &model.display_name
-    }
+    const KIND: Kind = Kind::named(
+        "device preparation policy",
+        COLLECTION,
+        "configuration policy",
+    )
+    .by("name");
 
     fn targets(model: &Self::Model) -> BTreeSet<String> {
         known_ids(&model.include_group_ids).unwrap_or_default()
-    }
-
-    fn rules(config: &Self::Model, diags: &mut Diagnostics) {
-        validate::validate(config, diags);
     }
 
     fn moves() -> Moves<Self::Model> {
@@ -312,13 +299,9 @@ impl IntuneResource for DevicePreparationPolicy {
         }
     }
 
-    async fn update_object(
-        &self,
-        cx: Apply<'_>,
-        prior: Self::Model,
-        planned: Self::Model,
-    ) -> Done<Self> {
+    async fn update_object(&self, cx: Apply<'_>, change: Change<Self::Model>) -> Done<Self> {
         let Apply { client, diags } = cx;
+        let Change { prior, planned } = change;
         let Some(id) = intune::state_id::<Self>(&prior, diags) else {
             return Some(prior);
         };
@@ -388,4 +371,8 @@ impl IntuneResource for DevicePreparationPolicy {
     }
 }
 
-intune::intune_resource!(DevicePreparationPolicy, DevicePreparationPolicyModel);
+intune::intune_resource!(
+    DevicePreparationPolicy,
+    DevicePreparationPolicyModel,
+    validate::validate
+);

@@ -21,7 +21,7 @@ use model::default_random_count;
 
 use super::assignments::Targets;
 use super::intune::{
-    self, Apply, Check, Done, GraphResult, IntuneResource, Kind, Lookup, ReadError,
+    self, Apply, Change, Check, Done, GraphResult, IntuneResource, Kind, Lookup, ReadError,
 };
 use super::lints::{self, Join, TenantSnapshot};
 use super::report;
@@ -45,29 +45,11 @@ impl IntuneResource for DomainJoinProfile {
     type Targets = Targets;
 
     const TYPE_NAME: &'static str = "autopilot_domain_join_profile";
-    const KIND: Kind = Kind {
-        collection: COLLECTION,
-        name_property: "displayName",
-        the: "the domain join profile",
-        a: "a domain join profile",
-        listed_as: "device configuration",
-    };
+    const KIND: Kind = Kind::named("domain join profile", COLLECTION, "device configuration");
     const COMMERCIAL_ONLY: bool = true;
-
-    fn id_of(model: &Self::Model) -> Option<&String> {
-        model.id.known()
-    }
-
-    fn name_of(model: &Self::Model) -> &Attr<String> {
-        &model.display_name
-    }
 
     fn targets(model: &Self::Model) -> Targets {
         model.targets()
-    }
-
-    fn rules(config: &Self::Model, diags: &mut Diagnostics) {
-        validate::validate(config, diags);
     }
 
     /// The random part fills the name up to 15 characters unless set.
@@ -85,12 +67,7 @@ impl IntuneResource for DomainJoinProfile {
     /// hybrid join deployment profile whose devices no domain join profile
     /// targets.
     async fn check_plan(&self, cx: Check<'_, Self::Model>) {
-        let Check {
-            client,
-            prior,
-            planned,
-            diags,
-        } = cx;
+        let (client, prior, planned, diags) = (cx.client, cx.prior, cx.planned, cx.diags);
         if planned.all_devices.is_unknown() || planned.include_group_ids.is_unknown() {
             return;
         }
@@ -163,15 +140,14 @@ impl IntuneResource for DomainJoinProfile {
         }
     }
 
-    async fn update_object(
-        &self,
-        cx: Apply<'_>,
-        prior: Self::Model,
-        next: Self::Model,
-    ) -> Done<Self> {
-        let body = next.to_graph();
-        intune::update_then_reassign(self, cx, prior, next, &body).await
+    async fn update_object(&self, cx: Apply<'_>, change: Change<Self::Model>) -> Done<Self> {
+        let body = change.planned.to_graph();
+        intune::update_then_reassign(self, cx, change, &body).await
     }
 }
 
-intune::intune_resource!(DomainJoinProfile, DomainJoinProfileModel);
+intune::intune_resource!(
+    DomainJoinProfile,
+    DomainJoinProfileModel,
+    validate::validate
+);

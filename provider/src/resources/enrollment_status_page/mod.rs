@@ -32,7 +32,7 @@ pub(crate) use validate::validate_esp;
 
 use super::esp_order::{self, EspOrder};
 use super::intune::{
-    self, Apply, Check, Done, GraphResult, IntuneResource, Kind, Lookup, ReadError,
+    self, Apply, Change, Check, Done, GraphResult, IntuneResource, Kind, Lookup, ReadError,
 };
 use super::report;
 use crate::graph::consistency::Seen;
@@ -153,28 +153,14 @@ impl IntuneResource for EnrollmentStatusPage {
     type Targets = EspTargets;
 
     const TYPE_NAME: &'static str = "autopilot_enrollment_status_page";
-    const KIND: Kind = Kind {
-        collection: COLLECTION,
-        name_property: "displayName",
-        the: "the Enrollment Status Page",
-        a: "an Enrollment Status Page",
-        listed_as: "enrollment configuration",
-    };
-
-    fn id_of(model: &Self::Model) -> Option<&String> {
-        model.id.known()
-    }
-
-    fn name_of(model: &Self::Model) -> &Attr<String> {
-        &model.display_name
-    }
+    const KIND: Kind = Kind::named(
+        "Enrollment Status Page",
+        COLLECTION,
+        "enrollment configuration",
+    );
 
     fn targets(model: &Self::Model) -> EspTargets {
         model.targets()
-    }
-
-    fn rules(config: &Self::Model, diags: &mut Diagnostics) {
-        validate_esp(config, diags);
     }
 
     fn moves() -> Moves<Self::Model> {
@@ -289,13 +275,9 @@ impl IntuneResource for EnrollmentStatusPage {
         }
     }
 
-    async fn update_object(
-        &self,
-        cx: Apply<'_>,
-        prior: Self::Model,
-        planned: Self::Model,
-    ) -> Done<Self> {
+    async fn update_object(&self, cx: Apply<'_>, change: Change<Self::Model>) -> Done<Self> {
         let Apply { client, diags } = cx;
+        let Change { prior, planned } = change;
         let Some(id) = intune::state_id::<Self>(&prior, diags) else {
             return Some(prior);
         };
@@ -361,4 +343,8 @@ impl IntuneResource for EnrollmentStatusPage {
     }
 }
 
-intune::intune_resource!(EnrollmentStatusPage, EnrollmentStatusPageModel);
+intune::intune_resource!(
+    EnrollmentStatusPage,
+    EnrollmentStatusPageModel,
+    validate_esp
+);

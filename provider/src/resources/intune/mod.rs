@@ -16,8 +16,8 @@ use tfplugin::{Attr, Diagnostics};
 
 pub(crate) use steps::{assign, create, delete_by_id, patch_then_reassign, update_then_reassign};
 pub(crate) use template::{
-    Apply, Check, Done, GraphResult, IntuneResource, Lookup, fetch, import, intune_resource, plan,
-    read, state_id,
+    Apply, Change, Check, Done, GraphResult, IntuneModel, IntuneResource, Lookup, fetch, import,
+    intune_resource, plan, read, state_id,
 };
 
 use super::assignments::Assignment;
@@ -31,15 +31,55 @@ pub(crate) struct Kind {
     /// The property a create looks the object up by: `displayName`, or
     /// `name` for settings catalog policies.
     pub(crate) name_property: &'static str,
-    /// The object as diagnostics name it: "the domain join profile".
-    pub(crate) the: &'static str,
-    /// The object with the indefinite article: "a domain join profile".
-    pub(crate) a: &'static str,
+    /// The object as diagnostics name it, without article: "domain join
+    /// profile".
+    pub(crate) noun: &'static str,
     /// What Graph calls an object of the collection: "device configuration".
     pub(crate) listed_as: &'static str,
 }
 
 impl Kind {
+    /// The kind of the `noun` objects of `collection`, which Graph lists as
+    /// `listed_as` and names by `displayName`.
+    pub(crate) const fn named(
+        noun: &'static str,
+        collection: &'static str,
+        listed_as: &'static str,
+    ) -> Kind {
+        Kind {
+            collection,
+            name_property: "displayName",
+            noun,
+            listed_as,
+        }
+    }
+
+    /// The same kind, its objects named by `property` instead.
+    pub(crate) const fn by(self, property: &'static str) -> Kind {
+        Kind {
+            name_property: property,
+            ..self
+        }
+    }
+
+    /// The object as diagnostics name it: "the domain join profile".
+    pub(crate) fn the(&self) -> String {
+        format!("the {}", self.noun)
+    }
+
+    /// The object with the indefinite article: "an Enrollment Status Page".
+    pub(crate) fn a(&self) -> String {
+        let article = if self
+            .noun
+            .starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U'])
+        {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {}", self.noun)
+    }
+
     /// The object's path, relative to the beta endpoint.
     pub(crate) fn path(&self, id: &str) -> String {
         format!("{}/{id}", self.collection)
@@ -54,7 +94,7 @@ impl Kind {
         wanted: &str,
     ) -> Option<ReadError> {
         (actual != wanted).then(|| ReadError::Unreadable {
-            summary: format!("Not {}", self.a),
+            summary: format!("Not {}", self.a()),
             detail: format!("The {} {id} is a {actual}, not a {wanted}.", self.listed_as),
         })
     }

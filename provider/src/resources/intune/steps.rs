@@ -6,7 +6,7 @@ use std::future::Future;
 use serde::Serialize;
 use tfplugin::Diagnostics;
 
-use super::template::{Apply, IntuneResource, fetch, state_id};
+use super::template::{Apply, Change, IntuneModel, IntuneResource, fetch, state_id};
 use super::{IntunePayload, Kind};
 use crate::graph::{ApiVersion, GraphClient, GraphError, NameLookup};
 use crate::resources::{create_named, report};
@@ -18,8 +18,7 @@ use crate::resources::{create_named, report};
 pub(crate) async fn update_then_reassign<R, B>(
     resource: &R,
     cx: Apply<'_>,
-    prior: R::Model,
-    planned: R::Model,
+    change: Change<R::Model>,
     body: &B,
 ) -> Option<R::Model>
 where
@@ -27,6 +26,7 @@ where
     B: Serialize + Sync,
 {
     let Apply { client, diags } = cx;
+    let Change { prior, planned } = change;
     let Some(id) = state_id::<R>(&prior, diags) else {
         return Some(prior);
     };
@@ -60,10 +60,10 @@ where
             version: ApiVersion::Beta,
             collection: R::KIND.collection,
             property: R::KIND.name_property,
-            name: R::name_of(planned).known().map_or("", String::as_str),
+            name: planned.object_name().known().map_or("", String::as_str),
         },
         body,
-        R::KIND.the,
+        &R::KIND.the(),
         IntunePayload::id,
         diags,
     )
@@ -86,13 +86,13 @@ where
     F: Future<Output = Result<(), GraphError>>,
 {
     if let Err(e) = client.patch(ApiVersion::Beta, &kind.path(id), body).await {
-        report(diags, &format!("update {}", kind.the), &e);
+        report(diags, &format!("update {}", kind.the()), &e);
         return false;
     }
     if let Some(reassign) = reassign
         && let Err(e) = reassign.await
     {
-        report(diags, &format!("update {}'s assignments", kind.the), &e);
+        report(diags, &format!("update {}'s assignments", kind.the()), &e);
     }
     true
 }
@@ -120,7 +120,7 @@ pub(crate) async fn delete_by_id(
     match client.delete(ApiVersion::Beta, &kind.path(id)).await {
         Ok(()) => true,
         Err(e) => {
-            report(diags, &format!("delete {}", kind.the), &e);
+            report(diags, &format!("delete {}", kind.the()), &e);
             false
         }
     }

@@ -17,6 +17,12 @@ pub(crate) struct Apply<'a> {
     pub(crate) diags: &'a mut Diagnostics,
 }
 
+/// What an update changes: the state before it and the planned one.
+pub(crate) struct Change<M> {
+    pub(crate) prior: M,
+    pub(crate) planned: M,
+}
+
 /// What the plan-time check of the tenant gets.
 pub(crate) struct Check<'a, M> {
     pub(crate) client: &'a GraphClient,
@@ -48,11 +54,20 @@ impl<'a, M> Lookup<'a, M> {
     }
 }
 
+/// The fields every Intune-object model has (`id`, `display_name`), as the
+/// template reads them: implemented by [`intune_resource!`].
+pub(crate) trait IntuneModel {
+    /// The object's id, when known.
+    fn object_id(&self) -> Option<&String>;
+    /// The name the object is created (and found again) by.
+    fn object_name(&self) -> &Attr<String>;
+}
+
 /// A resource whose object lives in an Intune collection: the hooks the
 /// template ([`intune_resource!`]) builds its `Resource` impl from.
 #[async_trait]
 pub(crate) trait IntuneResource: Send + Sync + Sized + 'static {
-    type Model: tfplugin::Model + Default;
+    type Model: tfplugin::Model + Default + IntuneModel;
     /// What the object is assigned to, as its `reassign` takes it.
     type Targets: PartialEq + Default + Send + Sync;
 
@@ -63,17 +78,8 @@ pub(crate) trait IntuneResource: Send + Sync + Sized + 'static {
     /// Refused at plan time in the US Government clouds, which lack it.
     const COMMERCIAL_ONLY: bool = false;
 
-    /// The id the model holds, when known.
-    fn id_of(model: &Self::Model) -> Option<&String>;
-
-    /// The name the object is created (and found again) by.
-    fn name_of(model: &Self::Model) -> &Attr<String>;
-
     /// What the model assigns the object to.
     fn targets(model: &Self::Model) -> Self::Targets;
-
-    /// The offline rules of a configuration (`Resource::validate`).
-    fn rules(config: &Self::Model, diags: &mut Diagnostics);
 
     /// What `moved` blocks may move into the resource: nothing by default.
     fn moves() -> Moves<Self::Model> {
@@ -103,12 +109,7 @@ pub(crate) trait IntuneResource: Send + Sync + Sized + 'static {
     async fn create_object(&self, cx: Apply<'_>, planned: Self::Model) -> Option<Self::Model>;
 
     /// `Resource::update`.
-    async fn update_object(
-        &self,
-        cx: Apply<'_>,
-        prior: Self::Model,
-        next: Self::Model,
-    ) -> Done<Self>;
+    async fn update_object(&self, cx: Apply<'_>, change: Change<Self::Model>) -> Done<Self>;
 
     /// `Resource::delete` of the object `id`: a plain DELETE by default.
     async fn delete_object(&self, cx: Apply<'_>, id: &str) {
@@ -162,7 +163,7 @@ pub(crate) async fn fetch<R: IntuneResource>(
     match resource.find(Lookup::after_write(client, id, prior)).await {
         Ok(found) => found,
         Err(e) => {
-            e.report(diags, &format!("read {}", R::KIND.the));
+            e.report(diags, &format!("read {}", R::KIND.the()));
             None
         }
     }
@@ -176,7 +177,7 @@ pub(crate) async fn read<R: IntuneResource>(
     current: R::Model,
     diags: &mut Diagnostics,
 ) -> Option<R::Model> {
-    let id = R::id_of(&current)?.clone();
+    let id = current.object_id()?.clone();
     let at = Lookup {
         client,
         id: &id,
@@ -186,7 +187,7 @@ pub(crate) async fn read<R: IntuneResource>(
     match resource.find(at).await {
         Ok(found) => found,
         Err(e) => {
-            e.report(diags, &format!("read {}", R::KIND.the));
+            e.report(diags, &format!("read {}", R::KIND.the()));
             None
         }
     }
@@ -217,7 +218,7 @@ pub(crate) async fn import<R: IntuneResource>(
     }
     if found.is_none() && !diags.has_errors() {
         diags.error(
-            format!("Cannot import {} that does not exist", R::KIND.a),
+            format!("Cannot import {} that does not exist", R::KIND.a()),
             format!(
                 "No {} with id {id:?} exists in the tenant.",
                 R::KIND.listed_as
@@ -233,21 +234,33 @@ pub(crate) fn state_id<R: IntuneResource>(
     prior: &R::Model,
     diags: &mut Diagnostics,
 ) -> Option<String> {
-    let id = R::id_of(prior).cloned();
+    let id = prior.object_id().cloned();
     if id.is_none() {
         diags.error(
-            format!("Cannot update {}", R::KIND.the),
+            format!("Cannot update {}", R::KIND.the()),
             "The state has no id.",
         );
     }
     id
 }
 
-/// The `impl Resource<GraphClient>` of an Intune-object resource (`$model`
-/// is its `IntuneResource::Model`, named again because the trait is
-/// crate-private), every method through the resource's hooks.
+/// The `impl Resource<GraphClient>` of an Intune-object resource, every
+/// method through the resource's hooks, and its model's [`IntuneModel`].
+/// `$model` is its `IntuneResource::Model` (named again: the trait is
+/// crate-private); `$rules` checks a configuration offline
+/// (`Resource::validate`).
 macro_rules! intune_resource {
-    ($resource:ty, $model:ty) => {
+    ($resource:ty, $model:ty, $rules:path) => {
+        impl $crate::resources::intune::IntuneModel for $model {
+            fn object_id(&self) -> Option<&String> {
+                self.id.known()
+            }
+
+            fn object_name(&self) -> &tfplugin::Attr<String> {
+                &self.display_name
+            }
+        }
+
         #[async_trait::async_trait]
         impl tfplugin::Resource<$crate::graph::GraphClient> for $resource {
             type Model = $model;
@@ -261,7 +274,7 @@ macro_rules! intune_resource {
             }
 
             fn validate(&self, config: &Self::Model, diags: &mut tfplugin::Diagnostics) {
-                <$resource as $crate::resources::intune::IntuneResource>::rules(config, diags);
+                $rules(config, diags);
             }
 
             fn moves(&self) -> tfplugin::Moves<Self::Model> {
@@ -304,8 +317,8 @@ macro_rules! intune_resource {
                 diags: &mut tfplugin::Diagnostics,
             ) -> Option<Self::Model> {
                 let cx = $crate::resources::intune::Apply { client, diags };
-                $crate::resources::intune::IntuneResource::update_object(self, cx, prior, planned)
-                    .await
+                let change = $crate::resources::intune::Change { prior, planned };
+                $crate::resources::intune::IntuneResource::update_object(self, cx, change).await
             }
 
             async fn delete(
@@ -314,8 +327,8 @@ macro_rules! intune_resource {
                 prior: Self::Model,
                 diags: &mut tfplugin::Diagnostics,
             ) {
-                let id = <$resource as $crate::resources::intune::IntuneResource>::id_of(&prior);
-                if let Some(id) = id {
+                use $crate::resources::intune::IntuneModel;
+                if let Some(id) = prior.object_id() {
                     let cx = $crate::resources::intune::Apply { client, diags };
                     $crate::resources::intune::IntuneResource::delete_object(self, cx, id).await;
                 }
