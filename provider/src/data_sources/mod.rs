@@ -110,15 +110,14 @@ pub(crate) async fn read_intune_object<P: IntunePayload>(
     match find_with_assignments::<P>(client, kind.collection, id).await {
         Ok(Some(found)) => Some(found),
         Ok(None) => {
-            let noun = kind.the.strip_prefix("the ").unwrap_or(kind.the);
             diags.error(
-                format!("No {noun} has this id"),
+                format!("No {} has this id", kind.noun),
                 format!("No {} with id {id:?} exists in the tenant.", kind.listed_as),
             );
             None
         }
         Err(e) => {
-            e.report(diags, &format!("read {}", kind.the));
+            e.report(diags, &format!("read {}", kind.the()));
             None
         }
     }

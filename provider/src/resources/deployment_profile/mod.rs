@@ -19,14 +19,16 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest};
+use tfplugin::{Attr, AttrPath, Diagnostics, Moves};
 
 pub(crate) use graph::{AssignmentBody, LocaleBody, ProfilePayload, list_profiles, model_from};
 pub use model::{DeploymentMode, DeploymentProfileModel, DeviceType, JoinType, UserType};
 pub(crate) use validate::validate_profile;
 
 use super::assignments::Targets;
-use super::intune::{self, IntuneResource, Kind, ReadError};
+use super::intune::{
+    self, Apply, Change, Check, Done, GraphResult, IntuneResource, Kind, Lookup, ReadError,
+};
 use super::lints::{self, PROFILE_COLLECTION, PlannedProfile, TenantSnapshot};
 use super::report;
 use crate::graph::consistency::Seen;
@@ -43,14 +45,57 @@ impl DeploymentProfile {
         DeploymentProfile { tenant }
     }
 
+    /// The state of a profile whose read after the create failed: from
+    /// Graph's answer to the POST, else from the plan with the new id.
+    fn kept_after_create(
+        created: ProfilePayload,
+        targets: Targets,
+        id: String,
+        planned: DeploymentProfileModel,
+    ) -> DeploymentProfileModel {
+        DeploymentProfileModel::from_graph(created, targets, &planned).unwrap_or_else(|_| {
+            DeploymentProfileModel {
+                id: Attr::Known(id),
+                last_modified_date_time: Attr::Known(String::new()),
+                created_date_time: Attr::Known(String::new()),
+                role_scope_tag_ids: Attr::Known(BTreeSet::new()),
+                ..planned
+            }
+        })
+    }
+}
+
+#[async_trait]
+impl IntuneResource for DeploymentProfile {
+    type Model = DeploymentProfileModel;
+    type Targets = Targets;
+
+    const TYPE_NAME: &'static str = "autopilot_deployment_profile";
+    const KIND: Kind = Kind::named(
+        "deployment profile",
+        PROFILE_COLLECTION,
+        "Windows Autopilot deployment profile",
+    );
+    const COMMERCIAL_ONLY: bool = true;
+
+    fn targets(model: &Self::Model) -> Targets {
+        model.targets()
+    }
+
+    fn moves() -> Moves<Self::Model> {
+        Moves::new(
+            super::moves::DEPLOYMENT_PROFILE,
+            super::moves::deployment_profile,
+        )
+    }
+
+    fn complete_plan(planned: &mut Self::Model, config: &Self::Model, _diags: &mut Diagnostics) {
+        planned.user_type = planned.planned_user_type(&config.user_type);
+    }
+
     /// Plan-time warnings from the live tenant (read once per process).
-    async fn lint(
-        &self,
-        client: &GraphClient,
-        prior: Option<&DeploymentProfileModel>,
-        planned: &DeploymentProfileModel,
-        diags: &mut Diagnostics,
-    ) {
+    async fn check_plan(&self, cx: Check<'_, Self::Model>) {
+        let (client, prior, planned, diags) = (cx.client, cx.prior, cx.planned, cx.diags);
         let Attr::Known(join) = &planned.join_type else {
             return;
         };
@@ -87,192 +132,91 @@ impl DeploymentProfile {
             targets: &targets,
         };
         for finding in lints::profile_overlaps(&planned_profile, &profiles) {
+            let at = AttrPath::root(finding.attribute);
             if finding.blocking {
-                diags.error_at(
-                    AttrPath::root(finding.attribute),
-                    finding.summary,
-                    finding.detail,
-                );
+                diags.error_at(at, finding.summary, finding.detail);
             } else {
-                diags.warning_at(
-                    AttrPath::root(finding.attribute),
-                    finding.summary,
-                    finding.detail,
-                );
+                diags.warning_at(at, finding.summary, finding.detail);
             }
         }
     }
 
-    /// The state of a profile whose read after the create failed: from
-    /// Graph's answer to the POST, else from the plan with the new id.
-    fn kept_after_create(
-        created: ProfilePayload,
-        targets: Targets,
-        id: String,
-        planned: DeploymentProfileModel,
-    ) -> DeploymentProfileModel {
-        DeploymentProfileModel::from_graph(created, targets, &planned).unwrap_or_else(|_| {
-            DeploymentProfileModel {
-                id: Attr::Known(id),
-                last_modified_date_time: Attr::Known(String::new()),
-                created_date_time: Attr::Known(String::new()),
-                role_scope_tag_ids: Attr::Known(BTreeSet::new()),
-                ..planned
+    async fn find(&self, at: Lookup<'_, Self::Model>) -> Result<Option<Self::Model>, ReadError> {
+        match intune::find_with_assignments(at.client, PROFILE_COLLECTION, at.id).await? {
+            Some((profile, assignments)) => {
+                model_from(at.id, profile, &assignments, at.prior).map(Some)
             }
-        })
-    }
-}
-
-#[async_trait]
-impl IntuneResource for DeploymentProfile {
-    type Model = DeploymentProfileModel;
-
-    const KIND: Kind = Kind {
-        collection: PROFILE_COLLECTION,
-        name_property: "displayName",
-        the: "the deployment profile",
-        a: "a deployment profile",
-        listed_as: "Windows Autopilot deployment profile",
-    };
-
-    fn id_of(model: &DeploymentProfileModel) -> Option<&String> {
-        model.id.known()
-    }
-
-    async fn find(
-        &self,
-        client: &GraphClient,
-        id: &str,
-        prior: &DeploymentProfileModel,
-        _warnings: Option<&mut Diagnostics>,
-    ) -> Result<Option<DeploymentProfileModel>, ReadError> {
-        match intune::find_with_assignments(client, PROFILE_COLLECTION, id).await? {
-            Some((profile, assignments)) => model_from(id, profile, &assignments, prior).map(Some),
             None => Ok(None),
         }
     }
+
+    /// Assignments are reconciled one by one (see the module's doc).
+    async fn reassign(&self, client: &GraphClient, id: &str, to: &Targets) -> GraphResult {
+        graph::reconcile(client, id, to).await
+    }
+
+    async fn create_object(&self, cx: Apply<'_>, planned: Self::Model) -> Option<Self::Model> {
+        let Apply { client, diags } = cx;
+        let planned_graph = planned.to_graph();
+        let (created, id) =
+            intune::create::<Self, ProfilePayload, _>(client, &planned, &planned_graph, diags)
+                .await?;
+        // Some clients saw `locale` ignored on POST: set it again if so.
+        if created.locale.is_some()
+            && created.locale != planned_graph.locale
+            && let Err(e) = client
+                .patch(
+                    ApiVersion::Beta,
+                    &Self::KIND.path(&id),
+                    &graph::locale_body(&planned_graph),
+                )
+                .await
+        {
+            report(diags, "set the deployment profile's locale", &e);
+        }
+        let targets = planned.targets();
+        // The new profile may not be visible to the assignments service yet.
+        let assigned = client
+            .until_replicated("deployment profile assignments", || async {
+                match self.reassign(client, &id, &targets).await {
+                    Err(e) if e.is_not_found() => Seen::NotYet(Err(e)),
+                    other => Seen::Done(other),
+                }
+            })
+            .await;
+        if let Err(e) = &assigned {
+            report(diags, "assign the deployment profile", e);
+        }
+        if let Some(state) = intune::fetch(self, client, &id, &planned, diags).await {
+            return Some(state);
+        }
+        // The profile exists: keep it in state whatever failed after the
+        // POST (Terraform taints it).
+        let targets = if assigned.is_ok() {
+            targets
+        } else {
+            Targets::default()
+        };
+        Some(Self::kept_after_create(created, targets, id, planned))
+    }
+
+    async fn update_object(&self, cx: Apply<'_>, change: Change<Self::Model>) -> Done<Self> {
+        let body = change.planned.to_graph();
+        intune::update_then_reassign(self, cx, change, &body).await
+    }
+
+    /// Assignments first: Intune refuses to delete an assigned profile.
+    async fn delete_object(&self, cx: Apply<'_>, id: &str) {
+        match self.reassign(cx.client, id, &Targets::default()).await {
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => return,
+            Err(e) => {
+                report(cx.diags, "remove the deployment profile's assignments", &e);
+                return;
+            }
+        }
+        intune::delete_by_id(cx.client, &Self::KIND, id, cx.diags).await;
+    }
 }
 
-intune::intune_resource!(
-    DeploymentProfile,
-    DeploymentProfileModel,
-    "autopilot_deployment_profile",
-    validate_profile,
-    {
-        async fn modify_plan(
-            &self,
-            client: Option<&GraphClient>,
-            request: PlanRequest<'_, DeploymentProfileModel>,
-            diags: &mut Diagnostics,
-        ) -> DeploymentProfileModel {
-            super::refuse_in_government_cloud(client, "autopilot_deployment_profile", diags);
-            let mut planned = request.planned;
-            planned.user_type = planned.planned_user_type(&request.config.user_type);
-            let request = PlanRequest { planned, ..request };
-            if diags.has_errors() {
-                return request.planned;
-            }
-            if let Some(client) = client {
-                self.lint(client, request.prior, &request.planned, diags)
-                    .await;
-            }
-            request.planned
-        }
-
-        fn moves(&self) -> tfplugin::Moves<DeploymentProfileModel> {
-            tfplugin::Moves::new(
-                super::moves::DEPLOYMENT_PROFILE,
-                super::moves::deployment_profile,
-            )
-        }
-
-        async fn create(
-            &self,
-            client: &GraphClient,
-            planned: DeploymentProfileModel,
-            diags: &mut Diagnostics,
-        ) -> Option<DeploymentProfileModel> {
-            let planned_graph = planned.to_graph();
-            let (created, id) = intune::create::<ProfilePayload, _>(
-                client,
-                &Self::KIND,
-                &planned.display_name,
-                &planned_graph,
-                diags,
-            )
-            .await?;
-            // Some clients saw `locale` ignored on POST: set it again if so.
-            if created.locale.is_some()
-                && created.locale != planned_graph.locale
-                && let Err(e) = client
-                    .patch(
-                        ApiVersion::Beta,
-                        &Self::KIND.path(&id),
-                        &graph::locale_body(&planned_graph),
-                    )
-                    .await
-            {
-                report(diags, "set the deployment profile's locale", &e);
-            }
-            let targets = planned.targets();
-            // The new profile may not be visible to the assignments service yet.
-            let assigned = client
-                .until_replicated("deployment profile assignments", || async {
-                    match graph::reconcile(client, &id, &targets).await {
-                        Err(e) if e.is_not_found() => Seen::NotYet(Err(e)),
-                        other => Seen::Done(other),
-                    }
-                })
-                .await;
-            if let Err(e) = &assigned {
-                report(diags, "assign the deployment profile", e);
-            }
-            if let Some(state) = intune::fetch(self, client, &id, &planned, diags).await {
-                return Some(state);
-            }
-            // The profile exists: keep it in state whatever failed after the
-            // POST (Terraform taints it).
-            let targets = if assigned.is_ok() {
-                targets
-            } else {
-                Targets::default()
-            };
-            Some(Self::kept_after_create(created, targets, id, planned))
-        }
-
-        async fn update(
-            &self,
-            client: &GraphClient,
-            prior: DeploymentProfileModel,
-            planned: DeploymentProfileModel,
-            diags: &mut Diagnostics,
-        ) -> Option<DeploymentProfileModel> {
-            let targets = planned.targets();
-            let changed = targets != prior.targets();
-            let body = planned.to_graph();
-            let reassign = move |id: String| {
-                changed.then_some(async move { graph::reconcile(client, &id, &targets).await })
-            };
-            intune::update_then_reassign(self, client, prior, planned, &body, reassign, diags).await
-        }
-
-        async fn delete(
-            &self,
-            client: &GraphClient,
-            prior: DeploymentProfileModel,
-            diags: &mut Diagnostics,
-        ) {
-            let Some(id) = prior.id.known() else { return };
-            // Assignments first: Intune refuses to delete an assigned profile.
-            match graph::reconcile(client, id, &Targets::default()).await {
-                Ok(()) => {}
-                Err(e) if e.is_not_found() => return,
-                Err(e) => {
-                    report(diags, "remove the deployment profile's assignments", &e);
-                    return;
-                }
-            }
-            intune::delete_by_id(client, &Self::KIND, id, diags).await;
-        }
-    }
-);
+intune::intune_resource!(DeploymentProfile, DeploymentProfileModel, validate_profile);

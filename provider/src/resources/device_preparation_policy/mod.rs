@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::Value;
-use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest};
+use tfplugin::{Attr, AttrPath, Diagnostics, Moves};
 
 use device_group::{DeviceGroupOutcome, create_timeout, server_error_diagnostic};
 pub(crate) use graph::{
@@ -33,10 +33,12 @@ pub use model::{
 };
 
 use super::assignments::{Assignment, GROUP, Target, Targets, known_ids};
-use super::intune::{self, IntuneResource, Kind, ReadError};
+use super::intune::{
+    self, Apply, Change, Check, Done, GraphResult, IntuneResource, Kind, Lookup, ReadError,
+};
 use super::lints::TenantSnapshot;
 use super::report;
-use crate::graph::{ApiVersion, GraphClient, GraphError};
+use crate::graph::{ApiVersion, GraphClient};
 
 /// The resource, with the tenant snapshot its plan-time lint shares.
 #[derive(Default)]
@@ -70,54 +72,121 @@ impl DevicePreparationPolicy {
                     "delete the policy whose device group was refused (it stays in state and will be replaced)",
                     &e,
                 );
-                self.find(client, id, planned, None).await.ok().flatten()
+                self.find(Lookup::after_write(client, id, planned))
+                    .await
+                    .ok()
+                    .flatten()
             }
         }
-    }
-
-    async fn assign(
-        &self,
-        client: &GraphClient,
-        id: &str,
-        groups: &BTreeSet<String>,
-    ) -> Result<(), GraphError> {
-        let body = AssignBody {
-            assignments: groups
-                .iter()
-                .map(|g| Assignment {
-                    id: None,
-                    target: Target::new(GROUP, Some(g)),
-                })
-                .collect(),
-        };
-        intune::assign(client, &Self::KIND, id, &body).await
     }
 }
 
 #[async_trait]
 impl IntuneResource for DevicePreparationPolicy {
     type Model = DevicePreparationPolicyModel;
+    /// The user groups the policy is assigned to.
+    type Targets = BTreeSet<String>;
 
-    const KIND: Kind = Kind {
-        collection: COLLECTION,
-        name_property: "name",
-        the: "the device preparation policy",
-        a: "a device preparation policy",
-        listed_as: "configuration policy",
-    };
+    const TYPE_NAME: &'static str = "autopilot_device_preparation_policy";
+    const KIND: Kind = Kind::named(
+        "device preparation policy",
+        COLLECTION,
+        "configuration policy",
+    )
+    .by("name");
 
-    fn id_of(model: &DevicePreparationPolicyModel) -> Option<&String> {
-        model.id.known()
+    fn targets(model: &Self::Model) -> BTreeSet<String> {
+        known_ids(&model.include_group_ids).unwrap_or_default()
+    }
+
+    fn moves() -> Moves<Self::Model> {
+        Moves::new(
+            super::moves::DEVICE_PREPARATION_POLICY,
+            super::moves::device_preparation_policy,
+        )
+    }
+
+    /// The user-driven settings' defaults, and a warning for a policy
+    /// assigned to no users (said here, once per plan, rather than in
+    /// `validate`, which Terraform calls several times per command).
+    fn complete_plan(planned: &mut Self::Model, config: &Self::Model, diags: &mut Diagnostics) {
+        if config.deployment_mode != Attr::Known(DeploymentMode::Automatic)
+            && !config.deployment_mode.is_unknown()
+            && matches!(&config.include_group_ids, Attr::Null)
+        {
+            diags.warning_at(
+                AttrPath::root("include_group_ids"),
+                "The policy is assigned to no users",
+                "A user-driven device preparation policy applies to the users of the groups in \
+             `include_group_ids`; without them no device uses it.",
+            );
+        }
+        let mode = planned.deployment_mode.clone();
+        // User-driven settings the configuration leaves unset get their
+        // defaults; automatic policies have none of them.
+        fn fill<T>(
+            config: &Attr<T>,
+            planned: &mut Attr<T>,
+            mode: &Attr<DeploymentMode>,
+            default: T,
+        ) {
+            if !config.is_null() {
+                return;
+            }
+            *planned = match mode {
+                Attr::Known(DeploymentMode::UserDriven) => Attr::Known(default),
+                Attr::Known(DeploymentMode::Automatic) => Attr::Null,
+                _ => Attr::Unknown,
+            };
+        }
+        fill(
+            &config.join_type,
+            &mut planned.join_type,
+            &mode,
+            JoinType::Entra,
+        );
+        fill(
+            &config.user_account_type,
+            &mut planned.user_account_type,
+            &mode,
+            UserAccountType::Standard,
+        );
+        fill(
+            &config.timeout_minutes,
+            &mut planned.timeout_minutes,
+            &mode,
+            DEFAULT_TIMEOUT,
+        );
+        fill(
+            &config.custom_error_message,
+            &mut planned.custom_error_message,
+            &mode,
+            DEFAULT_ERROR_MESSAGE.to_string(),
+        );
+        fill(&config.allow_skip, &mut planned.allow_skip, &mode, false);
+        fill(
+            &config.allow_diagnostics,
+            &mut planned.allow_diagnostics,
+            &mode,
+            false,
+        );
+    }
+
+    async fn check_plan(&self, cx: Check<'_, Self::Model>) {
+        tenant::check_tenant(cx.client, cx.prior, cx.planned, cx.diags).await;
+        if !cx.diags.has_errors() {
+            tenant::lint(&self.tenant, cx.client, cx.planned, cx.diags).await;
+        }
     }
 
     /// The policy, its settings, its device group and its assignments.
-    async fn find(
-        &self,
-        client: &GraphClient,
-        id: &str,
-        prior: &DevicePreparationPolicyModel,
-        mut warnings: Option<&mut Diagnostics>,
-    ) -> Result<Option<DevicePreparationPolicyModel>, ReadError> {
+    async fn find(&self, at: Lookup<'_, Self::Model>) -> Result<Option<Self::Model>, ReadError> {
+        let Lookup {
+            client,
+            id,
+            prior,
+            mut warnings,
+        } = at;
         let Some((policy, assignments)) =
             intune::find_with_assignments::<Policy>(client, COLLECTION, id).await?
         else {
@@ -151,259 +220,159 @@ impl IntuneResource for DevicePreparationPolicy {
             prior,
         )))
     }
+
+    async fn reassign(&self, client: &GraphClient, id: &str, to: &BTreeSet<String>) -> GraphResult {
+        let body = AssignBody {
+            assignments: to
+                .iter()
+                .map(|g| Assignment {
+                    id: None,
+                    target: Target::new(GROUP, Some(g)),
+                })
+                .collect(),
+        };
+        intune::assign(client, &Self::KIND, id, &body).await
+    }
+
+    async fn create_object(&self, cx: Apply<'_>, planned: Self::Model) -> Option<Self::Model> {
+        let Apply { client, diags } = cx;
+        let app_types = tenant::app_types(client, &planned, diags).await?;
+        let body = planned.to_graph(&app_types);
+        let (_, id) = intune::create::<Self, Policy, _>(client, &planned, &body, diags).await?;
+        let group = planned.device_group_id.known().cloned().unwrap_or_default();
+        let deadline = tokio::time::Instant::now() + create_timeout(&planned.timeouts);
+        let mut group_not_set = false;
+        match device_group::set_device_group(client, &id, &group, deadline, diags).await {
+            DeviceGroupOutcome::Set => {}
+            DeviceGroupOutcome::ServerError(e) => {
+                // Not retried (it fails the same way every time) and not an
+                // error: an error would taint the new policy, and the next
+                // apply would delete it together with a device group set
+                // meanwhile in the admin center.
+                let (summary, detail) =
+                    server_error_diagnostic(&id, &group, client.is_delegated(), &e);
+                diags.warning_at(
+                AttrPath::root("device_group_id"),
+                summary,
+                format!(
+                    "{detail} Until the device group is set, plans show `device_group_id` as a change."
+                ),
+            );
+                group_not_set = true;
+            }
+            DeviceGroupOutcome::Refused | DeviceGroupOutcome::Failed => {
+                return self.remove_refused(client, &id, &planned, diags).await;
+            }
+        }
+        if let Some(groups) = known_ids(&planned.include_group_ids)
+            && !groups.is_empty()
+            && let Err(e) = self.reassign(client, &id, &groups).await
+        {
+            report(diags, "assign the device preparation policy", &e);
+        }
+        match self.find(Lookup::after_write(client, &id, &planned)).await {
+            // The configured group is what this apply promised; the next
+            // refresh shows the policy as it is.
+            Ok(Some(state)) if group_not_set => Some(DevicePreparationPolicyModel {
+                device_group_id: planned.device_group_id.clone(),
+                ..state
+            }),
+            Ok(Some(state)) => Some(state),
+            Ok(None) => {
+                diags.error(
+                    "The device preparation policy disappeared",
+                    format!("Policy {id} was deleted right after it was created."),
+                );
+                None
+            }
+            Err(e) => {
+                e.report(
+                    diags,
+                    "read the device preparation policy after creating it",
+                );
+                Some(DevicePreparationPolicyModel {
+                    id: Attr::Known(id),
+                    priority: Attr::Null,
+                    ..planned
+                })
+            }
+        }
+    }
+
+    async fn update_object(&self, cx: Apply<'_>, change: Change<Self::Model>) -> Done<Self> {
+        let Apply { client, diags } = cx;
+        let Change { prior, planned } = change;
+        let Some(id) = intune::state_id::<Self>(&prior, diags) else {
+            return Some(prior);
+        };
+        let unchanged_policy = DevicePreparationPolicyModel {
+            include_group_ids: prior.include_group_ids.clone(),
+            device_group_id: prior.device_group_id.clone(),
+            priority: prior.priority.clone(),
+            timeouts: prior.timeouts.clone(),
+            ..planned.clone()
+        };
+        let mut put = false;
+        if unchanged_policy != prior {
+            let Some(app_types) = tenant::app_types(client, &planned, diags).await else {
+                return Some(prior);
+            };
+            if let Err(e) = client
+                .put(
+                    ApiVersion::Beta,
+                    &Self::KIND.path(&id),
+                    &planned.to_graph(&app_types),
+                )
+                .await
+            {
+                report(diags, "update the device preparation policy", &e);
+                return Some(prior);
+            }
+            put = true;
+        }
+        if put || prior.device_group_id != planned.device_group_id {
+            let group = planned.device_group_id.known().cloned().unwrap_or_default();
+            let deadline = tokio::time::Instant::now() + create_timeout(&planned.timeouts);
+            if let DeviceGroupOutcome::ServerError(e) =
+                device_group::set_device_group(client, &id, &group, deadline, diags).await
+            {
+                let (summary, detail) =
+                    server_error_diagnostic(&id, &group, client.is_delegated(), &e);
+                diags.error_at(AttrPath::root("device_group_id"), summary, detail);
+            }
+        }
+        if prior.include_group_ids != planned.include_group_ids {
+            let groups = known_ids(&planned.include_group_ids).unwrap_or_default();
+            if let Err(e) = self.reassign(client, &id, &groups).await {
+                report(
+                    diags,
+                    "update the device preparation policy's assignments",
+                    &e,
+                );
+            }
+        }
+        match self.find(Lookup::after_write(client, &id, &planned)).await {
+            Ok(Some(state)) => Some(state),
+            Ok(None) => {
+                diags.error(
+                    "The device preparation policy disappeared",
+                    format!("Policy {id} was deleted while it was being updated."),
+                );
+                None
+            }
+            Err(e) => {
+                e.report(
+                    diags,
+                    "read the device preparation policy after updating it",
+                );
+                Some(prior)
+            }
+        }
+    }
 }
 
 intune::intune_resource!(
     DevicePreparationPolicy,
     DevicePreparationPolicyModel,
-    "autopilot_device_preparation_policy",
-    validate::validate,
-    {
-        async fn modify_plan(
-            &self,
-            client: Option<&GraphClient>,
-            request: PlanRequest<'_, DevicePreparationPolicyModel>,
-            diags: &mut Diagnostics,
-        ) -> DevicePreparationPolicyModel {
-            let config = request.config;
-            // Said here, once per plan, rather than in `validate`, which Terraform calls several
-            // times per command.
-            if config.deployment_mode != Attr::Known(DeploymentMode::Automatic)
-                && !config.deployment_mode.is_unknown()
-                && matches!(&config.include_group_ids, Attr::Null)
-            {
-                diags.warning_at(
-                    AttrPath::root("include_group_ids"),
-                    "The policy is assigned to no users",
-                    "A user-driven device preparation policy applies to the users of the groups in \
-                 `include_group_ids`; without them no device uses it.",
-                );
-            }
-            let mut planned = request.planned;
-            let mode = planned.deployment_mode.clone();
-            // User-driven settings the configuration leaves unset get their
-            // defaults; automatic policies have none of them.
-            fn fill<T>(
-                config: &Attr<T>,
-                planned: &mut Attr<T>,
-                mode: &Attr<DeploymentMode>,
-                default: T,
-            ) {
-                if !config.is_null() {
-                    return;
-                }
-                *planned = match mode {
-                    Attr::Known(DeploymentMode::UserDriven) => Attr::Known(default),
-                    Attr::Known(DeploymentMode::Automatic) => Attr::Null,
-                    _ => Attr::Unknown,
-                };
-            }
-            fill(
-                &config.join_type,
-                &mut planned.join_type,
-                &mode,
-                JoinType::Entra,
-            );
-            fill(
-                &config.user_account_type,
-                &mut planned.user_account_type,
-                &mode,
-                UserAccountType::Standard,
-            );
-            fill(
-                &config.timeout_minutes,
-                &mut planned.timeout_minutes,
-                &mode,
-                DEFAULT_TIMEOUT,
-            );
-            fill(
-                &config.custom_error_message,
-                &mut planned.custom_error_message,
-                &mode,
-                DEFAULT_ERROR_MESSAGE.to_string(),
-            );
-            fill(&config.allow_skip, &mut planned.allow_skip, &mode, false);
-            fill(
-                &config.allow_diagnostics,
-                &mut planned.allow_diagnostics,
-                &mode,
-                false,
-            );
-            if let Some(client) = client {
-                tenant::check_tenant(client, request.prior, &planned, diags).await;
-                if !diags.has_errors() {
-                    tenant::lint(&self.tenant, client, &planned, diags).await;
-                }
-            }
-            planned
-        }
-
-        fn moves(&self) -> tfplugin::Moves<DevicePreparationPolicyModel> {
-            tfplugin::Moves::new(
-                super::moves::DEVICE_PREPARATION_POLICY,
-                super::moves::device_preparation_policy,
-            )
-        }
-
-        async fn create(
-            &self,
-            client: &GraphClient,
-            planned: DevicePreparationPolicyModel,
-            diags: &mut Diagnostics,
-        ) -> Option<DevicePreparationPolicyModel> {
-            let app_types = tenant::app_types(client, &planned, diags).await?;
-            let (_, id) = intune::create::<Policy, _>(
-                client,
-                &Self::KIND,
-                &planned.display_name,
-                &planned.to_graph(&app_types),
-                diags,
-            )
-            .await?;
-            let group = planned.device_group_id.known().cloned().unwrap_or_default();
-            let deadline = tokio::time::Instant::now() + create_timeout(&planned.timeouts);
-            let mut group_not_set = false;
-            match device_group::set_device_group(client, &id, &group, deadline, diags).await {
-                DeviceGroupOutcome::Set => {}
-                DeviceGroupOutcome::ServerError(e) => {
-                    // Not retried (it fails the same way every time) and not an
-                    // error: an error would taint the new policy, and the next
-                    // apply would delete it together with a device group set
-                    // meanwhile in the admin center.
-                    let (summary, detail) =
-                        server_error_diagnostic(&id, &group, client.is_delegated(), &e);
-                    diags.warning_at(
-                    AttrPath::root("device_group_id"),
-                    summary,
-                    format!(
-                        "{detail} Until the device group is set, plans show `device_group_id` as a change."
-                    ),
-                );
-                    group_not_set = true;
-                }
-                DeviceGroupOutcome::Refused | DeviceGroupOutcome::Failed => {
-                    return self.remove_refused(client, &id, &planned, diags).await;
-                }
-            }
-            if let Some(groups) = known_ids(&planned.include_group_ids)
-                && !groups.is_empty()
-                && let Err(e) = self.assign(client, &id, &groups).await
-            {
-                report(diags, "assign the device preparation policy", &e);
-            }
-            match self.find(client, &id, &planned, None).await {
-                // The configured group is what this apply promised; the next
-                // refresh shows the policy as it is.
-                Ok(Some(state)) if group_not_set => Some(DevicePreparationPolicyModel {
-                    device_group_id: planned.device_group_id.clone(),
-                    ..state
-                }),
-                Ok(Some(state)) => Some(state),
-                Ok(None) => {
-                    diags.error(
-                        "The device preparation policy disappeared",
-                        format!("Policy {id} was deleted right after it was created."),
-                    );
-                    None
-                }
-                Err(e) => {
-                    e.report(
-                        diags,
-                        "read the device preparation policy after creating it",
-                    );
-                    Some(DevicePreparationPolicyModel {
-                        id: Attr::Known(id),
-                        priority: Attr::Null,
-                        ..planned
-                    })
-                }
-            }
-        }
-
-        async fn update(
-            &self,
-            client: &GraphClient,
-            prior: DevicePreparationPolicyModel,
-            planned: DevicePreparationPolicyModel,
-            diags: &mut Diagnostics,
-        ) -> Option<DevicePreparationPolicyModel> {
-            let Some(id) = intune::state_id::<Self>(&prior, diags) else {
-                return Some(prior);
-            };
-            let unchanged_policy = DevicePreparationPolicyModel {
-                include_group_ids: prior.include_group_ids.clone(),
-                device_group_id: prior.device_group_id.clone(),
-                priority: prior.priority.clone(),
-                timeouts: prior.timeouts.clone(),
-                ..planned.clone()
-            };
-            let mut put = false;
-            if unchanged_policy != prior {
-                let Some(app_types) = tenant::app_types(client, &planned, diags).await else {
-                    return Some(prior);
-                };
-                if let Err(e) = client
-                    .put(
-                        ApiVersion::Beta,
-                        &Self::KIND.path(&id),
-                        &planned.to_graph(&app_types),
-                    )
-                    .await
-                {
-                    report(diags, "update the device preparation policy", &e);
-                    return Some(prior);
-                }
-                put = true;
-            }
-            if put || prior.device_group_id != planned.device_group_id {
-                let group = planned.device_group_id.known().cloned().unwrap_or_default();
-                let deadline = tokio::time::Instant::now() + create_timeout(&planned.timeouts);
-                if let DeviceGroupOutcome::ServerError(e) =
-                    device_group::set_device_group(client, &id, &group, deadline, diags).await
-                {
-                    let (summary, detail) =
-                        server_error_diagnostic(&id, &group, client.is_delegated(), &e);
-                    diags.error_at(AttrPath::root("device_group_id"), summary, detail);
-                }
-            }
-            if prior.include_group_ids != planned.include_group_ids {
-                let groups = known_ids(&planned.include_group_ids).unwrap_or_default();
-                if let Err(e) = self.assign(client, &id, &groups).await {
-                    report(
-                        diags,
-                        "update the device preparation policy's assignments",
-                        &e,
-                    );
-                }
-            }
-            match self.find(client, &id, &planned, None).await {
-                Ok(Some(state)) => Some(state),
-                Ok(None) => {
-                    diags.error(
-                        "The device preparation policy disappeared",
-                        format!("Policy {id} was deleted while it was being updated."),
-                    );
-                    None
-                }
-                Err(e) => {
-                    e.report(
-                        diags,
-                        "read the device preparation policy after updating it",
-                    );
-                    Some(prior)
-                }
-            }
-        }
-
-        async fn delete(
-            &self,
-            client: &GraphClient,
-            prior: DevicePreparationPolicyModel,
-            diags: &mut Diagnostics,
-        ) {
-            if let Some(id) = prior.id.known() {
-                intune::delete_by_id(client, &Self::KIND, id, diags).await;
-            }
-        }
-    }
+    validate::validate
 );

@@ -21,7 +21,7 @@ pub use registration::{EXPORT, LIST, payloads};
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
-use tfplugin::{Attr, AttrPath, Diagnostics, PlanRequest};
+use tfplugin::{Attr, AttrPath, Diagnostics, Moves};
 
 pub(crate) use graph::{
     AssignBody, COLLECTION, EspPayload, EspTargets, ODATA_TYPE, PriorityBody, is_default_esp,
@@ -31,7 +31,9 @@ pub use model::EnrollmentStatusPageModel;
 pub(crate) use validate::validate_esp;
 
 use super::esp_order::{self, EspOrder};
-use super::intune::{self, IntuneResource, Kind, ReadError};
+use super::intune::{
+    self, Apply, Change, Check, Done, GraphResult, IntuneResource, Kind, Lookup, ReadError,
+};
 use super::report;
 use crate::graph::consistency::Seen;
 use crate::graph::{ApiVersion, GraphClient, GraphError};
@@ -71,18 +73,6 @@ async fn check_apps_exist(client: &GraphClient, apps: &BTreeSet<String>, diags: 
 }
 
 impl EnrollmentStatusPage {
-    async fn assign(
-        &self,
-        client: &GraphClient,
-        id: &str,
-        targets: &EspTargets,
-    ) -> Result<(), GraphError> {
-        let body = AssignBody {
-            enrollment_configuration_assignments: targets.to_assignments(),
-        };
-        intune::assign(client, &Self::KIND, id, &body).await
-    }
-
     /// Moves every custom ESP to its place after a write (see
     /// [`EspOrder::arrange`]); `created` is an ESP just made, retried while
     /// the listing does not show it yet.
@@ -160,17 +150,24 @@ async fn settle_priority(
 #[async_trait]
 impl IntuneResource for EnrollmentStatusPage {
     type Model = EnrollmentStatusPageModel;
+    type Targets = EspTargets;
 
-    const KIND: Kind = Kind {
-        collection: COLLECTION,
-        name_property: "displayName",
-        the: "the Enrollment Status Page",
-        a: "an Enrollment Status Page",
-        listed_as: "enrollment configuration",
-    };
+    const TYPE_NAME: &'static str = "autopilot_enrollment_status_page";
+    const KIND: Kind = Kind::named(
+        "Enrollment Status Page",
+        COLLECTION,
+        "enrollment configuration",
+    );
 
-    fn id_of(model: &EnrollmentStatusPageModel) -> Option<&String> {
-        model.id.known()
+    fn targets(model: &Self::Model) -> EspTargets {
+        model.targets()
+    }
+
+    fn moves() -> Moves<Self::Model> {
+        Moves::new(
+            super::moves::ENROLLMENT_STATUS_PAGE,
+            super::moves::enrollment_status_page,
+        )
     }
 
     /// The tenant's default ESP cannot be deleted or reassigned, so this
@@ -198,191 +195,156 @@ impl IntuneResource for EnrollmentStatusPage {
         ))
     }
 
-    async fn find(
-        &self,
-        client: &GraphClient,
-        id: &str,
-        prior: &EnrollmentStatusPageModel,
-        _warnings: Option<&mut Diagnostics>,
-    ) -> Result<Option<EnrollmentStatusPageModel>, ReadError> {
-        let found = intune::find_with_assignments::<EspPayload>(client, COLLECTION, id).await?;
+    /// The selected apps must exist (checked when they change).
+    async fn check_plan(&self, cx: Check<'_, Self::Model>) {
+        if let Attr::Known(apps) = &cx.planned.selected_mobile_app_ids {
+            let unchanged = cx
+                .prior
+                .is_some_and(|p| p.selected_mobile_app_ids.known() == Some(apps));
+            if !unchanged {
+                check_apps_exist(cx.client, apps, cx.diags).await;
+            }
+        }
+    }
+
+    async fn find(&self, at: Lookup<'_, Self::Model>) -> Result<Option<Self::Model>, ReadError> {
+        let found =
+            intune::find_with_assignments::<EspPayload>(at.client, COLLECTION, at.id).await?;
         Ok(found.map(|(esp, assignments)| {
-            EnrollmentStatusPageModel::from_graph(
-                esp,
-                EspTargets::from_assignments(&assignments),
-                prior,
-            )
+            let targets = EspTargets::from_assignments(&assignments);
+            EnrollmentStatusPageModel::from_graph(esp, targets, at.prior)
         }))
+    }
+
+    async fn reassign(&self, client: &GraphClient, id: &str, to: &EspTargets) -> GraphResult {
+        let body = AssignBody {
+            enrollment_configuration_assignments: to.to_assignments(),
+        };
+        intune::assign(client, &Self::KIND, id, &body).await
+    }
+
+    async fn create_object(&self, cx: Apply<'_>, planned: Self::Model) -> Option<Self::Model> {
+        let Apply { client, diags } = cx;
+        let order = EspOrder::of(client);
+        let wanted = planned.priority.known().copied();
+        let announced = wanted.map(|p| order.announce(p));
+        if announced.is_some()
+            && let Err(e) = client
+                .pause(
+                    esp_order::GATHER,
+                    "waiting for the other ESP creates of this apply",
+                )
+                .await
+        {
+            report(diags, "create the Enrollment Status Page", &e);
+            return None;
+        }
+        let lock = order.lock().await;
+        let body = planned.to_graph();
+        let (created, id) =
+            intune::create::<Self, EspPayload, _>(client, &planned, &body, diags).await?;
+        if let Some(announced) = announced {
+            order.created(announced, &id);
+            self.arrange(client, &order, Some(&id), diags).await;
+        }
+        let targets = planned.targets();
+        let mut assigned = EspTargets::default();
+        // The new ESP may not be visible to the actions yet: 404s are retried
+        // within the replication window (both actions are idempotent).
+        if targets != EspTargets::default() {
+            let outcome = client
+                .until_replicated("enrollment status page assign", || async {
+                    replicated(self.reassign(client, &id, &targets).await)
+                })
+                .await;
+            match outcome {
+                Ok(()) => assigned = targets,
+                Err(e) => report(diags, "assign the Enrollment Status Page", &e),
+            }
+        }
+        drop(lock);
+        match intune::fetch(self, client, &id, &planned, diags).await {
+            Some(state) => Some(match wanted {
+                Some(wanted) => settle_priority(client, &order, wanted, state, diags).await,
+                None => state,
+            }),
+            // The ESP exists: keep it in state (Terraform taints it).
+            None => Some(EnrollmentStatusPageModel::from_graph(
+                created, assigned, &planned,
+            )),
+        }
+    }
+
+    async fn update_object(&self, cx: Apply<'_>, change: Change<Self::Model>) -> Done<Self> {
+        let Apply { client, diags } = cx;
+        let Change { prior, planned } = change;
+        let Some(id) = intune::state_id::<Self>(&prior, diags) else {
+            return Some(prior);
+        };
+        let order = EspOrder::of(client);
+        let wanted = planned
+            .priority
+            .known()
+            .copied()
+            .filter(|p| prior.priority.known() != Some(p));
+        if let Some(wanted) = wanted {
+            order.want(&id, wanted);
+        }
+        let lock = order.lock().await;
+        let targets = planned.targets();
+        let reassign = (targets != prior.targets()).then(|| self.reassign(client, &id, &targets));
+        if !intune::patch_then_reassign(
+            client,
+            &Self::KIND,
+            &id,
+            &planned.to_graph(),
+            reassign,
+            diags,
+        )
+        .await
+        {
+            return Some(prior);
+        }
+        if wanted.is_some() {
+            self.arrange(client, &order, None, diags).await;
+        }
+        drop(lock);
+        let Some(state) = intune::fetch(self, client, &id, &planned, diags).await else {
+            return Some(prior);
+        };
+        Some(match wanted {
+            Some(wanted) => settle_priority(client, &order, wanted, state, diags).await,
+            None => state,
+        })
+    }
+
+    /// The default ESP is only removed from the state; another is moved
+    /// last first, so that no gap is left.
+    async fn delete_object(&self, cx: Apply<'_>, id: &str) {
+        let Apply { client, diags } = cx;
+        if is_default_esp(id) {
+            diags.warning(
+                "The default Enrollment Status Page is never deleted",
+                format!("{id} is the tenant's default ESP; it was removed from the state only."),
+            );
+            return;
+        }
+        let order = EspOrder::of(client);
+        order.forget(id);
+        let _lock = order.lock().await;
+        // Intune never gives a freed priority again: leave the gap at the end.
+        if let Err(e) = EspOrder::move_last(client, id).await {
+            tracing::warn!(%id, error = %e, "cannot move the ESP last before deleting it; a gap may be left");
+        }
+        if !intune::delete_by_id(client, &Self::KIND, id, diags).await {
+            return;
+        }
+        self.arrange(client, &order, None, diags).await;
     }
 }
 
 intune::intune_resource!(
     EnrollmentStatusPage,
     EnrollmentStatusPageModel,
-    "autopilot_enrollment_status_page",
-    validate_esp,
-    {
-        async fn modify_plan(
-            &self,
-            client: Option<&GraphClient>,
-            request: PlanRequest<'_, EnrollmentStatusPageModel>,
-            diags: &mut Diagnostics,
-        ) -> EnrollmentStatusPageModel {
-            if let (Some(client), Attr::Known(apps)) =
-                (client, &request.config.selected_mobile_app_ids)
-            {
-                let unchanged = request
-                    .prior
-                    .is_some_and(|p| p.selected_mobile_app_ids.known() == Some(apps));
-                if !unchanged {
-                    check_apps_exist(client, apps, diags).await;
-                }
-            }
-            request.planned
-        }
-
-        fn moves(&self) -> tfplugin::Moves<EnrollmentStatusPageModel> {
-            tfplugin::Moves::new(
-                super::moves::ENROLLMENT_STATUS_PAGE,
-                super::moves::enrollment_status_page,
-            )
-        }
-
-        async fn create(
-            &self,
-            client: &GraphClient,
-            planned: EnrollmentStatusPageModel,
-            diags: &mut Diagnostics,
-        ) -> Option<EnrollmentStatusPageModel> {
-            let order = EspOrder::of(client);
-            let wanted = planned.priority.known().copied();
-            let announced = wanted.map(|p| order.announce(p));
-            if announced.is_some()
-                && let Err(e) = client
-                    .pause(
-                        esp_order::GATHER,
-                        "waiting for the other ESP creates of this apply",
-                    )
-                    .await
-            {
-                report(diags, "create the Enrollment Status Page", &e);
-                return None;
-            }
-            let lock = order.lock().await;
-            let (created, id) = intune::create::<EspPayload, _>(
-                client,
-                &Self::KIND,
-                &planned.display_name,
-                &planned.to_graph(),
-                diags,
-            )
-            .await?;
-            if let Some(announced) = announced {
-                order.created(announced, &id);
-                self.arrange(client, &order, Some(&id), diags).await;
-            }
-            let targets = planned.targets();
-            let mut assigned = EspTargets::default();
-            // The new ESP may not be visible to the actions yet: 404s are retried
-            // within the replication window (both actions are idempotent).
-            if targets != EspTargets::default() {
-                let outcome = client
-                    .until_replicated("enrollment status page assign", || async {
-                        replicated(self.assign(client, &id, &targets).await)
-                    })
-                    .await;
-                match outcome {
-                    Ok(()) => assigned = targets,
-                    Err(e) => report(diags, "assign the Enrollment Status Page", &e),
-                }
-            }
-            drop(lock);
-            match intune::fetch(self, client, &id, &planned, diags).await {
-                Some(state) => Some(match wanted {
-                    Some(wanted) => settle_priority(client, &order, wanted, state, diags).await,
-                    None => state,
-                }),
-                // The ESP exists: keep it in state (Terraform taints it).
-                None => Some(EnrollmentStatusPageModel::from_graph(
-                    created, assigned, &planned,
-                )),
-            }
-        }
-
-        async fn update(
-            &self,
-            client: &GraphClient,
-            prior: EnrollmentStatusPageModel,
-            planned: EnrollmentStatusPageModel,
-            diags: &mut Diagnostics,
-        ) -> Option<EnrollmentStatusPageModel> {
-            let Some(id) = intune::state_id::<Self>(&prior, diags) else {
-                return Some(prior);
-            };
-            let order = EspOrder::of(client);
-            let wanted = planned
-                .priority
-                .known()
-                .copied()
-                .filter(|p| prior.priority.known() != Some(p));
-            if let Some(wanted) = wanted {
-                order.want(&id, wanted);
-            }
-            let lock = order.lock().await;
-            let targets = planned.targets();
-            let reassign = (targets != prior.targets()).then(|| self.assign(client, &id, &targets));
-            if !intune::patch_then_reassign(
-                client,
-                &Self::KIND,
-                &id,
-                &planned.to_graph(),
-                reassign,
-                diags,
-            )
-            .await
-            {
-                return Some(prior);
-            }
-            if wanted.is_some() {
-                self.arrange(client, &order, None, diags).await;
-            }
-            drop(lock);
-            let Some(state) = intune::fetch(self, client, &id, &planned, diags).await else {
-                return Some(prior);
-            };
-            Some(match wanted {
-                Some(wanted) => settle_priority(client, &order, wanted, state, diags).await,
-                None => state,
-            })
-        }
-
-        async fn delete(
-            &self,
-            client: &GraphClient,
-            prior: EnrollmentStatusPageModel,
-            diags: &mut Diagnostics,
-        ) {
-            let Some(id) = prior.id.known() else { return };
-            if is_default_esp(id) {
-                diags.warning(
-                    "The default Enrollment Status Page is never deleted",
-                    format!(
-                        "{id} is the tenant's default ESP; it was removed from the state only."
-                    ),
-                );
-                return;
-            }
-            let order = EspOrder::of(client);
-            order.forget(id);
-            let _lock = order.lock().await;
-            // Intune never gives a freed priority again: leave the gap at the end.
-            if let Err(e) = EspOrder::move_last(client, id).await {
-                tracing::warn!(%id, error = %e, "cannot move the ESP last before deleting it; a gap may be left");
-            }
-            if !intune::delete_by_id(client, &Self::KIND, id, diags).await {
-                return;
-            }
-            self.arrange(client, &order, None, diags).await;
-        }
-    }
+    validate_esp
 );
