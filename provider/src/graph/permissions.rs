@@ -831,7 +831,8 @@ pub fn apply_permissions(key: &str) -> BTreeSet<&'static str> {
     without_implied(&all)
 }
 
-/// The permissions the calls behind each opt-in attribute of this type need, by attribute.
+/// The permissions the calls behind each opt-in attribute of this type need beyond what applying
+/// it needs anyway ([`apply_permissions`]), by attribute.
 pub fn opt_in_permissions(
     key: &str,
 ) -> std::collections::BTreeMap<&'static str, BTreeSet<&'static str>> {
@@ -844,9 +845,21 @@ pub fn opt_in_permissions(
                 .insert(required_permission(c.method, c.path));
         }
     }
+    let granted = apply_permissions(key);
+    let covered = |p: &str| {
+        granted.contains(p)
+            || p.strip_suffix(".Read.All")
+                .is_some_and(|area| granted.contains(format!("{area}.ReadWrite.All").as_str()))
+    };
     by_attribute
         .into_iter()
-        .map(|(attribute, set)| (attribute, without_implied(&set)))
+        .map(|(attribute, set)| {
+            let extra: BTreeSet<&'static str> = without_implied(&set)
+                .into_iter()
+                .filter(|p| !covered(p))
+                .collect();
+            (attribute, extra)
+        })
         .collect()
 }
 
@@ -950,6 +963,20 @@ pub fn required_permission(method: &str, path: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_opt_in_lists_only_what_applying_does_not_need_anyway() {
+        let opt_ins = opt_in_permissions("autopilot_device");
+        // The wait also reads profiles (DeviceManagementServiceConfig), which applying needs.
+        assert_eq!(
+            opt_ins["wait_for_profile_assignment"],
+            BTreeSet::from(["Device.Read.All"])
+        );
+        assert_eq!(
+            opt_ins["destroy_enrolled"],
+            BTreeSet::from(["DeviceManagementManagedDevices.ReadWrite.All"])
+        );
+    }
 
     #[test]
     fn permissions_of_calls() {
