@@ -100,6 +100,42 @@ impl WaitOutcome {
         }
         text.trim_end().to_owned()
     }
+
+    /// Reports the devices left unassigned after `operation` (`create` or `update`): at
+    /// `timeouts.<operation>` when the time ran out, else at `wait_for_profile_assignment`. A
+    /// create warns, with `kept` (what stays in state, untainted); an update fails.
+    pub fn diagnose(
+        &self,
+        summary: String,
+        kept: &str,
+        operation: &str,
+        deadline: Deadline,
+        diags: &mut tfplugin::Diagnostics,
+    ) {
+        let mut detail = self.report();
+        let timed_out = self.timed_out();
+        if timed_out {
+            let _ = write!(
+                detail,
+                "\n\ntimeouts.{operation} ({}) ran out while waiting (wait_for_profile_assignment).",
+                crate::graph::deadline::display_duration(deadline.budget())
+            );
+        }
+        let path = if timed_out {
+            tfplugin::AttrPath::root("timeouts").attr(operation)
+        } else {
+            tfplugin::AttrPath::root("wait_for_profile_assignment")
+        };
+        if operation == "create" {
+            let _ = write!(
+                detail,
+                "\n\n{kept}; the next plan shows an in-place update that waits again."
+            );
+            diags.warning_at(path, summary, detail);
+        } else {
+            diags.error_at(path, summary, detail);
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

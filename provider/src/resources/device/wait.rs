@@ -8,13 +8,12 @@
 //! The registration stays in state, untainted, and the next plan shows an in-place update that
 //! waits again ([`replan_unassigned`]); an update that ends the same way is an error.
 
-use tfplugin::{Attr, AttrPath, Diagnostics};
+use tfplugin::{Attr, Diagnostics};
 
 use super::model::DeviceModel;
 use crate::devices::assignment_wait::{self, Awaited};
 use crate::devices::ops::Deadline;
 use crate::graph::GraphClient;
-use crate::graph::deadline::display_duration;
 
 /// Whether the configuration asks for the wait.
 pub(super) fn wanted(model: &DeviceModel) -> bool {
@@ -87,38 +86,12 @@ pub(super) async fn after_write(
     if outcome.failures.is_empty() {
         return state;
     }
-    let summary = format!("The deployment profile of device {serial} is not assigned");
-    let mut detail = outcome.report();
-    let path = AttrPath::root("timeouts").attr(operation);
-    let timed_out = outcome.timed_out();
-    if timed_out {
-        detail.push_str(&format!(
-            "\n\ntimeouts.{operation} ({}) ran out while waiting (wait_for_profile_assignment).",
-            display_duration(deadline.budget())
-        ));
-    }
-    if operation == "create" {
-        detail.push_str(
-            "\n\nThe registration is kept in state (not tainted, so it is not imported again); \
-             the next plan shows an in-place update that waits again.",
-        );
-        if timed_out {
-            diags.warning_at(path, summary, detail);
-        } else {
-            diags.warning_at(
-                AttrPath::root("wait_for_profile_assignment"),
-                summary,
-                detail,
-            );
-        }
-    } else if timed_out {
-        diags.error_at(path, summary, detail);
-    } else {
-        diags.error_at(
-            AttrPath::root("wait_for_profile_assignment"),
-            summary,
-            detail,
-        );
-    }
+    outcome.diagnose(
+        format!("The deployment profile of device {serial} is not assigned"),
+        "The registration is kept in state (not tainted, so it is not imported again)",
+        operation,
+        deadline,
+        diags,
+    );
     state
 }

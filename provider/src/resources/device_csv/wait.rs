@@ -9,13 +9,12 @@
 
 use std::collections::BTreeMap;
 
-use tfplugin::{Attr, AttrPath, Diagnostics};
+use tfplugin::{Attr, Diagnostics};
 
 use super::model::{CsvDevice, DeviceCsvModel};
 use crate::devices::assignment_wait::{self, Awaited};
 use crate::devices::ops::Deadline;
 use crate::graph::GraphClient;
-use crate::graph::deadline::display_duration;
 
 /// Whether the configuration asks for the wait.
 fn wanted(model: &DeviceCsvModel) -> bool {
@@ -95,26 +94,11 @@ pub(super) async fn after_write(
         "{count} device{} of the CSV without an assigned deployment profile",
         if count == 1 { "" } else { "s" }
     );
-    let mut detail = outcome.report();
-    let timed_out = outcome.timed_out();
-    if timed_out {
-        detail.push_str(&format!(
-            "\n\ntimeouts.{operation} ({}) ran out while waiting (wait_for_profile_assignment).",
-            display_duration(deadline.budget())
-        ));
-    }
-    let path = if timed_out {
-        AttrPath::root("timeouts").attr(operation)
-    } else {
-        AttrPath::root("wait_for_profile_assignment")
-    };
-    if operation == "create" {
-        detail.push_str(
-            "\n\nThe devices are kept in state (not tainted, so they are not imported again); \
-             the next plan shows an in-place update that waits again.",
-        );
-        diags.warning_at(path, summary, detail);
-    } else {
-        diags.error_at(path, summary, detail);
-    }
+    outcome.diagnose(
+        summary,
+        "The devices are kept in state (not tainted, so they are not imported again)",
+        operation,
+        deadline,
+        diags,
+    );
 }
