@@ -21,50 +21,7 @@ pub const ALL_DEVICES_GROUP_ID: &str = "adadadad-808e-44e2-905a-0b7873a8a531";
 /// Group id Intune uses for the virtual "All users" group.
 pub const ALL_USERS_GROUP_ID: &str = "acacacac-9df4-4c7d-9d50-4ef0226f57a9";
 
-const FILTER_TYPE: Kind = Kind::Enum(
-    "deviceAndAppManagementAssignmentFilterType",
-    &["none", "include", "exclude"],
-);
-
-pub static ASSIGNMENT_TARGET: StructuredType = StructuredType::root(
-    "deviceAndAppManagementAssignmentTarget",
-    &[
-        Property::new(
-            "deviceAndAppManagementAssignmentFilterId",
-            Kind::String,
-            true,
-        )
-        .beta(),
-        Property::new(
-            "deviceAndAppManagementAssignmentFilterType",
-            FILTER_TYPE,
-            false,
-        )
-        .beta(),
-    ],
-)
-.as_abstract();
-
-pub static GROUP_TARGET: StructuredType = StructuredType::derived(
-    "groupAssignmentTarget",
-    &ASSIGNMENT_TARGET,
-    &[Property::new("groupId", Kind::String, true)],
-);
-
-pub static EXCLUSION_GROUP_TARGET: StructuredType =
-    StructuredType::derived("exclusionGroupAssignmentTarget", &GROUP_TARGET, &[]);
-
-pub static ALL_DEVICES_TARGET: StructuredType =
-    StructuredType::derived("allDevicesAssignmentTarget", &ASSIGNMENT_TARGET, &[]);
-
-pub static ALL_LICENSED_USERS_TARGET: StructuredType =
-    StructuredType::derived("allLicensedUsersAssignmentTarget", &ASSIGNMENT_TARGET, &[]);
-
-pub static CONFIGURATION_MANAGER_COLLECTION_TARGET: StructuredType = StructuredType::derived(
-    "configurationManagerCollectionAssignmentTarget",
-    &ASSIGNMENT_TARGET,
-    &[Property::new("collectionId", Kind::String, true)],
-);
+graph_types!("graph_assignments");
 
 /// Every target type in the schema.
 pub static TARGET_TYPES: &[&StructuredType] = &[

@@ -5,77 +5,14 @@
 use axum::http::{Method, StatusCode};
 
 use super::collection::{self, Listing, Paging};
-use super::schema::{self, ENTITY, Kind, Property, StructuredType};
+use super::schema::StructuredType;
 use super::{GraphRequest, method_not_allowed};
 use crate::app::App;
 use crate::errors::{GraphError, INTUNE_FAKE_HOST};
 use crate::graph::GraphResult;
 use crate::store::{Collection, Tenant};
 
-pub static MOBILE_APP: StructuredType = StructuredType::derived(
-    "mobileApp",
-    &ENTITY,
-    &[
-        schema::CREATED_DATE_TIME,
-        Property::read_only("dependentAppCount", Kind::Int32, false).beta(),
-        schema::DESCRIPTION,
-        Property::new("developer", Kind::String, true),
-        schema::DISPLAY_NAME,
-        Property::new("informationUrl", Kind::String, true),
-        Property::read_only("isAssigned", Kind::Boolean, false).beta(),
-        Property::new("isFeatured", Kind::Boolean, false),
-        Property::new("largeIcon", Kind::Complex("mimeContent"), true),
-        schema::LAST_MODIFIED_DATE_TIME,
-        Property::new("notes", Kind::String, true),
-        Property::new("owner", Kind::String, true),
-        Property::new("privacyInformationUrl", Kind::String, true),
-        Property::new("publisher", Kind::String, true),
-        Property::read_only(
-            "publishingState",
-            Kind::Enum(
-                "mobileAppPublishingState",
-                &["notPublished", "processing", "published"],
-            ),
-            false,
-        ),
-        Property::new("roleScopeTagIds", Kind::StringCollection, true).beta(),
-        Property::read_only("supersededAppCount", Kind::Int32, false).beta(),
-        Property::read_only("supersedingAppCount", Kind::Int32, false).beta(),
-        Property::read_only("uploadState", Kind::Int32, false).beta(),
-    ],
-)
-.as_abstract()
-.with_navigations(&["assignments", "categories", "relationships"]);
-
-pub static WIN32_LOB_APP: StructuredType = StructuredType::derived(
-    "win32LobApp",
-    &MOBILE_APP,
-    &[
-        Property::new("fileName", Kind::String, true),
-        Property::new("installCommandLine", Kind::String, true),
-        Property::new("setupFilePath", Kind::String, true),
-        Property::new("uninstallCommandLine", Kind::String, true),
-    ],
-);
-
-pub static WINDOWS_MOBILE_MSI: StructuredType = StructuredType::derived(
-    "windowsMobileMSI",
-    &MOBILE_APP,
-    &[
-        Property::new("fileName", Kind::String, true),
-        Property::new("productCode", Kind::String, true),
-        Property::new("productVersion", Kind::String, true),
-    ],
-);
-
-pub static WIN_GET_APP: StructuredType = StructuredType::derived(
-    "winGetApp",
-    &MOBILE_APP,
-    &[Property::new("packageIdentifier", Kind::String, true)],
-);
-
-pub static OFFICE_SUITE_APP: StructuredType =
-    StructuredType::derived("officeSuiteApp", &MOBILE_APP, &[]);
+graph_types!("graph_catalog");
 
 pub static APP_TYPES: &[&StructuredType] = &[
     &WIN32_LOB_APP,
@@ -83,34 +20,6 @@ pub static APP_TYPES: &[&StructuredType] = &[
     &WIN_GET_APP,
     &OFFICE_SUITE_APP,
 ];
-
-pub static SCRIPT: StructuredType = StructuredType::derived(
-    "deviceManagementScript",
-    &ENTITY,
-    &[
-        schema::CREATED_DATE_TIME,
-        schema::DESCRIPTION,
-        schema::DISPLAY_NAME,
-        Property::new("enforceSignatureCheck", Kind::Boolean, false),
-        Property::new("fileName", Kind::String, true),
-        schema::LAST_MODIFIED_DATE_TIME,
-        schema::ROLE_SCOPE_TAG_IDS,
-        Property::new("runAs32Bit", Kind::Boolean, false),
-        Property::new(
-            "runAsAccount",
-            Kind::Enum("runAsAccountType", &["system", "user"]),
-            false,
-        ),
-        Property::new("scriptContent", Kind::Binary, true),
-    ],
-)
-.with_navigations(&[
-    "assignments",
-    "deviceRunStates",
-    "groupAssignments",
-    "runSummary",
-    "userRunStates",
-]);
 
 /// A seeded, read-only catalog: listed with paging, read by id.
 struct Catalog {

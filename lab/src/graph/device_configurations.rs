@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::assignments;
 use super::collection::{self, IntuneBackend, Listing, Paging, PatchType};
-use super::schema::{self, ENTITY, Kind, Property, StructuredType};
+use super::schema::{self, StructuredType};
 use super::{ApiVersion, GraphRequest, no_content};
 use crate::app::App;
 use crate::clock::graph_timestamp;
@@ -17,71 +17,7 @@ use crate::graph::GraphResult;
 /// Path of the collection under the version prefix.
 pub const COLLECTION_PATH: &str = "deviceManagement/deviceConfigurations";
 
-pub static DEVICE_CONFIGURATION: StructuredType = StructuredType::derived(
-    "deviceConfiguration",
-    &ENTITY,
-    &[
-        schema::CREATED_DATE_TIME,
-        schema::DESCRIPTION,
-        Property::new(
-            "deviceManagementApplicabilityRuleDeviceMode",
-            Kind::Complex("deviceManagementApplicabilityRuleDeviceMode"),
-            true,
-        ),
-        Property::new(
-            "deviceManagementApplicabilityRuleOsEdition",
-            Kind::Complex("deviceManagementApplicabilityRuleOsEdition"),
-            true,
-        ),
-        Property::new(
-            "deviceManagementApplicabilityRuleOsVersion",
-            Kind::Complex("deviceManagementApplicabilityRuleOsVersion"),
-            true,
-        ),
-        Property::new("displayName", Kind::String, false),
-        schema::LAST_MODIFIED_DATE_TIME,
-        schema::ROLE_SCOPE_TAG_IDS,
-        Property::read_only("supportsScopeTags", Kind::Boolean, false),
-        Property::read_only("version", Kind::Int32, false),
-    ],
-)
-.as_abstract()
-.with_navigations(&[
-    "assignments",
-    "deviceSettingStateSummaries",
-    "deviceStatuses",
-    "deviceStatusOverview",
-    "groupAssignments",
-    "userStatuses",
-    "userStatusOverview",
-]);
-
-pub static WINDOWS_DOMAIN_JOIN_CONFIGURATION: StructuredType = StructuredType::derived(
-    "windowsDomainJoinConfiguration",
-    &DEVICE_CONFIGURATION,
-    &[
-        Property::new("activeDirectoryDomainName", Kind::String, false),
-        Property::new("computerNameStaticPrefix", Kind::String, false),
-        Property::new("computerNameSuffixRandomCharCount", Kind::Int32, false),
-        Property::new("organizationalUnit", Kind::String, true),
-    ],
-)
-.with_navigations(&["networkAccessConfigurations"]);
-
-pub static DEVICE_CONFIGURATION_ASSIGNMENT: StructuredType = StructuredType::derived(
-    "deviceConfigurationAssignment",
-    &ENTITY,
-    &[
-        Property::new(
-            "intent",
-            Kind::Enum("deviceConfigAssignmentIntent", &["apply", "remove"]),
-            true,
-        ),
-        assignments::SOURCE,
-        assignments::SOURCE_ID,
-        assignments::TARGET,
-    ],
-);
+graph_types!("graph_device_configurations");
 
 /// Target types a device configuration can be assigned to.
 const SUPPORTED_TARGETS: &[&StructuredType] = assignments::GROUP_AND_ALL_TARGETS;

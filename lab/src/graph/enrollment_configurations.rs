@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::assignments;
 use super::collection::{self, IntuneBackend, Listing, Paging, PatchType};
-use super::schema::{self, ENTITY, Kind, Property, StructuredType};
+use super::schema::{self, Kind, Property, StructuredType};
 use super::{GraphRequest, method_not_allowed, no_content};
 use crate::app::App;
 use crate::clock::graph_timestamp;
@@ -30,82 +30,7 @@ const DEFAULT_ESP_SUFFIX: &str = "_DefaultWindows10EnrollmentCompletionPageConfi
 /// Longest `customErrorMessage` (Graph's property description).
 const MAX_CUSTOM_ERROR_MESSAGE: usize = 10_000;
 
-const CONFIGURATION_TYPE: Kind = Kind::Enum(
-    "deviceEnrollmentConfigurationType",
-    &[
-        "unknown",
-        "limit",
-        "platformRestrictions",
-        "windowsHelloForBusiness",
-        "defaultLimit",
-        "defaultPlatformRestrictions",
-        "defaultWindowsHelloForBusiness",
-        "defaultWindows10EnrollmentCompletionPageConfiguration",
-        "windows10EnrollmentCompletionPageConfiguration",
-        "deviceComanagementAuthorityConfiguration",
-        "singlePlatformRestriction",
-        "unknownFutureValue",
-        "enrollmentNotificationsConfiguration",
-        "windowsRestore",
-    ],
-);
-
-pub static DEVICE_ENROLLMENT_CONFIGURATION: StructuredType = StructuredType::derived(
-    "deviceEnrollmentConfiguration",
-    &ENTITY,
-    &[
-        schema::CREATED_DATE_TIME,
-        schema::DESCRIPTION,
-        Property::read_only(
-            "deviceEnrollmentConfigurationType",
-            CONFIGURATION_TYPE,
-            false,
-        )
-        .beta(),
-        schema::DISPLAY_NAME,
-        schema::LAST_MODIFIED_DATE_TIME,
-        // Set with setPriority; a value in POST or PATCH bodies is accepted and ignored.
-        Property::read_only("priority", Kind::Int32, false),
-        Property::new("roleScopeTagIds", Kind::StringCollection, true).beta(),
-        Property::read_only("version", Kind::Int32, false),
-    ],
-)
-.as_abstract()
-.with_navigations(&["assignments"]);
-
-pub static ESP: StructuredType = StructuredType::derived(
-    "windows10EnrollmentCompletionPageConfiguration",
-    &DEVICE_ENROLLMENT_CONFIGURATION,
-    &[
-        Property::new("allowDeviceResetOnInstallFailure", Kind::Boolean, false).beta(),
-        Property::new("allowDeviceUseOnInstallFailure", Kind::Boolean, false).beta(),
-        Property::new("allowLogCollectionOnInstallFailure", Kind::Boolean, false).beta(),
-        Property::new("allowNonBlockingAppInstallation", Kind::Boolean, false),
-        Property::new("blockDeviceSetupRetryByUser", Kind::Boolean, false).beta(),
-        Property::new("customErrorMessage", Kind::String, true).beta(),
-        Property::new(
-            "disableUserStatusTrackingAfterFirstUser",
-            Kind::Boolean,
-            false,
-        )
-        .beta(),
-        Property::new("installProgressTimeoutInMinutes", Kind::Int32, true).beta(),
-        Property::new("installQualityUpdates", Kind::Boolean, false).beta(),
-        Property::new("selectedMobileAppIds", Kind::StringCollection, true).beta(),
-        Property::new("showInstallationProgress", Kind::Boolean, false).beta(),
-        Property::new("trackInstallProgressForAutopilotOnly", Kind::Boolean, false).beta(),
-    ],
-);
-
-pub static ENROLLMENT_CONFIGURATION_ASSIGNMENT: StructuredType = StructuredType::derived(
-    "enrollmentConfigurationAssignment",
-    &ENTITY,
-    &[
-        assignments::SOURCE.beta(),
-        assignments::SOURCE_ID.beta(),
-        assignments::TARGET,
-    ],
-);
+graph_types!("graph_enrollment_configurations");
 
 pub static DERIVED: &[&StructuredType] = &[&ESP];
 

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::assignments;
 use super::collection::{self, IntuneBackend, Listing, Paging};
-use super::schema::{self, ENTITY, Kind, Property, StructuredType};
+use super::schema::{self};
 use super::{GraphRequest, no_content};
 use crate::app::App;
 use crate::errors::GraphError;
@@ -29,35 +29,7 @@ pub const ASSIGNED_TO_OTHER_TENANT: (i64, &str) = (808, "ZtdDeviceAssignedToOthe
 pub const DUPLICATED: (i64, &str) = (807, "ZtdDeviceDuplicated");
 pub const INVALID_HASH: (i64, &str) = (802, "InvalidZtdHardwareHash");
 
-const IMPORT_STATUS: Kind = Kind::Enum(
-    "importedWindowsAutopilotDeviceIdentityImportStatus",
-    &["unknown", "pending", "partial", "complete", "error"],
-);
-
-pub static IMPORT_STATE: StructuredType = StructuredType::root(
-    "importedWindowsAutopilotDeviceIdentityState",
-    &[
-        Property::new("deviceErrorCode", Kind::Int32, false),
-        Property::new("deviceErrorName", Kind::String, true),
-        Property::new("deviceImportStatus", IMPORT_STATUS, false),
-        Property::new("deviceRegistrationId", Kind::String, true),
-    ],
-);
-
-pub static IMPORTED_IDENTITY: StructuredType = StructuredType::derived(
-    "importedWindowsAutopilotDeviceIdentity",
-    &ENTITY,
-    &[
-        Property::new("assignedUserPrincipalName", Kind::String, true),
-        Property::new("groupTag", Kind::String, true),
-        Property::new("hardwareIdentifier", Kind::Binary, true),
-        Property::new("importId", Kind::String, true),
-        Property::new("productKey", Kind::String, true),
-        Property::new("serialNumber", Kind::String, true),
-        // Set by the service; a state in the payload is accepted and ignored.
-        Property::read_only("state", Kind::Object(&IMPORT_STATE), true),
-    ],
-);
+graph_types!("graph_imports");
 
 /// The Intune backend behind the collection, named in wrapped errors.
 static INTUNE: IntuneBackend = IntuneBackend {

@@ -14,7 +14,6 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::collection::{self, IntuneBackend, Listing, Paging};
-use super::schema::{ENTITY, Kind, Property, StructuredType};
 use super::{GraphRequest, no_content};
 use crate::app::App;
 use crate::errors::GraphError;
@@ -27,21 +26,7 @@ pub const COLLECTION_PATH: &str = "deviceManagement/managedDevices";
 /// The zero GUID Intune shows for "no managed device".
 const NO_MANAGED_DEVICE: &str = "00000000-0000-0000-0000-000000000000";
 
-/// The managed device properties the lab keeps (a subset of Graph's `managedDevice`).
-pub static MANAGED_DEVICE: StructuredType = StructuredType::derived(
-    "managedDevice",
-    &ENTITY,
-    &[
-        Property::read_only("azureADDeviceId", Kind::String, true),
-        Property::read_only("deviceName", Kind::String, true),
-        Property::read_only("enrolledDateTime", Kind::DateTimeOffset, false),
-        Property::read_only("managedDeviceOwnerType", Kind::String, false),
-        Property::read_only("manufacturer", Kind::String, true),
-        Property::read_only("model", Kind::String, true),
-        Property::read_only("operatingSystem", Kind::String, true),
-        Property::read_only("serialNumber", Kind::String, true),
-    ],
-);
+graph_types!("graph_managed_devices");
 
 /// Page size of the listing.
 pub static PAGING: Paging = Paging::new("managedDevices", 1000, 1000);

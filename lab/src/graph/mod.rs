@@ -17,6 +17,14 @@ macro_rules! by_method {
     };
 }
 
+/// Declares, in the calling module, the Graph types `lab/graph-types.json` places there
+/// (`lab/build.rs` generates one file of `static`s per module).
+macro_rules! graph_types {
+    ($module:literal) => {
+        include!(concat!(env!("OUT_DIR"), "/graph_types/", $module, ".rs"));
+    };
+}
+
 pub mod assignments;
 pub mod batch;
 pub mod catalog;

@@ -95,12 +95,6 @@ impl Property {
         }
     }
 
-    /// Marks the property as absent from the v1.0 schema.
-    pub const fn beta(mut self) -> Self {
-        self.v1 = false;
-        self
-    }
-
     /// Whether the property exists in `version`'s schema.
     pub fn in_version(&self, version: ApiVersion) -> bool {
         self.v1 || version == ApiVersion::Beta
@@ -128,19 +122,7 @@ impl PartialEq for StructuredType {
 
 impl Eq for StructuredType {}
 
-/// Properties many Intune types declare alike.
-pub const CREATED_DATE_TIME: Property =
-    Property::read_only("createdDateTime", Kind::DateTimeOffset, false);
-pub const LAST_MODIFIED_DATE_TIME: Property =
-    Property::read_only("lastModifiedDateTime", Kind::DateTimeOffset, false);
-pub const DESCRIPTION: Property = Property::new("description", Kind::String, true);
-pub const DISPLAY_NAME: Property = Property::new("displayName", Kind::String, true);
-pub const ROLE_SCOPE_TAG_IDS: Property =
-    Property::new("roleScopeTagIds", Kind::StringCollection, true);
-
-/// `entity`: the root of every entity type.
-pub static ENTITY: StructuredType =
-    StructuredType::root("entity", &[Property::read_only("id", Kind::String, false)]).as_abstract();
+graph_types!("graph_schema");
 
 impl StructuredType {
     /// A concrete type with no base type and no navigation properties.
@@ -164,12 +146,6 @@ impl StructuredType {
             base: Some(base),
             ..StructuredType::root(name, properties)
         }
-    }
-
-    /// Marks the type abstract (never the type of a payload).
-    pub const fn as_abstract(mut self) -> Self {
-        self.is_abstract = true;
-        self
     }
 
     /// Declares the type's navigation properties.

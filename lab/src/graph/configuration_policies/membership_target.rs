@@ -12,7 +12,7 @@ use crate::errors::GraphError;
 use crate::graph::GraphResult;
 use crate::graph::assignments;
 use crate::graph::collection;
-use crate::graph::schema::{self, Kind, Property, StructuredType};
+use crate::graph::schema::{self};
 use crate::graph::{GraphRequest, json_response};
 use crate::seed::PROVISIONING_CLIENT_APP_ID;
 use crate::store::Tenant;
@@ -220,17 +220,4 @@ pub(super) fn clear_membership_target(app: &App, request: &GraphRequest, id: &st
     ))
 }
 
-pub static MEMBERSHIP_TARGET: StructuredType = StructuredType::root(
-    "enrollmentTimeDeviceMembershipTarget",
-    &[
-        Property::new("targetId", Kind::String, true),
-        Property::new(
-            "targetType",
-            Kind::Enum(
-                "enrollmentTimeDeviceMembershipTargetType",
-                &["staticSecurityGroup", "unknownFutureValue"],
-            ),
-            false,
-        ),
-    ],
-);
+graph_types!("graph_configuration_policies_membership_target");

@@ -9,7 +9,6 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::collection::{self, IntuneBackend, Listing, Paging};
-use super::schema::{ENTITY, Kind, Property, StructuredType};
 use super::{ApiVersion, GraphRequest, no_content};
 use crate::app::App;
 use crate::errors::GraphError;
@@ -39,99 +38,7 @@ pub const ENROLLMENT_STATES: &[&str] = &[
     "blocked",
 ];
 
-const ENROLLMENT_STATE: Kind = Kind::Enum("enrollmentState", ENROLLMENT_STATES);
-const ASSIGNMENT_STATUS: Kind = Kind::Enum(
-    "windowsAutopilotProfileAssignmentStatus",
-    &[
-        "unknown",
-        "assignedInSync",
-        "assignedOutOfSync",
-        "assignedUnkownSyncState",
-        "notAssigned",
-        "pending",
-        "failed",
-    ],
-);
-const ASSIGNMENT_DETAILED_STATUS: Kind = Kind::Enum(
-    "windowsAutopilotProfileAssignmentDetailedStatus",
-    &[
-        "none",
-        "hardwareRequirementsNotMet",
-        "surfaceHubProfileNotSupported",
-        "holoLensProfileNotSupported",
-        "windowsPcProfileNotSupported",
-        "surfaceHub2SProfileNotSupported",
-        "unknownFutureValue",
-    ],
-);
-const REMEDIATION_STATE: Kind = Kind::Enum(
-    "windowsAutopilotDeviceRemediationState",
-    &[
-        "unknown",
-        "noRemediationRequired",
-        "automaticRemediationRequired",
-        "manualRemediationRequired",
-        "unknownFutureValue",
-    ],
-);
-const USERLESS_STATUS: Kind = Kind::Enum(
-    "windowsAutopilotUserlessEnrollmentStatus",
-    &["unknown", "allowed", "blocked", "unknownFutureValue"],
-);
-
-pub static DEVICE_IDENTITY: StructuredType = StructuredType::derived(
-    "windowsAutopilotDeviceIdentity",
-    &ENTITY,
-    &[
-        Property::new("addressableUserName", Kind::String, true),
-        Property::new("azureActiveDirectoryDeviceId", Kind::String, true),
-        Property::new("azureAdDeviceId", Kind::String, true).beta(),
-        Property::read_only(
-            "deploymentProfileAssignedDateTime",
-            Kind::DateTimeOffset,
-            false,
-        )
-        .beta(),
-        Property::read_only(
-            "deploymentProfileAssignmentDetailedStatus",
-            ASSIGNMENT_DETAILED_STATUS,
-            false,
-        )
-        .beta(),
-        Property::read_only(
-            "deploymentProfileAssignmentStatus",
-            ASSIGNMENT_STATUS,
-            false,
-        )
-        .beta(),
-        Property::new("deviceAccountPassword", Kind::String, true).beta(),
-        Property::new("deviceAccountUpn", Kind::String, true).beta(),
-        Property::new("deviceFriendlyName", Kind::String, true).beta(),
-        Property::new("displayName", Kind::String, true),
-        Property::read_only("enrollmentState", ENROLLMENT_STATE, false),
-        Property::new("groupTag", Kind::String, true),
-        Property::read_only("lastContactedDateTime", Kind::DateTimeOffset, false),
-        Property::read_only("managedDeviceId", Kind::String, true),
-        Property::read_only("manufacturer", Kind::String, true),
-        Property::read_only("model", Kind::String, true),
-        Property::read_only("productKey", Kind::String, true),
-        Property::new("purchaseOrderIdentifier", Kind::String, true),
-        Property::read_only("remediationState", REMEDIATION_STATE, false).beta(),
-        Property::read_only(
-            "remediationStateLastModifiedDateTime",
-            Kind::DateTimeOffset,
-            false,
-        )
-        .beta(),
-        Property::read_only("resourceName", Kind::String, true),
-        Property::read_only("serialNumber", Kind::String, true),
-        Property::read_only("skuNumber", Kind::String, true),
-        Property::read_only("systemFamily", Kind::String, true),
-        Property::read_only("userlessEnrollmentStatus", USERLESS_STATUS, false).beta(),
-        Property::new("userPrincipalName", Kind::String, true),
-    ],
-)
-.with_navigations(&["deploymentProfile", "intendedDeploymentProfile"]);
+graph_types!("graph_device_identities");
 
 /// A device identity as Graph shows it: the profile assignment status follows the profiles
 /// assigned to it now (`pending` for `profile_assignment_delay_ms` after it became targeted).

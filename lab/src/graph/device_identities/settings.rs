@@ -13,23 +13,9 @@ use crate::clock::graph_timestamp;
 use crate::errors::{GraphError, INTUNE_FAKE_HOST};
 use crate::graph::GraphResult;
 use crate::graph::collection;
-use crate::graph::schema::{ENTITY, Kind, Property, StructuredType};
 use crate::graph::{GraphRequest, method_not_allowed, no_content};
 
-pub(super) const SYNC_STATUS: Kind = Kind::Enum(
-    "windowsAutopilotSyncStatus",
-    &["unknown", "inProgress", "completed", "failed"],
-);
-
-pub static AUTOPILOT_SETTINGS: StructuredType = StructuredType::derived(
-    "windowsAutopilotSettings",
-    &ENTITY,
-    &[
-        Property::read_only("lastManualSyncTriggerDateTime", Kind::DateTimeOffset, false),
-        Property::read_only("lastSyncDateTime", Kind::DateTimeOffset, false),
-        Property::read_only("syncStatus", SYNC_STATUS, false),
-    ],
-);
+graph_types!("graph_device_identities_settings");
 
 /// Routes the segments after `windowsAutopilotSettings` (beta only).
 pub fn route_settings(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {

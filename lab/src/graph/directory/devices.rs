@@ -9,29 +9,15 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{DIRECTORY_OBJECT, GROUP, group_contains_device, list_visible, plain, visible};
+use super::{GROUP, group_contains_device, list_visible, plain, visible};
 use crate::app::App;
 use crate::errors::GraphError;
 use crate::graph::GraphResult;
 use crate::graph::collection::{self, Listing, Paging};
-use crate::graph::schema::{Kind, Property, StructuredType};
 use crate::graph::{GraphRequest, method_not_allowed, no_content};
 use crate::store::{Collection, Tenant};
 
-/// The device properties the lab keeps (a subset of Graph's `device`).
-pub static DEVICE: StructuredType = StructuredType::derived(
-    "device",
-    &DIRECTORY_OBJECT,
-    &[
-        Property::read_only("accountEnabled", Kind::Boolean, true),
-        Property::read_only("createdDateTime", Kind::DateTimeOffset, true),
-        Property::read_only("deviceId", Kind::String, true),
-        Property::read_only("displayName", Kind::String, true),
-        Property::read_only("operatingSystem", Kind::String, true),
-        Property::read_only("physicalIds", Kind::StringCollection, false),
-        Property::read_only("trustType", Kind::String, true),
-    ],
-);
+graph_types!("graph_directory_devices");
 
 /// Page size of the listing: the directory refuses a `$top` above the maximum.
 pub static PAGING: Paging = Paging::new("devices", 100, 999);

@@ -7,143 +7,19 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::{
-    DIRECTORY_OBJECT, MAX_BOUND_AT_CREATE, add_owner, check_group, directory_object,
-    directory_properties, directory_timestamp, groups, is_dynamic, is_unified, list_owners,
-    list_visible, note_explicit_rule_nulls, owner_added, plain, reference_id, remove_owner,
-    security_identifier, visible,
+    MAX_BOUND_AT_CREATE, add_owner, check_group, directory_object, directory_properties,
+    directory_timestamp, groups, is_dynamic, is_unified, list_owners, list_visible,
+    note_explicit_rule_nulls, owner_added, plain, reference_id, remove_owner, security_identifier,
+    visible,
 };
 use crate::app::App;
 use crate::errors::GraphError;
 use crate::graph::GraphResult;
 use crate::graph::collection::{self, Paging};
-use crate::graph::schema::{Kind, Property, StructuredType};
 use crate::graph::{GraphRequest, no_content};
 use crate::seed;
 
-pub static GROUP: StructuredType = StructuredType::derived(
-    "group",
-    &DIRECTORY_OBJECT,
-    &[
-        Property::new("accessType", Kind::String, true),
-        Property::new("allowExternalSenders", Kind::Boolean, true),
-        Property::new(
-            "assignedLabels",
-            Kind::ComplexCollection("assignedLabel"),
-            true,
-        ),
-        Property::read_only(
-            "assignedLicenses",
-            Kind::ComplexCollection("assignedLicense"),
-            true,
-        ),
-        Property::new("autoSubscribeNewMembers", Kind::Boolean, true),
-        Property::new("classification", Kind::String, true),
-        Property::read_only("cloudLicensing", Kind::Complex("groupCloudLicensing"), true),
-        Property::read_only("createdByAppId", Kind::String, true),
-        Property::read_only("createdDateTime", Kind::DateTimeOffset, true),
-        Property::new("description", Kind::String, true),
-        Property::new("displayName", Kind::String, true),
-        Property::read_only("expirationDateTime", Kind::DateTimeOffset, true),
-        Property::new("groupTypes", Kind::StringCollection, false),
-        Property::read_only("hasMembersWithLicenseErrors", Kind::Boolean, true),
-        Property::new("hideFromAddressLists", Kind::Boolean, true),
-        Property::new("hideFromOutlookClients", Kind::Boolean, true),
-        Property::new("infoCatalogs", Kind::StringCollection, false),
-        Property::read_only("isArchived", Kind::Boolean, true),
-        Property::new("isAssignableToRole", Kind::Boolean, true),
-        Property::read_only("isFavorite", Kind::Boolean, true),
-        Property::new("isManagementRestricted", Kind::Boolean, true),
-        Property::read_only("isSubscribedByMail", Kind::Boolean, true),
-        Property::read_only(
-            "licenseProcessingState",
-            Kind::Complex("licenseProcessingState"),
-            true,
-        ),
-        Property::read_only("mail", Kind::String, true),
-        Property::new("mailEnabled", Kind::Boolean, true),
-        Property::new("mailNickname", Kind::String, true),
-        Property::new("membershipRule", Kind::String, true),
-        Property::new("membershipRuleProcessingState", Kind::String, true),
-        Property::read_only(
-            "membershipRuleProcessingStatus",
-            Kind::Complex("membershipRuleProcessingStatus"),
-            true,
-        ),
-        Property::read_only("onPremisesDomainName", Kind::String, true),
-        Property::read_only(
-            "onPremisesExtensionAttributes",
-            Kind::Complex("onPremisesExtensionAttributes"),
-            true,
-        ),
-        Property::read_only("onPremisesLastSyncDateTime", Kind::DateTimeOffset, true),
-        Property::read_only("onPremisesNetBiosName", Kind::String, true),
-        Property::read_only(
-            "onPremisesProvisioningErrors",
-            Kind::ComplexCollection("onPremisesProvisioningError"),
-            true,
-        ),
-        Property::read_only("onPremisesSamAccountName", Kind::String, true),
-        Property::read_only("onPremisesSecurityIdentifier", Kind::String, true),
-        Property::read_only("onPremisesSyncEnabled", Kind::Boolean, true),
-        Property::read_only("organizationId", Kind::String, true),
-        Property::new("preferredDataLocation", Kind::String, true),
-        Property::new("preferredLanguage", Kind::String, true),
-        Property::read_only("proxyAddresses", Kind::StringCollection, false),
-        Property::read_only("renewedDateTime", Kind::DateTimeOffset, true),
-        Property::new("resourceBehaviorOptions", Kind::StringCollection, false),
-        Property::new("resourceProvisioningOptions", Kind::StringCollection, false),
-        Property::new("securityEnabled", Kind::Boolean, true),
-        Property::read_only("securityIdentifier", Kind::String, true),
-        Property::read_only(
-            "serviceProvisioningErrors",
-            Kind::ComplexCollection("serviceProvisioningError"),
-            true,
-        ),
-        Property::new("theme", Kind::String, true),
-        Property::new("uniqueName", Kind::String, true),
-        Property::read_only("unseenConversationsCount", Kind::Int32, true),
-        Property::read_only("unseenCount", Kind::Int32, true),
-        Property::read_only("unseenMessagesCount", Kind::Int32, true),
-        Property::new("visibility", Kind::String, true),
-        Property::read_only("welcomeMessageEnabled", Kind::Boolean, true),
-        Property::new(
-            "writebackConfiguration",
-            Kind::Complex("groupWritebackConfiguration"),
-            true,
-        ),
-    ],
-)
-.with_navigations(&[
-    "acceptedSenders",
-    "appRoleAssignments",
-    "calendar",
-    "calendarView",
-    "conversations",
-    "createdOnBehalfOf",
-    "drive",
-    "drives",
-    "endpoints",
-    "events",
-    "extensions",
-    "groupLifecyclePolicies",
-    "memberOf",
-    "members",
-    "membersWithLicenseErrors",
-    "onenote",
-    "onPremisesSyncBehavior",
-    "owners",
-    "permissionGrants",
-    "photo",
-    "photos",
-    "planner",
-    "rejectedSenders",
-    "settings",
-    "sites",
-    "team",
-    "threads",
-    "transitiveMemberOf",
-    "transitiveMembers",
-]);
+graph_types!("graph_directory_groups");
 
 /// Routes the segments after `groups`.
 pub fn route_groups(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {

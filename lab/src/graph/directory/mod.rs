@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::GraphRequest;
 use super::collection::{self, Listing, Paging};
-use super::schema::{ENTITY, Kind, Property, StructuredType};
+use super::schema::StructuredType;
 use crate::app::App;
 use crate::graph::GraphResult;
 use crate::store::{Collection, Tenant};
@@ -33,15 +33,7 @@ pub use service_principals::{
 };
 pub use users::{PAGING as USERS_PAGING, USER, find_user, route_directory_objects, route_users};
 
-pub static DIRECTORY_OBJECT: StructuredType = StructuredType::derived(
-    "directoryObject",
-    &ENTITY,
-    &[Property::read_only(
-        "deletedDateTime",
-        Kind::DateTimeOffset,
-        true,
-    )],
-);
+graph_types!("graph_directory");
 
 /// Longest `displayName` and `mailNickname` of a group.
 const MAX_GROUP_DISPLAY_NAME: usize = 256;

@@ -6,120 +6,16 @@ use axum::http::StatusCode;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{
-    DIRECTORY_OBJECT, directory_properties, list_visible, plain, required, service_principals,
-    visible,
-};
+use super::{directory_properties, list_visible, plain, required, service_principals, visible};
 use crate::app::App;
 use crate::errors::GraphError;
 use crate::graph::GraphResult;
 use crate::graph::collection::{self, Paging};
-use crate::graph::schema::{self, Kind, Property, StructuredType};
 use crate::graph::{GraphRequest, no_content};
 use crate::seed;
 use crate::store::Tenant;
 
-pub static SERVICE_PRINCIPAL: StructuredType = StructuredType::derived(
-    "servicePrincipal",
-    &DIRECTORY_OBJECT,
-    &[
-        Property::new("accountEnabled", Kind::Boolean, true),
-        Property::new("addIns", Kind::ComplexCollection("addIn"), false),
-        Property::new("alternativeNames", Kind::StringCollection, false),
-        Property::new("appDescription", Kind::String, true),
-        Property::read_only("appDisplayName", Kind::String, true),
-        Property::new("appId", Kind::String, true),
-        Property::read_only("applicationTemplateId", Kind::String, true),
-        Property::read_only("appOwnerOrganizationId", Kind::Guid, true),
-        Property::new("appRoleAssignmentRequired", Kind::Boolean, false),
-        Property::new("appRoles", Kind::ComplexCollection("appRole"), false),
-        Property::read_only("createdByAppId", Kind::String, true),
-        Property::new(
-            "customSecurityAttributes",
-            Kind::Complex("customSecurityAttributeValue"),
-            true,
-        ),
-        schema::DESCRIPTION,
-        Property::new("disabledByMicrosoftStatus", Kind::String, true),
-        schema::DISPLAY_NAME,
-        Property::new("errorUrl", Kind::String, true),
-        Property::new("homepage", Kind::String, true),
-        Property::new("info", Kind::Complex("informationalUrl"), true),
-        Property::read_only("isDisabled", Kind::Boolean, true),
-        Property::new(
-            "keyCredentials",
-            Kind::ComplexCollection("keyCredential"),
-            false,
-        ),
-        Property::new("loginUrl", Kind::String, true),
-        Property::new("logoutUrl", Kind::String, true),
-        Property::new("notes", Kind::String, true),
-        Property::new("notificationEmailAddresses", Kind::StringCollection, false),
-        Property::new(
-            "passwordCredentials",
-            Kind::ComplexCollection("passwordCredential"),
-            false,
-        ),
-        Property::new(
-            "passwordSingleSignOnSettings",
-            Kind::Complex("passwordSingleSignOnSettings"),
-            true,
-        ),
-        Property::new("preferredSingleSignOnMode", Kind::String, true),
-        Property::read_only(
-            "preferredTokenSigningKeyEndDateTime",
-            Kind::DateTimeOffset,
-            true,
-        ),
-        Property::new("preferredTokenSigningKeyThumbprint", Kind::String, true),
-        Property::new(
-            "publishedPermissionScopes",
-            Kind::ComplexCollection("permissionScope"),
-            false,
-        ),
-        Property::read_only("publisherName", Kind::String, true),
-        Property::new("replyUrls", Kind::StringCollection, false),
-        Property::new("samlMetadataUrl", Kind::String, true),
-        Property::new(
-            "samlSingleSignOnSettings",
-            Kind::Complex("samlSingleSignOnSettings"),
-            true,
-        ),
-        Property::new("servicePrincipalNames", Kind::StringCollection, false),
-        Property::new("servicePrincipalType", Kind::String, true),
-        Property::new("signInAudience", Kind::String, true),
-        Property::new("tags", Kind::StringCollection, false),
-        Property::new("tokenEncryptionKeyId", Kind::Guid, true),
-        Property::new(
-            "verifiedPublisher",
-            Kind::Complex("verifiedPublisher"),
-            true,
-        ),
-    ],
-)
-.with_navigations(&[
-    "appManagementPolicies",
-    "appRoleAssignedTo",
-    "appRoleAssignments",
-    "claimsMappingPolicies",
-    "claimsPolicy",
-    "createdObjects",
-    "delegatedPermissionClassifications",
-    "endpoints",
-    "federatedIdentityCredentials",
-    "homeRealmDiscoveryPolicies",
-    "licenseDetails",
-    "memberOf",
-    "oauth2PermissionGrants",
-    "ownedObjects",
-    "owners",
-    "permissionGrantPreApprovalPolicies",
-    "remoteDesktopSecurityConfiguration",
-    "synchronization",
-    "tokenIssuancePolicies",
-    "tokenLifetimePolicies",
-    "transitiveMemberOf",
-]);
+graph_types!("graph_directory_service_principals");
 
 /// `appId='...'` (alternate key) or an object id.
 pub(super) enum SpKey {

@@ -4,33 +4,15 @@
 use axum::http::{Method, StatusCode};
 use serde_json::Value;
 
-use super::{DIRECTORY_OBJECT, directory_object, list_visible, plain, users};
+use super::{directory_object, list_visible, plain, users};
 use crate::app::App;
 use crate::errors::GraphError;
 use crate::graph::GraphResult;
 use crate::graph::collection::{self, Paging};
-use crate::graph::schema::{Kind, Property, StructuredType};
 use crate::graph::{GraphRequest, method_not_allowed};
 use crate::store::Tenant;
 
-/// The user properties the lab keeps (users are seeded and read-only).
-pub static USER: StructuredType = StructuredType::derived(
-    "user",
-    &DIRECTORY_OBJECT,
-    &[
-        Property::read_only("businessPhones", Kind::StringCollection, false),
-        Property::read_only("displayName", Kind::String, true),
-        Property::read_only("givenName", Kind::String, true),
-        Property::read_only("jobTitle", Kind::String, true),
-        Property::read_only("mail", Kind::String, true),
-        Property::read_only("mobilePhone", Kind::String, true),
-        Property::read_only("officeLocation", Kind::String, true),
-        Property::read_only("preferredLanguage", Kind::String, true),
-        Property::read_only("surname", Kind::String, true),
-        Property::read_only("userPrincipalName", Kind::String, true),
-    ],
-)
-.with_navigations(&["memberOf", "ownedObjects"]);
+graph_types!("graph_directory_users");
 
 /// Page size of the listing: the directory refuses a `$top` above the maximum.
 pub static PAGING: Paging = Paging::new("users", 100, 999);
