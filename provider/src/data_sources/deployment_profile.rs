@@ -148,9 +148,10 @@ pub(crate) async fn profile_id_by_name(
         .map(|p| &p.id)
         .collect();
     let not_one = NotOne {
-        none_summary: "No deployment profile has this name",
+        by: "display_name",
+        none_summary: "No deployment profile has this name".into(),
         none_detail: format!("No Windows Autopilot deployment profile is named {name:?}."),
-        several_summary: "Several deployment profiles have this name",
+        several_summary: "Several deployment profiles have this name".into(),
         several_are: format!("profiles are named {name:?}"),
     };
     the_one_id(&matching, not_one, diags)

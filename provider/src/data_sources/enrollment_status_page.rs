@@ -183,9 +183,14 @@ impl EnrollmentStatusPageData {
         };
         let ids: Vec<&Option<String>> = matching.iter().map(|e| &e.id).collect();
         let not_one = NotOne {
-            none_summary: "No Enrollment Status Page found",
+            by: if config.display_name.is_null() {
+                "default"
+            } else {
+                "display_name"
+            },
+            none_summary: "No Enrollment Status Page found".into(),
             none_detail: format!("No Enrollment Status Page {what} exists in the tenant."),
-            several_summary: "Several Enrollment Status Pages match",
+            several_summary: "Several Enrollment Status Pages match".into(),
             several_are: format!("Enrollment Status Pages are {what}"),
         };
         the_one_id(&ids, not_one, diags)

@@ -60,8 +60,6 @@ impl Lookup for Groups {
     const VERSION: ApiVersion = ApiVersion::V1;
     const COLLECTION: &'static str = "groups";
     const NOUN: &'static str = "group";
-    const NONE_SUMMARY: &'static str = "No group has this name";
-    const SEVERAL_SUMMARY: &'static str = "Several groups have this name";
 
     fn keys(config: &GroupDataModel) -> (&Attr<String>, &Attr<String>) {
         (&config.id, &config.display_name)

@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
-use tfplugin::{Attr, DataSource, Diagnostics, Model};
+use tfplugin::{Attr, AttrPath, DataSource, Diagnostics, Model};
 
 use super::{NotOne, exactly_one, given, the_one_id};
 use crate::graph::{ApiVersion, GraphClient, NameLookup};
@@ -23,15 +23,12 @@ pub trait Lookup: Send + Sync + 'static {
     /// The data source's type name.
     const TYPE_NAME: &'static str;
     /// The Graph version the collection is read in.
-    const VERSION: ApiVersion;
+    const VERSION: ApiVersion = ApiVersion::Beta;
     /// The collection, relative to the version.
     const COLLECTION: &'static str;
-    /// What one object is called in diagnostics: `group`.
+    /// What one object is called in diagnostics: `group` (its plural adds
+    /// an `s`).
     const NOUN: &'static str;
-    /// The error summary when no object has the name: `No group has this name`.
-    const NONE_SUMMARY: &'static str;
-    /// The error summary when several have it: `Several groups have this name`.
-    const SEVERAL_SUMMARY: &'static str;
 
     /// The lookup keys of a configuration: its `id` and `display_name`.
     fn keys(config: &Self::Model) -> (&Attr<String>, &Attr<String>);
@@ -59,7 +56,8 @@ async fn by_id<L: Lookup>(
     match client.get_optional::<L::Payload>(L::VERSION, &path).await {
         Ok(Some(object)) => Some(object),
         Ok(None) => {
-            diags.error(
+            diags.error_at(
+                AttrPath::root("id"),
                 format!("No {} has this id", L::NOUN),
                 format!("No {} with id {id:?} exists in the tenant.", L::NOUN),
             );
@@ -98,9 +96,10 @@ async fn by_name<L: Lookup>(
         .collect();
     let matching: Vec<&Option<String>> = ids.iter().collect();
     let not_one = NotOne {
-        none_summary: L::NONE_SUMMARY,
+        by: "display_name",
+        none_summary: format!("No {} has this name", L::NOUN),
         none_detail: format!("No {} is named {name:?} in the tenant.", L::NOUN),
-        several_summary: L::SEVERAL_SUMMARY,
+        several_summary: format!("Several {}s have this name", L::NOUN),
         several_are: format!("{}s are named {name:?}", L::NOUN),
     };
     the_one_id(&matching, not_one, diags)?;

@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use tfplugin::Attr;
 
 use super::lookup::{ByName, Lookup};
-use crate::graph::ApiVersion;
 
 /// An Intune app (`mobileApp`), found by `id` or by `display_name` (which must then match
 /// exactly one app, with the same case).
@@ -49,11 +48,8 @@ impl Lookup for MobileApps {
     type Model = MobileAppDataModel;
     type Payload = MobileAppPayload;
     const TYPE_NAME: &'static str = "autopilot_mobile_app";
-    const VERSION: ApiVersion = ApiVersion::Beta;
     const COLLECTION: &'static str = "deviceAppManagement/mobileApps";
     const NOUN: &'static str = "mobile app";
-    const NONE_SUMMARY: &'static str = "No mobile app has this name";
-    const SEVERAL_SUMMARY: &'static str = "Several mobile apps have this name";
 
     fn keys(config: &MobileAppDataModel) -> (&Attr<String>, &Attr<String>) {
         (&config.id, &config.display_name)

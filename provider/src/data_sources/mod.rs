@@ -58,12 +58,14 @@ pub fn exactly_one(choices: &[(&str, bool)], what: &str, diags: &mut Diagnostics
 
 /// What a lookup says when it does not find exactly one object.
 pub(crate) struct NotOne {
+    /// The attribute the lookup went by, where the error points.
+    pub(crate) by: &'static str,
     /// The summary when nothing matches.
-    pub(crate) none_summary: &'static str,
+    pub(crate) none_summary: String,
     /// The detail when nothing matches.
     pub(crate) none_detail: String,
     /// The summary when several match.
-    pub(crate) several_summary: &'static str,
+    pub(crate) several_summary: String,
     /// What the several are, after their count: `profiles are named "AP"`.
     pub(crate) several_are: String,
 }
@@ -79,12 +81,17 @@ pub(crate) fn the_one_id(
     match matching {
         [one] => (*one).clone(),
         [] => {
-            diags.error(not_one.none_summary, not_one.none_detail);
+            diags.error_at(
+                AttrPath::root(not_one.by),
+                not_one.none_summary,
+                not_one.none_detail,
+            );
             None
         }
         several => {
             let ids: Vec<&str> = several.iter().filter_map(|id| id.as_deref()).collect();
-            diags.error(
+            diags.error_at(
+                AttrPath::root(not_one.by),
                 not_one.several_summary,
                 format!(
                     "{} {} (ids {}); look one up by `id` instead.",
@@ -110,7 +117,8 @@ pub(crate) async fn read_intune_object<P: IntunePayload>(
     match find_with_assignments::<P>(client, kind.collection, id).await {
         Ok(Some(found)) => Some(found),
         Ok(None) => {
-            diags.error(
+            diags.error_at(
+                AttrPath::root("id"),
                 format!("No {} has this id", kind.noun),
                 format!("No {} with id {id:?} exists in the tenant.", kind.listed_as),
             );

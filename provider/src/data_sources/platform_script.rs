@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use tfplugin::Attr;
 
 use super::lookup::{ByName, Lookup};
-use crate::graph::ApiVersion;
 
 /// An Intune platform script for Windows, found by `id` or by `display_name` (which must then
 /// match exactly one script, with the same case).
@@ -48,11 +47,8 @@ impl Lookup for PlatformScripts {
     type Model = PlatformScriptDataModel;
     type Payload = PlatformScriptPayload;
     const TYPE_NAME: &'static str = "autopilot_platform_script";
-    const VERSION: ApiVersion = ApiVersion::Beta;
     const COLLECTION: &'static str = "deviceManagement/deviceManagementScripts";
     const NOUN: &'static str = "platform script";
-    const NONE_SUMMARY: &'static str = "No platform script has this name";
-    const SEVERAL_SUMMARY: &'static str = "Several platform scripts have this name";
 
     fn keys(config: &PlatformScriptDataModel) -> (&Attr<String>, &Attr<String>) {
         (&config.id, &config.display_name)
