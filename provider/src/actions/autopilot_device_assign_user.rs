@@ -3,58 +3,40 @@
 //! the assignment (after an Autopilot sync).
 
 use async_trait::async_trait;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use tfplugin::{Action, Attr, AttrPath, Diagnostics, Progress};
+use tfplugin::{AttrPath, Diagnostics};
 
-use super::device_target::{self, Change};
-use crate::devices::graph::{self, AssignUser};
+use super::device_action::{DeviceAction, device_action_model};
+use crate::devices::graph::{self, AssignUser, DeviceIdentity};
 use crate::devices::sync::Expected;
 use crate::devices::validate_upn;
-use crate::graph::GraphClient;
+use crate::graph::{GraphClient, GraphError};
 use crate::validate::check_known;
 
-/// Assigns a user to a registered Autopilot device, so that the device
-/// greets them by name during the out-of-box experience, then waits until
-/// Autopilot shows the assignment (after an Autopilot sync). Name the device
-/// with `device_id` or `serial_number`, not both.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(default)]
-pub struct AssignUserModel {
-    /// The id of the Autopilot device identity. Set this or `serial_number`.
-    #[schemars(extend("x-tf" = "optional"))]
-    pub device_id: Attr<String>,
-    /// The device's serial number. Set this or `device_id`.
-    #[schemars(extend("x-tf" = "optional"))]
-    pub serial_number: Attr<String>,
-    /// The user principal name of the user to assign, e.g. `ana@contoso.com`.
-    #[schemars(extend("x-tf" = "required"))]
-    pub user_principal_name: Attr<String>,
-    /// The name the device greets the user with. The user principal name when unset.
-    #[schemars(extend("x-tf" = "optional"))]
-    pub addressable_user_name: Attr<String>,
-    /// How long to wait for Autopilot to show the assignment, e.g. `10m`. Default `5m`.
-    #[schemars(extend("x-tf" = "optional"))]
-    pub timeout: Attr<String>,
+device_action_model! {
+    /// Assigns a user to a registered Autopilot device, so that the device
+    /// greets them by name during the out-of-box experience, then waits until
+    /// Autopilot shows the assignment (after an Autopilot sync). Name the device
+    /// with `device_id` or `serial_number`, not both.
+    pub(crate) struct AssignUserModel {
+        /// The user principal name of the user to assign, e.g. `ana@contoso.com`.
+        #[schemars(extend("x-tf" = "required"))]
+        pub(crate) user_principal_name: tfplugin::Attr<String>,
+        /// The name the device greets the user with. The user principal name when unset.
+        #[schemars(extend("x-tf" = "optional"))]
+        pub(crate) addressable_user_name: tfplugin::Attr<String>,
+    }
+    timeout
 }
 
-pub struct AutopilotDeviceAssignUser;
+pub(crate) struct AssignUserToDevice;
 
 #[async_trait]
-impl Action<GraphClient> for AutopilotDeviceAssignUser {
+impl DeviceAction for AssignUserToDevice {
     type Model = AssignUserModel;
+    const TYPE_NAME: &'static str = "autopilot_device_assign_user";
+    const REFUSED: &'static str = "Cannot assign the user";
 
-    fn type_name(&self) -> &'static str {
-        "autopilot_device_assign_user"
-    }
-
-    fn validate(&self, config: &AssignUserModel, diags: &mut Diagnostics) {
-        device_target::validate(
-            &config.device_id,
-            &config.serial_number,
-            &config.timeout,
-            diags,
-        );
+    fn validate(config: &AssignUserModel, diags: &mut Diagnostics) {
         check_known(
             &config.user_principal_name,
             validate_upn,
@@ -64,35 +46,34 @@ impl Action<GraphClient> for AutopilotDeviceAssignUser {
         );
     }
 
-    async fn invoke(
-        &self,
+    fn doing(config: &AssignUserModel) -> String {
+        let upn = config
+            .user_principal_name
+            .known()
+            .map_or("", String::as_str);
+        format!("Assigning {upn} to")
+    }
+
+    async fn write(
         client: &GraphClient,
-        config: AssignUserModel,
-        progress: &Progress,
-        diags: &mut Diagnostics,
-    ) {
-        let Some(upn) = config.user_principal_name.known() else {
-            return;
-        };
-        let (id, serial) = (&config.device_id, &config.serial_number);
-        let Some(device) = device_target::locate(client, id, serial, progress, diags).await else {
-            return;
-        };
-        let addressable = config.addressable_user_name.known().unwrap_or(upn);
-        progress.report(format!(
-            "Assigning {upn} to {}",
-            device_target::describe(&device)
-        ));
-        let body = AssignUser::new(upn, addressable);
-        let write = graph::assign_user(client, &device.id, &body);
-        let change = Change {
-            expected: Expected {
-                user: Some(Some(upn.clone())),
-                ..Default::default()
-            },
-            refused: "Cannot assign the user",
-            timeout: &config.timeout,
-        };
-        device_target::write_then_wait(client, &device, write, change, progress, diags).await;
+        device: &DeviceIdentity,
+        config: &AssignUserModel,
+    ) -> Result<(), GraphError> {
+        let upn = config
+            .user_principal_name
+            .known()
+            .map_or("", String::as_str);
+        let addressable = config
+            .addressable_user_name
+            .known()
+            .map_or(upn, String::as_str);
+        graph::assign_user(client, &device.id, &AssignUser::new(upn, addressable)).await
+    }
+
+    fn expected(config: &AssignUserModel) -> Option<Expected> {
+        Some(Expected {
+            user: Some(config.user_principal_name.known().cloned()),
+            ..Default::default()
+        })
     }
 }

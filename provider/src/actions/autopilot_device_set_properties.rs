@@ -3,58 +3,49 @@
 //! then waits until Autopilot shows them (after an Autopilot sync).
 
 use async_trait::async_trait;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use tfplugin::{Action, Attr, AttrPath, Diagnostics, Progress};
+use tfplugin::{AttrPath, Diagnostics};
 
-use super::device_target::{self, Change};
-use crate::devices::graph::{self, DeviceProperties};
+use super::device_action::{DeviceAction, device_action_model};
+use crate::devices::graph::{self, DeviceIdentity, DeviceProperties};
 use crate::devices::sync::Expected;
 use crate::devices::validate_device_name;
-use crate::graph::GraphClient;
+use crate::graph::{GraphClient, GraphError};
 use crate::validate::check_known;
 
-/// Sets the group tag and/or the display name of a registered Autopilot
-/// device (at least one of them), then waits until Autopilot shows them (after
-/// an Autopilot sync). Name the device with `device_id` or `serial_number`,
-/// not both. An empty `group_tag` removes the group tag.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(default)]
-pub struct SetPropertiesModel {
-    /// The id of the Autopilot device identity. Set this or `serial_number`.
-    #[schemars(extend("x-tf" = "optional"))]
-    pub device_id: Attr<String>,
-    /// The device's serial number. Set this or `device_id`.
-    #[schemars(extend("x-tf" = "optional"))]
-    pub serial_number: Attr<String>,
-    /// The group tag to write (`""` removes it).
-    #[schemars(extend("x-tf" = "optional"))]
-    pub group_tag: Attr<String>,
-    /// The device name to write: up to 15 letters, digits and hyphens, not only digits.
-    #[schemars(extend("x-tf" = "optional"))]
-    pub display_name: Attr<String>,
-    /// How long to wait for Autopilot to show the change, e.g. `10m`. Default `5m`.
-    #[schemars(extend("x-tf" = "optional"))]
-    pub timeout: Attr<String>,
+device_action_model! {
+    /// Sets the group tag and/or the display name of a registered Autopilot
+    /// device (at least one of them), then waits until Autopilot shows them (after
+    /// an Autopilot sync). Name the device with `device_id` or `serial_number`,
+    /// not both. An empty `group_tag` removes the group tag.
+    pub(crate) struct SetPropertiesModel {
+        /// The group tag to write (`""` removes it).
+        #[schemars(extend("x-tf" = "optional"))]
+        pub(crate) group_tag: tfplugin::Attr<String>,
+        /// The device name to write: up to 15 letters, digits and hyphens, not only digits.
+        #[schemars(extend("x-tf" = "optional"))]
+        pub(crate) display_name: tfplugin::Attr<String>,
+    }
+    timeout
 }
 
-pub struct AutopilotDeviceSetProperties;
+pub(crate) struct SetDeviceProperties;
+
+impl SetPropertiesModel {
+    fn properties(&self) -> DeviceProperties {
+        DeviceProperties {
+            group_tag: self.group_tag.known().cloned(),
+            display_name: self.display_name.known().cloned(),
+        }
+    }
+}
 
 #[async_trait]
-impl Action<GraphClient> for AutopilotDeviceSetProperties {
+impl DeviceAction for SetDeviceProperties {
     type Model = SetPropertiesModel;
+    const TYPE_NAME: &'static str = "autopilot_device_set_properties";
+    const REFUSED: &'static str = "Cannot set the device properties";
 
-    fn type_name(&self) -> &'static str {
-        "autopilot_device_set_properties"
-    }
-
-    fn validate(&self, config: &SetPropertiesModel, diags: &mut Diagnostics) {
-        device_target::validate(
-            &config.device_id,
-            &config.serial_number,
-            &config.timeout,
-            diags,
-        );
+    fn validate(config: &SetPropertiesModel, diags: &mut Diagnostics) {
         if config.group_tag.is_null() && config.display_name.is_null() {
             diags.error_at(
                 AttrPath::root("group_tag"),
@@ -71,37 +62,25 @@ impl Action<GraphClient> for AutopilotDeviceSetProperties {
         );
     }
 
-    async fn invoke(
-        &self,
+    fn doing(config: &SetPropertiesModel) -> String {
+        format!("Writing {} to", written_fields(&config.properties()))
+    }
+
+    async fn write(
         client: &GraphClient,
-        config: SetPropertiesModel,
-        progress: &Progress,
-        diags: &mut Diagnostics,
-    ) {
-        let (id, serial) = (&config.device_id, &config.serial_number);
-        let Some(device) = device_target::locate(client, id, serial, progress, diags).await else {
-            return;
-        };
-        let properties = DeviceProperties {
-            group_tag: config.group_tag.known().cloned(),
-            display_name: config.display_name.known().cloned(),
-        };
-        progress.report(format!(
-            "Writing {} to {}",
-            written_fields(&properties),
-            device_target::describe(&device)
-        ));
-        let write = graph::update_properties(client, &device.id, &properties);
-        let change = Change {
-            expected: Expected {
-                group_tag: properties.group_tag.clone(),
-                display_name: properties.display_name.clone(),
-                user: None,
-            },
-            refused: "Cannot set the device properties",
-            timeout: &config.timeout,
-        };
-        device_target::write_then_wait(client, &device, write, change, progress, diags).await;
+        device: &DeviceIdentity,
+        config: &SetPropertiesModel,
+    ) -> Result<(), GraphError> {
+        graph::update_properties(client, &device.id, &config.properties()).await
+    }
+
+    fn expected(config: &SetPropertiesModel) -> Option<Expected> {
+        let properties = config.properties();
+        Some(Expected {
+            group_tag: properties.group_tag,
+            display_name: properties.display_name,
+            user: None,
+        })
     }
 }
 

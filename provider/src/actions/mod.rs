@@ -10,6 +10,7 @@ mod autopilot_device_assign_user;
 mod autopilot_device_set_properties;
 mod autopilot_device_unassign_user;
 mod autopilot_sync;
+mod device_action;
 mod device_target;
 
 use std::sync::Arc;
@@ -18,19 +19,20 @@ use tfplugin::AnyAction;
 
 use crate::graph::GraphClient;
 
-pub use autopilot_device_allow_next_enrollment::AutopilotDeviceAllowNextEnrollment;
-pub use autopilot_device_assign_user::AutopilotDeviceAssignUser;
-pub use autopilot_device_set_properties::AutopilotDeviceSetProperties;
-pub use autopilot_device_unassign_user::AutopilotDeviceUnassignUser;
+pub(crate) use autopilot_device_allow_next_enrollment::AllowNextEnrollment;
+pub(crate) use autopilot_device_assign_user::AssignUserToDevice;
+pub(crate) use autopilot_device_set_properties::SetDeviceProperties;
+pub(crate) use autopilot_device_unassign_user::UnassignUserFromDevice;
 pub use autopilot_sync::AutopilotSync;
+pub(crate) use device_action::OnDevice;
 
 /// Every action the provider offers.
 pub fn all() -> Vec<Arc<dyn AnyAction<GraphClient>>> {
     vec![
         Arc::new(AutopilotSync),
-        Arc::new(AutopilotDeviceAssignUser),
-        Arc::new(AutopilotDeviceUnassignUser),
-        Arc::new(AutopilotDeviceSetProperties),
-        Arc::new(AutopilotDeviceAllowNextEnrollment),
+        Arc::new(OnDevice::<AssignUserToDevice>::default()),
+        Arc::new(OnDevice::<UnassignUserFromDevice>::default()),
+        Arc::new(OnDevice::<SetDeviceProperties>::default()),
+        Arc::new(OnDevice::<AllowNextEnrollment>::default()),
     ]
 }
