@@ -93,15 +93,20 @@ output "found" {{
     tf.assert_no_changes();
 }
 
-/// Plans `hcl` and expects it to fail with each of `words` in its diagnostics, writing nothing.
+/// Plans `hcl` and expects it to fail with each of `words` in its diagnostics, pointing at the
+/// attribute `at` (when the configuration sets it), writing nothing.
 #[track_caller]
-fn assert_lookup_fails(lab: &Lab, hcl: &str, words: &[&str]) {
+fn assert_lookup_fails(lab: &Lab, hcl: &str, at: Option<&str>, words: &[&str]) {
     let tf = Terraform::configured(lab, hcl);
     lab.clear_requests();
     let out = tf.plan_detailed().expect_code(1);
     let said = out.diagnostics();
     for word in words {
         assert!(said.contains(word), "{word:?} not said:\n{out}");
+    }
+    // The error points at the key the lookup went by: Terraform quotes that line of the block.
+    if let Some(key) = at {
+        out.assert_contains(&format!("{key} = \""));
     }
     assert_no_writes(lab, "a failed lookup");
 }
@@ -114,6 +119,7 @@ fn names_that_match_nothing_or_several_are_errors_naming_the_ids() {
     assert_lookup_fails(
         &lab,
         "data \"autopilot_group\" \"x\" {\n  display_name = \"Autopilot Shared\"\n}\n",
+        Some("display_name"),
         &[
             "Several groups have this name",
             &first,
@@ -124,12 +130,14 @@ fn names_that_match_nothing_or_several_are_errors_naming_the_ids() {
     assert_lookup_fails(
         &lab,
         "data \"autopilot_mobile_app\" \"x\" {\n  display_name = \"No Such App\"\n}\n",
+        Some("display_name"),
         &["No mobile app has this name", "\"No Such App\""],
     );
     // Intune names compare with their case.
     assert_lookup_fails(
         &lab,
         "data \"autopilot_platform_script\" \"x\" {\n  display_name = \"set time zone\"\n}\n",
+        Some("display_name"),
         &["No platform script has this name"],
     );
 }
@@ -141,16 +149,19 @@ fn unknown_ids_and_missing_or_double_keys_are_errors() {
     assert_lookup_fails(
         &lab,
         &format!("data \"autopilot_platform_script\" \"x\" {{\n  id = \"{missing}\"\n}}\n"),
+        Some("id"),
         &["No platform script has this id", missing],
     );
     assert_lookup_fails(
         &lab,
         &format!("data \"autopilot_group\" \"x\" {{\n  id = \"{missing}\"\n}}\n"),
+        Some("id"),
         &["No group has this id"],
     );
     assert_lookup_fails(
         &lab,
         "data \"autopilot_mobile_app\" \"x\" {}\n",
+        None,
         &[
             "No way to find the mobile app",
             "Set exactly one of `id`, `display_name`",
@@ -161,6 +172,7 @@ fn unknown_ids_and_missing_or_double_keys_are_errors() {
         &format!(
             "data \"autopilot_mobile_app\" \"x\" {{\n  id = \"{VPN_APP}\"\n  display_name = \"Contoso VPN Client\"\n}}\n"
         ),
+        Some("id"),
         &[
             "Several ways to find the mobile app",
             "id and display_name are set",
