@@ -336,16 +336,14 @@ impl IntuneResource for DevicePreparationPolicy {
                 diags.error_at(AttrPath::root("device_group_id"), summary, detail);
             }
         }
-        if prior.include_group_ids != planned.include_group_ids
-            || prior.all_users != planned.all_users
-        {
-            if let Err(e) = self.reassign(client, &id, &UserTargets::of(&planned)).await {
-                report(
-                    diags,
-                    "update the device preparation policy's assignments",
-                    &e,
-                );
-            }
+        let retarget = prior.include_group_ids != planned.include_group_ids
+            || prior.all_users != planned.all_users;
+        if retarget && let Err(e) = self.reassign(client, &id, &UserTargets::of(&planned)).await {
+            report(
+                diags,
+                "update the device preparation policy's assignments",
+                &e,
+            );
         }
         match self.find(Lookup::after_write(client, &id, &planned)).await {
             Ok(Some(state)) => Some(state),
