@@ -507,22 +507,7 @@ resource "autopilot_device_preparation_policy" "dp" {{
 
 #[test]
 fn all_users_in_automatic_mode_is_refused() {
-    assert_rejected_at_plan(
-        |devices| {
-            format!(
-                r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name    = "Windows 365"
-  deployment_mode = "automatic"
-  device_group_id = "{devices}"
-  all_users       = true
-}}
-"#
-            )
-        },
-        "all_users",
-        &["only for user-driven"],
-    );
+    assert_refused_in_automatic_mode("all_users       = true", "all_users");
 }
 
 #[test]
@@ -838,6 +823,13 @@ resource "autopilot_device_preparation_policy" "dp" {{
 
 #[test]
 fn user_driven_attributes_in_automatic_mode_are_refused() {
+    assert_refused_in_automatic_mode("allow_skip      = true", "allow_skip");
+}
+
+/// An automatic policy with `setting`, a user-driven-only attribute, is refused at plan naming
+/// `attribute`.
+#[track_caller]
+fn assert_refused_in_automatic_mode(setting: &str, attribute: &str) {
     assert_rejected_at_plan(
         |devices| {
             format!(
@@ -846,12 +838,12 @@ resource "autopilot_device_preparation_policy" "dp" {{
   display_name    = "Windows 365"
   deployment_mode = "automatic"
   device_group_id = "{devices}"
-  allow_skip      = true
+  {setting}
 }}
 "#
             )
         },
-        "allow_skip",
+        attribute,
         &["only for user-driven"],
     );
 }
