@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use acceptance_tests::checks::{self, RejectedAt, state_values};
+use acceptance_tests::lifecycle;
 use acceptance_tests::seeding::{
     PC_SP, TIME_ZONE_SCRIPT, USER_DRIVEN_TEMPLATE, UserDrivenSettings, VPN_APP,
     user_driven_settings,
@@ -416,6 +417,99 @@ resource "autopilot_device_preparation_policy" "dp" {{
     assert!(lab.objects("configurationPolicies").is_empty());
 }
 
+/// `all_users`: the policy assigned to all licensed users beside a group, read back without a
+/// diff, the all-users target removed outside Terraform and put back, dropped in place, imported.
+#[test]
+fn assigned_to_all_licensed_users() {
+    let lab = Lab::start();
+    let devices = make_group(&lab, "Devices", true, None);
+    let users = make_group(&lab, "Pilot users", false, None);
+    let hcl = |all_users: &str| {
+        format!(
+            r#"
+resource "autopilot_device_preparation_policy" "dp" {{
+  display_name      = "Everyone"
+  device_group_id   = "{devices}"
+  include_group_ids = ["{users}"]
+  {all_users}
+}}
+"#
+        )
+    };
+    let tf = Terraform::configured(&lab, &hcl("all_users = true"));
+    tf.apply();
+    let state = state_values(&tf, POLICY);
+    assert_eq!(state["all_users"], json!(true), "{state}");
+    let id = string_attr(&state, "id");
+    let assignments = format!("{POLICIES}/{id}/assignments");
+    let everyone = BTreeSet::from(["all users".to_string(), format!("include {users}")]);
+    assert_eq!(checks::assignment_targets(&lab, &assignments), everyone);
+    lab.clear_requests();
+    tf.assert_no_changes();
+    assert_no_changes_written(&lab, "a plan with no changes");
+
+    // The admin center's "Remove" on All users: the plan shows it, the apply puts it back.
+    lab.graph_post(
+        &format!("{POLICIES}/{id}/assign"),
+        &json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": users}}]}),
+    );
+    lab.clear_requests();
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("will be updated in-place")
+        .assert_contains("all_users");
+    assert_no_changes_written(&lab, "a plan showing drift");
+    tf.apply();
+    assert_eq!(checks::assignment_targets(&lab, &assignments), everyone);
+    tf.assert_no_changes();
+
+    // Left out, `all_users` is false: only the group stays, in place.
+    lifecycle::plan_update_in_place(&tf, &hcl(""));
+    lifecycle::apply_update(&tf);
+    assert_eq!(
+        checks::assignment_targets(&lab, &assignments),
+        BTreeSet::from([format!("include {users}")])
+    );
+    tf.assert_no_changes();
+
+    // All users alone (no group, no "assigned to no users" warning), then imported elsewhere.
+    let alone = format!(
+        r#"
+resource "autopilot_device_preparation_policy" "dp" {{
+  display_name    = "Everyone"
+  device_group_id = "{devices}"
+  all_users       = true
+}}
+"#
+    );
+    tf.write_config(&alone);
+    let out = tf.apply();
+    assert!(
+        acceptance_tests::provider_warnings(&out).is_empty(),
+        "{out}"
+    );
+    assert_eq!(
+        checks::assignment_targets(&lab, &assignments),
+        BTreeSet::from(["all users".to_string()])
+    );
+    let imported = Terraform::configured(&lab, &alone);
+    lab.clear_requests();
+    imported
+        .import(POLICY, &id)
+        .success()
+        .assert_contains("Import successful");
+    let values = state_values(&imported, POLICY);
+    assert_eq!(values["all_users"], json!(true), "{values}");
+    assert_eq!(values["include_group_ids"], Value::Null, "{values}");
+    imported.assert_no_changes();
+    assert_no_changes_written(&lab, "an import followed by a plan");
+}
+
+#[test]
+fn all_users_in_automatic_mode_is_refused() {
+    assert_refused_in_automatic_mode("all_users       = true", "all_users");
+}
+
 #[test]
 fn classic_profile_on_the_same_users_is_a_warning() {
     let lab = Lab::start();
@@ -729,6 +823,13 @@ resource "autopilot_device_preparation_policy" "dp" {{
 
 #[test]
 fn user_driven_attributes_in_automatic_mode_are_refused() {
+    assert_refused_in_automatic_mode("allow_skip      = true", "allow_skip");
+}
+
+/// An automatic policy with `setting`, a user-driven-only attribute, is refused at plan naming
+/// `attribute`.
+#[track_caller]
+fn assert_refused_in_automatic_mode(setting: &str, attribute: &str) {
     assert_rejected_at_plan(
         |devices| {
             format!(
@@ -737,12 +838,12 @@ resource "autopilot_device_preparation_policy" "dp" {{
   display_name    = "Windows 365"
   deployment_mode = "automatic"
   device_group_id = "{devices}"
-  allow_skip      = true
+  {setting}
 }}
 "#
             )
         },
-        "allow_skip",
+        attribute,
         &["only for user-driven"],
     );
 }

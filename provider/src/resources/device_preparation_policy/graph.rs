@@ -14,7 +14,10 @@ use super::model::{
     UserAccountType,
 };
 use crate::graph::GraphError;
-use crate::resources::assignments::{Assignment, IdSet, Targets, ids_like_prior};
+use crate::resources::assignments::{
+    Assignment, GROUP, IdSet, Target, Targets, all_users_assignment, has_all_users, ids_like_prior,
+    known_ids,
+};
 use crate::resources::intune::{
     IntunePayload, ReadError, scope_tags_from_graph, scope_tags_to_graph,
 };
@@ -185,7 +188,47 @@ pub(super) struct MobileApp {
     pub(super) display_name: Option<String>,
 }
 
-/// The `assign` action: the policy's whole list of (user group) assignments.
+/// Whom a user-driven policy is assigned to: user groups, and all
+/// licensed users.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct UserTargets {
+    pub(super) groups: BTreeSet<String>,
+    pub(super) all_users: bool,
+}
+
+impl UserTargets {
+    pub(super) fn of(model: &DevicePreparationPolicyModel) -> Self {
+        UserTargets {
+            groups: known_ids(&model.include_group_ids).unwrap_or_default(),
+            all_users: model.all_users.known().copied().unwrap_or(false),
+        }
+    }
+
+    pub(super) fn from_assignments(assignments: &[Assignment]) -> Self {
+        UserTargets {
+            groups: Targets::from_assignments(assignments).include,
+            all_users: has_all_users(assignments),
+        }
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.groups.is_empty() && !self.all_users
+    }
+
+    /// The `assign` body: all licensed users first, as the admin center
+    /// lists them, then each group.
+    pub(super) fn to_assignments(&self) -> Vec<Assignment> {
+        let all = self.all_users.then(all_users_assignment);
+        all.into_iter()
+            .chain(self.groups.iter().map(|g| Assignment {
+                id: None,
+                target: Target::new(GROUP, Some(g)),
+            }))
+            .collect()
+    }
+}
+
+/// The `assign` action: the policy's whole list of (user) assignments.
 #[derive(Serialize, JsonSchema)]
 pub(crate) struct AssignBody {
     pub(super) assignments: Vec<Assignment>,
@@ -406,7 +449,7 @@ impl DevicePreparationPolicyModel {
         policy: Policy,
         settings: &ReadSettings,
         device_group: Option<String>,
-        targets: Targets,
+        targets: UserTargets,
         prior: &DevicePreparationPolicyModel,
     ) -> Self {
         let mode = policy
@@ -466,7 +509,8 @@ impl DevicePreparationPolicyModel {
                 collection(&SCRIPTS_USER_DRIVEN),
             ),
             device_group_id: device_group.into(),
-            include_group_ids: ids_like_prior(&prior.include_group_ids, targets.include),
+            include_group_ids: ids_like_prior(&prior.include_group_ids, targets.groups),
+            all_users: Attr::Known(targets.all_users),
             role_scope_tag_ids: scope_tags_from_graph(policy.role_scope_tag_ids),
             priority: policy.priority_meta_data.and_then(|p| p.priority).into(),
             timeouts: prior.timeouts.clone(),

@@ -15,7 +15,6 @@ mod validate;
 
 pub use registration::{EXPORT, LIST, payloads};
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -23,6 +22,7 @@ use serde_json::Value;
 use tfplugin::{Attr, AttrPath, Diagnostics, Moves};
 
 use device_group::{DeviceGroupOutcome, create_timeout, server_error_diagnostic};
+use graph::UserTargets;
 pub(crate) use graph::{
     AssignBody, COLLECTION, MembershipTargets, Policy, is_device_preparation_template,
 };
@@ -32,7 +32,6 @@ pub use model::{
     UserAccountType,
 };
 
-use super::assignments::{Assignment, GROUP, Target, Targets, known_ids};
 use super::intune::{
     self, Apply, Change, Check, Done, GraphResult, IntuneResource, Kind, Lookup, ReadError,
 };
@@ -84,8 +83,8 @@ impl DevicePreparationPolicy {
 #[async_trait]
 impl IntuneResource for DevicePreparationPolicy {
     type Model = DevicePreparationPolicyModel;
-    /// The user groups the policy is assigned to.
-    type Targets = BTreeSet<String>;
+    /// The user groups the policy is assigned to, and all users.
+    type Targets = UserTargets;
 
     const TYPE_NAME: &'static str = "autopilot_device_preparation_policy";
     const KIND: Kind = Kind::named(
@@ -95,8 +94,8 @@ impl IntuneResource for DevicePreparationPolicy {
     )
     .by("name");
 
-    fn targets(model: &Self::Model) -> BTreeSet<String> {
-        known_ids(&model.include_group_ids).unwrap_or_default()
+    fn targets(model: &Self::Model) -> UserTargets {
+        UserTargets::of(model)
     }
 
     fn moves() -> Moves<Self::Model> {
@@ -113,12 +112,13 @@ impl IntuneResource for DevicePreparationPolicy {
         if config.deployment_mode != Attr::Known(DeploymentMode::Automatic)
             && !config.deployment_mode.is_unknown()
             && matches!(&config.include_group_ids, Attr::Null)
+            && !matches!(&config.all_users, Attr::Known(true) | Attr::Unknown)
         {
             diags.warning_at(
                 AttrPath::root("include_group_ids"),
                 "The policy is assigned to no users",
                 "A user-driven device preparation policy applies to the users of the groups in \
-             `include_group_ids`; without them no device uses it.",
+             `include_group_ids` (or all users, with `all_users = true`); without them no device uses it.",
             );
         }
         let mode = planned.deployment_mode.clone();
@@ -216,20 +216,14 @@ impl IntuneResource for DevicePreparationPolicy {
             policy,
             &graph::ReadSettings::parse(&settings),
             device_group,
-            Targets::from_assignments(&assignments),
+            UserTargets::from_assignments(&assignments),
             prior,
         )))
     }
 
-    async fn reassign(&self, client: &GraphClient, id: &str, to: &BTreeSet<String>) -> GraphResult {
+    async fn reassign(&self, client: &GraphClient, id: &str, to: &UserTargets) -> GraphResult {
         let body = AssignBody {
-            assignments: to
-                .iter()
-                .map(|g| Assignment {
-                    id: None,
-                    target: Target::new(GROUP, Some(g)),
-                })
-                .collect(),
+            assignments: to.to_assignments(),
         };
         intune::assign(client, &Self::KIND, id, &body).await
     }
@@ -264,9 +258,9 @@ impl IntuneResource for DevicePreparationPolicy {
                 return self.remove_refused(client, &id, &planned, diags).await;
             }
         }
-        if let Some(groups) = known_ids(&planned.include_group_ids)
-            && !groups.is_empty()
-            && let Err(e) = self.reassign(client, &id, &groups).await
+        let targets = UserTargets::of(&planned);
+        if !targets.is_empty()
+            && let Err(e) = self.reassign(client, &id, &targets).await
         {
             report(diags, "assign the device preparation policy", &e);
         }
@@ -307,6 +301,7 @@ impl IntuneResource for DevicePreparationPolicy {
         };
         let unchanged_policy = DevicePreparationPolicyModel {
             include_group_ids: prior.include_group_ids.clone(),
+            all_users: prior.all_users.clone(),
             device_group_id: prior.device_group_id.clone(),
             priority: prior.priority.clone(),
             timeouts: prior.timeouts.clone(),
@@ -341,15 +336,14 @@ impl IntuneResource for DevicePreparationPolicy {
                 diags.error_at(AttrPath::root("device_group_id"), summary, detail);
             }
         }
-        if prior.include_group_ids != planned.include_group_ids {
-            let groups = known_ids(&planned.include_group_ids).unwrap_or_default();
-            if let Err(e) = self.reassign(client, &id, &groups).await {
-                report(
-                    diags,
-                    "update the device preparation policy's assignments",
-                    &e,
-                );
-            }
+        let retarget = prior.include_group_ids != planned.include_group_ids
+            || prior.all_users != planned.all_users;
+        if retarget && let Err(e) = self.reassign(client, &id, &UserTargets::of(&planned)).await {
+            report(
+                diags,
+                "update the device preparation policy's assignments",
+                &e,
+            );
         }
         match self.find(Lookup::after_write(client, &id, &planned)).await {
             Ok(Some(state)) => Some(state),

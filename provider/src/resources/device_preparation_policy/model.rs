@@ -71,7 +71,7 @@ pub struct DevicePreparationPolicyModel {
     /// A description shown in Intune.
     #[schemars(length(max = 1500))]
     pub description: Attr<String>,
-    /// `user_driven` (a user signs in during setup) or `automatic` (Windows 365, no user). Changing it replaces the policy.
+    /// `user_driven` (a user signs in during setup) or `automatic` (Windows 365, no user: Intune's second device preparation template, which takes only apps, scripts and the device group). These are the two modes Intune offers; the user-driven template's own deployment mode, type and join type settings have one option each. Changing it replaces the policy.
     #[schemars(extend("x-tf" = "force_new", "x-tf-default" = "user_driven"))]
     pub deployment_mode: Attr<DeploymentMode>,
     /// How devices join: `entra` (Microsoft Entra join, the only option). User-driven only; defaults to `entra`.
@@ -103,6 +103,9 @@ pub struct DevicePreparationPolicyModel {
     pub device_group_id: Attr<String>,
     /// Object ids of the user groups the policy is assigned to (the users who may set up devices with it). User-driven only.
     pub include_group_ids: Attr<IdSet>,
+    /// Assign the policy to all licensed users of the tenant (the admin center's "Add all users"), alone or beside `include_group_ids`. User-driven only. There are no exclusion groups and no "all devices" target: a device preparation policy applies to the users who set devices up, and other tools offer it only all users and included groups.
+    #[schemars(extend("x-tf-default" = false))]
+    pub all_users: Attr<bool>,
     /// Ids of the scope tags of the policy. Intune uses `["0"]` (Default) when unset.
     #[schemars(extend("x-tf" = "optional,computed,stable"))]
     pub role_scope_tag_ids: Attr<BTreeSet<String>>,
@@ -131,6 +134,7 @@ pub(super) const USER_DRIVEN_ONLY: &[&str] = &[
     "allow_skip",
     "allow_diagnostics",
     "include_group_ids",
+    "all_users",
 ];
 
 impl DevicePreparationPolicyModel {

@@ -55,7 +55,7 @@ pub fn payloads() -> Vec<Payload> {
         Payload::of::<Policy>("device-preparation-policy-update", "PUT", &policy, "autopilot_device_preparation_policy update (settings are replaced whole)"),
         Payload::of::<MembershipTargets<'static>>("device-preparation-policy-set-device-group", "POST", format!("{policy}/setEnrollmentTimeDeviceMembershipTarget"), "autopilot_device_preparation_policy device_group_id"),
         Payload::bodiless("device-preparation-policy-retrieve-device-group", format!("{policy}/retrieveEnrollmentTimeDeviceMembershipTarget"), "autopilot_device_preparation_policy read (an action that only reads)"),
-        Payload::of::<AssignBody>("device-preparation-policy-assign", "POST", format!("{policy}/assign"), "autopilot_device_preparation_policy include_group_ids (the whole list)"),
+        Payload::of::<AssignBody>("device-preparation-policy-assign", "POST", format!("{policy}/assign"), "autopilot_device_preparation_policy include_group_ids and all_users (the whole list)"),
     ];
     bodies
 }

@@ -77,6 +77,38 @@ fn automatic_mode_refuses_user_driven_attributes() {
     m.include_group_ids = Attr::Null;
     m.timeout_minutes = Attr::Null;
     assert!(errors(&m).is_empty());
+    // `all_users = false` is the default and says nothing; `true` is a target.
+    m.all_users = Attr::Known(false);
+    assert!(errors(&m).is_empty());
+    m.all_users = Attr::Known(true);
+    assert_eq!(errors(&m), ["all_users"]);
+}
+
+#[test]
+fn all_users_is_assigned_before_the_groups_and_reads_back() {
+    let mut m = user_driven();
+    m.all_users = Attr::Known(true);
+    let targets = UserTargets::of(&m);
+    let body = serde_json::to_value(AssignBody {
+        assignments: targets.to_assignments(),
+    })
+    .expect("json");
+    assert_eq!(
+        body,
+        json!({"assignments": [
+            {"target": {"@odata.type": "#microsoft.graph.allLicensedUsersAssignmentTarget"}},
+            {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": U}},
+        ]})
+    );
+    let listed: Vec<crate::resources::assignments::Assignment> =
+        serde_json::from_value(body["assignments"].clone()).expect("assignments");
+    assert_eq!(UserTargets::from_assignments(&listed), targets);
+    let alone = UserTargets {
+        groups: Default::default(),
+        all_users: true,
+    };
+    assert!(!alone.is_empty());
+    assert!(UserTargets::default().is_empty());
 }
 
 #[test]
@@ -153,9 +185,9 @@ fn user_driven_settings_follow_the_reference() {
         priority_meta_data: Some(PriorityMetaData { priority: Some(3) }),
         ..m.to_graph(&types)
     };
-    let targets = Targets {
-        include: set(&[U]),
-        ..Targets::default()
+    let targets = UserTargets {
+        groups: set(&[U]),
+        all_users: false,
     };
     let state =
         DevicePreparationPolicyModel::from_graph(policy, &read, Some(G.into()), targets, &m);

@@ -21,7 +21,7 @@ fn automatic_takes_no_user_driven_settings(
     if config.deployment_mode != Attr::Known(DeploymentMode::Automatic) {
         return;
     }
-    let set: [(&str, bool); 7] = [
+    let set: [(&str, bool); 8] = [
         ("join_type", !config.join_type.is_null()),
         ("user_account_type", !config.user_account_type.is_null()),
         ("timeout_minutes", !config.timeout_minutes.is_null()),
@@ -32,6 +32,7 @@ fn automatic_takes_no_user_driven_settings(
         ("allow_skip", !config.allow_skip.is_null()),
         ("allow_diagnostics", !config.allow_diagnostics.is_null()),
         ("include_group_ids", !config.include_group_ids.is_null()),
+        ("all_users", config.all_users == Attr::Known(true)),
     ];
     debug_assert_eq!(set.len(), USER_DRIVEN_ONLY.len());
     for (name, is_set) in set {
