@@ -211,6 +211,9 @@ pub struct Tenant {
     /// `/devices`: Microsoft Entra device objects (made with a managed device).
     #[serde(default)]
     pub devices: Collection,
+    /// `/deviceManagement/roleScopeTags` (the built-in `Default` tag, id `"0"`, is seeded).
+    #[serde(default)]
+    pub role_scope_tags: Collection,
     /// Relations and lab bookkeeping.
     #[serde(default, rename = "_lab")]
     pub lab: LabState,
@@ -278,7 +281,7 @@ pub struct ProfileAssignment {
 
 impl Tenant {
     /// Every collection with its name, for counting and dumps.
-    pub fn collections(&self) -> [(&'static str, &Collection); 18] {
+    pub fn collections(&self) -> [(&'static str, &Collection); 19] {
         [
             ("deviceConfigurations", &self.device_configurations),
             (
@@ -322,6 +325,7 @@ impl Tenant {
             ("windowsAutopilotSettings", &self.windows_autopilot_settings),
             ("managedDevices", &self.managed_devices),
             ("devices", &self.devices),
+            ("roleScopeTags", &self.role_scope_tags),
         ]
     }
 
