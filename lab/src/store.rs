@@ -262,6 +262,9 @@ pub struct LabState {
     /// next Autopilot sync.
     #[serde(default)]
     pub pending_device_properties: BTreeMap<String, serde_json::Map<String, Value>>,
+    /// The highest scope tag id handed out: a deleted tag's id is not given again.
+    #[serde(default)]
+    pub last_scope_tag_id: u64,
     /// Device identities whose next enrollment was allowed with `allowNextEnrollment`.
     #[serde(default)]
     pub next_enrollment_allowed: BTreeSet<String>,

@@ -1,6 +1,6 @@
 //! `/deviceManagement/roleScopeTags`: Intune's scope tags (role-based access control). Every
 //! tenant has the built-in `Default` tag, id `"0"`, which cannot be changed or deleted; the tags
-//! an administrator makes get the next free number as their id (Intune's tag ids are numeric
+//! an administrator makes get the next number as their id (Intune's tag ids are numeric
 //! strings, and objects name them in `roleScopeTagIds`).
 
 use serde_json::{Map, Value, json};
@@ -97,13 +97,17 @@ fn refuse_built_in(id: &str, url: &str) -> Result<(), GraphError> {
     Ok(())
 }
 
-/// The next free tag id: one more than the highest numeric id in use.
-fn next_id(tags: &crate::store::Collection) -> String {
-    let highest = tags
+/// The next tag id: one more than the highest ever handed out or in use, so that a deleted
+/// tag's id is not given again (the lab's assumption: an identity counter).
+fn next_id(tenant: &mut crate::store::Tenant) -> String {
+    let highest = tenant
+        .role_scope_tags
         .values()
         .filter_map(|tag| collection::str_of(tag, "id").parse::<u64>().ok())
         .max()
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .max(tenant.lab.last_scope_tag_id);
+    tenant.lab.last_scope_tag_id = highest + 1;
     (highest + 1).to_string()
 }
 
@@ -126,7 +130,7 @@ fn create(app: &App, request: &GraphRequest) -> GraphResult {
     require_name(&given, &url)?;
     let field = |name: &str| given.get(name).cloned().unwrap_or(Value::Null);
     let (id, object) = app.store.write(|tenant| {
-        let id = next_id(&tenant.role_scope_tags);
+        let id = next_id(tenant);
         let object = json!({
             "@odata.type": ROLE_SCOPE_TAG.odata_type(),
             "id": id,

@@ -59,9 +59,15 @@ async fn created_tags_get_numeric_ids_and_can_be_changed_and_deleted() {
     );
     let (status, _) = lab.get(&format!("{TAGS}/1")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    // A freed id is not the next one while a higher one exists.
+    // A freed id is not given again, even once it is the highest.
     let third = expect(lab.post(TAGS, tag("Oslo")).await, StatusCode::CREATED);
     assert_eq!(third["id"], "3");
+    expect(
+        lab.delete(&format!("{TAGS}/3")).await,
+        StatusCode::NO_CONTENT,
+    );
+    let fourth = expect(lab.post(TAGS, tag("Rome")).await, StatusCode::CREATED);
+    assert_eq!(fourth["id"], "4");
 }
 
 #[tokio::test]
