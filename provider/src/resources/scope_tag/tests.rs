@@ -78,7 +78,7 @@ fn the_default_tag_intune_adds_to_an_empty_list_reads_as_the_list() {
     assert_eq!(scope_tags_like_prior(default.clone(), &empty), empty);
     // Unset (or imported): what Intune holds.
     assert_eq!(
-        scope_tags_like_prior(default.clone(), &Attr::Null),
+        scope_tags_like_prior(default, &Attr::Null),
         Attr::Known(set(&["0"]))
     );
     // Custom tags come back as they were sent; a change out of band shows.

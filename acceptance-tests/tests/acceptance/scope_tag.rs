@@ -13,7 +13,6 @@ use serde_json::{Value, json};
 
 const ADDR: &str = "autopilot_scope_tag.x";
 const TAGS: &str = "deviceManagement/roleScopeTags";
-const CONFIGS: &str = "deviceManagement/deviceConfigurations";
 
 fn tag_config(description: &str) -> String {
     format!(
