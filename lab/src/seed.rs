@@ -174,6 +174,11 @@ pub fn seeded_tenant(config: &LabConfig) -> Tenant {
     seed_users(&mut tenant);
     seed_catalog(&mut tenant);
     seed_autopilot_settings(&mut tenant);
+    let default_tag = crate::graph::role_scope_tags::default_tag();
+    tenant.role_scope_tags.insert(
+        crate::graph::role_scope_tags::DEFAULT_TAG_ID.to_owned(),
+        default_tag,
+    );
     tenant
 }
 

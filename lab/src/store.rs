@@ -211,6 +211,9 @@ pub struct Tenant {
     /// `/devices`: Microsoft Entra device objects (made with a managed device).
     #[serde(default)]
     pub devices: Collection,
+    /// `/deviceManagement/roleScopeTags` (the built-in `Default` tag, id `"0"`, is seeded).
+    #[serde(default)]
+    pub role_scope_tags: Collection,
     /// Relations and lab bookkeeping.
     #[serde(default, rename = "_lab")]
     pub lab: LabState,
@@ -259,6 +262,9 @@ pub struct LabState {
     /// next Autopilot sync.
     #[serde(default)]
     pub pending_device_properties: BTreeMap<String, serde_json::Map<String, Value>>,
+    /// The highest scope tag id handed out: a deleted tag's id is not given again.
+    #[serde(default)]
+    pub last_scope_tag_id: u64,
     /// Device identities whose next enrollment was allowed with `allowNextEnrollment`.
     #[serde(default)]
     pub next_enrollment_allowed: BTreeSet<String>,
@@ -278,7 +284,7 @@ pub struct ProfileAssignment {
 
 impl Tenant {
     /// Every collection with its name, for counting and dumps.
-    pub fn collections(&self) -> [(&'static str, &Collection); 18] {
+    pub fn collections(&self) -> [(&'static str, &Collection); 19] {
         [
             ("deviceConfigurations", &self.device_configurations),
             (
@@ -322,6 +328,7 @@ impl Tenant {
             ("windowsAutopilotSettings", &self.windows_autopilot_settings),
             ("managedDevices", &self.managed_devices),
             ("devices", &self.devices),
+            ("roleScopeTags", &self.role_scope_tags),
         ]
     }
 

@@ -59,6 +59,11 @@ pub fn managed_types() -> Vec<ManagedType> {
             payloads: resources::group::payloads,
         },
         ManagedType {
+            resource: Arc::new(Timed(resources::scope_tag::ScopeTag)),
+            export: Export::As(&resources::scope_tag::EXPORT),
+            payloads: resources::scope_tag::payloads,
+        },
+        ManagedType {
             resource: Arc::new(Timed(
                 resources::deployment_profile::DeploymentProfile::new(tenant.clone()),
             )),
@@ -105,6 +110,7 @@ pub fn managed_types() -> Vec<ManagedType> {
 pub fn list_types() -> Vec<&'static ListDeclaration> {
     vec![
         &resources::group::LIST,
+        &resources::scope_tag::LIST,
         &resources::deployment_profile::LIST,
         &resources::enrollment_status_page::LIST,
         &resources::domain_join_profile::LIST,
@@ -143,6 +149,10 @@ pub fn read_types() -> Vec<ReadType> {
         },
         ReadType {
             data_source: Arc::new(data_sources::mobile_app::MobileAppData::default()),
+            payloads: none,
+        },
+        ReadType {
+            data_source: Arc::new(data_sources::scope_tag::ScopeTagData::default()),
             payloads: none,
         },
         ReadType {

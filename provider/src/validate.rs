@@ -140,6 +140,19 @@ pub fn object_id(id: &str) -> Result<(), String> {
     })
 }
 
+/// An Intune scope tag id: a number as text (`"0"` is the built-in
+/// `Default` tag), not a tag's name or a GUID.
+pub fn scope_tag_id(id: &str) -> Result<(), String> {
+    if !id.is_empty() && id.len() <= 10 && id.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(());
+    }
+    Err(format!(
+        "{id:?} is not a scope tag id: Intune's scope tag ids are numbers such as \"0\" (Default) \
+         or \"3\". Use autopilot_scope_tag.<name>.id, or the data source autopilot_scope_tag to \
+         find a tag by its name."
+    ))
+}
+
 /// What a device name template (`deviceNameTemplate`) produces: its
 /// literal characters, the digits its `%RAND:x%` macros add, and whether it
 /// uses `%SERIAL%`.

@@ -33,5 +33,6 @@ mod malformed_responses;
 mod moves;
 mod payload_schemas;
 mod release;
+mod scope_tag;
 mod throttling;
 mod timeouts;

@@ -486,21 +486,27 @@ pub fn require(given: &Map<String, Value>, required: &[&str], url: &str) -> Resu
 
 /// `roleScopeTagIds` of a new Intune object: as given, else Intune's default scope tag `["0"]`.
 pub fn role_scope_tags(given: &Map<String, Value>) -> Value {
-    given
-        .get("roleScopeTagIds")
-        .filter(|v| !v.is_null())
-        .cloned()
-        .unwrap_or_else(|| json!(["0"]))
+    scope_tags_or_default(given.get("roleScopeTagIds"))
 }
 
-/// A stored Intune object with a PATCH's properties merged in: `roleScopeTagIds: null` means the
-/// default scope tag again, `version` goes up by one and `lastModifiedDateTime` becomes `now`.
+/// A `roleScopeTagIds` value as Intune stores it: missing, `null` or empty is the `Default`
+/// tag, `["0"]` (an object always has a tag); a list is kept as given.
+pub fn scope_tags_or_default(value: Option<&Value>) -> Value {
+    match value {
+        Some(Value::Array(ids)) if !ids.is_empty() => Value::Array(ids.clone()),
+        Some(other) if !other.is_null() && !other.is_array() => other.clone(),
+        _ => json!(["0"]),
+    }
+}
+
+/// A stored Intune object with a PATCH's properties merged in: `roleScopeTagIds` `null` or `[]`
+/// means the default scope tag again, `version` goes up by one and `lastModifiedDateTime` becomes `now`.
 /// The caller checks the merged object before it stores it.
 pub fn merge_versioned(stored: &Value, given: Map<String, Value>, now: &str) -> Map<String, Value> {
     let mut merged = stored.as_object().cloned().unwrap_or_default();
     for (name, value) in given {
-        let value = if name == "roleScopeTagIds" && value.is_null() {
-            json!(["0"])
+        let value = if name == "roleScopeTagIds" {
+            scope_tags_or_default(Some(&value))
         } else {
             value
         };

@@ -41,6 +41,7 @@ pub mod odata;
 pub mod organization;
 pub mod permissions;
 pub mod profile_rules;
+pub mod role_scope_tags;
 pub mod schema;
 pub mod timers;
 
@@ -80,6 +81,7 @@ pub static PAGINGS: &[&Paging] = &[
     &directory::USERS_PAGING,
     &directory::OWNERS_PAGING,
     &directory::DEVICES_PAGING,
+    &role_scope_tags::PAGING,
 ];
 
 /// Content type of Graph's successful JSON responses.
@@ -335,6 +337,7 @@ fn device_management(app: &App, request: &GraphRequest, rest: &[String]) -> Grap
         "importedwindowsautopilotdeviceidentities" => imports::route(app, request, &rest[1..]),
         "windowsautopilotdeviceidentities" => device_identities::route(app, request, &rest[1..]),
         "manageddevices" => managed_devices::route(app, request, &rest[1..]),
+        "rolescopetags" => role_scope_tags::route(app, request, &rest[1..]),
         "windowsautopilotsettings" if beta => {
             device_identities::route_settings(app, request, &rest[1..])
         }

@@ -98,6 +98,11 @@ const DEVICE_READ: &[&str] = &[
 ];
 /// `DELETE /devices/{id}`: Device.ReadWrite.All is the only application permission.
 const DEVICE_WRITE: &[&str] = &["Device.ReadWrite.All"];
+const RBAC_READ: &[&str] = &[
+    "DeviceManagementRBAC.Read.All",
+    "DeviceManagementRBAC.ReadWrite.All",
+];
+const RBAC_WRITE: &[&str] = &["DeviceManagementRBAC.ReadWrite.All"];
 const DIRECTORY_READ: &[&str] = &["Directory.Read.All", "Directory.ReadWrite.All"];
 const ORGANIZATION_READ: &[&str] = &[
     "Organization.Read.All",
@@ -146,6 +151,9 @@ pub fn area_of(segments: &[String]) -> Option<Area> {
         ),
         ("devicemanagement", Some("devicemanagementscripts")) => {
             area(Family::Intune("scripts"), SCRIPTS_READ, SCRIPTS_WRITE)
+        }
+        ("devicemanagement", Some("rolescopetags")) => {
+            area(Family::Intune("rbac"), RBAC_READ, RBAC_WRITE)
         }
         ("deviceappmanagement", Some("mobileapps")) => {
             area(Family::Intune("apps"), APPS_READ, APPS_WRITE)

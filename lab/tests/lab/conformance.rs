@@ -23,6 +23,9 @@ const NOT_IN_REFERENCE: &[&str] = &[
     "deviceManagementScript",
     // Entra device objects, which registering a device makes (the reference holds no `device`).
     "device",
+    // Scope tags: the shape is Microsoft Learn's "roleScopeTag resource type" (checked in
+    // `role_scope_tags.rs`); the reference file does not extract it.
+    "roleScopeTag",
 ];
 
 struct Schema {
@@ -310,6 +313,7 @@ fn collection_type(collection: &str) -> &'static str {
         // managed device, and the Entra devices its registrations make are skipped (`NOT_IN_REFERENCE`).
         "managedDevices" => "managedDevice",
         "devices" => "device",
+        "roleScopeTags" => "roleScopeTag",
         other => panic!("the conformance test does not know the collection '{other}'; add it"),
     }
 }

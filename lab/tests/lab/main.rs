@@ -29,4 +29,5 @@ mod enrollment_configurations;
 mod faults;
 mod permissions;
 mod persistence;
+mod role_scope_tags;
 mod throttling;

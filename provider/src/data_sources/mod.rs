@@ -10,6 +10,7 @@ pub mod lookup;
 pub mod mobile_app;
 pub mod platform_script;
 pub mod provisioning_client;
+pub mod scope_tag;
 
 use tfplugin::{Attr, AttrPath, Diagnostics};
 

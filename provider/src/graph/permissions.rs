@@ -12,6 +12,9 @@
 //!   not read with only `@odata.type` and `id`: recognising the Intune Provisioning Client among
 //!   them by its `appId` also needs Application.Read.All;
 //! - `organization`: Organization.Read.All;
+//! - `deviceManagement/roleScopeTags`: DeviceManagementRBAC.Read.All to read,
+//!   DeviceManagementRBAC.ReadWrite.All to write (Microsoft Learn, "List roleScopeTags",
+//!   "Create roleScopeTag");
 //! - `deviceManagement/managedDevices/{id}` DELETE: DeviceManagementManagedDevices.ReadWrite.All
 //!   (Microsoft Learn, "Delete managedDevice");
 //! - `devices` GET: Device.Read.All; `devices/{id}` DELETE: Device.ReadWrite.All, the only
@@ -172,6 +175,33 @@ pub const TYPES: &[TypeCalls] = &[
                 "POST",
                 "/beta/deviceManagement/deviceEnrollmentConfigurations/{id}/setPriority",
                 "create, update (`priority`)",
+            ),
+        ],
+        also: &[],
+    },
+    TypeCalls {
+        type_name: "autopilot_scope_tag",
+        calls: &[
+            call(
+                "GET",
+                "/beta/deviceManagement/roleScopeTags",
+                "create (finding a tag whose answer was lost)",
+            ),
+            call(
+                "GET",
+                "/beta/deviceManagement/roleScopeTags/{id}",
+                "read, import",
+            ),
+            call("POST", "/beta/deviceManagement/roleScopeTags", "create"),
+            call(
+                "PATCH",
+                "/beta/deviceManagement/roleScopeTags/{id}",
+                "update",
+            ),
+            call(
+                "DELETE",
+                "/beta/deviceManagement/roleScopeTags/{id}",
+                "destroy",
             ),
         ],
         also: &[],
@@ -652,6 +682,22 @@ pub const TYPES: &[TypeCalls] = &[
         also: &[],
     },
     TypeCalls {
+        type_name: "autopilot_scope_tag@data",
+        calls: &[
+            call(
+                "GET",
+                "/beta/deviceManagement/roleScopeTags",
+                "read (by `display_name`)",
+            ),
+            call(
+                "GET",
+                "/beta/deviceManagement/roleScopeTags/{id}",
+                "read (by `id`)",
+            ),
+        ],
+        also: &[],
+    },
+    TypeCalls {
         type_name: "autopilot_platform_script@data",
         calls: &[
             call(
@@ -916,6 +962,12 @@ pub fn required_permission(method: &str, path: &str) -> &'static str {
             "DeviceManagementServiceConfig.ReadWrite.All"
         } else {
             "DeviceManagementServiceConfig.Read.All"
+        }
+    } else if rel.starts_with("devicemanagement/rolescopetags") {
+        if write {
+            "DeviceManagementRBAC.ReadWrite.All"
+        } else {
+            "DeviceManagementRBAC.Read.All"
         }
     } else if rel.starts_with("devicemanagement/manageddevices") {
         if write {

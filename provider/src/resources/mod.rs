@@ -12,6 +12,7 @@ pub mod group;
 pub(crate) mod intune;
 pub mod lints;
 pub mod moves;
+pub mod scope_tag;
 pub mod settings_catalog;
 pub mod timeouts;
 

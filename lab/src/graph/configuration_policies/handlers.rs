@@ -36,7 +36,7 @@ pub(super) fn create(app: &App, request: &GraphRequest) -> GraphResult {
             "lastModifiedDateTime": now,
             "settingCount": parsed.settings.len(),
             "creationSource": null,
-            "roleScopeTagIds": given.get("roleScopeTagIds").filter(|v| !v.is_null()).cloned().unwrap_or(json!(["0"])),
+            "roleScopeTagIds": collection::role_scope_tags(given),
             "isAssigned": false,
             "disableEntraGroupPolicyAssignment": given.get("disableEntraGroupPolicyAssignment").cloned().unwrap_or(json!(false)),
             "templateReference": template_reference(parsed.template),
@@ -100,11 +100,7 @@ pub(super) fn replace(app: &App, request: &GraphRequest, id: &str) -> GraphResul
         );
         merged.insert(
             "roleScopeTagIds".into(),
-            given
-                .get("roleScopeTagIds")
-                .filter(|v| !v.is_null())
-                .cloned()
-                .unwrap_or(json!(["0"])),
+            collection::scope_tags_or_default(given.get("roleScopeTagIds")),
         );
         if let Some(flag) = given.get("disableEntraGroupPolicyAssignment") {
             merged.insert("disableEntraGroupPolicyAssignment".into(), flag.clone());
@@ -149,8 +145,9 @@ pub(super) fn patch(app: &App, request: &GraphRequest, id: &str) -> GraphResult 
             .ok_or_else(|| INTUNE.not_found(id))?;
         let mut merged = existing.as_object().cloned().unwrap_or_default();
         merged.extend(given);
-        if merged.get("roleScopeTagIds").is_some_and(Value::is_null) {
-            merged.insert("roleScopeTagIds".into(), json!(["0"]));
+        if let Some(tags) = merged.get("roleScopeTagIds") {
+            let tags = collection::scope_tags_or_default(Some(tags));
+            merged.insert("roleScopeTagIds".into(), tags);
         }
         merged.insert("lastModifiedDateTime".into(), json!(now));
         let merged = Value::Object(merged);

@@ -40,9 +40,8 @@ pub(super) fn create(app: &App, request: &GraphRequest) -> GraphResult {
             given.insert(name.into(), json!(default));
         }
     }
-    if given.get("roleScopeTagIds").is_none_or(Value::is_null) {
-        given.insert("roleScopeTagIds".into(), json!(["0"]));
-    }
+    let tags = collection::role_scope_tags(&given);
+    given.insert("roleScopeTagIds".into(), tags);
     check_profile(&given, &url)?;
 
     let id = Uuid::new_v4().to_string();
@@ -132,7 +131,7 @@ pub(super) fn update(app: &App, request: &GraphRequest, id: &str) -> GraphResult
         profile_rules::check_user_type(&sent, Some(&merged), &url)?;
         for (name, value) in given {
             let value = match name.as_str() {
-                "roleScopeTagIds" if value.is_null() => json!(["0"]),
+                "roleScopeTagIds" => collection::scope_tags_or_default(Some(&value)),
                 "extractHardwareHash" | "enableWhiteGlove" if value.is_null() => json!(false),
                 _ => value,
             };

@@ -12,7 +12,7 @@ use super::model::{DeploymentMode, DeploymentProfileModel, DeviceType, JoinType,
 use crate::graph::{ApiVersion, GraphClient, GraphError};
 use crate::resources::assignments::{Assignment, Target, Targets};
 use crate::resources::intune::{
-    IntunePayload, ReadError, scope_tags_from_graph, scope_tags_to_graph,
+    IntunePayload, ReadError, scope_tags_like_prior, scope_tags_to_graph,
 };
 use crate::resources::lints::{self, Join, PROFILE_COLLECTION};
 use crate::resources::{set_like_prior, string_like_prior};
@@ -300,7 +300,10 @@ impl DeploymentProfileModel {
             escape_link_hidden: yes(oobe.escape_link_hidden),
             keyboard_selection_page_skipped: yes(oobe.keyboard_selection_page_skipped),
             user_type,
-            role_scope_tag_ids: scope_tags_from_graph(profile.role_scope_tag_ids),
+            role_scope_tag_ids: scope_tags_like_prior(
+                profile.role_scope_tag_ids,
+                &prior.role_scope_tag_ids,
+            ),
             include_group_ids: set_like_prior(&prior.include_group_ids, targets.include),
             exclude_group_ids: set_like_prior(&prior.exclude_group_ids, targets.exclude),
             all_devices: Attr::Known(targets.all_devices),

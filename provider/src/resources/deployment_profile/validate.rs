@@ -15,6 +15,7 @@ const MIN_SERIAL: usize = 8;
 
 /// Every rule of a deployment profile, in the order their diagnostics appear.
 pub(crate) fn validate_profile(config: &DeploymentProfileModel, diags: &mut Diagnostics) {
+    crate::resources::intune::validate_scope_tags(&config.role_scope_tag_ids, diags);
     name_intune_accepts(config, diags);
     description_intune_accepts(config, diags);
     no_user_type_when_self_deploying(config, diags);

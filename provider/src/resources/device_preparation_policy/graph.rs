@@ -19,7 +19,7 @@ use crate::resources::assignments::{
     known_ids,
 };
 use crate::resources::intune::{
-    IntunePayload, ReadError, scope_tags_from_graph, scope_tags_to_graph,
+    IntunePayload, ReadError, scope_tags_like_prior, scope_tags_to_graph,
 };
 use crate::resources::settings_catalog::{Setting, Spec};
 use crate::resources::string_like_prior;
@@ -511,7 +511,10 @@ impl DevicePreparationPolicyModel {
             device_group_id: device_group.into(),
             include_group_ids: ids_like_prior(&prior.include_group_ids, targets.groups),
             all_users: Attr::Known(targets.all_users),
-            role_scope_tag_ids: scope_tags_from_graph(policy.role_scope_tag_ids),
+            role_scope_tag_ids: scope_tags_like_prior(
+                policy.role_scope_tag_ids,
+                &prior.role_scope_tag_ids,
+            ),
             priority: policy.priority_meta_data.and_then(|p| p.priority).into(),
             timeouts: prior.timeouts.clone(),
         }

@@ -9,6 +9,7 @@ use crate::validate;
 
 /// Every rule of a policy, in the order their diagnostics appear.
 pub(super) fn validate(config: &DevicePreparationPolicyModel, diags: &mut Diagnostics) {
+    crate::resources::intune::validate_scope_tags(&config.role_scope_tag_ids, diags);
     automatic_takes_no_user_driven_settings(config, diags);
     ids_are_object_ids(config, diags);
     device_group_is_not_a_user_group(config, diags);

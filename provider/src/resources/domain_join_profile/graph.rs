@@ -10,7 +10,7 @@ use super::DomainJoinProfile;
 use super::model::{DomainJoinProfileModel, default_random_count};
 use crate::resources::assignments::{Assignment, Targets};
 use crate::resources::intune::{
-    IntunePayload, IntuneResource, ReadError, scope_tags_from_graph, scope_tags_to_graph,
+    IntunePayload, IntuneResource, ReadError, scope_tags_like_prior, scope_tags_to_graph,
 };
 use crate::resources::set_like_prior;
 
@@ -109,7 +109,10 @@ impl DomainJoinProfileModel {
             include_group_ids: set_like_prior(&prior.include_group_ids, targets.include),
             exclude_group_ids: set_like_prior(&prior.exclude_group_ids, targets.exclude),
             all_devices: Attr::Known(targets.all_devices),
-            role_scope_tag_ids: scope_tags_from_graph(config.role_scope_tag_ids),
+            role_scope_tag_ids: scope_tags_like_prior(
+                config.role_scope_tag_ids,
+                &prior.role_scope_tag_ids,
+            ),
             created_date_time: config.created_date_time.into(),
             last_modified_date_time: config.last_modified_date_time.into(),
             timeouts: prior.timeouts.clone(),

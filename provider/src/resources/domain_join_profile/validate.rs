@@ -9,6 +9,7 @@ use crate::validate;
 
 /// Every rule of the configuration.
 pub(super) fn validate(config: &DomainJoinProfileModel, diags: &mut Diagnostics) {
+    crate::resources::intune::validate_scope_tags(&config.role_scope_tag_ids, diags);
     domain_is_fqdn(config, diags);
     organizational_unit(config, diags);
     computer_name(config, diags);

@@ -11,7 +11,7 @@ use super::model::EnrollmentStatusPageModel;
 use crate::graph::{ApiVersion, GraphClient, GraphError};
 use crate::resources::assignments::{self, Assignment, Targets};
 use crate::resources::intune::{
-    IntunePayload, IntuneResource, ReadError, scope_tags_from_graph, scope_tags_to_graph,
+    IntunePayload, IntuneResource, ReadError, scope_tags_like_prior, scope_tags_to_graph,
 };
 use crate::resources::{set_like_prior, string_like_prior};
 
@@ -214,7 +214,10 @@ impl EnrollmentStatusPageModel {
                 esp.disable_user_status_tracking_after_first_user
             ),
             priority: Attr::Known(esp.priority.unwrap_or(0)),
-            role_scope_tag_ids: scope_tags_from_graph(esp.role_scope_tag_ids),
+            role_scope_tag_ids: scope_tags_like_prior(
+                esp.role_scope_tag_ids,
+                &prior.role_scope_tag_ids,
+            ),
             include_group_ids: set_like_prior(&prior.include_group_ids, targets.targets.include),
             exclude_group_ids: set_like_prior(&prior.exclude_group_ids, targets.targets.exclude),
             all_devices: Attr::Known(targets.targets.all_devices),

@@ -8,6 +8,7 @@ use crate::resources::assignments;
 
 /// Every rule of an ESP, in the order their diagnostics appear.
 pub(crate) fn validate_esp(config: &EnrollmentStatusPageModel, diags: &mut Diagnostics) {
+    crate::resources::intune::validate_scope_tags(&config.role_scope_tag_ids, diags);
     blocking_options_need_blocking(config, diags);
     app_ids_are_guids(config, diags);
     non_blocking_needs_apps(config, diags);

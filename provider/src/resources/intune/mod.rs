@@ -152,6 +152,35 @@ pub(crate) fn scope_tags_from_graph(tags: Option<Vec<String>>) -> Attr<BTreeSet<
     Attr::Known(tags.unwrap_or_default().into_iter().collect())
 }
 
+/// `roleScopeTagIds` read back into a state shaped like `prior`: Intune
+/// stores an empty list as the `Default` tag (`["0"]`), so a configuration
+/// of `[]` keeps reading `[]` while Graph says `["0"]`.
+pub(crate) fn scope_tags_like_prior(
+    tags: Option<Vec<String>>,
+    prior: &Attr<BTreeSet<String>>,
+) -> Attr<BTreeSet<String>> {
+    let read = scope_tags_from_graph(tags);
+    let only_default = matches!(&read, Attr::Known(ids) if ids.len() == 1 && ids.contains("0"));
+    match prior {
+        Attr::Known(wanted) if wanted.is_empty() && only_default => Attr::Known(BTreeSet::new()),
+        _ => read,
+    }
+}
+
+/// The plan-time rule of `role_scope_tag_ids`: every known id looks like an
+/// Intune scope tag id (a number).
+pub(crate) fn validate_scope_tags(tags: &Attr<BTreeSet<String>>, diags: &mut Diagnostics) {
+    for id in tags.known().into_iter().flatten() {
+        if let Err(reason) = crate::validate::scope_tag_id(id) {
+            diags.error_at(
+                tfplugin::AttrPath::root("role_scope_tag_ids"),
+                "Invalid scope tag id in `role_scope_tag_ids`",
+                reason,
+            );
+        }
+    }
+}
+
 /// Reads the object `id` of `collection` and its assignments; `Ok(None)`
 /// when it does not exist, including when it is deleted between the two
 /// requests (the `/assignments` answer is 404).

@@ -1,0 +1,34 @@
+//! The model of `autopilot_scope_tag`: its doc comments are the schema's
+//! descriptions.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use tfplugin::Attr;
+
+/// An Intune scope tag (`roleScopeTag`): a label that Intune role
+/// assignments use to limit which objects an administrator sees. Name it in
+/// the `role_scope_tag_ids` of deployment profiles, Enrollment Status
+/// Pages, domain join profiles and device preparation policies. The
+/// built-in `Default` tag (id `0`) cannot be managed: leave
+/// `role_scope_tag_ids` unset to use it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct ScopeTagModel {
+    /// The tag's id: a number, as text (`"1"`, `"2"`, ...).
+    #[schemars(extend("x-tf" = "computed,stable"))]
+    pub id: Attr<String>,
+    /// The tag's name in Intune.
+    #[schemars(extend("x-tf" = "required"), length(min = 1, max = 128))]
+    pub display_name: Attr<String>,
+    /// A description shown in Intune.
+    pub description: Attr<String>,
+    /// How long each operation may take, retries of throttled requests and waits for replication included. Unset, an operation has no limit of its own (each Graph request gives up after 10 minutes of retries). When a timeout runs out no further request is sent, and the error names it.
+    #[schemars(extend("x-tf" = "block"))]
+    pub timeouts: Attr<crate::resources::timeouts::Timeouts>,
+}
+
+impl crate::resources::timeouts::TimedModel for ScopeTagModel {
+    fn timeouts(&self) -> &Attr<crate::resources::timeouts::Timeouts> {
+        &self.timeouts
+    }
+}

@@ -1,0 +1,48 @@
+//! What `autopilot_scope_tag` declares beside its resource: how `export`
+//! lists scope tags and the request bodies it sends.
+
+use serde::Deserialize;
+
+use crate::export::{ExportKind, Listed, Listing, listed};
+use crate::graph::{ApiVersion, GraphClient};
+use crate::list_resources::{Filters, ListDeclaration};
+use crate::payloads::{Payload, path};
+
+use super::{COLLECTION, DEFAULT_TAG_ID, RoleScopeTag};
+
+/// Scope tags, but the built-in `Default` one.
+#[rustfmt::skip]
+pub const EXPORT: ExportKind = ExportKind::new("scope_tags", "autopilot_scope_tag", "scope_tag", &[], list_for_export);
+
+/// Its list resource (`terraform query`): by name.
+pub const LIST: ListDeclaration = ListDeclaration::by_object_id(&EXPORT, Filters::Name);
+
+/// A scope tag as the listing needs it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Named {
+    id: String,
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    is_built_in: Option<bool>,
+}
+
+fn list_for_export(client: &GraphClient) -> Listing<'_> {
+    listed(client.list::<Named>(ApiVersion::Beta, COLLECTION), |t| {
+        let managed = t.id != DEFAULT_TAG_ID && t.is_built_in != Some(true);
+        managed.then(|| Listed::named(t.id, t.display_name))
+    })
+}
+
+/// The bodies `autopilot_scope_tag` sends.
+pub fn payloads() -> Vec<Payload> {
+    let tags = path(ApiVersion::Beta, COLLECTION);
+    let tag = format!("{tags}/{{id}}");
+    #[rustfmt::skip]
+    let bodies = vec![
+        Payload::of::<RoleScopeTag>("scope-tag-create", "POST", &tags, "autopilot_scope_tag create"),
+        Payload::of::<RoleScopeTag>("scope-tag-update", "PATCH", &tag, "autopilot_scope_tag update"),
+    ];
+    bodies
+}
