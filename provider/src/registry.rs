@@ -60,6 +60,13 @@ pub fn managed_types() -> Vec<ManagedType> {
         },
         ManagedType {
             resource: Arc::new(Timed(
+                resources::assignment_filter::AssignmentFilterResource,
+            )),
+            export: Export::As(&resources::assignment_filter::EXPORT),
+            payloads: resources::assignment_filter::payloads,
+        },
+        ManagedType {
+            resource: Arc::new(Timed(
                 resources::deployment_profile::DeploymentProfile::new(tenant.clone()),
             )),
             export: Export::As(&resources::deployment_profile::EXPORT),
@@ -105,6 +112,7 @@ pub fn managed_types() -> Vec<ManagedType> {
 pub fn list_types() -> Vec<&'static ListDeclaration> {
     vec![
         &resources::group::LIST,
+        &resources::assignment_filter::LIST,
         &resources::deployment_profile::LIST,
         &resources::enrollment_status_page::LIST,
         &resources::domain_join_profile::LIST,
@@ -147,6 +155,10 @@ pub fn read_types() -> Vec<ReadType> {
         },
         ReadType {
             data_source: Arc::new(data_sources::platform_script::PlatformScriptData::default()),
+            payloads: none,
+        },
+        ReadType {
+            data_source: Arc::new(data_sources::assignment_filter::AssignmentFilterData::default()),
             payloads: none,
         },
         ReadType {

@@ -23,6 +23,9 @@ const NOT_IN_REFERENCE: &[&str] = &[
     "deviceManagementScript",
     // Entra device objects, which registering a device makes (the reference holds no `device`).
     "device",
+    // Assignment filters: the reference does not extract them; their shape is the Graph beta
+    // reference page "deviceAndAppManagementAssignmentFilter resource type".
+    "deviceAndAppManagementAssignmentFilter",
 ];
 
 struct Schema {
@@ -298,6 +301,7 @@ fn collection_type(collection: &str) -> &'static str {
         "enrollmentConfigurationAssignments" => "enrollmentConfigurationAssignment",
         "configurationPolicies" => "deviceManagementConfigurationPolicy",
         "configurationPolicyAssignments" => "deviceManagementConfigurationPolicyAssignment",
+        "assignmentFilters" => "deviceAndAppManagementAssignmentFilter",
         "groups" => "group",
         "servicePrincipals" => "servicePrincipal",
         "users" => "user",
@@ -326,6 +330,13 @@ async fn populate(lab: &Lab) {
         )
         .await;
     ok(s, &dj);
+    let (s, f) = lab
+        .post(
+            "/beta/deviceManagement/assignmentFilters",
+            json!({"displayName": "F", "platform": "windows10AndLater", "rule": "(device.model -eq \"A\")"}),
+        )
+        .await;
+    ok(s, &f);
     let (s, b) = lab
         .post(
             &format!("/beta/deviceManagement/deviceConfigurations/{}/assign", dj["id"].as_str().unwrap()),
@@ -460,6 +471,7 @@ const READS: &[(&str, &str)] = &[
         "beta",
         "deviceManagement/configurationPolicies?$expand=settings",
     ),
+    ("beta", "deviceManagement/assignmentFilters"),
     ("beta", "groups"),
     ("v1.0", "groups"),
     ("beta", "servicePrincipals"),

@@ -14,7 +14,7 @@ use super::model::{
     UserAccountType,
 };
 use crate::graph::GraphError;
-use crate::resources::assignments::{Assignment, IdSet, Targets, ids_like_prior};
+use crate::resources::assignments::{Assignment, Filter, IdSet, Targets, ids_like_prior};
 use crate::resources::intune::{
     IntunePayload, ReadError, scope_tags_from_graph, scope_tags_to_graph,
 };
@@ -426,6 +426,7 @@ impl DevicePreparationPolicyModel {
                 .into_iter()
                 .collect()
         };
+        let (assignment_filter_id, assignment_filter_type) = Filter::to_state(targets.filter);
         let apps: BTreeSet<String> = collection(&APPS_USER_DRIVEN)
             .iter()
             .map(|v| allowed_app_id(v))
@@ -467,6 +468,8 @@ impl DevicePreparationPolicyModel {
             ),
             device_group_id: device_group.into(),
             include_group_ids: ids_like_prior(&prior.include_group_ids, targets.include),
+            assignment_filter_id,
+            assignment_filter_type,
             role_scope_tag_ids: scope_tags_from_graph(policy.role_scope_tag_ids),
             priority: policy.priority_meta_data.and_then(|p| p.priority).into(),
             timeouts: prior.timeouts.clone(),

@@ -32,7 +32,7 @@ pub use model::{
     UserAccountType,
 };
 
-use super::assignments::{Assignment, GROUP, Target, Targets, known_ids};
+use super::assignments::{Assignment, Filter, GROUP, Target, Targets, known_ids};
 use super::intune::{
     self, Apply, Change, Check, Done, GraphResult, IntuneResource, Kind, Lookup, ReadError,
 };
@@ -84,8 +84,8 @@ impl DevicePreparationPolicy {
 #[async_trait]
 impl IntuneResource for DevicePreparationPolicy {
     type Model = DevicePreparationPolicyModel;
-    /// The user groups the policy is assigned to.
-    type Targets = BTreeSet<String>;
+    /// The user groups the policy is assigned to, and their filter.
+    type Targets = (BTreeSet<String>, Option<Filter>);
 
     const TYPE_NAME: &'static str = "autopilot_device_preparation_policy";
     const KIND: Kind = Kind::named(
@@ -95,8 +95,11 @@ impl IntuneResource for DevicePreparationPolicy {
     )
     .by("name");
 
-    fn targets(model: &Self::Model) -> BTreeSet<String> {
-        known_ids(&model.include_group_ids).unwrap_or_default()
+    fn targets(model: &Self::Model) -> Self::Targets {
+        (
+            known_ids(&model.include_group_ids).unwrap_or_default(),
+            Filter::of(&model.assignment_filter_id, &model.assignment_filter_type),
+        )
     }
 
     fn moves() -> Moves<Self::Model> {
@@ -221,16 +224,17 @@ impl IntuneResource for DevicePreparationPolicy {
         )))
     }
 
-    async fn reassign(&self, client: &GraphClient, id: &str, to: &BTreeSet<String>) -> GraphResult {
-        let body = AssignBody {
-            assignments: to
-                .iter()
-                .map(|g| Assignment {
-                    id: None,
-                    target: Target::new(GROUP, Some(g)),
-                })
-                .collect(),
-        };
+    async fn reassign(&self, client: &GraphClient, id: &str, to: &Self::Targets) -> GraphResult {
+        let (groups, filter) = to;
+        let mut assignments: Vec<Assignment> = groups
+            .iter()
+            .map(|g| Assignment {
+                id: None,
+                target: Target::new(GROUP, Some(g)),
+            })
+            .collect();
+        Filter::apply(filter.as_ref(), &mut assignments);
+        let body = AssignBody { assignments };
         intune::assign(client, &Self::KIND, id, &body).await
     }
 
@@ -264,9 +268,9 @@ impl IntuneResource for DevicePreparationPolicy {
                 return self.remove_refused(client, &id, &planned, diags).await;
             }
         }
-        if let Some(groups) = known_ids(&planned.include_group_ids)
-            && !groups.is_empty()
-            && let Err(e) = self.reassign(client, &id, &groups).await
+        let targets = Self::targets(&planned);
+        if !targets.0.is_empty()
+            && let Err(e) = self.reassign(client, &id, &targets).await
         {
             report(diags, "assign the device preparation policy", &e);
         }
@@ -307,6 +311,8 @@ impl IntuneResource for DevicePreparationPolicy {
         };
         let unchanged_policy = DevicePreparationPolicyModel {
             include_group_ids: prior.include_group_ids.clone(),
+            assignment_filter_id: prior.assignment_filter_id.clone(),
+            assignment_filter_type: prior.assignment_filter_type.clone(),
             device_group_id: prior.device_group_id.clone(),
             priority: prior.priority.clone(),
             timeouts: prior.timeouts.clone(),
@@ -341,15 +347,15 @@ impl IntuneResource for DevicePreparationPolicy {
                 diags.error_at(AttrPath::root("device_group_id"), summary, detail);
             }
         }
-        if prior.include_group_ids != planned.include_group_ids {
-            let groups = known_ids(&planned.include_group_ids).unwrap_or_default();
-            if let Err(e) = self.reassign(client, &id, &groups).await {
-                report(
-                    diags,
-                    "update the device preparation policy's assignments",
-                    &e,
-                );
-            }
+        let targets = Self::targets(&planned);
+        if Self::targets(&prior) != targets
+            && let Err(e) = self.reassign(client, &id, &targets).await
+        {
+            report(
+                diags,
+                "update the device preparation policy's assignments",
+                &e,
+            );
         }
         match self.find(Lookup::after_write(client, &id, &planned)).await {
             Ok(Some(state)) => Some(state),

@@ -103,6 +103,10 @@ pub struct DevicePreparationPolicyModel {
     pub device_group_id: Attr<String>,
     /// Object ids of the user groups the policy is assigned to (the users who may set up devices with it). User-driven only.
     pub include_group_ids: Attr<IdSet>,
+    /// Id of an assignment filter (`autopilot_assignment_filter`) that narrows the user groups' assignments. Set together with `assignment_filter_type`.
+    pub assignment_filter_id: Attr<String>,
+    /// `include` (only the devices the filter matches) or `exclude` (all but those devices). Set together with `assignment_filter_id`.
+    pub assignment_filter_type: Attr<crate::resources::assignments::FilterType>,
     /// Ids of the scope tags of the policy. Intune uses `["0"]` (Default) when unset.
     #[schemars(extend("x-tf" = "optional,computed,stable"))]
     pub role_scope_tag_ids: Attr<BTreeSet<String>>,
