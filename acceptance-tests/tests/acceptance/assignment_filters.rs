@@ -414,9 +414,7 @@ resource "autopilot_enrollment_status_page" "esp" {{
             &["included target", "never exclusions"][..],
         ),
         (
-            format!(
-                "  all_devices = true\n  assignment_filter_id = \"not-a-guid\"\n  assignment_filter_type = \"include\""
-            ),
+            "  all_devices = true\n  assignment_filter_id = \"not-a-guid\"\n  assignment_filter_type = \"include\"".to_string(),
             "assignment_filter_id",
             &["Invalid assignment filter id"][..],
         ),

@@ -64,7 +64,7 @@ fn graph_round_trip_keeps_the_configuration() {
     assert_eq!(body["platform"], "windows10AndLater");
     assert_eq!(body["assignmentFilterManagementType"], "devices");
     assert_eq!(body["roleScopeTags"], serde_json::json!(["0"]));
-    let mut answer = body.clone();
+    let mut answer = body;
     answer["id"] = "f1".into();
     let read: AssignmentFilter = serde_json::from_value(answer).expect("reads");
     let state = AssignmentFilterModel::from_graph(read, &planned);
