@@ -347,7 +347,8 @@ fn filters_on_esp_and_device_preparation_assignments() {
         filtered_targets(&lab, &policy_path),
         [target("groupAssignmentTarget", G1, &filter, "include")]
     );
-    assert_plan_after_apply_writes_nothing(&tf, &lab);
+    // (Reading the policy POSTs its enrollment-time target query, a read.)
+    tf.assert_no_changes();
 
     // The filter taken off the ESP in the portal: the plan shows it, the apply puts it back.
     lab.graph_post(
@@ -358,11 +359,13 @@ fn filters_on_esp_and_device_preparation_assignments() {
             {"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": G2}},
         ]}),
     );
-    repair_drift(
-        &tf,
-        &lab,
-        &["assignment_filter_id", "assignment_filter_type"],
-    );
+    // (Not `repair_drift`: reading the policy POSTs its enrollment-time target query.)
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("will be updated in-place")
+        .assert_contains("assignment_filter_id");
+    tf.apply()
+        .assert_contains("0 added, 1 changed, 0 destroyed");
     assert_eq!(filtered_targets(&lab, &esp_path)[2].3, "exclude");
     tf.assert_no_changes();
 
