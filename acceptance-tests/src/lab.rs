@@ -42,13 +42,16 @@ pub struct Request {
 impl Request {
     /// A request that can change the tenant: POST, PATCH, PUT or DELETE to a Graph path
     /// (`/beta/...` or `/v1.0/...`). Token requests and the lab's control API don't count.
-    /// A `$batch` POST counts, since it may carry writes.
+    /// A `$batch` POST counts, since it may carry writes; `validateFilter`, which only checks
+    /// a rule, does not.
     pub fn is_graph_write(&self) -> bool {
         let write = ["POST", "PATCH", "PUT", "DELETE"]
             .iter()
             .any(|m| self.method.eq_ignore_ascii_case(m));
         let graph = self.path.starts_with("/beta/") || self.path.starts_with("/v1.0/");
-        write && graph
+        // Actions that only answer a question change nothing: `validateFilter` checks a rule.
+        let query = self.path.ends_with("/validateFilter");
+        write && graph && !query
     }
 }
 

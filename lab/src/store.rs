@@ -180,6 +180,9 @@ pub struct Tenant {
     /// `deviceManagementConfigurationPolicyAssignment`s; `sourceId` is the parent.
     #[serde(default)]
     pub configuration_policy_assignments: Collection,
+    /// `/deviceManagement/assignmentFilters`.
+    #[serde(default)]
+    pub assignment_filters: Collection,
     /// `/groups`.
     #[serde(default)]
     pub groups: Collection,
@@ -284,7 +287,7 @@ pub struct ProfileAssignment {
 
 impl Tenant {
     /// Every collection with its name, for counting and dumps.
-    pub fn collections(&self) -> [(&'static str, &Collection); 19] {
+    pub fn collections(&self) -> [(&'static str, &Collection); 20] {
         [
             ("deviceConfigurations", &self.device_configurations),
             (
@@ -312,6 +315,7 @@ impl Tenant {
                 "configurationPolicyAssignments",
                 &self.configuration_policy_assignments,
             ),
+            ("assignmentFilters", &self.assignment_filters),
             ("groups", &self.groups),
             ("servicePrincipals", &self.service_principals),
             ("users", &self.users),

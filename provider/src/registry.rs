@@ -65,6 +65,13 @@ pub fn managed_types() -> Vec<ManagedType> {
         },
         ManagedType {
             resource: Arc::new(Timed(
+                resources::assignment_filter::AssignmentFilterResource,
+            )),
+            export: Export::As(&resources::assignment_filter::EXPORT),
+            payloads: resources::assignment_filter::payloads,
+        },
+        ManagedType {
+            resource: Arc::new(Timed(
                 resources::deployment_profile::DeploymentProfile::new(tenant.clone()),
             )),
             export: Export::As(&resources::deployment_profile::EXPORT),
@@ -111,6 +118,7 @@ pub fn list_types() -> Vec<&'static ListDeclaration> {
     vec![
         &resources::group::LIST,
         &resources::scope_tag::LIST,
+        &resources::assignment_filter::LIST,
         &resources::deployment_profile::LIST,
         &resources::enrollment_status_page::LIST,
         &resources::domain_join_profile::LIST,
@@ -157,6 +165,10 @@ pub fn read_types() -> Vec<ReadType> {
         },
         ReadType {
             data_source: Arc::new(data_sources::platform_script::PlatformScriptData::default()),
+            payloads: none,
+        },
+        ReadType {
+            data_source: Arc::new(data_sources::assignment_filter::AssignmentFilterData::default()),
             payloads: none,
         },
         ReadType {

@@ -2,6 +2,7 @@
 //! returning the reason a value is wrong, and [`check_known`], which
 //! applies one to an attribute and reports the reason at its path.
 
+pub mod filter_rule;
 pub mod profile_text;
 
 use tfplugin::{Attr, AttrPath, Diagnostics};

@@ -36,6 +36,7 @@ macro_rules! example_tests {
 example_tests! {
     provider => "provider",
     quickstart => "quickstart",
+    resource_assignment_filter => "resources/autopilot_assignment_filter",
     resource_deployment_profile => "resources/autopilot_deployment_profile",
     resource_device => "resources/autopilot_device",
     resource_device_csv => "resources/autopilot_device_csv",
@@ -44,6 +45,7 @@ example_tests! {
     resource_enrollment_status_page => "resources/autopilot_enrollment_status_page",
     resource_group => "resources/autopilot_group",
     resource_scope_tag => "resources/autopilot_scope_tag",
+    data_source_assignment_filter => "data-sources/autopilot_assignment_filter",
     data_source_configuration_file => "data-sources/autopilot_configuration_file",
     data_source_deployment_profile => "data-sources/autopilot_deployment_profile",
     data_source_devices => "data-sources/autopilot_devices",

@@ -83,6 +83,10 @@ fn the_schema_declares_a_list_resource_for_every_type_with_an_identity() {
     for (list, filters) in [
         ("autopilot_group", &["display_name_contains"][..]),
         (
+            "autopilot_assignment_filter",
+            &["display_name_contains"][..],
+        ),
+        (
             "autopilot_deployment_profile",
             &["display_name_contains", "join_type", "assigned_group_id"],
         ),

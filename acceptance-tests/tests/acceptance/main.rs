@@ -8,6 +8,7 @@
 #![allow(clippy::too_many_lines)]
 
 mod actions;
+mod assignment_filters;
 mod authentication;
 mod classic_data_sources;
 mod conformance;

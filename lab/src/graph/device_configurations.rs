@@ -228,6 +228,7 @@ fn assign(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
         if !tenant.device_configurations.contains(id) {
             return Err(INTUNE.not_found(id));
         }
+        crate::graph::assignment_filters::unknown_filter(tenant, &built, &url)?;
         assignments::replace(&mut tenant.device_configuration_assignments, id, &built);
         Ok(())
     })?;

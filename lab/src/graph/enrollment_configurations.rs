@@ -348,6 +348,7 @@ fn assign(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
                 url.clone(),
             ));
         }
+        crate::graph::assignment_filters::unknown_filter(tenant, &built, &url)?;
         assignments::replace(&mut tenant.enrollment_configuration_assignments, id, &built);
         Ok(())
     })?;

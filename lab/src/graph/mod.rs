@@ -25,6 +25,7 @@ macro_rules! graph_types {
     };
 }
 
+pub mod assignment_filters;
 pub mod assignments;
 pub mod batch;
 pub mod catalog;
@@ -35,6 +36,7 @@ pub mod device_configurations;
 pub mod device_identities;
 pub mod directory;
 pub mod enrollment_configurations;
+pub mod filter_rules;
 pub mod imports;
 pub mod managed_devices;
 pub mod odata;
@@ -71,6 +73,7 @@ pub static PAGINGS: &[&Paging] = &[
     &enrollment_configurations::PAGING,
     &configuration_policies::PAGING,
     &configuration_policies::SETTINGS_PAGING,
+    &assignment_filters::PAGING,
     &imports::PAGING,
     &device_identities::PAGING,
     &managed_devices::PAGING,
@@ -341,6 +344,7 @@ fn device_management(app: &App, request: &GraphRequest, rest: &[String]) -> Grap
         "windowsautopilotsettings" if beta => {
             device_identities::route_settings(app, request, &rest[1..])
         }
+        "assignmentfilters" if beta => assignment_filters::route(app, request, &rest[1..]),
         "configurationpolicies" if beta => configuration_policies::route(app, request, &rest[1..]),
         "devicemanagementscripts" if beta => catalog::route_scripts(app, request, &rest[1..]),
         "windowsautopilotdeploymentprofiles" if beta => {

@@ -127,6 +127,9 @@ pub fn area_of(segments: &[String]) -> Option<Area> {
         ("devicemanagement", Some("deviceconfigurations")) => {
             area(Family::Intune("deviceConfiguration"), DMC_READ, DMC_WRITE)
         }
+        ("devicemanagement", Some("assignmentfilters")) => {
+            area(Family::Intune("deviceConfiguration"), DMC_READ, DMC_WRITE)
+        }
         ("devicemanagement", Some("configurationpolicies")) => {
             area(Family::Intune("deviceConfigV2"), DMC_READ, DMC_WRITE)
         }

@@ -26,6 +26,9 @@ const NOT_IN_REFERENCE: &[&str] = &[
     // Scope tags: the shape is Microsoft Learn's "roleScopeTag resource type" (checked in
     // `role_scope_tags.rs`); the reference file does not extract it.
     "roleScopeTag",
+    // Assignment filters: the reference does not extract them; their shape is the Graph beta
+    // reference page "deviceAndAppManagementAssignmentFilter resource type".
+    "deviceAndAppManagementAssignmentFilter",
 ];
 
 struct Schema {
@@ -301,6 +304,7 @@ fn collection_type(collection: &str) -> &'static str {
         "enrollmentConfigurationAssignments" => "enrollmentConfigurationAssignment",
         "configurationPolicies" => "deviceManagementConfigurationPolicy",
         "configurationPolicyAssignments" => "deviceManagementConfigurationPolicyAssignment",
+        "assignmentFilters" => "deviceAndAppManagementAssignmentFilter",
         "groups" => "group",
         "servicePrincipals" => "servicePrincipal",
         "users" => "user",
@@ -330,6 +334,13 @@ async fn populate(lab: &Lab) {
         )
         .await;
     ok(s, &dj);
+    let (s, f) = lab
+        .post(
+            "/beta/deviceManagement/assignmentFilters",
+            json!({"displayName": "F", "platform": "windows10AndLater", "rule": "(device.model -eq \"A\")"}),
+        )
+        .await;
+    ok(s, &f);
     let (s, b) = lab
         .post(
             &format!("/beta/deviceManagement/deviceConfigurations/{}/assign", dj["id"].as_str().unwrap()),
@@ -464,6 +475,7 @@ const READS: &[(&str, &str)] = &[
         "beta",
         "deviceManagement/configurationPolicies?$expand=settings",
     ),
+    ("beta", "deviceManagement/assignmentFilters"),
     ("beta", "groups"),
     ("v1.0", "groups"),
     ("beta", "servicePrincipals"),

@@ -14,6 +14,7 @@
 mod common;
 
 mod assertions;
+mod assignment_filters;
 mod auth;
 mod batch;
 mod binary;

@@ -1,5 +1,6 @@
 //! One module per data source type, plus what several of them share.
 
+pub mod assignment_filter;
 pub mod configuration_file;
 pub mod deployment_profile;
 pub mod devices;

@@ -207,6 +207,38 @@ pub const TYPES: &[TypeCalls] = &[
         also: &[],
     },
     TypeCalls {
+        type_name: "autopilot_assignment_filter",
+        calls: &[
+            call(
+                "GET",
+                "/beta/deviceManagement/assignmentFilters",
+                "create (finding a filter whose answer was lost)",
+            ),
+            call(
+                "GET",
+                "/beta/deviceManagement/assignmentFilters/{id}",
+                "read, import",
+            ),
+            call(
+                "POST",
+                "/beta/deviceManagement/assignmentFilters/validateFilter",
+                "plan (a new or changed rule; without the permission the plan warns and checks offline only)",
+            ),
+            call("POST", "/beta/deviceManagement/assignmentFilters", "create"),
+            call(
+                "PATCH",
+                "/beta/deviceManagement/assignmentFilters/{id}",
+                "update",
+            ),
+            call(
+                "DELETE",
+                "/beta/deviceManagement/assignmentFilters/{id}",
+                "destroy",
+            ),
+        ],
+        also: &[],
+    },
+    TypeCalls {
         type_name: "autopilot_domain_join_profile",
         calls: &[
             call(
@@ -662,6 +694,22 @@ pub const TYPES: &[TypeCalls] = &[
                 "read (by `display_name`, filtered by `displayName eq`)",
             ),
             call("GET", "/v1.0/groups/{id}", "read (by `id`)"),
+        ],
+        also: &[],
+    },
+    TypeCalls {
+        type_name: "autopilot_assignment_filter@data",
+        calls: &[
+            call(
+                "GET",
+                "/beta/deviceManagement/assignmentFilters",
+                "read (by `display_name`)",
+            ),
+            call(
+                "GET",
+                "/beta/deviceManagement/assignmentFilters/{id}",
+                "read (by `id`)",
+            ),
         ],
         also: &[],
     },

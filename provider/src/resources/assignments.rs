@@ -22,6 +22,21 @@ pub struct Target {
     pub odata_type: String,
     #[serde(rename = "groupId", default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
+    /// The assignment filter narrowing the target (never on exclusions).
+    #[serde(
+        rename = "deviceAndAppManagementAssignmentFilterId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub filter_id: Option<String>,
+    /// `include` or `exclude` with a filter; Graph reads `none` without one.
+    #[serde(
+        rename = "deviceAndAppManagementAssignmentFilterType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(extend("enum" = ["include", "exclude"]))]
+    pub filter_type: Option<String>,
 }
 
 /// One assignment as Intune lists it and as `assign` actions take it.
@@ -38,6 +53,149 @@ pub struct Targets {
     pub include: BTreeSet<String>,
     pub exclude: BTreeSet<String>,
     pub all_devices: bool,
+    /// The filter on every target but the exclusions.
+    pub filter: Option<Filter>,
+}
+
+/// How an assignment filter narrows a target (`assignment_filter_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FilterType {
+    Include,
+    Exclude,
+}
+
+impl FilterType {
+    fn graph_name(self) -> &'static str {
+        match self {
+            FilterType::Include => "include",
+            FilterType::Exclude => "exclude",
+        }
+    }
+}
+
+/// An assignment filter on an object's targets: `assignment_filter_id` and
+/// `assignment_filter_type`, written on every target but the exclusions
+/// (Intune filters included targets only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter {
+    pub id: String,
+    pub kind: FilterType,
+}
+
+impl Filter {
+    /// The filter a configuration states (both attributes known), if any.
+    pub fn of(id: &Attr<String>, kind: &Attr<FilterType>) -> Option<Filter> {
+        Some(Filter {
+            id: id.known()?.clone(),
+            kind: *kind.known()?,
+        })
+    }
+
+    /// The filter on the first included target of `assignments` (Intune
+    /// reads `none` and a null id as no filter).
+    pub fn from_assignments(assignments: &[Assignment]) -> Option<Filter> {
+        let target = assignments
+            .iter()
+            .map(|a| &a.target)
+            .find(|t| t.odata_type != EXCLUSION)?;
+        let kind = match target.filter_type.as_deref() {
+            Some(t) if t.eq_ignore_ascii_case("include") => FilterType::Include,
+            Some(t) if t.eq_ignore_ascii_case("exclude") => FilterType::Exclude,
+            _ => return None,
+        };
+        let id = target.filter_id.clone().filter(|id| !id.is_empty())?;
+        Some(Filter { id, kind })
+    }
+
+    /// Writes `filter` on every target of `assignments` but the exclusions.
+    pub fn apply(filter: Option<&Filter>, assignments: &mut [Assignment]) {
+        let Some(filter) = filter else {
+            return;
+        };
+        for a in assignments.iter_mut() {
+            if a.target.odata_type != EXCLUSION {
+                a.target.filter_id = Some(filter.id.clone());
+                a.target.filter_type = Some(filter.kind.graph_name().to_string());
+            }
+        }
+    }
+
+    /// The state's `assignment_filter_id` and `assignment_filter_type` for
+    /// `filter`: null when there is none.
+    pub fn to_state(filter: Option<Filter>) -> (Attr<String>, Attr<FilterType>) {
+        match filter {
+            Some(f) => (Attr::Known(f.id), Attr::Known(f.kind)),
+            None => (Attr::Null, Attr::Null),
+        }
+    }
+}
+
+/// Whether a configuration assigns its object to an included target: a
+/// set of groups with members (`groups`: `Some(true)` when known and not
+/// empty) or one of the `all` flags (all devices, all users) set; `None`
+/// while unknown. Unset flags and sets count as `false`.
+pub fn has_included_target(groups: Option<bool>, all: &[&Attr<bool>]) -> Option<bool> {
+    let mut any = groups?;
+    for flag in all {
+        any |= match flag {
+            Attr::Known(set) => *set,
+            Attr::Null => false,
+            Attr::Unknown => return None,
+        };
+    }
+    Some(any)
+}
+
+/// Whether an attribute holding a collection has members: `Some(false)`
+/// when null, `None` while unknown.
+pub fn has_members<T>(attr: &Attr<T>, is_empty: impl Fn(&T) -> bool) -> Option<bool> {
+    match attr {
+        Attr::Known(items) => Some(!is_empty(items)),
+        Attr::Null => Some(false),
+        Attr::Unknown => None,
+    }
+}
+
+/// The plan-time rules of `assignment_filter_id` and
+/// `assignment_filter_type`: both or neither, an object id, and a target
+/// to filter (`has_target`: whether the configuration has an included
+/// target, `None` while unknown).
+pub fn validate_filter(
+    id: &Attr<String>,
+    kind: &Attr<FilterType>,
+    has_target: Option<bool>,
+    diags: &mut Diagnostics,
+) {
+    match (id, kind) {
+        (Attr::Null, Attr::Known(_)) => diags.error_at(
+            AttrPath::root("assignment_filter_id"),
+            "`assignment_filter_type` needs `assignment_filter_id`",
+            "Intune filters an assignment with a filter and a type together: set the filter's id (an `autopilot_assignment_filter`) or remove the type.",
+        ),
+        (Attr::Known(_), Attr::Null) => diags.error_at(
+            AttrPath::root("assignment_filter_type"),
+            "`assignment_filter_id` needs `assignment_filter_type`",
+            "Say whether the filter's devices are the ones assigned (`include`) or the ones left out (`exclude`).",
+        ),
+        _ => {}
+    }
+    if let Attr::Known(filter) = id {
+        if let Err(reason) = validate::object_id(filter) {
+            diags.error_at(
+                AttrPath::root("assignment_filter_id"),
+                "Invalid assignment filter id",
+                reason,
+            );
+        }
+        if has_target == Some(false) {
+            diags.error_at(
+                AttrPath::root("assignment_filter_id"),
+                "An assignment filter needs an included target",
+                "Intune filters included targets (groups, all devices, all users), never exclusions; this configuration assigns the object to none, so there is nothing to filter.",
+            );
+        }
+    }
 }
 
 impl Targets {
@@ -51,7 +209,13 @@ impl Targets {
             include: include.known().cloned().unwrap_or_default(),
             exclude: exclude.known().cloned().unwrap_or_default(),
             all_devices: all_devices.known().copied().unwrap_or(false),
+            filter: None,
         }
+    }
+
+    /// The same targets narrowed by `filter`.
+    pub fn filtered(self, filter: Option<Filter>) -> Self {
+        Targets { filter, ..self }
     }
 
     pub fn from_assignments(assignments: &[Assignment]) -> Self {
@@ -68,29 +232,25 @@ impl Targets {
                 _ => {}
             }
         }
+        targets.filter = Filter::from_assignments(assignments);
         targets
     }
 
     pub fn to_assignments(&self) -> Vec<Assignment> {
         let group = |kind: &str, id: &String| Assignment {
             id: None,
-            target: Target {
-                odata_type: kind.to_string(),
-                group_id: Some(id.clone()),
-            },
+            target: Target::new(kind, Some(id)),
         };
         let mut out: Vec<Assignment> = Vec::new();
         if self.all_devices {
             out.push(Assignment {
                 id: None,
-                target: Target {
-                    odata_type: ALL_DEVICES.to_string(),
-                    group_id: None,
-                },
+                target: Target::new(ALL_DEVICES, None),
             });
         }
         out.extend(self.include.iter().map(|id| group(GROUP, id)));
         out.extend(self.exclude.iter().map(|id| group(EXCLUSION, id)));
+        Filter::apply(self.filter.as_ref(), &mut out);
         out
     }
 }
@@ -101,6 +261,8 @@ impl Target {
         Target {
             odata_type: kind.to_string(),
             group_id: group_id.map(str::to_string),
+            filter_id: None,
+            filter_type: None,
         }
     }
 }

@@ -381,6 +381,7 @@ mod tests {
             include: include.iter().map(|g| g.to_string()).collect(),
             exclude: BTreeSet::new(),
             all_devices,
+            filter: None,
         }
     }
 

@@ -1,5 +1,6 @@
 //! One module per resource type, plus what several of them share.
 
+pub mod assignment_filter;
 pub mod assignments;
 pub mod deployment_profile;
 pub mod device;

@@ -359,7 +359,8 @@ mod tests {
             let expected = match managed.resource.type_name() {
                 "autopilot_domain_join_profile"
                 | "autopilot_device_csv"
-                | "autopilot_scope_tag" => 0,
+                | "autopilot_scope_tag"
+                | "autopilot_assignment_filter" => 0,
                 _ => 1,
             };
             assert_eq!(sources.len(), expected, "{}", managed.resource.type_name());

@@ -247,6 +247,7 @@ pub(super) fn assign(app: &App, request: &GraphRequest, id: &str) -> GraphResult
             return Err(INTUNE.not_found(id));
         };
         policy.insert("isAssigned".into(), json!(!built.is_empty()));
+        crate::graph::assignment_filters::unknown_filter(tenant, &built, &url)?;
         assignments::replace(&mut tenant.configuration_policy_assignments, id, &built);
         Ok(())
     })?;

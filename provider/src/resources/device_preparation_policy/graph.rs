@@ -15,8 +15,8 @@ use super::model::{
 };
 use crate::graph::GraphError;
 use crate::resources::assignments::{
-    Assignment, GROUP, IdSet, Target, Targets, all_users_assignment, has_all_users, ids_like_prior,
-    known_ids,
+    Assignment, Filter, GROUP, IdSet, Target, Targets, all_users_assignment, has_all_users,
+    ids_like_prior, known_ids,
 };
 use crate::resources::intune::{
     IntunePayload, ReadError, scope_tags_like_prior, scope_tags_to_graph,
@@ -194,6 +194,8 @@ pub(super) struct MobileApp {
 pub(crate) struct UserTargets {
     pub(super) groups: BTreeSet<String>,
     pub(super) all_users: bool,
+    /// The filter on every one of them.
+    pub(super) filter: Option<Filter>,
 }
 
 impl UserTargets {
@@ -201,6 +203,7 @@ impl UserTargets {
         UserTargets {
             groups: known_ids(&model.include_group_ids).unwrap_or_default(),
             all_users: model.all_users.known().copied().unwrap_or(false),
+            filter: Filter::of(&model.assignment_filter_id, &model.assignment_filter_type),
         }
     }
 
@@ -208,6 +211,7 @@ impl UserTargets {
         UserTargets {
             groups: Targets::from_assignments(assignments).include,
             all_users: has_all_users(assignments),
+            filter: Filter::from_assignments(assignments),
         }
     }
 
@@ -216,15 +220,18 @@ impl UserTargets {
     }
 
     /// The `assign` body: all licensed users first, as the admin center
-    /// lists them, then each group.
+    /// lists them, then each group, each with the filter.
     pub(super) fn to_assignments(&self) -> Vec<Assignment> {
         let all = self.all_users.then(all_users_assignment);
-        all.into_iter()
+        let mut assignments: Vec<Assignment> = all
+            .into_iter()
             .chain(self.groups.iter().map(|g| Assignment {
                 id: None,
                 target: Target::new(GROUP, Some(g)),
             }))
-            .collect()
+            .collect();
+        Filter::apply(self.filter.as_ref(), &mut assignments);
+        assignments
     }
 }
 
@@ -469,6 +476,7 @@ impl DevicePreparationPolicyModel {
                 .into_iter()
                 .collect()
         };
+        let (assignment_filter_id, assignment_filter_type) = Filter::to_state(targets.filter);
         let apps: BTreeSet<String> = collection(&APPS_USER_DRIVEN)
             .iter()
             .map(|v| allowed_app_id(v))
@@ -511,6 +519,8 @@ impl DevicePreparationPolicyModel {
             device_group_id: device_group.into(),
             include_group_ids: ids_like_prior(&prior.include_group_ids, targets.groups),
             all_users: Attr::Known(targets.all_users),
+            assignment_filter_id,
+            assignment_filter_type,
             role_scope_tag_ids: scope_tags_like_prior(
                 policy.role_scope_tag_ids,
                 &prior.role_scope_tag_ids,

@@ -83,7 +83,7 @@ impl DevicePreparationPolicy {
 #[async_trait]
 impl IntuneResource for DevicePreparationPolicy {
     type Model = DevicePreparationPolicyModel;
-    /// The user groups the policy is assigned to, and all users.
+    /// The user groups the policy is assigned to, all users, and their filter.
     type Targets = UserTargets;
 
     const TYPE_NAME: &'static str = "autopilot_device_preparation_policy";
@@ -302,6 +302,8 @@ impl IntuneResource for DevicePreparationPolicy {
         let unchanged_policy = DevicePreparationPolicyModel {
             include_group_ids: prior.include_group_ids.clone(),
             all_users: prior.all_users.clone(),
+            assignment_filter_id: prior.assignment_filter_id.clone(),
+            assignment_filter_type: prior.assignment_filter_type.clone(),
             device_group_id: prior.device_group_id.clone(),
             priority: prior.priority.clone(),
             timeouts: prior.timeouts.clone(),
@@ -336,9 +338,10 @@ impl IntuneResource for DevicePreparationPolicy {
                 diags.error_at(AttrPath::root("device_group_id"), summary, detail);
             }
         }
-        let retarget = prior.include_group_ids != planned.include_group_ids
-            || prior.all_users != planned.all_users;
-        if retarget && let Err(e) = self.reassign(client, &id, &UserTargets::of(&planned)).await {
+        let targets = UserTargets::of(&planned);
+        if UserTargets::of(&prior) != targets
+            && let Err(e) = self.reassign(client, &id, &targets).await
+        {
             report(
                 diags,
                 "update the device preparation policy's assignments",

@@ -106,6 +106,10 @@ pub struct DevicePreparationPolicyModel {
     /// Assign the policy to all licensed users of the tenant (the admin center's "Add all users"), alone or beside `include_group_ids`. User-driven only. There are no exclusion groups and no "all devices" target: a device preparation policy applies to the users who set devices up, and other tools offer it only all users and included groups.
     #[schemars(extend("x-tf-default" = false))]
     pub all_users: Attr<bool>,
+    /// Id of an assignment filter (`autopilot_assignment_filter`) that narrows the user groups' assignments. Set together with `assignment_filter_type`.
+    pub assignment_filter_id: Attr<String>,
+    /// `include` (only the devices the filter matches) or `exclude` (all but those devices). Set together with `assignment_filter_id`.
+    pub assignment_filter_type: Attr<crate::resources::assignments::FilterType>,
     /// Ids of the scope tags of the policy. Intune uses `["0"]` (Default) when unset.
     #[schemars(extend("x-tf" = "optional,computed,stable"))]
     pub role_scope_tag_ids: Attr<BTreeSet<String>>,

@@ -104,8 +104,8 @@ fn all_users_is_assigned_before_the_groups_and_reads_back() {
         serde_json::from_value(body["assignments"].clone()).expect("assignments");
     assert_eq!(UserTargets::from_assignments(&listed), targets);
     let alone = UserTargets {
-        groups: Default::default(),
         all_users: true,
+        ..Default::default()
     };
     assert!(!alone.is_empty());
     assert!(UserTargets::default().is_empty());
@@ -187,7 +187,7 @@ fn user_driven_settings_follow_the_reference() {
     };
     let targets = UserTargets {
         groups: set(&[U]),
-        all_users: false,
+        ..Default::default()
     };
     let state =
         DevicePreparationPolicyModel::from_graph(policy, &read, Some(G.into()), targets, &m);
@@ -304,4 +304,29 @@ fn allowed_app_values_are_read() {
         APP
     );
     assert_eq!(allowed_app_id(APP), APP);
+}
+
+#[test]
+fn the_filter_goes_on_all_users_and_every_group_and_reads_back() {
+    use crate::resources::assignments::FilterType;
+    let filter_id = "7a5b6c9d-0000-4000-8000-00000000f117";
+    let mut m = user_driven();
+    m.all_users = Attr::Known(true);
+    m.assignment_filter_id = Attr::Known(filter_id.into());
+    m.assignment_filter_type = Attr::Known(FilterType::Exclude);
+    let targets = UserTargets::of(&m);
+    let assignments = targets.to_assignments();
+    assert_eq!(assignments.len(), 2, "{assignments:?}");
+    for a in &assignments {
+        assert_eq!(a.target.filter_id.as_deref(), Some(filter_id), "{a:?}");
+        assert_eq!(a.target.filter_type.as_deref(), Some("exclude"), "{a:?}");
+    }
+    assert_eq!(UserTargets::from_assignments(&assignments), targets);
+    // All users alone is a target the filter can narrow.
+    m.include_group_ids = Attr::Known(IdSet::default());
+    assert!(errors(&m).is_empty(), "{:?}", errors(&m));
+    m.all_users = Attr::Known(false);
+    assert_eq!(errors(&m), ["assignment_filter_id"]);
+    m.assignment_filter_id = Attr::Null;
+    assert_eq!(UserTargets::of(&m).filter, None);
 }

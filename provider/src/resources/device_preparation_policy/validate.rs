@@ -4,7 +4,7 @@
 use tfplugin::{Attr, AttrPath, Diagnostics};
 
 use super::model::{DeploymentMode, DevicePreparationPolicyModel, USER_DRIVEN_ONLY};
-use crate::resources::assignments::IdSet;
+use crate::resources::assignments::{self, IdSet};
 use crate::validate;
 
 /// Every rule of a policy, in the order their diagnostics appear.
@@ -13,6 +13,15 @@ pub(super) fn validate(config: &DevicePreparationPolicyModel, diags: &mut Diagno
     automatic_takes_no_user_driven_settings(config, diags);
     ids_are_object_ids(config, diags);
     device_group_is_not_a_user_group(config, diags);
+    assignments::validate_filter(
+        &config.assignment_filter_id,
+        &config.assignment_filter_type,
+        match config.all_users {
+            Attr::Known(true) => Some(true),
+            _ => assignments::has_members(&config.include_group_ids, IdSet::is_empty),
+        },
+        diags,
+    );
 }
 
 fn automatic_takes_no_user_driven_settings(

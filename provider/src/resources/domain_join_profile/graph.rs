@@ -8,7 +8,7 @@ use tfplugin::Attr;
 
 use super::DomainJoinProfile;
 use super::model::{DomainJoinProfileModel, default_random_count};
-use crate::resources::assignments::{Assignment, Targets};
+use crate::resources::assignments::{Assignment, Filter, Targets};
 use crate::resources::intune::{
     IntunePayload, IntuneResource, ReadError, scope_tags_like_prior, scope_tags_to_graph,
 };
@@ -96,6 +96,7 @@ impl DomainJoinProfileModel {
         targets: Targets,
         prior: &DomainJoinProfileModel,
     ) -> Self {
+        let (assignment_filter_id, assignment_filter_type) = Filter::to_state(targets.filter);
         DomainJoinProfileModel {
             id: config.id.into(),
             display_name: Attr::Known(config.display_name),
@@ -109,6 +110,8 @@ impl DomainJoinProfileModel {
             include_group_ids: set_like_prior(&prior.include_group_ids, targets.include),
             exclude_group_ids: set_like_prior(&prior.exclude_group_ids, targets.exclude),
             all_devices: Attr::Known(targets.all_devices),
+            assignment_filter_id,
+            assignment_filter_type,
             role_scope_tag_ids: scope_tags_like_prior(
                 config.role_scope_tag_ids,
                 &prior.role_scope_tag_ids,

@@ -56,6 +56,10 @@ pub struct DomainJoinProfileModel {
     /// Assign the profile to all devices (the recommended assignment). Cannot be combined with `exclude_group_ids`.
     #[schemars(extend("x-tf-default" = false))]
     pub all_devices: Attr<bool>,
+    /// Id of an assignment filter (`autopilot_assignment_filter`) that narrows the included targets (groups and all devices; never the exclusions). Set together with `assignment_filter_type`.
+    pub assignment_filter_id: Attr<String>,
+    /// `include` (only the devices the filter matches) or `exclude` (all but those devices). Set together with `assignment_filter_id`.
+    pub assignment_filter_type: Attr<crate::resources::assignments::FilterType>,
     /// Ids of the scope tags of the profile. Intune uses `["0"]` (Default) when unset.
     #[schemars(extend("x-tf" = "optional,computed,stable"))]
     pub role_scope_tag_ids: Attr<BTreeSet<String>>,
@@ -83,6 +87,10 @@ impl DomainJoinProfileModel {
             &self.exclude_group_ids,
             &self.all_devices,
         )
+        .filtered(crate::resources::assignments::Filter::of(
+            &self.assignment_filter_id,
+            &self.assignment_filter_type,
+        ))
     }
 }
 

@@ -1,6 +1,8 @@
 //! The plan-time rules of `autopilot_domain_join_profile`, one function per
 //! rule; every diagnostic names its attribute.
 
+use std::collections::BTreeSet;
+
 use tfplugin::{Attr, AttrPath, Diagnostics};
 
 use super::model::{DomainJoinProfileModel, MAX_NAME};
@@ -19,6 +21,20 @@ pub(super) fn validate(config: &DomainJoinProfileModel, diags: &mut Diagnostics)
         &config.all_devices,
         diags,
     );
+    assignments::validate_filter(
+        &config.assignment_filter_id,
+        &config.assignment_filter_type,
+        has_included_target(config),
+        diags,
+    );
+}
+
+/// Whether the profile is assigned to an included target (`None` while unknown).
+fn has_included_target(config: &DomainJoinProfileModel) -> Option<bool> {
+    assignments::has_included_target(
+        assignments::has_members(&config.include_group_ids, BTreeSet::is_empty),
+        &[&config.all_devices],
+    )
 }
 
 /// The domain is a fully qualified name, not a NetBIOS one.

@@ -110,6 +110,7 @@ impl EspTargets {
         if self.all_users {
             out.push(assignments::all_users_assignment());
         }
+        assignments::Filter::apply(self.targets.filter.as_ref(), &mut out);
         out
     }
 }
@@ -179,6 +180,8 @@ impl EnrollmentStatusPageModel {
         prior: &EnrollmentStatusPageModel,
     ) -> Self {
         let yes = |v: Option<bool>| Attr::Known(v.unwrap_or(false));
+        let (assignment_filter_id, assignment_filter_type) =
+            assignments::Filter::to_state(targets.targets.filter);
         EnrollmentStatusPageModel {
             id: esp.id.into(),
             display_name: Attr::Known(esp.display_name.unwrap_or_default()),
@@ -222,6 +225,8 @@ impl EnrollmentStatusPageModel {
             exclude_group_ids: set_like_prior(&prior.exclude_group_ids, targets.targets.exclude),
             all_devices: Attr::Known(targets.targets.all_devices),
             all_users: Attr::Known(targets.all_users),
+            assignment_filter_id,
+            assignment_filter_type,
             created_date_time: esp.created_date_time.into(),
             last_modified_date_time: esp.last_modified_date_time.into(),
             timeouts: prior.timeouts.clone(),

@@ -94,6 +94,10 @@ pub struct EnrollmentStatusPageModel {
     /// Assign the ESP to all (licensed) users.
     #[schemars(extend("x-tf-default" = false))]
     pub all_users: Attr<bool>,
+    /// Id of an assignment filter (`autopilot_assignment_filter`) that narrows the included targets (groups, all devices, all users; never the exclusions). Set together with `assignment_filter_type`.
+    pub assignment_filter_id: Attr<String>,
+    /// `include` (only the devices the filter matches) or `exclude` (all but those devices). Set together with `assignment_filter_id`.
+    pub assignment_filter_type: Attr<crate::resources::assignments::FilterType>,
     /// When the ESP was created (ISO 8601).
     #[schemars(extend("x-tf" = "computed,stable"))]
     pub created_date_time: Attr<String>,
@@ -118,7 +122,11 @@ impl EnrollmentStatusPageModel {
                 &self.include_group_ids,
                 &self.exclude_group_ids,
                 &self.all_devices,
-            ),
+            )
+            .filtered(crate::resources::assignments::Filter::of(
+                &self.assignment_filter_id,
+                &self.assignment_filter_type,
+            )),
             all_users: self.all_users.known().copied().unwrap_or(false),
         }
     }

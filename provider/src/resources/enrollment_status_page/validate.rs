@@ -19,6 +19,18 @@ pub(crate) fn validate_esp(config: &EnrollmentStatusPageModel, diags: &mut Diagn
         &config.all_devices,
         diags,
     );
+    assignments::validate_filter(
+        &config.assignment_filter_id,
+        &config.assignment_filter_type,
+        assignments::has_included_target(
+            assignments::has_members(
+                &config.include_group_ids,
+                std::collections::BTreeSet::is_empty,
+            ),
+            &[&config.all_devices, &config.all_users],
+        ),
+        diags,
+    );
 }
 
 /// A flag as the ESP gets it: the default (`false`) where the

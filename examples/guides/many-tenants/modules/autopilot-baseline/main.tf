@@ -41,12 +41,18 @@ variable "user_group_names" {
   default     = []
 }
 
+variable "esp_filter_name" {
+  description = "An assignment filter, by its name in Intune, that narrows the Enrollment Status Page's assignment (devices it matches get the page); null for none"
+  type        = string
+  default     = null
+}
+
 locals {
   # Classic Autopilot profiles do not exist in the US Government clouds.
   classic_profiles = !contains(["usgovernment", "usgovernmentdod"], var.cloud)
 }
 
-# Apps and groups have other ids in every tenant; their names are the same. A name that matches
+# Apps, groups and filters have other ids in every tenant; their names are the same. A name that matches
 # no object, or several, fails the plan and names them.
 data "autopilot_mobile_app" "blocking" {
   for_each     = toset(var.blocking_app_names)
@@ -56,6 +62,11 @@ data "autopilot_mobile_app" "blocking" {
 data "autopilot_group" "users" {
   for_each     = toset(var.user_group_names)
   display_name = each.key
+}
+
+data "autopilot_assignment_filter" "esp" {
+  count        = var.esp_filter_name == null ? 0 : 1
+  display_name = var.esp_filter_name
 }
 
 resource "autopilot_group" "devices" {
@@ -85,6 +96,8 @@ resource "autopilot_enrollment_status_page" "standard" {
   selected_mobile_app_ids                 = [for app in data.autopilot_mobile_app.blocking : app.id]
   priority                                = 1
   include_group_ids                       = [autopilot_group.devices.id]
+  assignment_filter_id                    = one(data.autopilot_assignment_filter.esp[*].id)
+  assignment_filter_type                  = var.esp_filter_name == null ? null : "include"
 }
 
 # US Government clouds: devices join this group during setup; device preparation requires it to

@@ -1,0 +1,50 @@
+//! What `autopilot_assignment_filter` declares beside its resource: how
+//! `export` lists filters and the request bodies it sends.
+
+use serde::Deserialize;
+
+use crate::export::{ExportKind, Listed, Listing, listed};
+use crate::graph::{ApiVersion, GraphClient};
+use crate::list_resources::{Filters, ListDeclaration};
+use crate::payloads::{Payload, path};
+
+use super::graph::WINDOWS;
+use super::{AssignmentFilter, COLLECTION, ValidateBody};
+
+/// Assignment filters: the tenant's Windows 10 and later filters.
+#[rustfmt::skip]
+pub const EXPORT: ExportKind = ExportKind::new("assignment_filters", "autopilot_assignment_filter", "filter", &[], list_for_export);
+
+/// Its list resource (`terraform query`): by name.
+pub const LIST: ListDeclaration = ListDeclaration::by_object_id(&EXPORT, Filters::Name);
+
+/// A filter as the listing needs it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Named {
+    id: String,
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    platform: Option<String>,
+}
+
+fn list_for_export(client: &GraphClient) -> Listing<'_> {
+    listed(client.list::<Named>(ApiVersion::Beta, COLLECTION), |f| {
+        let ours = f.platform.as_deref() == Some(WINDOWS);
+        ours.then(|| Listed::named(f.id, f.display_name))
+    })
+}
+
+/// The bodies `autopilot_assignment_filter` sends.
+pub fn payloads() -> Vec<Payload> {
+    let filters = path(ApiVersion::Beta, COLLECTION);
+    let filter = format!("{filters}/{{id}}");
+    #[rustfmt::skip]
+    let bodies = vec![
+        Payload::of::<AssignmentFilter>("assignment-filter-create", "POST", &filters, "autopilot_assignment_filter create"),
+        Payload::of::<AssignmentFilter>("assignment-filter-update", "PATCH", &filter, "autopilot_assignment_filter update"),
+        Payload::of::<ValidateBody>("assignment-filter-validate", "POST", format!("{filters}/validateFilter"), "autopilot_assignment_filter plan (Intune's check of a new or changed rule)"),
+    ];
+    bodies
+}
