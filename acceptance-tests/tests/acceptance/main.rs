@@ -8,7 +8,7 @@
 #![allow(clippy::too_many_lines)]
 
 mod actions;
-mod assignment_filters;
+mod assignment_filter;
 mod authentication;
 mod classic_data_sources;
 mod conformance;
