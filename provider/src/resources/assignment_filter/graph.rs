@@ -2,15 +2,13 @@
 //! `deviceAndAppManagementAssignmentFilter` payload, the `validateFilter`
 //! action and the mapping to and from the model.
 
-use std::collections::BTreeSet;
-
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::Attr;
 
 use super::AssignmentFilterResource;
 use super::model::{AssignmentFilterModel, ManagementType, Platform};
-use crate::resources::intune::{IntunePayload, IntuneResource, ReadError};
+use crate::resources::intune::{IntunePayload, IntuneResource, ReadError, scope_tags_like_prior};
 
 pub(crate) const ODATA_TYPE: &str = "#microsoft.graph.deviceAndAppManagementAssignmentFilter";
 pub(crate) const COLLECTION: &str = "deviceManagement/assignmentFilters";
@@ -35,7 +33,7 @@ pub(crate) struct AssignmentFilter {
     #[schemars(extend("enum" = ["devices", "apps"]))]
     assignment_filter_management_type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    role_scope_tags: Option<Vec<String>>,
+    pub(super) role_scope_tags: Option<Vec<String>>,
     #[serde(default, skip_serializing)]
     created_date_time: Option<String>,
     #[serde(default, skip_serializing)]
@@ -122,12 +120,9 @@ impl AssignmentFilterModel {
             rule: Attr::Known(filter.rule),
             platform: Attr::Known(Platform::Windows10AndLater),
             assignment_filter_management_type: Attr::Known(management),
-            role_scope_tag_ids: Attr::Known(
-                filter
-                    .role_scope_tags
-                    .unwrap_or_default()
-                    .into_iter()
-                    .collect::<BTreeSet<_>>(),
+            role_scope_tag_ids: scope_tags_like_prior(
+                filter.role_scope_tags,
+                &prior.role_scope_tag_ids,
             ),
             created_date_time: filter.created_date_time.into(),
             last_modified_date_time: filter.last_modified_date_time.into(),

@@ -81,3 +81,18 @@ fn validation_answers_in_both_shapes() {
     let bare: Validation = serde_json::from_str(r#"{"isValidRule":true}"#).expect("bare");
     assert_eq!(bare.is_valid(), Some(true));
 }
+
+#[test]
+fn scope_tags_are_checked_and_read_like_the_other_intune_objects() {
+    let device_rule = r#"(device.model -startsWith "Surface")"#;
+    let mut named = config(device_rule, ManagementType::Devices);
+    named.role_scope_tag_ids = Attr::Known(["Default".to_string()].into());
+    assert_eq!(error_paths(&named), ["role_scope_tag_ids"]);
+    // `[]` keeps reading `[]` while Intune holds the Default tag.
+    let mut empty = config(device_rule, ManagementType::Devices);
+    empty.role_scope_tag_ids = Attr::Known(Default::default());
+    let mut held = empty.to_graph();
+    held.role_scope_tags = Some(vec!["0".to_string()]);
+    let state = AssignmentFilterModel::from_graph(held, &empty);
+    assert_eq!(state.role_scope_tag_ids, empty.role_scope_tag_ids);
+}

@@ -8,6 +8,7 @@ use crate::validate::{self, filter_rule};
 
 /// Every rule of the configuration.
 pub(super) fn validate(config: &AssignmentFilterModel, diags: &mut Diagnostics) {
+    crate::resources::intune::validate_scope_tags(&config.role_scope_tag_ids, diags);
     rule_syntax(config, diags);
 }
 

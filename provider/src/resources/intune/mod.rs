@@ -148,7 +148,7 @@ pub(crate) fn scope_tags_to_graph(tags: &Attr<BTreeSet<String>>) -> Option<Vec<S
 }
 
 /// `roleScopeTagIds` as the state holds it: an empty set when Graph gave none.
-pub(crate) fn scope_tags_from_graph(tags: Option<Vec<String>>) -> Attr<BTreeSet<String>> {
+fn scope_tags_from_graph(tags: Option<Vec<String>>) -> Attr<BTreeSet<String>> {
     Attr::Known(tags.unwrap_or_default().into_iter().collect())
 }
 
