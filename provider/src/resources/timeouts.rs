@@ -10,39 +10,94 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+
 use tfplugin::{Attr, AttrPath, Diagnostics, IdentityAttribute, Moves, PlanRequest, Resource};
 
 use crate::graph::GraphClient;
 use crate::graph::deadline::{self, OperationDeadline, display_duration};
 use crate::validate::check_known;
 
-/// Time limits of operations. Unset, an operation has no limit of its own;
-/// each Graph request it makes still gives up after 10 minutes of retries.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(default)]
-pub struct Timeouts {
-    /// How long a create may take, waits for replication and retries of throttled requests included, e.g. `"30s"`, `"10m"` or `"1h30m"`. When it runs out no further request is sent; an object already created stays in state (tainted).
-    pub create: Attr<String>,
-    /// How long a refresh of the object may take, e.g. `"5m"`.
-    pub read: Attr<String>,
-    /// How long an update may take, e.g. `"10m"`.
-    pub update: Attr<String>,
-    /// How long a destroy may take, e.g. `"10m"`.
-    pub delete: Attr<String>,
+/// Declares a `timeouts` block: one `Attr<String>` setting per line, with
+/// its documentation (the schema description), the operations it bounds
+/// and its default (`None`: no limit of its own when unset). The block
+/// implements [`TimeoutBlock`]; a model carrying it implements
+/// [`TimedModel`] with [`timed_model`].
+macro_rules! timeouts_block {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident {
+            $(
+                $(#[doc = $setting_doc:literal])*
+                $setting:ident { bounds: [$($operation:literal),+], default: $default:expr }
+            ),+ $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(
+            Debug, Clone, Default, PartialEq,
+            serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+        )]
+        #[serde(default)]
+        pub struct $name {
+            $($(#[doc = $setting_doc])* pub $setting: tfplugin::Attr<String>,)+
+        }
+
+        impl $crate::resources::timeouts::TimeoutBlock for $name {
+            fn settings(&self) -> Vec<(&'static str, &tfplugin::Attr<String>)> {
+                vec![$((stringify!($setting), &self.$setting)),+]
+            }
+
+            fn bounding(
+                operation: &str,
+            ) -> Option<(&'static str, Option<std::time::Duration>)> {
+                $(
+                    if [$($operation),+].contains(&operation) {
+                        return Some((stringify!($setting), $default));
+                    }
+                )+
+                None
+            }
+        }
+    };
+}
+pub(crate) use timeouts_block;
+
+/// Makes a model whose `timeouts` field holds `$block` a [`TimedModel`].
+macro_rules! timed_model {
+    ($model:ty => $block:ty) => {
+        impl $crate::resources::timeouts::TimedModel for $model {
+            type Block = $block;
+            fn timeouts(&self) -> &tfplugin::Attr<$block> {
+                &self.timeouts
+            }
+        }
+    };
+}
+pub(crate) use timed_model;
+
+timeouts_block! {
+    /// Time limits of operations. Unset, an operation has no limit of its own;
+    /// each Graph request it makes still gives up after 10 minutes of retries.
+    pub struct Timeouts {
+        /// How long a create may take, waits for replication and retries of throttled requests included, e.g. `"30s"`, `"10m"` or `"1h30m"`. When it runs out no further request is sent; an object already created stays in state (tainted).
+        create { bounds: ["create"], default: None },
+        /// How long a refresh of the object may take, e.g. `"5m"`.
+        read { bounds: ["read"], default: None },
+        /// How long an update may take, e.g. `"10m"`.
+        update { bounds: ["update"], default: None },
+        /// How long a destroy may take, e.g. `"10m"`.
+        delete { bounds: ["delete"], default: None },
+    }
 }
 
-impl Timeouts {
-    /// The timeout of `operation` (`create`, `read`, `update`, `delete`).
-    fn named(&self, operation: &str) -> &Attr<String> {
-        match operation {
-            "create" => &self.create,
-            "read" => &self.read,
-            "update" => &self.update,
-            _ => &self.delete,
-        }
-    }
+/// A `timeouts` block: its settings, and which of them bounds each
+/// operation. Declared with [`timeouts_block`].
+pub(crate) trait TimeoutBlock {
+    /// The settings by name, each checked at `timeouts.<name>`.
+    fn settings(&self) -> Vec<(&'static str, &Attr<String>)>;
+    /// The setting that bounds `operation` (`create`, `read`, `update` or
+    /// `delete`) and its default; `None` when nothing bounds it.
+    fn bounding(operation: &str) -> Option<(&'static str, Option<Duration>)>;
 }
 
 /// Reads a Terraform-style duration: `90s`, `10m`, `1h30m`.
@@ -77,31 +132,32 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(total)
 }
 
-/// One timeout of a resource's `timeouts` block (`pick` chooses it), or
-/// `default` when it is unset (or not a duration, which validation refuses).
-pub(crate) fn timeout<T>(
-    timeouts: &Attr<T>,
-    pick: fn(&T) -> &Attr<String>,
+/// The setting `name` of a `timeouts` block, when it is set to a duration.
+fn configured<B: TimeoutBlock>(timeouts: &Attr<B>, name: &str) -> Option<Duration> {
+    let block = timeouts.known()?;
+    let (_, value) = block.settings().into_iter().find(|(n, _)| *n == name)?;
+    value.known().and_then(|text| parse_duration(text).ok())
+}
+
+/// The time the setting that bounds `operation` allows: its value, or its
+/// default when it is unset (`default` when the block does not bound
+/// `operation`).
+pub(crate) fn timeout<B: TimeoutBlock>(
+    timeouts: &Attr<B>,
+    operation: &str,
     default: Duration,
 ) -> Duration {
-    configured(timeouts, pick).unwrap_or(default)
+    bound_of(timeouts, operation).map_or(default, |(_, budget)| budget)
 }
 
-/// One timeout of a `timeouts` block, when it is set to a duration.
-fn configured<T>(timeouts: &Attr<T>, pick: fn(&T) -> &Attr<String>) -> Option<Duration> {
-    timeouts
-        .known()
-        .and_then(|t| pick(t).known())
-        .and_then(|text| parse_duration(text).ok())
-}
-
-/// The timeout `operation` of the shared block, when it is set to a
-/// duration.
-fn limit(timeouts: &Attr<Timeouts>, operation: &str) -> Option<Duration> {
-    timeouts
-        .known()
-        .and_then(|t| t.named(operation).known())
-        .and_then(|text| parse_duration(text).ok())
+/// The setting that bounds `operation` and the time it allows.
+fn bound_of<B: TimeoutBlock>(
+    timeouts: &Attr<B>,
+    operation: &str,
+) -> Option<(&'static str, Duration)> {
+    let (setting, default) = B::bounding(operation)?;
+    let budget = configured(timeouts, setting).or(default)?;
+    Some((setting, budget))
 }
 
 /// Checks the durations of a `timeouts` block, given by their names: an
@@ -137,72 +193,26 @@ pub(crate) fn report_timed_out(
     );
 }
 
-/// A model with the shared `timeouts` block.
+/// A model with a `timeouts` block (see [`timed_model`]): what bounds its
+/// operations in time.
 pub(crate) trait TimedModel {
-    fn timeouts(&self) -> &Attr<Timeouts>;
-}
+    type Block: TimeoutBlock;
+    fn timeouts(&self) -> &Attr<Self::Block>;
 
-/// What bounds a model's operations in time: the settings of its
-/// `timeouts` block, and which of them (with its default) bounds each
-/// operation. The shared block bounds each operation by the setting of
-/// its name, with no default; the device resources and the device
-/// preparation policy declare their own.
-pub(crate) trait Bounded {
     /// The block's settings by name, each checked at `timeouts.<name>`.
-    fn timeout_settings(&self) -> Vec<(&'static str, &Attr<String>)>;
+    fn timeout_settings(&self) -> Vec<(&'static str, &Attr<String>)> {
+        self.timeouts()
+            .known()
+            .map(TimeoutBlock::settings)
+            .unwrap_or_default()
+    }
+
     /// The setting that bounds `operation` (`create`, `read`, `update`
     /// or `delete`) and the time it allows: its value, or the resource's
     /// default when it is unset; `None` when nothing bounds the operation.
-    fn bound(&self, operation: &'static str) -> Option<(&'static str, Duration)>;
-}
-
-impl<M: TimedModel> Bounded for M {
-    fn timeout_settings(&self) -> Vec<(&'static str, &Attr<String>)> {
-        match self.timeouts() {
-            Attr::Known(t) => vec![
-                ("create", &t.create),
-                ("read", &t.read),
-                ("update", &t.update),
-                ("delete", &t.delete),
-            ],
-            _ => Vec::new(),
-        }
-    }
-
     fn bound(&self, operation: &'static str) -> Option<(&'static str, Duration)> {
-        limit(self.timeouts(), operation).map(|budget| (operation, budget))
+        bound_of(self.timeouts(), operation)
     }
-}
-
-/// The settings `names` of a resource's own `timeouts` block (`pick`
-/// chooses each by name), for [`Bounded::timeout_settings`].
-pub(crate) fn settings<'a, T>(
-    timeouts: &'a Attr<T>,
-    names: &[&'static str],
-    pick: fn(&'a T, &str) -> &'a Attr<String>,
-) -> Vec<(&'static str, &'a Attr<String>)> {
-    match timeouts {
-        Attr::Known(block) => names
-            .iter()
-            .map(|name| (*name, pick(block, name)))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// The bound of an operation by the setting `setting` of a resource's own
-/// `timeouts` block (`pick` chooses it by name), `default` when it is unset.
-pub(crate) fn own_bound<'a, T>(
-    timeouts: &'a Attr<T>,
-    setting: &'static str,
-    pick: fn(&'a T, &str) -> &'a Attr<String>,
-    default: Duration,
-) -> Option<(&'static str, Duration)> {
-    let set = timeouts
-        .known()
-        .and_then(|block| pick(block, setting).known())
-        .and_then(|text| parse_duration(text).ok());
-    Some((setting, set.unwrap_or(default)))
 }
 
 /// A resource whose create, read, update and delete run within their
@@ -247,7 +257,7 @@ impl<R> Timed<R> {
 impl<R> Resource<GraphClient> for Timed<R>
 where
     R: Resource<GraphClient>,
-    R::Model: Bounded,
+    R::Model: TimedModel,
 {
     type Model = R::Model;
 
@@ -389,6 +399,7 @@ mod tests {
             create: Attr::Known("soon".into()),
             ..Timeouts::default()
         });
+        let limit = |t: &Attr<Timeouts>, op| bound_of(t, op).map(|(_, budget)| budget);
         assert_eq!(limit(&set, "update"), Some(Duration::from_secs(60)));
         assert_eq!(limit(&set, "create"), None);
         assert_eq!(limit(&set, "read"), None);
@@ -434,6 +445,7 @@ mod tests {
         });
         struct Shared(Attr<Timeouts>);
         impl TimedModel for Shared {
+            type Block = Timeouts;
             fn timeouts(&self) -> &Attr<Timeouts> {
                 &self.0
             }

@@ -7,6 +7,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::Attr;
 
+use crate::resources::timeouts::{Timeouts, timed_model};
+
 /// The platform a filter evaluates (Graph `devicePlatformType`): Autopilot
 /// uses Windows 10 and later only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -71,14 +73,10 @@ pub struct AssignmentFilterModel {
     pub last_modified_date_time: Attr<String>,
     /// How long each operation may take, retries of throttled requests and waits for replication included. Unset, an operation has no limit of its own (each Graph request gives up after 10 minutes of retries). When a timeout runs out no further request is sent, and the error names it.
     #[schemars(extend("x-tf" = "block"))]
-    pub timeouts: Attr<crate::resources::timeouts::Timeouts>,
+    pub timeouts: Attr<Timeouts>,
 }
 
-impl crate::resources::timeouts::TimedModel for AssignmentFilterModel {
-    fn timeouts(&self) -> &Attr<crate::resources::timeouts::Timeouts> {
-        &self.timeouts
-    }
-}
+timed_model!(AssignmentFilterModel => Timeouts);
 
 impl AssignmentFilterModel {
     /// The management type the rule is written for (`devices` unless set).

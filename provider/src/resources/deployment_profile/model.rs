@@ -7,6 +7,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::Attr;
 
+use crate::resources::timeouts::{Timeouts, timed_model};
+
 use crate::resources::assignments::Targets;
 use crate::resources::lints::Join;
 
@@ -198,14 +200,10 @@ pub struct DeploymentProfileModel {
     pub last_modified_date_time: Attr<String>,
     /// How long each operation may take, retries of throttled requests and waits for replication included. Unset, an operation has no limit of its own (each Graph request gives up after 10 minutes of retries). When a timeout runs out no further request is sent, and the error names it.
     #[schemars(extend("x-tf" = "block"))]
-    pub timeouts: Attr<crate::resources::timeouts::Timeouts>,
+    pub timeouts: Attr<Timeouts>,
 }
 
-impl crate::resources::timeouts::TimedModel for DeploymentProfileModel {
-    fn timeouts(&self) -> &Attr<crate::resources::timeouts::Timeouts> {
-        &self.timeouts
-    }
-}
+timed_model!(DeploymentProfileModel => Timeouts);
 
 impl DeploymentProfileModel {
     pub(crate) fn targets(&self) -> Targets {

@@ -157,11 +157,8 @@ impl Resource<GraphClient> for Device {
             }
         };
         let serial = device.serial_number.clone();
-        let deadline = Deadline::after(timeout(
-            &planned.timeouts,
-            |t| &t.create,
-            DEFAULT_CREATE_TIMEOUT,
-        ));
+        let deadline =
+            Deadline::after(timeout(&planned.timeouts, "create", DEFAULT_CREATE_TIMEOUT));
         let mut imported = ops::import_one(client, &device, deadline).await;
         for warning in imported.warnings.drain(..) {
             diags.warning("Import record left behind", warning);
@@ -281,11 +278,8 @@ impl Resource<GraphClient> for Device {
                 return Some(prior);
             }
         };
-        let deadline = Deadline::after(timeout(
-            &planned.timeouts,
-            |t| &t.update,
-            DEFAULT_UPDATE_TIMEOUT,
-        ));
+        let deadline =
+            Deadline::after(timeout(&planned.timeouts, "update", DEFAULT_UPDATE_TIMEOUT));
         let settled = if expected.is_empty() {
             None
         } else {
@@ -312,11 +306,7 @@ impl Resource<GraphClient> for Device {
     async fn delete(&self, client: &GraphClient, prior: DeviceModel, diags: &mut Diagnostics) {
         let Some(id) = prior.id.known() else { return };
         let enrolled = prior.enrollment_state.known().map(String::as_str) == Some("enrolled");
-        let deadline = Deadline::after(timeout(
-            &prior.timeouts,
-            |t| &t.delete,
-            DEFAULT_DELETE_TIMEOUT,
-        ));
+        let deadline = Deadline::after(timeout(&prior.timeouts, "delete", DEFAULT_DELETE_TIMEOUT));
         let teardown = Teardown::of(&prior.destroy_enrolled, &prior.destroy_entra_device);
         if let Err(detail) = teardown::destroy_one(client, id, enrolled, teardown, deadline).await {
             let serial = prior.serial_number.known().cloned().unwrap_or_default();

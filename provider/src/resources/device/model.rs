@@ -2,12 +2,11 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
 
 use tfplugin::Attr;
 
 use super::{DEFAULT_CREATE_TIMEOUT, DEFAULT_DELETE_TIMEOUT, DEFAULT_UPDATE_TIMEOUT};
-use crate::resources::timeouts::{Bounded, own_bound, settings};
+use crate::resources::timeouts::{timed_model, timeouts_block};
 
 /// A Windows Autopilot device registration: the device's serial number and
 /// hardware hash imported into the tenant (as a row of the Intune CSV
@@ -126,46 +125,17 @@ impl DeviceModel {
     }
 }
 
-/// Time limits of operations.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(default)]
-pub struct Timeouts {
-    /// How long a create may wait for the import to be processed and the device to appear, e.g. `"10m"` or `"1h"`. Defaults to `"20m"`; imports in a real tenant usually take 5 to 15 minutes.
-    pub create: Attr<String>,
-    /// How long an update may wait for Autopilot to show a changed group tag, display name or user: they show after an Autopilot sync, and Intune allows one sync every 10 minutes. Defaults to `"20m"`.
-    pub update: Attr<String>,
-    /// How long a destroy may wait for Autopilot to finish deleting the registration (deletion is asynchronous; until it ends the serial number cannot be imported again). Defaults to `"10m"`.
-    pub delete: Attr<String>,
-}
-
-impl Timeouts {
-    fn named(&self, name: &str) -> &Attr<String> {
-        match name {
-            "create" => &self.create,
-            "update" => &self.update,
-            _ => &self.delete,
-        }
+timeouts_block! {
+    /// Time limits of operations. Create, update and delete are bounded by
+    /// their settings (or the defaults); a refresh by Graph's own retry limit.
+    pub struct Timeouts {
+        /// How long a create may wait for the import to be processed and the device to appear, e.g. `"10m"` or `"1h"`. Defaults to `"20m"`; imports in a real tenant usually take 5 to 15 minutes.
+        create { bounds: ["create"], default: Some(DEFAULT_CREATE_TIMEOUT) },
+        /// How long an update may wait for Autopilot to show a changed group tag, display name or user: they show after an Autopilot sync, and Intune allows one sync every 10 minutes. Defaults to `"20m"`.
+        update { bounds: ["update"], default: Some(DEFAULT_UPDATE_TIMEOUT) },
+        /// How long a destroy may wait for Autopilot to finish deleting the registration (deletion is asynchronous; until it ends the serial number cannot be imported again). Defaults to `"10m"`.
+        delete { bounds: ["delete"], default: Some(DEFAULT_DELETE_TIMEOUT) },
     }
 }
 
-/// Create, update and delete are bounded by their settings (or the
-/// defaults); a refresh by Graph's own retry limit.
-impl Bounded for DeviceModel {
-    fn timeout_settings(&self) -> Vec<(&'static str, &Attr<String>)> {
-        settings(
-            &self.timeouts,
-            &["create", "update", "delete"],
-            Timeouts::named,
-        )
-    }
-
-    fn bound(&self, operation: &'static str) -> Option<(&'static str, Duration)> {
-        let default = match operation {
-            "create" => DEFAULT_CREATE_TIMEOUT,
-            "update" => DEFAULT_UPDATE_TIMEOUT,
-            "delete" => DEFAULT_DELETE_TIMEOUT,
-            _ => return None,
-        };
-        own_bound(&self.timeouts, operation, Timeouts::named, default)
-    }
-}
+timed_model!(DeviceModel => Timeouts);

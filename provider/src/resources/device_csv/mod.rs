@@ -186,7 +186,7 @@ impl Resource<GraphClient> for DeviceCsv {
         planned: DeviceCsvModel,
         diags: &mut Diagnostics,
     ) -> Option<DeviceCsvModel> {
-        let deadline = Deadline::after(timeout(&planned.timeouts, |t| &t.create, DEFAULT_TIMEOUT));
+        let deadline = Deadline::after(timeout(&planned.timeouts, "create", DEFAULT_TIMEOUT));
         let rows = wanted(&planned.content, &planned.group_tag).map_or(0, |w| w.len());
         let mut devices = converge(client, &BTreeMap::new(), &planned, deadline, true, diags).await;
         if devices.is_empty() && rows > 0 {
@@ -278,7 +278,7 @@ impl Resource<GraphClient> for DeviceCsv {
         planned: DeviceCsvModel,
         diags: &mut Diagnostics,
     ) -> Option<DeviceCsvModel> {
-        let deadline = Deadline::after(timeout(&planned.timeouts, |t| &t.update, DEFAULT_TIMEOUT));
+        let deadline = Deadline::after(timeout(&planned.timeouts, "update", DEFAULT_TIMEOUT));
         let before = prior.devices.known().cloned().unwrap_or_default();
         let mut devices = converge(client, &before, &planned, deadline, false, diags).await;
         if !diags.has_errors() {
@@ -294,11 +294,7 @@ impl Resource<GraphClient> for DeviceCsv {
 
     async fn delete(&self, client: &GraphClient, prior: DeviceCsvModel, diags: &mut Diagnostics) {
         let devices = prior.devices.known().cloned().unwrap_or_default();
-        let deadline = Deadline::after(timeout(
-            &prior.timeouts,
-            |t| &t.delete,
-            DEFAULT_DELETE_TIMEOUT,
-        ));
+        let deadline = Deadline::after(timeout(&prior.timeouts, "delete", DEFAULT_DELETE_TIMEOUT));
         let teardown = Teardown::of(&prior.destroy_enrolled, &prior.destroy_entra_device);
         let devices = devices.into_iter().collect();
         for (serial, _, detail) in delete_all(client, devices, teardown, deadline).await {

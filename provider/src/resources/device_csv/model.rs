@@ -1,14 +1,13 @@
 //! The `autopilot_device_csv` model: the schema Terraform sees.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::Attr;
 
 use super::{DEFAULT_DELETE_TIMEOUT, DEFAULT_TIMEOUT};
-use crate::resources::timeouts::{Bounded, own_bound, settings};
+use crate::resources::timeouts::{timed_model, timeouts_block};
 
 /// The devices of a hardware hash CSV, as `Get-WindowsAutopilotInfo`
 /// writes it and the Intune admin center imports it, managed as one set.
@@ -136,45 +135,17 @@ impl CsvDevice {
     }
 }
 
-/// Time limits of operations.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(default)]
-pub struct CsvTimeouts {
-    /// How long the first apply may wait for the imports, e.g. `"30m"` (the default).
-    pub create: Attr<String>,
-    /// How long a later apply may wait for the imports of added rows, and for Autopilot to show changed group tags and users (they show after an Autopilot sync; Intune allows one every 10 minutes), e.g. `"30m"` (the default).
-    pub update: Attr<String>,
-    /// How long a destroy may wait for Autopilot to finish deleting the registrations (deletion is asynchronous), e.g. `"10m"` (the default).
-    pub delete: Attr<String>,
-}
-
-impl CsvTimeouts {
-    fn named(&self, name: &str) -> &Attr<String> {
-        match name {
-            "create" => &self.create,
-            "update" => &self.update,
-            _ => &self.delete,
-        }
+timeouts_block! {
+    /// Time limits of operations. Create, update and delete are bounded by
+    /// their settings (or the defaults); a refresh by Graph's own retry limit.
+    pub struct CsvTimeouts {
+        /// How long the first apply may wait for the imports, e.g. `"30m"` (the default).
+        create { bounds: ["create"], default: Some(DEFAULT_TIMEOUT) },
+        /// How long a later apply may wait for the imports of added rows, and for Autopilot to show changed group tags and users (they show after an Autopilot sync; Intune allows one every 10 minutes), e.g. `"30m"` (the default).
+        update { bounds: ["update"], default: Some(DEFAULT_TIMEOUT) },
+        /// How long a destroy may wait for Autopilot to finish deleting the registrations (deletion is asynchronous), e.g. `"10m"` (the default).
+        delete { bounds: ["delete"], default: Some(DEFAULT_DELETE_TIMEOUT) },
     }
 }
 
-/// Create, update and delete are bounded by their settings (or the
-/// defaults); a refresh by Graph's own retry limit.
-impl Bounded for DeviceCsvModel {
-    fn timeout_settings(&self) -> Vec<(&'static str, &Attr<String>)> {
-        settings(
-            &self.timeouts,
-            &["create", "update", "delete"],
-            CsvTimeouts::named,
-        )
-    }
-
-    fn bound(&self, operation: &'static str) -> Option<(&'static str, Duration)> {
-        let default = match operation {
-            "create" | "update" => DEFAULT_TIMEOUT,
-            "delete" => DEFAULT_DELETE_TIMEOUT,
-            _ => return None,
-        };
-        own_bound(&self.timeouts, operation, CsvTimeouts::named, default)
-    }
-}
+timed_model!(DeviceCsvModel => CsvTimeouts);

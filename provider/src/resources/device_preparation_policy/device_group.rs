@@ -159,11 +159,7 @@ pub(super) fn refusal(group_id: &str, code: &str) -> (String, String) {
 
 /// The create timeout of a `timeouts` block.
 pub(super) fn create_timeout(timeouts: &Attr<PolicyTimeouts>) -> std::time::Duration {
-    timeouts
-        .known()
-        .and_then(|t| t.create.known())
-        .and_then(|text| crate::resources::timeouts::parse_duration(text).ok())
-        .unwrap_or(DEFAULT_CREATE_TIMEOUT)
+    crate::resources::timeouts::timeout(timeouts, "create", DEFAULT_CREATE_TIMEOUT)
 }
 
 /// How setting a policy's device group ended.

@@ -2,13 +2,12 @@
 //! doc comments are the schema's descriptions.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::Attr;
 
-use crate::resources::timeouts::{Bounded, own_bound, settings};
+use crate::resources::timeouts::{timed_model, timeouts_block};
 
 use crate::resources::assignments::IdSet;
 
@@ -121,13 +120,20 @@ pub struct DevicePreparationPolicyModel {
     pub timeouts: Attr<PolicyTimeouts>,
 }
 
-/// Time limits of operations.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(default)]
-pub struct PolicyTimeouts {
-    /// How long a create or an update may take, retries of throttled requests included, and in particular how long it may wait for Intune to accept the device group while a group created moments ago, or its new owner the Intune Provisioning Client, replicates to Intune, e.g. `"2m"`. Defaults to `"5m"`. When it runs out no further request is sent, and the error names it.
-    pub create: Attr<String>,
+timeouts_block! {
+    /// Time limits of operations. A create, and an update, are bounded by
+    /// `timeouts.create` (or its default); a refresh and a destroy by Graph's
+    /// own retry limit.
+    pub struct PolicyTimeouts {
+        /// How long a create or an update may take, retries of throttled requests included, and in particular how long it may wait for Intune to accept the device group while a group created moments ago, or its new owner the Intune Provisioning Client, replicates to Intune, e.g. `"2m"`. Defaults to `"5m"`. When it runs out no further request is sent, and the error names it.
+        create {
+            bounds: ["create", "update"],
+            default: Some(super::device_group::DEFAULT_CREATE_TIMEOUT)
+        },
+    }
 }
+
+timed_model!(DevicePreparationPolicyModel => PolicyTimeouts);
 
 /// The attributes only user-driven policies take.
 pub(super) const USER_DRIVEN_ONLY: &[&str] = &[
@@ -147,25 +153,5 @@ impl DevicePreparationPolicyModel {
             .known()
             .copied()
             .unwrap_or(DeploymentMode::UserDriven)
-    }
-}
-
-/// A create, and an update, are bounded by `timeouts.create` (or its
-/// default); a refresh and a destroy by Graph's own retry limit.
-impl Bounded for DevicePreparationPolicyModel {
-    fn timeout_settings(&self) -> Vec<(&'static str, &Attr<String>)> {
-        settings(&self.timeouts, &["create"], |t, _| &t.create)
-    }
-
-    fn bound(&self, operation: &'static str) -> Option<(&'static str, Duration)> {
-        match operation {
-            "create" | "update" => own_bound(
-                &self.timeouts,
-                "create",
-                |t, _| &t.create,
-                super::device_group::DEFAULT_CREATE_TIMEOUT,
-            ),
-            _ => None,
-        }
     }
 }

@@ -7,6 +7,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::Attr;
 
+use crate::resources::timeouts::{Timeouts, timed_model};
+
 use super::ALL_AUTOPILOT_DEVICES_RULE;
 use super::graph::tag_rule;
 use crate::resources::assignments::IdSet;
@@ -47,14 +49,10 @@ pub struct GroupModel {
     pub all_autopilot_devices: Attr<bool>,
     /// How long each operation may take, retries of throttled requests and waits for replication included. Unset, an operation has no limit of its own (each Graph request gives up after 10 minutes of retries). When a timeout runs out no further request is sent, and the error names it.
     #[schemars(extend("x-tf" = "block"))]
-    pub timeouts: Attr<crate::resources::timeouts::Timeouts>,
+    pub timeouts: Attr<Timeouts>,
 }
 
-impl crate::resources::timeouts::TimedModel for GroupModel {
-    fn timeouts(&self) -> &Attr<crate::resources::timeouts::Timeouts> {
-        &self.timeouts
-    }
-}
+timed_model!(GroupModel => Timeouts);
 
 impl GroupModel {
     /// The dynamic rule the configuration asks for: `Null` for a static

@@ -5,6 +5,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::Attr;
 
+use crate::resources::timeouts::{Timeouts, timed_model};
+
 /// An Intune scope tag (`roleScopeTag`): a label that Intune role
 /// assignments use to limit which objects an administrator sees. Name it in
 /// the `role_scope_tag_ids` of deployment profiles, Enrollment Status
@@ -24,11 +26,7 @@ pub struct ScopeTagModel {
     pub description: Attr<String>,
     /// How long each operation may take, retries of throttled requests and waits for replication included. Unset, an operation has no limit of its own (each Graph request gives up after 10 minutes of retries). When a timeout runs out no further request is sent, and the error names it.
     #[schemars(extend("x-tf" = "block"))]
-    pub timeouts: Attr<crate::resources::timeouts::Timeouts>,
+    pub timeouts: Attr<Timeouts>,
 }
 
-impl crate::resources::timeouts::TimedModel for ScopeTagModel {
-    fn timeouts(&self) -> &Attr<crate::resources::timeouts::Timeouts> {
-        &self.timeouts
-    }
-}
+timed_model!(ScopeTagModel => Timeouts);
