@@ -47,24 +47,16 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult 
 }
 
 fn list(app: &App, request: &GraphRequest) -> GraphResult {
-    collection::list(
-        app,
-        request,
-        &listing(),
-        |tenant| &tenant.assignment_filters,
-        |_, _| true,
-        |_, object, _| object.clone(),
-    )
+    listing().list_stored(app, request, |tenant| &tenant.assignment_filters)
 }
 
 fn get(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
-    listing().get(
+    listing().get_stored(
         app,
         request,
         |tenant| &tenant.assignment_filters,
         id,
-        || INTUNE.not_found(id),
-        |_, object, _| object.clone(),
+        &INTUNE,
     )
 }
 

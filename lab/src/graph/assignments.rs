@@ -354,7 +354,7 @@ impl Navigation {
             &listing,
             self.assignments,
             move |_, a| collection::str_of(a, "sourceId") == owner,
-            |_, object, _| object.clone(),
+            collection::stored,
         )
     }
 

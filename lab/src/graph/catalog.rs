@@ -85,7 +85,7 @@ impl Catalog {
                     &listing,
                     self.objects,
                     |_, _| true,
-                    |_, object, _| object.clone(),
+                    collection::stored,
                 )
             }
             [id] if request.method == Method::GET => {

@@ -152,6 +152,34 @@ impl Listing<'_> {
             self.show(request, &shape, &rendered),
         ))
     }
+
+    /// `GET <path>`: every object `pick` holds, as stored.
+    pub fn list_stored(
+        &self,
+        app: &App,
+        request: &GraphRequest,
+        pick: fn(&Tenant) -> &Collection,
+    ) -> GraphResult {
+        list(app, request, self, pick, |_, _| true, stored)
+    }
+
+    /// `GET <path>/<id>`: the object `pick` holds under `id`, as stored; `backend`'s 404 when
+    /// there is none.
+    pub fn get_stored(
+        &self,
+        app: &App,
+        request: &GraphRequest,
+        pick: fn(&Tenant) -> &Collection,
+        id: &str,
+        backend: &IntuneBackend,
+    ) -> GraphResult {
+        self.get(app, request, pick, id, || backend.not_found(id), stored)
+    }
+}
+
+/// A stored object as the wire shows it, before projection and `$select`.
+pub fn stored(_: &Tenant, object: &Value, _: &Shape) -> Value {
+    object.clone()
 }
 
 /// What a read asks for beyond the bare object.

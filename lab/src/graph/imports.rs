@@ -63,14 +63,7 @@ pub static PAGING: Paging = Paging::new("importedWindowsAutopilotDeviceIdentitie
 
 fn list(app: &App, request: &GraphRequest) -> GraphResult {
     let listing = Listing::plain(&PAGING, COLLECTION_PATH.to_owned(), &IMPORTED_IDENTITY);
-    collection::list(
-        app,
-        request,
-        &listing,
-        imports,
-        |_, _| true,
-        |_, object, _| object.clone(),
-    )
+    listing.list_stored(app, request, imports)
 }
 
 fn get(app: &App, request: &GraphRequest, id: &str) -> GraphResult {

@@ -54,25 +54,11 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult 
 }
 
 fn list(app: &App, request: &GraphRequest) -> GraphResult {
-    collection::list(
-        app,
-        request,
-        &listing(),
-        |tenant| &tenant.role_scope_tags,
-        |_, _| true,
-        |_, object, _| object.clone(),
-    )
+    listing().list_stored(app, request, |tenant| &tenant.role_scope_tags)
 }
 
 fn get(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
-    listing().get(
-        app,
-        request,
-        |tenant| &tenant.role_scope_tags,
-        id,
-        || INTUNE.not_found(id),
-        |_, object, _| object.clone(),
-    )
+    listing().get_stored(app, request, |tenant| &tenant.role_scope_tags, id, &INTUNE)
 }
 
 /// The built-in tag refuses every write (the lab's wording: no source quotes Intune's).
