@@ -1,9 +1,9 @@
 //! `moved` blocks from the deploymenttheory provider
 //! (`deploymenttheory/microsoft365`, Terraform 1.8+): the state of its
 //! Autopilot deployment profile, Enrollment Status Page, device preparation
-//! policy, group and Autopilot device identity resources, as its source
-//! declares their attributes, becomes the state of the matching
-//! `autopilot_*` resource.
+//! policy, group, Autopilot device identity, assignment filter and role
+//! scope tag resources, as its source declares their attributes, becomes
+//! the state of the matching `autopilot_*` resource.
 //!
 //! Terraform moves state before it configures the provider, and reads the
 //! resource right after; that read takes every value from Graph. So the
@@ -17,11 +17,14 @@ use std::collections::BTreeSet;
 use serde_json::Value as Json;
 use tfplugin::{Attr, Diagnostics, MoveRequest, MoveSource};
 
+use super::assignment_filter::AssignmentFilterModel;
 use super::deployment_profile::DeploymentProfileModel;
 use super::device::DeviceModel;
 use super::device_preparation_policy::DevicePreparationPolicyModel;
 use super::enrollment_status_page::EnrollmentStatusPageModel;
 use super::group::GroupModel;
+use super::intune::IntuneResource;
+use super::scope_tag::ScopeTagModel;
 
 /// The deploymenttheory provider's registry address.
 pub const DEPLOYMENTTHEORY: &str = "registry.terraform.io/deploymenttheory/microsoft365";
@@ -50,6 +53,16 @@ pub const GROUP: &[MoveSource] = &[deploymenttheory("microsoft365_graph_beta_gro
 /// The sources of `autopilot_device`.
 pub const DEVICE: &[MoveSource] = &[deploymenttheory(
     "microsoft365_graph_beta_device_management_windows_autopilot_device_identity",
+)];
+/// The sources of `autopilot_assignment_filter`: the resource under its
+/// current name and under the name it had before (`device_and_app_management`).
+pub const ASSIGNMENT_FILTER: &[MoveSource] = &[
+    deploymenttheory("microsoft365_graph_beta_device_management_assignment_filter"),
+    deploymenttheory("microsoft365_graph_beta_device_and_app_management_assignment_filter"),
+];
+/// The sources of `autopilot_scope_tag`.
+pub const SCOPE_TAG: &[MoveSource] = &[deploymenttheory(
+    "microsoft365_graph_beta_device_management_role_scope_tag",
 )];
 
 /// A source's state, read by attribute name.
@@ -204,6 +217,45 @@ pub fn device(request: &MoveRequest<'_>, diags: &mut Diagnostics) -> Option<Devi
     })
 }
 
+/// An assignment filter: the id, its name, description, rule and scope
+/// tags (`role_scope_tags`). The platform and management type are read
+/// from Intune (the source spells the platform `windows10AndLater`).
+pub fn assignment_filter(
+    request: &MoveRequest<'_>,
+    diags: &mut Diagnostics,
+) -> Option<AssignmentFilterModel> {
+    let source = Source(&request.state);
+    Some(AssignmentFilterModel {
+        id: source.id(request, diags)?,
+        display_name: source.text("display_name"),
+        description: source.text("description"),
+        rule: source.text("rule"),
+        role_scope_tag_ids: source.strings("role_scope_tags"),
+        ..AssignmentFilterModel::default()
+    })
+}
+
+/// A role scope tag: the id, its name and description. Its group
+/// assignments (`assignments`) are not managed here. The built-in
+/// `Default` tag is refused, as its import is.
+pub fn scope_tag(request: &MoveRequest<'_>, diags: &mut Diagnostics) -> Option<ScopeTagModel> {
+    let source = Source(&request.state);
+    let id = source.id(request, diags)?;
+    if let Some((_, detail)) = id
+        .known()
+        .and_then(|id| <super::scope_tag::ScopeTag as IntuneResource>::import_refusal(id, None))
+    {
+        diags.error("Cannot move the Default scope tag", detail);
+        return None;
+    }
+    Some(ScopeTagModel {
+        id,
+        display_name: source.text("display_name"),
+        description: source.text("description"),
+        ..ScopeTagModel::default()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -279,6 +331,22 @@ mod tests {
                 json!({"id": id, "display_name": "Sales", "serial_number": "SN-1", "group_tag": "SALES",
                        "user_assignment": {"user_principal_name": "ana@contoso.com"}}),
             ),
+            (
+                "autopilot_assignment_filter",
+                ASSIGNMENT_FILTER[0].type_name,
+                json!({"id": id, "display_name": "Sales", "platform": "windows10AndLater",
+                       "rule": "(device.model -eq \"Surface\")", "role_scope_tags": ["0"]}),
+            ),
+            (
+                "autopilot_assignment_filter",
+                ASSIGNMENT_FILTER[1].type_name,
+                json!({"id": id, "display_name": "Sales", "assignment_filter_management_type": "devices"}),
+            ),
+            (
+                "autopilot_scope_tag",
+                SCOPE_TAG[0].type_name,
+                json!({"id": id, "display_name": "Sales", "description": "", "assignments": []}),
+            ),
         ] {
             let (state, diags) = moved(target, source_type, state);
             assert!(!diags.has_errors(), "{target}: {diags:?}");
@@ -334,6 +402,18 @@ mod tests {
     }
 
     #[test]
+    fn the_default_scope_tag_is_not_moved() {
+        let (state, diags) = moved(
+            "autopilot_scope_tag",
+            SCOPE_TAG[0].type_name,
+            json!({"id": "0", "display_name": "Default"}),
+        );
+        assert_eq!(state, Value::Null);
+        let summaries: Vec<_> = diags.iter().map(|d| d.summary.as_str()).collect();
+        assert_eq!(summaries, ["Cannot move the Default scope tag"]);
+    }
+
+    #[test]
     fn a_state_without_an_id_or_serial_number_is_refused() {
         let (state, diags) = moved(
             "autopilot_group",
@@ -357,10 +437,8 @@ mod tests {
         for managed in managed_types() {
             let sources = managed.resource.move_sources();
             let expected = match managed.resource.type_name() {
-                "autopilot_domain_join_profile"
-                | "autopilot_device_csv"
-                | "autopilot_scope_tag"
-                | "autopilot_assignment_filter" => 0,
+                "autopilot_domain_join_profile" | "autopilot_device_csv" => 0,
+                "autopilot_assignment_filter" => 2,
                 _ => 1,
             };
             assert_eq!(sources.len(), expected, "{}", managed.resource.type_name());

@@ -77,6 +77,13 @@ impl IntuneResource for AssignmentFilterResource {
 
     fn targets(_model: &Self::Model) -> Self::Targets {}
 
+    fn moves() -> tfplugin::Moves<Self::Model> {
+        tfplugin::Moves::new(
+            super::moves::ASSIGNMENT_FILTER,
+            super::moves::assignment_filter,
+        )
+    }
+
     async fn check_plan(&self, cx: Check<'_, Self::Model>) {
         validate_with_intune(cx).await;
     }

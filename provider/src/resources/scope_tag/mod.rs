@@ -36,6 +36,10 @@ impl IntuneResource for ScopeTag {
 
     fn targets(_model: &Self::Model) {}
 
+    fn moves() -> tfplugin::Moves<Self::Model> {
+        tfplugin::Moves::new(super::moves::SCOPE_TAG, super::moves::scope_tag)
+    }
+
     /// The built-in `Default` tag cannot be changed or deleted.
     fn import_refusal(id: &str, _found: Option<&Self::Model>) -> Option<(String, String)> {
         (id == DEFAULT_TAG_ID).then(|| {
