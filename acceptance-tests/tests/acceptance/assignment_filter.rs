@@ -369,6 +369,30 @@ fn filters_on_esp_and_device_preparation_assignments() {
     assert_eq!(filtered_targets(&lab, &esp_path)[2].3, "exclude");
     tf.assert_no_changes();
 
+    // Taken off one target only (the portal sets filters target by target): the group listed
+    // first keeps it, and the plan still shows the difference.
+    lab.graph_post(
+        &format!("{ESP_ASSIGNMENTS}/{esp}/assign"),
+        &json!({"enrollmentConfigurationAssignments": [
+            {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": G1,
+                        "deviceAndAppManagementAssignmentFilterId": filter,
+                        "deviceAndAppManagementAssignmentFilterType": "exclude"}},
+            {"target": {"@odata.type": "#microsoft.graph.allLicensedUsersAssignmentTarget"}},
+            {"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": G2}},
+        ]}),
+    );
+    tf.plan_detailed()
+        .expect_code(2)
+        .assert_contains("will be updated in-place")
+        .assert_contains("assignment_filter_type");
+    tf.apply()
+        .assert_contains("0 added, 1 changed, 0 destroyed");
+    assert_eq!(
+        filtered_targets(&lab, &esp_path)[0],
+        target("allLicensedUsersAssignmentTarget", "", &filter, "exclude")
+    );
+    tf.assert_no_changes();
+
     // The type changed in the configuration: an update in place.
     plan_update_in_place(&tf, &filtered_config("include"));
     apply_update(&tf);

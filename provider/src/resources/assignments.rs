@@ -81,6 +81,11 @@ impl FilterType {
 pub struct Filter {
     pub id: String,
     pub kind: FilterType,
+    /// Read from targets that do not all carry this filter (filters set
+    /// target by target in the portal): such a filter equals no
+    /// configuration's, so the plan shows the difference and the apply
+    /// writes the configured filter on every target.
+    pub uneven: bool,
 }
 
 impl Filter {
@@ -89,23 +94,45 @@ impl Filter {
         Some(Filter {
             id: id.known()?.clone(),
             kind: *kind.known()?,
+            uneven: false,
         })
     }
 
-    /// The filter on the first included target of `assignments` (Intune
-    /// reads `none` and a null id as no filter).
+    /// The filter on the included targets of `assignments`: the one they
+    /// all carry, or, when they differ, the first one found marked
+    /// [`Filter::uneven`].
     pub fn from_assignments(assignments: &[Assignment]) -> Option<Filter> {
-        let target = assignments
+        let mut included = assignments
             .iter()
             .map(|a| &a.target)
-            .find(|t| t.odata_type != EXCLUSION)?;
+            .filter(|t| t.odata_type != EXCLUSION)
+            .map(Filter::on);
+        let first = included.next()?;
+        let rest: Vec<Option<Filter>> = included.collect();
+        if rest.iter().all(|other| *other == first) {
+            return first;
+        }
+        let found = first.or_else(|| rest.into_iter().flatten().next())?;
+        Some(Filter {
+            uneven: true,
+            ..found
+        })
+    }
+
+    /// The filter on one target (Intune reads `none` and a null id as no
+    /// filter).
+    fn on(target: &Target) -> Option<Filter> {
         let kind = match target.filter_type.as_deref() {
             Some(t) if t.eq_ignore_ascii_case("include") => FilterType::Include,
             Some(t) if t.eq_ignore_ascii_case("exclude") => FilterType::Exclude,
             _ => return None,
         };
         let id = target.filter_id.clone().filter(|id| !id.is_empty())?;
-        Some(Filter { id, kind })
+        Some(Filter {
+            id,
+            kind,
+            uneven: false,
+        })
     }
 
     /// Writes `filter` on every target of `assignments` but the exclusions.
@@ -122,9 +149,11 @@ impl Filter {
     }
 
     /// The state's `assignment_filter_id` and `assignment_filter_type` for
-    /// `filter`: null when there is none.
+    /// `filter`: null when there is none; an uneven filter has no type, so
+    /// that it differs from every configuration.
     pub fn to_state(filter: Option<Filter>) -> (Attr<String>, Attr<FilterType>) {
         match filter {
+            Some(f) if f.uneven => (Attr::Known(f.id), Attr::Null),
             Some(f) => (Attr::Known(f.id), Attr::Known(f.kind)),
             None => (Attr::Null, Attr::Null),
         }
@@ -448,6 +477,74 @@ mod id_set_tests {
         assert_eq!(
             all,
             IdSet::from(BTreeSet::from(["b".to_string(), "a".to_string()]))
+        );
+    }
+}
+
+#[cfg(test)]
+mod filter_tests {
+    use super::*;
+
+    fn assignment(kind: &str, group: Option<&str>, filter: Option<(&str, &str)>) -> Assignment {
+        let mut target = Target::new(kind, group);
+        if let Some((id, filter_type)) = filter {
+            target.filter_id = Some(id.to_string());
+            target.filter_type = Some(filter_type.to_string());
+        }
+        Assignment { id: None, target }
+    }
+
+    #[test]
+    fn a_filter_every_included_target_carries_reads_as_configured() {
+        let f = Some(("f-1", "include"));
+        let read = Filter::from_assignments(&[
+            assignment(GROUP, Some("g-1"), f),
+            assignment(EXCLUSION, Some("g-2"), Some(("", "none"))),
+            assignment(ALL_USERS, None, f),
+        ]);
+        let configured = Filter::of(
+            &Attr::Known("f-1".to_string()),
+            &Attr::Known(FilterType::Include),
+        );
+        assert_eq!(read, configured);
+        assert_eq!(
+            Filter::to_state(read),
+            (Attr::Known("f-1".into()), Attr::Known(FilterType::Include))
+        );
+    }
+
+    /// Set target by target in the portal, filters that differ (whichever
+    /// target comes first) read as no configuration would state them.
+    #[test]
+    fn filters_that_differ_between_targets_differ_from_every_configuration() {
+        let f = Some(("f-1", "include"));
+        let g = Some(("f-2", "exclude"));
+        for targets in [
+            vec![
+                assignment(GROUP, Some("g-1"), f),
+                assignment(ALL_USERS, None, None),
+            ],
+            vec![
+                assignment(GROUP, Some("g-1"), None),
+                assignment(ALL_USERS, None, f),
+            ],
+            vec![
+                assignment(GROUP, Some("g-1"), f),
+                assignment(GROUP, Some("g-3"), g),
+            ],
+        ] {
+            let read = Filter::from_assignments(&targets).expect("a filter is read");
+            assert!(read.uneven, "{targets:?}");
+            assert_ne!(
+                Some(read.clone()),
+                Filter::of(&Attr::Known(read.id.clone()), &Attr::Known(read.kind))
+            );
+            let (id, kind) = Filter::to_state(Some(read));
+            assert!(id.known().is_some() && kind.is_null(), "{targets:?}");
+        }
+        assert_eq!(
+            Filter::from_assignments(&[assignment(GROUP, Some("g-1"), None)]),
+            None
         );
     }
 }

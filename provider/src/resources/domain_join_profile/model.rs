@@ -60,7 +60,7 @@ pub struct DomainJoinProfileModel {
     pub all_devices: Attr<bool>,
     /// Id of an assignment filter (`autopilot_assignment_filter`) that narrows the included targets (groups and all devices; never the exclusions). Set together with `assignment_filter_type`.
     pub assignment_filter_id: Attr<String>,
-    /// `include` (only the devices the filter matches) or `exclude` (all but those devices). Set together with `assignment_filter_id`.
+    /// `include` (only the devices the filter matches) or `exclude` (all but those devices). Set together with `assignment_filter_id`. Where the targets carry different filters (set target by target in the Intune admin center), it reads as null, so the plan shows the difference and the apply writes the configured filter on every target.
     pub assignment_filter_type: Attr<crate::resources::assignments::FilterType>,
     /// Ids of the scope tags of the profile. Intune uses `["0"]` (Default) when unset.
     #[schemars(extend("x-tf" = "optional,computed,stable"))]

@@ -98,7 +98,7 @@ pub struct EnrollmentStatusPageModel {
     pub all_users: Attr<bool>,
     /// Id of an assignment filter (`autopilot_assignment_filter`) that narrows the included targets (groups, all devices, all users; never the exclusions). Set together with `assignment_filter_type`.
     pub assignment_filter_id: Attr<String>,
-    /// `include` (only the devices the filter matches) or `exclude` (all but those devices). Set together with `assignment_filter_id`.
+    /// `include` (only the devices the filter matches) or `exclude` (all but those devices). Set together with `assignment_filter_id`. Where the targets carry different filters (set target by target in the Intune admin center), it reads as null, so the plan shows the difference and the apply writes the configured filter on every target.
     pub assignment_filter_type: Attr<crate::resources::assignments::FilterType>,
     /// When the ESP was created (ISO 8601).
     #[schemars(extend("x-tf" = "computed,stable"))]
