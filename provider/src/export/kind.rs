@@ -10,8 +10,10 @@ use std::pin::Pin;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
+use serde::Deserialize;
+
 use super::tenant::Listed;
-use crate::graph::{GraphClient, GraphError};
+use crate::graph::{ApiVersion, GraphClient, GraphError};
 use crate::registry::{self, Export};
 use crate::resources::{deployment_profile, device, enrollment_status_page, group};
 
@@ -63,6 +65,36 @@ pub fn listed<'a, T: Send + 'a>(
     keep: impl Fn(T) -> Option<Listed> + Send + 'a,
 ) -> Listing<'a> {
     Box::pin(async move { Ok(items.await?.into_iter().filter_map(keep).collect()) })
+}
+
+/// An Intune object as the listings of plain collections read it: the
+/// properties they tell their kind's objects apart by (each reads those
+/// it needs; Graph sends the others, or not).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default, rename = "@odata.type")]
+    pub odata_type: Option<String>,
+    #[serde(default)]
+    pub platform: Option<String>,
+    #[serde(default)]
+    pub is_built_in: Option<bool>,
+}
+
+/// A [`Listing`] of the objects of the beta collection `collection` that
+/// `ours` keeps, known by their display names.
+pub fn listed_by_name<'a>(
+    client: &'a GraphClient,
+    collection: &'a str,
+    ours: fn(&Summary) -> bool,
+) -> Listing<'a> {
+    listed(
+        client.list::<Summary>(ApiVersion::Beta, collection),
+        move |s| ours(&s).then(|| Listed::named(s.id, s.display_name)),
+    )
 }
 
 /// A kind of exported object: one resource's export declaration.

@@ -30,7 +30,7 @@ use crate::ProviderConfig;
 use crate::graph::{GraphClient, GraphError};
 use crate::registry::{self, Export};
 use files::{Extras, OutputDir};
-pub use kind::{ExportKind, Kind, Listing, UnknownKind, listed};
+pub use kind::{ExportKind, Kind, Listing, Summary, UnknownKind, listed, listed_by_name};
 use render::{Exported, GroupRef, References};
 use tenant::GroupSummary;
 pub use tenant::Listed;

@@ -1,9 +1,7 @@
 //! What `autopilot_assignment_filter` declares beside its resource: how
 //! `export` lists filters and the request bodies it sends.
 
-use serde::Deserialize;
-
-use crate::export::{ExportKind, Listed, Listing, listed};
+use crate::export::{ExportKind, Listing, listed_by_name};
 use crate::graph::{ApiVersion, GraphClient};
 use crate::list_resources::{Filters, ListDeclaration};
 use crate::payloads::{Payload, path};
@@ -18,21 +16,9 @@ pub const EXPORT: ExportKind = ExportKind::new("assignment_filters", "autopilot_
 /// Its list resource (`terraform query`): by name.
 pub const LIST: ListDeclaration = ListDeclaration::by_object_id(&EXPORT, Filters::Name);
 
-/// A filter as the listing needs it.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Named {
-    id: String,
-    #[serde(default)]
-    display_name: Option<String>,
-    #[serde(default)]
-    platform: Option<String>,
-}
-
 fn list_for_export(client: &GraphClient) -> Listing<'_> {
-    listed(client.list::<Named>(ApiVersion::Beta, COLLECTION), |f| {
-        let ours = f.platform.as_deref() == Some(WINDOWS);
-        ours.then(|| Listed::named(f.id, f.display_name))
+    listed_by_name(client, COLLECTION, |f| {
+        f.platform.as_deref() == Some(WINDOWS)
     })
 }
 

@@ -1,9 +1,7 @@
 //! What `autopilot_domain_join_profile` declares beside its resource: how
 //! `export` lists domain join profiles and the request bodies it sends.
 
-use serde::Deserialize;
-
-use crate::export::{ExportKind, Listed, Listing, listed};
+use crate::export::{ExportKind, Listing, listed_by_name};
 use crate::graph::{ApiVersion, GraphClient};
 use crate::list_resources::{Filters, ListDeclaration};
 use crate::payloads::{Payload, path};
@@ -17,21 +15,9 @@ pub const EXPORT: ExportKind = ExportKind::new("domain_join_profiles", "autopilo
 /// Its list resource (`terraform query`): by name, by assigned group.
 pub const LIST: ListDeclaration = ListDeclaration::by_object_id(&EXPORT, Filters::Intune);
 
-/// A device configuration as the listing needs it.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Named {
-    id: String,
-    #[serde(default, rename = "@odata.type")]
-    odata_type: Option<String>,
-    #[serde(default)]
-    display_name: Option<String>,
-}
-
 fn list_for_export(client: &GraphClient) -> Listing<'_> {
-    listed(client.list::<Named>(ApiVersion::Beta, COLLECTION), |c| {
-        let ours = c.odata_type.as_deref() == Some(ODATA_TYPE);
-        ours.then(|| Listed::named(c.id, c.display_name))
+    listed_by_name(client, COLLECTION, |c| {
+        c.odata_type.as_deref() == Some(ODATA_TYPE)
     })
 }
 

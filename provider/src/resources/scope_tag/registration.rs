@@ -1,9 +1,7 @@
 //! What `autopilot_scope_tag` declares beside its resource: how `export`
 //! lists scope tags and the request bodies it sends.
 
-use serde::Deserialize;
-
-use crate::export::{ExportKind, Listed, Listing, listed};
+use crate::export::{ExportKind, Listing, listed_by_name};
 use crate::graph::{ApiVersion, GraphClient};
 use crate::list_resources::{Filters, ListDeclaration};
 use crate::payloads::{Payload, path};
@@ -17,21 +15,9 @@ pub const EXPORT: ExportKind = ExportKind::new("scope_tags", "autopilot_scope_ta
 /// Its list resource (`terraform query`): by name.
 pub const LIST: ListDeclaration = ListDeclaration::by_object_id(&EXPORT, Filters::Name);
 
-/// A scope tag as the listing needs it.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Named {
-    id: String,
-    #[serde(default)]
-    display_name: Option<String>,
-    #[serde(default)]
-    is_built_in: Option<bool>,
-}
-
 fn list_for_export(client: &GraphClient) -> Listing<'_> {
-    listed(client.list::<Named>(ApiVersion::Beta, COLLECTION), |t| {
-        let managed = t.id != DEFAULT_TAG_ID && t.is_built_in != Some(true);
-        managed.then(|| Listed::named(t.id, t.display_name))
+    listed_by_name(client, COLLECTION, |t| {
+        t.id != DEFAULT_TAG_ID && t.is_built_in != Some(true)
     })
 }
 
