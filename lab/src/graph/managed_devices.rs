@@ -8,7 +8,6 @@
 //! `notContacted` and its `managedDeviceId` to the zero GUID, after
 //! `managed_device_release_delay_ms` (default 0), so that the registration can be deleted.
 
-use axum::http::StatusCode;
 use chrono::Utc;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -55,31 +54,15 @@ pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult 
 }
 
 fn list(app: &App, request: &GraphRequest) -> GraphResult {
-    let listing = Listing::plain(&PAGING, COLLECTION_PATH.to_owned(), &MANAGED_DEVICE);
-    collection::list(
-        app,
-        request,
-        &listing,
-        managed_devices,
-        |_, _| true,
-        |_, device, _| device.clone(),
-    )
+    listing().list_stored(app, request, managed_devices)
 }
 
 fn get(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
-    let select = super::odata::parse_select(request.query.select.as_deref(), &MANAGED_DEVICE, &[])?;
-    let device = app
-        .store
-        .read(|tenant| tenant.managed_devices.get(id).cloned())
-        .ok_or_else(|| INTUNE.not_found(id))?;
-    let device = collection::project(&device, &MANAGED_DEVICE, &[], request.version);
-    Ok(collection::entity_response(
-        app,
-        request,
-        StatusCode::OK,
-        &format!("{COLLECTION_PATH}/$entity"),
-        super::odata::apply_select(&device, select.as_deref()),
-    ))
+    listing().get_stored(app, request, managed_devices, id, &INTUNE)
+}
+
+fn listing() -> Listing<'static> {
+    Listing::plain(&PAGING, COLLECTION_PATH.to_owned(), &MANAGED_DEVICE)
 }
 
 /// Deletes the managed device and releases the Autopilot registration it enrolled from (at once,

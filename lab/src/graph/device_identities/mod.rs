@@ -222,32 +222,10 @@ fn remove_device(tenant: &mut Tenant, id: &str) {
 /// deletion has completed. Called before each Graph request and by `/_lab/objects`.
 pub fn advance(app: &App) {
     assignment::track_targeting(app);
-    let now = Utc::now();
-    let due = app.store.read(|tenant| {
-        tenant
-            .lab
-            .deleting_devices
-            .values()
-            .any(|until| *until <= now)
-    });
-    if !due {
-        return;
-    }
-    let result = app.store.write(|tenant| {
-        let done: Vec<String> = tenant
-            .lab
-            .deleting_devices
-            .iter()
-            .filter(|(_, until)| **until <= now)
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in &done {
-            remove_device(tenant, id);
-        }
-        Ok::<_, crate::store::StoreError>(done.len())
-    });
-    match result {
-        Ok(removed) => tracing::info!(removed, "device identity deletions completed"),
-        Err(error) => tracing::error!(%error, "device identity deletions could not be completed"),
-    }
+    super::timers::complete_due_timers(
+        app,
+        "device identity deletions",
+        |tenant| &tenant.lab.deleting_devices,
+        remove_device,
+    );
 }
