@@ -402,6 +402,28 @@ fn filters_on_esp_and_device_preparation_assignments() {
     );
     tf.assert_no_changes();
 
+    // The ESP data source reads the filter.
+    tf.write_config(&format!(
+        r#"{}
+data "autopilot_enrollment_status_page" "read" {{
+  id = autopilot_enrollment_status_page.esp.id
+}}
+output "read" {{
+  value = [
+    data.autopilot_enrollment_status_page.read.assignment_filter_id,
+    data.autopilot_enrollment_status_page.read.assignment_filter_type,
+  ]
+}}
+"#,
+        filtered_config("include")
+    ));
+    tf.apply()
+        .assert_contains("0 added, 0 changed, 0 destroyed");
+    assert_eq!(
+        tf.output_json()["read"]["value"],
+        json!([filter, "include"])
+    );
+
     // Intune keeps a filter that assignments use: destroy removes them first.
     tf.destroy().assert_contains("4 destroyed");
     assert!(lab.objects("assignmentFilters").is_empty());

@@ -10,6 +10,7 @@ use tfplugin::{Attr, DataSource, Diagnostics};
 
 use super::{NotOne, exactly_one, read_intune_object, the_one_id};
 use crate::graph::GraphClient;
+use crate::resources::assignments::FilterType;
 use crate::resources::enrollment_status_page::{
     EnrollmentStatusPage, EnrollmentStatusPageModel, EspPayload, EspTargets, is_default_esp,
     list_esps,
@@ -90,6 +91,12 @@ pub struct EnrollmentStatusPageDataModel {
     /// Whether the ESP is assigned to all users.
     #[schemars(extend("x-tf" = "computed"))]
     pub all_users: Attr<bool>,
+    /// Id of the assignment filter on the ESP's included targets, null when there is none.
+    #[schemars(extend("x-tf" = "computed"))]
+    pub assignment_filter_id: Attr<String>,
+    /// `include` or `exclude` with a filter; null without one, or when the targets carry different filters.
+    #[schemars(extend("x-tf" = "computed"))]
+    pub assignment_filter_type: Attr<FilterType>,
     /// When the ESP was created (ISO 8601).
     #[schemars(extend("x-tf" = "computed"))]
     pub created_date_time: Attr<String>,
@@ -124,6 +131,8 @@ impl EnrollmentStatusPageDataModel {
             exclude_group_ids: m.exclude_group_ids,
             all_devices: m.all_devices,
             all_users: m.all_users,
+            assignment_filter_id: m.assignment_filter_id,
+            assignment_filter_type: m.assignment_filter_type,
             created_date_time: m.created_date_time,
             last_modified_date_time: m.last_modified_date_time,
         }
