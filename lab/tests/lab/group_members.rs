@@ -76,7 +76,8 @@ async fn members_bound_at_creation_added_listed_and_removed() {
         [ADELE, &device_id, ALEX, &nested]
     );
     let memberships = expect(
-        lab.get(&format!("/v1.0/devices/{device_id}/memberOf")).await,
+        lab.get(&format!("/v1.0/devices/{device_id}/memberOf"))
+            .await,
         StatusCode::OK,
     );
     assert_eq!(memberships["value"][0]["id"], json!(group), "{memberships}");
@@ -143,9 +144,13 @@ async fn dynamic_groups_and_bad_bindings_refuse_members() {
     // More than 20 owners and members at once.
     let mut body = group_body("too-many");
     body["members@odata.bind"] = json!(vec![object_url(&lab, ADELE); 21]);
-    assert_eq!(lab.post("/v1.0/groups", body).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        lab.post("/v1.0/groups", body).await.0,
+        StatusCode::BAD_REQUEST
+    );
     let listed = expect(
-        lab.get("/v1.0/groups?$filter=displayName eq 'missing-member'").await,
+        lab.get("/v1.0/groups?$filter=displayName eq 'missing-member'")
+            .await,
         StatusCode::OK,
     );
     assert_eq!(listed["value"], json!([]));

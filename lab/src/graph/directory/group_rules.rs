@@ -248,7 +248,9 @@ pub(super) fn check_unchangeable(
         ));
     }
     let hidden = |v: Option<&Value>| v.and_then(Value::as_str) == Some("HiddenMembership");
-    if changes("visibility") && (hidden(given.get("visibility")) || hidden(stored.get("visibility"))) {
+    if changes("visibility")
+        && (hidden(given.get("visibility")) || hidden(stored.get("visibility")))
+    {
         return Err(GraphError::directory_bad_request(
             "HiddenMembership visibility can only be set when the group is created.",
         ));

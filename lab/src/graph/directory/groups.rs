@@ -100,11 +100,8 @@ pub(super) fn get_group(app: &App, request: &GraphRequest, id: &str) -> GraphRes
 pub(super) fn create_group(app: &App, request: &GraphRequest) -> GraphResult {
     let body = request.json_object()?;
     note_explicit_rule_nulls(&body, None);
-    let mut given = directory_properties(
-        &GROUP,
-        &body,
-        &["owners@odata.bind", "members@odata.bind"],
-    )?;
+    let mut given =
+        directory_properties(&GROUP, &body, &["owners@odata.bind", "members@odata.bind"])?;
     let owners = bound(&body, "owners")?;
     let members = bound(&body, "members")?;
     if owners.len() + members.len() > MAX_BOUND_AT_CREATE {
@@ -129,7 +126,8 @@ pub(super) fn create_group(app: &App, request: &GraphRequest) -> GraphResult {
     let group = new_group(app, &uuid, &given);
     app.store.write(|tenant| {
         for owner in &owners {
-            let principal = tenant.users.contains(owner) || tenant.service_principals.contains(owner);
+            let principal =
+                tenant.users.contains(owner) || tenant.service_principals.contains(owner);
             if directory_object(app, tenant, owner).is_none() || !principal {
                 return Err(not_present(owner));
             }
@@ -140,7 +138,10 @@ pub(super) fn create_group(app: &App, request: &GraphRequest) -> GraphResult {
             }
         }
         tenant.groups.insert(id.clone(), group.clone());
-        for (ids, relation) in [(&owners, &mut tenant.lab.group_owners), (&members, &mut tenant.lab.group_members)] {
+        for (ids, relation) in [
+            (&owners, &mut tenant.lab.group_owners),
+            (&members, &mut tenant.lab.group_members),
+        ] {
             if !ids.is_empty() {
                 relation.insert(id.clone(), unique(ids));
             }

@@ -18,8 +18,7 @@ use crate::store::Tenant;
 pub static PAGING: Paging = Paging::new("members", 100, 999);
 
 /// The refusal of a second reference to the same member.
-const ALREADY_A_MEMBER: &str =
-    "One or more added object references already exist for the following modified properties: 'members'.";
+const ALREADY_A_MEMBER: &str = "One or more added object references already exist for the following modified properties: 'members'.";
 
 /// The object a member id names: a user, a group, a service principal or an Entra device.
 pub(super) fn member_object<'t>(tenant: &'t Tenant, id: &str) -> Option<&'t Value> {
