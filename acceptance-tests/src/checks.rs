@@ -34,6 +34,19 @@ pub fn assert_props(object: &Value, expected: &[(&str, Value)]) {
     }
 }
 
+/// The ids the lab relates to `key` in one of its relations (`groupOwners`, `groupMembers`, as
+/// `GET /_lab/objects` shows them: not subject to replication delay).
+pub fn related_ids(lab: &Lab, relation: &str, key: &str) -> BTreeSet<String> {
+    crate::lab_relations(lab)[relation][key]
+        .as_array()
+        .map(|ids| {
+            ids.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The `value` array of a Graph list answer (`GET <path>`), empty when absent.
 pub fn graph_list(lab: &Lab, path: &str) -> Vec<Value> {
     lab.graph_get(path)["value"]

@@ -3,12 +3,12 @@
 
 use std::collections::BTreeSet;
 
-use acceptance_tests::checks::state_values;
+use acceptance_tests::checks::{related_ids, state_values};
 use acceptance_tests::lifecycle::{
     assert_import_plans_nothing, assert_plan_after_apply_writes_nothing, import_into_state,
 };
 use acceptance_tests::seeding::{ADELE, PC_SP};
-use acceptance_tests::{Lab, Terraform, lab_relations, put_lab_settings};
+use acceptance_tests::{Lab, Terraform, put_lab_settings};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
 use serde_json::{Value, json};
 
@@ -390,13 +390,5 @@ fn group_bodies(lab: &Lab, method: &str, path: &str) -> Vec<Value> {
 
 /// The owners of a group, from the lab's relations (not subject to replication delay).
 fn owners(lab: &Lab, group: &str) -> BTreeSet<String> {
-    let relations = lab_relations(lab);
-    relations["groupOwners"][group]
-        .as_array()
-        .map(|ids| {
-            ids.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+    related_ids(lab, "groupOwners", group)
 }
