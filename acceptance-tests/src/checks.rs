@@ -34,6 +34,16 @@ pub fn assert_props(object: &Value, expected: &[(&str, Value)]) {
     }
 }
 
+/// The recorded bodies of the requests with this method and path (when the lab records bodies:
+/// the `record_request_bodies` setting).
+pub fn request_bodies(lab: &Lab, method: &str, path: &str) -> Vec<Value> {
+    lab.requests()
+        .into_iter()
+        .filter(|r| r.method == method && r.path == path)
+        .filter_map(|r| r.body)
+        .collect()
+}
+
 /// The ids the lab relates to `key` in one of its relations (`groupOwners`, `groupMembers`, as
 /// `GET /_lab/objects` shows them: not subject to replication delay).
 pub fn related_ids(lab: &Lab, relation: &str, key: &str) -> BTreeSet<String> {

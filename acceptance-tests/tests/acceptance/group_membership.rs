@@ -5,7 +5,9 @@
 
 use std::collections::BTreeSet;
 
-use acceptance_tests::checks::{RejectedAt, assert_rejected_at_plan, related_ids, state_values};
+use acceptance_tests::checks::{
+    RejectedAt, assert_rejected_at_plan, related_ids, request_bodies, state_values,
+};
 use acceptance_tests::devices::{entra_device_id, hardware_hash, register};
 use acceptance_tests::lifecycle::{
     apply_update, assert_import_plans_nothing, assert_plan_after_apply_writes_nothing,
@@ -42,15 +44,6 @@ fn members(lab: &Lab, group: &str) -> BTreeSet<String> {
     related_ids(lab, "groupMembers", group)
 }
 
-/// The recorded bodies of the requests with this method and path (the lab records bodies).
-fn bodies(lab: &Lab, method: &str, path: &str) -> Vec<Value> {
-    lab.requests()
-        .into_iter()
-        .filter(|r| r.method == method && r.path == path)
-        .filter_map(|r| r.body)
-        .collect()
-}
-
 #[test]
 fn members_lifecycle_drift_and_import() {
     let lab = Lab::start();
@@ -70,7 +63,7 @@ fn members_lifecycle_drift_and_import() {
     assert_eq!(state["visibility"], json!("private"), "{state}");
     assert_eq!(state["is_assignable_to_role"], json!(false), "{state}");
     assert_eq!(state["membership_rule_processing_state"], Value::Null);
-    let created = bodies(&lab, "POST", "/v1.0/groups");
+    let created = request_bodies(&lab, "POST", "/v1.0/groups");
     assert_eq!(created.len(), 1, "{created:?}");
     assert_eq!(
         created[0]["members@odata.bind"].as_array().map(Vec::len),

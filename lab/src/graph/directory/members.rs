@@ -63,23 +63,7 @@ pub(super) fn list_members(app: &App, request: &GraphRequest, id: &str) -> Graph
         &USER,
         &[&GROUP, &DEVICE, &SERVICE_PRINCIPAL],
     )?;
-    let sizes = app.settings.get().page_size(&PAGING);
-    let size = match request.query.top {
-        Some(top) if top == 0 || top > sizes.max => {
-            return Err(GraphError::directory_bad_request(format!(
-                "Invalid page size specified: '{top}'. Must be between 1 and {} inclusive.",
-                sizes.max
-            )));
-        }
-        Some(top) => top,
-        None => sizes.default,
-    };
-    let after = request
-        .query
-        .skiptoken
-        .as_deref()
-        .map(odata::decode_skiptoken)
-        .transpose()?;
+    let (after, size) = collection::page_request(app, request, &PAGING, true)?;
     let members = app.store.read(|tenant| {
         let group = tenant.groups.get(id).filter(|_| visible(app, id))?;
         Some(members_of(tenant, group))
@@ -133,9 +117,7 @@ pub(super) fn refuse_member(
     missing: fn(&str) -> GraphError,
 ) -> Option<GraphError> {
     if is_dynamic(group.get("groupTypes").unwrap_or(&Value::Null)) {
-        return Some(GraphError::directory_bad_request(
-            "Members cannot be added to or removed from a group with dynamic membership.",
-        ));
+        return Some(dynamic_refusal());
     }
     if collection::str_of(group, "id") == member {
         return Some(GraphError::directory_bad_request(
@@ -148,15 +130,27 @@ pub(super) fn refuse_member(
     None
 }
 
+/// The group `id`, when it exists and has replicated (else the directory's 404).
+fn visible_group<'t>(app: &App, tenant: &'t Tenant, id: &str) -> Result<&'t Value, GraphError> {
+    tenant
+        .groups
+        .get(id)
+        .filter(|_| visible(app, id))
+        .ok_or_else(|| GraphError::directory_not_found(id))
+}
+
+/// A dynamic group's members are its rule's (the error text is the lab's).
+fn dynamic_refusal() -> GraphError {
+    GraphError::directory_bad_request(
+        "Members cannot be added to or removed from a group with dynamic membership.",
+    )
+}
+
 /// `POST /groups/{id}/members/$ref` `{"@odata.id": ".../directoryObjects/{memberId}"}`.
 pub(super) fn add_member(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let member = reference_id(&single_reference(request)?)?;
     app.store.write(|tenant| {
-        let group = tenant
-            .groups
-            .get(id)
-            .filter(|_| visible(app, id))
-            .ok_or_else(|| GraphError::directory_not_found(id))?;
+        let group = visible_group(app, tenant, id)?;
         if let Some(refused) = refuse_member(app, tenant, group, &member, |m| {
             GraphError::directory_not_found(m)
         }) {
@@ -176,15 +170,9 @@ pub(super) fn add_member(app: &App, request: &GraphRequest, id: &str) -> GraphRe
 /// `DELETE /groups/{id}/members/{memberId}/$ref`: 404 when it is not an assigned member.
 pub(super) fn remove_member(app: &App, id: &str, member: &str) -> GraphResult {
     app.store.write(|tenant| {
-        let group = tenant
-            .groups
-            .get(id)
-            .filter(|_| visible(app, id))
-            .ok_or_else(|| GraphError::directory_not_found(id))?;
+        let group = visible_group(app, tenant, id)?;
         if is_dynamic(group.get("groupTypes").unwrap_or(&Value::Null)) {
-            return Err(GraphError::directory_bad_request(
-                "Members cannot be added to or removed from a group with dynamic membership.",
-            ));
+            return Err(dynamic_refusal());
         }
         let members = tenant.lab.group_members.entry(id.to_owned()).or_default();
         let Some(position) = members.iter().position(|m| m.eq_ignore_ascii_case(member)) else {
