@@ -1175,7 +1175,8 @@ mod tests {
             BTreeSet::from([
                 "Application.Read.All",
                 "Directory.Read.All",
-                "Group.Read.All"
+                "Group.Read.All",
+                "GroupMember.Read.All"
             ])
         );
         assert_eq!(
@@ -1183,7 +1184,8 @@ mod tests {
             BTreeSet::from([
                 "Application.ReadWrite.All",
                 "Directory.Read.All",
-                "Group.ReadWrite.All"
+                "Group.ReadWrite.All",
+                "GroupMember.ReadWrite.All"
             ])
         );
         assert!(
@@ -1195,6 +1197,14 @@ mod tests {
 
     #[test]
     fn calls_match_requests() {
+        assert_eq!(
+            required_permission("DELETE", "/v1.0/groups/g1/members/m1/$ref"),
+            "GroupMember.ReadWrite.All"
+        );
+        assert_eq!(
+            required_permission("GET", "/v1.0/groups/g1/members?$select=id"),
+            "GroupMember.Read.All"
+        );
         let c = call("DELETE", "/v1.0/groups/{id}/owners/{id}/$ref", "");
         assert!(matches(&c, "DELETE", "/v1.0/groups/g1/owners/o1/$ref"));
         assert!(!matches(&c, "GET", "/v1.0/groups/g1/owners/o1/$ref"));
