@@ -34,6 +34,29 @@ pub fn assert_props(object: &Value, expected: &[(&str, Value)]) {
     }
 }
 
+/// The recorded bodies of the requests with this method and path (when the lab records bodies:
+/// the `record_request_bodies` setting).
+pub fn request_bodies(lab: &Lab, method: &str, path: &str) -> Vec<Value> {
+    lab.requests()
+        .into_iter()
+        .filter(|r| r.method == method && r.path == path)
+        .filter_map(|r| r.body)
+        .collect()
+}
+
+/// The ids the lab relates to `key` in one of its relations (`groupOwners`, `groupMembers`, as
+/// `GET /_lab/objects` shows them: not subject to replication delay).
+pub fn related_ids(lab: &Lab, relation: &str, key: &str) -> BTreeSet<String> {
+    crate::lab_relations(lab)[relation][key]
+        .as_array()
+        .map(|ids| {
+            ids.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The `value` array of a Graph list answer (`GET <path>`), empty when absent.
 pub fn graph_list(lab: &Lab, path: &str) -> Vec<Value> {
     lab.graph_get(path)["value"]

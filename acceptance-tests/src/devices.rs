@@ -126,6 +126,19 @@ pub fn register(lab: &Lab, serial: &str, hash: &str, group_tag: &str) -> Value {
     }
 }
 
+/// The object id of the Microsoft Entra device a registration made (what group members name).
+#[track_caller]
+pub fn entra_device_id(lab: &Lab, registration: &Value) -> String {
+    let device_id = registration["azureActiveDirectoryDeviceId"]
+        .as_str()
+        .unwrap_or_default();
+    lab.objects("devices")
+        .iter()
+        .find(|d| d["deviceId"] == device_id)
+        .and_then(|d| d["id"].as_str().map(str::to_string))
+        .unwrap_or_else(|| panic!("no Entra device for {registration}"))
+}
+
 /// Destroys the configuration of one device resource and asserts that no registration and no
 /// import record is left in the lab.
 #[track_caller]

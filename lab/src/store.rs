@@ -240,6 +240,9 @@ pub struct LabState {
     /// Group id to owner object ids (service principals and users), in the order added.
     #[serde(default)]
     pub group_owners: BTreeMap<String, Vec<String>>,
+    /// Group id to its assigned (static) member object ids, in the order added.
+    #[serde(default)]
+    pub group_members: BTreeMap<String, Vec<String>>,
     /// Device identity id to the deployment profile assigned with the profile's `assign` action.
     #[serde(default)]
     pub device_profiles: BTreeMap<String, String>,

@@ -3,12 +3,12 @@
 
 use std::collections::BTreeSet;
 
-use acceptance_tests::checks::state_values;
+use acceptance_tests::checks::{related_ids, request_bodies, state_values};
 use acceptance_tests::lifecycle::{
     assert_import_plans_nothing, assert_plan_after_apply_writes_nothing, import_into_state,
 };
 use acceptance_tests::seeding::{ADELE, PC_SP};
-use acceptance_tests::{Lab, Terraform, lab_relations, put_lab_settings};
+use acceptance_tests::{Lab, Terraform, put_lab_settings};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
 use serde_json::{Value, json};
 
@@ -54,7 +54,7 @@ resource "autopilot_group" "g" {{
     assert_eq!(state["provisioning_client_owner"], json!(true), "{state}");
     assert_eq!(set_attr(&state, "owner_ids"), set(&[ADELE]), "{state}");
     // A static group is created without the rule properties (no explicit nulls).
-    let created = group_bodies(&lab, "POST", "/v1.0/groups");
+    let created = request_bodies(&lab, "POST", "/v1.0/groups");
     assert_eq!(created.len(), 1, "{created:?}");
     for key in ["membershipRule", "membershipRuleProcessingState"] {
         assert!(created[0].get(key).is_none(), "{key} sent: {}", created[0]);
@@ -156,7 +156,7 @@ resource "autopilot_group" "g" {
     tf.apply();
     // Turned static as Microsoft documents it: DynamicMembership removed, rule processing
     // paused, and no explicit null.
-    let patched = group_bodies(&lab, "PATCH", &format!("/v1.0/groups/{id}"));
+    let patched = request_bodies(&lab, "PATCH", &format!("/v1.0/groups/{id}"));
     assert_eq!(patched.len(), 1, "{patched:?}");
     assert_eq!(patched[0]["groupTypes"], json!([]), "{}", patched[0]);
     assert_eq!(
@@ -378,25 +378,7 @@ resource "autopilot_group" "g" {{
 // ---------------------------------------------------------------------------------------------
 // Helpers.
 
-#[track_caller]
-/// The recorded bodies of the requests with this method and path (the lab records bodies).
-fn group_bodies(lab: &Lab, method: &str, path: &str) -> Vec<Value> {
-    lab.requests()
-        .into_iter()
-        .filter(|r| r.method == method && r.path == path)
-        .filter_map(|r| r.body)
-        .collect()
-}
-
 /// The owners of a group, from the lab's relations (not subject to replication delay).
 fn owners(lab: &Lab, group: &str) -> BTreeSet<String> {
-    let relations = lab_relations(lab);
-    relations["groupOwners"][group]
-        .as_array()
-        .map(|ids| {
-            ids.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+    related_ids(lab, "groupOwners", group)
 }

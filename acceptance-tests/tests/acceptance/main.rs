@@ -24,6 +24,7 @@ mod export;
 mod faults;
 mod functions;
 mod group;
+mod group_membership;
 mod group_references;
 mod harness;
 mod identity;

@@ -149,6 +149,8 @@ struct Stage {
     policy_users: &'static str,
     /// Lines added to `autopilot_device.one` and `autopilot_device.two`.
     device_extra: [String; 2],
+    /// The `member_ids` of `autopilot_group.readers` (bound on creation, then added by `$ref`).
+    reader_ids: &'static str,
 }
 
 fn configuration(s: &Stage) -> String {
@@ -161,6 +163,7 @@ fn configuration(s: &Stage) -> String {
         policy_timeout,
         policy_users,
         device_extra,
+        reader_ids,
     } = s;
     format!(
         r#"
@@ -178,6 +181,7 @@ resource "autopilot_group" "users" {{
 
 resource "autopilot_group" "readers" {{
   display_name = "Schema Readers"
+  member_ids   = [{reader_ids}]
 }}
 
 resource "autopilot_group" "tagged" {{
@@ -279,6 +283,11 @@ fn write_csv(tf: &Terraform, rows: &[(&str, u64, &str)]) {
     std::fs::write(tf.dir().join("hwids.csv"), text).expect("write hwids.csv");
 }
 
+/// The seeded users Adele Vance, then with Alex Wilber, as `member_ids` of the readers group.
+const READER: &str = r#""7ab1ab00-0000-4000-8000-0000000b0001""#;
+const READERS: &str =
+    r#""7ab1ab00-0000-4000-8000-0000000b0001", "7ab1ab00-0000-4000-8000-0000000b0002""#;
+
 #[test]
 fn every_body_the_provider_sends_validates_against_its_schema() {
     let schemas = payload_schemas();
@@ -299,6 +308,7 @@ fn every_body_the_provider_sends_validates_against_its_schema() {
             String::new(),
             format!("  assigned_user_principal_name = \"{USER}\""),
         ],
+        reader_ids: READER,
     };
     write_csv(
         &tf,
@@ -325,6 +335,7 @@ fn every_body_the_provider_sends_validates_against_its_schema() {
             format!("  display_name = \"SCHEMA-01\"\n  assigned_user_principal_name = \"{USER}\""),
             String::new(),
         ],
+        reader_ids: READERS,
     };
     write_csv(
         &tf,
@@ -336,7 +347,7 @@ fn every_body_the_provider_sends_validates_against_its_schema() {
     );
     tf.write_config(&configuration(&update));
     tf.apply()
-        .assert_contains("0 added, 11 changed, 0 destroyed");
+        .assert_contains("0 added, 12 changed, 0 destroyed");
     tf.destroy();
 
     let writes: Vec<Value> = logged_requests(&lab)
@@ -384,6 +395,7 @@ fn every_body_the_provider_sends_validates_against_its_schema() {
         "group-create",
         "group-update",
         "group-owner-reference",
+        "group-member-reference",
         "provisioning-client-create",
         "deployment-profile-create-entra",
         "deployment-profile-create-hybrid",

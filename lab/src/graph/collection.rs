@@ -280,23 +280,7 @@ where
         .as_deref()
         .map(|text| Filter::parse(text, listing.base, listing.derived))
         .transpose()?;
-    let after = request
-        .query
-        .skiptoken
-        .as_deref()
-        .map(odata::decode_skiptoken)
-        .transpose()?;
-    let sizes = app.settings.get().page_size(listing.paging);
-    let page_size = match request.query.top {
-        Some(top) if listing.directory && (top == 0 || top > sizes.max) => {
-            return Err(GraphError::directory_bad_request(format!(
-                "Invalid page size specified: '{top}'. Must be between 1 and {} inclusive.",
-                sizes.max
-            )));
-        }
-        Some(top) => top.min(sizes.max),
-        None => sizes.default,
-    };
+    let (after, page_size) = page_request(app, request, listing.paging, listing.directory)?;
 
     let (values, next_cursor) = app.store.read(|tenant| {
         let matching = pick(tenant)
@@ -332,6 +316,34 @@ where
     }
     body.insert("value".into(), Value::Array(values));
     Ok(json_response(StatusCode::OK, &Value::Object(body)))
+}
+
+/// Where a listing's page starts (`$skiptoken`) and how long it is (`$top`, at most the
+/// maximum; the directory refuses 0 and more than the maximum).
+pub fn page_request(
+    app: &App,
+    request: &GraphRequest,
+    paging: &Paging,
+    directory: bool,
+) -> Result<(Option<u64>, usize), GraphError> {
+    let after = request
+        .query
+        .skiptoken
+        .as_deref()
+        .map(odata::decode_skiptoken)
+        .transpose()?;
+    let sizes = app.settings.get().page_size(paging);
+    let page_size = match request.query.top {
+        Some(top) if directory && (top == 0 || top > sizes.max) => {
+            return Err(GraphError::directory_bad_request(format!(
+                "Invalid page size specified: '{top}'. Must be between 1 and {} inclusive.",
+                sizes.max
+            )));
+        }
+        Some(top) => top.min(sizes.max),
+        None => sizes.default,
+    };
+    Ok((after, page_size))
 }
 
 /// One object with `@odata.context` `<fragment>` in front.

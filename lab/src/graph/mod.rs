@@ -83,6 +83,7 @@ pub static PAGINGS: &[&Paging] = &[
     &directory::SERVICE_PRINCIPALS_PAGING,
     &directory::USERS_PAGING,
     &directory::OWNERS_PAGING,
+    &directory::MEMBERS_PAGING,
     &directory::DEVICES_PAGING,
     &role_scope_tags::PAGING,
 ];

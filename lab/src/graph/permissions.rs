@@ -66,6 +66,12 @@ const GROUP_READ: &[&str] = &[
     "Directory.ReadWrite.All",
 ];
 const GROUP_WRITE: &[&str] = &["Group.ReadWrite.All", "Directory.ReadWrite.All"];
+/// Adding and removing a group's members (`members/$ref`).
+const GROUP_MEMBER_WRITE: &[&str] = &[
+    "GroupMember.ReadWrite.All",
+    "Group.ReadWrite.All",
+    "Directory.ReadWrite.All",
+];
 const GROUP_CREATE: &[&str] = &[
     "Group.Create",
     "Group.ReadWrite.All",
@@ -195,6 +201,12 @@ fn needed(area: &Area, request: &GraphRequest) -> &'static [&'static str] {
         && request.segments[0].eq_ignore_ascii_case("groups")
     {
         return GROUP_CREATE;
+    }
+    let members = request.segments.len() >= 3
+        && request.segments[0].eq_ignore_ascii_case("groups")
+        && request.segments[2].eq_ignore_ascii_case("members");
+    if members && is_write(&request.method) {
+        return GROUP_MEMBER_WRITE;
     }
     if is_write(&request.method) {
         area.write

@@ -19,7 +19,7 @@ fn hash_of(serial: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(format!("assignment-hash:{serial}"))
 }
 
-async fn fast_lab() -> Lab {
+pub(crate) async fn fast_lab() -> Lab {
     Lab::start_with(LabConfig {
         import_processing_ms: 20,
         ..LabConfig::default()
@@ -28,7 +28,7 @@ async fn fast_lab() -> Lab {
 }
 
 /// Imports one device with `tag` and returns its registration once the import completed.
-async fn register(lab: &Lab, serial: &str, tag: &str) -> Value {
+pub(crate) async fn register(lab: &Lab, serial: &str, tag: &str) -> Value {
     let created = expect(
         lab.post(
             IMPORTS,
@@ -55,7 +55,7 @@ async fn register(lab: &Lab, serial: &str, tag: &str) -> Value {
 }
 
 /// The Entra device object whose `deviceId` is the registration's.
-async fn entra_device(lab: &Lab, registration: &Value) -> Value {
+pub(crate) async fn entra_device(lab: &Lab, registration: &Value) -> Value {
     let device_id = registration["azureActiveDirectoryDeviceId"]
         .as_str()
         .unwrap();
@@ -69,7 +69,7 @@ async fn entra_device(lab: &Lab, registration: &Value) -> Value {
     found[0].clone()
 }
 
-async fn dynamic_group(lab: &Lab, name: &str, tag: &str) -> String {
+pub(crate) async fn dynamic_group(lab: &Lab, name: &str, tag: &str) -> String {
     let group = expect(
         lab.post(
             "/v1.0/groups",

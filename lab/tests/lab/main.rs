@@ -28,6 +28,7 @@ mod device_identities;
 mod directory;
 mod enrollment_configurations;
 mod faults;
+mod group_members;
 mod permissions;
 mod persistence;
 mod role_scope_tags;

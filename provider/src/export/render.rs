@@ -264,6 +264,15 @@ fn omitted_for(object: &Exported, name: &str, value: &Value) -> bool {
         "owner_ids" => {
             matches!(value.attr("owner_ids"), Some(Value::Set(items) | Value::List(items)) if items.is_empty())
         }
+        // Likewise no assigned members: unmanaged rather than none.
+        "member_ids" => {
+            matches!(value.attr("member_ids"), Some(Value::Set(items) | Value::List(items)) if items.is_empty())
+        }
+        // What Entra gives a security group and a dynamic rule when unset.
+        "visibility" => value.attr("visibility") == Some(&Value::String("private".into())),
+        "membership_rule_processing_state" => {
+            value.attr("membership_rule_processing_state") == Some(&Value::String("on".into()))
+        }
         _ => false,
     }
 }

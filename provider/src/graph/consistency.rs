@@ -150,6 +150,13 @@ impl GraphClient {
         )
     }
 
+    /// The `$ref` body naming the directory object `id`.
+    pub(crate) fn reference(&self, version: ApiVersion, id: &str) -> Reference {
+        Reference {
+            odata_id: self.directory_object_url(version, id),
+        }
+    }
+
     /// Adds a reference (`POST <path>/$ref`, e.g. `groups/{id}/owners`) to
     /// the directory object `object_id`. Either side may have just been
     /// created, so 404 is retried within the replication window; a reference
@@ -160,9 +167,7 @@ impl GraphClient {
         path: &str,
         object_id: &str,
     ) -> Result<(), GraphError> {
-        let body = Reference {
-            odata_id: self.directory_object_url(version, object_id),
-        };
+        let body = self.reference(version, object_id);
         let ref_path = format!("{}/$ref", path.trim_end_matches('/'));
         self.until_replicated(&ref_path, || async {
             match self.post_action(version, &ref_path, &body).await {

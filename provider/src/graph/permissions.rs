@@ -12,6 +12,10 @@
 //!   not read with only `@odata.type` and `id`: recognising the Intune Provisioning Client among
 //!   them by its `appId` also needs Application.Read.All;
 //! - `organization`: Organization.Read.All;
+//! - `groups/{id}/members`: GroupMember.Read.All to list, GroupMember.ReadWrite.All to add and
+//!   remove (`$ref`); a device member also needs Device.ReadWrite.All, a service principal
+//!   Application.ReadWrite.All (Microsoft Learn, "Add members", "List group members");
+//!   `isAssignableToRole` on a new group: RoleManagement.ReadWrite.Directory;
 //! - `deviceManagement/roleScopeTags`: DeviceManagementRBAC.Read.All to read,
 //!   DeviceManagementRBAC.ReadWrite.All to write (Microsoft Learn, "List roleScopeTags",
 //!   "Create roleScopeTag");
@@ -382,7 +386,22 @@ pub const TYPES: &[TypeCalls] = &[
             call(
                 "GET",
                 "/v1.0/directoryObjects/{id}",
-                "plan (each new entry of `owner_ids` must be a user or a service principal)",
+                "plan (each new entry of `owner_ids` must be a user or a service principal, of `member_ids` a user, group, device or service principal)",
+            ),
+            call(
+                "GET",
+                "/v1.0/groups/{id}/members",
+                "read, import, update (static groups)",
+            ),
+            call(
+                "POST",
+                "/v1.0/groups/{id}/members/$ref",
+                "create (beyond the first 20 members), update (`member_ids`)",
+            ),
+            call(
+                "DELETE",
+                "/v1.0/groups/{id}/members/{id}/$ref",
+                "update (`member_ids`)",
             ),
             call(
                 "GET",
@@ -408,6 +427,9 @@ pub const TYPES: &[TypeCalls] = &[
                 "update (owners)",
             ),
         ],
+        // Not in the least sets, being for some configurations only (the attributes' docs say
+        // so): RoleManagement.ReadWrite.Directory for `is_assignable_to_role = true`,
+        // Device.ReadWrite.All beside GroupMember.ReadWrite.All for a device in `member_ids`.
         also: &[],
     },
     TypeCalls {
@@ -1035,6 +1057,12 @@ pub fn required_permission(method: &str, path: &str) -> &'static str {
         "Directory.Read.All"
     } else if rel.starts_with("organization") {
         "Organization.Read.All"
+    } else if rel.starts_with("groups") && rel.contains("/members") {
+        if write {
+            "GroupMember.ReadWrite.All"
+        } else {
+            "GroupMember.Read.All"
+        }
     } else if rel.starts_with("groups") {
         if write {
             "Group.ReadWrite.All"
@@ -1147,7 +1175,8 @@ mod tests {
             BTreeSet::from([
                 "Application.Read.All",
                 "Directory.Read.All",
-                "Group.Read.All"
+                "Group.Read.All",
+                "GroupMember.Read.All"
             ])
         );
         assert_eq!(
@@ -1155,7 +1184,8 @@ mod tests {
             BTreeSet::from([
                 "Application.ReadWrite.All",
                 "Directory.Read.All",
-                "Group.ReadWrite.All"
+                "Group.ReadWrite.All",
+                "GroupMember.ReadWrite.All"
             ])
         );
         assert!(
@@ -1167,6 +1197,14 @@ mod tests {
 
     #[test]
     fn calls_match_requests() {
+        assert_eq!(
+            required_permission("DELETE", "/v1.0/groups/g1/members/m1/$ref"),
+            "GroupMember.ReadWrite.All"
+        );
+        assert_eq!(
+            required_permission("GET", "/v1.0/groups/g1/members?$select=id"),
+            "GroupMember.Read.All"
+        );
         let c = call("DELETE", "/v1.0/groups/{id}/owners/{id}/$ref", "");
         assert!(matches(&c, "DELETE", "/v1.0/groups/g1/owners/o1/$ref"));
         assert!(!matches(&c, "GET", "/v1.0/groups/g1/owners/o1/$ref"));

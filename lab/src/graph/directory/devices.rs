@@ -136,7 +136,7 @@ fn insert_entra_device(tenant: &mut Tenant, device_id: &str, name: &str, physica
 
 /// The Autopilot registration behind an Entra device object (the identity whose
 /// `azureActiveDirectoryDeviceId` is the object's `deviceId`).
-fn registration_of<'t>(tenant: &'t Tenant, entra_device: &Value) -> Option<&'t Value> {
+pub(super) fn registration_of<'t>(tenant: &'t Tenant, entra_device: &Value) -> Option<&'t Value> {
     let device_id = collection::str_of(entra_device, "deviceId");
     if device_id.is_empty() {
         return None;
@@ -152,7 +152,7 @@ fn registration_of<'t>(tenant: &'t Tenant, entra_device: &Value) -> Option<&'t V
 /// `GET /devices/{id}/memberOf` (and `transitiveMemberOf`: the lab has no nested groups, so
 /// both are the same): the groups whose dynamic rule selects the device's Autopilot
 /// registration, by the same evaluation deployment profile targeting uses
-/// ([`group_contains_device`]). The lab does not model static (assigned) members.
+/// ([`group_contains_device`]), and the groups it is an assigned member of.
 fn list_member_of(app: &App, request: &GraphRequest, id: &str, nav: &str) -> GraphResult {
     let registration = app
         .store
@@ -173,11 +173,18 @@ fn list_member_of(app: &App, request: &GraphRequest, id: &str, nav: &str) -> Gra
         request,
         &listing,
         |tenant| &tenant.groups,
-        |_, group| {
-            visible(app, collection::str_of(group, "id"))
-                && registration
-                    .as_ref()
-                    .is_some_and(|r| group_contains_device(group, r))
+        |tenant, group| {
+            let group_id = collection::str_of(group, "id");
+            let assigned = tenant
+                .lab
+                .group_members
+                .get(group_id)
+                .is_some_and(|members| members.iter().any(|m| m == id));
+            visible(app, group_id)
+                && (assigned
+                    || registration
+                        .as_ref()
+                        .is_some_and(|r| group_contains_device(group, r)))
         },
         |_, group, _| group.clone(),
     )

@@ -199,6 +199,62 @@ pub(super) fn check_group(group: &Map<String, Value>) -> Result<(), GraphError> 
             "Property 'membershipRule' can only be set on groups whose groupTypes contain 'DynamicMembership'.",
         ));
     }
+    check_visibility_and_roles(group, unified, security_enabled)
+}
+
+/// `visibility` is `Private`, `Public` or (Microsoft 365 groups only) `HiddenMembership`; a group
+/// assignable to roles is a security group, not dynamic, and `Private`.
+fn check_visibility_and_roles(
+    group: &Map<String, Value>,
+    unified: bool,
+    security_enabled: bool,
+) -> Result<(), GraphError> {
+    let visibility = group.get("visibility").and_then(Value::as_str);
+    match visibility {
+        None | Some("Private" | "Public") => {}
+        Some("HiddenMembership") if unified => {}
+        Some("HiddenMembership") => {
+            return Err(GraphError::directory_bad_request(
+                "Only Microsoft 365 groups can have HiddenMembership visibility.",
+            ));
+        }
+        Some(_) => return Err(invalid("visibility", "Group")),
+    }
+    if group.get("isAssignableToRole") == Some(&json!(true)) {
+        let dynamic = is_dynamic(group.get("groupTypes").unwrap_or(&Value::Null));
+        if !security_enabled || dynamic || visibility.is_some_and(|v| v != "Private") {
+            return Err(GraphError::directory_bad_request(
+                "A group assignable to roles must be a security group, cannot have dynamic membership, and its visibility is Private.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A PATCH may not change what is set once at creation: `isAssignableToRole`, and `visibility`
+/// to or from `HiddenMembership`.
+pub(super) fn check_unchangeable(
+    stored: &Value,
+    given: &Map<String, Value>,
+) -> Result<(), GraphError> {
+    let changes = |name: &str| given.get(name).is_some_and(|v| Some(v) != stored.get(name));
+    let role_assignable = |v: Option<&Value>| v.and_then(Value::as_bool).unwrap_or(false);
+    if given.contains_key("isAssignableToRole")
+        && role_assignable(given.get("isAssignableToRole"))
+            != role_assignable(stored.get("isAssignableToRole"))
+    {
+        return Err(GraphError::directory_bad_request(
+            "Property 'isAssignableToRole' can only be set when the group is created.",
+        ));
+    }
+    let hidden = |v: Option<&Value>| v.and_then(Value::as_str) == Some("HiddenMembership");
+    if changes("visibility")
+        && (hidden(given.get("visibility")) || hidden(stored.get("visibility")))
+    {
+        return Err(GraphError::directory_bad_request(
+            "HiddenMembership visibility can only be set when the group is created.",
+        ));
+    }
     Ok(())
 }
 
@@ -222,6 +278,7 @@ pub(super) fn reference_id(reference: &Value) -> Result<String, GraphError> {
         || text.contains("/servicePrincipals/")
         || text.contains("/users/")
         || text.contains("/groups/")
+        || text.contains("/devices/")
         || text.contains("directoryObjects(")
         || !text.contains('/');
     match Uuid::parse_str(last) {
@@ -230,6 +287,19 @@ pub(super) fn reference_id(reference: &Value) -> Result<String, GraphError> {
             "Invalid object identifier '{text}'."
         ))),
     }
+}
+
+/// The `@odata.id` of a `$ref` request body, which holds nothing else.
+pub(super) fn single_reference(request: &crate::graph::GraphRequest) -> Result<Value, GraphError> {
+    let mut body = request.json_object()?;
+    if let Some(other) = body.keys().find(|k| *k != "@odata.id") {
+        return Err(GraphError::directory_bad_request(format!(
+            "Invalid property '{other}'."
+        )));
+    }
+    body.remove("@odata.id").ok_or_else(|| {
+        GraphError::directory_bad_request("The request body must contain '@odata.id'.")
+    })
 }
 
 /// Explicit `null`s for a group's rule properties are accepted (no evidence shows Entra refusing

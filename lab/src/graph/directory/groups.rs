@@ -7,10 +7,10 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::{
-    MAX_BOUND_AT_CREATE, add_owner, check_group, directory_object, directory_properties,
-    directory_timestamp, groups, is_dynamic, is_unified, list_owners, list_visible,
-    note_explicit_rule_nulls, owner_added, plain, reference_id, remove_owner, security_identifier,
-    visible,
+    MAX_BOUND_AT_CREATE, add_member, add_owner, check_group, check_unchangeable, directory_object,
+    directory_properties, directory_timestamp, groups, is_dynamic, is_unified, list_members,
+    list_owners, list_visible, note_explicit_rule_nulls, owner_added, plain, reference_id,
+    refuse_member, remove_member, remove_owner, security_identifier, visible,
 };
 use crate::app::App;
 use crate::errors::GraphError;
@@ -49,9 +49,21 @@ pub fn route_groups(app: &App, request: &GraphRequest, rest: &[String]) -> Graph
                 DELETE => remove_owner(app, id, owner),
             )
         }
-        [_, nav, ..] if nav.eq_ignore_ascii_case("members") => Err(GraphError::bad_request(
-            "autopilot-lab does not model group members.",
-        )),
+        [id, nav] if nav.eq_ignore_ascii_case("members") => by_method!(method,
+            GET => list_members(app, request, id),
+        ),
+        [id, nav, reference] if nav.eq_ignore_ascii_case("members") && reference == "$ref" => {
+            by_method!(method,
+                POST => add_member(app, request, id),
+            )
+        }
+        [id, nav, member, reference]
+            if nav.eq_ignore_ascii_case("members") && reference == "$ref" =>
+        {
+            by_method!(method,
+                DELETE => remove_member(app, id, member),
+            )
+        }
         [_, other, ..] => Err(GraphError::segment_not_found(other)),
     }
 }
@@ -88,13 +100,24 @@ pub(super) fn get_group(app: &App, request: &GraphRequest, id: &str) -> GraphRes
 pub(super) fn create_group(app: &App, request: &GraphRequest) -> GraphResult {
     let body = request.json_object()?;
     note_explicit_rule_nulls(&body, None);
-    let mut given = directory_properties(&GROUP, &body, &["owners@odata.bind"])?;
-    let owners = owners_to_bind(&body)?;
+    let mut given =
+        directory_properties(&GROUP, &body, &["owners@odata.bind", "members@odata.bind"])?;
+    let owners = bound(&body, "owners")?;
+    let members = bound(&body, "members")?;
+    if owners.len() + members.len() > MAX_BOUND_AT_CREATE {
+        return Err(GraphError::directory_bad_request(format!(
+            "At most {MAX_BOUND_AT_CREATE} owners and members can be added when a group is created."
+        )));
+    }
     if given.get("groupTypes").is_none_or(Value::is_null) {
         given.insert("groupTypes".into(), json!([]));
     }
     if is_dynamic(&given["groupTypes"]) && given.get("membershipRuleProcessingState").is_none() {
         given.insert("membershipRuleProcessingState".into(), json!("On"));
+    }
+    if given.get("isAssignableToRole") == Some(&json!(true)) && given.get("visibility").is_none() {
+        // Groups assignable to roles are always Private.
+        given.insert("visibility".into(), json!("Private"));
     }
     check_group(&given)?;
 
@@ -103,21 +126,25 @@ pub(super) fn create_group(app: &App, request: &GraphRequest) -> GraphResult {
     let group = new_group(app, &uuid, &given);
     app.store.write(|tenant| {
         for owner in &owners {
-            if directory_object(app, tenant, owner).is_none() || tenant.groups.contains(owner) {
-                return Err(GraphError::directory_bad_request(format!(
-                    "Resource '{owner}' does not exist or one of its queried reference-property objects are not present."
-                )));
+            let principal =
+                tenant.users.contains(owner) || tenant.service_principals.contains(owner);
+            if directory_object(app, tenant, owner).is_none() || !principal {
+                return Err(not_present(owner));
+            }
+        }
+        for member in &members {
+            if let Some(refused) = refuse_member(app, tenant, &group, member, not_present) {
+                return Err(refused);
             }
         }
         tenant.groups.insert(id.clone(), group.clone());
-        if !owners.is_empty() {
-            let mut unique = Vec::new();
-            for owner in &owners {
-                if !unique.contains(owner) {
-                    unique.push(owner.clone());
-                }
+        for (ids, relation) in [
+            (&owners, &mut tenant.lab.group_owners),
+            (&members, &mut tenant.lab.group_members),
+        ] {
+            if !ids.is_empty() {
+                relation.insert(id.clone(), unique(ids));
             }
-            tenant.lab.group_owners.insert(id.clone(), unique);
         }
         Ok(())
     })?;
@@ -138,23 +165,34 @@ pub(super) fn create_group(app: &App, request: &GraphRequest) -> GraphResult {
     ))
 }
 
-/// The owner ids of `owners@odata.bind` in a create (at most [`MAX_BOUND_AT_CREATE`]).
-fn owners_to_bind(body: &Map<String, Value>) -> Result<Vec<String>, GraphError> {
-    let owners: Vec<String> = match body.get("owners@odata.bind") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items.iter().map(reference_id).collect::<Result<_, _>>()?,
-        Some(_) => {
-            return Err(GraphError::directory_bad_request(
-                "owners@odata.bind must be an array of directory object URLs.",
-            ));
-        }
-    };
-    if owners.len() > MAX_BOUND_AT_CREATE {
-        return Err(GraphError::directory_bad_request(format!(
-            "At most {MAX_BOUND_AT_CREATE} owners and members can be added when a group is created."
-        )));
+/// The object ids of `<navigation>@odata.bind` (`owners`, `members`) in a create.
+fn bound(body: &Map<String, Value>, navigation: &str) -> Result<Vec<String>, GraphError> {
+    match body.get(&format!("{navigation}@odata.bind")) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items.iter().map(reference_id).collect(),
+        Some(_) => Err(GraphError::directory_bad_request(format!(
+            "{navigation}@odata.bind must be an array of directory object URLs."
+        ))),
     }
-    Ok(owners)
+}
+
+/// The ids without repeats, in their first order.
+fn unique(ids: &[String]) -> Vec<String> {
+    let mut unique: Vec<String> = Vec::new();
+    for id in ids {
+        if !unique.contains(id) {
+            unique.push(id.clone());
+        }
+    }
+    unique
+}
+
+/// A create's 400 for a bound object that does not exist (or has not replicated): the message
+/// azuread retries on.
+fn not_present(id: &str) -> GraphError {
+    GraphError::directory_bad_request(format!(
+        "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+    ))
 }
 
 /// A new group as the directory stores it, in the directory's property order; unified groups
@@ -219,6 +257,8 @@ pub(super) fn update_group(app: &App, request: &GraphRequest, id: &str) -> Graph
             .groups
             .get(id)
             .ok_or_else(|| GraphError::directory_not_found(id))?;
+        check_unchangeable(group, &given)?;
+        let was_dynamic = is_dynamic(group.get("groupTypes").unwrap_or(&Value::Null));
         let mut merged = group.as_object().cloned().unwrap_or_default();
         for (name, value) in given {
             merged.insert(name, value);
@@ -244,6 +284,10 @@ pub(super) fn update_group(app: &App, request: &GraphRequest, id: &str) -> Graph
             merged.insert("membershipRuleProcessingState".into(), state);
         }
         check_group(&merged)?;
+        if !was_dynamic && is_dynamic(merged.get("groupTypes").unwrap_or(&Value::Null)) {
+            // Turning a static group dynamic removes its assigned members.
+            tenant.lab.group_members.remove(id);
+        }
         let merged = Value::Object(merged);
         tenant.groups.insert(id.to_owned(), merged.clone());
         Ok::<_, GraphError>(merged)
@@ -264,6 +308,7 @@ pub(super) fn delete_group(app: &App, id: &str) -> GraphResult {
             .remove(id)
             .ok_or_else(|| GraphError::directory_not_found(id))?;
         tenant.lab.group_owners.remove(id);
+        tenant.lab.group_members.remove(id);
         Ok::<_, GraphError>(())
     })?;
     tracing::info!(%id, "group deleted");

@@ -16,16 +16,20 @@ use crate::store::{Collection, Tenant};
 mod devices;
 mod group_rules;
 mod groups;
+mod members;
 mod owners;
 mod service_principals;
 mod users;
 
+use devices::registration_of;
 pub use devices::{
     DEVICE, PAGING as DEVICES_PAGING, add_entra_device, add_registered_entra_device, route_devices,
 };
 use group_rules::*;
 pub use group_rules::{check_membership_rule, group_contains_device, valid_mail_nickname};
 pub use groups::{GROUP, PAGING as GROUPS_PAGING, route_groups};
+use members::*;
+pub use members::{PAGING as MEMBERS_PAGING, members_of};
 use owners::*;
 pub use owners::{PAGING as OWNERS_PAGING, owner_replication_key, owners_of};
 pub use service_principals::{
@@ -106,16 +110,12 @@ fn list_visible(
     )
 }
 
-/// Any directory object (group, service principal, user) by id, if visible.
+/// Any directory object (group, service principal, user, Entra device) by id, if visible.
 fn directory_object<'t>(app: &App, tenant: &'t Tenant, id: &str) -> Option<&'t Value> {
     if !visible(app, id) {
         return None;
     }
-    tenant
-        .groups
-        .get(id)
-        .or_else(|| tenant.service_principals.get(id))
-        .or_else(|| tenant.users.get(id))
+    member_object(tenant, id)
 }
 
 #[cfg(test)]

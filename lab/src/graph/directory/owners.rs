@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::{SERVICE_PRINCIPAL, USER, reference_id, visible};
+use super::{SERVICE_PRINCIPAL, USER, reference_id, single_reference, visible};
 use crate::app::App;
 use crate::auth::tokens::Caller;
 use crate::errors::GraphError;
@@ -96,16 +96,7 @@ pub(super) fn limited_unless_readable(caller: &Caller, owner: &Value, shown: Val
 }
 
 pub(super) fn add_owner(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
-    let body = request.json_object()?;
-    if let Some(other) = body.keys().find(|k| *k != "@odata.id") {
-        return Err(GraphError::directory_bad_request(format!(
-            "Invalid property '{other}'."
-        )));
-    }
-    let reference = body.get("@odata.id").ok_or_else(|| {
-        GraphError::directory_bad_request("The request body must contain '@odata.id'.")
-    })?;
-    let owner = reference_id(reference)?;
+    let owner = reference_id(&single_reference(request)?)?;
     app.store.write(|tenant| {
         if !tenant.groups.contains(id) || !visible(app, id) {
             return Err(GraphError::directory_not_found(id));

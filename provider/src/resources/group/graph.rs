@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::{Attr, Diagnostics};
 
+use super::model::{ProcessingState, Visibility};
 use super::{ALL_AUTOPILOT_DEVICES_RULE, COLLECTION, GroupModel};
 use crate::data_sources::provisioning_client::{self, APP_ID as PROVISIONING_CLIENT_APP_ID};
 use crate::devices::rule::membership_rule;
@@ -49,7 +50,27 @@ pub(crate) struct GraphGroup {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "String", extend("enum" = [RULE_ON, RULE_PAUSED]))]
     pub(super) membership_rule_processing_state: Option<String>,
+    /// Sent on creation only, and only when `true` (Entra does not change
+    /// it afterwards).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) is_assignable_to_role: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String", extend("enum" = [PRIVATE, PUBLIC]))]
+    pub(super) visibility: Option<String>,
+    /// The first members, bound on creation (Graph takes at most 20 owners
+    /// and members in one request).
+    #[serde(
+        default,
+        rename = "members@odata.bind",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    #[schemars(length(max = 20), extend("items" = {"format": "uri"}))]
+    pub(super) members_bind: Vec<String>,
 }
+
+/// Graph's `visibility` values this resource sets.
+const PRIVATE: &str = "Private";
+const PUBLIC: &str = "Public";
 
 /// `membershipRuleProcessingState` of a dynamic group.
 const RULE_ON: &str = "On";
@@ -61,6 +82,30 @@ impl GraphGroup {
         self.group_types
             .iter()
             .any(|t| t.eq_ignore_ascii_case(DYNAMIC))
+    }
+
+    /// The visibility (none reads as Entra's default for security groups,
+    /// `private`) and, for a dynamic group, the rule's processing state.
+    fn visibility_and_processing(&self) -> (Visibility, Attr<ProcessingState>) {
+        let is = |value: &Option<String>, wanted: &str| {
+            value
+                .as_deref()
+                .is_some_and(|v| v.eq_ignore_ascii_case(wanted))
+        };
+        let visibility = if is(&self.visibility, PUBLIC) {
+            Visibility::Public
+        } else {
+            Visibility::Private
+        };
+        let processing = match (
+            self.is_dynamic(),
+            is(&self.membership_rule_processing_state, RULE_PAUSED),
+        ) {
+            (false, _) => Attr::Null,
+            (true, true) => Attr::Known(ProcessingState::Paused),
+            (true, false) => Attr::Known(ProcessingState::On),
+        };
+        (visibility, processing)
     }
 }
 
@@ -162,11 +207,27 @@ impl GroupModel {
                 Vec::new()
             },
             membership_rule_processing_state: match (&rule, was_dynamic) {
-                (Some(_), _) => Some(RULE_ON.to_string()),
+                (Some(_), _) => Some(
+                    match self.membership_rule_processing_state {
+                        Attr::Known(ProcessingState::Paused) => RULE_PAUSED,
+                        _ => RULE_ON,
+                    }
+                    .to_string(),
+                ),
                 (None, true) => Some(RULE_PAUSED.to_string()),
                 (None, false) => None,
             },
             membership_rule: rule,
+            is_assignable_to_role: (self.is_assignable_to_role == Attr::Known(true))
+                .then_some(true),
+            visibility: self.visibility.known().map(|v| {
+                match v {
+                    Visibility::Private => PRIVATE,
+                    Visibility::Public => PUBLIC,
+                }
+                .to_string()
+            }),
+            members_bind: Vec::new(),
         }
     }
 
@@ -177,9 +238,11 @@ impl GroupModel {
     pub(super) fn from_graph(
         group: GraphGroup,
         owners: &[DirectoryObject],
+        members: Option<BTreeSet<String>>,
         prior: &GroupModel,
     ) -> Self {
         let importing = prior.all_autopilot_devices.is_null();
+        let (visibility, processing) = group.visibility_and_processing();
         let rule = if group.is_dynamic() {
             group.membership_rule.clone().filter(|r| !r.is_empty())
         } else {
@@ -215,6 +278,10 @@ impl GroupModel {
             membership_rule: rule.into(),
             group_tags: tags.into(),
             all_autopilot_devices: Attr::Known(all),
+            member_ids: members.map(IdSet::from).into(),
+            is_assignable_to_role: Attr::Known(group.is_assignable_to_role.unwrap_or(false)),
+            visibility: Attr::Known(visibility),
+            membership_rule_processing_state: processing,
             timeouts: prior.timeouts.clone(),
         }
     }
@@ -371,7 +438,8 @@ pub(crate) fn not_owned_detail(name: &str, id: &str) -> String {
     )
 }
 
-/// Reads group `id` and its owners; `None` when the group is gone.
+/// Reads group `id`, its owners and (static groups) its members; `None`
+/// when the group is gone.
 /// `fresh`: the group has just been created, so 404s are retried.
 pub(super) async fn find(
     client: &GraphClient,
@@ -400,7 +468,17 @@ pub(super) async fn find(
     if group.security_enabled == Some(false) {
         tracing::warn!(%id, "group is not a security group");
     }
-    Ok(Some(GroupModel::from_graph(group, &owners, prior)))
+    // A dynamic group has no assigned members: its rule's are not read.
+    let members = if group.is_dynamic() {
+        None
+    } else {
+        match super::members::read(client, id, fresh).await {
+            Ok(members) => Some(members),
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e),
+        }
+    };
+    Ok(Some(GroupModel::from_graph(group, &owners, members, prior)))
 }
 
 /// Brings the owners of group `id` to what `planned` asks for. Errors

@@ -4,6 +4,7 @@
 //! needs).
 
 mod graph;
+mod members;
 mod model;
 mod registration;
 #[cfg(test)]
@@ -17,9 +18,10 @@ use tfplugin::{Attr, Diagnostics, PlanRequest, Resource};
 
 use self::graph::DirectoryObject;
 pub(crate) use self::graph::{GraphGroup, device_group_problems, not_owned_detail};
-pub use self::model::GroupModel;
+pub use self::model::{GroupModel, ProcessingState, Visibility};
 use super::{read_after_update, report};
 use crate::graph::{ApiVersion, GraphClient, NameLookup};
+use crate::resources::assignments::{IdSet, known_ids};
 
 /// The Graph collection of groups.
 pub(crate) const COLLECTION: &str = "groups";
@@ -67,7 +69,9 @@ impl Resource<GraphClient> for Group {
         if config.membership_rule.is_null() {
             planned.membership_rule = config.wanted_rule();
         }
+        plan_membership(config, prior, &mut planned);
         if let Some(client) = client {
+            validate::new_members(client, prior, config, diags).await;
             validate::new_owners(client, prior, config, diags).await;
             validate::provisioning_client_in_tenant(client, prior, &planned, diags).await;
         }
@@ -84,6 +88,10 @@ impl Resource<GraphClient> for Group {
         planned: GroupModel,
         diags: &mut Diagnostics,
     ) -> Option<GroupModel> {
+        let wanted_members = known_ids(&planned.member_ids).unwrap_or_default();
+        let (bound, rest) = members::split_for_create(client, &wanted_members);
+        let mut body = planned.to_graph(false);
+        body.members_bind = bound;
         let (created, id) = super::create_named(
             client,
             &NameLookup {
@@ -92,14 +100,21 @@ impl Resource<GraphClient> for Group {
                 property: "displayName",
                 name: planned.display_name.known().map_or("", String::as_str),
             },
-            &planned.to_graph(false),
+            &body,
             "the group",
             |created: &GraphGroup| created.id.clone(),
             diags,
         )
         .await?;
+        if !rest.is_empty() {
+            let current = wanted_members.difference(&rest).cloned().collect();
+            if !members::reconcile(client, &id, &current, &wanted_members, true, diags).await {
+                // Not half-made: the group goes when its members cannot all be added.
+                return rollback(client, &id, created, &planned, diags).await;
+            }
+        }
         // From here on the group exists: whatever fails, it goes to state.
-        let fallback = GroupModel::from_graph(created, &[], &planned);
+        let fallback = GroupModel::from_graph(created, &[], None, &planned);
         graph::reconcile_owners(client, &id, &[], &planned, diags).await;
         match graph::find(client, &id, &planned, true).await {
             Ok(Some(state)) => Some(state),
@@ -143,18 +158,26 @@ impl Resource<GraphClient> for Group {
         let properties_changed = prior.display_name != planned.display_name
             || prior.description != planned.description
             || prior.mail_nickname != planned.mail_nickname
-            || prior.membership_rule != planned.membership_rule;
+            || prior.membership_rule != planned.membership_rule
+            || prior.membership_rule_processing_state != planned.membership_rule_processing_state
+            || prior.visibility != planned.visibility;
         if properties_changed
             && let Err(e) = client
-                .patch(
-                    ApiVersion::V1,
-                    &path,
-                    &planned.to_graph(prior.membership_rule.is_known()),
-                )
+                .patch(ApiVersion::V1, &path, &patch_body(&prior, &planned))
                 .await
         {
             report(diags, "update the group", &e);
             return Some(prior);
+        }
+        if prior.member_ids != planned.member_ids
+            && let Some(wanted) = known_ids(&planned.member_ids)
+        {
+            match members::read(client, &id, false).await {
+                Ok(current) => {
+                    members::reconcile(client, &id, &current, &wanted, false, diags).await;
+                }
+                Err(e) => report(diags, "read the members of the group", &e),
+            }
         }
         let owners_changed = prior.owner_ids != planned.owner_ids
             || prior.provisioning_client_owner != planned.provisioning_client_owner;
@@ -206,6 +229,75 @@ impl Resource<GraphClient> for Group {
                 report(diags, "read the group to import", &e);
                 None
             }
+        }
+    }
+}
+
+/// The PATCH of a group's properties: what `to_graph` sends, without what
+/// Entra sets only on creation and without an unchanged visibility.
+fn patch_body(prior: &GroupModel, planned: &GroupModel) -> GraphGroup {
+    let mut body = planned.to_graph(prior.membership_rule.is_known());
+    body.is_assignable_to_role = None;
+    if prior.visibility == planned.visibility {
+        body.visibility = None;
+    }
+    body
+}
+
+/// The planned `member_ids` and `membership_rule_processing_state` when
+/// the configuration leaves them unset: a dynamic group has no assigned
+/// members and processes its rule; a static one keeps the members it has.
+fn plan_membership(config: &GroupModel, prior: Option<&GroupModel>, planned: &mut GroupModel) {
+    if config.member_ids.is_null() {
+        planned.member_ids = match (&planned.membership_rule, prior) {
+            (Attr::Known(_), _) => Attr::Null,
+            (Attr::Unknown, _) => Attr::Unknown,
+            (Attr::Null, None) => Attr::Known(IdSet::default()),
+            (Attr::Null, Some(p)) if p.membership_rule.is_null() && p.member_ids.is_known() => {
+                p.member_ids.clone()
+            }
+            (Attr::Null, Some(_)) => Attr::Unknown,
+        };
+    }
+    if config.membership_rule_processing_state.is_null() {
+        planned.membership_rule_processing_state = match &planned.membership_rule {
+            Attr::Known(_) => Attr::Known(ProcessingState::On),
+            Attr::Unknown => Attr::Unknown,
+            Attr::Null => Attr::Null,
+        };
+    }
+}
+
+/// Deletes group `id`, just created, whose members could not all be added.
+/// The group goes to state only when the delete fails too.
+async fn rollback(
+    client: &GraphClient,
+    id: &str,
+    created: GraphGroup,
+    planned: &GroupModel,
+    diags: &mut Diagnostics,
+) -> Option<GroupModel> {
+    match client
+        .delete(ApiVersion::V1, &format!("{COLLECTION}/{id}"))
+        .await
+    {
+        Ok(()) => {
+            diags.error(
+                "The group was not created",
+                format!(
+                    "Group {id} was deleted again because some of `member_ids` could not be added \
+                     (see the errors above); nothing was left in the tenant."
+                ),
+            );
+            None
+        }
+        Err(e) => {
+            report(
+                diags,
+                "delete the group whose members could not be added",
+                &e,
+            );
+            Some(GroupModel::from_graph(created, &[], None, planned))
         }
     }
 }

@@ -13,6 +13,24 @@ use super::ALL_AUTOPILOT_DEVICES_RULE;
 use super::graph::tag_rule;
 use crate::resources::assignments::IdSet;
 
+/// Who may see the group and join it (Graph `visibility`): security
+/// groups are `private` unless made `public`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    Private,
+    Public,
+}
+
+/// Whether Entra processes a dynamic group's rule (Graph
+/// `membershipRuleProcessingState`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProcessingState {
+    On,
+    Paused,
+}
+
 /// A Microsoft Entra security group for Windows Autopilot. Static
 /// (assigned) unless one of `membership_rule`, `group_tags` or
 /// `all_autopilot_devices` makes it dynamic. A device preparation device
@@ -47,6 +65,18 @@ pub struct GroupModel {
     /// `true` makes the group hold every Windows Autopilot device (the `[ZTDid]` rule). Conflicts with `membership_rule` and `group_tags`.
     #[schemars(extend("x-tf-default" = false))]
     pub all_autopilot_devices: Attr<bool>,
+    /// Object ids of the group's assigned members: users, groups, service principals and devices (a device's Microsoft Entra object id, not its Autopilot registration id), in lowercase as Graph writes them. When unset, the members are not managed (members added elsewhere stay) and this shows them. A group with a membership rule (`membership_rule`, `group_tags` or `all_autopilot_devices`) cannot have assigned members. Adding members needs the Graph permission GroupMember.ReadWrite.All (or Group.ReadWrite.All), a device also Device.ReadWrite.All.
+    #[schemars(extend("x-tf" = "optional,computed,stable"))]
+    pub member_ids: Attr<IdSet>,
+    /// `true` makes a group Microsoft Entra roles can be assigned to. Entra sets it only when it creates the group: changing it replaces the group. Such a group is static and `private`, and setting it needs the Graph permission RoleManagement.ReadWrite.Directory.
+    #[schemars(extend("x-tf" = "force_new", "x-tf-default" = false))]
+    pub is_assignable_to_role: Attr<bool>,
+    /// `private` or `public`. When unset, the visibility is not managed and this shows it (Entra makes security groups `private`). Entra's third value, `HiddenMembership`, exists for Microsoft 365 groups only.
+    #[schemars(extend("x-tf" = "optional,computed,stable"))]
+    pub visibility: Attr<Visibility>,
+    /// `on` or `paused`: whether Entra processes a dynamic group's rule (`paused` keeps the members it has). Only for dynamic groups; `on` when unset.
+    #[schemars(extend("x-tf" = "optional,computed"))]
+    pub membership_rule_processing_state: Attr<ProcessingState>,
     /// How long each operation may take, retries of throttled requests and waits for replication included. Unset, an operation has no limit of its own (each Graph request gives up after 10 minutes of retries). When a timeout runs out no further request is sent, and the error names it.
     #[schemars(extend("x-tf" = "block"))]
     pub timeouts: Attr<Timeouts>,

@@ -44,6 +44,7 @@ pub fn payloads() -> Vec<Payload> {
         Payload::of::<GraphGroup>("group-create", "POST", &groups, "autopilot_group create"),
         Payload::of::<GraphGroup>("group-update", "PATCH", format!("{groups}/{{id}}"), "autopilot_group update"),
         Payload::of::<Reference>("group-owner-reference", "POST", format!("{groups}/{{id}}/owners/$ref"), "autopilot_group owners (provisioning_client_owner, owner ids)"),
+        Payload::of::<Reference>("group-member-reference", "POST", format!("{groups}/{{id}}/members/$ref"), "autopilot_group members (member_ids)"),
     ];
     bodies
 }

@@ -44,6 +44,9 @@ fn graph_group(rule: Option<&str>) -> GraphGroup {
         },
         membership_rule: rule.map(str::to_string),
         membership_rule_processing_state: rule.map(|_| "On".into()),
+        is_assignable_to_role: None,
+        visibility: None,
+        members_bind: Vec::new(),
     }
 }
 
@@ -167,22 +170,23 @@ fn read_keeps_the_configured_style() {
     let mut prior = config();
     prior.all_autopilot_devices = Attr::Known(false);
     prior.membership_rule = Attr::Known(tags_rule.clone());
-    let state = GroupModel::from_graph(graph_group(Some(&tags_rule)), &[], &prior);
+    let state = GroupModel::from_graph(graph_group(Some(&tags_rule)), &[], None, &prior);
     assert_eq!(state.group_tags, Attr::Null);
     assert_eq!(state.membership_rule, Attr::Known(tags_rule.clone()));
     // Configured with tags: they are read back.
     prior.group_tags = Attr::Known(set(&["A"]));
-    let state = GroupModel::from_graph(graph_group(Some(&tags_rule)), &[], &prior);
+    let state = GroupModel::from_graph(graph_group(Some(&tags_rule)), &[], None, &prior);
     assert_eq!(state.group_tags, Attr::Known(set(&["A"])));
     // An import prefers the structured attributes.
     let state = GroupModel::from_graph(
         graph_group(Some(ALL_AUTOPILOT_DEVICES_RULE)),
         &[],
+        None,
         &GroupModel::default(),
     );
     assert_eq!(state.all_autopilot_devices, Attr::Known(true));
     assert_eq!(state.group_tags, Attr::Null);
-    let state = GroupModel::from_graph(graph_group(None), &[], &GroupModel::default());
+    let state = GroupModel::from_graph(graph_group(None), &[], None, &GroupModel::default());
     assert_eq!(
         (state.membership_rule, state.all_autopilot_devices),
         (Attr::Null, Attr::Known(false))
@@ -194,10 +198,10 @@ fn read_reports_the_provisioning_client_apart() {
     let owners = [sp("pc", PROVISIONING_CLIENT_APP_ID), user("u1")];
     let mut prior = config();
     prior.all_autopilot_devices = Attr::Known(false);
-    let state = GroupModel::from_graph(graph_group(None), &owners, &prior);
+    let state = GroupModel::from_graph(graph_group(None), &owners, None, &prior);
     assert_eq!(state.provisioning_client_owner, Attr::Known(true));
     assert_eq!(state.owner_ids, Attr::Known(IdSet::from(set(&["u1"]))));
-    let state = GroupModel::from_graph(graph_group(None), &owners[1..], &prior);
+    let state = GroupModel::from_graph(graph_group(None), &owners[1..], None, &prior);
     assert_eq!(state.provisioning_client_owner, Attr::Known(false));
 }
 
@@ -223,4 +227,132 @@ fn owner_changes_reconcile() {
     // Nothing to do.
     let (add, remove) = owner_changes(&[pc], Some(&BTreeSet::new()), Some(true), Some("pc"));
     assert!(add.is_empty() && remove.is_empty());
+}
+
+const M1: &str = "6f1b5b3e-7c55-4a7e-9a51-2a4c1a4b0c11";
+
+#[test]
+fn members_visibility_and_role_rules() {
+    // Member ids are lowercase GUIDs, on static groups only.
+    let mut c = config();
+    c.member_ids = Attr::Known(IdSet::from(set(&[M1])));
+    assert!(errors(&c).is_empty());
+    c.member_ids = Attr::Known(IdSet::from(set(&["nope", &M1.to_uppercase()])));
+    assert_eq!(errors(&c), ["member_ids", "member_ids"]);
+    c.member_ids = Attr::Known(IdSet::from(set(&[M1])));
+    c.group_tags = Attr::Known(set(&["A"]));
+    assert_eq!(errors(&c), ["member_ids", "group_tags"]);
+    // Even an empty set: a dynamic group has no assigned members to compare it with.
+    c.member_ids = Attr::Known(IdSet::default());
+    assert_eq!(errors(&c), ["member_ids", "group_tags"]);
+
+    // The processing state needs a rule.
+    let mut c = config();
+    c.membership_rule_processing_state = Attr::Known(ProcessingState::Paused);
+    assert_eq!(errors(&c), ["membership_rule_processing_state"]);
+    c.all_autopilot_devices = Attr::Known(true);
+    assert!(errors(&c).is_empty());
+    c.all_autopilot_devices = Attr::Unknown;
+    assert!(errors(&c).is_empty(), "unknown may be dynamic");
+
+    // Role-assignable groups are static and private.
+    let mut c = config();
+    c.is_assignable_to_role = Attr::Known(true);
+    c.visibility = Attr::Known(Visibility::Private);
+    assert!(errors(&c).is_empty());
+    c.visibility = Attr::Known(Visibility::Public);
+    c.all_autopilot_devices = Attr::Known(true);
+    assert_eq!(errors(&c), ["all_autopilot_devices", "visibility"]);
+}
+
+#[test]
+fn new_properties_are_sent_on_creation_and_read_back() {
+    let mut c = config();
+    c.is_assignable_to_role = Attr::Known(true);
+    c.visibility = Attr::Known(Visibility::Private);
+    let sent = serde_json::to_value(c.to_graph(false)).expect("json");
+    assert_eq!(sent["isAssignableToRole"], true);
+    assert_eq!(sent["visibility"], "Private");
+    assert!(sent.get("members@odata.bind").is_none(), "{sent}");
+    c.is_assignable_to_role = Attr::Known(false);
+    let sent = serde_json::to_value(c.to_graph(false)).expect("json");
+    assert!(sent.get("isAssignableToRole").is_none(), "{sent}");
+
+    let mut paused = graph_group(Some(ALL_AUTOPILOT_DEVICES_RULE));
+    paused.membership_rule_processing_state = Some("Paused".into());
+    paused.visibility = Some("Public".into());
+    let state = GroupModel::from_graph(paused, &[], None, &GroupModel::default());
+    assert_eq!(
+        state.membership_rule_processing_state,
+        Attr::Known(ProcessingState::Paused)
+    );
+    assert_eq!(state.visibility, Attr::Known(Visibility::Public));
+    assert_eq!(state.member_ids, Attr::Null);
+    assert_eq!(state.is_assignable_to_role, Attr::Known(false));
+    let state = GroupModel::from_graph(
+        graph_group(None),
+        &[],
+        Some(set(&[M1])),
+        &GroupModel::default(),
+    );
+    assert_eq!(state.member_ids, Attr::Known(IdSet::from(set(&[M1]))));
+    assert_eq!(state.membership_rule_processing_state, Attr::Null);
+    assert_eq!(
+        state.visibility,
+        Attr::Known(Visibility::Private),
+        "none reads as private"
+    );
+}
+
+#[test]
+fn unset_membership_attributes_follow_the_rule() {
+    let plan = |prior: Option<&GroupModel>, rule: Attr<String>| {
+        let mut planned = GroupModel {
+            membership_rule: rule,
+            ..config()
+        };
+        plan_membership(&config(), prior, &mut planned);
+        (planned.member_ids, planned.membership_rule_processing_state)
+    };
+    let rule = Attr::Known(ALL_AUTOPILOT_DEVICES_RULE.to_string());
+    // A new static group has no members; a dynamic one none to assign and its rule on.
+    assert_eq!(
+        plan(None, Attr::Null),
+        (Attr::Known(IdSet::default()), Attr::Null)
+    );
+    assert_eq!(
+        plan(None, rule.clone()),
+        (Attr::Null, Attr::Known(ProcessingState::On))
+    );
+    assert_eq!(plan(None, Attr::Unknown), (Attr::Unknown, Attr::Unknown));
+    // A static group keeps the members it has; a dynamic one turned static shows them after apply.
+    let members = Attr::Known(IdSet::from(set(&[M1])));
+    let static_prior = GroupModel {
+        member_ids: members.clone(),
+        ..config()
+    };
+    assert_eq!(plan(Some(&static_prior), Attr::Null).0, members);
+    let dynamic_prior = GroupModel {
+        membership_rule: rule,
+        ..config()
+    };
+    assert_eq!(plan(Some(&dynamic_prior), Attr::Null).0, Attr::Unknown);
+}
+
+#[test]
+fn a_patch_leaves_out_what_is_set_at_creation() {
+    let prior = GroupModel {
+        is_assignable_to_role: Attr::Known(true),
+        visibility: Attr::Known(Visibility::Private),
+        ..config()
+    };
+    let sent = serde_json::to_value(patch_body(&prior, &prior)).expect("json");
+    assert!(sent.get("isAssignableToRole").is_none(), "{sent}");
+    assert!(sent.get("visibility").is_none(), "{sent}");
+    let public = GroupModel {
+        visibility: Attr::Known(Visibility::Public),
+        ..prior.clone()
+    };
+    let sent = serde_json::to_value(patch_body(&prior, &public)).expect("json");
+    assert_eq!(sent["visibility"], "Public");
 }

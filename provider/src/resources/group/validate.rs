@@ -1,14 +1,14 @@
 //! The `autopilot_group` rules: one function per rule, each attaching its
 //! diagnostics to the attribute it is about. [`config`] runs the rules
-//! that need only the configuration; [`new_owners`] and
+//! that need only the configuration; [`new_owners`], [`new_members`] and
 //! [`provisioning_client_in_tenant`] ask Graph at plan time.
 
 use std::collections::BTreeSet;
 
 use tfplugin::{Attr, AttrPath, Diagnostics};
 
-use super::GroupModel;
 use super::graph::{DirectoryObject, tag_rule};
+use super::{GroupModel, Visibility};
 use crate::data_sources::provisioning_client;
 use crate::devices::rule::MAX_RULE_LENGTH as MAX_RULE;
 use crate::graph::{ApiVersion, GraphClient};
@@ -24,6 +24,93 @@ pub(super) fn config(config: &GroupModel, diags: &mut Diagnostics) {
     mail_nickname(&config.mail_nickname, diags);
     owner_ids(&config.owner_ids, diags);
     static_device_group(config, &dynamic, diags);
+    member_ids(config, &dynamic, diags);
+    processing_state_needs_a_rule(config, diags);
+    role_assignable(config, &dynamic, diags);
+}
+
+/// Members are named by object ids, in lowercase as Graph returns them,
+/// and only a static group has assigned members.
+fn member_ids(config: &GroupModel, dynamic: &[&str], diags: &mut Diagnostics) {
+    let path = || AttrPath::root("member_ids");
+    for id in config
+        .member_ids
+        .known()
+        .into_iter()
+        .flat_map(IdSet::known_ids)
+    {
+        if let Err(reason) = validate::object_id(id) {
+            diags.error_at(path(), "Invalid member id", reason);
+        } else if id.chars().any(|c| c.is_ascii_uppercase()) {
+            diags.error_at(
+                path(),
+                "Invalid member id",
+                format!(
+                    "{id:?} has capital letters; Graph writes object ids in lowercase, so write {:?}.",
+                    id.to_ascii_lowercase()
+                ),
+            );
+        }
+    }
+    if config.member_ids.is_null() || dynamic.is_empty() {
+        return;
+    }
+    for name in std::iter::once("member_ids").chain(dynamic.iter().copied()) {
+        diags.error_at(
+            AttrPath::root(name),
+            "A dynamic group cannot have assigned members",
+            format!(
+                "`member_ids` and {} are both set: a group whose membership rule chooses its members \
+                 has no assigned members. Remove `member_ids`, or the rule for a static group.",
+                dynamic.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" and ")
+            ),
+        );
+    }
+}
+
+/// `membership_rule_processing_state` is about a rule: refused on a group
+/// the configuration makes static.
+fn processing_state_needs_a_rule(config: &GroupModel, diags: &mut Diagnostics) {
+    let surely_static = config.membership_rule.is_null()
+        && config.group_tags.is_null()
+        && matches!(
+            config.all_autopilot_devices,
+            Attr::Null | Attr::Known(false)
+        );
+    if surely_static && !config.membership_rule_processing_state.is_null() {
+        diags.error_at(
+            AttrPath::root("membership_rule_processing_state"),
+            "A static group has no rule to process",
+            "`membership_rule_processing_state` applies to dynamic groups only: set `membership_rule`, \
+             `group_tags` or `all_autopilot_devices`, or remove `membership_rule_processing_state`.",
+        );
+    }
+}
+
+/// A group assignable to roles is static and private (Entra refuses
+/// anything else).
+fn role_assignable(config: &GroupModel, dynamic: &[&str], diags: &mut Diagnostics) {
+    if config.is_assignable_to_role != Attr::Known(true) {
+        return;
+    }
+    for name in dynamic {
+        diags.error_at(
+            AttrPath::root(*name),
+            "A group assignable to roles cannot be dynamic",
+            format!(
+                "`is_assignable_to_role = true` and `{name}` are both set: Entra assigns roles only \
+                 to static groups. Remove `{name}` or `is_assignable_to_role`."
+            ),
+        );
+    }
+    if config.visibility == Attr::Known(Visibility::Public) {
+        diags.error_at(
+            AttrPath::root("visibility"),
+            "A group assignable to roles is private",
+            "`is_assignable_to_role = true` and `visibility = \"public\"` are both set: Entra makes \
+             groups assignable to roles private. Remove `visibility` or set it to \"private\".",
+        );
+    }
 }
 
 /// The membership attributes the configuration sets (each makes the group
@@ -148,61 +235,130 @@ fn static_device_group(config: &GroupModel, dynamic: &[&str], diags: &mut Diagno
     }
 }
 
-/// service principal, and not the Intune Provisioning Client.
+/// Each new entry of `owner_ids` (not in the prior state) must exist, be a
+/// user or a service principal, and not the Intune Provisioning Client.
 pub(super) async fn new_owners(
     client: &GraphClient,
     prior: Option<&GroupModel>,
     config: &GroupModel,
     diags: &mut Diagnostics,
 ) {
-    let Attr::Known(wanted) = &config.owner_ids else {
-        return;
+    let new = new_ids(&config.owner_ids, prior.map(|p| &p.owner_ids));
+    for_each_object(client, "owner_ids", &new, diags, |id, found| match found {
+        None => Some((
+            "Owner not found",
+            format!("No user or service principal with object id {id} exists in the tenant."),
+        )),
+        Some(o) if o.is_provisioning_client() => Some((
+            "The Intune Provisioning Client is managed by `provisioning_client_owner`",
+            format!(
+                "{id} is the Intune Provisioning Client. Remove it from `owner_ids` and set \
+                 `provisioning_client_owner = true` instead."
+            ),
+        )),
+        Some(o) => kind_outside(o, &["user", "servicePrincipal"]).map(|kind| {
+            (
+                "Owners are users or service principals",
+                format!(
+                    "{id} is a {kind}; a group's owners can only be users or service principals."
+                ),
+            )
+        }),
+    })
+    .await;
+}
+
+/// Each new entry of `member_ids` must exist and be a user, a group (not
+/// this one), a device or a service principal.
+pub(super) async fn new_members(
+    client: &GraphClient,
+    prior: Option<&GroupModel>,
+    config: &GroupModel,
+    diags: &mut Diagnostics,
+) {
+    let new = new_ids(&config.member_ids, prior.map(|p| &p.member_ids));
+    let own_id = prior.and_then(|p| p.id.known()).cloned();
+    if let Some(own) = own_id.as_ref().filter(|own| new.contains(*own)) {
+        diags.error_at(
+            AttrPath::root("member_ids"),
+            "A group cannot be a member of itself",
+            format!("{own} is this group's own id; remove it from `member_ids`."),
+        );
+    }
+    let others: Vec<String> = new
+        .into_iter()
+        .filter(|id| Some(id) != own_id.as_ref())
+        .collect();
+    let kinds = ["user", "group", "device", "servicePrincipal", "orgContact"];
+    for_each_object(client, "member_ids", &others, diags, |id, found| match found {
+        None => Some((
+            "Member not found",
+            format!(
+                "No user, group, device or service principal with object id {id} exists in the \
+                 tenant. A device is named by its Microsoft Entra object id (`/devices`), not by its \
+                 Autopilot registration id."
+            ),
+        )),
+        Some(o) => kind_outside(o, &kinds).map(|kind| {
+            (
+                "Members are users, groups, devices or service principals",
+                format!("{id} is a {kind}, which cannot be a member of a security group."),
+            )
+        }),
+    })
+    .await;
+}
+
+/// The well-formed ids of `wanted` that `before` (the prior state's set)
+/// does not hold.
+fn new_ids(wanted: &Attr<IdSet>, before: Option<&Attr<IdSet>>) -> Vec<String> {
+    let Attr::Known(wanted) = wanted else {
+        return Vec::new();
     };
-    let before: BTreeSet<String> = prior
-        .and_then(|p| p.owner_ids.known())
-        .map(|ids| ids.known_ids().cloned().collect())
+    let before: BTreeSet<&String> = before
+        .and_then(Attr::known)
+        .map(|ids| ids.known_ids().collect())
         .unwrap_or_default();
-    for id in wanted.known_ids().filter(|id| !before.contains(*id)) {
-        if validate::object_id(id).is_err() {
-            continue;
-        }
+    wanted
+        .known_ids()
+        .filter(|id| !before.contains(id) && validate::object_id(id).is_ok())
+        .cloned()
+        .collect()
+}
+
+/// The kind of `object` (`@odata.type` without its namespace) when it is
+/// known and none of `allowed`.
+fn kind_outside(object: &DirectoryObject, allowed: &[&str]) -> Option<String> {
+    let kind = object.odata_type.as_deref().unwrap_or_default();
+    let kind = kind.trim_start_matches("#microsoft.graph.");
+    (!kind.is_empty() && !allowed.iter().any(|a| a.eq_ignore_ascii_case(kind)))
+        .then(|| kind.to_string())
+}
+
+/// Reads each of `ids` (`GET /directoryObjects/{id}`) and reports at
+/// `attribute` what `problem` finds wrong with it (`None`: it does not
+/// exist). A read that fails is a warning: the id was not checked.
+async fn for_each_object(
+    client: &GraphClient,
+    attribute: &str,
+    ids: &[String],
+    diags: &mut Diagnostics,
+    problem: impl Fn(&str, Option<&DirectoryObject>) -> Option<(&'static str, String)>,
+) {
+    for id in ids {
         let path = format!("directoryObjects/{id}");
         match client
             .get_optional::<DirectoryObject>(ApiVersion::V1, &path)
             .await
         {
-            Ok(None) => diags.error_at(
-                AttrPath::root("owner_ids"),
-                "Owner not found",
-                format!("No user or service principal with object id {id} exists in the tenant."),
-            ),
-            Ok(Some(o)) if o.is_provisioning_client() => diags.error_at(
-                AttrPath::root("owner_ids"),
-                "The Intune Provisioning Client is managed by `provisioning_client_owner`",
-                format!(
-                    "{id} is the Intune Provisioning Client. Remove it from `owner_ids` and set \
-                     `provisioning_client_owner = true` instead."
-                ),
-            ),
-            Ok(Some(o)) => {
-                let kind = o.odata_type.unwrap_or_default();
-                if !kind.is_empty()
-                    && kind != "#microsoft.graph.user"
-                    && kind != "#microsoft.graph.servicePrincipal"
-                {
-                    diags.error_at(
-                        AttrPath::root("owner_ids"),
-                        "Owners are users or service principals",
-                        format!(
-                            "{id} is a {}; a group's owners can only be users or service principals.",
-                            kind.trim_start_matches("#microsoft.graph.")
-                        ),
-                    );
+            Ok(found) => {
+                if let Some((summary, detail)) = problem(id, found.as_ref()) {
+                    diags.error_at(AttrPath::root(attribute), summary, detail);
                 }
             }
             Err(e) => diags.warning_at(
-                AttrPath::root("owner_ids"),
-                "Cannot check the owners",
+                AttrPath::root(attribute),
+                "Cannot check the object ids",
                 format!("Reading {id} failed, so it was not checked: {e}"),
             ),
         }
