@@ -360,7 +360,8 @@ mod tests {
                 "autopilot_domain_join_profile"
                 | "autopilot_device_csv"
                 | "autopilot_scope_tag"
-                | "autopilot_assignment_filter" => 0,
+                | "autopilot_assignment_filter"
+                | "autopilot_corporate_identifier_csv" => 0,
                 _ => 1,
             };
             assert_eq!(sources.len(), expected, "{}", managed.resource.type_name());
