@@ -1,8 +1,8 @@
 //! `autopilot_corporate_identifier_csv` against a running lab, through the real `terraform`
 //! binary: create, rows added and removed, reordered and recased lines writing nothing, an
 //! identifier deleted outside Terraform imported again, import of the tenant's identifiers, an
-//! identifier Intune had already adopted with a warning, destroy, and bad CSV lines refused at
-//! plan with their line numbers and nothing written.
+//! identifier Intune had already adopted with a warning, destroy, bad CSV lines refused at plan
+//! with their line numbers and nothing written, and the export of the tenant's identifiers.
 
 use std::collections::BTreeSet;
 
@@ -238,4 +238,42 @@ fn importing_an_identity_that_does_not_exist_fails() {
         .expect_failure()
         .assert_contains("no Windows corporate identifier");
     assert_no_writes(&lab, "a failed import");
+}
+
+#[test]
+fn export_writes_the_identifiers_as_one_resource_that_imports_with_no_changes() {
+    let lab = Lab::start();
+    let body = json!({"importedDeviceIdentities": [
+        {"importedDeviceIdentifier": HP, "importedDeviceIdentityType": "manufacturerModelSerial"},
+        {"importedDeviceIdentifier": SURFACE, "importedDeviceIdentityType": "manufacturerModelSerial"},
+    ]});
+    lab.graph_post(
+        &format!("deviceManagement/{COLLECTION}/importDeviceIdentityList"),
+        &body,
+    );
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let out = dir.path().join("out");
+    crate::export::succeeded(crate::export::export(
+        &lab,
+        &out,
+        &["--only", "corporate_identifiers"],
+    ));
+    let written = std::fs::read_to_string(out.join("corporate_identifiers.tf"))
+        .expect("corporate_identifiers.tf is written");
+    let name = written
+        .lines()
+        .find_map(|l| l.strip_prefix("resource \"autopilot_corporate_identifier_csv\" \""))
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no corporate identifier resource in:\n{written}"));
+    assert!(
+        written.contains(HP) && written.contains(SURFACE),
+        "{written}"
+    );
+    let address = format!("autopilot_corporate_identifier_csv.{name}");
+
+    // The written resource, imported by `all`, plans no change.
+    let tf = Terraform::new(&lab);
+    tf.write_config(&written);
+    import_into_state(&tf, &lab, &address, "all");
+    assert_import_plans_nothing(&tf, &lab);
 }
