@@ -217,6 +217,9 @@ pub struct Tenant {
     /// `/deviceManagement/roleScopeTags` (the built-in `Default` tag, id `"0"`, is seeded).
     #[serde(default)]
     pub role_scope_tags: Collection,
+    /// `/deviceManagement/importedDeviceIdentities`: corporate device identifiers (beta).
+    #[serde(default)]
+    pub imported_device_identities: Collection,
     /// Relations and lab bookkeeping.
     #[serde(default, rename = "_lab")]
     pub lab: LabState,
@@ -290,7 +293,7 @@ pub struct ProfileAssignment {
 
 impl Tenant {
     /// Every collection with its name, for counting and dumps.
-    pub fn collections(&self) -> [(&'static str, &Collection); 20] {
+    pub fn collections(&self) -> [(&'static str, &Collection); 21] {
         [
             ("deviceConfigurations", &self.device_configurations),
             (
@@ -336,6 +339,7 @@ impl Tenant {
             ("managedDevices", &self.managed_devices),
             ("devices", &self.devices),
             ("roleScopeTags", &self.role_scope_tags),
+            ("importedDeviceIdentities", &self.imported_device_identities),
         ]
     }
 

@@ -108,6 +108,13 @@ pub fn managed_types() -> Vec<ManagedType> {
             export: resources::device_csv::EXPORT,
             payloads: resources::device_csv::payloads,
         },
+        ManagedType {
+            resource: Arc::new(Timed(
+                resources::corporate_identifier_csv::CorporateIdentifierCsv,
+            )),
+            export: Export::As(&resources::corporate_identifier_csv::EXPORT),
+            payloads: resources::corporate_identifier_csv::payloads,
+        },
     ]
 }
 

@@ -40,6 +40,7 @@ example_tests! {
     resource_deployment_profile => "resources/autopilot_deployment_profile",
     resource_device => "resources/autopilot_device",
     resource_device_csv => "resources/autopilot_device_csv",
+    resource_corporate_identifier_csv => "resources/autopilot_corporate_identifier_csv",
     resource_device_preparation_policy => "resources/autopilot_device_preparation_policy",
     resource_domain_join_profile => "resources/autopilot_domain_join_profile",
     resource_enrollment_status_page => "resources/autopilot_enrollment_status_page",

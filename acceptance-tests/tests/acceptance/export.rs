@@ -761,7 +761,7 @@ fn bad_arguments_and_outputs_are_refused_clearly() {
     let run = export(&lab, &dir.path().join("x"), &["--only", "groups,profiles"]);
     assert_ne!(run.code, 0);
     let allowed = "\"profiles\" is not a kind to export; the kinds are: groups, scope_tags, \
-                   assignment_filters, deployment_profiles, enrollment_status_pages, domain_join_profiles, device_preparation_policies, devices";
+                   assignment_filters, deployment_profiles, enrollment_status_pages, domain_join_profiles, device_preparation_policies, devices, corporate_identifiers";
     assert!(
         run.stderr.contains(allowed),
         "{allowed:?} not in:\n{}",

@@ -12,6 +12,7 @@ mod assignment_filter;
 mod authentication;
 mod classic_data_sources;
 mod conformance;
+mod corporate_identifier_csv;
 mod deployment_profile;
 mod device;
 mod device_csv;

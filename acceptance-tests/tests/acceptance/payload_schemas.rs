@@ -5,8 +5,8 @@
 //! destroys every resource kind: creates, PATCHes, the PUT of a device preparation policy,
 //! assignments (posted one by one and replaced whole), `setPriority`, owners, the Provisioning
 //! Client's creation, device imports (one, and the `import` action), `updateDeviceProperties`
-//! and user assignment. A write without a schema fails the test as much as a body that does
-//! not validate.
+//! and user assignment, the corporate identifier import. A write without a schema fails the
+//! test as much as a body that does not validate.
 
 use std::collections::BTreeSet;
 
@@ -259,6 +259,10 @@ resource "autopilot_device" "two" {{
 resource "autopilot_device_csv" "hw" {{
   content = file("${{path.module}}/hwids.csv")
 }}
+
+resource "autopilot_corporate_identifier_csv" "corp" {{
+  content = "Contoso,Book 1,SCHEMA0001\n"
+}}
 "#,
         hash_one = hardware_hash(7, 100),
         hash_two = hardware_hash(8, 100),
@@ -319,7 +323,7 @@ fn every_body_the_provider_sends_validates_against_its_schema() {
     );
     tf.write_config(&configuration(&create));
     tf.apply()
-        .assert_contains("13 added, 0 changed, 0 destroyed");
+        .assert_contains("14 added, 0 changed, 0 destroyed");
 
     // Every resource changes in place: PATCHes, the policy's PUT, new assignments, a priority,
     // device properties, a user assigned and one removed, a new CSV row.
@@ -420,6 +424,7 @@ fn every_body_the_provider_sends_validates_against_its_schema() {
         "device-assign-user",
         "device-unassign-user",
         "device-sync",
+        "corporate-identifier-import",
     ];
     let missing: Vec<&str> = expected
         .iter()

@@ -31,6 +31,7 @@ pub mod batch;
 pub mod catalog;
 pub mod collection;
 pub mod configuration_policies;
+pub mod corporate_identifiers;
 pub mod deployment_profiles;
 pub mod device_configurations;
 pub mod device_identities;
@@ -86,6 +87,7 @@ pub static PAGINGS: &[&Paging] = &[
     &directory::MEMBERS_PAGING,
     &directory::DEVICES_PAGING,
     &role_scope_tags::PAGING,
+    &corporate_identifiers::PAGING,
 ];
 
 /// Content type of Graph's successful JSON responses.
@@ -344,6 +346,9 @@ fn device_management(app: &App, request: &GraphRequest, rest: &[String]) -> Grap
         "rolescopetags" => role_scope_tags::route(app, request, &rest[1..]),
         "windowsautopilotsettings" if beta => {
             device_identities::route_settings(app, request, &rest[1..])
+        }
+        "importeddeviceidentities" if beta => {
+            corporate_identifiers::route(app, request, &rest[1..])
         }
         "assignmentfilters" if beta => assignment_filters::route(app, request, &rest[1..]),
         "configurationpolicies" if beta => configuration_policies::route(app, request, &rest[1..]),

@@ -150,6 +150,7 @@ pub fn area_of(segments: &[String]) -> Option<Area> {
                 "windowsautopilotdeploymentprofiles"
                 | "windowsautopilotdeviceidentities"
                 | "importedwindowsautopilotdeviceidentities"
+                | "importeddeviceidentities"
                 | "windowsautopilotsettings",
             ),
         ) => area(Family::Intune("autopilot"), DMSC_READ, DMSC_WRITE),

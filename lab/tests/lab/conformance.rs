@@ -29,6 +29,11 @@ const NOT_IN_REFERENCE: &[&str] = &[
     // Assignment filters: the reference does not extract them; their shape is the Graph beta
     // reference page "deviceAndAppManagementAssignmentFilter resource type".
     "deviceAndAppManagementAssignmentFilter",
+    // Corporate device identifiers (beta): the reference does not extract them; their shape is
+    // the Graph beta reference pages "importedDeviceIdentity resource type" and
+    // "importedDeviceIdentityResult resource type".
+    "importedDeviceIdentity",
+    "importedDeviceIdentityResult",
 ];
 
 struct Schema {
@@ -318,6 +323,7 @@ fn collection_type(collection: &str) -> &'static str {
         "managedDevices" => "managedDevice",
         "devices" => "device",
         "roleScopeTags" => "roleScopeTag",
+        "importedDeviceIdentities" => "importedDeviceIdentity",
         other => panic!("the conformance test does not know the collection '{other}'; add it"),
     }
 }
@@ -431,6 +437,14 @@ async fn populate(lab: &Lab) {
         )
         .await;
     ok(s, &b);
+    let (s, b) = lab
+        .post(
+            "/beta/deviceManagement/importedDeviceIdentities/importDeviceIdentityList",
+            json!({"importedDeviceIdentities": [{"importedDeviceIdentifier": "Contoso,Book,CONF-1",
+                                                 "importedDeviceIdentityType": "manufacturerModelSerial"}]}),
+        )
+        .await;
+    ok(s, &b);
     let hash = base64::engine::general_purpose::STANDARD.encode("a hardware hash");
     let (s, b) = lab
         .post(
@@ -476,6 +490,7 @@ const READS: &[(&str, &str)] = &[
         "deviceManagement/configurationPolicies?$expand=settings",
     ),
     ("beta", "deviceManagement/assignmentFilters"),
+    ("beta", "deviceManagement/importedDeviceIdentities"),
     ("beta", "groups"),
     ("v1.0", "groups"),
     ("beta", "servicePrincipals"),

@@ -21,6 +21,7 @@ mod binary;
 mod configuration_policies;
 mod conformance;
 mod control;
+mod corporate_identifiers;
 mod deployment_profiles;
 mod device_assignment;
 mod device_configurations;

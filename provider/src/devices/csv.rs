@@ -27,6 +27,27 @@ const COLUMNS: [&str; 5] = [SERIAL, PRODUCT_ID, HASH, GROUP_TAG, ASSIGNED_USER];
 /// How many problems are reported before the rest are only counted.
 pub const MAX_REPORTED: usize = 25;
 
+/// Reports a CSV's problems at `content`, each titled `<title>: line N`, at most
+/// [`MAX_REPORTED`] of them, then how many more there are.
+pub fn report_problems(problems: &[Problem], title: &str, diags: &mut tfplugin::Diagnostics) {
+    let at = || tfplugin::AttrPath::root("content");
+    for problem in problems.iter().take(MAX_REPORTED) {
+        diags.error_at(
+            at(),
+            format!("{title}: line {}", problem.line),
+            problem.to_string(),
+        );
+    }
+    if problems.len() > MAX_REPORTED {
+        let more = problems.len() - MAX_REPORTED;
+        diags.error_at(
+            at(),
+            title,
+            format!("... and {more} more problems on other lines."),
+        );
+    }
+}
+
 /// One device of the CSV.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {

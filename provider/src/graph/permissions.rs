@@ -24,6 +24,9 @@
 //! - `devices` GET: Device.Read.All; `devices/{id}` DELETE: Device.ReadWrite.All, the only
 //!   application permission (Microsoft Learn, "Delete device"; the object id or
 //!   `devices(deviceId='...')`).
+//! - `deviceManagement/importedDeviceIdentities` (corporate identifiers):
+//!   DeviceManagementServiceConfig.Read.All to read, DeviceManagementServiceConfig.ReadWrite.All
+//!   to write (Microsoft Learn, "Create importedDeviceIdentity", "importDeviceIdentityList action");
 //! - `devices/{id}/memberOf` GET: Device.Read.All (Microsoft Learn, "List device memberships";
 //!   without a permission to read groups Graph answers them with only `@odata.type` and `id`).
 
@@ -179,6 +182,27 @@ pub const TYPES: &[TypeCalls] = &[
                 "POST",
                 "/beta/deviceManagement/deviceEnrollmentConfigurations/{id}/setPriority",
                 "create, update (`priority`)",
+            ),
+        ],
+        also: &[],
+    },
+    TypeCalls {
+        type_name: "autopilot_corporate_identifier_csv",
+        calls: &[
+            call(
+                "GET",
+                "/beta/deviceManagement/importedDeviceIdentities",
+                "read, import, create and update (adopting identifiers Intune had already)",
+            ),
+            call(
+                "POST",
+                "/beta/deviceManagement/importedDeviceIdentities/importDeviceIdentityList",
+                "create, update (rows added to the CSV)",
+            ),
+            call(
+                "DELETE",
+                "/beta/deviceManagement/importedDeviceIdentities/{id}",
+                "update (rows removed from the CSV), destroy",
             ),
         ],
         also: &[],
@@ -1026,6 +1050,7 @@ pub fn required_permission(method: &str, path: &str) -> &'static str {
         "devicemanagement/windowsautopilot",
         "devicemanagement/deviceenrollmentconfigurations",
         "devicemanagement/importedwindowsautopilot",
+        "devicemanagement/importeddeviceidentities",
     ];
     if service_config.iter().any(|p| rel.starts_with(p)) {
         if write {

@@ -2,6 +2,7 @@
 
 pub mod assignment_filter;
 pub mod assignments;
+pub mod corporate_identifier_csv;
 pub mod deployment_profile;
 pub mod device;
 pub mod device_csv;

@@ -437,7 +437,9 @@ mod tests {
         for managed in managed_types() {
             let sources = managed.resource.move_sources();
             let expected = match managed.resource.type_name() {
-                "autopilot_domain_join_profile" | "autopilot_device_csv" => 0,
+                "autopilot_domain_join_profile"
+                | "autopilot_device_csv"
+                | "autopilot_corporate_identifier_csv" => 0,
                 "autopilot_assignment_filter" => 2,
                 _ => 1,
             };

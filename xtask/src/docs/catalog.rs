@@ -142,7 +142,7 @@ mod tests {
             .map(|r| r.type_name.as_str())
             .collect();
         assert!(names.contains(&"autopilot_group"), "{names:?}");
-        assert_eq!(names.len(), 9, "{names:?}");
+        assert_eq!(names.len(), 10, "{names:?}");
         assert_eq!(catalog.short_name("autopilot_device_csv"), "device_csv");
         assert!(catalog.provider.block.attribute("tenant_id").is_some());
         assert!(

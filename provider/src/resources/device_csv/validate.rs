@@ -4,13 +4,13 @@
 use tfplugin::{Attr, AttrPath, Diagnostics};
 
 use super::DeviceCsvModel;
-use crate::devices::csv::{self, MAX_REPORTED, Problem, Row};
+use crate::devices::csv::{self, Row};
 
 /// Every rule of the configuration.
 pub(super) fn config(config: &DeviceCsvModel, diags: &mut Diagnostics) {
     if let Attr::Known(content) = &config.content {
         match csv::parse(content) {
-            Err(problems) => csv_problems(&problems, diags),
+            Err(problems) => csv::report_problems(&problems, "Invalid hardware hash CSV", diags),
             Ok(rows) => group_tag_overrides(&config.group_tag, &rows, diags),
         }
     }
@@ -20,27 +20,6 @@ pub(super) fn config(config: &DeviceCsvModel, diags: &mut Diagnostics) {
         &config.destroy_entra_device,
         diags,
     );
-}
-
-/// The CSV must parse: its problems, by line, at most [`MAX_REPORTED`].
-fn csv_problems(problems: &[Problem], diags: &mut Diagnostics) {
-    for problem in problems.iter().take(MAX_REPORTED) {
-        diags.error_at(
-            AttrPath::root("content"),
-            format!("Invalid hardware hash CSV: line {}", problem.line),
-            problem.to_string(),
-        );
-    }
-    if problems.len() > MAX_REPORTED {
-        diags.error_at(
-            AttrPath::root("content"),
-            "Invalid hardware hash CSV",
-            format!(
-                "... and {} more problems on other lines.",
-                problems.len() - MAX_REPORTED
-            ),
-        );
-    }
 }
 
 /// A warning when `group_tag` replaces another tag the CSV gives.

@@ -1,0 +1,178 @@
+//! `/deviceManagement/importedDeviceIdentities`: corporate device identifiers, created one by one
+//! or by `importDeviceIdentityList` (results with `status`), read, paged, deleted; bad types,
+//! malformed Windows triples and duplicates refused; beta only.
+
+use crate::common::{Lab, assert_bad_request, assert_wrapped_contains, expect};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const IDS: &str = "/beta/deviceManagement/importedDeviceIdentities";
+
+fn import_path() -> String {
+    format!("{IDS}/importDeviceIdentityList")
+}
+
+fn windows(identifier: &str) -> Value {
+    json!({"importedDeviceIdentifier": identifier, "importedDeviceIdentityType": "manufacturerModelSerial"})
+}
+
+#[tokio::test]
+async fn an_identity_is_created_read_listed_and_deleted() {
+    let lab = Lab::start().await;
+    let created = expect(
+        lab.post(
+            IDS,
+            windows("Microsoft Corporation,Surface Laptop 5,0123456789"),
+        )
+        .await,
+        StatusCode::CREATED,
+    );
+    assert_eq!(
+        created["@odata.type"],
+        "#microsoft.graph.importedDeviceIdentity"
+    );
+    assert_eq!(created["enrollmentState"], "notContacted");
+    assert_eq!(created["platform"], "windows");
+    assert_eq!(created["description"], Value::Null);
+    let id = created["id"].as_str().unwrap().to_owned();
+    let read = expect(lab.get(&format!("{IDS}/{id}")).await, StatusCode::OK);
+    assert_eq!(
+        read["importedDeviceIdentifier"],
+        "Microsoft Corporation,Surface Laptop 5,0123456789"
+    );
+    let listed = expect(lab.get(IDS).await, StatusCode::OK);
+    assert_eq!(listed["value"].as_array().unwrap().len(), 1);
+    expect(
+        lab.delete(&format!("{IDS}/{id}")).await,
+        StatusCode::NO_CONTENT,
+    );
+    let (status, _) = lab.get(&format!("{IDS}/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = lab.delete(&format!("{IDS}/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn bad_identities_are_refused() {
+    let lab = Lab::start().await;
+    let mut bad_type = windows("A,B,C");
+    bad_type["importedDeviceIdentityType"] = json!("macAddress");
+    let (status, body) = lab.post(IDS, bad_type.clone()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let answer = lab.post(IDS, windows("Lenovo,ThinkPad T14")).await;
+    assert_bad_request(&answer, "");
+    assert_wrapped_contains(&answer.1, "separated by commas");
+    let answer = lab.post(IDS, windows("Lenovo, ,123")).await;
+    assert_bad_request(&answer, "");
+    let answer = lab
+        .post(
+            IDS,
+            json!({"importedDeviceIdentityType": "manufacturerModelSerial"}),
+        )
+        .await;
+    assert_bad_request(&answer, "");
+    expect(
+        lab.post(IDS, windows("Lenovo,T14,123")).await,
+        StatusCode::CREATED,
+    );
+    // The same identifier, in another case, is a duplicate.
+    let answer = lab.post(IDS, windows("LENOVO,t14,123")).await;
+    assert_bad_request(&answer, "");
+    assert_wrapped_contains(&answer.1, "already exists");
+    // A bad type anywhere in a list refuses the whole call.
+    let (status, body) = lab
+        .post(
+            &import_path(),
+            json!({"importedDeviceIdentities": [windows("A,B,1"), bad_type]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let listed = expect(lab.get(IDS).await, StatusCode::OK);
+    assert_eq!(listed["value"].as_array().unwrap().len(), 1, "{listed}");
+    // Only on beta.
+    let (status, _) = lab
+        .get("/v1.0/deviceManagement/importedDeviceIdentities")
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_list_import_answers_a_status_per_identity() {
+    let lab = Lab::start().await;
+    expect(
+        lab.post(IDS, windows("Dell Inc,Latitude 5440,AAA")).await,
+        StatusCode::CREATED,
+    );
+    let mut described = windows("dell inc,latitude 5440,aaa");
+    described["description"] = json!("spare");
+    let body = json!({
+        "importedDeviceIdentities": [windows("HP,EliteBook 840,BBB"), described.clone(), windows("HP,EliteBook")],
+        "overwriteImportedDeviceIdentities": false,
+    });
+    let answer = expect(lab.post(&import_path(), body).await, StatusCode::OK);
+    let results = answer["value"].as_array().unwrap();
+    assert_eq!(results.len(), 3, "{answer}");
+    assert_eq!(
+        results[0]["@odata.type"],
+        "#microsoft.graph.importedDeviceIdentityResult"
+    );
+    assert_eq!(results[0]["status"], true);
+    assert!(!results[0]["id"].as_str().unwrap().is_empty());
+    // Already there: not added again, left as it was.
+    assert_eq!(results[1]["status"], false);
+    assert_eq!(
+        results[1]["importedDeviceIdentifier"],
+        "Dell Inc,Latitude 5440,AAA"
+    );
+    assert_eq!(results[1]["description"], Value::Null);
+    // Malformed: not added.
+    assert_eq!(results[2]["status"], false);
+    let listed = expect(lab.get(IDS).await, StatusCode::OK);
+    assert_eq!(listed["value"].as_array().unwrap().len(), 2, "{listed}");
+
+    // With overwrite, the existing one takes the new description.
+    let body =
+        json!({"importedDeviceIdentities": [described], "overwriteImportedDeviceIdentities": true});
+    let answer = expect(lab.post(&import_path(), body).await, StatusCode::OK);
+    assert_eq!(answer["value"][0]["status"], true, "{answer}");
+    assert_eq!(answer["value"][0]["description"], "spare");
+    let listed = expect(lab.get(IDS).await, StatusCode::OK);
+    assert_eq!(listed["value"].as_array().unwrap().len(), 2, "{listed}");
+
+    // Unknown parameters are refused.
+    let (status, body) = lab
+        .post(
+            &import_path(),
+            json!({"importedDeviceIdentities": [], "force": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}
+
+#[tokio::test]
+async fn the_listing_pages() {
+    let lab = Lab::start().await;
+    let many: Vec<Value> = (0..5)
+        .map(|i| windows(&format!("HP,ProBook,S{i}")))
+        .collect();
+    expect(
+        lab.post(&import_path(), json!({"importedDeviceIdentities": many}))
+            .await,
+        StatusCode::OK,
+    );
+    lab.settings(json!({"page_sizes": {"importedDeviceIdentities": 2}}))
+        .await;
+    let mut seen = 0;
+    let mut path = IDS.to_owned();
+    loop {
+        let page = expect(lab.get(&path).await, StatusCode::OK);
+        let count = page["value"].as_array().unwrap().len();
+        assert!(count <= 2, "{page}");
+        seen += count;
+        match page["@odata.nextLink"].as_str() {
+            Some(next) => path = format!("/beta/{}", next.split("/beta/").nth(1).unwrap()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, 5);
+}
