@@ -74,6 +74,8 @@ output "found" {{
     let group = json!({
         "id": kiosks, "display_name": "Autopilot Kiosks", "description": null,
         "security_enabled": true, "dynamic": true, "membership_rule": rule,
+        "membership_rule_processing_state": "on", "visibility": "private",
+        "is_assignable_to_role": false,
     });
     // Microsoft Entra compares names without case: "autopilot kiosks" finds the group.
     assert_eq!(found["group_by_name"], group, "{found:#}");

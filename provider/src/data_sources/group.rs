@@ -8,6 +8,7 @@ use tfplugin::Attr;
 
 use super::lookup::{ByName, Lookup};
 use crate::graph::ApiVersion;
+use crate::resources::group::{ProcessingState, Visibility, visibility_and_processing};
 
 /// A Microsoft Entra group, found by `id` or by `display_name` (which must then match exactly
 /// one group; Microsoft Entra compares names without case).
@@ -32,6 +33,15 @@ pub struct GroupDataModel {
     /// The membership rule of a dynamic group, null for an assigned group.
     #[schemars(extend("x-tf" = "computed"))]
     pub membership_rule: Attr<String>,
+    /// `on` or `paused`: whether Entra processes a dynamic group's rule; null for an assigned group.
+    #[schemars(extend("x-tf" = "computed"))]
+    pub membership_rule_processing_state: Attr<ProcessingState>,
+    /// `private` or `public`.
+    #[schemars(extend("x-tf" = "computed"))]
+    pub visibility: Attr<Visibility>,
+    /// Whether Microsoft Entra roles can be assigned to the group.
+    #[schemars(extend("x-tf" = "computed"))]
+    pub is_assignable_to_role: Attr<bool>,
 }
 
 /// A group as Graph lists it.
@@ -45,6 +55,9 @@ pub struct GroupPayload {
     #[serde(default)]
     group_types: Vec<String>,
     membership_rule: Option<String>,
+    membership_rule_processing_state: Option<String>,
+    visibility: Option<String>,
+    is_assignable_to_role: Option<bool>,
 }
 
 /// The group lookup.
@@ -66,18 +79,25 @@ impl Lookup for Groups {
     }
 
     fn model(group: GroupPayload) -> GroupDataModel {
+        let dynamic = group
+            .group_types
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case("DynamicMembership"));
+        let (visibility, processing) = visibility_and_processing(
+            group.visibility.as_deref(),
+            group.membership_rule_processing_state.as_deref(),
+            dynamic,
+        );
         GroupDataModel {
             id: group.id.into(),
             display_name: group.display_name.into(),
             description: group.description.into(),
             security_enabled: Attr::Known(group.security_enabled.unwrap_or(false)),
-            dynamic: Attr::Known(
-                group
-                    .group_types
-                    .iter()
-                    .any(|t| t.eq_ignore_ascii_case("DynamicMembership")),
-            ),
+            dynamic: Attr::Known(dynamic),
             membership_rule: group.membership_rule.into(),
+            membership_rule_processing_state: processing,
+            visibility: Attr::Known(visibility),
+            is_assignable_to_role: Attr::Known(group.is_assignable_to_role.unwrap_or(false)),
         }
     }
 }

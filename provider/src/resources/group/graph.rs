@@ -84,29 +84,36 @@ impl GraphGroup {
             .any(|t| t.eq_ignore_ascii_case(DYNAMIC))
     }
 
-    /// The visibility (none reads as Entra's default for security groups,
-    /// `private`) and, for a dynamic group, the rule's processing state.
+    /// The visibility and, for a dynamic group, the rule's processing state.
     fn visibility_and_processing(&self) -> (Visibility, Attr<ProcessingState>) {
-        let is = |value: &Option<String>, wanted: &str| {
-            value
-                .as_deref()
-                .is_some_and(|v| v.eq_ignore_ascii_case(wanted))
-        };
-        let visibility = if is(&self.visibility, PUBLIC) {
-            Visibility::Public
-        } else {
-            Visibility::Private
-        };
-        let processing = match (
+        visibility_and_processing(
+            self.visibility.as_deref(),
+            self.membership_rule_processing_state.as_deref(),
             self.is_dynamic(),
-            is(&self.membership_rule_processing_state, RULE_PAUSED),
-        ) {
-            (false, _) => Attr::Null,
-            (true, true) => Attr::Known(ProcessingState::Paused),
-            (true, false) => Attr::Known(ProcessingState::On),
-        };
-        (visibility, processing)
+        )
     }
+}
+
+/// A group's visibility (none reads as Entra's default for security
+/// groups, `private`) and, for a dynamic group, its rule's processing
+/// state (null for a static group), from Graph's values.
+pub(crate) fn visibility_and_processing(
+    visibility: Option<&str>,
+    processing: Option<&str>,
+    dynamic: bool,
+) -> (Visibility, Attr<ProcessingState>) {
+    let visibility = if visibility.is_some_and(|v| v.eq_ignore_ascii_case(PUBLIC)) {
+        Visibility::Public
+    } else {
+        Visibility::Private
+    };
+    let paused = processing.is_some_and(|p| p.eq_ignore_ascii_case(RULE_PAUSED));
+    let processing = match (dynamic, paused) {
+        (false, _) => Attr::Null,
+        (true, true) => Attr::Known(ProcessingState::Paused),
+        (true, false) => Attr::Known(ProcessingState::On),
+    };
+    (visibility, processing)
 }
 
 /// An owner (or any directory object) as Graph lists it.

@@ -17,7 +17,9 @@ use async_trait::async_trait;
 use tfplugin::{Attr, Diagnostics, PlanRequest, Resource};
 
 use self::graph::DirectoryObject;
-pub(crate) use self::graph::{GraphGroup, device_group_problems, not_owned_detail};
+pub(crate) use self::graph::{
+    GraphGroup, device_group_problems, not_owned_detail, visibility_and_processing,
+};
 pub use self::model::{GroupModel, ProcessingState, Visibility};
 use super::{read_after_update, report};
 use crate::graph::{ApiVersion, GraphClient, NameLookup};
