@@ -69,25 +69,11 @@ fn listing() -> Listing<'static> {
 }
 
 fn list(app: &App, request: &GraphRequest) -> GraphResult {
-    collection::list(
-        app,
-        request,
-        &listing(),
-        identities,
-        |_, _| true,
-        |_, object, _| object.clone(),
-    )
+    listing().list_stored(app, request, identities)
 }
 
 fn get(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
-    listing().get(
-        app,
-        request,
-        identities,
-        id,
-        || INTUNE.not_found(id),
-        |_, object, _| object.clone(),
-    )
+    listing().get_stored(app, request, identities, id, &INTUNE)
 }
 
 /// Why an identity cannot be stored, if it cannot: a missing identifier, or a Windows one
