@@ -56,11 +56,17 @@ pub const DEVICE: &[MoveSource] = &[deploymenttheory(
 )];
 /// The sources of `autopilot_assignment_filter`: the resource under its
 /// current name and under the name it had before (`device_and_app_management`).
+/// Names and attributes as deploymenttheory/terraform-provider-microsoft365
+/// declares them (`examples/resources/microsoft365_graph_beta_device_management_assignment_filter/resource.tf`:
+/// `role_scope_tags`, `platform = "windows10AndLater"`; the older name in its
+/// `microsoft365_graph_beta_device_and_app_management_assignment_filter` examples).
 pub const ASSIGNMENT_FILTER: &[MoveSource] = &[
     deploymenttheory("microsoft365_graph_beta_device_management_assignment_filter"),
     deploymenttheory("microsoft365_graph_beta_device_and_app_management_assignment_filter"),
 ];
-/// The sources of `autopilot_scope_tag`.
+/// The sources of `autopilot_scope_tag` (deploymenttheory's
+/// `internal/services/resources/device_management/graph_beta/role_scope_tag`
+/// test configurations: `display_name`, `description`, `assignments`).
 pub const SCOPE_TAG: &[MoveSource] = &[deploymenttheory(
     "microsoft365_graph_beta_device_management_role_scope_tag",
 )];
