@@ -125,10 +125,7 @@ impl Echo {
 #[async_trait]
 impl Resource<Ids> for EchoResource {
     type Model = Echo;
-
-    fn type_name(&self) -> &'static str {
-        "conformance_echo"
-    }
+    const TYPE_NAME: &'static str = "conformance_echo";
 
     async fn create(&self, ids: &Ids, planned: Echo, _diags: &mut Diagnostics) -> Option<Echo> {
         Some(planned.settle(ids))

@@ -65,10 +65,7 @@ impl Source {
 #[async_trait]
 impl Resource<Ids> for SourceResource {
     type Model = Source;
-
-    fn type_name(&self) -> &'static str {
-        "conformance_source"
-    }
+    const TYPE_NAME: &'static str = "conformance_source";
 
     async fn create(&self, ids: &Ids, planned: Source, diags: &mut Diagnostics) -> Option<Source> {
         let Some(seed) = planned.seed.into_known() else {

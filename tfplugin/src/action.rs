@@ -47,7 +47,7 @@ pub trait Action<C: Send + Sync + 'static>: Send + Sync + 'static {
     type Model: Model;
 
     /// The action type name, e.g. `autopilot_sync`.
-    fn type_name(&self) -> &'static str;
+    const TYPE_NAME: &'static str;
 
     /// Checks a configuration offline (values may be unknown: skip those).
     fn validate(&self, _config: &Self::Model, _diags: &mut Diagnostics) {}
@@ -142,7 +142,7 @@ pub(crate) fn schema_checked(
 #[async_trait]
 impl<C: Send + Sync + 'static, A: Action<C>> AnyAction<C> for A {
     fn type_name(&self) -> &'static str {
-        Action::type_name(self)
+        A::TYPE_NAME
     }
 
     fn schema(&self) -> Result<Schema, SchemaError> {
@@ -176,7 +176,7 @@ impl<C: Send + Sync + 'static, A: Action<C>> AnyAction<C> for A {
                 "Action configuration not known",
                 format!(
                     "{} was invoked with values that are not known yet; this is a bug in Terraform or the provider.",
-                    Action::type_name(self)
+                    A::TYPE_NAME
                 ),
             );
             return diags;

@@ -43,7 +43,7 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync + 'static {
     type Model: Model;
 
     /// The resource type name, e.g. `autopilot_domain_join_profile`.
-    fn type_name(&self) -> &'static str;
+    const TYPE_NAME: &'static str;
 
     fn schema_version(&self) -> i64 {
         0
@@ -127,7 +127,8 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync + 'static {
 pub trait DataSource<C: Send + Sync + 'static>: Send + Sync + 'static {
     type Model: Model;
 
-    fn type_name(&self) -> &'static str;
+    /// The data source type name, e.g. `autopilot_group`.
+    const TYPE_NAME: &'static str;
 
     fn validate(&self, _config: &Self::Model, _diags: &mut Diagnostics) {}
 
@@ -315,7 +316,7 @@ fn codec_diag(e: &CodecError) -> Diagnostics {
 #[async_trait]
 impl<C: Send + Sync + 'static, R: Resource<C>> AnyResource<C> for R {
     fn type_name(&self) -> &'static str {
-        Resource::type_name(self)
+        R::TYPE_NAME
     }
 
     fn schema(&self) -> Result<Schema, SchemaError> {
@@ -518,7 +519,7 @@ impl<C: Send + Sync + 'static, R: Resource<C>> AnyResource<C> for R {
 #[async_trait]
 impl<C: Send + Sync + 'static, D: DataSource<C>> AnyDataSource<C> for D {
     fn type_name(&self) -> &'static str {
-        DataSource::type_name(self)
+        D::TYPE_NAME
     }
 
     fn schema(&self) -> Result<Schema, SchemaError> {

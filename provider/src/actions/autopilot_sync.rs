@@ -54,10 +54,7 @@ pub struct AutopilotSync;
 #[async_trait]
 impl Action<GraphClient> for AutopilotSync {
     type Model = SyncModel;
-
-    fn type_name(&self) -> &'static str {
-        "autopilot_sync"
-    }
+    const TYPE_NAME: &'static str = "autopilot_sync";
 
     async fn invoke(
         &self,

@@ -115,10 +115,7 @@ impl<A> Default for OnDevice<A> {
 #[async_trait]
 impl<A: DeviceAction> Action<GraphClient> for OnDevice<A> {
     type Model = A::Model;
-
-    fn type_name(&self) -> &'static str {
-        A::TYPE_NAME
-    }
+    const TYPE_NAME: &'static str = A::TYPE_NAME;
 
     fn validate(&self, config: &A::Model, diags: &mut Diagnostics) {
         device_target::validate(

@@ -214,10 +214,7 @@ impl ConfigurationFile {
 #[async_trait]
 impl DataSource<GraphClient> for ConfigurationFile {
     type Model = ConfigurationFileModel;
-
-    fn type_name(&self) -> &'static str {
-        "autopilot_configuration_file"
-    }
+    const TYPE_NAME: &'static str = "autopilot_configuration_file";
 
     fn validate(&self, config: &ConfigurationFileModel, diags: &mut Diagnostics) {
         if let Attr::Known(id) = &config.tenant_id

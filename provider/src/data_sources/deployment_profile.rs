@@ -179,10 +179,7 @@ pub struct DeploymentProfileData;
 #[async_trait]
 impl DataSource<GraphClient> for DeploymentProfileData {
     type Model = DeploymentProfileDataModel;
-
-    fn type_name(&self) -> &'static str {
-        "autopilot_deployment_profile"
-    }
+    const TYPE_NAME: &'static str = "autopilot_deployment_profile";
 
     fn validate(&self, config: &DeploymentProfileDataModel, diags: &mut Diagnostics) {
         exactly_one(

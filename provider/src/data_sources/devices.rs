@@ -176,10 +176,7 @@ pub struct DevicesData;
 #[async_trait]
 impl DataSource<GraphClient> for DevicesData {
     type Model = DevicesDataModel;
-
-    fn type_name(&self) -> &'static str {
-        "autopilot_devices"
-    }
+    const TYPE_NAME: &'static str = "autopilot_devices";
 
     fn validate(&self, config: &DevicesDataModel, diags: &mut Diagnostics) {
         if let Attr::Known(state) = &config.enrollment_state

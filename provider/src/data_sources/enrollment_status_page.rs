@@ -209,10 +209,7 @@ impl EnrollmentStatusPageData {
 #[async_trait]
 impl DataSource<GraphClient> for EnrollmentStatusPageData {
     type Model = EnrollmentStatusPageDataModel;
-
-    fn type_name(&self) -> &'static str {
-        "autopilot_enrollment_status_page"
-    }
+    const TYPE_NAME: &'static str = "autopilot_enrollment_status_page";
 
     fn validate(&self, config: &EnrollmentStatusPageDataModel, diags: &mut Diagnostics) {
         exactly_one(

@@ -49,10 +49,7 @@ pub struct GroupTagRule;
 #[async_trait]
 impl DataSource<GraphClient> for GroupTagRule {
     type Model = GroupTagRuleModel;
-
-    fn type_name(&self) -> &'static str {
-        "autopilot_group_tag_rule"
-    }
+    const TYPE_NAME: &'static str = "autopilot_group_tag_rule";
 
     fn validate(&self, config: &GroupTagRuleModel, diags: &mut Diagnostics) {
         for (name, set) in [

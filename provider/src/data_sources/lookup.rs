@@ -119,10 +119,7 @@ async fn by_name<L: Lookup>(
 #[async_trait]
 impl<L: Lookup> DataSource<GraphClient> for ByName<L> {
     type Model = L::Model;
-
-    fn type_name(&self) -> &'static str {
-        L::TYPE_NAME
-    }
+    const TYPE_NAME: &'static str = L::TYPE_NAME;
 
     fn validate(&self, config: &L::Model, diags: &mut Diagnostics) {
         let (id, name) = L::keys(config);

@@ -120,10 +120,7 @@ pub struct ProvisioningClientData;
 #[async_trait]
 impl DataSource<GraphClient> for ProvisioningClientData {
     type Model = ProvisioningClientModel;
-
-    fn type_name(&self) -> &'static str {
-        "autopilot_provisioning_client"
-    }
+    const TYPE_NAME: &'static str = "autopilot_provisioning_client";
 
     async fn read(
         &self,

@@ -260,10 +260,7 @@ where
     R::Model: TimedModel,
 {
     type Model = R::Model;
-
-    fn type_name(&self) -> &'static str {
-        self.0.type_name()
-    }
+    const TYPE_NAME: &'static str = R::TYPE_NAME;
 
     fn schema_version(&self) -> i64 {
         self.0.schema_version()

@@ -38,10 +38,7 @@ struct RenameAction;
 #[async_trait]
 impl Action<Things> for RenameAction {
     type Model = Rename;
-
-    fn type_name(&self) -> &'static str {
-        "toy_rename"
-    }
+    const TYPE_NAME: &'static str = "toy_rename";
 
     fn validate(&self, config: &Rename, diags: &mut Diagnostics) {
         if config.name.known().is_some_and(String::is_empty) {

@@ -65,10 +65,7 @@ struct ThingResource;
 #[async_trait]
 impl Resource<Arc<Remote>> for ThingResource {
     type Model = Thing;
-
-    fn type_name(&self) -> &'static str {
-        "toy_thing"
-    }
+    const TYPE_NAME: &'static str = "toy_thing";
 
     fn identity(&self) -> &'static [IdentityAttribute] {
         const IDENTITY: [IdentityAttribute; 1] = [IdentityAttribute::required("id", "The id.")];

@@ -75,10 +75,7 @@ impl CorporateIdentifierCsv {
 #[async_trait]
 impl Resource<GraphClient> for CorporateIdentifierCsv {
     type Model = CorporateIdentifierCsvModel;
-
-    fn type_name(&self) -> &'static str {
-        "autopilot_corporate_identifier_csv"
-    }
+    const TYPE_NAME: &'static str = "autopilot_corporate_identifier_csv";
 
     /// The ids of its identifiers. Unlike most identities it changes as rows are added or
     /// removed; Terraform 1.12+ stores the identity each apply returns. An identity import

@@ -61,10 +61,7 @@ fn promised_state(planned: &DeviceModel, device: DeviceIdentity) -> DeviceModel 
 #[async_trait]
 impl Resource<GraphClient> for Device {
     type Model = DeviceModel;
-
-    fn type_name(&self) -> &'static str {
-        "autopilot_device"
-    }
+    const TYPE_NAME: &'static str = "autopilot_device";
 
     /// The registration's id and its serial number (either is what
     /// `terraform import` takes): an identity import uses the id when given,

@@ -122,10 +122,7 @@ fn deregistration_detail(serials: &[String]) -> String {
 #[async_trait]
 impl Resource<GraphClient> for DeviceCsv {
     type Model = DeviceCsvModel;
-
-    fn type_name(&self) -> &'static str {
-        "autopilot_device_csv"
-    }
+    const TYPE_NAME: &'static str = "autopilot_device_csv";
 
     /// The serial numbers of the devices it registers. Unlike other
     /// identities it changes as rows are added or removed; Terraform 1.12+

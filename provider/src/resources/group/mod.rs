@@ -37,10 +37,7 @@ pub struct Group;
 #[async_trait]
 impl Resource<GraphClient> for Group {
     type Model = GroupModel;
-
-    fn type_name(&self) -> &'static str {
-        "autopilot_group"
-    }
+    const TYPE_NAME: &'static str = "autopilot_group";
 
     fn identity(&self) -> &'static [tfplugin::IdentityAttribute] {
         crate::resources::OBJECT_ID_IDENTITY

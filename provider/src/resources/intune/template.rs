@@ -264,10 +264,8 @@ macro_rules! intune_resource {
         #[async_trait::async_trait]
         impl tfplugin::Resource<$crate::graph::GraphClient> for $resource {
             type Model = $model;
-
-            fn type_name(&self) -> &'static str {
-                <$resource as $crate::resources::intune::IntuneResource>::TYPE_NAME
-            }
+            const TYPE_NAME: &'static str =
+                <$resource as $crate::resources::intune::IntuneResource>::TYPE_NAME;
 
             fn identity(&self) -> &'static [tfplugin::IdentityAttribute] {
                 $crate::resources::OBJECT_ID_IDENTITY
