@@ -5,6 +5,8 @@
 //! that every body the provider sends to a lab validates against the
 //! schema of its (method, path).
 
+use std::borrow::Cow;
+
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde_json::Value;
@@ -16,14 +18,14 @@ use crate::registry;
 #[derive(Debug, Clone)]
 pub struct Payload {
     /// A stable name, the schema's file name without `.json`.
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     /// `POST`, `PATCH` or `PUT`.
     pub method: &'static str,
     /// The request path with `{id}` for object ids, from the root of the
     /// Graph host: `/beta/deviceManagement/deviceConfigurations/{id}/assign`.
     pub path: String,
     /// What sends it.
-    pub purpose: &'static str,
+    pub purpose: Cow<'static, str>,
     /// The JSON Schema of the body; `None` for actions that take no
     /// parameters, which are posted without a body (Graph's documentation:
     /// "Do not supply a request body for this method").
@@ -33,32 +35,59 @@ pub struct Payload {
 impl Payload {
     /// A body of type `T`, its schema derived from `T` (see [`schema_of`]).
     pub fn of<T: JsonSchema>(
-        name: &'static str,
+        name: impl Into<Cow<'static, str>>,
         method: &'static str,
         path: impl Into<String>,
-        purpose: &'static str,
+        purpose: impl Into<Cow<'static, str>>,
     ) -> Payload {
         Payload::with_schema(name, method, path, purpose, Some(schema_of::<T>()))
     }
 
+    /// The bodies of an object Graph creates with a POST to its `collection`
+    /// and updates with a PATCH of the object (`{collection}/{id}`), both of
+    /// type `T`: `{kind}-create` and `{kind}-update`, where the kind is
+    /// `type_name` without `autopilot_` and with hyphens.
+    pub fn create_and_update<T: JsonSchema>(type_name: &str, collection: &str) -> Vec<Payload> {
+        let kind = type_name.trim_start_matches("autopilot_").replace('_', "-");
+        let object = format!("{collection}/{{id}}");
+        vec![
+            Payload::of::<T>(
+                format!("{kind}-create"),
+                "POST",
+                collection,
+                format!("{type_name} create"),
+            ),
+            Payload::of::<T>(
+                format!("{kind}-update"),
+                "PATCH",
+                object,
+                format!("{type_name} update"),
+            ),
+        ]
+    }
+
     /// An action posted without a body.
-    pub fn bodiless(name: &'static str, path: impl Into<String>, purpose: &'static str) -> Payload {
+    pub fn bodiless(
+        name: impl Into<Cow<'static, str>>,
+        path: impl Into<String>,
+        purpose: impl Into<Cow<'static, str>>,
+    ) -> Payload {
         Payload::with_schema(name, "POST", path, purpose, None)
     }
 
     /// A body with the schema given.
     pub fn with_schema(
-        name: &'static str,
+        name: impl Into<Cow<'static, str>>,
         method: &'static str,
         path: impl Into<String>,
-        purpose: &'static str,
+        purpose: impl Into<Cow<'static, str>>,
         schema: Option<Value>,
     ) -> Payload {
         Payload {
-            name,
+            name: name.into(),
             method,
             path: path.into(),
-            purpose,
+            purpose: purpose.into(),
             schema,
         }
     }
@@ -167,7 +196,7 @@ mod tests {
     #[test]
     fn names_are_unique_and_paths_absolute() {
         let all = payloads();
-        let names: BTreeSet<_> = all.iter().map(|p| p.name).collect();
+        let names: BTreeSet<_> = all.iter().map(|p| p.name.as_ref()).collect();
         assert_eq!(names.len(), all.len());
         for p in &all {
             assert!(

@@ -25,12 +25,9 @@ fn list_for_export(client: &GraphClient) -> Listing<'_> {
 /// The bodies `autopilot_assignment_filter` sends.
 pub fn payloads() -> Vec<Payload> {
     let filters = path(ApiVersion::Beta, COLLECTION);
-    let filter = format!("{filters}/{{id}}");
+    let mut bodies = Payload::create_and_update::<AssignmentFilter>(EXPORT.resource_type, &filters);
     #[rustfmt::skip]
-    let bodies = vec![
-        Payload::of::<AssignmentFilter>("assignment-filter-create", "POST", &filters, "autopilot_assignment_filter create"),
-        Payload::of::<AssignmentFilter>("assignment-filter-update", "PATCH", &filter, "autopilot_assignment_filter update"),
-        Payload::of::<ValidateBody>("assignment-filter-validate", "POST", format!("{filters}/validateFilter"), "autopilot_assignment_filter plan (Intune's check of a new or changed rule)"),
-    ];
+    let validate = Payload::of::<ValidateBody>("assignment-filter-validate", "POST", format!("{filters}/validateFilter"), "autopilot_assignment_filter plan (Intune's check of a new or changed rule)");
+    bodies.push(validate);
     bodies
 }

@@ -24,12 +24,10 @@ fn list_for_export(client: &GraphClient) -> Listing<'_> {
 /// The bodies `autopilot_domain_join_profile` sends.
 pub fn payloads() -> Vec<Payload> {
     let configs = path(ApiVersion::Beta, COLLECTION);
-    let config = format!("{configs}/{{id}}");
+    let mut bodies =
+        Payload::create_and_update::<DomainJoinConfiguration>(EXPORT.resource_type, &configs);
     #[rustfmt::skip]
-    let bodies = vec![
-        Payload::of::<DomainJoinConfiguration>("domain-join-profile-create", "POST", &configs, "autopilot_domain_join_profile create"),
-        Payload::of::<DomainJoinConfiguration>("domain-join-profile-update", "PATCH", &config, "autopilot_domain_join_profile update"),
-        Payload::of::<AssignBody>("domain-join-profile-assign", "POST", format!("{config}/assign"), "autopilot_domain_join_profile assignments (the whole list)"),
-    ];
+    let assign = Payload::of::<AssignBody>("domain-join-profile-assign", "POST", format!("{configs}/{{id}}/assign"), "autopilot_domain_join_profile assignments (the whole list)");
+    bodies.push(assign);
     bodies
 }

@@ -28,12 +28,12 @@ fn list_for_export(client: &GraphClient) -> Listing<'_> {
 pub fn payloads() -> Vec<Payload> {
     let esps = path(ApiVersion::Beta, COLLECTION);
     let esp = format!("{esps}/{{id}}");
+    let mut bodies = Payload::create_and_update::<EspPayload>(EXPORT.resource_type, &esps);
     #[rustfmt::skip]
-    let bodies = vec![
-        Payload::of::<EspPayload>("enrollment-status-page-create", "POST", &esps, "autopilot_enrollment_status_page create"),
-        Payload::of::<EspPayload>("enrollment-status-page-update", "PATCH", &esp, "autopilot_enrollment_status_page update"),
+    let actions = [
         Payload::of::<AssignBody>("enrollment-status-page-assign", "POST", format!("{esp}/assign"), "autopilot_enrollment_status_page assignments (the whole list)"),
         Payload::of::<PriorityBody>("enrollment-status-page-set-priority", "POST", format!("{esp}/setPriority"), "autopilot_enrollment_status_page priority"),
     ];
+    bodies.extend(actions);
     bodies
 }

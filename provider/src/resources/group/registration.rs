@@ -39,12 +39,12 @@ fn list_for_export(client: &GraphClient) -> Listing<'_> {
 /// The bodies `autopilot_group` sends.
 pub fn payloads() -> Vec<Payload> {
     let groups = path(ApiVersion::V1, COLLECTION);
+    let mut bodies = Payload::create_and_update::<GraphGroup>(EXPORT.resource_type, &groups);
     #[rustfmt::skip]
-    let bodies = vec![
-        Payload::of::<GraphGroup>("group-create", "POST", &groups, "autopilot_group create"),
-        Payload::of::<GraphGroup>("group-update", "PATCH", format!("{groups}/{{id}}"), "autopilot_group update"),
+    let references = [
         Payload::of::<Reference>("group-owner-reference", "POST", format!("{groups}/{{id}}/owners/$ref"), "autopilot_group owners (provisioning_client_owner, owner ids)"),
         Payload::of::<Reference>("group-member-reference", "POST", format!("{groups}/{{id}}/members/$ref"), "autopilot_group members (member_ids)"),
     ];
+    bodies.extend(references);
     bodies
 }

@@ -23,12 +23,8 @@ fn list_for_export(client: &GraphClient) -> Listing<'_> {
 
 /// The bodies `autopilot_scope_tag` sends.
 pub fn payloads() -> Vec<Payload> {
-    let tags = path(ApiVersion::Beta, COLLECTION);
-    let tag = format!("{tags}/{{id}}");
-    #[rustfmt::skip]
-    let bodies = vec![
-        Payload::of::<RoleScopeTag>("scope-tag-create", "POST", &tags, "autopilot_scope_tag create"),
-        Payload::of::<RoleScopeTag>("scope-tag-update", "PATCH", &tag, "autopilot_scope_tag update"),
-    ];
-    bodies
+    Payload::create_and_update::<RoleScopeTag>(
+        EXPORT.resource_type,
+        &path(ApiVersion::Beta, COLLECTION),
+    )
 }
