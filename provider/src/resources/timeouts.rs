@@ -76,8 +76,8 @@ macro_rules! timed_model {
 pub(crate) use timed_model;
 
 timeouts_block! {
-    /// Time limits of operations. Unset, an operation has no limit of its own;
-    /// each Graph request it makes still gives up after 10 minutes of retries.
+    // The description of every `timeouts` field declared without one.
+    /// How long each operation may take, retries of throttled requests and waits for replication included. Unset, an operation has no limit of its own (each Graph request gives up after 10 minutes of retries). When a timeout runs out no further request is sent, and the error names it.
     pub struct Timeouts {
         /// How long a create may take, waits for replication and retries of throttled requests included, e.g. `"30s"`, `"10m"` or `"1h30m"`. When it runs out no further request is sent; an object already created stays in state (tainted).
         create { bounds: ["create"], default: None },

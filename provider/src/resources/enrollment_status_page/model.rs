@@ -106,7 +106,6 @@ pub struct EnrollmentStatusPageModel {
     /// When the ESP was last changed (ISO 8601).
     #[schemars(extend("x-tf" = "computed"))]
     pub last_modified_date_time: Attr<String>,
-    /// How long each operation may take, retries of throttled requests and waits for replication included. Unset, an operation has no limit of its own (each Graph request gives up after 10 minutes of retries). When a timeout runs out no further request is sent, and the error names it.
     #[schemars(extend("x-tf" = "block"))]
     pub timeouts: Attr<Timeouts>,
 }

@@ -77,7 +77,6 @@ pub struct GroupModel {
     /// `on` or `paused`: whether Entra processes a dynamic group's rule (`paused` keeps the members it has). Only for dynamic groups; `on` when unset.
     #[schemars(extend("x-tf" = "optional,computed"))]
     pub membership_rule_processing_state: Attr<ProcessingState>,
-    /// How long each operation may take, retries of throttled requests and waits for replication included. Unset, an operation has no limit of its own (each Graph request gives up after 10 minutes of retries). When a timeout runs out no further request is sent, and the error names it.
     #[schemars(extend("x-tf" = "block"))]
     pub timeouts: Attr<Timeouts>,
 }

@@ -24,7 +24,6 @@ pub struct ScopeTagModel {
     pub display_name: Attr<String>,
     /// A description shown in Intune.
     pub description: Attr<String>,
-    /// How long each operation may take, retries of throttled requests and waits for replication included. Unset, an operation has no limit of its own (each Graph request gives up after 10 minutes of retries). When a timeout runs out no further request is sent, and the error names it.
     #[schemars(extend("x-tf" = "block"))]
     pub timeouts: Attr<Timeouts>,
 }
