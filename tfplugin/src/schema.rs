@@ -23,7 +23,10 @@
 //! `x-tf` flags (comma separated): `required`, `optional` (the default),
 //! `computed`, `sensitive`, `force_new` (a change replaces the resource),
 //! `stable` (a computed value kept from state across updates), `block`
-//! (a nested block instead of an attribute). `x-tf-default` gives the value
+//! (a nested block instead of an attribute). On the struct, `x-tf-fields`
+//! gives the flags of every field without an `x-tf` of its own (`computed`
+//! for a data source, whose attributes are read-only but for its keys).
+//! `x-tf-default` gives the value
 //! planned when the configuration leaves an optional attribute unset, and
 //! `x-tf-deprecated` a deprecation message. Enumerations, ranges, lengths
 //! and item counts from the JSON Schema are enforced at validation.
@@ -357,8 +360,9 @@ impl Reader<'_> {
             None if type_name(schema).as_deref() == Some("object") => &no_fields,
             None => return Err(self.fail("a block must be a struct with named fields")),
         };
+        let fields_default = schema.get("x-tf-fields").and_then(Json::as_str);
         for (name, prop) in properties {
-            let flags = self.flags(name, prop)?;
+            let flags = self.flags(name, prop, fields_default)?;
             let description = text(prop, "description");
             if flags.block {
                 block
@@ -399,9 +403,16 @@ impl Reader<'_> {
         Ok(block)
     }
 
-    fn flags(&self, name: &str, prop: &Json) -> Result<Flags, SchemaError> {
+    /// The `x-tf` flags of a field; one without its own takes the struct's
+    /// `x-tf-fields`, else is optional.
+    fn flags(
+        &self,
+        name: &str,
+        prop: &Json,
+        fields_default: Option<&str>,
+    ) -> Result<Flags, SchemaError> {
         let mut flags = Flags::default();
-        let Some(spec) = prop.get("x-tf").and_then(Json::as_str) else {
+        let Some(spec) = prop.get("x-tf").and_then(Json::as_str).or(fields_default) else {
             flags.optional = true;
             return Ok(flags);
         };
@@ -630,6 +641,36 @@ mod tests {
         let schema = Schema::of::<Empty>(0).expect("schema");
         assert!(schema.block.attributes.is_empty() && schema.block.blocks.is_empty());
         assert_eq!(schema.value_type(), Type::Object(BTreeMap::new()));
+    }
+
+    /// A data source's model: read-only but for its key.
+    #[derive(Serialize, Deserialize, JsonSchema)]
+    #[schemars(extend("x-tf-fields" = "computed"))]
+    struct Found {
+        /// The key.
+        #[schemars(extend("x-tf" = "optional,computed"))]
+        name: Attr<String>,
+        /// Read.
+        size: Attr<i64>,
+        /// Also read.
+        tags: Attr<BTreeSet<String>>,
+    }
+
+    #[test]
+    fn fields_without_flags_take_the_struct_s() {
+        let schema = Schema::of::<Found>(0).expect("schema");
+        let name = schema.block.attribute("name").expect("name");
+        assert!(name.optional && name.computed);
+        for read in ["size", "tags"] {
+            let attr = schema.block.attribute(read).expect(read);
+            assert!(attr.computed && !attr.optional && !attr.required, "{read}");
+        }
+        let thing = Schema::of::<Thing>(0).expect("schema");
+        let tags = thing.block.attribute("tags").expect("tags");
+        assert!(
+            tags.optional && !tags.computed,
+            "no struct default: optional"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use super::lookup::{ByName, Lookup};
 /// exactly one filter, with the same case).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
+#[schemars(extend("x-tf-fields" = "computed"))]
 pub struct AssignmentFilterDataModel {
     /// The filter's Intune id. Set this or `display_name`.
     #[schemars(extend("x-tf" = "optional,computed"))]
@@ -20,13 +21,10 @@ pub struct AssignmentFilterDataModel {
     #[schemars(extend("x-tf" = "optional,computed"))]
     pub display_name: Attr<String>,
     /// The filter's rule.
-    #[schemars(extend("x-tf" = "computed"))]
     pub rule: Attr<String>,
     /// Graph's platform of the filter, e.g. `windows10AndLater`.
-    #[schemars(extend("x-tf" = "computed"))]
     pub platform: Attr<String>,
     /// `devices` or `apps`.
-    #[schemars(extend("x-tf" = "computed"))]
     pub assignment_filter_management_type: Attr<String>,
 }
 

@@ -21,6 +21,7 @@ use crate::resources::report;
 /// `display_name` (which must then be unique in the tenant).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
+#[schemars(extend("x-tf-fields" = "computed"))]
 pub struct DeploymentProfileDataModel {
     /// The profile's Graph object id. Set this or `display_name`.
     #[schemars(extend("x-tf" = "optional,computed"))]
@@ -29,64 +30,44 @@ pub struct DeploymentProfileDataModel {
     #[schemars(extend("x-tf" = "optional,computed"))]
     pub display_name: Attr<String>,
     /// The description.
-    #[schemars(extend("x-tf" = "computed"))]
     pub description: Attr<String>,
     /// `entra` or `hybrid`.
-    #[schemars(extend("x-tf" = "computed"))]
     pub join_type: Attr<JoinType>,
     /// The kind of device the profile is for.
-    #[schemars(extend("x-tf" = "computed"))]
     pub device_type: Attr<DeviceType>,
     /// `user_driven` or `self_deploying`.
-    #[schemars(extend("x-tf" = "computed"))]
     pub deployment_mode: Attr<DeploymentMode>,
     /// The device name template (Entra join), null when there is none.
-    #[schemars(extend("x-tf" = "computed"))]
     pub device_name_template: Attr<String>,
     /// The language and region (`os-default`, `""` for user select, or a tag such as `en-US`).
-    #[schemars(extend("x-tf" = "computed"))]
     pub locale: Attr<String>,
     /// Whether pre-provisioned deployment is allowed.
-    #[schemars(extend("x-tf" = "computed"))]
     pub preprovisioning_allowed: Attr<bool>,
     /// Whether targeted devices are converted to Autopilot.
-    #[schemars(extend("x-tf" = "computed"))]
     pub hardware_hash_extraction_enabled: Attr<bool>,
     /// Hybrid join: whether the domain controller connectivity check is skipped.
-    #[schemars(extend("x-tf" = "computed"))]
     pub hybrid_azure_ad_join_skip_connectivity_check: Attr<bool>,
     /// Whether the privacy settings page is hidden.
-    #[schemars(extend("x-tf" = "computed"))]
     pub privacy_settings_hidden: Attr<bool>,
     /// Whether the license terms page is hidden.
-    #[schemars(extend("x-tf" = "computed"))]
     pub eula_hidden: Attr<bool>,
     /// Whether the change-account options are hidden.
-    #[schemars(extend("x-tf" = "computed"))]
     pub escape_link_hidden: Attr<bool>,
     /// Whether the keyboard selection page is skipped.
-    #[schemars(extend("x-tf" = "computed"))]
     pub keyboard_selection_page_skipped: Attr<bool>,
     /// `standard` or `administrator`; null for self-deploying profiles, which have no user.
-    #[schemars(extend("x-tf" = "computed"))]
     pub user_type: Attr<UserType>,
     /// Ids of the scope tags.
-    #[schemars(extend("x-tf" = "computed"))]
     pub role_scope_tag_ids: Attr<BTreeSet<String>>,
     /// Object ids of the groups the profile is assigned to.
-    #[schemars(extend("x-tf" = "computed"))]
     pub include_group_ids: Attr<BTreeSet<String>>,
     /// Object ids of the excluded groups.
-    #[schemars(extend("x-tf" = "computed"))]
     pub exclude_group_ids: Attr<BTreeSet<String>>,
     /// Whether the profile is assigned to all devices.
-    #[schemars(extend("x-tf" = "computed"))]
     pub all_devices: Attr<bool>,
     /// When the profile was created (ISO 8601).
-    #[schemars(extend("x-tf" = "computed"))]
     pub created_date_time: Attr<String>,
     /// When the profile was last changed (ISO 8601).
-    #[schemars(extend("x-tf" = "computed"))]
     pub last_modified_date_time: Attr<String>,
 }
 

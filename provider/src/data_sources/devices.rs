@@ -26,21 +26,22 @@ pub const ENROLLMENT_STATES: [&str; 6] = [
 /// filter that is set must match. Sorted by serial number.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
+#[schemars(extend("x-tf-fields" = "computed"))]
 pub struct DevicesDataModel {
     /// An id made of the filters.
-    #[schemars(extend("x-tf" = "computed"))]
     pub id: Attr<String>,
     /// Only devices with this group tag (compared without case).
+    #[schemars(extend("x-tf" = "optional"))]
     pub group_tag: Attr<String>,
     /// Only devices whose serial number starts with this (compared without case).
+    #[schemars(extend("x-tf" = "optional"))]
     pub serial_number_prefix: Attr<String>,
     /// Only devices in this enrollment state: `unknown`, `enrolled`, `pendingReset`, `failed`, `notContacted` or `blocked`.
+    #[schemars(extend("x-tf" = "optional"))]
     pub enrollment_state: Attr<String>,
     /// The ids of the matching devices, in the order of `devices`.
-    #[schemars(extend("x-tf" = "computed"))]
     pub ids: Attr<Vec<String>>,
     /// The matching devices.
-    #[schemars(extend("x-tf" = "computed"))]
     pub devices: Attr<Vec<DeviceEntry>>,
 }
 

@@ -24,6 +24,7 @@ use crate::resources::report;
 /// `autopilot_enrollment_status_page` resource never manages.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
+#[schemars(extend("x-tf-fields" = "computed"))]
 pub struct EnrollmentStatusPageDataModel {
     /// The ESP's Graph object id. Set this, `display_name` or `default = true`.
     #[schemars(extend("x-tf" = "optional,computed"))]
@@ -35,73 +36,50 @@ pub struct EnrollmentStatusPageDataModel {
     #[schemars(extend("x-tf" = "optional,computed"))]
     pub default: Attr<bool>,
     /// The description.
-    #[schemars(extend("x-tf" = "computed"))]
     pub description: Attr<String>,
     /// Whether app and profile configuration progress is shown.
-    #[schemars(extend("x-tf" = "computed"))]
     pub show_installation_progress: Attr<bool>,
     /// Graph's inverse of "Block device use until all apps and profiles are installed" (`false` blocks).
-    #[schemars(extend("x-tf" = "computed"))]
     pub block_device_setup_retry_by_user: Attr<bool>,
     /// Whether users may reset the device on an installation error.
-    #[schemars(extend("x-tf" = "computed"))]
     pub allow_device_reset_on_install_failure: Attr<bool>,
     /// Whether log collection is offered on an installation error.
-    #[schemars(extend("x-tf" = "computed"))]
     pub allow_log_collection_on_install_failure: Attr<bool>,
     /// The custom error message, null when Windows' default is shown.
-    #[schemars(extend("x-tf" = "computed"))]
     pub custom_error_message: Attr<String>,
     /// Minutes before an installation error is shown.
-    #[schemars(extend("x-tf" = "computed"))]
     pub install_progress_timeout_in_minutes: Attr<i64>,
     /// Whether users may use the device on an installation error.
-    #[schemars(extend("x-tf" = "computed"))]
     pub allow_device_use_on_install_failure: Attr<bool>,
     /// Ids of the apps device use is blocked on (empty: all required apps).
-    #[schemars(extend("x-tf" = "computed"))]
     pub selected_mobile_app_ids: Attr<BTreeSet<String>>,
     /// Whether only selected blocking apps fail the technician phase.
-    #[schemars(extend("x-tf" = "computed"))]
     pub allow_non_blocking_app_installation: Attr<bool>,
     /// Whether Windows quality updates are installed during OOBE.
-    #[schemars(extend("x-tf" = "computed"))]
     pub install_quality_updates: Attr<bool>,
     /// Whether the page is only shown to devices provisioned by OOBE.
-    #[schemars(extend("x-tf" = "computed"))]
     pub track_install_progress_for_autopilot_only: Attr<bool>,
     /// Whether the user phase is only shown to the first user.
-    #[schemars(extend("x-tf" = "computed"))]
     pub disable_user_status_tracking_after_first_user: Attr<bool>,
     /// The priority (0 for the default ESP; the lowest number wins).
-    #[schemars(extend("x-tf" = "computed"))]
     pub priority: Attr<i64>,
     /// Ids of the scope tags.
-    #[schemars(extend("x-tf" = "computed"))]
     pub role_scope_tag_ids: Attr<BTreeSet<String>>,
     /// Object ids of the groups the ESP is assigned to.
-    #[schemars(extend("x-tf" = "computed"))]
     pub include_group_ids: Attr<BTreeSet<String>>,
     /// Object ids of the excluded groups.
-    #[schemars(extend("x-tf" = "computed"))]
     pub exclude_group_ids: Attr<BTreeSet<String>>,
     /// Whether the ESP is assigned to all devices.
-    #[schemars(extend("x-tf" = "computed"))]
     pub all_devices: Attr<bool>,
     /// Whether the ESP is assigned to all users.
-    #[schemars(extend("x-tf" = "computed"))]
     pub all_users: Attr<bool>,
     /// Id of the assignment filter on the ESP's included targets, null when there is none.
-    #[schemars(extend("x-tf" = "computed"))]
     pub assignment_filter_id: Attr<String>,
     /// `include` or `exclude` with a filter; null without one, or when the targets carry different filters.
-    #[schemars(extend("x-tf" = "computed"))]
     pub assignment_filter_type: Attr<FilterType>,
     /// When the ESP was created (ISO 8601).
-    #[schemars(extend("x-tf" = "computed"))]
     pub created_date_time: Attr<String>,
     /// When the ESP was last changed (ISO 8601).
-    #[schemars(extend("x-tf" = "computed"))]
     pub last_modified_date_time: Attr<String>,
 }
 

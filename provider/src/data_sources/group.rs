@@ -14,6 +14,7 @@ use crate::resources::group::{ProcessingState, Visibility, visibility_and_proces
 /// one group; Microsoft Entra compares names without case).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
+#[schemars(extend("x-tf-fields" = "computed"))]
 pub struct GroupDataModel {
     /// The group's object id. Set this or `display_name`.
     #[schemars(extend("x-tf" = "optional,computed"))]
@@ -22,25 +23,18 @@ pub struct GroupDataModel {
     #[schemars(extend("x-tf" = "optional,computed"))]
     pub display_name: Attr<String>,
     /// The description.
-    #[schemars(extend("x-tf" = "computed"))]
     pub description: Attr<String>,
     /// Whether it is a security group (what Intune assigns to).
-    #[schemars(extend("x-tf" = "computed"))]
     pub security_enabled: Attr<bool>,
     /// Whether its members come from a membership rule.
-    #[schemars(extend("x-tf" = "computed"))]
     pub dynamic: Attr<bool>,
     /// The membership rule of a dynamic group, null for an assigned group.
-    #[schemars(extend("x-tf" = "computed"))]
     pub membership_rule: Attr<String>,
     /// `on` or `paused`: whether Entra processes a dynamic group's rule; null for an assigned group.
-    #[schemars(extend("x-tf" = "computed"))]
     pub membership_rule_processing_state: Attr<ProcessingState>,
     /// `private` or `public`.
-    #[schemars(extend("x-tf" = "computed"))]
     pub visibility: Attr<Visibility>,
     /// Whether Microsoft Entra roles can be assigned to the group.
-    #[schemars(extend("x-tf" = "computed"))]
     pub is_assignable_to_role: Attr<bool>,
 }
 

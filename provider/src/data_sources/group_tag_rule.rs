@@ -19,16 +19,17 @@ use crate::graph::GraphClient;
 /// the `membership_rule` of a dynamic group.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
+#[schemars(extend("x-tf-fields" = "computed"))]
 pub struct GroupTagRuleModel {
     /// The rule itself.
-    #[schemars(extend("x-tf" = "computed"))]
     pub id: Attr<String>,
     /// The group tags (the CSV's `Group Tag`, the device's `[OrderID]`).
+    #[schemars(extend("x-tf" = "optional"))]
     pub group_tags: Attr<BTreeSet<String>>,
     /// Purchase order ids (the device's `[PurchaseOrderId]`).
+    #[schemars(extend("x-tf" = "optional"))]
     pub purchase_order_ids: Attr<BTreeSet<String>>,
     /// The membership rule.
-    #[schemars(extend("x-tf" = "computed"))]
     pub rule: Attr<String>,
 }
 

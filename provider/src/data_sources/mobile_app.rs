@@ -12,6 +12,7 @@ use super::lookup::{ByName, Lookup};
 /// exactly one app, with the same case).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
+#[schemars(extend("x-tf-fields" = "computed"))]
 pub struct MobileAppDataModel {
     /// The app's Intune id. Set this or `display_name`.
     #[schemars(extend("x-tf" = "optional,computed"))]
@@ -20,10 +21,8 @@ pub struct MobileAppDataModel {
     #[schemars(extend("x-tf" = "optional,computed"))]
     pub display_name: Attr<String>,
     /// The app's Graph type without its namespace, e.g. `win32LobApp` or `winGetApp`.
-    #[schemars(extend("x-tf" = "computed"))]
     pub app_type: Attr<String>,
     /// The publisher.
-    #[schemars(extend("x-tf" = "computed"))]
     pub publisher: Attr<String>,
 }
 

@@ -12,6 +12,7 @@ use super::lookup::{ByName, Lookup};
 /// match exactly one script, with the same case).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
+#[schemars(extend("x-tf-fields" = "computed"))]
 pub struct PlatformScriptDataModel {
     /// The script's Intune id. Set this or `display_name`.
     #[schemars(extend("x-tf" = "optional,computed"))]
@@ -20,10 +21,8 @@ pub struct PlatformScriptDataModel {
     #[schemars(extend("x-tf" = "optional,computed"))]
     pub display_name: Attr<String>,
     /// The script file's name, e.g. `Set-TimeZone.ps1`.
-    #[schemars(extend("x-tf" = "computed"))]
     pub file_name: Attr<String>,
     /// The account the script runs as: `system` or `user`.
-    #[schemars(extend("x-tf" = "computed"))]
     pub run_as_account: Attr<String>,
 }
 

@@ -24,15 +24,13 @@ pub(crate) const COLLECTION: &str = "servicePrincipals";
 /// (an `autopilot_group` with `provisioning_client_owner = true` creates it).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
+#[schemars(extend("x-tf-fields" = "computed"))]
 pub struct ProvisioningClientModel {
     /// The service principal's object id (what a group's owners list holds).
-    #[schemars(extend("x-tf" = "computed"))]
     pub id: Attr<String>,
     /// The application id, `f1346770-5b25-470b-88bd-d5744ab7952c`.
-    #[schemars(extend("x-tf" = "computed"))]
     pub app_id: Attr<String>,
     /// The display name, e.g. `Intune Provisioning Client` or `Intune Autopilot ConfidentialClient`.
-    #[schemars(extend("x-tf" = "computed"))]
     pub display_name: Attr<String>,
 }
 

@@ -12,6 +12,7 @@ use super::lookup::{ByName, Lookup};
 /// match exactly one tag). The built-in tag is named `Default` (id `0`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
+#[schemars(extend("x-tf-fields" = "computed"))]
 pub struct ScopeTagDataModel {
     /// The tag's id, a number as text. Set this or `display_name`.
     #[schemars(extend("x-tf" = "optional,computed"))]
@@ -20,10 +21,8 @@ pub struct ScopeTagDataModel {
     #[schemars(extend("x-tf" = "optional,computed"))]
     pub display_name: Attr<String>,
     /// The tag's description.
-    #[schemars(extend("x-tf" = "computed"))]
     pub description: Attr<String>,
     /// Whether this is Intune's built-in tag (`Default`).
-    #[schemars(extend("x-tf" = "computed"))]
     pub is_built_in: Attr<bool>,
 }
 
