@@ -309,6 +309,32 @@ pub fn all_users_assignment() -> Assignment {
     }
 }
 
+/// The group-assignment attributes of a configuration, checked together:
+/// the group ids, "no exclusions with all devices", and the filter's rules
+/// against the included targets.
+pub struct GroupTargetRules<'a> {
+    pub include: &'a Attr<BTreeSet<String>>,
+    pub exclude: &'a Attr<BTreeSet<String>>,
+    pub all_devices: &'a Attr<bool>,
+    /// `all_users`, for the objects that have it.
+    pub all_users: Option<&'a Attr<bool>>,
+    /// `assignment_filter_id` and `assignment_filter_type`, for the objects
+    /// that have them.
+    pub filter: Option<(&'a Attr<String>, &'a Attr<FilterType>)>,
+}
+
+impl GroupTargetRules<'_> {
+    pub fn check(&self, diags: &mut Diagnostics) {
+        validate(self.include, self.exclude, self.all_devices, diags);
+        if let Some((id, kind)) = self.filter {
+            let mut all = vec![self.all_devices];
+            all.extend(self.all_users);
+            let groups = has_members(self.include, BTreeSet::is_empty);
+            validate_filter(id, kind, has_included_target(groups, &all), diags);
+        }
+    }
+}
+
 /// Checks group ids and the "no exclusions with all devices" rule.
 pub fn validate(
     include: &Attr<BTreeSet<String>>,

@@ -24,12 +24,14 @@ pub(crate) fn validate_profile(config: &DeploymentProfileModel, diags: &mut Diag
     self_deploying_needs_entra(config, diags);
     connectivity_check_for_hybrid_only(config, diags);
     locale_is_valid(config, diags);
-    assignments::validate(
-        &config.include_group_ids,
-        &config.exclude_group_ids,
-        &config.all_devices,
-        diags,
-    );
+    assignments::GroupTargetRules {
+        include: &config.include_group_ids,
+        exclude: &config.exclude_group_ids,
+        all_devices: &config.all_devices,
+        all_users: None,
+        filter: None,
+    }
+    .check(diags);
 }
 
 fn name_intune_accepts(config: &DeploymentProfileModel, diags: &mut Diagnostics) {

@@ -1,8 +1,6 @@
 //! The plan-time rules of `autopilot_domain_join_profile`, one function per
 //! rule; every diagnostic names its attribute.
 
-use std::collections::BTreeSet;
-
 use tfplugin::{Attr, AttrPath, Diagnostics};
 
 use super::model::{DomainJoinProfileModel, MAX_NAME};
@@ -15,26 +13,14 @@ pub(super) fn validate(config: &DomainJoinProfileModel, diags: &mut Diagnostics)
     domain_is_fqdn(config, diags);
     organizational_unit(config, diags);
     computer_name(config, diags);
-    assignments::validate(
-        &config.include_group_ids,
-        &config.exclude_group_ids,
-        &config.all_devices,
-        diags,
-    );
-    assignments::validate_filter(
-        &config.assignment_filter_id,
-        &config.assignment_filter_type,
-        has_included_target(config),
-        diags,
-    );
-}
-
-/// Whether the profile is assigned to an included target (`None` while unknown).
-fn has_included_target(config: &DomainJoinProfileModel) -> Option<bool> {
-    assignments::has_included_target(
-        assignments::has_members(&config.include_group_ids, BTreeSet::is_empty),
-        &[&config.all_devices],
-    )
+    assignments::GroupTargetRules {
+        include: &config.include_group_ids,
+        exclude: &config.exclude_group_ids,
+        all_devices: &config.all_devices,
+        all_users: None,
+        filter: Some((&config.assignment_filter_id, &config.assignment_filter_type)),
+    }
+    .check(diags);
 }
 
 /// The domain is a fully qualified name, not a NetBIOS one.

@@ -13,24 +13,14 @@ pub(crate) fn validate_esp(config: &EnrollmentStatusPageModel, diags: &mut Diagn
     app_ids_are_guids(config, diags);
     non_blocking_needs_apps(config, diags);
     hidden_page_options(config, diags);
-    assignments::validate(
-        &config.include_group_ids,
-        &config.exclude_group_ids,
-        &config.all_devices,
-        diags,
-    );
-    assignments::validate_filter(
-        &config.assignment_filter_id,
-        &config.assignment_filter_type,
-        assignments::has_included_target(
-            assignments::has_members(
-                &config.include_group_ids,
-                std::collections::BTreeSet::is_empty,
-            ),
-            &[&config.all_devices, &config.all_users],
-        ),
-        diags,
-    );
+    assignments::GroupTargetRules {
+        include: &config.include_group_ids,
+        exclude: &config.exclude_group_ids,
+        all_devices: &config.all_devices,
+        all_users: Some(&config.all_users),
+        filter: Some((&config.assignment_filter_id, &config.assignment_filter_type)),
+    }
+    .check(diags);
 }
 
 /// A flag as the ESP gets it: the default (`false`) where the
