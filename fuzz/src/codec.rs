@@ -77,18 +77,6 @@ pub fn split(data: &[u8]) -> Option<(&'static Type, &[u8])> {
     Some((&types[usize::from(*first) % types.len()], rest))
 }
 
-/// Whether `dynamic` appears anywhere in the type (JSON cannot carry a
-/// dynamic value's type on the way out, so those skip the JSON round trip).
-pub fn contains_dynamic(ty: &Type) -> bool {
-    match ty {
-        Type::Dynamic => true,
-        Type::List(e) | Type::Set(e) | Type::Map(e) => contains_dynamic(e),
-        Type::Object(attrs) => attrs.values().any(contains_dynamic),
-        Type::Tuple(elems) => elems.iter().any(contains_dynamic),
-        Type::Bool | Type::Number | Type::String => false,
-    }
-}
-
 /// msgpack → value → msgpack → value gives the same value.
 pub fn msgpack_round_trip(value: &Value, ty: &Type) {
     let encoded = to_msgpack(value, ty)
@@ -122,7 +110,7 @@ pub fn check_json(data: &[u8]) {
         "JSON has no unknowns, yet {value:?} holds one"
     );
     let json = to_json(&value).unwrap_or_else(|e| panic!("{value:?} does not encode: {e}"));
-    if !contains_dynamic(ty) {
+    if !ty.contains_dynamic() {
         let again = from_json(json.to_string().as_bytes(), ty)
             .unwrap_or_else(|e| panic!("the JSON {json} of {value:?} does not decode: {e}"));
         assert_eq!(again, value, "JSON round trip changed the value ({ty})");

@@ -146,16 +146,6 @@ fn typed_value() -> impl Strategy<Value = (Type, Value)> {
     })
 }
 
-fn contains_dynamic(ty: &Type) -> bool {
-    match ty {
-        Type::Dynamic => true,
-        Type::List(e) | Type::Set(e) | Type::Map(e) => contains_dynamic(e),
-        Type::Object(attrs) => attrs.values().any(contains_dynamic),
-        Type::Tuple(elems) => elems.iter().any(contains_dynamic),
-        Type::Bool | Type::Number | Type::String => false,
-    }
-}
-
 /// Damages bytes: cut them short, flip one byte, or both.
 fn damage(bytes: &mut Vec<u8>, cut: usize, flip: usize, mask: u8) {
     if !bytes.is_empty() {
@@ -180,7 +170,7 @@ proptest! {
         match to_json(&value) {
             Ok(json) => {
                 prop_assert!(value.is_wholly_known());
-                if !contains_dynamic(&ty) {
+                if !ty.contains_dynamic() {
                     let back = from_json(json.to_string().as_bytes(), &ty)
                         .map_err(|e| TestCaseError::fail(format!("{json}: {e}")))?;
                     prop_assert_eq!(back, value);

@@ -33,6 +33,19 @@ pub(crate) fn name_count_tags() -> Type {
 }
 
 impl Type {
+    /// Whether `dynamic` appears anywhere in the type: a value of it carries
+    /// its own type, which JSON cannot say (Terraform sends such values as
+    /// msgpack, or as JSON with the type beside them).
+    pub fn contains_dynamic(&self) -> bool {
+        match self {
+            Type::Dynamic => true,
+            Type::List(e) | Type::Set(e) | Type::Map(e) => e.contains_dynamic(),
+            Type::Object(attrs) => attrs.values().any(Type::contains_dynamic),
+            Type::Tuple(elems) => elems.iter().any(Type::contains_dynamic),
+            Type::Bool | Type::Number | Type::String => false,
+        }
+    }
+
     pub fn list(elem: Type) -> Type {
         Type::List(Box::new(elem))
     }
