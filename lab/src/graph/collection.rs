@@ -404,15 +404,16 @@ pub fn intune_created(
 }
 
 /// The answer to a successful PATCH: 204, or 200 with the entity when the
-/// `patch_returns_entity` setting is on.
+/// `patch_returns_entity` setting is on (context `{collection_path}/$entity`).
 pub fn patched_response(
     app: &App,
     request: &GraphRequest,
-    context: &str,
+    collection_path: &str,
     object: Value,
 ) -> Response {
     if app.settings.get().patch_returns_entity {
-        entity_response(app, request, StatusCode::OK, context, object)
+        let context = format!("{collection_path}/$entity");
+        entity_response(app, request, StatusCode::OK, &context, object)
     } else {
         no_content()
     }

@@ -195,7 +195,7 @@ pub(super) fn update_service_principal(
     Ok(collection::patched_response(
         app,
         request,
-        "servicePrincipals/$entity",
+        "servicePrincipals",
         plain(&updated),
     ))
 }
