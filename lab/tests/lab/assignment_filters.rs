@@ -1,7 +1,7 @@
 //! `/deviceManagement/assignmentFilters`: filters, `validateFilter`, the rule check, filters on
 //! assignments and the refusal to delete a filter in use.
 
-use crate::common::{CONFIGS, Lab, assert_bad_request, expect};
+use crate::common::{CONFIGS, Lab, assert_bad_request, expect, values_of};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -17,11 +17,9 @@ fn filter(name: &str, rule: &str) -> Value {
 }
 
 async fn create(lab: &Lab, name: &str) -> String {
-    let body = expect(
-        lab.post(FILTERS, filter(name, r#"(device.model -eq "Surface")"#))
-            .await,
-        StatusCode::CREATED,
-    );
+    let body = lab
+        .create(FILTERS, filter(name, r#"(device.model -eq "Surface")"#))
+        .await;
     body["id"].as_str().unwrap().to_owned()
 }
 
@@ -51,7 +49,7 @@ async fn lifecycle_in_graphs_shape() {
             .await,
         StatusCode::OK,
     );
-    assert_eq!(listed["value"].as_array().unwrap().len(), 1);
+    assert_eq!(values_of(&listed).len(), 1);
     assert_eq!(
         listed["value"][0]["rule"],
         r#"(device.manufacturer -startsWith "Micro")"#
@@ -67,8 +65,8 @@ async fn lifecycle_in_graphs_shape() {
         StatusCode::NOT_FOUND,
     );
     // Beta only.
-    let (status, _) = lab.get("/v1.0/deviceManagement/assignmentFilters").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    lab.assert_beta_only("deviceManagement/assignmentFilters")
+        .await;
 }
 
 #[tokio::test]

@@ -2,14 +2,17 @@
 
 use std::time::Duration;
 
-use crate::common::{CONFIGS, GRAPH_SCOPE, Lab, assert_graph_error, expect, read, string_of};
+use crate::common::{
+    CONFIGS, GRAPH_SCOPE, Lab, assert_entra_error, assert_graph_error, expect, read, send,
+    string_of,
+};
 use autopilot_lab::LabConfig;
 use reqwest::StatusCode;
 use serde_json::Value;
 
 async fn token_request(lab: &Lab, tenant: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
     let url = format!("{}/{tenant}/oauth2/v2.0/token", lab.info().login_url);
-    read(lab.http.post(url).form(form).send().await.unwrap()).await
+    send(lab.http.post(url).form(form)).await
 }
 
 fn good_form(lab: &Lab) -> Vec<(&'static str, String)> {
@@ -40,22 +43,6 @@ fn with(
 
 fn as_refs<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     form.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
-/// Asserts Entra's error body.
-fn assert_entra_error(body: &Value, error: &str, code: u64) {
-    assert_eq!(body["error"], error, "{body}");
-    assert_eq!(body["error_codes"], serde_json::json!([code]), "{body}");
-    let description = body["error_description"].as_str().unwrap();
-    assert!(
-        description.starts_with(&format!("AADSTS{code}: ")),
-        "{description}"
-    );
-    assert!(description.contains("Trace ID: "), "{description}");
-    for field in ["timestamp", "trace_id", "correlation_id"] {
-        assert!(body[field].is_string(), "{field} missing: {body}");
-    }
-    assert!(uuid::Uuid::parse_str(body["trace_id"].as_str().unwrap()).is_ok());
 }
 
 #[tokio::test]
@@ -156,13 +143,10 @@ async fn token_endpoint_failures_look_like_entra() {
 
     // A JSON body is not a form: no grant_type.
     let url = lab.info().token_url();
-    let (status, body) = read(
+    let (status, body) = send(
         lab.http
             .post(url)
-            .json(&serde_json::json!({"grant_type": "client_credentials"}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&serde_json::json!({"grant_type": "client_credentials"})),
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -173,7 +157,7 @@ async fn token_endpoint_failures_look_like_entra() {
     let log = lab.request_log().await;
     let token_calls = log
         .iter()
-        .filter(|e| e["path"].as_str().unwrap().ends_with("/oauth2/v2.0/token"))
+        .filter(|e| string_of(&e["path"]).ends_with("/oauth2/v2.0/token"))
         .count();
     assert_eq!(token_calls, 1 + 8, "{log:?}");
 }
@@ -182,7 +166,7 @@ async fn token_endpoint_failures_look_like_entra() {
 async fn graph_rejects_missing_and_bad_tokens() {
     let lab = Lab::start().await;
 
-    let (status, body) = read(lab.http.get(lab.url(CONFIGS)).send().await.unwrap()).await;
+    let (status, body) = send(lab.http.get(lab.url(CONFIGS))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_graph_error(
         &body,
@@ -225,15 +209,7 @@ async fn graph_rejects_missing_and_bad_tokens() {
     let (status, body) = token_request(&lab, &tenant, &as_refs(&form)).await;
     assert_eq!(status, StatusCode::OK);
     let arm_token = body["access_token"].as_str().unwrap();
-    let (status, body) = read(
-        lab.http
-            .get(lab.url(CONFIGS))
-            .bearer_auth(arm_token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = send(lab.http.get(lab.url(CONFIGS)).bearer_auth(arm_token)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_graph_error(&body, "InvalidAuthenticationToken", "Invalid audience");
 }

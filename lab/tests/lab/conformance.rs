@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::common::{Lab, expect};
+use crate::common::{Lab, dynamic_device_group, expect, values_of};
 use autopilot_lab::LabConfig;
 use base64::Engine as _;
 use reqwest::StatusCode;
@@ -403,9 +403,10 @@ async fn populate(lab: &Lab) {
     let (s, b) = lab
         .post(
             "/v1.0/groups",
-            json!({"displayName": "G", "mailEnabled": false, "mailNickname": "g", "securityEnabled": true,
-                   "groupTypes": ["DynamicMembership"],
-                   "membershipRule": "(device.devicePhysicalIDs -any (_ -contains \"[ZTDID]\"))"}),
+            dynamic_device_group(
+                "G",
+                "(device.devicePhysicalIDs -any (_ -contains \"[ZTDID]\"))",
+            ),
         )
         .await;
     ok(s, &b);
@@ -556,7 +557,7 @@ async fn every_stored_and_returned_object_conforms_to_the_reference() {
             Version::V1
         };
         let ty = item_type(path);
-        for (i, item) in body["value"].as_array().unwrap().iter().enumerate() {
+        for (i, item) in values_of(&body).iter().enumerate() {
             checker.object(&format!("GET /{version}/{path} value[{i}]"), ty, item, v);
             let base = path.split('?').next().unwrap();
             entity_paths.push((

@@ -2,7 +2,8 @@
 
 use crate::common::{
     CONFIGS, Lab, assert_bad_request, assert_graph_error, assert_untyped_create_refused,
-    domain_join, expect, read, string_of, wrapped_message,
+    assign_to_group, domain_join, expect, group_assignment, read, string_of, values_of,
+    wrapped_message,
 };
 use autopilot_lab::LabConfig;
 use reqwest::{Method, StatusCode};
@@ -74,7 +75,7 @@ async fn create_returns_the_full_object() {
     payload["description"] = json!("desc");
     payload["organizationalUnit"] = json!("OU=Autopilot,DC=contoso,DC=com");
     payload["roleScopeTagIds"] = json!(["0", "7"]);
-    let body = expect(lab.post(CONFIGS, payload).await, StatusCode::CREATED);
+    let body = lab.create(CONFIGS, payload).await;
     assert_ne!(body["id"], "my-own-id");
     assert_eq!(body["version"], 1);
     assert_eq!(body["description"], "desc");
@@ -104,7 +105,7 @@ async fn get_list_patch_delete_round_trip() {
             lab.info().graph_url
         )
     );
-    let items = list["value"].as_array().unwrap();
+    let items = values_of(&list);
     assert_eq!(items.len(), 1);
     assert_eq!(
         items[0]["@odata.type"],
@@ -184,7 +185,7 @@ async fn paging_follows_next_links() {
         let (status, page) = read(response).await;
         assert_eq!(status, StatusCode::OK, "{page}");
         pages += 1;
-        let items = page["value"].as_array().unwrap();
+        let items = values_of(&page);
         assert!(items.len() <= 2);
         seen.extend(items.iter().map(|v| v["id"].as_str().unwrap().to_owned()));
         match page.get("@odata.nextLink").and_then(Value::as_str) {
@@ -225,11 +226,10 @@ async fn default_page_size_is_configurable() {
         lab.create_domain_join(&format!("DJ-{i}")).await;
     }
     let (_, page) = lab.get(CONFIGS).await;
-    assert_eq!(page["value"].as_array().unwrap().len(), 2);
+    assert_eq!(values_of(&page).len(), 2);
     assert!(page["@odata.nextLink"].is_string());
     // $top above the page size is capped.
-    let (_, page) = lab.get(&format!("{CONFIGS}?$top=50")).await;
-    assert_eq!(page["value"].as_array().unwrap().len(), 2);
+    assert_eq!(lab.values(&format!("{CONFIGS}?$top=50")).await.len(), 2);
 }
 
 #[tokio::test]
@@ -245,7 +245,7 @@ async fn filter_on_display_name() {
         .await,
         StatusCode::OK,
     );
-    let items = body["value"].as_array().unwrap();
+    let items = values_of(&body);
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["id"], wanted);
 
@@ -259,7 +259,7 @@ async fn filter_on_display_name() {
             "{CONFIGS}?$filter=isof('microsoft.graph.windowsDomainJoinConfiguration')"
         ))
         .await;
-    assert_eq!(body["value"].as_array().unwrap().len(), 2);
+    assert_eq!(values_of(&body).len(), 2);
 
     assert_bad_request(
         &lab.get(&format!("{CONFIGS}?$filter=bogus eq 'x'")).await,
@@ -442,12 +442,12 @@ async fn assign_replaces_the_assignment_list() {
         .post(
             &assign,
             json!({"assignments": [
-                {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": include}},
+                group_assignment(include),
                 {"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": exclude}},
             ]}),
         )
         .await, StatusCode::OK);
-    let value = body["value"].as_array().unwrap();
+    let value = values_of(&body);
     assert_eq!(value.len(), 2);
     assert_eq!(
         value[0],
@@ -482,7 +482,7 @@ async fn assign_replaces_the_assignment_list() {
         StatusCode::OK,
     );
     let (_, list) = lab.get(&format!("{CONFIGS}/{id}/assignments")).await;
-    let items = list["value"].as_array().unwrap();
+    let items = values_of(&list);
     assert_eq!(items.len(), 2);
     assert_eq!(
         items[0]["target"]["@odata.type"],
@@ -533,7 +533,7 @@ async fn assign_validation() {
         ),
         (
             json!({"assignments": [
-                {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}},
+                group_assignment(group),
                 {"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": group}},
             ]}),
             "more than once",
@@ -565,12 +565,11 @@ async fn assignments_listing_expand_and_cascade_delete() {
     let (lab, id) = Lab::with_domain_join("DJ").await;
     let other = lab.create_domain_join("DJ-other").await;
     let group = "11111111-aaaa-4bbb-8ccc-000000000001";
-    let _ = expect(lab
-        .post(
-            &format!("{CONFIGS}/{id}/assign"),
-            json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}}]}),
-        )
-        .await, StatusCode::OK);
+    let _ = expect(
+        lab.post(&format!("{CONFIGS}/{id}/assign"), assign_to_group(group))
+            .await,
+        StatusCode::OK,
+    );
 
     let list = expect(
         lab.get(&format!("{CONFIGS}/{id}/assignments")).await,
@@ -580,7 +579,7 @@ async fn assignments_listing_expand_and_cascade_delete() {
         string_of(&list["@odata.context"])
             .ends_with(&format!("deviceConfigurations('{id}')/assignments"))
     );
-    assert_eq!(list["value"].as_array().unwrap().len(), 1);
+    assert_eq!(values_of(&list).len(), 1);
     assert_eq!(list["value"][0]["target"]["groupId"], group);
 
     let assignment_id = list["value"][0]["id"].as_str().unwrap().to_owned();
@@ -602,9 +601,7 @@ async fn assignments_listing_expand_and_cascade_delete() {
 
     let (_, listed) = lab.get(&format!("{CONFIGS}?$expand=assignments")).await;
     let by_id = |v: &Value, want: &str| {
-        v["value"]
-            .as_array()
-            .unwrap()
+        values_of(v)
             .iter()
             .find(|o| o["id"] == want)
             .cloned()

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::common::{Lab, PROVISIONING_SP, assert_graph_error, expect};
+use crate::common::{Lab, PROVISIONING_SP, assert_graph_error, expect, string_of, values_of};
 use autopilot_lab::LabConfig;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -34,17 +34,16 @@ fn security_group_with(property: &str, value: Option<Value>) -> Value {
 }
 
 async fn create_group(lab: &Lab, body: Value) -> String {
-    let created = expect(lab.post("/v1.0/groups", body).await, StatusCode::CREATED);
+    let created = lab.create("/v1.0/groups", body).await;
     created["id"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
 async fn create_security_group_and_read_it_back() {
     let lab = Lab::start().await;
-    let body = expect(
-        lab.post("/v1.0/groups", security_group("AP-Devices")).await,
-        StatusCode::CREATED,
-    );
+    let body = lab
+        .create("/v1.0/groups", security_group("AP-Devices"))
+        .await;
     assert_eq!(
         body["@odata.context"],
         format!("{}/v1.0/$metadata#groups/$entity", lab.info().graph_url)
@@ -55,12 +54,7 @@ async fn create_security_group_and_read_it_back() {
     assert_eq!(body["securityEnabled"], true);
     assert_eq!(body["mail"], Value::Null);
     assert_eq!(body["proxyAddresses"], json!([]));
-    assert!(
-        body["securityIdentifier"]
-            .as_str()
-            .unwrap()
-            .starts_with("S-1-12-1-")
-    );
+    assert!(string_of(&body["securityIdentifier"]).starts_with("S-1-12-1-"));
     let created = body["createdDateTime"].as_str().unwrap();
     assert!(created.ends_with('Z') && created.len() == 20, "{created}");
 
@@ -74,7 +68,7 @@ async fn create_security_group_and_read_it_back() {
     let (_, list) = lab
         .get("/v1.0/groups?$filter=displayName eq 'AP-Devices'&$select=id,displayName")
         .await;
-    assert_eq!(list["value"].as_array().unwrap().len(), 1);
+    assert_eq!(values_of(&list).len(), 1);
     assert!(list["value"][0].get("mailNickname").is_none());
     let _ = expect(
         lab.get("/v1.0/groups?$filter=startswith(displayName,'AP-')")
@@ -161,7 +155,7 @@ async fn dynamic_group_patch_and_delete() {
     let mut body = security_group("AP-All");
     body["groupTypes"] = json!(["DynamicMembership"]);
     body["membershipRule"] = json!(r#"(device.devicePhysicalIDs -any (_ -contains "[ZTDID]"))"#);
-    let created = expect(lab.post("/beta/groups", body).await, StatusCode::CREATED);
+    let created = lab.create("/beta/groups", body).await;
     assert_eq!(created["membershipRuleProcessingState"], "On");
     let id = created["id"].as_str().unwrap();
 
@@ -297,13 +291,8 @@ async fn owners_add_list_remove() {
         lab.get(&format!("/v1.0/groups/{id}/owners")).await,
         StatusCode::OK,
     );
-    assert!(
-        owners["@odata.context"]
-            .as_str()
-            .unwrap()
-            .ends_with("#directoryObjects")
-    );
-    let owners = owners["value"].as_array().unwrap();
+    assert!(string_of(&owners["@odata.context"]).ends_with("#directoryObjects"));
+    let owners = values_of(&owners);
     assert_eq!(owners.len(), 2);
     assert_eq!(
         owners[0]["@odata.type"],
@@ -352,18 +341,13 @@ async fn service_principals_by_app_id_and_create() {
     let sp = expect(lab.get(&path).await, StatusCode::OK);
     assert_eq!(sp["id"], PROVISIONING_SP);
     assert_eq!(sp["displayName"], "Intune Provisioning Client");
-    assert!(
-        sp["@odata.context"]
-            .as_str()
-            .unwrap()
-            .ends_with("#servicePrincipals/$entity")
-    );
+    assert!(string_of(&sp["@odata.context"]).ends_with("#servicePrincipals/$entity"));
     let (_, list) = lab
         .get(&format!(
             "/v1.0/servicePrincipals?$filter=appId eq '{PROVISIONING_APP}'&$select=id,appId,displayName"
         ))
         .await;
-    assert_eq!(list["value"].as_array().unwrap().len(), 1);
+    assert_eq!(values_of(&list).len(), 1);
 
     let (status, error) = lab
         .post(
@@ -397,14 +381,12 @@ async fn service_principals_by_app_id_and_create() {
     let (status, error) = lab.get(&path).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(error["error"]["code"], "Request_ResourceNotFound");
-    let created = expect(
-        lab.post(
+    let created = lab
+        .create(
             "/beta/servicePrincipals",
             json!({"appId": PROVISIONING_APP}),
         )
-        .await,
-        StatusCode::CREATED,
-    );
+        .await;
     assert_ne!(created["id"], PROVISIONING_SP);
     assert_eq!(created["appId"], PROVISIONING_APP);
 }
@@ -422,14 +404,12 @@ async fn without_provisioning_client_flag() {
         ))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let _ = expect(
-        lab.post(
+    let _ = lab
+        .create(
             "/v1.0/servicePrincipals",
             json!({"appId": PROVISIONING_APP}),
         )
-        .await,
-        StatusCode::CREATED,
-    );
+        .await;
 }
 
 #[tokio::test]
@@ -458,7 +438,7 @@ async fn replication_delay_hides_new_objects() {
 async fn users_are_seeded() {
     let lab = Lab::start().await;
     let list = expect(lab.get("/v1.0/users").await, StatusCode::OK);
-    assert_eq!(list["value"].as_array().unwrap().len(), 3);
+    assert_eq!(values_of(&list).len(), 3);
     let user = expect(
         lab.get("/v1.0/users/adele.vance@autopilotlab.onmicrosoft.com")
             .await,
@@ -476,7 +456,7 @@ async fn users_are_seeded() {
         "Insufficient privileges",
     );
     let (_, page) = lab.get("/v1.0/users?$top=2").await;
-    assert_eq!(page["value"].as_array().unwrap().len(), 2);
+    assert_eq!(values_of(&page).len(), 2);
     assert!(page["@odata.nextLink"].is_string());
 }
 
@@ -489,7 +469,7 @@ async fn organization_is_the_tenant_with_its_default_domain() {
             lab.get(&format!("/{version}/organization")).await,
             StatusCode::OK,
         );
-        let organizations = body["value"].as_array().unwrap();
+        let organizations = values_of(&body);
         assert_eq!(organizations.len(), 1, "{body}");
         let organization = &organizations[0];
         assert_eq!(organization["id"], json!(tenant));
@@ -503,12 +483,7 @@ async fn organization_is_the_tenant_with_its_default_domain() {
             StatusCode::OK,
         );
         assert_eq!(one["id"], json!(tenant));
-        assert!(
-            one["@odata.context"]
-                .as_str()
-                .unwrap()
-                .ends_with("#organization/$entity")
-        );
+        assert!(string_of(&one["@odata.context"]).ends_with("#organization/$entity"));
     }
     let (status, body) = lab
         .get("/v1.0/organization/00000000-0000-0000-0000-000000000000")
@@ -520,19 +495,11 @@ async fn organization_is_the_tenant_with_its_default_domain() {
 
 #[tokio::test]
 async fn organization_needs_a_directory_or_organization_role() {
-    let lab = Lab::start_with(LabConfig {
-        roles: Some(vec!["Group.Read.All".into()]),
-        ..LabConfig::default()
-    })
-    .await;
+    let lab = Lab::with_roles(&["Group.Read.All"]).await;
     let (status, body) = lab.get("/v1.0/organization").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_graph_error(&body, "Authorization_RequestDenied", "privileges");
 
-    let lab = Lab::start_with(LabConfig {
-        roles: Some(vec!["Organization.Read.All".into()]),
-        ..LabConfig::default()
-    })
-    .await;
+    let lab = Lab::with_roles(&["Organization.Read.All"]).await;
     expect(lab.get("/v1.0/organization").await, StatusCode::OK);
 }

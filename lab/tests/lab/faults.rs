@@ -39,10 +39,7 @@ async fn status_with_retry_after_for_the_first_n_matches() {
         assert_graph_error(&body, "ServiceUnavailable", "temporarily unavailable");
     }
     assert_eq!(configs_stored(&lab).await, 0, "not applied");
-    let _ = expect(
-        lab.post(CONFIGS, domain_join("x")).await,
-        StatusCode::CREATED,
-    );
+    let _ = lab.create(CONFIGS, domain_join("x")).await;
     let _ = expect(lab.get(CONFIGS).await, StatusCode::OK);
 
     let (_, rules) = lab.control(Method::GET, "faults", None).await;

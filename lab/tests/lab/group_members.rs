@@ -3,7 +3,7 @@
 //! dynamic group); a device's `memberOf`; and the create-only properties `isAssignableToRole`
 //! and `HiddenMembership` visibility.
 
-use crate::common::{Lab, assert_graph_error, expect};
+use crate::common::{Lab, assert_graph_error, expect, values_of};
 use crate::device_assignment::{dynamic_group, entra_device, fast_lab, register};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -29,7 +29,7 @@ async fn member_ids(lab: &Lab, group: &str, top: usize) -> Vec<String> {
     ));
     while let Some(path) = next {
         let page = expect(lab.get(&path).await, StatusCode::OK);
-        for member in page["value"].as_array().unwrap() {
+        for member in values_of(&page) {
             assert!(member["@odata.type"].is_string(), "{member}");
             ids.push(member["id"].as_str().unwrap().to_owned());
         }
@@ -52,16 +52,13 @@ async fn members_bound_at_creation_added_listed_and_removed() {
     let lab = fast_lab().await;
     let device = entra_device(&lab, &register(&lab, "MEMBER-1", "").await).await;
     let device_id = device["id"].as_str().unwrap().to_owned();
-    let nested = expect(
-        lab.post("/v1.0/groups", group_body("nested")).await,
-        StatusCode::CREATED,
-    )["id"]
+    let nested = lab.create("/v1.0/groups", group_body("nested")).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let mut body = group_body("members");
     body["members@odata.bind"] = json!([object_url(&lab, ADELE), object_url(&lab, &device_id)]);
-    let group = expect(lab.post("/v1.0/groups", body).await, StatusCode::CREATED)["id"]
+    let group = lab.create("/v1.0/groups", body).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -161,7 +158,7 @@ async fn role_assignable_groups_and_hidden_membership_are_set_at_creation() {
     let lab = Lab::start().await;
     let mut body = group_body("admins");
     body["isAssignableToRole"] = json!(true);
-    let created = expect(lab.post("/v1.0/groups", body).await, StatusCode::CREATED);
+    let created = lab.create("/v1.0/groups", body).await;
     assert_eq!(created["visibility"], "Private", "{created}");
     let id = created["id"].as_str().unwrap();
     let (status, answer) = lab
@@ -190,10 +187,7 @@ async fn role_assignable_groups_and_hidden_membership_are_set_at_creation() {
     }
 
     // Private and Public change in place.
-    let plain = expect(
-        lab.post("/v1.0/groups", group_body("plain")).await,
-        StatusCode::CREATED,
-    );
+    let plain = lab.create("/v1.0/groups", group_body("plain")).await;
     let plain = plain["id"].as_str().unwrap();
     expect(
         lab.patch(

@@ -30,14 +30,7 @@ async fn default_tokens_carry_every_role() {
 
 #[tokio::test]
 async fn narrowed_roles_give_graphs_403_shapes() {
-    let lab = Lab::start_with(LabConfig {
-        roles: Some(vec![
-            "DeviceManagementServiceConfig.Read.All".into(),
-            "Group.Read.All".into(),
-        ]),
-        ..LabConfig::default()
-    })
-    .await;
+    let lab = Lab::with_roles(&["DeviceManagementServiceConfig.Read.All", "Group.Read.All"]).await;
     assert_eq!(
         claims(&lab.token)["roles"],
         json!(["DeviceManagementServiceConfig.Read.All", "Group.Read.All"])
@@ -86,17 +79,18 @@ async fn narrowed_roles_give_graphs_403_shapes() {
 
 #[tokio::test]
 async fn group_create_alone_is_enough_to_create_groups() {
-    let lab = Lab::start_with(LabConfig {
-        roles: Some(vec!["Group.Create".into()]),
-        ..LabConfig::default()
-    })
-    .await;
-    let body = expect(lab
-        .post(
+    let lab = Lab::with_roles(&["Group.Create"]).await;
+    let body = lab
+        .create(
             "/v1.0/groups",
-            json!({"displayName": "g", "mailEnabled": false, "mailNickname": "g", "securityEnabled": true}),
+            json!({
+                "displayName": "g",
+                "mailEnabled": false,
+                "mailNickname": "g",
+                "securityEnabled": true,
+            }),
         )
-        .await, StatusCode::CREATED);
+        .await;
     let (status, _) = lab
         .patch(
             &format!("/v1.0/groups/{}", body["id"].as_str().unwrap()),

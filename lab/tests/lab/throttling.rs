@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::common::{Lab, assert_graph_error, expect, read, retry_after_seconds};
+use crate::common::{Lab, assert_graph_error, expect, read, retry_after_seconds, values_of};
 use autopilot_lab::LabConfig;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -17,7 +17,7 @@ fn esp(i: usize) -> serde_json::Value {
 async fn documented_intune_write_budget_is_enforced_by_default() {
     let lab = Lab::start().await;
     for i in 0..100 {
-        expect(lab.post(ESPS, esp(i)).await, StatusCode::CREATED);
+        lab.create(ESPS, esp(i)).await;
     }
     let response = lab.call(Method::POST, ESPS, Some(esp(100))).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -27,11 +27,9 @@ async fn documented_intune_write_budget_is_enforced_by_default() {
     assert_graph_error(&body, "TooManyRequests", "Please retry again later.");
     // Reads have their own (larger) budget; other families are not affected.
     let _ = expect(lab.get(ESPS).await, StatusCode::OK);
-    let _ = expect(
-        lab.post(crate::common::CONFIGS, crate::common::domain_join("DJ"))
-            .await,
-        StatusCode::CREATED,
-    );
+    let _ = lab
+        .create(crate::common::CONFIGS, crate::common::domain_join("DJ"))
+        .await;
     // The throttled request did not create anything.
     let objects = lab.objects().await;
     assert_eq!(
@@ -101,7 +99,7 @@ async fn page_sizes_are_settings() {
     let lab = Lab::start().await;
     lab.settings(json!({"page_sizes": {"users": 1}})).await;
     let (_, page) = lab.get("/v1.0/users").await;
-    assert_eq!(page["value"].as_array().unwrap().len(), 1);
+    assert_eq!(values_of(&page).len(), 1);
     let (status, _) = lab.get("/v1.0/users?$top=2").await;
     assert_eq!(
         status,
@@ -110,13 +108,8 @@ async fn page_sizes_are_settings() {
     );
     lab.settings(json!({"page_sizes": {"mobileApps": 2}})).await;
     let (_, page) = lab.get("/beta/deviceAppManagement/mobileApps?$top=4").await;
-    assert_eq!(
-        page["value"].as_array().unwrap().len(),
-        2,
-        "Intune caps $top"
-    );
+    assert_eq!(values_of(&page).len(), 2, "Intune caps $top");
     lab.settings(json!({"page_sizes": {"users": null}, "page_size": 2}))
         .await;
-    let (_, page) = lab.get("/v1.0/users").await;
-    assert_eq!(page["value"].as_array().unwrap().len(), 2);
+    assert_eq!(lab.values("/v1.0/users").await.len(), 2);
 }
