@@ -27,7 +27,7 @@ async fn create(lab: &Lab, name: &str) -> String {
 async fn lifecycle_in_graphs_shape() {
     let lab = Lab::start().await;
     let id = create(&lab, "Surfaces").await;
-    let body = expect(lab.get(&format!("{FILTERS}/{id}")).await, StatusCode::OK);
+    let body = lab.get_ok(&format!("{FILTERS}/{id}")).await;
     assert_eq!(
         body["@odata.type"],
         "#microsoft.graph.deviceAndAppManagementAssignmentFilter"
@@ -44,11 +44,9 @@ async fn lifecycle_in_graphs_shape() {
         .await,
         StatusCode::NO_CONTENT,
     );
-    let listed = expect(
-        lab.get(&format!("{FILTERS}?$filter=displayName eq 'Surfaces'"))
-            .await,
-        StatusCode::OK,
-    );
+    let listed = lab
+        .get_ok(&format!("{FILTERS}?$filter=displayName eq 'Surfaces'"))
+        .await;
     assert_eq!(values_of(&listed).len(), 1);
     assert_eq!(
         listed["value"][0]["rule"],
@@ -116,10 +114,7 @@ async fn assignments_name_existing_filters_and_keep_them_in_use() {
     assert_bad_request(&unknown, "does not exist");
 
     expect(lab.post(&assign, target(&filter_id)).await, StatusCode::OK);
-    let assigned = expect(
-        lab.get(&format!("{CONFIGS}/{config}/assignments")).await,
-        StatusCode::OK,
-    );
+    let assigned = lab.get_ok(&format!("{CONFIGS}/{config}/assignments")).await;
     let stored = &assigned["value"][0]["target"];
     assert_eq!(
         stored["deviceAndAppManagementAssignmentFilterId"],

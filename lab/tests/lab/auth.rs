@@ -3,8 +3,7 @@
 use std::time::Duration;
 
 use crate::common::{
-    CONFIGS, GRAPH_SCOPE, Lab, assert_entra_error, assert_graph_error, expect, read, send,
-    string_of,
+    CONFIGS, GRAPH_SCOPE, Lab, assert_entra_error, assert_error, read, send, string_of,
 };
 use autopilot_lab::LabConfig;
 use reqwest::StatusCode;
@@ -166,10 +165,9 @@ async fn token_endpoint_failures_look_like_entra() {
 async fn graph_rejects_missing_and_bad_tokens() {
     let lab = Lab::start().await;
 
-    let (status, body) = send(lab.http.get(lab.url(CONFIGS))).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_graph_error(
-        &body,
+    assert_error(
+        send(lab.http.get(lab.url(CONFIGS))).await,
+        StatusCode::UNAUTHORIZED,
         "InvalidAuthenticationToken",
         "Access token is empty.",
     );
@@ -187,10 +185,9 @@ async fn graph_rejects_missing_and_bad_tokens() {
         response.headers()["client-request-id"],
         "3f2c8f0e-1111-4222-8333-444455556666"
     );
-    let (status, body) = read(response).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_graph_error(
-        &body,
+    let body = assert_error(
+        read(response).await,
+        StatusCode::UNAUTHORIZED,
         "InvalidAuthenticationToken",
         "Access token validation failure. Invalid audience.",
     );
@@ -209,9 +206,12 @@ async fn graph_rejects_missing_and_bad_tokens() {
     let (status, body) = token_request(&lab, &tenant, &as_refs(&form)).await;
     assert_eq!(status, StatusCode::OK);
     let arm_token = body["access_token"].as_str().unwrap();
-    let (status, body) = send(lab.http.get(lab.url(CONFIGS)).bearer_auth(arm_token)).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_graph_error(&body, "InvalidAuthenticationToken", "Invalid audience");
+    assert_error(
+        send(lab.http.get(lab.url(CONFIGS)).bearer_auth(arm_token)).await,
+        StatusCode::UNAUTHORIZED,
+        "InvalidAuthenticationToken",
+        "Invalid audience",
+    );
 }
 
 #[tokio::test]
@@ -221,9 +221,12 @@ async fn expired_tokens_are_refused() {
         ..LabConfig::default()
     })
     .await;
-    let _ = expect(lab.get(CONFIGS).await, StatusCode::OK);
+    let _ = lab.get_ok(CONFIGS).await;
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let (status, body) = lab.get(CONFIGS).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_graph_error(&body, "InvalidAuthenticationToken", "token is expired");
+    assert_error(
+        lab.get(CONFIGS).await,
+        StatusCode::UNAUTHORIZED,
+        "InvalidAuthenticationToken",
+        "token is expired",
+    );
 }

@@ -216,6 +216,19 @@ pub(crate) fn expect((status, body): (StatusCode, Value), expected: StatusCode) 
     body
 }
 
+/// Asserts the status of an answer and Graph's error body (`code`, a message with `needle`, the
+/// `innerError` ids); returns the body.
+pub(crate) fn assert_error(
+    (status, body): (StatusCode, Value),
+    expected: StatusCode,
+    code: &str,
+    needle: &str,
+) -> Value {
+    assert_eq!(status, expected, "{body}");
+    assert_graph_error(&body, code, needle);
+    body
+}
+
 /// Asserts a 400 with Graph's `BadRequest` error whose message has `needle`.
 pub(crate) fn assert_bad_request((status, body): &(StatusCode, Value), needle: &str) {
     assert_eq!(*status, StatusCode::BAD_REQUEST, "{body}");
@@ -270,10 +283,14 @@ impl Lab {
         expect(self.post(path, body).await, StatusCode::CREATED)
     }
 
+    /// `GET path` asserting 200; the body.
+    pub(crate) async fn get_ok(&self, path: &str) -> Value {
+        expect(self.get(path).await, StatusCode::OK)
+    }
+
     /// `GET path` asserting 200; the `value` array of the page.
     pub(crate) async fn values(&self, path: &str) -> Vec<Value> {
-        let body = expect(self.get(path).await, StatusCode::OK);
-        values_of(&body).clone()
+        values_of(&self.get_ok(path).await).clone()
     }
 
     /// `DELETE path` asserting 204, then a read of it asserting 404.

@@ -206,16 +206,13 @@ async fn create_read_settings_and_put() {
     }
     let id = body["id"].as_str().unwrap().to_owned();
 
-    let got = expect(lab.get(&format!("{POLICIES}/{id}")).await, StatusCode::OK);
+    let got = lab.get_ok(&format!("{POLICIES}/{id}")).await;
     assert_eq!(got["isAssigned"], false);
     assert!(got.get("settings").is_none());
     let (_, expanded) = lab.get(&format!("{POLICIES}/{id}?$expand=settings")).await;
     assert_eq!(expanded["settings"].as_array().unwrap().len(), 11);
 
-    let settings = expect(
-        lab.get(&format!("{POLICIES}/{id}/settings")).await,
-        StatusCode::OK,
-    );
+    let settings = lab.get_ok(&format!("{POLICIES}/{id}/settings")).await;
     let items = values_of(&settings);
     assert_eq!(items.len(), 11);
     assert_eq!(items[0]["id"], "0");
@@ -431,11 +428,9 @@ async fn assign_returns_the_list() {
             .len(),
         1
     );
-    let _ = expect(
-        lab.get(&format!("{POLICIES}/{id}/assignments/{id}_{group}"))
-            .await,
-        StatusCode::OK,
-    );
+    let _ = lab
+        .get_ok(&format!("{POLICIES}/{id}/assignments/{id}_{group}"))
+        .await;
     let body = expect(
         lab.post(
             &format!("{POLICIES}/{id}/assign"),
@@ -545,10 +540,7 @@ async fn enrollment_time_membership_target() {
 #[tokio::test]
 async fn seeded_catalogs() {
     let lab = Lab::start().await;
-    let apps = expect(
-        lab.get("/beta/deviceAppManagement/mobileApps").await,
-        StatusCode::OK,
-    );
+    let apps = lab.get_ok("/beta/deviceAppManagement/mobileApps").await;
     assert_eq!(values_of(&apps).len(), 5);
     assert_eq!(
         lab.values(
@@ -558,26 +550,20 @@ async fn seeded_catalogs() {
         .len(),
         2
     );
-    let app = expect(
-        lab.get(&format!("/v1.0/deviceAppManagement/mobileApps/{WIN32_APP}"))
-            .await,
-        StatusCode::OK,
-    );
+    let app = lab
+        .get_ok(&format!("/v1.0/deviceAppManagement/mobileApps/{WIN32_APP}"))
+        .await;
     assert_eq!(app["@odata.type"], "#microsoft.graph.win32LobApp");
     assert!(app.get("roleScopeTagIds").is_none(), "beta-only on v1.0");
-    let scripts = expect(
-        lab.get("/beta/deviceManagement/deviceManagementScripts")
-            .await,
-        StatusCode::OK,
-    );
+    let scripts = lab
+        .get_ok("/beta/deviceManagement/deviceManagementScripts")
+        .await;
     assert_eq!(values_of(&scripts).len(), 3);
-    let _ = expect(
-        lab.get(&format!(
+    let _ = lab
+        .get_ok(&format!(
             "/beta/deviceManagement/deviceManagementScripts/{SCRIPT}"
         ))
-        .await,
-        StatusCode::OK,
-    );
+        .await;
     let (status, _) = lab
         .post("/beta/deviceAppManagement/mobileApps", json!({}))
         .await;

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::common::{Lab, dynamic_device_group, expect, values_of};
+use crate::common::{Lab, dynamic_device_group, values_of};
 use autopilot_lab::LabConfig;
 use base64::Engine as _;
 use reqwest::StatusCode;
@@ -550,7 +550,7 @@ async fn every_stored_and_returned_object_conforms_to_the_reference() {
     // the navigations.
     let mut entity_paths = Vec::new();
     for (version, path) in READS {
-        let body = expect(lab.get(&format!("/{version}/{path}")).await, StatusCode::OK);
+        let body = lab.get_ok(&format!("/{version}/{path}")).await;
         let v = if *version == "beta" {
             Version::Beta
         } else {
@@ -582,7 +582,7 @@ async fn every_stored_and_returned_object_conforms_to_the_reference() {
         "beta/deviceManagement/windowsAutopilotSettings",
         "windowsAutopilotSettings",
     )] {
-        let body = expect(lab.get(&format!("/{path}")).await, StatusCode::OK);
+        let body = lab.get_ok(&format!("/{path}")).await;
         checker.object(&format!("GET /{path}"), ty, &body, Version::Beta);
     }
 

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 async fn request_log_records_graph_and_token_requests_in_order() {
     let lab = Lab::start().await; // one token request
     let id = lab.create_domain_join("DJ").await;
-    let _ = expect(lab.get(&format!("{CONFIGS}?$top=5")).await, StatusCode::OK);
+    let _ = lab.get_ok(&format!("{CONFIGS}?$top=5")).await;
     let (status, _) = lab.get(&format!("{CONFIGS}/nope")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = send(lab.http.get(lab.url(CONFIGS))).await;
@@ -52,7 +52,7 @@ async fn request_log_records_graph_and_token_requests_in_order() {
     let response = lab.control_raw(Method::DELETE, "requests").await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_eq!(lab.request_log().await, Vec::<Value>::new());
-    let _ = expect(lab.get(CONFIGS).await, StatusCode::OK);
+    let _ = lab.get_ok(CONFIGS).await;
     let log = lab.request_log().await;
     assert_eq!(log.len(), 1);
     assert_eq!(log[0]["path"], CONFIGS);
@@ -90,7 +90,7 @@ async fn objects_dump_and_reset() {
     assert!(lab.request_log().await.is_empty(), "reset clears the log");
 
     // Tokens survive a reset; the tenant is empty.
-    let list = expect(lab.get(CONFIGS).await, StatusCode::OK);
+    let list = lab.get_ok(CONFIGS).await;
     assert_eq!(list["value"], json!([]));
 }
 
@@ -130,7 +130,7 @@ async fn request_bodies_are_recorded_only_when_asked_and_never_for_tokens() {
         .patch(&format!("{CONFIGS}/{id}"), json!({"@odata.type": "#microsoft.graph.windowsDomainJoinConfiguration", "description": "d"}))
         .await;
     assert!(status.is_success(), "{status}");
-    let _ = expect(lab.get(CONFIGS).await, StatusCode::OK);
+    let _ = lab.get_ok(CONFIGS).await;
     // A fresh token request: its form carries the client secret.
     crate::common::fetch_token(&lab.http, lab.info()).await;
 

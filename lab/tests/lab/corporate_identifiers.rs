@@ -33,12 +33,12 @@ async fn an_identity_is_created_read_listed_and_deleted() {
     assert_eq!(created["platform"], "windows");
     assert_eq!(created["description"], Value::Null);
     let id = created["id"].as_str().unwrap().to_owned();
-    let read = expect(lab.get(&format!("{IDS}/{id}")).await, StatusCode::OK);
+    let read = lab.get_ok(&format!("{IDS}/{id}")).await;
     assert_eq!(
         read["importedDeviceIdentifier"],
         "Microsoft Corporation,Surface Laptop 5,0123456789"
     );
-    let listed = expect(lab.get(IDS).await, StatusCode::OK);
+    let listed = lab.get_ok(IDS).await;
     assert_eq!(values_of(&listed).len(), 1);
     lab.delete_and_gone(&format!("{IDS}/{id}")).await;
     let (status, _) = lab.delete(&format!("{IDS}/{id}")).await;
@@ -77,7 +77,7 @@ async fn bad_identities_are_refused() {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    let listed = expect(lab.get(IDS).await, StatusCode::OK);
+    let listed = lab.get_ok(IDS).await;
     assert_eq!(values_of(&listed).len(), 1, "{listed}");
     // Only on beta.
     lab.assert_beta_only("deviceManagement/importedDeviceIdentities")
@@ -112,7 +112,7 @@ async fn a_list_import_answers_a_status_per_identity() {
     assert_eq!(results[1]["description"], Value::Null);
     // Malformed: not added.
     assert_eq!(results[2]["status"], false);
-    let listed = expect(lab.get(IDS).await, StatusCode::OK);
+    let listed = lab.get_ok(IDS).await;
     assert_eq!(values_of(&listed).len(), 2, "{listed}");
 
     // With overwrite, the existing one takes the new description.
@@ -121,7 +121,7 @@ async fn a_list_import_answers_a_status_per_identity() {
     let answer = expect(lab.post(&import_path(), body).await, StatusCode::OK);
     assert_eq!(answer["value"][0]["status"], true, "{answer}");
     assert_eq!(answer["value"][0]["description"], "spare");
-    let listed = expect(lab.get(IDS).await, StatusCode::OK);
+    let listed = lab.get_ok(IDS).await;
     assert_eq!(values_of(&listed).len(), 2, "{listed}");
 
     // Unknown parameters are refused.
@@ -150,7 +150,7 @@ async fn the_listing_pages() {
     let mut seen = 0;
     let mut path = IDS.to_owned();
     loop {
-        let page = expect(lab.get(&path).await, StatusCode::OK);
+        let page = lab.get_ok(&path).await;
         let count = values_of(&page).len();
         assert!(count <= 2, "{page}");
         seen += count;

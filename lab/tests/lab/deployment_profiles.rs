@@ -1,8 +1,8 @@
 //! `/deviceManagement/windowsAutopilotDeploymentProfiles`.
 
 use crate::common::{
-    Lab, assert_bad_request, assert_graph_error, assert_untyped_create_refused,
-    assert_wrapped_contains, expect, group_assignment, string_of, values_of, wrapped_message,
+    Lab, assert_bad_request, assert_error, assert_untyped_create_refused, assert_wrapped_contains,
+    expect, group_assignment, string_of, values_of, wrapped_message,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -110,13 +110,11 @@ async fn create_entra_and_hybrid_profiles_with_every_property() {
     assert_eq!(body["preprovisioningAllowed"], false);
     assert_eq!(body["outOfBoxExperienceSetting"], Value::Null);
 
-    let list = expect(lab.get(PROFILES).await, StatusCode::OK);
+    let list = lab.get_ok(PROFILES).await;
     assert_eq!(values_of(&list).len(), 3);
-    let list = expect(lab
-        .get(&format!(
+    let list = lab.get_ok(&format!(
             "{PROFILES}?$filter=isof('microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile')"
-        ))
-        .await, StatusCode::OK);
+        )).await;
     assert_eq!(list["value"][0]["displayName"], "AP Hybrid");
     let (_, list) = lab
         .get(&format!(
@@ -212,7 +210,7 @@ async fn patch_get_delete() {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-    let after = expect(lab.get(&path).await, StatusCode::OK);
+    let after = lab.get_ok(&path).await;
     assert_eq!(after["description"], "new");
     assert_eq!(after["locale"], "en-US");
     assert_eq!(after["language"], "en-US");
@@ -323,12 +321,9 @@ async fn assignments_one_at_a_time_and_delete_rule() {
             ))
     );
 
-    let list = expect(lab.get(&assignments).await, StatusCode::OK);
+    let list = lab.get_ok(&assignments).await;
     assert_eq!(values_of(&list).len(), 3);
-    let one = expect(
-        lab.get(&format!("{assignments}/{assignment_id}")).await,
-        StatusCode::OK,
-    );
+    let one = lab.get_ok(&format!("{assignments}/{assignment_id}")).await;
     assert_eq!(one["id"], assignment_id);
     let (_, expanded) = lab
         .get(&format!("{PROFILES}/{id}?$expand=assignments"))
@@ -361,10 +356,9 @@ async fn assignments_one_at_a_time_and_delete_rule() {
 async fn assigned_devices_is_empty_without_devices_and_assign_needs_known_devices() {
     let lab = Lab::start().await;
     let id = create(&lab, entra_profile("AP")).await;
-    let list = expect(
-        lab.get(&format!("{PROFILES}/{id}/assignedDevices")).await,
-        StatusCode::OK,
-    );
+    let list = lab
+        .get_ok(&format!("{PROFILES}/{id}/assignedDevices"))
+        .await;
     assert_eq!(list["value"], json!([]));
     let (status, _) = lab
         .post(
@@ -405,9 +399,12 @@ async fn refusals_and_changes_intune_makes() {
     // A description with a refused sign: 400 without a reason, on PATCH too.
     let mut body = entra_profile("Sales");
     body["description"] = json!("Sales laptops (pilot)");
-    let (status, error) = lab.post(PROFILES, body).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
-    assert_graph_error(&error, "BadRequest", "An error has occurred");
+    assert_error(
+        lab.post(PROFILES, body).await,
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+        "An error has occurred",
+    );
     let (status, _) = lab
         .patch(
             &format!("{PROFILES}/{id}"),
@@ -426,9 +423,12 @@ async fn refusals_and_changes_intune_makes() {
     // A user type on a self-deploying profile: refused; none is ever returned on one.
     let mut shared = entra_profile("Kiosk");
     shared["outOfBoxExperienceSetting"]["deviceUsageType"] = json!("shared");
-    let (status, error) = lab.post(PROFILES, shared.clone()).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
-    assert_graph_error(&error, "BadRequest", "An error has occurred");
+    assert_error(
+        lab.post(PROFILES, shared.clone()).await,
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+        "An error has occurred",
+    );
     shared["outOfBoxExperienceSetting"]
         .as_object_mut()
         .unwrap()

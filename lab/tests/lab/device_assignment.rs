@@ -39,13 +39,10 @@ pub(crate) async fn register(lab: &Lab, serial: &str, tag: &str) -> Value {
         .await;
     let import = created["id"].as_str().unwrap().to_owned();
     for _ in 0..200 {
-        let record = expect(
-            lab.get(&format!("{IMPORTS}/{import}")).await,
-            StatusCode::OK,
-        );
+        let record = lab.get_ok(&format!("{IMPORTS}/{import}")).await;
         if record["state"]["deviceImportStatus"] == "complete" {
             let id = record["state"]["deviceRegistrationId"].as_str().unwrap();
-            return expect(lab.get(&format!("{DEVICES}/{id}")).await, StatusCode::OK);
+            return lab.get_ok(&format!("{DEVICES}/{id}")).await;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -57,11 +54,9 @@ pub(crate) async fn entra_device(lab: &Lab, registration: &Value) -> Value {
     let device_id = registration["azureActiveDirectoryDeviceId"]
         .as_str()
         .unwrap();
-    let listed = expect(
-        lab.get(&format!("/v1.0/devices?$filter=deviceId eq '{device_id}'"))
-            .await,
-        StatusCode::OK,
-    );
+    let listed = lab
+        .get_ok(&format!("/v1.0/devices?$filter=deviceId eq '{device_id}'"))
+        .await;
     let found = values_of(&listed);
     assert_eq!(found.len(), 1, "one Entra device for {device_id}: {listed}");
     found[0].clone()
@@ -124,10 +119,7 @@ async fn registration_creates_the_entra_device_with_autopilots_physical_ids() {
     assert!(physical.contains(&ztdid.as_str()), "{physical:?}");
     assert!(physical.contains(&"[OrderId]:Kiosk"), "{physical:?}");
     let object = device["id"].as_str().unwrap();
-    let read = expect(
-        lab.get(&format!("/v1.0/devices/{object}")).await,
-        StatusCode::OK,
-    );
+    let read = lab.get_ok(&format!("/v1.0/devices/{object}")).await;
     assert_eq!(
         read["deviceId"],
         registration["azureActiveDirectoryDeviceId"]
@@ -178,10 +170,7 @@ async fn member_of_lists_the_dynamic_groups_that_select_the_registration() {
         .unwrap()
         .to_owned();
     for nav in ["memberOf", "transitiveMemberOf"] {
-        let listed = expect(
-            lab.get(&format!("/v1.0/devices/{object}/{nav}")).await,
-            StatusCode::OK,
-        );
+        let listed = lab.get_ok(&format!("/v1.0/devices/{object}/{nav}")).await;
         let mut got = ids(&listed);
         got.sort();
         let mut want = vec![kiosks.clone(), all_autopilot.clone()];
@@ -194,13 +183,11 @@ async fn member_of_lists_the_dynamic_groups_that_select_the_registration() {
             "{listed}"
         );
     }
-    let selected = expect(
-        lab.get(&format!(
+    let selected = lab
+        .get_ok(&format!(
             "/beta/devices/{object}/memberOf?$select=id,displayName"
         ))
-        .await,
-        StatusCode::OK,
-    );
+        .await;
     assert!(
         selected["value"][0].get("displayName").is_some(),
         "{selected}"
@@ -222,10 +209,9 @@ async fn member_of_lists_the_dynamic_groups_that_select_the_registration() {
         .await,
         StatusCode::NO_CONTENT,
     );
-    let listed = expect(
-        lab.get(&format!("/v1.0/devices/{object}/memberOf")).await,
-        StatusCode::OK,
-    );
+    let listed = lab
+        .get_ok(&format!("/v1.0/devices/{object}/memberOf"))
+        .await;
     assert!(!ids(&listed).contains(&kiosks), "{listed}");
     assert_eq!(ids(&listed).len(), 2, "sales and autopilot: {listed}");
 
@@ -234,7 +220,7 @@ async fn member_of_lists_the_dynamic_groups_that_select_the_registration() {
 }
 
 async fn status_of(lab: &Lab, id: &str) -> Value {
-    expect(lab.get(&format!("{DEVICES}/{id}")).await, StatusCode::OK)
+    lab.get_ok(&format!("{DEVICES}/{id}")).await
 }
 
 #[tokio::test]

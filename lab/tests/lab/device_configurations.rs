@@ -1,9 +1,9 @@
 //! `/deviceManagement/deviceConfigurations`: the domain join configuration.
 
 use crate::common::{
-    CONFIGS, Lab, assert_bad_request, assert_graph_error, assert_untyped_create_refused,
-    assign_to_group, domain_join, expect, group_assignment, read, string_of, values_of,
-    wrapped_message,
+    CONFIGS, Lab, assert_bad_request, assert_error, assert_graph_error,
+    assert_untyped_create_refused, assign_to_group, domain_join, expect, group_assignment, read,
+    string_of, values_of, wrapped_message,
 };
 use autopilot_lab::LabConfig;
 use reqwest::{Method, StatusCode};
@@ -88,16 +88,16 @@ async fn get_list_patch_delete_round_trip() {
     let (lab, id) = Lab::with_domain_join("DJ-A").await;
     let path = format!("{CONFIGS}/{id}");
 
-    let got = expect(lab.get(&path).await, StatusCode::OK);
+    let got = lab.get_ok(&path).await;
     assert_eq!(got["id"], id);
     assert_eq!(got["displayName"], "DJ-A");
     assert!(string_of(&got["@odata.context"]).ends_with("/$entity"));
 
     // OData key syntax addresses the same object.
-    let same = expect(lab.get(&format!("{CONFIGS}('{id}')")).await, StatusCode::OK);
+    let same = lab.get_ok(&format!("{CONFIGS}('{id}')")).await;
     assert_eq!(same["id"], id);
 
-    let list = expect(lab.get(CONFIGS).await, StatusCode::OK);
+    let list = lab.get_ok(CONFIGS).await;
     assert_eq!(
         list["@odata.context"],
         format!(
@@ -238,13 +238,11 @@ async fn filter_on_display_name() {
     let wanted = lab.create_domain_join("DJ O'Neil").await;
     lab.create_domain_join("DJ-other").await;
 
-    let body = expect(
-        lab.get(&format!(
+    let body = lab
+        .get_ok(&format!(
             "{CONFIGS}?$filter=displayName%20eq%20'DJ%20O''Neil'"
         ))
-        .await,
-        StatusCode::OK,
-    );
+        .await;
     let items = values_of(&body);
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["id"], wanted);
@@ -270,13 +268,11 @@ async fn filter_on_display_name() {
 #[tokio::test]
 async fn select_keeps_only_named_properties() {
     let (lab, id) = Lab::with_domain_join("DJ-S").await;
-    let body = expect(
-        lab.get(&format!(
+    let body = lab
+        .get_ok(&format!(
             "{CONFIGS}/{id}?$select=displayName,computerNameStaticPrefix"
         ))
-        .await,
-        StatusCode::OK,
-    );
+        .await;
     let keys: Vec<&str> = body
         .as_object()
         .unwrap()
@@ -348,9 +344,12 @@ async fn create_validation_errors_use_graph_bodies() {
         .send()
         .await
         .unwrap();
-    let (status, err) = read(response).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&err, "BadRequest", "Unable to read JSON request payload");
+    assert_error(
+        read(response).await,
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+        "Unable to read JSON request payload",
+    );
 
     // Nothing was created by any of these.
     let (_, list) = lab.get(CONFIGS).await;
@@ -571,10 +570,7 @@ async fn assignments_listing_expand_and_cascade_delete() {
         StatusCode::OK,
     );
 
-    let list = expect(
-        lab.get(&format!("{CONFIGS}/{id}/assignments")).await,
-        StatusCode::OK,
-    );
+    let list = lab.get_ok(&format!("{CONFIGS}/{id}/assignments")).await;
     assert!(
         string_of(&list["@odata.context"])
             .ends_with(&format!("deviceConfigurations('{id}')/assignments"))
@@ -583,18 +579,14 @@ async fn assignments_listing_expand_and_cascade_delete() {
     assert_eq!(list["value"][0]["target"]["groupId"], group);
 
     let assignment_id = list["value"][0]["id"].as_str().unwrap().to_owned();
-    let one = expect(
-        lab.get(&format!("{CONFIGS}/{id}/assignments/{assignment_id}"))
-            .await,
-        StatusCode::OK,
-    );
+    let one = lab
+        .get_ok(&format!("{CONFIGS}/{id}/assignments/{assignment_id}"))
+        .await;
     assert_eq!(one["sourceId"], id);
 
-    let expanded = expect(
-        lab.get(&format!("{CONFIGS}/{id}?$expand=assignments"))
-            .await,
-        StatusCode::OK,
-    );
+    let expanded = lab
+        .get_ok(&format!("{CONFIGS}/{id}?$expand=assignments"))
+        .await;
     assert_eq!(expanded["assignments"], list["value"]);
     let (_, plain) = lab.get(&format!("{CONFIGS}/{id}")).await;
     assert!(plain.get("assignments").is_none());
@@ -641,10 +633,9 @@ async fn v1_does_not_know_the_domain_join_type() {
 
     // The collection itself exists on v1.0 and lists with a v1.0 context.
     let id = lab.create_domain_join("DJ").await;
-    let list = expect(
-        lab.get("/v1.0/deviceManagement/deviceConfigurations").await,
-        StatusCode::OK,
-    );
+    let list = lab
+        .get_ok("/v1.0/deviceManagement/deviceConfigurations")
+        .await;
     assert!(string_of(&list["@odata.context"]).contains("/v1.0/$metadata#"));
     assert_eq!(list["value"][0]["id"], id);
 }
@@ -661,15 +652,17 @@ async fn unknown_segments_methods_and_headers() {
         &lab.get("/beta/nothingHere").await,
         "Resource not found for the segment 'nothingHere'.",
     );
-    let (status, err) = lab.get(&format!("{CONFIGS}/some-id/whatever")).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&err, "BadRequest", "'whatever'");
+    assert_error(
+        lab.get(&format!("{CONFIGS}/some-id/whatever")).await,
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+        "'whatever'",
+    );
 
     // Segment names are case-insensitive, as in Graph.
-    let _ = expect(
-        lab.get("/beta/devicemanagement/deviceconfigurations").await,
-        StatusCode::OK,
-    );
+    let _ = lab
+        .get_ok("/beta/devicemanagement/deviceconfigurations")
+        .await;
 
     let response = lab.call(Method::PUT, CONFIGS, Some(json!({}))).await;
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);

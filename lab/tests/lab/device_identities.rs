@@ -45,7 +45,7 @@ async fn fast_lab() -> Lab {
 /// Polls an import until it leaves `unknown`.
 async fn settle(lab: &Lab, id: &str) -> Value {
     for _ in 0..100 {
-        let record = expect(lab.get(&format!("{IMPORTS}/{id}")).await, StatusCode::OK);
+        let record = lab.get_ok(&format!("{IMPORTS}/{id}")).await;
         if record["state"]["deviceImportStatus"] != "unknown" {
             return record;
         }
@@ -86,10 +86,7 @@ async fn single_import_completes_and_registers_the_device() {
     assert_eq!(record["state"]["deviceErrorCode"], 0);
     let device_id = record["state"]["deviceRegistrationId"].as_str().unwrap();
 
-    let registered = expect(
-        lab.get(&format!("{DEVICES}/{device_id}")).await,
-        StatusCode::OK,
-    );
+    let registered = lab.get_ok(&format!("{DEVICES}/{device_id}")).await;
     assert_eq!(registered["serialNumber"], "PF1ABCDE");
     assert_eq!(registered["groupTag"], "SITE-A");
     assert_eq!(registered["enrollmentState"], "notContacted");
@@ -97,13 +94,11 @@ async fn single_import_completes_and_registers_the_device() {
         registered["deploymentProfileAssignmentStatus"],
         "notAssigned"
     );
-    let v1 = expect(
-        lab.get(&format!(
+    let v1 = lab
+        .get_ok(&format!(
             "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities/{device_id}"
         ))
-        .await,
-        StatusCode::OK,
-    );
+        .await;
     assert!(
         v1.get("deploymentProfileAssignmentStatus").is_none(),
         "beta only"
@@ -390,7 +385,7 @@ async fn properties_show_after_a_sync_and_deletion_takes_a_while() {
         lab.delete(&format!("{DEVICES}/{id}")).await,
         StatusCode::NO_CONTENT,
     );
-    let _ = expect(lab.get(&format!("{DEVICES}/{id}")).await, StatusCode::OK);
+    let _ = lab.get_ok(&format!("{DEVICES}/{id}")).await;
     let record = import_one(&lab, device("SYNC-PROPS")).await;
     assert_eq!(record["state"]["deviceErrorCode"], 806, "{record}");
     expect(
@@ -424,11 +419,9 @@ async fn sync_decides_pending_imports_and_is_refused_within_ten_minutes() {
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     let (_, record) = lab.get(&format!("{IMPORTS}/{id}")).await;
     assert_eq!(record["state"]["deviceImportStatus"], "complete");
-    let settings = expect(
-        lab.get("/beta/deviceManagement/windowsAutopilotSettings")
-            .await,
-        StatusCode::OK,
-    );
+    let settings = lab
+        .get_ok("/beta/deviceManagement/windowsAutopilotSettings")
+        .await;
     assert_eq!(settings["syncStatus"], "completed");
     assert_ne!(
         settings["lastManualSyncTriggerDateTime"],

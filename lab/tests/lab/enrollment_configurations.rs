@@ -73,7 +73,7 @@ async fn assert_priorities(lab: &Lab, expected: &[(&str, i64)]) {
 async fn the_default_esp_is_seeded_and_cannot_be_deleted() {
     let lab = Lab::start().await;
     let id = default_id(&lab);
-    let body = expect(lab.get(&format!("{ESPS}/{id}")).await, StatusCode::OK);
+    let body = lab.get_ok(&format!("{ESPS}/{id}")).await;
     assert_eq!(body["priority"], 0);
     assert_eq!(body["displayName"], "All users and all devices");
     assert_eq!(body["createdDateTime"], "0001-01-01T00:00:00Z");
@@ -151,13 +151,11 @@ async fn create_gets_the_next_priority_and_every_property() {
     assert_eq!(minimal["priority"], 3);
 
     // v1.0 shows only what the v1.0 schema declares.
-    let v1 = expect(
-        lab.get(&format!(
+    let v1 = lab
+        .get_ok(&format!(
             "/v1.0/deviceManagement/deviceEnrollmentConfigurations/{id}"
         ))
-        .await,
-        StatusCode::OK,
-    );
+        .await;
     assert_eq!(v1["allowNonBlockingAppInstallation"], false);
     assert!(v1.get("showInstallationProgress").is_none(), "{v1}");
     assert!(v1.get("roleScopeTagIds").is_none(), "{v1}");
@@ -273,20 +271,14 @@ async fn assign_replaces_the_list() {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-    let list = expect(
-        lab.get(&format!("{ESPS}/{id}/assignments")).await,
-        StatusCode::OK,
-    );
-    let items = values_of(&list);
+    let items = lab.values(&format!("{ESPS}/{id}/assignments")).await;
     assert_eq!(items.len(), 2);
     assert_eq!(items[0]["source"], "direct");
     assert_eq!(items[0]["sourceId"], id);
     assert_eq!(items[0]["id"], format!("{id}_{GROUP}"));
-    let one = expect(
-        lab.get(&format!("{ESPS}/{id}/assignments/{id}_{GROUP}"))
-            .await,
-        StatusCode::OK,
-    );
+    let one = lab
+        .get_ok(&format!("{ESPS}/{id}/assignments/{id}_{GROUP}"))
+        .await;
     assert_eq!(one["target"]["groupId"], GROUP);
     let (_, expanded) = lab.get(&format!("{ESPS}/{id}?$expand=assignments")).await;
     assert_eq!(expanded["assignments"].as_array().unwrap().len(), 2);

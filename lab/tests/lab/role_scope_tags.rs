@@ -15,7 +15,7 @@ fn tag(name: &str) -> Value {
 #[tokio::test]
 async fn the_default_tag_is_built_in_and_cannot_be_changed_or_deleted() {
     let lab = Lab::start().await;
-    let body = expect(lab.get(TAGS).await, StatusCode::OK);
+    let body = lab.get_ok(TAGS).await;
     let tags = values_of(&body);
     assert_eq!(tags.len(), 1, "{body}");
     assert_eq!(tags[0]["id"], "0");
@@ -30,7 +30,7 @@ async fn the_default_tag_is_built_in_and_cannot_be_changed_or_deleted() {
     assert_wrapped_contains(&body, "cannot be modified or deleted");
     let (status, body) = lab.delete(&format!("{TAGS}/0")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    let body = expect(lab.get(&format!("{TAGS}/0")).await, StatusCode::OK);
+    let body = lab.get_ok(&format!("{TAGS}/0")).await;
     assert_eq!(body["displayName"], "Default");
 }
 
@@ -49,7 +49,7 @@ async fn created_tags_get_numeric_ids_and_can_be_changed_and_deleted() {
             .await,
         StatusCode::NO_CONTENT,
     );
-    let read = expect(lab.get(&format!("{TAGS}/1")).await, StatusCode::OK);
+    let read = lab.get_ok(&format!("{TAGS}/1")).await;
     assert_eq!(read["description"], "changed");
     assert_eq!(read["displayName"], "Paris");
 
@@ -76,7 +76,7 @@ async fn bad_payloads_are_refused() {
         .post(TAGS, json!({"displayName": "x", "colour": "red"}))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    let listed = expect(lab.get(TAGS).await, StatusCode::OK);
+    let listed = lab.get_ok(TAGS).await;
     assert_eq!(values_of(&listed).len(), 1);
 }
 
@@ -86,25 +86,19 @@ async fn listing_pages_and_filters() {
     for name in ["A", "B", "C"] {
         lab.create(TAGS, tag(name)).await;
     }
-    let page = expect(lab.get(&format!("{TAGS}?$top=2")).await, StatusCode::OK);
+    let page = lab.get_ok(&format!("{TAGS}?$top=2")).await;
     assert_eq!(values_of(&page).len(), 2);
     let next = page["@odata.nextLink"].as_str().expect("a next page");
     let rest = next.split("/beta/").nth(1).unwrap();
-    let page = expect(lab.get(&format!("/beta/{rest}")).await, StatusCode::OK);
+    let page = lab.get_ok(&format!("/beta/{rest}")).await;
     assert_eq!(values_of(&page).len(), 2);
-    let found = expect(
-        lab.get(&format!("{TAGS}?$filter=displayName%20eq%20'b'"))
-            .await,
-        StatusCode::OK,
-    );
-    let found = values_of(&found);
+    let found = lab
+        .values(&format!("{TAGS}?$filter=displayName%20eq%20'b'"))
+        .await;
     assert_eq!(found.len(), 1);
     assert_eq!(found[0]["displayName"], "B");
     // v1.0 has the collection too.
-    expect(
-        lab.get("/v1.0/deviceManagement/roleScopeTags").await,
-        StatusCode::OK,
-    );
+    lab.get_ok("/v1.0/deviceManagement/roleScopeTags").await;
 }
 
 #[tokio::test]
@@ -118,14 +112,8 @@ async fn an_empty_scope_tag_list_is_stored_as_the_default_tag() {
     let path = format!("{CONFIGS}/{id}");
     let patch = json!({"@odata.type": "#microsoft.graph.windowsDomainJoinConfiguration", "roleScopeTagIds": ["1"]});
     expect(lab.patch(&path, patch).await, StatusCode::NO_CONTENT);
-    assert_eq!(
-        expect(lab.get(&path).await, StatusCode::OK)["roleScopeTagIds"],
-        json!(["1"])
-    );
+    assert_eq!(lab.get_ok(&path).await["roleScopeTagIds"], json!(["1"]));
     let patch = json!({"@odata.type": "#microsoft.graph.windowsDomainJoinConfiguration", "roleScopeTagIds": []});
     expect(lab.patch(&path, patch).await, StatusCode::NO_CONTENT);
-    assert_eq!(
-        expect(lab.get(&path).await, StatusCode::OK)["roleScopeTagIds"],
-        json!(["0"])
-    );
+    assert_eq!(lab.get_ok(&path).await["roleScopeTagIds"], json!(["0"]));
 }
