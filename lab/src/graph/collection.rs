@@ -525,6 +525,33 @@ pub fn require(given: &Map<String, Value>, required: &[&str], url: &str) -> Resu
     }
 }
 
+/// Intune's refusal of an object whose `displayName` is missing or blank.
+pub fn require_display_name(object: &Map<String, Value>, url: &str) -> Result<(), GraphError> {
+    match object.get("displayName").and_then(Value::as_str) {
+        Some(name) if !name.trim().is_empty() => Ok(()),
+        _ => Err(GraphError::intune_bad_request(
+            "displayName is required.",
+            url,
+        )),
+    }
+}
+
+/// Intune's refusal of a text property `name` longer than `max` characters.
+pub fn at_most_chars(
+    object: &Map<String, Value>,
+    name: &str,
+    max: usize,
+    url: &str,
+) -> Result<(), GraphError> {
+    match object.get(name).and_then(Value::as_str) {
+        Some(text) if text.chars().count() > max => Err(GraphError::intune_bad_request(
+            format!("{name} must be at most {max} characters."),
+            url,
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// `roleScopeTagIds` of a new Intune object: as given, else Intune's default scope tag `["0"]`.
 pub fn role_scope_tags(given: &Map<String, Value>) -> Value {
     scope_tags_or_default(given.get("roleScopeTagIds"))

@@ -164,19 +164,8 @@ fn get(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
 
 /// Service-side checks after a create or a merge.
 fn check_esp(tenant: &Tenant, object: &Map<String, Value>, url: &str) -> Result<(), GraphError> {
-    let text = |name: &str| object.get(name).and_then(Value::as_str);
-    if text("displayName").is_none_or(|n| n.trim().is_empty()) {
-        return Err(GraphError::intune_bad_request(
-            "displayName is required.",
-            url,
-        ));
-    }
-    if text("customErrorMessage").is_some_and(|m| m.chars().count() > MAX_CUSTOM_ERROR_MESSAGE) {
-        return Err(GraphError::intune_bad_request(
-            format!("customErrorMessage must be at most {MAX_CUSTOM_ERROR_MESSAGE} characters."),
-            url,
-        ));
-    }
+    collection::require_display_name(object, url)?;
+    collection::at_most_chars(object, "customErrorMessage", MAX_CUSTOM_ERROR_MESSAGE, url)?;
     if let Some(minutes) = object
         .get("installProgressTimeoutInMinutes")
         .and_then(Value::as_i64)
