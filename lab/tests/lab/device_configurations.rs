@@ -252,12 +252,14 @@ async fn filter_on_display_name() {
         .await;
     assert_eq!(body["value"], json!([]));
 
-    let (_, body) = lab
-        .get(&format!(
+    assert_eq!(
+        lab.values(&format!(
             "{CONFIGS}?$filter=isof('microsoft.graph.windowsDomainJoinConfiguration')"
         ))
-        .await;
-    assert_eq!(values_of(&body).len(), 2);
+        .await
+        .len(),
+        2
+    );
 
     assert_bad_request(
         &lab.get(&format!("{CONFIGS}?$filter=bogus eq 'x'")).await,

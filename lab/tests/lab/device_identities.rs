@@ -189,10 +189,12 @@ async fn import_action_and_error_codes() {
             ),
         ]
     );
-    let (_, list) = lab
-        .get(&format!("{IMPORTS}?$filter=serialNumber eq 'GOOD-1'"))
-        .await;
-    assert_eq!(values_of(&list).len(), 1);
+    assert_eq!(
+        lab.values(&format!("{IMPORTS}?$filter=serialNumber eq 'GOOD-1'"))
+            .await
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -251,10 +253,12 @@ async fn device_actions_filters_and_delete() {
     registered(&lab, "PF2XYZ").await;
     registered(&lab, "OTHER").await;
 
-    let (_, list) = lab
-        .get(&format!("{DEVICES}?$filter=contains(serialNumber,'pf')"))
-        .await;
-    assert_eq!(values_of(&list).len(), 2);
+    assert_eq!(
+        lab.values(&format!("{DEVICES}?$filter=contains(serialNumber,'pf')"))
+            .await
+            .len(),
+        2
+    );
     assert_eq!(
         lab.values(&format!("{DEVICES}?$filter=startswith(serialNumber,'OTH')"))
             .await

@@ -332,12 +332,9 @@ async fn service_principals_by_app_id_and_create() {
     assert_eq!(sp["id"], PROVISIONING_SP);
     assert_eq!(sp["displayName"], "Intune Provisioning Client");
     assert!(string_of(&sp["@odata.context"]).ends_with("#servicePrincipals/$entity"));
-    let (_, list) = lab
-        .get(&format!(
+    assert_eq!(lab.values(&format!(
             "/v1.0/servicePrincipals?$filter=appId eq '{PROVISIONING_APP}'&$select=id,appId,displayName"
-        ))
-        .await;
-    assert_eq!(values_of(&list).len(), 1);
+        )).await.len(), 1);
 
     assert_error(
         lab.post(
