@@ -27,11 +27,7 @@ impl IntuneBackend {
         id: &str,
         build: impl FnOnce(&Tenant) -> Result<Value, GraphError>,
     ) -> Result<Value, GraphError> {
-        let object = app.store.write(|tenant| {
-            let object = build(tenant)?;
-            objects(tenant).insert(id.to_owned(), object.clone());
-            Ok::<_, GraphError>(object)
-        })?;
+        let object = store_one(app, objects, id, |tenant| build(tenant))?;
         tracing::info!(%id, "{noun} created");
         Ok(object)
     }
@@ -46,14 +42,12 @@ impl IntuneBackend {
         id: &str,
         merge: impl FnOnce(&Tenant, &Value) -> Result<Map<String, Value>, GraphError>,
     ) -> Result<Value, GraphError> {
-        let merged = app.store.write(|tenant| {
+        let merged = store_one(app, objects, id, |tenant| {
             let stored = objects(tenant)
                 .get(id)
                 .cloned()
                 .ok_or_else(|| self.not_found(id))?;
-            let merged = Value::Object(merge(tenant, &stored)?);
-            objects(tenant).insert(id.to_owned(), merged.clone());
-            Ok::<_, GraphError>(merged)
+            Ok(Value::Object(merge(tenant, &stored)?))
         })?;
         tracing::info!(%id, "{noun} updated");
         Ok(merged)
@@ -81,4 +75,18 @@ impl IntuneBackend {
         tracing::info!(%id, "{noun} deleted");
         Ok(no_content())
     }
+}
+
+/// Stores what `make` answers (in the same write) as object `id` of `objects`, and returns it.
+fn store_one(
+    app: &App,
+    objects: Objects,
+    id: &str,
+    make: impl FnOnce(&mut Tenant) -> Result<Value, GraphError>,
+) -> Result<Value, GraphError> {
+    app.store.write(|tenant| {
+        let object = make(tenant)?;
+        objects(tenant).insert(id.to_owned(), object.clone());
+        Ok(object)
+    })
 }
