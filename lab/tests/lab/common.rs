@@ -283,6 +283,13 @@ impl Lab {
         expect(self.post(path, body).await, StatusCode::CREATED)
     }
 
+    /// `POST path` asserting a success (2xx); the body.
+    pub(crate) async fn post_ok(&self, path: &str, body: Value) -> Value {
+        let (status, body) = self.post(path, body).await;
+        assert!(status.is_success(), "{status} {body}");
+        body
+    }
+
     /// `GET path` asserting 200; the body.
     pub(crate) async fn get_ok(&self, path: &str) -> Value {
         expect(self.get(path).await, StatusCode::OK)

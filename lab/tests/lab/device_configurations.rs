@@ -482,26 +482,26 @@ async fn assign_replaces_the_assignment_list() {
         .await,
         StatusCode::OK,
     );
-    let (_, list) = lab.get(&format!("{CONFIGS}/{id}/assignments")).await;
-    let items = values_of(&list);
+    let items = lab.values(&format!("{CONFIGS}/{id}/assignments")).await;
     assert_eq!(items.len(), 2);
-    assert_eq!(
-        items[0]["target"]["@odata.type"],
-        "#microsoft.graph.allDevicesAssignmentTarget"
-    );
-    assert_eq!(
-        items[0]["id"],
-        format!("{id}_adadadad-808e-44e2-905a-0b7873a8a531")
-    );
-    assert!(items[0]["target"].get("groupId").is_none());
-    assert_eq!(
-        items[1]["target"]["@odata.type"],
-        "#microsoft.graph.allLicensedUsersAssignmentTarget"
-    );
-    assert_eq!(
-        items[1]["id"],
-        format!("{id}_acacacac-9df4-4c7d-9d50-4ef0226f57a9")
-    );
+    // Each virtual group's id is Intune's, and neither target names a group.
+    for (item, (target, group)) in items.iter().zip([
+        (
+            "allDevicesAssignmentTarget",
+            "adadadad-808e-44e2-905a-0b7873a8a531",
+        ),
+        (
+            "allLicensedUsersAssignmentTarget",
+            "acacacac-9df4-4c7d-9d50-4ef0226f57a9",
+        ),
+    ]) {
+        assert_eq!(
+            item["target"]["@odata.type"],
+            format!("#microsoft.graph.{target}")
+        );
+        assert_eq!(item["id"], format!("{id}_{group}"));
+        assert!(item["target"].get("groupId").is_none());
+    }
 
     // An empty list removes every assignment.
     let body = expect(
