@@ -29,6 +29,14 @@ static INTUNE: IntuneBackend = IntuneBackend {
 /// Page size of the listing.
 pub static PAGING: Paging = Paging::new("assignmentFilters", 1000, 1000);
 
+/// What the filters are called in the log.
+const NOUN: &str = "assignment filter";
+
+/// Where the filters live in the store.
+fn filters_mut(tenant: &mut crate::store::Tenant) -> &mut crate::store::Collection {
+    &mut tenant.assignment_filters
+}
+
 fn listing() -> Listing<'static> {
     Listing::plain(&PAGING, COLLECTION_PATH.to_owned(), &ASSIGNMENT_FILTER)
 }
@@ -103,11 +111,7 @@ fn create(app: &App, request: &GraphRequest) -> GraphResult {
     if let Some(map) = object.as_object() {
         check_rule(map, &url)?;
     }
-    app.store.write(|tenant| {
-        tenant.assignment_filters.insert(id.clone(), object.clone());
-        Ok::<_, GraphError>(())
-    })?;
-    tracing::info!(%id, "assignment filter created");
+    let object = INTUNE.insert_new(app, NOUN, filters_mut, &id, |_| Ok(object))?;
     collection::intune_created(app, request, COLLECTION_PATH, &id, object)
 }
 
@@ -116,11 +120,7 @@ fn update(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let given = given(&body)?;
     let url = INTUNE.url(Some(id), None);
     let now = graph_timestamp(app.clock.now());
-    app.store.write(|tenant| {
-        let stored = tenant
-            .assignment_filters
-            .get(id)
-            .ok_or_else(|| INTUNE.not_found(id))?;
+    INTUNE.merge_stored(app, NOUN, filters_mut, id, |_, stored| {
         let mut merged = stored.as_object().cloned().unwrap_or_default();
         for (name, value) in given {
             let value = if name == "roleScopeTags" && value.is_null() {
@@ -132,12 +132,8 @@ fn update(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
         }
         merged.insert("lastModifiedDateTime".into(), Value::String(now.clone()));
         check_rule(&merged, &url)?;
-        tenant
-            .assignment_filters
-            .insert(id.to_owned(), Value::Object(merged));
-        Ok::<_, GraphError>(())
+        Ok(merged)
     })?;
-    tracing::info!(%id, "assignment filter updated");
     Ok(no_content())
 }
 
@@ -160,21 +156,15 @@ fn in_use(tenant: &crate::store::Tenant, id: &str) -> bool {
 
 /// Deletes a filter, unless an assignment uses it (Intune's message, from Microsoft Learn).
 fn delete(app: &App, id: &str) -> GraphResult {
-    app.store.write(|tenant| {
-        if !tenant.assignment_filters.contains(id) {
-            return Err(INTUNE.not_found(id));
-        }
+    INTUNE.delete_stored(app, NOUN, filters_mut, id, |tenant| {
         if in_use(tenant, id) {
             return Err(GraphError::intune_bad_request(
                 "Unable to delete assignment filter - An assignment filter is associated with existing assignments. Delete all the assignments for the filter and try again.",
                 INTUNE.url(Some(id), None),
             ));
         }
-        tenant.assignment_filters.remove(id);
-        Ok::<_, GraphError>(())
-    })?;
-    tracing::info!(%id, "assignment filter deleted");
-    Ok(no_content())
+        Ok(())
+    })
 }
 
 /// `validateFilter`: whether the rule of the filter in the body parses, as

@@ -303,6 +303,10 @@ pub struct Navigation {
     pub parents: fn(&Tenant) -> &Collection,
     /// The assignments in the store.
     pub assignments: fn(&Tenant) -> &Collection,
+    /// The same, to write them.
+    pub assignments_mut: fn(&mut Tenant) -> &mut Collection,
+    /// What the owning objects are called in the log.
+    pub noun: &'static str,
     /// The Intune backend of the owning collection, for wrapped errors.
     pub backend: &'static collection::IntuneBackend,
 }
@@ -467,6 +471,30 @@ impl Navigation {
         only_parameters(body, &[parameter], "assign")?;
         let items = array_parameter(body, parameter, &self.assignment_type.qualified())?;
         build_assignment_list(items, id, self.assignment_type, self.targets, url)
+    }
+
+    /// The end of `assign` on object `id`: `built` (from [`Navigation::assign_list`]) becomes
+    /// its assignment list. Intune's 404 when the object does not exist; `check` then may refuse
+    /// or mark the object; an assignment naming a filter that does not exist is refused.
+    pub fn store_list(
+        &self,
+        app: &App,
+        id: &str,
+        built: &[Value],
+        url: &str,
+        check: impl FnOnce(&mut Tenant) -> Result<(), GraphError>,
+    ) -> Result<(), GraphError> {
+        app.store.write(|tenant| {
+            if !(self.parents)(tenant).contains(id) {
+                return Err(self.not_found(id));
+            }
+            check(tenant)?;
+            crate::graph::assignment_filters::unknown_filter(tenant, built, url)?;
+            replace((self.assignments_mut)(tenant), id, built);
+            Ok(())
+        })?;
+        tracing::info!(%id, count = built.len(), "{} assigned", self.noun);
+        Ok(())
     }
 }
 

@@ -404,15 +404,16 @@ pub fn intune_created(
 }
 
 /// The answer to a successful PATCH: 204, or 200 with the entity when the
-/// `patch_returns_entity` setting is on.
+/// `patch_returns_entity` setting is on (context `{collection_path}/$entity`).
 pub fn patched_response(
     app: &App,
     request: &GraphRequest,
-    context: &str,
+    collection_path: &str,
     object: Value,
 ) -> Response {
     if app.settings.get().patch_returns_entity {
-        entity_response(app, request, StatusCode::OK, context, object)
+        let context = format!("{collection_path}/$entity");
+        entity_response(app, request, StatusCode::OK, &context, object)
     } else {
         no_content()
     }
@@ -521,6 +522,33 @@ pub fn require(given: &Map<String, Value>, required: &[&str], url: &str) -> Resu
             url,
         )),
         None => Ok(()),
+    }
+}
+
+/// Intune's refusal of an object whose `displayName` is missing or blank.
+pub fn require_display_name(object: &Map<String, Value>, url: &str) -> Result<(), GraphError> {
+    match object.get("displayName").and_then(Value::as_str) {
+        Some(name) if !name.trim().is_empty() => Ok(()),
+        _ => Err(GraphError::intune_bad_request(
+            "displayName is required.",
+            url,
+        )),
+    }
+}
+
+/// Intune's refusal of a text property `name` longer than `max` characters.
+pub fn at_most_chars(
+    object: &Map<String, Value>,
+    name: &str,
+    max: usize,
+    url: &str,
+) -> Result<(), GraphError> {
+    match object.get(name).and_then(Value::as_str) {
+        Some(text) if text.chars().count() > max => Err(GraphError::intune_bad_request(
+            format!("{name} must be at most {max} characters."),
+            url,
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -11,10 +11,10 @@
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use super::GraphRequest;
 use super::assignments;
 use super::collection::{self, IntuneBackend, Listing, Paging};
 use super::schema;
-use super::{GraphRequest, no_content};
 use crate::app::App;
 use crate::clock::graph_timestamp;
 use crate::errors::GraphError;
@@ -250,13 +250,11 @@ fn import_list(app: &App, request: &GraphRequest) -> GraphResult {
 }
 
 fn delete(app: &App, id: &str) -> GraphResult {
-    app.store.write(|tenant| {
-        tenant
-            .imported_device_identities
-            .remove(id)
-            .ok_or_else(|| INTUNE.not_found(id))?;
-        Ok::<_, GraphError>(())
-    })?;
-    tracing::info!(%id, "imported device identity deleted");
-    Ok(no_content())
+    INTUNE.delete_stored(
+        app,
+        "imported device identity",
+        |tenant| &mut tenant.imported_device_identities,
+        id,
+        |_| Ok(()),
+    )
 }

@@ -13,6 +13,7 @@ use crate::app::App;
 use crate::clock::graph_timestamp;
 use crate::errors::GraphError;
 use crate::graph::GraphResult;
+use crate::store::{Collection, Tenant};
 
 /// Path of the collection under the version prefix.
 pub const COLLECTION_PATH: &str = "deviceManagement/deviceConfigurations";
@@ -66,8 +67,18 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
     targets: SUPPORTED_TARGETS,
     parents: |tenant| &tenant.device_configurations,
     assignments: |tenant| &tenant.device_configuration_assignments,
+    assignments_mut: |tenant| &mut tenant.device_configuration_assignments,
+    noun: NOUN,
     backend: &INTUNE,
 };
+
+/// What the objects are called in the log.
+const NOUN: &str = "device configuration";
+
+/// Where the configurations live in the store.
+fn configurations(tenant: &mut Tenant) -> &mut Collection {
+    &mut tenant.device_configurations
+}
 
 /// Routes the segments after `deviceConfigurations`.
 pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
@@ -155,13 +166,7 @@ fn create(app: &App, request: &GraphRequest) -> GraphResult {
 
     let id = Uuid::new_v4().to_string();
     let object = build(ty, &id, &given, &graph_timestamp(app.clock.now()));
-    app.store.write(|tenant| {
-        tenant
-            .device_configurations
-            .insert(id.clone(), object.clone());
-        Ok::<_, GraphError>(())
-    })?;
-    tracing::info!(%id, "device configuration created");
+    let object = INTUNE.insert_new(app, NOUN, configurations, &id, |_| Ok(object))?;
     collection::intune_created(app, request, COLLECTION_PATH, &id, object)
 }
 
@@ -172,34 +177,20 @@ fn update(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let url = INTUNE.url(Some(id), None);
     let now = graph_timestamp(app.clock.now());
 
-    app.store.write(|tenant| {
-        let object = tenant
-            .device_configurations
-            .get(id)
-            .ok_or_else(|| INTUNE.not_found(id))?;
-        read.check_stored(object, "object", &url)?;
-        let merged = collection::merge_versioned(object, given, &now);
+    INTUNE.merge_stored(app, NOUN, configurations, id, |_, stored| {
+        read.check_stored(stored, "object", &url)?;
+        let merged = collection::merge_versioned(stored, given, &now);
         check_domain_join(&merged, &url)?;
-        tenant
-            .device_configurations
-            .insert(id.to_owned(), Value::Object(merged));
-        Ok::<_, GraphError>(())
+        Ok(merged)
     })?;
-    tracing::info!(%id, "device configuration updated");
     Ok(no_content())
 }
 
 fn delete(app: &App, id: &str) -> GraphResult {
-    app.store.write(|tenant| {
-        tenant
-            .device_configurations
-            .remove(id)
-            .ok_or_else(|| INTUNE.not_found(id))?;
+    INTUNE.delete_stored(app, NOUN, configurations, id, |tenant| {
         assignments::remove_all(&mut tenant.device_configuration_assignments, id);
-        Ok::<_, GraphError>(())
-    })?;
-    tracing::info!(%id, "device configuration deleted");
-    Ok(no_content())
+        Ok(())
+    })
 }
 
 /// `assign`: replaces the assignment list and answers it (`deviceConfigurationGroupAssignments`,
@@ -224,15 +215,7 @@ fn assign(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
         SUPPORTED_TARGETS,
         &url,
     )?;
-    app.store.write(|tenant| {
-        if !tenant.device_configurations.contains(id) {
-            return Err(INTUNE.not_found(id));
-        }
-        crate::graph::assignment_filters::unknown_filter(tenant, &built, &url)?;
-        assignments::replace(&mut tenant.device_configuration_assignments, id, &built);
-        Ok(())
-    })?;
-    tracing::info!(%id, count = built.len(), "device configuration assigned");
+    ASSIGNMENTS.store_list(app, id, &built, &url, |_| Ok(()))?;
     Ok(collection::values_response(
         app,
         request,

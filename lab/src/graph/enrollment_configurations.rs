@@ -14,7 +14,7 @@ use crate::app::App;
 use crate::clock::graph_timestamp;
 use crate::errors::GraphError;
 use crate::graph::GraphResult;
-use crate::store::Tenant;
+use crate::store::{Collection, Tenant};
 
 /// Path of the collection under the version prefix.
 pub const COLLECTION_PATH: &str = "deviceManagement/deviceEnrollmentConfigurations";
@@ -74,8 +74,18 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
     targets: SUPPORTED_TARGETS,
     parents: |tenant| &tenant.device_enrollment_configurations,
     assignments: |tenant| &tenant.enrollment_configuration_assignments,
+    assignments_mut: |tenant| &mut tenant.enrollment_configuration_assignments,
+    noun: NOUN,
     backend: &INTUNE,
 };
+
+/// What the objects are called in the log.
+const NOUN: &str = "enrollment status page";
+
+/// Where the configurations live in the store.
+fn configurations(tenant: &mut Tenant) -> &mut Collection {
+    &mut tenant.device_enrollment_configurations
+}
 
 /// Routes the segments after `deviceEnrollmentConfigurations`.
 pub fn route(app: &App, request: &GraphRequest, rest: &[String]) -> GraphResult {
@@ -154,19 +164,8 @@ fn get(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
 
 /// Service-side checks after a create or a merge.
 fn check_esp(tenant: &Tenant, object: &Map<String, Value>, url: &str) -> Result<(), GraphError> {
-    let text = |name: &str| object.get(name).and_then(Value::as_str);
-    if text("displayName").is_none_or(|n| n.trim().is_empty()) {
-        return Err(GraphError::intune_bad_request(
-            "displayName is required.",
-            url,
-        ));
-    }
-    if text("customErrorMessage").is_some_and(|m| m.chars().count() > MAX_CUSTOM_ERROR_MESSAGE) {
-        return Err(GraphError::intune_bad_request(
-            format!("customErrorMessage must be at most {MAX_CUSTOM_ERROR_MESSAGE} characters."),
-            url,
-        ));
-    }
+    collection::require_display_name(object, url)?;
+    collection::at_most_chars(object, "customErrorMessage", MAX_CUSTOM_ERROR_MESSAGE, url)?;
     if let Some(minutes) = object
         .get("installProgressTimeoutInMinutes")
         .and_then(Value::as_i64)
@@ -267,19 +266,14 @@ fn create(app: &App, request: &GraphRequest) -> GraphResult {
     let id = format!("{}{ESP_ID_SUFFIX}", Uuid::new_v4());
     let now = graph_timestamp(app.clock.now());
     let role_scope_tag_ids = collection::role_scope_tags(&given);
-    let object = app.store.write(|tenant| {
+    let object = INTUNE.insert_new(app, NOUN, configurations, &id, |tenant| {
         check_esp(tenant, &given, &url)?;
         let priority = esp_priorities(tenant)
             .last()
             .map(|(p, _)| p + 1)
             .unwrap_or(1);
-        let object = build_esp(&id, &given, priority, &now, role_scope_tag_ids.clone());
-        tenant
-            .device_enrollment_configurations
-            .insert(id.clone(), object.clone());
-        Ok::<_, GraphError>(object)
+        Ok(build_esp(&id, &given, priority, &now, role_scope_tag_ids))
     })?;
-    tracing::info!(%id, "enrollment status page created");
     let object = shown(&object, request);
     collection::intune_created(app, request, COLLECTION_PATH, &id, object)
 }
@@ -290,69 +284,47 @@ fn update(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let given = schema::validate_properties_in(read.read_as, &body, request.version)?;
     let url = INTUNE.url(Some(id), None);
     let now = graph_timestamp(app.clock.now());
-    let updated = app.store.write(|tenant| {
-        let object = tenant
-            .device_enrollment_configurations
-            .get(id)
-            .ok_or_else(|| INTUNE.not_found(id))?;
-        read.check_stored(object, "configuration", &url)?;
-        let merged = collection::merge_versioned(object, given, &now);
+    let updated = INTUNE.merge_stored(app, NOUN, configurations, id, |tenant, stored| {
+        read.check_stored(stored, "configuration", &url)?;
+        let merged = collection::merge_versioned(stored, given, &now);
         check_esp(tenant, &merged, &url)?;
-        let merged = Value::Object(merged);
-        tenant
-            .device_enrollment_configurations
-            .insert(id.to_owned(), merged.clone());
-        Ok::<_, GraphError>(merged)
+        Ok(merged)
     })?;
-    tracing::info!(%id, "enrollment status page updated");
     let updated = shown(&updated, request);
     Ok(collection::patched_response(
         app,
         request,
-        &format!("{COLLECTION_PATH}/$entity"),
+        COLLECTION_PATH,
         updated,
     ))
 }
 
 fn delete(app: &App, id: &str) -> GraphResult {
-    let url = INTUNE.url(Some(id), None);
-    app.store.write(|tenant| {
-        if !tenant.device_enrollment_configurations.contains(id) {
-            return Err(INTUNE.not_found(id));
-        }
+    INTUNE.delete_stored(app, NOUN, configurations, id, |tenant| {
         if is_default(id) {
             return Err(GraphError::intune_bad_request(
                 "The default enrollment configuration cannot be deleted.",
-                url.clone(),
+                INTUNE.url(Some(id), None),
             ));
         }
-        tenant.device_enrollment_configurations.remove(id);
         assignments::remove_all(&mut tenant.enrollment_configuration_assignments, id);
         Ok(())
-    })?;
-    tracing::info!(%id, "enrollment status page deleted");
-    Ok(no_content())
+    })
 }
 
 fn assign(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     let url = INTUNE.url(Some(id), Some("microsoft.management.services.api.assign"));
     let built = ASSIGNMENTS.assign_list(&body, "enrollmentConfigurationAssignments", id, &url)?;
-    app.store.write(|tenant| {
-        if !tenant.device_enrollment_configurations.contains(id) {
-            return Err(INTUNE.not_found(id));
-        }
+    ASSIGNMENTS.store_list(app, id, &built, &url, |_| {
         if is_default(id) {
             return Err(GraphError::intune_bad_request(
                 "The default enrollment configuration applies to all users and all devices and cannot be assigned.",
                 url.clone(),
             ));
         }
-        crate::graph::assignment_filters::unknown_filter(tenant, &built, &url)?;
-        assignments::replace(&mut tenant.enrollment_configuration_assignments, id, &built);
         Ok(())
     })?;
-    tracing::info!(%id, count = built.len(), "enrollment status page assigned");
     Ok(no_content())
 }
 

@@ -10,10 +10,10 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::GraphRequest;
 use super::assignments;
 use super::collection::{self, IntuneBackend, Listing, Paging};
 use super::schema::{self};
-use super::{GraphRequest, no_content};
 use crate::app::App;
 use crate::errors::GraphError;
 use crate::graph::GraphResult;
@@ -211,15 +211,16 @@ fn import(app: &App, request: &GraphRequest) -> GraphResult {
 }
 
 fn delete(app: &App, id: &str) -> GraphResult {
-    app.store.write(|tenant| {
-        tenant
-            .imported_windows_autopilot_device_identities
-            .remove(id)
-            .ok_or_else(|| INTUNE.not_found(id))?;
-        tenant.lab.pending_imports.retain(|p| p.id != id);
-        Ok::<_, GraphError>(())
-    })?;
-    Ok(no_content())
+    INTUNE.delete_stored(
+        app,
+        "imported Autopilot device identity",
+        |tenant| &mut tenant.imported_windows_autopilot_device_identities,
+        id,
+        |tenant| {
+            tenant.lab.pending_imports.retain(|p| p.id != id);
+            Ok(())
+        },
+    )
 }
 
 /// Whether a hardware hash carries data: it decodes (padded Base64) to at least one byte and

@@ -47,6 +47,7 @@ pub mod profile_rules;
 pub mod role_scope_tags;
 pub mod schema;
 pub mod timers;
+pub mod writes;
 
 use std::time::Instant;
 

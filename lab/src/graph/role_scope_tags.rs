@@ -5,9 +5,9 @@
 
 use serde_json::{Map, Value, json};
 
+use super::GraphRequest;
 use super::collection::{self, IntuneBackend, Listing, Paging};
 use super::schema;
-use super::{GraphRequest, no_content};
 use crate::app::App;
 use crate::errors::GraphError;
 use crate::graph::GraphResult;
@@ -59,6 +59,14 @@ fn list(app: &App, request: &GraphRequest) -> GraphResult {
 
 fn get(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     listing().get_stored(app, request, |tenant| &tenant.role_scope_tags, id, &INTUNE)
+}
+
+/// What the tags are called in the log.
+const NOUN: &str = "role scope tag";
+
+/// Where the tags live in the store.
+fn tags_mut(tenant: &mut crate::store::Tenant) -> &mut crate::store::Collection {
+    &mut tenant.role_scope_tags
 }
 
 /// The built-in tag refuses every write (the lab's wording: no source quotes Intune's).
@@ -124,38 +132,23 @@ fn update(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
     let body = request.json_object()?;
     let given = schema::validate_properties(&ROLE_SCOPE_TAG, &body)?;
     let url = INTUNE.url(Some(id), None);
-    let merged = app.store.write(|tenant| {
-        let stored = tenant
-            .role_scope_tags
-            .get(id)
-            .ok_or_else(|| INTUNE.not_found(id))?;
+    let merged = INTUNE.merge_stored(app, NOUN, tags_mut, id, |_, stored| {
         refuse_built_in(id, &url)?;
         let mut merged = stored.as_object().cloned().unwrap_or_default();
         merged.extend(given);
         require_name(&merged, &url)?;
-        let merged = Value::Object(merged);
-        tenant.role_scope_tags.insert(id.to_owned(), merged.clone());
-        Ok::<_, GraphError>(merged)
+        Ok(merged)
     })?;
-    tracing::info!(%id, "role scope tag updated");
     Ok(collection::patched_response(
         app,
         request,
-        &format!("{COLLECTION_PATH}/$entity"),
+        COLLECTION_PATH,
         merged,
     ))
 }
 
 fn delete(app: &App, id: &str) -> GraphResult {
-    let url = INTUNE.url(Some(id), None);
-    app.store.write(|tenant| {
-        if !tenant.role_scope_tags.contains(id) {
-            return Err(INTUNE.not_found(id));
-        }
-        refuse_built_in(id, &url)?;
-        tenant.role_scope_tags.remove(id);
-        Ok(())
-    })?;
-    tracing::info!(%id, "role scope tag deleted");
-    Ok(no_content())
+    INTUNE.delete_stored(app, NOUN, tags_mut, id, |_| {
+        refuse_built_in(id, &INTUNE.url(Some(id), None))
+    })
 }

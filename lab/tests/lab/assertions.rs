@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::common::{GRAPH_SCOPE, read, string_of};
+use crate::common::{GRAPH_SCOPE, assert_entra_error, read, send, string_of};
 use autopilot_lab::auth::assertion::FederatedCredential;
 use autopilot_lab::{LabConfig, ReadyInfo};
 use aws_lc_rs::rand::SystemRandom;
@@ -111,11 +111,6 @@ async fn token_with(
     .await
 }
 
-fn assert_entra(body: &Value, error: &str, code: u64) {
-    assert_eq!(body["error"], error, "{body}");
-    assert_eq!(body["error_codes"], json!([code]), "{body}");
-}
-
 #[tokio::test]
 async fn certificate_assertions_rs256_ps256_es256() {
     let dir = tempfile::tempdir().unwrap();
@@ -174,12 +169,12 @@ async fn certificate_assertions_rs256_ps256_es256() {
     let unknown = json!({"alg": "ES256", "x5t#S256": x5t_s256(&stranger_der)});
     let (status, body) = token_with(&http, &info, &stranger.sign("ES256", &unknown, &good)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_entra(&body, "invalid_client", 700027);
+    assert_entra_error(&body, "invalid_client", 700027);
     assert!(string_of(&body["error_description"]).contains("The key was not found"));
     // Signed by another key but naming the registered certificate.
     let (status, body) = token_with(&http, &info, &stranger.sign("ES256", &header, &good)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_entra(&body, "invalid_client", 700027);
+    assert_entra_error(&body, "invalid_client", 700027);
     let (status, body) = token_with(
         &http,
         &info,
@@ -191,7 +186,7 @@ async fn certificate_assertions_rs256_ps256_es256() {
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_entra(&body, "invalid_client", 700016);
+    assert_entra_error(&body, "invalid_client", 700016);
     let (status, body) = token_with(
         &http,
         &info,
@@ -199,15 +194,15 @@ async fn certificate_assertions_rs256_ps256_es256() {
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_entra(&body, "invalid_client", 700024);
+    assert_entra_error(&body, "invalid_client", 700024);
     let mut other_sub = good.clone();
     other_sub["sub"] = json!("someone-else");
     let (status, body) = token_with(&http, &info, &ec.sign("ES256", &header, &other_sub)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_entra(&body, "invalid_client", 700021);
+    assert_entra_error(&body, "invalid_client", 700021);
     let (status, body) = token_with(&http, &info, "not.a.jwt").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_entra(&body, "invalid_request", 50027);
+    assert_entra_error(&body, "invalid_request", 50027);
     let hs = format!(
         "{}.{}.c2ln",
         b64(json!({"alg": "HS256"}).to_string().as_bytes()),
@@ -254,7 +249,7 @@ async fn federated_credentials_with_a_jwks() {
     wrong["sub"] = json!("repo:contoso/infra:pull_request");
     let (status, body) = token_with(&http, &info, &signer.sign("ES256", &header, &wrong)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_entra(&body, "invalid_request", 70021);
+    assert_entra_error(&body, "invalid_request", 70021);
     assert!(
         string_of(&body["error_description"]).contains("No matching federated identity record")
     );
@@ -270,7 +265,7 @@ async fn federated_credentials_with_a_jwks() {
     );
     let (status, body) = token_with(&http, &info, &other.sign("ES256", &header, &claims)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_entra(&body, "invalid_client", 700027);
+    assert_entra_error(&body, "invalid_client", 700027);
 }
 
 #[tokio::test]
@@ -295,16 +290,10 @@ async fn bad_credential_files_stop_the_lab() {
 async fn openid_discovery_document() {
     let lab = crate::common::Lab::start().await;
     let info = lab.info();
-    let (status, doc) = read(
-        lab.http
-            .get(format!(
-                "{}/{}/v2.0/.well-known/openid-configuration",
-                info.login_url, info.tenant_id
-            ))
-            .send()
-            .await
-            .unwrap(),
-    )
+    let (status, doc) = send(lab.http.get(format!(
+        "{}/{}/v2.0/.well-known/openid-configuration",
+        info.login_url, info.tenant_id
+    )))
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(doc["token_endpoint"], info.token_url());
@@ -312,40 +301,21 @@ async fn openid_discovery_document() {
         doc["issuer"],
         format!("{}/{}/v2.0", info.login_url, info.tenant_id)
     );
-    let (status, keys) = read(
-        lab.http
-            .get(doc["jwks_uri"].as_str().unwrap())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, keys) = send(lab.http.get(doc["jwks_uri"].as_str().unwrap())).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(keys, json!({"keys": []}));
-    let (status, body) = read(
-        lab.http
-            .get(format!(
-                "{}/nope/v2.0/.well-known/openid-configuration",
-                info.login_url
-            ))
-            .send()
-            .await
-            .unwrap(),
-    )
+    let (status, body) = send(lab.http.get(format!(
+        "{}/nope/v2.0/.well-known/openid-configuration",
+        info.login_url
+    )))
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_entra(&body, "invalid_request", 90002);
-    let (status, instance) = read(
-        lab.http
+    assert_entra_error(&body, "invalid_request", 90002);
+    let (status, instance) = send(lab.http
             .get(format!(
                 "{}/common/discovery/instance?api-version=1.1&authorization_endpoint={}/{}/oauth2/v2.0/authorize",
                 info.login_url, info.login_url, info.tenant_id
-            ))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+            ))).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         string_of(&instance["tenant_discovery_endpoint"]).ends_with(&format!(

@@ -1,7 +1,7 @@
 //! `/deviceManagement/assignmentFilters`: filters, `validateFilter`, the rule check, filters on
 //! assignments and the refusal to delete a filter in use.
 
-use crate::common::{CONFIGS, Lab, assert_bad_request, expect};
+use crate::common::{CONFIGS, Lab, assert_bad_request, expect, values_of};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -17,11 +17,9 @@ fn filter(name: &str, rule: &str) -> Value {
 }
 
 async fn create(lab: &Lab, name: &str) -> String {
-    let body = expect(
-        lab.post(FILTERS, filter(name, r#"(device.model -eq "Surface")"#))
-            .await,
-        StatusCode::CREATED,
-    );
+    let body = lab
+        .create(FILTERS, filter(name, r#"(device.model -eq "Surface")"#))
+        .await;
     body["id"].as_str().unwrap().to_owned()
 }
 
@@ -29,7 +27,7 @@ async fn create(lab: &Lab, name: &str) -> String {
 async fn lifecycle_in_graphs_shape() {
     let lab = Lab::start().await;
     let id = create(&lab, "Surfaces").await;
-    let body = expect(lab.get(&format!("{FILTERS}/{id}")).await, StatusCode::OK);
+    let body = lab.get_ok(&format!("{FILTERS}/{id}")).await;
     assert_eq!(
         body["@odata.type"],
         "#microsoft.graph.deviceAndAppManagementAssignmentFilter"
@@ -46,12 +44,10 @@ async fn lifecycle_in_graphs_shape() {
         .await,
         StatusCode::NO_CONTENT,
     );
-    let listed = expect(
-        lab.get(&format!("{FILTERS}?$filter=displayName eq 'Surfaces'"))
-            .await,
-        StatusCode::OK,
-    );
-    assert_eq!(listed["value"].as_array().unwrap().len(), 1);
+    let listed = lab
+        .get_ok(&format!("{FILTERS}?$filter=displayName eq 'Surfaces'"))
+        .await;
+    assert_eq!(values_of(&listed).len(), 1);
     assert_eq!(
         listed["value"][0]["rule"],
         r#"(device.manufacturer -startsWith "Micro")"#
@@ -67,8 +63,8 @@ async fn lifecycle_in_graphs_shape() {
         StatusCode::NOT_FOUND,
     );
     // Beta only.
-    let (status, _) = lab.get("/v1.0/deviceManagement/assignmentFilters").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    lab.assert_beta_only("deviceManagement/assignmentFilters")
+        .await;
 }
 
 #[tokio::test]
@@ -118,10 +114,7 @@ async fn assignments_name_existing_filters_and_keep_them_in_use() {
     assert_bad_request(&unknown, "does not exist");
 
     expect(lab.post(&assign, target(&filter_id)).await, StatusCode::OK);
-    let assigned = expect(
-        lab.get(&format!("{CONFIGS}/{config}/assignments")).await,
-        StatusCode::OK,
-    );
+    let assigned = lab.get_ok(&format!("{CONFIGS}/{config}/assignments")).await;
     let stored = &assigned["value"][0]["target"];
     assert_eq!(
         stored["deviceAndAppManagementAssignmentFilterId"],

@@ -2,14 +2,16 @@
 
 use std::time::Duration;
 
-use crate::common::{CONFIGS, GRAPH_SCOPE, Lab, assert_graph_error, expect, read, string_of};
+use crate::common::{
+    CONFIGS, GRAPH_SCOPE, Lab, assert_entra_error, assert_error, read, send, string_of,
+};
 use autopilot_lab::LabConfig;
 use reqwest::StatusCode;
 use serde_json::Value;
 
 async fn token_request(lab: &Lab, tenant: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
     let url = format!("{}/{tenant}/oauth2/v2.0/token", lab.info().login_url);
-    read(lab.http.post(url).form(form).send().await.unwrap()).await
+    send(lab.http.post(url).form(form)).await
 }
 
 fn good_form(lab: &Lab) -> Vec<(&'static str, String)> {
@@ -40,22 +42,6 @@ fn with(
 
 fn as_refs<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     form.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
-/// Asserts Entra's error body.
-fn assert_entra_error(body: &Value, error: &str, code: u64) {
-    assert_eq!(body["error"], error, "{body}");
-    assert_eq!(body["error_codes"], serde_json::json!([code]), "{body}");
-    let description = body["error_description"].as_str().unwrap();
-    assert!(
-        description.starts_with(&format!("AADSTS{code}: ")),
-        "{description}"
-    );
-    assert!(description.contains("Trace ID: "), "{description}");
-    for field in ["timestamp", "trace_id", "correlation_id"] {
-        assert!(body[field].is_string(), "{field} missing: {body}");
-    }
-    assert!(uuid::Uuid::parse_str(body["trace_id"].as_str().unwrap()).is_ok());
 }
 
 #[tokio::test]
@@ -156,13 +142,10 @@ async fn token_endpoint_failures_look_like_entra() {
 
     // A JSON body is not a form: no grant_type.
     let url = lab.info().token_url();
-    let (status, body) = read(
+    let (status, body) = send(
         lab.http
             .post(url)
-            .json(&serde_json::json!({"grant_type": "client_credentials"}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&serde_json::json!({"grant_type": "client_credentials"})),
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -173,7 +156,7 @@ async fn token_endpoint_failures_look_like_entra() {
     let log = lab.request_log().await;
     let token_calls = log
         .iter()
-        .filter(|e| e["path"].as_str().unwrap().ends_with("/oauth2/v2.0/token"))
+        .filter(|e| string_of(&e["path"]).ends_with("/oauth2/v2.0/token"))
         .count();
     assert_eq!(token_calls, 1 + 8, "{log:?}");
 }
@@ -182,10 +165,9 @@ async fn token_endpoint_failures_look_like_entra() {
 async fn graph_rejects_missing_and_bad_tokens() {
     let lab = Lab::start().await;
 
-    let (status, body) = read(lab.http.get(lab.url(CONFIGS)).send().await.unwrap()).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_graph_error(
-        &body,
+    assert_error(
+        send(lab.http.get(lab.url(CONFIGS))).await,
+        StatusCode::UNAUTHORIZED,
         "InvalidAuthenticationToken",
         "Access token is empty.",
     );
@@ -203,10 +185,9 @@ async fn graph_rejects_missing_and_bad_tokens() {
         response.headers()["client-request-id"],
         "3f2c8f0e-1111-4222-8333-444455556666"
     );
-    let (status, body) = read(response).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_graph_error(
-        &body,
+    let body = assert_error(
+        read(response).await,
+        StatusCode::UNAUTHORIZED,
         "InvalidAuthenticationToken",
         "Access token validation failure. Invalid audience.",
     );
@@ -225,17 +206,12 @@ async fn graph_rejects_missing_and_bad_tokens() {
     let (status, body) = token_request(&lab, &tenant, &as_refs(&form)).await;
     assert_eq!(status, StatusCode::OK);
     let arm_token = body["access_token"].as_str().unwrap();
-    let (status, body) = read(
-        lab.http
-            .get(lab.url(CONFIGS))
-            .bearer_auth(arm_token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_graph_error(&body, "InvalidAuthenticationToken", "Invalid audience");
+    assert_error(
+        send(lab.http.get(lab.url(CONFIGS)).bearer_auth(arm_token)).await,
+        StatusCode::UNAUTHORIZED,
+        "InvalidAuthenticationToken",
+        "Invalid audience",
+    );
 }
 
 #[tokio::test]
@@ -245,9 +221,12 @@ async fn expired_tokens_are_refused() {
         ..LabConfig::default()
     })
     .await;
-    let _ = expect(lab.get(CONFIGS).await, StatusCode::OK);
+    let _ = lab.get_ok(CONFIGS).await;
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let (status, body) = lab.get(CONFIGS).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_graph_error(&body, "InvalidAuthenticationToken", "token is expired");
+    assert_error(
+        lab.get(CONFIGS).await,
+        StatusCode::UNAUTHORIZED,
+        "InvalidAuthenticationToken",
+        "token is expired",
+    );
 }

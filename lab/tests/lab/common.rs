@@ -216,6 +216,19 @@ pub(crate) fn expect((status, body): (StatusCode, Value), expected: StatusCode) 
     body
 }
 
+/// Asserts the status of an answer and Graph's error body (`code`, a message with `needle`, the
+/// `innerError` ids); returns the body.
+pub(crate) fn assert_error(
+    (status, body): (StatusCode, Value),
+    expected: StatusCode,
+    code: &str,
+    needle: &str,
+) -> Value {
+    assert_eq!(status, expected, "{body}");
+    assert_graph_error(&body, code, needle);
+    body
+}
+
 /// Asserts a 400 with Graph's `BadRequest` error whose message has `needle`.
 pub(crate) fn assert_bad_request((status, body): &(StatusCode, Value), needle: &str) {
     assert_eq!(*status, StatusCode::BAD_REQUEST, "{body}");
@@ -253,4 +266,105 @@ pub(crate) fn string_of(value: &Value) -> &str {
     value
         .as_str()
         .unwrap_or_else(|| panic!("not a string: {value}"))
+}
+
+impl Lab {
+    /// A lab whose app holds only the application roles `roles`.
+    pub(crate) async fn with_roles(roles: &[&str]) -> Lab {
+        Lab::start_with(LabConfig {
+            roles: Some(roles.iter().map(|role| (*role).to_owned()).collect()),
+            ..LabConfig::default()
+        })
+        .await
+    }
+
+    /// `POST path` asserting 201; the created object.
+    pub(crate) async fn create(&self, path: &str, body: Value) -> Value {
+        expect(self.post(path, body).await, StatusCode::CREATED)
+    }
+
+    /// `POST path` asserting a success (2xx); the body.
+    pub(crate) async fn post_ok(&self, path: &str, body: Value) -> Value {
+        let (status, body) = self.post(path, body).await;
+        assert!(status.is_success(), "{status} {body}");
+        body
+    }
+
+    /// `GET path` asserting 200; the body.
+    pub(crate) async fn get_ok(&self, path: &str) -> Value {
+        expect(self.get(path).await, StatusCode::OK)
+    }
+
+    /// `GET path` asserting 200; the `value` array of the page.
+    pub(crate) async fn values(&self, path: &str) -> Vec<Value> {
+        values_of(&self.get_ok(path).await).clone()
+    }
+
+    /// `DELETE path` asserting 204, then a read of it asserting 404.
+    pub(crate) async fn delete_and_gone(&self, path: &str) {
+        expect(self.delete(path).await, StatusCode::NO_CONTENT);
+        let (status, body) = self.get(path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    }
+
+    /// Asserts that v1.0 refuses `path` (after the version) with a 400: a beta-only collection.
+    pub(crate) async fn assert_beta_only(&self, path: &str) {
+        let (status, body) = self.get(&format!("/v1.0/{path}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    }
+}
+
+/// The `value` array of a collection body (the test fails when there is none).
+pub(crate) fn values_of(body: &Value) -> &Vec<Value> {
+    body["value"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no value array: {body}"))
+}
+
+/// Sends a request built on the lab's client (login, metadata: no Graph token) and reads it.
+pub(crate) async fn send(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    read(request.send().await.expect("request is sent")).await
+}
+
+/// An assignment to group `group` (no filter, no intent).
+pub(crate) fn group_assignment(group: &str) -> Value {
+    json!({"target": {
+        "@odata.type": "#microsoft.graph.groupAssignmentTarget",
+        "groupId": group,
+    }})
+}
+
+/// An `assign` body with one assignment to group `group`.
+pub(crate) fn assign_to_group(group: &str) -> Value {
+    json!({"assignments": [group_assignment(group)]})
+}
+
+/// A create body for a dynamic security group of devices named `name` (its mail nickname in
+/// lower case) with `rule`.
+pub(crate) fn dynamic_device_group(name: &str, rule: &str) -> Value {
+    json!({
+        "displayName": name,
+        "mailEnabled": false,
+        "mailNickname": name.to_lowercase(),
+        "securityEnabled": true,
+        "groupTypes": ["DynamicMembership"],
+        "membershipRule": rule,
+    })
+}
+
+/// Asserts Entra's error shape: `error`, `error_codes`, an `AADSTS{code}: ` description with a
+/// trace id, and the trace, correlation and time fields.
+pub(crate) fn assert_entra_error(body: &Value, error: &str, code: u64) {
+    assert_eq!(body["error"], error, "{body}");
+    assert_eq!(body["error_codes"], json!([code]), "{body}");
+    let description = string_of(&body["error_description"]);
+    assert!(
+        description.starts_with(&format!("AADSTS{code}: ")),
+        "{description}"
+    );
+    assert!(description.contains("Trace ID: "), "{description}");
+    for field in ["timestamp", "trace_id", "correlation_id"] {
+        assert!(body[field].is_string(), "{field} missing: {body}");
+    }
+    assert!(uuid::Uuid::parse_str(string_of(&body["trace_id"])).is_ok());
 }

@@ -1,7 +1,10 @@
 //! `/deviceManagement/configurationPolicies`: device preparation policies, and the seeded
 //! catalogs they reference.
 
-use crate::common::{Lab, PROVISIONING_SP, assert_bad_request, expect, string_of, wrapped_message};
+use crate::common::{
+    Lab, PROVISIONING_SP, assert_bad_request, assign_to_group, expect, string_of, values_of,
+    wrapped_message,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -160,7 +163,7 @@ fn all_settings() -> Vec<Value> {
 }
 
 async fn create(lab: &Lab, body: Value) -> String {
-    let created = expect(lab.post(POLICIES, body).await, StatusCode::CREATED);
+    let created = lab.create(POLICIES, body).await;
     created["id"].as_str().unwrap().to_owned()
 }
 
@@ -174,10 +177,9 @@ fn message(error: &Value) -> String {
 #[tokio::test]
 async fn create_read_settings_and_put() {
     let lab = Lab::start().await;
-    let body = expect(
-        lab.post(POLICIES, user_driven("DP", all_settings())).await,
-        StatusCode::CREATED,
-    );
+    let body = lab
+        .create(POLICIES, user_driven("DP", all_settings()))
+        .await;
     assert_eq!(
         body["@odata.context"],
         format!(
@@ -204,17 +206,14 @@ async fn create_read_settings_and_put() {
     }
     let id = body["id"].as_str().unwrap().to_owned();
 
-    let got = expect(lab.get(&format!("{POLICIES}/{id}")).await, StatusCode::OK);
+    let got = lab.get_ok(&format!("{POLICIES}/{id}")).await;
     assert_eq!(got["isAssigned"], false);
     assert!(got.get("settings").is_none());
     let (_, expanded) = lab.get(&format!("{POLICIES}/{id}?$expand=settings")).await;
     assert_eq!(expanded["settings"].as_array().unwrap().len(), 11);
 
-    let settings = expect(
-        lab.get(&format!("{POLICIES}/{id}/settings")).await,
-        StatusCode::OK,
-    );
-    let items = settings["value"].as_array().unwrap();
+    let settings = lab.get_ok(&format!("{POLICIES}/{id}/settings")).await;
+    let items = values_of(&settings);
     assert_eq!(items.len(), 11);
     assert_eq!(items[0]["id"], "0");
     assert_eq!(
@@ -223,17 +222,9 @@ async fn create_read_settings_and_put() {
     );
     // The settings navigation pages at 25 by default; $top pages smaller.
     let (_, page) = lab.get(&format!("{POLICIES}/{id}/settings?$top=5")).await;
-    assert_eq!(page["value"].as_array().unwrap().len(), 5);
+    assert_eq!(values_of(&page).len(), 5);
     let next = page["@odata.nextLink"].as_str().unwrap();
-    let (_, page2) = crate::common::read(
-        lab.http
-            .get(next)
-            .bearer_auth(&lab.token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, page2) = crate::common::send(lab.http.get(next).bearer_auth(&lab.token)).await;
     assert_eq!(page2["value"][0]["id"], "5");
 
     // PUT replaces the settings.
@@ -272,10 +263,8 @@ async fn create_read_settings_and_put() {
     let (status, _) = lab.get(&format!("{POLICIES}/{id}/settings")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // Beta only.
-    let (status, _) = lab
-        .get("/v1.0/deviceManagement/configurationPolicies")
+    lab.assert_beta_only("deviceManagement/configurationPolicies")
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
@@ -410,7 +399,7 @@ async fn settings_are_validated_against_the_template() {
         )],
     );
     body["templateReference"] = json!({"templateId": AUTOMATIC});
-    let created = expect(lab.post(POLICIES, body).await, StatusCode::CREATED);
+    let created = lab.create(POLICIES, body).await;
     assert_eq!(created["templateReference"]["templateId"], AUTOMATIC);
 }
 
@@ -419,14 +408,13 @@ async fn assign_returns_the_list() {
     let lab = Lab::start().await;
     let id = create(&lab, user_driven("DP", all_settings())).await;
     let group = "6f1b5b3e-7c55-4a7e-9a51-2a4c1a4b0c11";
-    let body = expect(lab
-        .post(
-            &format!("{POLICIES}/{id}/assign"),
-            json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}}]}),
-        )
-        .await, StatusCode::OK);
+    let body = expect(
+        lab.post(&format!("{POLICIES}/{id}/assign"), assign_to_group(group))
+            .await,
+        StatusCode::OK,
+    );
     assert!(
-        body["@odata.context"].as_str().unwrap().ends_with(
+        string_of(&body["@odata.context"]).ends_with(
             "#Collection(microsoft.graph.deviceManagementConfigurationPolicyAssignment)"
         )
     );
@@ -434,13 +422,15 @@ async fn assign_returns_the_list() {
     assert_eq!(body["value"][0]["sourceId"], id);
     let (_, got) = lab.get(&format!("{POLICIES}/{id}")).await;
     assert_eq!(got["isAssigned"], true);
-    let (_, list) = lab.get(&format!("{POLICIES}/{id}/assignments")).await;
-    assert_eq!(list["value"].as_array().unwrap().len(), 1);
-    let _ = expect(
-        lab.get(&format!("{POLICIES}/{id}/assignments/{id}_{group}"))
-            .await,
-        StatusCode::OK,
+    assert_eq!(
+        lab.values(&format!("{POLICIES}/{id}/assignments"))
+            .await
+            .len(),
+        1
     );
+    let _ = lab
+        .get_ok(&format!("{POLICIES}/{id}/assignments/{id}_{group}"))
+        .await;
     let body = expect(
         lab.post(
             &format!("{POLICIES}/{id}/assign"),
@@ -462,7 +452,7 @@ async fn group(lab: &Lab, name: &str, dynamic: bool, owned: bool) -> String {
         body["membershipRule"] =
             json!(r#"(device.devicePhysicalIDs -any (_ -contains "[ZTDID]"))"#);
     }
-    let created = expect(lab.post("/v1.0/groups", body).await, StatusCode::CREATED);
+    let created = lab.create("/v1.0/groups", body).await;
     let id = created["id"].as_str().unwrap().to_owned();
     if owned {
         lab.add_provisioning_owner(&id).await;
@@ -550,35 +540,30 @@ async fn enrollment_time_membership_target() {
 #[tokio::test]
 async fn seeded_catalogs() {
     let lab = Lab::start().await;
-    let apps = expect(
-        lab.get("/beta/deviceAppManagement/mobileApps").await,
-        StatusCode::OK,
+    let apps = lab.get_ok("/beta/deviceAppManagement/mobileApps").await;
+    assert_eq!(values_of(&apps).len(), 5);
+    assert_eq!(
+        lab.values(
+            "/beta/deviceAppManagement/mobileApps?$filter=isof('microsoft.graph.win32LobApp')"
+        )
+        .await
+        .len(),
+        2
     );
-    assert_eq!(apps["value"].as_array().unwrap().len(), 5);
-    let (_, win32) = lab
-        .get("/beta/deviceAppManagement/mobileApps?$filter=isof('microsoft.graph.win32LobApp')")
+    let app = lab
+        .get_ok(&format!("/v1.0/deviceAppManagement/mobileApps/{WIN32_APP}"))
         .await;
-    assert_eq!(win32["value"].as_array().unwrap().len(), 2);
-    let app = expect(
-        lab.get(&format!("/v1.0/deviceAppManagement/mobileApps/{WIN32_APP}"))
-            .await,
-        StatusCode::OK,
-    );
     assert_eq!(app["@odata.type"], "#microsoft.graph.win32LobApp");
     assert!(app.get("roleScopeTagIds").is_none(), "beta-only on v1.0");
-    let scripts = expect(
-        lab.get("/beta/deviceManagement/deviceManagementScripts")
-            .await,
-        StatusCode::OK,
-    );
-    assert_eq!(scripts["value"].as_array().unwrap().len(), 3);
-    let _ = expect(
-        lab.get(&format!(
+    let scripts = lab
+        .get_ok("/beta/deviceManagement/deviceManagementScripts")
+        .await;
+    assert_eq!(values_of(&scripts).len(), 3);
+    let _ = lab
+        .get_ok(&format!(
             "/beta/deviceManagement/deviceManagementScripts/{SCRIPT}"
         ))
-        .await,
-        StatusCode::OK,
-    );
+        .await;
     let (status, _) = lab
         .post("/beta/deviceAppManagement/mobileApps", json!({}))
         .await;

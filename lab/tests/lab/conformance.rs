@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::common::{Lab, expect};
+use crate::common::{Lab, dynamic_device_group, values_of};
 use autopilot_lab::LabConfig;
 use base64::Engine as _;
 use reqwest::StatusCode;
@@ -330,30 +330,22 @@ fn collection_type(collection: &str) -> &'static str {
 
 /// Creates one object of every kind the lab serves.
 async fn populate(lab: &Lab) {
-    let ok = |status: StatusCode, body: &Value| {
-        assert!(status.is_success(), "{status} {body}");
-    };
-    let (s, dj) = lab
-        .post(
+    let dj = lab
+        .post_ok(
             "/beta/deviceManagement/deviceConfigurations",
             crate::common::domain_join("DJ"),
         )
         .await;
-    ok(s, &dj);
-    let (s, f) = lab
-        .post(
-            "/beta/deviceManagement/assignmentFilters",
-            json!({"displayName": "F", "platform": "windows10AndLater", "rule": "(device.model -eq \"A\")"}),
-        )
-        .await;
-    ok(s, &f);
-    let (s, b) = lab
-        .post(
-            &format!("/beta/deviceManagement/deviceConfigurations/{}/assign", dj["id"].as_str().unwrap()),
-            json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}]}),
-        )
-        .await;
-    ok(s, &b);
+    lab.post_ok(
+        "/beta/deviceManagement/assignmentFilters",
+        json!({"displayName": "F", "platform": "windows10AndLater", "rule": "(device.model -eq \"A\")"}),
+    )
+    .await;
+    lab.post_ok(
+        &format!("/beta/deviceManagement/deviceConfigurations/{}/assign", dj["id"].as_str().unwrap()),
+        json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}]}),
+    )
+    .await;
     for (ty, extra) in [
         ("azureADWindowsAutopilotDeploymentProfile", json!({})),
         (
@@ -366,51 +358,44 @@ async fn populate(lab: &Lab) {
         for (k, v) in extra.as_object().unwrap() {
             body[k] = v.clone();
         }
-        let (s, profile) = lab
-            .post(
+        let profile = lab
+            .post_ok(
                 "/beta/deviceManagement/windowsAutopilotDeploymentProfiles",
                 body,
             )
             .await;
-        ok(s, &profile);
-        let (s, b) = lab
-            .post(
-                &format!(
-                    "/beta/deviceManagement/windowsAutopilotDeploymentProfiles/{}/assignments",
-                    profile["id"].as_str().unwrap()
-                ),
-                json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget",
+        lab.post_ok(
+            &format!(
+                "/beta/deviceManagement/windowsAutopilotDeploymentProfiles/{}/assignments",
+                profile["id"].as_str().unwrap()
+            ),
+            json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget",
                                   "groupId": uuid::Uuid::new_v4().to_string()}}),
-            )
-            .await;
-        ok(s, &b);
+        )
+        .await;
     }
-    let (s, esp) = lab
-        .post(
+    let esp = lab
+        .post_ok(
             "/beta/deviceManagement/deviceEnrollmentConfigurations",
             json!({"@odata.type": "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration",
                    "displayName": "ESP", "selectedMobileAppIds": ["7ab1ab00-0000-4000-8000-0000000a0001"]}),
         )
         .await;
-    ok(s, &esp);
-    let (s, b) = lab
-        .post(
-            &format!("/beta/deviceManagement/deviceEnrollmentConfigurations/{}/assign", esp["id"].as_str().unwrap()),
-            json!({"enrollmentConfigurationAssignments": [{"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": uuid::Uuid::new_v4().to_string()}}]}),
-        )
-        .await;
-    ok(s, &b);
-    let (s, b) = lab
-        .post(
-            "/v1.0/groups",
-            json!({"displayName": "G", "mailEnabled": false, "mailNickname": "g", "securityEnabled": true,
-                   "groupTypes": ["DynamicMembership"],
-                   "membershipRule": "(device.devicePhysicalIDs -any (_ -contains \"[ZTDID]\"))"}),
-        )
-        .await;
-    ok(s, &b);
-    let (s, policy) = lab
-        .post(
+    lab.post_ok(
+        &format!("/beta/deviceManagement/deviceEnrollmentConfigurations/{}/assign", esp["id"].as_str().unwrap()),
+        json!({"enrollmentConfigurationAssignments": [{"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": uuid::Uuid::new_v4().to_string()}}]}),
+    )
+    .await;
+    lab.post_ok(
+        "/v1.0/groups",
+        dynamic_device_group(
+            "G",
+            "(device.devicePhysicalIDs -any (_ -contains \"[ZTDID]\"))",
+        ),
+    )
+    .await;
+    let policy = lab
+        .post_ok(
             "/beta/deviceManagement/configurationPolicies",
             json!({"name": "DP", "platforms": "windows10", "technologies": "enrollment",
                    "templateReference": {"templateId": "80d33118-b7b4-40d8-b15f-81be745e053f_1"},
@@ -429,41 +414,32 @@ async fn populate(lab: &Lab) {
                    ]}),
         )
         .await;
-    ok(s, &policy);
-    let (s, b) = lab
-        .post(
-            &format!("/beta/deviceManagement/configurationPolicies/{}/assign", policy["id"].as_str().unwrap()),
-            json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.allLicensedUsersAssignmentTarget"}}]}),
-        )
-        .await;
-    ok(s, &b);
-    let (s, b) = lab
-        .post(
-            "/beta/deviceManagement/importedDeviceIdentities/importDeviceIdentityList",
-            json!({"importedDeviceIdentities": [{"importedDeviceIdentifier": "Contoso,Book,CONF-1",
-                                                 "importedDeviceIdentityType": "manufacturerModelSerial"}]}),
-        )
-        .await;
-    ok(s, &b);
+    lab.post_ok(
+        &format!("/beta/deviceManagement/configurationPolicies/{}/assign", policy["id"].as_str().unwrap()),
+        json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.allLicensedUsersAssignmentTarget"}}]}),
+    )
+    .await;
+    lab.post_ok(
+        "/beta/deviceManagement/importedDeviceIdentities/importDeviceIdentityList",
+        json!({"importedDeviceIdentities": [{"importedDeviceIdentifier": "Contoso,Book,CONF-1",
+                                             "importedDeviceIdentityType": "manufacturerModelSerial"}]}),
+    )
+    .await;
     let hash = base64::engine::general_purpose::STANDARD.encode("a hardware hash");
-    let (s, b) = lab
-        .post(
-            "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities/import",
-            json!({"importedWindowsAutopilotDeviceIdentities": [
-                {"serialNumber": "CONF-1", "hardwareIdentifier": hash, "groupTag": "T"},
-                {"serialNumber": "CONF-1", "hardwareIdentifier": hash}
-            ]}),
-        )
-        .await;
-    ok(s, &b);
+    lab.post_ok(
+        "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities/import",
+        json!({"importedWindowsAutopilotDeviceIdentities": [
+            {"serialNumber": "CONF-1", "hardwareIdentifier": hash, "groupTag": "T"},
+            {"serialNumber": "CONF-1", "hardwareIdentifier": hash}
+        ]}),
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let (s, b) = lab
-        .post(
-            "/beta/deviceManagement/windowsAutopilotSettings/sync",
-            json!({}),
-        )
-        .await;
-    ok(s, &b);
+    lab.post_ok(
+        "/beta/deviceManagement/windowsAutopilotSettings/sync",
+        json!({}),
+    )
+    .await;
 }
 
 /// Every collection path to read, with the version and whether items are of a known type.
@@ -549,14 +525,14 @@ async fn every_stored_and_returned_object_conforms_to_the_reference() {
     // the navigations.
     let mut entity_paths = Vec::new();
     for (version, path) in READS {
-        let body = expect(lab.get(&format!("/{version}/{path}")).await, StatusCode::OK);
+        let body = lab.get_ok(&format!("/{version}/{path}")).await;
         let v = if *version == "beta" {
             Version::Beta
         } else {
             Version::V1
         };
         let ty = item_type(path);
-        for (i, item) in body["value"].as_array().unwrap().iter().enumerate() {
+        for (i, item) in values_of(&body).iter().enumerate() {
             checker.object(&format!("GET /{version}/{path} value[{i}]"), ty, item, v);
             let base = path.split('?').next().unwrap();
             entity_paths.push((
@@ -581,7 +557,7 @@ async fn every_stored_and_returned_object_conforms_to_the_reference() {
         "beta/deviceManagement/windowsAutopilotSettings",
         "windowsAutopilotSettings",
     )] {
-        let body = expect(lab.get(&format!("/{path}")).await, StatusCode::OK);
+        let body = lab.get_ok(&format!("/{path}")).await;
         checker.object(&format!("GET /{path}"), ty, &body, Version::Beta);
     }
 

@@ -1,6 +1,6 @@
 //! The `/_lab/` control API.
 
-use crate::common::{CONFIGS, Lab, expect, read};
+use crate::common::{CONFIGS, Lab, expect, send, string_of};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -8,10 +8,10 @@ use serde_json::{Value, json};
 async fn request_log_records_graph_and_token_requests_in_order() {
     let lab = Lab::start().await; // one token request
     let id = lab.create_domain_join("DJ").await;
-    let _ = expect(lab.get(&format!("{CONFIGS}?$top=5")).await, StatusCode::OK);
+    let _ = lab.get_ok(&format!("{CONFIGS}?$top=5")).await;
     let (status, _) = lab.get(&format!("{CONFIGS}/nope")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = read(lab.http.get(lab.url(CONFIGS)).send().await.unwrap()).await;
+    let (status, _) = send(lab.http.get(lab.url(CONFIGS))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     let log = lab.request_log().await;
@@ -52,7 +52,7 @@ async fn request_log_records_graph_and_token_requests_in_order() {
     let response = lab.control_raw(Method::DELETE, "requests").await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_eq!(lab.request_log().await, Vec::<Value>::new());
-    let _ = expect(lab.get(CONFIGS).await, StatusCode::OK);
+    let _ = lab.get_ok(CONFIGS).await;
     let log = lab.request_log().await;
     assert_eq!(log.len(), 1);
     assert_eq!(log[0]["path"], CONFIGS);
@@ -90,7 +90,7 @@ async fn objects_dump_and_reset() {
     assert!(lab.request_log().await.is_empty(), "reset clears the log");
 
     // Tokens survive a reset; the tenant is empty.
-    let list = expect(lab.get(CONFIGS).await, StatusCode::OK);
+    let list = lab.get_ok(CONFIGS).await;
     assert_eq!(list["value"], json!([]));
 }
 
@@ -101,15 +101,15 @@ async fn control_api_needs_no_token_and_unknown_paths_are_graph_errors() {
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.headers().contains_key("request-id"));
 
-    let (status, body) = read(lab.http.get(lab.url("/_lab/nope")).send().await.unwrap()).await;
+    let (status, body) = send(lab.http.get(lab.url("/_lab/nope"))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["error"]["code"], "NotFound");
 
-    let (status, body) = read(lab.http.get(lab.url("/v2/foo")).send().await.unwrap()).await;
+    let (status, body) = send(lab.http.get(lab.url("/v2/foo"))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"]["message"], "Invalid version: v2");
 
-    let (status, body) = read(lab.http.put(lab.url("/_lab/reset")).send().await.unwrap()).await;
+    let (status, body) = send(lab.http.put(lab.url("/_lab/reset"))).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(body["error"]["code"], "BadRequest");
 }
@@ -130,7 +130,7 @@ async fn request_bodies_are_recorded_only_when_asked_and_never_for_tokens() {
         .patch(&format!("{CONFIGS}/{id}"), json!({"@odata.type": "#microsoft.graph.windowsDomainJoinConfiguration", "description": "d"}))
         .await;
     assert!(status.is_success(), "{status}");
-    let _ = expect(lab.get(CONFIGS).await, StatusCode::OK);
+    let _ = lab.get_ok(CONFIGS).await;
     // A fresh token request: its form carries the client secret.
     crate::common::fetch_token(&lab.http, lab.info()).await;
 
@@ -145,9 +145,6 @@ async fn request_bodies_are_recorded_only_when_asked_and_never_for_tokens() {
     let get = log.iter().rfind(|e| e["method"] == "GET").unwrap();
     assert!(get.get("body").is_none(), "{get}");
     let token = log.last().unwrap();
-    assert!(
-        token["path"].as_str().unwrap().ends_with("/token"),
-        "{token}"
-    );
+    assert!(string_of(&token["path"]).ends_with("/token"), "{token}");
     assert!(token.get("body").is_none(), "{token}");
 }

@@ -2,7 +2,7 @@
 //! or by `importDeviceIdentityList` (results with `status`), read, paged, deleted; bad types,
 //! malformed Windows triples and duplicates refused; beta only.
 
-use crate::common::{Lab, assert_bad_request, assert_wrapped_contains, expect};
+use crate::common::{Lab, assert_bad_request, assert_wrapped_contains, expect, values_of};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -19,14 +19,12 @@ fn windows(identifier: &str) -> Value {
 #[tokio::test]
 async fn an_identity_is_created_read_listed_and_deleted() {
     let lab = Lab::start().await;
-    let created = expect(
-        lab.post(
+    let created = lab
+        .create(
             IDS,
             windows("Microsoft Corporation,Surface Laptop 5,0123456789"),
         )
-        .await,
-        StatusCode::CREATED,
-    );
+        .await;
     assert_eq!(
         created["@odata.type"],
         "#microsoft.graph.importedDeviceIdentity"
@@ -35,19 +33,14 @@ async fn an_identity_is_created_read_listed_and_deleted() {
     assert_eq!(created["platform"], "windows");
     assert_eq!(created["description"], Value::Null);
     let id = created["id"].as_str().unwrap().to_owned();
-    let read = expect(lab.get(&format!("{IDS}/{id}")).await, StatusCode::OK);
+    let read = lab.get_ok(&format!("{IDS}/{id}")).await;
     assert_eq!(
         read["importedDeviceIdentifier"],
         "Microsoft Corporation,Surface Laptop 5,0123456789"
     );
-    let listed = expect(lab.get(IDS).await, StatusCode::OK);
-    assert_eq!(listed["value"].as_array().unwrap().len(), 1);
-    expect(
-        lab.delete(&format!("{IDS}/{id}")).await,
-        StatusCode::NO_CONTENT,
-    );
-    let (status, _) = lab.get(&format!("{IDS}/{id}")).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    let listed = lab.get_ok(IDS).await;
+    assert_eq!(values_of(&listed).len(), 1);
+    lab.delete_and_gone(&format!("{IDS}/{id}")).await;
     let (status, _) = lab.delete(&format!("{IDS}/{id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
@@ -71,10 +64,7 @@ async fn bad_identities_are_refused() {
         )
         .await;
     assert_bad_request(&answer, "");
-    expect(
-        lab.post(IDS, windows("Lenovo,T14,123")).await,
-        StatusCode::CREATED,
-    );
+    lab.create(IDS, windows("Lenovo,T14,123")).await;
     // The same identifier, in another case, is a duplicate.
     let answer = lab.post(IDS, windows("LENOVO,t14,123")).await;
     assert_bad_request(&answer, "");
@@ -87,22 +77,17 @@ async fn bad_identities_are_refused() {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    let listed = expect(lab.get(IDS).await, StatusCode::OK);
-    assert_eq!(listed["value"].as_array().unwrap().len(), 1, "{listed}");
+    let listed = lab.get_ok(IDS).await;
+    assert_eq!(values_of(&listed).len(), 1, "{listed}");
     // Only on beta.
-    let (status, _) = lab
-        .get("/v1.0/deviceManagement/importedDeviceIdentities")
+    lab.assert_beta_only("deviceManagement/importedDeviceIdentities")
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
 async fn a_list_import_answers_a_status_per_identity() {
     let lab = Lab::start().await;
-    expect(
-        lab.post(IDS, windows("Dell Inc,Latitude 5440,AAA")).await,
-        StatusCode::CREATED,
-    );
+    lab.create(IDS, windows("Dell Inc,Latitude 5440,AAA")).await;
     let mut described = windows("dell inc,latitude 5440,aaa");
     described["description"] = json!("spare");
     let body = json!({
@@ -110,7 +95,7 @@ async fn a_list_import_answers_a_status_per_identity() {
         "overwriteImportedDeviceIdentities": false,
     });
     let answer = expect(lab.post(&import_path(), body).await, StatusCode::OK);
-    let results = answer["value"].as_array().unwrap();
+    let results = values_of(&answer);
     assert_eq!(results.len(), 3, "{answer}");
     assert_eq!(
         results[0]["@odata.type"],
@@ -127,8 +112,8 @@ async fn a_list_import_answers_a_status_per_identity() {
     assert_eq!(results[1]["description"], Value::Null);
     // Malformed: not added.
     assert_eq!(results[2]["status"], false);
-    let listed = expect(lab.get(IDS).await, StatusCode::OK);
-    assert_eq!(listed["value"].as_array().unwrap().len(), 2, "{listed}");
+    let listed = lab.get_ok(IDS).await;
+    assert_eq!(values_of(&listed).len(), 2, "{listed}");
 
     // With overwrite, the existing one takes the new description.
     let body =
@@ -136,8 +121,8 @@ async fn a_list_import_answers_a_status_per_identity() {
     let answer = expect(lab.post(&import_path(), body).await, StatusCode::OK);
     assert_eq!(answer["value"][0]["status"], true, "{answer}");
     assert_eq!(answer["value"][0]["description"], "spare");
-    let listed = expect(lab.get(IDS).await, StatusCode::OK);
-    assert_eq!(listed["value"].as_array().unwrap().len(), 2, "{listed}");
+    let listed = lab.get_ok(IDS).await;
+    assert_eq!(values_of(&listed).len(), 2, "{listed}");
 
     // Unknown parameters are refused.
     let (status, body) = lab
@@ -165,8 +150,8 @@ async fn the_listing_pages() {
     let mut seen = 0;
     let mut path = IDS.to_owned();
     loop {
-        let page = expect(lab.get(&path).await, StatusCode::OK);
-        let count = page["value"].as_array().unwrap().len();
+        let page = lab.get_ok(&path).await;
+        let count = values_of(&page).len();
         assert!(count <= 2, "{page}");
         seen += count;
         match page["@odata.nextLink"].as_str() {

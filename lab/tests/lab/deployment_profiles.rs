@@ -1,8 +1,8 @@
 //! `/deviceManagement/windowsAutopilotDeploymentProfiles`.
 
 use crate::common::{
-    Lab, assert_bad_request, assert_graph_error, assert_untyped_create_refused,
-    assert_wrapped_contains, expect, string_of, wrapped_message,
+    Lab, assert_bad_request, assert_error, assert_untyped_create_refused, assert_wrapped_contains,
+    expect, group_assignment, string_of, values_of, wrapped_message,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -33,17 +33,14 @@ fn entra_profile(name: &str) -> Value {
 }
 
 async fn create(lab: &Lab, body: Value) -> String {
-    let created = expect(lab.post(PROFILES, body).await, StatusCode::CREATED);
+    let created = lab.create(PROFILES, body).await;
     created["id"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
 async fn create_entra_and_hybrid_profiles_with_every_property() {
     let lab = Lab::start().await;
-    let body = expect(
-        lab.post(PROFILES, entra_profile("AP UserDriven")).await,
-        StatusCode::CREATED,
-    );
+    let body = lab.create(PROFILES, entra_profile("AP UserDriven")).await;
     assert_eq!(
         body["@odata.context"],
         format!(
@@ -83,7 +80,7 @@ async fn create_entra_and_hybrid_profiles_with_every_property() {
         .remove("outOfBoxExperienceSetting");
     hybrid["outOfBoxExperienceSettings"] = json!({"hideEULA": true, "userType": "administrator"});
     hybrid["enrollmentStatusScreenSettings"] = json!({"hideInstallationProgress": true});
-    let body = expect(lab.post(PROFILES, hybrid).await, StatusCode::CREATED);
+    let body = lab.create(PROFILES, hybrid).await;
     assert_eq!(body["hybridAzureADJoinSkipConnectivityCheck"], true);
     assert_eq!(body["outOfBoxExperienceSetting"]["eulaHidden"], true);
     assert_eq!(
@@ -99,31 +96,32 @@ async fn create_entra_and_hybrid_profiles_with_every_property() {
     );
 
     // Defaults for a minimal body.
-    let body = expect(lab
-        .post(
+    let body = lab
+        .create(
             PROFILES,
-            json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "min"}),
+            json!({
+                "@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
+                "displayName": "min",
+            }),
         )
-        .await, StatusCode::CREATED);
+        .await;
     assert_eq!(body["locale"], "os-default");
     assert_eq!(body["roleScopeTagIds"], json!(["0"]));
     assert_eq!(body["preprovisioningAllowed"], false);
     assert_eq!(body["outOfBoxExperienceSetting"], Value::Null);
 
-    let list = expect(lab.get(PROFILES).await, StatusCode::OK);
-    assert_eq!(list["value"].as_array().unwrap().len(), 3);
-    let list = expect(lab
-        .get(&format!(
+    let list = lab.get_ok(PROFILES).await;
+    assert_eq!(values_of(&list).len(), 3);
+    let list = lab.get_ok(&format!(
             "{PROFILES}?$filter=isof('microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile')"
-        ))
-        .await, StatusCode::OK);
+        )).await;
     assert_eq!(list["value"][0]["displayName"], "AP Hybrid");
     let (_, list) = lab
         .get(&format!(
             "{PROFILES}?$filter=displayName eq 'min'&$select=displayName"
         ))
         .await;
-    assert_eq!(list["value"].as_array().unwrap().len(), 1);
+    assert_eq!(values_of(&list).len(), 1);
     assert!(list["value"][0].get("locale").is_none());
 }
 
@@ -212,7 +210,7 @@ async fn patch_get_delete() {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-    let after = expect(lab.get(&path).await, StatusCode::OK);
+    let after = lab.get_ok(&path).await;
     assert_eq!(after["description"], "new");
     assert_eq!(after["locale"], "en-US");
     assert_eq!(after["language"], "en-US");
@@ -263,15 +261,10 @@ async fn assignments_one_at_a_time_and_delete_rule() {
     let id = create(&lab, entra_profile("AP")).await;
     let assignments = format!("{PROFILES}/{id}/assignments");
 
-    let created = expect(lab
-        .post(
-            &assignments,
-            json!({
-                "@odata.type": "#microsoft.graph.windowsAutopilotDeploymentProfileAssignment",
-                "target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": GROUP}
-            }),
-        )
-        .await, StatusCode::CREATED);
+    let mut assignment = group_assignment(GROUP);
+    assignment["@odata.type"] =
+        json!("#microsoft.graph.windowsAutopilotDeploymentProfileAssignment");
+    let created = lab.create(&assignments, assignment).await;
     assert!(string_of(&created["@odata.context"]).ends_with(&format!(
         "windowsAutopilotDeploymentProfiles('{id}')/assignments/$entity"
     )));
@@ -284,30 +277,21 @@ async fn assignments_one_at_a_time_and_delete_rule() {
     let assignment_id = created["id"].as_str().unwrap().to_owned();
 
     // The same group again is refused; an exclusion and all devices are fine.
-    let (status, _) = lab
-        .post(
-            &assignments,
-            json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": GROUP}}),
-        )
-        .await;
+    let (status, _) = lab.post(&assignments, group_assignment(GROUP)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let _ = expect(
-        lab.post(
+    let _ = lab
+        .create(
             &assignments,
             json!({"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget",
                               "groupId": "11111111-2222-4333-8444-555555555555"}}),
         )
-        .await,
-        StatusCode::CREATED,
-    );
-    let _ = expect(
-        lab.post(
+        .await;
+    let _ = lab
+        .create(
             &assignments,
             json!({"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}),
         )
-        .await,
-        StatusCode::CREATED,
-    );
+        .await;
     // Users are not a profile target; a missing target is refused.
     let (status, _) = lab
         .post(
@@ -337,12 +321,9 @@ async fn assignments_one_at_a_time_and_delete_rule() {
             ))
     );
 
-    let list = expect(lab.get(&assignments).await, StatusCode::OK);
-    assert_eq!(list["value"].as_array().unwrap().len(), 3);
-    let one = expect(
-        lab.get(&format!("{assignments}/{assignment_id}")).await,
-        StatusCode::OK,
-    );
+    let list = lab.get_ok(&assignments).await;
+    assert_eq!(values_of(&list).len(), 3);
+    let one = lab.get_ok(&format!("{assignments}/{assignment_id}")).await;
     assert_eq!(one["id"], assignment_id);
     let (_, expanded) = lab
         .get(&format!("{PROFILES}/{id}?$expand=assignments"))
@@ -354,7 +335,7 @@ async fn assignments_one_at_a_time_and_delete_rule() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_wrapped_contains(&error, "assignment");
 
-    for a in list["value"].as_array().unwrap() {
+    for a in values_of(&list) {
         expect(
             lab.delete(&format!("{assignments}/{}", a["id"].as_str().unwrap()))
                 .await,
@@ -375,10 +356,9 @@ async fn assignments_one_at_a_time_and_delete_rule() {
 async fn assigned_devices_is_empty_without_devices_and_assign_needs_known_devices() {
     let lab = Lab::start().await;
     let id = create(&lab, entra_profile("AP")).await;
-    let list = expect(
-        lab.get(&format!("{PROFILES}/{id}/assignedDevices")).await,
-        StatusCode::OK,
-    );
+    let list = lab
+        .get_ok(&format!("{PROFILES}/{id}/assignedDevices"))
+        .await;
     assert_eq!(list["value"], json!([]));
     let (status, _) = lab
         .post(
@@ -419,9 +399,12 @@ async fn refusals_and_changes_intune_makes() {
     // A description with a refused sign: 400 without a reason, on PATCH too.
     let mut body = entra_profile("Sales");
     body["description"] = json!("Sales laptops (pilot)");
-    let (status, error) = lab.post(PROFILES, body).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
-    assert_graph_error(&error, "BadRequest", "An error has occurred");
+    assert_error(
+        lab.post(PROFILES, body).await,
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+        "An error has occurred",
+    );
     let (status, _) = lab
         .patch(
             &format!("{PROFILES}/{id}"),
@@ -440,9 +423,12 @@ async fn refusals_and_changes_intune_makes() {
     // A user type on a self-deploying profile: refused; none is ever returned on one.
     let mut shared = entra_profile("Kiosk");
     shared["outOfBoxExperienceSetting"]["deviceUsageType"] = json!("shared");
-    let (status, error) = lab.post(PROFILES, shared.clone()).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
-    assert_graph_error(&error, "BadRequest", "An error has occurred");
+    assert_error(
+        lab.post(PROFILES, shared.clone()).await,
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+        "An error has occurred",
+    );
     shared["outOfBoxExperienceSetting"]
         .as_object_mut()
         .unwrap()

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::common::{Lab, expect};
+use crate::common::{Lab, dynamic_device_group, expect, group_assignment, string_of, values_of};
 use autopilot_lab::LabConfig;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -29,25 +29,20 @@ pub(crate) async fn fast_lab() -> Lab {
 
 /// Imports one device with `tag` and returns its registration once the import completed.
 pub(crate) async fn register(lab: &Lab, serial: &str, tag: &str) -> Value {
-    let created = expect(
-        lab.post(
+    let created = lab
+        .create(
             IMPORTS,
             json!({"@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity",
                    "groupTag": tag, "serialNumber": serial, "productKey": "",
                    "hardwareIdentifier": hash_of(serial), "assignedUserPrincipalName": ""}),
         )
-        .await,
-        StatusCode::CREATED,
-    );
+        .await;
     let import = created["id"].as_str().unwrap().to_owned();
     for _ in 0..200 {
-        let record = expect(
-            lab.get(&format!("{IMPORTS}/{import}")).await,
-            StatusCode::OK,
-        );
+        let record = lab.get_ok(&format!("{IMPORTS}/{import}")).await;
         if record["state"]["deviceImportStatus"] == "complete" {
             let id = record["state"]["deviceRegistrationId"].as_str().unwrap();
-            return expect(lab.get(&format!("{DEVICES}/{id}")).await, StatusCode::OK);
+            return lab.get_ok(&format!("{DEVICES}/{id}")).await;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -59,56 +54,49 @@ pub(crate) async fn entra_device(lab: &Lab, registration: &Value) -> Value {
     let device_id = registration["azureActiveDirectoryDeviceId"]
         .as_str()
         .unwrap();
-    let listed = expect(
-        lab.get(&format!("/v1.0/devices?$filter=deviceId eq '{device_id}'"))
-            .await,
-        StatusCode::OK,
-    );
-    let found = listed["value"].as_array().unwrap();
+    let listed = lab
+        .get_ok(&format!("/v1.0/devices?$filter=deviceId eq '{device_id}'"))
+        .await;
+    let found = values_of(&listed);
     assert_eq!(found.len(), 1, "one Entra device for {device_id}: {listed}");
     found[0].clone()
 }
 
 pub(crate) async fn dynamic_group(lab: &Lab, name: &str, tag: &str) -> String {
-    let group = expect(
-        lab.post(
+    let group = lab
+        .create(
             "/v1.0/groups",
-            json!({"displayName": name, "mailEnabled": false, "mailNickname": name,
-                   "securityEnabled": true, "groupTypes": ["DynamicMembership"],
-                   "membershipRule": format!("(device.devicePhysicalIds -any (_ -eq \"[OrderID]:{tag}\"))")}),
+            dynamic_device_group(
+                name,
+                &format!("(device.devicePhysicalIds -any (_ -eq \"[OrderID]:{tag}\"))"),
+            ),
         )
-        .await,
-        StatusCode::CREATED,
-    );
+        .await;
     group["id"].as_str().unwrap().to_owned()
 }
 
 /// A profile assigned to `group`; returns its id.
 async fn profile_for(lab: &Lab, name: &str, group: &str) -> String {
-    let profile = expect(
-        lab.post(
+    let profile = lab
+        .create(
             PROFILES,
-            json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": name}),
+            json!({
+                "@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
+                "displayName": name,
+            }),
         )
-        .await,
-        StatusCode::CREATED,
-    );
+        .await;
     let id = profile["id"].as_str().unwrap().to_owned();
-    expect(
-        lab.post(
-            &format!("{PROFILES}/{id}/assignments"),
-            json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}}),
-        )
-        .await,
-        StatusCode::CREATED,
-    );
+    lab.create(
+        &format!("{PROFILES}/{id}/assignments"),
+        group_assignment(group),
+    )
+    .await;
     id
 }
 
 fn ids(listing: &Value) -> Vec<String> {
-    listing["value"]
-        .as_array()
-        .unwrap()
+    values_of(listing)
         .iter()
         .map(|o| o["id"].as_str().unwrap().to_owned())
         .collect()
@@ -131,10 +119,7 @@ async fn registration_creates_the_entra_device_with_autopilots_physical_ids() {
     assert!(physical.contains(&ztdid.as_str()), "{physical:?}");
     assert!(physical.contains(&"[OrderId]:Kiosk"), "{physical:?}");
     let object = device["id"].as_str().unwrap();
-    let read = expect(
-        lab.get(&format!("/v1.0/devices/{object}")).await,
-        StatusCode::OK,
-    );
+    let read = lab.get_ok(&format!("/v1.0/devices/{object}")).await;
     assert_eq!(
         read["deviceId"],
         registration["azureActiveDirectoryDeviceId"]
@@ -148,7 +133,7 @@ async fn registration_creates_the_entra_device_with_autopilots_physical_ids() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|p| p.as_str().unwrap().starts_with("[OrderId]")),
+            .any(|p| string_of(p).starts_with("[OrderId]")),
         "{device}"
     );
 
@@ -167,16 +152,15 @@ async fn member_of_lists_the_dynamic_groups_that_select_the_registration() {
     let lab = fast_lab().await;
     let kiosks = dynamic_group(&lab, "kiosks", "Kiosk").await;
     let _sales = dynamic_group(&lab, "sales", "Sales").await;
-    let all_autopilot = expect(
-        lab.post(
+    let all_autopilot = lab
+        .create(
             "/v1.0/groups",
-            json!({"displayName": "autopilot", "mailEnabled": false, "mailNickname": "autopilot",
-                   "securityEnabled": true, "groupTypes": ["DynamicMembership"],
-                   "membershipRule": "(device.devicePhysicalIDs -any (_ -contains \"[ZTDID]\"))"}),
+            dynamic_device_group(
+                "autopilot",
+                "(device.devicePhysicalIDs -any (_ -contains \"[ZTDID]\"))",
+            ),
         )
-        .await,
-        StatusCode::CREATED,
-    )["id"]
+        .await["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -186,31 +170,24 @@ async fn member_of_lists_the_dynamic_groups_that_select_the_registration() {
         .unwrap()
         .to_owned();
     for nav in ["memberOf", "transitiveMemberOf"] {
-        let listed = expect(
-            lab.get(&format!("/v1.0/devices/{object}/{nav}")).await,
-            StatusCode::OK,
-        );
+        let listed = lab.get_ok(&format!("/v1.0/devices/{object}/{nav}")).await;
         let mut got = ids(&listed);
         got.sort();
         let mut want = vec![kiosks.clone(), all_autopilot.clone()];
         want.sort();
         assert_eq!(got, want, "{nav}: {listed}");
         assert!(
-            listed["value"]
-                .as_array()
-                .unwrap()
+            values_of(&listed)
                 .iter()
                 .all(|g| g["@odata.type"] == "#microsoft.graph.group"),
             "{listed}"
         );
     }
-    let selected = expect(
-        lab.get(&format!(
+    let selected = lab
+        .get_ok(&format!(
             "/beta/devices/{object}/memberOf?$select=id,displayName"
         ))
-        .await,
-        StatusCode::OK,
-    );
+        .await;
     assert!(
         selected["value"][0].get("displayName").is_some(),
         "{selected}"
@@ -232,10 +209,9 @@ async fn member_of_lists_the_dynamic_groups_that_select_the_registration() {
         .await,
         StatusCode::NO_CONTENT,
     );
-    let listed = expect(
-        lab.get(&format!("/v1.0/devices/{object}/memberOf")).await,
-        StatusCode::OK,
-    );
+    let listed = lab
+        .get_ok(&format!("/v1.0/devices/{object}/memberOf"))
+        .await;
     assert!(!ids(&listed).contains(&kiosks), "{listed}");
     assert_eq!(ids(&listed).len(), 2, "sales and autopilot: {listed}");
 
@@ -244,7 +220,7 @@ async fn member_of_lists_the_dynamic_groups_that_select_the_registration() {
 }
 
 async fn status_of(lab: &Lab, id: &str) -> Value {
-    expect(lab.get(&format!("{DEVICES}/{id}")).await, StatusCode::OK)
+    lab.get_ok(&format!("{DEVICES}/{id}")).await
 }
 
 #[tokio::test]

@@ -1,8 +1,9 @@
 //! `/deviceManagement/deviceConfigurations`: the domain join configuration.
 
 use crate::common::{
-    CONFIGS, Lab, assert_bad_request, assert_graph_error, assert_untyped_create_refused,
-    domain_join, expect, read, string_of, wrapped_message,
+    CONFIGS, Lab, assert_bad_request, assert_error, assert_graph_error,
+    assert_untyped_create_refused, assign_to_group, domain_join, expect, group_assignment, read,
+    string_of, values_of, wrapped_message,
 };
 use autopilot_lab::LabConfig;
 use reqwest::{Method, StatusCode};
@@ -74,7 +75,7 @@ async fn create_returns_the_full_object() {
     payload["description"] = json!("desc");
     payload["organizationalUnit"] = json!("OU=Autopilot,DC=contoso,DC=com");
     payload["roleScopeTagIds"] = json!(["0", "7"]);
-    let body = expect(lab.post(CONFIGS, payload).await, StatusCode::CREATED);
+    let body = lab.create(CONFIGS, payload).await;
     assert_ne!(body["id"], "my-own-id");
     assert_eq!(body["version"], 1);
     assert_eq!(body["description"], "desc");
@@ -87,16 +88,16 @@ async fn get_list_patch_delete_round_trip() {
     let (lab, id) = Lab::with_domain_join("DJ-A").await;
     let path = format!("{CONFIGS}/{id}");
 
-    let got = expect(lab.get(&path).await, StatusCode::OK);
+    let got = lab.get_ok(&path).await;
     assert_eq!(got["id"], id);
     assert_eq!(got["displayName"], "DJ-A");
     assert!(string_of(&got["@odata.context"]).ends_with("/$entity"));
 
     // OData key syntax addresses the same object.
-    let same = expect(lab.get(&format!("{CONFIGS}('{id}')")).await, StatusCode::OK);
+    let same = lab.get_ok(&format!("{CONFIGS}('{id}')")).await;
     assert_eq!(same["id"], id);
 
-    let list = expect(lab.get(CONFIGS).await, StatusCode::OK);
+    let list = lab.get_ok(CONFIGS).await;
     assert_eq!(
         list["@odata.context"],
         format!(
@@ -104,7 +105,7 @@ async fn get_list_patch_delete_round_trip() {
             lab.info().graph_url
         )
     );
-    let items = list["value"].as_array().unwrap();
+    let items = values_of(&list);
     assert_eq!(items.len(), 1);
     assert_eq!(
         items[0]["@odata.type"],
@@ -184,7 +185,7 @@ async fn paging_follows_next_links() {
         let (status, page) = read(response).await;
         assert_eq!(status, StatusCode::OK, "{page}");
         pages += 1;
-        let items = page["value"].as_array().unwrap();
+        let items = values_of(&page);
         assert!(items.len() <= 2);
         seen.extend(items.iter().map(|v| v["id"].as_str().unwrap().to_owned()));
         match page.get("@odata.nextLink").and_then(Value::as_str) {
@@ -225,11 +226,10 @@ async fn default_page_size_is_configurable() {
         lab.create_domain_join(&format!("DJ-{i}")).await;
     }
     let (_, page) = lab.get(CONFIGS).await;
-    assert_eq!(page["value"].as_array().unwrap().len(), 2);
+    assert_eq!(values_of(&page).len(), 2);
     assert!(page["@odata.nextLink"].is_string());
     // $top above the page size is capped.
-    let (_, page) = lab.get(&format!("{CONFIGS}?$top=50")).await;
-    assert_eq!(page["value"].as_array().unwrap().len(), 2);
+    assert_eq!(lab.values(&format!("{CONFIGS}?$top=50")).await.len(), 2);
 }
 
 #[tokio::test]
@@ -238,14 +238,12 @@ async fn filter_on_display_name() {
     let wanted = lab.create_domain_join("DJ O'Neil").await;
     lab.create_domain_join("DJ-other").await;
 
-    let body = expect(
-        lab.get(&format!(
+    let body = lab
+        .get_ok(&format!(
             "{CONFIGS}?$filter=displayName%20eq%20'DJ%20O''Neil'"
         ))
-        .await,
-        StatusCode::OK,
-    );
-    let items = body["value"].as_array().unwrap();
+        .await;
+    let items = values_of(&body);
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["id"], wanted);
 
@@ -254,12 +252,14 @@ async fn filter_on_display_name() {
         .await;
     assert_eq!(body["value"], json!([]));
 
-    let (_, body) = lab
-        .get(&format!(
+    assert_eq!(
+        lab.values(&format!(
             "{CONFIGS}?$filter=isof('microsoft.graph.windowsDomainJoinConfiguration')"
         ))
-        .await;
-    assert_eq!(body["value"].as_array().unwrap().len(), 2);
+        .await
+        .len(),
+        2
+    );
 
     assert_bad_request(
         &lab.get(&format!("{CONFIGS}?$filter=bogus eq 'x'")).await,
@@ -270,13 +270,11 @@ async fn filter_on_display_name() {
 #[tokio::test]
 async fn select_keeps_only_named_properties() {
     let (lab, id) = Lab::with_domain_join("DJ-S").await;
-    let body = expect(
-        lab.get(&format!(
+    let body = lab
+        .get_ok(&format!(
             "{CONFIGS}/{id}?$select=displayName,computerNameStaticPrefix"
         ))
-        .await,
-        StatusCode::OK,
-    );
+        .await;
     let keys: Vec<&str> = body
         .as_object()
         .unwrap()
@@ -348,9 +346,12 @@ async fn create_validation_errors_use_graph_bodies() {
         .send()
         .await
         .unwrap();
-    let (status, err) = read(response).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&err, "BadRequest", "Unable to read JSON request payload");
+    assert_error(
+        read(response).await,
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+        "Unable to read JSON request payload",
+    );
 
     // Nothing was created by any of these.
     let (_, list) = lab.get(CONFIGS).await;
@@ -442,12 +443,12 @@ async fn assign_replaces_the_assignment_list() {
         .post(
             &assign,
             json!({"assignments": [
-                {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": include}},
+                group_assignment(include),
                 {"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": exclude}},
             ]}),
         )
         .await, StatusCode::OK);
-    let value = body["value"].as_array().unwrap();
+    let value = values_of(&body);
     assert_eq!(value.len(), 2);
     assert_eq!(
         value[0],
@@ -481,26 +482,26 @@ async fn assign_replaces_the_assignment_list() {
         .await,
         StatusCode::OK,
     );
-    let (_, list) = lab.get(&format!("{CONFIGS}/{id}/assignments")).await;
-    let items = list["value"].as_array().unwrap();
+    let items = lab.values(&format!("{CONFIGS}/{id}/assignments")).await;
     assert_eq!(items.len(), 2);
-    assert_eq!(
-        items[0]["target"]["@odata.type"],
-        "#microsoft.graph.allDevicesAssignmentTarget"
-    );
-    assert_eq!(
-        items[0]["id"],
-        format!("{id}_adadadad-808e-44e2-905a-0b7873a8a531")
-    );
-    assert!(items[0]["target"].get("groupId").is_none());
-    assert_eq!(
-        items[1]["target"]["@odata.type"],
-        "#microsoft.graph.allLicensedUsersAssignmentTarget"
-    );
-    assert_eq!(
-        items[1]["id"],
-        format!("{id}_acacacac-9df4-4c7d-9d50-4ef0226f57a9")
-    );
+    // Each virtual group's id is Intune's, and neither target names a group.
+    for (item, (target, group)) in items.iter().zip([
+        (
+            "allDevicesAssignmentTarget",
+            "adadadad-808e-44e2-905a-0b7873a8a531",
+        ),
+        (
+            "allLicensedUsersAssignmentTarget",
+            "acacacac-9df4-4c7d-9d50-4ef0226f57a9",
+        ),
+    ]) {
+        assert_eq!(
+            item["target"]["@odata.type"],
+            format!("#microsoft.graph.{target}")
+        );
+        assert_eq!(item["id"], format!("{id}_{group}"));
+        assert!(item["target"].get("groupId").is_none());
+    }
 
     // An empty list removes every assignment.
     let body = expect(
@@ -533,7 +534,7 @@ async fn assign_validation() {
         ),
         (
             json!({"assignments": [
-                {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}},
+                group_assignment(group),
                 {"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": group}},
             ]}),
             "more than once",
@@ -565,46 +566,36 @@ async fn assignments_listing_expand_and_cascade_delete() {
     let (lab, id) = Lab::with_domain_join("DJ").await;
     let other = lab.create_domain_join("DJ-other").await;
     let group = "11111111-aaaa-4bbb-8ccc-000000000001";
-    let _ = expect(lab
-        .post(
-            &format!("{CONFIGS}/{id}/assign"),
-            json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}}]}),
-        )
-        .await, StatusCode::OK);
-
-    let list = expect(
-        lab.get(&format!("{CONFIGS}/{id}/assignments")).await,
+    let _ = expect(
+        lab.post(&format!("{CONFIGS}/{id}/assign"), assign_to_group(group))
+            .await,
         StatusCode::OK,
     );
+
+    let list = lab.get_ok(&format!("{CONFIGS}/{id}/assignments")).await;
     assert!(
         string_of(&list["@odata.context"])
             .ends_with(&format!("deviceConfigurations('{id}')/assignments"))
     );
-    assert_eq!(list["value"].as_array().unwrap().len(), 1);
+    assert_eq!(values_of(&list).len(), 1);
     assert_eq!(list["value"][0]["target"]["groupId"], group);
 
     let assignment_id = list["value"][0]["id"].as_str().unwrap().to_owned();
-    let one = expect(
-        lab.get(&format!("{CONFIGS}/{id}/assignments/{assignment_id}"))
-            .await,
-        StatusCode::OK,
-    );
+    let one = lab
+        .get_ok(&format!("{CONFIGS}/{id}/assignments/{assignment_id}"))
+        .await;
     assert_eq!(one["sourceId"], id);
 
-    let expanded = expect(
-        lab.get(&format!("{CONFIGS}/{id}?$expand=assignments"))
-            .await,
-        StatusCode::OK,
-    );
+    let expanded = lab
+        .get_ok(&format!("{CONFIGS}/{id}?$expand=assignments"))
+        .await;
     assert_eq!(expanded["assignments"], list["value"]);
     let (_, plain) = lab.get(&format!("{CONFIGS}/{id}")).await;
     assert!(plain.get("assignments").is_none());
 
     let (_, listed) = lab.get(&format!("{CONFIGS}?$expand=assignments")).await;
     let by_id = |v: &Value, want: &str| {
-        v["value"]
-            .as_array()
-            .unwrap()
+        values_of(v)
             .iter()
             .find(|o| o["id"] == want)
             .cloned()
@@ -644,10 +635,9 @@ async fn v1_does_not_know_the_domain_join_type() {
 
     // The collection itself exists on v1.0 and lists with a v1.0 context.
     let id = lab.create_domain_join("DJ").await;
-    let list = expect(
-        lab.get("/v1.0/deviceManagement/deviceConfigurations").await,
-        StatusCode::OK,
-    );
+    let list = lab
+        .get_ok("/v1.0/deviceManagement/deviceConfigurations")
+        .await;
     assert!(string_of(&list["@odata.context"]).contains("/v1.0/$metadata#"));
     assert_eq!(list["value"][0]["id"], id);
 }
@@ -664,15 +654,17 @@ async fn unknown_segments_methods_and_headers() {
         &lab.get("/beta/nothingHere").await,
         "Resource not found for the segment 'nothingHere'.",
     );
-    let (status, err) = lab.get(&format!("{CONFIGS}/some-id/whatever")).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&err, "BadRequest", "'whatever'");
+    assert_error(
+        lab.get(&format!("{CONFIGS}/some-id/whatever")).await,
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+        "'whatever'",
+    );
 
     // Segment names are case-insensitive, as in Graph.
-    let _ = expect(
-        lab.get("/beta/devicemanagement/deviceconfigurations").await,
-        StatusCode::OK,
-    );
+    let _ = lab
+        .get_ok("/beta/devicemanagement/deviceconfigurations")
+        .await;
 
     let response = lab.call(Method::PUT, CONFIGS, Some(json!({}))).await;
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);

@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use crate::common::{
-    Lab, assert_bad_request, assert_wrapped_contains, expect, retry_after_seconds,
+    Lab, assert_bad_request, assert_wrapped_contains, dynamic_device_group, expect,
+    group_assignment, retry_after_seconds, string_of, values_of,
 };
 use autopilot_lab::LabConfig;
 use reqwest::{Method, StatusCode};
@@ -44,7 +45,7 @@ async fn fast_lab() -> Lab {
 /// Polls an import until it leaves `unknown`.
 async fn settle(lab: &Lab, id: &str) -> Value {
     for _ in 0..100 {
-        let record = expect(lab.get(&format!("{IMPORTS}/{id}")).await, StatusCode::OK);
+        let record = lab.get_ok(&format!("{IMPORTS}/{id}")).await;
         if record["state"]["deviceImportStatus"] != "unknown" {
             return record;
         }
@@ -54,7 +55,7 @@ async fn settle(lab: &Lab, id: &str) -> Value {
 }
 
 async fn import_one(lab: &Lab, body: Value) -> Value {
-    let created = expect(lab.post(IMPORTS, body).await, StatusCode::CREATED);
+    let created = lab.create(IMPORTS, body).await;
     assert_eq!(created["state"]["deviceImportStatus"], "unknown");
     settle(lab, created["id"].as_str().unwrap()).await
 }
@@ -62,14 +63,9 @@ async fn import_one(lab: &Lab, body: Value) -> Value {
 #[tokio::test]
 async fn single_import_completes_and_registers_the_device() {
     let lab = fast_lab().await;
-    let created = expect(
-        lab.post(IMPORTS, device("PF1ABCDE")).await,
-        StatusCode::CREATED,
-    );
+    let created = lab.create(IMPORTS, device("PF1ABCDE")).await;
     assert!(
-        created["@odata.context"]
-            .as_str()
-            .unwrap()
+        string_of(&created["@odata.context"])
             .ends_with("#deviceManagement/importedWindowsAutopilotDeviceIdentities/$entity")
     );
     assert_eq!(
@@ -90,10 +86,7 @@ async fn single_import_completes_and_registers_the_device() {
     assert_eq!(record["state"]["deviceErrorCode"], 0);
     let device_id = record["state"]["deviceRegistrationId"].as_str().unwrap();
 
-    let registered = expect(
-        lab.get(&format!("{DEVICES}/{device_id}")).await,
-        StatusCode::OK,
-    );
+    let registered = lab.get_ok(&format!("{DEVICES}/{device_id}")).await;
     assert_eq!(registered["serialNumber"], "PF1ABCDE");
     assert_eq!(registered["groupTag"], "SITE-A");
     assert_eq!(registered["enrollmentState"], "notContacted");
@@ -101,13 +94,11 @@ async fn single_import_completes_and_registers_the_device() {
         registered["deploymentProfileAssignmentStatus"],
         "notAssigned"
     );
-    let v1 = expect(
-        lab.get(&format!(
+    let v1 = lab
+        .get_ok(&format!(
             "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities/{device_id}"
         ))
-        .await,
-        StatusCode::OK,
-    );
+        .await;
     assert!(
         v1.get("deploymentProfileAssignmentStatus").is_none(),
         "beta only"
@@ -124,12 +115,7 @@ async fn single_import_completes_and_registers_the_device() {
     );
 
     // The import record can be deleted.
-    expect(
-        lab.delete(&format!("{IMPORTS}/{id}")).await,
-        StatusCode::NO_CONTENT,
-    );
-    let (status, _) = lab.get(&format!("{IMPORTS}/{id}")).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    lab.delete_and_gone(&format!("{IMPORTS}/{id}")).await;
 }
 
 #[tokio::test]
@@ -157,12 +143,10 @@ async fn import_action_and_error_codes() {
         StatusCode::OK,
     );
     assert!(
-        body["@odata.context"]
-            .as_str()
-            .unwrap()
+        string_of(&body["@odata.context"])
             .ends_with("#Collection(microsoft.graph.importedWindowsAutopilotDeviceIdentity)")
     );
-    let records = body["value"].as_array().unwrap().clone();
+    let records = values_of(&body).clone();
     assert_eq!(records.len(), 5);
     let mut outcomes = Vec::new();
     for record in &records {
@@ -205,10 +189,12 @@ async fn import_action_and_error_codes() {
             ),
         ]
     );
-    let (_, list) = lab
-        .get(&format!("{IMPORTS}?$filter=serialNumber eq 'GOOD-1'"))
-        .await;
-    assert_eq!(list["value"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        lab.values(&format!("{IMPORTS}?$filter=serialNumber eq 'GOOD-1'"))
+            .await
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -267,16 +253,20 @@ async fn device_actions_filters_and_delete() {
     registered(&lab, "PF2XYZ").await;
     registered(&lab, "OTHER").await;
 
-    let (_, list) = lab
-        .get(&format!("{DEVICES}?$filter=contains(serialNumber,'pf')"))
-        .await;
-    assert_eq!(list["value"].as_array().unwrap().len(), 2);
-    let (_, list) = lab
-        .get(&format!("{DEVICES}?$filter=startswith(serialNumber,'OTH')"))
-        .await;
-    assert_eq!(list["value"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        lab.values(&format!("{DEVICES}?$filter=contains(serialNumber,'pf')"))
+            .await
+            .len(),
+        2
+    );
+    assert_eq!(
+        lab.values(&format!("{DEVICES}?$filter=startswith(serialNumber,'OTH')"))
+            .await
+            .len(),
+        1
+    );
     let (_, page) = lab.get(&format!("{DEVICES}?$top=2")).await;
-    assert_eq!(page["value"].as_array().unwrap().len(), 2);
+    assert_eq!(values_of(&page).len(), 2);
     assert!(page["@odata.nextLink"].is_string());
 
     let action = |name: &str| format!("{DEVICES}/{id}/{name}");
@@ -338,12 +328,7 @@ async fn device_actions_filters_and_delete() {
     let (_, device) = lab.get(&format!("{DEVICES}/{id}")).await;
     assert_eq!(device["userPrincipalName"], "");
 
-    expect(
-        lab.delete(&format!("{DEVICES}/{id}")).await,
-        StatusCode::NO_CONTENT,
-    );
-    let (status, _) = lab.get(&format!("{DEVICES}/{id}")).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    lab.delete_and_gone(&format!("{DEVICES}/{id}")).await;
     let (status, _) = lab
         .post(
             &action("assignUserToDevice"),
@@ -404,7 +389,7 @@ async fn properties_show_after_a_sync_and_deletion_takes_a_while() {
         lab.delete(&format!("{DEVICES}/{id}")).await,
         StatusCode::NO_CONTENT,
     );
-    let _ = expect(lab.get(&format!("{DEVICES}/{id}")).await, StatusCode::OK);
+    let _ = lab.get_ok(&format!("{DEVICES}/{id}")).await;
     let record = import_one(&lab, device("SYNC-PROPS")).await;
     assert_eq!(record["state"]["deviceErrorCode"], 806, "{record}");
     expect(
@@ -438,11 +423,9 @@ async fn sync_decides_pending_imports_and_is_refused_within_ten_minutes() {
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     let (_, record) = lab.get(&format!("{IMPORTS}/{id}")).await;
     assert_eq!(record["state"]["deviceImportStatus"], "complete");
-    let settings = expect(
-        lab.get("/beta/deviceManagement/windowsAutopilotSettings")
-            .await,
-        StatusCode::OK,
-    );
+    let settings = lab
+        .get_ok("/beta/deviceManagement/windowsAutopilotSettings")
+        .await;
     assert_eq!(settings["syncStatus"], "completed");
     assert_ne!(
         settings["lastManualSyncTriggerDateTime"],
@@ -489,24 +472,23 @@ async fn assigned_devices_follow_profiles_and_dynamic_groups() {
     let (_, group) = lab
         .post(
             "/v1.0/groups",
-            json!({"displayName": "kiosks", "mailEnabled": false, "mailNickname": "kiosks", "securityEnabled": true,
-                   "groupTypes": ["DynamicMembership"],
-                   "membershipRule": "(device.devicePhysicalIds -any (_ -eq \"[OrderID]:Kiosk\"))"}),
+            dynamic_device_group(
+                "kiosks",
+                "(device.devicePhysicalIds -any (_ -eq \"[OrderID]:Kiosk\"))",
+            ),
         )
         .await;
     let group = group["id"].as_str().unwrap();
-    let _ = expect(lab
-        .post(
+    let _ = lab
+        .create(
             &format!("{PROFILES}/{profile}/assignments"),
-            json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}}),
+            group_assignment(group),
         )
-        .await, StatusCode::CREATED);
+        .await;
     let (_, assigned) = lab
         .get(&format!("{PROFILES}/{profile}/assignedDevices"))
         .await;
-    let ids: Vec<&str> = assigned["value"]
-        .as_array()
-        .unwrap()
+    let ids: Vec<&str> = values_of(&assigned)
         .iter()
         .map(|d| d["id"].as_str().unwrap())
         .collect();
@@ -526,10 +508,12 @@ async fn assigned_devices_follow_profiles_and_dynamic_groups() {
         .await,
         StatusCode::NO_CONTENT,
     );
-    let (_, assigned) = lab
-        .get(&format!("{PROFILES}/{profile}/assignedDevices"))
-        .await;
-    assert_eq!(assigned["value"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        lab.values(&format!("{PROFILES}/{profile}/assignedDevices"))
+            .await
+            .len(),
+        2
+    );
 }
 
 #[tokio::test]

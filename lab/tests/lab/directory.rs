@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::common::{Lab, PROVISIONING_SP, assert_graph_error, expect};
+use crate::common::{Lab, PROVISIONING_SP, assert_error, expect, string_of, values_of};
 use autopilot_lab::LabConfig;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -34,17 +34,16 @@ fn security_group_with(property: &str, value: Option<Value>) -> Value {
 }
 
 async fn create_group(lab: &Lab, body: Value) -> String {
-    let created = expect(lab.post("/v1.0/groups", body).await, StatusCode::CREATED);
+    let created = lab.create("/v1.0/groups", body).await;
     created["id"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
 async fn create_security_group_and_read_it_back() {
     let lab = Lab::start().await;
-    let body = expect(
-        lab.post("/v1.0/groups", security_group("AP-Devices")).await,
-        StatusCode::CREATED,
-    );
+    let body = lab
+        .create("/v1.0/groups", security_group("AP-Devices"))
+        .await;
     assert_eq!(
         body["@odata.context"],
         format!("{}/v1.0/$metadata#groups/$entity", lab.info().graph_url)
@@ -55,37 +54,24 @@ async fn create_security_group_and_read_it_back() {
     assert_eq!(body["securityEnabled"], true);
     assert_eq!(body["mail"], Value::Null);
     assert_eq!(body["proxyAddresses"], json!([]));
-    assert!(
-        body["securityIdentifier"]
-            .as_str()
-            .unwrap()
-            .starts_with("S-1-12-1-")
-    );
+    assert!(string_of(&body["securityIdentifier"]).starts_with("S-1-12-1-"));
     let created = body["createdDateTime"].as_str().unwrap();
     assert!(created.ends_with('Z') && created.len() == 20, "{created}");
 
     for version in ["v1.0", "beta"] {
-        let got = expect(
-            lab.get(&format!("/{version}/groups/{id}")).await,
-            StatusCode::OK,
-        );
+        let got = lab.get_ok(&format!("/{version}/groups/{id}")).await;
         assert_eq!(got["displayName"], "AP-Devices");
     }
     let (_, list) = lab
         .get("/v1.0/groups?$filter=displayName eq 'AP-Devices'&$select=id,displayName")
         .await;
-    assert_eq!(list["value"].as_array().unwrap().len(), 1);
+    assert_eq!(values_of(&list).len(), 1);
     assert!(list["value"][0].get("mailNickname").is_none());
-    let _ = expect(
-        lab.get("/v1.0/groups?$filter=startswith(displayName,'AP-')")
-            .await,
-        StatusCode::OK,
-    );
+    let _ = lab
+        .get_ok("/v1.0/groups?$filter=startswith(displayName,'AP-')")
+        .await;
 
-    let object = expect(
-        lab.get(&format!("/v1.0/directoryObjects/{id}")).await,
-        StatusCode::OK,
-    );
+    let object = lab.get_ok(&format!("/v1.0/directoryObjects/{id}")).await;
     assert_eq!(object["@odata.type"], "#microsoft.graph.group");
 }
 
@@ -137,22 +123,26 @@ async fn group_validation() {
             "DynamicMembership",
         ),
     ] {
-        let (status, error) = lab.post("/v1.0/groups", body).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
-        assert_graph_error(&error, code, needle);
+        assert_error(
+            lab.post("/v1.0/groups", body).await,
+            StatusCode::BAD_REQUEST,
+            code,
+            needle,
+        );
     }
-    let (status, error) = lab
-        .get("/v1.0/groups/6f1b5b3e-7c55-4a7e-9a51-2a4c1a4b0c11")
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_graph_error(
-        &error,
+    assert_error(
+        lab.get("/v1.0/groups/6f1b5b3e-7c55-4a7e-9a51-2a4c1a4b0c11")
+            .await,
+        StatusCode::NOT_FOUND,
         "Request_ResourceNotFound",
         "Resource '6f1b5b3e-7c55-4a7e-9a51-2a4c1a4b0c11' does not exist",
     );
-    let (status, error) = lab.get("/v1.0/groups?$top=1000").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&error, "Request_BadRequest", "Must be between 1 and 999");
+    assert_error(
+        lab.get("/v1.0/groups?$top=1000").await,
+        StatusCode::BAD_REQUEST,
+        "Request_BadRequest",
+        "Must be between 1 and 999",
+    );
 }
 
 #[tokio::test]
@@ -161,7 +151,7 @@ async fn dynamic_group_patch_and_delete() {
     let mut body = security_group("AP-All");
     body["groupTypes"] = json!(["DynamicMembership"]);
     body["membershipRule"] = json!(r#"(device.devicePhysicalIDs -any (_ -contains "[ZTDID]"))"#);
-    let created = expect(lab.post("/beta/groups", body).await, StatusCode::CREATED);
+    let created = lab.create("/beta/groups", body).await;
     assert_eq!(created["membershipRuleProcessingState"], "On");
     let id = created["id"].as_str().unwrap();
 
@@ -177,14 +167,16 @@ async fn dynamic_group_patch_and_delete() {
     assert_eq!(got["membershipRuleProcessingState"], "Paused");
     assert_eq!(got["description"], "paused");
 
-    let (status, error) = lab
-        .patch(
+    assert_error(
+        lab.patch(
             &format!("/beta/groups/{id}"),
             json!({"mailNickname": "a:b"}),
         )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&error, "Request_BadRequest", "mailNickname");
+        .await,
+        StatusCode::BAD_REQUEST,
+        "Request_BadRequest",
+        "mailNickname",
+    );
 
     // Static again: the rule goes away.
     expect(
@@ -222,10 +214,7 @@ async fn owners_the_caller_may_not_read_are_limited_objects() {
                 .await;
             assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
         }
-        let owners = expect(
-            lab.get(&format!("/v1.0/groups/{id}/owners")).await,
-            StatusCode::OK,
-        );
+        let owners = lab.get_ok(&format!("/v1.0/groups/{id}/owners")).await;
         owners["value"].as_array().cloned().unwrap_or_default()
     }
 
@@ -256,12 +245,10 @@ async fn owners_add_list_remove() {
         .post(&format!("/v1.0/groups/{id}/owners/$ref"), reference.clone())
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-    let (status, error) = lab
-        .post(&format!("/v1.0/groups/{id}/owners/$ref"), reference)
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(
-        &error,
+    assert_error(
+        lab.post(&format!("/v1.0/groups/{id}/owners/$ref"), reference)
+            .await,
+        StatusCode::BAD_REQUEST,
         "Request_BadRequest",
         "One or more added object references already exist for the following modified properties: 'owners'.",
     );
@@ -273,18 +260,13 @@ async fn owners_add_list_remove() {
         .await,
         StatusCode::NO_CONTENT,
     );
-    let (status, error) = lab
+    assert_error(lab
         .post(
             &format!("/v1.0/groups/{id}/owners/$ref"),
             json!({"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/11111111-2222-4333-8444-555555555555"}),
         )
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_graph_error(
-        &error,
-        "Request_ResourceNotFound",
-        "11111111-2222-4333-8444-555555555555",
-    );
+        .await, StatusCode::NOT_FOUND, "Request_ResourceNotFound",
+        "11111111-2222-4333-8444-555555555555");
     let (status, _) = lab
         .post(
             &format!("/v1.0/groups/{id}/owners/$ref"),
@@ -293,17 +275,9 @@ async fn owners_add_list_remove() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
-    let owners = expect(
-        lab.get(&format!("/v1.0/groups/{id}/owners")).await,
-        StatusCode::OK,
-    );
-    assert!(
-        owners["@odata.context"]
-            .as_str()
-            .unwrap()
-            .ends_with("#directoryObjects")
-    );
-    let owners = owners["value"].as_array().unwrap();
+    let owners = lab.get_ok(&format!("/v1.0/groups/{id}/owners")).await;
+    assert!(string_of(&owners["@odata.context"]).ends_with("#directoryObjects"));
+    let owners = values_of(&owners);
     assert_eq!(owners.len(), 2);
     assert_eq!(
         owners[0]["@odata.type"],
@@ -322,11 +296,13 @@ async fn owners_add_list_remove() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // The last owner, a user, stays.
-    let (status, error) = lab
-        .delete(&format!("/v1.0/groups/{id}/owners/{ADELE}/$ref"))
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&error, "Request_BadRequest", "at least one owner");
+    assert_error(
+        lab.delete(&format!("/v1.0/groups/{id}/owners/{ADELE}/$ref"))
+            .await,
+        StatusCode::BAD_REQUEST,
+        "Request_BadRequest",
+        "at least one owner",
+    );
 
     // owners@odata.bind at creation.
     let mut body = security_group("AP-Bound");
@@ -340,52 +316,43 @@ async fn owners_add_list_remove() {
     body["owners@odata.bind"] = json!([
         "https://graph.microsoft.com/v1.0/directoryObjects/11111111-2222-4333-8444-555555555555"
     ]);
-    let (status, error) = lab.post("/v1.0/groups", body).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&error, "Request_BadRequest", "does not exist");
+    assert_error(
+        lab.post("/v1.0/groups", body).await,
+        StatusCode::BAD_REQUEST,
+        "Request_BadRequest",
+        "does not exist",
+    );
 }
 
 #[tokio::test]
 async fn service_principals_by_app_id_and_create() {
     let lab = Lab::start().await;
     let path = format!("/v1.0/servicePrincipals(appId='{PROVISIONING_APP}')");
-    let sp = expect(lab.get(&path).await, StatusCode::OK);
+    let sp = lab.get_ok(&path).await;
     assert_eq!(sp["id"], PROVISIONING_SP);
     assert_eq!(sp["displayName"], "Intune Provisioning Client");
-    assert!(
-        sp["@odata.context"]
-            .as_str()
-            .unwrap()
-            .ends_with("#servicePrincipals/$entity")
-    );
-    let (_, list) = lab
-        .get(&format!(
+    assert!(string_of(&sp["@odata.context"]).ends_with("#servicePrincipals/$entity"));
+    assert_eq!(lab.values(&format!(
             "/v1.0/servicePrincipals?$filter=appId eq '{PROVISIONING_APP}'&$select=id,appId,displayName"
-        ))
-        .await;
-    assert_eq!(list["value"].as_array().unwrap().len(), 1);
+        )).await.len(), 1);
 
-    let (status, error) = lab
-        .post(
+    assert_error(
+        lab.post(
             "/v1.0/servicePrincipals",
             json!({"appId": PROVISIONING_APP}),
         )
-        .await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    assert_graph_error(
-        &error,
+        .await,
+        StatusCode::CONFLICT,
         "Request_MultipleObjectsWithSameKeyValue",
         "already exists",
     );
-    let (status, error) = lab
-        .post(
+    assert_error(
+        lab.post(
             "/v1.0/servicePrincipals",
             json!({"appId": "11111111-2222-4333-8444-555555555555"}),
         )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(
-        &error,
+        .await,
+        StatusCode::BAD_REQUEST,
         "Request_BadRequest",
         "does not reference a valid application",
     );
@@ -397,14 +364,12 @@ async fn service_principals_by_app_id_and_create() {
     let (status, error) = lab.get(&path).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(error["error"]["code"], "Request_ResourceNotFound");
-    let created = expect(
-        lab.post(
+    let created = lab
+        .create(
             "/beta/servicePrincipals",
             json!({"appId": PROVISIONING_APP}),
         )
-        .await,
-        StatusCode::CREATED,
-    );
+        .await;
     assert_ne!(created["id"], PROVISIONING_SP);
     assert_eq!(created["appId"], PROVISIONING_APP);
 }
@@ -422,14 +387,12 @@ async fn without_provisioning_client_flag() {
         ))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let _ = expect(
-        lab.post(
+    let _ = lab
+        .create(
             "/v1.0/servicePrincipals",
             json!({"appId": PROVISIONING_APP}),
         )
-        .await,
-        StatusCode::CREATED,
-    );
+        .await;
 }
 
 #[tokio::test]
@@ -437,9 +400,12 @@ async fn replication_delay_hides_new_objects() {
     let lab = Lab::start().await;
     lab.settings(json!({"replication_delay_ms": 400})).await;
     let id = create_group(&lab, security_group("AP-Slow")).await;
-    let (status, error) = lab.get(&format!("/v1.0/groups/{id}")).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_graph_error(&error, "Request_ResourceNotFound", &id);
+    assert_error(
+        lab.get(&format!("/v1.0/groups/{id}")).await,
+        StatusCode::NOT_FOUND,
+        "Request_ResourceNotFound",
+        &id,
+    );
     let (_, list) = lab.get("/v1.0/groups").await;
     assert_eq!(list["value"], json!([]));
     let (status, _) = lab
@@ -450,33 +416,30 @@ async fn replication_delay_hides_new_objects() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let _ = expect(lab.get(&format!("/v1.0/groups/{id}")).await, StatusCode::OK);
+    let _ = lab.get_ok(&format!("/v1.0/groups/{id}")).await;
     lab.add_provisioning_owner(&id).await;
 }
 
 #[tokio::test]
 async fn users_are_seeded() {
     let lab = Lab::start().await;
-    let list = expect(lab.get("/v1.0/users").await, StatusCode::OK);
-    assert_eq!(list["value"].as_array().unwrap().len(), 3);
-    let user = expect(
-        lab.get("/v1.0/users/adele.vance@autopilotlab.onmicrosoft.com")
-            .await,
-        StatusCode::OK,
-    );
+    let list = lab.get_ok("/v1.0/users").await;
+    assert_eq!(values_of(&list).len(), 3);
+    let user = lab
+        .get_ok("/v1.0/users/adele.vance@autopilotlab.onmicrosoft.com")
+        .await;
     assert_eq!(user["id"], ADELE);
     let (status, _) = lab.get("/v1.0/users/nobody@example.com").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // Writing users needs User.ReadWrite.All, which the lab does not grant.
-    let (status, error) = lab.post("/v1.0/users", json!({})).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_graph_error(
-        &error,
+    assert_error(
+        lab.post("/v1.0/users", json!({})).await,
+        StatusCode::FORBIDDEN,
         "Authorization_RequestDenied",
         "Insufficient privileges",
     );
     let (_, page) = lab.get("/v1.0/users?$top=2").await;
-    assert_eq!(page["value"].as_array().unwrap().len(), 2);
+    assert_eq!(values_of(&page).len(), 2);
     assert!(page["@odata.nextLink"].is_string());
 }
 
@@ -485,11 +448,8 @@ async fn organization_is_the_tenant_with_its_default_domain() {
     let lab = Lab::start().await;
     let tenant = lab.info().tenant_id.clone();
     for version in ["v1.0", "beta"] {
-        let body = expect(
-            lab.get(&format!("/{version}/organization")).await,
-            StatusCode::OK,
-        );
-        let organizations = body["value"].as_array().unwrap();
+        let body = lab.get_ok(&format!("/{version}/organization")).await;
+        let organizations = values_of(&body);
         assert_eq!(organizations.len(), 1, "{body}");
         let organization = &organizations[0];
         assert_eq!(organization["id"], json!(tenant));
@@ -498,17 +458,11 @@ async fn organization_is_the_tenant_with_its_default_domain() {
         assert_eq!(default.len(), 1, "{body}");
         assert_eq!(default[0]["name"], "autopilotlab.onmicrosoft.com");
 
-        let one = expect(
-            lab.get(&format!("/{version}/organization/{tenant}")).await,
-            StatusCode::OK,
-        );
+        let one = lab
+            .get_ok(&format!("/{version}/organization/{tenant}"))
+            .await;
         assert_eq!(one["id"], json!(tenant));
-        assert!(
-            one["@odata.context"]
-                .as_str()
-                .unwrap()
-                .ends_with("#organization/$entity")
-        );
+        assert!(string_of(&one["@odata.context"]).ends_with("#organization/$entity"));
     }
     let (status, body) = lab
         .get("/v1.0/organization/00000000-0000-0000-0000-000000000000")
@@ -520,19 +474,14 @@ async fn organization_is_the_tenant_with_its_default_domain() {
 
 #[tokio::test]
 async fn organization_needs_a_directory_or_organization_role() {
-    let lab = Lab::start_with(LabConfig {
-        roles: Some(vec!["Group.Read.All".into()]),
-        ..LabConfig::default()
-    })
-    .await;
-    let (status, body) = lab.get("/v1.0/organization").await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    assert_graph_error(&body, "Authorization_RequestDenied", "privileges");
+    let lab = Lab::with_roles(&["Group.Read.All"]).await;
+    assert_error(
+        lab.get("/v1.0/organization").await,
+        StatusCode::FORBIDDEN,
+        "Authorization_RequestDenied",
+        "privileges",
+    );
 
-    let lab = Lab::start_with(LabConfig {
-        roles: Some(vec!["Organization.Read.All".into()]),
-        ..LabConfig::default()
-    })
-    .await;
-    expect(lab.get("/v1.0/organization").await, StatusCode::OK);
+    let lab = Lab::with_roles(&["Organization.Read.All"]).await;
+    lab.get_ok("/v1.0/organization").await;
 }

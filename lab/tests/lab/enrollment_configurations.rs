@@ -2,6 +2,7 @@
 
 use crate::common::{
     Lab, assert_bad_request, assert_untyped_create_refused, assert_wrapped_contains, expect,
+    group_assignment, values_of,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -33,7 +34,7 @@ fn esp(name: &str) -> Value {
 }
 
 async fn create(lab: &Lab, name: &str) -> (String, Value) {
-    let body = expect(lab.post(ESPS, esp(name)).await, StatusCode::CREATED);
+    let body = lab.create(ESPS, esp(name)).await;
     (body["id"].as_str().unwrap().to_owned(), body)
 }
 
@@ -46,9 +47,7 @@ fn default_id(lab: &Lab) -> String {
 
 async fn priorities(lab: &Lab) -> Vec<(String, i64)> {
     let (_, list) = lab.get(ESPS).await;
-    list["value"]
-        .as_array()
-        .unwrap()
+    values_of(&list)
         .iter()
         .map(|c| {
             (
@@ -74,7 +73,7 @@ async fn assert_priorities(lab: &Lab, expected: &[(&str, i64)]) {
 async fn the_default_esp_is_seeded_and_cannot_be_deleted() {
     let lab = Lab::start().await;
     let id = default_id(&lab);
-    let body = expect(lab.get(&format!("{ESPS}/{id}")).await, StatusCode::OK);
+    let body = lab.get_ok(&format!("{ESPS}/{id}")).await;
     assert_eq!(body["priority"], 0);
     assert_eq!(body["displayName"], "All users and all devices");
     assert_eq!(body["createdDateTime"], "0001-01-01T00:00:00Z");
@@ -136,12 +135,15 @@ async fn create_gets_the_next_priority_and_every_property() {
     assert_eq!(second["priority"], 2);
 
     // Minimal body: defaults.
-    let minimal = expect(lab
-        .post(
+    let minimal = lab
+        .create(
             ESPS,
-            json!({"@odata.type": "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration", "displayName": "ESP-3"}),
+            json!({
+                "@odata.type": "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration",
+                "displayName": "ESP-3",
+            }),
         )
-        .await, StatusCode::CREATED);
+        .await;
     assert_eq!(minimal["installProgressTimeoutInMinutes"], 60);
     assert_eq!(minimal["selectedMobileAppIds"], json!([]));
     assert_eq!(minimal["showInstallationProgress"], false);
@@ -149,13 +151,11 @@ async fn create_gets_the_next_priority_and_every_property() {
     assert_eq!(minimal["priority"], 3);
 
     // v1.0 shows only what the v1.0 schema declares.
-    let v1 = expect(
-        lab.get(&format!(
+    let v1 = lab
+        .get_ok(&format!(
             "/v1.0/deviceManagement/deviceEnrollmentConfigurations/{id}"
         ))
-        .await,
-        StatusCode::OK,
-    );
+        .await;
     assert_eq!(v1["allowNonBlockingAppInstallation"], false);
     assert!(v1.get("showInstallationProgress").is_none(), "{v1}");
     assert!(v1.get("roleScopeTagIds").is_none(), "{v1}");
@@ -265,26 +265,20 @@ async fn assign_replaces_the_list() {
         .post(
             &assign,
             json!({"enrollmentConfigurationAssignments": [
-                {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": GROUP}},
+                group_assignment(GROUP),
                 {"target": {"@odata.type": "#microsoft.graph.allLicensedUsersAssignmentTarget"}}
             ]}),
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-    let list = expect(
-        lab.get(&format!("{ESPS}/{id}/assignments")).await,
-        StatusCode::OK,
-    );
-    let items = list["value"].as_array().unwrap();
+    let items = lab.values(&format!("{ESPS}/{id}/assignments")).await;
     assert_eq!(items.len(), 2);
     assert_eq!(items[0]["source"], "direct");
     assert_eq!(items[0]["sourceId"], id);
     assert_eq!(items[0]["id"], format!("{id}_{GROUP}"));
-    let one = expect(
-        lab.get(&format!("{ESPS}/{id}/assignments/{id}_{GROUP}"))
-            .await,
-        StatusCode::OK,
-    );
+    let one = lab
+        .get_ok(&format!("{ESPS}/{id}/assignments/{id}_{GROUP}"))
+        .await;
     assert_eq!(one["target"]["groupId"], GROUP);
     let (_, expanded) = lab.get(&format!("{ESPS}/{id}?$expand=assignments")).await;
     assert_eq!(expanded["assignments"].as_array().unwrap().len(), 2);
@@ -299,8 +293,10 @@ async fn assign_replaces_the_list() {
         .await,
         StatusCode::NO_CONTENT,
     );
-    let (_, list) = lab.get(&format!("{ESPS}/{id}/assignments")).await;
-    assert_eq!(list["value"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        lab.values(&format!("{ESPS}/{id}/assignments")).await.len(),
+        1
+    );
 
     // Single-assignment writes are not routed, as in Intune.
     let (status, error) = lab

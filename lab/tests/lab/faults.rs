@@ -39,11 +39,8 @@ async fn status_with_retry_after_for_the_first_n_matches() {
         assert_graph_error(&body, "ServiceUnavailable", "temporarily unavailable");
     }
     assert_eq!(configs_stored(&lab).await, 0, "not applied");
-    let _ = expect(
-        lab.post(CONFIGS, domain_join("x")).await,
-        StatusCode::CREATED,
-    );
-    let _ = expect(lab.get(CONFIGS).await, StatusCode::OK);
+    let _ = lab.create(CONFIGS, domain_join("x")).await;
+    let _ = lab.get_ok(CONFIGS).await;
 
     let (_, rules) = lab.control(Method::GET, "faults", None).await;
     assert_eq!(rules["rules"][0]["fired"], 2);
@@ -106,7 +103,7 @@ async fn after_commit_applies_then_fails_or_drops() {
     assert!(result.is_err());
     assert_eq!(configs_stored(&lab).await, 2);
     // The lab keeps serving.
-    let _ = expect(lab.get(CONFIGS).await, StatusCode::OK);
+    let _ = lab.get_ok(CONFIGS).await;
 }
 
 #[tokio::test]
@@ -114,7 +111,7 @@ async fn delays_and_seeded_probability() {
     let lab = Lab::start().await;
     set_faults(&lab, json!([{"path": "^/v1.0/users$", "delay_ms": 300}])).await;
     let started = Instant::now();
-    let _ = expect(lab.get("/v1.0/users").await, StatusCode::OK);
+    let _ = lab.get_ok("/v1.0/users").await;
     assert!(started.elapsed() >= Duration::from_millis(300));
 
     let rules = json!([{"path": "^/v1.0/users$", "status": 429, "probability": 0.5, "seed": 42}]);
@@ -165,7 +162,7 @@ async fn reset_clears_faults_and_foreign_devices_round_trip() {
         lab.control(Method::POST, "reset", None).await,
         StatusCode::NO_CONTENT,
     );
-    let _ = expect(lab.get(CONFIGS).await, StatusCode::OK);
+    let _ = lab.get_ok(CONFIGS).await;
 
     let body = expect(
         lab.control(

@@ -3,7 +3,7 @@
 //! dynamic group); a device's `memberOf`; and the create-only properties `isAssignableToRole`
 //! and `HiddenMembership` visibility.
 
-use crate::common::{Lab, assert_graph_error, expect};
+use crate::common::{Lab, assert_error, assert_graph_error, expect, values_of};
 use crate::device_assignment::{dynamic_group, entra_device, fast_lab, register};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -28,8 +28,8 @@ async fn member_ids(lab: &Lab, group: &str, top: usize) -> Vec<String> {
         "/v1.0/groups/{group}/members?$select=id&$top={top}"
     ));
     while let Some(path) = next {
-        let page = expect(lab.get(&path).await, StatusCode::OK);
-        for member in page["value"].as_array().unwrap() {
+        let page = lab.get_ok(&path).await;
+        for member in values_of(&page) {
             assert!(member["@odata.type"].is_string(), "{member}");
             ids.push(member["id"].as_str().unwrap().to_owned());
         }
@@ -52,16 +52,13 @@ async fn members_bound_at_creation_added_listed_and_removed() {
     let lab = fast_lab().await;
     let device = entra_device(&lab, &register(&lab, "MEMBER-1", "").await).await;
     let device_id = device["id"].as_str().unwrap().to_owned();
-    let nested = expect(
-        lab.post("/v1.0/groups", group_body("nested")).await,
-        StatusCode::CREATED,
-    )["id"]
+    let nested = lab.create("/v1.0/groups", group_body("nested")).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let mut body = group_body("members");
     body["members@odata.bind"] = json!([object_url(&lab, ADELE), object_url(&lab, &device_id)]);
-    let group = expect(lab.post("/v1.0/groups", body).await, StatusCode::CREATED)["id"]
+    let group = lab.create("/v1.0/groups", body).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -75,21 +72,25 @@ async fn members_bound_at_creation_added_listed_and_removed() {
         member_ids(&lab, &group, 1).await,
         [ADELE, &device_id, ALEX, &nested]
     );
-    let memberships = expect(
-        lab.get(&format!("/v1.0/devices/{device_id}/memberOf"))
-            .await,
-        StatusCode::OK,
-    );
+    let memberships = lab
+        .get_ok(&format!("/v1.0/devices/{device_id}/memberOf"))
+        .await;
     assert_eq!(memberships["value"][0]["id"], json!(group), "{memberships}");
 
     // Graph's refusals.
-    let (status, twice) = add(&lab, &group, ALEX).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&twice, "Request_BadRequest", "already exist");
+    let twice = assert_error(
+        add(&lab, &group, ALEX).await,
+        StatusCode::BAD_REQUEST,
+        "Request_BadRequest",
+        "already exist",
+    );
     assert_graph_error(&twice, "Request_BadRequest", "'members'");
-    let (status, missing) = add(&lab, &group, MISSING).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_graph_error(&missing, "Request_ResourceNotFound", MISSING);
+    assert_error(
+        add(&lab, &group, MISSING).await,
+        StatusCode::NOT_FOUND,
+        "Request_ResourceNotFound",
+        MISSING,
+    );
     let (status, _) = add(&lab, &group, &group).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _) = lab
@@ -131,16 +132,22 @@ async fn members_bound_at_creation_added_listed_and_removed() {
 async fn dynamic_groups_and_bad_bindings_refuse_members() {
     let lab = fast_lab().await;
     let dynamic = dynamic_group(&lab, "dyn", "Sales").await;
-    let (status, body) = add(&lab, &dynamic, ADELE).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&body, "Request_BadRequest", "dynamic membership");
+    assert_error(
+        add(&lab, &dynamic, ADELE).await,
+        StatusCode::BAD_REQUEST,
+        "Request_BadRequest",
+        "dynamic membership",
+    );
 
     // A missing member at creation: 400, and no group is made.
     let mut body = group_body("missing-member");
     body["members@odata.bind"] = json!([object_url(&lab, MISSING)]);
-    let (status, answer) = lab.post("/v1.0/groups", body).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&answer, "Request_BadRequest", "does not exist");
+    assert_error(
+        lab.post("/v1.0/groups", body).await,
+        StatusCode::BAD_REQUEST,
+        "Request_BadRequest",
+        "does not exist",
+    );
     // More than 20 owners and members at once.
     let mut body = group_body("too-many");
     body["members@odata.bind"] = json!(vec![object_url(&lab, ADELE); 21]);
@@ -148,11 +155,9 @@ async fn dynamic_groups_and_bad_bindings_refuse_members() {
         lab.post("/v1.0/groups", body).await.0,
         StatusCode::BAD_REQUEST
     );
-    let listed = expect(
-        lab.get("/v1.0/groups?$filter=displayName eq 'missing-member'")
-            .await,
-        StatusCode::OK,
-    );
+    let listed = lab
+        .get_ok("/v1.0/groups?$filter=displayName eq 'missing-member'")
+        .await;
     assert_eq!(listed["value"], json!([]));
 }
 
@@ -161,17 +166,19 @@ async fn role_assignable_groups_and_hidden_membership_are_set_at_creation() {
     let lab = Lab::start().await;
     let mut body = group_body("admins");
     body["isAssignableToRole"] = json!(true);
-    let created = expect(lab.post("/v1.0/groups", body).await, StatusCode::CREATED);
+    let created = lab.create("/v1.0/groups", body).await;
     assert_eq!(created["visibility"], "Private", "{created}");
     let id = created["id"].as_str().unwrap();
-    let (status, answer) = lab
-        .patch(
+    assert_error(
+        lab.patch(
             &format!("/v1.0/groups/{id}"),
             json!({"isAssignableToRole": false}),
         )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_graph_error(&answer, "Request_BadRequest", "isAssignableToRole");
+        .await,
+        StatusCode::BAD_REQUEST,
+        "Request_BadRequest",
+        "isAssignableToRole",
+    );
 
     let refused = [
         json!({"isAssignableToRole": true, "visibility": "Public"}),
@@ -190,10 +197,7 @@ async fn role_assignable_groups_and_hidden_membership_are_set_at_creation() {
     }
 
     // Private and Public change in place.
-    let plain = expect(
-        lab.post("/v1.0/groups", group_body("plain")).await,
-        StatusCode::CREATED,
-    );
+    let plain = lab.create("/v1.0/groups", group_body("plain")).await;
     let plain = plain["id"].as_str().unwrap();
     expect(
         lab.patch(
@@ -203,9 +207,6 @@ async fn role_assignable_groups_and_hidden_membership_are_set_at_creation() {
         .await,
         StatusCode::NO_CONTENT,
     );
-    let read = expect(
-        lab.get(&format!("/v1.0/groups/{plain}")).await,
-        StatusCode::OK,
-    );
+    let read = lab.get_ok(&format!("/v1.0/groups/{plain}")).await;
     assert_eq!(read["visibility"], "Public");
 }

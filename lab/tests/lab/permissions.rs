@@ -1,6 +1,6 @@
 //! Application roles: tokens carry them, `--roles` narrows them, Graph answers 403 without them.
 
-use crate::common::{Lab, assert_graph_error, assert_wrapped_contains, expect};
+use crate::common::{Lab, assert_error, assert_wrapped_contains};
 use autopilot_lab::LabConfig;
 use base64::Engine as _;
 use reqwest::StatusCode;
@@ -30,26 +30,17 @@ async fn default_tokens_carry_every_role() {
 
 #[tokio::test]
 async fn narrowed_roles_give_graphs_403_shapes() {
-    let lab = Lab::start_with(LabConfig {
-        roles: Some(vec![
-            "DeviceManagementServiceConfig.Read.All".into(),
-            "Group.Read.All".into(),
-        ]),
-        ..LabConfig::default()
-    })
-    .await;
+    let lab = Lab::with_roles(&["DeviceManagementServiceConfig.Read.All", "Group.Read.All"]).await;
     assert_eq!(
         claims(&lab.token)["roles"],
         json!(["DeviceManagementServiceConfig.Read.All", "Group.Read.All"])
     );
 
     // Reads pass.
-    let _ = expect(
-        lab.get("/beta/deviceManagement/windowsAutopilotDeploymentProfiles")
-            .await,
-        StatusCode::OK,
-    );
-    let _ = expect(lab.get("/v1.0/groups").await, StatusCode::OK);
+    let _ = lab
+        .get_ok("/beta/deviceManagement/windowsAutopilotDeploymentProfiles")
+        .await;
+    let _ = lab.get_ok("/v1.0/groups").await;
 
     // An Intune write: Forbidden with the wrapped message naming the scopes.
     let (status, error) = lab
@@ -68,35 +59,31 @@ async fn narrowed_roles_give_graphs_403_shapes() {
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     // A directory write: Authorization_RequestDenied.
-    let (status, error) = lab
+    assert_error(lab
         .post(
             "/v1.0/groups",
             json!({"displayName": "g", "mailEnabled": false, "mailNickname": "g", "securityEnabled": true}),
         )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_graph_error(
-        &error,
-        "Authorization_RequestDenied",
-        "Insufficient privileges to complete the operation.",
-    );
+        .await, StatusCode::FORBIDDEN, "Authorization_RequestDenied",
+        "Insufficient privileges to complete the operation.");
     let (status, _) = lab.get("/v1.0/servicePrincipals").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
 async fn group_create_alone_is_enough_to_create_groups() {
-    let lab = Lab::start_with(LabConfig {
-        roles: Some(vec!["Group.Create".into()]),
-        ..LabConfig::default()
-    })
-    .await;
-    let body = expect(lab
-        .post(
+    let lab = Lab::with_roles(&["Group.Create"]).await;
+    let body = lab
+        .create(
             "/v1.0/groups",
-            json!({"displayName": "g", "mailEnabled": false, "mailNickname": "g", "securityEnabled": true}),
+            json!({
+                "displayName": "g",
+                "mailEnabled": false,
+                "mailNickname": "g",
+                "securityEnabled": true,
+            }),
         )
-        .await, StatusCode::CREATED);
+        .await;
     let (status, _) = lab
         .patch(
             &format!("/v1.0/groups/{}", body["id"].as_str().unwrap()),

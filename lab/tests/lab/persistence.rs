@@ -1,6 +1,6 @@
 //! `--state FILE`: the tenant survives a restart.
 
-use crate::common::{CONFIGS, Lab};
+use crate::common::{CONFIGS, Lab, values_of};
 use autopilot_lab::LabConfig;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -69,9 +69,7 @@ async fn tenant_survives_restart_through_the_state_file() {
     // New objects continue after the loaded ones in listing order.
     let newer = second.create_domain_join("DJ-new").await;
     let (_, list) = second.get(CONFIGS).await;
-    let ids: Vec<&str> = list["value"]
-        .as_array()
-        .unwrap()
+    let ids: Vec<&str> = values_of(&list)
         .iter()
         .map(|v| v["id"].as_str().unwrap())
         .collect();

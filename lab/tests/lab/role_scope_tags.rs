@@ -2,7 +2,7 @@
 //! built-in tag refuses, paging and `$filter`, and the `roleScopeTagIds` default of the scoped
 //! collections.
 
-use crate::common::{CONFIGS, Lab, assert_wrapped_contains, domain_join, expect};
+use crate::common::{CONFIGS, Lab, assert_wrapped_contains, domain_join, expect, values_of};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -15,8 +15,8 @@ fn tag(name: &str) -> Value {
 #[tokio::test]
 async fn the_default_tag_is_built_in_and_cannot_be_changed_or_deleted() {
     let lab = Lab::start().await;
-    let body = expect(lab.get(TAGS).await, StatusCode::OK);
-    let tags = body["value"].as_array().unwrap();
+    let body = lab.get_ok(TAGS).await;
+    let tags = values_of(&body);
     assert_eq!(tags.len(), 1, "{body}");
     assert_eq!(tags[0]["id"], "0");
     assert_eq!(tags[0]["displayName"], "Default");
@@ -30,18 +30,18 @@ async fn the_default_tag_is_built_in_and_cannot_be_changed_or_deleted() {
     assert_wrapped_contains(&body, "cannot be modified or deleted");
     let (status, body) = lab.delete(&format!("{TAGS}/0")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    let body = expect(lab.get(&format!("{TAGS}/0")).await, StatusCode::OK);
+    let body = lab.get_ok(&format!("{TAGS}/0")).await;
     assert_eq!(body["displayName"], "Default");
 }
 
 #[tokio::test]
 async fn created_tags_get_numeric_ids_and_can_be_changed_and_deleted() {
     let lab = Lab::start().await;
-    let first = expect(lab.post(TAGS, tag("Paris")).await, StatusCode::CREATED);
+    let first = lab.create(TAGS, tag("Paris")).await;
     assert_eq!(first["id"], "1");
     assert_eq!(first["isBuiltIn"], false);
     assert_eq!(first["description"], "Paris admins");
-    let second = expect(lab.post(TAGS, tag("London")).await, StatusCode::CREATED);
+    let second = lab.create(TAGS, tag("London")).await;
     assert_eq!(second["id"], "2");
 
     expect(
@@ -49,24 +49,19 @@ async fn created_tags_get_numeric_ids_and_can_be_changed_and_deleted() {
             .await,
         StatusCode::NO_CONTENT,
     );
-    let read = expect(lab.get(&format!("{TAGS}/1")).await, StatusCode::OK);
+    let read = lab.get_ok(&format!("{TAGS}/1")).await;
     assert_eq!(read["description"], "changed");
     assert_eq!(read["displayName"], "Paris");
 
-    expect(
-        lab.delete(&format!("{TAGS}/1")).await,
-        StatusCode::NO_CONTENT,
-    );
-    let (status, _) = lab.get(&format!("{TAGS}/1")).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    lab.delete_and_gone(&format!("{TAGS}/1")).await;
     // A freed id is not given again, even once it is the highest.
-    let third = expect(lab.post(TAGS, tag("Oslo")).await, StatusCode::CREATED);
+    let third = lab.create(TAGS, tag("Oslo")).await;
     assert_eq!(third["id"], "3");
     expect(
         lab.delete(&format!("{TAGS}/3")).await,
         StatusCode::NO_CONTENT,
     );
-    let fourth = expect(lab.post(TAGS, tag("Rome")).await, StatusCode::CREATED);
+    let fourth = lab.create(TAGS, tag("Rome")).await;
     assert_eq!(fourth["id"], "4");
 }
 
@@ -81,35 +76,29 @@ async fn bad_payloads_are_refused() {
         .post(TAGS, json!({"displayName": "x", "colour": "red"}))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    let listed = expect(lab.get(TAGS).await, StatusCode::OK);
-    assert_eq!(listed["value"].as_array().unwrap().len(), 1);
+    let listed = lab.get_ok(TAGS).await;
+    assert_eq!(values_of(&listed).len(), 1);
 }
 
 #[tokio::test]
 async fn listing_pages_and_filters() {
     let lab = Lab::start().await;
     for name in ["A", "B", "C"] {
-        expect(lab.post(TAGS, tag(name)).await, StatusCode::CREATED);
+        lab.create(TAGS, tag(name)).await;
     }
-    let page = expect(lab.get(&format!("{TAGS}?$top=2")).await, StatusCode::OK);
-    assert_eq!(page["value"].as_array().unwrap().len(), 2);
+    let page = lab.get_ok(&format!("{TAGS}?$top=2")).await;
+    assert_eq!(values_of(&page).len(), 2);
     let next = page["@odata.nextLink"].as_str().expect("a next page");
     let rest = next.split("/beta/").nth(1).unwrap();
-    let page = expect(lab.get(&format!("/beta/{rest}")).await, StatusCode::OK);
-    assert_eq!(page["value"].as_array().unwrap().len(), 2);
-    let found = expect(
-        lab.get(&format!("{TAGS}?$filter=displayName%20eq%20'b'"))
-            .await,
-        StatusCode::OK,
-    );
-    let found = found["value"].as_array().unwrap();
+    let page = lab.get_ok(&format!("/beta/{rest}")).await;
+    assert_eq!(values_of(&page).len(), 2);
+    let found = lab
+        .values(&format!("{TAGS}?$filter=displayName%20eq%20'b'"))
+        .await;
     assert_eq!(found.len(), 1);
     assert_eq!(found[0]["displayName"], "B");
     // v1.0 has the collection too.
-    expect(
-        lab.get("/v1.0/deviceManagement/roleScopeTags").await,
-        StatusCode::OK,
-    );
+    lab.get_ok("/v1.0/deviceManagement/roleScopeTags").await;
 }
 
 #[tokio::test]
@@ -117,20 +106,14 @@ async fn an_empty_scope_tag_list_is_stored_as_the_default_tag() {
     let lab = Lab::start().await;
     let mut payload = domain_join("DJ");
     payload["roleScopeTagIds"] = json!([]);
-    let created = expect(lab.post(CONFIGS, payload).await, StatusCode::CREATED);
+    let created = lab.create(CONFIGS, payload).await;
     assert_eq!(created["roleScopeTagIds"], json!(["0"]));
     let id = created["id"].as_str().unwrap();
     let path = format!("{CONFIGS}/{id}");
     let patch = json!({"@odata.type": "#microsoft.graph.windowsDomainJoinConfiguration", "roleScopeTagIds": ["1"]});
     expect(lab.patch(&path, patch).await, StatusCode::NO_CONTENT);
-    assert_eq!(
-        expect(lab.get(&path).await, StatusCode::OK)["roleScopeTagIds"],
-        json!(["1"])
-    );
+    assert_eq!(lab.get_ok(&path).await["roleScopeTagIds"], json!(["1"]));
     let patch = json!({"@odata.type": "#microsoft.graph.windowsDomainJoinConfiguration", "roleScopeTagIds": []});
     expect(lab.patch(&path, patch).await, StatusCode::NO_CONTENT);
-    assert_eq!(
-        expect(lab.get(&path).await, StatusCode::OK)["roleScopeTagIds"],
-        json!(["0"])
-    );
+    assert_eq!(lab.get_ok(&path).await["roleScopeTagIds"], json!(["0"]));
 }

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::policy_body::*;
 use super::types::*;
-use super::{ASSIGNMENTS, COLLECTION_PATH, INTUNE, SETTINGS_PAGING};
+use super::{ASSIGNMENTS, COLLECTION_PATH, INTUNE, NOUN, SETTINGS_PAGING, policies_mut};
 use crate::app::App;
 use crate::clock::graph_timestamp;
 use crate::errors::GraphError;
@@ -22,11 +22,11 @@ pub(super) fn create(app: &App, request: &GraphRequest) -> GraphResult {
     let url = INTUNE.url(None, None);
     let id = Uuid::new_v4().to_string();
     let now = graph_timestamp(app.clock.now());
-    let object = app.store.write(|tenant| {
+    let object = INTUNE.insert_new(app, NOUN, policies_mut, &id, |tenant| {
         let parsed = parse_policy(tenant, &body, &url)?;
         let given = &parsed.given;
         let priority = tenant.configuration_policies.len() + 1;
-        let object = json!({
+        Ok(json!({
             "id": id,
             "name": given.get("name").cloned().unwrap_or(Value::Null),
             "description": given.get("description").cloned().unwrap_or(json!("")),
@@ -42,13 +42,8 @@ pub(super) fn create(app: &App, request: &GraphRequest) -> GraphResult {
             "templateReference": template_reference(parsed.template),
             "priorityMetaData": {"priority": priority},
             "settings": parsed.settings,
-        });
-        tenant
-            .configuration_policies
-            .insert(id.clone(), object.clone());
-        Ok::<_, GraphError>(object)
+        }))
     })?;
-    tracing::info!(%id, "configuration policy created");
     // The create response has neither settings nor isAssigned nor
     // disableEntraGroupPolicyAssignment (portal capture).
     let shown = collection::without(
@@ -67,12 +62,7 @@ pub(super) fn replace(app: &App, request: &GraphRequest, id: &str) -> GraphResul
     let body = request.json_object()?;
     let url = INTUNE.url(Some(id), None);
     let now = graph_timestamp(app.clock.now());
-    app.store.write(|tenant| {
-        let existing = tenant
-            .configuration_policies
-            .get(id)
-            .cloned()
-            .ok_or_else(|| INTUNE.not_found(id))?;
+    INTUNE.merge_stored(app, NOUN, policies_mut, id, |tenant, existing| {
         let parsed = parse_policy(tenant, &body, &url)?;
         let existing_template = existing
             .get("templateReference")
@@ -108,12 +98,8 @@ pub(super) fn replace(app: &App, request: &GraphRequest, id: &str) -> GraphResul
         merged.insert("settingCount".into(), json!(parsed.settings.len()));
         merged.insert("settings".into(), Value::Array(parsed.settings));
         merged.insert("lastModifiedDateTime".into(), json!(now));
-        tenant
-            .configuration_policies
-            .insert(id.to_owned(), Value::Object(merged));
-        Ok(())
+        Ok(merged)
     })?;
-    tracing::info!(%id, "configuration policy replaced");
     Ok(no_content())
 }
 
@@ -137,12 +123,7 @@ pub(super) fn patch(app: &App, request: &GraphRequest, id: &str) -> GraphResult 
         }
     }
     let now = graph_timestamp(app.clock.now());
-    let updated = app.store.write(|tenant| {
-        let existing = tenant
-            .configuration_policies
-            .get(id)
-            .cloned()
-            .ok_or_else(|| INTUNE.not_found(id))?;
+    let updated = INTUNE.merge_stored(app, NOUN, policies_mut, id, |_, existing| {
         let mut merged = existing.as_object().cloned().unwrap_or_default();
         merged.extend(given);
         if let Some(tags) = merged.get("roleScopeTagIds") {
@@ -150,32 +131,22 @@ pub(super) fn patch(app: &App, request: &GraphRequest, id: &str) -> GraphResult 
             merged.insert("roleScopeTagIds".into(), tags);
         }
         merged.insert("lastModifiedDateTime".into(), json!(now));
-        let merged = Value::Object(merged);
-        tenant
-            .configuration_policies
-            .insert(id.to_owned(), merged.clone());
-        Ok::<_, GraphError>(merged)
+        Ok(merged)
     })?;
     Ok(collection::patched_response(
         app,
         request,
-        &format!("{COLLECTION_PATH}/$entity"),
+        COLLECTION_PATH,
         collection::without(updated, &["settings"]),
     ))
 }
 
 pub(super) fn delete(app: &App, id: &str) -> GraphResult {
-    app.store.write(|tenant| {
-        tenant
-            .configuration_policies
-            .remove(id)
-            .ok_or_else(|| INTUNE.not_found(id))?;
+    INTUNE.delete_stored(app, NOUN, policies_mut, id, |tenant| {
         assignments::remove_all(&mut tenant.configuration_policy_assignments, id);
         tenant.lab.enrollment_time_targets.remove(id);
-        Ok::<_, GraphError>(())
-    })?;
-    tracing::info!(%id, "configuration policy deleted");
-    Ok(no_content())
+        Ok(())
+    })
 }
 
 pub(super) fn list_settings(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
@@ -242,16 +213,12 @@ pub(super) fn assign(app: &App, request: &GraphRequest, id: &str) -> GraphResult
     let body = request.json_object()?;
     let url = INTUNE.url(Some(id), Some("assign"));
     let built = ASSIGNMENTS.assign_list(&body, "assignments", id, &url)?;
-    app.store.write(|tenant| {
-        let Some(Value::Object(policy)) = tenant.configuration_policies.get_mut(id) else {
-            return Err(INTUNE.not_found(id));
-        };
-        policy.insert("isAssigned".into(), json!(!built.is_empty()));
-        crate::graph::assignment_filters::unknown_filter(tenant, &built, &url)?;
-        assignments::replace(&mut tenant.configuration_policy_assignments, id, &built);
+    ASSIGNMENTS.store_list(app, id, &built, &url, |tenant| {
+        if let Some(Value::Object(policy)) = policies_mut(tenant).get_mut(id) {
+            policy.insert("isAssigned".into(), json!(!built.is_empty()));
+        }
         Ok(())
     })?;
-    tracing::info!(%id, count = built.len(), "configuration policy assigned");
     Ok(collection::values_response(
         app,
         request,

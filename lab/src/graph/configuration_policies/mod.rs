@@ -47,6 +47,13 @@ fn policies(tenant: &Tenant) -> &Collection {
     &tenant.configuration_policies
 }
 
+fn policies_mut(tenant: &mut Tenant) -> &mut Collection {
+    &mut tenant.configuration_policies
+}
+
+/// What the policies are called in the log.
+const NOUN: &str = "configuration policy";
+
 /// The `assignments` navigation of a policy (read-only: `assign` writes it).
 static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
     collection_path: COLLECTION_PATH,
@@ -55,6 +62,8 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
     targets: SUPPORTED_TARGETS,
     parents: policies,
     assignments: |tenant| &tenant.configuration_policy_assignments,
+    assignments_mut: |tenant| &mut tenant.configuration_policy_assignments,
+    noun: NOUN,
     backend: &INTUNE,
 };
 

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::{
     ACTIVE_DIRECTORY_PROFILE, COLLECTION_PATH, DEPLOYMENT_PROFILE, DERIVED, INTUNE, MAX_PROFILES,
-    check_profile, mirror_oobe, mirror_scalars, profile_assignments,
+    NOUN, check_profile, mirror_oobe, mirror_scalars, profile_assignments, profiles_mut,
 };
 use crate::app::App;
 use crate::clock::graph_timestamp;
@@ -14,7 +14,7 @@ use crate::graph::GraphResult;
 use crate::graph::assignments;
 use crate::graph::collection::{self, PatchType};
 use crate::graph::schema;
-use crate::graph::{GraphRequest, no_content, profile_rules};
+use crate::graph::{GraphRequest, profile_rules};
 
 pub(super) fn create(app: &App, request: &GraphRequest) -> GraphResult {
     let body = request.json_object()?;
@@ -80,19 +80,15 @@ pub(super) fn create(app: &App, request: &GraphRequest) -> GraphResult {
     if let Some(map) = object.as_object_mut() {
         profile_rules::drop_user_type_when_shared(map);
     }
-    app.store.write(|tenant| {
+    let object = INTUNE.insert_new(app, NOUN, profiles_mut, &id, |tenant| {
         if tenant.windows_autopilot_deployment_profiles.len() >= MAX_PROFILES {
             return Err(GraphError::intune_bad_request(
                 format!("A tenant can have at most {MAX_PROFILES} deployment profiles."),
                 url.clone(),
             ));
         }
-        tenant
-            .windows_autopilot_deployment_profiles
-            .insert(id.clone(), object.clone());
-        Ok(())
+        Ok(object)
     })?;
-    tracing::info!(%id, "deployment profile created");
     collection::intune_created(app, request, COLLECTION_PATH, &id, object)
 }
 
@@ -109,11 +105,7 @@ pub(super) fn update(app: &App, request: &GraphRequest, id: &str) -> GraphResult
     mirror_oobe(&mut given);
     mirror_scalars(&mut given);
     let now = graph_timestamp(app.clock.now());
-    let updated = app.store.write(|tenant| {
-        let object = tenant
-            .windows_autopilot_deployment_profiles
-            .get(id)
-            .ok_or_else(|| INTUNE.not_found(id))?;
+    let updated = INTUNE.merge_stored(app, NOUN, profiles_mut, id, |_, object| {
         let stored_type = collection::str_of(object, "@odata.type").to_owned();
         if let Some(ty) = read.declared
             && ty.odata_type() != stored_type
@@ -140,40 +132,28 @@ pub(super) fn update(app: &App, request: &GraphRequest, id: &str) -> GraphResult
         profile_rules::drop_user_type_when_shared(&mut merged);
         check_profile(&merged, &url)?;
         merged.insert("lastModifiedDateTime".into(), Value::String(now.clone()));
-        let merged = Value::Object(merged);
-        tenant
-            .windows_autopilot_deployment_profiles
-            .insert(id.to_owned(), merged.clone());
         Ok(merged)
     })?;
-    tracing::info!(%id, "deployment profile updated");
     Ok(collection::patched_response(
         app,
         request,
-        &format!("{COLLECTION_PATH}/$entity"),
+        COLLECTION_PATH,
         updated,
     ))
 }
 
 pub(super) fn delete(app: &App, id: &str) -> GraphResult {
-    let url = INTUNE.url(Some(id), None);
-    app.store.write(|tenant| {
-        if !tenant.windows_autopilot_deployment_profiles.contains(id) {
-            return Err(INTUNE.not_found(id));
-        }
+    INTUNE.delete_stored(app, NOUN, profiles_mut, id, |tenant| {
         let assigned = assignments::of(profile_assignments(tenant), id).len();
         if assigned > 0 {
             return Err(GraphError::intune_bad_request(
                 format!(
                     "The deployment profile '{id}' still has {assigned} assignment(s); delete its assignments before deleting the profile."
                 ),
-                url.clone(),
+                INTUNE.url(Some(id), None),
             ));
         }
-        tenant.windows_autopilot_deployment_profiles.remove(id);
         tenant.lab.device_profiles.retain(|_, profile| profile != id);
         Ok(())
-    })?;
-    tracing::info!(%id, "deployment profile deleted");
-    Ok(no_content())
+    })
 }

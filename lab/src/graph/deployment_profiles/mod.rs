@@ -51,6 +51,13 @@ fn profile_assignments(tenant: &Tenant) -> &Collection {
     &tenant.windows_autopilot_deployment_profile_assignments
 }
 
+fn profiles_mut(tenant: &mut Tenant) -> &mut Collection {
+    &mut tenant.windows_autopilot_deployment_profiles
+}
+
+/// What the profiles are called in the log.
+const NOUN: &str = "deployment profile";
+
 /// The `assignments` navigation of a profile.
 static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
     collection_path: COLLECTION_PATH,
@@ -59,6 +66,8 @@ static ASSIGNMENTS: assignments::Navigation = assignments::Navigation {
     targets: SUPPORTED_TARGETS,
     parents: |tenant| &tenant.windows_autopilot_deployment_profiles,
     assignments: profile_assignments,
+    assignments_mut: |tenant| &mut tenant.windows_autopilot_deployment_profile_assignments,
+    noun: NOUN,
     backend: &INTUNE,
 };
 

@@ -8,7 +8,32 @@ use super::{
     OOBE_SETTING, OOBE_SETTINGS,
 };
 use crate::errors::GraphError;
-use crate::graph::schema;
+use crate::graph::collection;
+use crate::graph::schema::{self, StructuredType};
+
+/// One OOBE block (`block`, of type `from`) completed, and the other spelling made from it
+/// (`names`: each property's name in `from`, then in `to`), completed as `to`.
+fn mirrored<'n>(
+    block: &Value,
+    from: &'static StructuredType,
+    to: &'static StructuredType,
+    names: impl Iterator<Item = (&'n str, &'n str)>,
+) -> (Value, Value) {
+    let complete = schema::complete(
+        from,
+        block.as_object().unwrap_or(&Map::new()),
+        crate::graph::ApiVersion::Beta,
+    );
+    let mut other = Map::new();
+    for (from_name, to_name) in names {
+        other.insert(
+            to_name.to_owned(),
+            complete.get(from_name).cloned().unwrap_or(Value::Null),
+        );
+    }
+    let other = schema::complete(to, &other, crate::graph::ApiVersion::Beta);
+    (complete, other)
+}
 
 /// Fills the deprecated OOBE block from the current one, or the other way round.
 pub(super) fn mirror_oobe(given: &mut Map<String, Value>) {
@@ -22,41 +47,15 @@ pub(super) fn mirror_oobe(given: &mut Map<String, Value>) {
         .cloned();
     match (current, legacy) {
         (Some(current), _) => {
-            let complete = schema::complete(
-                &OOBE_SETTING,
-                current.as_object().unwrap_or(&Map::new()),
-                crate::graph::ApiVersion::Beta,
-            );
-            let mut legacy = Map::new();
-            for (new_name, old_name) in OOBE_MIRROR {
-                legacy.insert(
-                    (*old_name).to_owned(),
-                    complete.get(*new_name).cloned().unwrap_or(Value::Null),
-                );
-            }
-            given.insert(
-                "outOfBoxExperienceSettings".into(),
-                schema::complete(&OOBE_SETTINGS, &legacy, crate::graph::ApiVersion::Beta),
-            );
+            let names = OOBE_MIRROR.iter().map(|(new, old)| (*new, *old));
+            let (complete, legacy) = mirrored(&current, &OOBE_SETTING, &OOBE_SETTINGS, names);
+            given.insert("outOfBoxExperienceSettings".into(), legacy);
             given.insert("outOfBoxExperienceSetting".into(), complete);
         }
         (None, Some(legacy)) => {
-            let complete = schema::complete(
-                &OOBE_SETTINGS,
-                legacy.as_object().unwrap_or(&Map::new()),
-                crate::graph::ApiVersion::Beta,
-            );
-            let mut current = Map::new();
-            for (new_name, old_name) in OOBE_MIRROR {
-                current.insert(
-                    (*new_name).to_owned(),
-                    complete.get(*old_name).cloned().unwrap_or(Value::Null),
-                );
-            }
-            given.insert(
-                "outOfBoxExperienceSetting".into(),
-                schema::complete(&OOBE_SETTING, &current, crate::graph::ApiVersion::Beta),
-            );
+            let names = OOBE_MIRROR.iter().map(|(new, old)| (*old, *new));
+            let (complete, current) = mirrored(&legacy, &OOBE_SETTINGS, &OOBE_SETTING, names);
+            given.insert("outOfBoxExperienceSetting".into(), current);
             given.insert("outOfBoxExperienceSettings".into(), complete);
         }
         (None, None) => {
@@ -178,26 +177,13 @@ pub(super) fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Optio
 
 /// Service-side checks after a create or a merge.
 pub(super) fn check_profile(object: &Map<String, Value>, url: &str) -> Result<(), GraphError> {
-    let text = |name: &str| object.get(name).and_then(Value::as_str);
-    if text("displayName").is_none_or(|n| n.trim().is_empty()) {
-        return Err(GraphError::intune_bad_request(
-            "displayName is required.",
-            url,
-        ));
-    }
-    if text("displayName").is_some_and(|n| n.chars().count() > MAX_DISPLAY_NAME) {
-        return Err(GraphError::intune_bad_request(
-            format!("displayName must be at most {MAX_DISPLAY_NAME} characters."),
-            url,
-        ));
-    }
-    if text("description").is_some_and(|d| d.chars().count() > MAX_DESCRIPTION) {
-        return Err(GraphError::intune_bad_request(
-            format!("description must be at most {MAX_DESCRIPTION} characters."),
-            url,
-        ));
-    }
-    if let Some(template) = text("deviceNameTemplate").filter(|t| !t.is_empty())
+    collection::require_display_name(object, url)?;
+    collection::at_most_chars(object, "displayName", MAX_DISPLAY_NAME, url)?;
+    collection::at_most_chars(object, "description", MAX_DESCRIPTION, url)?;
+    if let Some(template) = object
+        .get("deviceNameTemplate")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
         && let Err(reason) = check_device_name_template(template)
     {
         return Err(GraphError::intune_bad_request(

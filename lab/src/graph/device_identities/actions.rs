@@ -115,10 +115,7 @@ pub(super) fn update_properties(app: &App, request: &GraphRequest, id: &str) -> 
             url,
         ));
     }
-    app.store.write(|tenant| {
-        if !tenant.windows_autopilot_device_identities.contains(id) {
-            return Err(INTUNE.not_found(id));
-        }
+    on_registration(app, id, "device properties updated", |tenant| {
         if let Some(upn) = given
             .get("userPrincipalName")
             .and_then(Value::as_str)
@@ -139,9 +136,7 @@ pub(super) fn update_properties(app: &App, request: &GraphRequest, id: &str) -> 
             .collect();
         write_properties(app, tenant, id, properties);
         Ok(())
-    })?;
-    tracing::info!(%id, "device properties updated");
-    Ok(no_content())
+    })
 }
 
 /// A device name: at most 15 letters, digits and hyphens, not only digits.
@@ -172,10 +167,7 @@ pub(super) fn assign_user(app: &App, request: &GraphRequest, id: &str) -> GraphR
         .filter(|u| !u.is_empty())
         .ok_or_else(|| GraphError::intune_bad_request("userPrincipalName is required.", &url))?
         .to_owned();
-    app.store.write(|tenant| {
-        if !tenant.windows_autopilot_device_identities.contains(id) {
-            return Err(INTUNE.not_found(id));
-        }
+    on_registration(app, id, "user assigned to device", |tenant| {
         check_upn(tenant, &upn, &url)?;
         let mut properties = Map::new();
         properties.insert("userPrincipalName".into(), json!(upn));
@@ -189,44 +181,53 @@ pub(super) fn assign_user(app: &App, request: &GraphRequest, id: &str) -> GraphR
         );
         write_properties(app, tenant, id, properties);
         Ok(())
-    })?;
-    tracing::info!(%id, "user assigned to device");
-    Ok(no_content())
+    })
 }
 
 pub(super) fn unassign_user(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
-    if !request.body.is_empty() {
-        let body = request.json_object()?;
-        string_parameters(&body, &[], "unassignUserFromDevice")?;
-    }
-    app.store.write(|tenant| {
-        if !tenant.windows_autopilot_device_identities.contains(id) {
-            return Err(INTUNE.not_found(id));
-        }
+    no_parameters(request, "unassignUserFromDevice")?;
+    on_registration(app, id, "user unassigned from device", |tenant| {
         let mut properties = Map::new();
         properties.insert("userPrincipalName".into(), json!(""));
         properties.insert("addressableUserName".into(), json!(""));
         write_properties(app, tenant, id, properties);
         Ok(())
-    })?;
-    tracing::info!(%id, "user unassigned from device");
-    Ok(no_content())
+    })
 }
 
 /// `allowNextEnrollment` (beta only, no parameters): 204 for a registered device, which the lab
 /// records in `_lab.nextEnrollmentAllowed` (`/_lab/objects`); 404 otherwise.
 pub(super) fn allow_next_enrollment(app: &App, request: &GraphRequest, id: &str) -> GraphResult {
-    if !request.body.is_empty() {
-        let body = request.json_object()?;
-        string_parameters(&body, &[], "allowNextEnrollment")?;
-    }
+    no_parameters(request, "allowNextEnrollment")?;
+    on_registration(app, id, "next enrollment allowed", |tenant| {
+        tenant.lab.next_enrollment_allowed.insert(id.to_owned());
+        Ok(())
+    })
+}
+
+/// The write of an action on registration `id`: Intune's 404 when the registration does not
+/// exist, else `act` (which may refuse), in one store write; logged as `done`; 204.
+fn on_registration(
+    app: &App,
+    id: &str,
+    done: &str,
+    act: impl FnOnce(&mut Tenant) -> Result<(), GraphError>,
+) -> GraphResult {
     app.store.write(|tenant| {
         if !tenant.windows_autopilot_device_identities.contains(id) {
             return Err(INTUNE.not_found(id));
         }
-        tenant.lab.next_enrollment_allowed.insert(id.to_owned());
-        Ok(())
+        act(tenant)
     })?;
-    tracing::info!(%id, "next enrollment allowed");
+    tracing::info!(%id, "{done}");
     Ok(no_content())
+}
+
+/// The body of an action without parameters: empty, or an object that names none.
+fn no_parameters(request: &GraphRequest, action: &str) -> Result<(), GraphError> {
+    if !request.body.is_empty() {
+        let body = request.json_object()?;
+        string_parameters(&body, &[], action)?;
+    }
+    Ok(())
 }

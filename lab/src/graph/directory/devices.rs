@@ -5,11 +5,11 @@
 //! `/devices/{id}` takes the object id, not the `deviceId` an Autopilot registration names
 //! (`azureActiveDirectoryDeviceId`).
 
-use axum::http::{Method, StatusCode};
+use axum::http::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{GROUP, group_contains_device, list_visible, plain, visible};
+use super::{GROUP, get_plain, group_contains_device, list_visible, visible};
 use crate::app::App;
 use crate::errors::GraphError;
 use crate::graph::GraphResult;
@@ -34,24 +34,14 @@ pub fn route_devices(app: &App, request: &GraphRequest, rest: &[String]) -> Grap
             _ => Err(method_not_allowed(&["GET"])),
         },
         [id] => match request.method {
-            Method::GET => {
-                let select = crate::graph::odata::parse_select(
-                    request.query.select.as_deref(),
-                    &DEVICE,
-                    &[],
-                )?;
-                let found = app
-                    .store
-                    .read(|tenant| tenant.devices.get(id).cloned())
-                    .ok_or_else(|| GraphError::directory_not_found(id))?;
-                Ok(collection::entity_response(
-                    app,
-                    request,
-                    StatusCode::OK,
-                    "devices/$entity",
-                    crate::graph::odata::apply_select(&plain(&found), select.as_deref()),
-                ))
-            }
+            Method::GET => get_plain(
+                app,
+                request,
+                "devices",
+                &DEVICE,
+                |tenant| tenant.devices.get(id).cloned(),
+                || GraphError::directory_not_found(id),
+            ),
             Method::DELETE => {
                 app.store.write(|tenant| {
                     tenant

@@ -296,7 +296,7 @@ pub(super) fn update_group(app: &App, request: &GraphRequest, id: &str) -> Graph
     Ok(collection::patched_response(
         app,
         request,
-        "groups/$entity",
+        "groups",
         plain(&updated),
     ))
 }

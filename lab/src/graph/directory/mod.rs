@@ -6,10 +6,14 @@
 use serde_json::Value;
 use uuid::Uuid;
 
+use axum::http::StatusCode;
+
 use super::GraphRequest;
 use super::collection::{self, Listing, Paging};
+use super::odata;
 use super::schema::StructuredType;
 use crate::app::App;
+use crate::errors::GraphError;
 use crate::graph::GraphResult;
 use crate::store::{Collection, Tenant};
 
@@ -108,6 +112,27 @@ fn list_visible(
         |_, object| visible(app, collection::str_of(object, "id")),
         |_, object, _| plain(object),
     )
+}
+
+/// `GET {path}/{key}`: the object `find` finds in the set at `path`, as the directory shows it
+/// (without `@odata.type`, `$select` checked against `base`); `missing` when there is none.
+fn get_plain(
+    app: &App,
+    request: &GraphRequest,
+    path: &str,
+    base: &'static StructuredType,
+    find: impl FnOnce(&Tenant) -> Option<Value>,
+    missing: impl FnOnce() -> GraphError,
+) -> GraphResult {
+    let select = odata::parse_select(request.query.select.as_deref(), base, &[])?;
+    let found = app.store.read(find).ok_or_else(missing)?;
+    Ok(collection::entity_response(
+        app,
+        request,
+        StatusCode::OK,
+        &format!("{path}/$entity"),
+        odata::apply_select(&plain(&found), select.as_deref()),
+    ))
 }
 
 /// Any directory object (group, service principal, user, Entra device) by id, if visible.

@@ -6,7 +6,9 @@ use axum::http::StatusCode;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{directory_properties, list_visible, plain, required, service_principals, visible};
+use super::{
+    directory_properties, get_plain, list_visible, plain, required, service_principals, visible,
+};
 use crate::app::App;
 use crate::errors::GraphError;
 use crate::graph::GraphResult;
@@ -89,22 +91,14 @@ pub(super) fn list_service_principals(app: &App, request: &GraphRequest) -> Grap
 }
 
 pub(super) fn get_service_principal(app: &App, request: &GraphRequest, key: &SpKey) -> GraphResult {
-    let select = crate::graph::odata::parse_select(
-        request.query.select.as_deref(),
-        &SERVICE_PRINCIPAL,
-        &[],
-    )?;
-    let found = app
-        .store
-        .read(|tenant| find_sp(app, tenant, key))
-        .ok_or_else(|| sp_not_found(key))?;
-    Ok(collection::entity_response(
+    get_plain(
         app,
         request,
-        StatusCode::OK,
-        "servicePrincipals/$entity",
-        crate::graph::odata::apply_select(&plain(&found), select.as_deref()),
-    ))
+        "servicePrincipals",
+        &SERVICE_PRINCIPAL,
+        |tenant| find_sp(app, tenant, key),
+        || sp_not_found(key),
+    )
 }
 
 pub(super) fn create_service_principal(app: &App, request: &GraphRequest) -> GraphResult {
@@ -195,7 +189,7 @@ pub(super) fn update_service_principal(
     Ok(collection::patched_response(
         app,
         request,
-        "servicePrincipals/$entity",
+        "servicePrincipals",
         plain(&updated),
     ))
 }

@@ -4,7 +4,7 @@
 use axum::http::{Method, StatusCode};
 use serde_json::Value;
 
-use super::{directory_object, list_visible, plain, users};
+use super::{directory_object, get_plain, list_visible, users};
 use crate::app::App;
 use crate::errors::GraphError;
 use crate::graph::GraphResult;
@@ -26,21 +26,14 @@ pub fn route_users(app: &App, request: &GraphRequest, rest: &[String]) -> GraphR
             _ => Err(method_not_allowed(&["GET"])),
         },
         [key] => match request.method {
-            Method::GET => {
-                let select =
-                    crate::graph::odata::parse_select(request.query.select.as_deref(), &USER, &[])?;
-                let found = app
-                    .store
-                    .read(|tenant| find_user(tenant, key).cloned())
-                    .ok_or_else(|| GraphError::directory_not_found(key))?;
-                Ok(collection::entity_response(
-                    app,
-                    request,
-                    StatusCode::OK,
-                    "users/$entity",
-                    crate::graph::odata::apply_select(&plain(&found), select.as_deref()),
-                ))
-            }
+            Method::GET => get_plain(
+                app,
+                request,
+                "users",
+                &USER,
+                |tenant| find_user(tenant, key).cloned(),
+                || GraphError::directory_not_found(key),
+            ),
             _ => Err(method_not_allowed(&["GET"])),
         },
         [_, other, ..] => Err(GraphError::segment_not_found(other)),
