@@ -3,14 +3,11 @@
 
 use std::collections::BTreeSet;
 
-use acceptance_tests::checks::{
-    self, RejectedAt, assert_props, assignment_targets, state_values, targets, the_only,
-};
+use acceptance_tests::checks::{self, RejectedAt, state_values, targets, the_only};
 use acceptance_tests::devices::{faults_fired, set_faults};
 use acceptance_tests::lifecycle::{
-    apply_update, assert_import_of_missing_id_fails, assert_import_plans_nothing,
-    assert_plan_after_apply_writes_nothing, assert_valid_config_plans_a_create, import_into_state,
-    plan_update_in_place, recreate_after_outside_delete, repair_drift,
+    Created, Expected, Subject, assert_import_of_missing_id_fails, assert_import_plans_nothing,
+    assert_valid_config_plans_a_create, import_into_state,
 };
 use acceptance_tests::seeding::{G1, G2, G3, G4, G5};
 use acceptance_tests::{Lab, Terraform};
@@ -47,24 +44,45 @@ fn create_config() -> String {
 fn lifecycle_create_update_drift_recreate_destroy() {
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
-    let id = step_create(&tf, &lab);
-    assert_plan_after_apply_writes_nothing(&tf, &lab);
-    step_update_in_place(&tf, &lab, &id);
-    step_property_drift_is_repaired(&tf, &lab, &id);
-    step_assignment_drift_is_repaired(&tf, &lab, &id);
-    step_deleted_outside_terraform_is_recreated(&tf, &lab, &id);
-    step_destroy(&tf, &lab);
+    let profile = Subject::new(&tf, &lab, ADDR, CONFIGS, Some(ODATA_TYPE));
+    let id = step_create(&profile);
+    let wave2 = [("description", json!("Hybrid join for Contoso, wave 2"))];
+    let updated = Expected {
+        props: &wave2,
+        targets: Some(&targets(&[G3], &[G2], false)),
+    };
+    // A new description and G1 swapped for G3 in include_group_ids.
+    let config = profile_config("Hybrid join for Contoso, wave 2", G3);
+    profile.update(
+        &id,
+        &config,
+        &["Hybrid join for Contoso, wave 2", G3],
+        updated,
+    );
+    assert_eq!(
+        set_attr(&state_values(&tf, ADDR), "include_group_ids"),
+        set(&[G3])
+    );
+    // Drift of a property, then of the assignments: shown in the plan, repaired by the apply.
+    let edit = json!({"@odata.type": ODATA_TYPE, "description": "Edited in the Intune portal"});
+    profile.repair_patched(
+        &id,
+        &edit,
+        &["description", "Edited in the Intune portal"],
+        updated,
+    );
+    let assign = json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": G4}}]});
+    profile.repair_posted(&id, "assign", &assign, &["include_group_ids", G4], updated);
+    // Deleted outside Terraform: the plan recreates it, it does not fail.
+    lab.graph_delete(&format!("{CONFIGS}/{id}"));
+    profile.recreate(&id, updated);
+    profile.destroy();
 }
 
 /// Create.
 #[track_caller]
-fn step_create(tf: &Terraform, lab: &Lab) -> String {
-    tf.write_config(&create_config());
-    tf.apply()
-        .assert_contains("1 added, 0 changed, 0 destroyed");
-    let state = state_values(tf, ADDR);
-    let id = string_attr(&state, "id");
-    assert!(!id.is_empty(), "empty id in state: {state}");
+fn step_create(profile: &Subject<'_>) -> String {
+    let Created { id, state, .. } = profile.create(&create_config());
     assert_eq!(
         state["computer_name_suffix_random_char_count"],
         json!(11),
@@ -76,125 +94,26 @@ fn step_create(tf: &Terraform, lab: &Lab) -> String {
         set(&["0"]),
         "{state}"
     );
-    assert!(
-        !string_attr(&state, "created_date_time").is_empty(),
-        "{state}"
-    );
-    assert!(
-        !string_attr(&state, "last_modified_date_time").is_empty(),
-        "{state}"
-    );
-
-    let profile = the_only(lab, CONFIGS, Some(ODATA_TYPE));
-    assert_eq!(profile["id"], json!(id));
-    assert_props(
-        &profile,
-        &[
-            ("displayName", json!("DJ-Contoso")),
-            ("description", json!("Hybrid join for Contoso")),
-            ("activeDirectoryDomainName", json!("contoso.com")),
-            (
-                "organizationalUnit",
-                json!("OU=Autopilot,DC=contoso,DC=com"),
-            ),
-            ("computerNameStaticPrefix", json!("CTS-")),
-            ("computerNameSuffixRandomCharCount", json!(11)),
-        ],
-    );
-    assert_eq!(
-        assignment_targets(lab, &format!("{CONFIGS}/{id}/assignments")),
-        targets(&[G1], &[G2], false)
-    );
+    for stamp in ["created_date_time", "last_modified_date_time"] {
+        assert!(!string_attr(&state, stamp).is_empty(), "{stamp}: {state}");
+    }
+    let first = [
+        ("displayName", json!("DJ-Contoso")),
+        ("description", json!("Hybrid join for Contoso")),
+        ("activeDirectoryDomainName", json!("contoso.com")),
+        (
+            "organizationalUnit",
+            json!("OU=Autopilot,DC=contoso,DC=com"),
+        ),
+        ("computerNameStaticPrefix", json!("CTS-")),
+        ("computerNameSuffixRandomCharCount", json!(11)),
+    ];
+    let created = Expected {
+        props: &first,
+        targets: Some(&targets(&[G1], &[G2], false)),
+    };
+    profile.assert_object(&id, created);
     id
-}
-
-/// Update in place: description and include_group_ids.
-#[track_caller]
-fn step_update_in_place(tf: &Terraform, lab: &Lab, id: &str) {
-    // A new description and G1 swapped for G3 in include_group_ids.
-    plan_update_in_place(tf, &profile_config("Hybrid join for Contoso, wave 2", G3))
-        .assert_contains("Hybrid join for Contoso, wave 2")
-        .assert_contains(G3)
-        .assert_not_contains("must be replaced");
-    apply_update(tf);
-    let profile = the_only(lab, CONFIGS, Some(ODATA_TYPE));
-    assert_eq!(profile["id"], json!(id), "an update must keep the object");
-    assert_props(
-        &profile,
-        &[("description", json!("Hybrid join for Contoso, wave 2"))],
-    );
-    assert_eq!(
-        assignment_targets(lab, &format!("{CONFIGS}/{id}/assignments")),
-        targets(&[G3], &[G2], false)
-    );
-    assert_eq!(
-        set_attr(&state_values(tf, ADDR), "include_group_ids"),
-        set(&[G3])
-    );
-    tf.assert_no_changes();
-}
-
-/// Drift of a property: shows up in the plan, apply repairs it.
-#[track_caller]
-fn step_property_drift_is_repaired(tf: &Terraform, lab: &Lab, id: &str) {
-    lab.graph_patch(
-        &format!("{CONFIGS}/{id}"),
-        &json!({"@odata.type": ODATA_TYPE, "description": "Edited in the Intune portal"}),
-    );
-    repair_drift(tf, lab, &["description", "Edited in the Intune portal"]);
-    assert_props(
-        &the_only(lab, CONFIGS, Some(ODATA_TYPE)),
-        &[("description", json!("Hybrid join for Contoso, wave 2"))],
-    );
-    tf.assert_no_changes();
-}
-
-/// Drift of the assignments: same.
-#[track_caller]
-fn step_assignment_drift_is_repaired(tf: &Terraform, lab: &Lab, id: &str) {
-    lab.graph_post(
-        &format!("{CONFIGS}/{id}/assign"),
-        &json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": G4}}]}),
-    );
-    repair_drift(tf, lab, &["include_group_ids", G4]);
-    assert_eq!(
-        assignment_targets(lab, &format!("{CONFIGS}/{id}/assignments")),
-        targets(&[G3], &[G2], false)
-    );
-    tf.assert_no_changes();
-}
-
-/// Deleted outside Terraform: the plan recreates it, it does not fail.
-#[track_caller]
-fn step_deleted_outside_terraform_is_recreated(tf: &Terraform, lab: &Lab, id: &str) {
-    lab.graph_delete(&format!("{CONFIGS}/{id}"));
-    let new_id = recreate_after_outside_delete(tf, ADDR, id);
-    let profile = the_only(lab, CONFIGS, Some(ODATA_TYPE));
-    assert_eq!(profile["id"], json!(new_id));
-    assert_props(
-        &profile,
-        &[("description", json!("Hybrid join for Contoso, wave 2"))],
-    );
-    assert_eq!(
-        assignment_targets(lab, &format!("{CONFIGS}/{new_id}/assignments")),
-        targets(&[G3], &[G2], false)
-    );
-    tf.assert_no_changes();
-}
-
-/// Destroy.
-#[track_caller]
-fn step_destroy(tf: &Terraform, lab: &Lab) {
-    tf.destroy().assert_contains("1 destroyed");
-    let left = lab.objects("deviceConfigurations");
-    assert!(
-        left.is_empty(),
-        "deviceConfigurations left after destroy: {left:#?}"
-    );
-    assert!(
-        tf.state_addresses().is_empty(),
-        "resources left in state after destroy"
-    );
 }
 
 #[test]
