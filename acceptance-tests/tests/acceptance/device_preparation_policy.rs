@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use acceptance_tests::checks::{self, RejectedAt, state_values};
+use acceptance_tests::checks::{self, RejectedAt, assert_said, state_values};
 use acceptance_tests::lifecycle;
 use acceptance_tests::seeding::{
     PC_SP, TIME_ZONE_SCRIPT, USER_DRIVEN_TEMPLATE, UserDrivenSettings, VPN_APP,
@@ -24,6 +24,11 @@ const POLICY: &str = "autopilot_device_preparation_policy.dp";
 const POLICIES: &str = "deviceManagement/configurationPolicies";
 /// A seeded app.
 const PORTAL_APP: &str = "7ab1ab00-0000-4000-8000-0000000a0004";
+/// What a refusal of a device group the Provisioning Client does not own says.
+const NOT_OWNED: &[&str] = &[
+    "not owned by the Intune Provisioning Client",
+    "provisioning_client_owner = true",
+];
 
 /// The quick path: the device group owned by the Provisioning Client, the user group, the policy.
 const QUICK_PATH: &str = r#"
@@ -246,12 +251,8 @@ resource "autopilot_device_preparation_policy" "dp" {{
     };
     tf.write_config(&config(false));
     let out = tf.try_apply().expect_failure();
-    let said = out.diagnostics();
-    assert!(
-        said.contains("not owned by the Intune Provisioning Client")
-            && said.contains("provisioning_client_owner = true"),
-        "the apply should say what to do\n{out}"
-    );
+    // The apply says what to do.
+    assert_said(&out, NOT_OWNED);
     assert!(
         lab.objects("configurationPolicies").is_empty(),
         "a refused policy was left behind: {:#?}",
@@ -525,24 +526,15 @@ fn classic_profile_on_the_same_users_is_a_warning() {
         &json!({"@odata.type": "#microsoft.graph.windowsAutopilotDeploymentProfileAssignment",
                 "target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": users}}),
     );
-    let tf = Terraform::configured(
-        &lab,
-        &format!(
-            r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name      = "Device preparation"
-  device_group_id   = "{devices}"
-  include_group_ids = ["{users}"]
-}}
-"#
-        ),
-    );
+    let config = policy_hcl(&devices, &format!("include_group_ids = [\"{users}\"]"));
+    let tf = Terraform::configured(&lab, &config);
     let plan = tf.plan_detailed().expect_code(2);
-    let said = plan.diagnostics();
-    assert!(
-        said.contains("A classic Autopilot profile targets the same population")
-            && said.contains("Classic AP"),
-        "{plan}"
+    assert_said(
+        &plan,
+        &[
+            "A classic Autopilot profile targets the same population",
+            "Classic AP",
+        ],
     );
 }
 
@@ -595,14 +587,7 @@ fn app_only_refusal_of_the_device_group_and_the_ways_through() {
         &lab,
         &json!({"enrollment_time_target_app_token_fails": true}),
     );
-    let config = format!(
-        r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name    = "Device preparation"
-  device_group_id = "{devices}"
-}}
-"#
-    );
+    let config = policy_hcl(&devices, "");
     let tf = Terraform::configured(&lab, &config);
     lab.clear_requests();
     let out = tf.apply();
@@ -690,18 +675,7 @@ fn twenty_six_apps_are_refused() {
         .map(|n| format!("\"7ab1ab00-0000-4000-8000-0000000a{n:04}\""))
         .collect();
     assert_rejected_at_plan(
-        |devices| {
-            format!(
-                r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name    = "Device preparation"
-  device_group_id = "{devices}"
-  allowed_app_ids = [{}]
-}}
-"#,
-                apps.join(", ")
-            )
-        },
+        &format!("allowed_app_ids = [{}]", apps.join(", ")),
         "allowed_app_ids",
         &["At most 25"],
     );
@@ -716,20 +690,12 @@ fn twenty_five_apps_are_accepted() {
     let apps: Vec<String> = (1..=25)
         .map(|n| add_lab_mobile_app(&lab, "#microsoft.graph.win32LobApp", &format!("App {n}")))
         .collect();
+    let quoted: Vec<String> = apps.iter().map(|a| format!("\"{a}\"")).collect();
     let tf = Terraform::configured(
         &lab,
-        &format!(
-            r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name    = "Device preparation"
-  device_group_id = "{devices}"
-  allowed_app_ids = [{}]
-}}
-"#,
-            apps.iter()
-                .map(|a| format!("\"{a}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
+        &policy_hcl(
+            &devices,
+            &format!("allowed_app_ids = [{}]", quoted.join(", ")),
         ),
     );
     tf.apply().assert_contains("1 added");
@@ -747,21 +713,7 @@ resource "autopilot_device_preparation_policy" "dp" {{
 
 #[test]
 fn timeout_of_5_minutes_is_refused() {
-    assert_rejected_at_plan(
-        |devices| {
-            format!(
-                r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name    = "Device preparation"
-  device_group_id = "{devices}"
-  timeout_minutes = 5
-}}
-"#
-            )
-        },
-        "timeout_minutes",
-        &["15 to 720"],
-    );
+    assert_rejected_at_plan("timeout_minutes = 5", "timeout_minutes", &["15 to 720"]);
 }
 
 #[test]
@@ -777,15 +729,7 @@ fn dynamic_device_group_is_refused() {
 
 #[test]
 fn device_group_not_owned_by_the_provisioning_client_is_refused() {
-    plan_with_refused_device_group(
-        "Plain devices",
-        false,
-        None,
-        &[
-            "not owned by the Intune Provisioning Client",
-            "provisioning_client_owner = true",
-        ],
-    );
+    plan_with_refused_device_group("Plain devices", false, None, NOT_OWNED);
 }
 
 /// Plans a policy whose device group is made by [`make_group`] with `name`, `owned` and `rule`;
@@ -800,23 +744,10 @@ fn plan_with_refused_device_group(
 ) -> TfOutput {
     let lab = Lab::start();
     let group = make_group(&lab, name, owned, rule);
-    let tf = Terraform::configured(
-        &lab,
-        &format!(
-            r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name    = "Device preparation"
-  device_group_id = "{group}"
-}}
-"#
-        ),
-    );
+    let tf = Terraform::configured(&lab, &policy_hcl(&group, ""));
     lab.clear_requests();
     let out = tf.plan().expect_code(1);
-    let diagnostics = out.diagnostics();
-    for words in said {
-        assert!(diagnostics.contains(words), "{out}");
-    }
+    assert_said(&out, said);
     assert_no_writes(&lab, "a refused plan");
     out
 }
@@ -831,27 +762,17 @@ fn user_driven_attributes_in_automatic_mode_are_refused() {
 #[track_caller]
 fn assert_refused_in_automatic_mode(setting: &str, attribute: &str) {
     assert_rejected_at_plan(
-        |devices| {
-            format!(
-                r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name    = "Windows 365"
-  deployment_mode = "automatic"
-  device_group_id = "{devices}"
-  {setting}
-}}
-"#
-            )
-        },
+        &format!("deployment_mode = \"automatic\"\n  {setting}"),
         attribute,
         &["only for user-driven"],
     );
 }
 
-/// Plans the configuration `hcl(device group id)` against a lab holding a valid device group and
-/// asserts that the plan fails naming `attribute` and saying each of `words`, with no write.
+/// Plans the policy of [`policy_hcl`] with `extra` lines against a lab holding a valid device
+/// group and asserts that the plan fails naming `attribute` and saying each of `words`, with no
+/// write.
 #[track_caller]
-fn assert_rejected_at_plan(hcl: impl Fn(&str) -> String, attribute: &str, words: &[&str]) {
+fn assert_rejected_at_plan(extra: &str, attribute: &str, words: &[&str]) {
     let lab = Lab::start();
     let devices = make_group(&lab, "Devices", true, None);
     let groups: Vec<[&str; 1]> = words.iter().map(|w| [*w]).collect();
@@ -860,7 +781,7 @@ fn assert_rejected_at_plan(hcl: impl Fn(&str) -> String, attribute: &str, words:
         attributes: &[attribute],
         rule_words: &rule_words,
     };
-    checks::assert_rejected_at_plan(&lab, &hcl(&devices), rejected);
+    checks::assert_rejected_at_plan(&lab, &policy_hcl(&devices, extra), rejected);
     assert!(lab.objects("configurationPolicies").is_empty());
 }
 
@@ -876,15 +797,7 @@ fn assert_rejected_at_plan(hcl: impl Fn(&str) -> String, attribute: &str, words:
 #[test]
 fn without_application_read_the_owner_check_warns_instead_of_failing() {
     let config = |devices: &str, users: &str| {
-        format!(
-            r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name      = "Device preparation"
-  device_group_id   = "{devices}"
-  include_group_ids = ["{users}"]
-}}
-"#
-        )
+        policy_hcl(devices, &format!("include_group_ids = [\"{users}\"]"))
     };
     let roles = "DeviceManagementConfiguration.ReadWrite.All,DeviceManagementApps.Read.All,Group.ReadWrite.All";
     let lab = Lab::start_with_args(&["--roles", roles]);
@@ -892,16 +805,14 @@ resource "autopilot_device_preparation_policy" "dp" {{
     let users = make_group(&lab, "Device preparation users", false, None);
     let tf = Terraform::configured(&lab, &config(&owned, &users));
     let out = tf.plan_detailed().expect_code(2);
-    let said = out.diagnostics();
-    assert!(
-        said.contains("Cannot check the device group's owner")
-            && said.contains("Application.Read.All"),
-        "{out}"
+    assert_said(
+        &out,
+        &[
+            "Cannot check the device group's owner",
+            "Application.Read.All",
+        ],
     );
-    assert!(
-        !said.contains("not owned by the Intune Provisioning Client"),
-        "{out}"
-    );
+    out.assert_not_contains("not owned by the Intune Provisioning Client");
 
     let lab = Lab::start_with_args(&["--roles", &format!("{roles},Application.Read.All")]);
     let owned = make_group(&lab, "Owned devices", true, None);
@@ -916,17 +827,7 @@ resource "autopilot_device_preparation_policy" "dp" {{
 fn the_no_users_warning_is_said_once() {
     let lab = Lab::start();
     let owned = make_group(&lab, "Owned devices", true, None);
-    let tf = Terraform::configured(
-        &lab,
-        &format!(
-            r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name    = "Device preparation"
-  device_group_id = "{owned}"
-}}
-"#
-        ),
-    );
+    let tf = Terraform::configured(&lab, &policy_hcl(&owned, ""));
     let out = tf.plan_detailed().expect_code(2);
     assert_eq!(
         out.text()
@@ -935,6 +836,19 @@ resource "autopilot_device_preparation_policy" "dp" {{
         1,
         "{out}"
     );
+}
+
+/// The policy `dp` with its device group `devices` and `extra` HCL lines.
+fn policy_hcl(devices: &str, extra: &str) -> String {
+    format!(
+        r#"
+resource "autopilot_device_preparation_policy" "dp" {{
+  display_name    = "Device preparation"
+  device_group_id = "{devices}"
+  {extra}
+}}
+"#
+    )
 }
 
 fn make_group(lab: &Lab, name: &str, owned: bool, rule: Option<&str>) -> String {
