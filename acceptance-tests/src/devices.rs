@@ -14,6 +14,20 @@ pub const IMPORTED: &str = "deviceManagement/importedWindowsAutopilotDeviceIdent
 /// The lab's registered devices.
 pub const IDENTITIES: &str = "deviceManagement/windowsAutopilotDeviceIdentities";
 
+/// The configuration of the device `autopilot_device.x` with `serial` and `hash`, and `extra`
+/// HCL lines.
+pub fn device_hcl(serial: &str, hash: &str, extra: &str) -> String {
+    format!(
+        r#"
+resource "autopilot_device" "x" {{
+  serial_number = "{serial}"
+  hardware_hash = "{hash}"
+{extra}
+}}
+"#
+    )
+}
+
 /// A hardware hash unique to `seed`, `len` bytes long, padded Base64.
 pub fn hardware_hash(seed: u64, len: usize) -> String {
     let mut state = seed

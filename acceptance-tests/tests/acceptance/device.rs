@@ -2,8 +2,8 @@
 //! lifecycle, hash padding, drift of the group tag, import by id and serial number, and the
 //! import errors (806 already registered here, 808 registered in another tenant).
 
-use acceptance_tests::checks::state_values;
-use acceptance_tests::devices::{self, IDENTITIES, hardware_hash};
+use acceptance_tests::checks::{assert_said, state_values};
+use acceptance_tests::devices::{self, IDENTITIES, device_hcl, hardware_hash};
 use acceptance_tests::lifecycle::recreate_after_outside_delete;
 use acceptance_tests::{
     Lab, Terraform, assert_no_writes, put_lab_settings, show_requests, string_attr, write_requests,
@@ -22,18 +22,6 @@ fn unpadded_hash(seed: u64) -> String {
     hash.trim_end_matches('=').to_string()
 }
 
-fn config(serial: &str, hash: &str, extra: &str) -> String {
-    format!(
-        r#"
-resource "autopilot_device" "x" {{
-  serial_number = "{serial}"
-  hardware_hash = "{hash}"
-{extra}
-}}
-"#
-    )
-}
-
 fn identity(lab: &Lab, id: &str) -> Value {
     devices::identity(lab, id).unwrap_or_else(|| panic!("device {id} is not registered"))
 }
@@ -49,7 +37,7 @@ fn lifecycle_padding_drift_update_destroy() {
     );
     let tf = Terraform::new(&lab);
     let hash = unpadded_hash(1);
-    tf.write_config(&config(
+    tf.write_config(&device_hcl(
         "ACC-DEV-0001",
         &hash,
         &format!(
@@ -83,7 +71,7 @@ fn lifecycle_padding_drift_update_destroy() {
     // Quiet plan, also when only the padding of the hash changes.
     lab.clear_requests();
     tf.assert_no_changes();
-    tf.write_config(&config(
+    tf.write_config(&device_hcl(
         "ACC-DEV-0001",
         &format!("{hash}=="),
         &format!(
@@ -127,7 +115,7 @@ fn lifecycle_padding_drift_update_destroy() {
     tf.assert_no_changes();
 
     // Update in place: display name, another tag, another user; the id stays.
-    tf.write_config(&config(
+    tf.write_config(&device_hcl(
         "ACC-DEV-0001",
         &hash,
         &format!(
@@ -162,7 +150,7 @@ fn lifecycle_padding_drift_update_destroy() {
     tf.assert_no_changes();
 
     // Unassign the user and drop the tag.
-    tf.write_config(&config(
+    tf.write_config(&device_hcl(
         "ACC-DEV-0001",
         &hash,
         "  display_name = \"KIOSK-01\"",
@@ -189,7 +177,7 @@ fn lifecycle_padding_drift_update_destroy() {
     tf.assert_no_changes();
 
     // A new hash replaces the registration.
-    tf.write_config(&config(
+    tf.write_config(&device_hcl(
         "ACC-DEV-0001",
         &hardware_hash(2, 100),
         "  display_name = \"KIOSK-01\"",
@@ -209,7 +197,10 @@ fn lifecycle_padding_drift_update_destroy() {
 fn destroy_then_apply_of_the_same_device_converges() {
     let lab = Lab::start();
     put_lab_settings(&lab, &json!({"device_deletion_delay_ms": 3000}));
-    let tf = Terraform::configured(&lab, &config("ACC-REBUILD-01", &hardware_hash(40, 100), ""));
+    let tf = Terraform::configured(
+        &lab,
+        &device_hcl("ACC-REBUILD-01", &hardware_hash(40, 100), ""),
+    );
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
     let first = string_attr(&state_values(&tf, ADDR), "id");
@@ -233,7 +224,7 @@ fn import_by_serial_number_and_by_id_gives_an_empty_plan() {
         &devices::register(&lab, "ACC-IMP-0001", &hash, "SITE-I"),
         "id",
     );
-    let hcl = config("ACC-IMP-0001", &hash, "  group_tag = \"SITE-I\"");
+    let hcl = device_hcl("ACC-IMP-0001", &hash, "  group_tag = \"SITE-I\"");
 
     // By serial number.
     let tf = Terraform::configured(&lab, &hcl);
@@ -272,20 +263,19 @@ fn a_device_registered_before_is_adopted_with_a_warning_naming_it() {
     let existing_id = string_attr(&devices::register(&lab, "ACC-806-0001", &hash, ""), "id");
     let tf = Terraform::configured(
         &lab,
-        &config("ACC-806-0001", &hash, "  group_tag = \"SITE-ADOPT\""),
+        &device_hcl("ACC-806-0001", &hash, "  group_tag = \"SITE-ADOPT\""),
     );
     let out = tf.apply();
     out.assert_contains("1 added, 0 changed, 0 destroyed");
-    let said = out.diagnostics();
-    assert!(
-        said.contains("Adopted Autopilot device ACC-806-0001, registered before this apply"),
-        "no adoption warning: {out}"
+    // The adoption is said, naming the adopted registration.
+    assert_said(
+        &out,
+        &[
+            "Adopted Autopilot device ACC-806-0001, registered before this apply",
+            &existing_id,
+            "terraform destroy",
+        ],
     );
-    assert!(
-        said.contains(&existing_id),
-        "names the adopted registration: {out}"
-    );
-    assert!(said.contains("terraform destroy"), "{out}");
     assert_eq!(string_attr(&state_values(&tf, ADDR), "id"), existing_id);
     assert_eq!(
         devices::identity(&lab, &existing_id).map(|d| d["groupTag"].clone()),
@@ -305,7 +295,10 @@ fn a_device_registered_before_is_adopted_with_a_warning_naming_it() {
 #[test]
 fn an_enrolled_device_is_not_deleted_and_the_error_says_why() {
     let lab = Lab::start();
-    let tf = Terraform::configured(&lab, &config("ACC-ENR-0001", &hardware_hash(30, 100), ""));
+    let tf = Terraform::configured(
+        &lab,
+        &device_hcl("ACC-ENR-0001", &hardware_hash(30, 100), ""),
+    );
     tf.apply();
     let id = string_attr(&state_values(&tf, ADDR), "id");
     devices::set_enrollment(&lab, &id, "enrolled");
@@ -315,9 +308,8 @@ fn an_enrolled_device_is_not_deleted_and_the_error_says_why() {
         out.code, 0,
         "destroying an enrolled device succeeded\n{out}"
     );
-    let said = out.diagnostics();
-    assert!(said.contains("is enrolled in Intune"), "{out}");
-    assert!(said.contains("retire"), "says what to do: {out}");
+    // It says why, and what to do.
+    assert_said(&out, &["is enrolled in Intune", "retire"]);
     assert_eq!(
         tf.state_addresses(),
         vec![ADDR.to_string()],
@@ -339,11 +331,12 @@ fn an_enrolled_device_is_not_deleted_and_the_error_says_why() {
 fn a_device_of_another_tenant_names_808() {
     let lab = Lab::start();
     devices::set_foreign(&lab, &["ACC-808-0001"]);
-    let tf = Terraform::configured(&lab, &config("ACC-808-0001", &hardware_hash(30, 100), ""));
+    let tf = Terraform::configured(
+        &lab,
+        &device_hcl("ACC-808-0001", &hardware_hash(30, 100), ""),
+    );
     let out = tf.apply_expect_error();
-    let said = out.diagnostics();
-    assert!(said.contains("808"), "{out}");
-    assert!(said.contains("another tenant"), "{out}");
+    assert_said(&out, &["808", "another tenant"]);
     assert!(tf.state_addresses().is_empty());
     assert!(devices::import_records(&lab).is_empty());
     assert!(devices::registered(&lab).is_empty());
@@ -352,12 +345,10 @@ fn a_device_of_another_tenant_names_808() {
 #[test]
 fn a_hash_that_is_not_base64_fails_at_plan() {
     let lab = Lab::start();
-    let tf = Terraform::configured(&lab, &config("ACC-BAD-0001", "not-base64!", ""));
+    let tf = Terraform::configured(&lab, &device_hcl("ACC-BAD-0001", "not-base64!", ""));
     lab.clear_requests();
     let out = tf.plan_detailed().expect_code(1);
-    let said = out.diagnostics();
-    assert!(said.contains("Invalid hardware hash"), "{out}");
-    assert!(said.contains("not Base64"), "{out}");
+    assert_said(&out, &["Invalid hardware hash", "not Base64"]);
     assert!(write_requests(&lab).is_empty());
 }
 
@@ -474,7 +465,10 @@ fn a_lost_import_answer_is_recovered_without_a_second_import() {
     let lab = Lab::start();
     // Graph registers the import, but the answer never reaches the provider.
     devices::lose_the_next_answer(&lab, "importedWindowsAutopilotDeviceIdentities$");
-    let tf = Terraform::configured(&lab, &config("ACC-LOST-0001", &hardware_hash(60, 64), ""));
+    let tf = Terraform::configured(
+        &lab,
+        &device_hcl("ACC-LOST-0001", &hardware_hash(60, 64), ""),
+    );
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
     let registered = devices::registered(&lab);
@@ -518,7 +512,7 @@ data "autopilot_devices" "all" {{
   depends_on = [autopilot_device.x, autopilot_device_csv.hw]
 }}
 "#,
-        config("ACC-FACT-0001", &hash, "")
+        device_hcl("ACC-FACT-0001", &hash, "")
     ));
     tf.apply();
     let device = state_values(&tf, ADDR);

@@ -2,8 +2,8 @@
 //! enrolled device (`destroy_enrolled`, `destroy_entra_device`) for `autopilot_device` and
 //! `autopilot_device_csv`, and waiting for a deployment profile (`wait_for_profile_assignment`).
 
-use acceptance_tests::checks::state_values;
-use acceptance_tests::devices::{self, hardware_hash};
+use acceptance_tests::checks::{assert_said, state_values};
+use acceptance_tests::devices::{self, device_hcl, hardware_hash};
 use acceptance_tests::{Lab, Terraform, put_lab_settings, string_attr};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -12,16 +12,7 @@ const DEVICE: &str = "autopilot_device.x";
 const CSV_HEADER: &str = "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag";
 
 fn device_config(serial: &str, seed: u64, extra: &str) -> String {
-    format!(
-        r#"
-resource "autopilot_device" "x" {{
-  serial_number = "{serial}"
-  hardware_hash = "{hash}"
-{extra}
-}}
-"#,
-        hash = hardware_hash(seed, 100)
-    )
+    device_hcl(serial, &hardware_hash(seed, 100), extra)
 }
 
 /// Writes `hwids.csv` with `serials` (group tag `tag`) and a configuration reading it.
@@ -159,9 +150,7 @@ fn destroy_entra_device_without_destroy_enrolled_fails_at_plan() {
     );
     let out = tf.run(&["plan", "-no-color", "-input=false"]);
     assert_ne!(out.code, 0, "{out}");
-    let said = out.diagnostics();
-    assert!(said.contains("destroy_entra_device"), "{out}");
-    assert!(said.contains("destroy_enrolled = true"), "{out}");
+    assert_said(&out, &["destroy_entra_device", "destroy_enrolled = true"]);
     assert!(devices::registered(&lab).is_empty(), "nothing was imported");
 }
 
@@ -323,9 +312,7 @@ fn a_wait_that_runs_out_keeps_the_registration_and_waits_again_on_the_next_apply
     );
     let tf = Terraform::configured(&lab, &config);
     let out = tf.apply();
-    let said = out.diagnostics();
-    assert!(said.contains("timeouts.create"), "{out}");
-    assert!(said.contains("ACC-WAIT-0002"), "{out}");
+    assert_said(&out, &["timeouts.create", "ACC-WAIT-0002"]);
     let state = state_values(&tf, DEVICE);
     assert_eq!(
         state["deployment_profile_assignment_status"],
@@ -372,19 +359,19 @@ fn a_device_no_profile_targets_fails_fast_naming_its_groups_and_the_profiles() {
         started.elapsed() < std::time::Duration::from_secs(60),
         "failed fast"
     );
-    let said = out.diagnostics();
     let profile = string_attr(
         &state_values(&tf, "autopilot_deployment_profile.tagged"),
         "id",
     );
     let tagged = string_attr(&state_values(&tf, "autopilot_group.tagged"), "id");
-    for needle in [
-        "no deployment profile targets it",
-        "Autopilot - every device",
-        &format!("Entra join TARGETED ({profile}): group {tagged}"),
-    ] {
-        assert!(said.contains(needle), "{needle:?} in\n{out}");
-    }
+    assert_said(
+        &out,
+        &[
+            "no deployment profile targets it",
+            "Autopilot - every device",
+            &format!("Entra join TARGETED ({profile}): group {tagged}"),
+        ],
+    );
     let state = state_values(&tf, DEVICE);
     assert_eq!(
         state["deployment_profile_assignment_status"],

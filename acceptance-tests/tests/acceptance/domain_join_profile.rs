@@ -35,6 +35,21 @@ resource "autopilot_domain_join_profile" "x" {{
     )
 }
 
+/// A profile with only what it needs: its name, `domain` and computer name `prefix`, and
+/// `extra` HCL lines.
+fn minimal_config(domain: &str, prefix: &str, extra: &str) -> String {
+    format!(
+        r#"
+resource "autopilot_domain_join_profile" "x" {{
+  display_name                 = "DJ-Contoso"
+  active_directory_domain_name = "{domain}"
+  computer_name_static_prefix  = "{prefix}"
+  {extra}
+}}
+"#
+    )
+}
+
 /// The profile as first created.
 fn create_config() -> String {
     profile_config("Hybrid join for Contoso", G1)
@@ -226,13 +241,7 @@ fn valid_profile_plans_a_create_without_writing() {
 #[test]
 fn netbios_domain_name_is_rejected() {
     assert_rejected_at_plan(
-        r#"
-resource "autopilot_domain_join_profile" "x" {
-  display_name                 = "DJ-Contoso"
-  active_directory_domain_name = "CONTOSO"
-  computer_name_static_prefix  = "CTS-"
-}
-"#,
+        &minimal_config("CONTOSO", "CTS-", ""),
         &["active_directory_domain_name"],
         &[&["fqdn", "fully qualified", "netbios"]],
     );
@@ -241,14 +250,11 @@ resource "autopilot_domain_join_profile" "x" {
 #[test]
 fn computers_container_as_ou_is_rejected() {
     assert_rejected_at_plan(
-        r#"
-resource "autopilot_domain_join_profile" "x" {
-  display_name                 = "DJ-Contoso"
-  active_directory_domain_name = "contoso.com"
-  organizational_unit          = "CN=Computers,DC=contoso,DC=com"
-  computer_name_static_prefix  = "CTS-"
-}
-"#,
+        &minimal_config(
+            "contoso.com",
+            "CTS-",
+            "organizational_unit = \"CN=Computers,DC=contoso,DC=com\"",
+        ),
         &["organizational_unit"],
         &[&["cn=", "container", "ou="]],
     );
@@ -257,14 +263,11 @@ resource "autopilot_domain_join_profile" "x" {
 #[test]
 fn computer_name_longer_than_15_is_rejected() {
     assert_rejected_at_plan(
-        r#"
-resource "autopilot_domain_join_profile" "x" {
-  display_name                           = "DJ-Contoso"
-  active_directory_domain_name           = "contoso.com"
-  computer_name_static_prefix            = "VERYLONGPREFIX-"
-  computer_name_suffix_random_char_count = 8
-}
-"#,
+        &minimal_config(
+            "contoso.com",
+            "VERYLONGPREFIX-",
+            "computer_name_suffix_random_char_count = 8",
+        ),
         &[
             "computer_name_static_prefix",
             "computer_name_suffix_random_char_count",
@@ -276,13 +279,7 @@ resource "autopilot_domain_join_profile" "x" {
 #[test]
 fn invalid_character_in_prefix_is_rejected() {
     assert_rejected_at_plan(
-        r#"
-resource "autopilot_domain_join_profile" "x" {
-  display_name                 = "DJ-Contoso"
-  active_directory_domain_name = "contoso.com"
-  computer_name_static_prefix  = "CTS_"
-}
-"#,
+        &minimal_config("contoso.com", "CTS_", ""),
         &["computer_name_static_prefix"],
         &[&["letter", "digit", "hyphen", "character", "\"_\"", "'_'"]],
     );
@@ -291,15 +288,11 @@ resource "autopilot_domain_join_profile" "x" {
 #[test]
 fn all_devices_with_exclusions_is_rejected() {
     assert_rejected_at_plan(
-        r#"
-resource "autopilot_domain_join_profile" "x" {
-  display_name                 = "DJ-Contoso"
-  active_directory_domain_name = "contoso.com"
-  computer_name_static_prefix  = "CTS-"
-  all_devices                  = true
-  exclude_group_ids            = ["22222222-2222-4222-8222-222222222222"]
-}
-"#,
+        &minimal_config(
+            "contoso.com",
+            "CTS-",
+            &format!("all_devices = true\n  exclude_group_ids = [\"{G2}\"]"),
+        ),
         &["all_devices", "exclude_group_ids"],
         &[&["exclu"], &["all devices", "all_devices", "alldevices"]],
     );
@@ -332,20 +325,15 @@ fn assert_rejected_at_plan(resource_hcl: &str, attributes: &[&str], rule: &[&[&s
 #[test]
 fn group_ids_known_only_after_apply_are_accepted() {
     let lab = Lab::start();
-    let tf = Terraform::configured(
-        &lab,
-        r#"
+    let group = r#"
 resource "autopilot_group" "devices" {
   display_name = "Autopilot Devices (Contoso)"
 }
-
-resource "autopilot_domain_join_profile" "x" {
-  display_name                 = "DJ-Contoso"
-  active_directory_domain_name = "contoso.com"
-  computer_name_static_prefix  = "CTS-"
-  include_group_ids            = [autopilot_group.devices.id, "11111111-1111-4111-8111-111111111111"]
-}
-"#,
+"#;
+    let include = format!("include_group_ids = [autopilot_group.devices.id, \"{G1}\"]");
+    let tf = Terraform::configured(
+        &lab,
+        &(group.to_string() + &minimal_config("contoso.com", "CTS-", &include)),
     );
     tf.apply()
         .assert_contains("2 added, 0 changed, 0 destroyed");
@@ -369,16 +357,7 @@ resource "autopilot_domain_join_profile" "x" {
 #[test]
 fn a_missing_permission_is_named() {
     let lab = Lab::start_with_args(&["--roles", "DeviceManagementServiceConfig.ReadWrite.All"]);
-    let tf = Terraform::configured(
-        &lab,
-        r#"
-resource "autopilot_domain_join_profile" "x" {
-  display_name                 = "DJ-Contoso"
-  active_directory_domain_name = "contoso.com"
-  computer_name_static_prefix  = "CTS-"
-}
-"#,
-    );
+    let tf = Terraform::configured(&lab, &minimal_config("contoso.com", "CTS-", ""));
     tf.apply_expect_error()
         .assert_contains("403")
         .assert_contains("DeviceManagementConfiguration.ReadWrite.All");
@@ -393,8 +372,7 @@ resource "autopilot_domain_join_profile" "x" {
 fn us_government_cloud_refuses_hybrid_join_at_plan() {
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
-    tf.write_main(
-        r#"
+    let provider = r#"
 terraform {
   required_providers {
     autopilot = { source = "autopilot-iac/autopilot" }
@@ -404,14 +382,8 @@ terraform {
 provider "autopilot" {
   environment = "usgovernment"
 }
-
-resource "autopilot_domain_join_profile" "x" {
-  display_name                 = "DJ-Contoso"
-  active_directory_domain_name = "contoso.com"
-  computer_name_static_prefix  = "CTS-"
-}
-"#,
-    );
+"#;
+    tf.write_main(&(provider.to_string() + &minimal_config("contoso.com", "CTS-", "")));
     let out = tf.plan();
     out.expect_code(1)
         .assert_contains("not available in US Government clouds")
