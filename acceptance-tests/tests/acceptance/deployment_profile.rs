@@ -6,7 +6,7 @@
 //! Every test owns its lab and its working directory, so they run in parallel.
 
 use acceptance_tests::checks::{
-    assert_props, assert_rejected, graph_list, state_values, targets, the_only,
+    assert_props, assert_rejected, assert_said, graph_list, state_values, targets, the_only,
 };
 use acceptance_tests::devices::set_faults;
 use acceptance_tests::lifecycle::{
@@ -545,28 +545,18 @@ fn lints_warn_about_overlapping_profiles() {
     let entra = create_profile(&lab, ENTRA, "Entra Old", &[G2]);
     let tf = Terraform::configured(
         &lab,
-        &format!(
-            r#"
-resource "autopilot_deployment_profile" "x" {{
-  display_name      = "Entra New"
-  join_type         = "entra"
-  include_group_ids = ["{G1}", "{G2}"]
-}}
-"#
-        ),
+        &profile_hcl(&format!(
+            "  join_type = \"entra\"\n  include_group_ids = [\"{G1}\", \"{G2}\"]"
+        )),
     );
     lab.clear_requests();
     let out = tf.plan_detailed().expect_code(2);
     out.assert_contains("Warning")
         .assert_contains("will be created");
-    let said = out.diagnostics();
-    assert!(
-        said.contains("hybrid") && said.contains(&hybrid) && said.contains(G1),
-        "the Entra/hybrid overlap on G1 is reported\n{out}"
-    );
-    assert!(
-        said.contains("oldest") && said.contains(&entra) && said.contains("Entra Old"),
-        "the same-join overlap names the winner\n{out}"
+    // The Entra/hybrid overlap on G1 is reported; the same-join overlap names the winner.
+    assert_said(
+        &out,
+        &["hybrid", &hybrid, G1, "oldest", &entra, "Entra Old"],
     );
     assert_no_writes(&lab, "a plan with lints");
     // The tenant is read once per run, not once per check.
@@ -624,13 +614,7 @@ fn a_second_all_devices_profile_is_an_error_at_plan() {
     );
     let tf = Terraform::configured(
         &lab,
-        r#"
-resource "autopilot_deployment_profile" "x" {
-  display_name = "Entra everywhere"
-  join_type    = "entra"
-  all_devices  = true
-}
-"#,
+        &profile_hcl("  join_type = \"entra\"\n  all_devices = true"),
     );
     lab.clear_requests();
     let out = tf.plan().expect_code(1);

@@ -386,20 +386,12 @@ resource "autopilot_device_preparation_policy" "dp" {{
 fn automatic_mode_policy() {
     let lab = Lab::start();
     let devices = make_group(&lab, "Cloud PCs", true, None);
-    let tf = Terraform::configured(
-        &lab,
-        &format!(
-            r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name       = "Windows 365"
-  deployment_mode    = "automatic"
-  device_group_id    = "{devices}"
-  allowed_app_ids    = ["{PORTAL_APP}"]
-  allowed_script_ids = ["{TIME_ZONE_SCRIPT}"]
-}}
-"#
-        ),
+    let automatic = format!(
+        "deployment_mode    = \"automatic\"
+  allowed_app_ids    = [\"{PORTAL_APP}\"]
+  allowed_script_ids = [\"{TIME_ZONE_SCRIPT}\"]"
     );
+    let tf = Terraform::configured(&lab, &policy_hcl(&devices, &automatic));
     tf.apply();
     let state = state_values(&tf, POLICY);
     for name in [
@@ -426,15 +418,9 @@ fn assigned_to_all_licensed_users() {
     let devices = make_group(&lab, "Devices", true, None);
     let users = make_group(&lab, "Pilot users", false, None);
     let hcl = |all_users: &str| {
-        format!(
-            r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name      = "Everyone"
-  device_group_id   = "{devices}"
-  include_group_ids = ["{users}"]
-  {all_users}
-}}
-"#
+        policy_hcl(
+            &devices,
+            &format!("include_group_ids = [\"{users}\"]\n  {all_users}"),
         )
     };
     let tf = Terraform::configured(&lab, &hcl("all_users = true"));
@@ -474,15 +460,7 @@ resource "autopilot_device_preparation_policy" "dp" {{
     tf.assert_no_changes();
 
     // All users alone (no group, no "assigned to no users" warning), then imported elsewhere.
-    let alone = format!(
-        r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name    = "Everyone"
-  device_group_id = "{devices}"
-  all_users       = true
-}}
-"#
-    );
+    let alone = policy_hcl(&devices, "all_users = true");
     tf.write_config(&alone);
     let out = tf.apply();
     assert!(

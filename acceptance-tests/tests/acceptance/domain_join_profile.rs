@@ -138,7 +138,7 @@ fn import_of_an_existing_profile_gives_an_empty_plan() {
         CONFIGS,
         &json!({
             "@odata.type": ODATA_TYPE,
-            "displayName": "DJ-Fabrikam",
+            "displayName": "DJ-Contoso",
             "description": "Created in the portal",
             "activeDirectoryDomainName": "fabrikam.com",
             "organizationalUnit": "OU=Autopilot,DC=fabrikam,DC=com",
@@ -152,20 +152,13 @@ fn import_of_an_existing_profile_gives_an_empty_plan() {
         &json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": G5}}]}),
     );
 
-    let tf = Terraform::configured(
-        &lab,
-        r#"
-resource "autopilot_domain_join_profile" "x" {
-  display_name                           = "DJ-Fabrikam"
-  description                            = "Created in the portal"
-  active_directory_domain_name           = "fabrikam.com"
-  organizational_unit                    = "OU=Autopilot,DC=fabrikam,DC=com"
-  computer_name_static_prefix            = "FAB-"
+    let portal = format!(
+        "description = \"Created in the portal\"
+  organizational_unit = \"OU=Autopilot,DC=fabrikam,DC=com\"
   computer_name_suffix_random_char_count = 8
-  include_group_ids                      = ["55555555-5555-4555-8555-555555555555"]
-}
-"#,
+  include_group_ids = [\"{G5}\"]"
     );
+    let tf = Terraform::configured(&lab, &minimal_config("fabrikam.com", "FAB-", &portal));
     let state = import_into_state(&tf, &lab, ADDR, &id);
     assert_eq!(state["id"], json!(id), "{state}");
     assert_eq!(set_attr(&state, "include_group_ids"), set(&[G5]), "{state}");

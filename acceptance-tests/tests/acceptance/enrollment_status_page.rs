@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use acceptance_tests::checks::{assert_rejected, assignment_targets, state_values};
+use acceptance_tests::checks::{assert_rejected, assert_said, assignment_targets, state_values};
 use acceptance_tests::lifecycle::{
     apply_update, assert_import_plans_nothing, assert_plan_after_apply_writes_nothing,
     assert_valid_config_plans_a_create, import_into_state, plan_update_in_place,
@@ -292,7 +292,7 @@ fn import_of_an_existing_esp_gives_an_empty_plan() {
         CONFIGS,
         &json!({
             "@odata.type": ESP,
-            "displayName": "ESP-Portal",
+            "displayName": "ESP",
             "description": "Created in the portal",
             "showInstallationProgress": true,
             "blockDeviceSetupRetryByUser": false,
@@ -308,18 +308,13 @@ fn import_of_an_existing_esp_gives_an_empty_plan() {
             {"target": {"@odata.type": GROUP_TARGET, "groupId": G1}}
         ]}),
     );
-    let tf = Terraform::configured(
-        &lab,
-        r#"
-resource "autopilot_enrollment_status_page" "x" {
-  display_name                          = "ESP-Portal"
-  description                           = "Created in the portal"
-  show_installation_progress            = true
+    let portal = format!(
+        "  description = \"Created in the portal\"
+  show_installation_progress = true
   allow_device_reset_on_install_failure = true
-  include_group_ids                     = ["11111111-1111-4111-8111-111111111111"]
-}
-"#,
+  include_group_ids = [\"{G1}\"]"
     );
+    let tf = Terraform::configured(&lab, &esp_hcl(&portal));
     let state = import_into_state(&tf, &lab, ADDR, &id);
     assert_eq!(state["priority"], json!(1), "{state}");
     assert_eq!(set_attr(&state, "include_group_ids"), set(&[G1]));
@@ -330,20 +325,13 @@ resource "autopilot_enrollment_status_page" "x" {
 fn the_default_esp_cannot_be_imported() {
     let lab = Lab::start();
     let default_id = string_attr(&default_esp(&lab), "id");
-    let tf = Terraform::configured(
-        &lab,
-        r#"
-resource "autopilot_enrollment_status_page" "x" {
-  display_name = "All users and all devices"
-}
-"#,
-    );
+    let tf = Terraform::configured(&lab, &esp_hcl(""));
     let out = tf.import(ADDR, &default_id).expect_failure();
     out.assert_not_contains("panic");
-    let said = out.diagnostics();
-    assert!(
-        said.contains("default") && said.contains("data \"autopilot_enrollment_status_page\""),
-        "the refusal points to the data source\n{out}"
+    // The refusal points to the data source.
+    assert_said(
+        &out,
+        &["default", "data \"autopilot_enrollment_status_page\""],
     );
     assert!(tf.state_addresses().is_empty());
     assert_no_writes(&lab, "a refused import");

@@ -88,17 +88,9 @@ fn import_of_an_existing_tag_gives_an_empty_plan() {
     let lab = Lab::start();
     let id = lab.graph_create(
         TAGS,
-        &json!({"displayName": "Oslo", "description": "Made in the portal"}),
+        &json!({"displayName": "Paris", "description": "Made in the portal"}),
     );
-    let tf = Terraform::configured(
-        &lab,
-        r#"
-resource "autopilot_scope_tag" "x" {
-  display_name = "Oslo"
-  description  = "Made in the portal"
-}
-"#,
-    );
+    let tf = Terraform::configured(&lab, &tag_config("Made in the portal"));
     let state = import_into_state(&tf, &lab, ADDR, &id);
     assert_eq!(state["id"], json!(id), "{state}");
     assert_import_plans_nothing(&tf, &lab);
