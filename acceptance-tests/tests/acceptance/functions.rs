@@ -35,10 +35,10 @@ fn outputs_of(hcl: &str) -> (Lab, Terraform, Value) {
 
 #[test]
 fn the_schema_declares_every_function_with_its_parameters() {
-    if !terraform_at_least(1, 8, FEATURE) {
+    let Some(lab) = Lab::start_if_terraform_at_least(1, 8, FEATURE) else {
         return;
-    }
-    let provider = provider_schema_json(&Lab::start());
+    };
+    let provider = provider_schema_json(&lab);
     let functions = &provider["functions"];
     let csv = &functions["parse_hardware_csv"];
     assert_eq!(csv["parameters"][0]["name"], "content", "{csv}");
@@ -141,10 +141,9 @@ output "data_source" {
 /// written.
 #[test]
 fn bad_arguments_fail_the_plan_with_the_rule_and_write_nothing() {
-    if !terraform_at_least(1, 8, FEATURE) {
+    let Some(lab) = Lab::start_if_terraform_at_least(1, 8, FEATURE) else {
         return;
-    }
-    let lab = Lab::start();
+    };
     let duplicated = format!(
         "Device Serial Number,Windows Product ID,Hardware Hash\nSN-1,,{h}\nsn-1,,{h2}\n",
         h = hardware_hash(1, 96),
