@@ -201,3 +201,14 @@ pub fn read_outputs(lab: &Lab, hcl: &str) -> (Terraform, Value) {
     let outputs = tf.output_json();
     (tf, outputs)
 }
+
+/// [`provider_schema_json`] read against a new lab, when the Terraform under test is at least
+/// `major.minor`, which `feature` needs; else `None` (see [`Lab::start_if_terraform_at_least`]).
+#[track_caller]
+pub fn provider_schema_if_terraform_at_least(
+    major: u32,
+    minor: u32,
+    feature: &str,
+) -> Option<Value> {
+    Lab::start_if_terraform_at_least(major, minor, feature).map(|lab| provider_schema_json(&lab))
+}

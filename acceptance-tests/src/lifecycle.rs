@@ -11,6 +11,15 @@ use serde_json::{Value, json};
 use crate::checks::{assert_props, assignment_targets, graph_list, state_values, the_only};
 use crate::{Lab, Terraform, TfOutput, assert_no_writes, provider_warnings, string_attr};
 
+/// Applies the configuration, which adds `added` resources and changes and destroys none.
+/// Returns the values of the resource at `addr` in the state.
+#[track_caller]
+pub fn apply_adding(tf: &Terraform, added: usize, addr: &str) -> Value {
+    tf.apply()
+        .assert_contains(&format!("{added} added, 0 changed, 0 destroyed"));
+    state_values(tf, addr)
+}
+
 /// A plan right after an apply: empty, and it writes nothing.
 #[track_caller]
 pub fn assert_plan_after_apply_writes_nothing(tf: &Terraform, lab: &Lab) {
@@ -142,13 +151,21 @@ pub fn assert_valid_config_plans_a_create(hcl: &str) {
 #[track_caller]
 pub fn repair_drift(tf: &Terraform, lab: &Lab, shown: &[&str]) -> TfOutput {
     lab.clear_requests();
+    plan_shows_update(tf, shown);
+    assert_no_writes(lab, "a plan showing drift");
+    tf.apply()
+}
+
+/// Plans the configuration as it stands: an in-place update that shows each of `shown`.
+/// Returns the plan's output.
+#[track_caller]
+pub fn plan_shows_update(tf: &Terraform, shown: &[&str]) -> TfOutput {
     let plan = tf.plan_detailed().expect_code(2);
     plan.assert_contains("will be updated in-place");
     for needle in shown {
         plan.assert_contains(needle);
     }
-    assert_no_writes(lab, "a plan showing drift");
-    tf.apply()
+    plan
 }
 
 /// The object a resource test manages: the resource at `addr` in `tf`'s state and the one object
@@ -202,10 +219,7 @@ impl<'a> Subject<'a> {
     #[track_caller]
     pub fn create(&self, hcl: &str) -> Created {
         self.tf.write_config(hcl);
-        self.tf
-            .apply()
-            .assert_contains("1 added, 0 changed, 0 destroyed");
-        let state = state_values(self.tf, self.addr);
+        let state = apply_adding(self.tf, 1, self.addr);
         let id = string_attr(&state, "id");
         assert!(!id.is_empty(), "empty id in state: {state}");
         let object = self.object(&id);

@@ -10,9 +10,10 @@ use acceptance_tests::checks::{
 };
 use acceptance_tests::devices::set_faults;
 use acceptance_tests::lifecycle::{
-    Created, Expected, Subject, apply_replacement, assert_import_of_missing_id_fails,
+    Created, Expected, Subject, apply_adding, apply_replacement, assert_import_of_missing_id_fails,
     assert_import_plans_nothing, assert_valid_config_plans_a_create, import_into_state,
 };
+use acceptance_tests::resource_hcl;
 use acceptance_tests::seeding::{G1, G2, G3, G4};
 use acceptance_tests::{Lab, Request, Terraform, provider_warnings, show_requests, write_requests};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
@@ -277,14 +278,7 @@ fn import_of_a_missing_id_fails_clearly() {
 // Bad inputs: rejected by `terraform plan` (exit 1), naming the attribute, before any write.
 
 fn profile_hcl(extra: &str) -> String {
-    format!(
-        r#"
-resource "autopilot_deployment_profile" "x" {{
-  display_name = "AP"
-{extra}
-}}
-"#
-    )
+    resource_hcl(ADDR, "AP", extra)
 }
 
 #[test]
@@ -455,9 +449,7 @@ resource "autopilot_deployment_profile" "x" {{
         )
     };
     tf.write_config(&config("self_deploying"));
-    tf.apply()
-        .assert_contains("1 added, 0 changed, 0 destroyed");
-    let state = state_values(&tf, ADDR);
+    let state = apply_adding(&tf, 1, ADDR);
     assert!(state["user_type"].is_null(), "{state}");
     let oobe = &the_only(&lab, PROFILES, None)["outOfBoxExperienceSetting"];
     assert_eq!(oobe["deviceUsageType"], json!("shared"), "{oobe}");

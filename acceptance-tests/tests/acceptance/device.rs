@@ -4,9 +4,9 @@
 
 use acceptance_tests::checks::{assert_said, read_outputs, state_values};
 use acceptance_tests::devices::{self, IDENTITIES, device_hcl, hardware_hash};
-use acceptance_tests::lifecycle::recreate_after_outside_delete;
+use acceptance_tests::lifecycle::{apply_adding, recreate_after_outside_delete};
 use acceptance_tests::{
-    Lab, Terraform, assert_no_writes, put_lab_settings, show_requests, string_attr, write_requests,
+    Lab, Terraform, assert_no_writes, lab_with_settings, show_requests, string_attr, write_requests,
 };
 use serde_json::{Value, json};
 
@@ -28,13 +28,10 @@ fn identity(lab: &Lab, id: &str) -> Value {
 
 #[test]
 fn lifecycle_padding_drift_update_destroy() {
-    let lab = Lab::start();
     // Syncs may follow each other after 15 s here (Intune: 10 minutes), so that the test does
     // not wait that long; deletions are immediate (their delay has its own test).
-    put_lab_settings(
-        &lab,
-        &json!({"sync_min_interval_ms": 15000, "device_deletion_delay_ms": 0}),
-    );
+    let lab =
+        lab_with_settings(&json!({"sync_min_interval_ms": 15000, "device_deletion_delay_ms": 0}));
     let tf = Terraform::new(&lab);
     let hash = unpadded_hash(1);
     tf.write_config(&device_hcl(
@@ -46,9 +43,7 @@ fn lifecycle_padding_drift_update_destroy() {
     ));
 
     // Create: the unpadded hash is padded for Graph (the lab refuses unpadded Base64).
-    tf.apply()
-        .assert_contains("1 added, 0 changed, 0 destroyed");
-    let state = state_values(&tf, ADDR);
+    let state = apply_adding(&tf, 1, ADDR);
     let id = string_attr(&state, "id");
     assert_eq!(
         state["hardware_hash"],
@@ -195,23 +190,18 @@ fn lifecycle_padding_drift_update_destroy() {
 /// 806 on a registration still being deleted.
 #[test]
 fn destroy_then_apply_of_the_same_device_converges() {
-    let lab = Lab::start();
-    put_lab_settings(&lab, &json!({"device_deletion_delay_ms": 3000}));
+    let lab = lab_with_settings(&json!({"device_deletion_delay_ms": 3000}));
     let tf = Terraform::configured(
         &lab,
         &device_hcl("ACC-REBUILD-01", &hardware_hash(40, 100), ""),
     );
-    tf.apply()
-        .assert_contains("1 added, 0 changed, 0 destroyed");
-    let first = string_attr(&state_values(&tf, ADDR), "id");
+    let first = string_attr(&apply_adding(&tf, 1, ADDR), "id");
     tf.destroy().assert_contains("1 destroyed");
     assert!(
         devices::identity(&lab, &first).is_none(),
         "the destroy returned before Autopilot finished deleting"
     );
-    tf.apply()
-        .assert_contains("1 added, 0 changed, 0 destroyed");
-    let second = string_attr(&state_values(&tf, ADDR), "id");
+    let second = string_attr(&apply_adding(&tf, 1, ADDR), "id");
     assert_ne!(first, second);
     tf.assert_no_changes();
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use acceptance_tests::checks::assert_said;
 use acceptance_tests::devices::{self, IDENTITIES, hardware_hash};
 use acceptance_tests::{
-    Lab, Request, Terraform, assert_no_writes, put_lab_settings, show_requests, write_requests,
+    Lab, Request, Terraform, assert_no_writes, lab_with_settings, show_requests, write_requests,
 };
 use serde_json::{Value, json};
 
@@ -143,9 +143,8 @@ resource "autopilot_device_csv" "hw" {
 
 #[test]
 fn lifecycle_tags_in_place_removed_rows_deleted_added_rows_imported() {
-    let lab = Lab::start();
     // Syncs may follow each other after 2 s here (Intune: 10 minutes).
-    put_lab_settings(&lab, &json!({"sync_min_interval_ms": 2000}));
+    let lab = lab_with_settings(&json!({"sync_min_interval_ms": 2000}));
     let tf = Terraform::new(&lab);
     let mut rows: Vec<Row> = (1..=4).map(|i| row(i, "SITE-A")).collect();
     rows[3].user = USER.into();

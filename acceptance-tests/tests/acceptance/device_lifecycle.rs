@@ -4,7 +4,7 @@
 
 use acceptance_tests::checks::{assert_said, state_values};
 use acceptance_tests::devices::{self, device_hcl, hardware_hash};
-use acceptance_tests::{Lab, Terraform, put_lab_settings, string_attr};
+use acceptance_tests::{Lab, Terraform, lab_with_settings, put_lab_settings, string_attr};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -77,8 +77,7 @@ fn managed_device_exists(lab: &Lab, id: &str) -> bool {
 
 #[test]
 fn an_enrolled_device_is_refused_without_the_opt_in_and_torn_down_with_it() {
-    let lab = Lab::start();
-    put_lab_settings(&lab, &json!({"device_deletion_delay_ms": 0}));
+    let lab = lab_with_settings(&json!({"device_deletion_delay_ms": 0}));
     let tf = Terraform::configured(&lab, &device_config("ACC-LIFE-0001", 70, ""));
     tf.apply();
     let state = state_values(&tf, DEVICE);
@@ -156,11 +155,9 @@ fn destroy_entra_device_without_destroy_enrolled_fails_at_plan() {
 
 #[test]
 fn a_csv_of_enrolled_devices_is_torn_down_with_its_entra_devices() {
-    let lab = Lab::start();
     // Intune lets go of each registration 2 s after its managed device is deleted: the destroy
     // waits for that before it deletes the registrations.
-    put_lab_settings(
-        &lab,
+    let lab = lab_with_settings(
         &json!({"device_deletion_delay_ms": 0, "managed_device_release_delay_ms": 2000}),
     );
     let tf = Terraform::new(&lab);
@@ -268,8 +265,7 @@ fn imports_sent(lab: &Lab) -> usize {
 
 #[test]
 fn the_wait_for_a_profile_ends_when_intune_assigns_it() {
-    let lab = Lab::start();
-    put_lab_settings(&lab, &json!({"profile_assignment_delay_ms": 3000}));
+    let lab = lab_with_settings(&json!({"profile_assignment_delay_ms": 3000}));
     let config = format!(
         "{}{}",
         profile_config("WAIT"),
@@ -298,8 +294,7 @@ fn the_wait_for_a_profile_ends_when_intune_assigns_it() {
 
 #[test]
 fn a_wait_that_runs_out_keeps_the_registration_and_waits_again_on_the_next_apply() {
-    let lab = Lab::start();
-    put_lab_settings(&lab, &json!({"profile_assignment_delay_ms": 600_000}));
+    let lab = lab_with_settings(&json!({"profile_assignment_delay_ms": 600_000}));
     let config = format!(
         "{}{}",
         profile_config("SLOW"),
@@ -391,8 +386,7 @@ fn a_device_no_profile_targets_fails_fast_naming_its_groups_and_the_profiles() {
 
 #[test]
 fn a_csv_waits_for_every_row_with_one_listing_per_poll() {
-    let lab = Lab::start();
-    put_lab_settings(&lab, &json!({"profile_assignment_delay_ms": 2500}));
+    let lab = lab_with_settings(&json!({"profile_assignment_delay_ms": 2500}));
     let tf = Terraform::new(&lab);
     let serials = ["ACC-WAIT-0101", "ACC-WAIT-0102", "ACC-WAIT-0103"];
     let extra = "  wait_for_profile_assignment = true\n  depends_on = [autopilot_deployment_profile.tagged, autopilot_group.everyone]";

@@ -6,13 +6,14 @@ use std::collections::BTreeSet;
 
 use acceptance_tests::checks::{self, RejectedAt, assert_said, state_values};
 use acceptance_tests::lifecycle;
+use acceptance_tests::resource_hcl;
 use acceptance_tests::seeding::{
     PC_SP, TIME_ZONE_SCRIPT, USER_DRIVEN_TEMPLATE, UserDrivenSettings, VPN_APP,
     user_driven_settings,
 };
 use acceptance_tests::{
-    Lab, Method, Request, Terraform, TfOutput, lab_relations, put_lab_settings, show_requests,
-    write_requests,
+    Lab, Method, Request, Terraform, TfOutput, lab_relations, lab_with_settings, put_lab_settings,
+    show_requests, write_requests,
 };
 use acceptance_tests::{
     add_lab_mobile_app, assert_no_writes, collapse_whitespace, prompted_user_code, set, set_attr,
@@ -60,8 +61,7 @@ resource "autopilot_device_preparation_policy" "dp" {
 
 #[test]
 fn gcc_high_quick_path_drift_and_destroy() {
-    let lab = Lab::start();
-    put_lab_settings(&lab, &json!({"replication_delay_ms": 3000}));
+    let lab = lab_with_settings(&json!({"replication_delay_ms": 3000}));
     let mut env = lab.provider_env();
     env.push(("ARM_ENVIRONMENT".into(), "usgovernment".into()));
     let tf = Terraform::with_env(env);
@@ -229,8 +229,7 @@ fn gcc_high_quick_path_drift_and_destroy() {
 
 #[test]
 fn device_group_without_the_owner_fails_the_apply_and_leaves_no_policy() {
-    let lab = Lab::start();
-    put_lab_settings(&lab, &json!({"replication_delay_ms": 2000}));
+    let lab = lab_with_settings(&json!({"replication_delay_ms": 2000}));
     let users = make_group(&lab, "DevicePrep Users", false, None);
     let tf = Terraform::new(&lab);
     let config = |owner: bool| {
@@ -520,8 +519,7 @@ fn classic_profile_on_the_same_users_is_a_warning() {
 /// replicated to it: the create retries that refusal and converges in one apply.
 #[test]
 fn device_group_refused_until_its_owner_replicates() {
-    let lab = Lab::start();
-    put_lab_settings(&lab, &json!({"owner_replication_delay_ms": 4000}));
+    let lab = lab_with_settings(&json!({"owner_replication_delay_ms": 4000}));
     let tf = Terraform::configured(
         &lab,
         r#"
@@ -637,9 +635,7 @@ fn app_only_refusal_of_the_device_group_and_the_ways_through() {
         )
     });
     sign_in_lab_device_code(&lab, &code, "adele.vance@autopilotlab.onmicrosoft.com");
-    user.apply()
-        .assert_contains("1 added, 0 changed, 0 destroyed");
-    let signed_in = string_attr(&state_values(&user, POLICY), "id");
+    let signed_in = string_attr(&lifecycle::apply_adding(&user, 1, POLICY), "id");
     assert_eq!(target_of(&lab, &signed_in)[0]["targetId"], json!(devices));
     user.assert_no_changes();
 }
@@ -818,15 +814,8 @@ fn the_no_users_warning_is_said_once() {
 
 /// The policy `dp` with its device group `devices` and `extra` HCL lines.
 fn policy_hcl(devices: &str, extra: &str) -> String {
-    format!(
-        r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name    = "Device preparation"
-  device_group_id = "{devices}"
-  {extra}
-}}
-"#
-    )
+    let lines = format!("  device_group_id = \"{devices}\"\n  {extra}");
+    resource_hcl(POLICY, "Device preparation", &lines)
 }
 
 fn make_group(lab: &Lab, name: &str, owned: bool, rule: Option<&str>) -> String {

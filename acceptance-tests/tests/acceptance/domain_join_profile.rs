@@ -6,9 +6,10 @@ use std::collections::BTreeSet;
 use acceptance_tests::checks::{self, RejectedAt, state_values, targets, the_only};
 use acceptance_tests::devices::{faults_fired, set_faults};
 use acceptance_tests::lifecycle::{
-    Created, Expected, Subject, assert_import_of_missing_id_fails, assert_import_plans_nothing,
-    assert_valid_config_plans_a_create, import_into_state,
+    Created, Expected, Subject, apply_adding, assert_import_of_missing_id_fails,
+    assert_import_plans_nothing, assert_valid_config_plans_a_create, import_into_state,
 };
+use acceptance_tests::resource_hcl;
 use acceptance_tests::seeding::{G1, G2, G3, G4, G5};
 use acceptance_tests::{Lab, Terraform};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
@@ -38,16 +39,12 @@ resource "autopilot_domain_join_profile" "x" {{
 /// A profile with only what it needs: its name, `domain` and computer name `prefix`, and
 /// `extra` HCL lines.
 fn minimal_config(domain: &str, prefix: &str, extra: &str) -> String {
-    format!(
-        r#"
-resource "autopilot_domain_join_profile" "x" {{
-  display_name                 = "DJ-Contoso"
-  active_directory_domain_name = "{domain}"
-  computer_name_static_prefix  = "{prefix}"
-  {extra}
-}}
-"#
-    )
+    let lines = format!(
+        "  active_directory_domain_name = \"{domain}\"
+  computer_name_static_prefix = \"{prefix}\"
+  {extra}"
+    );
+    resource_hcl(ADDR, "DJ-Contoso", &lines)
 }
 
 /// The profile as first created.
@@ -328,9 +325,7 @@ resource "autopilot_group" "devices" {
         &lab,
         &(group.to_string() + &minimal_config("contoso.com", "CTS-", &include)),
     );
-    tf.apply()
-        .assert_contains("2 added, 0 changed, 0 destroyed");
-    let state = state_values(&tf, ADDR);
+    let state = apply_adding(&tf, 2, ADDR);
     let included: BTreeSet<String> = state["include_group_ids"]
         .as_array()
         .map(|ids| {

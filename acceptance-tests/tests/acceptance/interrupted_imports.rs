@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use acceptance_tests::devices::{self, hardware_hash};
 use acceptance_tests::interrupt::{finish, kill_providers, signal, spawn_apply, wait_for};
-use acceptance_tests::{Lab, Terraform, TfOutput, put_lab_settings};
+use acceptance_tests::{Lab, Terraform, TfOutput, lab_with_settings};
 use serde_json::{Value, json};
 
 const HEADER: &str =
@@ -61,11 +61,7 @@ resource "autopilot_device" "one" {{
 /// A lab whose imports stay undecided for `processing` after they arrive, and a working
 /// directory whose device set has the create timeout `create_timeout`.
 fn slow_imports(processing: Duration, create_timeout: &str) -> (Lab, Terraform) {
-    let lab = Lab::start();
-    put_lab_settings(
-        &lab,
-        &json!({"import_processing_ms": processing.as_millis() as u64}),
-    );
+    let lab = lab_with_settings(&json!({"import_processing_ms": processing.as_millis() as u64}));
     let tf = Terraform::new(&lab);
     write_config(&tf, create_timeout);
     (lab, tf)

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use acceptance_tests::checks::provider_schema_json;
+use acceptance_tests::checks::provider_schema_if_terraform_at_least;
 use acceptance_tests::devices::hardware_hash;
 use acceptance_tests::terraform::{PROVIDER_HCL, TfOutput};
 use acceptance_tests::{Lab, Terraform, assert_no_writes};
@@ -74,10 +74,9 @@ fn names(items: &[&str]) -> BTreeSet<String> {
 
 #[test]
 fn the_schema_declares_a_list_resource_for_every_type_with_an_identity() {
-    let Some(lab) = Lab::start_if_terraform_at_least(1, 14, FEATURE) else {
+    let Some(provider) = provider_schema_if_terraform_at_least(1, 14, FEATURE) else {
         return;
     };
-    let provider = provider_schema_json(&lab);
     let lists = &provider["list_resource_schemas"];
     for (list, filters) in [
         ("autopilot_group", &["display_name_contains"][..]),
