@@ -9,6 +9,16 @@ use serde_json::{Value, json};
 
 use crate::{Lab, Terraform};
 
+/// How many imports the lab received (single POSTs and `import` actions on the import records).
+pub fn import_posts(lab: &Lab) -> usize {
+    lab.requests()
+        .iter()
+        .filter(|r| {
+            r.method == "POST" && r.path.contains("importedWindowsAutopilotDeviceIdentities")
+        })
+        .count()
+}
+
 /// The lab's import records.
 pub const IMPORTED: &str = "deviceManagement/importedWindowsAutopilotDeviceIdentities";
 /// The lab's registered devices.

@@ -237,15 +237,17 @@ resource "autopilot_deployment_profile" "tagged" {{
     )
 }
 
-/// An `autopilot_device` tagged `tag` that waits for its profile (after the profile exists).
-fn waiting_device(serial: &str, seed: u64, tag: &str, extra: &str) -> String {
-    device_config(
-        serial,
-        seed,
-        &format!(
-            "  group_tag                   = \"{tag}\"\n  wait_for_profile_assignment = true\n  depends_on                  = [autopilot_deployment_profile.tagged, autopilot_group.everyone]\n{extra}"
-        ),
-    )
+/// The profile of [`profile_config`] for `profile_tag`, and an `autopilot_device` tagged `tag`
+/// that waits for its profile (after the profile exists).
+fn waiting_device(profile_tag: &str, serial: &str, seed: u64, tag: &str, extra: &str) -> String {
+    profile_config(profile_tag)
+        + &device_config(
+            serial,
+            seed,
+            &format!(
+                "  group_tag                   = \"{tag}\"\n  wait_for_profile_assignment = true\n  depends_on                  = [autopilot_deployment_profile.tagged, autopilot_group.everyone]\n{extra}"
+            ),
+        )
 }
 
 const ASSIGNED: [&str; 3] = [
@@ -254,23 +256,10 @@ const ASSIGNED: [&str; 3] = [
     "assignedUnkownSyncState",
 ];
 
-fn imports_sent(lab: &Lab) -> usize {
-    lab.requests()
-        .iter()
-        .filter(|r| {
-            r.method == "POST" && r.path.contains("importedWindowsAutopilotDeviceIdentities")
-        })
-        .count()
-}
-
 #[test]
 fn the_wait_for_a_profile_ends_when_intune_assigns_it() {
     let lab = lab_with_settings(&json!({"profile_assignment_delay_ms": 3000}));
-    let config = format!(
-        "{}{}",
-        profile_config("WAIT"),
-        waiting_device("ACC-WAIT-0001", 80, "WAIT", "")
-    );
+    let config = waiting_device("WAIT", "ACC-WAIT-0001", 80, "WAIT", "");
     let tf = Terraform::configured(&lab, &config);
     tf.plan()
         .assert_contains("wait_for_profile_assignment")
@@ -295,16 +284,8 @@ fn the_wait_for_a_profile_ends_when_intune_assigns_it() {
 #[test]
 fn a_wait_that_runs_out_keeps_the_registration_and_waits_again_on_the_next_apply() {
     let lab = lab_with_settings(&json!({"profile_assignment_delay_ms": 600_000}));
-    let config = format!(
-        "{}{}",
-        profile_config("SLOW"),
-        waiting_device(
-            "ACC-WAIT-0002",
-            81,
-            "SLOW",
-            "  timeouts {\n    create = \"4s\"\n  }"
-        )
-    );
+    let timeout = "  timeouts {\n    create = \"4s\"\n  }";
+    let config = waiting_device("SLOW", "ACC-WAIT-0002", 81, "SLOW", timeout);
     let tf = Terraform::configured(&lab, &config);
     let out = tf.apply();
     assert_said(&out, &["timeouts.create", "ACC-WAIT-0002"]);
@@ -319,7 +300,7 @@ fn a_wait_that_runs_out_keeps_the_registration_and_waits_again_on_the_next_apply
         devices::identity(&lab, &id).is_some(),
         "the registration stays"
     );
-    assert_eq!(imports_sent(&lab), 1);
+    assert_eq!(devices::import_posts(&lab), 1);
 
     // The next plan waits again in place; it does not import the device again.
     let plan = tf.plan();
@@ -334,18 +315,14 @@ fn a_wait_that_runs_out_keeps_the_registration_and_waits_again_on_the_next_apply
         json!("assignedInSync"),
         "{state}"
     );
-    assert_eq!(imports_sent(&lab), 1, "no second import");
+    assert_eq!(devices::import_posts(&lab), 1, "no second import");
     tf.assert_no_changes();
 }
 
 #[test]
 fn a_device_no_profile_targets_fails_fast_naming_its_groups_and_the_profiles() {
     let lab = Lab::start();
-    let config = format!(
-        "{}{}",
-        profile_config("TARGETED"),
-        waiting_device("ACC-WAIT-0003", 82, "ELSEWHERE", "")
-    );
+    let config = waiting_device("TARGETED", "ACC-WAIT-0003", 82, "ELSEWHERE", "");
     let tf = Terraform::configured(&lab, &config);
     let started = std::time::Instant::now();
     // Create: a warning (an error would taint the device and import it again next time).
@@ -381,7 +358,7 @@ fn a_device_no_profile_targets_fails_fast_naming_its_groups_and_the_profiles() {
         "{out}"
     );
     assert_eq!(tf.state_addresses().len(), 4, "{out}");
-    assert_eq!(imports_sent(&lab), 1, "no second import");
+    assert_eq!(devices::import_posts(&lab), 1, "no second import");
 }
 
 #[test]

@@ -74,16 +74,6 @@ fn serials(objects: &[Value]) -> BTreeSet<String> {
         .collect()
 }
 
-/// The imports the lab received (single POSTs and `import` actions).
-fn import_posts(lab: &Lab) -> usize {
-    lab.requests()
-        .iter()
-        .filter(|r| {
-            r.method == "POST" && r.path.contains("importedWindowsAutopilotDeviceIdentities")
-        })
-        .count()
-}
-
 /// The first run stopped while the lab still held every import undecided.
 #[track_caller]
 fn assert_left_undecided(lab: &Lab, tf: &Terraform, interrupted: &TfOutput) {
@@ -123,7 +113,7 @@ fn assert_next_apply_follows_the_records(lab: &Lab, tf: &Terraform) {
         SERIALS.iter().map(|s| s.to_string()).collect()
     );
     assert_eq!(
-        import_posts(lab),
+        devices::import_posts(lab),
         0,
         "the apply imported again instead of following the kept records\n{applied}"
     );
