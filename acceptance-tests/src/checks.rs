@@ -1,6 +1,7 @@
 //! Checks the resource tests share: a resource's values in the state, an object's properties, the
 //! assignment targets the lab holds, the one object a collection should hold, and a configuration
-//! refused at plan time without a write.
+//! refused at plan time without a write; what a diagnostic says, and data sources read without a
+//! write.
 
 use std::collections::BTreeSet;
 
@@ -173,4 +174,41 @@ pub fn provider_schema_json(lab: &Lab) -> Value {
         .and_then(|p| p.values().next())
         .cloned()
         .expect("one provider")
+}
+
+/// Asserts that the diagnostics of `out` say each of `words`; the failure names the first one
+/// missing and shows the output.
+#[track_caller]
+pub fn assert_said(out: &crate::TfOutput, words: &[&str]) {
+    let said = out.diagnostics();
+    for word in words {
+        assert!(
+            said.contains(word),
+            "the diagnostics should say {word:?}\n{out}"
+        );
+    }
+}
+
+/// Applies `hcl` (data sources and the outputs that show them) in a new working directory
+/// against `lab`, and asserts that reading them wrote nothing to the tenant. Returns the working
+/// directory and its outputs (`terraform output -json`).
+#[track_caller]
+pub fn read_outputs(lab: &Lab, hcl: &str) -> (Terraform, Value) {
+    let tf = Terraform::configured(lab, hcl);
+    lab.clear_requests();
+    tf.apply();
+    assert_no_writes(lab, "reading data sources");
+    let outputs = tf.output_json();
+    (tf, outputs)
+}
+
+/// [`provider_schema_json`] read against a new lab, when the Terraform under test is at least
+/// `major.minor`, which `feature` needs; else `None` (see [`Lab::start_if_terraform_at_least`]).
+#[track_caller]
+pub fn provider_schema_if_terraform_at_least(
+    major: u32,
+    minor: u32,
+    feature: &str,
+) -> Option<Value> {
+    Lab::start_if_terraform_at_least(major, minor, feature).map(|lab| provider_schema_json(&lab))
 }

@@ -9,10 +9,34 @@ use serde_json::{Value, json};
 
 use crate::{Lab, Terraform};
 
+/// How many imports the lab received (single POSTs and `import` actions on the import records).
+pub fn import_posts(lab: &Lab) -> usize {
+    lab.requests()
+        .iter()
+        .filter(|r| {
+            r.method == "POST" && r.path.contains("importedWindowsAutopilotDeviceIdentities")
+        })
+        .count()
+}
+
 /// The lab's import records.
 pub const IMPORTED: &str = "deviceManagement/importedWindowsAutopilotDeviceIdentities";
 /// The lab's registered devices.
 pub const IDENTITIES: &str = "deviceManagement/windowsAutopilotDeviceIdentities";
+
+/// The configuration of the device `autopilot_device.x` with `serial` and `hash`, and `extra`
+/// HCL lines.
+pub fn device_hcl(serial: &str, hash: &str, extra: &str) -> String {
+    format!(
+        r#"
+resource "autopilot_device" "x" {{
+  serial_number = "{serial}"
+  hardware_hash = "{hash}"
+{extra}
+}}
+"#
+    )
+}
 
 /// A hardware hash unique to `seed`, `len` bytes long, padded Base64.
 pub fn hardware_hash(seed: u64, len: usize) -> String {

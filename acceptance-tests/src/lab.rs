@@ -91,6 +91,13 @@ impl Lab {
         Lab::start_with_args(&[])
     }
 
+    /// [`Lab::start`] when the Terraform under test is at least `major.minor`, which `feature`
+    /// needs; else `None`, and the calling test checks nothing on this version
+    /// ([`paths::terraform_at_least`] says so on stderr).
+    pub fn start_if_terraform_at_least(major: u32, minor: u32, feature: &str) -> Option<Lab> {
+        paths::terraform_at_least(major, minor, feature).then(Lab::start)
+    }
+
     /// Like [`Lab::start`], with extra arguments after `serve --listen 127.0.0.1:0`.
     pub fn start_with_args(extra: &[&str]) -> Lab {
         let bin = paths::lab_bin();

@@ -34,6 +34,20 @@ pub use terraform::{
 };
 pub use values::{assert_no_writes, set, set_attr, string_attr};
 
+/// The resource at `address` (`<type>.<name>`) named `display_name`, with the other attributes
+/// in `lines` (HCL, one or more lines).
+pub fn resource_hcl(address: &str, display_name: &str, lines: &str) -> String {
+    let (resource_type, name) = address.split_once('.').unwrap_or((address, "x"));
+    format!(
+        r#"
+resource "{resource_type}" "{name}" {{
+  display_name = "{display_name}"
+{lines}
+}}
+"#
+    )
+}
+
 /// The requests in the lab's log that could change the tenant: POST, PATCH, PUT or DELETE to a
 /// Graph path (`/beta/...` or `/v1.0/...`).
 pub fn write_requests(lab: &Lab) -> Vec<Request> {
@@ -66,6 +80,13 @@ pub fn provider_warnings(out: &TfOutput) -> Vec<String> {
 /// `{"replication_delay_ms": 3000}`); panics unless the lab accepts it. Returns the new settings.
 pub fn put_lab_settings(lab: &Lab, settings: &serde_json::Value) -> serde_json::Value {
     lab_control(lab, Method::PUT, "settings", Some(settings))
+}
+
+/// Starts a lab and gives it the partial `settings` as [`put_lab_settings`] does.
+pub fn lab_with_settings(settings: &serde_json::Value) -> Lab {
+    let lab = Lab::start();
+    put_lab_settings(&lab, settings);
+    lab
 }
 
 /// `POST <graph_url>/_lab/mobile_apps`: adds an app of `odata_type` (e.g.

@@ -6,9 +6,8 @@
 //! these tests say so and check nothing there; the rest of the suite shows that 1.0.3 still
 //! works with a provider that declares them.
 
-use acceptance_tests::checks::provider_schema_json;
+use acceptance_tests::checks::provider_schema_if_terraform_at_least;
 use acceptance_tests::devices::{self, IDENTITIES, hardware_hash};
-use acceptance_tests::paths::terraform_at_least;
 use acceptance_tests::{Lab, Terraform, TfOutput, assert_no_writes, put_lab_settings};
 use serde_json::json;
 
@@ -38,10 +37,9 @@ fn syncs(lab: &Lab) -> Vec<u16> {
 
 #[test]
 fn the_schema_declares_every_action_with_its_attributes() {
-    if !terraform_at_least(1, 14, FEATURE) {
+    let Some(provider) = provider_schema_if_terraform_at_least(1, 14, FEATURE) else {
         return;
-    }
-    let provider = provider_schema_json(&Lab::start());
+    };
     let actions = &provider["action_schemas"];
     assert!(actions["autopilot_sync"].is_object(), "{provider}");
     for name in [
@@ -69,10 +67,9 @@ fn the_schema_declares_every_action_with_its_attributes() {
 
 #[test]
 fn an_invoked_sync_runs_and_one_within_ten_minutes_is_reported_not_failed() {
-    if !terraform_at_least(1, 14, FEATURE) {
+    let Some(lab) = Lab::start_if_terraform_at_least(1, 14, FEATURE) else {
         return;
-    }
-    let lab = Lab::start();
+    };
     let tf = Terraform::configured(&lab, r#"action "autopilot_sync" "x" {}"#);
     lab.clear_requests();
     let first = invoke(&tf, "autopilot_sync.x").success();
@@ -91,10 +88,9 @@ fn an_invoked_sync_runs_and_one_within_ten_minutes_is_reported_not_failed() {
 
 #[test]
 fn a_device_action_by_serial_number_shows_in_the_next_read() {
-    if !terraform_at_least(1, 14, FEATURE) {
+    let Some(lab) = Lab::start_if_terraform_at_least(1, 14, FEATURE) else {
         return;
-    }
-    let lab = Lab::start();
+    };
     // Syncs may follow each other after 1 s here (Intune: 10 minutes).
     put_lab_settings(&lab, &json!({"sync_min_interval_ms": 1000}));
     let device = devices::register(&lab, "ACC-ACT-0001", &hardware_hash(71, 96), "SITE-A");
@@ -172,10 +168,9 @@ action "autopilot_device_allow_next_enrollment" "again" {
 
 #[test]
 fn a_csv_change_triggers_the_sync_from_its_lifecycle() {
-    if !terraform_at_least(1, 14, FEATURE) {
+    let Some(lab) = Lab::start_if_terraform_at_least(1, 14, FEATURE) else {
         return;
-    }
-    let lab = Lab::start();
+    };
     put_lab_settings(&lab, &json!({"sync_min_interval_ms": 0}));
     let tf = Terraform::new(&lab);
     let write = |tag: &str| {
@@ -238,10 +233,9 @@ fn assert_refused(lab: &Lab, kind: &str, config: &str, words: &[&str]) {
 
 #[test]
 fn bad_device_references_are_refused_and_nothing_is_written() {
-    if !terraform_at_least(1, 14, FEATURE) {
+    let Some(lab) = Lab::start_if_terraform_at_least(1, 14, FEATURE) else {
         return;
-    }
-    let lab = Lab::start();
+    };
     let upn = "user_principal_name = \"adele.vance@autopilotlab.onmicrosoft.com\"";
     assert_refused(
         &lab,

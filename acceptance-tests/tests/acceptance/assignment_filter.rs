@@ -2,12 +2,14 @@
 //! real `terraform` binary: lifecycle, import, drift, rules refused at plan (offline, and by
 //! Intune's `validateFilter`) with nothing written, and the lookup by name.
 
-use acceptance_tests::checks::{RejectedAt, assert_props, assert_rejected_at_plan, the_only};
+use acceptance_tests::checks::{
+    RejectedAt, assert_props, assert_rejected_at_plan, read_outputs, the_only,
+};
 use acceptance_tests::devices::set_faults;
 use acceptance_tests::lifecycle::{
-    apply_update, assert_import_of_missing_id_fails, assert_import_plans_nothing,
+    apply_adding, apply_update, assert_import_of_missing_id_fails, assert_import_plans_nothing,
     assert_plan_after_apply_writes_nothing, assert_valid_config_plans_a_create, import_into_state,
-    plan_update_in_place, recreate_after_outside_delete, repair_drift,
+    plan_shows_update, plan_update_in_place, recreate_after_outside_delete, repair_drift,
 };
 use acceptance_tests::seeding::{G1, G2};
 use acceptance_tests::{Lab, Terraform, assert_no_writes, set, set_attr, string_attr};
@@ -47,9 +49,7 @@ fn lifecycle_create_update_drift_recreate_destroy() {
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
     tf.write_config(&filter_config(SURFACE_RULE));
-    tf.apply()
-        .assert_contains("1 added, 0 changed, 0 destroyed");
-    let state = acceptance_tests::checks::state_values(&tf, ADDR);
+    let state = apply_adding(&tf, 1, ADDR);
     let id = string_attr(&state, "id");
     assert_eq!(state["platform"], json!("windows10_and_later"), "{state}");
     assert_eq!(
@@ -209,7 +209,7 @@ fn the_data_source_finds_one_filter_by_name() {
         FILTERS,
         &portal_filter("Virtual machines", "(device.model -contains \"VM\")"),
     );
-    let tf = Terraform::configured(
+    let (_, outputs) = read_outputs(
         &lab,
         r#"
 data "autopilot_assignment_filter" "surfaces" {
@@ -220,10 +220,7 @@ output "found" {
 }
 "#,
     );
-    lab.clear_requests();
-    tf.apply();
-    assert_no_writes(&lab, "a lookup");
-    let found = &tf.output_json()["found"]["value"];
+    let found = &outputs["found"]["value"];
     assert_eq!(
         found,
         &json!({
@@ -322,9 +319,7 @@ fn filters_on_esp_and_device_preparation_assignments() {
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
     tf.write_config(&filtered_config("exclude"));
-    tf.apply()
-        .assert_contains("4 added, 0 changed, 0 destroyed");
-    let filter = string_attr(&acceptance_tests::checks::state_values(&tf, ADDR), "id");
+    let filter = string_attr(&apply_adding(&tf, 4, ADDR), "id");
     let esp = string_attr(
         &acceptance_tests::checks::state_values(&tf, "autopilot_enrollment_status_page.esp"),
         "id",
@@ -360,12 +355,8 @@ fn filters_on_esp_and_device_preparation_assignments() {
         ]}),
     );
     // (Not `repair_drift`: reading the policy POSTs its enrollment-time target query.)
-    tf.plan_detailed()
-        .expect_code(2)
-        .assert_contains("will be updated in-place")
-        .assert_contains("assignment_filter_id");
-    tf.apply()
-        .assert_contains("0 added, 1 changed, 0 destroyed");
+    plan_shows_update(&tf, &["assignment_filter_id"]);
+    apply_update(&tf);
     assert_eq!(filtered_targets(&lab, &esp_path)[2].3, "exclude");
     tf.assert_no_changes();
 
@@ -381,12 +372,8 @@ fn filters_on_esp_and_device_preparation_assignments() {
             {"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": G2}},
         ]}),
     );
-    tf.plan_detailed()
-        .expect_code(2)
-        .assert_contains("will be updated in-place")
-        .assert_contains("assignment_filter_type");
-    tf.apply()
-        .assert_contains("0 added, 1 changed, 0 destroyed");
+    plan_shows_update(&tf, &["assignment_filter_type"]);
+    apply_update(&tf);
     assert_eq!(
         filtered_targets(&lab, &esp_path)[0],
         target("allLicensedUsersAssignmentTarget", "", &filter, "exclude")

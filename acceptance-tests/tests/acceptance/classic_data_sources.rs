@@ -2,7 +2,7 @@
 //! binary: `autopilot_deployment_profile`, `autopilot_enrollment_status_page` and
 //! `autopilot_configuration_file`.
 
-use acceptance_tests::assert_no_writes;
+use acceptance_tests::checks::read_outputs;
 use acceptance_tests::seeding::G1;
 use acceptance_tests::{Lab, Terraform};
 use serde_json::{Value, json};
@@ -49,7 +49,7 @@ fn deployment_profile_by_id_and_by_name() {
         &lab,
         &json!({"@odata.type": HYBRID, "displayName": "AP Hybrid"}),
     );
-    let tf = Terraform::configured(
+    let (_, out) = read_outputs(
         &lab,
         &format!(
             r#"
@@ -71,10 +71,6 @@ output "hybrid_join" {{ value = data.autopilot_deployment_profile.hybrid.join_ty
 "#
         ),
     );
-    lab.clear_requests();
-    tf.apply();
-    assert_no_writes(&lab, "reading data sources");
-    let out = tf.output_json();
     let by_id = &out["by_id"]["value"];
     assert_eq!(
         by_id, &out["by_name"]["value"],
@@ -145,7 +141,7 @@ fn enrollment_status_page_default_and_by_name() {
         &json!({"@odata.type": ESP, "displayName": "ESP-Corp", "showInstallationProgress": true,
                 "installProgressTimeoutInMinutes": 45}),
     );
-    let tf = Terraform::configured(
+    let (_, out) = read_outputs(
         &lab,
         r#"
 data "autopilot_enrollment_status_page" "default" {
@@ -160,10 +156,6 @@ output "default" { value = data.autopilot_enrollment_status_page.default }
 output "corp" { value = data.autopilot_enrollment_status_page.corp }
 "#,
     );
-    lab.clear_requests();
-    tf.apply();
-    assert_no_writes(&lab, "reading data sources");
-    let out = tf.output_json();
     let default = &out["default"]["value"];
     assert_eq!(default["priority"], json!(0), "{default:#}");
     assert_eq!(default["default"], json!(true), "{default:#}");
@@ -187,24 +179,10 @@ fn configuration_file_renders_the_profile() {
     let lab = Lab::start();
     let id = entra_profile(&lab);
     let tenant = lab.info().tenant_id.clone();
-    let tf = Terraform::configured(
-        &lab,
-        &format!(
-            r#"
-data "autopilot_configuration_file" "x" {{
-  profile_id    = "{id}"
-  tenant_id     = "{tenant}"
-  tenant_domain = "contoso.onmicrosoft.com"
-}}
-
-output "json" {{ value = data.autopilot_configuration_file.x.json }}
-"#
-        ),
-    );
-    lab.clear_requests();
-    tf.apply();
-    assert_no_writes(&lab, "rendering a configuration file");
-    let text = tf.output_json()["json"]["value"]
+    let attributes =
+        format!("tenant_id     = \"{tenant}\"\n  tenant_domain = \"contoso.onmicrosoft.com\"");
+    let out = configuration_file(&lab, &id, &attributes, &["json"]);
+    let text = out["json"]["value"]
         .as_str()
         .expect("json is a string")
         .to_string();
@@ -234,21 +212,7 @@ output "json" {{ value = data.autopilot_configuration_file.x.json }}
 fn configuration_file_reads_the_tenant() {
     let lab = Lab::start();
     let id = entra_profile(&lab);
-    let tf = Terraform::configured(
-        &lab,
-        &format!(
-            r#"
-data "autopilot_configuration_file" "x" {{
-  profile_id = "{id}"
-}}
-
-output "tenant_id" {{ value = data.autopilot_configuration_file.x.tenant_id }}
-output "tenant_domain" {{ value = data.autopilot_configuration_file.x.tenant_domain }}
-"#
-        ),
-    );
-    tf.apply();
-    let out = tf.output_json();
+    let out = configuration_file(&lab, &id, "", &["tenant_id", "tenant_domain"]);
     assert_eq!(out["tenant_id"]["value"], json!(lab.info().tenant_id));
     assert!(
         out["tenant_domain"]["value"]
@@ -256,4 +220,25 @@ output "tenant_domain" {{ value = data.autopilot_configuration_file.x.tenant_dom
             .is_some_and(|d| d.contains('.')),
         "{out:#}"
     );
+}
+
+/// Reads the configuration file of the profile `id` (with more `attributes`, HCL lines) and
+/// shows each of its `outputs` (attributes of the data source); nothing is written. Returns the
+/// outputs.
+#[track_caller]
+fn configuration_file(lab: &Lab, id: &str, attributes: &str, outputs: &[&str]) -> Value {
+    let outputs: String = outputs
+        .iter()
+        .map(|o| format!("output \"{o}\" {{ value = data.autopilot_configuration_file.x.{o} }}\n"))
+        .collect();
+    let hcl = format!(
+        r#"
+data "autopilot_configuration_file" "x" {{
+  profile_id = "{id}"
+  {attributes}
+}}
+
+{outputs}"#
+    );
+    read_outputs(lab, &hcl).1
 }

@@ -6,14 +6,14 @@
 //! Every test owns its lab and its working directory, so they run in parallel.
 
 use acceptance_tests::checks::{
-    assert_props, assert_rejected, assignment_targets, state_values, targets, the_only,
+    assert_props, assert_rejected, assert_said, graph_list, state_values, targets, the_only,
 };
 use acceptance_tests::devices::set_faults;
 use acceptance_tests::lifecycle::{
-    apply_update, assert_import_of_missing_id_fails, assert_import_plans_nothing,
-    assert_plan_after_apply_writes_nothing, assert_valid_config_plans_a_create, import_into_state,
-    plan_update_in_place, recreate_after_outside_delete, repair_drift,
+    Created, Expected, Subject, apply_adding, apply_replacement, assert_import_of_missing_id_fails,
+    assert_import_plans_nothing, assert_valid_config_plans_a_create, import_into_state,
 };
+use acceptance_tests::resource_hcl;
 use acceptance_tests::seeding::{G1, G2, G3, G4};
 use acceptance_tests::{Lab, Request, Terraform, provider_warnings, show_requests, write_requests};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
@@ -76,25 +76,45 @@ resource "autopilot_deployment_profile" "x" {
 fn lifecycle_create_update_replace_drift_recreate_destroy() {
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
-    let id = step_create(&tf, &lab);
-    assert_plan_after_apply_writes_nothing(&tf, &lab);
-    step_update_in_place(&tf, &lab, &id);
-    step_property_drift_is_repaired(&tf, &lab, &id);
-    step_assignment_drift_is_repaired(&tf, &lab, &id);
-    let hybrid_id = step_join_type_replaces(&tf, &lab, &id);
-    step_deleted_outside_terraform_is_recreated(&tf, &lab, &hybrid_id);
-    step_destroy(&tf, &lab);
+    let profile = Subject::new(&tf, &lab, ADDR, PROFILES, None);
+    let id = step_create(&profile);
+    let wave2 = [("description", json!("Corporate laptops, wave 2"))];
+    let updated = Expected {
+        props: &wave2,
+        targets: Some(&targets(&[G3], &[G2], false)),
+    };
+    step_update_in_place(&profile, &id, updated);
+    // Drift of a property, then of the assignments (an extra group assigned in the portal):
+    // shown in the plan, repaired by the apply.
+    let edit = json!({"@odata.type": ENTRA, "description": "Edited in the Intune portal"});
+    profile.repair_patched(&id, &edit, &["Edited in the Intune portal"], updated);
+    let assign = group_assignment(G4);
+    profile.repair_posted(
+        &id,
+        "assignments",
+        &assign,
+        &["include_group_ids", G4],
+        updated,
+    );
+    let hybrid_id = step_join_type_replaces(&profile, &id, updated);
+    // Deleted outside Terraform (assignments first, as Intune requires): a planned re-create.
+    for a in graph_list(&lab, &format!("{PROFILES}/{hybrid_id}/assignments")) {
+        let a = string_attr(&a, "id");
+        lab.graph_delete(&format!("{PROFILES}/{hybrid_id}/assignments/{a}"));
+    }
+    lab.graph_delete(&format!("{PROFILES}/{hybrid_id}"));
+    let targets_only = Expected {
+        props: &[],
+        targets: updated.targets,
+    };
+    profile.recreate(&hybrid_id, targets_only);
+    profile.destroy();
 }
 
 /// Create.
 #[track_caller]
-fn step_create(tf: &Terraform, lab: &Lab) -> String {
-    tf.write_config(&create_config());
-    tf.apply()
-        .assert_contains("1 added, 0 changed, 0 destroyed");
-    let state = state_values(tf, ADDR);
-    let id = string_attr(&state, "id");
-    assert!(!id.is_empty(), "empty id in state: {state}");
+fn step_create(profile: &Subject<'_>) -> String {
+    let Created { id, state, object } = profile.create(&create_config());
     for (name, value) in [
         ("device_type", json!("windows_pc")),
         ("deployment_mode", json!("user_driven")),
@@ -110,23 +130,7 @@ fn step_create(tf: &Terraform, lab: &Lab) -> String {
         "{state}"
     );
     assert!(!string_attr(&state, "created_date_time").is_empty());
-
-    let profile = the_only(lab, PROFILES, None);
-    assert_eq!(profile["id"], json!(id));
-    assert_eq!(profile["@odata.type"], json!(ENTRA));
-    assert_props(
-        &profile,
-        &[
-            ("displayName", json!("AP UserDriven")),
-            ("description", json!("Corporate laptops")),
-            ("deviceNameTemplate", json!("CORP-%SERIAL%")),
-            ("locale", json!("en-US")),
-            ("deviceType", json!("windowsPc")),
-            ("hardwareHashExtractionEnabled", json!(true)),
-            ("preprovisioningAllowed", json!(false)),
-        ],
-    );
-    let oobe = &profile["outOfBoxExperienceSetting"];
+    let oobe = &object["outOfBoxExperienceSetting"];
     assert_props(
         oobe,
         &[
@@ -138,22 +142,34 @@ fn step_create(tf: &Terraform, lab: &Lab) -> String {
             ("userType", json!("standard")),
         ],
     );
-    assert_eq!(
-        assignment_targets(lab, &format!("{PROFILES}/{id}/assignments")),
-        targets(&[G1], &[G2], false)
-    );
+    let first = Expected {
+        props: &[
+            ("@odata.type", json!(ENTRA)),
+            ("displayName", json!("AP UserDriven")),
+            ("description", json!("Corporate laptops")),
+            ("deviceNameTemplate", json!("CORP-%SERIAL%")),
+            ("locale", json!("en-US")),
+            ("deviceType", json!("windowsPc")),
+            ("hardwareHashExtractionEnabled", json!(true)),
+            ("preprovisioningAllowed", json!(false)),
+        ],
+        targets: Some(&targets(&[G1], &[G2], false)),
+    };
+    profile.assert_object(&id, first);
     id
 }
 
 /// Update in place: properties and include_group_ids, assignments by difference.
 #[track_caller]
-fn step_update_in_place(tf: &Terraform, lab: &Lab, id: &str) {
+fn step_update_in_place(profile: &Subject<'_>, id: &str, updated: Expected<'_>) {
     // A new description, G1 swapped for G3, and the EULA shown again.
-    plan_update_in_place(tf, &entra_config("Corporate laptops, wave 2", false, G3))
-        .assert_contains(G3);
-    lab.clear_requests();
-    apply_update(tf);
-    let writes = write_requests(lab);
+    let config = entra_config("Corporate laptops, wave 2", false, G3);
+    let object = profile.update(id, &config, &[G3], updated);
+    assert_eq!(
+        object["outOfBoxExperienceSetting"]["eulaHidden"],
+        json!(false)
+    );
+    let writes = write_requests(profile.lab);
     let assignment_writes: Vec<&Request> = writes
         .iter()
         .filter(|r| r.path.to_ascii_lowercase().contains("/assignments"))
@@ -178,107 +194,22 @@ fn step_update_in_place(tf: &Terraform, lab: &Lab, id: &str) {
         "the unchanged exclusion is never deleted:\n{}",
         show_requests(&writes)
     );
-    let profile = the_only(lab, PROFILES, None);
-    assert_eq!(profile["id"], json!(id), "an update keeps the object");
-    assert_props(
-        &profile,
-        &[("description", json!("Corporate laptops, wave 2"))],
-    );
-    assert_eq!(
-        profile["outOfBoxExperienceSetting"]["eulaHidden"],
-        json!(false)
-    );
-    assert_eq!(
-        assignment_targets(lab, &format!("{PROFILES}/{id}/assignments")),
-        targets(&[G3], &[G2], false)
-    );
-    tf.assert_no_changes();
-}
-
-/// Drift of a property: shows up in the plan, apply repairs it.
-#[track_caller]
-fn step_property_drift_is_repaired(tf: &Terraform, lab: &Lab, id: &str) {
-    lab.graph_patch(
-        &format!("{PROFILES}/{id}"),
-        &json!({"@odata.type": ENTRA, "description": "Edited in the Intune portal"}),
-    );
-    repair_drift(tf, lab, &["Edited in the Intune portal"]);
-    assert_props(
-        &the_only(lab, PROFILES, None),
-        &[("description", json!("Corporate laptops, wave 2"))],
-    );
-    tf.assert_no_changes();
-}
-
-/// Drift of the assignments: an extra group assigned in the portal.
-#[track_caller]
-fn step_assignment_drift_is_repaired(tf: &Terraform, lab: &Lab, id: &str) {
-    lab.graph_post(
-        &format!("{PROFILES}/{id}/assignments"),
-        &json!({"@odata.type": ASSIGNMENT, "target": {"@odata.type": GROUP_TARGET, "groupId": G4}}),
-    );
-    repair_drift(tf, lab, &["include_group_ids", G4]);
-    assert_eq!(
-        assignment_targets(lab, &format!("{PROFILES}/{id}/assignments")),
-        targets(&[G3], &[G2], false)
-    );
-    tf.assert_no_changes();
 }
 
 /// join_type forces a replacement: a new hybrid profile, the old one (and its assignments) gone.
 #[track_caller]
-fn step_join_type_replaces(tf: &Terraform, lab: &Lab, id: &str) -> String {
-    tf.write_config(HYBRID_CONFIG);
-    tf.plan_detailed()
-        .expect_code(2)
-        .assert_contains("must be replaced")
-        .assert_contains("forces replacement")
-        .assert_contains("Plan: 1 to add, 0 to change, 1 to destroy");
-    tf.apply()
-        .assert_contains("1 added, 0 changed, 1 destroyed");
-    let profile = the_only(lab, PROFILES, None);
-    let hybrid_id = string_attr(&state_values(tf, ADDR), "id");
-    assert_ne!(hybrid_id, id, "a replacement has a new id");
-    assert_eq!(profile["id"], json!(hybrid_id));
-    assert_eq!(profile["@odata.type"], json!(HYBRID));
-    assert_eq!(
-        profile["hybridAzureADJoinSkipConnectivityCheck"],
-        json!(true)
-    );
-    assert_eq!(
-        assignment_targets(lab, &format!("{PROFILES}/{hybrid_id}/assignments")),
-        targets(&[G3], &[G2], false)
-    );
-    tf.assert_no_changes();
+fn step_join_type_replaces(profile: &Subject<'_>, id: &str, updated: Expected<'_>) -> String {
+    let hybrid_id = apply_replacement(profile.tf, HYBRID_CONFIG, ADDR, id);
+    let hybrid = Expected {
+        props: &[
+            ("@odata.type", json!(HYBRID)),
+            ("hybridAzureADJoinSkipConnectivityCheck", json!(true)),
+        ],
+        targets: updated.targets,
+    };
+    profile.assert_object(&hybrid_id, hybrid);
+    profile.tf.assert_no_changes();
     hybrid_id
-}
-
-/// Deleted outside Terraform (assignments first, as Intune requires): a planned re-create.
-#[track_caller]
-fn step_deleted_outside_terraform_is_recreated(tf: &Terraform, lab: &Lab, hybrid_id: &str) {
-    for a in assignment_ids(lab, hybrid_id) {
-        lab.graph_delete(&format!("{PROFILES}/{hybrid_id}/assignments/{a}"));
-    }
-    lab.graph_delete(&format!("{PROFILES}/{hybrid_id}"));
-    let new_id = recreate_after_outside_delete(tf, ADDR, hybrid_id);
-    assert_eq!(the_only(lab, PROFILES, None)["id"], json!(new_id));
-    assert_eq!(
-        assignment_targets(lab, &format!("{PROFILES}/{new_id}/assignments")),
-        targets(&[G3], &[G2], false)
-    );
-    tf.assert_no_changes();
-}
-
-/// Destroy: assignments, then the profile.
-#[track_caller]
-fn step_destroy(tf: &Terraform, lab: &Lab) {
-    tf.destroy().assert_contains("1 destroyed");
-    assert!(
-        profiles(lab).is_empty(),
-        "profiles left: {:#?}",
-        profiles(lab)
-    );
-    assert!(tf.state_addresses().is_empty());
 }
 
 #[test]
@@ -304,7 +235,7 @@ fn import_of_an_existing_profile_gives_an_empty_plan() {
     );
     lab.graph_post(
         &format!("{PROFILES}/{id}/assignments"),
-        &json!({"@odata.type": ASSIGNMENT, "target": {"@odata.type": GROUP_TARGET, "groupId": G1}}),
+        &group_assignment(G1),
     );
 
     let tf = Terraform::new(&lab);
@@ -347,14 +278,7 @@ fn import_of_a_missing_id_fails_clearly() {
 // Bad inputs: rejected by `terraform plan` (exit 1), naming the attribute, before any write.
 
 fn profile_hcl(extra: &str) -> String {
-    format!(
-        r#"
-resource "autopilot_deployment_profile" "x" {{
-  display_name = "AP"
-{extra}
-}}
-"#
-    )
+    resource_hcl(ADDR, "AP", extra)
 }
 
 #[test]
@@ -525,9 +449,7 @@ resource "autopilot_deployment_profile" "x" {{
         )
     };
     tf.write_config(&config("self_deploying"));
-    tf.apply()
-        .assert_contains("1 added, 0 changed, 0 destroyed");
-    let state = state_values(&tf, ADDR);
+    let state = apply_adding(&tf, 1, ADDR);
     assert!(state["user_type"].is_null(), "{state}");
     let oobe = &the_only(&lab, PROFILES, None)["outOfBoxExperienceSetting"];
     assert_eq!(oobe["deviceUsageType"], json!("shared"), "{oobe}");
@@ -615,28 +537,18 @@ fn lints_warn_about_overlapping_profiles() {
     let entra = create_profile(&lab, ENTRA, "Entra Old", &[G2]);
     let tf = Terraform::configured(
         &lab,
-        &format!(
-            r#"
-resource "autopilot_deployment_profile" "x" {{
-  display_name      = "Entra New"
-  join_type         = "entra"
-  include_group_ids = ["{G1}", "{G2}"]
-}}
-"#
-        ),
+        &profile_hcl(&format!(
+            "  join_type = \"entra\"\n  include_group_ids = [\"{G1}\", \"{G2}\"]"
+        )),
     );
     lab.clear_requests();
     let out = tf.plan_detailed().expect_code(2);
     out.assert_contains("Warning")
         .assert_contains("will be created");
-    let said = out.diagnostics();
-    assert!(
-        said.contains("hybrid") && said.contains(&hybrid) && said.contains(G1),
-        "the Entra/hybrid overlap on G1 is reported\n{out}"
-    );
-    assert!(
-        said.contains("oldest") && said.contains(&entra) && said.contains("Entra Old"),
-        "the same-join overlap names the winner\n{out}"
+    // The Entra/hybrid overlap on G1 is reported; the same-join overlap names the winner.
+    assert_said(
+        &out,
+        &["hybrid", &hybrid, G1, "oldest", &entra, "Entra Old"],
     );
     assert_no_writes(&lab, "a plan with lints");
     // The tenant is read once per run, not once per check.
@@ -694,13 +606,7 @@ fn a_second_all_devices_profile_is_an_error_at_plan() {
     );
     let tf = Terraform::configured(
         &lab,
-        r#"
-resource "autopilot_deployment_profile" "x" {
-  display_name = "Entra everywhere"
-  join_type    = "entra"
-  all_devices  = true
-}
-"#,
+        &profile_hcl("  join_type = \"entra\"\n  all_devices = true"),
     );
     lab.clear_requests();
     let out = tf.plan().expect_code(1);
@@ -726,30 +632,18 @@ fn create_profile(lab: &Lab, odata_type: &str, name: &str, groups: &[&str]) -> S
     for g in groups {
         lab.graph_post(
             &format!("{PROFILES}/{id}/assignments"),
-            &json!({"@odata.type": ASSIGNMENT, "target": {"@odata.type": GROUP_TARGET, "groupId": g}}),
+            &group_assignment(g),
         );
     }
     id
 }
 
+/// A profile assignment to `group`, as Graph takes it.
+fn group_assignment(group: &str) -> Value {
+    json!({"@odata.type": ASSIGNMENT, "target": {"@odata.type": GROUP_TARGET, "groupId": group}})
+}
+
 /// Every profile, read through Graph.
 fn profiles(lab: &Lab) -> Vec<Value> {
-    lab.graph_get(PROFILES)["value"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
-fn assignment_list(lab: &Lab, id: &str) -> Vec<Value> {
-    lab.graph_get(&format!("{PROFILES}/{id}/assignments"))["value"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
-fn assignment_ids(lab: &Lab, id: &str) -> Vec<String> {
-    assignment_list(lab, id)
-        .iter()
-        .filter_map(|a| a["id"].as_str().map(str::to_string))
-        .collect()
+    graph_list(lab, PROFILES)
 }

@@ -2,11 +2,11 @@
 //! lifecycle, hash padding, drift of the group tag, import by id and serial number, and the
 //! import errors (806 already registered here, 808 registered in another tenant).
 
-use acceptance_tests::checks::state_values;
-use acceptance_tests::devices::{self, IDENTITIES, hardware_hash};
-use acceptance_tests::lifecycle::recreate_after_outside_delete;
+use acceptance_tests::checks::{assert_said, read_outputs, state_values};
+use acceptance_tests::devices::{self, IDENTITIES, device_hcl, hardware_hash};
+use acceptance_tests::lifecycle::{apply_adding, recreate_after_outside_delete};
 use acceptance_tests::{
-    Lab, Terraform, assert_no_writes, put_lab_settings, show_requests, string_attr, write_requests,
+    Lab, Terraform, assert_no_writes, lab_with_settings, show_requests, string_attr, write_requests,
 };
 use serde_json::{Value, json};
 
@@ -22,34 +22,19 @@ fn unpadded_hash(seed: u64) -> String {
     hash.trim_end_matches('=').to_string()
 }
 
-fn config(serial: &str, hash: &str, extra: &str) -> String {
-    format!(
-        r#"
-resource "autopilot_device" "x" {{
-  serial_number = "{serial}"
-  hardware_hash = "{hash}"
-{extra}
-}}
-"#
-    )
-}
-
 fn identity(lab: &Lab, id: &str) -> Value {
     devices::identity(lab, id).unwrap_or_else(|| panic!("device {id} is not registered"))
 }
 
 #[test]
 fn lifecycle_padding_drift_update_destroy() {
-    let lab = Lab::start();
     // Syncs may follow each other after 15 s here (Intune: 10 minutes), so that the test does
     // not wait that long; deletions are immediate (their delay has its own test).
-    put_lab_settings(
-        &lab,
-        &json!({"sync_min_interval_ms": 15000, "device_deletion_delay_ms": 0}),
-    );
+    let lab =
+        lab_with_settings(&json!({"sync_min_interval_ms": 15000, "device_deletion_delay_ms": 0}));
     let tf = Terraform::new(&lab);
     let hash = unpadded_hash(1);
-    tf.write_config(&config(
+    tf.write_config(&device_hcl(
         "ACC-DEV-0001",
         &hash,
         &format!(
@@ -58,9 +43,7 @@ fn lifecycle_padding_drift_update_destroy() {
     ));
 
     // Create: the unpadded hash is padded for Graph (the lab refuses unpadded Base64).
-    tf.apply()
-        .assert_contains("1 added, 0 changed, 0 destroyed");
-    let state = state_values(&tf, ADDR);
+    let state = apply_adding(&tf, 1, ADDR);
     let id = string_attr(&state, "id");
     assert_eq!(
         state["hardware_hash"],
@@ -83,7 +66,7 @@ fn lifecycle_padding_drift_update_destroy() {
     // Quiet plan, also when only the padding of the hash changes.
     lab.clear_requests();
     tf.assert_no_changes();
-    tf.write_config(&config(
+    tf.write_config(&device_hcl(
         "ACC-DEV-0001",
         &format!("{hash}=="),
         &format!(
@@ -127,7 +110,7 @@ fn lifecycle_padding_drift_update_destroy() {
     tf.assert_no_changes();
 
     // Update in place: display name, another tag, another user; the id stays.
-    tf.write_config(&config(
+    tf.write_config(&device_hcl(
         "ACC-DEV-0001",
         &hash,
         &format!(
@@ -162,7 +145,7 @@ fn lifecycle_padding_drift_update_destroy() {
     tf.assert_no_changes();
 
     // Unassign the user and drop the tag.
-    tf.write_config(&config(
+    tf.write_config(&device_hcl(
         "ACC-DEV-0001",
         &hash,
         "  display_name = \"KIOSK-01\"",
@@ -189,7 +172,7 @@ fn lifecycle_padding_drift_update_destroy() {
     tf.assert_no_changes();
 
     // A new hash replaces the registration.
-    tf.write_config(&config(
+    tf.write_config(&device_hcl(
         "ACC-DEV-0001",
         &hardware_hash(2, 100),
         "  display_name = \"KIOSK-01\"",
@@ -207,20 +190,18 @@ fn lifecycle_padding_drift_update_destroy() {
 /// 806 on a registration still being deleted.
 #[test]
 fn destroy_then_apply_of_the_same_device_converges() {
-    let lab = Lab::start();
-    put_lab_settings(&lab, &json!({"device_deletion_delay_ms": 3000}));
-    let tf = Terraform::configured(&lab, &config("ACC-REBUILD-01", &hardware_hash(40, 100), ""));
-    tf.apply()
-        .assert_contains("1 added, 0 changed, 0 destroyed");
-    let first = string_attr(&state_values(&tf, ADDR), "id");
+    let lab = lab_with_settings(&json!({"device_deletion_delay_ms": 3000}));
+    let tf = Terraform::configured(
+        &lab,
+        &device_hcl("ACC-REBUILD-01", &hardware_hash(40, 100), ""),
+    );
+    let first = string_attr(&apply_adding(&tf, 1, ADDR), "id");
     tf.destroy().assert_contains("1 destroyed");
     assert!(
         devices::identity(&lab, &first).is_none(),
         "the destroy returned before Autopilot finished deleting"
     );
-    tf.apply()
-        .assert_contains("1 added, 0 changed, 0 destroyed");
-    let second = string_attr(&state_values(&tf, ADDR), "id");
+    let second = string_attr(&apply_adding(&tf, 1, ADDR), "id");
     assert_ne!(first, second);
     tf.assert_no_changes();
 }
@@ -233,7 +214,7 @@ fn import_by_serial_number_and_by_id_gives_an_empty_plan() {
         &devices::register(&lab, "ACC-IMP-0001", &hash, "SITE-I"),
         "id",
     );
-    let hcl = config("ACC-IMP-0001", &hash, "  group_tag = \"SITE-I\"");
+    let hcl = device_hcl("ACC-IMP-0001", &hash, "  group_tag = \"SITE-I\"");
 
     // By serial number.
     let tf = Terraform::configured(&lab, &hcl);
@@ -272,20 +253,19 @@ fn a_device_registered_before_is_adopted_with_a_warning_naming_it() {
     let existing_id = string_attr(&devices::register(&lab, "ACC-806-0001", &hash, ""), "id");
     let tf = Terraform::configured(
         &lab,
-        &config("ACC-806-0001", &hash, "  group_tag = \"SITE-ADOPT\""),
+        &device_hcl("ACC-806-0001", &hash, "  group_tag = \"SITE-ADOPT\""),
     );
     let out = tf.apply();
     out.assert_contains("1 added, 0 changed, 0 destroyed");
-    let said = out.diagnostics();
-    assert!(
-        said.contains("Adopted Autopilot device ACC-806-0001, registered before this apply"),
-        "no adoption warning: {out}"
+    // The adoption is said, naming the adopted registration.
+    assert_said(
+        &out,
+        &[
+            "Adopted Autopilot device ACC-806-0001, registered before this apply",
+            &existing_id,
+            "terraform destroy",
+        ],
     );
-    assert!(
-        said.contains(&existing_id),
-        "names the adopted registration: {out}"
-    );
-    assert!(said.contains("terraform destroy"), "{out}");
     assert_eq!(string_attr(&state_values(&tf, ADDR), "id"), existing_id);
     assert_eq!(
         devices::identity(&lab, &existing_id).map(|d| d["groupTag"].clone()),
@@ -305,7 +285,10 @@ fn a_device_registered_before_is_adopted_with_a_warning_naming_it() {
 #[test]
 fn an_enrolled_device_is_not_deleted_and_the_error_says_why() {
     let lab = Lab::start();
-    let tf = Terraform::configured(&lab, &config("ACC-ENR-0001", &hardware_hash(30, 100), ""));
+    let tf = Terraform::configured(
+        &lab,
+        &device_hcl("ACC-ENR-0001", &hardware_hash(30, 100), ""),
+    );
     tf.apply();
     let id = string_attr(&state_values(&tf, ADDR), "id");
     devices::set_enrollment(&lab, &id, "enrolled");
@@ -315,9 +298,8 @@ fn an_enrolled_device_is_not_deleted_and_the_error_says_why() {
         out.code, 0,
         "destroying an enrolled device succeeded\n{out}"
     );
-    let said = out.diagnostics();
-    assert!(said.contains("is enrolled in Intune"), "{out}");
-    assert!(said.contains("retire"), "says what to do: {out}");
+    // It says why, and what to do.
+    assert_said(&out, &["is enrolled in Intune", "retire"]);
     assert_eq!(
         tf.state_addresses(),
         vec![ADDR.to_string()],
@@ -339,11 +321,12 @@ fn an_enrolled_device_is_not_deleted_and_the_error_says_why() {
 fn a_device_of_another_tenant_names_808() {
     let lab = Lab::start();
     devices::set_foreign(&lab, &["ACC-808-0001"]);
-    let tf = Terraform::configured(&lab, &config("ACC-808-0001", &hardware_hash(30, 100), ""));
+    let tf = Terraform::configured(
+        &lab,
+        &device_hcl("ACC-808-0001", &hardware_hash(30, 100), ""),
+    );
     let out = tf.apply_expect_error();
-    let said = out.diagnostics();
-    assert!(said.contains("808"), "{out}");
-    assert!(said.contains("another tenant"), "{out}");
+    assert_said(&out, &["808", "another tenant"]);
     assert!(tf.state_addresses().is_empty());
     assert!(devices::import_records(&lab).is_empty());
     assert!(devices::registered(&lab).is_empty());
@@ -352,12 +335,10 @@ fn a_device_of_another_tenant_names_808() {
 #[test]
 fn a_hash_that_is_not_base64_fails_at_plan() {
     let lab = Lab::start();
-    let tf = Terraform::configured(&lab, &config("ACC-BAD-0001", "not-base64!", ""));
+    let tf = Terraform::configured(&lab, &device_hcl("ACC-BAD-0001", "not-base64!", ""));
     lab.clear_requests();
     let out = tf.plan_detailed().expect_code(1);
-    let said = out.diagnostics();
-    assert!(said.contains("Invalid hardware hash"), "{out}");
-    assert!(said.contains("not Base64"), "{out}");
+    assert_said(&out, &["Invalid hardware hash", "not Base64"]);
     assert!(write_requests(&lab).is_empty());
 }
 
@@ -414,7 +395,7 @@ fn data_sources_filter_devices_and_build_group_tag_rules() {
     let a2 = devices::register(&lab, "PF-0002", &hardware_hash(41, 64), "site-a");
     devices::register(&lab, "XX-0003", &hardware_hash(42, 64), "SITE-A");
     devices::register(&lab, "PF-0004", &hardware_hash(43, 64), "SITE-B");
-    let tf = Terraform::configured(
+    let (tf, out) = read_outputs(
         &lab,
         r#"
 data "autopilot_devices" "site_a_pf" {
@@ -445,8 +426,6 @@ output "rule" {
 }
 "#,
     );
-    tf.apply();
-    let out = tf.output_json();
     assert_eq!(out["site_a_pf"]["value"], json!(["PF-0001", "PF-0002"]));
     assert_eq!(out["site_a_pf_ids"]["value"], json!([a1["id"], a2["id"]]));
     assert_eq!(out["all"]["value"], json!(4));
@@ -466,7 +445,7 @@ data "autopilot_devices" "x" {
 "#,
     );
     let out = tf.plan_detailed().expect_code(1);
-    assert!(out.diagnostics().contains("notContacted"), "{out}");
+    assert_said(&out, &["notContacted"]);
 }
 
 #[test]
@@ -474,7 +453,10 @@ fn a_lost_import_answer_is_recovered_without_a_second_import() {
     let lab = Lab::start();
     // Graph registers the import, but the answer never reaches the provider.
     devices::lose_the_next_answer(&lab, "importedWindowsAutopilotDeviceIdentities$");
-    let tf = Terraform::configured(&lab, &config("ACC-LOST-0001", &hardware_hash(60, 64), ""));
+    let tf = Terraform::configured(
+        &lab,
+        &device_hcl("ACC-LOST-0001", &hardware_hash(60, 64), ""),
+    );
     tf.apply()
         .assert_contains("1 added, 0 changed, 0 destroyed");
     let registered = devices::registered(&lab);
@@ -518,7 +500,7 @@ data "autopilot_devices" "all" {{
   depends_on = [autopilot_device.x, autopilot_device_csv.hw]
 }}
 "#,
-        config("ACC-FACT-0001", &hash, "")
+        device_hcl("ACC-FACT-0001", &hash, "")
     ));
     tf.apply();
     let device = state_values(&tf, ADDR);

@@ -7,9 +7,10 @@
 
 use std::collections::BTreeSet;
 
+use acceptance_tests::checks::assert_said;
 use acceptance_tests::devices::{self, IDENTITIES, hardware_hash};
 use acceptance_tests::{
-    Lab, Request, Terraform, assert_no_writes, put_lab_settings, show_requests, write_requests,
+    Lab, Request, Terraform, assert_no_writes, lab_with_settings, show_requests, write_requests,
 };
 use serde_json::{Value, json};
 
@@ -105,11 +106,15 @@ fn an_invalid_csv_fails_at_plan_naming_lines_and_imports_nothing() {
     write(&tf, &rows, "");
     lab.clear_requests();
     let out = tf.plan_detailed().expect_code(1);
-    let said = out.diagnostics();
-    assert!(said.contains("line 4"), "{out}");
-    assert!(said.contains("already appears on line 2"), "{out}");
-    assert!(said.contains("line 5"), "{out}");
-    assert!(said.contains("not Base64"), "{out}");
+    assert_said(
+        &out,
+        &[
+            "line 4",
+            "already appears on line 2",
+            "line 5",
+            "not Base64",
+        ],
+    );
     tf.apply_expect_error();
     assert_no_writes(&lab, "the refused plan and apply");
     assert!(devices::registered(&lab).is_empty());
@@ -133,16 +138,13 @@ resource "autopilot_device_csv" "hw" {
 "#,
     );
     let out = tf.plan_detailed().expect_code(1);
-    let said = out.diagnostics();
-    assert!(said.contains("line 1"), "{out}");
-    assert!(said.contains("Group Tag"), "{out}");
+    assert_said(&out, &["line 1", "Group Tag"]);
 }
 
 #[test]
 fn lifecycle_tags_in_place_removed_rows_deleted_added_rows_imported() {
-    let lab = Lab::start();
     // Syncs may follow each other after 2 s here (Intune: 10 minutes).
-    put_lab_settings(&lab, &json!({"sync_min_interval_ms": 2000}));
+    let lab = lab_with_settings(&json!({"sync_min_interval_ms": 2000}));
     let tf = Terraform::new(&lab);
     let mut rows: Vec<Row> = (1..=4).map(|i| row(i, "SITE-A")).collect();
     rows[3].user = USER.into();
@@ -224,11 +226,16 @@ fn lifecycle_tags_in_place_removed_rows_deleted_added_rows_imported() {
     lab.clear_requests();
     let plan = tf.plan_detailed().expect_code(2);
     plan.assert_contains("Plan: 0 to add, 1 to change, 0 to destroy.");
-    let said = plan.diagnostics();
-    assert!(
-        said.contains("Devices will be deregistered from Windows Autopilot")
-            && said.contains(&format!("1 device no longer in the CSV will be deleted from Windows Autopilot when this plan is applied: {}.", removed.serial)),
-        "the plan does not name the deregistered device\n{plan}"
+    // The plan names the deregistered device.
+    assert_said(
+        &plan,
+        &[
+            "Devices will be deregistered from Windows Autopilot",
+            &format!(
+                "1 device no longer in the CSV will be deleted from Windows Autopilot when this plan is applied: {}.",
+                removed.serial
+            ),
+        ],
     );
     acceptance_tests::assert_no_writes(&lab, "the plan that drops a row");
     lab.clear_requests();
@@ -290,25 +297,18 @@ fn six_hundred_rows_with_refused_devices_and_an_unpadded_hash() {
     lab.clear_requests();
     let out = tf.apply();
     out.assert_contains("1 added, 0 changed, 0 destroyed");
-    let said = out.diagnostics();
-    assert!(
-        said.contains("1 device(s) of the CSV were not imported (lines 201)"),
-        "{out}"
-    );
-    assert!(
-        said.contains("line 201 (serial number ACC-CSV-0200): 808"),
-        "{out}"
-    );
-    assert!(
-        said.contains("Adopted Autopilot device ACC-CSV-0100, registered before this apply"),
-        "the registration made outside Terraform is adopted, and said so: {out}"
-    );
-    assert!(
-        said.contains(&format!(
-            "- ACC-CSV-0100 (line 101): Autopilot device {}",
-            external["id"].as_str().expect("id")
-        )),
-        "names the adopted registration and its line: {out}"
+    // The registration made outside Terraform is adopted, and said so with its line.
+    assert_said(
+        &out,
+        &[
+            "1 device(s) of the CSV were not imported (lines 201)",
+            "line 201 (serial number ACC-CSV-0200): 808",
+            "Adopted Autopilot device ACC-CSV-0100, registered before this apply",
+            &format!(
+                "- ACC-CSV-0100 (line 101): Autopilot device {}",
+                external["id"].as_str().expect("id")
+            ),
+        ],
     );
     let imports: Vec<Request> =
         lab.requests_matching(|r| r.method == "POST" && r.path.ends_with("/import"));
@@ -424,14 +424,14 @@ fn refused_rows_warn_on_create_fail_with_a_postcondition_and_fail_an_update() {
 
     let out = tf.apply();
     out.assert_contains("1 added, 0 changed, 0 destroyed");
-    let said = out.diagnostics();
-    assert!(
-        said.contains("1 device(s) of the CSV were not imported (lines 3)"),
-        "{out}"
-    );
-    assert!(
-        said.contains("Terraform reports this apply as complete") && said.contains("postcondition"),
-        "the warning says why the apply completes and how to make a pipeline fail: {out}"
+    // The warning says why the apply completes and how to make a pipeline fail.
+    assert_said(
+        &out,
+        &[
+            "1 device(s) of the CSV were not imported (lines 3)",
+            "Terraform reports this apply as complete",
+            "postcondition",
+        ],
     );
     assert_eq!(state_devices(&tf).len(), 2);
     tf.plan_detailed()

@@ -2,9 +2,9 @@
 //! enrolled device (`destroy_enrolled`, `destroy_entra_device`) for `autopilot_device` and
 //! `autopilot_device_csv`, and waiting for a deployment profile (`wait_for_profile_assignment`).
 
-use acceptance_tests::checks::state_values;
-use acceptance_tests::devices::{self, hardware_hash};
-use acceptance_tests::{Lab, Terraform, put_lab_settings, string_attr};
+use acceptance_tests::checks::{assert_said, state_values};
+use acceptance_tests::devices::{self, device_hcl, hardware_hash};
+use acceptance_tests::{Lab, Terraform, lab_with_settings, put_lab_settings, string_attr};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -12,16 +12,7 @@ const DEVICE: &str = "autopilot_device.x";
 const CSV_HEADER: &str = "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag";
 
 fn device_config(serial: &str, seed: u64, extra: &str) -> String {
-    format!(
-        r#"
-resource "autopilot_device" "x" {{
-  serial_number = "{serial}"
-  hardware_hash = "{hash}"
-{extra}
-}}
-"#,
-        hash = hardware_hash(seed, 100)
-    )
+    device_hcl(serial, &hardware_hash(seed, 100), extra)
 }
 
 /// Writes `hwids.csv` with `serials` (group tag `tag`) and a configuration reading it.
@@ -86,8 +77,7 @@ fn managed_device_exists(lab: &Lab, id: &str) -> bool {
 
 #[test]
 fn an_enrolled_device_is_refused_without_the_opt_in_and_torn_down_with_it() {
-    let lab = Lab::start();
-    put_lab_settings(&lab, &json!({"device_deletion_delay_ms": 0}));
+    let lab = lab_with_settings(&json!({"device_deletion_delay_ms": 0}));
     let tf = Terraform::configured(&lab, &device_config("ACC-LIFE-0001", 70, ""));
     tf.apply();
     let state = state_values(&tf, DEVICE);
@@ -159,19 +149,15 @@ fn destroy_entra_device_without_destroy_enrolled_fails_at_plan() {
     );
     let out = tf.run(&["plan", "-no-color", "-input=false"]);
     assert_ne!(out.code, 0, "{out}");
-    let said = out.diagnostics();
-    assert!(said.contains("destroy_entra_device"), "{out}");
-    assert!(said.contains("destroy_enrolled = true"), "{out}");
+    assert_said(&out, &["destroy_entra_device", "destroy_enrolled = true"]);
     assert!(devices::registered(&lab).is_empty(), "nothing was imported");
 }
 
 #[test]
 fn a_csv_of_enrolled_devices_is_torn_down_with_its_entra_devices() {
-    let lab = Lab::start();
     // Intune lets go of each registration 2 s after its managed device is deleted: the destroy
     // waits for that before it deletes the registrations.
-    put_lab_settings(
-        &lab,
+    let lab = lab_with_settings(
         &json!({"device_deletion_delay_ms": 0, "managed_device_release_delay_ms": 2000}),
     );
     let tf = Terraform::new(&lab);
@@ -251,15 +237,17 @@ resource "autopilot_deployment_profile" "tagged" {{
     )
 }
 
-/// An `autopilot_device` tagged `tag` that waits for its profile (after the profile exists).
-fn waiting_device(serial: &str, seed: u64, tag: &str, extra: &str) -> String {
-    device_config(
-        serial,
-        seed,
-        &format!(
-            "  group_tag                   = \"{tag}\"\n  wait_for_profile_assignment = true\n  depends_on                  = [autopilot_deployment_profile.tagged, autopilot_group.everyone]\n{extra}"
-        ),
-    )
+/// The profile of [`profile_config`] for `profile_tag`, and an `autopilot_device` tagged `tag`
+/// that waits for its profile (after the profile exists).
+fn waiting_device(profile_tag: &str, serial: &str, seed: u64, tag: &str, extra: &str) -> String {
+    profile_config(profile_tag)
+        + &device_config(
+            serial,
+            seed,
+            &format!(
+                "  group_tag                   = \"{tag}\"\n  wait_for_profile_assignment = true\n  depends_on                  = [autopilot_deployment_profile.tagged, autopilot_group.everyone]\n{extra}"
+            ),
+        )
 }
 
 const ASSIGNED: [&str; 3] = [
@@ -268,24 +256,10 @@ const ASSIGNED: [&str; 3] = [
     "assignedUnkownSyncState",
 ];
 
-fn imports_sent(lab: &Lab) -> usize {
-    lab.requests()
-        .iter()
-        .filter(|r| {
-            r.method == "POST" && r.path.contains("importedWindowsAutopilotDeviceIdentities")
-        })
-        .count()
-}
-
 #[test]
 fn the_wait_for_a_profile_ends_when_intune_assigns_it() {
-    let lab = Lab::start();
-    put_lab_settings(&lab, &json!({"profile_assignment_delay_ms": 3000}));
-    let config = format!(
-        "{}{}",
-        profile_config("WAIT"),
-        waiting_device("ACC-WAIT-0001", 80, "WAIT", "")
-    );
+    let lab = lab_with_settings(&json!({"profile_assignment_delay_ms": 3000}));
+    let config = waiting_device("WAIT", "ACC-WAIT-0001", 80, "WAIT", "");
     let tf = Terraform::configured(&lab, &config);
     tf.plan()
         .assert_contains("wait_for_profile_assignment")
@@ -309,23 +283,12 @@ fn the_wait_for_a_profile_ends_when_intune_assigns_it() {
 
 #[test]
 fn a_wait_that_runs_out_keeps_the_registration_and_waits_again_on_the_next_apply() {
-    let lab = Lab::start();
-    put_lab_settings(&lab, &json!({"profile_assignment_delay_ms": 600_000}));
-    let config = format!(
-        "{}{}",
-        profile_config("SLOW"),
-        waiting_device(
-            "ACC-WAIT-0002",
-            81,
-            "SLOW",
-            "  timeouts {\n    create = \"4s\"\n  }"
-        )
-    );
+    let lab = lab_with_settings(&json!({"profile_assignment_delay_ms": 600_000}));
+    let timeout = "  timeouts {\n    create = \"4s\"\n  }";
+    let config = waiting_device("SLOW", "ACC-WAIT-0002", 81, "SLOW", timeout);
     let tf = Terraform::configured(&lab, &config);
     let out = tf.apply();
-    let said = out.diagnostics();
-    assert!(said.contains("timeouts.create"), "{out}");
-    assert!(said.contains("ACC-WAIT-0002"), "{out}");
+    assert_said(&out, &["timeouts.create", "ACC-WAIT-0002"]);
     let state = state_values(&tf, DEVICE);
     assert_eq!(
         state["deployment_profile_assignment_status"],
@@ -337,7 +300,7 @@ fn a_wait_that_runs_out_keeps_the_registration_and_waits_again_on_the_next_apply
         devices::identity(&lab, &id).is_some(),
         "the registration stays"
     );
-    assert_eq!(imports_sent(&lab), 1);
+    assert_eq!(devices::import_posts(&lab), 1);
 
     // The next plan waits again in place; it does not import the device again.
     let plan = tf.plan();
@@ -352,18 +315,14 @@ fn a_wait_that_runs_out_keeps_the_registration_and_waits_again_on_the_next_apply
         json!("assignedInSync"),
         "{state}"
     );
-    assert_eq!(imports_sent(&lab), 1, "no second import");
+    assert_eq!(devices::import_posts(&lab), 1, "no second import");
     tf.assert_no_changes();
 }
 
 #[test]
 fn a_device_no_profile_targets_fails_fast_naming_its_groups_and_the_profiles() {
     let lab = Lab::start();
-    let config = format!(
-        "{}{}",
-        profile_config("TARGETED"),
-        waiting_device("ACC-WAIT-0003", 82, "ELSEWHERE", "")
-    );
+    let config = waiting_device("TARGETED", "ACC-WAIT-0003", 82, "ELSEWHERE", "");
     let tf = Terraform::configured(&lab, &config);
     let started = std::time::Instant::now();
     // Create: a warning (an error would taint the device and import it again next time).
@@ -372,19 +331,19 @@ fn a_device_no_profile_targets_fails_fast_naming_its_groups_and_the_profiles() {
         started.elapsed() < std::time::Duration::from_secs(60),
         "failed fast"
     );
-    let said = out.diagnostics();
     let profile = string_attr(
         &state_values(&tf, "autopilot_deployment_profile.tagged"),
         "id",
     );
     let tagged = string_attr(&state_values(&tf, "autopilot_group.tagged"), "id");
-    for needle in [
-        "no deployment profile targets it",
-        "Autopilot - every device",
-        &format!("Entra join TARGETED ({profile}): group {tagged}"),
-    ] {
-        assert!(said.contains(needle), "{needle:?} in\n{out}");
-    }
+    assert_said(
+        &out,
+        &[
+            "no deployment profile targets it",
+            "Autopilot - every device",
+            &format!("Entra join TARGETED ({profile}): group {tagged}"),
+        ],
+    );
     let state = state_values(&tf, DEVICE);
     assert_eq!(
         state["deployment_profile_assignment_status"],
@@ -399,13 +358,12 @@ fn a_device_no_profile_targets_fails_fast_naming_its_groups_and_the_profiles() {
         "{out}"
     );
     assert_eq!(tf.state_addresses().len(), 4, "{out}");
-    assert_eq!(imports_sent(&lab), 1, "no second import");
+    assert_eq!(devices::import_posts(&lab), 1, "no second import");
 }
 
 #[test]
 fn a_csv_waits_for_every_row_with_one_listing_per_poll() {
-    let lab = Lab::start();
-    put_lab_settings(&lab, &json!({"profile_assignment_delay_ms": 2500}));
+    let lab = lab_with_settings(&json!({"profile_assignment_delay_ms": 2500}));
     let tf = Terraform::new(&lab);
     let serials = ["ACC-WAIT-0101", "ACC-WAIT-0102", "ACC-WAIT-0103"];
     let extra = "  wait_for_profile_assignment = true\n  depends_on = [autopilot_deployment_profile.tagged, autopilot_group.everyone]";

@@ -4,15 +4,16 @@
 
 use std::collections::BTreeSet;
 
-use acceptance_tests::checks::{self, RejectedAt, state_values};
+use acceptance_tests::checks::{self, RejectedAt, assert_said, state_values};
 use acceptance_tests::lifecycle;
+use acceptance_tests::resource_hcl;
 use acceptance_tests::seeding::{
     PC_SP, TIME_ZONE_SCRIPT, USER_DRIVEN_TEMPLATE, UserDrivenSettings, VPN_APP,
     user_driven_settings,
 };
 use acceptance_tests::{
-    Lab, Method, Request, Terraform, TfOutput, lab_relations, put_lab_settings, show_requests,
-    write_requests,
+    Lab, Method, Request, Terraform, TfOutput, lab_relations, lab_with_settings, put_lab_settings,
+    show_requests, write_requests,
 };
 use acceptance_tests::{
     add_lab_mobile_app, assert_no_writes, collapse_whitespace, prompted_user_code, set, set_attr,
@@ -24,6 +25,11 @@ const POLICY: &str = "autopilot_device_preparation_policy.dp";
 const POLICIES: &str = "deviceManagement/configurationPolicies";
 /// A seeded app.
 const PORTAL_APP: &str = "7ab1ab00-0000-4000-8000-0000000a0004";
+/// What a refusal of a device group the Provisioning Client does not own says.
+const NOT_OWNED: &[&str] = &[
+    "not owned by the Intune Provisioning Client",
+    "provisioning_client_owner = true",
+];
 
 /// The quick path: the device group owned by the Provisioning Client, the user group, the policy.
 const QUICK_PATH: &str = r#"
@@ -55,8 +61,7 @@ resource "autopilot_device_preparation_policy" "dp" {
 
 #[test]
 fn gcc_high_quick_path_drift_and_destroy() {
-    let lab = Lab::start();
-    put_lab_settings(&lab, &json!({"replication_delay_ms": 3000}));
+    let lab = lab_with_settings(&json!({"replication_delay_ms": 3000}));
     let mut env = lab.provider_env();
     env.push(("ARM_ENVIRONMENT".into(), "usgovernment".into()));
     let tf = Terraform::with_env(env);
@@ -224,8 +229,7 @@ fn gcc_high_quick_path_drift_and_destroy() {
 
 #[test]
 fn device_group_without_the_owner_fails_the_apply_and_leaves_no_policy() {
-    let lab = Lab::start();
-    put_lab_settings(&lab, &json!({"replication_delay_ms": 2000}));
+    let lab = lab_with_settings(&json!({"replication_delay_ms": 2000}));
     let users = make_group(&lab, "DevicePrep Users", false, None);
     let tf = Terraform::new(&lab);
     let config = |owner: bool| {
@@ -246,12 +250,8 @@ resource "autopilot_device_preparation_policy" "dp" {{
     };
     tf.write_config(&config(false));
     let out = tf.try_apply().expect_failure();
-    let said = out.diagnostics();
-    assert!(
-        said.contains("not owned by the Intune Provisioning Client")
-            && said.contains("provisioning_client_owner = true"),
-        "the apply should say what to do\n{out}"
-    );
+    // The apply says what to do.
+    assert_said(&out, NOT_OWNED);
     assert!(
         lab.objects("configurationPolicies").is_empty(),
         "a refused policy was left behind: {:#?}",
@@ -385,20 +385,12 @@ resource "autopilot_device_preparation_policy" "dp" {{
 fn automatic_mode_policy() {
     let lab = Lab::start();
     let devices = make_group(&lab, "Cloud PCs", true, None);
-    let tf = Terraform::configured(
-        &lab,
-        &format!(
-            r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name       = "Windows 365"
-  deployment_mode    = "automatic"
-  device_group_id    = "{devices}"
-  allowed_app_ids    = ["{PORTAL_APP}"]
-  allowed_script_ids = ["{TIME_ZONE_SCRIPT}"]
-}}
-"#
-        ),
+    let automatic = format!(
+        "deployment_mode    = \"automatic\"
+  allowed_app_ids    = [\"{PORTAL_APP}\"]
+  allowed_script_ids = [\"{TIME_ZONE_SCRIPT}\"]"
     );
+    let tf = Terraform::configured(&lab, &policy_hcl(&devices, &automatic));
     tf.apply();
     let state = state_values(&tf, POLICY);
     for name in [
@@ -425,15 +417,9 @@ fn assigned_to_all_licensed_users() {
     let devices = make_group(&lab, "Devices", true, None);
     let users = make_group(&lab, "Pilot users", false, None);
     let hcl = |all_users: &str| {
-        format!(
-            r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name      = "Everyone"
-  device_group_id   = "{devices}"
-  include_group_ids = ["{users}"]
-  {all_users}
-}}
-"#
+        policy_hcl(
+            &devices,
+            &format!("include_group_ids = [\"{users}\"]\n  {all_users}"),
         )
     };
     let tf = Terraform::configured(&lab, &hcl("all_users = true"));
@@ -473,15 +459,7 @@ resource "autopilot_device_preparation_policy" "dp" {{
     tf.assert_no_changes();
 
     // All users alone (no group, no "assigned to no users" warning), then imported elsewhere.
-    let alone = format!(
-        r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name    = "Everyone"
-  device_group_id = "{devices}"
-  all_users       = true
-}}
-"#
-    );
+    let alone = policy_hcl(&devices, "all_users = true");
     tf.write_config(&alone);
     let out = tf.apply();
     assert!(
@@ -525,24 +503,15 @@ fn classic_profile_on_the_same_users_is_a_warning() {
         &json!({"@odata.type": "#microsoft.graph.windowsAutopilotDeploymentProfileAssignment",
                 "target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": users}}),
     );
-    let tf = Terraform::configured(
-        &lab,
-        &format!(
-            r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name      = "Device preparation"
-  device_group_id   = "{devices}"
-  include_group_ids = ["{users}"]
-}}
-"#
-        ),
-    );
+    let config = policy_hcl(&devices, &format!("include_group_ids = [\"{users}\"]"));
+    let tf = Terraform::configured(&lab, &config);
     let plan = tf.plan_detailed().expect_code(2);
-    let said = plan.diagnostics();
-    assert!(
-        said.contains("A classic Autopilot profile targets the same population")
-            && said.contains("Classic AP"),
-        "{plan}"
+    assert_said(
+        &plan,
+        &[
+            "A classic Autopilot profile targets the same population",
+            "Classic AP",
+        ],
     );
 }
 
@@ -550,8 +519,7 @@ resource "autopilot_device_preparation_policy" "dp" {{
 /// replicated to it: the create retries that refusal and converges in one apply.
 #[test]
 fn device_group_refused_until_its_owner_replicates() {
-    let lab = Lab::start();
-    put_lab_settings(&lab, &json!({"owner_replication_delay_ms": 4000}));
+    let lab = lab_with_settings(&json!({"owner_replication_delay_ms": 4000}));
     let tf = Terraform::configured(
         &lab,
         r#"
@@ -595,14 +563,7 @@ fn app_only_refusal_of_the_device_group_and_the_ways_through() {
         &lab,
         &json!({"enrollment_time_target_app_token_fails": true}),
     );
-    let config = format!(
-        r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name    = "Device preparation"
-  device_group_id = "{devices}"
-}}
-"#
-    );
+    let config = policy_hcl(&devices, "");
     let tf = Terraform::configured(&lab, &config);
     lab.clear_requests();
     let out = tf.apply();
@@ -674,9 +635,7 @@ resource "autopilot_device_preparation_policy" "dp" {{
         )
     });
     sign_in_lab_device_code(&lab, &code, "adele.vance@autopilotlab.onmicrosoft.com");
-    user.apply()
-        .assert_contains("1 added, 0 changed, 0 destroyed");
-    let signed_in = string_attr(&state_values(&user, POLICY), "id");
+    let signed_in = string_attr(&lifecycle::apply_adding(&user, 1, POLICY), "id");
     assert_eq!(target_of(&lab, &signed_in)[0]["targetId"], json!(devices));
     user.assert_no_changes();
 }
@@ -690,18 +649,7 @@ fn twenty_six_apps_are_refused() {
         .map(|n| format!("\"7ab1ab00-0000-4000-8000-0000000a{n:04}\""))
         .collect();
     assert_rejected_at_plan(
-        |devices| {
-            format!(
-                r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name    = "Device preparation"
-  device_group_id = "{devices}"
-  allowed_app_ids = [{}]
-}}
-"#,
-                apps.join(", ")
-            )
-        },
+        &format!("allowed_app_ids = [{}]", apps.join(", ")),
         "allowed_app_ids",
         &["At most 25"],
     );
@@ -716,20 +664,12 @@ fn twenty_five_apps_are_accepted() {
     let apps: Vec<String> = (1..=25)
         .map(|n| add_lab_mobile_app(&lab, "#microsoft.graph.win32LobApp", &format!("App {n}")))
         .collect();
+    let quoted: Vec<String> = apps.iter().map(|a| format!("\"{a}\"")).collect();
     let tf = Terraform::configured(
         &lab,
-        &format!(
-            r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name    = "Device preparation"
-  device_group_id = "{devices}"
-  allowed_app_ids = [{}]
-}}
-"#,
-            apps.iter()
-                .map(|a| format!("\"{a}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
+        &policy_hcl(
+            &devices,
+            &format!("allowed_app_ids = [{}]", quoted.join(", ")),
         ),
     );
     tf.apply().assert_contains("1 added");
@@ -747,21 +687,7 @@ resource "autopilot_device_preparation_policy" "dp" {{
 
 #[test]
 fn timeout_of_5_minutes_is_refused() {
-    assert_rejected_at_plan(
-        |devices| {
-            format!(
-                r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name    = "Device preparation"
-  device_group_id = "{devices}"
-  timeout_minutes = 5
-}}
-"#
-            )
-        },
-        "timeout_minutes",
-        &["15 to 720"],
-    );
+    assert_rejected_at_plan("timeout_minutes = 5", "timeout_minutes", &["15 to 720"]);
 }
 
 #[test]
@@ -777,15 +703,7 @@ fn dynamic_device_group_is_refused() {
 
 #[test]
 fn device_group_not_owned_by_the_provisioning_client_is_refused() {
-    plan_with_refused_device_group(
-        "Plain devices",
-        false,
-        None,
-        &[
-            "not owned by the Intune Provisioning Client",
-            "provisioning_client_owner = true",
-        ],
-    );
+    plan_with_refused_device_group("Plain devices", false, None, NOT_OWNED);
 }
 
 /// Plans a policy whose device group is made by [`make_group`] with `name`, `owned` and `rule`;
@@ -800,23 +718,10 @@ fn plan_with_refused_device_group(
 ) -> TfOutput {
     let lab = Lab::start();
     let group = make_group(&lab, name, owned, rule);
-    let tf = Terraform::configured(
-        &lab,
-        &format!(
-            r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name    = "Device preparation"
-  device_group_id = "{group}"
-}}
-"#
-        ),
-    );
+    let tf = Terraform::configured(&lab, &policy_hcl(&group, ""));
     lab.clear_requests();
     let out = tf.plan().expect_code(1);
-    let diagnostics = out.diagnostics();
-    for words in said {
-        assert!(diagnostics.contains(words), "{out}");
-    }
+    assert_said(&out, said);
     assert_no_writes(&lab, "a refused plan");
     out
 }
@@ -831,27 +736,17 @@ fn user_driven_attributes_in_automatic_mode_are_refused() {
 #[track_caller]
 fn assert_refused_in_automatic_mode(setting: &str, attribute: &str) {
     assert_rejected_at_plan(
-        |devices| {
-            format!(
-                r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name    = "Windows 365"
-  deployment_mode = "automatic"
-  device_group_id = "{devices}"
-  {setting}
-}}
-"#
-            )
-        },
+        &format!("deployment_mode = \"automatic\"\n  {setting}"),
         attribute,
         &["only for user-driven"],
     );
 }
 
-/// Plans the configuration `hcl(device group id)` against a lab holding a valid device group and
-/// asserts that the plan fails naming `attribute` and saying each of `words`, with no write.
+/// Plans the policy of [`policy_hcl`] with `extra` lines against a lab holding a valid device
+/// group and asserts that the plan fails naming `attribute` and saying each of `words`, with no
+/// write.
 #[track_caller]
-fn assert_rejected_at_plan(hcl: impl Fn(&str) -> String, attribute: &str, words: &[&str]) {
+fn assert_rejected_at_plan(extra: &str, attribute: &str, words: &[&str]) {
     let lab = Lab::start();
     let devices = make_group(&lab, "Devices", true, None);
     let groups: Vec<[&str; 1]> = words.iter().map(|w| [*w]).collect();
@@ -860,7 +755,7 @@ fn assert_rejected_at_plan(hcl: impl Fn(&str) -> String, attribute: &str, words:
         attributes: &[attribute],
         rule_words: &rule_words,
     };
-    checks::assert_rejected_at_plan(&lab, &hcl(&devices), rejected);
+    checks::assert_rejected_at_plan(&lab, &policy_hcl(&devices, extra), rejected);
     assert!(lab.objects("configurationPolicies").is_empty());
 }
 
@@ -876,15 +771,7 @@ fn assert_rejected_at_plan(hcl: impl Fn(&str) -> String, attribute: &str, words:
 #[test]
 fn without_application_read_the_owner_check_warns_instead_of_failing() {
     let config = |devices: &str, users: &str| {
-        format!(
-            r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name      = "Device preparation"
-  device_group_id   = "{devices}"
-  include_group_ids = ["{users}"]
-}}
-"#
-        )
+        policy_hcl(devices, &format!("include_group_ids = [\"{users}\"]"))
     };
     let roles = "DeviceManagementConfiguration.ReadWrite.All,DeviceManagementApps.Read.All,Group.ReadWrite.All";
     let lab = Lab::start_with_args(&["--roles", roles]);
@@ -892,16 +779,14 @@ resource "autopilot_device_preparation_policy" "dp" {{
     let users = make_group(&lab, "Device preparation users", false, None);
     let tf = Terraform::configured(&lab, &config(&owned, &users));
     let out = tf.plan_detailed().expect_code(2);
-    let said = out.diagnostics();
-    assert!(
-        said.contains("Cannot check the device group's owner")
-            && said.contains("Application.Read.All"),
-        "{out}"
+    assert_said(
+        &out,
+        &[
+            "Cannot check the device group's owner",
+            "Application.Read.All",
+        ],
     );
-    assert!(
-        !said.contains("not owned by the Intune Provisioning Client"),
-        "{out}"
-    );
+    out.assert_not_contains("not owned by the Intune Provisioning Client");
 
     let lab = Lab::start_with_args(&["--roles", &format!("{roles},Application.Read.All")]);
     let owned = make_group(&lab, "Owned devices", true, None);
@@ -916,17 +801,7 @@ resource "autopilot_device_preparation_policy" "dp" {{
 fn the_no_users_warning_is_said_once() {
     let lab = Lab::start();
     let owned = make_group(&lab, "Owned devices", true, None);
-    let tf = Terraform::configured(
-        &lab,
-        &format!(
-            r#"
-resource "autopilot_device_preparation_policy" "dp" {{
-  display_name    = "Device preparation"
-  device_group_id = "{owned}"
-}}
-"#
-        ),
-    );
+    let tf = Terraform::configured(&lab, &policy_hcl(&owned, ""));
     let out = tf.plan_detailed().expect_code(2);
     assert_eq!(
         out.text()
@@ -935,6 +810,12 @@ resource "autopilot_device_preparation_policy" "dp" {{
         1,
         "{out}"
     );
+}
+
+/// The policy `dp` with its device group `devices` and `extra` HCL lines.
+fn policy_hcl(devices: &str, extra: &str) -> String {
+    let lines = format!("  device_group_id = \"{devices}\"\n  {extra}");
+    resource_hcl(POLICY, "Device preparation", &lines)
 }
 
 fn make_group(lab: &Lab, name: &str, owned: bool, rule: Option<&str>) -> String {

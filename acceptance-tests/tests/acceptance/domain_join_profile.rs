@@ -3,15 +3,13 @@
 
 use std::collections::BTreeSet;
 
-use acceptance_tests::checks::{
-    self, RejectedAt, assert_props, assignment_targets, state_values, targets, the_only,
-};
+use acceptance_tests::checks::{self, RejectedAt, state_values, targets, the_only};
 use acceptance_tests::devices::{faults_fired, set_faults};
 use acceptance_tests::lifecycle::{
-    apply_update, assert_import_of_missing_id_fails, assert_import_plans_nothing,
-    assert_plan_after_apply_writes_nothing, assert_valid_config_plans_a_create, import_into_state,
-    plan_update_in_place, recreate_after_outside_delete, repair_drift,
+    Created, Expected, Subject, apply_adding, assert_import_of_missing_id_fails,
+    assert_import_plans_nothing, assert_valid_config_plans_a_create, import_into_state,
 };
+use acceptance_tests::resource_hcl;
 use acceptance_tests::seeding::{G1, G2, G3, G4, G5};
 use acceptance_tests::{Lab, Terraform};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
@@ -38,6 +36,17 @@ resource "autopilot_domain_join_profile" "x" {{
     )
 }
 
+/// A profile with only what it needs: its name, `domain` and computer name `prefix`, and
+/// `extra` HCL lines.
+fn minimal_config(domain: &str, prefix: &str, extra: &str) -> String {
+    let lines = format!(
+        "  active_directory_domain_name = \"{domain}\"
+  computer_name_static_prefix = \"{prefix}\"
+  {extra}"
+    );
+    resource_hcl(ADDR, "DJ-Contoso", &lines)
+}
+
 /// The profile as first created.
 fn create_config() -> String {
     profile_config("Hybrid join for Contoso", G1)
@@ -47,24 +56,45 @@ fn create_config() -> String {
 fn lifecycle_create_update_drift_recreate_destroy() {
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
-    let id = step_create(&tf, &lab);
-    assert_plan_after_apply_writes_nothing(&tf, &lab);
-    step_update_in_place(&tf, &lab, &id);
-    step_property_drift_is_repaired(&tf, &lab, &id);
-    step_assignment_drift_is_repaired(&tf, &lab, &id);
-    step_deleted_outside_terraform_is_recreated(&tf, &lab, &id);
-    step_destroy(&tf, &lab);
+    let profile = Subject::new(&tf, &lab, ADDR, CONFIGS, Some(ODATA_TYPE));
+    let id = step_create(&profile);
+    let wave2 = [("description", json!("Hybrid join for Contoso, wave 2"))];
+    let updated = Expected {
+        props: &wave2,
+        targets: Some(&targets(&[G3], &[G2], false)),
+    };
+    // A new description and G1 swapped for G3 in include_group_ids.
+    let config = profile_config("Hybrid join for Contoso, wave 2", G3);
+    profile.update(
+        &id,
+        &config,
+        &["Hybrid join for Contoso, wave 2", G3],
+        updated,
+    );
+    assert_eq!(
+        set_attr(&state_values(&tf, ADDR), "include_group_ids"),
+        set(&[G3])
+    );
+    // Drift of a property, then of the assignments: shown in the plan, repaired by the apply.
+    let edit = json!({"@odata.type": ODATA_TYPE, "description": "Edited in the Intune portal"});
+    profile.repair_patched(
+        &id,
+        &edit,
+        &["description", "Edited in the Intune portal"],
+        updated,
+    );
+    let assign = json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": G4}}]});
+    profile.repair_posted(&id, "assign", &assign, &["include_group_ids", G4], updated);
+    // Deleted outside Terraform: the plan recreates it, it does not fail.
+    lab.graph_delete(&format!("{CONFIGS}/{id}"));
+    profile.recreate(&id, updated);
+    profile.destroy();
 }
 
 /// Create.
 #[track_caller]
-fn step_create(tf: &Terraform, lab: &Lab) -> String {
-    tf.write_config(&create_config());
-    tf.apply()
-        .assert_contains("1 added, 0 changed, 0 destroyed");
-    let state = state_values(tf, ADDR);
-    let id = string_attr(&state, "id");
-    assert!(!id.is_empty(), "empty id in state: {state}");
+fn step_create(profile: &Subject<'_>) -> String {
+    let Created { id, state, .. } = profile.create(&create_config());
     assert_eq!(
         state["computer_name_suffix_random_char_count"],
         json!(11),
@@ -76,125 +106,26 @@ fn step_create(tf: &Terraform, lab: &Lab) -> String {
         set(&["0"]),
         "{state}"
     );
-    assert!(
-        !string_attr(&state, "created_date_time").is_empty(),
-        "{state}"
-    );
-    assert!(
-        !string_attr(&state, "last_modified_date_time").is_empty(),
-        "{state}"
-    );
-
-    let profile = the_only(lab, CONFIGS, Some(ODATA_TYPE));
-    assert_eq!(profile["id"], json!(id));
-    assert_props(
-        &profile,
-        &[
-            ("displayName", json!("DJ-Contoso")),
-            ("description", json!("Hybrid join for Contoso")),
-            ("activeDirectoryDomainName", json!("contoso.com")),
-            (
-                "organizationalUnit",
-                json!("OU=Autopilot,DC=contoso,DC=com"),
-            ),
-            ("computerNameStaticPrefix", json!("CTS-")),
-            ("computerNameSuffixRandomCharCount", json!(11)),
-        ],
-    );
-    assert_eq!(
-        assignment_targets(lab, &format!("{CONFIGS}/{id}/assignments")),
-        targets(&[G1], &[G2], false)
-    );
+    for stamp in ["created_date_time", "last_modified_date_time"] {
+        assert!(!string_attr(&state, stamp).is_empty(), "{stamp}: {state}");
+    }
+    let first = [
+        ("displayName", json!("DJ-Contoso")),
+        ("description", json!("Hybrid join for Contoso")),
+        ("activeDirectoryDomainName", json!("contoso.com")),
+        (
+            "organizationalUnit",
+            json!("OU=Autopilot,DC=contoso,DC=com"),
+        ),
+        ("computerNameStaticPrefix", json!("CTS-")),
+        ("computerNameSuffixRandomCharCount", json!(11)),
+    ];
+    let created = Expected {
+        props: &first,
+        targets: Some(&targets(&[G1], &[G2], false)),
+    };
+    profile.assert_object(&id, created);
     id
-}
-
-/// Update in place: description and include_group_ids.
-#[track_caller]
-fn step_update_in_place(tf: &Terraform, lab: &Lab, id: &str) {
-    // A new description and G1 swapped for G3 in include_group_ids.
-    plan_update_in_place(tf, &profile_config("Hybrid join for Contoso, wave 2", G3))
-        .assert_contains("Hybrid join for Contoso, wave 2")
-        .assert_contains(G3)
-        .assert_not_contains("must be replaced");
-    apply_update(tf);
-    let profile = the_only(lab, CONFIGS, Some(ODATA_TYPE));
-    assert_eq!(profile["id"], json!(id), "an update must keep the object");
-    assert_props(
-        &profile,
-        &[("description", json!("Hybrid join for Contoso, wave 2"))],
-    );
-    assert_eq!(
-        assignment_targets(lab, &format!("{CONFIGS}/{id}/assignments")),
-        targets(&[G3], &[G2], false)
-    );
-    assert_eq!(
-        set_attr(&state_values(tf, ADDR), "include_group_ids"),
-        set(&[G3])
-    );
-    tf.assert_no_changes();
-}
-
-/// Drift of a property: shows up in the plan, apply repairs it.
-#[track_caller]
-fn step_property_drift_is_repaired(tf: &Terraform, lab: &Lab, id: &str) {
-    lab.graph_patch(
-        &format!("{CONFIGS}/{id}"),
-        &json!({"@odata.type": ODATA_TYPE, "description": "Edited in the Intune portal"}),
-    );
-    repair_drift(tf, lab, &["description", "Edited in the Intune portal"]);
-    assert_props(
-        &the_only(lab, CONFIGS, Some(ODATA_TYPE)),
-        &[("description", json!("Hybrid join for Contoso, wave 2"))],
-    );
-    tf.assert_no_changes();
-}
-
-/// Drift of the assignments: same.
-#[track_caller]
-fn step_assignment_drift_is_repaired(tf: &Terraform, lab: &Lab, id: &str) {
-    lab.graph_post(
-        &format!("{CONFIGS}/{id}/assign"),
-        &json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": G4}}]}),
-    );
-    repair_drift(tf, lab, &["include_group_ids", G4]);
-    assert_eq!(
-        assignment_targets(lab, &format!("{CONFIGS}/{id}/assignments")),
-        targets(&[G3], &[G2], false)
-    );
-    tf.assert_no_changes();
-}
-
-/// Deleted outside Terraform: the plan recreates it, it does not fail.
-#[track_caller]
-fn step_deleted_outside_terraform_is_recreated(tf: &Terraform, lab: &Lab, id: &str) {
-    lab.graph_delete(&format!("{CONFIGS}/{id}"));
-    let new_id = recreate_after_outside_delete(tf, ADDR, id);
-    let profile = the_only(lab, CONFIGS, Some(ODATA_TYPE));
-    assert_eq!(profile["id"], json!(new_id));
-    assert_props(
-        &profile,
-        &[("description", json!("Hybrid join for Contoso, wave 2"))],
-    );
-    assert_eq!(
-        assignment_targets(lab, &format!("{CONFIGS}/{new_id}/assignments")),
-        targets(&[G3], &[G2], false)
-    );
-    tf.assert_no_changes();
-}
-
-/// Destroy.
-#[track_caller]
-fn step_destroy(tf: &Terraform, lab: &Lab) {
-    tf.destroy().assert_contains("1 destroyed");
-    let left = lab.objects("deviceConfigurations");
-    assert!(
-        left.is_empty(),
-        "deviceConfigurations left after destroy: {left:#?}"
-    );
-    assert!(
-        tf.state_addresses().is_empty(),
-        "resources left in state after destroy"
-    );
 }
 
 #[test]
@@ -204,7 +135,7 @@ fn import_of_an_existing_profile_gives_an_empty_plan() {
         CONFIGS,
         &json!({
             "@odata.type": ODATA_TYPE,
-            "displayName": "DJ-Fabrikam",
+            "displayName": "DJ-Contoso",
             "description": "Created in the portal",
             "activeDirectoryDomainName": "fabrikam.com",
             "organizationalUnit": "OU=Autopilot,DC=fabrikam,DC=com",
@@ -218,20 +149,13 @@ fn import_of_an_existing_profile_gives_an_empty_plan() {
         &json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": G5}}]}),
     );
 
-    let tf = Terraform::configured(
-        &lab,
-        r#"
-resource "autopilot_domain_join_profile" "x" {
-  display_name                           = "DJ-Fabrikam"
-  description                            = "Created in the portal"
-  active_directory_domain_name           = "fabrikam.com"
-  organizational_unit                    = "OU=Autopilot,DC=fabrikam,DC=com"
-  computer_name_static_prefix            = "FAB-"
+    let portal = format!(
+        "description = \"Created in the portal\"
+  organizational_unit = \"OU=Autopilot,DC=fabrikam,DC=com\"
   computer_name_suffix_random_char_count = 8
-  include_group_ids                      = ["55555555-5555-4555-8555-555555555555"]
-}
-"#,
+  include_group_ids = [\"{G5}\"]"
     );
+    let tf = Terraform::configured(&lab, &minimal_config("fabrikam.com", "FAB-", &portal));
     let state = import_into_state(&tf, &lab, ADDR, &id);
     assert_eq!(state["id"], json!(id), "{state}");
     assert_eq!(set_attr(&state, "include_group_ids"), set(&[G5]), "{state}");
@@ -307,13 +231,7 @@ fn valid_profile_plans_a_create_without_writing() {
 #[test]
 fn netbios_domain_name_is_rejected() {
     assert_rejected_at_plan(
-        r#"
-resource "autopilot_domain_join_profile" "x" {
-  display_name                 = "DJ-Contoso"
-  active_directory_domain_name = "CONTOSO"
-  computer_name_static_prefix  = "CTS-"
-}
-"#,
+        &minimal_config("CONTOSO", "CTS-", ""),
         &["active_directory_domain_name"],
         &[&["fqdn", "fully qualified", "netbios"]],
     );
@@ -322,14 +240,11 @@ resource "autopilot_domain_join_profile" "x" {
 #[test]
 fn computers_container_as_ou_is_rejected() {
     assert_rejected_at_plan(
-        r#"
-resource "autopilot_domain_join_profile" "x" {
-  display_name                 = "DJ-Contoso"
-  active_directory_domain_name = "contoso.com"
-  organizational_unit          = "CN=Computers,DC=contoso,DC=com"
-  computer_name_static_prefix  = "CTS-"
-}
-"#,
+        &minimal_config(
+            "contoso.com",
+            "CTS-",
+            "organizational_unit = \"CN=Computers,DC=contoso,DC=com\"",
+        ),
         &["organizational_unit"],
         &[&["cn=", "container", "ou="]],
     );
@@ -338,14 +253,11 @@ resource "autopilot_domain_join_profile" "x" {
 #[test]
 fn computer_name_longer_than_15_is_rejected() {
     assert_rejected_at_plan(
-        r#"
-resource "autopilot_domain_join_profile" "x" {
-  display_name                           = "DJ-Contoso"
-  active_directory_domain_name           = "contoso.com"
-  computer_name_static_prefix            = "VERYLONGPREFIX-"
-  computer_name_suffix_random_char_count = 8
-}
-"#,
+        &minimal_config(
+            "contoso.com",
+            "VERYLONGPREFIX-",
+            "computer_name_suffix_random_char_count = 8",
+        ),
         &[
             "computer_name_static_prefix",
             "computer_name_suffix_random_char_count",
@@ -357,13 +269,7 @@ resource "autopilot_domain_join_profile" "x" {
 #[test]
 fn invalid_character_in_prefix_is_rejected() {
     assert_rejected_at_plan(
-        r#"
-resource "autopilot_domain_join_profile" "x" {
-  display_name                 = "DJ-Contoso"
-  active_directory_domain_name = "contoso.com"
-  computer_name_static_prefix  = "CTS_"
-}
-"#,
+        &minimal_config("contoso.com", "CTS_", ""),
         &["computer_name_static_prefix"],
         &[&["letter", "digit", "hyphen", "character", "\"_\"", "'_'"]],
     );
@@ -372,15 +278,11 @@ resource "autopilot_domain_join_profile" "x" {
 #[test]
 fn all_devices_with_exclusions_is_rejected() {
     assert_rejected_at_plan(
-        r#"
-resource "autopilot_domain_join_profile" "x" {
-  display_name                 = "DJ-Contoso"
-  active_directory_domain_name = "contoso.com"
-  computer_name_static_prefix  = "CTS-"
-  all_devices                  = true
-  exclude_group_ids            = ["22222222-2222-4222-8222-222222222222"]
-}
-"#,
+        &minimal_config(
+            "contoso.com",
+            "CTS-",
+            &format!("all_devices = true\n  exclude_group_ids = [\"{G2}\"]"),
+        ),
         &["all_devices", "exclude_group_ids"],
         &[&["exclu"], &["all devices", "all_devices", "alldevices"]],
     );
@@ -413,24 +315,17 @@ fn assert_rejected_at_plan(resource_hcl: &str, attributes: &[&str], rule: &[&[&s
 #[test]
 fn group_ids_known_only_after_apply_are_accepted() {
     let lab = Lab::start();
-    let tf = Terraform::configured(
-        &lab,
-        r#"
+    let group = r#"
 resource "autopilot_group" "devices" {
   display_name = "Autopilot Devices (Contoso)"
 }
-
-resource "autopilot_domain_join_profile" "x" {
-  display_name                 = "DJ-Contoso"
-  active_directory_domain_name = "contoso.com"
-  computer_name_static_prefix  = "CTS-"
-  include_group_ids            = [autopilot_group.devices.id, "11111111-1111-4111-8111-111111111111"]
-}
-"#,
+"#;
+    let include = format!("include_group_ids = [autopilot_group.devices.id, \"{G1}\"]");
+    let tf = Terraform::configured(
+        &lab,
+        &(group.to_string() + &minimal_config("contoso.com", "CTS-", &include)),
     );
-    tf.apply()
-        .assert_contains("2 added, 0 changed, 0 destroyed");
-    let state = state_values(&tf, ADDR);
+    let state = apply_adding(&tf, 2, ADDR);
     let included: BTreeSet<String> = state["include_group_ids"]
         .as_array()
         .map(|ids| {
@@ -450,16 +345,7 @@ resource "autopilot_domain_join_profile" "x" {
 #[test]
 fn a_missing_permission_is_named() {
     let lab = Lab::start_with_args(&["--roles", "DeviceManagementServiceConfig.ReadWrite.All"]);
-    let tf = Terraform::configured(
-        &lab,
-        r#"
-resource "autopilot_domain_join_profile" "x" {
-  display_name                 = "DJ-Contoso"
-  active_directory_domain_name = "contoso.com"
-  computer_name_static_prefix  = "CTS-"
-}
-"#,
-    );
+    let tf = Terraform::configured(&lab, &minimal_config("contoso.com", "CTS-", ""));
     tf.apply_expect_error()
         .assert_contains("403")
         .assert_contains("DeviceManagementConfiguration.ReadWrite.All");
@@ -474,8 +360,7 @@ resource "autopilot_domain_join_profile" "x" {
 fn us_government_cloud_refuses_hybrid_join_at_plan() {
     let lab = Lab::start();
     let tf = Terraform::new(&lab);
-    tf.write_main(
-        r#"
+    let provider = r#"
 terraform {
   required_providers {
     autopilot = { source = "autopilot-iac/autopilot" }
@@ -485,14 +370,8 @@ terraform {
 provider "autopilot" {
   environment = "usgovernment"
 }
-
-resource "autopilot_domain_join_profile" "x" {
-  display_name                 = "DJ-Contoso"
-  active_directory_domain_name = "contoso.com"
-  computer_name_static_prefix  = "CTS-"
-}
-"#,
-    );
+"#;
+    tf.write_main(&(provider.to_string() + &minimal_config("contoso.com", "CTS-", "")));
     let out = tf.plan();
     out.expect_code(1)
         .assert_contains("not available in US Government clouds")

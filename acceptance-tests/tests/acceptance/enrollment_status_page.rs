@@ -4,12 +4,13 @@
 
 use std::collections::BTreeSet;
 
-use acceptance_tests::checks::{assert_rejected, assignment_targets, state_values};
+use acceptance_tests::checks::{assert_rejected, assert_said, assignment_targets, state_values};
 use acceptance_tests::lifecycle::{
-    apply_update, assert_import_plans_nothing, assert_plan_after_apply_writes_nothing,
-    assert_valid_config_plans_a_create, import_into_state, plan_update_in_place,
-    recreate_after_outside_delete, repair_drift,
+    apply_adding, apply_update, assert_import_plans_nothing,
+    assert_plan_after_apply_writes_nothing, assert_valid_config_plans_a_create, import_into_state,
+    plan_update_in_place, recreate_after_outside_delete, repair_drift,
 };
+use acceptance_tests::resource_hcl;
 use acceptance_tests::seeding::{G1, G3, G4, VPN_APP};
 use acceptance_tests::{Lab, Terraform, provider_warnings, show_requests, write_requests};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
@@ -61,9 +62,7 @@ fn lifecycle_create_update_priority_drift_recreate_destroy() {
 
     // Create; priority unset: appended after the default ESP.
     tf.write_config(CREATE);
-    tf.apply()
-        .assert_contains("1 added, 0 changed, 0 destroyed");
-    let state = state_values(&tf, ADDR);
+    let state = apply_adding(&tf, 1, ADDR);
     let id = string_attr(&state, "id");
     assert_eq!(state["priority"], json!(1), "{state}");
     assert_eq!(state["all_users"], json!(true), "{state}");
@@ -215,17 +214,22 @@ resource "autopilot_enrollment_status_page" "{name}" {{
             })
             .collect()
     };
-    let expect = |list: [(&str, i64); 3]| -> Vec<(String, i64)> {
-        list.iter().map(|(n, p)| ((*n).to_string(), *p)).collect()
+    // The priorities of first, second and third, as `priorities` reads them.
+    let expect = |order: [i64; 3]| -> Vec<(String, i64)> {
+        ["first", "second", "third"]
+            .iter()
+            .zip(order)
+            .map(|(n, p)| ((*n).to_string(), p))
+            .collect()
+    };
+    // Applies `order`: the apply says `summary` and the lab ends with exactly that order.
+    let apply_order = |order: [i64; 3], summary: &str| {
+        tf.write_config(&config(order));
+        tf.apply().assert_contains(summary);
+        assert_eq!(priorities(&tf), expect(order));
     };
 
-    tf.write_config(&config([1, 2, 3]));
-    tf.apply()
-        .assert_contains("6 added, 0 changed, 0 destroyed");
-    assert_eq!(
-        priorities(&tf),
-        expect([("first", 1), ("second", 2), ("third", 3)])
-    );
+    apply_order([1, 2, 3], "6 added, 0 changed, 0 destroyed");
     tf.assert_no_changes();
 
     // An ESP made in the portal takes 4; then a reorder of the three in one apply.
@@ -234,13 +238,7 @@ resource "autopilot_enrollment_status_page" "{name}" {{
         "id",
     );
     assert_eq!(custom_esp(&lab, &portal_id)["priority"], json!(4));
-    tf.write_config(&config([3, 1, 2]));
-    tf.apply()
-        .assert_contains("0 added, 3 changed, 0 destroyed");
-    assert_eq!(
-        priorities(&tf),
-        expect([("first", 3), ("second", 1), ("third", 2)])
-    );
+    apply_order([3, 1, 2], "0 added, 3 changed, 0 destroyed");
     assert_eq!(custom_esp(&lab, &portal_id)["priority"], json!(4));
     tf.assert_no_changes();
 
@@ -251,10 +249,7 @@ resource "autopilot_enrollment_status_page" "{name}" {{
     );
     tf.plan_detailed().expect_code(2);
     tf.apply();
-    assert_eq!(
-        priorities(&tf),
-        expect([("first", 3), ("second", 1), ("third", 2)])
-    );
+    assert_eq!(priorities(&tf), expect([3, 1, 2]));
     assert_eq!(custom_esp(&lab, &portal_id)["priority"], json!(4));
     tf.assert_no_changes();
 
@@ -292,7 +287,7 @@ fn import_of_an_existing_esp_gives_an_empty_plan() {
         CONFIGS,
         &json!({
             "@odata.type": ESP,
-            "displayName": "ESP-Portal",
+            "displayName": "ESP",
             "description": "Created in the portal",
             "showInstallationProgress": true,
             "blockDeviceSetupRetryByUser": false,
@@ -308,18 +303,13 @@ fn import_of_an_existing_esp_gives_an_empty_plan() {
             {"target": {"@odata.type": GROUP_TARGET, "groupId": G1}}
         ]}),
     );
-    let tf = Terraform::configured(
-        &lab,
-        r#"
-resource "autopilot_enrollment_status_page" "x" {
-  display_name                          = "ESP-Portal"
-  description                           = "Created in the portal"
-  show_installation_progress            = true
+    let portal = format!(
+        "  description = \"Created in the portal\"
+  show_installation_progress = true
   allow_device_reset_on_install_failure = true
-  include_group_ids                     = ["11111111-1111-4111-8111-111111111111"]
-}
-"#,
+  include_group_ids = [\"{G1}\"]"
     );
+    let tf = Terraform::configured(&lab, &esp_hcl(&portal));
     let state = import_into_state(&tf, &lab, ADDR, &id);
     assert_eq!(state["priority"], json!(1), "{state}");
     assert_eq!(set_attr(&state, "include_group_ids"), set(&[G1]));
@@ -330,20 +320,13 @@ resource "autopilot_enrollment_status_page" "x" {
 fn the_default_esp_cannot_be_imported() {
     let lab = Lab::start();
     let default_id = string_attr(&default_esp(&lab), "id");
-    let tf = Terraform::configured(
-        &lab,
-        r#"
-resource "autopilot_enrollment_status_page" "x" {
-  display_name = "All users and all devices"
-}
-"#,
-    );
+    let tf = Terraform::configured(&lab, &esp_hcl(""));
     let out = tf.import(ADDR, &default_id).expect_failure();
     out.assert_not_contains("panic");
-    let said = out.diagnostics();
-    assert!(
-        said.contains("default") && said.contains("data \"autopilot_enrollment_status_page\""),
-        "the refusal points to the data source\n{out}"
+    // The refusal points to the data source.
+    assert_said(
+        &out,
+        &["default", "data \"autopilot_enrollment_status_page\""],
     );
     assert!(tf.state_addresses().is_empty());
     assert_no_writes(&lab, "a refused import");
@@ -353,14 +336,7 @@ resource "autopilot_enrollment_status_page" "x" {
 // Bad inputs: rejected by `terraform plan` (exit 1), naming the attribute, before any write.
 
 fn esp_hcl(extra: &str) -> String {
-    format!(
-        r#"
-resource "autopilot_enrollment_status_page" "x" {{
-  display_name = "ESP"
-{extra}
-}}
-"#
-    )
+    resource_hcl(ADDR, "ESP", extra)
 }
 
 #[test]

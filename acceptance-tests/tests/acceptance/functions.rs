@@ -4,7 +4,9 @@
 //! provider functions: these tests say so and check nothing there; the rest of the suite shows
 //! that 1.0.3 still works with a provider that declares them.
 
-use acceptance_tests::checks::{RejectedAt, assert_rejected_at_plan, provider_schema_json};
+use acceptance_tests::checks::{
+    RejectedAt, assert_rejected_at_plan, provider_schema_if_terraform_at_least,
+};
 use acceptance_tests::devices::hardware_hash;
 use acceptance_tests::paths::terraform_at_least;
 use acceptance_tests::{Lab, Terraform, assert_no_writes};
@@ -35,10 +37,9 @@ fn outputs_of(hcl: &str) -> (Lab, Terraform, Value) {
 
 #[test]
 fn the_schema_declares_every_function_with_its_parameters() {
-    if !terraform_at_least(1, 8, FEATURE) {
+    let Some(provider) = provider_schema_if_terraform_at_least(1, 8, FEATURE) else {
         return;
-    }
-    let provider = provider_schema_json(&Lab::start());
+    };
     let functions = &provider["functions"];
     let csv = &functions["parse_hardware_csv"];
     assert_eq!(csv["parameters"][0]["name"], "content", "{csv}");
@@ -141,10 +142,9 @@ output "data_source" {
 /// written.
 #[test]
 fn bad_arguments_fail_the_plan_with_the_rule_and_write_nothing() {
-    if !terraform_at_least(1, 8, FEATURE) {
+    let Some(lab) = Lab::start_if_terraform_at_least(1, 8, FEATURE) else {
         return;
-    }
-    let lab = Lab::start();
+    };
     let duplicated = format!(
         "Device Serial Number,Windows Product ID,Hardware Hash\nSN-1,,{h}\nsn-1,,{h2}\n",
         h = hardware_hash(1, 96),

@@ -3,12 +3,13 @@
 
 use std::collections::BTreeSet;
 
-use acceptance_tests::checks::{related_ids, request_bodies, state_values};
+use acceptance_tests::checks::{assert_said, related_ids, request_bodies, state_values};
 use acceptance_tests::lifecycle::{
-    assert_import_plans_nothing, assert_plan_after_apply_writes_nothing, import_into_state,
+    apply_adding, assert_import_plans_nothing, assert_plan_after_apply_writes_nothing,
+    import_into_state,
 };
 use acceptance_tests::seeding::{ADELE, PC_SP};
-use acceptance_tests::{Lab, Terraform, put_lab_settings};
+use acceptance_tests::{Lab, Terraform, lab_with_settings, put_lab_settings};
 use acceptance_tests::{assert_no_writes, set, set_attr, string_attr};
 use serde_json::{Value, json};
 
@@ -22,11 +23,8 @@ const ALL_RULE: &str = r#"(device.devicePhysicalIDs -any (_ -startsWith "[ZTDid]
 
 #[test]
 fn lifecycle_static_to_tags_to_all_devices_with_owners() {
-    let lab = Lab::start();
-    put_lab_settings(
-        &lab,
-        &json!({"replication_delay_ms": 2000, "record_request_bodies": true}),
-    );
+    let lab =
+        lab_with_settings(&json!({"replication_delay_ms": 2000, "record_request_bodies": true}));
     let tf = Terraform::new(&lab);
 
     // A static group owned by a user and the Provisioning Client; the nickname is derived.
@@ -40,9 +38,7 @@ resource "autopilot_group" "g" {{
 }}
 "#
     ));
-    tf.apply()
-        .assert_contains("1 added, 0 changed, 0 destroyed");
-    let state = state_values(&tf, ADDR);
+    let state = apply_adding(&tf, 1, ADDR);
     let id = string_attr(&state, "id");
     assert_eq!(
         state["mail_nickname"],
@@ -229,17 +225,14 @@ fn tenant_without_the_provisioning_client_gets_it() {
     // The data source only reads, and says what to do.
     tf.write_config(r#"data "autopilot_provisioning_client" "pc" {}"#);
     let out = tf.plan().expect_code(1);
-    let said = out.diagnostics();
-    assert!(said.contains("provisioning_client_owner = true"), "{out}");
-    assert!(said.contains(PC_APP_ID), "{out}");
+    assert_said(&out, &["provisioning_client_owner = true", PC_APP_ID]);
     assert_no_writes(&lab, "reading the data source");
 
     tf.write_config(OWNED_BY_THE_PROVISIONING_CLIENT);
     let plan = tf.plan_detailed().expect_code(2);
-    assert!(
-        plan.diagnostics()
-            .contains("The Intune Provisioning Client will be added to the tenant"),
-        "{plan}"
+    assert_said(
+        &plan,
+        &["The Intune Provisioning Client will be added to the tenant"],
     );
     assert_no_writes(&lab, "a plan");
     tf.apply();
@@ -366,11 +359,7 @@ resource "autopilot_group" "g" {{
 "#
     ));
     let out = tf.plan().expect_code(1);
-    assert!(
-        out.diagnostics()
-            .contains("provisioning_client_owner = true"),
-        "{out}"
-    );
+    assert_said(&out, &["provisioning_client_owner = true"]);
     assert_no_writes(&lab, "plans of invalid configurations");
     assert!(lab.objects("groups").is_empty());
 }

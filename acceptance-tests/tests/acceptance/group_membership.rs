@@ -10,12 +10,13 @@ use acceptance_tests::checks::{
 };
 use acceptance_tests::devices::{entra_device_id, hardware_hash, register};
 use acceptance_tests::lifecycle::{
-    apply_update, assert_import_plans_nothing, assert_plan_after_apply_writes_nothing,
-    import_into_state, plan_update_in_place, repair_drift,
+    apply_adding, apply_update, assert_import_plans_nothing,
+    assert_plan_after_apply_writes_nothing, import_into_state, plan_update_in_place, repair_drift,
 };
+use acceptance_tests::resource_hcl;
 use acceptance_tests::seeding::ADELE;
 use acceptance_tests::{
-    Lab, Terraform, assert_no_writes, put_lab_settings, set, set_attr, string_attr,
+    Lab, Terraform, assert_no_writes, lab_with_settings, set, set_attr, string_attr,
 };
 use serde_json::{Value, json};
 
@@ -25,14 +26,7 @@ const ALEX: &str = "7ab1ab00-0000-4000-8000-0000000b0002";
 
 /// A static group named `Autopilot Pilot` with `extra` attributes (HCL lines).
 fn group(extra: &str) -> String {
-    format!(
-        r#"
-resource "autopilot_group" "g" {{
-  display_name = "Autopilot Pilot"
-{extra}
-}}
-"#
-    )
+    resource_hcl(ADDR, "Autopilot Pilot", extra)
 }
 
 fn members_hcl(ids: &[&str]) -> String {
@@ -46,17 +40,14 @@ fn members(lab: &Lab, group: &str) -> BTreeSet<String> {
 
 #[test]
 fn members_lifecycle_drift_and_import() {
-    let lab = Lab::start();
-    put_lab_settings(&lab, &json!({"record_request_bodies": true}));
+    let lab = lab_with_settings(&json!({"record_request_bodies": true}));
     let registration = register(&lab, "ACC-MEMBER-01", &hardware_hash(91, 96), "");
     let device = entra_device_id(&lab, &registration);
 
     // Created with a user and a device bound in the create itself.
     let tf = Terraform::configured(&lab, &group(&members_hcl(&[ADELE, &device])));
     lab.clear_requests();
-    tf.apply()
-        .assert_contains("1 added, 0 changed, 0 destroyed");
-    let state = state_values(&tf, ADDR);
+    let state = apply_adding(&tf, 1, ADDR);
     let id = string_attr(&state, "id");
     assert_eq!(members(&lab, &id), set(&[ADELE, &device]));
     assert_eq!(set_attr(&state, "member_ids"), set(&[ADELE, &device]));

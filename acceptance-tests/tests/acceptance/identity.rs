@@ -5,18 +5,16 @@
 //! through an update and an identity import. Terraform older than 1.12 never asks: these tests
 //! say so there.
 
-use acceptance_tests::checks::provider_schema_json;
+use acceptance_tests::checks::provider_schema_if_terraform_at_least;
 use acceptance_tests::devices::{self, hardware_hash};
-use acceptance_tests::paths::terraform_at_least;
 use acceptance_tests::{Lab, Terraform};
 use serde_json::{Value, json};
 
 #[test]
 fn the_schema_declares_the_identity_of_every_resource() {
-    if !terraform_at_least(1, 12, "resource identity") {
+    let Some(provider) = provider_schema_if_terraform_at_least(1, 12, "resource identity") else {
         return;
-    }
-    let provider = provider_schema_json(&Lab::start());
+    };
     let identities = &provider["resource_identity_schemas"];
     for (resource, attributes) in [
         ("autopilot_group", vec![("id", true)]),
@@ -79,10 +77,9 @@ fn stored_identity(tf: &Terraform) -> Value {
 
 #[test]
 fn the_csv_identity_follows_its_rows_and_imports_them() {
-    if !terraform_at_least(1, 12, "resource identity") {
+    let Some(lab) = Lab::start_if_terraform_at_least(1, 12, "resource identity") else {
         return;
-    }
-    let lab = Lab::start();
+    };
     let tf = Terraform::new(&lab);
     write_csv(&tf, &["ID-CSV-2", "ID-CSV-1"]);
     tf.apply()

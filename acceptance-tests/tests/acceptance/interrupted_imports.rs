@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use acceptance_tests::devices::{self, hardware_hash};
 use acceptance_tests::interrupt::{finish, kill_providers, signal, spawn_apply, wait_for};
-use acceptance_tests::{Lab, Terraform, TfOutput, put_lab_settings};
+use acceptance_tests::{Lab, Terraform, TfOutput, lab_with_settings};
 use serde_json::{Value, json};
 
 const HEADER: &str =
@@ -61,11 +61,7 @@ resource "autopilot_device" "one" {{
 /// A lab whose imports stay undecided for `processing` after they arrive, and a working
 /// directory whose device set has the create timeout `create_timeout`.
 fn slow_imports(processing: Duration, create_timeout: &str) -> (Lab, Terraform) {
-    let lab = Lab::start();
-    put_lab_settings(
-        &lab,
-        &json!({"import_processing_ms": processing.as_millis() as u64}),
-    );
+    let lab = lab_with_settings(&json!({"import_processing_ms": processing.as_millis() as u64}));
     let tf = Terraform::new(&lab);
     write_config(&tf, create_timeout);
     (lab, tf)
@@ -76,16 +72,6 @@ fn serials(objects: &[Value]) -> BTreeSet<String> {
         .iter()
         .filter_map(|o| o["serialNumber"].as_str().map(str::to_string))
         .collect()
-}
-
-/// The imports the lab received (single POSTs and `import` actions).
-fn import_posts(lab: &Lab) -> usize {
-    lab.requests()
-        .iter()
-        .filter(|r| {
-            r.method == "POST" && r.path.contains("importedWindowsAutopilotDeviceIdentities")
-        })
-        .count()
 }
 
 /// The first run stopped while the lab still held every import undecided.
@@ -127,7 +113,7 @@ fn assert_next_apply_follows_the_records(lab: &Lab, tf: &Terraform) {
         SERIALS.iter().map(|s| s.to_string()).collect()
     );
     assert_eq!(
-        import_posts(lab),
+        devices::import_posts(lab),
         0,
         "the apply imported again instead of following the kept records\n{applied}"
     );

@@ -8,9 +8,8 @@
 
 use std::collections::BTreeSet;
 
-use acceptance_tests::checks::provider_schema_json;
+use acceptance_tests::checks::provider_schema_if_terraform_at_least;
 use acceptance_tests::devices::hardware_hash;
-use acceptance_tests::paths::terraform_at_least;
 use acceptance_tests::terraform::{PROVIDER_HCL, TfOutput};
 use acceptance_tests::{Lab, Terraform, assert_no_writes};
 use serde_json::Value;
@@ -75,10 +74,9 @@ fn names(items: &[&str]) -> BTreeSet<String> {
 
 #[test]
 fn the_schema_declares_a_list_resource_for_every_type_with_an_identity() {
-    if !terraform_at_least(1, 14, FEATURE) {
+    let Some(provider) = provider_schema_if_terraform_at_least(1, 14, FEATURE) else {
         return;
-    }
-    let provider = provider_schema_json(&Lab::start());
+    };
     let lists = &provider["list_resource_schemas"];
     for (list, filters) in [
         ("autopilot_group", &["display_name_contains"][..]),
@@ -125,10 +123,9 @@ fn the_schema_declares_a_list_resource_for_every_type_with_an_identity() {
 /// Each filter, in a query of its own list block, keeps exactly the seeded objects it names.
 #[test]
 fn each_filter_returns_the_objects_it_names() {
-    if !terraform_at_least(1, 14, FEATURE) {
+    let Some(lab) = Lab::start_if_terraform_at_least(1, 14, FEATURE) else {
         return;
-    }
-    let lab = Lab::start();
+    };
     let t = seed(&lab);
     let query = format!(
         r#"
@@ -237,10 +234,9 @@ list "autopilot_device" "by_serial" {{
 /// its attribute, and nothing is written.
 #[test]
 fn bad_filter_values_are_refused_with_the_attribute_named() {
-    if !terraform_at_least(1, 14, FEATURE) {
+    let Some(lab) = Lab::start_if_terraform_at_least(1, 14, FEATURE) else {
         return;
-    }
-    let lab = Lab::start();
+    };
     for (list, filter, value, message) in [
         (
             "autopilot_deployment_profile",
@@ -344,10 +340,9 @@ fn import_and_plan_empty(tf: &Terraform, what: &str) {
 /// --import-blocks` write configuration that imports the same objects and plans empty.
 #[test]
 fn query_and_export_generate_configuration_for_the_same_objects_that_plans_empty() {
-    if !terraform_at_least(1, 14, FEATURE) {
+    let Some(lab) = Lab::start_if_terraform_at_least(1, 14, FEATURE) else {
         return;
-    }
-    let lab = Lab::start();
+    };
     let t: Tenant = seed(&lab);
     // `export` writes the tenant's Autopilot groups and those its objects reference; a
     // group list lists every group `autopilot_group` can manage. Finance Team is neither

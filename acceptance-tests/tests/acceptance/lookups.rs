@@ -3,6 +3,7 @@
 //! by id; a name that matches nothing or several objects, an id that does not exist, and a
 //! configuration with neither or both keys are clear errors that write nothing.
 
+use acceptance_tests::checks::{assert_said, read_outputs};
 use acceptance_tests::{Lab, Terraform, assert_no_writes};
 use serde_json::{Value, json};
 
@@ -32,67 +33,58 @@ fn each_lookup_finds_its_object_by_name_and_by_id() {
     let rule = r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:KIOSK"))"#;
     let kiosks = make_group(&lab, "Autopilot Kiosks", Some(rule));
     make_group(&lab, "Autopilot Kiosks old", None);
-    let tf = Terraform::configured(
-        &lab,
-        &format!(
-            r#"
-data "autopilot_group" "by_name" {{
-  display_name = "autopilot kiosks"
-}}
-data "autopilot_group" "by_id" {{
-  id = "{kiosks}"
-}}
-data "autopilot_mobile_app" "by_name" {{
-  display_name = "Contoso VPN Client"
-}}
-data "autopilot_mobile_app" "by_id" {{
-  id = "{VPN_APP}"
-}}
-data "autopilot_platform_script" "by_name" {{
-  display_name = "Set time zone"
-}}
-data "autopilot_platform_script" "by_id" {{
-  id = "{TIME_ZONE_SCRIPT}"
-}}
-output "found" {{
-  value = {{
-    group_by_name  = data.autopilot_group.by_name
-    group_by_id    = data.autopilot_group.by_id
-    app_by_name    = data.autopilot_mobile_app.by_name
-    app_by_id      = data.autopilot_mobile_app.by_id
-    script_by_name = data.autopilot_platform_script.by_name
-    script_by_id   = data.autopilot_platform_script.by_id
-  }}
-}}
-"#
-        ),
+    let hcl = [
+        // Microsoft Entra compares names without case: "autopilot kiosks" finds the group.
+        by_name_and_by_id("group", "autopilot kiosks", &kiosks),
+        by_name_and_by_id("mobile_app", "Contoso VPN Client", VPN_APP),
+        by_name_and_by_id("platform_script", "Set time zone", TIME_ZONE_SCRIPT),
+    ]
+    .concat();
+    let (tf, found) = read_outputs(&lab, &hcl);
+    let assert_found = |kind: &str, expected: Value| {
+        for key in ["by_name", "by_id"] {
+            let output = &found[format!("{kind}_{key}")]["value"];
+            assert_eq!(output, &expected, "{kind} {key}: {found:#}");
+        }
+    };
+    assert_found(
+        "group",
+        json!({
+            "id": kiosks, "display_name": "Autopilot Kiosks", "description": null,
+            "security_enabled": true, "dynamic": true, "membership_rule": rule,
+            "membership_rule_processing_state": "on", "visibility": "private",
+            "is_assignable_to_role": false,
+        }),
     );
-    lab.clear_requests();
-    tf.apply();
-    assert_no_writes(&lab, "lookups");
-    let found = &tf.output_json()["found"]["value"];
-    let group = json!({
-        "id": kiosks, "display_name": "Autopilot Kiosks", "description": null,
-        "security_enabled": true, "dynamic": true, "membership_rule": rule,
-        "membership_rule_processing_state": "on", "visibility": "private",
-        "is_assignable_to_role": false,
-    });
-    // Microsoft Entra compares names without case: "autopilot kiosks" finds the group.
-    assert_eq!(found["group_by_name"], group, "{found:#}");
-    assert_eq!(found["group_by_id"], group, "{found:#}");
-    let app = json!({
-        "id": VPN_APP, "display_name": "Contoso VPN Client", "app_type": "win32LobApp",
-        "publisher": "Contoso",
-    });
-    assert_eq!(found["app_by_name"], app, "{found:#}");
-    assert_eq!(found["app_by_id"], app, "{found:#}");
-    let script = json!({
-        "id": TIME_ZONE_SCRIPT, "display_name": "Set time zone",
-        "file_name": "Set-TimeZone.ps1", "run_as_account": "system",
-    });
-    assert_eq!(found["script_by_name"], script, "{found:#}");
-    assert_eq!(found["script_by_id"], script, "{found:#}");
+    assert_found(
+        "mobile_app",
+        json!({
+            "id": VPN_APP, "display_name": "Contoso VPN Client", "app_type": "win32LobApp",
+            "publisher": "Contoso",
+        }),
+    );
+    assert_found(
+        "platform_script",
+        json!({
+            "id": TIME_ZONE_SCRIPT, "display_name": "Set time zone",
+            "file_name": "Set-TimeZone.ps1", "run_as_account": "system",
+        }),
+    );
     tf.assert_no_changes();
+}
+
+/// The lookups `autopilot_<kind>.by_name` (by `name`) and `.by_id` (by `id`), each shown by an
+/// output `<kind>_by_name`, `<kind>_by_id`.
+fn by_name_and_by_id(kind: &str, name: &str, id: &str) -> String {
+    [("by_name", "display_name", name), ("by_id", "id", id)]
+        .iter()
+        .map(|(key, attribute, value)| {
+            format!(
+                "data \"autopilot_{kind}\" \"{key}\" {{\n  {attribute} = \"{value}\"\n}}\n\
+                 output \"{kind}_{key}\" {{\n  value = data.autopilot_{kind}.{key}\n}}\n"
+            )
+        })
+        .collect()
 }
 
 /// Plans `hcl` and expects it to fail with each of `words` in its diagnostics, pointing at the
@@ -102,10 +94,7 @@ fn assert_lookup_fails(lab: &Lab, hcl: &str, at: Option<&str>, words: &[&str]) {
     let tf = Terraform::configured(lab, hcl);
     lab.clear_requests();
     let out = tf.plan_detailed().expect_code(1);
-    let said = out.diagnostics();
-    for word in words {
-        assert!(said.contains(word), "{word:?} not said:\n{out}");
-    }
+    assert_said(&out, words);
     // The error points at the key the lookup went by: Terraform quotes that line of the block.
     if let Some(key) = at {
         out.assert_contains(&format!("{key} = \""));

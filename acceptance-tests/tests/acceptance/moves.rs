@@ -14,7 +14,6 @@
 //! checks nothing there.
 
 use acceptance_tests::checks::state_values;
-use acceptance_tests::paths::terraform_at_least;
 use acceptance_tests::seeding::G1;
 use acceptance_tests::{Lab, Terraform, string_attr};
 use serde_json::{Value, json};
@@ -162,10 +161,9 @@ fn their_state(resources: &[(&str, &str, Value)]) -> Value {
 
 #[test]
 fn a_move_from_the_deploymenttheory_provider_waits_for_it_to_be_installed() {
-    if !terraform_at_least(1, 8, FEATURE) {
+    let Some(lab) = Lab::start_if_terraform_at_least(1, 8, FEATURE) else {
         return;
-    }
-    let lab = Lab::start();
+    };
     let config = RESOURCES.replace("%G1%", G1);
     // The objects exist: made here through this provider, then described the other way.
     let made = Terraform::configured(&lab, &config);

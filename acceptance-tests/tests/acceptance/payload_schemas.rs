@@ -101,6 +101,17 @@ enum Verdict {
     Invalid(Vec<String>),
 }
 
+/// Asserts that `body`, sent with `method` to `path`, breaks the schemas of that method and
+/// path.
+#[track_caller]
+fn assert_refused(schemas: &[PayloadSchema], method: &str, path: &str, body: &Value) {
+    let verdict = check(schemas, method, path, body);
+    assert!(
+        matches!(verdict, Verdict::Invalid(_)),
+        "{method} {path} with {body} must not validate: {verdict:?}"
+    );
+}
+
 /// Checks one request body against the schemas of its method and path: valid when it
 /// validates against one of them (a path may take more than one payload, e.g. a profile's
 /// PATCH of all its settings or of its locale only).
@@ -451,10 +462,7 @@ fn bodies_that_break_their_schema_are_refused() {
         json!({}),
         json!({"priority": 2, "rank": 2}),
     ] {
-        assert!(
-            matches!(check(&schemas, "POST", priority, &bad), Verdict::Invalid(_)),
-            "{bad} must not validate"
-        );
+        assert_refused(&schemas, "POST", priority, &bad);
     }
 
     // A deployment profile's @odata.type must be one of the two profile types.
@@ -462,13 +470,12 @@ fn bodies_that_break_their_schema_are_refused() {
         "@odata.type": "#microsoft.graph.windowsDomainJoinConfiguration",
         "locale": "en-US",
     });
-    let verdict = check(
+    assert_refused(
         &schemas,
         "PATCH",
         "/beta/deviceManagement/windowsAutopilotDeploymentProfiles/p1",
         &profile,
     );
-    assert!(matches!(verdict, Verdict::Invalid(_)), "{verdict:?}");
 
     // Names and descriptions Intune refuses, and a user type on a self-deploying profile.
     let profiles = "/beta/deviceManagement/windowsAutopilotDeploymentProfiles";
@@ -503,20 +510,18 @@ fn bodies_that_break_their_schema_are_refused() {
         body("Sales", "Pilot (wave 2)", shared),
         body("Kiosk", "x", with_user),
     ] {
-        let verdict = check(&schemas, "POST", profiles, &bad);
-        assert!(matches!(verdict, Verdict::Invalid(_)), "{bad}: {verdict:?}");
+        assert_refused(&schemas, "POST", profiles, &bad);
     }
 
     // An assignment to a kind of target Intune does not have.
     let assign =
         json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.somethingElse"}}]});
-    let verdict = check(
+    assert_refused(
         &schemas,
         "POST",
         "/beta/deviceManagement/configurationPolicies/p1/assign",
         &assign,
     );
-    assert!(matches!(verdict, Verdict::Invalid(_)), "{verdict:?}");
 
     // Actions without parameters are posted without a body: even `{}` is refused.
     let unassign =
@@ -527,8 +532,7 @@ fn bodies_that_break_their_schema_are_refused() {
             .any(|s| !s.body && s.matches("POST", unassign)),
         "unassignUserFromDevice is not listed as an action without a body"
     );
-    let verdict = check(&schemas, "POST", unassign, &json!({}));
-    assert!(matches!(verdict, Verdict::Invalid(_)), "{verdict:?}");
+    assert_refused(&schemas, "POST", unassign, &json!({}));
 
     // A write the index does not know has no schema; ids fill one segment only.
     assert_eq!(

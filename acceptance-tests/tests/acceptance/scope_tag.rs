@@ -4,10 +4,11 @@
 
 use acceptance_tests::checks::{RejectedAt, assert_props, assert_rejected_at_plan, state_values};
 use acceptance_tests::lifecycle::{
-    apply_update, assert_import_of_missing_id_fails, assert_import_plans_nothing,
+    apply_adding, apply_update, assert_import_of_missing_id_fails, assert_import_plans_nothing,
     assert_plan_after_apply_writes_nothing, assert_valid_config_plans_a_create, import_into_state,
     plan_update_in_place, recreate_after_outside_delete, repair_drift,
 };
+use acceptance_tests::resource_hcl;
 use acceptance_tests::{Lab, Terraform, assert_no_writes, set, set_attr, string_attr};
 use serde_json::{Value, json};
 
@@ -15,14 +16,7 @@ const ADDR: &str = "autopilot_scope_tag.x";
 const TAGS: &str = "deviceManagement/roleScopeTags";
 
 fn tag_config(description: &str) -> String {
-    format!(
-        r#"
-resource "autopilot_scope_tag" "x" {{
-  display_name = "Paris"
-  description  = "{description}"
-}}
-"#
-    )
+    resource_hcl(ADDR, "Paris", &format!("  description = \"{description}\""))
 }
 
 /// The tags the lab holds but the built-in one.
@@ -45,9 +39,7 @@ fn the_tag(lab: &Lab) -> Value {
 fn lifecycle_create_update_drift_recreate_destroy() {
     let lab = Lab::start();
     let tf = Terraform::configured(&lab, &tag_config("Paris office"));
-    tf.apply()
-        .assert_contains("1 added, 0 changed, 0 destroyed");
-    let id = string_attr(&state_values(&tf, ADDR), "id");
+    let id = string_attr(&apply_adding(&tf, 1, ADDR), "id");
     assert!(id.parse::<u32>().is_ok(), "a numeric id: {id}");
     assert_props(
         &the_tag(&lab),
@@ -88,17 +80,9 @@ fn import_of_an_existing_tag_gives_an_empty_plan() {
     let lab = Lab::start();
     let id = lab.graph_create(
         TAGS,
-        &json!({"displayName": "Oslo", "description": "Made in the portal"}),
+        &json!({"displayName": "Paris", "description": "Made in the portal"}),
     );
-    let tf = Terraform::configured(
-        &lab,
-        r#"
-resource "autopilot_scope_tag" "x" {
-  display_name = "Oslo"
-  description  = "Made in the portal"
-}
-"#,
-    );
+    let tf = Terraform::configured(&lab, &tag_config("Made in the portal"));
     let state = import_into_state(&tf, &lab, ADDR, &id);
     assert_eq!(state["id"], json!(id), "{state}");
     assert_import_plans_nothing(&tf, &lab);
@@ -130,9 +114,7 @@ fn import_of_a_missing_id_fails_clearly() {
 fn a_profile_scoped_by_a_tag_of_the_same_configuration() {
     let lab = Lab::start();
     let tf = Terraform::configured(&lab, &scoped_profile("[autopilot_scope_tag.x.id]"));
-    tf.apply()
-        .assert_contains("2 added, 0 changed, 0 destroyed");
-    let tag_id = string_attr(&state_values(&tf, ADDR), "id");
+    let tag_id = string_attr(&apply_adding(&tf, 2, ADDR), "id");
     let profile = lab.objects("deviceConfigurations");
     assert_eq!(profile.len(), 1);
     assert_eq!(profile[0]["roleScopeTagIds"], json!([tag_id]));

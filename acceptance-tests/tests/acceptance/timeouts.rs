@@ -7,7 +7,7 @@ use acceptance_tests::checks::{self, RejectedAt};
 use acceptance_tests::devices::set_faults;
 use acceptance_tests::seeding::G1;
 use acceptance_tests::{Lab, Terraform, show_requests, write_requests};
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// A resource of each type given a `timeouts` block with one invalid duration, and that line.
 const INVALID: &[(&str, &str, &str)] = &[
@@ -56,6 +56,16 @@ fn an_invalid_duration_is_refused_at_plan_at_its_attribute() {
     }
 }
 
+/// A lab whose Graph answers as the fault `rules` say, how many objects its `collection` holds
+/// before the test, and a working directory configured with `hcl` against it.
+fn faulty_lab(collection: &str, rules: &Value, hcl: &str) -> (Lab, usize, Terraform) {
+    let lab = Lab::start();
+    let before = lab.objects(collection).len();
+    set_faults(&lab, &json!({ "rules": rules }));
+    let tf = Terraform::configured(&lab, hcl);
+    (lab, before, tf)
+}
+
 /// A group whose create may take one second.
 const GROUP_WITH_SHORT_CREATE: &str = r#"
 resource "autopilot_group" "g" {
@@ -68,15 +78,9 @@ resource "autopilot_group" "g" {
 
 #[test]
 fn a_create_timeout_running_out_against_a_slow_lab_names_it_and_creates_nothing() {
-    let lab = Lab::start();
-    let before = lab.objects("groups").len();
     // Every read of the groups collection (the create looks its name up first) takes 3 s.
-    set_faults(
-        &lab,
-        &json!({"rules": [{"method": "GET", "path": "^/v1.0/groups$", "delay_ms": 3000}]}),
-    );
-    let tf = Terraform::new(&lab);
-    tf.write_config(GROUP_WITH_SHORT_CREATE);
+    let slow_reads = json!([{"method": "GET", "path": "^/v1.0/groups$", "delay_ms": 3000}]);
+    let (lab, before, tf) = faulty_lab("groups", &slow_reads, GROUP_WITH_SHORT_CREATE);
     lab.clear_requests();
     let out = tf.apply_expect_error();
     out.assert_contains("timeouts.create (1s) ran out")
@@ -118,15 +122,13 @@ resource "autopilot_deployment_profile" "p" {
 
 #[test]
 fn a_create_timeout_running_out_after_the_post_keeps_the_profile_in_state() {
-    let lab = Lab::start();
-    let before = lab.objects("windowsAutopilotDeploymentProfiles").len();
     // The POST answers at once; every request after it (the assignment) waits 3 s.
-    set_faults(
-        &lab,
-        &json!({"rules": [{"path": "/assignments$|/assign$", "delay_ms": 3000}]}),
+    let slow_assignments = json!([{"path": "/assignments$|/assign$", "delay_ms": 3000}]);
+    let (lab, before, tf) = faulty_lab(
+        "windowsAutopilotDeploymentProfiles",
+        &slow_assignments,
+        &PROFILE_WITH_SHORT_CREATE.replace("%G1%", G1),
     );
-    let tf = Terraform::new(&lab);
-    tf.write_config(&PROFILE_WITH_SHORT_CREATE.replace("%G1%", G1));
     let out = tf.apply_expect_error();
     out.assert_contains("timeouts.create (2s) ran out")
         .assert_not_contains("panic");
@@ -165,17 +167,16 @@ resource "autopilot_device_preparation_policy" "dp" {
 
 #[test]
 fn a_policy_create_throttled_past_its_timeout_names_it_and_keeps_the_policy() {
-    let lab = Lab::start();
     let policies = "configurationPolicies";
-    let before = lab.objects(policies).len();
     // The policy's POST answers at once; its assignment is throttled for a minute, longer
     // than the whole create may take.
-    set_faults(
-        &lab,
-        &json!({"rules": [{"method": "POST", "path": "/assign$", "status": 429, "retry_after": 60}]}),
+    let throttled =
+        json!([{"method": "POST", "path": "/assign$", "status": 429, "retry_after": 60}]);
+    let (lab, before, tf) = faulty_lab(
+        policies,
+        &throttled,
+        &POLICY_WITH_SHORT_CREATE.replace("%G1%", G1),
     );
-    let tf = Terraform::new(&lab);
-    tf.write_config(&POLICY_WITH_SHORT_CREATE.replace("%G1%", G1));
     let out = tf.apply_expect_error();
     out.assert_contains("timeouts.create (3s) ran out")
         .assert_contains("create = \"3s\"")
