@@ -239,6 +239,11 @@ impl Lab {
         self.graph_ok(Method::GET, path, None)
     }
 
+    /// The group `id` as Graph answers it; panics unless it exists.
+    pub fn group(&self, id: &str) -> Value {
+        self.graph_get(&format!("groups/{id}"))
+    }
+
     /// PATCH a Graph path; panics unless 2xx.
     pub fn graph_patch(&self, path: &str, body: &Value) -> Value {
         self.graph_ok(Method::PATCH, path, Some(body))

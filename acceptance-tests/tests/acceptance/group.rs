@@ -55,7 +55,7 @@ resource "autopilot_group" "g" {{
     for key in ["membershipRule", "membershipRuleProcessingState"] {
         assert!(created[0].get(key).is_none(), "{key} sent: {}", created[0]);
     }
-    let group = lab.graph_get(&format!("groups/{id}"));
+    let group = lab.group(&id);
     assert_eq!(group["groupTypes"], json!([]), "{group}");
     assert_eq!(group["securityEnabled"], json!(true), "{group}");
     assert_eq!(group["mailEnabled"], json!(false), "{group}");
@@ -80,7 +80,7 @@ resource "autopilot_group" "g" {{
         .assert_not_contains("must be replaced");
     tf.apply()
         .assert_contains("0 added, 1 changed, 0 destroyed");
-    let group = lab.graph_get(&format!("groups/{id}"));
+    let group = lab.group(&id);
     assert_eq!(group["groupTypes"], json!(["DynamicMembership"]), "{group}");
     assert_eq!(group["membershipRule"], json!(TAGS_RULE_AB), "{group}");
     assert_eq!(
@@ -112,10 +112,7 @@ resource "autopilot_group" "g" {{
         .assert_contains("[OrderID]:Lab")
         .assert_contains("group_tags");
     tf.apply();
-    assert_eq!(
-        lab.graph_get(&format!("groups/{id}"))["membershipRule"],
-        json!(TAGS_RULE_AB)
-    );
+    assert_eq!(lab.group(&id)["membershipRule"], json!(TAGS_RULE_AB));
     tf.assert_no_changes();
 
     // All Autopilot devices, and back to static.
@@ -129,10 +126,7 @@ resource "autopilot_group" "g" {
 "#,
     );
     tf.apply();
-    assert_eq!(
-        lab.graph_get(&format!("groups/{id}"))["membershipRule"],
-        json!(ALL_RULE)
-    );
+    assert_eq!(lab.group(&id)["membershipRule"], json!(ALL_RULE));
     let state = state_values(&tf, ADDR);
     assert_eq!(state["group_tags"], Value::Null, "{state}");
     assert_eq!(
@@ -162,7 +156,7 @@ resource "autopilot_group" "g" {
         patched[0]
     );
     assert!(patched[0].get("membershipRule").is_none(), "{}", patched[0]);
-    let group = lab.graph_get(&format!("groups/{id}"));
+    let group = lab.group(&id);
     assert_eq!(group["groupTypes"], json!([]), "{group}");
     assert_eq!(group["membershipRule"], Value::Null, "{group}");
     assert_eq!(

@@ -72,10 +72,7 @@ fn members_lifecycle_drift_and_import() {
     plan_update_in_place(&tf, &updated).assert_contains(ALEX);
     apply_update(&tf);
     assert_eq!(members(&lab, &id), set(&[ALEX, &device]));
-    assert_eq!(
-        lab.graph_get(&format!("groups/{id}"))["visibility"],
-        "Public"
-    );
+    assert_eq!(lab.group(&id)["visibility"], "Public");
     tf.assert_no_changes();
 
     // Out of band: a member added, another removed; shown and repaired.
@@ -165,7 +162,7 @@ fn dynamic_rule_processing_state_and_role_assignable_groups() {
     );
     tf.apply();
     let id = string_attr(&state_values(&tf, ADDR), "id");
-    let stored = lab.graph_get(&format!("groups/{id}"));
+    let stored = lab.group(&id);
     assert_eq!(
         stored["membershipRuleProcessingState"], "Paused",
         "{stored}"
@@ -180,17 +177,11 @@ fn dynamic_rule_processing_state_and_role_assignable_groups() {
         &json!({"membershipRuleProcessingState": "On"}),
     );
     repair_drift(&tf, &lab, &["membership_rule_processing_state", "paused"]);
-    assert_eq!(
-        lab.graph_get(&format!("groups/{id}"))["membershipRuleProcessingState"],
-        "Paused"
-    );
+    assert_eq!(lab.group(&id)["membershipRuleProcessingState"], "Paused");
     // Unset, a dynamic group processes its rule.
     tf.write_config(&group("  group_tags = [\"Kiosk\"]"));
     tf.apply();
-    assert_eq!(
-        lab.graph_get(&format!("groups/{id}"))["membershipRuleProcessingState"],
-        "On"
-    );
+    assert_eq!(lab.group(&id)["membershipRuleProcessingState"], "On");
     tf.assert_no_changes();
 
     // Assignable to roles: set at creation, private; changing it replaces the group.
